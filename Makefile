@@ -1,0 +1,45 @@
+# The two commands of README.md, and the rest. Every target runs the bootstrap first (quick when done).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap demo test lint types pytest fast bench screenshots soak clean
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+demo: bootstrap
+	$(BIN)/hall demo
+
+## The whole check: lint, types, every test (unit and integration with real services).
+test: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+types: bootstrap
+	$(BIN)/mypy .
+
+## Only the tests not marked slow.
+fast: bootstrap
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+## Every benchmark under bench/, each figure beside the anchor measured in the same run.
+bench: bootstrap
+	$(BIN)/python -m bench
+
+## A compressed hall day (1,000 applicants, 20 windows, 4 kiosks, 48 lockers) with crashes injected.
+soak: bootstrap
+	$(BIN)/python -m soak
+
+## Screenshots of every kiosk screen and web page, kept under docs/screenshots/.
+screenshots: bootstrap
+	HALL_TEST_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -m slow -k screenshot $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache
