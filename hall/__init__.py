@@ -1,0 +1,1 @@
+"""Shared plumbing of the service hall: configuration, logging, privacy helpers, the `hall` CLI."""

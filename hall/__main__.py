@@ -1,0 +1,3 @@
+from hall.cli import main
+
+main()

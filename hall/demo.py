@@ -1,0 +1,128 @@
+"""`hall demo`: a whole hall on the embedded defaults, in one command."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+
+import click
+
+from hall.display import VirtualDisplay, has_real_display, start_virtual_display
+from hall.errors import StartupError
+from hall.net import mqtt_ready, port_is_free, require_broker, wait_for_http
+from hall.process import ChildProcess, Supervisor, hall_command
+from hall.settings import Mode, Settings
+
+log = logging.getLogger(__name__)
+
+
+class _InterruptedError(Exception):
+    pass
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise _InterruptedError
+
+
+def _check_ports(settings: Settings) -> None:
+    wanted = [
+        ("case service", settings.case.host, settings.case.port),
+        ("hall controller", settings.controller.host, settings.controller.port),
+    ]
+    if settings.uses_embedded_broker:
+        wanted.append(("embedded MQTT broker", "127.0.0.1", settings.embedded_broker_port))
+    busy = [f"{name} port {host}:{port}" for name, host, port in wanted if not port_is_free(host, port)]
+    if busy:
+        raise StartupError(f"already in use: {', '.join(busy)} (is another demo running?)")
+
+
+def _demo_accounts(settings: Settings) -> str:
+    """The staff accounts the case service creates in development mode, to print beside the URLs."""
+    if settings.mode is not Mode.DEVELOPMENT:
+        return ""
+    from case_service.bootstrap import DEMO_STAFF, demo_password
+
+    return ", ".join(f"{name} / {demo_password(name)}" for name in DEMO_STAFF)
+
+
+def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) -> None:
+    _check_ports(settings)
+    demo_accounts = _demo_accounts(settings)
+    started = time.monotonic()
+    logs = settings.data_dir / "logs"
+    supervisor = Supervisor()
+    display: VirtualDisplay | None = None
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if settings.uses_embedded_broker:
+            supervisor.start(
+                ChildProcess("broker", hall_command("broker"), logs / "broker.log"),
+                ready=lambda: mqtt_ready(settings.resolved_mqtt_url),
+                timeout=20,
+            )
+        else:
+            require_broker(
+                settings.resolved_mqtt_url,
+                username=settings.mqtt_username,
+                password=settings.mqtt_password_value,
+                ca_file=settings.mqtt_ca_file,
+            )
+        supervisor.start(
+            ChildProcess("case-service", hall_command("case-service"), logs / "case-service.log"),
+            ready=lambda: wait_for_http(f"{settings.case_service_url}/healthz", 0.2),
+            timeout=60,
+        )
+        supervisor.start(
+            ChildProcess("controller", hall_command("controller"), logs / "controller.log"),
+            ready=lambda: wait_for_http(f"{settings.controller_url}/healthz", 0.2),
+            timeout=30,
+        )
+        supervisor.start(
+            ChildProcess("devices", hall_command("devices"), logs / "devices.log"),
+            ready=lambda: True,
+            timeout=5,
+        )
+        if with_kiosk:
+            env: dict[str, str] = {}
+            if has_real_display():
+                click.echo("kiosk: opening on this display")
+            else:
+                display = start_virtual_display()
+                env["DISPLAY"] = display.name
+                click.echo(f"kiosk: no display here, so it runs on the virtual display {display.name} (Xvfb)")
+            kiosk_ready = settings.data_dir / "run" / f"{settings.kiosk.device_id}.ready"
+            kiosk_ready.unlink(missing_ok=True)
+            supervisor.start(
+                ChildProcess("kiosk", hall_command("kiosk"), logs / "kiosk.log", env=env),
+                ready=kiosk_ready.exists,
+                timeout=60,
+            )
+        elapsed = time.monotonic() - started
+        click.echo(f"\nThe demo hall '{settings.hall_id}' is up ({elapsed:.1f} s). Open:")
+        click.echo(f"  case service, staff pages   {settings.case_service_url}/")
+        click.echo(f"  case service API docs       {settings.case_service_url}/docs")
+        click.echo(f"  hall manager's dashboard    {settings.controller_url}/")
+        click.echo(f"  MQTT broker                 {settings.resolved_mqtt_url}")
+        if demo_accounts:
+            click.echo(f"Demo staff sign-in (development mode only): {demo_accounts}")
+        click.echo(f"Data and logs are under {settings.data_dir.resolve()}/. Ctrl-C stops everything.")
+        deadline = None if exit_after is None else time.monotonic() + exit_after
+        while deadline is None or time.monotonic() < deadline:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                raise StartupError(f"{exited.name} stopped unexpectedly; its log ends:\n{exited.tail()}")
+            time.sleep(0.5)
+    except _InterruptedError:
+        click.echo("\nstopping the demo hall…")
+    except RuntimeError as err:
+        raise StartupError(str(err)) from err
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        supervisor.stop_all()
+        if display is not None:
+            display.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("demo hall stopped.")

@@ -1,0 +1,184 @@
+"""One validated configuration for every process of the hall.
+
+Values come from the environment (prefix ``HALL_``, nested with ``__``: ``HALL_CASE__PORT=8000``) and
+from ``.env``. Validation happens at start-up; production mode refuses the development secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from case_service.config import CaseServiceSettings
+from devices.config import DeviceSettings
+from hall.config_base import DEVICE_ID_PATTERN, Port
+from hall.errors import StartupError
+from hall_controller.config import ControllerSettings
+from kiosk.config import KioskSettings
+
+ENV_PREFIX = "HALL_"
+# Variables for the test suite and the benchmarks, never settings of a hall process.
+TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
+# Development defaults: fine on a laptop, refused in production.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
+DEV_DEVICE_SECRET = "dev-only-device-secret"  # noqa: S105
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        frozen=True,
+    )
+
+    mode: Mode = Mode.DEVELOPMENT
+    data_dir: Path = Path("var")
+    hall_id: str = Field(default="hall-01", pattern=DEVICE_ID_PATTERN)
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # None: SQLite under data_dir (the embedded default).
+    database_url: str | None = None
+    # None: the embedded amqtt broker on loopback, started by `hall demo` / `hall broker`.
+    mqtt_url: str | None = None
+    embedded_broker_port: Port = 18830
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_ca_file: Path | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    pii_key: SecretStr = SecretStr(DEV_PII_KEY)
+    device_secret: SecretStr = SecretStr(DEV_DEVICE_SECRET)
+
+    case: CaseServiceSettings = CaseServiceSettings()
+    controller: ControllerSettings = ControllerSettings()
+    kiosk: KioskSettings = KioskSettings()
+    devices: DeviceSettings = DeviceSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme.split("+")[0] not in {"sqlite", "postgresql"}:
+            raise ValueError(f"must start with sqlite:/// or postgresql+psycopg://, got {scheme or value!r}")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_mqtt_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"mqtt", "mqtts"}:
+            raise ValueError(f"must be mqtt://host:port or mqtts://host:port, got {value!r}")
+        if not parts.hostname:
+            raise ValueError(f"has no host: {value!r}")
+        try:
+            _ = parts.port
+        except ValueError as err:
+            raise ValueError(f"has a bad port: {value!r}") from err
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Self:
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        defaults = {
+            "secret_key": DEV_SECRET_KEY,
+            "pii_key": DEV_PII_KEY,
+            "device_secret": DEV_DEVICE_SECRET,
+        }
+        weak = [name for name, dev in defaults.items() if getattr(self, name).get_secret_value() == dev]
+        if weak:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in weak)
+            raise ValueError(f"production mode refuses the development secrets; set {names}")
+        if self.secret_key.get_secret_value().__len__() < 32:
+            raise ValueError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    # Derived values -------------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'case_service.db').resolve()}"
+
+    @property
+    def resolved_mqtt_url(self) -> str:
+        return self.mqtt_url or f"mqtt://127.0.0.1:{self.embedded_broker_port}"
+
+    @property
+    def mqtt_password_value(self) -> str | None:
+        return self.mqtt_password.get_secret_value() if self.mqtt_password else None
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.mqtt_url is None
+
+    @property
+    def case_service_url(self) -> str:
+        return self.case.public_url or f"http://{self.case.host}:{self.case.port}"
+
+    @property
+    def controller_url(self) -> str:
+        return f"http://{self.controller.host}:{self.controller.port}"
+
+
+def _unknown_environment_keys() -> list[str]:
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    unknown = []
+    for key in os.environ:
+        if not key.startswith(ENV_PREFIX) or key.startswith(TOOLING_PREFIXES):
+            continue
+        top = key.split("__", 1)[0]
+        if top not in known:
+            unknown.append(key)
+    return sorted(unknown)
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line per problem, naming the environment variable a person would set."""
+    problems = []
+    for item in err.errors():
+        location = "__".join(str(part) for part in item["loc"]).upper()
+        name = ENV_PREFIX + location if location else "configuration"
+        problems.append(f"{name}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate the settings, converting every problem into a one-line StartupError."""
+    unknown = _unknown_environment_keys()
+    if unknown:
+        raise StartupError(f"unknown configuration option(s): {', '.join(unknown)}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise StartupError(f"invalid configuration: {describe_validation_error(err)}") from err
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
