@@ -1,0 +1,16 @@
+"""The device drivers' settings section: `HALL_DEVICES__*`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from devices.camera.config import CameraSettings
+from devices.idcard.config import IdCardSettings
+from hall.config_base import Section
+
+
+class DeviceSettings(Section):
+    # "sim" drives the firmware_sim twins; "real" the hardware drivers in devices/.
+    backend: str = Field(default="sim", pattern="^(sim|real)$")
+    idcard: IdCardSettings = IdCardSettings()
+    camera: CameraSettings = CameraSettings()

@@ -1,0 +1,96 @@
+"""The locker bank's part of the contract (kind ``locker_bank``; one bank = one device).
+
+Commands:   ``cmd/unlock``  args `UnlockArgs`  → completion result `UnlockResult`
+            (success only when the door was *seen* open; ``hardwareError`` with outcome
+            ``OPEN_NOT_DETECTED`` when the pulse was sent and the door stayed shut;
+            ``deviceNotReady`` when the board did not answer)
+            ``cmd/show``    args `ShowArgs`    a message on the bank's own screen
+Events:     ``evt/door``    data `DoorEventData`  opened, closed, unsolicited_open, door_left_open
+            ``evt/board``   data `BoardEventData` a lock board went offline or came back
+            ``evt/pickup-entry`` data `PickupEntry` someone identified at the bank's keypad/scanner/reader
+State data: `BankStateData` every compartment's door and occupancy as last read
+Desc attributes: ``sizes`` = comma-separated compartment sizes, compartment 1 first (e.g. "S,S,M,L").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KIND = "locker_bank"
+UNLOCK = "unlock"
+SHOW = "show"
+DOOR_EVENT = "door"
+BOARD_EVENT = "board"
+PICKUP_ENTRY_EVENT = "pickup-entry"
+
+CompartmentNumber = Annotated[int, Field(ge=1, le=512)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnlockArgs(Strict):
+    compartment: CompartmentNumber
+
+
+class OpenOutcome(StrEnum):
+    OPENED = "opened"
+    OPEN_NOT_DETECTED = "OPEN_NOT_DETECTED"
+    UNREACHABLE = "unreachable"
+
+
+class UnlockResult(Strict):
+    compartment: CompartmentNumber
+    outcome: OpenOutcome
+
+
+class ShowArgs(Strict):
+    text: str = Field(max_length=200)
+
+
+class DoorChange(StrEnum):
+    OPENED = "opened"
+    CLOSED = "closed"
+    UNSOLICITED_OPEN = "unsolicited_open"
+    DOOR_LEFT_OPEN = "door_left_open"
+
+
+class DoorEventData(Strict):
+    compartment: CompartmentNumber
+    change: DoorChange
+    occupied: bool
+
+
+class BoardEventData(Strict):
+    board: int = Field(ge=0, le=255)
+    online: bool
+
+
+class PickupMethod(StrEnum):
+    CODE = "code"
+    QR = "qr"
+    ID_CARD = "id_card"
+
+
+class PickupEntry(Strict):
+    method: PickupMethod
+    value: str = Field(min_length=1, max_length=200)
+
+
+class CompartmentView(Strict):
+    number: CompartmentNumber
+    size: str = Field(pattern="^(S|M|L|XL)$")
+    open: bool
+    occupied: bool
+    # False while the compartment's board does not answer: open/occupied are then the last values seen.
+    reachable: bool = True
+
+
+class BankStateData(Strict):
+    compartments: list[CompartmentView] = Field(default_factory=list, max_length=512)
+    boards_offline: list[int] = Field(default_factory=list)
+    message: str = Field(default="", max_length=200)
