@@ -1,0 +1,1 @@
+"""A simulated camera: desk scenes with a page at known corners, and harder photographs of codes."""

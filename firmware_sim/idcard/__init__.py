@@ -1,0 +1,1 @@
+"""Simulated identity-card hardware: a card behind pcscd + vsmartcard-vpcd, and a SAM reader on a pty."""

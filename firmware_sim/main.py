@@ -1,0 +1,76 @@
+"""Process entry point: `hall devices` runs the demo hall's simulated devices until stopped.
+
+The demo hall: the main queue display, ticket printer, and for windows 1–2 an LED, a caller keypad and
+an evaluator (firmware_sim.queue), and a locker bank behind the real lock-board driver and gateway
+(firmware_sim.lockers). Each device is its own MQTT connection with its own last will, speaking only
+the documented contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from devices.protocol.credentials import controller_username, device_credential
+from hall.net import require_broker
+from hall.settings import Settings
+
+log = logging.getLogger(__name__)
+DEMO_WINDOWS = [1, 2]
+
+
+class Startable(Protocol):
+    def start(
+        self, url: str, username: str | None = None, password: str | None = None, ca_file: Path | None = None
+    ) -> None: ...
+
+    def stop(self, *, clean: bool = True) -> None: ...
+
+
+def login(settings: Settings, device_id: str) -> tuple[str | None, str | None]:
+    """Logged in as the generated controller user, the broker has the generated ACL: each device then
+    uses its own derived credential (hall_controller.mosquitto_acl); otherwise the hall's login."""
+    if settings.mqtt_username == controller_username(settings.hall_id):
+        credential = device_credential(settings.device_secret.get_secret_value(), settings.hall_id, device_id)
+        return credential.username, credential.password
+    return settings.mqtt_username, settings.mqtt_password_value
+
+
+def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[Callable[[], None]]]:
+    """(device id, device) pairs of the demo hall, and what to clean up after them."""
+    from firmware_sim.lockers.main import demo_gateway
+    from firmware_sim.queue.__main__ import KINDS, build
+
+    data = settings.data_dir
+    queue_devices = build(settings.hall_id, DEMO_WINDOWS, set(KINDS), data / "sounds", data / "slips")
+    devices: list[tuple[str, Startable]] = [(device.device_id, device) for device in queue_devices]
+    gateway, rig = demo_gateway(settings)
+    devices.append((gateway.device.device_id, gateway))
+    return devices, [rig.stop]
+
+
+def run(settings: Settings) -> None:
+    url = settings.resolved_mqtt_url
+    require_broker(
+        url,
+        username=settings.mqtt_username,
+        password=settings.mqtt_password_value,
+        ca_file=settings.mqtt_ca_file,
+    )
+    devices, cleanups = demo_devices(settings)
+    for device_id, device in devices:
+        username, password = login(settings, device_id)
+        device.start(url, username, password, settings.mqtt_ca_file)
+    log.info("%d simulated devices of hall %s running", len(devices), settings.hall_id)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    for _device_id, device in devices:
+        device.stop()
+    for cleanup in cleanups:
+        cleanup()

@@ -1,0 +1,1 @@
+"""The queue's simulated devices: main display, window LEDs, caller keypads, evaluators, ticket printer."""
