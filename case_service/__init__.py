@@ -1,0 +1,1 @@
+"""The central system of record: the item catalogue and every case from submission to delivery."""

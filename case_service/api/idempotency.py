@@ -1,0 +1,76 @@
+"""Idempotent creates: a retry with the same key returns the first answer and creates nothing new."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from case_service.domain.errors import ConflictError, InvalidInputError
+from case_service.storage.models import IdempotencyRecord
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def fingerprint(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, bytes):
+            digest.update(part)
+        else:
+            digest.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
+    if record.request_hash != request_hash:
+        raise ConflictError("this Idempotency-Key was already used with a different request")
+    return JSONResponse(record.response, status_code=record.status_code, headers={REPLAY_HEADER: "true"})
+
+
+def _find(session: Session, scope: str, key: str) -> IdempotencyRecord | None:
+    return session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+    )
+
+
+def run(
+    session: Session,
+    *,
+    scope: str,
+    key: str | None,
+    request_hash: str,
+    produce: Callable[[], BaseModel],
+    status_code: int = 201,
+) -> JSONResponse:
+    """Runs `produce` and stores its answer under (scope, key) in the same transaction.
+
+    Two requests racing with one key both run `produce`, but the key's unique constraint lets only one
+    commit: the other's INSERT waits for the first, fails, rolls its work back and replays the answer.
+    """
+    if not key or not key.strip():
+        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
+    existing = _find(session, scope, key)
+    if existing is not None:
+        return _replay(existing, request_hash)
+    body = produce().model_dump(mode="json")
+    record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
+    record.status_code, record.response = status_code, body
+    session.add(record)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        winner = _find(session, scope, key)
+        if winner is None:  # the conflict was not the key's: let the error handler report it
+            raise
+        return _replay(winner, request_hash)
+    return JSONResponse(body, status_code=status_code)

@@ -1,0 +1,99 @@
+"""Turns stored rows into response bodies, masking personal data."""
+
+from __future__ import annotations
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from case_service.api import schemas
+from case_service.auth.tokens import PrincipalKind
+from case_service.cases import service as cases
+from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
+from case_service.storage.models import Case, Item
+from hall.privacy import DecryptionError, mask_id_number, mask_name, mask_phone
+
+
+def _masked_secret(ctx: cases.Context, token: str | None, context: str) -> str | None:
+    if token is None:
+        return None
+    try:
+        plain = ctx.cipher.decrypt(token, context=context)
+    except DecryptionError:
+        return "(unreadable)"
+    return mask_id_number(plain) if context == cases.ID_CONTEXT else mask_phone(plain)
+
+
+def case_out(ctx: cases.Context, case: Case) -> schemas.CaseOut:
+    state = CaseState(case.state)
+    resume_to = CaseState(case.resume_to) if case.resume_to else None
+    status = cases.deadline_of(ctx, case)
+    name = case.applicant_name
+    if ctx.principal.kind is PrincipalKind.DEVICE:
+        name = mask_name(name)
+    return schemas.CaseOut(
+        id=case.id,
+        number=case.number,
+        item_code=case.item_code,
+        item_version=case.item_version,
+        item_name=case.item_name,
+        department=case.department,
+        channel=case.channel,
+        applicant_name=name,
+        applicant_id_number=_masked_secret(ctx, case.applicant_id_enc, cases.ID_CONTEXT) or "",
+        applicant_phone=_masked_secret(ctx, case.applicant_phone_enc, cases.PHONE_CONTEXT),
+        state=state.value,
+        state_label=STATE_LABELS[state],
+        next_step=NEXT_STEP[state],
+        allowed_actions=[action.value for action in allowed_actions(state, resume_to=resume_to)],
+        stage=case.stage,
+        stage_due_on=case.stage_due_on,
+        decision_due_on=case.decision_due_on,
+        legal_due_on=case.legal_due_on,
+        due_estimated=case.due_estimated,
+        deadline=schemas.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
+        if status
+        else None,
+        submitted_at=case.submitted_at,
+        submitted_on=case.submitted_on,
+        accepted_on=case.accepted_on,
+        auto_accepted=case.auto_accepted,
+        decided_on=case.decided_on,
+        extended=case.extended,
+        paused_days=case.paused_days,
+        suspension_reason=case.suspension_reason,
+        not_accepted_reason=case.not_accepted_reason,
+        decision_reasons=case.decision_reasons,
+        release_channel=case.release_channel,
+        supplement_notice=case.supplement_notice,
+        delivery_receipt=case.delivery_receipt,
+    )
+
+
+def case_status(ctx: cases.Context, case: Case) -> schemas.CaseStatus:
+    state = CaseState(case.state)
+    status = cases.deadline_of(ctx, case)
+    return schemas.CaseStatus(
+        id=case.id,
+        number=case.number,
+        state=state.value,
+        state_label=STATE_LABELS[state],
+        next_step=NEXT_STEP[state],
+        stage=case.stage,
+        stage_due_on=case.stage_due_on,
+        decision_due_on=case.decision_due_on,
+        due_estimated=case.due_estimated,
+        deadline=schemas.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
+        if status
+        else None,
+        release_channel=case.release_channel,
+    )
+
+
+def item_out(item: Item) -> schemas.ItemOut:
+    return schemas.ItemOut.model_validate(item)
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """Serialised once by pydantic-core. Returning a Response skips FastAPI's second validation of the
+    body against `response_model`, which stays declared on the route for the OpenAPI document."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")

@@ -1,0 +1,135 @@
+"""Administration: staff accounts, device credentials, the holiday table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from case_service.api import idempotency, schemas
+from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
+from case_service.auth.passwords import hash_secret
+from case_service.domain.errors import ConflictError
+from case_service.domain.states import Role
+from case_service.storage import audit
+from case_service.storage.models import Device, HolidayOverride, User
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
+
+
+@router.post("/users", status_code=201, response_model=schemas.UserOut)
+def create_user(
+    body: schemas.UserIn, session: SessionDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    def produce() -> schemas.UserOut:
+        if session.scalar(select(User.id).where(User.username == body.username)) is not None:
+            raise ConflictError(f"user {body.username!r} exists")
+        user = User(
+            username=body.username,
+            display_name=body.display_name,
+            password_hash=hash_secret(body.password),
+            roles=list(body.roles),
+            department=body.department,
+        )
+        session.add(user)
+        session.flush()
+        audit.append(
+            session,
+            actor=principal.actor,
+            action="user.create",
+            subject_type="user",
+            subject_id=user.username,
+            after={"roles": user.roles, "department": user.department},
+        )
+        return schemas.UserOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=user.roles,
+            department=user.department,
+        )
+
+    request = body.model_dump(mode="json", exclude={"password"})
+    return idempotency.run(
+        session,
+        scope=principal.idempotency_scope,
+        key=idempotency_key,
+        request_hash=idempotency.fingerprint("POST user", request),
+        produce=produce,
+    )
+
+
+@router.post("/devices", status_code=201, response_model=schemas.DeviceOut)
+def register_device(
+    body: schemas.DeviceIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    def produce() -> schemas.DeviceOut:
+        if session.scalar(select(Device.id).where(Device.device_id == body.device_id)) is not None:
+            raise ConflictError(f"device {body.device_id!r} is registered")
+        session.add(
+            Device(
+                device_id=body.device_id,
+                kind=body.kind,
+                secret_hash=hash_secret(body.secret),
+                hall_id=body.hall_id,
+            )
+        )
+        audit.append(
+            session,
+            actor=principal.actor,
+            action="device.register",
+            subject_type="device",
+            subject_id=body.device_id,
+            after={"kind": body.kind, "hall_id": body.hall_id},
+        )
+        return schemas.DeviceOut(device_id=body.device_id, kind=body.kind, hall_id=body.hall_id)
+
+    return idempotency.run(
+        session,
+        scope=principal.idempotency_scope,
+        key=idempotency_key,
+        request_hash=idempotency.fingerprint("POST device", body.model_dump(mode="json", exclude={"secret"})),
+        produce=produce,
+    )
+
+
+@router.get("/holidays", response_model=list[schemas.HolidayOut])
+def list_holidays(session: SessionDep) -> list[schemas.HolidayOut]:
+    rows = session.scalars(select(HolidayOverride).order_by(HolidayOverride.day))
+    return [schemas.HolidayOut(day=row.day, is_working_day=row.is_working_day, note=row.note) for row in rows]
+
+
+@router.put("/holidays/{day}", response_model=schemas.HolidayOut)
+def put_holiday(
+    day: Annotated[dt.date, Path(examples=["2027-01-01"])],
+    body: schemas.HolidayIn,
+    session: SessionDep,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> schemas.HolidayOut:
+    """Adds a day from the State Council's announcement (a holiday, or a swapped working weekend day)."""
+    row = session.get(HolidayOverride, day)
+    before = {"is_working_day": row.is_working_day, "note": row.note} if row else None
+    if row is None:
+        row = HolidayOverride(day=day, is_working_day=body.is_working_day, note=body.note)
+        session.add(row)
+    else:
+        row.is_working_day, row.note = body.is_working_day, body.note
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="calendar.set",
+        subject_type="day",
+        subject_id=day.isoformat(),
+        before=before,
+        after={"is_working_day": body.is_working_day, "note": body.note},
+    )
+    session.commit()
+    services.calendars.invalidate()
+    return schemas.HolidayOut(day=row.day, is_working_day=row.is_working_day, note=row.note)

@@ -1,0 +1,104 @@
+"""Sign-in: staff passwords, device credentials, applicant tokens a kiosk gets after reading an ID card."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from case_service.api import schemas
+from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
+from case_service.auth.passwords import verify_secret
+from case_service.auth.tokens import (
+    APPLICANT_TTL,
+    DEVICE_TTL,
+    STAFF_TTL,
+    Principal,
+    PrincipalKind,
+)
+from case_service.domain.errors import ForbiddenError, InvalidInputError, UnauthorizedError
+from case_service.domain.identity import normalise_id_number
+from case_service.domain.states import Role
+from case_service.runtime import blind_indexes
+from case_service.storage.models import Device, User
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
+
+
+def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
+    token, expires = services.signer.issue(principal, ttl)
+    return schemas.TokenOut(
+        access_token=token,
+        expires_at=expires,
+        kind=principal.kind.value,
+        roles=sorted(role.value for role in principal.roles),
+    )
+
+
+@router.post("/login", response_model=schemas.TokenOut)
+def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
+    user = session.scalar(select(User).where(User.username == body.username, User.active.is_(True)))
+    if user is None or not verify_secret(user.password_hash, body.password):
+        raise UnauthorizedError("wrong username or password")
+    principal = Principal(
+        PrincipalKind.STAFF, user.username, frozenset(Role(role) for role in user.roles), user.department
+    )
+    return _token_out(services, principal, STAFF_TTL)
+
+
+@router.post("/device-token", response_model=schemas.TokenOut)
+def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
+    """A registered device proves itself with its own secret; otherwise the hall's shared device secret."""
+    device = session.scalar(select(Device).where(Device.device_id == body.device_id))
+    if device is not None:
+        if not device.active or not verify_secret(device.secret_hash, body.secret):
+            raise UnauthorizedError("unknown device or wrong secret")
+        kind = device.kind
+    else:
+        shared = services.settings.device_secret.get_secret_value()
+        if not hmac.compare_digest(shared.encode(), body.secret.encode()):
+            raise UnauthorizedError("unknown device or wrong secret")
+        kind = body.kind
+    principal = Principal(PrincipalKind.DEVICE, body.device_id, frozenset({DEVICE_ROLES[kind]}))
+    return _token_out(services, principal, DEVICE_TTL)
+
+
+@router.post("/applicant-token", response_model=schemas.TokenOut)
+def applicant_token(
+    body: schemas.ApplicantTokenIn, device: PrincipalDep, services: ServicesDep
+) -> schemas.TokenOut:
+    """Needs a kiosk's device token. The token sees this person's cases and no one else's, for 10 minutes."""
+    if device.kind is not PrincipalKind.DEVICE or Role.KIOSK not in device.roles:
+        raise ForbiddenError("only a kiosk's device token can ask for an applicant token")
+    id_number = normalise_id_number(body.id_number)
+    today = services.today()
+    if body.valid_until is not None and body.valid_until < today:
+        raise InvalidInputError(f"the ID card expired on {body.valid_until.isoformat()}")
+    if body.valid_from is not None and body.valid_from > today:
+        raise InvalidInputError("the ID card is not yet valid")
+    cipher = services.cipher
+    current, *older = blind_indexes(services.index_keys, id_number) or (cipher.blind_index(id_number),)
+    principal = Principal(
+        PrincipalKind.APPLICANT,
+        current,
+        frozenset({Role.APPLICANT}),
+        device_id=device.subject,
+        sealed_name=cipher.encrypt(body.name.strip(), context="token.name"),
+        sealed_id_number=cipher.encrypt(id_number, context="token.id"),
+        aliases=tuple(older),
+    )
+    return _token_out(services, principal, APPLICANT_TTL)
+
+
+@router.get("/me", response_model=schemas.MeOut)
+def me(principal: PrincipalDep) -> schemas.MeOut:
+    subject = principal.subject if principal.kind is not PrincipalKind.APPLICANT else principal.subject[:12]
+    return schemas.MeOut(
+        kind=principal.kind.value,
+        subject=subject,
+        roles=sorted(role.value for role in principal.roles),
+        department=principal.department,
+        expires_at=principal.expires_at,
+    )

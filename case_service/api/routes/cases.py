@@ -1,0 +1,189 @@
+"""Cases: submit (idempotent), read within scope, act through the state machine, history, evaluations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from case_service.api import idempotency, schemas
+from case_service.api.deps import ContextDep, IdempotencyKey, PrincipalDep, ServicesDep
+from case_service.api.presenters import case_out, case_status, json_response
+from case_service.auth.tokens import Principal, PrincipalKind
+from case_service.cases import service as cases
+from case_service.domain.completeness import Defect
+from case_service.domain.errors import ForbiddenError, InvalidInputError
+from case_service.domain.states import Action, Role
+from case_service.runtime import Services
+from case_service.storage.models import AuditEntry
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+CaseRef = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=32, description="numeric id or case number", examples=["20250926-1A2B3C4D"]
+    ),
+]
+FILERS = {Role.CLERK, Role.APPLICANT}
+
+
+@router.post("", status_code=201, response_model=schemas.CaseOut)
+def submit_case(
+    body: schemas.CaseCreate, ctx: ContextDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """A kiosk (applicant token) or a window clerk files an application. Requires `Idempotency-Key`."""
+    principal = ctx.principal
+    if not principal.roles & FILERS:
+        raise ForbiddenError("cases are filed by a window clerk or with an applicant token")
+    if principal.kind is PrincipalKind.APPLICANT:
+        if body.applicant is not None:
+            raise InvalidInputError(
+                "with an applicant token the applicant is the card holder; omit `applicant`"
+            )
+        assert principal.sealed_name and principal.sealed_id_number
+        applicant = cases.Applicant(
+            name=ctx.cipher.decrypt(principal.sealed_name, context="token.name"),
+            id_number=ctx.cipher.decrypt(principal.sealed_id_number, context="token.id"),
+            phone=body.phone,
+        )
+    else:
+        if body.applicant is None:
+            raise InvalidInputError("give the applicant: name, id_number and optionally phone")
+        applicant = cases.Applicant(body.applicant.name, body.applicant.id_number, body.applicant.phone)
+
+    def produce() -> schemas.CaseOut:
+        return case_out(
+            ctx, cases.submit(ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)
+        )
+
+    return idempotency.run(
+        ctx.session,
+        scope=principal.idempotency_scope,
+        key=idempotency_key,
+        request_hash=idempotency.fingerprint("POST /cases", body.model_dump(mode="json")),
+        produce=produce,
+    )
+
+
+@router.get("", response_model=schemas.Page[schemas.CaseOut])
+def list_cases(
+    ctx: ContextDep,
+    state: Annotated[list[str] | None, Query(max_length=20)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=schemas.MAX_OFFSET)] = 0,
+) -> Response:
+    """Staff and hall controllers see all cases; an applicant token only that person's ("my cases")."""
+    rows, total = cases.list_cases(ctx, states=state or (), department=department, limit=limit, offset=offset)
+    page: schemas.Page[schemas.CaseOut] = schemas.Page(
+        items=[case_out(ctx, row) for row in rows], total=total, limit=limit, offset=offset
+    )
+    return json_response(page)
+
+
+@router.get("/by-number/{number}", response_model=schemas.CaseOut)
+def get_case_by_number(number: Annotated[str, Path(max_length=32)], ctx: ContextDep) -> Response:
+    return json_response(case_out(ctx, cases.find_by_number(ctx, number)))
+
+
+def _status(services: Services, principal: Principal, case_ref: str) -> Response:
+    with services.sessions() as session:
+        calendar = services.calendars.get(session)
+        ctx = cases.Context(
+            session, calendar, services.cipher, services.today(), principal, services.index_keys
+        )
+        return json_response(case_status(ctx, cases.load(ctx, case_ref)))
+
+
+@router.get("/{case_id}/status", response_model=schemas.CaseStatus)
+async def get_case_status(case_id: CaseRef, principal: PrincipalDep, services: ServicesDep) -> Response:
+    """For polling (kiosk, hall controller): state, stage, due date, next step. All database work runs
+    in one worker-thread hop, which makes this the cheapest read of a case."""
+    return await run_in_threadpool(_status, services, principal, case_id)
+
+
+@router.get("/{case_id}", response_model=schemas.CaseOut)
+def get_case(case_id: CaseRef, ctx: ContextDep) -> Response:
+    return json_response(case_out(ctx, cases.load(ctx, case_id)))
+
+
+@router.post("/{case_id}/actions/{action}", response_model=schemas.CaseOut)
+def act(case_id: CaseRef, action: Action, ctx: ContextDep, body: schemas.ActionIn | None = None) -> Response:
+    """Moves the case through the state machine. An action not allowed now answers 409 naming what is."""
+    body = body or schemas.ActionIn()
+    if action is Action.AUTO_ACCEPT:
+        raise ForbiddenError("auto_accept is applied by the deadline sweep, not requested")
+    data = cases.ActionInput(
+        reason=body.reason,
+        reasons=body.reasons,
+        defects=[Defect(defect.material, defect.problem) for defect in body.defects],
+        conditions_met=body.conditions_met,
+        suspension_kind=body.suspension_kind,
+        channel=body.channel,
+        receipt=body.receipt,
+    )
+    case = cases.act(ctx, case_id, action, data)
+    ctx.session.commit()
+    return json_response(case_out(ctx, case))
+
+
+@router.get("/{case_id}/completeness", response_model=schemas.CompletenessOut)
+def completeness(case_id: CaseRef, ctx: ContextDep) -> schemas.CompletenessOut:
+    report = cases.completeness(ctx, cases.load(ctx, case_id))
+    return schemas.CompletenessOut(
+        complete=report.complete,
+        missing=list(report.missing),
+        unknown=list(report.unknown),
+        notice_lines=report.notice_lines(),
+    )
+
+
+@router.get("/{case_id}/history", response_model=list[schemas.HistoryEntry])
+def history(case_id: CaseRef, ctx: ContextDep) -> list[schemas.HistoryEntry]:
+    case = cases.load(ctx, case_id)
+    rows = ctx.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "case", AuditEntry.subject_id == str(case.id))
+        .order_by(AuditEntry.seq)
+    )
+    return [
+        schemas.HistoryEntry(
+            seq=row.seq, at=row.at, actor=row.actor, action=row.action, before=row.before, after=row.after
+        )
+        for row in rows
+    ]
+
+
+@router.post("/{case_id}/evaluations", status_code=201, response_model=schemas.EvaluationOut)
+def evaluate(
+    case_id: CaseRef, body: schemas.EvaluationIn, ctx: ContextDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """The hall controller posts a rating (好差评) from a window's evaluator. Requires `Idempotency-Key`."""
+    if not ctx.principal.roles & {Role.CONTROLLER, Role.APPLICANT, Role.MANAGER}:
+        raise ForbiddenError("ratings come from the hall controller, the applicant, or a hall manager")
+    case = cases.load(ctx, case_id)
+
+    def produce() -> schemas.EvaluationOut:
+        row = cases.evaluate(
+            ctx, case, score=body.score, comment=body.comment, window=body.window, clerk=body.clerk
+        )
+        return schemas.EvaluationOut(
+            id=row.id,
+            case_id=row.case_id,
+            score=row.score,
+            comment=row.comment,
+            window=row.window,
+            clerk=row.clerk,
+            created_at=row.created_at,
+        )
+
+    return idempotency.run(
+        ctx.session,
+        scope=ctx.principal.idempotency_scope,
+        key=idempotency_key,
+        request_hash=idempotency.fingerprint("POST evaluation", case.id, body.model_dump(mode="json")),
+        produce=produce,
+    )

@@ -1,0 +1,107 @@
+"""The case service's FastAPI application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+from case_service.api import errors
+from case_service.api.limits import OVERHEAD, BodySizeLimit
+from case_service.api.router import api_router
+from case_service.auth.tokens import TokenSigner
+from case_service.bootstrap import prepare_database
+from case_service.cases import service as cases
+from case_service.certificates import wiring as certificates
+from case_service.db import make_engine, make_session_factory
+from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
+from case_service.web.routes import router as web_router
+from hall.privacy import PiiCipher
+from hall.settings import Mode, Settings
+
+log = logging.getLogger(__name__)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web" / "templates")
+
+
+def _run_sweep(services: Services) -> int:
+    with services.sessions() as session:
+        count = cases.sweep(session, services.calendars.get(session), services.cipher, services.today())
+        session.commit()
+    return count
+
+
+async def _sweep_forever(services: Services, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            count = await asyncio.to_thread(_run_sweep, services)
+        except Exception:  # the sweep must outlive a database hiccup; it retries next round
+            log.exception("deadline sweep failed")
+            continue
+        if count:
+            log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
+
+
+def create_app(settings: Settings, *, today: Callable[[], dt.date] | None = None) -> FastAPI:
+    """`today` lets tests move the calendar; production uses the date in China (UTC+8)."""
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_session_factory(engine)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        cipher=PiiCipher.from_config(settings.pii_key.get_secret_value()),
+        signer=TokenSigner(settings.secret_key.get_secret_value()),
+        calendars=CalendarSource(),
+        today=today or china_today,
+        index_keys=index_ciphers(settings.pii_key.get_secret_value()),
+    )
+    prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interval = settings.case.sweep_interval_seconds
+        task = asyncio.create_task(_sweep_forever(services, interval)) if interval > 0 else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="Case service (办件服务)",
+        version="1.0.0",
+        docs_url="/docs",
+        lifespan=lifespan,
+        description="The service hall's system of record: catalogue, cases, deadlines, materials, audit. "
+        'Every error has the body `{"error": {"code", "message", "details"}}`.',
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.services = services
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.case.max_upload_bytes + OVERHEAD)
+    app.include_router(api_router)
+    certificates.install(app, services)
+    app.include_router(web_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": engine.dialect.name}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, "home.html", {"hall_id": settings.hall_id})
+
+    return app

@@ -1,0 +1,1 @@
+"""Who is asking: staff with roles, devices (kiosks, hall controllers), applicants scoped by a kiosk."""

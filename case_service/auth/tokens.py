@@ -1,0 +1,122 @@
+"""Bearer tokens: a JSON payload and an HMAC-SHA256 signature under settings.secret_key.
+
+`v1.<payload>.<signature>`, both base64url. Applicant tokens carry the person's name and ID number
+only encrypted (PiiCipher), so a token read off a kiosk's log reveals nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from case_service.domain.errors import UnauthorizedError
+from case_service.domain.states import Role
+
+STAFF_TTL = 8 * 3600
+DEVICE_TTL = 12 * 3600
+APPLICANT_TTL = 10 * 60
+
+
+class PrincipalKind(StrEnum):
+    STAFF = "staff"
+    DEVICE = "device"
+    APPLICANT = "applicant"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: PrincipalKind
+    subject: str  # username, device id, or the applicant's blind index
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    department: str | None = None
+    expires_at: int = 0
+    device_id: str | None = None  # for applicant tokens: the kiosk that read the card
+    sealed_name: str | None = None  # applicant tokens: PiiCipher ciphertexts
+    sealed_id_number: str | None = None
+    # Applicant tokens: the person's blind index under each older PII key, so cases filed before a key
+    # rotation stay theirs.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def applicant_indexes(self) -> tuple[str, ...]:
+        return (self.subject, *self.aliases)
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this principal (never an ID number)."""
+        if self.kind is PrincipalKind.APPLICANT:
+            return f"applicant:{self.subject[:12]} via {self.device_id}"
+        return f"{self.kind.value}:{self.subject}"
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"{self.kind.value}:{self.subject}"
+
+
+SYSTEM = Principal(PrincipalKind.SYSTEM, "deadline-sweep", frozenset({Role.SYSTEM}))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    def __init__(self, secret_key: str) -> None:
+        self._key = hashlib.sha256(b"case-service-token:" + secret_key.encode()).digest()
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+    def issue(self, principal: Principal, ttl: int, now: float | None = None) -> tuple[str, int]:
+        expires = int((now if now is not None else time.time()) + ttl)
+        payload: dict[str, Any] = {
+            "k": principal.kind.value,
+            "sub": principal.subject,
+            "roles": sorted(role.value for role in principal.roles),
+            "dep": principal.department,
+            "exp": expires,
+            "dev": principal.device_id,
+            "nm": principal.sealed_name,
+            "idn": principal.sealed_id_number,
+            "alt": list(principal.aliases),
+        }
+        body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+        return f"v1.{body}.{self._sign(body)}", expires
+
+    def read(self, token: str, now: float | None = None) -> Principal:
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != "v1":
+            raise UnauthorizedError("malformed token")
+        body, signature = parts[1], parts[2]
+        if not hmac.compare_digest(self._sign(body), signature):
+            raise UnauthorizedError("token signature does not verify")
+        try:
+            payload = json.loads(_unb64(body))
+            principal = Principal(
+                kind=PrincipalKind(payload["k"]),
+                subject=str(payload["sub"]),
+                roles=frozenset(Role(role) for role in payload["roles"]),
+                department=payload.get("dep"),
+                expires_at=int(payload["exp"]),
+                device_id=payload.get("dev"),
+                sealed_name=payload.get("nm"),
+                sealed_id_number=payload.get("idn"),
+                aliases=tuple(str(alias) for alias in payload.get("alt") or ()),
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error) as err:
+            raise UnauthorizedError("malformed token payload") from err
+        if principal.expires_at < (now if now is not None else time.time()):
+            raise UnauthorizedError("token expired")
+        return principal

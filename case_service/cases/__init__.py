@@ -1,0 +1,1 @@
+"""The case's application layer: loads and stores cases around the pure domain rules."""

@@ -1,0 +1,147 @@
+"""Builds the notice a case calls for (受理, 不予受理, 补正, 准予/不予许可, 送达回证) for the renderer in
+`case_service.documents`; which notice exists depends on how far the case went."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from case_service.config import CaseServiceSettings
+from case_service.documents import notices as docs
+from case_service.domain import deadlines
+from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.errors import ConflictError
+from case_service.domain.states import CaseState
+from case_service.storage.models import Case
+
+
+class NoticeKind(StrEnum):
+    ACCEPTANCE = "acceptance"
+    NON_ACCEPTANCE = "non_acceptance"
+    SUPPLEMENT = "supplement"
+    DECISION = "decision"
+    SERVICE_RECEIPT = "service_receipt"
+
+
+PREFIX = {
+    NoticeKind.ACCEPTANCE: "受",
+    NoticeKind.NON_ACCEPTANCE: "不受",
+    NoticeKind.SUPPLEMENT: "补",
+    NoticeKind.DECISION: "许",
+    NoticeKind.SERVICE_RECEIPT: "送",
+}
+SERVICE_METHODS = {
+    "window": docs.ServiceMethod.IN_PERSON,
+    "locker": docs.ServiceMethod.LOCKER,
+    "mail": docs.ServiceMethod.MAIL,
+}
+
+
+def document_number(kind: NoticeKind, case: Case, year: int) -> str:
+    return f"审{PREFIX[kind]}〔{year}〕{case.number}号"
+
+
+def _decision_title(case: Case) -> str:
+    return "不予行政许可决定书" if case.state == CaseState.DENIED else "准予行政许可决定书"
+
+
+def build(
+    kind: NoticeKind, case: Case, *, settings: CaseServiceSettings, calendar: WorkingCalendar, today: dt.date
+) -> docs.Notice:
+    """The notice's content, or ConflictError when the case has not reached it."""
+    issuer = docs.Issuer(authority=settings.authority)
+    name = case.applicant_name
+    if kind is NoticeKind.ACCEPTANCE:
+        if case.accepted_on is None or case.decision_due_on is None:
+            raise ConflictError(f"case {case.number} has not been accepted")
+        return docs.AcceptanceNotice(
+            issuer=issuer,
+            number=document_number(kind, case, case.accepted_on.year),
+            applicant=name,
+            item_name=case.item_name,
+            case_number=case.number,
+            submitted_on=case.submitted_on,
+            accepted_on=case.accepted_on,
+            decision_due=case.decision_due_on,
+        )
+    if kind is NoticeKind.NON_ACCEPTANCE:
+        if case.state != CaseState.NOT_ACCEPTED or not case.not_accepted_reason:
+            raise ConflictError(f"case {case.number} was not refused")
+        issued = case.updated_at.date() if case.updated_at else today
+        return docs.NonAcceptanceNotice(
+            issuer=issuer,
+            number=document_number(kind, case, issued.year),
+            applicant=name,
+            item_name=case.item_name,
+            submitted_on=case.submitted_on,
+            issued_on=issued,
+            reason=case.not_accepted_reason,
+            reconsideration_body=settings.reconsideration_body,
+            court=settings.court,
+        )
+    if kind is NoticeKind.SUPPLEMENT:
+        notice = case.supplement_notice
+        if not notice:
+            raise ConflictError(f"case {case.number} has no supplement notice")
+        problems = [
+            docs.MaterialProblem(material, docs.MaterialProblemKind.MISSING) for material in notice["missing"]
+        ] + [
+            docs.MaterialProblem(defect["material"], docs.MaterialProblemKind.DEFECTIVE, defect["problem"])
+            for defect in notice["defects"]
+        ]
+        issued = dt.date.fromisoformat(notice["issued_on"])
+        return docs.SupplementNotice(
+            issuer=issuer,
+            number=document_number(kind, case, issued.year),
+            applicant=name,
+            item_name=case.item_name,
+            submitted_on=case.submitted_on,
+            issued_on=issued,
+            problems=tuple(problems),
+        )
+    if kind is NoticeKind.DECISION:
+        if case.decided_on is None:
+            raise ConflictError(f"case {case.number} has no decision yet")
+        number = document_number(kind, case, case.decided_on.year)
+        if case.state == CaseState.DENIED:
+            return docs.DenialDecision(
+                issuer=issuer,
+                number=number,
+                applicant=name,
+                item_name=case.item_name,
+                case_number=case.number,
+                submitted_on=case.submitted_on,
+                decided_on=case.decided_on,
+                reasons=tuple((case.decision_reasons or "").splitlines()),
+                reconsideration_body=settings.reconsideration_body,
+                court=settings.court,
+            )
+        return docs.ApprovalDecision(
+            issuer=issuer,
+            number=number,
+            applicant=name,
+            item_name=case.item_name,
+            case_number=case.number,
+            submitted_on=case.submitted_on,
+            decided_on=case.decided_on,
+            scope=f"准予办理{case.item_name}",
+            certificate_due=calendar.add_working_days(case.decided_on, deadlines.CERTIFICATE_DAYS).date,
+        )
+    receipt = (case.delivery_receipt or {}).get("delivered")
+    if case.state != CaseState.DELIVERED or not receipt or case.decided_on is None:
+        raise ConflictError(f"case {case.number} has not been delivered")
+    served_at = (case.delivery_receipt or {}).get("delivered_at")
+    return docs.ServiceReceipt(
+        issuer=issuer,
+        number=document_number(kind, case, case.decided_on.year),
+        document_title=_decision_title(case),
+        document_number=document_number(NoticeKind.DECISION, case, case.decided_on.year),
+        recipient=str(receipt.get("recipient") or name),
+        place=settings.hall_address,
+        method=SERVICE_METHODS.get(case.release_channel or "window", docs.ServiceMethod.IN_PERSON),
+        served_at=dt.datetime.fromisoformat(served_at) if served_at else None,
+        signed_by=str(receipt.get("signed_by") or receipt.get("recipient") or ""),
+        notes="; ".join(
+            f"{key}={value}" for key, value in sorted(receipt.items()) if key not in {"recipient"}
+        ),
+    )

@@ -1,0 +1,596 @@
+"""Case operations: submission, actions through the state machine, deadlines, materials, evaluations.
+
+Every function works inside the caller's session (one transaction per request) and writes the audit
+trail in that same transaction, so an action and its audit entry are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from case_service.auth.tokens import SYSTEM, Principal, PrincipalKind
+from case_service.catalogue import service as catalogue
+from case_service.domain import deadlines
+from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.completeness import CompletenessReport, Defect, MaterialRequirement, check
+from case_service.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from case_service.domain.identity import normalise_id_number
+from case_service.domain.states import (
+    FINAL_STATES,
+    Action,
+    CaseState,
+    Role,
+    next_state,
+    require_role,
+)
+from case_service.storage import audit
+from case_service.storage.models import Case, CaseMaterial, Evaluation, Item, Material, MaterialBlob
+from hall.privacy import PiiCipher
+
+log = logging.getLogger(__name__)
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+SUSPENSION_KINDS = {
+    "hearing": "听证",
+    "testing": "检验检测",
+    "expert_review": "专家评审",
+    "other": "其他法定情形",
+}
+RELEASE_CHANNELS = ("window", "locker", "mail")
+ID_CONTEXT = "case.applicant_id"
+PHONE_CONTEXT = "case.applicant_phone"
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    calendar: WorkingCalendar
+    cipher: PiiCipher
+    today: dt.date
+    principal: Principal
+    index_keys: tuple[PiiCipher, ...] = ()  # one cipher per PII key, for look-ups across rotations
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    reason: str | None = None
+    reasons: Sequence[str] = ()
+    defects: Sequence[Defect] = ()
+    conditions_met: Sequence[str] = ()
+    suspension_kind: str | None = None
+    channel: str | None = None
+    receipt: dict[str, Any] = field(default_factory=dict)
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """What the audit trail records of a case (no personal data)."""
+    return {
+        "state": case.state,
+        "stage": case.stage,
+        "stage_due_on": case.stage_due_on.isoformat() if case.stage_due_on else None,
+        "decision_due_on": case.decision_due_on.isoformat() if case.decision_due_on else None,
+        "paused_days": case.paused_days,
+        "extended": case.extended,
+        "release_channel": case.release_channel,
+    }
+
+
+# Reading ----------------------------------------------------------------------------------------------
+
+
+def applicant_index(cipher: PiiCipher, id_number: str) -> str:
+    return cipher.blind_index(id_number)
+
+
+def check_scope(principal: Principal, case: Case) -> None:
+    """Applicants see only their own cases; department staff only their department's."""
+    if principal.kind is PrincipalKind.APPLICANT and case.applicant_index not in principal.applicant_indexes:
+        raise NotFoundError(f"no case {case.id}")  # not 403: do not confirm that the case exists
+    if principal.kind is PrincipalKind.DEVICE and Role.KIOSK in principal.roles:
+        raise ForbiddenError("a kiosk reads cases only with an applicant token")
+    departmental = {Role.REVIEWER, Role.APPROVER}
+    if (
+        principal.kind is PrincipalKind.STAFF
+        and principal.department
+        and principal.roles <= departmental
+        and case.department != principal.department
+    ):
+        raise ForbiddenError(f"case {case.id} belongs to {case.department}, not to {principal.department}")
+
+
+def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case:
+    """`case_ref`: the numeric id, or the case number (what is printed on notices and receipts)."""
+    # isascii: str.isdigit also accepts "²" and other digits int() refuses.
+    if isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit() and len(case_ref) < 19:
+        case_ref = int(case_ref)
+    if isinstance(case_ref, int):
+        query = select(Case).where(Case.id == case_ref)
+    else:
+        query = select(Case).where(Case.number == case_ref)
+    case_id = case_ref
+    if for_update:
+        query = query.with_for_update()
+    case = ctx.session.scalar(query)
+    if case is None:
+        raise NotFoundError(f"no case {case_id}", details={"case_id": case_id})
+    check_scope(ctx.principal, case)
+    return case
+
+
+def list_cases(
+    ctx: Context,
+    *,
+    states: Sequence[str] = (),
+    department: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    query = select(Case)
+    if ctx.principal.kind is PrincipalKind.APPLICANT:
+        query = query.where(Case.applicant_index.in_(ctx.principal.applicant_indexes))
+    elif ctx.principal.kind is PrincipalKind.DEVICE and Role.KIOSK in ctx.principal.roles:
+        raise ForbiddenError("a kiosk lists cases only with an applicant token")
+    if states:
+        query = query.where(Case.state.in_(list(states)))
+    if department:
+        query = query.where(Case.department == department)
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def find_by_number(ctx: Context, number: str) -> Case:
+    case = ctx.session.scalar(select(Case).where(Case.number == number))
+    if case is None:
+        raise NotFoundError(f"no case numbered {number!r}")
+    check_scope(ctx.principal, case)
+    return case
+
+
+def deadline_of(ctx: Context, case: Case) -> deadlines.DeadlineStatus | None:
+    if case.stage_due_on is None or not case.is_open:
+        return None
+    return deadlines.assess(ctx.calendar, case.stage_due_on, ctx.today)
+
+
+# Submission -------------------------------------------------------------------------------------------
+
+
+def _new_number(today: dt.date) -> str:
+    """e.g. 20250926-1A2B3C4D: the dash keeps it apart from numeric ids in paths."""
+    return f"{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) -> Case:
+    item = catalogue.current(ctx.session, item_code)
+    if item.status != "active":
+        label = {"suspended": "暂停办理 suspended", "handed_down": "已下放 handed down"}.get(
+            item.status, item.status
+        )
+        raise ConflictError(
+            f"item {item.code} is {label} and takes no applications", details={"status": item.status}
+        )
+    if channel not in item.channels:
+        raise ConflictError(
+            f"item {item.code} is not offered on the {channel} channel (offered: {', '.join(item.channels)})"
+        )
+    id_number = normalise_id_number(applicant.id_number)
+    name = applicant.name.strip()
+    if not name:
+        raise InvalidInputError("applicant name must not be empty")
+    index = applicant_index(ctx.cipher, id_number)
+    stage = deadlines.stage_due(
+        ctx.calendar,
+        CaseState.SUBMITTED,
+        entered_on=ctx.today,
+        decision_due_on=None,
+        budgets=item.stage_budgets,
+    )
+    assert stage is not None
+    case = Case(
+        number=_new_number(ctx.today),
+        item_id=item.id,
+        item_code=item.code,
+        item_version=item.version,
+        item_name=item.name,
+        department=item.department,
+        channel=channel,
+        applicant_name=name,
+        applicant_id_enc=ctx.cipher.encrypt(id_number, context=ID_CONTEXT),
+        applicant_index=index,
+        applicant_phone_enc=ctx.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
+        if applicant.phone
+        else None,
+        state=CaseState.SUBMITTED.value,
+        is_open=True,
+        submitted_on=ctx.today,
+        stage=stage.stage.value,
+        stage_entered_on=ctx.today,
+        stage_due_on=stage.due,
+        due_estimated=stage.estimated,
+        created_by=ctx.principal.actor,
+    )
+    ctx.session.add(case)
+    ctx.session.flush()
+    older = tuple(cipher.blind_index(id_number) for cipher in ctx.index_keys[1:])
+    reused = _reuse_library(ctx.session, case, item, older)
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="case.submit",
+        subject_type="case",
+        subject_id=case.id,
+        after={**snapshot(case), "item": f"{item.code}@v{item.version}", "reused_materials": reused},
+    )
+    return case
+
+
+def _reuse_library(
+    session: Session, case: Case, item: Item, older_indexes: tuple[str, ...] = ()
+) -> list[str]:
+    """Links the applicant's latest material of each listed name: what was given once is not asked again."""
+    names = [material["name"] for material in item.materials]
+    if not names:
+        return []
+    rows = session.execute(
+        select(Material.name, func.max(Material.id))
+        .where(Material.owner_index.in_((case.applicant_index, *older_indexes)), Material.name.in_(names))
+        .group_by(Material.name)
+    ).all()
+    for _name, material_id in rows:
+        session.add(CaseMaterial(case_id=case.id, material_id=material_id, reused=True))
+    return sorted(name for name, _ in rows)
+
+
+# Materials --------------------------------------------------------------------------------------------
+
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def sniff_type(data: bytes) -> str | None:
+    for content_type, prefixes in SIGNATURES.items():
+        if any(data.startswith(prefix) for prefix in prefixes):
+            return content_type
+    return None
+
+
+def add_material(
+    ctx: Context, case: Case, *, name: str, filename: str, content_type: str, data: bytes
+) -> Material:
+    """The caller checked size and type; names must be on the case's item version's list."""
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    listed = {material["name"] for material in item.materials}
+    if listed and name not in listed:
+        raise InvalidInputError(
+            f"{name!r} is not a material of {item.name}; expected one of: {', '.join(sorted(listed))}",
+            details={"expected": sorted(listed)},
+        )
+    if not case.is_open:
+        raise ConflictError(f"case {case.number} is closed ({case.state}); it takes no more materials")
+    digest = hashlib.sha256(data).hexdigest()
+    if ctx.session.get(MaterialBlob, digest) is None:
+        ctx.session.add(MaterialBlob(sha256=digest, content_type=content_type, size=len(data), data=data))
+        ctx.session.flush()
+    material = ctx.session.scalar(
+        select(Material).where(
+            Material.owner_index == case.applicant_index, Material.name == name, Material.sha256 == digest
+        )
+    )
+    if material is None:
+        material = Material(
+            owner_index=case.applicant_index, name=name, sha256=digest, filename=filename[:200]
+        )
+        ctx.session.add(material)
+        ctx.session.flush()
+    linked = ctx.session.scalar(
+        select(CaseMaterial).where(CaseMaterial.case_id == case.id, CaseMaterial.material_id == material.id)
+    )
+    if linked is None:
+        ctx.session.add(CaseMaterial(case_id=case.id, material_id=material.id, reused=False))
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="material.upload",
+        subject_type="case",
+        subject_id=case.id,
+        after={"material": name, "sha256": digest, "size": len(data), "content_type": content_type},
+    )
+    ctx.session.flush()
+    return material
+
+
+def case_materials(session: Session, case: Case) -> list[tuple[Material, MaterialBlob, bool]]:
+    rows = session.execute(
+        select(Material, MaterialBlob, CaseMaterial.reused)
+        .join(CaseMaterial, CaseMaterial.material_id == Material.id)
+        .join(MaterialBlob, MaterialBlob.sha256 == Material.sha256)
+        .where(CaseMaterial.case_id == case.id)
+        .order_by(Material.id)
+    ).all()
+    return [(row[0], row[1], bool(row[2])) for row in rows]
+
+
+def requirements(item: Item) -> list[MaterialRequirement]:
+    return [
+        MaterialRequirement(
+            name=material["name"],
+            required=bool(material.get("required", True)),
+            form=material.get("form", "original"),
+            copies=int(material.get("copies", 1)),
+            condition=material.get("condition", ""),
+        )
+        for material in item.materials
+    ]
+
+
+def completeness(
+    ctx: Context, case: Case, *, defects: Sequence[Defect] = (), conditions_met: Sequence[str] = ()
+) -> CompletenessReport:
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    provided: dict[str, int] = {}
+    for material, _blob, _reused in case_materials(ctx.session, case):
+        provided[material.name] = provided.get(material.name, 0) + 1
+    return check(requirements(item), provided, defects=defects, conditions_met=conditions_met)
+
+
+def read_material(ctx: Context, case: Case, material_id: int) -> tuple[Material, MaterialBlob]:
+    for material, blob, _reused in case_materials(ctx.session, case):
+        if material.id == material_id:
+            audit.append(
+                ctx.session,
+                actor=ctx.principal.actor,
+                action="material.read",
+                subject_type="case",
+                subject_id=case.id,
+                after={"material_id": material_id, "sha256": blob.sha256},
+            )
+            return material, blob
+    raise NotFoundError(f"case {case.number} has no material {material_id}")
+
+
+def library(ctx: Context) -> list[Material]:
+    if ctx.principal.kind is not PrincipalKind.APPLICANT:
+        raise ForbiddenError("the material library is read with an applicant token")
+    return list(
+        ctx.session.scalars(
+            select(Material)
+            .where(Material.owner_index.in_(ctx.principal.applicant_indexes))
+            .order_by(Material.id.desc())
+        )
+    )
+
+
+# Actions ----------------------------------------------------------------------------------------------
+
+
+def _enter_stage(ctx: Context, case: Case, item: Item) -> None:
+    state = CaseState(case.state)
+    case.is_open = state not in FINAL_STATES
+    due = deadlines.stage_due(
+        ctx.calendar,
+        state,
+        entered_on=ctx.today,
+        decision_due_on=case.decision_due_on,
+        budgets=item.stage_budgets,
+    )
+    case.stage = due.stage.value if due else None
+    case.stage_entered_on = ctx.today if due else None
+    case.stage_due_on = due.due if due else None
+    case.due_estimated = bool(due and due.estimated) or (
+        case.decision_due_on is not None and not ctx.calendar.knows(case.decision_due_on)
+    )
+
+
+def _accept(ctx: Context, case: Case, item: Item, accepted_on: dt.date) -> None:
+    case.accepted_on = accepted_on
+    decision = deadlines.decision_due(ctx.calendar, accepted_on, item.promised_limit_days)
+    case.decision_due_on = decision.date
+    case.legal_due_on = ctx.calendar.add_working_days(accepted_on, item.legal_limit_days).date
+
+
+def _apply(ctx: Context, case: Case, item: Item, action: Action, data: ActionInput) -> None:
+    """Effects of an action beyond the state change; raises before anything is changed when input is bad."""
+    if action is Action.NOT_ACCEPT:
+        if not (data.reason or "").strip():
+            raise InvalidInputError("not accepting needs the reason (不予受理的理由)")
+        case.not_accepted_reason = data.reason
+    elif action is Action.REQUEST_SUPPLEMENT:
+        report = completeness(ctx, case, defects=data.defects, conditions_met=data.conditions_met)
+        if report.complete:
+            raise ConflictError(
+                "every listed material is present and no defect was named: nothing to supplement"
+            )
+        case.supplement_notice = {
+            "issued_on": ctx.today.isoformat(),
+            "lines": report.notice_lines(),
+            "missing": list(report.missing),
+            "defects": [{"material": d.material, "problem": d.problem} for d in report.defects],
+        }
+    elif action in (Action.ACCEPT, Action.AUTO_ACCEPT):
+        # Art. 32: a lapsed notice period means accepted from the day the application was received.
+        _accept(ctx, case, item, case.submitted_on if action is Action.AUTO_ACCEPT else ctx.today)
+        case.auto_accepted = action is Action.AUTO_ACCEPT
+    elif action is Action.DENY:
+        reasons = [reason.strip() for reason in data.reasons if reason.strip()]
+        if not reasons:
+            raise InvalidInputError("a denial needs its reasons (不予许可的理由)")
+        case.decision_reasons = "\n".join(reasons)
+        case.decided_on = ctx.today
+    elif action is Action.APPROVE:
+        case.decided_on = ctx.today
+        case.decision_reasons = data.reason
+    elif action is Action.SUSPEND:
+        if data.suspension_kind not in SUSPENSION_KINDS:
+            raise InvalidInputError(
+                f"suspension_kind must be one of {', '.join(SUSPENSION_KINDS)} (art. 45: not counted)"
+            )
+        case.resume_to = case.state
+        case.suspended_on = ctx.today
+        case.suspension_reason = f"{SUSPENSION_KINDS[data.suspension_kind]}: {data.reason or ''}".rstrip(": ")
+    elif action is Action.RESUME:
+        assert case.suspended_on is not None and case.decision_due_on is not None
+        paused = deadlines.paused_working_days(ctx.calendar, case.suspended_on, ctx.today)
+        case.paused_days += paused
+        case.decision_due_on = deadlines.shift(ctx.calendar, case.decision_due_on, paused).date
+        if case.legal_due_on:
+            case.legal_due_on = deadlines.shift(ctx.calendar, case.legal_due_on, paused).date
+        case.suspended_on = None
+        case.resume_to = None
+    elif action is Action.EXTEND:
+        if case.extended:
+            raise ConflictError("the decision period was already extended once (art. 42: +10 working days)")
+        if not (data.reason or "").strip():
+            raise InvalidInputError("an extension needs its reason, told to the applicant")
+        assert case.decision_due_on is not None
+        case.decision_due_on = deadlines.extend(ctx.calendar, case.decision_due_on).date
+        if case.legal_due_on:
+            case.legal_due_on = deadlines.extend(ctx.calendar, case.legal_due_on).date
+        case.extended = True
+    elif action is Action.RELEASE:
+        if data.channel not in RELEASE_CHANNELS:
+            raise InvalidInputError(f"channel must be one of {', '.join(RELEASE_CHANNELS)}")
+        case.release_channel = data.channel
+    elif action is Action.READY_FOR_PICKUP:
+        if case.release_channel != "locker":
+            raise ConflictError(f"case {case.number} is released by {case.release_channel}, not by a locker")
+        case.delivery_receipt = {"locker": data.receipt}
+    elif action is Action.DELIVER:
+        if not data.receipt:
+            raise InvalidInputError(
+                "delivery needs a receipt (送达回证): recipient, method, and for lockers how"
+            )
+        previous = case.delivery_receipt or {}
+        case.delivery_receipt = {
+            **previous,
+            "delivered": data.receipt,
+            "delivered_on": ctx.today.isoformat(),
+            "delivered_at": dt.datetime.now(CHINA).replace(microsecond=0).isoformat(),
+        }
+
+
+def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> Case:
+    case = load(ctx, case_id, for_update=True)
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    if action is not Action.AUTO_ACCEPT:
+        require_role(action, ctx.principal.roles)
+        if (
+            ctx.principal.kind is PrincipalKind.APPLICANT
+            and case.applicant_index not in ctx.principal.applicant_indexes
+        ):
+            raise NotFoundError(f"no case {case_id}")
+    if CaseState(case.state) is CaseState.SUBMITTED and action is not Action.AUTO_ACCEPT:
+        _auto_accept_if_lapsed(ctx, case, item)
+    resume_to = CaseState(case.resume_to) if case.resume_to else None
+    before = snapshot(case)
+    target = next_state(CaseState(case.state), action, resume_to=resume_to)
+    _apply(ctx, case, item, action, data)
+    case.state = target.value
+    if action is not Action.EXTEND:
+        _enter_stage(ctx, case, item)
+    else:
+        case.stage_due_on = case.decision_due_on
+    if target is CaseState.SUSPENDED:
+        case.stage_due_on = None  # the clock stops (art. 45)
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action=f"case.{action.value}",
+        subject_type="case",
+        subject_id=case.id,
+        before=before,
+        after={**snapshot(case), **({"reason": data.reason} if data.reason else {})},
+    )
+    ctx.session.flush()
+    return case
+
+
+def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
+    # Once a supplement notice was issued in time, the lapse rule no longer applies.
+    if case.supplement_notice is not None:
+        return False
+    if not deadlines.acceptance_lapsed(ctx.calendar, case.submitted_on, ctx.today):
+        return False
+    system_ctx = Context(ctx.session, ctx.calendar, ctx.cipher, ctx.today, SYSTEM)
+    before = snapshot(case)
+    _apply(system_ctx, case, item, Action.AUTO_ACCEPT, ActionInput())
+    case.state = CaseState.ACCEPTED.value
+    _enter_stage(system_ctx, case, item)
+    audit.append(
+        ctx.session,
+        actor=SYSTEM.actor,
+        action="case.auto_accept",
+        subject_type="case",
+        subject_id=case.id,
+        before=before,
+        after={**snapshot(case), "basis": "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"},
+    )
+    return True
+
+
+def sweep(session: Session, calendar: WorkingCalendar, cipher: PiiCipher, today: dt.date) -> int:
+    """Accepts every submitted case whose 5-day notice period lapsed; returns how many."""
+    ctx = Context(session, calendar, cipher, today, SYSTEM)
+    cutoff_candidates = session.scalars(
+        select(Case)
+        .where(
+            Case.state == CaseState.SUBMITTED.value,
+            Case.stage_due_on < today,
+            Case.supplement_notice.is_(None),
+        )
+        .with_for_update()
+    ).all()
+    accepted = 0
+    for case in cutoff_candidates:
+        item = session.get(Item, case.item_id)
+        assert item is not None
+        accepted += _auto_accept_if_lapsed(ctx, case, item)
+    return accepted
+
+
+def evaluate(
+    ctx: Context, case: Case, *, score: int, comment: str, window: str | None, clerk: str | None
+) -> Evaluation:
+    if not 1 <= score <= 5:
+        raise InvalidInputError("score must be 1 (非常不满意) to 5 (非常满意)")
+    evaluation = Evaluation(
+        case_id=case.id, score=score, comment=comment, source=ctx.principal.actor, window=window, clerk=clerk
+    )
+    ctx.session.add(evaluation)
+    ctx.session.flush()
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="case.evaluate",
+        subject_type="case",
+        subject_id=case.id,
+        after={"score": score, "window": window, "clerk": clerk},
+    )
+    return evaluation

@@ -1,0 +1,138 @@
+"""Catalogue storage operations: import, search, versioned changes, suspension and handing down."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from case_service.domain.catalogue import VERSIONED_FIELDS, changed_fields, validate_item
+from case_service.domain.errors import NotFoundError
+from case_service.storage import audit
+from case_service.storage.models import Item
+
+log = logging.getLogger(__name__)
+
+ITEM_FIELDS = ("code", *VERSIONED_FIELDS, "source")
+
+
+def bundled_items() -> list[dict[str, Any]]:
+    """Seed 003's 75 items, with full material lists and limits merged in for a handful of them."""
+    data_dir = resources.files("case_service.catalogue") / "data"
+    listing = json.loads((data_dir / "items_003.json").read_text(encoding="utf-8"))
+    details = json.loads((data_dir / "details.json").read_text(encoding="utf-8"))
+    items = []
+    for raw in listing["items"]:
+        item = {name: raw[name] for name in ITEM_FIELDS if name in raw}
+        item["source"] = f"{listing['source']} 第{raw['source_seq']}项"
+        item.update(details.get(raw["code"], {}))
+        validate_item(item)
+        items.append(item)
+    return items
+
+
+def item_as_dict(item: Item) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in ITEM_FIELDS}
+
+
+def current(session: Session, code: str) -> Item:
+    item = session.scalar(select(Item).where(Item.code == code, Item.is_current.is_(True)))
+    if item is None:
+        raise NotFoundError(f"no catalogue item with code {code!r}", details={"code": code})
+    return item
+
+
+def put_version(session: Session, proposed: dict[str, Any], *, actor: str) -> tuple[Item, bool]:
+    """Makes a new version when anything versioned changed; returns (current item, created?)."""
+    existing = session.scalar(select(Item).where(Item.code == proposed["code"], Item.is_current.is_(True)))
+    merged = {**(item_as_dict(existing) if existing else {}), **proposed}
+    validate_item(merged)
+    if existing is not None and not changed_fields(item_as_dict(existing), proposed):
+        return existing, False
+    version = 1
+    if existing is not None:
+        version = existing.version + 1
+        session.execute(update(Item).where(Item.id == existing.id).values(is_current=False))
+    item = Item(**{name: merged.get(name) for name in ITEM_FIELDS if name in merged}, version=version)
+    item.is_current = True
+    session.add(item)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="item.version",
+        subject_type="item",
+        subject_id=item.code,
+        before={"version": existing.version, "changed": changed_fields(item_as_dict(existing), proposed)}
+        if existing
+        else None,
+        after={"version": version, "status": item.status},
+    )
+    return item, True
+
+
+def import_bundled(session: Session, *, actor: str = "system:catalogue-import") -> int:
+    """Idempotent: unchanged items stay as they are; returns how many versions were created."""
+    existing = {item.code: item for item in session.scalars(select(Item).where(Item.is_current.is_(True)))}
+    created = 0
+    new_codes = []
+    for proposed in bundled_items():
+        current_item = existing.get(proposed["code"])
+        if current_item is None:
+            session.add(Item(**proposed, version=1, is_current=True))
+            new_codes.append(proposed["code"])
+        elif changed_fields(item_as_dict(current_item), proposed):
+            put_version(session, proposed, actor=actor)
+            created += 1
+    if new_codes:
+        session.flush()
+        audit.append(
+            session,
+            actor=actor,
+            action="catalogue.import",
+            subject_type="catalogue",
+            subject_id="items_003",
+            after={"created": new_codes},
+        )
+        created += len(new_codes)
+    if created:
+        log.info("catalogue: %d item version(s) imported", created)
+    return created
+
+
+def search(
+    session: Session,
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Item], int]:
+    query = select(Item).where(Item.is_current.is_(True))
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(
+            or_(Item.name.like(pattern), Item.code.like(pattern), Item.department.like(pattern))
+        )
+    if department:
+        query = query.where(Item.department == department)
+    if category:
+        query = query.where(Item.category == category)
+    if status:
+        query = query.where(Item.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(session.scalars(query.order_by(Item.code).limit(limit).offset(offset)))
+    return items, total
+
+
+def versions(session: Session, code: str) -> list[Item]:
+    rows = list(session.scalars(select(Item).where(Item.code == code).order_by(Item.version)))
+    if not rows:
+        raise NotFoundError(f"no catalogue item with code {code!r}", details={"code": code})
+    return rows

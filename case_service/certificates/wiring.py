@@ -1,0 +1,117 @@
+"""Connects the certificate room to the case service: its cases, its sign-in, its audit chain, its app.
+
+`install(app, services)` builds the `CertificateContext` (signing key from the data directory), maps the
+app's principals to certificate actors, and mounts the routes under ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from case_service.api.deps import PrincipalDep
+from case_service.auth.tokens import Principal, PrincipalKind
+from case_service.cases import service as cases
+from case_service.certificates import api
+from case_service.certificates.keys import load_signer, trusted_verifiers
+from case_service.certificates.service import Actor, CaseFacts, CertificateContext
+from case_service.domain.errors import ForbiddenError
+from case_service.domain.states import Action, Role
+from case_service.runtime import Services
+from case_service.storage import audit
+from case_service.storage.models import Case
+from hall.privacy import PiiCipher
+from hall.settings import Mode
+
+log = logging.getLogger(__name__)
+
+CERTIFICATE_STAFF = frozenset({Role.REVIEWER, Role.APPROVER, Role.SEALER, Role.CLERK, Role.ADMIN})
+
+
+class CoreCases:
+    """The core's `cases` table seen as `CaseFacts`."""
+
+    def __init__(self, cipher: PiiCipher) -> None:
+        self._cipher = cipher
+
+    def get(self, session: Session, case_number: str) -> CaseFacts | None:
+        case = session.scalars(select(Case).where(Case.number == case_number)).first()
+        if case is None:
+            return None
+        id_number = self._cipher.decrypt(case.applicant_id_enc, context=cases.ID_CONTEXT)
+        name = case.applicant_name
+        return CaseFacts(case.number, case.item_code, case.item_name, name, id_number, case.state)
+
+
+def _audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    audit.append(
+        session,
+        actor=actor,
+        action=action,
+        subject_type="certificate",
+        subject_id=subject_id,
+        before=before,
+        after=after,
+    )
+
+
+def _make_certificate_action(services: Services) -> Any:
+    def advance(session: Session, case_number: str, actor: Actor) -> None:
+        """approved → certificate_made, through the core's state machine (it checks the role)."""
+        principal = actor.principal
+        if not isinstance(principal, Principal):
+            return
+        context = cases.Context(
+            session, services.calendars.get(session), services.cipher, services.today(), principal
+        )
+        cases.act(context, case_number, Action.MAKE_CERTIFICATE, cases.ActionInput())
+
+    return advance
+
+
+def staff_actor(principal: PrincipalDep) -> Actor:
+    if principal.kind is not PrincipalKind.STAFF or not principal.roles & CERTIFICATE_STAFF:
+        raise ForbiddenError("certificates are made and revoked by reviewers, approvers, sealers or clerks")
+    return Actor(principal.actor, principal)
+
+
+def station_actor(principal: PrincipalDep) -> Actor:
+    if principal.kind not in {PrincipalKind.DEVICE, PrincipalKind.STAFF}:
+        raise ForbiddenError("prints are requested by a kiosk or a window")
+    return Actor(principal.actor, principal)
+
+
+def build_context(services: Services) -> CertificateContext:
+    settings = services.settings
+    signer = load_signer(settings.data_dir, create=settings.mode is Mode.DEVELOPMENT)
+    return CertificateContext(
+        signer=signer,
+        verifiers=trusted_verifiers(settings.data_dir, signer),
+        cipher=services.cipher,
+        cases=CoreCases(services.cipher),
+        authority=settings.case.authority,
+        verify_base_url=settings.case.public_url,
+        today=services.today,
+        audit=_audit,
+        on_issued=_make_certificate_action(services),
+    )
+
+
+def install(app: FastAPI, services: Services) -> None:
+    app.state.certificates = build_context(services)
+    app.dependency_overrides[api.staff_actor] = staff_actor
+    app.dependency_overrides[api.station_actor] = station_actor
+    app.include_router(api.router, prefix="/api/v1")
+    log.info("certificates: signing key %s", app.state.certificates.signer.key_id)

@@ -1,0 +1,23 @@
+"""The case service's settings section: `HALL_CASE__*`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from hall.config_base import Port, Section
+
+
+class CaseServiceSettings(Section):
+    host: str = "127.0.0.1"
+    port: Port = 8000
+    # Where other processes reach the case service (may differ from the bind address behind a proxy).
+    public_url: str | None = None
+    workers: int = Field(default=1, ge=1, le=64)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # How often the deadline sweep applies art. 32's automatic acceptance; 0 turns it off.
+    sweep_interval_seconds: float = Field(default=600, ge=0)
+    # Printed on notices and decisions.
+    authority: str = "阿坝州行政审批局"
+    reconsideration_body: str = "阿坝州人民政府"
+    court: str = "马尔康市人民法院"
+    hall_address: str = "阿坝州政务服务中心"

@@ -1,0 +1,185 @@
+"""The case's legal life as one state machine (Administrative Licensing Law, arts. 32, 42, 44, 45).
+
+submitted → accepted (受理) / not_accepted (不予受理) / supplement_required (补正)
+accepted → in_review → approved / denied; approved → certificate_made → sealed → ready_for_release
+→ ready_for_pickup (locker) → delivered. Withdrawn, suspended (not counted) and resumed from open states.
+An extension (+10 working days) is an action that keeps the state.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from case_service.domain.errors import ForbiddenError, IllegalTransitionError
+
+
+class CaseState(StrEnum):
+    SUBMITTED = "submitted"
+    SUPPLEMENT_REQUIRED = "supplement_required"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CERTIFICATE_MADE = "certificate_made"
+    SEALED = "sealed"
+    READY_FOR_RELEASE = "ready_for_release"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+    SUSPENDED = "suspended"
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    NOT_ACCEPT = "not_accept"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT = "supplement"  # the applicant hands in what the notice listed
+    AUTO_ACCEPT = "auto_accept"  # art. 32: no supplement notice within 5 working days
+    START_REVIEW = "start_review"
+    APPROVE = "approve"
+    DENY = "deny"
+    MAKE_CERTIFICATE = "make_certificate"
+    SEAL = "seal"
+    RELEASE = "release"  # ready for release at the window, a locker or by mail
+    READY_FOR_PICKUP = "ready_for_pickup"  # deposited in a locker
+    DELIVER = "deliver"
+    WITHDRAW = "withdraw"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    EXTEND = "extend"
+
+
+class Role(StrEnum):
+    APPLICANT = "applicant"
+    CLERK = "clerk"  # window clerk (综合窗口)
+    REVIEWER = "reviewer"  # department reviewer
+    APPROVER = "approver"
+    SEALER = "sealer"  # approval bureau, unified seal
+    MANAGER = "manager"  # hall manager
+    ADMIN = "admin"
+    CONTROLLER = "controller"  # hall controller device (lockers)
+    KIOSK = "kiosk"
+    SYSTEM = "system"
+
+
+S, A = CaseState, Action
+
+FINAL_STATES = frozenset({S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN})
+# States in which the law's clock runs for the authority and a suspension may stop it.
+SUSPENDABLE = frozenset({S.ACCEPTED, S.IN_REVIEW})
+WITHDRAWABLE = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.ACCEPTED, S.IN_REVIEW, S.SUSPENDED})
+
+TRANSITIONS: dict[tuple[CaseState, Action], CaseState] = {
+    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+    (S.SUBMITTED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
+    (S.SUBMITTED, A.REQUEST_SUPPLEMENT): S.SUPPLEMENT_REQUIRED,
+    (S.SUBMITTED, A.AUTO_ACCEPT): S.ACCEPTED,
+    (S.SUPPLEMENT_REQUIRED, A.SUPPLEMENT): S.SUBMITTED,
+    (S.SUPPLEMENT_REQUIRED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
+    (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
+    (S.ACCEPTED, A.EXTEND): S.ACCEPTED,
+    (S.IN_REVIEW, A.APPROVE): S.APPROVED,
+    (S.IN_REVIEW, A.DENY): S.DENIED,
+    (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
+    (S.APPROVED, A.MAKE_CERTIFICATE): S.CERTIFICATE_MADE,
+    (S.CERTIFICATE_MADE, A.SEAL): S.SEALED,
+    (S.SEALED, A.RELEASE): S.READY_FOR_RELEASE,
+    (S.READY_FOR_RELEASE, A.READY_FOR_PICKUP): S.READY_FOR_PICKUP,
+    (S.READY_FOR_RELEASE, A.DELIVER): S.DELIVERED,
+    (S.READY_FOR_PICKUP, A.DELIVER): S.DELIVERED,
+    **{(state, A.WITHDRAW): S.WITHDRAWN for state in WITHDRAWABLE},
+    **{(state, A.SUSPEND): S.SUSPENDED for state in SUSPENDABLE},
+}
+
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    A.ACCEPT: frozenset({Role.CLERK}),
+    A.NOT_ACCEPT: frozenset({Role.CLERK}),
+    A.REQUEST_SUPPLEMENT: frozenset({Role.CLERK}),
+    A.SUPPLEMENT: frozenset({Role.CLERK, Role.APPLICANT}),
+    A.AUTO_ACCEPT: frozenset({Role.SYSTEM}),
+    A.START_REVIEW: frozenset({Role.REVIEWER}),
+    A.APPROVE: frozenset({Role.APPROVER}),
+    A.DENY: frozenset({Role.APPROVER}),
+    A.MAKE_CERTIFICATE: frozenset({Role.REVIEWER}),
+    A.SEAL: frozenset({Role.SEALER}),
+    A.RELEASE: frozenset({Role.CLERK}),
+    A.READY_FOR_PICKUP: frozenset({Role.CLERK, Role.CONTROLLER}),
+    A.DELIVER: frozenset({Role.CLERK, Role.CONTROLLER}),
+    A.WITHDRAW: frozenset({Role.CLERK, Role.APPLICANT}),
+    A.SUSPEND: frozenset({Role.REVIEWER, Role.APPROVER}),
+    A.RESUME: frozenset({Role.REVIEWER, Role.APPROVER}),
+    A.EXTEND: frozenset({Role.APPROVER}),
+}
+
+STATE_LABELS: dict[CaseState, str] = {
+    S.SUBMITTED: "已提交",
+    S.SUPPLEMENT_REQUIRED: "待补正",
+    S.ACCEPTED: "已受理",
+    S.NOT_ACCEPTED: "不予受理",
+    S.IN_REVIEW: "审核中",
+    S.APPROVED: "准予许可",
+    S.DENIED: "不予许可",
+    S.CERTIFICATE_MADE: "证照已制作",
+    S.SEALED: "已盖章",
+    S.READY_FOR_RELEASE: "待出件",
+    S.READY_FOR_PICKUP: "待取件(智能柜)",
+    S.DELIVERED: "已送达",
+    S.WITHDRAWN: "已撤回",
+    S.SUSPENDED: "中止(不计时)",
+}
+
+NEXT_STEP: dict[CaseState, str] = {
+    S.SUBMITTED: "等待窗口受理审查",
+    S.SUPPLEMENT_REQUIRED: "请按补正告知书一次性补齐材料",
+    S.ACCEPTED: "等待部门审核",
+    S.IN_REVIEW: "部门审核中,等待许可决定",
+    S.APPROVED: "等待制作证照",
+    S.CERTIFICATE_MADE: "等待统一加盖印章",
+    S.SEALED: "等待窗口出件",
+    S.READY_FOR_RELEASE: "请到窗口领取,或按所选方式送达",
+    S.READY_FOR_PICKUP: "请凭取件码或身份证到智能柜取件",
+    S.SUSPENDED: "听证、检验检测或专家评审中,期间不计入办理时限",
+    S.NOT_ACCEPTED: "办理结束:不予受理",
+    S.DENIED: "办理结束:不予许可,可依法申请行政复议或提起行政诉讼",
+    S.DELIVERED: "办理结束",
+    S.WITHDRAWN: "办理结束:已撤回",
+}
+
+
+def allowed_actions(state: CaseState, *, resume_to: CaseState | None = None) -> list[Action]:
+    """What people may request now (the system's own automatic acceptance is not listed)."""
+    actions: list[Action] = [
+        action for (source, action) in TRANSITIONS if source == state and action is not A.AUTO_ACCEPT
+    ]
+    if state is S.SUSPENDED and resume_to is not None:
+        actions.append(A.RESUME)
+    return actions
+
+
+def next_state(state: CaseState, action: Action, *, resume_to: CaseState | None = None) -> CaseState:
+    """The state after `action`, or IllegalTransitionError saying what is allowed instead."""
+    if state is S.SUSPENDED and action is A.RESUME:
+        if resume_to is None:
+            raise IllegalTransitionError("the suspended case does not record the state to resume to")
+        return resume_to
+    target = TRANSITIONS.get((state, action))
+    if target is None:
+        allowed = allowed_actions(state, resume_to=resume_to)
+        hint = ", ".join(allowed) if allowed else "nothing: the case is closed"
+        raise IllegalTransitionError(
+            f"cannot {action.value} a case that is {state.value} ({STATE_LABELS[state]}); allowed: {hint}",
+            details={"state": state.value, "action": action.value, "allowed": [a.value for a in allowed]},
+        )
+    return target
+
+
+def require_role(action: Action, roles: frozenset[Role] | set[Role]) -> None:
+    """Admins may not act in place of the legal roles: the law names who decides."""
+    permitted = ACTION_ROLES[action]
+    if not permitted & set(roles):
+        names = ", ".join(sorted(role.value for role in permitted))
+        raise ForbiddenError(
+            f"{action.value} needs the role {names}",
+            details={"action": action.value, "roles": sorted(permitted)},
+        )

@@ -1,0 +1,80 @@
+"""What every request needs, built once per app: sessions, cipher, token signer, calendar, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from case_service.auth.tokens import TokenSigner
+from case_service.domain.calendar import WorkingCalendar, china_calendar
+from case_service.storage.models import HolidayOverride
+from hall.privacy import PiiCipher
+from hall.settings import Settings
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+@dataclass
+class CalendarSource:
+    """The package calendar plus the administrator's holiday table, re-read at most every `ttl` seconds."""
+
+    ttl: float = 60.0
+    _base: WorkingCalendar = field(default_factory=china_calendar)
+    _cached: WorkingCalendar | None = None
+    _loaded_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, session: Session) -> WorkingCalendar:
+        with self._lock:
+            if self._cached is not None and time.monotonic() - self._loaded_at < self.ttl:
+                return self._cached
+        rows = session.execute(select(HolidayOverride.day, HolidayOverride.is_working_day)).all()
+        calendar = self._base.with_overrides({row[0]: bool(row[1]) for row in rows})
+        with self._lock:
+            self._cached, self._loaded_at = calendar, time.monotonic()
+        return calendar
+
+    def cached(self) -> WorkingCalendar | None:
+        """The calendar if it is fresh, without touching the database."""
+        with self._lock:
+            if self._cached is not None and time.monotonic() - self._loaded_at < self.ttl:
+                return self._cached
+        return None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cached = None
+
+
+def index_ciphers(pii_key: str) -> tuple[PiiCipher, ...]:
+    """One cipher per configured PII key, current first: blind indexes under every key, for look-ups
+    that must still find rows indexed before a key rotation."""
+    entries = [entry.strip() for entry in pii_key.split(",") if entry.strip()]
+    return tuple(PiiCipher.from_config(entry) for entry in entries)
+
+
+def blind_indexes(ciphers: tuple[PiiCipher, ...], value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(cipher.blind_index(value) for cipher in ciphers))
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Any]
+    cipher: PiiCipher
+    signer: TokenSigner
+    calendars: CalendarSource
+    today: Callable[[], dt.date] = china_today
+    index_keys: tuple[PiiCipher, ...] = ()

@@ -1,0 +1,242 @@
+"""Tables of the case service. Personal data (ID and phone numbers) is stored only encrypted, plus a keyed
+blind index of the ID number to find a person's cases and material library."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from case_service.storage.base import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Item(Base):
+    """One version of a catalogue item; `is_current` marks the version new cases are filed under."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_items_code_version"),
+        Index("ix_items_current_code", "is_current", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    implementing_unit: Mapped[str] = mapped_column(String(128), default="")
+    applicant_type: Mapped[str] = mapped_column(String(32), default="")
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    legal_limit_days: Mapped[int] = mapped_column(Integer)
+    promised_limit_days: Mapped[int] = mapped_column(Integer)
+    stage_budgets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    unified_seal: Mapped[bool] = mapped_column(Boolean, default=True)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    joint_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    exercise_level_note: Mapped[str] = mapped_column(String(16), default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The supervision view: open cases by due date (partial index where the database supports it).
+        Index(
+            "ix_cases_open_stage_due",
+            "stage_due_on",
+            "department",
+            postgresql_where=text("is_open"),
+            sqlite_where=text("is_open = 1"),
+        ),
+        Index("ix_cases_applicant", "applicant_index", "submitted_at"),
+        Index("ix_cases_state_department", "state", "department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    item_code: Mapped[str] = mapped_column(String(32))
+    item_version: Mapped[int] = mapped_column(Integer)
+    item_name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(64))
+    applicant_id_enc: Mapped[str] = mapped_column(Text)
+    applicant_index: Mapped[str] = mapped_column(String(32))
+    applicant_phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(24))
+    resume_to: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    auto_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    legal_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    stage_entered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    stage_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    due_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    suspension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_accepted_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision_reasons: Mapped[str | None] = mapped_column(Text, nullable=True)
+    release_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    delivery_receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    supplement_notice: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class MaterialBlob(Base):
+    """File contents, stored once per content hash."""
+
+    __tablename__ = "material_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Material(Base):
+    """A named material handed in by an applicant: their library entry, linked to the case it came with."""
+
+    __tablename__ = "materials"
+    __table_args__ = (Index("ix_materials_owner_name", "owner_index", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_index: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(ForeignKey("material_blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseMaterial(Base):
+    __tablename__ = "case_materials"
+    __table_args__ = (UniqueConstraint("case_id", "material_id", name="uq_case_materials_case_material"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"))
+    reused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Evaluation(Base):
+    """A rating (好差评) for a case, posted by the hall controller from a window's evaluator."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(64))
+    window: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    clerk: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(Base):
+    """A kiosk or hall controller allowed to ask for device tokens with its own secret."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    hall_id: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class HolidayOverride(Base):
+    """Administrator-entered days from the State Council's announcement; they win over chinesecalendar."""
+
+    __tablename__ = "holiday_overrides"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer, default=0)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditHead(Base):
+    """One row: the chain's last hash. Updating it first serialises appends on SQLite and PostgreSQL."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

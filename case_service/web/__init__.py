@@ -1,0 +1,1 @@
+"""Server-rendered staff pages: the clerk's desk, work lists, the supervision view."""
