@@ -1,0 +1,174 @@
+"""Alarms: raised from device health issues or by the controller, acknowledged by a manager, kept as history.
+
+An alarm is active until its condition clears; it needs attention while active or unacknowledged.
+Every change is written to the store before it is returned, so alarms survive a restart.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from devices.protocol.payloads import HealthIssue, Severity
+from hall_controller.store import Collection
+
+
+class Source(StrEnum):
+    DEVICE = "device"  # a health issue the device reports in its state
+    CONTROLLER = "controller"  # offline, duplicate id, ... decided by the controller
+    EXTENSION = "extension"  # raised by an extension (a forced locker door, ...)
+
+
+class AlarmError(LookupError):
+    """No such alarm."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    alarm_id: str
+    device_id: str
+    code: str
+    severity: Severity
+    message: str
+    source: Source
+    raised_at: float
+    cleared_at: float | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.active or self.acknowledged_at is None
+
+    def to_document(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Alarm:
+        values = dict(document)
+        values["severity"] = Severity(values["severity"])
+        values["source"] = Source(values["source"])
+        return cls(**values)
+
+
+SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+HISTORY_DAYS = 180
+
+
+class AlarmBook:
+    def __init__(self, collection: Collection, history_days: float = HISTORY_DAYS) -> None:
+        self._collection = collection
+        self._history_seconds = history_days * 86400
+        self._lock = threading.Lock()
+        self._alarms: dict[str, Alarm] = {}
+        self._active: dict[tuple[str, str], str] = {}  # (device, code) → alarm id
+
+    def load(self, now: float | None = None) -> None:
+        """Reads every alarm back, dropping closed ones (cleared, acknowledged) older than the history."""
+        horizon = (time.time() if now is None else now) - self._history_seconds
+        with self._lock:
+            self._alarms, self._active = {}, {}
+            for key, document in self._collection.items():
+                alarm = Alarm.from_document(document)
+                if not alarm.needs_attention and (alarm.cleared_at or 0) < horizon:
+                    self._collection.delete(key)
+                    continue
+                self._remember(alarm)
+
+    def raise_alarm(
+        self, device_id: str, code: str, severity: Severity, message: str, *, source: Source, now: float
+    ) -> Alarm | None:
+        """Raises an alarm unless the same device already has it active; returns the new alarm."""
+        with self._lock:
+            if self._find_active(device_id, code) is not None:
+                return None
+            alarm = Alarm(secrets.token_hex(6), device_id, code, severity, message, source, now)
+            return self._save(alarm)
+
+    def clear(self, device_id: str, code: str, now: float) -> Alarm | None:
+        with self._lock:
+            alarm = self._find_active(device_id, code)
+            return None if alarm is None else self._save(replace(alarm, cleared_at=now))
+
+    def reconcile_issues(self, device_id: str, issues: Iterable[HealthIssue], now: float) -> list[Alarm]:
+        """The device's reported issues become its device alarms: new ones raised, gone ones cleared."""
+        wanted = {issue.code: issue for issue in issues}
+        changed: list[Alarm] = []
+        with self._lock:
+            for alarm in list(self._alarms.values()):
+                mine = alarm.device_id == device_id and alarm.source is Source.DEVICE
+                if mine and alarm.active and alarm.code not in wanted:
+                    changed.append(self._save(replace(alarm, cleared_at=now)))
+            for code, issue in wanted.items():
+                if self._find_active(device_id, code) is None:
+                    alarm = Alarm(
+                        secrets.token_hex(6),
+                        device_id,
+                        code,
+                        issue.severity,
+                        issue.message or code,
+                        Source.DEVICE,
+                        now,
+                    )
+                    changed.append(self._save(alarm))
+        return changed
+
+    def acknowledge(self, alarm_id: str, by: str, now: float) -> Alarm:
+        with self._lock:
+            alarm = self._alarms.get(alarm_id)
+            if alarm is None:
+                raise AlarmError(f"no alarm {alarm_id!r}")
+            if alarm.acknowledged_at is not None:
+                return alarm
+            return self._save(replace(alarm, acknowledged_by=by, acknowledged_at=now))
+
+    def get(self, alarm_id: str) -> Alarm | None:
+        with self._lock:
+            return self._alarms.get(alarm_id)
+
+    def attention(self) -> list[Alarm]:
+        """Active or unacknowledged, most severe first, newest first within a severity."""
+        with self._lock:
+            alarms = [alarm for alarm in self._alarms.values() if alarm.needs_attention]
+        return sorted(alarms, key=lambda a: (SEVERITY_ORDER[a.severity], -a.raised_at))
+
+    def history(self, limit: int = 200) -> list[Alarm]:
+        with self._lock:
+            alarms = sorted(self._alarms.values(), key=lambda a: -a.raised_at)
+        return alarms[:limit]
+
+    def active_count(self) -> dict[Severity, int]:
+        totals = dict.fromkeys(Severity, 0)
+        with self._lock:
+            for alarm in self._alarms.values():
+                if alarm.active:
+                    totals[alarm.severity] += 1
+        return totals
+
+    def _find_active(self, device_id: str, code: str) -> Alarm | None:
+        alarm_id = self._active.get((device_id, code))
+        return None if alarm_id is None else self._alarms[alarm_id]
+
+    def _save(self, alarm: Alarm) -> Alarm:
+        self._collection.put(alarm.alarm_id, alarm.to_document())
+        self._remember(alarm)
+        return alarm
+
+    def _remember(self, alarm: Alarm) -> None:
+        self._alarms[alarm.alarm_id] = alarm
+        key = (alarm.device_id, alarm.code)
+        if alarm.active:
+            self._active[key] = alarm.alarm_id
+        elif self._active.get(key) == alarm.alarm_id:
+            del self._active[key]

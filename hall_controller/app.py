@@ -1,0 +1,154 @@
+"""The controller's web side: health, devices, alarms, commands, metrics and the live dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from hall.settings import Settings
+from hall_controller.alarms import AlarmError
+from hall_controller.controller import HallController
+from hall_controller.extensions import ControllerContext, Extension, discover_extensions
+from hall_controller.views import alarm_view, device_view
+
+log = logging.getLogger(__name__)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
+STREAM_KEEPALIVE_SECONDS = 15.0
+STREAM_COALESCE_SECONDS = 0.25
+
+
+class Acknowledgement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=64)
+
+
+def dashboard_snapshot(controller: HallController) -> dict[str, Any]:
+    devices = [device_view(record) for record in controller.devices()]
+    panels = []
+    for extension in controller.extensions:
+        try:
+            panel = extension.panel()
+        except Exception:  # a broken panel must not break the dashboard
+            log.exception("panel of extension %s failed", extension.name)
+            continue
+        if panel is not None:
+            panels.append({"name": extension.name, **asdict(panel)})
+    return {
+        "hall": controller.hall_id,
+        "broker": controller.link.connected.is_set(),
+        "devices": devices,
+        "alarms": [alarm_view(alarm) for alarm in controller.alarms.attention()],
+        "panels": panels,
+        "rejected": controller.rejected_total(),
+    }
+
+
+def create_app(
+    settings: Settings,
+    extensions: Sequence[Callable[[ControllerContext], Extension]] | None = None,
+) -> FastAPI:
+    factories: list[Callable[[ControllerContext], Extension]] = list(
+        discover_extensions() if extensions is None else extensions
+    )
+    controller = HallController(settings, factories)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        controller.start()
+        yield
+        controller.stop()
+
+    app = FastAPI(title=f"Hall controller {settings.hall_id}", lifespan=lifespan)
+    app.state.controller = controller
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, err: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler fails (500) on a body that is not UTF-8: answer with plain strings.
+        problems = [
+            {"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))[:200]}
+            for problem in err.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "hall": settings.hall_id, "broker": controller.link.connected.is_set()}
+
+    @app.get("/api/v1/devices")
+    def list_devices() -> list[dict[str, Any]]:
+        return [device_view(record) for record in controller.devices()]
+
+    @app.get("/api/v1/devices/{device_id}")
+    def get_device(device_id: str) -> dict[str, Any]:
+        record = controller.registry.get(device_id)
+        if record is None:
+            raise HTTPException(404, f"no device {device_id!r} in hall {settings.hall_id}")
+        return device_view(record)
+
+    @app.get("/api/v1/alarms")
+    def list_alarms(history: bool = False) -> list[dict[str, Any]]:
+        alarms = controller.alarms.history() if history else controller.alarms.attention()
+        return [alarm_view(alarm) for alarm in alarms]
+
+    @app.post("/api/v1/alarms/{alarm_id}/ack")
+    def acknowledge(alarm_id: str, body: Annotated[Acknowledgement, Body()]) -> dict[str, Any]:
+        try:
+            return alarm_view(controller.acknowledge_alarm(alarm_id, body.by))
+        except AlarmError as err:
+            raise HTTPException(404, str(err)) from err
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        controller.tick()
+        return Response(controller.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/api/v1/dashboard")
+    def dashboard_data() -> dict[str, Any]:
+        return dashboard_snapshot(controller)
+
+    @app.get("/api/v1/dashboard/stream", include_in_schema=False)
+    async def dashboard_stream(request: Request) -> StreamingResponse:
+        async def events() -> AsyncIterator[str]:
+            version = -1
+            last_sent = time.monotonic()
+            while not await request.is_disconnected():
+                current = controller.changes.version
+                if current != version:
+                    version = current
+                    last_sent = time.monotonic()
+                    yield f"data: {json.dumps(dashboard_snapshot(controller), ensure_ascii=False)}\n\n"
+                    # Coalesce bursts (a whole hall re-announcing) into a few snapshots.
+                    await asyncio.sleep(STREAM_COALESCE_SECONDS)
+                    continue
+                await asyncio.to_thread(controller.changes.wait_newer, version, 1.0)
+                if time.monotonic() - last_sent > STREAM_KEEPALIVE_SECONDS:
+                    last_sent = time.monotonic()
+                    yield ": keep-alive\n\n"
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, "dashboard.html", {"hall_id": settings.hall_id})
+
+    for extension in controller.extensions:
+        router = extension.router()
+        if router is not None:
+            app.include_router(router, prefix=f"/api/v1/ext/{extension.name}")
+
+    return app

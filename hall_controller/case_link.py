@@ -1,0 +1,177 @@
+"""The controller's link to the case service: HTTP with the hall's device credential, and an outbox.
+
+`CaseServiceClient` signs in as ``controller-<hall>`` (POST /api/v1/auth/device-token, kind
+``controller``, secret ``HALL_DEVICE_SECRET``), keeps the token, renews it before it expires or on a 401.
+
+`Outbox` makes writes survive the case service being away: `enqueue` stores the request (with its
+own Idempotency-Key) in the controller's store before returning; a sender thread delivers in order,
+backing off while the case service is unreachable and catching up when it returns. A 2xx answer
+marks it delivered; any other definite answer (4xx) marks it refused — kept, logged, never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from hall_controller.store import Collection, Store
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_PATH = "/api/v1/auth/device-token"
+RETRYABLE_STATUS = {408, 425, 429}
+PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
+
+
+class CaseServiceUnavailableError(ConnectionError):
+    """The case service did not answer, or answered 5xx: try again later."""
+
+
+class CaseServiceClient:
+    def __init__(
+        self,
+        base_url: str,
+        device_id: str,
+        secret: str,
+        *,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self._device_id = device_id
+        self._secret = secret
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(
+        self, method: str, path: str, *, json: Any = None, idempotency_key: str | None = None
+    ) -> httpx.Response:
+        """One call with the device token; `CaseServiceUnavailableError` when it cannot get an answer."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        answer = self._send(method, path, json, {**headers, **self._authorization()})
+        if answer.status_code == 401:  # revoked or expired early: sign in again, once
+            self._forget_token()
+            answer = self._send(method, path, json, {**headers, **self._authorization()})
+        return answer
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> httpx.Response:
+        try:
+            answer = self._http.request(method, path, json=body, headers=headers)
+        except httpx.HTTPError as err:
+            raise CaseServiceUnavailableError(f"case service unreachable: {type(err).__name__}") from err
+        if answer.status_code >= 500:
+            raise CaseServiceUnavailableError(f"case service answered {answer.status_code}")
+        return answer
+
+    def _authorization(self) -> dict[str, str]:
+        with self._lock:
+            if self._token is None or time.time() > self._expires - 60:
+                body = {"device_id": self._device_id, "secret": self._secret, "kind": "controller"}
+                answer = self._send("POST", SIGN_IN_PATH, body, {})
+                if answer.status_code != 200:
+                    raise CaseServiceUnavailableError(f"device sign-in refused ({answer.status_code})")
+                token = answer.json()
+                self._token = str(token["access_token"])
+                self._expires = float(token["expires_at"])
+            return {"Authorization": f"Bearer {self._token}"}
+
+    def _forget_token(self) -> None:
+        with self._lock:
+            self._token = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    key: str
+    seq: int
+    method: str
+    path: str
+    body: Any
+    state: str = PENDING
+    attempts: int = 0
+    status: int | None = None
+    error: str = ""
+
+
+class Outbox:
+    def __init__(self, store: Store, client: CaseServiceClient, *, max_backoff: float = 60.0) -> None:
+        self._store = store
+        self._entries: Collection = store.collection("controller.outbox")
+        self._client = client
+        self._max_backoff = max_backoff
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="case-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def enqueue(self, method: str, path: str, body: Any = None) -> str:
+        """Stored before it returns; delivered in order as soon as the case service answers."""
+        key = secrets.token_hex(12)
+        with self._lock:
+            seq = max((int(doc["seq"]) for _, doc in self._entries.items()), default=0) + 1
+            entry = OutboxEntry(key, seq, method.upper(), path, body)
+            self._entries.put(key, entry.__dict__)
+        self._wake.set()
+        return key
+
+    def entries(self, state: str | None = None) -> list[OutboxEntry]:
+        found = [OutboxEntry(**doc) for _, doc in self._entries.items()]
+        return sorted((e for e in found if state is None or e.state == state), key=lambda e: e.seq)
+
+    def deliver_pending(self) -> bool:
+        """Tries every pending entry in order; False when the case service is away (stop there)."""
+        for entry in self.entries(PENDING):
+            try:
+                answer = self._client.request(
+                    entry.method, entry.path, json=entry.body, idempotency_key=entry.key
+                )
+            except CaseServiceUnavailableError as err:
+                self._save(entry, attempts=entry.attempts + 1, error=str(err))
+                return False
+            if answer.status_code in RETRYABLE_STATUS:
+                self._save(entry, attempts=entry.attempts + 1, status=answer.status_code)
+                return False
+            state = DELIVERED if answer.is_success else REFUSED
+            if state == REFUSED:
+                log.error("case service refused %s %s: %s", entry.method, entry.path, answer.status_code)
+            self._save(entry, state=state, attempts=entry.attempts + 1, status=answer.status_code, error="")
+        return True
+
+    def _save(self, entry: OutboxEntry, **changes: Any) -> None:
+        updated = {**entry.__dict__, **changes}
+        self._entries.put(entry.key, updated)
+
+    def _run(self) -> None:
+        delay = 1.0
+        while not self._stop.is_set():
+            self._wake.clear()
+            if self.deliver_pending():
+                delay = 1.0
+                self._wake.wait(30)
+            else:
+                # Away: back off with jitter, so a whole city's halls don't return at the same instant.
+                self._wake.wait(delay * (0.5 + random.random()))  # noqa: S311
+                delay = min(self._max_backoff, delay * 2)

@@ -1,0 +1,1 @@
+"""Home Assistant MQTT discovery for the hall's devices (HALL_CONTROLLER__HOME_ASSISTANT=true)."""

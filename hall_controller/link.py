@@ -1,0 +1,172 @@
+"""The controller's MQTT link: retained birth/death, subscriptions, commands out, messages in.
+
+MQTT 5 is used when the broker speaks it (Mosquitto, EMQX): commands then carry a message expiry (a
+stale command is dropped by the broker) and a response topic with correlation data. On an MQTT 3.1.1
+broker (the embedded amqtt) the same payloads flow without those properties.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from devices.protocol import topics
+from devices.protocol.mqtt import make_client
+from devices.protocol.payloads import Presence, Status
+from hall.net import mqtt_host_port
+from hall.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBED_CHANNELS = (
+    topics.Channel.STATUS,
+    topics.Channel.DESC,
+    topics.Channel.STATE,
+    topics.Channel.EVT,
+    topics.Channel.RESP,
+)
+
+
+def broker_speaks_v5(settings: Settings, timeout: float = 3.0) -> bool:
+    """An MQTT 5 CONNECT handshake: True when the broker accepts it (amqtt 0.12 refuses v5)."""
+    answered = threading.Event()
+    accepted: list[bool] = []
+
+    def on_connect(_c: paho.Client, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
+        accepted.append(not reason.is_failure)
+        answered.set()
+
+    def on_disconnect(_c: paho.Client, _u: Any, _f: Any, _r: Any, _p: Any) -> None:
+        answered.set()
+
+    client = make_client(
+        settings.resolved_mqtt_url,
+        "",
+        username=settings.mqtt_username,
+        password=settings.mqtt_password_value,
+        ca_file=settings.mqtt_ca_file,
+        protocol=MQTTProtocolVersion.MQTTv5,
+    )
+    client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
+    host, port = mqtt_host_port(settings.resolved_mqtt_url)
+    try:
+        client.connect(host, port, keepalive=10)
+    except OSError:
+        return False
+    client.loop_start()
+    try:
+        answered.wait(timeout)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return bool(accepted and accepted[0])
+
+
+class ControllerLink:
+    def __init__(
+        self,
+        settings: Settings,
+        instance: str,
+        on_message: Callable[[str, bytes], None],
+        on_connected: Callable[[], None],
+    ) -> None:
+        self._settings = settings
+        self._hall = settings.hall_id
+        self._instance = instance
+        self._on_message_cb = on_message
+        self._on_connected_cb = on_connected
+        self._status_topic = topics.controller_status(self._hall)
+        self._client: paho.Client | None = None
+        self.v5 = False
+        self.connected = threading.Event()
+
+    def start(self) -> None:
+        self.v5 = broker_speaks_v5(self._settings)
+        protocol = MQTTProtocolVersion.MQTTv5 if self.v5 else MQTTProtocolVersion.MQTTv311
+        client = make_client(
+            self._settings.resolved_mqtt_url,
+            f"controller.{self._hall}",
+            username=self._settings.mqtt_username,
+            password=self._settings.mqtt_password_value,
+            ca_file=self._settings.mqtt_ca_file,
+            will=(self._status_topic, Status(status=Presence.OFFLINE, instance=self._instance).encode()),
+            protocol=protocol,
+        )
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        host, port = mqtt_host_port(self._settings.resolved_mqtt_url)
+        client.connect_async(host, port, keepalive=15)
+        client.loop_start()
+        self._client = client
+        log.info("controller link of hall %s: MQTT %s", self._hall, "5" if self.v5 else "3.1.1")
+
+    def stop(self) -> None:
+        client = self._client
+        if client is None:
+            return
+        if client.is_connected():
+            death = Status(status=Presence.OFFLINE, instance=self._instance).encode()
+            client.publish(self._status_topic, death, qos=1, retain=True).wait_for_publish(2)
+            client.disconnect()
+        client.loop_stop()
+        self._client = None
+        self.connected.clear()
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:
+        client = self._client
+        if client is None or not client.is_connected():
+            return False
+        return client.publish(topic, payload, qos=1, retain=retain).rc == paho.MQTT_ERR_SUCCESS
+
+    def publish_command(
+        self, device_id: str, name: str, payload: bytes, request_id: str, timeout: float
+    ) -> bool:
+        client = self._client
+        if client is None or not client.is_connected():
+            return False
+        properties = None
+        if self.v5:
+            properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            properties.MessageExpiryInterval = max(1, math.ceil(timeout))
+            properties.ResponseTopic = topics.topic(self._hall, device_id, topics.Channel.RESP)
+            properties.CorrelationData = request_id.encode()
+        info = client.publish(
+            topics.topic(self._hall, device_id, topics.Channel.CMD, name),
+            payload,
+            qos=1,
+            properties=properties,
+        )
+        return info.rc == paho.MQTT_ERR_SUCCESS
+
+    def _on_connect(
+        self, client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the controller of hall %s: %s", self._hall, reason)
+            return
+        client.subscribe([(topics.hall_filter(self._hall, channel), 1) for channel in SUBSCRIBED_CHANNELS])
+        birth = Status(status=Presence.ONLINE, instance=self._instance).encode()
+        client.publish(self._status_topic, birth, qos=1, retain=True)
+        self.connected.set()
+        log.info("controller of hall %s online (instance %s)", self._hall, self._instance)
+        self._on_connected_cb()
+
+    def _on_disconnect(
+        self, _client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        self.connected.clear()
+        log.warning("controller of hall %s lost the broker (%s); reconnecting", self._hall, reason)
+
+    def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
+        self._on_message_cb(message.topic, bytes(message.payload))

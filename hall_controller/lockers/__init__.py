@@ -1,0 +1,1 @@
+"""Pickup lockers: release results into compartments, collect at any hour, electronic delivery receipt."""

@@ -1,0 +1,211 @@
+"""The lockers extension of the hall controller: wires the locker flow to the device contract and HTTP.
+
+Routes live under ``/api/v1/ext/lockers``. Door events are applied on the dispatcher thread (they are
+short); identifications typed at a bank's keypad run on this extension's own worker, since opening a
+door waits for the gateway's completion.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pydantic import ValidationError
+
+from devices.protocol import lockers
+from hall.privacy import PiiCipher
+from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
+from hall_controller.lockers.allocation import Size
+from hall_controller.lockers.mqtt_doors import MqttDoors
+from hall_controller.lockers.notify import FileSmsProvider, Outbox
+from hall_controller.lockers.ports import CaseClient, Doors, InMemoryCaseClient, SmsProvider
+from hall_controller.lockers.repository import LockerRepository, RepositoryError
+from hall_controller.lockers.service import LockerError, LockerPolicy, LockerService
+from hall_controller.registry import DeviceRecord
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SECONDS = 1.0
+
+
+class LockersExtension(Extension):
+    name = "lockers"
+    events = frozenset({lockers.DOOR_EVENT, lockers.BOARD_EVENT, lockers.PICKUP_ENTRY_EVENT})
+
+    def __init__(
+        self,
+        context: ControllerContext,
+        *,
+        cases: CaseClient | None = None,
+        sms: SmsProvider | None = None,
+        doors: Doors | None = None,
+        database_url: str | None = None,
+        policy: LockerPolicy | None = None,
+        unlock_timeout: float = 6.0,
+    ) -> None:
+        super().__init__(context)
+        settings = context.settings
+        self.cases = cases or InMemoryCaseClient()
+        self._sms = sms or FileSmsProvider(settings.data_dir / "sms-outbox.jsonl")
+        self._doors = doors or MqttDoors(context, unlock_timeout)
+        self._database_url = (
+            database_url or f"sqlite:///{settings.data_dir / f'lockers-{context.hall_id}.db'}"
+        )
+        self._policy = policy
+        self._stop = threading.Event()
+        self._outbox_thread: threading.Thread | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self.repository: LockerRepository | None = None
+        self.service: LockerService | None = None
+        self.outbox: Outbox | None = None
+
+    def start(self) -> None:
+        settings = self.context.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        repository = LockerRepository(self._database_url)
+        repository.create_schema()
+        cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+        self.outbox = Outbox(repository, cipher, self._sms)
+        self.service = LockerService(
+            repository,
+            self.cases,
+            self._doors,
+            self.outbox,
+            secret_key=settings.secret_key.get_secret_value().encode(),
+            cipher=cipher,
+            policy=self._policy,
+        )
+        self.repository = repository
+        self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lockers")
+        self._stop.clear()
+        self._outbox_thread = threading.Thread(target=self._send_outbox, name="lockers-outbox", daemon=True)
+        self._outbox_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._outbox_thread is not None:
+            self._outbox_thread.join(3)
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+        if self.repository is not None:
+            self.repository.dispose()
+
+    def _send_outbox(self) -> None:
+        while not self._stop.wait(OUTBOX_SECONDS):
+            if self.outbox is None:
+                continue
+            try:
+                self.outbox.dispatch()
+            except RepositoryError:
+                log.exception("locker outbox: database trouble; retrying")
+
+    def require(self) -> LockerService:
+        if self.service is None:
+            raise LockerError("the lockers extension is not started")
+        return self.service
+
+    # -- device side -------------------------------------------------------------------------------------
+    def on_device(self, record: DeviceRecord) -> None:
+        if record.kind != lockers.KIND or self.repository is None or self.service is None:
+            return
+        if record.description is not None:
+            sizes = str(record.description.attributes.get("sizes", ""))
+            try:
+                parsed = [Size.parse(size) for size in sizes.split(",") if size]
+            except ValueError as err:
+                log.warning("%s: bad compartment sizes %r: %s", record.device_id, sizes, err)
+                return
+            self.repository.add_compartments(record.device_id, parsed)
+        if record.state is not None:
+            try:
+                state = lockers.BankStateData.model_validate(record.state.data)
+            except ValidationError as err:
+                log.warning("%s: bank state outside the contract: %s", record.device_id, err)
+                return
+            seen = {view.number: (view.open, view.occupied) for view in state.compartments if view.reachable}
+            self.service.reconcile(record.device_id, seen)
+        self.context.notify()
+
+    def on_event(self, event: DeviceEvent) -> None:
+        service = self.service
+        if service is None or event.kind != lockers.KIND:
+            return
+        try:
+            if event.name == lockers.DOOR_EVENT:
+                door = lockers.DoorEventData.model_validate(event.data)
+                service.on_door_event(event.device_id, door.change.value, door.compartment, door.occupied)
+                self.context.notify()
+            elif event.name == lockers.PICKUP_ENTRY_EVENT and self._worker is not None:
+                entry = lockers.PickupEntry.model_validate(event.data)
+                self._worker.submit(self._pickup_at_bank, event.device_id, entry)
+        except ValidationError as err:
+            log.warning("%s: %s event outside the contract: %s", event.device_id, event.name, err)
+        except LockerError as err:
+            log.warning("%s: %s event refused: %s", event.device_id, event.name, err)
+
+    def _pickup_at_bank(self, bank_id: str, entry: lockers.PickupEntry) -> None:
+        try:
+            compartment = self.pickup(bank_id, entry.method, entry.value)
+            text = f"请取件：第 {compartment['number']} 格已打开"
+        except LockerError as err:
+            text = str(err)
+        except RepositoryError:
+            log.exception("pickup at %s: database trouble", bank_id)
+            text = "系统忙，请稍后再试"
+        self.context.send_command(bank_id, lockers.SHOW, lockers.ShowArgs(text=text[:200]).model_dump())
+
+    def pickup(self, bank_id: str, method: lockers.PickupMethod, value: str) -> dict[str, Any]:
+        service = self.require()
+        if method is lockers.PickupMethod.CODE:
+            compartment = service.pickup_by_code(bank_id, value)
+        elif method is lockers.PickupMethod.QR:
+            compartment = service.pickup_by_qr(bank_id, value)
+        else:
+            compartment = service.pickup_by_id_card(bank_id, value)
+        self.context.notify()
+        return {"bank_id": compartment.bank_id, "number": compartment.number}
+
+    # -- web side ----------------------------------------------------------------------------------------
+    def router(self) -> Any:
+        from hall_controller.lockers.routes import build_router
+
+        return build_router(self)
+
+    def panel(self) -> PanelData | None:
+        if self.repository is None or self.service is None:
+            return None
+        try:
+            compartments = self.repository.compartments()
+            uncollected = len(self.service.uncollected())
+        except RepositoryError:
+            return PanelData("自助柜 Lockers", {"状态 status": "数据库不可用 database unavailable"})
+        summary: dict[str, str | int | float] = {label: 0 for label in STATE_LABELS.values()}
+        for compartment in compartments:
+            label = STATE_LABELS.get(compartment.state, compartment.state)
+            summary[label] = int(summary.get(label, 0)) + 1
+        summary["超期未取 uncollected"] = uncollected
+        rows: list[dict[str, str | int | float]] = [
+            {
+                "柜 bank": c.bank_id,
+                "格 no.": c.number,
+                "尺寸 size": c.size.name,
+                "状态 state": STATE_LABELS.get(c.state, c.state),
+            }
+            for c in compartments
+            if c.state != "free"
+        ]
+        return PanelData("自助柜 Lockers", summary, rows)
+
+
+STATE_LABELS = {
+    "free": "空闲 free",
+    "reserved": "存件中 depositing",
+    "occupied": "待取件 awaiting pickup",
+    "fault": "故障 fault",
+    "unknown": "待核实 unknown",
+}
+
+
+EXTENSION = LockersExtension

@@ -1,0 +1,95 @@
+"""What the locker flow needs from the outside, as narrow interfaces with simple implementations.
+
+`CaseClient` stands for the case service as seen by the controller (ready for release → ready for pickup
+→ delivered with receipt). Until the controller has a case-service client, `InMemoryCaseClient` serves
+unit tests and the demo.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class CaseError(Exception):
+    """The case service refused or could not be reached."""
+
+
+@dataclass(frozen=True)
+class ReleasableCase:
+    case_id: str
+    title: str
+    phone: str
+    id_number: str
+
+
+class CaseClient(Protocol):
+    def releasable(self, case_id: str) -> ReleasableCase: ...
+
+    def mark_ready_for_pickup(self, case_id: str, where: str) -> None: ...
+
+    def mark_delivered(self, case_id: str, receipt: dict[str, Any]) -> None: ...
+
+    def mark_returned_to_window(self, case_id: str, reason: str) -> None: ...
+
+
+@dataclass
+class InMemoryCaseClient:
+    cases: dict[str, ReleasableCase] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)
+    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def add(self, case: ReleasableCase) -> None:
+        with self._lock:
+            self.cases[case.case_id] = case
+            self.states[case.case_id] = "ready_for_release"
+
+    def releasable(self, case_id: str) -> ReleasableCase:
+        with self._lock:
+            if self.states.get(case_id) != "ready_for_release":
+                raise CaseError(f"case {case_id} is not ready for release")
+            return self.cases[case_id]
+
+    def _move(self, case_id: str, allowed: set[str], new: str) -> None:
+        with self._lock:
+            if self.states.get(case_id) not in allowed:
+                raise CaseError(f"case {case_id} is {self.states.get(case_id)}, cannot become {new}")
+            self.states[case_id] = new
+
+    def mark_ready_for_pickup(self, case_id: str, where: str) -> None:
+        self._move(case_id, {"ready_for_release", "ready_for_pickup"}, "ready_for_pickup")
+
+    def mark_delivered(self, case_id: str, receipt: dict[str, Any]) -> None:
+        self._move(case_id, {"ready_for_pickup"}, "delivered")
+        self.receipts[case_id] = receipt
+
+    def mark_returned_to_window(self, case_id: str, reason: str) -> None:
+        self._move(case_id, {"ready_for_pickup"}, "ready_for_release")
+
+
+class OpenOutcome(StrEnum):
+    OPENED = "opened"
+    OPEN_NOT_DETECTED = "OPEN_NOT_DETECTED"
+    UNREACHABLE = "unreachable"
+
+
+class Doors(Protocol):
+    """Opens one compartment's door and says whether the door was seen open (not: whether unlock was sent)."""
+
+    def open(self, bank_id: str, number: int) -> OpenOutcome: ...
+
+
+class SmsProvider(Protocol):
+    """Sends one notification; `qr` is the pickup QR's text, for providers that can show a picture
+    (an MMS, a link to a page with the image); the others ignore it."""
+
+    def send(self, phone: str, text: str, qr: str | None = None) -> None: ...
+
+
+class SmsError(Exception):
+    """The provider did not take the message; the outbox keeps it and tries again."""

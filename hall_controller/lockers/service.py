@@ -1,0 +1,437 @@
+"""The locker flow: deposit, notify, pickup by code / QR / ID card, delivery receipt, alarms, remote open.
+
+It reacts to what the doors report (opened, closed, occupancy), never to "unlock sent". The case's state
+follows the compartment: "ready for pickup" only once the door is closed with the item seen inside,
+"delivered" only once the door is closed with the compartment seen empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hall.privacy import PiiCipher, mask_phone
+from hall_controller.lockers import codes
+from hall_controller.lockers.allocation import Size
+from hall_controller.lockers.notify import Outbox
+from hall_controller.lockers.ports import CaseClient, CaseError, Doors, OpenOutcome
+from hall_controller.lockers.ratelimit import AttemptPolicy, judge
+from hall_controller.lockers.repository import Compartment, Deposit, LockerRepository, deposits
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+
+
+class LockerError(Exception):
+    """A request the locker flow refuses, with a reason fit to show the user."""
+
+
+class LockedOutError(LockerError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many wrong attempts: try again in {int(retry_after // 60) + 1} min")
+        self.retry_after = retry_after
+
+
+class OpenNotDetectedError(LockerError):
+    """The unlock pulse was sent but the door was not seen open (OPEN_NOT_DETECTED)."""
+
+
+class IdentifiedBy(StrEnum):
+    CODE = "code"
+    QR = "qr"
+    ID_CARD = "id_card"
+
+
+@dataclass(frozen=True)
+class PickupNotice:
+    deposit_id: str
+    code: str
+    qr_text: str
+
+
+PER_BANK = AttemptPolicy(max_failures=10, window_seconds=600, lockout_seconds=900)
+PER_CASE = AttemptPolicy(max_failures=3, window_seconds=3600, lockout_seconds=3600)
+
+
+@dataclass(frozen=True)
+class LockerPolicy:
+    code_valid_days: float = 7.0
+    uncollected_after_days: float = 5.0
+    per_bank: AttemptPolicy = PER_BANK
+    per_case: AttemptPolicy = PER_CASE
+
+
+class LockerService:
+    def __init__(
+        self,
+        repository: LockerRepository,
+        cases: CaseClient,
+        doors: Doors,
+        outbox: Outbox,
+        *,
+        secret_key: bytes,
+        cipher: PiiCipher,
+        policy: LockerPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._repository = repository
+        self._cases = cases
+        self._doors = doors
+        self._outbox = outbox
+        self._secret = secret_key
+        self._cipher = cipher
+        self.policy = policy or LockerPolicy()
+        self._clock = clock
+        self.last_notice: PickupNotice | None = None  # for the clerk's screen and the tests
+
+    # -- deposit -----------------------------------------------------------------------------------------
+    def start_deposit(self, case_id: str, size: Size, clerk: str, bank_id: str | None = None) -> Compartment:
+        """Allocates a compartment for a case ready for release and opens it for the clerk."""
+        try:
+            case = self._cases.releasable(case_id)
+        except CaseError as err:
+            raise LockerError(str(err)) from err
+        now = self._clock()
+        deposit, compartment = self._repository.claim(case_id, size, bank_id, now)
+        self._repository.transition(
+            deposit.id,
+            ["depositing"],
+            "depositing",
+            contact=self._cipher.encrypt(case.phone) if case.phone else None,
+            id_hash=codes.id_number_hash(self._secret, case.id_number) if case.id_number else None,
+        )
+        self._open(compartment, deposit, actor=clerk, reason="deposit")
+        return compartment
+
+    def _open(self, compartment: Compartment, deposit: Deposit | None, *, actor: str, reason: str) -> None:
+        deposit_id = deposit.id if deposit else None
+        self._repository.audit(
+            "unlock", actor=actor, compartment_id=compartment.id, deposit_id=deposit_id, reason=reason
+        )
+        outcome = self._doors.open(compartment.bank_id, compartment.number)
+        self._repository.audit(
+            f"door_{outcome.value.lower()}",
+            actor="gateway",
+            compartment_id=compartment.id,
+            deposit_id=deposit_id,
+            reason=reason,
+        )
+        if outcome is not OpenOutcome.OPENED:
+            self._door_did_not_open(compartment, deposit, reason, outcome)
+
+    def _door_did_not_open(
+        self, compartment: Compartment, deposit: Deposit | None, reason: str, outcome: OpenOutcome
+    ) -> None:
+        # "fault": the board answered but the door was not seen open (jam, lying sensor): out of use until
+        # a person sees to it. "unknown": the board did not answer: reconciled when it reports again.
+        if deposit is not None and reason == "deposit":
+            self._repository.transition(deposit.id, ["depositing"], "cancelled")
+            state = "unknown" if outcome is OpenOutcome.UNREACHABLE else "fault"
+            self._repository.set_compartment_state(compartment.id, state, None)
+        elif deposit is not None and reason == "pickup":
+            self._repository.transition(deposit.id, ["collecting"], "ready")
+        elif deposit is not None and reason == "return":
+            self._repository.transition(deposit.id, ["returning"], "ready")
+        raise OpenNotDetectedError(f"compartment {compartment.number} did not open ({outcome.value})")
+
+    def door_closed(self, bank_id: str, number: int, occupied: bool) -> None:
+        """The gateway saw a door close; `occupied` is what the infra-red sensor sees inside."""
+        compartment = self._compartment(bank_id, number)
+        now = self._clock()
+        self._repository.audit(
+            "door_closed", actor="gateway", compartment_id=compartment.id, occupied=occupied, now=now
+        )
+        deposit = self._repository.deposit(compartment.deposit_id) if compartment.deposit_id else None
+        if deposit is None:
+            if occupied:
+                self._repository.set_compartment_state(compartment.id, "fault", None)
+                self._repository.audit(
+                    "alarm_unexpected_item", actor="gateway", compartment_id=compartment.id
+                )
+            elif compartment.state in {"fault", "unknown"}:
+                # A door seen opening and closing again has a working sensor: back into service.
+                self._repository.set_compartment_state(compartment.id, "free", None)
+            return
+        if deposit.state == "depositing":
+            self._deposit_closed(compartment, deposit, occupied, now)
+        elif deposit.state == "collecting":
+            self._pickup_closed(compartment, deposit, occupied, now)
+        elif deposit.state == "returning":
+            self._return_closed(compartment, deposit, occupied)
+        elif deposit.state == "ready" and not occupied:
+            # Shut empty with nobody collecting (forced, or opened by an admin): the result is gone.
+            self._repository.transition(deposit.id, ["ready"], "missing")
+            self._repository.set_compartment_state(compartment.id, "fault", deposit.id)
+            self._repository.audit(
+                "alarm_result_missing", actor="gateway", compartment_id=compartment.id, deposit_id=deposit.id
+            )
+            log.error("locker %s: the result of case %s is gone", compartment.id, deposit.case_id)
+
+    def _return_closed(self, compartment: Compartment, deposit: Deposit, occupied: bool) -> None:
+        if occupied:
+            self._repository.transition(deposit.id, ["returning"], "ready")
+            return
+        if not self._repository.transition(deposit.id, ["returning"], "returned"):
+            return
+        self._repository.set_compartment_state(compartment.id, "free", None)
+        self._repository.audit("returned_to_window", actor="gateway", compartment_id=compartment.id)
+        try:
+            self._cases.mark_returned_to_window(deposit.case_id, "not collected in time")
+        except CaseError:
+            log.exception("case %s: taken back to the window but not yet recorded", deposit.case_id)
+
+    def _deposit_closed(self, compartment: Compartment, deposit: Deposit, occupied: bool, now: float) -> None:
+        if not occupied:
+            self._repository.transition(deposit.id, ["depositing"], "cancelled")
+            self._repository.set_compartment_state(compartment.id, "free", None)
+            self._repository.audit("deposit_abandoned", actor="gateway", compartment_id=compartment.id)
+            return
+        if not self._repository.transition(deposit.id, ["depositing"], "ready", deposited=now):
+            return
+        self._repository.set_compartment_state(compartment.id, "occupied", deposit.id)
+        # The result is in the locker: the applicant can collect it even if the case service is away.
+        self._issue_pickup_secrets(deposit, compartment, now)
+        try:
+            self._cases.mark_ready_for_pickup(deposit.case_id, compartment.id)
+        except CaseError:
+            log.exception("case %s: could not mark ready for pickup", deposit.case_id)
+
+    def _issue_pickup_secrets(self, deposit: Deposit, compartment: Compartment, now: float) -> PickupNotice:
+        code = self._unique_code(compartment.bank_id)
+        qr = codes.new_qr_token(deposit.id)
+        self._repository.transition(
+            deposit.id,
+            ["ready"],
+            "ready",
+            code_hash=codes.code_hash(self._secret, compartment.bank_id, code),
+            qr_hash=codes.secret_hash(self._secret, deposit.id, qr.secret),
+            code_expires=now + self.policy.code_valid_days * DAY,
+        )
+        phone = self._cipher.decrypt(deposit.contact) if deposit.contact else ""
+        text = (
+            f"【政务服务】您的办件结果已存入自助柜 {compartment.bank_id} 第 {compartment.number} 格。"
+            f"取件码 {code}，{int(self.policy.code_valid_days)} 天内有效，仅限一次。也可刷身份证或扫码取件。"
+        )
+        if phone:
+            self._outbox.enqueue(phone, text, now, qr=qr.text())
+        self._repository.audit(
+            "pickup_code_issued",
+            actor="controller",
+            compartment_id=compartment.id,
+            deposit_id=deposit.id,
+            to=mask_phone(phone),
+        )
+        notice = PickupNotice(deposit.id, code, qr.text())
+        self.last_notice = notice
+        return notice
+
+    def _unique_code(self, bank_id: str) -> str:
+        for _ in range(20):
+            code = codes.new_code()
+            taken = self._repository.deposits_where(
+                deposits.c.code_hash == codes.code_hash(self._secret, bank_id, code),
+                deposits.c.state.in_(["ready", "collecting"]),
+            )
+            if not taken:
+                return code
+        raise LockerError("could not draw a unique pickup code")
+
+    # -- pickup ------------------------------------------------------------------------------------------
+    def pickup_by_code(self, bank_id: str, entered: str) -> Compartment:
+        bank_scope = f"bank:{bank_id}"
+        self._check_limit(bank_scope, self.policy.per_bank)
+        try:
+            hashed = codes.code_hash(self._secret, bank_id, entered)
+        except codes.CodeFormatError as err:
+            self._fail([bank_scope], "malformed code")
+            raise LockerError(str(err)) from err
+        found = self._repository.deposits_where(
+            deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state == "ready"
+        )
+        if not found:
+            self._fail([bank_scope], "wrong code")
+            raise LockerError("取件码不正确 (wrong pickup code)")
+        return self._collect(found[0], IdentifiedBy.CODE, [bank_scope])
+
+    def pickup_by_qr(self, bank_id: str, text: str) -> Compartment:
+        bank_scope = f"bank:{bank_id}"
+        self._check_limit(bank_scope, self.policy.per_bank)
+        try:
+            token = codes.parse_qr(text)
+        except codes.CodeFormatError as err:
+            self._fail([bank_scope], "not a pickup QR")
+            raise LockerError(str(err)) from err
+        case_scope = f"deposit:{token.deposit_id}"
+        self._check_limit(case_scope, self.policy.per_case)
+        deposit = self._repository.deposit(token.deposit_id)
+        valid = (
+            deposit is not None
+            and deposit.bank_id == bank_id
+            and deposit.state == "ready"
+            and deposit.qr_hash is not None
+            and codes.matches(
+                deposit.qr_hash, codes.secret_hash(self._secret, token.deposit_id, token.secret)
+            )
+        )
+        if not valid or deposit is None:
+            self._fail([bank_scope, case_scope], "wrong QR")
+            raise LockerError("二维码无效 (this QR does not open a compartment here)")
+        return self._collect(deposit, IdentifiedBy.QR, [bank_scope, case_scope])
+
+    def pickup_by_id_card(self, bank_id: str, id_number: str) -> Compartment:
+        """The ID number comes from the card reader (a chip read, not typed), so it is not rate-limited."""
+        found = self._repository.deposits_where(
+            deposits.c.bank_id == bank_id,
+            deposits.c.id_hash == codes.id_number_hash(self._secret, id_number),
+            deposits.c.state == "ready",
+        )
+        if not found:
+            raise LockerError("此身份证在本柜没有待取件 (nothing to collect here for this ID card)")
+        return self._collect(found[0], IdentifiedBy.ID_CARD, [])
+
+    def _check_limit(self, scope: str, policy: AttemptPolicy) -> None:
+        now = self._clock()
+        since = now - max(policy.window_seconds, policy.lockout_seconds) * 2
+        verdict = judge(self._repository.failures(scope, since), now, policy)
+        if not verdict.allowed:
+            raise LockedOutError(verdict.retry_after)
+
+    def _fail(self, scopes: list[str], why: str) -> None:
+        now = self._clock()
+        self._repository.record_failure(scopes, now)
+        self._repository.audit("pickup_refused", actor="applicant", now=now, why=why, scopes=scopes)
+
+    def _collect(self, deposit: Deposit, how: IdentifiedBy, scopes: list[str]) -> Compartment:
+        now = self._clock()
+        if (
+            deposit.code_expires is not None
+            and now > deposit.code_expires
+            and how is not IdentifiedBy.ID_CARD
+        ):
+            raise LockerError("取件码已过期，请到窗口领取 (the code has expired: please ask at the window)")
+        if not self._repository.transition(
+            deposit.id, ["ready"], "collecting", receipt={"identified_by": how}
+        ):
+            raise LockerError("this pickup is already in progress or done")
+        for scope in scopes:
+            if scope.startswith("deposit:"):
+                self._repository.clear_failures(scope)
+        compartment = self._repository.compartment(deposit.compartment_id)
+        assert compartment is not None
+        self._open(compartment, deposit, actor=f"applicant:{how.value}", reason="pickup")
+        return compartment
+
+    def _pickup_closed(self, compartment: Compartment, deposit: Deposit, occupied: bool, now: float) -> None:
+        if occupied:
+            # Door shut with the result still inside: a fresh code, the old one is spent.
+            self._repository.transition(deposit.id, ["collecting"], "ready")
+            self._repository.audit("pickup_not_taken", actor="gateway", compartment_id=compartment.id)
+            fresh = self._repository.deposit(deposit.id)
+            assert fresh is not None
+            self._issue_pickup_secrets(fresh, compartment, now)
+            return
+        identified_by = (deposit.receipt or {}).get("identified_by", "unknown")
+        receipt: dict[str, Any] = {
+            "document": "电子送达回证",
+            "case_id": deposit.case_id,
+            "delivered_at": now,
+            "delivered_at_iso": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now)),
+            "locker": compartment.bank_id,
+            "compartment": compartment.number,
+            "identified_by": identified_by,
+            "deposited_at": deposit.deposited,
+        }
+        if not self._repository.transition(
+            deposit.id, ["collecting"], "delivered", delivered=now, receipt=receipt
+        ):
+            return
+        self._repository.set_compartment_state(compartment.id, "free", None)
+        self._repository.audit(
+            "delivered",
+            actor="gateway",
+            compartment_id=compartment.id,
+            deposit_id=deposit.id,
+            how=identified_by,
+        )
+        try:
+            self._cases.mark_delivered(deposit.case_id, receipt)
+        except CaseError:
+            log.exception("case %s: delivered at the locker but not yet recorded", deposit.case_id)
+
+    # -- alarms, admin, lists ----------------------------------------------------------------------------
+    def on_door_event(self, bank_id: str, kind: str, number: int, occupied: bool | None) -> None:
+        """One door event from a locker gateway (the contract's ``evt/door``)."""
+        if kind == "closed":
+            self.door_closed(bank_id, number, bool(occupied))
+        elif kind in {"unsolicited_open", "door_left_open"}:
+            self.door_alarm(bank_id, number, kind)
+        elif kind == "opened":
+            compartment = self._compartment(bank_id, number)
+            self._repository.audit("door_opened", actor="gateway", compartment_id=compartment.id)
+        else:
+            log.warning("locker %s: unknown door event %r ignored", bank_id, kind)
+
+    def door_alarm(self, bank_id: str, number: int, alarm: str) -> None:
+        """`alarm` from the gateway: unsolicited_open, door_left_open."""
+        compartment = self._compartment(bank_id, number)
+        self._repository.audit(f"alarm_{alarm}", actor="gateway", compartment_id=compartment.id)
+        log.warning("locker %s compartment %d: %s", bank_id, number, alarm)
+
+    def admin_open(self, bank_id: str, number: int, admin: str, reason: str) -> None:
+        if len(reason.strip()) < 4:
+            raise LockerError("a remote opening needs a reason")
+        compartment = self._compartment(bank_id, number)
+        deposit = self._repository.deposit(compartment.deposit_id) if compartment.deposit_id else None
+        self._repository.audit(
+            "admin_open", actor=admin, compartment_id=compartment.id, reason=reason.strip()
+        )
+        self._open(compartment, deposit, actor=admin, reason="admin")
+
+    def return_to_window(self, bank_id: str, number: int, staff: str) -> None:
+        """Staff take an uncollected result back to the window: the door opens, the result comes out."""
+        compartment = self._compartment(bank_id, number)
+        deposit = self._repository.deposit(compartment.deposit_id) if compartment.deposit_id else None
+        if deposit is None or not self._repository.transition(deposit.id, ["ready"], "returning"):
+            raise LockerError(f"compartment {number} holds no result waiting for pickup")
+        self._open(compartment, deposit, actor=staff, reason="return")
+
+    def uncollected(self, days: float | None = None) -> list[Deposit]:
+        cutoff = self._clock() - (days if days is not None else self.policy.uncollected_after_days) * DAY
+        return self._repository.deposits_where(deposits.c.state == "ready", deposits.c.deposited < cutoff)
+
+    def reconcile(self, bank_id: str, doors: dict[int, tuple[bool, bool]]) -> None:
+        """Settles what the door events may have missed, from the bank's state: `doors` maps number →
+        (open, occupied) as read now, for the compartments whose board is reachable.
+
+        - a compartment left "unknown" by a board that did not answer is settled once it reads closed;
+        - a lost "closed" event: a deposit whose door reads closed with the item seen, or a pickup whose
+          door reads closed and empty, ends as the event would have ended it. Occupancy only changes one
+          way in each phase, so a reading from before the door opened can never end it early.
+        """
+        for compartment in self._repository.compartments(bank_id):
+            seen = doors.get(compartment.number)
+            if seen is None or seen[0]:
+                continue
+            occupied = seen[1]
+            if compartment.state == "unknown":
+                self.door_closed(bank_id, compartment.number, occupied)
+                continue
+            deposit = self._repository.deposit(compartment.deposit_id) if compartment.deposit_id else None
+            if deposit is None:
+                continue
+            if (deposit.state == "depositing" and occupied) or (
+                deposit.state == "collecting" and not occupied
+            ):
+                log.info("locker %s: settling a missed door event from the bank's state", compartment.id)
+                self.door_closed(bank_id, compartment.number, occupied)
+
+    def _compartment(self, bank_id: str, number: int) -> Compartment:
+        compartment = self._repository.compartment(f"{bank_id}/{number:02d}")
+        if compartment is None:
+            raise LockerError(f"locker {bank_id} has no compartment {number}")
+        return compartment

@@ -1,0 +1,29 @@
+"""Process entry point: `hall controller`."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from hall.net import require_broker
+from hall.settings import Settings
+from hall_controller.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings) -> None:
+    require_broker(
+        settings.resolved_mqtt_url,
+        username=settings.mqtt_username,
+        password=settings.mqtt_password_value,
+        ca_file=settings.mqtt_ca_file,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.controller.host,
+        port=settings.controller.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

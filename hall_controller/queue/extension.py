@@ -1,0 +1,282 @@
+"""The queue as a controller extension: keypad keys and evaluator ratings in, displays and LEDs out.
+
+Wiring only: rules live in book.py, payloads in outputs.py, pushing in pump.py, the web side in routes.py.
+The configuration is ``<data dir>/queue.json`` (a `QueueConfig`) when present, else the demo hall's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from devices.protocol import queue as contract
+from devices.protocol.payloads import PayloadError
+from hall.errors import StartupError
+from hall_controller.commands import CommandOutcome
+from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
+from hall_controller.queue import outputs
+from hall_controller.queue.book import Event, QueueBook, QueueError
+from hall_controller.queue.config import QueueConfig, demo_config
+from hall_controller.queue.outbox import CaseClient, RatingOutbox
+from hall_controller.queue.pump import OutputPump, window_of
+from hall_controller.queue.service import QueueService
+from hall_controller.queue.stats import statistics
+from hall_controller.registry import Availability, DeviceRecord
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+log = logging.getLogger(__name__)
+
+WINDOW_EVENTS = {"called", "recalled", "started", "no_show", "transferred", "finished", "paused", "resumed"}
+TICK_SECONDS = 0.5
+QUEUE_COMMANDS = {
+    contract.SHOW_CALLS,
+    contract.SHOW_CALL,
+    contract.ASK_RATING,
+    contract.END_RATING,
+    contract.PRINT_TICKET,
+}
+
+
+def load_config(data_dir: Path) -> QueueConfig:
+    path = data_dir / "queue.json"
+    if not path.exists():
+        return demo_config()
+    try:
+        return QueueConfig.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as err:
+        raise StartupError(f"bad queue configuration {path}: {err}") from err
+
+
+class QueueExtension(Extension):
+    name = "queue"
+    events = frozenset({contract.KEY_EVENT, contract.RATED_EVENT})
+
+    def __init__(
+        self,
+        context: ControllerContext,
+        *,
+        config: QueueConfig | None = None,
+        clock: Callable[[], float] = time.time,
+        case_client: Callable[[], CaseClient] | None = None,
+        deliver_ratings: bool = True,
+    ) -> None:
+        super().__init__(context)
+        if case_client is None and deliver_ratings:
+            case_client = default_case_client(context)
+        self.config = config or load_config(context.settings.data_dir)
+        self.clock = clock
+        self.service = QueueService(self.config, context.store, clock, self._on_queue_event)
+        self.pump = OutputPump(self.service, context.registry.snapshot, context.send_command)
+        self.outbox = RatingOutbox(context.store, case_client)
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        # Device events taken care of (applied or refused): lets a test wait for a key press's effect.
+        self.events_handled = 0
+        self._announced: dict[str, tuple[str, bool]] = {}
+        self.failed_commands: Counter[str] = Counter()  # "<command> <code>" of our commands that failed
+
+    @classmethod
+    def factory(cls, **kwargs: Any) -> Callable[[ControllerContext], QueueExtension]:
+        return lambda context: cls(context, **kwargs)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> None:
+        self.service.start()
+        self.pump.start()
+        self.outbox.start()
+        self.pump.mark_all([window.number for window in self.config.windows])
+        self._stop.clear()
+        self._ticker = threading.Thread(target=self._tick_loop, name="queue-ticker", daemon=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(2)
+        self.pump.stop()
+        self.outbox.stop()
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            try:
+                self.service.tick()
+            except Exception:  # keep ticking: a failed tick is logged and retried next time
+                log.exception("queue tick failed")
+
+    # ------------------------------------------------------------------ queue events → devices
+
+    def _on_queue_event(self, book: QueueBook, event: Event) -> None:
+        kind = event["type"]
+        window = event.get("window")
+        if kind in WINDOW_EVENTS or kind in ("signed_in", "signed_out"):
+            self.pump.mark_window(int(window))  # type: ignore[arg-type]
+        elif kind in ("issued", "cancelled", "day_closed"):
+            self.pump.mark_display()
+        if kind == "day_closed":
+            self.pump.mark_all(list(book.windows))
+        if kind == "finished" and event.get("rating_id"):
+            request = book.ratings[event["rating_id"]]
+            ask = outputs.ask_rating(request, self.config.rating_timeout_seconds)
+            self.pump.command(
+                contract.EVALUATOR,
+                request.window,
+                contract.ASK_RATING,
+                ask.model_dump(mode="json", exclude_none=True),
+            )
+        if kind in ("rated", "rating_timed_out"):
+            request = book.ratings[event["rating_id"]]
+            end = contract.EndRating(rating_id=request.rating_id, reason=kind)
+            if request.window is not None:
+                self.pump.command(
+                    contract.EVALUATOR, request.window, contract.END_RATING, end.model_dump(mode="json")
+                )
+            if kind == "rated" and request.case_id:
+                self.outbox.add(request.rating_id, request.case_id, evaluation_body(request))
+        self.context.notify()
+
+    # ------------------------------------------------------------------ devices → queue
+
+    def on_device(self, record: DeviceRecord) -> None:
+        """A display that came (back) online is shown the current calls; state updates are not news."""
+        if record.kind not in (contract.QUEUE_DISPLAY, contract.WINDOW_LED, contract.CALLER_KEYPAD):
+            return
+        seen = (record.instance, record.availability is Availability.ONLINE)
+        if self._announced.get(record.device_id) == seen:
+            return
+        self._announced[record.device_id] = seen
+        if seen[1]:
+            self.pump.mark_device(record.device_id)
+
+    def on_completion(self, outcome: CommandOutcome) -> None:
+        if outcome.command in QUEUE_COMMANDS and not outcome.ok:
+            self.failed_commands[f"{outcome.command} {outcome.code.value}"] += 1
+            log.warning(
+                "%s to %s ended %s: %s",
+                outcome.command,
+                outcome.device_id,
+                outcome.code.value,
+                outcome.message,
+            )
+
+    def on_event(self, event: DeviceEvent) -> None:
+        record = self.context.registry.get(event.device_id)
+        window = window_of(record) if record is not None else None
+        try:
+            if event.name == contract.KEY_EVENT and event.kind == contract.CALLER_KEYPAD:
+                if window is None:
+                    raise QueueError("unbound_device", f"keypad {event.device_id} is bound to no window")
+                self.press(window, contract.KeyPress.model_validate(event.data))
+            elif event.name == contract.RATED_EVENT and event.kind == contract.EVALUATOR:
+                rated = contract.Rated.model_validate(event.data)
+                dimensions = {dimension.value: value for dimension, value in rated.dimensions.items()}
+                self.service.run(lambda book, now: book.rate(rated.rating_id, rated.level, now, dimensions))
+        except (ValidationError, PayloadError) as err:
+            log.warning("refused %s from %s: %s", event.name, event.device_id, str(err).splitlines()[0])
+            self._tell_keypad(event, window, "无效按键 invalid key")
+        except QueueError as err:
+            log.info("refused %s from %s: %s", event.name, event.device_id, err.message)
+            self._tell_keypad(event, window, err.message)
+        finally:
+            self.events_handled += 1
+
+    def _tell_keypad(self, event: DeviceEvent, window: int | None, message: str) -> None:
+        if event.name != contract.KEY_EVENT or window is None:
+            return
+        show = contract.LedShow(window=window, text=message[:200])
+        self.pump.command_to(event.device_id, contract.SHOW_CALL, show.model_dump(mode="json"))
+
+    def press(self, window: int, key: contract.KeyPress) -> object:
+        """One clerk action at `window`, from a keypad or the web desk; QueueError when refused."""
+        actions: dict[contract.KeyName, Callable[[QueueBook, float], object]] = {
+            contract.KeyName.SIGN_IN: lambda book, now: book.sign_in(window, key.clerk or "", now),
+            contract.KeyName.SIGN_OUT: lambda book, now: book.sign_out(window, now),
+            contract.KeyName.NEXT: lambda book, now: book.call_next(window, now),
+            contract.KeyName.CALL: lambda book, now: book.call_specific(window, key.number or "", now),
+            contract.KeyName.RECALL: lambda book, now: book.recall(window, now),
+            contract.KeyName.START: lambda book, now: book.start(window, now),
+            contract.KeyName.NO_SHOW: lambda book, now: book.no_show(window, now),
+            contract.KeyName.TRANSFER: lambda book, now: book.transfer(
+                window, now, to_service=key.service, to_window=key.to_window
+            ),
+            contract.KeyName.FINISH: lambda book, now: book.finish(
+                window, key.outcome or "办结", now, case_id=key.case_id, next_service=key.next_service
+            ),
+            contract.KeyName.PAUSE: lambda book, now: book.pause(window, key.reason, now),
+            contract.KeyName.RESUME: lambda book, now: book.resume(window, now),
+        }
+        result = self.service.run(actions[key.key])
+        if key.key is contract.KeyName.NEXT and result is None:
+            self.pump.command(
+                contract.CALLER_KEYPAD,
+                window,
+                contract.SHOW_CALL,
+                contract.LedShow(window=window, text="暂无等候 nobody waiting").model_dump(mode="json"),
+            )
+        return result
+
+    # ------------------------------------------------------------------ web and dashboard
+
+    def router(self) -> APIRouter:
+        from hall_controller.queue.routes import build_router
+
+        return build_router(self)
+
+    def panel(self) -> PanelData:
+        def build(book: QueueBook) -> PanelData:
+            rows: list[dict[str, str | int | float]] = []
+            measured = {row.key: row for row in statistics(book, self.clock()) if row.group == "service"}
+            for line in outputs.service_lines(book):
+                row = measured[line.code]
+                rows.append(
+                    {
+                        "服务 service": line.name,
+                        "等候 waiting": line.waiting,
+                        "预计 estimate (min)": line.estimate_minutes,
+                        "已办 served": row.served,
+                        "平均等候 mean wait (min)": row.mean_wait_min,
+                        "未办 abandoned": row.abandoned,
+                        "告警 warning": "⚠" if line.warning else "",
+                    }
+                )
+            open_windows = sum(1 for window in book.windows.values() if window.open)
+            summary: dict[str, str | int | float] = {
+                "取号 issued": len(book.tickets),
+                "等候 waiting": len(book.waiting()),
+                "开放窗口 open windows": open_windows,
+                "待回访 open follow-ups": len(book.open_follow_ups()),
+            }
+            return PanelData(title="排队叫号 Queue", summary=summary, rows=rows)
+
+        return self.service.read(build)
+
+
+def evaluation_body(request: Any) -> dict[str, Any]:
+    """The case service's EvaluationIn: score, comment (with the dimensions), window, clerk."""
+    dimensions = " ".join(f"{name}={value}" for name, value in sorted(request.dimensions.items()))
+    comment = " ".join(part for part in (request.comment, f"[{dimensions}]" if dimensions else "") if part)
+    return {
+        "score": int(request.level),
+        "comment": comment[:1000],
+        "window": str(request.window) if request.window is not None else None,
+        "clerk": request.clerk,
+    }
+
+
+def default_case_client(context: ControllerContext) -> Callable[[], CaseClient]:
+    settings = context.settings
+    base = f"http://{settings.case.host}:{settings.case.port}"
+    secret = settings.device_secret.get_secret_value()
+    return lambda: CaseClient(base, f"controller-{context.hall_id}", secret)
+
+
+EXTENSION = QueueExtension

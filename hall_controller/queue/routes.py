@@ -1,0 +1,311 @@
+"""The queue's HTTP side, mounted under /api/v1/ext/queue: tickets, clerk actions, ratings, statistics, desk.
+
+Thin: each route validates its body, runs one book command under the queue's lock and shapes the answer.
+A refusal is ``{"error": code, "message": ...}`` with 404 (unknown thing), 422 (bad value) or 409 (not now).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from devices.protocol import queue as contract
+from hall.privacy import PiiCipher
+from hall_controller.queue import outputs
+from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
+from hall_controller.queue.config import Priority
+from hall_controller.queue.stats import statistics, to_csv
+
+if TYPE_CHECKING:
+    from hall_controller.queue.extension import QueueExtension
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
+ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueIn(_Body):
+    service: str = Field(max_length=32)
+    source: Source = Source.KIOSK
+    priority: Priority = Priority.ORDINARY
+    id_number: str | None = Field(default=None, max_length=18)
+    case_id: str | None = Field(default=None, max_length=32)
+    appointment_id: str | None = Field(default=None, max_length=64)
+    print_slip: bool = True
+
+
+class RemoteIn(_Body):
+    service: str = Field(max_length=32)
+    phone: str = Field(max_length=11)
+
+
+class RateIn(_Body):
+    level: int
+    dimensions: dict[str, int] = Field(default_factory=dict)
+    comment: str = Field(default="", max_length=500)
+
+
+class KioskRatingIn(_Body):
+    case_id: str = Field(min_length=1, max_length=32)
+
+
+class CallbackIn(_Body):
+    note: str = Field(max_length=500)
+    close: bool = False
+
+
+STATUS_BY_CODE = {"unknown": 404, "bad": 422, "person_required": 422, "appointment_required": 422}
+
+
+def refusal(error: QueueError) -> JSONResponse:
+    status = STATUS_BY_CODE.get(error.code, STATUS_BY_CODE.get(error.code.split("_")[0], 409))
+    return JSONResponse({"error": error.code, "message": error.message}, status_code=status)
+
+
+def ticket_view(book: QueueBook, ticket: Ticket) -> dict[str, Any]:
+    waiting = ticket.state.value == "waiting"
+    return {
+        "number": ticket.number,
+        "service": ticket.service,
+        "priority": ticket.priority.value,
+        "source": ticket.source.value,
+        "state": ticket.state.value,
+        "window": ticket.window,
+        "ahead": book.position(ticket.number) if waiting else 0,
+        "estimate_minutes": ticket.estimate_minutes,
+        "wait_now_minutes": round(book.estimate(ticket.service, book.position(ticket.number)).minutes, 1)
+        if waiting
+        else 0.0,
+        "visits": [
+            {"service": v.service, "window": v.window, "clerk": v.clerk, "outcome": v.outcome}
+            for v in ticket.visits
+        ],
+    }
+
+
+def rating_view(request: RatingRequest) -> dict[str, Any]:
+    return {
+        "rating_id": request.rating_id,
+        "ticket": request.ticket,
+        "case_id": request.case_id,
+        "clerk": request.clerk,
+        "window": request.window,
+        "channel": request.channel,
+        "state": request.state.value,
+        "level": int(request.level) if request.level is not None else None,
+        "dimensions": request.dimensions,
+    }
+
+
+def build_router(extension: QueueExtension) -> APIRouter:
+    router = APIRouter(tags=["queue"])
+    service = extension.service
+    settings = extension.context.settings
+    cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+    base_url = f"http://{settings.controller.host}:{settings.controller.port}/api/v1/ext/queue"
+
+    def run(action: Any) -> Any:
+        try:
+            return service.run(action)
+        except QueueError as err:
+            return refusal(err)
+
+    @router.get("/state")
+    def state() -> dict[str, Any]:
+        def build(book: QueueBook) -> dict[str, Any]:
+            return {
+                "day": book.day.isoformat(),
+                "display": outputs.display_show(book, speak=False).model_dump(mode="json"),
+                "windows": [
+                    {
+                        "window": window.number,
+                        "clerk": window.clerk,
+                        "paused": window.paused,
+                        "ticket": window.ticket,
+                        "led": outputs.led_show(book, window.number).text,
+                    }
+                    for window in book.windows.values()
+                ],
+                "warnings": book.warnings(),
+            }
+
+        result: dict[str, Any] = service.read(build)
+        return result
+
+    @router.post("/tickets", status_code=201, response_model=None)
+    def issue(body: IssueIn) -> dict[str, Any] | JSONResponse:
+        person = None
+        if body.id_number is not None:
+            if not ID_NUMBER.match(body.id_number):
+                return refusal(QueueError("bad_id_number", "an ID number is 17 digits and a digit or X"))
+            person = cipher.blind_index("id:" + body.id_number.upper())
+
+        def act(book: QueueBook, now: float) -> dict[str, Any]:
+            ticket = book.issue(
+                body.service,
+                now,
+                source=body.source,
+                priority=body.priority,
+                person=person,
+                case_id=body.case_id,
+                appointment_id=body.appointment_id,
+            )
+            link = f"{base_url}/tickets/{ticket.number}"
+            slip = outputs.ticket_slip(book, ticket, hall_name=settings.hall_id, link=link)
+            if body.print_slip:
+                extension.pump.command(
+                    contract.TICKET_PRINTER,
+                    None,
+                    contract.PRINT_TICKET,
+                    slip.model_dump(mode="json", exclude_none=True),
+                )
+            return {**ticket_view(book, ticket), "link": link}
+
+        result: dict[str, Any] | JSONResponse = run(act)
+        return result
+
+    @router.post("/remote-tickets", status_code=201, response_model=None)
+    def remote_ticket(body: RemoteIn) -> dict[str, Any] | JSONResponse:
+        if not PHONE.match(body.phone):
+            return refusal(QueueError("bad_phone", "a mobile number is 11 digits starting with 13-19"))
+        person = cipher.blind_index("phone:" + body.phone)
+
+        def act(book: QueueBook, now: float) -> dict[str, Any]:
+            ticket = book.issue(body.service, now, source=Source.REMOTE, person=person)
+            return {**ticket_view(book, ticket), "link": f"{base_url}/tickets/{ticket.number}"}
+
+        result: dict[str, Any] | JSONResponse = run(act)
+        return result
+
+    @router.get("/tickets/{number}", response_model=None)
+    def ticket(number: str) -> dict[str, Any] | JSONResponse:
+        result: dict[str, Any] | JSONResponse = run(lambda book, _now: ticket_view(book, book.ticket(number)))
+        return result
+
+    @router.post("/tickets/{number}/cancel", response_model=None)
+    def cancel(number: str) -> dict[str, Any] | JSONResponse:
+        result: dict[str, Any] | JSONResponse = run(
+            lambda book, now: ticket_view(book, book.cancel(number, now, "cancelled by the applicant"))
+        )
+        return result
+
+    @router.post("/windows/{window}/actions", response_model=None)
+    def act_at_window(window: int, key: contract.KeyPress) -> dict[str, Any] | JSONResponse:
+        """One clerk action, the same as a caller keypad's key: next, call, recall, finish, transfer..."""
+        try:
+            result = extension.press(window, key)
+        except QueueError as err:
+            return refusal(err)
+
+        def view(book: QueueBook) -> dict[str, Any]:
+            current = book.windows[window].ticket
+            answer: dict[str, Any] = {
+                "window": window,
+                "ticket": ticket_view(book, book.tickets[current]) if current else None,
+                "led": outputs.led_show(book, window).text,
+            }
+            if isinstance(result, tuple) and isinstance(result[1], RatingRequest):
+                answer["rating"] = rating_view(result[1])
+            return answer
+
+        body: dict[str, Any] = service.read(view)
+        return body
+
+    @router.post("/ratings/{rating_id}", response_model=None)
+    def rate(rating_id: str, body: RateIn) -> dict[str, Any] | JSONResponse:
+        def act(book: QueueBook, now: float) -> dict[str, Any]:
+            request, follow_up = book.rate(rating_id, body.level, now, body.dimensions, body.comment)
+            return {**rating_view(request), "follow_up": vars(follow_up) if follow_up else None}
+
+        result: dict[str, Any] | JSONResponse = run(act)
+        return result
+
+    @router.post("/kiosk-ratings", status_code=201, response_model=None)
+    def kiosk_rating(body: KioskRatingIn) -> dict[str, Any] | JSONResponse:
+        result: dict[str, Any] | JSONResponse = run(
+            lambda book, now: rating_view(book.ask_kiosk_rating(body.case_id, now))
+        )
+        return result
+
+    @router.get("/follow-ups")
+    def follow_ups(everything: bool = False) -> list[dict[str, Any]]:
+        def build(book: QueueBook) -> list[dict[str, Any]]:
+            chosen = book.follow_ups.values() if everything else book.open_follow_ups()
+            return [{**vars(item), "rating": rating_view(book.ratings[item.rating_id])} for item in chosen]
+
+        result: list[dict[str, Any]] = service.read(build)
+        return result
+
+    @router.post("/follow-ups/{follow_up_id}/callbacks", response_model=None)
+    def callback(follow_up_id: str, body: Annotated[CallbackIn, Body()]) -> dict[str, Any] | JSONResponse:
+        result: dict[str, Any] | JSONResponse = run(
+            lambda book, now: vars(book.record_callback(follow_up_id, body.note, now, close=body.close))
+        )
+        return result
+
+    @router.get("/stats")
+    def stats() -> list[dict[str, Any]]:
+        rows = service.read(lambda book: statistics(book, service.now()))
+        return [vars(row) for row in rows]
+
+    @router.get("/stats.csv")
+    def stats_csv() -> Response:
+        text = service.read(lambda book: to_csv(statistics(book, service.now())))
+        day = service.read(lambda book: book.day.isoformat())
+        return Response(
+            "\ufeff" + text,  # a BOM so spreadsheet programs read the Chinese keys as UTF-8
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="queue-{day}.csv"'},
+        )
+
+    @router.get("/outbox")
+    def outbox() -> dict[str, Any]:
+        return {
+            "counts": extension.outbox.counts(),
+            "entries": [{"rating_id": k, **v} for k, v in extension.outbox.entries()],
+        }
+
+    @router.get("/remote", response_class=HTMLResponse, include_in_schema=False)
+    def remote_page(request: Request) -> HTMLResponse:
+        """Where the hall's QR code leads: take a ticket from a phone, bound to the mobile number."""
+        return TEMPLATES.TemplateResponse(
+            request, "remote.html", {"hall_id": settings.hall_id, "services": extension.config.services}
+        )
+
+    @router.get("/remote-qr.png", include_in_schema=False)
+    def remote_qr() -> Response:
+        """The QR code to print at the entrance or publish online; it encodes the remote page's link."""
+        import io
+
+        import qrcode
+
+        image = qrcode.make(f"{base_url}/remote")
+        buffer = io.BytesIO()
+        image.save(buffer)
+        return Response(buffer.getvalue(), media_type="image/png")
+
+    @router.get("/desk", response_class=HTMLResponse, include_in_schema=False)
+    def desk(request: Request, window: int = 1) -> HTMLResponse:
+        config = extension.config
+        return TEMPLATES.TemplateResponse(
+            request,
+            "desk.html",
+            {
+                "hall_id": settings.hall_id,
+                "window": window,
+                "windows": [w.number for w in config.windows],
+                "services": config.services,
+            },
+        )
+
+    return router

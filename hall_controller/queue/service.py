@@ -1,0 +1,106 @@
+"""The live queue: one `QueueBook` per day behind a lock, journaled in the controller's store.
+
+Each event the book produces is written to the store (one collection per day, committed before the command
+returns) and handed to the listeners (the extension's output pump). On start the current day's journal is
+replayed; when the local date changes the old day is closed (open tickets expire) and a new book starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from hall_controller.queue.book import Event, QueueBook, local_day
+from hall_controller.queue.config import QueueConfig
+from hall_controller.store import Collection, Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+META = "queue.meta"
+
+
+def journal_name(day: date) -> str:
+    return f"queue.journal.{day.isoformat()}"
+
+
+class QueueService:
+    def __init__(
+        self,
+        config: QueueConfig,
+        store: Store,
+        clock: Callable[[], float],
+        listener: Callable[[QueueBook, Event], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._clock = clock
+        self._listener = listener
+        self._lock = threading.RLock()
+        self._meta = store.collection(META)
+        self._journal: Collection | None = None
+        self._book: QueueBook | None = None
+        self._next_key = 0
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> None:
+        with self._lock:
+            stored = self._meta.get("day")
+            today = local_day(self._clock())
+            day = date.fromisoformat(stored["day"]) if stored else today
+            self._open(day)
+            if day != today:
+                self._roll(today)
+
+    def _open(self, day: date) -> None:
+        journal = self._store.collection(journal_name(day))
+        events = [body for _key, body in journal.items()]
+        self._book = QueueBook.replay(self.config, day, events, sink=self._record)
+        self._journal = journal
+        self._next_key = len(events)
+        self._meta.put("day", {"day": day.isoformat()})
+        log.info("queue of %s opened with %d journaled events", day, len(events))
+
+    def _roll(self, today: date) -> None:
+        book = self._require()
+        expired = book.close_day(self._clock())
+        log.info("queue day %s closed, %d open tickets expired; opening %s", book.day, len(expired), today)
+        self._open(today)
+
+    def _record(self, event: Event) -> None:
+        assert self._journal is not None and self._book is not None
+        self._journal.put(f"{self._next_key:09d}", event)
+        self._next_key += 1
+        if self._listener is not None:
+            self._listener(self._book, event)
+
+    def _require(self) -> QueueBook:
+        if self._book is None:
+            raise RuntimeError("the queue service is not started")
+        return self._book
+
+    # ------------------------------------------------------------------ use
+
+    def now(self) -> float:
+        return self._clock()
+
+    def run(self, action: Callable[[QueueBook, float], T]) -> T:
+        """Runs `action(book, now)` under the lock, after rolling over to a new day if the date changed."""
+        with self._lock:
+            now = self._clock()
+            today = local_day(now)
+            if self._require().day != today:
+                self._roll(today)
+            return action(self._require(), now)
+
+    def read(self, action: Callable[[QueueBook], T]) -> T:
+        with self._lock:
+            return action(self._require())
+
+    def tick(self) -> dict[str, Any]:
+        """Rating time-outs and the day's roll-over; called every fraction of a second."""
+        return self.run(lambda book, now: {"expired": book.expire_ratings(now)})
