@@ -1,0 +1,1 @@
+"""The 24-hour self-service kiosk (Kivy)."""

@@ -1,0 +1,92 @@
+"""The kiosk in the hall: a device on the MQTT contract (presence, heartbeat, health issues for its
+broken parts) and a client of the hall controller's HTTP extensions (queue tickets, locker pickups)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from devices.protocol.device import ProtocolDevice
+from devices.protocol.payloads import HealthIssue, Severity
+from kiosk.flow.model import Device, LockerPickup, Service, Ticket
+from kiosk.ports import RejectedError, ServiceUnavailableError
+
+log = logging.getLogger(__name__)
+
+ISSUE_CODES = {
+    Device.CARD_READER: "card-reader-fault",
+    Device.SCANNER: "scanner-fault",
+    Device.CAMERA: "camera-fault",
+    Device.PRINTER: "printer-fault",
+}
+
+
+class ControllerLink:
+    def __init__(
+        self,
+        device: ProtocolDevice,
+        controller_url: str,
+        *,
+        ticket_service: str,
+        locker_bank: str,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._device = device
+        self._http = httpx.Client(
+            base_url=controller_url.rstrip("/") + "/api/v1/ext", timeout=timeout, transport=transport
+        )
+        self._ticket_service = ticket_service
+        self._locker_bank = locker_bank
+
+    @property
+    def device(self) -> ProtocolDevice:
+        return self._device
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._http.post(path, json=body)
+        except httpx.TransportError as err:
+            raise ServiceUnavailableError(f"hall controller: {type(err).__name__}") from err
+        if response.status_code >= 500:
+            raise ServiceUnavailableError(f"hall controller: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise RejectedError(self._reason(path, response), f"{path}: HTTP {response.status_code}")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    @staticmethod
+    def _reason(path: str, response: httpx.Response) -> str:
+        # The controller answers 400 "nothing to collect here for this ID card".
+        if path.startswith("/lockers/pickups") and response.status_code in (400, 404, 409):
+            return "nothing_to_pick_up"
+        return "service_error"
+
+    def take_ticket(self, service: Service, id_number: str) -> Ticket:
+        body = {
+            "service": self._ticket_service,
+            "source": "kiosk",
+            "id_number": id_number,
+            "print_slip": False,
+        }
+        answer = self._post("/queue/tickets", body)
+        return Ticket(
+            str(answer["number"]), int(answer.get("ahead", 0)), int(answer.get("estimate_minutes", 0))
+        )
+
+    def open_locker(self, id_number: str) -> LockerPickup:
+        body = {"bank_id": self._locker_bank, "method": "id_card", "value": id_number}
+        answer = self._post("/lockers/pickups", body)
+        return LockerPickup(str(answer["bank_id"]), str(answer["number"]))
+
+    def report_fault(self, device: Device, reason: str) -> None:
+        issue = HealthIssue(code=ISSUE_CODES[device], severity=Severity.WARNING, message=reason[:200])
+        self._device.update_state(raise_issues=[issue])
+
+    def report_recovered(self, device: Device) -> None:
+        self._device.update_state(clear_issues=[ISSUE_CODES[device]])

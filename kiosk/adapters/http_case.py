@@ -1,0 +1,258 @@
+"""The case service over HTTP (API v1): the kiosk's device token, applicant tokens from the ID card,
+the catalogue, cases with their materials (idempotent), completeness, notices, certificates, ratings.
+
+Every transport problem and 5xx becomes ServiceUnavailableError (the kiosk keeps the submission in its
+outbox); every refusal becomes RejectedError with a message key for the applicant.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from kiosk.flow.model import (
+    Applicant,
+    CaseSummary,
+    Certificate,
+    IdCard,
+    ItemDetail,
+    ItemSummary,
+    Language,
+    LibraryDocument,
+    Material,
+    SubmitOutcome,
+)
+from kiosk.ports import Identification, PrintDocument, RejectedError, ServiceUnavailableError
+
+log = logging.getLogger(__name__)
+
+# Seed 003: 受理—审核—准予许可决定—制作证照—加盖印章—出件
+STEPS_ZH = ("受理", "审核", "准予许可决定", "制作证照", "加盖印章", "出件")
+STEPS_EN = ("Acceptance", "Review", "Decision", "Certificate", "Unified seal", "Release")
+FINISHED_STATES = {"delivered", "denied", "not_accepted", "withdrawn"}
+CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
+
+
+class HttpCaseService:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        device_id: str,
+        device_secret: str,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout, transport=transport
+        )
+        self._device_id = device_id
+        self._device_secret = device_secret
+        self._device_token = ""
+        self._device_token_until = 0.0
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # Transport -------------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, token: str = "", **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as err:
+            raise ServiceUnavailableError(f"{method} {path}: {type(err).__name__}") from err
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ServiceUnavailableError(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code in (401, 403):
+            raise RejectedError("identify_rejected", f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code == 404:
+            raise RejectedError("not_found", f"{method} {path}: not found")
+        if response.status_code >= 400:
+            raise RejectedError(
+                "service_error", f"{method} {path}: HTTP {response.status_code} {_detail(response)}"
+            )
+        return response
+
+    def _json(self, method: str, path: str, *, token: str = "", **kwargs: Any) -> Any:
+        response = self._request(method, path, token=token, **kwargs)
+        try:
+            return response.json()
+        except ValueError as err:
+            raise ServiceUnavailableError(f"{method} {path}: not JSON") from err
+
+    def _device(self) -> str:
+        with self._lock:
+            if self._device_token and time.monotonic() < self._device_token_until:
+                return self._device_token
+            body = {"device_id": self._device_id, "secret": self._device_secret, "kind": "kiosk"}
+            answer = self._json("POST", "/auth/device-token", json=body)
+            self._device_token = str(answer["access_token"])
+            self._device_token_until = time.monotonic() + max(60.0, answer["expires_at"] - time.time() - 60)
+            return self._device_token
+
+    # The port --------------------------------------------------------------------------------------
+
+    def reachable(self) -> bool:
+        try:
+            response = self._client.get("/items", params={"limit": 1}, timeout=2.0)
+        except httpx.TransportError:
+            return False
+        return response.status_code < 500
+
+    def identify_card(self, card: IdCard) -> Identification:
+        body = {"name": card.name, "id_number": card.id_number}
+        try:
+            answer = self._json("POST", "/auth/applicant-token", token=self._device(), json=body)
+        except RejectedError as err:
+            raise RejectedError("identify_rejected", str(err)) from err
+        token = str(answer["access_token"])
+        applicant = Applicant(card.name, card.id_number, address=card.address)
+        return Identification(applicant, token, self._library(token))
+
+    def _library(self, token: str) -> tuple[LibraryDocument, ...]:
+        try:
+            found = self._json("GET", "/me/materials", token=token)
+        except RejectedError:
+            return ()
+        return tuple(LibraryDocument(str(m["id"]), str(m["name"]), str(m["name"])) for m in found)
+
+    def identify_qr(self, text: str) -> Identification:
+        # The case service has no e-ID (电子证照) sign-in yet: say so kindly rather than pretend.
+        raise RejectedError("qr_invalid", "the case service offers no e-ID sign-in")
+
+    def send_code(self, phone: str) -> None:
+        raise RejectedError("phone_not_allowed", "the case service offers no one-time codes")
+
+    def identify_phone(self, phone: str, code: str) -> Identification:
+        raise RejectedError("phone_not_allowed", "the case service offers no one-time codes")
+
+    def search_items(self, query: str) -> tuple[ItemSummary, ...]:
+        params: dict[str, Any] = {"status": "active", "limit": 50}
+        if query:
+            params["q"] = query
+        page = self._json("GET", "/items", params=params)
+        return tuple(
+            ItemSummary(item["code"], item["name"], item["name"], item["department"], item["department"])
+            for item in page["items"]
+        )
+
+    def item(self, item_id: str) -> ItemDetail:
+        item = self._json("GET", f"/items/{item_id}")
+        materials = tuple(
+            Material(str(m["name"]), str(m["name"]), str(m["name"]), bool(m.get("required", True)))
+            for m in item.get("materials", [])
+        )
+        fees = item.get("fees") or []
+        fee = "；".join(str(fee.get("name", "")) + str(fee.get("amount", "")) for fee in fees) if fees else ""
+        return ItemDetail(
+            item_id=item["code"],
+            name_zh=item["name"],
+            name_en=item["name"],
+            department_zh=item["department"],
+            department_en=item["department"],
+            materials=materials,
+            time_limit_days=int(item["promised_limit_days"]),
+            fee_zh=fee or "不收费",
+            fee_en=fee or "Free",
+            steps_zh=STEPS_ZH,
+            steps_en=STEPS_EN,
+            kiosk_apply="kiosk" in item.get("channels", []),
+        )
+
+    def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
+        """The case, then each captured material, each request under a key derived from the submission's."""
+        phone = str(payload.get("form", {}).get("phone") or "") or None
+        body = {"item_code": payload["item_id"], "channel": "kiosk", "phone": phone}
+        case = self._json(
+            "POST", "/cases", token=token, json=body, headers={"Idempotency-Key": idempotency_key}
+        )
+        number = str(case["number"])
+        for index, material in enumerate(payload.get("materials", [])):
+            image = material.get("image_png_base64")
+            if not image:
+                continue  # a library document: the service already holds it for this applicant
+            files = {"file": (f"{index + 1}.png", base64.b64decode(image), "image/png")}
+            self._json(
+                "POST",
+                f"/cases/{number}/materials",
+                token=token,
+                data={"name": material["code"]},
+                files=files,
+                headers={"Idempotency-Key": f"{idempotency_key}-m{index}"},
+            )
+        completeness = self._json("GET", f"/cases/{number}/completeness", token=token)
+        missing = tuple(str(name) for name in completeness.get("missing", []))
+        return SubmitOutcome(case_id=number, accepted=bool(completeness.get("complete")), missing=missing)
+
+    def outcome_document(
+        self, token: str, outcome: SubmitOutcome, language: Language
+    ) -> PrintDocument | None:
+        kind = "acceptance" if outcome.accepted else "supplement"
+        try:
+            response = self._request("GET", f"/cases/{outcome.case_id}/documents/{kind}.pdf", token=token)
+        except RejectedError as err:
+            log.info("no %s notice from the service yet (%s): the kiosk prints its own", kind, err)
+            return None
+        title = "受理通知书" if outcome.accepted else "补正材料一次性告知书"
+        return PrintDocument(title, response.content)
+
+    def cases(self, token: str) -> tuple[CaseSummary, ...]:
+        page = self._json("GET", "/cases", token=token, params={"limit": 50})
+        return tuple(
+            CaseSummary(
+                case_id=str(case["number"]),
+                item_name_zh=str(case["item_name"]),
+                item_name_en=str(case["item_name"]),
+                stage=str(case.get("state_label") or case["state"]),
+                due_date=str(case.get("stage_due_on") or case.get("decision_due_on") or "—"),
+                next_step_zh=str(case.get("next_step") or "—"),
+                next_step_en=str(case.get("next_step") or "—"),
+                finished=case["state"] in FINISHED_STATES,
+            )
+            for case in page["items"]
+        )
+
+    def certificates(self, token: str) -> tuple[Certificate, ...]:
+        found = []
+        for case in self._json("GET", "/cases", token=token, params={"limit": 50})["items"]:
+            if case["state"] not in CERTIFICATE_STATES:
+                continue
+            try:
+                certificate = self._json("GET", f"/cases/{case['number']}/certificate", token=self._device())
+            except RejectedError:
+                continue
+            printed = 0 if certificate.get("print_state") in ("", "none", "not_printed") else 1
+            name = str(certificate["certificate_name"])
+            found.append(Certificate(str(certificate["number"]), name, name, printed))
+        return tuple(found)
+
+    def certificate_document(self, token: str, certificate_id: str) -> PrintDocument:
+        station = {"station": f"kiosk:{self._device_id}"}
+        entry = self._json(
+            "POST", f"/certificates/{certificate_id}/prints", token=self._device(), json=station
+        )
+        pdf = self._request(
+            "GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=self._device()
+        ).content
+        copy = entry.get("kind") != "original"
+        return PrintDocument(f"{certificate_id} ({entry.get('kind', '')})", pdf, copy=copy)
+
+    def rate(self, token: str, case_id: str, score: int) -> None:
+        self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("detail", ""))[:200] if isinstance(body, dict) else ""

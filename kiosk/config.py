@@ -1,0 +1,38 @@
+"""The kiosk's settings section: `HALL_KIOSK__*`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from hall.config_base import DEVICE_ID_PATTERN, Section
+
+
+class KioskSettings(Section):
+    device_id: str = Field(default="kiosk-01", pattern=DEVICE_ID_PATTERN)
+    fullscreen: bool = False
+    orientation: str = Field(default="landscape", pattern="^(landscape|portrait)$")
+    idle_timeout_seconds: float = Field(default=90.0, gt=0)
+    countdown_seconds: float = Field(default=20.0, gt=0)
+    card_reminder_seconds: float = Field(default=30.0, gt=0)
+    allow_phone_login: bool = True
+    by_lockers: bool = True
+    # "http": the case service at HALL_CASE__* (kept offline-safe by the outbox); "sim": an in-memory one.
+    case_service: str = Field(default="http", pattern="^(http|sim)$")
+    # "device": the ID-card reader of devices/idcard (hardware, or its emulator when
+    # HALL_DEVICES__BACKEND=sim); "sim": the kiosk's own simulated reader (scripts place cards on it).
+    card_reader: str = Field(default="sim", pattern="^(device|sim)$")
+    # "controller": announce on MQTT as a device (health issues) and use the controller's queue and
+    # lockers; "sim": a simulated hall. Tickets are for `ticket_service`, pickups at `locker_bank`.
+    hall_link: str = Field(default="controller", pattern="^(controller|sim)$")
+    ticket_service: str = Field(default="business", pattern=DEVICE_ID_PATTERN)
+    locker_bank: str = Field(default="locker-bank-01", pattern=DEVICE_ID_PATTERN)
+    # "cups": the A4 printer queue `printer_queue` on the CUPS server `cups_host`:`cups_port`; "sim": PDFs
+    # written under data_dir/kiosk/<id>/printed.
+    printer: str = Field(default="sim", pattern="^(cups|sim)$")
+    printer_queue: str = Field(default="kiosk-a4", pattern=r"^[A-Za-z0-9_-]{1,127}$")
+    cups_host: str = "localhost"
+    cups_port: int = Field(default=631, ge=1, le=65535)
+    # espeak-ng voice guidance: aloud, or into WAV files under data_dir/kiosk/voice (no sound card).
+    voice: str = Field(default="aloud", pattern="^(aloud|wav|off)$")
+    # The UI thread must beat within this many seconds, or the watchdog restarts the kiosk process.
+    watchdog_seconds: float = Field(default=20.0, ge=2)

@@ -1,0 +1,89 @@
+"""Papers the kiosk prints itself (guide, ticket, a fallback receipt or notice): PDFs with a CJK font."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from hall.fonts import cjk_font_path
+from kiosk.flow.model import ItemDetail, Language, SubmitOutcome, Ticket
+from kiosk.messages import text
+from kiosk.ports import PrintDocument
+
+FONT = "KioskCJK"
+
+
+@lru_cache(maxsize=1)
+def _register_font() -> str:
+    pdfmetrics.registerFont(TTFont(FONT, str(cjk_font_path()), subfontIndex=0))
+    return FONT
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    font = _register_font()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setTitle(title)
+    height = A4[1]
+    y = height - 25 * mm
+    page.setFont(font, 18)
+    page.drawString(20 * mm, y, title)
+    page.setFont(font, 11)
+    for line in lines:
+        y -= 8 * mm
+        if y < 20 * mm:
+            page.showPage()
+            page.setFont(font, 11)
+            y = height - 25 * mm
+        page.drawString(20 * mm, y, line[:70])
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _name(item: ItemDetail, language: Language) -> str:
+    return item.name_zh if language is Language.ZH else item.name_en
+
+
+def guide(item: ItemDetail, language: Language) -> PrintDocument:
+    zh = language is Language.ZH
+    lines = [text("department", language, department=item.department_zh if zh else item.department_en)]
+    lines.append(text("time_limit", language, days=item.time_limit_days))
+    lines.append(text("fee", language, fee=item.fee_zh if zh else item.fee_en))
+    lines.append(text("materials", language))
+    for material in item.materials:
+        optional = "" if material.required else " " + text("optional", language)
+        lines.append(f"  · {material.name_zh if zh else material.name_en}{optional}")
+    lines.append(text("steps", language))
+    steps = item.steps_zh if zh else item.steps_en
+    lines.extend(f"  {number}. {step}" for number, step in enumerate(steps, 1))
+    title = _name(item, language)
+    return PrintDocument(title, _pdf(title, lines))
+
+
+def ticket(issued: Ticket, language: Language) -> PrintDocument:
+    lines = [
+        text("ticket_wait", language, waiting=issued.waiting, minutes=issued.estimate_minutes),
+    ]
+    title = f"{text('ticket_title', language)} {issued.number}"
+    return PrintDocument(title, _pdf(title, lines))
+
+
+def outcome(item: ItemDetail, result: SubmitOutcome, language: Language) -> PrintDocument:
+    """A plain receipt or one-time notice, used when the case service does not issue its own PDF."""
+    zh = language is Language.ZH
+    names = {material.code: (material.name_zh if zh else material.name_en) for material in item.materials}
+    lines = [_name(item, language), text("case_number", language, case_id=result.case_id)]
+    if result.accepted:
+        title = "受理通知书" if zh else "Acceptance receipt"
+    else:
+        title = "补正材料一次性告知书" if zh else "One-time notice of missing materials"
+        lines.append(text("missing_list", language))
+        lines.extend(f"  · {names.get(code, code)}" for code in result.missing)
+    return PrintDocument(title, _pdf(title, lines))

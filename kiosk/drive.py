@@ -1,0 +1,558 @@
+"""A scripted run of the real Kivy kiosk with simulated devices: screenshots, layout checks, timings.
+
+    python -m kiosk.drive --orientation portrait --out DIR [--languages zh,en] [--script tour]
+
+Runs the app as `hall kiosk` does (same App, shell, screens, runner), drives it through every screen by
+posting the events touches would post and by acting on the simulated devices, and after each step waits
+for the screen to settle, saves a screenshot and checks that no text is clipped. Prints one JSON report.
+Used by the screenshot and end-to-end tests and by bench/bench_kiosk.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from hall.settings import load_settings
+from kiosk.flow import events as ev
+from kiosk.flow.model import Device, Language, LockerPickup, Service
+from kiosk.flow.state import KioskState, Screen
+
+Check = Callable[[KioskState], bool]
+
+
+@dataclass
+class Step:
+    name: str
+    act: Callable[[], object]
+    until: Check
+    shot: str = ""  # screenshot name, or "" for none
+
+
+@dataclass
+class Report:
+    shots: list[str] = field(default_factory=list)
+    clipped: list[str] = field(default_factory=list)
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    failed: str = ""
+    started_at: float = 0.0
+    ready_after: float = 0.0
+    printed: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def _settled(state: KioskState, screen: Screen) -> bool:
+    return state.screen is screen and not (state.session and state.session.busy)
+
+
+def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
+    """Every screen, in each language: the applicant's whole day at the kiosk."""
+    post = app.post
+    card, _camera, printer, hall = sims["card_reader"], sims["camera"], sims["printer"], sims["hall"]
+    yield Step("attract", lambda: None, lambda s: s.screen is Screen.ATTRACT, "attract")
+    for language in languages:
+        lang = language.value
+
+        def shown(screen: Screen) -> Check:
+            return lambda state: _settled(state, screen)
+
+        yield Step("touch", lambda: post(ev.Touched()), shown(Screen.LANGUAGE), "language")
+        yield Step(
+            "language",
+            partial(post, ev.LanguageChosen(language)),
+            shown(Screen.IDENTIFY),
+            f"identify-{lang}",
+        )
+        yield Step(
+            "phone",
+            lambda: post(ev.IdentifyMethodChosen(_phone())),
+            lambda s: _settled(s, Screen.IDENTIFY) and bool(s.session and s.session.identify_method),
+            f"identify-phone-{lang}",
+        )
+        yield Step("card tap to greeting", card.place, shown(Screen.MENU), f"menu-{lang}")
+        yield Step("card taken after the greeting", card.take, lambda s: not s.card_present)
+        yield Step(
+            "guide",
+            lambda: post(ev.ServiceChosen(Service.GUIDE)),
+            lambda s: _settled(s, Screen.GUIDE) and bool(s.session and s.session.items),
+            f"guide-{lang}",
+        )
+        yield Step(
+            "item", lambda: post(ev.ItemChosen("food-business-licence")), shown(Screen.ITEM), f"item-{lang}"
+        )
+        yield Step(
+            "print guide", lambda: post(ev.PrintGuideRequested()), lambda s: _notice(s, "printed_guide")
+        )
+        yield Step("apply", lambda: post(ev.ApplyChosen()), shown(Screen.APPLY_FORM), f"apply_form-{lang}")
+        yield Step(
+            "phone field", lambda: post(ev.FieldChanged("phone", "13812345678")), shown(Screen.APPLY_FORM)
+        )
+        yield Step("confirm", lambda: post(ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
+        yield Step(
+            "capture to clean page on screen",
+            lambda: post(ev.CaptureRequested("application")),
+            lambda s: _captured(s, count=1),
+        )
+        yield Step(
+            "capture",
+            lambda: post(ev.CaptureRequested("premises")),
+            lambda s: _captured(s, count=2),
+            f"apply_capture-{lang}",
+        )
+        yield Step(
+            "submit incomplete",
+            lambda: post(ev.SubmitRequested()),
+            _printed_done,
+            f"apply_done-notice-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "apply again",
+            lambda: post(ev.ServiceChosen(Service.APPLY)),
+            lambda s: _settled(s, Screen.GUIDE) and bool(s.session and s.session.items),
+        )
+        yield Step("item again", lambda: post(ev.ItemChosen("food-business-licence")), shown(Screen.ITEM))
+        yield Step("apply again", lambda: post(ev.ApplyChosen()), shown(Screen.APPLY_FORM))
+        yield Step("confirm again", lambda: post(ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
+        for count, code in enumerate(("application", "premises", "layout"), 1):
+            yield Step(
+                f"capture {code}",
+                partial(post, ev.CaptureRequested(code)),
+                partial(_captured, count=count),
+            )
+        yield Step(
+            "submit complete",
+            lambda: post(ev.SubmitRequested()),
+            _printed_done,
+            f"apply_done-accepted-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "progress",
+            lambda: post(ev.ServiceChosen(Service.PROGRESS)),
+            lambda s: _settled(s, Screen.PROGRESS) and bool(s.session and s.session.cases),
+            f"progress-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "certificates",
+            lambda: post(ev.ServiceChosen(Service.CERTIFICATES)),
+            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
+            f"certificates-{lang}",
+        )
+        yield Step(
+            "print request to job done",
+            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
+            lambda s: _notice(s, "printed_certificate"),
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "ticket",
+            lambda: post(ev.ServiceChosen(Service.TICKET)),
+            lambda s: _notice(s, "printed_ticket"),
+            f"ticket-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "pickup",
+            partial(_pickup, app, hall),
+            lambda s: _settled(s, Screen.PICKUP) and bool(s.session and s.session.pickup),
+            f"pickup-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "rating",
+            lambda: post(ev.ServiceChosen(Service.RATING)),
+            lambda s: _settled(s, Screen.RATING) and bool(s.session and s.session.cases),
+            f"rating-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "printer out of paper",
+            partial(_set, printer, "fault", "media-empty"),
+            lambda s: Device.PRINTER in s.broken,
+        )
+        yield Step(
+            "certificates",
+            lambda: post(ev.ServiceChosen(Service.CERTIFICATES)),
+            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
+        )
+        yield Step(
+            "print with no paper",
+            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
+            lambda s: s.screen is Screen.FAULT,
+            f"fault-{lang}",
+        )
+        yield Step(
+            "paper back",
+            partial(_set, printer, "fault", None, then=partial(post, ev.Home())),
+            lambda s: _settled(s, Screen.MENU) and Device.PRINTER not in s.broken,
+        )
+        yield Step(
+            "service away",
+            lambda: sims["case_service"].set_reachable(False),
+            lambda s: not s.service_online,
+            f"menu-offline-{lang}",
+        )
+        yield Step(
+            "service back", lambda: sims["case_service"].set_reachable(True), lambda s: s.service_online
+        )
+        yield Step(
+            "elder mode",
+            lambda: post(ev.ElderModeToggled()),
+            lambda s: bool(s.session and s.session.elder),
+            f"menu-elder-{lang}",
+        )
+        yield Step(
+            "elder off",
+            lambda: post(ev.ElderModeToggled()),
+            lambda s: bool(s.session and not s.session.elder),
+        )
+        yield Step("card left on the reader", card.place, lambda s: s.card_present)
+        yield Step(
+            "inactivity",
+            lambda: app.core.handle(ev.Tick(app.flow_config.idle_timeout)),
+            lambda s: s.countdown is not None,
+            f"countdown-{lang}",
+        )
+        yield Step(
+            "end",
+            lambda: post(ev.Finish()),
+            lambda s: s.screen is Screen.ATTRACT,
+            f"attract-take-card-{lang}",
+        )
+        yield Step("card taken", card.take, lambda s: not s.card_present)
+
+
+def _set(target: Any, name: str, value: object, then: Callable[[], None] | None = None) -> None:
+    setattr(target, name, value)
+    if then is not None:
+        then()
+
+
+def _pickup(app: Any, hall: Any) -> None:
+    hall.add_pickup(_id_number(app), LockerPickup("L1", "07"))
+    app.post(ev.ServiceChosen(Service.PICKUP))
+
+
+def timing_tour(app: Any, sims: Any, repetitions: int) -> Iterator[Step]:
+    """The measured moments, several times over, each beside a plain screen switch (the anchor)."""
+    post = app.post
+    card = sims["card_reader"]
+
+    def shown(screen: Screen) -> Check:
+        return lambda state: _settled(state, screen)
+
+    yield Step("attract", lambda: None, shown(Screen.ATTRACT))
+    for _round in range(repetitions):
+        yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
+        yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
+        yield Step("card tap to greeting", card.place, shown(Screen.MENU))
+        yield Step("card taken after the greeting", card.take, lambda s: not s.card_present)
+        yield Step("apply", partial(post, ev.ServiceChosen(Service.APPLY)), shown(Screen.GUIDE))
+        yield Step("item", partial(post, ev.ItemChosen("food-business-licence")), shown(Screen.ITEM))
+        yield Step("form", partial(post, ev.ApplyChosen()), shown(Screen.APPLY_FORM))
+        yield Step("confirm", partial(post, ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
+        for count, code in enumerate(("application", "premises", "layout"), 1):
+            yield Step(
+                "capture to clean page on screen",
+                partial(post, ev.CaptureRequested(code)),
+                partial(_captured, count=count),
+            )
+        yield Step("submit", partial(post, ev.SubmitRequested()), _printed_done)
+        yield Step("screen switch (anchor)", partial(post, ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "certificates",
+            partial(post, ev.ServiceChosen(Service.CERTIFICATES)),
+            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
+        )
+        yield Step(
+            "print request to job done",
+            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
+            lambda s: _notice(s, "printed_certificate"),
+        )
+        yield Step("screen switch (anchor)", partial(post, ev.Home()), shown(Screen.MENU))
+        yield Step("end", partial(post, ev.Finish()), shown(Screen.ATTRACT))
+        yield Step("card taken", card.take, lambda s: not s.card_present)
+
+
+def end_to_end(
+    app: Any, opened: Any, item_code: str, notes: dict[str, str], *, ticket: bool
+) -> Iterator[Step]:
+    """An applicant taps a real (emulated) ID card, applies with one material missing, gets the notice,
+    leaves, comes back with the card and finds the case in 进度查询. Case service and card reader are real."""
+    from firmware_sim.idcard.cards import SimCard, sample_identity
+
+    post = app.post
+    card = SimCard.of(sample_identity("王芳"))
+
+    def shown(screen: Screen) -> Check:
+        return lambda state: _settled(state, screen)
+
+    yield Step("attract", lambda: None, shown(Screen.ATTRACT))
+    yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
+    yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
+    yield Step("card tap to greeting", partial(opened.present, card), shown(Screen.MENU), "e2e-menu-zh")
+    yield Step("card taken after the greeting", partial(opened.present, None), lambda s: not s.card_present)
+    yield Step(
+        "apply",
+        partial(post, ev.ServiceChosen(Service.APPLY)),
+        lambda s: _settled(s, Screen.GUIDE) and bool(s.session and s.session.items),
+    )
+    yield Step("search", partial(post, ev.SearchSubmitted(item_code)), shown(Screen.GUIDE))
+    yield Step("item", partial(post, ev.ItemChosen(item_code)), shown(Screen.ITEM), "e2e-item-zh")
+    yield Step("form", partial(post, ev.ApplyChosen()), shown(Screen.APPLY_FORM))
+    yield Step("phone", partial(post, ev.FieldChanged("phone", "13812345678")), shown(Screen.APPLY_FORM))
+    yield Step("confirm", partial(post, ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
+    session = app.core.state.session
+    required = [m.code for m in session.item.materials if m.required] if session and session.item else []
+    for count, code in enumerate(required[:-1], 1):  # the last required material is left out
+        yield Step(
+            "capture to clean page on screen",
+            partial(post, ev.CaptureRequested(code)),
+            partial(_captured, count=count),
+        )
+    yield Step("submit", partial(post, ev.SubmitRequested()), _printed_done, "e2e-notice-zh")
+    yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
+    yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
+    yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
+    yield Step("card tap again", partial(opened.present, card), shown(Screen.MENU))
+    yield Step("card taken again", partial(opened.present, None), lambda s: not s.card_present)
+    yield Step(
+        "progress",
+        partial(post, ev.ServiceChosen(Service.PROGRESS)),
+        lambda s: _settled(s, Screen.PROGRESS) and bool(s.session and s.session.cases),
+        "e2e-progress-zh",
+    )
+    if ticket:  # from the running hall controller
+        yield Step("home", partial(post, ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "ticket",
+            partial(post, ev.ServiceChosen(Service.TICKET)),
+            lambda s: _notice(s, "printed_ticket"),
+            "e2e-ticket-zh",
+        )
+        session = app.core.state.session
+        notes["ticket"] = session.ticket.number if session and session.ticket else ""
+    yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
+
+
+def _phone() -> Any:
+    from kiosk.flow.model import IdentifyMethod
+
+    return IdentifyMethod.PHONE
+
+
+def _notice(state: KioskState, key: str) -> bool:
+    session = state.session
+    return bool(session and not session.busy and session.notice and session.notice.key == key)
+
+
+def _captured(state: KioskState, *, count: int) -> bool:
+    session = state.session
+    return bool(session and not session.busy and len(session.captured) >= count)
+
+
+def _printed_done(state: KioskState) -> bool:
+    return _settled(state, Screen.APPLY_DONE) and (
+        _notice(state, "printed_notice") or _notice(state, "printed_receipt")
+    )
+
+
+def _certificate(app: Any) -> str:
+    session = app.core.state.session
+    return str(session.certificates[-1].certificate_id) if session and session.certificates else ""
+
+
+def _id_number(app: Any) -> str:
+    session = app.core.state.session
+    return str(session.applicant.id_number) if session and session.applicant else ""
+
+
+def clipped_labels(root: Any, window_size: tuple[float, float]) -> list[str]:
+    """Labels whose text does not fit their box, or that stick out of the window."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    problems: list[str] = []
+
+    def visit(widget: Any, in_scroll: bool, visible: bool) -> None:
+        visible = visible and widget.opacity > 0 and widget.height > 1 and widget.width > 1
+        if not visible:
+            return
+        if isinstance(widget, Label) and widget.text and not widget.shorten:
+            widget.texture_update()
+            text_w, text_h = widget.texture_size
+            tolerance = 2
+            too_tall = text_h > widget.height + tolerance
+            too_wide = text_w > widget.width + tolerance
+            if too_tall or too_wide:
+                problems.append(
+                    f"{widget.text[:30]!r}: text {text_w:.0f}x{text_h:.0f} "
+                    f"in box {widget.width:.0f}x{widget.height:.0f}"
+                )
+            if not in_scroll:
+                x, y = widget.to_window(widget.x, widget.y)
+                if (
+                    x < -tolerance
+                    or y < -tolerance
+                    or x + widget.width > window_size[0] + tolerance
+                    or y + widget.height > window_size[1] + tolerance
+                ):
+                    problems.append(f"{widget.text[:30]!r}: outside the window at {x:.0f},{y:.0f}")
+        for child in widget.children:
+            visit(child, in_scroll or isinstance(widget, ScrollView), visible)
+
+    visit(root, False, True)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--orientation", choices=("portrait", "landscape"), default="landscape")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--languages", default="zh,en")
+    parser.add_argument("--prefix", default="kiosk")
+    parser.add_argument("--step-timeout", type=float, default=60.0)
+    parser.add_argument("--full-size", action="store_true", help="keep screenshots at full size")
+    parser.add_argument("--script", choices=("tour", "timing", "e2e"), default="tour")
+    parser.add_argument("--case-service-url", default="", help="e2e: the running case service")
+    parser.add_argument("--item", default="", help="e2e: the item to apply for")
+    parser.add_argument("--controller-url", default="", help="e2e: the running hall controller")
+    parser.add_argument("--repetitions", type=int, default=3)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ["HALL_KIOSK__ORIENTATION"] = args.orientation
+    settings = load_settings()
+    (settings.data_dir / "kivy").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("KIVY_HOME", str((settings.data_dir / "kivy").resolve()))
+    from kivy.clock import Clock
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    from kivy.core.window import Window
+
+    from kiosk.app import KioskApp
+    from kiosk.wiring import build_kiosk, simulated_ports
+
+    ports = simulated_ports(settings)
+    opened = None
+    if args.script == "e2e":
+        from devices.idcard.config import IdCardSettings
+        from devices.idcard.factory import open_card_reader
+        from kiosk.adapters.http_case import HttpCaseService
+        from kiosk.adapters.idcard import IdCardReader
+
+        secret = settings.device_secret.get_secret_value()
+        ports.case_service = HttpCaseService(
+            args.case_service_url, device_id="kiosk-e2e", device_secret=secret
+        )
+        opened = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
+        ports.card_reader = IdCardReader(opened.reader, recheck_seconds=0.3)
+        if args.controller_url:
+            from devices.protocol.device import ProtocolDevice
+            from kiosk.adapters.hall_link import ControllerLink
+
+            device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
+            device.start(settings.resolved_mqtt_url)
+            ports.hall = ControllerLink(
+                device, args.controller_url, ticket_service="business", locker_bank="locker-bank-01"
+            )
+    sims = {
+        name: getattr(ports, name)
+        for name in ("case_service", "card_reader", "scanner", "camera", "printer", "hall")
+    }
+    kiosk = build_kiosk(settings, ports, watch_interval=0.05, service_check_every=0.5)
+    app = KioskApp(settings, kiosk)
+    kiosk.connect(app.post)
+    report = Report(started_at=started)
+    languages = [Language(code) for code in args.languages.split(",") if code]
+    if args.script == "timing":
+        steps = timing_tour(app, sims, args.repetitions)
+    elif args.script == "e2e":
+        steps = end_to_end(app, opened, args.item, report.notes, ticket=bool(args.controller_url))
+    else:
+        steps = tour(app, sims, languages)
+    args.out.mkdir(parents=True, exist_ok=True)
+    progress: dict[str, Any] = {"step": None, "since": 0.0, "frames": 0}
+
+    def finish(failed: str = "") -> None:
+        report.failed = failed
+        app.stop()
+
+    def shoot(name: str) -> None:
+        path = args.out / f"{args.prefix}-{args.orientation}-{name}.png"
+        taken = Path(Window.screenshot(name=str(args.out / f".shot-{os.getpid()}.png")))
+        taken.replace(path)
+        if not args.full_size:
+            from PIL import Image
+
+            with Image.open(path) as image:
+                small = image.convert("RGB").resize(
+                    (image.width // 2, image.height // 2), Image.Resampling.LANCZOS
+                )
+            small.quantize(colors=96).save(path, optimize=True)
+        report.shots.append(path.name)
+        report.clipped.extend(f"{name}: {problem}" for problem in clipped_labels(Window, Window.size))
+
+    def advance(_dt: float) -> None:
+        step: Step | None = progress["step"]
+        now = time.perf_counter()
+        if step is None:
+            progress["step"] = step = next(steps, None)
+            if step is None:
+                finish()
+                return
+            progress["since"], progress["frames"] = now, 0
+            step.act()
+            return
+        if not kiosk.runner.idle() or not step.until(app.core.state):
+            if now - progress["since"] > args.step_timeout:
+                finish(
+                    f"step {step.name!r} did not reach its screen within {args.step_timeout} s "
+                    f"(at {app.core.state.screen})"
+                )
+            return
+        if progress["frames"] == 0:
+            report.timings.setdefault(step.name, []).append(now - progress["since"])
+        progress["frames"] += 1
+        if step.shot and progress["frames"] < 3:  # let the layout settle before a screenshot
+            return
+        if step.shot:
+            shoot(step.shot)
+        progress["step"] = None
+
+    def ready(_dt: float) -> None:
+        report.ready_after = time.perf_counter() - started
+        Clock.schedule_interval(advance, 0)
+
+    Clock.schedule_once(ready, 0.5)
+    try:
+        app.run()
+    except Exception as err:  # the report must come out whatever happened
+        report.failed = f"{type(err).__name__}: {err}"
+    finally:
+        kiosk.stop()
+        report.printed = [job.title for job in sims["printer"].jobs]
+        if opened is not None:
+            opened.close()
+        # Kivy routes sys.stdout into its logger: write the report to the real stdout.
+        stdout = sys.__stdout__ or sys.stdout
+        stdout.write(json.dumps(report.__dict__, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,674 @@
+"""The kiosk's flow: `step(config, state, event) -> (state, effects)`. Pure: no I/O, no clock, no Kivy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kiosk.flow import effects as fx
+from kiosk.flow import events as ev
+from kiosk.flow.model import CapturedMaterial, Device, IdentifyMethod, Language, Service
+from kiosk.flow.state import ELDER_TEXT_SCALE, TEXT_SCALES, Fault, KioskState, Screen, Session
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+CODE_RE = re.compile(r"^\d{6}$")
+REQUIRED_FORM_FIELDS = ("name", "id_number")
+
+ALL_SERVICES = tuple(Service)
+# Elder mode: fewer, larger choices.
+ELDER_SERVICES = (Service.PROGRESS, Service.CERTIFICATES, Service.TICKET, Service.PICKUP)
+# What still works while the case service is unreachable (tickets and lockers are the hall controller's;
+# applications are kept in the encrypted outbox; the guide uses the cached catalogue).
+OFFLINE_SERVICES = (Service.GUIDE, Service.APPLY, Service.TICKET, Service.PICKUP)
+
+# The other ways offered when a device is broken (message keys).
+ALTERNATIVES: dict[Device, tuple[str, ...]] = {
+    Device.CARD_READER: ("alt_qr", "alt_phone", "alt_window"),
+    Device.SCANNER: ("alt_card", "alt_phone", "alt_window"),
+    Device.CAMERA: ("alt_library", "alt_other_kiosk", "alt_window"),
+    Device.PRINTER: ("alt_other_kiosk", "alt_locker", "alt_mail", "alt_window"),
+}
+# Which screens need which device: a fault there is explained at once; elsewhere it is only reported.
+SCREEN_DEVICES: dict[Screen, frozenset[Device]] = {
+    Screen.IDENTIFY: frozenset({Device.CARD_READER, Device.SCANNER}),
+    Screen.ITEM: frozenset({Device.PRINTER}),
+    Screen.APPLY_CAPTURE: frozenset({Device.CAMERA}),
+    Screen.APPLY_DONE: frozenset({Device.PRINTER}),
+    Screen.CERTIFICATES: frozenset({Device.PRINTER}),
+    Screen.TICKET: frozenset({Device.PRINTER}),
+}
+PARENT: dict[Screen, Screen] = {
+    Screen.LANGUAGE: Screen.ATTRACT,
+    Screen.IDENTIFY: Screen.LANGUAGE,
+    Screen.GUIDE: Screen.MENU,
+    Screen.ITEM: Screen.GUIDE,
+    Screen.APPLY_FORM: Screen.ITEM,
+    Screen.APPLY_CAPTURE: Screen.APPLY_FORM,
+    Screen.APPLY_DONE: Screen.MENU,
+    Screen.PROGRESS: Screen.MENU,
+    Screen.CERTIFICATES: Screen.MENU,
+    Screen.TICKET: Screen.MENU,
+    Screen.PICKUP: Screen.MENU,
+    Screen.RATING: Screen.MENU,
+}
+
+
+# Events that are not the applicant doing something: they do not hold off the inactivity countdown.
+NOT_ACTIVITY = (
+    ev.Tick,
+    ev.Result,
+    ev.DeviceFault,
+    ev.DeviceRecovered,
+    ev.OutboxChanged,
+    ev.ServiceUnreachable,
+    ev.ServiceBack,
+    ev.CardRemoved,
+)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    idle_timeout: float = 90.0
+    countdown: float = 20.0
+    card_reminder_after: float = 30.0
+    allow_phone_login: bool = True
+    by_lockers: bool = True
+
+
+Outcome = tuple[KioskState, list[fx.Effect]]
+
+
+def initial_state() -> KioskState:
+    return KioskState()
+
+
+def menu_services(config: FlowConfig, state: KioskState) -> tuple[Service, ...]:
+    """The choices on the menu for this applicant, in this state of the hall."""
+    session = state.session
+    choices = ELDER_SERVICES if session and session.elder else ALL_SERVICES
+    if not config.by_lockers:
+        choices = tuple(service for service in choices if service is not Service.PICKUP)
+    if session and (session.offline or not state.service_online):
+        choices = tuple(service for service in choices if service in OFFLINE_SERVICES)
+    return choices
+
+
+def step(config: FlowConfig, state: KioskState, event: ev.Event) -> Outcome:
+    if isinstance(event, ev.Result) and (event.serial != state.serial or state.session is None):
+        return state, []  # the answer to a session that has ended
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        return state, []
+    if not isinstance(event, NOT_ACTIVITY):
+        state = replace(state, idle_seconds=0.0, countdown=None)
+    return handler(config, state, event)
+
+
+# Helpers -----------------------------------------------------------------------------------------------
+
+
+def _session(state: KioskState) -> Session:
+    assert state.session is not None
+    return state.session
+
+
+def _say(state: KioskState, key: str, **params: str) -> fx.Speak:
+    return fx.Speak(key, state.language, tuple(sorted(params.items())))
+
+
+def _with(state: KioskState, **changes: Any) -> KioskState:
+    return replace(state, session=replace(_session(state), **changes))
+
+
+def _notice(state: KioskState, key: str, *, error: bool = False, **params: str) -> KioskState:
+    return replace(state, session=_session(state).with_notice(key, error=error, **params))
+
+
+def _go(state: KioskState, screen: Screen, **changes: Any) -> KioskState:
+    return replace(state, screen=screen, session=replace(_session(state), notice=None, **changes))
+
+
+def _start_session(state: KioskState, language: Language = Language.ZH) -> KioskState:
+    return replace(
+        state,
+        session=Session(language=language),
+        serial=state.serial + 1,
+        idle_seconds=0.0,
+        countdown=None,
+        card_reminded=False,
+        fault=None,
+    )
+
+
+def _end_session(state: KioskState) -> Outcome:
+    """Every trace of the applicant goes: the session object, and (by `Wipe`) scratch files and tokens."""
+    ended = replace(state, screen=Screen.ATTRACT, session=None, idle_seconds=0.0, countdown=None, fault=None)
+    effects: list[fx.Effect] = [fx.Wipe(state.serial)]
+    if state.card_present:
+        ended = replace(ended, card_reminded=True)
+        effects.append(fx.Speak("take_card", state.language))
+    return ended, effects
+
+
+def _device_fault(state: KioskState, device: Device) -> Outcome:
+    """Explain a broken device kindly and offer the other ways."""
+    fault = Fault(device, ALTERNATIVES[device], return_to=state.screen)
+    moved = replace(state, screen=Screen.FAULT, fault=fault)
+    if state.session is not None:
+        moved = _with(moved, busy="", notice=None)
+    return moved, [_say(state, f"fault_{device.value}")]
+
+
+def _needs(state: KioskState, device: Device) -> Outcome | None:
+    """If `device` is known broken, the fault explanation instead of the action."""
+    if device in state.broken:
+        return _device_fault(state, device)
+    return None
+
+
+# Handlers: the applicant --------------------------------------------------------------------------
+
+
+def _touched(config: FlowConfig, state: KioskState, event: ev.Touched) -> Outcome:
+    if state.screen is Screen.ATTRACT:
+        started = replace(_start_session(state), screen=Screen.LANGUAGE, card_reminded=False)
+        return started, [fx.Speak("welcome", Language.ZH)]
+    return state, []
+
+
+def _language(config: FlowConfig, state: KioskState, event: ev.LanguageChosen) -> Outcome:
+    if state.screen is not Screen.LANGUAGE:
+        return state, []
+    moved = _go(state, Screen.IDENTIFY, language=event.language)
+    return moved, [_say(moved, "identify_prompt")]
+
+
+def _elder(config: FlowConfig, state: KioskState, event: ev.ElderModeToggled) -> Outcome:
+    if state.session is None:
+        return state, []
+    elder = not _session(state).elder
+    changed = _with(state, elder=elder, text_scale=ELDER_TEXT_SCALE if elder else 1.0)
+    return changed, [_say(changed, "elder_on" if elder else "elder_off")]
+
+
+def _text_size(config: FlowConfig, state: KioskState, event: ev.TextSizeChanged) -> Outcome:
+    if state.session is None:
+        return state, []
+    scale = _session(state).text_scale
+    current = min(range(len(TEXT_SCALES)), key=lambda index: abs(TEXT_SCALES[index] - scale))
+    index = max(0, min(len(TEXT_SCALES) - 1, current + (1 if event.step > 0 else -1)))
+    return _with(state, text_scale=TEXT_SCALES[index]), []
+
+
+def _identify_method(config: FlowConfig, state: KioskState, event: ev.IdentifyMethodChosen) -> Outcome:
+    if state.screen is not Screen.IDENTIFY:
+        return state, []
+    if event.method is IdentifyMethod.PHONE and not config.allow_phone_login:
+        return _notice(state, "phone_not_allowed", error=True), []
+    changed = _with(state, identify_method=event.method, phone="", notice=None)
+    return changed, [_say(changed, f"identify_{event.method.value}")]
+
+
+def _phone(config: FlowConfig, state: KioskState, event: ev.PhoneEntered) -> Outcome:
+    if state.screen is not Screen.IDENTIFY or _session(state).identify_method is not IdentifyMethod.PHONE:
+        return state, []
+    phone = event.phone.strip()
+    if not PHONE_RE.match(phone):
+        return _notice(state, "phone_invalid", error=True), []
+    return _with(state, phone=phone, busy="sending_code", notice=None), [fx.SendCode(state.serial, phone)]
+
+
+def _code(config: FlowConfig, state: KioskState, event: ev.CodeEntered) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.IDENTIFY or session is None or not session.phone:
+        return state, []
+    code = event.code.strip()
+    if not CODE_RE.match(code):
+        return _notice(state, "code_invalid", error=True), []
+    credential = f"{session.phone}:{code}"
+    effect = fx.Identify(state.serial, IdentifyMethod.PHONE, credential=credential)
+    return _with(state, busy="identifying", notice=None), [effect]
+
+
+def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> Outcome:
+    if state.screen is not Screen.MENU or event.service not in menu_services(config, state):
+        return state, []
+    session = _session(state)
+    assert session.applicant is not None
+    serial, token, service = state.serial, session.token, event.service
+    if service in (Service.GUIDE, Service.APPLY):
+        moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None)
+        return moved, [fx.SearchItems(serial, "")]
+    if service is Service.PROGRESS:
+        return _go(state, Screen.PROGRESS, service=service, busy="loading"), [fx.LoadCases(serial, token)]
+    if service is Service.RATING:
+        return _go(state, Screen.RATING, service=service, busy="loading"), [fx.LoadCases(serial, token)]
+    if service is Service.CERTIFICATES:
+        moved = _go(state, Screen.CERTIFICATES, service=service, busy="loading")
+        return moved, [fx.LoadCertificates(serial, token)]
+    if service is Service.TICKET:
+        moved = _go(state, Screen.TICKET, service=service, busy="taking_ticket", ticket=None)
+        return moved, [fx.TakeTicket(serial, service, session.applicant.id_number)]
+    moved = _go(state, Screen.PICKUP, service=service, busy="opening_locker", pickup=None)
+    return moved, [fx.OpenLocker(serial, session.applicant.id_number)]
+
+
+def _search(config: FlowConfig, state: KioskState, event: ev.SearchSubmitted) -> Outcome:
+    if state.screen is not Screen.GUIDE:
+        return state, []
+    query = event.query.strip()[:50]
+    return _with(state, query=query, busy="loading", notice=None), [fx.SearchItems(state.serial, query)]
+
+
+def _item_chosen(config: FlowConfig, state: KioskState, event: ev.ItemChosen) -> Outcome:
+    if state.screen is not Screen.GUIDE:
+        return state, []
+    return _with(state, busy="loading", notice=None), [fx.LoadItem(state.serial, event.item_id)]
+
+
+def _print_guide(config: FlowConfig, state: KioskState, event: ev.PrintGuideRequested) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.ITEM or session is None or session.item is None:
+        return state, []
+    broken = _needs(state, Device.PRINTER)
+    if broken:
+        return broken
+    effect = fx.PrintGuide(state.serial, session.item, session.language)
+    return _with(state, busy="printing", notice=None), [effect]
+
+
+def _apply(config: FlowConfig, state: KioskState, event: ev.ApplyChosen) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.ITEM or session is None or session.item is None:
+        return state, []
+    if not session.item.kiosk_apply:
+        return _notice(state, "apply_at_window", error=True), []
+    applicant = session.applicant
+    prefill = {
+        "name": applicant.name if applicant else "",
+        "id_number": applicant.id_number if applicant else "",
+        "phone": applicant.phone if applicant else "",
+        "address": applicant.address if applicant else "",
+    }
+    form = tuple((name, prefill.get(name, "")) for name in session.item.form_fields)
+    moved = _go(state, Screen.APPLY_FORM, form=form, captured=(), outcome=None)
+    return moved, [_say(moved, "form_prompt")]
+
+
+def _field(config: FlowConfig, state: KioskState, event: ev.FieldChanged) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.APPLY_FORM or session is None:
+        return state, []
+    names = [name for name, _value in session.form]
+    if event.name not in names or event.name in ("name", "id_number"):
+        return state, []  # identity fields come from the card and are not edited here
+    value = event.value.strip()[:200]
+    form = tuple((name, value if name == event.name else old) for name, old in session.form)
+    return _with(state, form=form, notice=None), []
+
+
+def _confirm_form(config: FlowConfig, state: KioskState, event: ev.FormConfirmed) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.APPLY_FORM or session is None:
+        return state, []
+    for name in REQUIRED_FORM_FIELDS:
+        if name in dict(session.form) and not session.form_value(name):
+            return _notice(state, "field_required", error=True, field=name), []
+    phone = session.form_value("phone")
+    if phone and not PHONE_RE.match(phone):
+        return _notice(state, "phone_invalid", error=True), []
+    moved = _go(state, Screen.APPLY_CAPTURE)
+    return moved, [_say(moved, "capture_prompt")]
+
+
+def _capture(config: FlowConfig, state: KioskState, event: ev.CaptureRequested) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.APPLY_CAPTURE or session is None or session.item is None or session.busy:
+        return state, []
+    if event.material_code not in {material.code for material in session.item.materials}:
+        return state, []
+    broken = _needs(state, Device.CAMERA)
+    if broken:
+        return broken
+    moved = _with(state, busy="capturing", notice=None)
+    return moved, [fx.Capture(state.serial, event.material_code), _say(moved, "capture_place")]
+
+
+def _replace_material(state: KioskState, material: CapturedMaterial) -> KioskState:
+    kept = tuple(m for m in _session(state).captured if m.material_code != material.material_code)
+    return _with(state, captured=(*kept, material))
+
+
+def _library(config: FlowConfig, state: KioskState, event: ev.LibraryDocumentUsed) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.APPLY_CAPTURE or session is None:
+        return state, []
+    known = {(doc.material_code, doc.document_id) for doc in session.library}
+    if (event.material_code, event.document_id) not in known:
+        return state, []
+    material = CapturedMaterial(event.material_code, library_document_id=event.document_id)
+    return _notice(_replace_material(state, material), "library_used"), []
+
+
+def _remove_material(config: FlowConfig, state: KioskState, event: ev.MaterialRemoved) -> Outcome:
+    if state.screen is not Screen.APPLY_CAPTURE or state.session is None:
+        return state, []
+    kept = tuple(m for m in _session(state).captured if m.material_code != event.material_code)
+    return _with(state, captured=kept), []
+
+
+def _submit(config: FlowConfig, state: KioskState, event: ev.SubmitRequested) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.APPLY_CAPTURE or session is None or session.item is None or session.busy:
+        return state, []  # a second press while submitting is ignored: one submission, never two
+    submission = fx.Submission(session.item.item_id, session.form, session.captured)
+    moved = _with(state, busy="submitting", notice=None)
+    return moved, [fx.Submit(state.serial, session.token, submission)]
+
+
+def _certificate_print(config: FlowConfig, state: KioskState, event: ev.CertificatePrintRequested) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.CERTIFICATES or session is None or session.busy:
+        return state, []
+    if event.certificate_id not in {cert.certificate_id for cert in session.certificates}:
+        return state, []
+    broken = _needs(state, Device.PRINTER)
+    if broken:
+        return broken
+    moved = _with(state, busy="printing", notice=None)
+    return moved, [fx.PrintCertificate(state.serial, session.token, event.certificate_id)]
+
+
+def _rating(config: FlowConfig, state: KioskState, event: ev.RatingGiven) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.RATING or session is None or not 1 <= event.score <= 5:
+        return state, []
+    rateable = {case.case_id for case in session.cases if case.finished and not case.rated}
+    if event.case_id not in rateable:
+        return state, []
+    moved = _with(state, busy="sending", notice=None)
+    return moved, [fx.Rate(state.serial, session.token, event.case_id, event.score)]
+
+
+def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
+    if state.screen is Screen.FAULT and state.fault is not None:
+        return replace(state, screen=state.fault.return_to, fault=None), []
+    parent = PARENT.get(state.screen)
+    if parent is None:
+        return state, []
+    if parent is Screen.ATTRACT:
+        return _end_session(state)
+    if parent is Screen.LANGUAGE:
+        return _go(state, Screen.LANGUAGE, identify_method=None, phone=""), []
+    if parent is Screen.ITEM and _session(state).item is None:
+        parent = Screen.GUIDE
+    return _go(state, parent), []
+
+
+def _home(config: FlowConfig, state: KioskState, event: ev.Home) -> Outcome:
+    if state.session is None:
+        return state, []
+    if _session(state).applicant is None:
+        return _end_session(state)
+    return replace(_go(state, Screen.MENU, busy=""), fault=None), []
+
+
+def _finish(config: FlowConfig, state: KioskState, event: ev.Finish) -> Outcome:
+    if state.session is None:
+        return state, []
+    ended, effects = _end_session(state)
+    return ended, [*effects, fx.Speak("goodbye", state.language)]
+
+
+# Handlers: devices, network, clock ----------------------------------------------------------------
+
+
+def _card_in(config: FlowConfig, state: KioskState, event: ev.CardInserted) -> Outcome:
+    state = replace(state, card_present=True, card_present_seconds=0.0, card_reminded=False)
+    if state.screen is Screen.ATTRACT:
+        # A card on the reader starts a session at once, in Chinese (the language can be changed after).
+        state = replace(_start_session(state), screen=Screen.IDENTIFY)
+    if state.screen not in (Screen.IDENTIFY, Screen.LANGUAGE):
+        return state, []
+    moved = _go(state, Screen.IDENTIFY, identify_method=IdentifyMethod.CARD, busy="identifying")
+    return moved, [fx.Identify(state.serial, IdentifyMethod.CARD, card=event.card)]
+
+
+def _card_out(config: FlowConfig, state: KioskState, event: ev.CardRemoved) -> Outcome:
+    return replace(state, card_present=False, card_present_seconds=0.0, card_reminded=False), []
+
+
+def _qr(config: FlowConfig, state: KioskState, event: ev.QrScanned) -> Outcome:
+    if state.screen is not Screen.IDENTIFY or _session(state).busy:
+        return state, []
+    moved = _with(state, identify_method=IdentifyMethod.QR, busy="identifying", notice=None)
+    return moved, [fx.Identify(state.serial, IdentifyMethod.QR, credential=event.text.strip()[:2000])]
+
+
+def _fault(config: FlowConfig, state: KioskState, event: ev.DeviceFault) -> Outcome:
+    report = fx.ReportFault(event.device, event.reason)
+    already = event.device in state.broken
+    state = replace(state, broken=state.broken | {event.device})
+    using = event.device in SCREEN_DEVICES.get(state.screen, frozenset())
+    if already or not using or state.session is None:
+        return state, [] if already else [report]
+    explained, effects = _device_fault(state, event.device)
+    return explained, [report, *effects]
+
+
+def _recovered(config: FlowConfig, state: KioskState, event: ev.DeviceRecovered) -> Outcome:
+    if event.device not in state.broken:
+        return state, []
+    return replace(state, broken=state.broken - {event.device}), [fx.ReportRecovered(event.device)]
+
+
+def _unreachable(config: FlowConfig, state: KioskState, event: ev.ServiceUnreachable) -> Outcome:
+    if not state.service_online:
+        return state, []
+    state = replace(state, service_online=False)
+    if state.session is None:
+        return state, []
+    return _notice(state, "service_offline", error=True), [_say(state, "service_offline")]
+
+
+def _back_online(config: FlowConfig, state: KioskState, event: ev.ServiceBack) -> Outcome:
+    if state.service_online:
+        return state, []
+    state = replace(state, service_online=True)
+    session = state.session
+    if session is not None and session.notice is not None and session.notice.key == "service_offline":
+        state = _with(state, notice=None)
+    return state, [fx.FlushOutbox()]
+
+
+def _outbox(config: FlowConfig, state: KioskState, event: ev.OutboxChanged) -> Outcome:
+    return replace(state, outbox_pending=max(0, event.pending)), []
+
+
+def _tick(config: FlowConfig, state: KioskState, event: ev.Tick) -> Outcome:
+    seconds = max(0.0, event.seconds)
+    effects: list[fx.Effect] = []
+    if state.card_present:
+        state = replace(state, card_present_seconds=state.card_present_seconds + seconds)
+        identified = state.session is not None and state.session.applicant is not None
+        due = state.card_present_seconds >= config.card_reminder_after
+        if (identified or state.session is None) and due and not state.card_reminded:
+            state = replace(state, card_reminded=True)
+            effects.append(_say(state, "take_card"))
+            if state.session is not None:
+                state = _notice(state, "take_card")
+    if state.session is None:
+        return state, effects
+    if state.countdown is not None:
+        remaining = state.countdown - seconds
+        if remaining <= 0:
+            ended, end_effects = _end_session(state)
+            return ended, [*effects, *end_effects]
+        return replace(state, countdown=remaining), effects
+    idle = state.idle_seconds + seconds
+    if idle >= config.idle_timeout:
+        state = replace(state, idle_seconds=idle, countdown=config.countdown)
+        return state, [*effects, _say(state, "countdown", seconds=f"{config.countdown:.0f}")]
+    return replace(state, idle_seconds=idle), effects
+
+
+# Handlers: results --------------------------------------------------------------------------------
+
+
+def _identified(config: FlowConfig, state: KioskState, event: ev.Identified) -> Outcome:
+    if state.screen is not Screen.IDENTIFY:
+        return state, []
+    moved = _go(
+        state,
+        Screen.MENU,
+        applicant=event.applicant,
+        token=event.token,
+        library=event.library,
+        offline=event.offline,
+        busy="",
+    )
+    greeting = _say(moved, "greeting", name=event.applicant.masked_name)
+    if event.offline:
+        return _notice(moved, "service_offline", error=True), [greeting]
+    return moved, [greeting]
+
+
+def _identify_failed(config: FlowConfig, state: KioskState, event: ev.IdentifyFailed) -> Outcome:
+    return _notice(state, event.reason, error=True), [_say(state, event.reason)]
+
+
+def _code_sent(config: FlowConfig, state: KioskState, event: ev.CodeSent) -> Outcome:
+    return _notice(state, "code_sent"), []
+
+
+def _items(config: FlowConfig, state: KioskState, event: ev.ItemsFound) -> Outcome:
+    changed = _with(state, items=event.items, busy="")
+    return (_notice(changed, "nothing_found") if not event.items else changed), []
+
+
+def _item_loaded(config: FlowConfig, state: KioskState, event: ev.ItemLoaded) -> Outcome:
+    if state.screen is not Screen.GUIDE:
+        return state, []
+    return _go(state, Screen.ITEM, item=event.item, busy=""), []
+
+
+def _captured(config: FlowConfig, state: KioskState, event: ev.MaterialCaptured) -> Outcome:
+    material = CapturedMaterial(event.material_code, image_path=event.image_path)
+    changed = _notice(_replace_material(state, material), "captured")
+    return changed, [_say(changed, "captured")]
+
+
+def _capture_failed(config: FlowConfig, state: KioskState, event: ev.CaptureFailed) -> Outcome:
+    return _notice(state, event.reason, error=True), [_say(state, event.reason)]
+
+
+def _submitted(config: FlowConfig, state: KioskState, event: ev.Submitted) -> Outcome:
+    session = _session(state)
+    moved = _go(state, Screen.APPLY_DONE, outcome=event.outcome, busy="")
+    if event.outcome.queued:
+        return moved, [_say(moved, "submission_queued")]
+    assert session.item is not None
+    key = "submission_accepted" if event.outcome.accepted else "submission_incomplete"
+    effects: list[fx.Effect] = [_say(moved, key)]
+    if Device.PRINTER in state.broken:
+        explained, fault_effects = _device_fault(moved, Device.PRINTER)
+        return explained, [*effects, *fault_effects]
+    moved = _with(moved, busy="printing")
+    return moved, [
+        *effects,
+        fx.PrintOutcome(state.serial, session.token, session.item, event.outcome, session.language),
+    ]
+
+
+def _cases(config: FlowConfig, state: KioskState, event: ev.CasesLoaded) -> Outcome:
+    changed = _with(state, cases=event.cases, busy="")
+    return (_notice(changed, "no_cases") if not event.cases else changed), []
+
+
+def _certificates(config: FlowConfig, state: KioskState, event: ev.CertificatesLoaded) -> Outcome:
+    changed = _with(state, certificates=event.certificates, busy="")
+    return (_notice(changed, "no_certificates") if not event.certificates else changed), []
+
+
+def _ticket(config: FlowConfig, state: KioskState, event: ev.TicketTaken) -> Outcome:
+    changed = _with(state, ticket=event.ticket, busy="")
+    effects: list[fx.Effect] = [_say(changed, "ticket_taken", number=event.ticket.number)]
+    if Device.PRINTER in state.broken:
+        return _notice(changed, "ticket_not_printed"), effects
+    changed = _with(changed, busy="printing")
+    return changed, [*effects, fx.PrintTicket(state.serial, event.ticket, changed.language)]
+
+
+def _locker(config: FlowConfig, state: KioskState, event: ev.LockerOpened) -> Outcome:
+    changed = _with(state, pickup=event.pickup, busy="")
+    return changed, [_say(changed, "locker_opened", compartment=event.pickup.compartment)]
+
+
+def _rated(config: FlowConfig, state: KioskState, event: ev.Rated) -> Outcome:
+    cases = tuple(
+        replace(case, rated=True) if case.case_id == event.case_id else case for case in _session(state).cases
+    )
+    changed = _notice(_with(state, cases=cases), "thanks_rating")
+    return changed, [_say(changed, "thanks_rating")]
+
+
+def _printed(config: FlowConfig, state: KioskState, event: ev.Printed) -> Outcome:
+    changed = _notice(state, f"printed_{event.kind}")
+    return changed, [_say(changed, f"printed_{event.kind}")]
+
+
+def _failed(config: FlowConfig, state: KioskState, event: ev.OperationFailed) -> Outcome:
+    return _notice(state, event.reason, error=True), [_say(state, event.reason)]
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]] = {
+    ev.Touched: _touched,
+    ev.LanguageChosen: _language,
+    ev.ElderModeToggled: _elder,
+    ev.TextSizeChanged: _text_size,
+    ev.IdentifyMethodChosen: _identify_method,
+    ev.PhoneEntered: _phone,
+    ev.CodeEntered: _code,
+    ev.ServiceChosen: _service,
+    ev.SearchSubmitted: _search,
+    ev.ItemChosen: _item_chosen,
+    ev.PrintGuideRequested: _print_guide,
+    ev.ApplyChosen: _apply,
+    ev.FieldChanged: _field,
+    ev.FormConfirmed: _confirm_form,
+    ev.CaptureRequested: _capture,
+    ev.LibraryDocumentUsed: _library,
+    ev.MaterialRemoved: _remove_material,
+    ev.SubmitRequested: _submit,
+    ev.CertificatePrintRequested: _certificate_print,
+    ev.RatingGiven: _rating,
+    ev.Back: _back,
+    ev.Home: _home,
+    ev.Finish: _finish,
+    ev.CardInserted: _card_in,
+    ev.CardRemoved: _card_out,
+    ev.QrScanned: _qr,
+    ev.DeviceFault: _fault,
+    ev.DeviceRecovered: _recovered,
+    ev.ServiceUnreachable: _unreachable,
+    ev.ServiceBack: _back_online,
+    ev.OutboxChanged: _outbox,
+    ev.Tick: _tick,
+    ev.Identified: _identified,
+    ev.IdentifyFailed: _identify_failed,
+    ev.CodeSent: _code_sent,
+    ev.ItemsFound: _items,
+    ev.ItemLoaded: _item_loaded,
+    ev.MaterialCaptured: _captured,
+    ev.CaptureFailed: _capture_failed,
+    ev.Submitted: _submitted,
+    ev.CasesLoaded: _cases,
+    ev.CertificatesLoaded: _certificates,
+    ev.TicketTaken: _ticket,
+    ev.LockerOpened: _locker,
+    ev.Rated: _rated,
+    ev.Printed: _printed,
+    ev.OperationFailed: _failed,
+}

@@ -1,0 +1,166 @@
+"""The plain data the kiosk's flow works with. Frozen, so a state can be compared and never mutated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from hall.privacy import mask_id_number, mask_name
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class Device(StrEnum):
+    CARD_READER = "card_reader"
+    SCANNER = "scanner"
+    CAMERA = "camera"
+    PRINTER = "printer"
+
+
+class Service(StrEnum):
+    """The seven things an applicant can do at the kiosk."""
+
+    GUIDE = "guide"
+    APPLY = "apply"
+    PROGRESS = "progress"
+    CERTIFICATES = "certificates"
+    TICKET = "ticket"
+    PICKUP = "pickup"
+    RATING = "rating"
+
+
+class IdentifyMethod(StrEnum):
+    CARD = "card"
+    QR = "qr"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class IdCard:
+    """What the card reader read. `repr` never shows the number in full."""
+
+    name: str
+    id_number: str = field(repr=False)
+    address: str = field(default="", repr=False)
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str = field(repr=False)
+    phone: str = field(default="", repr=False)
+    address: str = field(default="", repr=False)
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+
+@dataclass(frozen=True)
+class Material:
+    code: str
+    name_zh: str
+    name_en: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    item_id: str
+    name_zh: str
+    name_en: str
+    department_zh: str
+    department_en: str
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item_id: str
+    name_zh: str
+    name_en: str
+    department_zh: str
+    department_en: str
+    materials: tuple[Material, ...]
+    time_limit_days: int
+    fee_zh: str
+    fee_en: str
+    steps_zh: tuple[str, ...]
+    steps_en: tuple[str, ...]
+    # Form fields an applicant fills (pre-filled from the card where the names match).
+    form_fields: tuple[str, ...] = ("name", "id_number", "phone", "address")
+    kiosk_apply: bool = True
+
+    def summary(self) -> ItemSummary:
+        return ItemSummary(self.item_id, self.name_zh, self.name_en, self.department_zh, self.department_en)
+
+
+@dataclass(frozen=True)
+class LibraryDocument:
+    """A material the applicant has given before (their document library), reusable in a new case."""
+
+    document_id: str
+    material_code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CapturedMaterial:
+    material_code: str
+    # A scratch file of this session (wiped with it), or a library document id.
+    image_path: str = ""
+    library_document_id: str = ""
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    item_name_zh: str
+    item_name_en: str
+    stage: str
+    due_date: str
+    next_step_zh: str
+    next_step_en: str
+    finished: bool = False
+    rated: bool = False
+
+
+@dataclass(frozen=True)
+class Certificate:
+    certificate_id: str
+    title_zh: str
+    title_en: str
+    originals_printed: int = 0
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """The case service's answer to a submission, or `queued` when it was unreachable."""
+
+    case_id: str = ""
+    accepted: bool = False
+    missing: tuple[str, ...] = ()
+    queued: bool = False
+
+
+@dataclass(frozen=True)
+class Ticket:
+    number: str
+    waiting: int
+    estimate_minutes: int
+
+
+@dataclass(frozen=True)
+class LockerPickup:
+    locker: str
+    compartment: str

@@ -1,0 +1,38 @@
+"""Process entry point: `hall kiosk`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from hall.settings import Settings
+
+
+def run(settings: Settings) -> None:
+    # Kivy reads its options from the environment at import time: keep its own argv parsing and
+    # console logging out of ours.
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    (settings.data_dir / "kivy").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("KIVY_HOME", str((settings.data_dir / "kivy").resolve()))
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("graphics", "resizable", "0")
+    # A touch screen has no keyboard: Kivy's on-screen keyboard docks when a text field is touched.
+    Config.set("kivy", "keyboard_mode", "systemanddock")
+
+    from kiosk.app import KioskApp
+    from kiosk.watchdog import Watchdog
+    from kiosk.wiring import build_kiosk
+
+    kiosk = build_kiosk(settings)
+    app = KioskApp(settings, kiosk)
+    kiosk.connect(app.post)
+    watchdog = Watchdog(lambda: app.last_beat, settings.kiosk.watchdog_seconds)
+    watchdog.start()
+    if os.environ.get("KIOSK_TEST_HANG_SIGNAL") == "1":
+        # Tests of the watchdog: SIGUSR1 freezes the UI thread the way a stuck callback would.
+        signal.signal(signal.SIGUSR1, lambda *_args: time.sleep(3600))
+    app.run()

@@ -1,0 +1,272 @@
+"""The kiosk's one message catalogue: every text on screen and in voice guidance, in Chinese and English.
+
+`text(key, language, **params)` formats an entry; a missing key is a bug (the tests check every key the
+flow and screens use), so it is shown as the key itself rather than crashing the kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+
+from kiosk.flow.model import Language
+
+log = logging.getLogger(__name__)
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Shell
+    "app_title": ("政务服务 24 小时自助终端", "24-hour government self-service terminal"),
+    "touch_to_begin": ("请触摸屏幕开始", "Touch the screen to begin"),
+    "attract_hint": ("或直接将身份证放在读卡区", "or place your ID card on the reader"),
+    "welcome": ("欢迎使用政务服务自助终端，请选择语言。", "Welcome. Please choose a language."),
+    "choose_language": ("请选择语言", "Please choose a language"),
+    "back": ("返回", "Back"),
+    "home": ("主菜单", "Menu"),
+    "finish": ("结束办理", "End session"),
+    "elder_mode": ("长者模式", "Elder mode"),
+    "elder_on": (
+        "已开启长者模式：字更大，选项更少，全程语音。",
+        "Elder mode is on: larger text, fewer choices, voice.",
+    ),
+    "elder_off": ("已关闭长者模式。", "Elder mode is off."),
+    "text_larger": ("字号 +", "Text +"),
+    "text_smaller": ("字号 －", "Text -"),
+    "offline_banner": (
+        "暂时连不上政务服务系统：申请会加密保存，恢复后自动提交；取号、取件照常。",
+        "The service system is unreachable: applications are kept encrypted and sent when it returns; "
+        "tickets and lockers still work.",
+    ),
+    "outbox_pending": ("待提交的申请：{count} 件", "Applications waiting to be sent: {count}"),
+    "countdown": (
+        "您很久没有操作了，{seconds} 秒后将结束办理并清除您的信息。触摸屏幕继续。",
+        "No activity for a while: in {seconds} seconds the session ends and your data is erased. "
+        "Touch the screen to continue.",
+    ),
+    "take_card": ("请取走您的身份证。", "Please take your ID card."),
+    "goodbye": ("感谢使用，您的信息已全部清除。", "Thank you. All your data has been erased."),
+    "please_wait": ("请稍候……", "Please wait…"),
+    # Busy states
+    "identifying": ("正在核验身份……", "Checking your identity…"),
+    "sending_code": ("正在发送验证码……", "Sending the code…"),
+    "loading": ("正在加载……", "Loading…"),
+    "capturing": ("正在拍摄，请保持材料不动……", "Capturing: please keep the page still…"),
+    "submitting": ("正在提交……", "Submitting…"),
+    "printing": ("正在打印……", "Printing…"),
+    "taking_ticket": ("正在取号……", "Taking a ticket…"),
+    "opening_locker": ("正在打开柜门……", "Opening the locker…"),
+    "sending": ("正在发送……", "Sending…"),
+    # Identify
+    "identify_title": ("请验证身份", "Please identify yourself"),
+    "identify_prompt": (
+        "请将身份证放在读卡区，或出示电子证照二维码，也可以用手机号和验证码登录。",
+        "Place your ID card on the reader, show your e-ID QR code, or sign in with your phone number.",
+    ),
+    "identify_card": ("请将身份证平放在读卡区。", "Place your ID card flat on the reader."),
+    "identify_qr": ("请将二维码对准扫描窗口。", "Hold the QR code in front of the scanner."),
+    "identify_phone": ("请输入手机号，我们将发送验证码。", "Enter your mobile number; we will send a code."),
+    "method_card": ("身份证", "ID card"),
+    "method_qr": ("电子证照二维码", "e-ID QR code"),
+    "method_phone": ("手机号 + 验证码", "Phone + code"),
+    "phone_label": ("手机号", "Mobile number"),
+    "code_label": ("验证码", "Code"),
+    "send_code": ("发送验证码", "Send code"),
+    "sign_in": ("登录", "Sign in"),
+    "phone_invalid": (
+        "手机号应为 11 位数字，请重新输入。",
+        "A mobile number has 11 digits; please try again.",
+    ),
+    "code_invalid": ("验证码为 6 位数字。", "The code has 6 digits."),
+    "code_sent": ("验证码已发送，请查看短信。", "The code has been sent; please check your messages."),
+    "phone_not_allowed": (
+        "本终端不支持手机号登录，请使用身份证或二维码。",
+        "Phone sign-in is not available here.",
+    ),
+    "identify_rejected": (
+        "身份未能核验，请重试或到窗口办理。",
+        "We could not verify you; try again or visit a window.",
+    ),
+    "card_unreadable": ("身份证读取不清，请重新放置。", "The card could not be read; please place it again."),
+    "qr_invalid": (
+        "二维码无效或已过期，请刷新后重试。",
+        "The QR code is invalid or expired; refresh it and retry.",
+    ),
+    "code_wrong": ("验证码不正确或已过期。", "The code is wrong or expired."),
+    # Menu
+    "greeting": ("{name}，您好！请选择要办理的事项。", "Hello, {name}. What would you like to do?"),
+    "menu_title": ("请选择服务", "Choose a service"),
+    "id_shown": ("证件号码：{masked}", "ID number: {masked}"),
+    "service_guide": ("办事指南", "Service guide"),
+    "service_apply": ("申请办理", "Apply"),
+    "service_progress": ("进度查询", "My cases"),
+    "service_certificates": ("证照打印", "Print certificate"),
+    "service_ticket": ("取号", "Take a ticket"),
+    "service_pickup": ("取件", "Collect from locker"),
+    "service_rating": ("评价", "Rate a service"),
+    # Guide and item
+    "guide_title": ("办事指南", "Service guide"),
+    "search_hint": ("输入事项名称、部门或人生事件，如“开店”", "Item, department or life event, e.g. “shop”"),
+    "search": ("搜索", "Search"),
+    "nothing_found": ("没有找到相关事项，请换个说法。", "Nothing found; try other words."),
+    "materials": ("申请材料", "Materials"),
+    "time_limit": ("承诺时限：{days} 个工作日", "Time limit: {days} working days"),
+    "fee": ("收费：{fee}", "Fee: {fee}"),
+    "steps": ("办理流程", "Steps"),
+    "department": ("实施部门：{department}", "Department: {department}"),
+    "print_guide": ("打印指南", "Print the guide"),
+    "apply_now": ("在线申请", "Apply here"),
+    "apply_at_window": ("此事项需到窗口办理。", "This item must be applied for at a window."),
+    "optional": ("（选交）", "(optional)"),
+    # Apply
+    "form_title": ("填写申请信息", "Your details"),
+    "form_prompt": (
+        "请核对已从身份证读取的信息，补充联系电话和地址。",
+        "Check the details from your card; add phone and address.",
+    ),
+    "field_name": ("姓名", "Name"),
+    "field_id_number": ("证件号码", "ID number"),
+    "field_phone": ("联系电话", "Phone"),
+    "field_address": ("地址", "Address"),
+    "field_required": ("请填写{field}。", "Please fill in {field}."),
+    "next": ("下一步", "Next"),
+    "capture_title": ("提交材料", "Materials"),
+    "capture_prompt": (
+        "请逐项拍摄材料，或使用您材料库中已有的文件。",
+        "Capture each material, or reuse one from your library.",
+    ),
+    "capture_place": ("请将材料正面朝上放在拍摄区。", "Place the page face up under the camera."),
+    "capture": ("拍摄", "Capture"),
+    "recapture": ("重拍", "Retake"),
+    "use_library": ("用材料库", "Use library"),
+    "captured": ("已拍摄，画面清晰。", "Captured: the page is clear."),
+    "library_used": ("已使用材料库中的文件。", "Using the document from your library."),
+    "capture_unclear": (
+        "画面不清楚，请放平材料后重拍。",
+        "The picture is not clear; flatten the page and retry.",
+    ),
+    "capture_no_page": ("没有找到材料，请将材料放在拍摄区内。", "No page found; place it inside the frame."),
+    "complete": ("材料齐全", "All materials present"),
+    "missing_count": ("还缺 {count} 项材料", "{count} material(s) missing"),
+    "submit": ("提交申请", "Submit"),
+    "submit_incomplete_hint": (
+        "材料不全也可以提交，我们会打印一次性告知书，列明全部缺少的材料。",
+        "You may submit with materials missing: a one-time notice lists everything still needed.",
+    ),
+    "submission_accepted": (
+        "申请已受理，正在打印受理通知书。",
+        "Accepted. Printing your acceptance receipt.",
+    ),
+    "submission_incomplete": (
+        "材料不全，正在打印补正材料一次性告知书。",
+        "Materials are missing. Printing the one-time notice of everything still needed.",
+    ),
+    "submission_queued": (
+        "系统暂时无法连接，您的申请已加密保存，恢复后自动提交，不会重复。",
+        "The system is unreachable: your application is kept encrypted and sent once, when it returns.",
+    ),
+    "case_number": ("办件编号：{case_id}", "Case number: {case_id}"),
+    "missing_list": ("需补正的材料：", "Still needed:"),
+    # Progress, certificates, ticket, pickup, rating
+    "progress_title": ("我的办件", "My cases"),
+    "no_cases": ("暂无办件。", "No cases yet."),
+    "stage": ("阶段：{stage}", "Stage: {stage}"),
+    "due": ("办结期限：{date}", "Due: {date}"),
+    "next_step": ("下一步：{text}", "Next: {text}"),
+    "certificates_title": ("可打印的证照", "Certificates ready to print"),
+    "no_certificates": ("暂无可打印的证照。", "No certificate is ready."),
+    "print_original": ("打印正本", "Print original"),
+    "print_copy": ("打印副本", "Print copy"),
+    "ticket_title": ("取号", "Queue ticket"),
+    "ticket_taken": (
+        "您的号码是 {number}，请留意叫号。",
+        "Your number is {number}; please watch the display.",
+    ),
+    "ticket_number": ("{number}", "{number}"),
+    "ticket_wait": ("前面还有 {waiting} 人，预计等候 {minutes} 分钟", "{waiting} ahead, about {minutes} min"),
+    "ticket_not_printed": (
+        "打印机故障，请记下您的号码。",
+        "The printer is out of order; please note your number.",
+    ),
+    "pickup_title": ("取件", "Collect from locker"),
+    "locker_opened": (
+        "{compartment} 号柜门已打开，请取走您的材料并关好柜门。",
+        "Door {compartment} is open.",
+    ),
+    "locker_where": ("{locker} 号柜 · {compartment} 号门", "Locker {locker} · door {compartment}"),
+    "nothing_to_pick_up": ("您暂无待取的材料。", "There is nothing waiting for you."),
+    "rating_title": ("服务评价", "Rate a service"),
+    "rating_scores": ("非常不满意 · 不满意 · 基本满意 · 满意 · 非常满意", "1 very poor … 5 very good"),
+    "thanks_rating": ("感谢您的评价。", "Thank you for your rating."),
+    "nothing_to_rate": ("暂无可评价的办件。", "No finished case to rate."),
+    # Printing
+    "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),
+    "printed_receipt": ("受理通知书已打印，请取走。", "Your receipt is printed; please take it."),
+    "printed_notice": ("一次性告知书已打印，请取走。", "The notice is printed; please take it."),
+    "printed_certificate": ("证照已打印，请取走。", "The certificate is printed; please take it."),
+    "printed_ticket": ("号票已打印，请取走。", "Your ticket is printed; please take it."),
+    # Faults and the service
+    "fault_title": ("设备暂时无法使用", "This device is not available"),
+    "fault_card_reader": (
+        "读卡器暂时无法使用，很抱歉。您可以：",
+        "Sorry, the card reader is not working. You can:",
+    ),
+    "fault_scanner": (
+        "扫码器暂时无法使用，很抱歉。您可以：",
+        "Sorry, the QR scanner is not working. You can:",
+    ),
+    "fault_camera": (
+        "拍摄仪暂时无法使用，很抱歉。您可以：",
+        "Sorry, the document camera is not working. You can:",
+    ),
+    "fault_printer": (
+        "打印机暂时无法使用（可能缺纸），很抱歉。您可以：",
+        "Sorry, the printer is not working. You can:",
+    ),
+    "alt_qr": ("出示电子证照二维码登录", "sign in with your e-ID QR code"),
+    "alt_phone": ("用手机号和验证码登录", "sign in with your phone and a code"),
+    "alt_card": ("用身份证登录", "sign in with your ID card"),
+    "alt_window": ("到人工窗口办理（可先取号）", "go to a staff window (take a ticket first)"),
+    "alt_library": ("使用材料库中已有的文件", "reuse a document from your library"),
+    "alt_other_kiosk": ("使用大厅内其他自助终端", "use another kiosk in the hall"),
+    "alt_locker": ("选择到智能柜领取", "collect it from a locker"),
+    "alt_mail": ("选择邮寄送达", "have it sent by mail"),
+    "fault_reported": ("已通知大厅工作人员。", "Hall staff have been told."),
+    "service_offline": (
+        "暂时连不上政务服务系统：可以取号、取件，申请会加密保存并在恢复后自动提交。",
+        "The service system is unreachable: tickets and lockers work; applications are kept and sent later.",
+    ),
+    "service_error": (
+        "系统暂时出错，请稍后重试或到窗口办理。",
+        "Something went wrong; retry later or visit a window.",
+    ),
+    "print_failed": (
+        "打印失败，请到窗口领取纸质文书。",
+        "Printing failed; please collect the paper at a window.",
+    ),
+    "not_found": ("没有找到该记录。", "That record was not found."),
+}
+
+LABELS = {
+    "name": "field_name",
+    "id_number": "field_id_number",
+    "phone": "field_phone",
+    "address": "field_address",
+}
+
+
+def text(key: str, language: Language, **params: object) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        log.error("no message for key %r", key)
+        return key
+    template = entry[0] if language is Language.ZH else entry[1]
+    if key == "field_required" and "field" in params:
+        params = {**params, "field": text(LABELS.get(str(params["field"]), str(params["field"])), language)}
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        log.exception("message %r is missing a parameter", key)
+        return template
+
+
+def placeholders(template: str) -> frozenset[str]:
+    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(template) if name)

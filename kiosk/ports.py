@@ -1,0 +1,162 @@
+"""What the kiosk needs from the world, as Protocols: the case service, the hall controller, the devices.
+
+Each has a simulated implementation (`kiosk/sim/`) for running the kiosk alone, and adapters to the real
+parts (`kiosk/adapters/`). Implementations raise only the errors below; the runner turns them into events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kiosk.flow.model import (
+    Applicant,
+    CaseSummary,
+    Certificate,
+    Device,
+    IdCard,
+    ItemDetail,
+    ItemSummary,
+    Language,
+    LibraryDocument,
+    LockerPickup,
+    Service,
+    SubmitOutcome,
+    Ticket,
+)
+
+
+class PortError(Exception):
+    """Base of the errors a port may raise."""
+
+
+class ServiceUnavailableError(PortError):
+    """The case service (or the hall controller) cannot be reached now; try again later."""
+
+
+class RejectedError(PortError):
+    """The other side answered no. `reason` is a message key for the applicant."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class DeviceFailureError(PortError):
+    """A device is missing or broken (not: the applicant did something we can fix by retrying)."""
+
+    def __init__(self, device: Device, reason: str) -> None:
+        super().__init__(f"{device.value}: {reason}")
+        self.device = device
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Identification:
+    applicant: Applicant
+    token: str = field(repr=False)
+    library: tuple[LibraryDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrintDocument:
+    """A document ready for a printer: PDF bytes and a title for the job."""
+
+    title: str
+    pdf: bytes = field(repr=False)
+    copy: bool = False
+
+
+class CaseService(Protocol):
+    def identify_card(self, card: IdCard) -> Identification: ...
+
+    def identify_qr(self, text: str) -> Identification: ...
+
+    def send_code(self, phone: str) -> None: ...
+
+    def identify_phone(self, phone: str, code: str) -> Identification: ...
+
+    def search_items(self, query: str) -> tuple[ItemSummary, ...]: ...
+
+    def item(self, item_id: str) -> ItemDetail: ...
+
+    def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
+        """Sending the same key twice must create one case (the service answers with the first)."""
+        ...
+
+    def outcome_document(
+        self, token: str, outcome: SubmitOutcome, language: Language
+    ) -> PrintDocument | None:
+        """The service's own receipt or one-time notice, when it issues one."""
+        ...
+
+    def cases(self, token: str) -> tuple[CaseSummary, ...]: ...
+
+    def certificates(self, token: str) -> tuple[Certificate, ...]: ...
+
+    def certificate_document(self, token: str, certificate_id: str) -> PrintDocument:
+        """The original the first time, a marked copy after that."""
+        ...
+
+    def rate(self, token: str, case_id: str, score: int) -> None: ...
+
+    def reachable(self) -> bool: ...
+
+
+class CardReader(Protocol):
+    def current_card(self) -> IdCard | None:
+        """The card on the reader now (read completely), or None. Raises DeviceFailureError."""
+        ...
+
+
+class Scanner(Protocol):
+    def next_code(self) -> str | None:
+        """A QR code shown since the last call, or None. Raises DeviceFailureError."""
+        ...
+
+
+class Camera(Protocol):
+    def capture_page(self) -> bytes:
+        """A clean page (found, flattened, deskewed) as PNG bytes.
+
+        Raises RejectedError("capture_no_page" / "capture_unclear") when the applicant can fix it,
+        DeviceFailureError when the camera cannot.
+        """
+        ...
+
+
+class Printer(Protocol):
+    def print_document(self, document: PrintDocument) -> str:
+        """Prints and waits until the job is done; returns the job id. Raises DeviceFailureError."""
+        ...
+
+    def problem(self) -> str | None:
+        """Why the printer cannot print now (e.g. media-empty), or None."""
+        ...
+
+
+class HallLink(Protocol):
+    def take_ticket(self, service: Service, id_number: str) -> Ticket: ...
+
+    def open_locker(self, id_number: str) -> LockerPickup:
+        """Raises RejectedError("nothing_to_pick_up") when nothing waits for this person."""
+        ...
+
+    def report_fault(self, device: Device, reason: str) -> None: ...
+
+    def report_recovered(self, device: Device) -> None: ...
+
+
+class Voice(Protocol):
+    def say(self, text: str, language: Language) -> None: ...
+
+
+@dataclass
+class Ports:
+    case_service: CaseService
+    card_reader: CardReader
+    scanner: Scanner
+    camera: Camera
+    printer: Printer
+    hall: HallLink
+    voice: Voice

@@ -1,0 +1,47 @@
+"""What every screen shares: posting events to the flow, translating text, loading its own .kv lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.uix.screenmanager import Screen
+
+from kiosk.flow import events as ev
+from kiosk.flow.state import KioskState
+
+_loaded: set[str] = set()
+HERE = Path(__file__).parent
+
+
+def load_kv(name: str) -> None:
+    """Loads `<name>.kv` once (the shared widgets first)."""
+    for kv in ("widgets", name):
+        if kv not in _loaded:
+            Builder.load_file(str(HERE / f"{kv}.kv"))
+            _loaded.add(kv)
+
+
+def make(kind: str, **properties: Any) -> Any:
+    """A widget of a kv dynamic class, its kv-declared properties set after construction."""
+    widget = Factory.get(kind)()
+    for name, value in properties.items():
+        setattr(widget, name, value)
+    return widget
+
+
+class KioskScreen(Screen):  # type: ignore[misc]
+    """A thin screen: shows a KioskState, turns touches into flow events."""
+
+    def post(self, event: ev.Event) -> None:
+        App.get_running_app().post(event)
+
+    def t(self, key: str, **params: Any) -> str:
+        translated: str = App.get_running_app().t(key, **params)
+        return translated
+
+    def render(self, state: KioskState) -> None:
+        """Fill the screen from the state. Screens with only static text need nothing here."""

@@ -1,0 +1,67 @@
+"""Identify: ID card on the reader, an e-ID QR code, or (where allowed) phone number + one-time code."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from hall.privacy import mask_phone
+from kiosk.flow import events as ev
+from kiosk.flow.model import IdentifyMethod
+from kiosk.flow.state import KioskState
+from kiosk.screens.base import KioskScreen, load_kv
+
+load_kv("identify")
+KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
+
+
+class IdentifyScreen(KioskScreen):
+    phone_allowed = BooleanProperty(True)
+    phone_mode = BooleanProperty(False)
+    code_stage = BooleanProperty(False)
+    shown_digits = StringProperty("")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._digits = ""
+        for key in KEYS:
+            button = Factory.KeypadKey(text=key)
+            button.bind(on_release=lambda _b, k=key: self.press(k))
+            self.ids.keypad.add_widget(button)
+
+    def render(self, state: KioskState) -> None:
+        from kivy.app import App
+
+        session = state.session
+        self.phone_allowed = App.get_running_app().flow_config.allow_phone_login
+        phone_mode = bool(session and session.identify_method is IdentifyMethod.PHONE)
+        code_stage = bool(session and session.phone)
+        if phone_mode != self.phone_mode or code_stage != self.code_stage:
+            self._digits = ""
+        self.phone_mode, self.code_stage = phone_mode, code_stage
+        self._refresh()
+
+    def phone_method(self) -> None:
+        self.post(ev.IdentifyMethodChosen(IdentifyMethod.PHONE))
+
+    def press(self, key: str) -> None:
+        if key == "C":
+            self._digits = ""
+        elif key == "←":
+            self._digits = self._digits[:-1]
+        elif len(self._digits) < (6 if self.code_stage else 11):
+            self._digits += key
+        self._refresh()
+        self.post(ev.Touched())
+
+    def _refresh(self) -> None:
+        # The phone number is masked once complete, the code always.
+        if self.code_stage:
+            self.shown_digits = "●" * len(self._digits)
+        else:
+            self.shown_digits = mask_phone(self._digits) if len(self._digits) == 11 else self._digits
+
+    def submit_digits(self) -> None:
+        digits, self._digits = self._digits, ""
+        self._refresh()
+        self.post(ev.CodeEntered(digits) if self.code_stage else ev.PhoneEntered(digits))

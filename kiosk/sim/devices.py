@@ -1,0 +1,135 @@
+"""Simulated card reader, QR scanner, document camera, printer and hall link, each with a fault switch."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+from collections import deque
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from hall.fonts import cjk_font_path
+from kiosk.flow.model import Device, IdCard, LockerPickup, Service, Ticket
+from kiosk.ports import DeviceFailureError, PrintDocument, RejectedError
+
+DEMO_CARD = IdCard(name="张三丰", id_number="110101199003071234", address="北京市东城区景山前街4号")
+
+
+class SimCardReader:
+    """A card lies on the reader between `place` and `take`."""
+
+    def __init__(self) -> None:
+        self._card: IdCard | None = None
+        self.fault: str | None = None
+
+    def place(self, card: IdCard = DEMO_CARD) -> None:
+        self._card = card
+
+    def take(self) -> None:
+        self._card = None
+
+    def current_card(self) -> IdCard | None:
+        if self.fault:
+            raise DeviceFailureError(Device.CARD_READER, self.fault)
+        return self._card
+
+
+class SimScanner:
+    def __init__(self) -> None:
+        self._codes: deque[str] = deque()
+        self.fault: str | None = None
+
+    def show(self, text: str) -> None:
+        self._codes.append(text)
+
+    def next_code(self) -> str | None:
+        if self.fault:
+            raise DeviceFailureError(Device.SCANNER, self.fault)
+        return self._codes.popleft() if self._codes else None
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(cjk_font_path()), size)
+
+
+class SimCamera:
+    """Gives a clean page image; `problem` makes the next captures fail the way a real one can."""
+
+    def __init__(self) -> None:
+        self.fault: str | None = None
+        self.problem: str | None = None  # capture_unclear / capture_no_page
+        self._pages = itertools.count(1)
+
+    def capture_page(self) -> bytes:
+        if self.fault:
+            raise DeviceFailureError(Device.CAMERA, self.fault)
+        if self.problem:
+            raise RejectedError(self.problem)
+        number = next(self._pages)
+        page = Image.new("L", (620, 877), 255)
+        draw = ImageDraw.Draw(page)
+        draw.text((60, 60), f"申请材料 · 第 {number} 页", font=_font(36), fill=0)
+        for line in range(14):
+            y = 150 + line * 44
+            draw.line((60, y, 560 - (line % 3) * 60, y), fill=90, width=3)
+        buffer = io.BytesIO()
+        page.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+class SimPrinter:
+    """Writes every printed document to `folder` (when given) and keeps the list of jobs."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self.fault: str | None = None
+        self.jobs: list[PrintDocument] = []
+        self._lock = threading.Lock()
+
+    def print_document(self, document: PrintDocument) -> str:
+        if self.fault:
+            raise DeviceFailureError(Device.PRINTER, self.fault)
+        with self._lock:
+            self.jobs.append(document)
+            job = f"sim-{len(self.jobs)}"
+        if self._folder is not None:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            (self._folder / f"{job}.pdf").write_bytes(document.pdf)
+        return job
+
+    def problem(self) -> str | None:
+        return self.fault
+
+
+class SimHallLink:
+    def __init__(self, *, pickups: dict[str, LockerPickup] | None = None) -> None:
+        self._numbers = itertools.count(1)
+        self._pickups = dict(pickups or {})
+        self.faults: list[tuple[Device, str]] = []
+        self.recovered: list[Device] = []
+        self.tickets: list[Ticket] = []
+
+    def add_pickup(self, id_number: str, pickup: LockerPickup) -> None:
+        self._pickups[id_number] = pickup
+
+    def take_ticket(self, service: Service, id_number: str) -> Ticket:
+        number = next(self._numbers)
+        ticket = Ticket(f"A{number:03d}", waiting=max(0, number - 1) % 7, estimate_minutes=(number % 7) * 4)
+        self.tickets.append(ticket)
+        return ticket
+
+    def open_locker(self, id_number: str) -> LockerPickup:
+        pickup = self._pickups.pop(id_number, None)
+        if pickup is None:
+            raise RejectedError("nothing_to_pick_up")
+        return pickup
+
+    def report_fault(self, device: Device, reason: str) -> None:
+        self.faults.append((device, reason))
+
+    def report_recovered(self, device: Device) -> None:
+        self.recovered.append(device)

@@ -1,0 +1,171 @@
+"""Builds the kiosk from settings: ports (simulated or real), outbox, scratch, runner, watcher, core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hall.privacy import PiiCipher
+from hall.settings import Settings
+from kiosk.core import KioskCore
+from kiosk.flow import FlowConfig
+from kiosk.flow import events as ev
+from kiosk.outbox import Outbox
+from kiosk.ports import Ports, Voice
+from kiosk.runtime import Runner, Watcher
+from kiosk.scratch import Scratch
+from kiosk.sim.case_service import SimCaseService
+from kiosk.sim.devices import SimCamera, SimCardReader, SimHallLink, SimPrinter, SimScanner
+from kiosk.voice import EspeakVoice, SilentVoice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Kiosk:
+    ports: Ports
+    outbox: Outbox
+    scratch: Scratch
+    core: KioskCore = field(init=False)
+    runner: Runner = field(init=False)
+    watcher: Watcher = field(init=False)
+    config: FlowConfig = field(default_factory=FlowConfig)
+    watch_interval: float = 0.2
+    service_check_every: float = 5.0
+    _target: Callable[[ev.Event], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.runner = Runner(self.ports, self.outbox, self.scratch, self._post)
+        self.core = KioskCore(self.config, self.runner)
+        self.watcher = Watcher(
+            self.ports, self._post, interval=self.watch_interval, service_every=self.service_check_every
+        )
+
+    def connect(self, post: Callable[[ev.Event], None]) -> None:
+        """Where events from the devices and the runner go (the app schedules them on its thread)."""
+        self._target = post
+
+    def _post(self, event: ev.Event) -> None:
+        if self._target is not None:
+            self._target(event)
+
+    def start(self) -> None:
+        wiped = self.scratch.wipe()  # left over by a crash or a power cut: no applicant's page survives
+        if wiped:
+            log.warning("wiped %d scratch file(s) left from before the start", wiped)
+        self.runner.warm_catalogue()
+        self.watcher.start()
+        if self.outbox.pending():
+            self._post(ev.OutboxChanged(len(self.outbox.pending())))
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.runner.shutdown()
+        device = getattr(self.ports.hall, "device", None)
+        if device is not None:
+            device.stop()
+
+
+def flow_config(settings: Settings) -> FlowConfig:
+    section = settings.kiosk
+    return FlowConfig(
+        idle_timeout=section.idle_timeout_seconds,
+        countdown=section.countdown_seconds,
+        card_reminder_after=section.card_reminder_seconds,
+        allow_phone_login=section.allow_phone_login,
+        by_lockers=section.by_lockers,
+    )
+
+
+def kiosk_folder(settings: Settings) -> Path:
+    return settings.data_dir / "kiosk" / settings.kiosk.device_id
+
+
+def simulated_ports(settings: Settings) -> Ports:
+    folder = kiosk_folder(settings)
+    voice: Voice
+    if settings.kiosk.voice == "off":
+        voice = SilentVoice()
+    else:
+        voice = EspeakVoice(wav_folder=folder / "voice" if settings.kiosk.voice == "wav" else None)
+    return Ports(
+        case_service=SimCaseService(),
+        card_reader=SimCardReader(),
+        scanner=SimScanner(),
+        camera=SimCamera(),
+        printer=SimPrinter(folder / "printed"),
+        hall=SimHallLink(),
+        voice=voice,
+    )
+
+
+def ports_for(settings: Settings) -> Ports:
+    """The case service as configured; the devices simulated (see docs/kiosk.md for what is real)."""
+    ports = simulated_ports(settings)
+    if settings.kiosk.case_service == "http":
+        from kiosk.adapters.http_case import HttpCaseService
+
+        ports.case_service = HttpCaseService(
+            settings.case_service_url,
+            device_id=settings.kiosk.device_id,
+            device_secret=settings.device_secret.get_secret_value(),
+        )
+    if settings.kiosk.hall_link == "controller":
+        from devices.protocol.device import ProtocolDevice
+        from kiosk.adapters.hall_link import ControllerLink
+
+        device = ProtocolDevice(
+            settings.hall_id,
+            settings.kiosk.device_id,
+            kind="kiosk",
+            model="kiosk-kivy",
+            capabilities=["tickets", "pickups", "applications"],
+        )
+        device.start(
+            settings.resolved_mqtt_url,
+            settings.mqtt_username,
+            settings.mqtt_password_value,
+            settings.mqtt_ca_file,
+        )
+        ports.hall = ControllerLink(
+            device,
+            settings.controller_url,
+            ticket_service=settings.kiosk.ticket_service,
+            locker_bank=settings.kiosk.locker_bank,
+        )
+    if settings.kiosk.printer == "cups":
+        from devices.printing.cups_backend import CupsPrinter
+        from kiosk.adapters.printer import DevicePrinter
+
+        section = settings.kiosk
+        ports.printer = DevicePrinter(
+            CupsPrinter(section.printer_queue, host=section.cups_host, port=section.cups_port)
+        )
+    if settings.kiosk.card_reader == "device":
+        from devices.idcard.factory import open_card_reader
+        from kiosk.adapters.idcard import IdCardReader
+
+        opened = open_card_reader(settings.devices.backend, settings.devices.idcard)
+        ports.card_reader = IdCardReader(opened.reader)
+    return ports
+
+
+def build_kiosk(
+    settings: Settings,
+    ports: Ports | None = None,
+    *,
+    watch_interval: float = 0.2,
+    service_check_every: float = 5.0,
+) -> Kiosk:
+    folder = kiosk_folder(settings)
+    cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+    return Kiosk(
+        ports=ports or ports_for(settings),
+        outbox=Outbox(folder / "outbox", cipher),
+        scratch=Scratch(folder / "scratch"),
+        config=flow_config(settings),
+        watch_interval=watch_interval,
+        service_check_every=service_check_every,
+    )
