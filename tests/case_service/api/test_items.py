@@ -1,0 +1,84 @@
+"""The catalogue: the 75 items of seed 003, search, versions that cases keep."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.case_service.conftest import ITEM_FOOD, ITEM_HANDED_DOWN, ITEM_SUSPENDED, CaseApi
+
+pytestmark = pytest.mark.integration
+
+
+def test_seed_003_is_imported_with_its_remarks(case_api: CaseApi) -> None:
+    client = case_api.client
+    everything = client.get("/api/v1/items", params={"limit": 200}).json()
+    assert everything["total"] == 75
+    items = {item["code"]: item for item in everything["items"]}
+    assert items[ITEM_SUSPENDED]["status"] == "suspended"
+    assert items[ITEM_HANDED_DOWN]["status"] == "handed_down"
+    assert sum(item["exercise_level_note"] == "×" for item in items.values()) == 35
+    departments = {item["department"] for item in items.values()}
+    assert len(departments) == 10
+    detailed = [item for item in items.values() if item["materials"]]
+    assert len(detailed) >= 5
+    assert all(item["promised_limit_days"] <= item["legal_limit_days"] for item in items.values())
+
+
+def test_search_by_name_code_department_and_category(sqlite_api: CaseApi) -> None:
+    client = sqlite_api.client
+    by_name = client.get("/api/v1/items", params={"q": "食品"}).json()
+    assert {item["code"] for item in by_name["items"]} == {"513200-XK-SJ-0528", ITEM_FOOD}
+    assert (
+        client.get("/api/v1/items", params={"q": "0511"}).json()["items"][0]["name"]
+        == "企业设立、变更、注销登记"
+    )
+    market = client.get("/api/v1/items", params={"department": "州市场监管局", "limit": 5}).json()
+    assert market["total"] == 23 and len(market["items"]) == 5 and market["limit"] == 5
+    citizens = client.get("/api/v1/items", params={"category": "公民类", "limit": 100}).json()
+    assert citizens["total"] > 0 and {item["category"] for item in citizens["items"]} == {"公民类"}
+    assert client.get("/api/v1/items", params={"q": "不存在的事项"}).json() == {
+        "items": [],
+        "total": 0,
+        "limit": 20,
+        "offset": 0,
+    }
+    one = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    assert one["materials"][0]["name"] == "食品经营许可申请书" and one["promised_limit_days"] == 10
+    assert client.get("/api/v1/items/nope").status_code == 404
+
+
+def test_a_change_makes_a_new_version_and_cases_keep_theirs(case_api: CaseApi) -> None:
+    api, client = case_api, case_api.client
+    admin = api.staff("admin")
+    old_case = api.file_case(ITEM_FOOD)
+    current = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    proposal = {key: current[key] for key in ("name", "department", "kind", "category", "legal_basis")}
+    proposal.update(
+        implementing_unit=current["implementing_unit"],
+        applicant_type=current["applicant_type"],
+        materials=current["materials"],
+        legal_limit_days=20,
+        promised_limit_days=5,
+        channels=["window", "kiosk"],
+    )
+    too_long = client.put(
+        f"/api/v1/items/{ITEM_FOOD}", json={**proposal, "promised_limit_days": 25}, headers=admin
+    )
+    assert too_long.status_code == 422 and "may not exceed" in too_long.json()["error"]["message"]
+    changed = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    same = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
+    assert same.json()["version"] == 2  # nothing changed, no new version
+    new_case = api.file_case(ITEM_FOOD)
+    assert (old_case["item_version"], new_case["item_version"]) == (1, 2)
+    accepted = api.act(new_case["id"], "accept", "clerk1")
+    assert accepted["decision_due_on"] == "2025-10-10"  # 5 working days now: 28, 29, 30 Sep, 9, 10 Oct
+    assert api.act(old_case["id"], "accept", "clerk1")["decision_due_on"] == "2025-10-16"  # still 10
+    suspended = client.post(f"/api/v1/items/{ITEM_FOOD}/status", json={"status": "suspended"}, headers=admin)
+    assert suspended.json()["version"] == 3 and suspended.json()["status"] == "suspended"
+    versions = client.get(f"/api/v1/items/{ITEM_FOOD}/versions").json()
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert (
+        client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=api.staff("clerk1")).status_code
+        == 403
+    )

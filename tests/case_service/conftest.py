@@ -1,0 +1,131 @@
+"""The case service under test: a real app on SQLite (WAL) and on PostgreSQL, with a movable clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from case_service.app import create_app
+from case_service.bootstrap import demo_password
+from case_service.domain.identity import make_id_number
+from hall.settings import Settings
+
+# Two people; the ID numbers are valid (GB 11643 check character) but belong to no one.
+ID_A = make_id_number("11010519900307123")
+ID_B = make_id_number("51320119851112004")
+ITEM_COMPANY = "513200-XK-SJ-0511"  # 企业设立、变更、注销登记: full material list, promised 3 days
+ITEM_FOOD = "513200-XK-SJ-0529"  # 食品(含保健食品)经营许可: promised 10 days
+ITEM_SUSPENDED = "513200-XK-GD-0603"  # 暂停 in seed 003
+ITEM_HANDED_DOWN = "513200-XK-CZ-0144"  # 已下放 in seed 003
+STAFF_TOKENS: dict[str, str] = {}
+
+
+@dataclass
+class Clock:
+    today: dt.date = dt.date(2025, 9, 26)
+
+    def __call__(self) -> dt.date:
+        return self.today
+
+
+@dataclass
+class CaseApi:
+    client: TestClient
+    clock: Clock
+    settings: Settings
+    _keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def key(self) -> dict[str, str]:
+        return {"Idempotency-Key": f"test-{next(self._keys)}"}
+
+    def staff(self, username: str) -> dict[str, str]:
+        # argon2 makes each login slow on purpose; the demo accounts and the secret key are the same in
+        # every test app, so a token from one real login serves the whole session.
+        if username not in STAFF_TOKENS:
+            answer = self.client.post(
+                "/api/v1/auth/login", json={"username": username, "password": demo_password(username)}
+            )
+            assert answer.status_code == 200, answer.text
+            STAFF_TOKENS[username] = answer.json()["access_token"]
+        return {"Authorization": f"Bearer {STAFF_TOKENS[username]}"}
+
+    def device(self, device_id: str = "kiosk-01", kind: str = "kiosk") -> dict[str, str]:
+        answer = self.client.post(
+            "/api/v1/auth/device-token",
+            json={
+                "device_id": device_id,
+                "secret": self.settings.device_secret.get_secret_value(),
+                "kind": kind,
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def applicant(self, name: str = "张三", id_number: str = ID_A) -> dict[str, str]:
+        answer = self.client.post(
+            "/api/v1/auth/applicant-token",
+            json={"name": name, "id_number": id_number, "valid_until": "2035-01-01"},
+            headers=self.device(),
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def file_case(
+        self, item_code: str = ITEM_COMPANY, *, id_number: str = ID_A, name: str = "张三"
+    ) -> dict[str, Any]:
+        answer = self.client.post(
+            "/api/v1/cases",
+            json={
+                "item_code": item_code,
+                "channel": "window",
+                "applicant": {"name": name, "id_number": id_number, "phone": "13812345678"},
+            },
+            headers={**self.staff("clerk1"), **self.key()},
+        )
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def act(self, case_id: int, action: str, user: str, expect: int = 200, **body: Any) -> dict[str, Any]:
+        answer = self.client.post(
+            f"/api/v1/cases/{case_id}/actions/{action}", json=body, headers=self.staff(user)
+        )
+        assert answer.status_code == expect, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+
+def make_settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        case={"sweep_interval_seconds": 0},
+    )
+
+
+@pytest.fixture
+def case_api(database_url: str, tmp_path: Path) -> Iterator[CaseApi]:
+    clock = Clock()
+    settings = make_settings(database_url, tmp_path)
+    app = create_app(settings, today=clock)
+    with TestClient(app) as client:
+        yield CaseApi(client, clock, settings)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_api(tmp_path: Path) -> Iterator[CaseApi]:
+    """Only the embedded default, for tests whose logic does not depend on the database."""
+    clock = Clock()
+    settings = make_settings(f"sqlite:///{tmp_path / 'case.db'}", tmp_path)
+    app = create_app(settings, today=clock)
+    with TestClient(app) as client:
+        yield CaseApi(client, clock, settings)
+    app.state.engine.dispose()

@@ -1,0 +1,121 @@
+"""The staff pages in headless Chromium against a real `hall case-service` process, with screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from case_service.bootstrap import demo_password
+from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def click_and_wait(page: Any, target: Any) -> None:
+    """Every button posts a form; wait for the page it leads to before looking."""
+    with page.expect_navigation():
+        target.click()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/web/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", demo_password(username))
+    click_and_wait(page, page.locator("button[type=submit]"))
+
+
+def api_token(client: httpx.Client, username: str) -> dict[str, str]:
+    answer = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": demo_password(username)}
+    )
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def file_case(
+    client: httpx.Client, clerk: dict[str, str], item: str, id_number: str, name: str, key: str
+) -> Any:
+    answer = client.post(
+        "/api/v1/cases",
+        json={"item_code": item, "applicant": {"name": name, "id_number": id_number, "phone": "13912345678"}},
+        headers={**clerk, "Idempotency-Key": key},
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_clerk_reviewer_approver_sealer_and_supervision_pages(
+    start_hall_process: Any, page: Any, screenshot_dir: Path
+) -> None:
+    service = start_hall_process("case-service")
+    base = service.url
+    with httpx.Client(base_url=base, timeout=30) as client:
+        clerk = api_token(client, "clerk1")
+        first = file_case(client, clerk, ITEM_COMPANY, ID_A, "张三丰", "web-1")
+        second = file_case(client, clerk, ITEM_FOOD, ID_B, "李四", "web-2")
+
+    # Not signed in: the pages send you to the login form.
+    page.goto(f"{base}/web/work")
+    assert page.url.startswith(f"{base}/web/login")
+    page.fill("input[name=username]", "clerk1")
+    page.fill("input[name=password]", "wrong")
+    click_and_wait(page, page.locator("button[type=submit]"))
+    assert "用户名或密码错误" in page.content()
+
+    sign_in(page, base, "clerk1")
+    assert page.url.endswith("/web/work")
+    body = page.inner_text("body")
+    assert "待受理" in body and first["number"] in body and second["number"] in body
+    assert ID_A not in page.content() and "110***********" in body  # ID numbers masked
+    assert "13912345678" not in page.content() and "139****5678" in body
+    assert "缺少" in body and "公司章程" in body  # the completeness check shown at the desk
+    page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk.png"), full_page=True)
+
+    row = page.locator("tr", has_text=first["number"])
+    click_and_wait(page, row.locator("form[action$='/accept'] button"))
+    assert "accept → accepted" in page.inner_text(".flash.message")
+    page.goto(f"{base}/web/work")
+    row = page.locator("tr", has_text=second["number"])
+    row.locator("input[name=reason]").fill("不属于本机关职权范围")
+    click_and_wait(page, row.locator("form[action$='/not_accept'] button"))
+    assert "not_accept → not_accepted" in page.inner_text(".flash.message")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "reviewer1")
+    row = page.locator("tr", has_text=first["number"])
+    click_and_wait(page, row.locator("form[action$='/start_review'] button"))
+    page.screenshot(path=str(screenshot_dir / "case_service_reviewer_list.png"), full_page=True)
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "approver1")
+    body = page.inner_text("body")
+    assert "待决定" in body and first["number"] in body
+    page.screenshot(path=str(screenshot_dir / "case_service_approver_list.png"), full_page=True)
+    click_and_wait(
+        page, page.locator("tr", has_text=first["number"]).locator("form[action$='/approve'] button")
+    )
+    assert "approve → approved" in page.inner_text(".flash.message")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "manager1")
+    assert page.url.endswith("/web/supervision")
+    body = page.inner_text("body")
+    assert "电子监察" in body and "各部门" in body
+    page.screenshot(path=str(screenshot_dir / "case_service_supervision.png"), full_page=True)
+
+
+def test_a_clerk_cannot_approve_from_a_forged_form(start_hall_process: Any) -> None:
+    service = start_hall_process("case-service")
+    with httpx.Client(base_url=service.url, timeout=30, follow_redirects=False) as client:
+        clerk = api_token(client, "clerk1")
+        case = file_case(client, clerk, ITEM_FOOD, ID_A, "张三", "web-3")
+        client.post(f"/api/v1/cases/{case['id']}/actions/accept", json={}, headers=clerk)
+        reviewer = api_token(client, "reviewer1")
+        client.post(f"/api/v1/cases/{case['id']}/actions/start_review", json={}, headers=reviewer)
+        client.cookies.set("hall_case_token", clerk["Authorization"].split()[1])
+        answer = client.post(f"/web/cases/{case['id']}/approve", data={})
+        assert answer.status_code == 303 and "approver" in answer.headers["location"]
+        state = client.get(f"/api/v1/cases/{case['id']}", headers=clerk).json()["state"]
+        assert state == "in_review"

@@ -1,0 +1,329 @@
+"""The locker flow end to end over simulated boards on a pty: deposit, notify, pickup, receipt, faults."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from hall_controller.lockers.allocation import Size
+from hall_controller.lockers.repository import NoCompartmentError
+from hall_controller.lockers.service import LockedOutError, LockerError, OpenNotDetectedError
+from tests.hall_controller.lockers.conftest import BANK, LockerHall
+
+ID_NUMBER = "110101199003071234"
+
+
+def sms_lines(hall: LockerHall) -> list[dict[str, object]]:
+    hall.outbox.dispatch()
+    if not hall.sms_file.exists():
+        return []
+    return [json.loads(line) for line in hall.sms_file.read_text(encoding="utf-8").splitlines()]
+
+
+def test_deposit_makes_the_case_ready_for_pickup_and_notifies(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    assert number == 1  # best fit: the first small compartment
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    assert hall.compartment_state(number) == "occupied"
+    [sms] = sms_lines(hall)
+    notice = hall.service.last_notice
+    assert notice is not None and notice.code in str(sms["text"])
+    assert sms["to"] == "138****5678"
+    # Neither the code nor the phone is stored in clear.
+    with hall.repository.engine.connect() as connection:
+        dump = "\n".join(
+            str(row)
+            for table in ("locker_deposits", "locker_outbox")
+            for row in connection.exec_driver_sql(f"SELECT * FROM {table}")
+        )
+    assert notice.code not in dump and "13812345678" not in dump and ID_NUMBER not in dump
+
+
+def test_deposit_is_not_ready_until_the_item_is_seen(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    compartment = hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    assert hall.cases.states["C-1"] == "ready_for_release"
+    board, lock = hall.rig.firmware(compartment.number)
+    board.close_door_when_possible(lock)  # closed empty: the clerk changed their mind
+    hall.pump(until="closed")
+    assert hall.cases.states["C-1"] == "ready_for_release"
+    assert hall.compartment_state(compartment.number) == "free"
+
+
+@pytest.mark.parametrize("how", ["code", "qr", "id_card"])
+def test_pickup_by_each_identification_delivers_with_a_receipt(hall: LockerHall, how: str) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    if how == "code":
+        opened = hall.service.pickup_by_code(BANK, notice.code)
+    elif how == "qr":
+        opened = hall.service.pickup_by_qr(BANK, notice.qr_text)
+    else:
+        opened = hall.service.pickup_by_id_card(BANK, ID_NUMBER)
+    assert opened.number == number
+    assert hall.cases.states["C-1"] == "ready_for_pickup"  # door open is not yet delivered
+    hall.rig.person_takes_item_and_closes(number)
+    hall.pump(until="closed")
+    assert hall.cases.states["C-1"] == "delivered"
+    receipt = hall.cases.receipts["C-1"]
+    assert receipt["identified_by"] == how and receipt["compartment"] == number
+    assert receipt["document"] == "电子送达回证"
+    assert hall.compartment_state(number) == "free"
+
+
+def test_a_code_works_only_once(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    hall.service.pickup_by_code(BANK, notice.code)
+    hall.rig.person_takes_item_and_closes(number)
+    hall.pump(until="closed")
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_code(BANK, notice.code)
+
+
+def test_an_expired_code_is_refused_and_the_result_listed_as_uncollected(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    hall.clock.offset = 8 * 86400
+    with pytest.raises(LockerError, match="expired"):
+        hall.service.pickup_by_code(BANK, notice.code)
+    assert [d.case_id for d in hall.service.uncollected()] == ["C-1"]
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+
+
+def test_closing_with_the_result_still_inside_issues_a_fresh_code(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    first = hall.service.last_notice
+    assert first is not None
+    hall.service.pickup_by_code(BANK, first.code)
+    board, lock = hall.rig.firmware(number)
+    board.close_door_when_possible(lock)
+    hall.pump(until="closed")
+    second = hall.service.last_notice
+    assert second is not None and second.code != first.code
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_code(BANK, first.code)
+    assert hall.service.pickup_by_code(BANK, second.code).number == number
+
+
+def test_brute_force_codes_lock_the_bank_out(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    wrong = f"{(int(notice.code) + 1) % 10**8:08d}"
+    for _ in range(hall.service.policy.per_bank.max_failures):
+        with pytest.raises(LockerError):
+            hall.service.pickup_by_code(BANK, wrong)
+    with pytest.raises(LockedOutError):
+        hall.service.pickup_by_code(BANK, notice.code)  # even the right code waits out the lockout
+    hall.clock.offset = hall.service.policy.per_bank.lockout_seconds + 1
+    assert hall.service.pickup_by_code(BANK, notice.code).number == 1
+
+
+def test_guessing_a_deposits_qr_secret_locks_that_case(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    forged = notice.qr_text.rsplit(":", 1)[0] + ":guess"
+    for _ in range(hall.service.policy.per_case.max_failures):
+        with pytest.raises(LockerError):
+            hall.service.pickup_by_qr(BANK, forged)
+    with pytest.raises(LockedOutError):
+        hall.service.pickup_by_qr(BANK, notice.qr_text)
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "1" * 5000, "\x00\xff", "HALLBOX1:x:y"])
+def test_garbage_input_gets_a_clear_error(hall: LockerHall, garbage: str) -> None:
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_code(BANK, garbage)
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_qr(BANK, garbage)
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_id_card(BANK, garbage)
+
+
+def test_a_jammed_door_raises_open_not_detected_and_loses_nothing(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    board, lock = hall.rig.firmware(1)
+    board.jam(lock)
+    with pytest.raises(OpenNotDetectedError):
+        hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    assert hall.cases.states["C-1"] == "ready_for_release"
+    assert hall.compartment_state(1) == "fault"
+    # The next try goes to another compartment.
+    assert hall.service.start_deposit("C-1", Size.S, clerk="clerk-1").number == 2
+
+
+def test_a_jam_at_pickup_keeps_the_result_collectable(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    board, lock = hall.rig.firmware(number)
+    board.jam(lock)
+    with pytest.raises(OpenNotDetectedError):
+        hall.service.pickup_by_code(BANK, notice.code)
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    board.jam(lock, jammed=False)
+    assert hall.service.pickup_by_code(BANK, notice.code).number == number
+
+
+def test_a_lying_sensor_takes_the_compartment_out_of_use(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    board, lock = hall.rig.firmware(1)
+    board.lie(lock, reports_open=False)
+    with pytest.raises(OpenNotDetectedError):
+        hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    assert board.truly_open(lock)  # it did open; the sensor lied
+    assert hall.compartment_state(1) == "fault"
+    assert hall.cases.states["C-1"] == "ready_for_release"
+
+
+def test_power_loss_mid_open_is_reconciled_when_the_board_returns(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    board, lock = hall.rig.firmware(1)
+    board.spring_seconds = 0.2  # slow spring: the power goes before it releases
+    timer = threading.Timer(0.05, board.power_off)
+    timer.start()
+    with pytest.raises(OpenNotDetectedError):
+        hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    timer.join()
+    assert hall.compartment_state(1) == "unknown"
+    board.power_on()
+    hall.pump(until="board_online")
+    hall.service.reconcile(BANK, hall.rig.bank.snapshot())
+    assert not board.truly_open(lock)
+    assert hall.compartment_state(1) == "free"
+    assert hall.cases.states["C-1"] == "ready_for_release"
+
+
+def test_concurrent_clerks_get_different_compartments(hall: LockerHall) -> None:
+    for index in range(4):
+        hall.add_case(f"C-{index}")
+    opened: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def clerk(index: int) -> None:
+        start.wait()
+        try:
+            opened.append(hall.service.start_deposit(f"C-{index}", Size.M, clerk=f"clerk-{index}").number)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=clerk, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(set(opened)) == 4
+    assert all(hall.compartment_state(n) == "reserved" for n in opened)
+
+
+def test_no_compartment_that_fits(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    hall.add_case("C-2")
+    hall.deposit("C-1", Size.XL)
+    with pytest.raises(NoCompartmentError):
+        hall.service.start_deposit("C-2", Size.XL, clerk="clerk-1")
+
+
+def test_unsolicited_opening_and_door_left_open_are_audited(hall_factory: object) -> None:
+    hall: LockerHall = hall_factory(left_open_seconds=0.2)  # type: ignore[operator]
+    board, lock = hall.rig.firmware(3)
+    board.force_open(lock)
+    hall.pump(until="door_left_open")
+    actions = [entry["action"] for entry in hall.repository.audit_trail(f"{BANK}/03")]
+    assert "alarm_unsolicited_open" in actions and "alarm_door_left_open" in actions
+
+
+def test_admin_remote_open_needs_a_reason_and_is_audited(hall: LockerHall) -> None:
+    with pytest.raises(LockerError, match="reason"):
+        hall.service.admin_open(BANK, 2, "admin-1", "")
+    hall.service.admin_open(BANK, 2, "admin-1", "检修门锁")
+    events = hall.pump(until="opened")
+    assert "unsolicited_open" not in events
+    trail = hall.repository.audit_trail(f"{BANK}/02")
+    assert trail[0]["action"] == "admin_open" and trail[0]["detail"] == {"reason": "检修门锁"}
+    assert any(entry["action"] == "door_opened" for entry in trail)
+
+
+def test_an_uncollected_result_goes_back_to_the_window(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    hall.clock.offset = 6 * 86400
+    [late] = hall.service.uncollected()
+    assert late.case_id == "C-1"
+    hall.service.return_to_window(BANK, number, "clerk-2")
+    hall.rig.person_takes_item_and_closes(number)
+    hall.pump(until="closed")
+    assert hall.cases.states["C-1"] == "ready_for_release"
+    assert hall.compartment_state(number) == "free"
+    assert hall.service.uncollected() == []
+    with pytest.raises(LockerError):
+        hall.service.return_to_window(BANK, number, "clerk-2")
+
+
+def test_a_result_taken_through_a_forced_door_is_flagged_not_silently_lost(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    board, lock = hall.rig.firmware(number)
+    board.force_open(lock)
+    hall.pump(until="unsolicited_open")
+    board.take_item(lock)
+    board.close_door(lock)
+    hall.pump(until="closed")
+    assert hall.compartment_state(number) == "fault"
+    actions = [entry["action"] for entry in hall.repository.audit_trail(f"{BANK}/{number:02d}")]
+    assert "alarm_unsolicited_open" in actions and "alarm_result_missing" in actions
+    notice = hall.service.last_notice
+    assert notice is not None
+    with pytest.raises(LockerError):
+        hall.service.pickup_by_code(BANK, notice.code)  # nothing to open for
+
+
+def test_the_qr_picture_sent_to_the_applicant_opens_the_compartment(hall: LockerHall) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    [sms] = sms_lines(hall)
+    [scanned] = zxingcpp.read_barcodes(Image.open(hall.sms_file.parent / str(sms["qr_png"])))
+    assert hall.service.pickup_by_qr(BANK, scanned.text).number == number
+
+
+def test_lost_door_events_are_settled_from_the_banks_state(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    compartment = hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    number = compartment.number
+    # A state read before the door opened (closed, empty) must not end the deposit.
+    hall.service.reconcile(BANK, {number: (False, False)})
+    assert hall.compartment_state(number) == "reserved"
+    hall.rig.person_puts_item_and_closes(number)  # ...and the "closed" event is lost: no pump
+    hall.service.reconcile(BANK, {number: (False, True)})
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    notice = hall.service.last_notice
+    assert notice is not None
+    hall.service.pickup_by_code(BANK, notice.code)
+    hall.service.reconcile(BANK, {number: (False, True)})  # read before the door opened: still full
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    hall.rig.person_takes_item_and_closes(number)
+    hall.service.reconcile(BANK, {number: (False, False)})
+    assert hall.cases.states["C-1"] == "delivered"
+    hall.pump()  # the late events change nothing
+    assert hall.cases.states["C-1"] == "delivered" and hall.compartment_state(number) == "free"

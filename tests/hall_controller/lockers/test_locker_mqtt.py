@@ -1,0 +1,368 @@
+"""Lockers through a real broker: the gateway over pty boards ↔ MQTT ↔ the controller's lockers extension."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from devices.lockboard.gateway import LockerGateway
+from devices.protocol import lockers
+from firmware_sim.lockers.rig import LockerRig, start_rig
+from hall_controller.app import create_app
+from hall_controller.controller import HallController
+from hall_controller.lockers.extension import LockersExtension
+from hall_controller.lockers.notify import FileSmsProvider
+from hall_controller.lockers.ports import InMemoryCaseClient
+from tests.fixtures.mqtt import Broker
+from tests.hall_controller import harness
+from tests.hall_controller.harness import controller_settings, new_hall_id, serving
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+BANK = "locker-bank-01"
+API = "/api/v1/ext/lockers"
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
+    """Generous: these tests share two cores with the whole team's test runs."""
+    return harness.wait_until(predicate, timeout)
+
+
+@dataclass
+class Hall:
+    client: TestClient
+    controller: HallController
+    extension: LockersExtension
+    gateway: LockerGateway
+    rig: LockerRig
+    cases: InMemoryCaseClient
+    sms_file: Path
+
+    def add_case(self, case_id: str) -> None:
+        answer = self.client.post(
+            f"{API}/demo-cases",
+            json={"case_id": case_id, "phone": "13912345678", "id_number": "11010119900307123X"},
+        )
+        assert answer.status_code == 200, answer.text
+
+    def code_sent_for(self, number: int) -> str:
+        pattern = re.compile(rf"第 {number} 格。取件码 (\d{{8}})")
+        assert wait_until(
+            lambda: self.sms_file.exists() and pattern.search(self.sms_file.read_text("utf-8")), 20
+        ), "no pickup SMS"
+        codes = pattern.findall(self.sms_file.read_text("utf-8"))
+        return str(codes[-1])
+
+
+@contextmanager
+def running_hall(broker: Broker, tmp_path: Path) -> Iterator[Hall]:
+    hall_id = new_hall_id()
+    rig = start_rig(pulse_seconds=0.05, open_timeout=1.5, left_open_seconds=0.5)
+    gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
+    cases = InMemoryCaseClient()
+    sms_file = tmp_path / "sms.jsonl"
+    factory = functools.partial(
+        LockersExtension, cases=cases, sms=FileSmsProvider(sms_file), unlock_timeout=4.0
+    )
+    app = create_app(controller_settings(broker.url, tmp_path, hall_id), [factory])
+    controller: HallController = app.state.controller
+    try:
+        with TestClient(app) as client:
+            gateway.start(broker.url)
+            extension = controller.extensions[0]
+            assert isinstance(extension, LockersExtension)
+            assert wait_until(lambda: len(client.get(f"{API}/compartments").json()) == 8, timeout=15)
+            try:
+                yield Hall(client, controller, extension, gateway, rig, cases, sms_file)
+            finally:
+                gateway.stop()
+    finally:
+        rig.stop()
+
+
+@pytest.fixture
+def hall(any_broker: Broker, tmp_path: Path) -> Iterator[Hall]:
+    """Runs the test on Mosquitto and on the embedded amqtt broker."""
+    with running_hall(any_broker, tmp_path) as hall:
+        yield hall
+
+
+@pytest.fixture
+def mosquitto_hall(mosquitto: Broker, tmp_path: Path) -> Iterator[Hall]:
+    with running_hall(mosquitto, tmp_path) as hall:
+        yield hall
+
+
+def assert_cases_match_compartments(hall: Hall) -> None:
+    """No result lost: every case's state agrees with its compartment."""
+    repository = hall.extension.repository
+    assert repository is not None
+    by_deposit = {c.deposit_id: c for c in repository.compartments() if c.deposit_id}
+    for deposit in repository.deposits_where():
+        case_state = hall.cases.states[deposit.case_id]
+        compartment = by_deposit.get(deposit.id)
+        if deposit.state == "ready":
+            assert case_state == "ready_for_pickup" and compartment is not None
+            assert compartment.state == "occupied"
+        elif deposit.state == "delivered":
+            assert case_state == "delivered" and compartment is None
+        elif deposit.state in {"cancelled", "returned"}:
+            assert case_state == "ready_for_release" and compartment is None
+
+
+def test_deposit_and_pickup_at_the_bank_keypad(hall: Hall) -> None:
+    hall.add_case("C-100")
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "C-100", "size": "S", "clerk": "clerk-7"})
+    assert answer.status_code == 200, answer.text
+    number = answer.json()["number"]
+    assert hall.cases.states["C-100"] == "ready_for_release"
+    hall.rig.person_puts_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["C-100"] == "ready_for_pickup", 20), "never ready for pickup"
+    code = hall.code_sent_for(number)
+    assert "13912345678" not in hall.sms_file.read_text("utf-8")
+
+    hall.gateway.enter(lockers.PickupMethod.CODE, code)
+    board, lock = hall.rig.firmware(number)
+    assert wait_until(lambda: board.truly_open(lock), 20), "the keypad code did not open the door"
+
+    def shown() -> str:
+        return str(hall.gateway.device.state_data.get("message"))
+
+    assert wait_until(lambda: "已打开" in shown(), 20), f"the bank shows {shown()!r}"
+    hall.rig.person_takes_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["C-100"] == "delivered", 20), hall.cases.states["C-100"]
+    receipt = hall.cases.receipts["C-100"]
+    assert receipt["identified_by"] == "code" and receipt["compartment"] == number
+    states = {c["number"]: c["state"] for c in hall.client.get(f"{API}/compartments").json()}
+    assert states[number] == "free"
+    assert_cases_match_compartments(hall)
+
+
+def test_pickup_by_id_card_over_http(hall: Hall) -> None:
+    hall.add_case("C-200")
+    number = hall.client.post(f"{API}/deposits", json={"case_id": "C-200", "size": "L", "clerk": "c"}).json()[
+        "number"
+    ]
+    hall.rig.person_puts_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["C-200"] == "ready_for_pickup")
+    answer = hall.client.post(
+        f"{API}/pickups", json={"bank_id": BANK, "method": "id_card", "value": "11010119900307123X"}
+    )
+    assert answer.status_code == 200 and answer.json()["number"] == number
+    hall.rig.person_takes_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["C-200"] == "delivered")
+    assert hall.cases.receipts["C-200"]["identified_by"] == "id_card"
+    assert_cases_match_compartments(hall)
+
+
+def test_jammed_door_is_open_not_detected_and_raises_a_door_fault(hall: Hall) -> None:
+    hall.add_case("C-300")
+    board, lock = hall.rig.firmware(1)
+    board.jam(lock)
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "C-300", "size": "S", "clerk": "c"})
+    assert answer.status_code == 409 and answer.json()["detail"]["error"] == "OPEN_NOT_DETECTED"
+    assert hall.cases.states["C-300"] == "ready_for_release"
+    assert wait_until(lambda: any(a.code == "door-fault" for a in hall.controller.alarms.attention()))
+    assert_cases_match_compartments(hall)
+
+
+def test_forced_door_and_brute_force_and_garbage(hall: Hall) -> None:
+    board, lock = hall.rig.firmware(5)
+    board.force_open(lock)
+    assert wait_until(lambda: any(a.code == "door-forced" for a in hall.controller.alarms.attention()))
+    assert wait_until(
+        lambda: any(e["action"] == "alarm_unsolicited_open" for e in hall.client.get(f"{API}/audit").json())
+    )
+    hall.add_case("B-1")
+    number = hall.client.post(f"{API}/deposits", json={"case_id": "B-1", "size": "S", "clerk": "c"}).json()[
+        "number"
+    ]
+    hall.rig.person_puts_item_and_closes(number)
+    code = hall.code_sent_for(number)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    statuses = [
+        hall.client.post(
+            f"{API}/pickups", json={"bank_id": BANK, "method": "code", "value": wrong}
+        ).status_code
+        for _ in range(10)
+    ]
+    assert statuses == [400] * 10
+    locked = hall.client.post(f"{API}/pickups", json={"bank_id": BANK, "method": "code", "value": code})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert hall.cases.states["B-1"] == "ready_for_pickup"
+    assert_cases_match_compartments(hall)
+    for body in [{}, {"bank_id": BANK, "method": "x", "value": "1"}, {"bank_id": "../", "method": "code"}]:
+        assert hall.client.post(f"{API}/pickups", json=body).status_code == 422
+    assert hall.client.post(f"{API}/deposits", content=b"\xff\x00").status_code == 422
+    assert (
+        hall.client.post(
+            f"{API}/remote-open", json={"bank_id": BANK, "number": 2, "admin": "a", "reason": ""}
+        ).status_code
+        == 422
+    )
+
+
+def test_concurrent_clerks_over_http_get_distinct_compartments(mosquitto_hall: Hall) -> None:
+    hall = mosquitto_hall
+    for index in range(5):
+        hall.add_case(f"K-{index}")
+    answers: list[int] = []
+    start = threading.Barrier(5)
+
+    def clerk(index: int) -> None:
+        start.wait()
+        reply = hall.client.post(
+            f"{API}/deposits", json={"case_id": f"K-{index}", "size": "M", "clerk": f"c{index}"}
+        )
+        answers.append(reply.status_code if reply.status_code != 200 else reply.json()["number"])
+
+    threads = [threading.Thread(target=clerk, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # 5 compartments of size M or larger (3, 4, 5, 6, 7, 8 → 6): all five clerks served, all different.
+    assert sorted(answers) == sorted(set(answers)) and len(answers) == 5 and all(a < 100 for a in answers)
+    for number in answers:
+        hall.rig.person_puts_item_and_closes(number)
+    assert wait_until(lambda: all(hall.cases.states[f"K-{i}"] == "ready_for_pickup" for i in range(5)))
+    assert_cases_match_compartments(hall)
+
+
+def test_pickup_by_qr_and_remote_open_is_audited(mosquitto_hall: Hall) -> None:
+    hall = mosquitto_hall
+    hall.add_case("Q-1")
+    number = hall.client.post(f"{API}/deposits", json={"case_id": "Q-1", "size": "S", "clerk": "c"}).json()[
+        "number"
+    ]
+    hall.rig.person_puts_item_and_closes(number)
+    service = hall.extension.service
+    assert service is not None
+    assert wait_until(lambda: service.last_notice is not None)
+    assert service.last_notice is not None
+    hall.gateway.enter(lockers.PickupMethod.QR, service.last_notice.qr_text)
+    board, lock = hall.rig.firmware(number)
+    assert wait_until(lambda: board.truly_open(lock))
+    hall.rig.person_takes_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["Q-1"] == "delivered")
+    assert hall.cases.receipts["Q-1"]["identified_by"] == "qr"
+
+    answer = hall.client.post(
+        f"{API}/remote-open", json={"bank_id": BANK, "number": 8, "admin": "admin-1", "reason": "清洁柜格"}
+    )
+    assert answer.status_code == 200
+    trail = hall.client.get(f"{API}/audit", params={"compartment": f"{BANK}/08"}).json()
+    assert trail[0]["action"] == "admin_open" and trail[0]["actor"] == "admin-1"
+    assert trail[0]["detail"]["reason"] == "清洁柜格"
+    assert not any(a.code == "door-forced" for a in hall.controller.alarms.attention())
+    assert_cases_match_compartments(hall)
+
+
+def test_lying_sensor_and_power_loss_mid_open_lose_nothing(mosquitto_hall: Hall) -> None:
+    hall = mosquitto_hall
+    hall.add_case("P-1")
+    hall.add_case("P-2")
+    # A sensor stuck "closed": the door opened but nobody can know; the compartment leaves service.
+    board1, lock1 = hall.rig.firmware(1)
+    board1.lie(lock1, reports_open=False)
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "P-1", "size": "S", "clerk": "c"})
+    assert answer.status_code == 409 and answer.json()["detail"]["error"] == "OPEN_NOT_DETECTED"
+    states = {c["number"]: c["state"] for c in hall.client.get(f"{API}/compartments").json()}
+    assert states[1] == "fault"
+
+    # Power drops on board 1 just after the unlock pulse starts, before the door springs.
+    board, lock = hall.rig.firmware(2)
+    spring, pulse = board.spring_seconds, board.pulse_seconds
+    board.spring_seconds, board.pulse_seconds = 0.3, 0.4
+    timer = threading.Timer(0.1, board.power_off)
+    timer.start()
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "P-2", "size": "S", "clerk": "c"})
+    timer.join()
+    assert answer.status_code == 409, answer.text
+    assert hall.cases.states["P-2"] == "ready_for_release"
+    board.power_on()
+    board.spring_seconds, board.pulse_seconds = spring, pulse
+    # Back on power: relays off, door shut and empty → the compartment is reconciled back into service.
+    assert wait_until(
+        lambda: {c["number"]: c["state"] for c in hall.client.get(f"{API}/compartments").json()}[2] == "free"
+    )
+    assert not board.truly_open(lock)
+    assert_cases_match_compartments(hall)
+    # P-2 can still be deposited, and goes to the next small-or-larger compartment.
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "P-2", "size": "S", "clerk": "c"})
+    assert answer.status_code == 200 and answer.json()["number"] == 2, answer.text
+
+
+def is_ready(cases: InMemoryCaseClient, case_id: str) -> bool:
+    return cases.states[case_id] == "ready_for_pickup"
+
+
+def test_lockers_panel_on_the_managers_dashboard(
+    mosquitto: Broker, tmp_path: Path, page: Any, screenshot_dir: Path
+) -> None:
+    hall_id = new_hall_id()
+    rig = start_rig(pulse_seconds=0.05, open_timeout=1.5)
+    gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
+    cases = InMemoryCaseClient()
+    factory = functools.partial(LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"))
+    app = create_app(controller_settings(mosquitto.url, tmp_path, hall_id), [factory])
+    try:
+        with serving(app) as url:
+            gateway.start(mosquitto.url)
+            try:
+                with httpx.Client(base_url=url) as client:
+                    assert wait_until(lambda: len(client.get(f"{API}/compartments").json()) == 8, timeout=15)
+                    for index, size in enumerate(["S", "L"]):
+                        case = {
+                            "case_id": f"D-{index}",
+                            "phone": "13912345678",
+                            "id_number": "11010119900307123X",
+                        }
+                        assert client.post(f"{API}/demo-cases", json=case).status_code == 200
+                        body = {"case_id": f"D-{index}", "size": size, "clerk": "clerk-1"}
+                        number = client.post(f"{API}/deposits", json=body).json()["number"]
+                        rig.person_puts_item_and_closes(number)
+                        assert wait_until(functools.partial(is_ready, cases, f"D-{index}"))
+                    rig.firmware(3)[0].jam(rig.firmware(3)[1])
+                    case = {"case_id": "D-9", "phone": "13912345678", "id_number": "11010119900307123X"}
+                    client.post(f"{API}/demo-cases", json=case)
+                    assert (
+                        client.post(
+                            f"{API}/deposits", json={"case_id": "D-9", "size": "M", "clerk": "c"}
+                        ).status_code
+                        == 409
+                    )
+                page.goto(url)
+                page.wait_for_selector(
+                    'section[data-panel="lockers"] >> text=待取件 awaiting pickup', timeout=15000
+                )
+                page.wait_for_selector('section[data-panel="lockers"] >> text=故障 fault', timeout=15000)
+                body = page.inner_text("body")
+                assert "13912345678" not in body and "11010119900307123X" not in body
+                page.screenshot(path=str(screenshot_dir / "controller-dashboard-lockers.png"), full_page=True)
+            finally:
+                gateway.stop()
+    finally:
+        rig.stop()
+
+
+def test_an_absent_bank_is_unreachable_and_the_case_stays_releasable(mosquitto_hall: Hall) -> None:
+    hall = mosquitto_hall
+    hall.gateway.stop()
+    hall.add_case("G-1")
+    answer = hall.client.post(f"{API}/deposits", json={"case_id": "G-1", "size": "S", "clerk": "c"})
+    assert answer.status_code == 409 and "unreachable" in answer.text
+    assert hall.cases.states["G-1"] == "ready_for_release"
+    states = {c["number"]: c["state"] for c in hall.client.get(f"{API}/compartments").json()}
+    assert states[1] == "unknown"
+    assert_cases_match_compartments(hall)

@@ -1,0 +1,103 @@
+"""The output pump with a stub sender (the unit layer beneath the broker tests): who gets what, in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from devices.protocol import queue as contract
+from devices.protocol.payloads import Description
+from hall_controller.commands import CommandOutcome
+from hall_controller.queue.book import HALL_TZ, Source
+from hall_controller.queue.config import demo_config
+from hall_controller.queue.pump import OutputPump
+from hall_controller.queue.service import QueueService
+from hall_controller.registry import Availability, DeviceRecord
+from hall_controller.store import Store
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
+
+
+def record(device_id: str, kind: str, window: int | None = None, online: bool = True) -> DeviceRecord:
+    attributes: dict[str, str | int | float | bool] = {} if window is None else {"window": window}
+    description = Description(
+        instance="i1", kind=kind, model="m", firmware="f", heartbeat_seconds=10, attributes=attributes
+    )
+    availability = Availability.ONLINE if online else Availability.OFFLINE
+    return DeviceRecord(
+        device_id, availability=availability, instance="i1", kind=kind, description=description
+    )
+
+
+class StubSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+
+    def __call__(
+        self, device_id: str, name: str, args: dict[str, Any], _timeout: float
+    ) -> Future[CommandOutcome]:
+        with self.lock:
+            self.sent.append((device_id, name, args))
+        return Future()
+
+
+def settle(sender: StubSender, count: int) -> list[tuple[str, str, dict[str, Any]]]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(sender.sent) < count:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    with sender.lock:
+        return list(sender.sent)
+
+
+def test_pump_sends_each_device_its_part_and_skips_offline_ones(tmp_path: Path) -> None:
+    store = Store(tmp_path / "controller.db")
+    store.open()
+    devices = [
+        record("main-display", contract.QUEUE_DISPLAY),
+        record("window-01-led", contract.WINDOW_LED, 1),
+        record("window-01-keypad", contract.CALLER_KEYPAD, 1),
+        record("window-02-led", contract.WINDOW_LED, 2),
+        record("window-01-evaluator", contract.EVALUATOR, 1),
+        record("old-display", contract.QUEUE_DISPLAY, online=False),
+    ]
+    sender = StubSender()
+    service = QueueService(demo_config(), store, lambda: T0)
+    service.start()
+    pump = OutputPump(service, lambda: devices, sender)
+    pump.start()
+    try:
+        service.run(lambda book, now: book.sign_in(1, "clerk-1", now))
+        service.run(lambda book, now: book.issue("business", now, source=Source.WINDOW))
+        service.run(lambda book, now: book.call_next(1, now))
+        pump.mark_window(1)
+        sent = settle(sender, 3)
+        targets = {device_id for device_id, _name, _args in sent}
+        assert targets == {"main-display", "window-01-led", "window-01-keypad"}  # not window 2, not offline
+        display = [args for device_id, _n, args in sent if device_id == "main-display"][-1]
+        assert contract.DisplayShow.model_validate(display).latest.number == "A001"  # type: ignore[union-attr]
+        led = [args for device_id, _n, args in sent if device_id == "window-01-led"][-1]
+        assert contract.LedShow.model_validate(led).number == "A001"
+
+        sender.sent.clear()
+        pump.command(contract.EVALUATOR, 1, contract.ASK_RATING, {"rating_id": "r-1", "timeout_seconds": 5})
+        pump.command_to("window-01-keypad", contract.SHOW_CALL, {"window": 1, "text": "refused"})
+        sent = settle(sender, 2)
+        assert [(device_id, name) for device_id, name, _a in sent] == [
+            ("window-01-evaluator", contract.ASK_RATING),
+            ("window-01-keypad", contract.SHOW_CALL),
+        ]
+
+        sender.sent.clear()
+        for _ in range(50):  # a burst of changes coalesces into few display updates
+            pump.mark_display()
+        sent = settle(sender, 1)
+        assert 1 <= len(sent) < 50 and {device_id for device_id, _n, _a in sent} == {"main-display"}
+    finally:
+        pump.stop()
+        store.close()

@@ -1,0 +1,62 @@
+"""The dispatcher: routing to extensions, filtering by event name, and a failing extension isolated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devices.protocol.payloads import CompletionCode
+from hall.settings import Settings
+from hall_controller.commands import CommandOutcome
+from hall_controller.controller import HallController
+from hall_controller.extensions import DeviceEvent, Extension, discover_extensions
+from hall_controller.registry import DeviceRecord
+
+
+class Broken(Extension):
+    name = "broken"
+    events = frozenset({"*"})
+
+    def on_event(self, event: DeviceEvent) -> None:
+        raise RuntimeError("bug in an extension")
+
+
+class Listener(Extension):
+    name = "listener"
+    events = frozenset({"rated"})
+
+    def start(self) -> None:
+        self.seen: list[object] = []
+
+    def on_event(self, event: DeviceEvent) -> None:
+        self.seen.append(event.name)
+
+    def on_device(self, record: DeviceRecord) -> None:
+        self.seen.append(record.device_id)
+
+    def on_completion(self, outcome: CommandOutcome) -> None:
+        self.seen.append(outcome.code)
+
+
+def test_a_failing_extension_is_counted_and_the_others_carry_on(tmp_path: Path) -> None:
+    controller = HallController(Settings(hall_id="h", data_dir=tmp_path), [Broken, Listener])
+    broken, listener = controller.extensions
+    assert isinstance(listener, Listener)
+    listener.start()
+    controller.dispatcher.start()
+    try:
+        controller.dispatcher.put(DeviceEvent("evaluator-1", "evaluator", "rated", {"stars": 5}, 0))
+        controller.dispatcher.put(DeviceEvent("evaluator-1", "evaluator", "key", {}, 0))
+        controller.dispatcher.put(DeviceRecord("evaluator-1"))
+        controller.dispatcher.put(CommandOutcome("evaluator-1", "ask-rating", "r1", CompletionCode.CANCELED))
+        controller.dispatcher.drain()
+    finally:
+        controller.dispatcher.stop()
+    assert listener.seen == ["rated", "evaluator-1", CompletionCode.CANCELED]
+    errors = controller.metrics.render().decode()
+    assert 'hall_extension_errors_total{extension="broken"} 2.0' in errors
+    assert broken.name == "broken"
+
+
+def test_discovery_finds_the_packaged_extensions() -> None:
+    names = {extension.name for extension in discover_extensions()}
+    assert "homeassistant" in names

@@ -1,0 +1,93 @@
+"""The registry's rules, driven by a hand-held clock: no broker, no threads."""
+
+from __future__ import annotations
+
+from devices.protocol.health import HealthCode, issue
+from devices.protocol.payloads import Description, Presence, State, Status
+from hall_controller.registry import Availability, DeviceRegistry
+
+
+def describe(instance: str, heartbeat: float = 1.0) -> Description:
+    return Description(
+        instance=instance, kind="evaluator", model="m", firmware="f", heartbeat_seconds=heartbeat
+    )
+
+
+def online(registry: DeviceRegistry, instance: str = "a", now: float = 0.0) -> None:
+    registry.on_description("dev", describe(instance), now)
+    registry.on_status("dev", Status(status=Presence.ONLINE, instance=instance), now)
+
+
+def test_announce_makes_an_online_device_of_the_described_kind() -> None:
+    registry = DeviceRegistry()
+    online(registry)
+    record = registry.get("dev")
+    assert record is not None
+    assert (record.kind, record.availability) == ("evaluator", Availability.ONLINE)
+
+
+def test_silence_longer_than_missed_heartbeats_is_offline_and_speaking_revives() -> None:
+    registry = DeviceRegistry(missed=3)
+    online(registry)
+    assert registry.expire(2.9) == []
+    expired = registry.expire(3.1)
+    assert [r.device_id for r in expired] == ["dev"]
+    assert expired[0].availability is Availability.OFFLINE
+    assert registry.expire(10) == []  # reported once
+    observation = registry.on_sequenced("dev", "a", 1, 11)
+    assert observation.changed and observation.record.availability is Availability.ONLINE
+
+
+def test_offline_status_is_not_undone_by_a_late_heartbeat() -> None:
+    registry = DeviceRegistry()
+    online(registry)
+    registry.on_status("dev", Status(status=Presence.OFFLINE, instance="a"), 1)
+    registry.on_sequenced("dev", "a", 5, 1.1)
+    record = registry.get("dev")
+    assert record is not None and record.availability is Availability.OFFLINE
+
+
+def test_sequence_gap_is_noticed_but_reordering_is_not_a_gap() -> None:
+    registry = DeviceRegistry()
+    online(registry)
+    assert not registry.on_sequenced("dev", "a", 1, 0).gap
+    assert not registry.on_sequenced("dev", "a", 2, 0).gap
+    assert registry.on_sequenced("dev", "a", 5, 0).gap
+    assert not registry.on_sequenced("dev", "a", 4, 0).gap
+    assert not registry.on_sequenced("dev", "a", 6, 0).gap
+    record = registry.get("dev")
+    assert record is not None and record.gaps == 1
+
+
+def test_a_restart_is_a_new_instance_not_a_duplicate() -> None:
+    registry = DeviceRegistry()
+    online(registry, "a")
+    registry.on_sequenced("dev", "a", 7, 0)
+    observation = registry.on_sequenced("dev", "b", 1, 1)
+    assert not observation.gap and not observation.new_duplicate
+    # the old instance's last will arriving late changes nothing
+    late = registry.on_status("dev", Status(status=Presence.OFFLINE, instance="a"), 2)
+    assert late.stale
+    record = registry.get("dev")
+    assert record is not None and record.availability is Availability.ONLINE and not record.duplicate
+
+
+def test_instances_alternating_means_a_duplicate_id_reported_once() -> None:
+    registry = DeviceRegistry()
+    online(registry, "a")
+    registry.on_sequenced("dev", "b", 1, 1)
+    first = registry.on_sequenced("dev", "a", 2, 2)
+    assert first.new_duplicate and first.stale
+    again = registry.on_sequenced("dev", "a", 3, 3)
+    assert not again.new_duplicate
+    record = registry.get("dev")
+    assert record is not None and record.duplicate
+
+
+def test_state_carries_health_issues() -> None:
+    registry = DeviceRegistry()
+    online(registry)
+    state = State(instance="a", seq=1, ts=0, issues=[issue(HealthCode.PAPER_OUT)], data={"paper": 0})
+    record = registry.on_state("dev", state, 0).record
+    assert [i.code for i in record.issues] == ["paper-out"]
+    assert registry.counts()[Availability.ONLINE] == 1

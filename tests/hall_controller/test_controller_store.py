@@ -1,0 +1,105 @@
+"""The store and the alarm book on a real SQLite file, reopened as after a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devices.protocol.health import HealthCode, issue
+from devices.protocol.payloads import CompletionCode, Phase, Response, Severity
+from hall_controller.alarms import AlarmBook, AlarmError, Source
+from hall_controller.commands import CommandTracker
+from hall_controller.store import Store
+
+
+def reopen(path: Path) -> Store:
+    store = Store(path)
+    store.open()
+    return store
+
+
+def test_documents_survive_reopening(tmp_path: Path) -> None:
+    store = reopen(tmp_path / "c.db")
+    tickets = store.collection("queue.tickets")
+    tickets.put("A012", {"number": "A012", "name": "张三"})
+    tickets.put("A013", {"number": "A013"})
+    assert tickets.delete("A013") and not tickets.delete("A013")
+    store.close()
+    again = reopen(tmp_path / "c.db")
+    assert again.collection("queue.tickets").items() == [("A012", {"number": "A012", "name": "张三"})]
+    assert len(again.collection("lockers")) == 0
+    again.close()
+
+
+def test_a_failed_transaction_writes_nothing(tmp_path: Path) -> None:
+    store = reopen(tmp_path / "c.db")
+    counters = store.collection("counters")
+    with pytest.raises(RuntimeError), store.transaction():
+        counters.put("a", {"n": 1})
+        raise RuntimeError("boom")
+    assert counters.get("a") is None
+    with store.transaction():
+        counters.put("a", {"n": 2})
+    assert counters.get("a") == {"n": 2}
+    store.close()
+
+
+def test_alarms_raise_clear_acknowledge_and_persist(tmp_path: Path) -> None:
+    store = reopen(tmp_path / "c.db")
+    book = AlarmBook(store.collection("alarms"))
+    book.load()
+    raised = book.reconcile_issues("printer", [issue(HealthCode.PAPER_OUT)], now=10)
+    assert [(a.code, a.severity) for a in raised] == [("paper-out", Severity.CRITICAL)]
+    assert book.reconcile_issues("printer", [issue(HealthCode.PAPER_OUT)], now=11) == []
+    extension = book.raise_alarm(
+        "locker-1", "door-forced", Severity.CRITICAL, "x", source=Source.EXTENSION, now=12
+    )
+    assert extension is not None
+    cleared = book.reconcile_issues("printer", [], now=20)
+    assert [a.cleared_at for a in cleared] == [20]
+    # cleared but not acknowledged: still needs attention
+    assert {a.code for a in book.attention()} == {"paper-out", "door-forced"}
+    book.acknowledge(raised[0].alarm_id, "王经理", now=30)
+    assert {a.code for a in book.attention()} == {"door-forced"}
+    with pytest.raises(AlarmError):
+        book.acknowledge("nope", "x", now=31)
+    store.close()
+
+    again = AlarmBook(reopen(tmp_path / "c.db").collection("alarms"))
+    again.load(now=100)
+    assert {a.code for a in again.attention()} == {"door-forced"}
+    history = again.history()
+    assert [a.acknowledged_by for a in history if a.code == "paper-out"] == ["王经理"]
+
+
+def test_tracker_completes_on_completion_and_times_out_otherwise() -> None:
+    tracker = CommandTracker()
+    done = tracker.register("dev", "beep", "r1", timeout=5)
+    late = tracker.register("dev", "beep", "r2", timeout=0)
+    assert tracker.on_response("other", Response(request_id="r1", command="beep", phase=Phase.ACK)) is None
+    tracker.on_response("dev", Response(request_id="r1", command="beep", phase=Phase.ACK))
+    outcome = tracker.on_response(
+        "dev", Response(request_id="r1", command="beep", phase=Phase.COMPLETION, code=CompletionCode.SUCCESS)
+    )
+    assert outcome is not None and outcome.acknowledged and done.result(0) == outcome
+    [expired] = tracker.expire()
+    assert expired.request_id == "r2" and late.result(0).code is CompletionCode.TIME_OUT
+    assert tracker.in_flight() == 0
+
+
+def test_closed_alarms_leave_the_history_after_its_horizon(tmp_path: Path) -> None:
+    store = reopen(tmp_path / "c.db")
+    book = AlarmBook(store.collection("alarms"), history_days=1)
+    book.load(now=0)
+    old = book.raise_alarm("led-1", "display-error", Severity.WARNING, "x", source=Source.DEVICE, now=0)
+    open_old = book.raise_alarm("led-2", "display-error", Severity.WARNING, "x", source=Source.DEVICE, now=0)
+    assert old is not None and open_old is not None
+    book.clear("led-1", "display-error", now=10)
+    book.acknowledge(old.alarm_id, "m", now=20)
+    reloaded = AlarmBook(store.collection("alarms"), history_days=1)
+    reloaded.load(now=2 * 86400)
+    # The closed one is gone; the one still active stays however old it is.
+    assert [a.alarm_id for a in reloaded.history()] == [open_old.alarm_id]
+    assert len(store.collection("alarms")) == 1
+    store.close()

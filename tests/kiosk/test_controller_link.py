@@ -1,0 +1,32 @@
+"""Tickets from the kiosk through a running hall controller (`hall controller` on Mosquitto)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from devices.protocol.device import ProtocolDevice
+from kiosk.adapters.hall_link import ControllerLink
+from kiosk.flow.model import Service
+from kiosk.ports import RejectedError
+from tests.fixtures.hall import HallProcess
+from tests.fixtures.mqtt import Broker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_ticket_and_empty_locker(mosquitto: Broker, start_hall_process: Callable[..., HallProcess]) -> None:
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    device = ProtocolDevice("hall-01", "kiosk-01", kind="kiosk")
+    link = ControllerLink(device, controller.url, ticket_service="business", locker_bank="locker-bank-01")
+    try:
+        first = link.take_ticket(Service.TICKET, "11010519491231002X")
+        second = link.take_ticket(Service.TICKET, "110101199003071234")
+        assert first.number != second.number and second.waiting >= first.waiting
+        with pytest.raises(RejectedError) as refused:
+            link.open_locker("11010519491231002X")
+        assert refused.value.reason == "nothing_to_pick_up"
+    finally:
+        link.close()

@@ -1,0 +1,136 @@
+"""The kiosk's HTTP adapter against a real case service process (`hall case-service`, SQLite)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from hall.net import free_port
+from kiosk.adapters.http_case import HttpCaseService
+from kiosk.flow import effects as fx
+from kiosk.flow import events as ev
+from kiosk.flow.model import IdCard, Language, Service
+from kiosk.flow.state import Screen
+from kiosk.ports import RejectedError, ServiceUnavailableError
+from tests.kiosk.harness import Harness
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CARD = IdCard(name="张三", id_number="11010519491231002X", address="北京市西城区")
+DEV_DEVICE_SECRET = "dev-only-device-secret"
+
+
+def _png() -> str:
+    buffer = io.BytesIO()
+    Image.new("L", (60, 80), 255).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.fixture
+def service(case_url: str) -> Iterator[HttpCaseService]:
+    client = HttpCaseService(case_url, device_id="kiosk-test", device_secret=DEV_DEVICE_SECRET)
+    yield client
+    client.close()
+
+
+def _item_with_two_required(service: HttpCaseService) -> Any:
+    for summary in service.search_items(""):
+        item = service.item(summary.item_id)
+        if item.kiosk_apply and sum(m.required for m in item.materials) >= 2:
+            return item
+    pytest.fail("the bundled catalogue has no kiosk item with two required materials")
+
+
+def test_card_gives_a_token_and_the_catalogue_is_there(service: HttpCaseService) -> None:
+    found = service.identify_card(CARD)
+    assert found.token and found.applicant.masked_id == "110***********002X"
+    item = _item_with_two_required(service)
+    assert item.time_limit_days > 0 and item.steps_zh[0] == "受理"
+    assert service.reachable()
+
+
+def test_missing_material_then_idempotent_retry(service: HttpCaseService) -> None:
+    token = service.identify_card(CARD).token
+    item = _item_with_two_required(service)
+    required = [m for m in item.materials if m.required]
+    given = [{"code": m.code, "image_png_base64": _png()} for m in required[:-1]]
+    payload = {"item_id": item.item_id, "form": {"phone": "13812345678"}, "materials": given}
+    outcome = service.submit(token, payload, "kiosk-test-key-1")
+    assert not outcome.accepted and required[-1].code in outcome.missing
+    again = service.submit(token, payload, "kiosk-test-key-1")
+    assert again.case_id == outcome.case_id  # the same key never makes a second case
+    mine = [case.case_id for case in service.cases(token)]
+    assert mine.count(outcome.case_id) == 1
+    document = service.outcome_document(token, outcome, Language.ZH)
+    assert document is None or document.pdf.startswith(b"%PDF")
+
+
+def test_refusals_and_outage_are_told_apart(service: HttpCaseService) -> None:
+    with pytest.raises(RejectedError) as refused:
+        service.identify_card(IdCard(name="张三", id_number="110105194912310021"))  # wrong check digit
+    assert refused.value.reason == "identify_rejected"
+    with pytest.raises(RejectedError):
+        service.item("no-such-item")
+    away = HttpCaseService(f"http://127.0.0.1:{free_port()}", device_id="kiosk-test", device_secret="x")
+    with pytest.raises(ServiceUnavailableError):
+        away.identify_card(CARD)
+    assert not away.reachable()
+    away.close()
+
+
+class Switch:
+    """The real adapter behind a switch: off, it behaves as an unreachable service."""
+
+    def __init__(self, real: HttpCaseService) -> None:
+        self.real = real
+        self.on = True
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.real, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if not self.on:
+                if name == "reachable":
+                    return False
+                raise ServiceUnavailableError("switched off")
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_kiosk_keeps_the_submission_while_away_and_sends_it_once(
+    service: HttpCaseService, tmp_path: Path
+) -> None:
+    switch = Switch(service)
+    kiosk = Harness(tmp_path, case_service=switch)
+    try:
+        item = _item_with_two_required(service)
+        kiosk.send(ev.Touched(), ev.LanguageChosen(Language.ZH))
+        kiosk.sims.card_reader.place(CARD)
+        assert kiosk.poll().screen is Screen.MENU
+        session = kiosk.state.session
+        assert session is not None and session.token
+        token = session.token
+        before = len(service.cases(token))
+        kiosk.send(ev.ServiceChosen(Service.APPLY), ev.ItemChosen(item.item_id), ev.ApplyChosen())
+        kiosk.send(ev.FormConfirmed(), *(ev.CaptureRequested(m.code) for m in item.materials if m.required))
+        switch.on = False
+        kiosk.send(ev.SubmitRequested())
+        session = kiosk.state.session
+        assert session is not None and session.outcome is not None and session.outcome.queued
+        assert len(list(kiosk.outbox.folder.glob("*.sub"))) == 1
+        switch.on = True
+        after = kiosk.poll()  # the watcher sees the service back; the flow flushes the outbox
+        assert after.service_online and after.outbox_pending == 0
+        assert list(kiosk.outbox.folder.glob("*.sub")) == []
+        kiosk.runner.perform([fx.FlushOutbox()])  # a second flush finds nothing to send
+        kiosk.settle()
+        assert len(service.cases(token)) == before + 1
+    finally:
+        kiosk.close()
