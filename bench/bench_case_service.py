@@ -1,0 +1,342 @@
+"""Case service: status queries, submissions (SQLite, PostgreSQL), supervision over 1,000,000 cases.
+
+The server runs as its own process (uvicorn, one worker) with a bare FastAPI endpoint added to the same
+app: the anchor for the HTTP figures. Load comes from 2 client processes x 4 keep-alive connections.
+PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture.
+Server CPU per request (from /proc) is reported beside each rate, because this machine is shared and
+the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain.
+The supervision data set is generated inside the database (1,000,000 cases, ~15 % open) and the query
+is timed beside a plain count(*) over the same table.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.core import Figure
+from hall.net import free_port, wait_for_http
+
+DURATION = 5.0
+CLIENT_PROCESSES = 2
+CONNECTIONS_PER_PROCESS = 4
+SUPERVISION_CASES = 1_000_000
+ITEM = "513200-XK-SJ-0529"
+
+
+# The server ------------------------------------------------------------------------------------------
+
+
+def serve(database_url: str, data_dir: str, port: int) -> None:
+    import uvicorn
+
+    from case_service.app import create_app
+    from hall.settings import Settings
+
+    settings = Settings(
+        database_url=database_url, data_dir=Path(data_dir), case={"sweep_interval_seconds": 0}
+    )
+    app = create_app(settings)
+
+    @app.get("/bench/bare")
+    def bare() -> dict[str, str]:
+        return {"number": "20250926-00000000", "state": "accepted"}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): load on the machine does not inflate it."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def running_server(database_url: str) -> Iterator[tuple[int, int]]:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_case_service", "serve", database_url, folder, str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            if not wait_for_http(f"http://127.0.0.1:{port}/healthz", 120):
+                raise RuntimeError("the case service did not start")
+            yield port, process.pid
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def _request(
+    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> Any:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    payload = json.dumps(body).encode() if body is not None else None
+    connection.request(
+        method, path, body=payload, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    if response.status >= 300:
+        raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+    return json.loads(data)
+
+
+def _staff_token(port: int) -> dict[str, str]:
+    answer = _request(port, "POST", "/api/v1/auth/login", {"username": "clerk1", "password": "demo-clerk1"})
+    return {"Authorization": f"Bearer {answer['access_token']}"}
+
+
+# The load --------------------------------------------------------------------------------------------
+
+
+def _connection_loop(
+    port: int, method: str, path: str, headers: dict[str, str], body: Any, until: float
+) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    done = 0
+    prefix = uuid.uuid4().hex
+    while time.perf_counter() < until:
+        request_headers = dict(headers)
+        payload = None
+        if body is not None:
+            request_headers["Idempotency-Key"] = f"{prefix}-{done}"
+            request_headers["Content-Type"] = "application/json"
+            payload = json.dumps(body).encode()
+        connection.request(method, path, body=payload, headers=request_headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path} answered {response.status}")
+        done += 1
+    connection.close()
+    return done
+
+
+def _client_process(args: tuple[int, str, str, dict[str, str], Any, float]) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    port, method, path, headers, body, until = args
+    with ThreadPoolExecutor(CONNECTIONS_PER_PROCESS) as pool:
+        futures = [
+            pool.submit(_connection_loop, port, method, path, headers, body, until)
+            for _ in range(CONNECTIONS_PER_PROCESS)
+        ]
+        return sum(future.result() for future in futures)
+
+
+def rate(
+    server: tuple[int, int], method: str, path: str, headers: dict[str, str], body: Any = None
+) -> tuple[float, float]:
+    """(completed requests per second, server CPU milliseconds per request) over DURATION seconds."""
+    port, pid = server
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(CLIENT_PROCESSES) as pool:
+        cpu_before = cpu_seconds(pid)
+        started = time.perf_counter()
+        until = started + DURATION
+        done = sum(pool.map(_client_process, [(port, method, path, headers, body, until)] * CLIENT_PROCESSES))
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu_before
+    return done / elapsed, 1000 * cpu / max(done, 1)
+
+
+def _submission_body() -> dict[str, Any]:
+    return {"item_code": ITEM, "applicant": {"name": "张三", "id_number": "11010519491231002X"}}
+
+
+# PostgreSQL --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    import psycopg
+
+    external = os.environ.get("HALL_BENCH_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    from tests.fixtures.postgres import _start_cluster
+
+    base = Path(tempfile.mkdtemp(prefix="hall-bench-pg-"))
+    cluster = _start_cluster(base)
+    try:
+        with psycopg.connect(cluster.admin_url, autocommit=True) as connection:
+            connection.execute('CREATE DATABASE "bench"')
+        yield cluster.url("bench")
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# Supervision over a million cases ---------------------------------------------------------------------
+
+DEPARTMENTS = [
+    "州教育局",
+    "州司法局",
+    "州财政局",
+    "州人社局",
+    "州科技局",
+    "州农业农村局",
+    "州商务经济合作局",
+    "州文体旅游局",
+    "州市场监管局",
+    "州广电局",
+]
+
+
+def _fill_cases(engine: Any, count: int, today: Any) -> None:
+    """Generates the rows inside the database: ~15 % open with due dates from 60 days ago to 60 ahead."""
+    from sqlalchemy import text
+
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        source = f"SELECT g AS n FROM generate_series(1, {count}) AS g"
+        department = "(ARRAY[" + ",".join(f"'{name}'" for name in DEPARTMENTS) + "])[1 + n % 10]"
+        is_open = "(n % 100) < 15"
+        due = f"CASE WHEN (n % 100) < 15 THEN DATE '{today}' + ((n % 121) - 60) END"
+        submitted = f"DATE '{today}' - (n % 400)"
+        now = "now()"
+    else:
+        recursive = f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count})"
+        source = f"{recursive} SELECT n FROM s"
+        department = (
+            "CASE n % 10 "
+            + " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(DEPARTMENTS))
+            + " END"
+        )
+        is_open = "CASE WHEN (n % 100) < 15 THEN 1 ELSE 0 END"
+        due = f"CASE WHEN (n % 100) < 15 THEN date('{today}', ((n % 121) - 60) || ' days') END"
+        submitted = f"date('{today}', '-' || (n % 400) || ' days')"
+        now = "CURRENT_TIMESTAMP"
+    statement = f"""
+        INSERT INTO cases (number, item_id, item_code, item_version, item_name, department, channel,
+            applicant_name, applicant_id_enc, applicant_index, state, is_open, submitted_at, submitted_on,
+            auto_accepted, stage, stage_due_on, due_estimated, paused_days, extended, created_by, updated_at)
+        SELECT 'B' || n, 1, '{ITEM}', 1, '食品(含保健食品)经营许可', {department}, 'window',
+            '张三', 'k0:x', 'idx' || (n % 50000),
+            CASE WHEN (n % 100) < 15 THEN 'in_review' ELSE 'delivered' END, {is_open}, {now}, {submitted},
+            {"false" if dialect == "postgresql" else "0"}, 'review', {due},
+            {"false" if dialect == "postgresql" else "0"}, 0,
+            {"false" if dialect == "postgresql" else "0"}, 'bench', {now}
+        FROM ({source}) AS numbers
+    """
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    # What autovacuum does in production: statistics, and on PostgreSQL the visibility map that lets
+    # the supervision query answer from the index alone.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE cases" if dialect == "postgresql" else "ANALYZE"))
+
+
+def supervision_seconds(database_url: str) -> tuple[float, float, int]:
+    """(median supervision query, median count(*) over all cases, cases found) on a fresh 1M data set."""
+    from sqlalchemy import func, select
+
+    from case_service.bootstrap import prepare_database
+    from case_service.cases import supervision
+    from case_service.db import make_engine, make_session_factory
+    from case_service.domain.calendar import china_calendar
+    from case_service.runtime import china_today
+    from case_service.storage.models import Case
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    prepare_database(engine, sessions, demo_staff=False)
+    today = china_today()
+    _fill_cases(engine, SUPERVISION_CASES, today)
+    calendar = china_calendar()
+    query_times, count_times, found = [], [], 0
+    with sessions() as session:
+        supervision.summary(session, calendar, today)  # warm the cache once
+        for _ in range(5):
+            started = time.perf_counter()
+            result = supervision.summary(session, calendar, today)
+            query_times.append(time.perf_counter() - started)
+            found = sum(row.at_risk + row.overdue for row in result.departments)
+            started = time.perf_counter()
+            total = session.scalar(select(func.count()).select_from(Case))
+            count_times.append(time.perf_counter() - started)
+            assert total is not None and total >= SUPERVISION_CASES
+    engine.dispose()
+    return statistics.median(query_times), statistics.median(count_times), found
+
+
+# The run -----------------------------------------------------------------------------------------------
+
+
+def _http_figures(database_url: str, label: str) -> list[Figure]:
+    with running_server(database_url) as server:
+        port = server[0]
+        staff = _staff_token(port)
+        seed_headers = {**staff, "Idempotency-Key": "seed"}
+        case = _request(port, "POST", "/api/v1/cases", _submission_body(), seed_headers)
+        bare, bare_cpu = rate(server, "GET", "/bench/bare", {})
+        status, status_cpu = rate(server, "GET", f"/api/v1/cases/{case['id']}/status", staff)
+        submissions, submission_cpu = rate(server, "POST", "/api/v1/cases", staff, _submission_body())
+    goal = ">= 300/s" if label == "SQLite" else ">= 500/s"
+    anchor, anchor_cpu = "bare FastAPI endpoint", "bare endpoint, server CPU"
+    return [
+        Figure(f"case status queries ({label})", status, "req/s", anchor, bare, ">= 60 %"),
+        Figure(f"case submissions ({label})", submissions, "req/s", anchor, bare, goal),
+        Figure(
+            f"server CPU per status query ({label})", status_cpu, "ms", anchor_cpu, bare_cpu, better="lower"
+        ),
+        Figure(
+            f"server CPU per submission ({label})", submission_cpu, "ms", anchor_cpu, bare_cpu, better="lower"
+        ),
+    ]
+
+
+def run() -> list[Figure]:
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        figures += _http_figures(sqlite_url, "SQLite")
+        supervision_query, count_all, found = supervision_seconds(f"sqlite:///{Path(folder) / 'million.db'}")
+        figures.append(
+            Figure(
+                f"supervision over 1M cases (SQLite, {found:,} flagged)",
+                supervision_query,
+                "s",
+                "count(*) over the same cases",
+                count_all,
+                "< 1 s",
+                better="lower",
+            )
+        )
+    with postgres_database() as postgres_url:
+        figures += _http_figures(postgres_url, "PostgreSQL")
+        supervision_query, count_all, found = supervision_seconds(postgres_url)
+        figures.append(
+            Figure(
+                f"supervision over 1M cases (PostgreSQL, {found:,} flagged)",
+                supervision_query,
+                "s",
+                "count(*) over the same cases",
+                count_all,
+                "< 1 s",
+                better="lower",
+            )
+        )
+    return figures
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "serve":
+    serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -1,0 +1,224 @@
+"""Queue: tickets issued and calls per second, call → main display latency, wait-estimate error.
+
+A private Mosquitto on a free port; one hall controller with the queue extension (HTTP through FastAPI's
+test client, journal in the controller's SQLite store); the simulated main display and a caller keypad.
+Anchors from the same run: a bare journal write (SQLite put) for throughput, a bare MQTT round trip for
+the display latency, and a naive estimate (no live service rates) for the estimate's error.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.core import Figure, percentile
+from hall.net import free_port, wait_for_tcp
+
+TICKETS = 400
+CALLS = 300
+LATENCY_SAMPLES = 200
+
+
+def _start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    config = folder / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\npersistence false\n"
+    )
+    process = subprocess.Popen(
+        ["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    if not wait_for_tcp("127.0.0.1", port, 10):
+        process.terminate()
+        raise RuntimeError("mosquitto did not start")
+    return process, f"mqtt://127.0.0.1:{port}"
+
+
+def _store_puts_per_second(folder: Path) -> float:
+    from hall_controller.store import Store
+
+    store = Store(folder / "anchor.db")
+    store.open()
+    try:
+        collection = store.collection("anchor")
+        started = time.perf_counter()
+        for index in range(TICKETS):
+            collection.put(f"{index:09d}", {"type": "issued", "number": f"A{index:03d}", "at": time.time()})
+        return TICKETS / (time.perf_counter() - started)
+    finally:
+        store.close()
+
+
+def _mqtt_round_trip_p99(url: str) -> float:
+    port = int(url.rsplit(":", 1)[1])
+    arrived: dict[int, float] = {}
+    got = threading.Event()
+
+    def on_message(_c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
+        arrived[int(message.payload)] = time.perf_counter()
+        got.set()
+
+    receiver = paho.Client(CallbackAPIVersion.VERSION2)
+    receiver.on_message = on_message
+    receiver.connect("127.0.0.1", port)
+    receiver.subscribe("bench/rt", qos=1)
+    receiver.loop_start()
+    sender = paho.Client(CallbackAPIVersion.VERSION2)
+    sender.connect("127.0.0.1", port)
+    sender.loop_start()
+    time.sleep(0.3)
+    samples = []
+    try:
+        for index in range(LATENCY_SAMPLES):
+            got.clear()
+            sent = time.perf_counter()
+            sender.publish("bench/rt", str(index).encode(), qos=1)
+            if got.wait(5) and index in arrived:
+                samples.append((arrived[index] - sent) * 1000)
+    finally:
+        sender.loop_stop()
+        receiver.loop_stop()
+    return percentile(samples, 0.99)
+
+
+def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, float]:
+    """(tickets/s, calls/s, call → display p99 ms, p50 ms)."""
+    from fastapi.testclient import TestClient
+
+    from devices.protocol.queue import DisplayShow
+    from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
+    from firmware_sim.queue.speech import SilentSpeaker
+    from hall.settings import Settings
+    from hall_controller.app import create_app
+    from hall_controller.queue.extension import QueueExtension
+
+    hall = f"bench-{free_port()}"
+    settings = Settings(hall_id=hall, mqtt_url=url, data_dir=folder / "controller")
+    display = QueueDisplay(hall, "main-display", SilentSpeaker())
+    keypad = CallerKeypad(hall, "window-01-keypad", 1)
+    shown_at: dict[str, float] = {}
+
+    def seen(show: DisplayShow) -> None:
+        if show.latest is not None:
+            shown_at.setdefault(show.latest.number, time.perf_counter())
+
+    display.on_shown = seen
+    app = create_app(settings, [QueueExtension.factory(deliver_ratings=False)])
+    with TestClient(app) as client:
+        controller = app.state.controller
+        for device in (display, keypad):
+            device.start(url)
+        try:
+            deadline = time.monotonic() + 15
+            while not all(controller.registry.get(d) for d in ("main-display", "window-01-keypad")):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("devices did not announce")
+                time.sleep(0.05)
+            extension = next(e for e in controller.extensions if isinstance(e, QueueExtension))
+            base = "/api/v1/ext/queue"
+            started = time.perf_counter()
+            for index in range(TICKETS):
+                answer = client.post(
+                    f"{base}/tickets",
+                    json={
+                        "service": ("business", "social", "permits")[index % 3],
+                        "source": "window",
+                        "print_slip": False,
+                    },
+                )
+                answer.raise_for_status()
+            tickets_per_second = TICKETS / (time.perf_counter() - started)
+
+            for window in range(1, 7):
+                client.post(
+                    f"{base}/windows/{window}/actions", json={"key": "sign-in", "clerk": f"c{window}"}
+                ).raise_for_status()
+            calls = 0
+            started = time.perf_counter()
+            while calls < CALLS:
+                for window in range(2, 7):
+                    answer = client.post(f"{base}/windows/{window}/actions", json={"key": "next"})
+                    answer.raise_for_status()
+                    if answer.json()["ticket"] is None:
+                        continue
+                    calls += 1
+                    client.post(
+                        f"{base}/windows/{window}/actions", json={"key": "finish", "outcome": "ok"}
+                    ).raise_for_status()
+            calls_per_second = calls / (time.perf_counter() - started)
+
+            # call → display: the clerk presses "next" on the keypad (MQTT), the main display shows the call
+            for _ in range(LATENCY_SAMPLES):
+                client.post(
+                    f"{base}/tickets", json={"service": "business", "source": "window", "print_slip": False}
+                )
+            latencies = []
+            for _ in range(LATENCY_SAMPLES):
+                handled = extension.events_handled
+                pressed = time.perf_counter()
+                keypad.press("next")
+                while extension.events_handled == handled:
+                    time.sleep(0.0005)
+                number = extension.service.read(lambda book: book.windows[1].ticket)
+                if number is None:
+                    break
+                while number not in shown_at and time.perf_counter() - pressed < 5:
+                    time.sleep(0.0005)
+                if number in shown_at:
+                    latencies.append((shown_at[number] - pressed) * 1000)
+                handled = extension.events_handled
+                keypad.press("finish", outcome="ok")
+                while extension.events_handled == handled:
+                    time.sleep(0.0005)
+            return (
+                tickets_per_second,
+                calls_per_second,
+                percentile(latencies, 0.99),
+                percentile(latencies, 0.5),
+            )
+        finally:
+            for device in (display, keypad):
+                device.stop()
+
+
+def run() -> list[Figure]:
+    from hall_controller.queue.simulation import simulate_day
+
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        broker, url = _start_mosquitto(folder)
+        try:
+            puts = _store_puts_per_second(folder)
+            round_trip = _mqtt_round_trip_p99(url)
+            tickets, calls, display_p99, display_p50 = _controller_figures(url, folder)
+        finally:
+            broker.terminate()
+            broker.wait(10)
+    day = simulate_day()
+    return [
+        Figure("tickets issued (HTTP, journaled)", tickets, "/s", "bare journal write (SQLite put)", puts),
+        Figure("calls (HTTP next + finish, journaled)", calls, "/s", "bare journal write (SQLite put)", puts),
+        Figure(
+            "keypad next → main display p99",
+            display_p99,
+            "ms",
+            "MQTT round trip p99",
+            round_trip,
+            f"p50 {display_p50:.1f} ms",
+            better="lower",
+        ),
+        Figure(
+            f"wait estimate MAE, simulated day ({len(day.estimate_pairs)} tickets)",
+            day.mae_minutes,
+            "min",
+            "naive estimate MAE (no live rates)",
+            day.naive_mae_minutes,
+            better="lower",
+        ),
+    ]

@@ -1,0 +1,60 @@
+"""`python -m soak`: the compressed hall day; prints the report and exits 1 if a goal is missed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from soak.day import DayPlan, run_day
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__)
+    defaults = DayPlan()
+    parser.add_argument("--applicants", type=int, default=defaults.applicants)
+    parser.add_argument("--windows", type=int, default=defaults.windows)
+    parser.add_argument("--kiosks", type=int, default=defaults.kiosks)
+    parser.add_argument("--lockers", type=int, default=defaults.lockers)
+    parser.add_argument("--fault-every", type=float, default=defaults.fault_every, help="seconds; 0: none")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--database-url", default=None, help="PostgreSQL for the case service")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    # `kill` or a CI timeout: unwind, so the services this run started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    plan = DayPlan(
+        args.applicants,
+        args.windows,
+        args.kiosks,
+        args.lockers,
+        args.fault_every,
+        args.seed,
+        args.database_url,
+    )
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
+    report = run_day(plan, workdir)
+    print(report.render())
+    print(f"data and logs: {workdir}")
+    if args.json:
+        figures = {
+            "lost": report.lost,
+            "duplicated": report.duplicated,
+            "max_trips": report.max_trips,
+            "p99_ms": dict(report.p99_ms()),
+            "memory_kib": report.memory_kib,
+            "faults": report.faults,
+            "seconds": report.seconds,
+        }
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+    return 0 if report.goals_met() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,475 @@
+"""The compressed hall day: kiosks issue tickets, windows serve and file cases, the back office decides,
+results go into lockers and are collected; faults are injected while it runs.
+
+Everything goes through the real processes (Mosquitto, `hall case-service`, `hall controller`) and the
+simulated devices of firmware_sim on the broker. Clients behave as the real ones do: they retry with
+the same idempotency key after an error. Lockers are modelled as a bank of `lockers` compartments
+(a case waits for a free one, the applicant's pickup frees it) on the case service's locker steps;
+the lock boards themselves are not driven here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from case_service.bootstrap import demo_password
+from case_service.domain.identity import make_id_number
+from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
+from firmware_sim.queue.speech import SilentSpeaker
+from hall.settings import Settings
+from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
+from soak.report import SoakReport, Tally
+from soak.services import HallServices, Service, rss_kib
+
+log = logging.getLogger(__name__)
+
+ITEM = "513200-XK-SJ-0511"  # 企业设立、变更、注销登记 (seed 003)
+SERVICES = ("business", "social", "permits")
+PREFIXES = {"business": "A", "social": "B", "permits": "C"}  # as in demo_config()
+BACK_OFFICE = [
+    ("accept", "clerk1", {}),
+    ("start_review", "reviewer1", {}),
+    ("approve", "approver1", {"reason": "符合法定条件"}),
+    ("make_certificate", "reviewer1", {}),
+    ("seal", "sealer1", {}),
+    ("release", "clerk1", {"channel": "locker"}),
+]
+STATE_ORDER = [
+    "submitted",
+    "accepted",
+    "in_review",
+    "approved",
+    "certificate_made",
+    "sealed",
+    "ready_for_release",
+    "ready_for_pickup",
+    "delivered",
+]
+AFTER = {
+    "accept": "accepted",
+    "start_review": "in_review",
+    "approve": "approved",
+    "make_certificate": "certificate_made",
+    "seal": "sealed",
+    "release": "ready_for_release",
+    "ready_for_pickup": "ready_for_pickup",
+    "deliver": "delivered",
+}
+RETRY_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    applicants: int = 1000
+    windows: int = 20
+    kiosks: int = 4
+    lockers: int = 48
+    fault_every: float = 20.0  # seconds between injected faults; 0 for none
+    seed: int = 20261121
+    database_url: str | None = None
+    # The second half of the applicants arrives only after each process has crashed once, so even a
+    # short day has every fault in the middle of its work.
+    crash_each_before_half: bool = True
+
+
+class Recorder:
+    """Latencies and counters shared by the client threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = {}
+        self.retries = 0
+
+    def timed(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.latencies.setdefault(name, []).append(seconds)
+
+    def retried(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+
+def queue_config(windows: int) -> QueueConfig:
+    base = demo_config()
+    return QueueConfig(
+        services=tuple(service.model_copy(update={"daily_cap": 999}) for service in base.services),
+        windows=tuple(
+            WindowConfig(number=number, services={code: 1 for code in SERVICES})
+            for number in range(1, windows + 1)
+        ),
+    )
+
+
+def applicant(index: int) -> dict[str, str]:
+    return {
+        "name": "模拟申请人",
+        "id_number": make_id_number(f"3301061985{index % 12 + 1:02d}{index % 28 + 1:02d}{index % 1000:03d}"),
+        "phone": f"139{index:08d}",
+    }
+
+
+class Day:
+    def __init__(self, plan: DayPlan, services: HallServices, recorder: Recorder) -> None:
+        self.plan = plan
+        self.services = services
+        self.recorder = recorder
+        self.tickets: dict[int, list[str]] = {}  # applicant -> ticket numbers issued to them
+        # Applicants whose issue was answered 409 after a lost answer: their ticket exists, number unknown.
+        self.unknown: dict[str, list[int]] = {}  # ticket prefix -> applicants
+        self.failures: list[str] = []
+        self.cases: dict[int, int] = {}  # applicant -> case id
+        self.ratings_sent = 0
+        self.waiting: queue.Queue[int] = queue.Queue()  # applicants whose ticket is issued
+        self.back_office: queue.Queue[tuple[int, int]] = queue.Queue()
+        self.pickups: queue.Queue[tuple[int, int]] = queue.Queue()
+        self.compartments = threading.BoundedSemaphore(plan.lockers)
+        self.delivered: set[int] = set()
+        self._lock = threading.Lock()
+        self._tokens: dict[str, dict[str, str]] = {}
+        self.done = threading.Event()
+        self.round_done = threading.Event()  # every kind of process crashed once
+
+    def guarded(self, target: Callable[..., None], *args: Any) -> Callable[[], None]:
+        """A client thread's body: a client that gives up ends the run (reported), never hangs it."""
+
+        def run() -> None:
+            try:
+                target(*args)
+            except Exception as err:
+                log.exception("soak client %s failed", getattr(target, "__name__", target))
+                with self._lock:
+                    self.failures.append(f"{getattr(target, '__name__', target)}: {err}")
+                self.done.set()
+
+        return run
+
+    # -- HTTP with the clients' retry discipline -----------------------------------------------------
+    def call(
+        self, method: str, url: str, ok: Callable[[httpx.Response], bool], **kwargs: Any
+    ) -> httpx.Response:
+        deadline = time.monotonic() + RETRY_SECONDS
+        while True:
+            try:
+                answer = httpx.request(method, url, timeout=15, **kwargs)
+            except httpx.HTTPError:
+                answer = None
+            if answer is not None and ok(answer):
+                return answer
+            if time.monotonic() > deadline:
+                detail = answer.text[:300] if answer is not None else "no answer"
+                raise RuntimeError(f"{method} {url} kept failing: {detail}")
+            self.recorder.retried()
+            time.sleep(0.2)
+
+    def staff(self, username: str) -> dict[str, str]:
+        with self._lock:
+            if username not in self._tokens:
+                answer = self.call(
+                    "POST",
+                    f"{self.services.case_url}/api/v1/auth/login",
+                    lambda a: a.status_code == 200,
+                    json={"username": username, "password": demo_password(username)},
+                )
+                self._tokens[username] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            return self._tokens[username]
+
+    def locker_gateway(self) -> dict[str, str]:
+        with self._lock:
+            if "gateway" not in self._tokens:
+                answer = self.call(
+                    "POST",
+                    f"{self.services.case_url}/api/v1/auth/device-token",
+                    lambda a: a.status_code == 200,
+                    json={
+                        "device_id": "controller-soak",
+                        "secret": Settings().device_secret.get_secret_value(),
+                        "kind": "controller",
+                    },
+                )
+                self._tokens["gateway"] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            return self._tokens["gateway"]
+
+    # -- kiosks --------------------------------------------------------------------------------------
+    def kiosk(self, applicants: list[int], rng: random.Random) -> None:
+        url = f"{self.services.controller_url}/api/v1/ext/queue/tickets"
+        half = len(applicants) // 2
+        for position, index in enumerate(applicants):
+            if position == half and self.plan.crash_each_before_half and self.plan.fault_every > 0:
+                self.round_done.wait(300)
+            person = applicant(index)
+            body: dict[str, Any] = {
+                "service": rng.choice(SERVICES),
+                "source": "kiosk",
+                "id_number": person["id_number"],
+                "print_slip": False,
+            }
+            started = time.monotonic()
+            # A 409 after an uncertain attempt means the first one landed (one active ticket per person).
+            answer = self.call("POST", url, lambda a: a.status_code in (201, 409), json=body)
+            self.recorder.timed("kiosk ticket", time.monotonic() - started)
+            with self._lock:
+                if answer.status_code == 201:
+                    self.tickets.setdefault(index, []).append(answer.json()["number"])
+                else:
+                    self.tickets.setdefault(index, [])
+                    self.unknown.setdefault(PREFIXES[body["service"]], []).append(index)
+            self.waiting.put(index)
+
+    # -- windows -------------------------------------------------------------------------------------
+    def window(self, number: int) -> None:
+        actions = f"{self.services.controller_url}/api/v1/ext/queue/windows/{number}/actions"
+        self.call(
+            "POST",
+            actions,
+            lambda a: a.status_code in (200, 409),
+            json={"key": "sign-in", "clerk": f"c{number}"},
+        )
+        while not self.done.is_set():
+            started = time.monotonic()
+            answer = self.call("POST", actions, lambda a: a.status_code < 500, json={"key": "next"})
+            ticket = (answer.json() or {}).get("ticket") if answer.status_code == 200 else None
+            if not ticket:
+                time.sleep(0.05)
+                continue
+            self.recorder.timed("window call", time.monotonic() - started)
+            index = self._applicant_of(ticket["number"])
+            case_id = self.file_case(index)
+            self.call("POST", actions, lambda a: a.status_code in (200, 409), json={"key": "start"})
+            finish = {"key": "finish", "outcome": "受理", "case_id": str(case_id)}
+            finished = self.call("POST", actions, lambda a: a.status_code in (200, 409), json=finish)
+            rating = finished.json().get("rating") if finished.status_code == 200 else None
+            if rating:
+                self.rate(rating["rating_id"])
+            self.back_office.put((index, case_id))
+
+    def _applicant_of(self, ticket_number: str) -> int:
+        # A window may call a ticket before its kiosk has noted the number: wait for the kiosk a little.
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            with self._lock:
+                for index, numbers in self.tickets.items():
+                    if ticket_number in numbers:
+                        return index
+            time.sleep(0.05)
+        with self._lock:
+            waiting = self.unknown.get(ticket_number[0], [])
+            if waiting:
+                index = waiting.pop(0)
+                self.tickets[index].append(ticket_number)
+                return index
+        raise RuntimeError(f"ticket {ticket_number} was issued to no applicant of this run")
+
+    def file_case(self, index: int) -> int:
+        started = time.monotonic()
+        answer = self.call(
+            "POST",
+            f"{self.services.case_url}/api/v1/cases",
+            lambda a: a.status_code == 201,
+            json={"item_code": ITEM, "channel": "window", "applicant": applicant(index)},
+            headers={**self.staff("clerk1"), "Idempotency-Key": f"soak-{index}"},
+        )
+        self.recorder.timed("case submit", time.monotonic() - started)
+        case_id: int = answer.json()["id"]
+        with self._lock:
+            self.cases[index] = case_id
+        return case_id
+
+    def rate(self, rating_id: str) -> None:
+        started = time.monotonic()
+        self.call(
+            "POST",
+            f"{self.services.controller_url}/api/v1/ext/queue/ratings/{rating_id}",
+            lambda a: a.status_code in (200, 409),
+            json={"level": 5},
+        )
+        self.recorder.timed("rating", time.monotonic() - started)
+        with self._lock:
+            self.ratings_sent += 1
+
+    # -- back office, lockers, pickups ---------------------------------------------------------------
+    def act(self, case_id: int, action: str, headers: dict[str, str], body: dict[str, Any]) -> None:
+        url = f"{self.services.case_url}/api/v1/cases/{case_id}"
+
+        def applied(answer: httpx.Response) -> bool:
+            if answer.status_code == 200:
+                return True
+            if answer.status_code != 409:
+                return False
+            # After an uncertain attempt the action may already be in: ask the record.
+            state = httpx.get(url, headers=headers, timeout=15).json().get("state", "")
+            return STATE_ORDER.index(state) >= STATE_ORDER.index(AFTER[action])
+
+        self.call("POST", f"{url}/actions/{action}", applied, json=body, headers=headers)
+
+    def clerk_office(self) -> None:
+        while not self.done.is_set():
+            try:
+                index, case_id = self.back_office.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            started = time.monotonic()
+            for action, user, body in BACK_OFFICE:
+                self.act(case_id, action, self.staff(user), body)
+            self.compartments.acquire()  # a result waits for a free compartment
+            receipt = {"receipt": {"locker": "soak-bank", "code_sent": True}}
+            self.act(case_id, "ready_for_pickup", self.locker_gateway(), receipt)
+            self.recorder.timed("decision to locker", time.monotonic() - started)
+            self.pickups.put((index, case_id))
+
+    def applicants_collect(self) -> None:
+        while not self.done.is_set():
+            try:
+                index, case_id = self.pickups.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            receipt = {"receipt": {"recipient": "模拟申请人", "method": "locker", "opened_by": "code"}}
+            self.act(case_id, "deliver", self.locker_gateway(), receipt)
+            self.compartments.release()
+            with self._lock:
+                self.delivered.add(index)
+                if len(self.delivered) == self.plan.applicants:
+                    self.done.set()
+
+
+def inject_faults(
+    services: HallServices, plan: DayPlan, day: Day, rng: random.Random, faults: list[str]
+) -> None:
+    if plan.fault_every <= 0:
+        return
+    victims: list[Service] = [services.broker, services.case_service, services.controller]
+    turn = 0
+    while not day.done.wait(plan.fault_every * rng.uniform(0.5, 1.5)):
+        victim = victims[turn % len(victims)]
+        turn += 1
+        seconds = victim.restart()
+        faults.append(f"{victim.name} crash ({seconds:.1f} s to answer)")
+        if turn == len(victims):
+            day.round_done.set()
+        log.warning("soak: %s crashed and back in %.1f s", victim.name, seconds)
+
+
+def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
+    workdir.mkdir(parents=True, exist_ok=True)
+    hall_id = "soak-hall"
+    services = HallServices.create(workdir, hall_id, plan.database_url)
+    (workdir / "controller").mkdir(exist_ok=True)
+    (workdir / "controller" / "queue.json").write_text(queue_config(plan.windows).model_dump_json())
+    rng = random.Random(plan.seed)  # noqa: S311 - a reproducible simulation, not a secret
+    recorder = Recorder()
+    devices: list[Any] = []
+    services.start()
+    try:
+        devices = [QueueDisplay(hall_id, "main-display", SilentSpeaker())]
+        for number in range(1, plan.windows + 1):
+            devices += [WindowLed(hall_id, f"window-{number:02d}-led", number)]
+            devices += [Evaluator(hall_id, f"window-{number:02d}-evaluator", number)]
+        for device in devices:
+            device.start(services.broker_url)
+        memory_start = {service.name: service.rss_kib for service in services.all}
+        memory_start["soak driver"] = rss_kib(_self_pid())
+        day = Day(plan, services, recorder)
+        faults: list[str] = []
+        started = time.monotonic()
+        order = list(range(plan.applicants))
+        kiosk_rngs = [random.Random(plan.seed + k) for k in range(plan.kiosks)]  # noqa: S311
+        threads = [
+            threading.Thread(target=day.guarded(day.kiosk, order[k :: plan.kiosks], kiosk_rngs[k]))
+            for k in range(plan.kiosks)
+        ]
+        threads += [threading.Thread(target=day.guarded(day.window, n)) for n in range(1, plan.windows + 1)]
+        threads += [
+            threading.Thread(target=day.guarded(day.clerk_office)) for _ in range(max(3, plan.windows // 2))
+        ]
+        threads += [threading.Thread(target=day.guarded(day.applicants_collect))]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        fault_thread = threading.Thread(
+            target=inject_faults, args=(services, plan, day, rng, faults), daemon=True
+        )
+        fault_thread.start()
+        day.done.wait(max(600.0, plan.applicants * 2.0))
+        day.done.set()
+        fault_thread.join(120)
+        elapsed = time.monotonic() - started
+        memory_end = {service.name: service.rss_kib for service in services.all}
+        memory_end["soak driver"] = rss_kib(_self_pid())
+        report = SoakReport(
+            plan.applicants,
+            plan.windows,
+            plan.kiosks,
+            plan.lockers,
+            elapsed,
+            faults=faults,
+            retries=recorder.retries,
+            failures=day.failures,
+        )
+        report.latencies = recorder.latencies
+        report.memory_kib = {name: (memory_start[name], memory_end.get(name, 0)) for name in memory_start}
+        report.tallies = tally(day, services)
+        report.trips = [len(numbers) for index, numbers in day.tickets.items() if index in day.delivered]
+        return report
+    finally:
+        for device in devices:
+            device.stop()
+        services.stop()
+
+
+def _self_pid() -> int:
+    return os.getpid()
+
+
+def tally(day: Day, services: HallServices) -> dict[str, Tally]:
+    """What the systems of record hold, against what the applicants did."""
+    headers = day.staff("manager1")
+    cases: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        page = day.call(
+            "GET",
+            f"{services.case_url}/api/v1/cases",
+            lambda a: a.status_code == 200,
+            params={"limit": 200, "offset": offset},
+            headers=headers,
+        ).json()
+        cases += page["items"]
+        offset += 200
+        if offset >= page["total"]:
+            break
+    per_person = Counter(case["number"] for case in cases)
+    delivered = [case for case in cases if case["state"] == "delivered"]
+    issued = [number for numbers in day.tickets.values() for number in numbers]
+    found = 0
+    for number in issued:
+        answer = day.call(
+            "GET",
+            f"{services.controller_url}/api/v1/ext/queue/tickets/{number}",
+            lambda a: a.status_code in (200, 404),
+        )
+        found += answer.status_code == 200
+    outbox = day.call(
+        "GET", f"{services.controller_url}/api/v1/ext/queue/outbox", lambda a: a.status_code == 200
+    ).json()
+    rated = sum(int(count) for count in outbox.get("counts", {}).values())
+    return {
+        "tickets": Tally(day.plan.applicants, found, max(0, len(issued) - len(set(issued)))),
+        "cases": Tally(
+            day.plan.applicants,
+            len(cases),
+            len(cases) - len(set(day.cases.values())) + sum(count - 1 for count in per_person.values()),
+        ),
+        "deliveries": Tally(day.plan.applicants, len(delivered), 0),
+        "ratings": Tally(day.ratings_sent, rated, max(0, rated - day.ratings_sent)),
+    }
