@@ -25,6 +25,7 @@ def publisher(broker: Broker) -> paho.Client:
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="")
     client.connect(broker.host, broker.port)
     client.loop_start()
+    assert wait_until(client.is_connected), "test publisher could not connect"
     return client
 
 
