@@ -189,6 +189,15 @@ class CaseOut(BaseModel):
     delivery_receipt: dict[str, Any] | None
 
 
+class ReleaseContact(BaseModel):
+    """For the hall controller only: the applicant's contact in full, to release a case into a locker."""
+
+    case_id: str = Field(examples=["42"])
+    item_name: str = Field(examples=["食品(含保健食品)经营许可"])
+    phone: str = Field(description="full mobile number for the pickup SMS; empty if none was given")
+    id_number: str = Field(description="full ID number, to bind ID-card pickup at the locker")
+
+
 class CaseStatus(BaseModel):
     """The few fields a kiosk or a hall controller polls for."""
 

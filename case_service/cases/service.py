@@ -39,7 +39,7 @@ from case_service.domain.states import (
 )
 from case_service.storage import audit
 from case_service.storage.models import Case, CaseMaterial, Evaluation, Item, Material, MaterialBlob
-from hall.privacy import PiiCipher
+from hall.privacy import DecryptionError, PiiCipher
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,53 @@ def deadline_of(ctx: Context, case: Case) -> deadlines.DeadlineStatus | None:
     if case.stage_due_on is None or not case.is_open:
         return None
     return deadlines.assess(ctx.calendar, case.stage_due_on, ctx.today)
+
+
+RELEASE_CONTACT_STATES = frozenset({CaseState.READY_FOR_RELEASE, CaseState.READY_FOR_PICKUP})
+
+
+@dataclass(frozen=True)
+class ReleaseContact:
+    case_id: str
+    item_name: str
+    phone: str
+    id_number: str
+
+
+def release_contact(ctx: Context, case_ref: int | str) -> ReleaseContact:
+    """The applicant's full phone and ID number for a hall controller releasing the case into a locker
+    (pickup SMS, ID-card pickup). Only controllers, only locker releases; every read is audited."""
+    if ctx.principal.kind is not PrincipalKind.DEVICE or Role.CONTROLLER not in ctx.principal.roles:
+        raise ForbiddenError("the release contact is given only to a hall controller")
+    case = load(ctx, case_ref)
+    state = CaseState(case.state)
+    if state not in RELEASE_CONTACT_STATES or case.release_channel != "locker":
+        raise ConflictError(
+            f"case {case.number} is {state.value} by {case.release_channel or 'no channel'}; the release "
+            "contact is given only for a case ready for release or pickup by locker",
+            details={"state": state.value, "release_channel": case.release_channel},
+        )
+    try:
+        phone = (
+            ctx.cipher.decrypt(case.applicant_phone_enc, context=PHONE_CONTEXT)
+            if case.applicant_phone_enc
+            else ""
+        )
+        id_number = ctx.cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT)
+    except DecryptionError as err:
+        raise ConflictError(
+            f"case {case.number}: the stored contact does not decrypt with the PII keys"
+        ) from err
+    contact = ReleaseContact(str(case.id), case.item_name, phone, id_number)
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="case.release_contact.read",
+        subject_type="case",
+        subject_id=case.id,
+        after={"document": "release_contact", "fields": ["phone", "id_number"], "state": state.value},
+    )
+    return contact
 
 
 # Submission -------------------------------------------------------------------------------------------
@@ -481,6 +528,13 @@ def _apply(ctx: Context, case: Case, item: Item, action: Action, data: ActionInp
         if case.release_channel != "locker":
             raise ConflictError(f"case {case.number} is released by {case.release_channel}, not by a locker")
         case.delivery_receipt = {"locker": data.receipt}
+    elif action is Action.RETURN_TO_WINDOW:
+        # The applicant did not collect it: the result is taken out of the locker and waits at the window.
+        case.release_channel = "window"
+        case.delivery_receipt = {
+            **(case.delivery_receipt or {}),
+            "returned": {"on": ctx.today.isoformat(), "reason": (data.reason or "").strip() or None},
+        }
     elif action is Action.DELIVER:
         if not data.receipt:
             raise InvalidInputError(

@@ -2,7 +2,8 @@
 
 submitted → accepted (受理) / not_accepted (不予受理) / supplement_required (补正)
 accepted → in_review → approved / denied; approved → certificate_made → sealed → ready_for_release
-→ ready_for_pickup (locker) → delivered. Withdrawn, suspended (not counted) and resumed from open states.
+→ ready_for_pickup (locker) → delivered; a locker result not collected goes back: ready_for_pickup
+→ ready_for_release (return_to_window). Withdrawn, suspended (not counted) and resumed from open states.
 An extension (+10 working days) is an action that keeps the state.
 """
 
@@ -43,6 +44,7 @@ class Action(StrEnum):
     SEAL = "seal"
     RELEASE = "release"  # ready for release at the window, a locker or by mail
     READY_FOR_PICKUP = "ready_for_pickup"  # deposited in a locker
+    RETURN_TO_WINDOW = "return_to_window"  # not collected: taken back out of the locker to the window
     DELIVER = "deliver"
     WITHDRAW = "withdraw"
     SUSPEND = "suspend"
@@ -88,6 +90,7 @@ TRANSITIONS: dict[tuple[CaseState, Action], CaseState] = {
     (S.READY_FOR_RELEASE, A.READY_FOR_PICKUP): S.READY_FOR_PICKUP,
     (S.READY_FOR_RELEASE, A.DELIVER): S.DELIVERED,
     (S.READY_FOR_PICKUP, A.DELIVER): S.DELIVERED,
+    (S.READY_FOR_PICKUP, A.RETURN_TO_WINDOW): S.READY_FOR_RELEASE,
     **{(state, A.WITHDRAW): S.WITHDRAWN for state in WITHDRAWABLE},
     **{(state, A.SUSPEND): S.SUSPENDED for state in SUSPENDABLE},
 }
@@ -106,6 +109,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.RELEASE: frozenset({Role.CLERK}),
     A.READY_FOR_PICKUP: frozenset({Role.CLERK, Role.CONTROLLER}),
     A.DELIVER: frozenset({Role.CLERK, Role.CONTROLLER}),
+    A.RETURN_TO_WINDOW: frozenset({Role.CLERK, Role.CONTROLLER}),
     A.WITHDRAW: frozenset({Role.CLERK, Role.APPLICANT}),
     A.SUSPEND: frozenset({Role.REVIEWER, Role.APPROVER}),
     A.RESUME: frozenset({Role.REVIEWER, Role.APPROVER}),

@@ -105,6 +105,26 @@ async def get_case_status(case_id: CaseRef, principal: PrincipalDep, services: S
     return await run_in_threadpool(_status, services, principal, case_id)
 
 
+@router.get(
+    "/{case_id}/release-contact",
+    response_model=schemas.ReleaseContact,
+    responses={403: {"description": "not a hall controller"}, 409: {"description": "not a locker release"}},
+)
+def release_contact(case_id: CaseRef, ctx: ContextDep) -> Response:
+    """Hall controllers only: the applicant's full phone and ID number for a case ready for release (or
+    pickup) by locker, for the pickup SMS and ID-card pickup. Each read is written to the audit trail."""
+    contact = cases.release_contact(ctx, case_id)
+    ctx.session.commit()
+    return json_response(
+        schemas.ReleaseContact(
+            case_id=contact.case_id,
+            item_name=contact.item_name,
+            phone=contact.phone,
+            id_number=contact.id_number,
+        )
+    )
+
+
 @router.get("/{case_id}", response_model=schemas.CaseOut)
 def get_case(case_id: CaseRef, ctx: ContextDep) -> Response:
     return json_response(case_out(ctx, cases.load(ctx, case_id)))
