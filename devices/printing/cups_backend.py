@@ -104,9 +104,7 @@ class CupsPrinter:
         with tempfile.TemporaryDirectory(prefix="hall-print-") as folder:
             path = Path(folder) / f"document{suffix}"
             path.write_bytes(document.data)
-            options = dict(document.options)
-            if document.content_type != "application/pdf":
-                options.setdefault("document-format", document.content_type)
+            options = {**pdf_job_options(document.content_type), **document.options}
             with self._connection("submitting a job") as connection:
                 job_id = int(connection.printFile(self.name, str(path), document.title[:255], options))
         log.info("job %d submitted to %s (%d bytes)", job_id, self.name, len(document.data))
@@ -145,6 +143,22 @@ class CupsPrinter:
                 state, condition=PrinterCondition.STOPPED, reasons=(*state.reasons, "offline")
             )
         return state
+
+
+# A queue whose driver takes PostScript (cups-pdf, PostScript printers) gets PDF through cups-filters'
+# pdftops, by default with Ghostscript as the renderer. Ghostscript 10's PDF interpreter drops the
+# ToUnicode map of reportlab's embedded TrueType subsets, so the PostScript, and the PDF cups-pdf makes
+# of it, would lose every Chinese character from the text layer; poppler's renderer keeps the glyph names
+# (uniXXXX, see case_service.documents.typeset.NamedGlyphTTFont) that carry the characters through. A
+# queue that takes PDF itself (IPP Everywhere) never runs pdftops and ignores the option.
+PDF_RENDERER_OPTION = ("pdftops-renderer", "pdftops")
+
+
+def pdf_job_options(content_type: str) -> dict[str, str]:
+    """The job options a document of this type is submitted with (the caller's own options win)."""
+    if content_type == "application/pdf":
+        return dict([PDF_RENDERER_OPTION])
+    return {"document-format": content_type}
 
 
 NETWORK_PORTS = {"ipp": 631, "ipps": 631, "http": 631, "https": 443, "socket": 9100, "lpd": 515}

@@ -19,6 +19,13 @@ from devices.printing.follow import Outcome, Patience, follow_job
 from devices.printing.model import Document
 from tests.case_service.certificates.conftest import FakeCases
 from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_png
+from tests.case_service.certificates.text_layer import (
+    ink_share,
+    likeness,
+    pdf_text,
+    region,
+    word_box,
+)
 from tests.fixtures.cups import CupsServer, IppEverywherePrinter, PdfQueue
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -69,6 +76,19 @@ def test_printed_to_cups_pdf_the_output_reads_scans_and_verifies(
 
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(printed).pages))
     assert str(certificate["number"]) in text
+    # The holder's Chinese name is in the printed PDF's text layer (CUPS went PDF -> PostScript -> PDF),
+    # and drawn where the sent page has it.
+    (tmp_path / "sent.pdf").write_bytes(pdf)
+    printed_text = pdf_text(printed)
+    for expected in ("欧阳娜娜", ISSUE["certificate_name"], ISSUE["scope"], str(certificate["number"])):
+        assert expected in printed_text
+    box = word_box(printed, "欧阳娜娜")
+    assert np.allclose(box, word_box(tmp_path / "sent.pdf", "欧阳娜娜"), atol=1.0)
+    name_sent = region(pdf_to_png(pdf, tmp_path, "name-sent", 100), box, 100)
+    name_printed = region(pdf_to_png(printed.read_bytes(), tmp_path, "name-printed", 100), box, 100)
+    assert ink_share(name_sent) > 0.05
+    assert ink_share(name_printed) == pytest.approx(ink_share(name_sent), rel=0.15)
+    assert likeness(name_sent, name_printed) > 0.8
     scanned = decode_qr_texts(pdf_to_png(printed.read_bytes(), tmp_path, "printed"))
     assert scanned == [certificate["qr_text"]]
     claims = verify_token(scanned[0], context.verifiers)
