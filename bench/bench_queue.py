@@ -91,6 +91,8 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
     """(tickets/s, calls/s, call → display p99 ms, p50 ms)."""
     from fastapi.testclient import TestClient
 
+    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+    from case_service.domain.states import Role
     from devices.protocol.queue import DisplayShow
     from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
     from firmware_sim.queue.speech import SilentSpeaker
@@ -110,7 +112,10 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
 
     display.on_shown = seen
     app = create_app(settings, [QueueExtension.factory(deliver_ratings=False)])
-    with TestClient(app) as client:
+    # Clerk actions need a staff token of the case service (signed with the same development key).
+    clerk = Principal(PrincipalKind.STAFF, "bench-clerk", frozenset({Role.CLERK}))
+    token, _ = TokenSigner(settings.secret_key.get_secret_value()).issue(clerk, 3600)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
         controller = app.state.controller
         for device in (display, keypad):
             device.start(url)

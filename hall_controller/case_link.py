@@ -43,8 +43,10 @@ class CaseServiceClient:
         *,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        # `http`: an existing client (a FastAPI TestClient in tests); otherwise one for `base_url`.
+        self._http = http or httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
         self._device_id = device_id
         self._secret = secret
         self._lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from hall.config_base import Port, Section
 
@@ -16,3 +16,10 @@ class ControllerSettings(Section):
     # Home Assistant MQTT discovery: hall devices appear in Home Assistant (off unless asked for).
     home_assistant: bool = False
     home_assistant_prefix: str = Field(default="homeassistant", pattern=r"^[a-z0-9_-]{1,32}$")
+    # The case service's HALL_SECRET_KEY, to verify staff tokens on the controller's HTTP routes without
+    # asking the case service. Development falls back to HALL_SECRET_KEY; production requires it.
+    staff_token_key: SecretStr | None = None
+    # Where the lockers read and move cases: "case-service" (HTTP at HALL_CASE__PUBLIC_URL or
+    # HALL_CASE__HOST/PORT, as device controller-<hall> with HALL_DEVICE_SECRET) or "memory" (a stand-in
+    # filled through POST /api/v1/ext/lockers/demo-cases; refused in production).
+    locker_cases: str = Field(default="memory", pattern="^(case-service|memory)$")

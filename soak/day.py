@@ -24,8 +24,10 @@ from typing import Any
 
 import httpx
 
+from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
+from case_service.domain.states import Role
 from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
 from hall.settings import Settings
@@ -68,6 +70,10 @@ AFTER = {
     "deliver": "delivered",
 }
 RETRY_SECONDS = 120.0
+HTTP_TIMEOUT = 15.0
+TOKEN_TTL = 24 * 3600
+CUT_SECONDS = (5.0, 20.0)  # how long an injected network cut lasts
+CATCH_UP_SECONDS = 90.0  # stated: the hall's backlog to the case service is empty this long after a cut
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,6 @@ class Day:
         self.failures: list[str] = []
         self.cases: dict[int, int] = {}  # applicant -> case id
         self.ratings_sent = 0
-        self.waiting: queue.Queue[int] = queue.Queue()  # applicants whose ticket is issued
         self.back_office: queue.Queue[tuple[int, int]] = queue.Queue()
         self.pickups: queue.Queue[tuple[int, int]] = queue.Queue()
         self.compartments = threading.BoundedSemaphore(plan.lockers)
@@ -139,7 +144,9 @@ class Day:
         self._lock = threading.Lock()
         self._tokens: dict[str, dict[str, str]] = {}
         self.done = threading.Event()
-        self.round_done = threading.Event()  # every kind of process crashed once
+        self.round_done = threading.Event()  # every kind of fault happened once
+        self.issued = threading.Semaphore(0)  # tickets issued and not yet called: windows wait on it
+        self._local = threading.local()  # one HTTP client (connection pool) per client thread
 
     def guarded(self, target: Callable[..., None], *args: Any) -> Callable[[], None]:
         """A client thread's body: a client that gives up ends the run (reported), never hangs it."""
@@ -156,13 +163,22 @@ class Day:
         return run
 
     # -- HTTP with the clients' retry discipline -----------------------------------------------------
+    def http(self) -> httpx.Client:
+        # One client per thread, kept: a client per request builds an SSL context each time, which
+        # was 80 % of the driver's CPU and made it, not the hall, the bottleneck of a long day.
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(timeout=HTTP_TIMEOUT)
+            self._local.client = client
+        return client
+
     def call(
         self, method: str, url: str, ok: Callable[[httpx.Response], bool], **kwargs: Any
     ) -> httpx.Response:
         deadline = time.monotonic() + RETRY_SECONDS
         while True:
             try:
-                answer = httpx.request(method, url, timeout=15, **kwargs)
+                answer = self.http().request(method, url, **kwargs)
             except httpx.HTTPError:
                 answer = None
             if answer is not None and ok(answer):
@@ -185,12 +201,19 @@ class Day:
                 self._tokens[username] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
             return self._tokens[username]
 
+    def clerk_at(self, window: int) -> dict[str, str]:
+        """A staff token of the window's own clerk (the controller signs in the token's user, and one
+        clerk is signed in at one window only), minted as the case service would with the shared key."""
+        principal = Principal(PrincipalKind.STAFF, f"clerk-w{window:02d}", frozenset({Role.CLERK}))
+        token, _expires = TokenSigner(Settings().secret_key.get_secret_value()).issue(principal, TOKEN_TTL)
+        return {"Authorization": f"Bearer {token}"}
+
     def locker_gateway(self) -> dict[str, str]:
         with self._lock:
             if "gateway" not in self._tokens:
                 answer = self.call(
                     "POST",
-                    f"{self.services.case_url}/api/v1/auth/device-token",
+                    f"{self.services.hall_case_url}/api/v1/auth/device-token",
                     lambda a: a.status_code == 200,
                     json={
                         "device_id": "controller-soak",
@@ -225,20 +248,24 @@ class Day:
                 else:
                     self.tickets.setdefault(index, [])
                     self.unknown.setdefault(PREFIXES[body["service"]], []).append(index)
-            self.waiting.put(index)
+            self.issued.release()
 
     # -- windows -------------------------------------------------------------------------------------
     def window(self, number: int) -> None:
         actions = f"{self.services.controller_url}/api/v1/ext/queue/windows/{number}/actions"
+        clerk = self.staff("clerk1")  # the controller takes clerk actions only with a staff token
         self.call(
             "POST",
             actions,
             lambda a: a.status_code in (200, 409),
             json={"key": "sign-in", "clerk": f"c{number}"},
+            headers=clerk,
         )
         while not self.done.is_set():
             started = time.monotonic()
-            answer = self.call("POST", actions, lambda a: a.status_code < 500, json={"key": "next"})
+            answer = self.call(
+                "POST", actions, lambda a: a.status_code < 500, json={"key": "next"}, headers=clerk
+            )
             ticket = (answer.json() or {}).get("ticket") if answer.status_code == 200 else None
             if not ticket:
                 time.sleep(0.05)
@@ -246,9 +273,13 @@ class Day:
             self.recorder.timed("window call", time.monotonic() - started)
             index = self._applicant_of(ticket["number"])
             case_id = self.file_case(index)
-            self.call("POST", actions, lambda a: a.status_code in (200, 409), json={"key": "start"})
+            self.call(
+                "POST", actions, lambda a: a.status_code in (200, 409), json={"key": "start"}, headers=clerk
+            )
             finish = {"key": "finish", "outcome": "受理", "case_id": str(case_id)}
-            finished = self.call("POST", actions, lambda a: a.status_code in (200, 409), json=finish)
+            finished = self.call(
+                "POST", actions, lambda a: a.status_code in (200, 409), json=finish, headers=clerk
+            )
             rating = finished.json().get("rating") if finished.status_code == 200 else None
             if rating:
                 self.rate(rating["rating_id"])
@@ -460,7 +491,10 @@ def tally(day: Day, services: HallServices) -> dict[str, Tally]:
         )
         found += answer.status_code == 200
     outbox = day.call(
-        "GET", f"{services.controller_url}/api/v1/ext/queue/outbox", lambda a: a.status_code == 200
+        "GET",
+        f"{services.controller_url}/api/v1/ext/queue/outbox",
+        lambda a: a.status_code == 200,
+        headers=headers,
     ).json()
     rated = sum(int(count) for count in outbox.get("counts", {}).values())
     return {

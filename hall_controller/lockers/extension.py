@@ -15,9 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from devices.protocol import lockers
+from hall.errors import StartupError
 from hall.privacy import PiiCipher
+from hall.settings import Mode
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
 from hall_controller.lockers.allocation import Size
+from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.mqtt_doors import MqttDoors
 from hall_controller.lockers.notify import FileSmsProvider, Outbox
 from hall_controller.lockers.ports import CaseClient, Doors, InMemoryCaseClient, SmsProvider
@@ -47,7 +50,7 @@ class LockersExtension(Extension):
     ) -> None:
         super().__init__(context)
         settings = context.settings
-        self.cases = cases or InMemoryCaseClient()
+        self.cases = cases or default_cases(context)
         self._sms = sms or FileSmsProvider(settings.data_dir / "sms-outbox.jsonl")
         self._doors = doors or MqttDoors(context, unlock_timeout)
         self._database_url = (
@@ -206,6 +209,19 @@ STATE_LABELS = {
     "fault": "故障 fault",
     "unknown": "待核实 unknown",
 }
+
+
+def default_cases(context: ControllerContext) -> CaseClient:
+    """HALL_CONTROLLER__LOCKER_CASES: the real case service through the controller's link and outbox, or
+    the in-memory stand-in (development only)."""
+    settings = context.settings
+    if settings.controller.locker_cases == "case-service":
+        if context.case_service is None:
+            raise StartupError("lockers: the controller has no link to the case service")
+        return HttpCaseClient(context.case_service, context.outbox)
+    if settings.mode is Mode.PRODUCTION:
+        raise StartupError("production mode needs HALL_CONTROLLER__LOCKER_CASES=case-service")
+    return InMemoryCaseClient()
 
 
 EXTENSION = LockersExtension

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devices.protocol import lockers
+from hall.settings import Mode
+from hall_controller.auth import Clerk, Manager
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.ports import ReleasableCase
 from hall_controller.lockers.repository import (
@@ -27,10 +29,12 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Names in bodies (clerk, admin, staff) are accepted for old callers and ignored: the audit trail records
+# the signed-in user from the token.
 class DepositRequest(Body):
     case_id: Ident
     size: Annotated[str, Field(pattern="^(S|M|L|XL)$")] = "M"
-    clerk: Ident
+    clerk: Ident | None = None
     bank_id: Ident | None = None
 
 
@@ -43,14 +47,14 @@ class PickupRequest(Body):
 class RemoteOpenRequest(Body):
     bank_id: Ident
     number: Annotated[int, Field(ge=1, le=512)]
-    admin: Ident
+    admin: Ident | None = None
     reason: Annotated[str, Field(min_length=4, max_length=200)]
 
 
 class ReturnRequest(Body):
     bank_id: Ident
     number: Annotated[int, Field(ge=1, le=512)]
-    staff: Ident
+    staff: Ident | None = None
 
 
 class DemoCase(Body):
@@ -120,11 +124,11 @@ def build_router(extension: LockersExtension) -> APIRouter:
         ]
 
     @router.post("/deposits", openapi_extra=_schema(DepositRequest))
-    def deposit(raw: RawBody) -> dict[str, Any]:
+    def deposit(raw: RawBody, staff: Clerk) -> dict[str, Any]:
         body = _parse(DepositRequest, raw)
         try:
             compartment = extension.require().start_deposit(
-                body.case_id, Size.parse(body.size), body.clerk, body.bank_id
+                body.case_id, Size.parse(body.size), staff.username, body.bank_id
             )
         except ERRORS as err:
             raise _refuse(err) from err
@@ -140,25 +144,27 @@ def build_router(extension: LockersExtension) -> APIRouter:
             raise _refuse(err) from err
 
     @router.post("/remote-open", openapi_extra=_schema(RemoteOpenRequest))
-    def remote_open(raw: RawBody) -> dict[str, Any]:
+    def remote_open(raw: RawBody, staff: Manager) -> dict[str, Any]:
         body = _parse(RemoteOpenRequest, raw)
         try:
-            extension.require().admin_open(body.bank_id, body.number, body.admin, body.reason)
+            extension.require().admin_open(body.bank_id, body.number, staff.username, body.reason)
         except ERRORS as err:
             raise _refuse(err) from err
         return {"bank_id": body.bank_id, "number": body.number, "opened": True}
 
     @router.post("/returns", openapi_extra=_schema(ReturnRequest))
-    def take_back(raw: RawBody) -> dict[str, Any]:
+    def take_back(raw: RawBody, staff: Clerk) -> dict[str, Any]:
         body = _parse(ReturnRequest, raw)
         try:
-            extension.require().return_to_window(body.bank_id, body.number, body.staff)
+            extension.require().return_to_window(body.bank_id, body.number, staff.username)
         except ERRORS as err:
             raise _refuse(err) from err
         return {"bank_id": body.bank_id, "number": body.number, "opened": True}
 
     @router.get("/uncollected")
-    def uncollected(days: Annotated[float | None, Query(ge=0, le=3650)] = None) -> list[dict[str, Any]]:
+    def uncollected(
+        _staff: Clerk, days: Annotated[float | None, Query(ge=0, le=3650)] = None
+    ) -> list[dict[str, Any]]:
         try:
             found = extension.require().uncollected(days)
         except ERRORS as err:
@@ -168,18 +174,20 @@ def build_router(extension: LockersExtension) -> APIRouter:
         ]
 
     @router.get("/audit")
-    def audit(compartment: Annotated[str | None, Query(max_length=80)] = None) -> list[dict[str, Any]]:
+    def audit(
+        _staff: Manager, compartment: Annotated[str | None, Query(max_length=80)] = None
+    ) -> list[dict[str, Any]]:
         repository = extension.repository
         if repository is None:
             raise HTTPException(503, "lockers not started")
         return repository.audit_trail(compartment)
 
     @router.post("/demo-cases", include_in_schema=False)
-    def demo_case(raw: RawBody) -> dict[str, str]:
-        """Stand-in until the controller has a case-service client: a case ready for release."""
+    def demo_case(raw: RawBody, _staff: Clerk) -> dict[str, str]:
+        """With HALL_CONTROLLER__LOCKER_CASES=memory (development only): a case ready for release."""
         body = _parse(DemoCase, raw)
         add = getattr(extension.cases, "add", None)
-        if add is None:
+        if add is None or extension.context.settings.mode is Mode.PRODUCTION:
             raise HTTPException(404, "cases come from the case service")
         add(ReleasableCase(body.case_id, body.title, body.phone, body.id_number))
         return {"case_id": body.case_id, "state": "ready_for_release"}

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devices.protocol import queue as contract
 from hall.privacy import PiiCipher
+from hall_controller.auth import Clerk, Manager
 from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
 from hall_controller.queue.config import Priority
@@ -193,15 +194,18 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.post("/tickets/{number}/cancel", response_model=None)
-    def cancel(number: str) -> dict[str, Any] | JSONResponse:
+    def cancel(number: str, _staff: Clerk) -> dict[str, Any] | JSONResponse:
         result: dict[str, Any] | JSONResponse = run(
             lambda book, now: ticket_view(book, book.cancel(number, now, "cancelled by the applicant"))
         )
         return result
 
     @router.post("/windows/{window}/actions", response_model=None)
-    def act_at_window(window: int, key: contract.KeyPress) -> dict[str, Any] | JSONResponse:
-        """One clerk action, the same as a caller keypad's key: next, call, recall, finish, transfer..."""
+    def act_at_window(window: int, key: contract.KeyPress, staff: Clerk) -> dict[str, Any] | JSONResponse:
+        """One clerk action, the same as a caller keypad's key: next, call, recall, finish, transfer...
+        Signing in records the token's user, whatever name the body gives."""
+        if key.key is contract.KeyName.SIGN_IN:
+            key = key.model_copy(update={"clerk": staff.username})
         try:
             result = extension.press(window, key)
         except QueueError as err:
@@ -231,14 +235,14 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.post("/kiosk-ratings", status_code=201, response_model=None)
-    def kiosk_rating(body: KioskRatingIn) -> dict[str, Any] | JSONResponse:
+    def kiosk_rating(body: KioskRatingIn, _staff: Clerk) -> dict[str, Any] | JSONResponse:
         result: dict[str, Any] | JSONResponse = run(
             lambda book, now: rating_view(book.ask_kiosk_rating(body.case_id, now))
         )
         return result
 
     @router.get("/follow-ups")
-    def follow_ups(everything: bool = False) -> list[dict[str, Any]]:
+    def follow_ups(_staff: Manager, everything: bool = False) -> list[dict[str, Any]]:
         def build(book: QueueBook) -> list[dict[str, Any]]:
             chosen = book.follow_ups.values() if everything else book.open_follow_ups()
             return [{**vars(item), "rating": rating_view(book.ratings[item.rating_id])} for item in chosen]
@@ -247,7 +251,9 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.post("/follow-ups/{follow_up_id}/callbacks", response_model=None)
-    def callback(follow_up_id: str, body: Annotated[CallbackIn, Body()]) -> dict[str, Any] | JSONResponse:
+    def callback(
+        follow_up_id: str, body: Annotated[CallbackIn, Body()], _staff: Manager
+    ) -> dict[str, Any] | JSONResponse:
         result: dict[str, Any] | JSONResponse = run(
             lambda book, now: vars(book.record_callback(follow_up_id, body.note, now, close=body.close))
         )
@@ -269,7 +275,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
         )
 
     @router.get("/outbox")
-    def outbox() -> dict[str, Any]:
+    def outbox(_staff: Manager) -> dict[str, Any]:
         return {
             "counts": extension.outbox.counts(),
             "entries": [{"rating_id": k, **v} for k, v in extension.outbox.entries()],

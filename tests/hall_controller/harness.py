@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+from case_service.domain.states import Role
 from hall.settings import Settings
 from hall_controller.controller import HallController
 from hall_controller.extensions import ControllerContext, Extension
@@ -76,3 +78,18 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def staff_token(
+    settings: Settings, username: str = "clerk1", roles: Sequence[str] = ("clerk",), ttl: int = 3600
+) -> str:
+    """A staff token as the case service would issue it (signed with the settings' HALL_SECRET_KEY)."""
+    principal = Principal(PrincipalKind.STAFF, username, frozenset(Role(role) for role in roles))
+    token, _expires = TokenSigner(settings.secret_key.get_secret_value()).issue(principal, ttl)
+    return token
+
+
+def staff_headers(
+    settings: Settings, username: str = "clerk1", roles: Sequence[str] = ("clerk",)
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {staff_token(settings, username, roles)}"}

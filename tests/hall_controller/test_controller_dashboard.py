@@ -13,7 +13,14 @@ from firmware_sim.device import SimulatedDevice
 from hall_controller.app import create_app
 from hall_controller.extensions import Extension, PanelData
 from tests.fixtures.mqtt import Broker
-from tests.hall_controller.harness import controller_settings, new_hall_id, serving, wait_until
+from tests.hall_controller.harness import (
+    controller_settings,
+    new_hall_id,
+    serving,
+    staff_headers,
+    staff_token,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,7 +53,8 @@ def hall_devices(hall: str) -> list[SimulatedDevice]:
 
 def test_live_dashboard(mosquitto: Broker, tmp_path: Path, page: Any, screenshot_dir: Path) -> None:
     hall = new_hall_id()
-    app = create_app(controller_settings(mosquitto.url, tmp_path, hall), extensions=[QueueSummary])
+    settings = controller_settings(mosquitto.url, tmp_path, hall)
+    app = create_app(settings, extensions=[QueueSummary])
     devices = hall_devices(hall)
     with serving(app) as url:
         for device in devices:
@@ -70,6 +78,10 @@ def test_live_dashboard(mosquitto: Broker, tmp_path: Path, page: Any, screenshot
 
             # A manager acknowledges the paper alarm: it stays (still active) but loses its button.
             row = page.locator("tr[data-alarm]", has_text="缺纸")
+            row.locator("button").click()  # not logged in: refused, said so
+            page.wait_for_selector("#who:has-text('a manager must log in')")
+            token = staff_token(settings, "manager1", ("manager",))
+            page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", token)
             row.locator("button").click()
             page.wait_for_selector("tr[data-alarm]:has-text('缺纸') >> text=已确认", timeout=10000)
             # Live: a device goes away and the page shows it without a reload.
@@ -86,9 +98,11 @@ def test_live_dashboard(mosquitto: Broker, tmp_path: Path, page: Any, screenshot
 
 def test_http_api_refuses_garbage_and_serves_metrics(mosquitto: Broker, tmp_path: Path) -> None:
     hall = new_hall_id()
-    app = create_app(controller_settings(mosquitto.url, tmp_path, hall), extensions=[])
+    settings = controller_settings(mosquitto.url, tmp_path, hall)
+    app = create_app(settings, extensions=[])
     device = SimulatedDevice(hall, "printer-9", "ticket_printer", capabilities=["print-ticket"])
-    with serving(app) as url, httpx.Client(base_url=url, timeout=15) as http:
+    manager = staff_headers(settings, "值班经理", ("manager",))
+    with serving(app) as url, httpx.Client(base_url=url, timeout=15, headers=manager) as http:
         device.start(mosquitto.url)
         try:
             assert wait_until(lambda: http.get("/api/v1/devices/printer-9").status_code == 200)
@@ -107,7 +121,13 @@ def test_http_api_refuses_garbage_and_serves_metrics(mosquitto: Broker, tmp_path
             device.raise_issue(HealthCode.TONER_LOW)
             assert wait_until(lambda: http.get("/api/v1/alarms").json())
             [alarm] = http.get("/api/v1/alarms").json()
-            acked = http.post(f"/api/v1/alarms/{alarm['alarm_id']}/ack", json={"by": "值班经理"}).json()
+            anonymous = httpx.post(f"{url}/api/v1/alarms/{alarm['alarm_id']}/ack", json={}, timeout=15)
+            assert anonymous.status_code == 401
+            clerk = staff_headers(settings, "clerk1", ("clerk",))
+            as_clerk = httpx.post(f"{url}/api/v1/alarms/{alarm['alarm_id']}/ack", json={}, headers=clerk)
+            assert as_clerk.status_code == 403
+            # The name recorded is the token's, not the one in the body.
+            acked = http.post(f"/api/v1/alarms/{alarm['alarm_id']}/ack", json={"by": "someone"}).json()
             assert acked["acknowledged_by"] == "值班经理"
             metrics = http.get("/metrics").text
             assert 'hall_devices{availability="online"} 1.0' in metrics

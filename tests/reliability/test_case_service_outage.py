@@ -21,7 +21,7 @@ from hall_controller.controller import HallController
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.extension import QueueExtension
 from tests.fixtures.mqtt import Broker
-from tests.hall_controller.harness import controller_settings, new_hall_id, wait_until
+from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 from tests.reliability.workers import CaseWorker, login, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -48,7 +48,7 @@ def test_ratings_taken_during_an_outage_arrive_once(
     evaluator.start(mosquitto.url)
     factory = QueueExtension.factory(config=demo_config(), deliver_ratings=True)
     app = create_app(settings, [factory])
-    with TestClient(app) as controller:
+    with TestClient(app, headers=staff_headers(settings, "clerk1")) as controller:
         hall_controller: HallController = app.state.controller
         extension = next(e for e in hall_controller.extensions if isinstance(e, QueueExtension))
         assert wait_until(lambda: hall_controller.registry.get("window-01-evaluator") is not None)

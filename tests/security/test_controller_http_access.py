@@ -1,12 +1,11 @@
-"""The hall controller's HTTP API must not take clerk or administrator actions from anyone on the network.
+"""The hall controller's HTTP API takes clerk and manager actions only from signed-in staff.
 
-FINDING (issue 10): today the controller's routes carry no authentication. Anyone who reaches its port
-can act as a window clerk (`/api/v1/ext/queue/windows/{n}/actions`) or open a locker compartment with a
-self-declared administrator name (`/api/v1/ext/lockers/remote-open`). The fix belongs in hall_controller
-(a dependency on every state-changing route, accepting the case service's staff tokens, or the
-controller's own signed device/staff tokens): these tests then pass, and the xfail markers go.
-Until then they are expected failures, kept so the gap stays visible (measured: the clerk action is
-taken, 200; the remote open is refused only because this test hall has no bank, 400, never 401).
+Issue 10 found the controller's routes open: anyone reaching its port could act as a window clerk or open
+a locker compartment under a self-declared administrator name. Every state-changing route now needs a
+staff token of the case service (verified on the controller with the shared key, so no round trip), with
+the role the action needs; the name recorded is the token's. What stays open, on purpose: health, the
+dashboard's reading, taking a ticket (kiosk, phone), rating a pending request and a pickup, whose code,
+QR or ID card is itself the credential (rate-limited). See docs/queue.md and docs/lockers.md.
 """
 
 from __future__ import annotations
@@ -16,38 +15,160 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from hall.errors import StartupError
+from hall.settings import DEV_SECRET_KEY, Mode, Settings
 from hall_controller.app import create_app
+from hall_controller.config import ControllerSettings
 from tests.fixtures.mqtt import Broker
-from tests.hall_controller.harness import controller_settings, new_hall_id
+from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, staff_token
 
 pytestmark = pytest.mark.integration
-GAP = "hall_controller's HTTP routes have no authentication yet (issue 10 finding)"
+
+QUEUE = "/api/v1/ext/queue"
+LOCKERS = "/api/v1/ext/lockers"
+REMOTE_OPEN = {"bank_id": "locker-bank-01", "number": 1, "admin": "intruder", "reason": "just because"}
+
+# Every state-changing route (and the manager's readings) with a body that would otherwise be accepted.
+CLERK_ROUTES = [
+    ("POST", f"{QUEUE}/windows/1/actions", {"key": "sign-in", "clerk": "intruder"}),
+    ("POST", f"{QUEUE}/tickets/A001/cancel", None),
+    ("POST", f"{QUEUE}/kiosk-ratings", {"case_id": "1"}),
+    ("POST", f"{LOCKERS}/deposits", {"case_id": "C-1", "size": "S", "clerk": "intruder"}),
+    ("POST", f"{LOCKERS}/returns", {"bank_id": "locker-bank-01", "number": 1, "staff": "intruder"}),
+    (
+        "POST",
+        f"{LOCKERS}/demo-cases",
+        {"case_id": "C-1", "phone": "13912345678", "id_number": "11010119900307123X"},
+    ),
+    ("GET", f"{LOCKERS}/uncollected", None),
+]
+MANAGER_ROUTES = [
+    ("POST", f"{LOCKERS}/remote-open", REMOTE_OPEN),
+    ("GET", f"{LOCKERS}/audit", None),
+    ("POST", "/api/v1/alarms/a-1/ack", {"by": "intruder"}),
+    ("GET", f"{QUEUE}/follow-ups", None),
+    ("POST", f"{QUEUE}/follow-ups/f-1/callbacks", {"note": "called back"}),
+    ("GET", f"{QUEUE}/outbox", None),
+]
 
 
 @pytest.fixture
-def controller(mosquitto: Broker, tmp_path: Path) -> Iterator[TestClient]:
-    settings = controller_settings(mosquitto.url, tmp_path, new_hall_id())
+def settings(mosquitto: Broker, tmp_path: Path) -> Settings:
+    return controller_settings(mosquitto.url, tmp_path, new_hall_id())
+
+
+@pytest.fixture
+def controller(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
 
 
 def test_reading_the_dashboard_health_needs_no_login(controller: TestClient) -> None:
-    assert controller.get("/healthz").status_code == 200
+    for path in ("/healthz", "/", "/api/v1/dashboard", "/api/v1/devices", "/api/v1/alarms", f"{QUEUE}/state"):
+        assert controller.get(path).status_code == 200, path
 
 
-@pytest.mark.xfail(reason=GAP, strict=False)
 def test_an_anonymous_clerk_action_is_refused(controller: TestClient) -> None:
-    answer = controller.post(
-        "/api/v1/ext/queue/windows/1/actions", json={"key": "sign-in", "clerk": "intruder"}
-    )
+    answer = controller.post(f"{QUEUE}/windows/1/actions", json={"key": "sign-in", "clerk": "intruder"})
     assert answer.status_code == 401, answer.text
+    assert controller.get(f"{QUEUE}/state").json()["windows"][0]["clerk"] is None
 
 
-@pytest.mark.xfail(reason=GAP, strict=False)
 def test_an_anonymous_remote_open_is_refused(controller: TestClient) -> None:
-    answer = controller.post(
-        "/api/v1/ext/lockers/remote-open",
-        json={"bank_id": "locker-bank-01", "number": 1, "admin": "intruder", "reason": "just because"},
-    )
+    answer = controller.post(f"{LOCKERS}/remote-open", json=REMOTE_OPEN)
     assert answer.status_code == 401, answer.text
+
+
+@pytest.mark.parametrize(("method", "path", "body"), CLERK_ROUTES + MANAGER_ROUTES)
+def test_every_guarded_route_refuses_no_token_and_a_forged_one(
+    controller: TestClient, settings: Settings, method: str, path: str, body: object
+) -> None:
+    assert controller.request(method, path, json=body).status_code == 401
+    forged = staff_token(
+        settings.model_copy(update={"secret_key": SecretStr("x" * 40)}), "admin", ("admin", "manager")
+    )
+    answer = controller.request(method, path, json=body, headers={"Authorization": f"Bearer {forged}"})
+    assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MANAGER_ROUTES)
+def test_a_clerk_cannot_do_what_is_the_managers(
+    controller: TestClient, settings: Settings, method: str, path: str, body: object
+) -> None:
+    answer = controller.request(
+        method, path, json=body, headers=staff_headers(settings, "clerk1", ("clerk",))
+    )
+    assert answer.status_code == 403, answer.text
+
+
+def test_other_roles_and_token_kinds_are_refused(controller: TestClient, settings: Settings) -> None:
+    action = f"{QUEUE}/windows/1/actions"
+    reviewer = staff_headers(settings, "reviewer1", ("reviewer",))
+    assert controller.post(action, json={"key": "sign-in"}, headers=reviewer).status_code == 403
+    admin = staff_headers(settings, "admin", ("admin",))  # a system administrator is not a window clerk
+    assert controller.post(action, json={"key": "sign-in"}, headers=admin).status_code == 403
+    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+    from case_service.domain.states import Role
+
+    signer = TokenSigner(settings.secret_key.get_secret_value())
+    device, _ = signer.issue(Principal(PrincipalKind.DEVICE, "kiosk-01", frozenset({Role.CLERK})), 600)
+    assert (
+        controller.post(
+            action, json={"key": "sign-in"}, headers={"Authorization": f"Bearer {device}"}
+        ).status_code
+        == 401
+    )
+    for header in ("Basic Zm9vOmJhcg==", "Bearer", "Bearer not-a-token", "Bearer v1.e30.AAAA"):
+        assert (
+            controller.post(action, json={"key": "sign-in"}, headers={"Authorization": header}).status_code
+            == 401
+        )
+
+
+def test_an_expired_token_is_refused_and_a_valid_clerk_signs_in_under_its_own_name(
+    controller: TestClient, settings: Settings
+) -> None:
+    action = f"{QUEUE}/windows/1/actions"
+    expired = staff_token(settings, "clerk1", ("clerk",), ttl=-5)
+    answer = controller.post(action, json={"key": "sign-in"}, headers={"Authorization": f"Bearer {expired}"})
+    assert answer.status_code == 401
+    signed = controller.post(
+        action, json={"key": "sign-in", "clerk": "someone-else"}, headers=staff_headers(settings, "clerk1")
+    )
+    assert signed.status_code == 200, signed.text
+    assert controller.get(f"{QUEUE}/state").json()["windows"][0]["clerk"] == "clerk1"
+
+
+def test_tokens_of_another_key_are_refused_when_the_shared_key_is_set(
+    mosquitto: Broker, tmp_path: Path
+) -> None:
+    shared = "s" * 40
+    settings = controller_settings(
+        mosquitto.url, tmp_path, new_hall_id(), controller={"staff_token_key": shared}
+    )
+    with TestClient(create_app(settings)) as client:
+        action = f"{QUEUE}/windows/1/actions"
+        own_key = staff_headers(settings, "clerk1")  # signed with HALL_SECRET_KEY, not the shared key
+        assert client.post(action, json={"key": "sign-in"}, headers=own_key).status_code == 401
+        case_service = staff_headers(settings.model_copy(update={"secret_key": SecretStr(shared)}), "clerk1")
+        assert client.post(action, json={"key": "sign-in"}, headers=case_service).status_code == 200
+
+
+@pytest.mark.parametrize("key", [None, DEV_SECRET_KEY, "too-short"])
+def test_production_refuses_a_missing_development_or_short_shared_key(
+    tmp_path: Path, key: str | None
+) -> None:
+    settings = Settings(
+        mode=Mode.PRODUCTION,
+        data_dir=tmp_path,
+        controller=ControllerSettings(
+            staff_token_key=None if key is None else SecretStr(key), locker_cases="case-service"
+        ),
+        secret_key=SecretStr("k" * 40),
+        pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+        device_secret=SecretStr("d" * 20),
+    )
+    with pytest.raises(StartupError, match="HALL_CONTROLLER__STAFF_TOKEN_KEY"):
+        create_app(settings)

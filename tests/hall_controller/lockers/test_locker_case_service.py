@@ -13,6 +13,7 @@ from case_service.app import create_app
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall.settings import Settings
+from hall_controller.case_link import CaseServiceClient
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.ports import CaseError
@@ -77,6 +78,11 @@ class CaseService:
         return result
 
 
+def case_client(case_service: CaseService, secret: str) -> HttpCaseClient:
+    """Through the controller's own case-service link, on the app in this process."""
+    return HttpCaseClient(CaseServiceClient("", "controller-01", secret, http=case_service.client))
+
+
 @pytest.fixture
 def case_service(tmp_path: Path) -> Iterator[CaseService]:
     settings = Settings(
@@ -94,7 +100,7 @@ def test_deposit_and_pickup_move_the_real_case_to_delivered(
     case_service: CaseService, hall_factory: Any
 ) -> None:
     secret = case_service.settings.device_secret.get_secret_value()
-    client = HttpCaseClient(case_service.client, "controller-01", secret)
+    client = case_client(case_service, secret)
     hall: LockerHall = hall_factory(cases=client)
     released = case_service.case_ready_for_locker("lockers-1")
     case_id = str(released["id"])
@@ -119,7 +125,7 @@ def test_deposit_and_pickup_move_the_real_case_to_delivered(
 
 def test_a_case_not_released_to_a_locker_is_refused(case_service: CaseService, hall_factory: Any) -> None:
     secret = case_service.settings.device_secret.get_secret_value()
-    hall: LockerHall = hall_factory(cases=HttpCaseClient(case_service.client, "controller-01", secret))
+    hall: LockerHall = hall_factory(cases=case_client(case_service, secret))
     submitted = case_service.client.post(
         "/api/v1/cases",
         json={
@@ -143,12 +149,14 @@ def test_a_case_not_released_to_a_locker_is_refused(case_service: CaseService, h
 
 def test_a_wrong_device_secret_is_a_case_error(case_service: CaseService) -> None:
     with pytest.raises(CaseError, match="401"):
-        HttpCaseClient(case_service.client, "controller-01", "wrong").releasable("1")
+        case_client(case_service, "wrong").releasable("1")
 
 
 def test_an_unreachable_case_service_is_a_case_error() -> None:
     from hall.net import free_port
 
-    client = HttpCaseClient.connect(f"http://127.0.0.1:{free_port()}", "controller-01", "x", timeout=2)
+    client = HttpCaseClient(
+        CaseServiceClient(f"http://127.0.0.1:{free_port()}", "controller-01", "x", timeout=2)
+    )
     with pytest.raises(CaseError, match="unreachable"):
         client.mark_ready_for_pickup("1", "locker-bank-01/01")

@@ -25,7 +25,7 @@ from hall_controller.lockers.notify import FileSmsProvider
 from hall_controller.lockers.ports import InMemoryCaseClient
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller import harness
-from tests.hall_controller.harness import controller_settings, new_hall_id, serving
+from tests.hall_controller.harness import controller_settings, new_hall_id, serving, staff_headers
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -74,10 +74,11 @@ def running_hall(broker: Broker, tmp_path: Path) -> Iterator[Hall]:
     factory = functools.partial(
         LockersExtension, cases=cases, sms=FileSmsProvider(sms_file), unlock_timeout=4.0
     )
-    app = create_app(controller_settings(broker.url, tmp_path, hall_id), [factory])
+    settings = controller_settings(broker.url, tmp_path, hall_id)
+    app = create_app(settings, [factory])
     controller: HallController = app.state.controller
     try:
-        with TestClient(app) as client:
+        with TestClient(app, headers=staff_headers(settings, "clerk-7")) as client:
             gateway.start(broker.url)
             extension = controller.extensions[0]
             assert isinstance(extension, LockersExtension)
@@ -180,8 +181,12 @@ def test_forced_door_and_brute_force_and_garbage(hall: Hall) -> None:
     board, lock = hall.rig.firmware(5)
     board.force_open(lock)
     assert wait_until(lambda: any(a.code == "door-forced" for a in hall.controller.alarms.attention()))
+    manager = staff_headers(hall.controller.settings, "manager1", ("manager",))
     assert wait_until(
-        lambda: any(e["action"] == "alarm_unsolicited_open" for e in hall.client.get(f"{API}/audit").json())
+        lambda: any(
+            e["action"] == "alarm_unsolicited_open"
+            for e in hall.client.get(f"{API}/audit", headers=manager).json()
+        )
     )
     hall.add_case("B-1")
     number = hall.client.post(f"{API}/deposits", json={"case_id": "B-1", "size": "S", "clerk": "c"}).json()[
@@ -206,7 +211,9 @@ def test_forced_door_and_brute_force_and_garbage(hall: Hall) -> None:
     assert hall.client.post(f"{API}/deposits", content=b"\xff\x00").status_code == 422
     assert (
         hall.client.post(
-            f"{API}/remote-open", json={"bank_id": BANK, "number": 2, "admin": "a", "reason": ""}
+            f"{API}/remote-open",
+            json={"bank_id": BANK, "number": 2, "admin": "a", "reason": ""},
+            headers=manager,
         ).status_code
         == 422
     )
@@ -257,11 +264,18 @@ def test_pickup_by_qr_and_remote_open_is_audited(mosquitto_hall: Hall) -> None:
     assert wait_until(lambda: hall.cases.states["Q-1"] == "delivered")
     assert hall.cases.receipts["Q-1"]["identified_by"] == "qr"
 
-    answer = hall.client.post(
-        f"{API}/remote-open", json={"bank_id": BANK, "number": 8, "admin": "admin-1", "reason": "清洁柜格"}
-    )
+    body = {"bank_id": BANK, "number": 8, "admin": "someone-else", "reason": "清洁柜格"}
+    # A clerk may deposit, not open a door remotely; nor may anyone without a valid token.
+    assert hall.client.post(f"{API}/remote-open", json=body).status_code == 403
+    assert hall.client.post(f"{API}/remote-open", json=body, headers={"Authorization": ""}).status_code == 401
+    board8, lock8 = hall.rig.firmware(8)
+    assert not board8.truly_open(lock8)
+    manager = staff_headers(hall.controller.settings, "admin-1", ("manager",))
+    answer = hall.client.post(f"{API}/remote-open", json=body, headers=manager)
     assert answer.status_code == 200
-    trail = hall.client.get(f"{API}/audit", params={"compartment": f"{BANK}/08"}).json()
+    assert hall.client.get(f"{API}/audit").status_code == 403  # the audit trail is the manager's
+    trail = hall.client.get(f"{API}/audit", params={"compartment": f"{BANK}/08"}, headers=manager).json()
+    # The name recorded is the signed-in manager's, not the one the body declares.
     assert trail[0]["action"] == "admin_open" and trail[0]["actor"] == "admin-1"
     assert trail[0]["detail"]["reason"] == "清洁柜格"
     assert not any(a.code == "door-forced" for a in hall.controller.alarms.attention())
@@ -315,12 +329,13 @@ def test_lockers_panel_on_the_managers_dashboard(
     gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
     cases = InMemoryCaseClient()
     factory = functools.partial(LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"))
-    app = create_app(controller_settings(mosquitto.url, tmp_path, hall_id), [factory])
+    settings = controller_settings(mosquitto.url, tmp_path, hall_id)
+    app = create_app(settings, [factory])
     try:
         with serving(app) as url:
             gateway.start(mosquitto.url)
             try:
-                with httpx.Client(base_url=url) as client:
+                with httpx.Client(base_url=url, headers=staff_headers(settings, "clerk-1")) as client:
                     assert wait_until(lambda: len(client.get(f"{API}/compartments").json()) == 8, timeout=15)
                     for index, size in enumerate(["S", "L"]):
                         case = {

@@ -25,7 +25,7 @@ from hall_controller.controller import HallController
 from hall_controller.queue.book import HALL_TZ, QueueBook
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.extension import QueueExtension
-from tests.hall_controller.harness import controller_settings, new_hall_id, wait_until
+from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 
 MORNING = datetime(2026, 11, 23, 8, 30, tzinfo=HALL_TZ).timestamp()
 
@@ -101,6 +101,8 @@ class SimHall:
     def start_controller(self) -> None:
         factory = QueueExtension.factory(config=self.config, clock=self.clock, deliver_ratings=False)
         self.client = TestClient(create_app(self.settings, [factory]))
+        # Clerk actions and the manager's follow-ups over HTTP need a staff token.
+        self.client.headers.update(staff_headers(self.settings, "desk-1", ("clerk", "manager")))
         self.client.__enter__()
         assert self.controller.link.connected.wait(15)
         devices = [self.display, self.printer] + [

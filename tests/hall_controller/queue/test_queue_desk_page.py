@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hall.settings import Settings
 from tests.fixtures.mqtt import Broker
-from tests.hall_controller.harness import new_hall_id
+from tests.hall_controller.harness import new_hall_id, staff_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,7 +26,14 @@ def test_clerk_desk_calls_and_finishes(
         assert answer.status_code == 201, answer.text
 
     page.goto(f"{base}/desk?window=2")
-    page.fill("#clerk", "clerk-02")
+    page.click("text=签到 Sign in")  # not logged in: refused, nothing changes
+    page.wait_for_selector("#message.error")
+    assert "please log in" in page.inner_text("#message")
+    # As after logging in (the case service issues the token; here the process's own development key).
+    token = staff_token(Settings(), "clerk-02")
+    page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", token)
+    page.reload()
+    page.wait_for_selector("#who:has-text('clerk-02')")
     page.click("text=签到 Sign in")
     page.wait_for_selector("#message.ok")
     page.click("text=叫号 Call next")

@@ -1,0 +1,107 @@
+"""Who may change the hall's state over HTTP: the case service's staff tokens, verified on the spot.
+
+The case service signs staff tokens (`v1.<payload>.<sig>`, HMAC-SHA256, see case_service/auth/tokens.py)
+with its HALL_SECRET_KEY. The controller holds the same key (HALL_CONTROLLER__STAFF_TOKEN_KEY; in
+development it falls back to HALL_SECRET_KEY) and verifies tokens itself, without a round trip: a clerk
+signed in before a network cut keeps calling tickets while the case service is away. Only signing in
+needs the case service (`POST /api/v1/auth/login`, forwarded).
+
+Roles: clerk actions need ``clerk`` or ``manager``; hall management (remote opening, alarms, follow-ups,
+audit) needs ``manager`` or ``admin``. The name recorded is the token's subject, never a name in a body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from case_service.auth.tokens import PrincipalKind, TokenSigner
+from case_service.domain.errors import UnauthorizedError
+from case_service.domain.states import Role
+from hall.errors import StartupError
+from hall.settings import DEV_SECRET_KEY, Mode, Settings
+
+log = logging.getLogger(__name__)
+
+CLERKS = frozenset({Role.CLERK, Role.MANAGER})
+MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+MIN_KEY_LENGTH = 32
+KEY_VARIABLE = "HALL_CONTROLLER__STAFF_TOKEN_KEY"
+
+
+@dataclass(frozen=True)
+class Staff:
+    username: str
+    roles: frozenset[str]
+    expires_at: int
+
+
+class StaffTokens:
+    """Reads a bearer token; `UnauthorizedError` unless it is a valid, unexpired staff token."""
+
+    def __init__(self, key: str) -> None:
+        self._signer = TokenSigner(key)
+
+    def read(self, token: str, now: float | None = None) -> Staff:
+        principal = self._signer.read(token, now)
+        if principal.kind is not PrincipalKind.STAFF:
+            raise UnauthorizedError("not a staff token")
+        return Staff(principal.subject, frozenset(r.value for r in principal.roles), principal.expires_at)
+
+
+def staff_token_key(settings: Settings) -> str:
+    """The shared key; production refuses a missing, development or short one (a one-line StartupError)."""
+    configured = settings.controller.staff_token_key
+    if settings.mode is not Mode.PRODUCTION:
+        return (configured or settings.secret_key).get_secret_value()
+    if configured is None:
+        raise StartupError(f"production mode needs {KEY_VARIABLE} (the case service's HALL_SECRET_KEY)")
+    key = configured.get_secret_value()
+    if key == DEV_SECRET_KEY or len(key) < MIN_KEY_LENGTH:
+        raise StartupError(
+            f"production mode refuses a development or short {KEY_VARIABLE} (≥ {MIN_KEY_LENGTH} characters)"
+        )
+    return key
+
+
+def _staff(request: Request) -> Staff:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "a staff token is needed", headers={"WWW-Authenticate": "Bearer"})
+    tokens: StaffTokens = request.app.state.staff_tokens
+    try:
+        return tokens.read(token.strip())
+    except UnauthorizedError as err:
+        # The reason (expired, forged) is for the log; the caller only learns it was refused.
+        log.info("refused a token on %s %s: %s", request.method, request.url.path, err.message)
+        raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}) from err
+
+
+def requires(roles: frozenset[Role]) -> Callable[[Request], Staff]:
+    """A FastAPI dependency: the signed-in staff member, 401 without a valid token, 403 without the role."""
+    allowed = frozenset(role.value for role in roles)
+    names = " or ".join(sorted(allowed))
+
+    def dependency(request: Request) -> Staff:
+        staff = _staff(request)
+        if not staff.roles & allowed:
+            log.warning(
+                "%s (%s) refused %s %s",
+                staff.username,
+                ",".join(sorted(staff.roles)),
+                request.method,
+                request.url.path,
+            )
+            raise HTTPException(403, f"this needs the role {names}")
+        return staff
+
+    return dependency
+
+
+Clerk = Annotated[Staff, Depends(requires(CLERKS))]
+Manager = Annotated[Staff, Depends(requires(MANAGERS))]
