@@ -345,6 +345,71 @@ def end_to_end(
     yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
 
 
+def come_back(app: Any, opened: Any, phase: str, notes: dict[str, str]) -> Iterator[Step]:
+    """The same applicant later: "complete" gives the materials a clerk's 补正 notice asked for (what the
+    case already holds is not asked again); "certificate" prints the sealed certificate."""
+    from firmware_sim.idcard.cards import SimCard, sample_identity
+
+    post = app.post
+    card = SimCard.of(sample_identity("王芳"))
+
+    def shown(screen: Screen) -> Check:
+        return lambda state: _settled(state, screen)
+
+    yield Step("attract", lambda: None, shown(Screen.ATTRACT))
+    yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
+    yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
+    yield Step("card tap to greeting", partial(opened.present, card), shown(Screen.MENU))
+    yield Step("card taken after the greeting", partial(opened.present, None), lambda s: not s.card_present)
+    if phase == "complete":
+        yield Step(
+            "progress",
+            partial(post, ev.ServiceChosen(Service.PROGRESS)),
+            lambda s: _settled(s, Screen.PROGRESS) and any(c.needs_supplement for c in _cases(s)),
+            "e2e-supplement-zh",
+        )
+        yield Step(
+            "supplement",
+            lambda: post(ev.SupplementChosen(_supplement_case(app))),
+            shown(Screen.APPLY_CAPTURE),
+        )
+        session = app.core.state.session
+        given = len(session.captured) if session else 0
+        missing = next(c for c in _cases(app.core.state) if c.needs_supplement).missing
+        notes["reused"] = str(given)
+        for count, code in enumerate(missing, given + 1):
+            yield Step(
+                "capture to clean page on screen",
+                partial(post, ev.CaptureRequested(code)),
+                partial(_captured, count=count),
+                "e2e-supplement-capture-zh" if count == given + len(missing) else "",
+            )
+        yield Step("submit", partial(post, ev.SubmitRequested()), _printed_done, "e2e-complete-zh")
+    else:
+        yield Step(
+            "certificates",
+            partial(post, ev.ServiceChosen(Service.CERTIFICATES)),
+            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
+            "e2e-certificates-zh",
+        )
+        notes["certificate"] = _certificate(app)
+        yield Step(
+            "print request to job done",
+            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
+            lambda s: _notice(s, "printed_certificate"),
+            "e2e-printed-zh",
+        )
+    yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
+
+
+def _cases(state: KioskState) -> tuple[Any, ...]:
+    return state.session.cases if state.session else ()
+
+
+def _supplement_case(app: Any) -> str:
+    return next((c.case_id for c in _cases(app.core.state) if c.needs_supplement), "")
+
+
 def _phone() -> Any:
     from kiosk.flow.model import IdentifyMethod
 
@@ -427,6 +492,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case-service-url", default="", help="e2e: the running case service")
     parser.add_argument("--item", default="", help="e2e: the item to apply for")
     parser.add_argument("--controller-url", default="", help="e2e: the running hall controller")
+    parser.add_argument(
+        "--phase", choices=("apply", "complete", "certificate"), default="apply", help="e2e: which visit"
+    )
+    parser.add_argument("--cups-queue", default="", help="print on this CUPS queue instead of the simulated")
+    parser.add_argument("--cups-host", default="localhost")
+    parser.add_argument("--cups-port", type=int, default=631)
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -469,6 +540,11 @@ def main(argv: list[str] | None = None) -> int:
             ports.hall = ControllerLink(
                 device, args.controller_url, ticket_service="business", locker_bank="locker-bank-01"
             )
+    if args.cups_queue:
+        from devices.printing.cups_backend import CupsPrinter
+        from kiosk.adapters.printer import DevicePrinter
+
+        ports.printer = DevicePrinter(CupsPrinter(args.cups_queue, host=args.cups_host, port=args.cups_port))
     sims = {
         name: getattr(ports, name)
         for name in ("case_service", "card_reader", "scanner", "camera", "printer", "hall")
@@ -480,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     languages = [Language(code) for code in args.languages.split(",") if code]
     if args.script == "timing":
         steps = timing_tour(app, sims, args.repetitions)
+    elif args.script == "e2e" and args.phase != "apply":
+        steps = come_back(app, opened, args.phase, report.notes)
     elif args.script == "e2e":
         steps = end_to_end(app, opened, args.item, report.notes, ticket=bool(args.controller_url))
     else:
@@ -544,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         report.failed = f"{type(err).__name__}: {err}"
     finally:
         kiosk.stop()
-        report.printed = [job.title for job in sims["printer"].jobs]
+        report.printed = [job.title for job in getattr(sims["printer"], "jobs", [])]
         if opened is not None:
             opened.close()
         # Kivy routes sys.stdout into its logger: write the report to the real stdout.

@@ -169,6 +169,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress_title": ("我的办件", "My cases"),
     "no_cases": ("暂无办件。", "No cases yet."),
     "stage": ("阶段：{stage}", "Stage: {stage}"),
+    "supplement_button": ("补正材料", "Give the missing materials"),
+    "supplement_prompt": (
+        "已交的材料不用再交，请拍摄缺少的 {count} 份材料后提交。",
+        "What you gave before is kept; capture the {count} missing material(s), then submit.",
+    ),
     "due": ("办结期限：{date}", "Due: {date}"),
     "next_step": ("下一步：{text}", "Next: {text}"),
     "certificates_title": ("可打印的证照", "Certificates ready to print"),

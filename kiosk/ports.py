@@ -65,6 +65,8 @@ class PrintDocument:
     title: str
     pdf: bytes = field(repr=False)
     copy: bool = False
+    # A certificate print: the case service's print record, whose outcome the kiosk reports back.
+    print_id: str = ""
 
 
 class CaseService(Protocol):
@@ -98,6 +100,10 @@ class CaseService(Protocol):
         """The original the first time, a marked copy after that."""
         ...
 
+    def certificate_printed(self, certificate_id: str, print_id: str, outcome: str, reason: str = "") -> None:
+        """Reports how the print of `certificate_document` ended: completed, failed or cancelled."""
+        ...
+
     def rate(self, token: str, case_id: str, score: int) -> None: ...
 
     def reachable(self) -> bool: ...
@@ -127,7 +133,10 @@ class Camera(Protocol):
 
 class Printer(Protocol):
     def print_document(self, document: PrintDocument) -> str:
-        """Prints and waits until the job is done; returns the job id. Raises DeviceFailureError."""
+        """Prints and waits until the job is done; returns the job id.
+
+        Raises DeviceFailureError when the job did not complete (it is then cancelled, never left queued).
+        """
         ...
 
     def problem(self) -> str | None:

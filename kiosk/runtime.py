@@ -290,9 +290,23 @@ class Runner:
     def _print_certificate(self, effect: fx.PrintCertificate) -> list[ev.Event]:
         def call() -> list[ev.Event]:
             document = self._ports.case_service.certificate_document(effect.token, effect.certificate_id)
-            return self._print(effect.serial, "certificate", lambda: document)
+            answers = self._print(effect.serial, "certificate", lambda: document)
+            failed = next((a for a in answers if isinstance(a, ev.DeviceFault)), None)
+            outcome, reason = ("failed", failed.reason) if failed else ("completed", "")
+            self._report_print(effect.certificate_id, document.print_id, outcome, reason)
+            return answers
 
         return self._service(effect.serial, call)
+
+    def _report_print(self, certificate_id: str, print_id: str, outcome: str, reason: str) -> None:
+        """The case service's print record follows the job: a failed print shows "not printed" there."""
+        if not print_id:
+            return
+        try:
+            self._ports.case_service.certificate_printed(certificate_id, print_id, outcome, reason)
+        except (ServiceUnavailableError, RejectedError) as err:
+            # The record stays "requested"; staff see it in the certificate's print list.
+            log.warning("print %s of %s: result %s not recorded: %s", print_id, certificate_id, outcome, err)
 
     def _report_fault(self, effect: fx.ReportFault) -> list[ev.Event]:
         try:
@@ -334,12 +348,15 @@ def submission_body(submission: fx.Submission) -> dict[str, Any]:
             data = Path(material.image_path).read_bytes()
             image = base64.b64encode(data).decode()
             materials.append({"code": material.material_code, "image_png_base64": image})
-    return {
+    body: dict[str, Any] = {
         "item_id": submission.item_id,
         "form": dict(submission.form),
         "materials": materials,
         "channel": "kiosk",
     }
+    if submission.case_id:
+        body["case_id"] = submission.case_id
+    return body
 
 
 class Watcher:

@@ -170,12 +170,15 @@ class HttpCaseService:
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
         """The case, then each captured material, each request under a key derived from the submission's."""
-        phone = str(payload.get("form", {}).get("phone") or "") or None
-        body = {"item_code": payload["item_id"], "channel": "kiosk", "phone": phone}
-        case = self._json(
-            "POST", "/cases", token=token, json=body, headers={"Idempotency-Key": idempotency_key}
-        )
-        number = str(case["number"])
+        if payload.get("case_id"):
+            number = str(payload["case_id"])
+        else:
+            phone = str(payload.get("form", {}).get("phone") or "") or None
+            body = {"item_code": payload["item_id"], "channel": "kiosk", "phone": phone}
+            case = self._json(
+                "POST", "/cases", token=token, json=body, headers={"Idempotency-Key": idempotency_key}
+            )
+            number = str(case["number"])
         for index, material in enumerate(payload.get("materials", [])):
             image = material.get("image_png_base64")
             if not image:
@@ -191,7 +194,15 @@ class HttpCaseService:
             )
         completeness = self._json("GET", f"/cases/{number}/completeness", token=token)
         missing = tuple(str(name) for name in completeness.get("missing", []))
+        if payload.get("case_id") and not missing:
+            self._supplemented(token, number)
         return SubmitOutcome(case_id=number, accepted=bool(completeness.get("complete")), missing=missing)
+
+    def _supplemented(self, token: str, number: str) -> None:
+        """补正 handed in: the case goes back to the clerk. A resend (outbox) finds it already done."""
+        status = self._json("GET", f"/cases/{number}/status", token=token)
+        if status["state"] == "supplement_required":
+            self._json("POST", f"/cases/{number}/actions/supplement", token=token, json={})
 
     def outcome_document(
         self, token: str, outcome: SubmitOutcome, language: Language
@@ -205,6 +216,12 @@ class HttpCaseService:
         title = "受理通知书" if outcome.accepted else "补正材料一次性告知书"
         return PrintDocument(title, response.content)
 
+    def _missing(self, token: str, case: dict[str, Any]) -> tuple[str, ...]:
+        if case["state"] != "supplement_required":
+            return ()
+        completeness = self._json("GET", f"/cases/{case['number']}/completeness", token=token)
+        return tuple(str(name) for name in completeness.get("missing", []))
+
     def cases(self, token: str) -> tuple[CaseSummary, ...]:
         page = self._json("GET", "/cases", token=token, params={"limit": 50})
         return tuple(
@@ -217,6 +234,8 @@ class HttpCaseService:
                 next_step_zh=str(case.get("next_step") or "—"),
                 next_step_en=str(case.get("next_step") or "—"),
                 finished=case["state"] in FINISHED_STATES,
+                item_id=str(case["item_code"]),
+                missing=self._missing(token, case),
             )
             for case in page["items"]
         )
@@ -244,7 +263,13 @@ class HttpCaseService:
             "GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=self._device()
         ).content
         copy = entry.get("kind") != "original"
-        return PrintDocument(f"{certificate_id} ({entry.get('kind', '')})", pdf, copy=copy)
+        title = f"{certificate_id} ({entry.get('kind', '')})"
+        return PrintDocument(title, pdf, copy=copy, print_id=str(entry["id"]))
+
+    def certificate_printed(self, certificate_id: str, print_id: str, outcome: str, reason: str = "") -> None:
+        body = {"outcome": outcome, "reason": reason[:500]}
+        path = f"/certificates/{certificate_id}/prints/{print_id}/result"
+        self._json("POST", path, token=self._device(), json=body)
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})

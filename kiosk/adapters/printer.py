@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from devices.printing.follow import Outcome, Patience, follow_job
+from devices.printing.follow import Outcome, Patience, print_and_follow
 from devices.printing.model import Document, Printer, PrinterError
 from kiosk.flow.model import Device
 from kiosk.ports import DeviceFailureError, PrintDocument
@@ -24,13 +24,13 @@ class DevicePrinter:
 
     def print_document(self, document: PrintDocument) -> str:
         try:
-            job = self._printer.submit(Document(document.pdf, document.title))
-            result = follow_job(self._printer, job, self._patience)
-        except PrinterError as err:
+            result = print_and_follow(self._printer, Document(document.pdf, document.title), self._patience)
+        except PrinterError as err:  # the job's status became unreadable while following it
             raise DeviceFailureError(Device.PRINTER, str(err)[:200]) from err
         if result.outcome is not Outcome.COMPLETED:
-            raise DeviceFailureError(Device.PRINTER, result.reason or result.outcome.value)
-        return str(job)
+            raise DeviceFailureError(Device.PRINTER, (result.reason or result.outcome.value)[:200])
+        log.info("printed %r as job %d in %.1f s", document.title, result.job_id, result.seconds)
+        return str(result.job_id)
 
     def problem(self) -> str | None:
         try:

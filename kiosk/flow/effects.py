@@ -66,6 +66,8 @@ class Submission:
     item_id: str
     form: tuple[tuple[str, str], ...] = field(repr=False)
     materials: tuple[CapturedMaterial, ...]
+    # 补正: the existing case these materials complete ("" for a new application).
+    case_id: str = ""
 
 
 @dataclass(frozen=True)

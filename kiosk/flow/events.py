@@ -131,6 +131,13 @@ class CertificatePrintRequested(Event):
 
 
 @dataclass(frozen=True)
+class SupplementChosen(Event):
+    """补正: the applicant gives the missing materials of one of their cases (from 进度查询)."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
 class RatingGiven(Event):
     case_id: str
     score: int

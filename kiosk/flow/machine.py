@@ -238,6 +238,7 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
     session = _session(state)
     assert session.applicant is not None
     serial, token, service = state.serial, session.token, event.service
+    state = _with(state, supplement_case="")
     if service in (Service.GUIDE, Service.APPLY):
         moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None)
         return moved, [fx.SearchItems(serial, "")]
@@ -363,7 +364,9 @@ def _submit(config: FlowConfig, state: KioskState, event: ev.SubmitRequested) ->
     session = _session(state) if state.session else None
     if state.screen is not Screen.APPLY_CAPTURE or session is None or session.item is None or session.busy:
         return state, []  # a second press while submitting is ignored: one submission, never two
-    submission = fx.Submission(session.item.item_id, session.form, session.captured)
+    submission = fx.Submission(
+        session.item.item_id, session.form, session.captured, case_id=session.supplement_case
+    )
     moved = _with(state, busy="submitting", notice=None)
     return moved, [fx.Submit(state.serial, session.token, submission)]
 
@@ -379,6 +382,35 @@ def _certificate_print(config: FlowConfig, state: KioskState, event: ev.Certific
         return broken
     moved = _with(state, busy="printing", notice=None)
     return moved, [fx.PrintCertificate(state.serial, session.token, event.certificate_id)]
+
+
+def _supplement(config: FlowConfig, state: KioskState, event: ev.SupplementChosen) -> Outcome:
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.PROGRESS or session is None or session.busy:
+        return state, []
+    case = next((c for c in session.cases if c.case_id == event.case_id and c.needs_supplement), None)
+    if case is None or not case.item_id:
+        return state, []
+    moved = _with(state, supplement_case=case.case_id, service=Service.APPLY, busy="loading", notice=None)
+    return moved, [fx.LoadItem(state.serial, case.item_id)]
+
+
+def _supplement_loaded(state: KioskState, event: ev.ItemLoaded) -> Outcome:
+    """补正: straight to capturing what the case lacks; what it already holds counts as given (library)."""
+    session = _session(state)
+    case = next((c for c in session.cases if c.case_id == session.supplement_case), None)
+    if case is None:
+        return _with(state, busy="", supplement_case=""), []
+    library = {doc.material_code: doc.document_id for doc in session.library}
+    given = tuple(
+        CapturedMaterial(m.code, library_document_id=library.get(m.code, f"case:{case.case_id}"))
+        for m in event.item.materials
+        if m.required and m.code not in case.missing
+    )
+    moved = _go(state, Screen.APPLY_CAPTURE, item=event.item, form=(), captured=given, outcome=None)
+    return _notice(moved, "supplement_prompt", count=str(len(case.missing))), [
+        _say(moved, "supplement_prompt", count=str(len(case.missing)))
+    ]
 
 
 def _rating(config: FlowConfig, state: KioskState, event: ev.RatingGiven) -> Outcome:
@@ -402,6 +434,8 @@ def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
         return _end_session(state)
     if parent is Screen.LANGUAGE:
         return _go(state, Screen.LANGUAGE, identify_method=None, phone=""), []
+    if state.screen is Screen.APPLY_CAPTURE and _session(state).supplement_case:
+        parent = Screen.PROGRESS
     if parent is Screen.ITEM and _session(state).item is None:
         parent = Screen.GUIDE
     return _go(state, parent), []
@@ -549,6 +583,8 @@ def _items(config: FlowConfig, state: KioskState, event: ev.ItemsFound) -> Outco
 
 
 def _item_loaded(config: FlowConfig, state: KioskState, event: ev.ItemLoaded) -> Outcome:
+    if state.screen is Screen.PROGRESS and _session(state).supplement_case:
+        return _supplement_loaded(state, event)
     if state.screen is not Screen.GUIDE:
         return state, []
     return _go(state, Screen.ITEM, item=event.item, busy=""), []
@@ -643,6 +679,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.MaterialRemoved: _remove_material,
     ev.SubmitRequested: _submit,
     ev.CertificatePrintRequested: _certificate_print,
+    ev.SupplementChosen: _supplement,
     ev.RatingGiven: _rating,
     ev.Back: _back,
     ev.Home: _home,

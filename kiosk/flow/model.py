@@ -133,6 +133,13 @@ class CaseSummary:
     next_step_en: str
     finished: bool = False
     rated: bool = False
+    item_id: str = ""
+    # 补正: the case waits for these materials (codes) from the applicant.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def needs_supplement(self) -> bool:
+        return bool(self.missing)
 
 
 @dataclass(frozen=True)

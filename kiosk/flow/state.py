@@ -74,6 +74,8 @@ class Session:
     captured: tuple[CapturedMaterial, ...] = ()
     library: tuple[LibraryDocument, ...] = ()
     outcome: SubmitOutcome | None = None
+    # 补正: the case whose missing materials are being given (its other materials are not asked again).
+    supplement_case: str = ""
     cases: tuple[CaseSummary, ...] = ()
     certificates: tuple[Certificate, ...] = ()
     ticket: Ticket | None = None

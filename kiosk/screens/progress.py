@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.factory import Factory
 
+from kiosk.flow import events as ev
 from kiosk.flow.model import Language
 from kiosk.flow.state import KioskState
 from kiosk.screens.base import KioskScreen, load_kv
@@ -30,4 +31,8 @@ class ProgressScreen(KioskScreen):
                 self.t("next_step", text=case.next_step_zh if zh else case.next_step_en),
             )
             card.add_widget(Factory.Body(text="\n".join(lines)))
+            if case.needs_supplement:
+                button = Factory.BigButton(text=self.t("supplement_button"))
+                button.bind(on_release=lambda _b, c=case.case_id: self.post(ev.SupplementChosen(c)))
+                card.add_widget(button)
             box.add_widget(card)

@@ -116,6 +116,8 @@ class SimCaseService:
         self._cases: dict[str, _Case] = {}
         self._by_key: dict[str, SubmitOutcome] = {}
         self.submit_calls = 0
+        # (certificate id, print id, outcome, reason) as the kiosk reported them.
+        self.print_results: list[tuple[str, str, str, str]] = []
 
     # Test and demo controls -------------------------------------------------------------------------
 
@@ -195,6 +197,8 @@ class SimCaseService:
             if idempotency_key in self._by_key:
                 return self._by_key[idempotency_key]
             applicant = self._applicant(token)
+            if payload.get("case_id"):
+                return self._supplement(applicant, payload, idempotency_key)
             item = next((i for i in CATALOGUE if i.item_id == payload.get("item_id")), None)
             if item is None:
                 raise RejectedError("not_found")
@@ -207,6 +211,20 @@ class SimCaseService:
             outcome = SubmitOutcome(case_id=case_id, accepted=not missing, missing=missing)
             self._by_key[idempotency_key] = outcome
             return outcome
+
+    def _supplement(self, applicant: Applicant, payload: dict[str, Any], key: str) -> SubmitOutcome:
+        """补正 of an existing case: the new materials join what the case already holds."""
+        case = self._cases.get(str(payload["case_id"]))
+        if case is None or case.id_number != applicant.id_number:
+            raise RejectedError("not_found")
+        given = _given_codes(payload)
+        case.missing = tuple(code for code in case.missing if code not in given)
+        case.accepted = not case.missing
+        materials = [*case.payload.get("materials", []), *payload["materials"]]
+        case.payload = {**case.payload, "materials": materials}
+        outcome = SubmitOutcome(case_id=case.case_id, accepted=case.accepted, missing=case.missing)
+        self._by_key[key] = outcome
+        return outcome
 
     def outcome_document(
         self, token: str, outcome: SubmitOutcome, language: Language
@@ -235,6 +253,8 @@ class SimCaseService:
                     "Review by the department" if stage == "accepted" else "Bring the missing materials",
                     finished=case.accepted,
                     rated=case.rated,
+                    item_id=case.item.item_id,
+                    missing=case.missing,
                 )
             )
         return tuple(summaries)
@@ -258,8 +278,14 @@ class SimCaseService:
                 document = documents.outcome(
                     case.item, SubmitOutcome(case.case_id, accepted=True), Language.ZH
                 )
-                return replace(document, title=case.item.name_zh + mark, copy=copy)
+                print_id = str(case.originals_printed)
+                return replace(document, title=case.item.name_zh + mark, copy=copy, print_id=print_id)
         raise RejectedError("not_found")
+
+    def certificate_printed(self, certificate_id: str, print_id: str, outcome: str, reason: str = "") -> None:
+        self._check()
+        with self._lock:
+            self.print_results.append((certificate_id, print_id, outcome, reason))
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._check()
