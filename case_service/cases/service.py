@@ -12,9 +12,9 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, Principal, PrincipalKind
@@ -38,7 +38,15 @@ from case_service.domain.states import (
     require_role,
 )
 from case_service.storage import audit
-from case_service.storage.models import Case, CaseMaterial, Evaluation, Item, Material, MaterialBlob
+from case_service.storage.models import (
+    Case,
+    CaseMaterial,
+    Evaluation,
+    Item,
+    Material,
+    MaterialBlob,
+    utcnow,
+)
 from hall.privacy import DecryptionError, PiiCipher
 
 log = logging.getLogger(__name__)
@@ -229,8 +237,24 @@ def _new_number(today: dt.date) -> str:
     return f"{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
+_CASES = cast(Table, Case.__table__)
+_INSERT_CASE = insert(_CASES)
+_MATERIALS = cast(Table, Material.__table__)
+_LIBRARY = (
+    select(_MATERIALS.c.name, func.max(_MATERIALS.c.id))
+    .where(
+        _MATERIALS.c.owner_index.in_(bindparam("owners", expanding=True)),
+        _MATERIALS.c.name.in_(bindparam("names", expanding=True)),
+    )
+    .group_by(_MATERIALS.c.name)
+)
+_LINK_MATERIAL = insert(cast(Table, CaseMaterial.__table__))
+
+
 def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) -> Case:
-    item = catalogue.current(ctx.session, item_code)
+    """Files a case. The hot path of the service: Core statements on the session's connection, and the
+    returned Case is transient (not in the session), built from the very values inserted."""
+    item = catalogue.for_filing(ctx.session, item_code)
     if item.status != "active":
         label = {"suspended": "暂停办理 suspended", "handed_down": "已下放 handed down"}.get(
             item.status, item.status
@@ -255,33 +279,41 @@ def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) 
         budgets=item.stage_budgets,
     )
     assert stage is not None
-    case = Case(
-        number=_new_number(ctx.today),
-        item_id=item.id,
-        item_code=item.code,
-        item_version=item.version,
-        item_name=item.name,
-        department=item.department,
-        channel=channel,
-        applicant_name=name,
-        applicant_id_enc=ctx.cipher.encrypt(id_number, context=ID_CONTEXT),
-        applicant_index=index,
-        applicant_phone_enc=ctx.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
+    now = utcnow()
+    values: dict[str, Any] = {
+        "number": _new_number(ctx.today),
+        "item_id": item.id,
+        "item_code": item.code,
+        "item_version": item.version,
+        "item_name": item.name,
+        "department": item.department,
+        "channel": channel,
+        "applicant_name": name,
+        "applicant_id_enc": ctx.cipher.encrypt(id_number, context=ID_CONTEXT),
+        "applicant_index": index,
+        "applicant_phone_enc": ctx.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
         if applicant.phone
         else None,
-        state=CaseState.SUBMITTED.value,
-        is_open=True,
-        submitted_on=ctx.today,
-        stage=stage.stage.value,
-        stage_entered_on=ctx.today,
-        stage_due_on=stage.due,
-        due_estimated=stage.estimated,
-        created_by=ctx.principal.actor,
-    )
-    ctx.session.add(case)
-    ctx.session.flush()
+        "state": CaseState.SUBMITTED.value,
+        "is_open": True,
+        "submitted_at": now,
+        "submitted_on": ctx.today,
+        "auto_accepted": False,
+        "stage": stage.stage.value,
+        "stage_entered_on": ctx.today,
+        "stage_due_on": stage.due,
+        "due_estimated": stage.estimated,
+        "paused_days": 0,
+        "extended": False,
+        "created_by": ctx.principal.actor,
+        "updated_at": now,
+    }
+    connection = ctx.session.connection()
+    (case_id,) = connection.execute(_INSERT_CASE, values).inserted_primary_key or (None,)
+    assert case_id is not None
+    case = Case(id=case_id, **values)
     older = tuple(cipher.blind_index(id_number) for cipher in ctx.index_keys[1:])
-    reused = _reuse_library(ctx.session, case, item, older)
+    reused = _reuse_library(ctx.session, case, item.material_names, older)
     audit.append(
         ctx.session,
         actor=ctx.principal.actor,
@@ -294,19 +326,20 @@ def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) 
 
 
 def _reuse_library(
-    session: Session, case: Case, item: Item, older_indexes: tuple[str, ...] = ()
+    session: Session, case: Case, names: Sequence[str], older_indexes: tuple[str, ...] = ()
 ) -> list[str]:
     """Links the applicant's latest material of each listed name: what was given once is not asked again."""
-    names = [material["name"] for material in item.materials]
     if not names:
         return []
-    rows = session.execute(
-        select(Material.name, func.max(Material.id))
-        .where(Material.owner_index.in_((case.applicant_index, *older_indexes)), Material.name.in_(names))
-        .group_by(Material.name)
+    connection = session.connection()
+    rows = connection.execute(
+        _LIBRARY, {"owners": [case.applicant_index, *older_indexes], "names": list(names)}
     ).all()
-    for _name, material_id in rows:
-        session.add(CaseMaterial(case_id=case.id, material_id=material_id, reused=True))
+    if rows:
+        connection.execute(
+            _LINK_MATERIAL,
+            [{"case_id": case.id, "material_id": material_id, "reused": True} for _name, material_id in rows],
+        )
     return sorted(name for name, _ in rows)
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from case_service.storage.models import AuditEntry, AuditHead
@@ -48,6 +48,18 @@ def entry_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_HEAD, _ENTRIES = cast(Table, AuditHead.__table__), cast(Table, AuditEntry.__table__)
+# Built once: constructing and cache-keying a statement costs more than running it on SQLite.
+_TAKE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.last_hash)
+)
+_INSERT_ENTRY = insert(_ENTRIES)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=bindparam("new_hash"))
+
+
 def append(
     session: Session,
     *,
@@ -59,30 +71,24 @@ def append(
     after: dict[str, Any] | None = None,
 ) -> str:
     """Adds an entry in the caller's transaction and returns its hash. The head row's UPDATE locks it
-    until commit, which orders concurrent appends. Core statements: the ORM's bookkeeping is not needed."""
-    head, entries = cast(Table, AuditHead.__table__), cast(Table, AuditEntry.__table__)
-    row = session.execute(
-        update(head)
-        .where(head.c.id == HEAD_ID)
-        .values(seq=head.c.seq + 1)
-        .returning(head.c.seq, head.c.last_hash)
-    ).one()
-    seq, prev_hash = int(row[0]), str(row[1])
-    at = dt.datetime.now(dt.UTC)
+    until commit, which orders concurrent appends. Core statements on the session's connection: the
+    ORM's bookkeeping is not needed."""
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_TAKE_HEAD).one()
     fields: dict[str, Any] = {
-        "seq": seq,
-        "at": at,
+        "seq": int(seq),
+        "at": dt.datetime.now(dt.UTC),
         "actor": actor,
         "action": action,
         "subject_type": subject_type,
         "subject_id": str(subject_id),
         "before": before,
         "after": after,
-        "prev_hash": prev_hash,
+        "prev_hash": str(prev_hash),
     }
     digest = entry_hash(**fields)
-    session.execute(insert(entries).values(**fields, hash=digest))
-    session.execute(update(head).where(head.c.id == HEAD_ID).values(last_hash=digest))
+    connection.execute(_INSERT_ENTRY, {**fields, "hash": digest})
+    connection.execute(_MOVE_HEAD, {"new_hash": digest})
     return digest
 
 
