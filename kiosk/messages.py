@@ -91,6 +91,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The QR code is invalid or expired; refresh it and retry.",
     ),
     "code_wrong": ("验证码不正确或已过期。", "The code is wrong or expired."),
+    "code_too_many": (
+        "尝试次数过多，请稍后重新获取验证码。",
+        "Too many tries; please wait a moment and ask for a new code.",
+    ),
+    "phone_unknown": (
+        "该手机号没有办件记录，请使用身份证或二维码登录。",
+        "No application was made with this number; please use your ID card or QR code.",
+    ),
     # Menu
     "greeting": ("{name}，您好！请选择要办理的事项。", "Hello, {name}. What would you like to do?"),
     "menu_title": ("请选择服务", "Choose a service"),

@@ -125,15 +125,44 @@ class HttpCaseService:
             return ()
         return tuple(LibraryDocument(str(m["id"]), str(m["name"]), str(m["name"])) for m in found)
 
+    def _sign_in(self, path: str, body: dict[str, str], refusals: dict[int, str], off: str) -> Any:
+        """A sign-in call: each refusal status becomes its message key; "not configured" becomes `off`."""
+        try:
+            response = self._client.post(
+                path, json=body, headers={"Authorization": f"Bearer {self._device()}"}
+            )
+        except httpx.TransportError as err:
+            raise ServiceUnavailableError(f"POST {path}: {type(err).__name__}") from err
+        detail = _detail(response) or _error_message(response)
+        if response.status_code == 503 and "not configured" in detail:
+            raise RejectedError(off, detail)
+        if response.status_code >= 500:
+            raise ServiceUnavailableError(f"POST {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            reason = refusals.get(response.status_code, "identify_rejected")
+            raise RejectedError(reason, f"POST {path}: HTTP {response.status_code} {detail}")
+        return response.json()
+
+    def _identified(self, answer: dict[str, Any], phone: str = "") -> Identification:
+        token = str(answer["access_token"])
+        person = answer["applicant"]
+        applicant = Applicant(str(person["name"]), str(person["id_number"]), phone=phone)
+        return Identification(applicant, token, self._library(token))
+
     def identify_qr(self, text: str) -> Identification:
-        # The case service has no e-ID (电子证照) sign-in yet: say so kindly rather than pretend.
-        raise RejectedError("qr_invalid", "the case service offers no e-ID sign-in")
+        refusals = {401: "qr_invalid", 422: "qr_invalid", 429: "code_too_many"}
+        answer = self._sign_in("/auth/applicant-token/eid", {"qr": text}, refusals, "qr_invalid")
+        return self._identified(answer)
 
     def send_code(self, phone: str) -> None:
-        raise RejectedError("phone_not_allowed", "the case service offers no one-time codes")
+        refusals = {422: "phone_invalid", 429: "code_too_many"}
+        self._sign_in("/auth/sms-code", {"phone": phone}, refusals, "phone_not_allowed")
 
     def identify_phone(self, phone: str, code: str) -> Identification:
-        raise RejectedError("phone_not_allowed", "the case service offers no one-time codes")
+        refusals = {401: "code_wrong", 404: "phone_unknown", 422: "code_invalid", 429: "code_too_many"}
+        body = {"phone": phone, "code": code}
+        answer = self._sign_in("/auth/applicant-token/phone", body, refusals, "phone_not_allowed")
+        return self._identified(answer, phone)
 
     def search_items(self, query: str) -> tuple[ItemSummary, ...]:
         params: dict[str, Any] = {"status": "active", "limit": 50}
@@ -273,6 +302,16 @@ class HttpCaseService:
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
+
+
+def _error_message(response: httpx.Response) -> str:
+    """The case service's error body: {"error": {"code", "message", "details"}}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("message", ""))[:200] if isinstance(error, dict) else ""
 
 
 def _detail(response: httpx.Response) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from tests.fixtures.hall import hall_env
 from tests.fixtures.procs import ServiceProcess
 
 DEV_DEVICE_SECRET = "dev-only-device-secret"
+# Where each case service of these tests keeps its data (its development SMS sink is read from there).
+CASE_DATA: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +27,7 @@ def case_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "case-service", [sys.executable, "-m", "hall", "case-service"], folder / "log", env=env
     )
     process.start(ready=lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    CASE_DATA[url] = folder / "var"
+    yield url
     process.stop()

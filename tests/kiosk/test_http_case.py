@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
+from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.domain.identity import make_id_number
 from hall.net import free_port
+from hall.privacy import mask_id_number
+from hall.settings import Settings
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.model import IdCard, Language, Service
 from kiosk.flow.state import Screen
 from kiosk.ports import RejectedError, ServiceUnavailableError
+from tests.kiosk.conftest import CASE_DATA
 from tests.kiosk.harness import Harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -134,3 +141,59 @@ def test_kiosk_keeps_the_submission_while_away_and_sends_it_once(
         assert len(service.cases(token)) == before + 1
     finally:
         kiosk.close()
+
+
+LI_SI = make_id_number("11010519750615003")
+
+
+def _dev_secret_key() -> str:
+    default = Settings.model_fields["secret_key"].default
+    return str(default.get_secret_value())
+
+
+def _last_code(case_url: str, phone: str) -> str:
+    sink = dev_sms_path(CASE_DATA[case_url])
+    lines = sink.read_text(encoding="utf-8").splitlines()
+    message = next(json.loads(line) for line in reversed(lines) if json.loads(line)["phone"] == phone)
+    return "".join(ch for ch in message["text"] if ch.isdigit())[:6]
+
+
+def test_eid_qr_sign_in(service: HttpCaseService) -> None:
+    issuer = dev_eid_issuer(_dev_secret_key())
+    found = service.identify_qr(issue_eid(issuer, "李四", LI_SI))
+    assert found.applicant.name == "李四" and found.applicant.masked_id == mask_id_number(LI_SI)
+    assert found.token and service.cases(found.token) == ()
+    with pytest.raises(RejectedError) as forged:
+        service.identify_qr(issue_eid(Ed25519PrivateKey.generate(), "李四", LI_SI))
+    assert forged.value.reason == "qr_invalid"
+    with pytest.raises(RejectedError) as junk:
+        service.identify_qr("https://example.com/not-an-eid")
+    assert junk.value.reason == "qr_invalid"
+
+
+def test_phone_and_code_sign_in(service: HttpCaseService, case_url: str) -> None:
+    card = IdCard(name="赵六", id_number=make_id_number("11010519800101001"))
+    phone = "13700001234"
+    token = service.identify_card(card).token
+    item = _item_with_two_required(service)
+    payload = {"item_id": item.item_id, "form": {"phone": phone}, "materials": []}
+    case = service.submit(token, payload, "phone-sign-in-1")
+
+    service.send_code(phone)
+    code = _last_code(case_url, phone)
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(RejectedError) as refused:
+        service.identify_phone(phone, wrong)
+    assert refused.value.reason == "code_wrong"
+    found = service.identify_phone(phone, code)
+    assert found.applicant.name == "赵六" and found.applicant.phone == phone
+    assert [c.case_id for c in service.cases(found.token)] == [case.case_id]
+    with pytest.raises(RejectedError) as again:
+        service.send_code(phone)  # within the minute
+    assert again.value.reason == "code_too_many"
+
+    stranger = "13900009876"
+    service.send_code(stranger)
+    with pytest.raises(RejectedError) as unknown:
+        service.identify_phone(stranger, _last_code(case_url, stranger))
+    assert unknown.value.reason == "phone_unknown"
