@@ -195,3 +195,43 @@ def test_wrong_otp_and_bad_qr_are_explained(kiosk: Harness) -> None:
     assert kiosk.state.session.notice.key == "qr_invalid"
     kiosk.send(ev.CodeEntered("123456"))
     assert kiosk.state.screen is Screen.MENU
+
+
+def test_supplement_from_progress_then_certificate_print_results_reported(kiosk: Harness) -> None:
+    _identify(kiosk)
+    _apply(kiosk, ["application", "premises"])  # the layout is missing
+    kiosk.send(ev.Finish())
+    kiosk.sims.card_reader.take()
+    kiosk.poll()
+
+    # Back later: 进度查询 offers 补正 for the case; only the missing material is asked for.
+    _identify(kiosk)
+    kiosk.send(ev.ServiceChosen(Service.PROGRESS))
+    session = kiosk.state.session
+    assert session is not None
+    (case,) = session.cases
+    assert case.needs_supplement and case.missing == ("layout",)
+    kiosk.send(ev.SupplementChosen(case.case_id))
+    session = kiosk.state.session
+    assert kiosk.state.screen is Screen.APPLY_CAPTURE and session is not None
+    assert session.missing_materials() == ("layout",)
+    assert all(m.library_document_id for m in session.captured)  # reused, not captured again
+    kiosk.send(ev.CaptureRequested("layout"), ev.SubmitRequested())
+    session = kiosk.state.session
+    assert session is not None and session.outcome is not None and session.outcome.accepted
+    assert session.outcome.case_id == case.case_id and kiosk.sims.case_service.case_count() == 1
+    assert kiosk.sims.printer.jobs[-1].title == "受理通知书"
+
+    # The certificate: printed, then a copy with no paper; each outcome goes back to the service.
+    kiosk.send(ev.Home(), ev.ServiceChosen(Service.CERTIFICATES))
+    session = kiosk.state.session
+    assert session is not None
+    certificate = session.certificates[0].certificate_id
+    kiosk.send(ev.CertificatePrintRequested(certificate))
+    kiosk.sims.printer.fault = "media-empty"
+    kiosk.send(ev.CertificatePrintRequested(certificate))
+    assert kiosk.state.screen is Screen.FAULT
+    assert kiosk.sims.case_service.print_results == [
+        (certificate, "1", "completed", ""),
+        (certificate, "2", "failed", "media-empty"),
+    ]

@@ -501,3 +501,38 @@ def test_watcher_noise_does_not_hold_off_the_countdown(driver: Driver) -> None:
     driver.send(ev.CardRemoved(), ev.Tick(60.0), ev.ServiceBack(), ev.OutboxChanged(0), ev.Tick(30.0))
     assert driver.countdown() == 20.0
     assert driver.spoken()[-1] == "countdown"
+
+
+def test_supplement_asks_only_for_what_the_case_lacks(driver: Driver) -> None:
+    driver.identified().send(ev.ServiceChosen(Service.PROGRESS))
+    waiting = replace(CASES[0], item_id=ITEM.item_id, missing=("application",))
+    driver.send(ev.CasesLoaded(driver.serial, (waiting, CASES[1])))
+    assert not driver.send(ev.SupplementChosen("c-2"))  # nothing is missing there
+    (load,) = driver.send(ev.SupplementChosen("c-1"))
+    assert isinstance(load, fx.LoadItem) and load.item_id == ITEM.item_id
+    driver.send(ev.ItemLoaded(driver.serial, ITEM))
+    session = driver.session()
+    assert driver.screen() is Screen.APPLY_CAPTURE and driver.notice_key() == "supplement_prompt"
+    # The premises proof the case holds is the library's document, not asked again.
+    assert [(m.material_code, m.library_document_id) for m in session.captured] == [("premises", "doc-1")]
+    assert session.missing_materials() == ("application",)
+    driver.send(ev.CaptureRequested("application"))
+    driver.send(ev.MaterialCaptured(driver.serial, "application", "/scratch/1.png"))
+    (submit,) = of_type(driver.send(ev.SubmitRequested()), fx.Submit)
+    assert isinstance(submit, fx.Submit) and submit.submission.case_id == "c-1"
+    driver.send(ev.Submitted(driver.serial, SubmitOutcome("c-1", accepted=True)))
+    assert driver.screen() is Screen.APPLY_DONE
+
+
+def test_back_from_a_supplement_returns_to_progress_and_a_new_service_forgets_it(driver: Driver) -> None:
+    driver.identified().send(ev.ServiceChosen(Service.PROGRESS))
+    waiting = replace(CASES[0], item_id=ITEM.item_id, missing=("application",))
+    driver.send(ev.CasesLoaded(driver.serial, (waiting,)), ev.SupplementChosen("c-1"))
+    driver.send(ev.ItemLoaded(driver.serial, ITEM), ev.Back())
+    assert driver.screen() is Screen.PROGRESS
+    driver.send(ev.Home(), ev.ServiceChosen(Service.APPLY))
+    assert driver.session().supplement_case == ""
+    driver.send(ev.ItemChosen(ITEM.item_id), ev.ItemLoaded(driver.serial, ITEM), ev.ApplyChosen())
+    driver.send(ev.FormConfirmed())
+    (submit,) = of_type(driver.send(ev.SubmitRequested()), fx.Submit)
+    assert isinstance(submit, fx.Submit) and submit.submission.case_id == ""
