@@ -229,8 +229,8 @@ def test_supplement_from_progress_then_certificate_print_results_reported(kiosk:
     certificate = session.certificates[0].certificate_id
     kiosk.send(ev.CertificatePrintRequested(certificate))
     kiosk.sims.printer.fault = "media-empty"
-    kiosk.send(ev.CertificatePrintRequested(certificate))
-    assert kiosk.state.screen is Screen.FAULT
+    screen = kiosk.send(ev.CertificatePrintRequested(certificate)).screen
+    assert screen is Screen.FAULT
     assert kiosk.sims.case_service.print_results == [
         (certificate, "1", "completed", ""),
         (certificate, "2", "failed", "media-empty"),
