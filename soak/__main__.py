@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosks", type=int, default=defaults.kiosks)
     parser.add_argument("--lockers", type=int, default=defaults.lockers)
     parser.add_argument("--fault-every", type=float, default=defaults.fault_every, help="seconds; 0: none")
+    parser.add_argument(
+        "--arrival-seconds", type=float, default=defaults.arrival_seconds, help="mean gap per kiosk"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--database-url", default=None, help="PostgreSQL for the case service")
     parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
@@ -37,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         args.fault_every,
         args.seed,
         args.database_url,
+        arrival_seconds=args.arrival_seconds,
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
     report = run_day(plan, workdir)

@@ -72,7 +72,6 @@ AFTER = {
 RETRY_SECONDS = 120.0
 HTTP_TIMEOUT = 15.0
 TOKEN_TTL = 24 * 3600
-CUT_SECONDS = (5.0, 20.0)  # how long an injected network cut lasts
 CATCH_UP_SECONDS = 90.0  # stated: the hall's backlog to the case service is empty this long after a cut
 
 
@@ -85,6 +84,10 @@ class DayPlan:
     fault_every: float = 20.0  # seconds between injected faults; 0 for none
     seed: int = 20261121
     database_url: str | None = None
+    # Mean seconds between two applicants at one kiosk (exponential): arrivals spread over the day, so
+    # faults strike while tickets are issued and called, not into an idle hall. 0: all at once.
+    arrival_seconds: float = 1.0
+    cut_seconds: tuple[float, float] = (5.0, 20.0)  # how long an injected network cut lasts
     # The second half of the applicants arrives only after each process has crashed once, so even a
     # short day has every fault in the middle of its work.
     crash_each_before_half: bool = True
@@ -201,6 +204,18 @@ class Day:
                 self._tokens[username] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
             return self._tokens[username]
 
+    def outbox_pending(self) -> int | None:
+        """Ratings the controller still has to deliver to the case service (None: no answer)."""
+        try:
+            answer = self.http().get(
+                f"{self.services.controller_url}/api/v1/ext/queue/outbox", headers=self.staff("manager1")
+            )
+        except httpx.HTTPError:
+            return None
+        if answer.status_code != 200:
+            return None
+        return int(answer.json().get("counts", {}).get("pending", 0))
+
     def clerk_at(self, window: int) -> dict[str, str]:
         """A staff token of the window's own clerk (the controller signs in the token's user, and one
         clerk is signed in at one window only), minted as the case service would with the shared key."""
@@ -231,6 +246,8 @@ class Day:
         for position, index in enumerate(applicants):
             if position == half and self.plan.crash_each_before_half and self.plan.fault_every > 0:
                 self.round_done.wait(300)
+            if self.plan.arrival_seconds > 0:
+                time.sleep(rng.expovariate(1.0 / self.plan.arrival_seconds))
             person = applicant(index)
             body: dict[str, Any] = {
                 "service": rng.choice(SERVICES),
@@ -253,7 +270,7 @@ class Day:
     # -- windows -------------------------------------------------------------------------------------
     def window(self, number: int) -> None:
         actions = f"{self.services.controller_url}/api/v1/ext/queue/windows/{number}/actions"
-        clerk = self.staff("clerk1")  # the controller takes clerk actions only with a staff token
+        clerk = self.clerk_at(number)  # the controller takes clerk actions only with a staff token
         self.call(
             "POST",
             actions,
@@ -262,13 +279,22 @@ class Day:
             headers=clerk,
         )
         while not self.done.is_set():
+            if not self.issued.acquire(timeout=0.5):  # nobody waits: no need to press "next"
+                continue
             started = time.monotonic()
             answer = self.call(
                 "POST", actions, lambda a: a.status_code < 500, json={"key": "next"}, headers=clerk
             )
             ticket = (answer.json() or {}).get("ticket") if answer.status_code == 200 else None
+            if answer.status_code == 409 and answer.json().get("error") == "window_busy":
+                # An earlier "next" whose answer was lost (a crash) did call someone: recall them.
+                answer = self.call(
+                    "POST", actions, lambda a: a.status_code == 200, json={"key": "recall"}, headers=clerk
+                )
+                ticket = answer.json().get("ticket")
             if not ticket:
-                time.sleep(0.05)
+                self.issued.release()  # another window took it, or it is not callable yet
+                time.sleep(0.2)
                 continue
             self.recorder.timed("window call", time.monotonic() - started)
             index = self._applicant_of(ticket["number"])
@@ -306,7 +332,7 @@ class Day:
         started = time.monotonic()
         answer = self.call(
             "POST",
-            f"{self.services.case_url}/api/v1/cases",
+            f"{self.services.hall_case_url}/api/v1/cases",
             lambda a: a.status_code == 201,
             json={"item_code": ITEM, "channel": "window", "applicant": applicant(index)},
             headers={**self.staff("clerk1"), "Idempotency-Key": f"soak-{index}"},
@@ -330,8 +356,12 @@ class Day:
             self.ratings_sent += 1
 
     # -- back office, lockers, pickups ---------------------------------------------------------------
-    def act(self, case_id: int, action: str, headers: dict[str, str], body: dict[str, Any]) -> None:
-        url = f"{self.services.case_url}/api/v1/cases/{case_id}"
+    def act(
+        self, case_id: int, action: str, headers: dict[str, str], body: dict[str, Any], *, hall: bool = False
+    ) -> None:
+        """One case action; `hall`: sent from the hall (the locker gateway), so through the cuttable link."""
+        base = self.services.hall_case_url if hall else self.services.case_url
+        url = f"{base}/api/v1/cases/{case_id}"
 
         def applied(answer: httpx.Response) -> bool:
             if answer.status_code == 200:
@@ -339,7 +369,10 @@ class Day:
             if answer.status_code != 409:
                 return False
             # After an uncertain attempt the action may already be in: ask the record.
-            state = httpx.get(url, headers=headers, timeout=15).json().get("state", "")
+            try:
+                state = self.http().get(url, headers=headers).json().get("state", "")
+            except httpx.HTTPError:
+                return False
             return STATE_ORDER.index(state) >= STATE_ORDER.index(AFTER[action])
 
         self.call("POST", f"{url}/actions/{action}", applied, json=body, headers=headers)
@@ -355,7 +388,7 @@ class Day:
                 self.act(case_id, action, self.staff(user), body)
             self.compartments.acquire()  # a result waits for a free compartment
             receipt = {"receipt": {"locker": "soak-bank", "code_sent": True}}
-            self.act(case_id, "ready_for_pickup", self.locker_gateway(), receipt)
+            self.act(case_id, "ready_for_pickup", self.locker_gateway(), receipt, hall=True)
             self.recorder.timed("decision to locker", time.monotonic() - started)
             self.pickups.put((index, case_id))
 
@@ -366,7 +399,7 @@ class Day:
             except queue.Empty:
                 continue
             receipt = {"receipt": {"recipient": "模拟申请人", "method": "locker", "opened_by": "code"}}
-            self.act(case_id, "deliver", self.locker_gateway(), receipt)
+            self.act(case_id, "deliver", self.locker_gateway(), receipt, hall=True)
             self.compartments.release()
             with self._lock:
                 self.delivered.add(index)
@@ -377,18 +410,37 @@ class Day:
 def inject_faults(
     services: HallServices, plan: DayPlan, day: Day, rng: random.Random, faults: list[str]
 ) -> None:
+    """In turn: a crash (SIGKILL, then start) of each process kind, and a network cut of the hall's link."""
     if plan.fault_every <= 0:
         return
-    victims: list[Service] = [services.broker, services.case_service, services.controller]
+    victims: list[Service | None] = [services.broker, services.case_service, services.controller, None]
     turn = 0
     while not day.done.wait(plan.fault_every * rng.uniform(0.5, 1.5)):
         victim = victims[turn % len(victims)]
         turn += 1
-        seconds = victim.restart()
-        faults.append(f"{victim.name} crash ({seconds:.1f} s to answer)")
+        if victim is None:
+            faults.append(cut_the_link(services, day, rng.uniform(*plan.cut_seconds)))
+        else:
+            seconds = victim.restart()
+            faults.append(f"{victim.name} crash ({seconds:.1f} s to answer)")
+        log.warning("soak fault: %s", faults[-1])
         if turn == len(victims):
             day.round_done.set()
-        log.warning("soak: %s crashed and back in %.1f s", victim.name, seconds)
+
+
+def cut_the_link(services: HallServices, day: Day, seconds: float) -> str:
+    """Blackholes the hall's link to the case service for `seconds`, heals it, and times the catch-up:
+    until the controller's outbox of ratings for the case service is empty again."""
+    services.link.cut()
+    day.done.wait(seconds)
+    lasted = services.link.heal()
+    healed = time.monotonic()
+    deadline = healed + CATCH_UP_SECONDS
+    while time.monotonic() < deadline:
+        if day.outbox_pending() == 0:
+            return f"network cut ({lasted:.1f} s; caught up {time.monotonic() - healed:.1f} s after)"
+        time.sleep(0.5)
+    return f"network cut ({lasted:.1f} s; NOT caught up within {CATCH_UP_SECONDS:.0f} s)"
 
 
 def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
@@ -411,6 +463,9 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         memory_start = {service.name: service.rss_kib for service in services.all}
         memory_start["soak driver"] = rss_kib(_self_pid())
         day = Day(plan, services, recorder)
+        for user in {user for _action, user, _body in BACK_OFFICE} | {"manager1"}:
+            day.staff(user)  # log in before the faults start; the tokens last the day
+        day.locker_gateway()
         faults: list[str] = []
         started = time.monotonic()
         order = list(range(plan.applicants))
@@ -431,7 +486,7 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             target=inject_faults, args=(services, plan, day, rng, faults), daemon=True
         )
         fault_thread.start()
-        day.done.wait(max(600.0, plan.applicants * 2.0))
+        day.done.wait(max(600.0, plan.applicants * 3.0))
         day.done.set()
         fault_thread.join(120)
         elapsed = time.monotonic() - started
@@ -490,13 +545,17 @@ def tally(day: Day, services: HallServices) -> dict[str, Tally]:
             lambda a: a.status_code in (200, 404),
         )
         found += answer.status_code == 200
+    # Ratings count once the case service has them: wait for the controller's outbox to drain.
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    while day.outbox_pending() != 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
     outbox = day.call(
         "GET",
         f"{services.controller_url}/api/v1/ext/queue/outbox",
         lambda a: a.status_code == 200,
         headers=headers,
     ).json()
-    rated = sum(int(count) for count in outbox.get("counts", {}).values())
+    rated = int(outbox.get("counts", {}).get("delivered", 0))
     return {
         "tickets": Tally(day.plan.applicants, found, max(0, len(issued) - len(set(issued)))),
         "cases": Tally(

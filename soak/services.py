@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hall.net import free_port, http_ok, tcp_open
 from hall.process import hall_command
+from soak.netcut import LinkProxy
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,14 @@ class HallServices:
     case_service: Service
     controller: Service
     broker_url: str
-    case_url: str
+    case_url: str  # direct: the back office, in the city
     controller_url: str
+    link: LinkProxy  # the hall's link to the case service (the controller and the hall's clients)
+
+    @property
+    def hall_case_url(self) -> str:
+        """The case service as the hall reaches it: through the link that faults can cut."""
+        return self.link.url
 
     @classmethod
     def create(cls, workdir: Path, hall_id: str, database_url: str | None = None) -> HallServices:
@@ -128,6 +135,7 @@ class HallServices:
             ready=lambda: http_ok(f"{case_url}/healthz"),
             env=_hall_env(workdir / "case", **case_values),
         )
+        link = LinkProxy(case_port).start()
         controller_url = f"http://127.0.0.1:{controller_port}"
         broker_url = f"mqtt://127.0.0.1:{broker_port}"
         controller = Service(
@@ -138,12 +146,12 @@ class HallServices:
             env=_hall_env(
                 workdir / "controller",
                 controller__port=str(controller_port),
-                case__port=str(case_port),
+                case__port=str(link.port),
                 mqtt_url=broker_url,
                 hall_id=hall_id,
             ),
         )
-        return cls(broker, case_service, controller, broker_url, case_url, controller_url)
+        return cls(broker, case_service, controller, broker_url, case_url, controller_url, link)
 
     @property
     def all(self) -> list[Service]:
@@ -156,3 +164,4 @@ class HallServices:
     def stop(self) -> None:
         for service in reversed(self.all):
             service.stop()
+        self.link.stop()
