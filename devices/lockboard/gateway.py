@@ -20,7 +20,7 @@ from devices.protocol.health import HealthCode, issue
 from devices.protocol.payloads import Command, CompletionCode, HealthIssue
 from hall.net import require_broker
 from hall.privacy import scrub_text
-from hall.settings import Settings
+from hall.settings import DEV_DEVICE_SECRET, Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,11 @@ class LockerGateway:
         poll_seconds: float = 0.05,
         heartbeat_seconds: float = 10.0,
         model: str = "CU16-RS485",
+        id_key: bytes | None = None,
     ) -> None:
         self.bank = bank
+        # Hashes ID numbers read at the bank before they leave it (development key unless given).
+        self.id_key = id_key or lockers.id_card_key(DEV_DEVICE_SECRET, hall)
         self.poll_seconds = poll_seconds
         sizes = ",".join(bank.slots[number].size for number in sorted(bank.slots))
         self.device = ProtocolDevice(
@@ -83,6 +86,11 @@ class LockerGateway:
             self._thread.join(2)
         self.device.stop(clean=clean)
 
+    @property
+    def message(self) -> str:
+        """What the bank's own screen shows (the controller's last `cmd/show`)."""
+        return self._message
+
     # -- commands ----------------------------------------------------------------------------------------
     def _unlock(self, command: Command) -> CommandResult:
         args = lockers.UnlockArgs.model_validate(command.args)
@@ -110,7 +118,10 @@ class LockerGateway:
         return CommandResult()
 
     def enter(self, method: lockers.PickupMethod, value: str) -> None:
-        """Someone typed a code, scanned a QR or laid an ID card on the bank's reader."""
+        """Someone typed a code, scanned a QR or laid an ID card on the bank's reader. An ID number is
+        hashed here and only its keyed hash is published (nor is it ever logged)."""
+        if method is lockers.PickupMethod.ID_CARD:
+            method, value = lockers.PickupMethod.ID_CARD_HASH, lockers.id_card_hash(self.id_key, value)
         entry = lockers.PickupEntry(method=method, value=value)
         self.device.publish_event(lockers.PICKUP_ENTRY_EVENT, entry.model_dump(mode="json"))
 
@@ -200,6 +211,7 @@ def login_for(settings: Settings, device_id: str) -> tuple[str | None, str | Non
 def serve(gateway: LockerGateway, settings: Settings) -> None:
     """Runs `gateway` until SIGTERM / SIGINT."""
     url = settings.resolved_mqtt_url
+    gateway.id_key = lockers.id_card_key(settings.device_secret.get_secret_value(), settings.hall_id)
     username, password = login_for(settings, gateway.device.device_id)
     require_broker(url, username=username, password=password, ca_file=settings.mqtt_ca_file)
     gateway.start(url, username, password, settings.mqtt_ca_file)

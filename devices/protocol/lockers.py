@@ -7,17 +7,22 @@ Commands:   ``cmd/unlock``  args `UnlockArgs`  → completion result `UnlockResu
             ``cmd/show``    args `ShowArgs`    a message on the bank's own screen
 Events:     ``evt/door``    data `DoorEventData`  opened, closed, unsolicited_open, door_left_open
             ``evt/board``   data `BoardEventData` a lock board went offline or came back
-            ``evt/pickup-entry`` data `PickupEntry` someone identified at the bank's keypad/scanner/reader
+            ``evt/pickup-entry`` data `PickupEntry` someone identified at the bank's keypad/scanner/reader;
+            an ID card travels only as `id_card_hash` (HMAC-SHA256 under the hall's locker ID key, see
+            `id_card_key`), never as the number: the controller compares it with the hash it stored
 State data: `BankStateData` every compartment's door and occupancy as last read
 Desc attributes: ``sizes`` = comma-separated compartment sizes, compartment 1 first (e.g. "S,S,M,L").
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 KIND = "locker_bank"
 UNLOCK = "unlock"
@@ -73,12 +78,32 @@ class BoardEventData(Strict):
 class PickupMethod(StrEnum):
     CODE = "code"
     QR = "qr"
-    ID_CARD = "id_card"
+    ID_CARD = "id_card"  # the number in clear: only from the kiosk over HTTP, refused on MQTT
+    ID_CARD_HASH = "id_card_hash"  # `id_card_hash(key, number)`: what a bank's card reader sends
+
+
+ID_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+def id_card_key(device_secret: str, hall: str) -> bytes:
+    """The hall's locker ID key, derived from HALL_DEVICE_SECRET: the gateways and the controller hold it."""
+    return hmac.new(device_secret.encode(), f"locker-id-card:{hall}".encode(), hashlib.sha256).digest()
+
+
+def id_card_hash(key: bytes, id_number: str) -> str:
+    """A keyed hash of an ID number (upper-cased X): 64 hex digits, useless without the key."""
+    return hmac.new(key, f"id:{id_number.strip().upper()}".encode(), hashlib.sha256).hexdigest()
 
 
 class PickupEntry(Strict):
     method: PickupMethod
     value: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _hash_shape(self) -> Self:
+        if self.method is PickupMethod.ID_CARD_HASH and not ID_HASH.match(self.value):
+            raise ValueError("an id_card_hash is 64 lowercase hex digits")
+        return self
 
 
 class CompartmentView(Strict):

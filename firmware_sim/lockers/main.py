@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from devices.lockboard.gateway import LockerGateway, serve
+from devices.protocol.lockers import id_card_key
 from firmware_sim.lockers.rig import LockerRig, start_rig
 from hall.errors import StartupError
 from hall.logging import configure_logging
@@ -20,7 +21,11 @@ DEMO_BANK = "locker-bank-01"
 def demo_gateway(settings: Settings, device_id: str = DEMO_BANK) -> tuple[LockerGateway, LockerRig]:
     rig = start_rig()
     gateway = LockerGateway(
-        settings.hall_id, device_id, rig.bank, heartbeat_seconds=settings.controller.heartbeat_seconds
+        settings.hall_id,
+        device_id,
+        rig.bank,
+        heartbeat_seconds=settings.controller.heartbeat_seconds,
+        id_key=id_card_key(settings.device_secret.get_secret_value(), settings.hall_id),
     )
     return gateway, rig
 

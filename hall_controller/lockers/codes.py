@@ -12,6 +12,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from devices.protocol import lockers
+
 CODE_DIGITS = 8
 QR_PREFIX = "HALLBOX1"
 
@@ -40,9 +42,10 @@ def secret_hash(secret_key: bytes, deposit_id: str, secret: str) -> str:
     return hmac.new(secret_key, f"qr:{deposit_id}:{secret}".encode(), hashlib.sha256).hexdigest()
 
 
-def id_number_hash(secret_key: bytes, id_number: str) -> str:
-    """A blind index of an ID number: lets an ID card find its deposits without storing the number."""
-    return hmac.new(secret_key, f"id:{id_number.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+def id_number_hash(key: bytes, id_number: str) -> str:
+    """A blind index of an ID number: lets an ID card find its deposits without storing the number. With
+    the hall's locker ID key it is what a bank's gateway sends (`devices.protocol.lockers.id_card_hash`)."""
+    return lockers.id_card_hash(key, id_number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,12 +78,16 @@ class LockerService:
         cipher: PiiCipher,
         policy: LockerPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        id_key: bytes | None = None,
     ) -> None:
         self._repository = repository
         self._cases = cases
         self._doors = doors
         self._outbox = outbox
         self._secret = secret_key
+        # The hall's locker ID key (devices.protocol.lockers.id_card_key), shared with the gateways so
+        # an ID card read at a bank travels as a keyed hash; the store holds only that hash.
+        self._id_key = id_key or secret_key
         self._cipher = cipher
         self.policy = policy or LockerPolicy()
         self._clock = clock
@@ -103,7 +107,7 @@ class LockerService:
             ["depositing"],
             "depositing",
             contact=self._cipher.encrypt(case.phone) if case.phone else None,
-            id_hash=codes.id_number_hash(self._secret, case.id_number) if case.id_number else None,
+            id_hash=codes.id_number_hash(self._id_key, case.id_number) if case.id_number else None,
         )
         self._open(compartment, deposit, actor=clerk, reason="deposit")
         return compartment
@@ -285,9 +289,13 @@ class LockerService:
 
     def pickup_by_id_card(self, bank_id: str, id_number: str) -> Compartment:
         """The ID number comes from the card reader (a chip read, not typed), so it is not rate-limited."""
+        return self.pickup_by_id_hash(bank_id, codes.id_number_hash(self._id_key, id_number))
+
+    def pickup_by_id_hash(self, bank_id: str, id_hash: str) -> Compartment:
+        """An ID card read at the bank, as the gateway's keyed hash (the number never reaches us)."""
         found = self._repository.deposits_where(
             deposits.c.bank_id == bank_id,
-            deposits.c.id_hash == codes.id_number_hash(self._secret, id_number),
+            deposits.c.id_hash == id_hash,
             deposits.c.state == "ready",
         )
         if not found:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,7 +27,7 @@ ITEM = "513200-XK-SJ-0511"
 
 
 class CaseService:
-    def __init__(self, client: TestClient, settings: Settings) -> None:
+    def __init__(self, client: httpx.Client, settings: Settings) -> None:
         self.client = client
         self.settings = settings
         self._tokens: dict[str, str] = {}

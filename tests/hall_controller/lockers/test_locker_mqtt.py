@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from devices.lockboard.gateway import LockerGateway
 from devices.protocol import lockers
 from firmware_sim.lockers.rig import LockerRig, start_rig
+from hall.settings import DEV_DEVICE_SECRET
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.lockers.extension import LockersExtension
@@ -30,6 +32,7 @@ from tests.hall_controller.harness import controller_settings, new_hall_id, serv
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BANK = "locker-bank-01"
+ID_NUMBER = "11010119900307123X"
 API = "/api/v1/ext/lockers"
 
 
@@ -164,6 +167,75 @@ def test_pickup_by_id_card_over_http(hall: Hall) -> None:
     assert wait_until(lambda: hall.cases.states["C-200"] == "delivered")
     assert hall.cases.receipts["C-200"]["identified_by"] == "id_card"
     assert_cases_match_compartments(hall)
+
+
+class Sniffer:
+    """Every message on the broker, as a stranger with a broker login would see it."""
+
+    def __init__(self, broker: Broker) -> None:
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.payloads: list[bytes] = []
+        self.subscribed = threading.Event()
+        self._client = paho.Client(CallbackAPIVersion.VERSION2)
+        self._client.on_connect = lambda client, *_: client.subscribe("#")
+        self._client.on_subscribe = lambda *_: self.subscribed.set()
+        self._client.on_message = lambda _c, _u, message: self.payloads.append(bytes(message.payload))
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+        assert self.subscribed.wait(10), "sniffer did not subscribe"
+
+    def stop(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
+def test_pickup_by_id_card_at_the_bank_never_shows_the_number(
+    mosquitto: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10 / lockers: the ID number read at a bank travels as a keyed hash; no log, no message on
+    the broker and no file of the controller holds it in full."""
+    caplog.set_level(logging.DEBUG)
+    sniffer = Sniffer(mosquitto)
+    try:
+        with running_hall(mosquitto, tmp_path) as hall:
+            hall.add_case("I-1")
+            answer = hall.client.post(f"{API}/deposits", json={"case_id": "I-1", "size": "S"})
+            assert answer.status_code == 200, answer.text
+            number = answer.json()["number"]
+            hall.rig.person_puts_item_and_closes(number)
+            assert wait_until(lambda: hall.cases.states["I-1"] == "ready_for_pickup")
+
+            # A gateway that sends the number in clear is refused: nothing opens.
+            board, lock = hall.rig.firmware(number)
+            bad = {"method": "id_card", "value": ID_NUMBER}
+            hall.gateway.device.publish_event(lockers.PICKUP_ENTRY_EVENT, bad)
+            assert wait_until(lambda: "please lay the card again" in hall.gateway.message)
+            assert not board.truly_open(lock)
+
+            hall.gateway.enter(lockers.PickupMethod.ID_CARD, ID_NUMBER.lower())  # the card reader
+            assert wait_until(lambda: board.truly_open(lock))
+            hall.rig.person_takes_item_and_closes(number)
+            assert wait_until(lambda: hall.cases.states["I-1"] == "delivered")
+            assert hall.cases.receipts["I-1"]["identified_by"] == "id_card"
+            expected = lockers.id_card_hash(
+                lockers.id_card_key(DEV_DEVICE_SECRET, hall.controller.hall_id), ID_NUMBER
+            )
+            entries = [p for p in sniffer.payloads if b"pickup-entry" in p or b"id_card" in p]
+            assert any(expected.encode() in p for p in entries), "the hash never went over the broker"
+    finally:
+        sniffer.stop()
+    needles = {ID_NUMBER, ID_NUMBER.lower()}
+    # The refused clear-text event itself did cross the broker: that is the bad gateway, not us.
+    leaked_on_broker = [p for p in sniffer.payloads if any(n.encode() in p for n in needles)]
+    assert len(leaked_on_broker) == 1 and b'"id_card"' in leaked_on_broker[0]
+    logged = [r.getMessage() for r in caplog.records if any(n in r.getMessage() for n in needles)]
+    assert not logged, logged
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(n.encode() in data for n in needles), path
 
 
 def test_jammed_door_is_open_not_detected_and_raises_a_door_fault(hall: Hall) -> None:
