@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -23,9 +24,57 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        _serialise_sqlite_writers(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """SQLite has one writer at a time. Threads of this process that want to write queue on a Python
+    lock from their first writing statement until their COMMIT or ROLLBACK has run, instead of in
+    SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries and so wastes most of a busy
+    second. Readers are not affected (WAL); other processes still meet the busy handler."""
+    lock = threading.Lock()
+    holders: set[int] = set()  # id() of the DBAPI connections holding the lock
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def give(dbapi_connection: Any) -> None:
+        if id(dbapi_connection) in holders:
+            holders.discard(id(dbapi_connection))
+            lock.release()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        key = id(conn.connection.dbapi_connection)
+        if key not in holders and not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+            lock.acquire()
+            holders.add(key)
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            give(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            give(dbapi_connection)
+
+    # After the DBAPI call, not in the engine's commit/rollback events, which run before it.
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+        give(dbapi_connection)  # statements run outside a transaction (e.g. AUTOCOMMIT)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        give(dbapi_connection)

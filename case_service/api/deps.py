@@ -48,11 +48,15 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE)
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
+def principal_of(request: Request, services: Services) -> Principal:
     token = bearer_token(request)
     if not token:
         raise UnauthorizedError("sign in first: send Authorization: Bearer <token>")
     return services.signer.read(token)
+
+
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
+    return principal_of(request, services)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from case_service.api import schemas
 from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
+from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
 from case_service.storage.models import Case, Item
 from hall.privacy import DecryptionError, mask_id_number, mask_name, mask_phone
@@ -69,23 +72,23 @@ def case_out(ctx: cases.Context, case: Case) -> schemas.CaseOut:
     )
 
 
-def case_status(ctx: cases.Context, case: Case) -> schemas.CaseStatus:
-    state = CaseState(case.state)
-    status = cases.deadline_of(ctx, case)
+def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date) -> schemas.CaseStatus:
+    state = CaseState(row.state)
+    status = cases.assess_deadline(calendar, today, row.stage_due_on, row.is_open)
     return schemas.CaseStatus(
-        id=case.id,
-        number=case.number,
+        id=row.id,
+        number=row.number,
         state=state.value,
         state_label=STATE_LABELS[state],
         next_step=NEXT_STEP[state],
-        stage=case.stage,
-        stage_due_on=case.stage_due_on,
-        decision_due_on=case.decision_due_on,
-        due_estimated=case.due_estimated,
+        stage=row.stage,
+        stage_due_on=row.stage_due_on,
+        decision_due_on=row.decision_due_on,
+        due_estimated=row.due_estimated,
         deadline=schemas.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
         if status
         else None,
-        release_channel=case.release_channel,
+        release_channel=row.release_channel,
     )
 
 

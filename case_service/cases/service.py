@@ -12,9 +12,9 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, Principal, PrincipalKind
@@ -61,6 +61,9 @@ SUSPENSION_KINDS = {
 RELEASE_CHANNELS = ("window", "locker", "mail")
 ID_CONTEXT = "case.applicant_id"
 PHONE_CONTEXT = "case.applicant_phone"
+
+
+_CASES = cast(Table, Case.__table__)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,18 @@ def applicant_index(cipher: PiiCipher, id_number: str) -> str:
     return cipher.blind_index(id_number)
 
 
-def check_scope(principal: Principal, case: Case) -> None:
+class Scoped(Protocol):
+    """What the scope check reads of a case: a loaded Case, or the status query's row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def applicant_index(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+
+
+def check_scope(principal: Principal, case: Scoped) -> None:
     """Applicants see only their own cases; department staff only their department's."""
     if principal.kind is PrincipalKind.APPLICANT and case.applicant_index not in principal.applicant_indexes:
         raise NotFoundError(f"no case {case.id}")  # not 403: do not confirm that the case exists
@@ -127,11 +141,16 @@ def check_scope(principal: Principal, case: Case) -> None:
         raise ForbiddenError(f"case {case.id} belongs to {case.department}, not to {principal.department}")
 
 
-def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case:
-    """`case_ref`: the numeric id, or the case number (what is printed on notices and receipts)."""
+def _parse_ref(case_ref: int | str) -> int | str:
     # isascii: str.isdigit also accepts "²" and other digits int() refuses.
     if isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit() and len(case_ref) < 19:
-        case_ref = int(case_ref)
+        return int(case_ref)
+    return case_ref
+
+
+def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case:
+    """`case_ref`: the numeric id, or the case number (what is printed on notices and receipts)."""
+    case_ref = _parse_ref(case_ref)
     if isinstance(case_ref, int):
         query = select(Case).where(Case.id == case_ref)
     else:
@@ -144,6 +163,51 @@ def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case
         raise NotFoundError(f"no case {case_id}", details={"case_id": case_id})
     check_scope(ctx.principal, case)
     return case
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """The columns a status poll needs, and those the scope check reads."""
+
+    id: int
+    number: str
+    state: str
+    stage: str | None
+    stage_due_on: dt.date | None
+    decision_due_on: dt.date | None
+    due_estimated: bool
+    release_channel: str | None
+    is_open: bool
+    applicant_index: str
+    department: str
+
+
+_STATUS_FIELDS = tuple(StatusRow.__dataclass_fields__)
+_STATUS_BY_ID = select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.id == bindparam("ref"))
+_STATUS_BY_NUMBER = select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(
+    _CASES.c.number == bindparam("ref")
+)
+
+
+def load_status(connection: Connection, principal: Principal, case_ref: int | str) -> StatusRow:
+    """The polling read (kiosks, hall controllers): one Core query of the few columns a status needs,
+    with the same scope rules as `load`; no ORM session or object."""
+    case_ref = _parse_ref(case_ref)
+    query = _STATUS_BY_ID if isinstance(case_ref, int) else _STATUS_BY_NUMBER
+    row = connection.execute(query, {"ref": case_ref}).first()
+    if row is None:
+        raise NotFoundError(f"no case {case_ref}", details={"case_id": case_ref})
+    status = StatusRow(*row)
+    check_scope(principal, status)
+    return status
+
+
+def assess_deadline(
+    calendar: WorkingCalendar, today: dt.date, stage_due_on: dt.date | None, is_open: bool
+) -> deadlines.DeadlineStatus | None:
+    if stage_due_on is None or not is_open:
+        return None
+    return deadlines.assess(calendar, stage_due_on, today)
 
 
 def list_cases(
@@ -177,9 +241,7 @@ def find_by_number(ctx: Context, number: str) -> Case:
 
 
 def deadline_of(ctx: Context, case: Case) -> deadlines.DeadlineStatus | None:
-    if case.stage_due_on is None or not case.is_open:
-        return None
-    return deadlines.assess(ctx.calendar, case.stage_due_on, ctx.today)
+    return assess_deadline(ctx.calendar, ctx.today, case.stage_due_on, case.is_open)
 
 
 RELEASE_CONTACT_STATES = frozenset({CaseState.READY_FOR_RELEASE, CaseState.READY_FOR_PICKUP})
@@ -237,7 +299,6 @@ def _new_number(today: dt.date) -> str:
     return f"{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-_CASES = cast(Table, Case.__table__)
 _INSERT_CASE = insert(_CASES)
 _MATERIALS = cast(Table, Material.__table__)
 _LIBRARY = (

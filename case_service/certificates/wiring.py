@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from case_service.api.deps import PrincipalDep
+from case_service.api.deps import principal_of
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import service as cases
 from case_service.certificates import api
@@ -81,16 +81,25 @@ def _make_certificate_action(services: Services) -> Any:
     return advance
 
 
-def staff_actor(principal: PrincipalDep) -> Actor:
-    if principal.kind is not PrincipalKind.STAFF or not principal.roles & CERTIFICATE_STAFF:
-        raise ForbiddenError("certificates are made and revoked by reviewers, approvers, sealers or clerks")
-    return Actor(principal.actor, principal)
+class CaseServiceActors:
+    """The case service's bearer tokens as certificate actors (`api.ActorSource`)."""
 
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
-def station_actor(principal: PrincipalDep) -> Actor:
-    if principal.kind not in {PrincipalKind.DEVICE, PrincipalKind.STAFF}:
-        raise ForbiddenError("prints are requested by a kiosk or a window")
-    return Actor(principal.actor, principal)
+    def staff(self, request: Request) -> Actor:
+        principal = principal_of(request, self._services)
+        if principal.kind is not PrincipalKind.STAFF or not principal.roles & CERTIFICATE_STAFF:
+            raise ForbiddenError(
+                "certificates are made and revoked by reviewers, approvers, sealers or clerks"
+            )
+        return Actor(principal.actor, principal)
+
+    def station(self, request: Request) -> Actor:
+        principal = principal_of(request, self._services)
+        if principal.kind not in {PrincipalKind.DEVICE, PrincipalKind.STAFF}:
+            raise ForbiddenError("prints are requested by a kiosk or a window")
+        return Actor(principal.actor, principal)
 
 
 def build_context(services: Services) -> CertificateContext:
@@ -111,7 +120,6 @@ def build_context(services: Services) -> CertificateContext:
 
 def install(app: FastAPI, services: Services) -> None:
     app.state.certificates = build_context(services)
-    app.dependency_overrides[api.staff_actor] = staff_actor
-    app.dependency_overrides[api.station_actor] = station_actor
+    app.state.certificate_actors = CaseServiceActors(services)
     app.include_router(api.router, prefix="/api/v1")
     log.info("certificates: signing key %s", app.state.certificates.signer.key_id)

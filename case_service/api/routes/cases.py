@@ -90,12 +90,13 @@ def get_case_by_number(number: Annotated[str, Path(max_length=32)], ctx: Context
 
 
 def _status(services: Services, principal: Principal, case_ref: str) -> Response:
-    with services.sessions() as session:
-        calendar = services.calendars.get(session)
-        ctx = cases.Context(
-            session, calendar, services.cipher, services.today(), principal, services.index_keys
-        )
-        return json_response(case_status(ctx, cases.load(ctx, case_ref)))
+    calendar = services.calendars.cached()
+    if calendar is None:
+        with services.sessions() as session:
+            calendar = services.calendars.get(session)
+    with services.engine.connect() as connection:
+        row = cases.load_status(connection, principal, case_ref)
+    return json_response(case_status(row, calendar, services.today()))
 
 
 @router.get("/{case_id}/status", response_model=schemas.CaseStatus)
