@@ -74,8 +74,17 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
             ready=lambda: wait_for_http(f"{settings.case_service_url}/healthz", 0.2),
             timeout=60,
         )
+        # The demo's lockers work on the demo's case service (release-contact, ready for pickup, delivered)
+        # unless HALL_CONTROLLER__LOCKER_CASES says otherwise.
+        controller_env = (
+            {}
+            if "locker_cases" in settings.controller.model_fields_set
+            else {"HALL_CONTROLLER__LOCKER_CASES": "case-service"}
+        )
         supervisor.start(
-            ChildProcess("controller", hall_command("controller"), logs / "controller.log"),
+            ChildProcess(
+                "controller", hall_command("controller"), logs / "controller.log", env=controller_env
+            ),
             ready=lambda: wait_for_http(f"{settings.controller_url}/healthz", 0.2),
             timeout=30,
         )
