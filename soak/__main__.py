@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             "p99_ms": dict(report.p99_ms()),
             "memory_kib": report.memory_kib,
             "faults": report.faults,
+            "unsettled": report.unsettled,
+            "notes": report.notes,
+            "retries": report.retries,
             "seconds": report.seconds,
         }
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -32,8 +32,9 @@ from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
 from hall.settings import Settings
 from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
+from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
 from soak.report import SoakReport, Tally
-from soak.services import HallServices, Service, rss_kib
+from soak.services import HallServices, rss_kib
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,6 @@ AFTER = {
 RETRY_SECONDS = 120.0
 HTTP_TIMEOUT = 15.0
 TOKEN_TTL = 24 * 3600
-CATCH_UP_SECONDS = 90.0  # stated: the hall's backlog to the case service is empty this long after a cut
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ class Day:
                 "service": rng.choice(SERVICES),
                 "source": "kiosk",
                 "id_number": person["id_number"],
-                "print_slip": False,
+                "print_slip": True,
             }
             started = time.monotonic()
             # A 409 after an uncertain attempt means the first one landed (one active ticket per person).
@@ -407,42 +407,6 @@ class Day:
                     self.done.set()
 
 
-def inject_faults(
-    services: HallServices, plan: DayPlan, day: Day, rng: random.Random, faults: list[str]
-) -> None:
-    """In turn: a crash (SIGKILL, then start) of each process kind, and a network cut of the hall's link."""
-    if plan.fault_every <= 0:
-        return
-    victims: list[Service | None] = [services.broker, services.case_service, services.controller, None]
-    turn = 0
-    while not day.done.wait(plan.fault_every * rng.uniform(0.5, 1.5)):
-        victim = victims[turn % len(victims)]
-        turn += 1
-        if victim is None:
-            faults.append(cut_the_link(services, day, rng.uniform(*plan.cut_seconds)))
-        else:
-            seconds = victim.restart()
-            faults.append(f"{victim.name} crash ({seconds:.1f} s to answer)")
-        log.warning("soak fault: %s", faults[-1])
-        if turn == len(victims):
-            day.round_done.set()
-
-
-def cut_the_link(services: HallServices, day: Day, seconds: float) -> str:
-    """Blackholes the hall's link to the case service for `seconds`, heals it, and times the catch-up:
-    until the controller's outbox of ratings for the case service is empty again."""
-    services.link.cut()
-    day.done.wait(seconds)
-    lasted = services.link.heal()
-    healed = time.monotonic()
-    deadline = healed + CATCH_UP_SECONDS
-    while time.monotonic() < deadline:
-        if day.outbox_pending() == 0:
-            return f"network cut ({lasted:.1f} s; caught up {time.monotonic() - healed:.1f} s after)"
-        time.sleep(0.5)
-    return f"network cut ({lasted:.1f} s; NOT caught up within {CATCH_UP_SECONDS:.0f} s)"
-
-
 def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
     workdir.mkdir(parents=True, exist_ok=True)
     hall_id = "soak-hall"
@@ -458,6 +422,8 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         for number in range(1, plan.windows + 1):
             devices += [WindowLed(hall_id, f"window-{number:02d}-led", number)]
             devices += [Evaluator(hall_id, f"window-{number:02d}-evaluator", number)]
+        printer = SoakPrinter(hall_id, "ticket-printer-01")
+        devices.append(printer)
         for device in devices:
             device.start(services.broker_url)
         memory_start = {service.name: service.rss_kib for service in services.all}
@@ -466,7 +432,14 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         for user in {user for _action, user, _body in BACK_OFFICE} | {"manager1"}:
             day.staff(user)  # log in before the faults start; the tokens last the day
         day.locker_gateway()
-        faults: list[str] = []
+        injector = Injector(
+            services,
+            plan=plan,
+            day=day,
+            printer=printer,
+            device_ids=[device.device_id for device in devices],
+            rng=rng,
+        )
         started = time.monotonic()
         order = list(range(plan.applicants))
         kiosk_rngs = [random.Random(plan.seed + k) for k in range(plan.kiosks)]  # noqa: S311
@@ -482,9 +455,7 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         for thread in threads:
             thread.daemon = True
             thread.start()
-        fault_thread = threading.Thread(
-            target=inject_faults, args=(services, plan, day, rng, faults), daemon=True
-        )
+        fault_thread = injector.thread()
         fault_thread.start()
         day.done.wait(max(600.0, plan.applicants * 3.0))
         day.done.set()
@@ -498,13 +469,18 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             plan.kiosks,
             plan.lockers,
             elapsed,
-            faults=faults,
+            faults=injector.faults,
             retries=recorder.retries,
             failures=day.failures,
         )
         report.latencies = recorder.latencies
         report.memory_kib = {name: (memory_start[name], memory_end.get(name, 0)) for name in memory_start}
         report.tallies = tally(day, services)
+        report.unsettled = injector.unsettled
+        report.notes.append(
+            f"ticket slips: {len(printer.numbers)} printed ({len(set(printer.numbers))} distinct), "
+            f"{printer.refused} refused while out of paper, of {len(issued_numbers(day))} tickets"
+        )
         report.trips = [len(numbers) for index, numbers in day.tickets.items() if index in day.delivered]
         return report
     finally:
@@ -515,6 +491,10 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
 
 def _self_pid() -> int:
     return os.getpid()
+
+
+def issued_numbers(day: Day) -> list[str]:
+    return [number for numbers in day.tickets.values() for number in numbers]
 
 
 def tally(day: Day, services: HallServices) -> dict[str, Tally]:
@@ -536,7 +516,7 @@ def tally(day: Day, services: HallServices) -> dict[str, Tally]:
             break
     per_person = Counter(case["number"] for case in cases)
     delivered = [case for case in cases if case["state"] == "delivered"]
-    issued = [number for numbers in day.tickets.values() for number in numbers]
+    issued = issued_numbers(day)
     found = 0
     for number in issued:
         answer = day.call(

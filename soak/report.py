@@ -43,6 +43,8 @@ class SoakReport:
     faults: list[str] = field(default_factory=list)
     retries: int = 0
     failures: list[str] = field(default_factory=list)  # clients that gave up: the run did not finish
+    unsettled: int = 0  # faults after which devices or the backlog did not recover in the stated time
+    notes: list[str] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
@@ -60,15 +62,22 @@ class SoakReport:
         return {name: percentile(values, 0.99) * 1000 for name, values in sorted(self.latencies.items())}
 
     def goals_met(self) -> bool:
-        return not self.failures and self.lost == 0 and self.duplicated == 0 and self.max_trips <= 1
+        return (
+            not self.failures
+            and not self.unsettled
+            and self.lost == 0
+            and self.duplicated == 0
+            and self.max_trips <= 1
+        )
 
     def render(self) -> str:
         lines = [
             f"soak: {self.applicants} applicants, {self.windows} windows, {self.kiosks} kiosks, "
             f"{self.lockers} lockers in {self.seconds:.1f} s",
-            f"faults injected: {len(self.faults)} ({', '.join(self.faults) or 'none'}); client retries "
-            f"{self.retries}",
+            f"faults injected: {len(self.faults)}, client retries {self.retries}, "
+            f"not recovered in the stated time: {self.unsettled}",
         ]
+        lines += [f"  fault: {fault}" for fault in self.faults]
         lines += [f"  client gave up: {failure}" for failure in self.failures]
         for name, tally in sorted(self.tallies.items()):
             lines.append(
@@ -83,5 +92,7 @@ class SoakReport:
             lines.append(
                 f"  memory {name:<14} {start / 1024:7.1f} MiB at start, {end / 1024:7.1f} MiB at end"
             )
-        lines.append(f"goals (nothing lost or doubled, one trip): {'met' if self.goals_met() else 'NOT met'}")
+        lines += self.notes
+        verdict = "met" if self.goals_met() else "NOT met"
+        lines.append(f"goals (nothing lost or doubled, one trip, recovered in time): {verdict}")
         return "\n".join(lines)
