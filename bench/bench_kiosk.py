@@ -1,13 +1,16 @@
 """Kiosk: cold start to the attract screen, card tap to greeting, capture to clean page, print to job done.
 
 Runs the real Kivy app on a virtual display (Xvfb) with simulated devices and the in-memory case service,
-so the figures are the kiosk's own (UI, flow, runner), not the network's. Cold start is measured against a
-bare Kivy window started the same way; the three interactions against a plain screen switch in the same
-run (event posted -> first frame whose state shows the result).
+so the figures are the kiosk's own (UI, flow, runner), not the network's; then once more with the document
+camera of devices/camera on firmware_sim's desk scenes (devices/capture) and the printer on a private CUPS
+with an IPP Everywhere printer (ippeveprinter), whose job is anchored by a one-line PDF on the same queue.
+Cold start is measured against a bare Kivy window started the same way; the interactions against a plain
+screen switch in the same run (event posted -> first frame whose state shows the result).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import statistics
@@ -81,11 +84,11 @@ def _cold_start(display: str) -> tuple[float, float]:
     return min(kiosk), min(bare)
 
 
-def _interactions(display: str) -> dict[str, list[float]]:
+def _interactions(display: str, extra: tuple[str, ...] = ()) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
         command = [sys.executable, "-m", "kiosk.drive", "--script", "timing", "--repetitions", "3"]
-        command += ["--orientation", "portrait", "--out", str(data / "shots")]
+        command += ["--orientation", "portrait", "--out", str(data / "shots"), *extra]
         env = _env(data, display)
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
         report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -95,11 +98,49 @@ def _interactions(display: str) -> dict[str, list[float]]:
         return timings
 
 
+def _one_line_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.drawString(72, 720, "anchor")
+    sheet.save()
+    return buffer.getvalue()
+
+
+def _with_devices(display: str) -> tuple[dict[str, list[float]], float]:
+    """The same timing run with the document camera of devices/camera on firmware_sim's desk scenes and
+    the printer on a private CUPS with an IPP Everywhere printer; and a one-line PDF on that queue."""
+    from devices.printing.cups_backend import CupsPrinter
+    from devices.printing.follow import Outcome, print_and_follow
+    from devices.printing.model import Document
+    from tests.fixtures.cups import running_cups_server, running_dbus, running_ipp_printer
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_cups_server() as server,
+        running_dbus(Path(folder)) as bus,
+        running_ipp_printer(server, bus) as ipp,
+    ):
+        extra: tuple[str, ...] = ("--camera", "device", "--cups-queue", ipp.queue)
+        extra += ("--cups-host", server.host, "--cups-port", str(server.port))
+        timings = _interactions(display, extra)
+        printer = CupsPrinter(ipp.queue, host=server.host, port=server.port)
+        lines = []
+        for index in range(3):
+            result = print_and_follow(printer, Document(_one_line_pdf(), f"anchor {index}"))
+            if result.outcome is not Outcome.COMPLETED:
+                raise RuntimeError(f"anchor print failed: {result}")
+            lines.append(result.seconds)
+    return timings, statistics.median(lines)
+
+
 def run() -> list[Figure]:
     display = start_virtual_display(1920, 1920)
     try:
         kiosk_start, bare_start = _cold_start(display.name)
         timings = _interactions(display.name)
+        device_timings, one_line = _with_devices(display.name)
     finally:
         display.stop()
     anchor = statistics.median(timings["screen switch (anchor)"])
@@ -124,4 +165,27 @@ def run() -> list[Figure]:
                 "lower",
             )
         )
+    device_anchor = statistics.median(device_timings["screen switch (anchor)"])
+    figures.append(
+        Figure(
+            "capture to clean page on screen, document camera on desk scenes (median)",
+            statistics.median(device_timings["capture to clean page on screen"]),
+            "s",
+            "screen switch",
+            device_anchor,
+            "< 2 s",
+            "lower",
+        )
+    )
+    figures.append(
+        Figure(
+            "print request to job done, CUPS ippeveprinter (median)",
+            statistics.median(device_timings["print request to job done"]),
+            "s",
+            "one-line PDF, same queue",
+            one_line,
+            "< 3 s",
+            "lower",
+        )
+    )
     return figures

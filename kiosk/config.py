@@ -32,6 +32,11 @@ class KioskSettings(Section):
     printer_queue: str = Field(default="kiosk-a4", pattern=r"^[A-Za-z0-9_-]{1,127}$")
     cups_host: str = "localhost"
     cups_port: int = Field(default=631, ge=1, le=65535)
+    # "device": the document camera / QR camera of devices/camera (hardware per HALL_DEVICES__CAMERA__*, or
+    # firmware_sim's simulated cameras with HALL_DEVICES__BACKEND=sim) through devices/capture and
+    # devices/barcode; "sim": the kiosk's own simulated page and scanner (scripts queue codes).
+    camera: str = Field(default="sim", pattern="^(device|sim)$")
+    scanner: str = Field(default="sim", pattern="^(device|sim)$")
     # espeak-ng voice guidance: aloud, or into WAV files under data_dir/kiosk/voice (no sound card).
     voice: str = Field(default="aloud", pattern="^(aloud|wav|off)$")
     # The UI thread must beat within this many seconds, or the watchdog restarts the kiosk process.

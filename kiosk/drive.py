@@ -498,6 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cups-queue", default="", help="print on this CUPS queue instead of the simulated")
     parser.add_argument("--cups-host", default="localhost")
     parser.add_argument("--cups-port", type=int, default=631)
+    parser.add_argument(
+        "--camera",
+        choices=("sim", "device"),
+        default="sim",
+        help="device: the document camera of devices/camera (HALL_DEVICES__BACKEND=sim: desk scenes)",
+    )
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -540,6 +546,13 @@ def main(argv: list[str] | None = None) -> int:
             ports.hall = ControllerLink(
                 device, args.controller_url, ticket_service="business", locker_bank="locker-bank-01"
             )
+    if args.camera == "device":
+        from devices.camera.factory import open_camera
+        from kiosk.adapters.camera import DocumentCamera
+
+        cameras = settings.devices.camera
+        source = open_camera("document_camera", cameras, backend=settings.devices.backend)
+        ports.camera = DocumentCamera(source, dpi=cameras.dpi, health=source.health)
     if args.cups_queue:
         from devices.printing.cups_backend import CupsPrinter
         from kiosk.adapters.printer import DevicePrinter

@@ -63,6 +63,10 @@ class Kiosk:
     def stop(self) -> None:
         self.watcher.stop()
         self.runner.shutdown()
+        for port in (self.ports.camera, self.ports.scanner):
+            close = getattr(port, "close", None)
+            if close is not None:
+                close()
         device = getattr(self.ports.hall, "device", None)
         if device is not None:
             device.stop()
@@ -143,6 +147,17 @@ def ports_for(settings: Settings) -> Ports:
         ports.printer = DevicePrinter(
             CupsPrinter(section.printer_queue, host=section.cups_host, port=section.cups_port)
         )
+    if settings.kiosk.camera == "device" or settings.kiosk.scanner == "device":
+        from devices.camera.factory import open_camera
+        from kiosk.adapters.camera import CameraScanner, DocumentCamera
+
+        cameras, backend = settings.devices.camera, settings.devices.backend
+        if settings.kiosk.camera == "device":
+            source = open_camera("document_camera", cameras, backend=backend)
+            ports.camera = DocumentCamera(source, dpi=cameras.dpi, health=source.health)
+        if settings.kiosk.scanner == "device":
+            source = open_camera("qr_camera", cameras, backend=backend)
+            ports.scanner = CameraScanner(source, health=source.health)
     if settings.kiosk.card_reader == "device":
         from devices.idcard.factory import open_card_reader
         from kiosk.adapters.idcard import IdCardReader

@@ -1,11 +1,13 @@
 """End to end: the real Kivy kiosk under Xvfb, the real case service, the real ID-card driver on the
 firmware_sim reader emulator, the running hall controller (Mosquitto) and a real CUPS queue (cups-pdf).
 
-The applicant taps a card, applies with one material missing, gets the one-time notice, leaves and takes
-a queue ticket. A clerk asks for the missing material (补正); the applicant comes back and gives only
-that material (what the case holds is not asked again). Staff accept, review, approve, make and seal the
-certificate through the case service's API; the applicant comes back once more and prints it on CUPS,
-and the kiosk reports the print's outcome to the case service. Each visit is a fresh start of the app.
+The applicant taps a card, applies with one material missing (each page captured by the document
+camera of devices/camera from firmware_sim's desk scenes, through devices/capture), gets the one-time
+notice, leaves and takes a queue ticket. A clerk asks for the missing material (补正); the applicant
+comes back and gives only that material (what the case holds is not asked again). Staff accept,
+review, approve, make and seal the certificate through the case service's API; the applicant comes
+back once more and prints it on CUPS, and the kiosk reports the print's outcome to the case service.
+Each visit is a fresh start of the app.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 import pypdf
 import pytest
+from PIL import Image
 
 from firmware_sim.idcard.cards import sample_identity
 from hall.display import VirtualDisplay
@@ -57,6 +60,11 @@ class Staff:
         answer = self._client.request(method, path, headers=self.headers(username), **kwargs)
         assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json()
+
+    def get(self, path: str, username: str) -> bytes:
+        answer = self._client.get(path, headers=self.headers(username))
+        assert answer.status_code == 200, f"GET {path}: {answer.status_code}"
+        return answer.content
 
     def act(self, number: str, action: str, username: str, **body: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.call("POST", f"/cases/{number}/actions/{action}", username, json=body)
@@ -107,9 +115,9 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         cups += ["--cups-port", str(cups_server.port)]
 
         # 1. Apply with the last required material missing; the kiosk's notice; a queue ticket.
-        report = _drive(
-            env, [*base, "--item", item.item_id, "--controller-url", controller.url], screenshot_dir
-        )
+        camera = ["--camera", "device"]
+        first = [*base, *camera, "--item", item.item_id, "--controller-url", controller.url]
+        report = _drive(env, first, screenshot_dir)
         ticket = report["notes"]["ticket"]
         assert report["printed"] == ["补正材料一次性告知书", f"取号 {ticket}"]
         token = service.identify_card(IdCard(identity.name, identity.id_number)).token
@@ -125,11 +133,15 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         assert sorted(m["name"] for m in given_before) == sorted(required[:-1])
 
         # 3. The applicant comes back and gives only the missing material; the case goes back to the clerk.
-        report = _drive(env, [*base, "--phase", "complete", *cups], screenshot_dir)
+        report = _drive(env, [*base, *camera, "--phase", "complete", *cups], screenshot_dir)
         assert report["notes"]["reused"] == str(len(required) - 1)  # not asked again
         held = staff.call("GET", f"/cases/{number}/materials", "clerk1")
         assert sorted(m["name"] for m in held) == sorted(required)
         assert len(held) == len(required)  # nothing given twice
+        for material in held:  # pages the document camera found in firmware_sim's desk scenes, flattened
+            content = staff.get(f"/cases/{number}/materials/{material['id']}/content", "clerk1")
+            with Image.open(io.BytesIO(content)) as page:
+                assert abs(page.height / page.width - 297 / 210) < 0.02, material["name"]
         assert staff.call("GET", f"/cases/{number}/completeness", "clerk1")["complete"] is True
         assert staff.call("GET", f"/cases/{number}", "clerk1")["state"] == "submitted"
         receipt = pdf_queue.wait_for_pdf()  # the kiosk's receipt, on the real CUPS queue
