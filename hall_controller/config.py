@@ -21,5 +21,6 @@ class ControllerSettings(Section):
     staff_token_key: SecretStr | None = None
     # Where the lockers read and move cases: "case-service" (HTTP at HALL_CASE__PUBLIC_URL or
     # HALL_CASE__HOST/PORT, as device controller-<hall> with HALL_DEVICE_SECRET) or "memory" (a stand-in
-    # filled through POST /api/v1/ext/lockers/demo-cases; refused in production).
-    locker_cases: str = Field(default="memory", pattern="^(case-service|memory)$")
+    # filled through POST /api/v1/ext/lockers/demo-cases; refused in production). Unset: "case-service"
+    # in production, "memory" in development.
+    locker_cases: str | None = Field(default=None, pattern="^(case-service|memory)$")

@@ -172,3 +172,25 @@ def test_production_refuses_a_missing_development_or_short_shared_key(
     )
     with pytest.raises(StartupError, match="HALL_CONTROLLER__STAFF_TOKEN_KEY"):
         create_app(settings)
+
+
+def production_settings(tmp_path: Path, **controller: object) -> Settings:
+    return Settings(
+        mode=Mode.PRODUCTION,
+        data_dir=tmp_path,
+        controller=ControllerSettings.model_validate({"staff_token_key": "s" * 40, **controller}),
+        secret_key=SecretStr("k" * 40),
+        pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+        device_secret=SecretStr("d" * 20),
+    )
+
+
+def test_production_lockers_use_the_case_service_and_refuse_the_stand_in(tmp_path: Path) -> None:
+    from hall_controller.lockers.case_http import HttpCaseClient
+    from hall_controller.lockers.extension import LockersExtension
+
+    app = create_app(production_settings(tmp_path), [LockersExtension])
+    [extension] = app.state.controller.extensions
+    assert isinstance(extension, LockersExtension) and isinstance(extension.cases, HttpCaseClient)
+    with pytest.raises(StartupError, match="LOCKER_CASES=memory"):
+        create_app(production_settings(tmp_path, locker_cases="memory"), [LockersExtension])
