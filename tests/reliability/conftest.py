@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fixtures.netcut import link_to  # noqa: F401 - the fixture, for this folder's tests
 from tests.fixtures.postgres import PostgresCluster
 from tests.reliability.workers import CaseWorker
 
