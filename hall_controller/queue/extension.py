@@ -273,10 +273,13 @@ def evaluation_body(request: Any) -> dict[str, Any]:
 
 
 def default_case_client(context: ControllerContext) -> Callable[[], CaseClient]:
+    """The controller's own link to the case service (shared with the lockers), else one of our own."""
+    link = context.case_service
+    if link is not None:
+        return lambda: CaseClient(link)
     settings = context.settings
-    base = f"http://{settings.case.host}:{settings.case.port}"
     secret = settings.device_secret.get_secret_value()
-    return lambda: CaseClient(base, f"controller-{context.hall_id}", secret)
+    return lambda: CaseClient.connect(settings.case_service_url, f"controller-{context.hall_id}", secret)
 
 
 EXTENSION = QueueExtension

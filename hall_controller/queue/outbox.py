@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from hall_controller.case_link import CaseServiceClient, CaseServiceUnavailableError
 from hall_controller.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,36 +25,27 @@ PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
 
 
 class CaseClient:
-    """The few calls the queue makes to the case service, as the hall controller (device token)."""
+    """The few calls the queue makes to the case service, on the controller's one link to it
+    (hall_controller/case_link.py: the device token of controller-<hall>, renewed there, a 401 retried)."""
 
-    def __init__(self, base_url: str, device_id: str, secret: str, timeout: float = 5.0) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout)
-        self._device_id = device_id
-        self._secret = secret
-        self._token: str | None = None
-        self._token_expires = 0.0
+    def __init__(self, link: CaseServiceClient, *, owned: bool = False) -> None:
+        self._link = link
+        self._owned = owned
+
+    @classmethod
+    def connect(cls, base_url: str, device_id: str, secret: str, timeout: float = 5.0) -> CaseClient:
+        """A link of its own (tools and tests); the controller's extension shares the controller's."""
+        return cls(CaseServiceClient(base_url, device_id, secret, timeout=timeout), owned=True)
 
     def close(self) -> None:
-        self._http.close()
-
-    def forget_token(self) -> None:
-        self._token = None
-
-    def _authorization(self) -> dict[str, str]:
-        if self._token is None or time.time() > self._token_expires - 60:
-            answer = self._http.post(
-                "/api/v1/auth/device-token",
-                json={"device_id": self._device_id, "secret": self._secret, "kind": "controller"},
-            )
-            answer.raise_for_status()
-            body = answer.json()
-            self._token = str(body["access_token"])
-            self._token_expires = time.time() + 600
-        return {"Authorization": f"Bearer {self._token}"}
+        if self._owned:
+            self._link.close()
 
     def post_evaluation(self, case_id: str, body: dict[str, Any], key: str) -> httpx.Response:
-        headers = {**self._authorization(), "Idempotency-Key": key}
-        return self._http.post(f"/api/v1/cases/{case_id}/evaluations", json=body, headers=headers)
+        """The answer (2xx or 4xx); `CaseServiceUnavailableError` when unreachable or 5xx."""
+        return self._link.request(
+            "POST", f"/api/v1/cases/{case_id}/evaluations", json=body, idempotency_key=key
+        )
 
 
 class RatingOutbox:
@@ -128,22 +119,17 @@ class RatingOutbox:
         document["attempts"] = int(document["attempts"]) + 1
         try:
             answer = client.post_evaluation(str(document["case_id"]), document["evaluation"], rating_id)
-        except httpx.HTTPError as err:
-            document["error"] = f"case service unreachable: {type(err).__name__}"
+        except CaseServiceUnavailableError as err:  # unreachable, 5xx, or our sign-in refused: retry
+            document["error"] = str(err)
             self._documents.put(rating_id, document)
             return False
-        if answer.status_code == 401:
-            client.forget_token()
+        if answer.status_code == 401:  # still refused after the link signed in again
             document["error"] = "case service refused our token; signing in again"
             self._documents.put(rating_id, document)
             return False
         if answer.status_code in (200, 201):
             document["status"] = DELIVERED
             document["error"] = ""
-        elif answer.status_code >= 500:
-            document["error"] = f"case service answered {answer.status_code}"
-            self._documents.put(rating_id, document)
-            return False
         else:
             document["status"] = REFUSED
             document["error"] = f"{answer.status_code}: {answer.text[:300]}"

@@ -13,7 +13,7 @@ from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall_controller.queue.book import QueueBook, Source
 from hall_controller.queue.extension import QueueExtension
-from hall_controller.queue.outbox import DELIVERED, REFUSED, CaseClient
+from hall_controller.queue.outbox import DELIVERED, REFUSED
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
 
@@ -67,9 +67,10 @@ def test_ratings_are_stored_with_the_case(mosquitto: Broker, start_hall_process:
     case_id = str(filed.json()["id"])
 
     hall = new_hall_id()
-    settings = controller_settings(mosquitto.url, tmp_path / "controller", hall)
-    secret = settings.device_secret.get_secret_value()
-    factory = QueueExtension.factory(case_client=lambda: CaseClient(base, f"controller-{hall}", secret))
+    port = int(base.rsplit(":", 1)[1])
+    # The default: ratings go over the controller's one link to the case service (HALL_CASE__PORT).
+    settings = controller_settings(mosquitto.url, tmp_path / "controller", hall, case={"port": port})
+    factory = QueueExtension.factory()
     with running_controller(settings, [factory]) as controller:
         queue = next(e for e in controller.extensions if isinstance(e, QueueExtension))
         service = queue.service
