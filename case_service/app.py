@@ -21,7 +21,7 @@ from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
-from case_service.db import make_engine, make_session_factory
+from case_service.db import make_engine, make_poll_engine, make_session_factory
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.web.routes import router as web_router
 from hall.privacy import PiiCipher
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, today: Callable[[], dt.date] | None = None
         calendars=CalendarSource(),
         today=today or china_today,
         index_keys=index_ciphers(settings.pii_key.get_secret_value()),
+        poll_engine=make_poll_engine(engine),
     )
     prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
 
@@ -75,6 +76,8 @@ def create_app(settings: Settings, *, today: Callable[[], dt.date] | None = None
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if services.poll_engine is not None and services.poll_engine is not engine:
+            services.poll_engine.dispose()
 
     app = FastAPI(
         title="Case service (办件服务)",

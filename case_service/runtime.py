@@ -78,3 +78,4 @@ class Services:
     calendars: CalendarSource
     today: Callable[[], dt.date] = china_today
     index_keys: tuple[PiiCipher, ...] = ()
+    poll_engine: Engine | None = None  # the status poll's reads (db.make_poll_engine); None: `engine`

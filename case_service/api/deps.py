@@ -29,12 +29,17 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
-    """Opening a session does no I/O; closing it (rollback, back to the pool) runs in the threadpool."""
+    """Opening a session does no I/O; closing one with a transaction still open (rollback, back to the
+    pool) runs in the threadpool. After a commit the connection is already back in the pool, and the
+    close is done here without a second thread hop."""
     session = services.sessions()
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

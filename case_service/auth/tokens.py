@@ -22,6 +22,7 @@ from case_service.domain.states import Role
 STAFF_TTL = 8 * 3600
 DEVICE_TTL = 12 * 3600
 APPLICANT_TTL = 10 * 60
+SEEN_TOKENS = 10_000  # verified tokens remembered per signer (each ~1 KiB)
 
 
 class PrincipalKind(StrEnum):
@@ -75,6 +76,7 @@ def _unb64(text: str) -> bytes:
 class TokenSigner:
     def __init__(self, secret_key: str) -> None:
         self._key = hashlib.sha256(b"case-service-token:" + secret_key.encode()).digest()
+        self._seen: dict[str, Principal] = {}  # verified tokens; dict operations are atomic under the GIL
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
@@ -96,6 +98,19 @@ class TokenSigner:
         return f"v1.{body}.{self._sign(body)}", expires
 
     def read(self, token: str, now: float | None = None) -> Principal:
+        """Verifies the signature and the expiry. A token seen before is not verified again (it cannot
+        change: the signature covers every byte); its expiry is checked on every read."""
+        principal = self._seen.get(token)
+        if principal is None:
+            principal = self._verify(token)
+            if len(self._seen) >= SEEN_TOKENS:
+                self._seen.clear()  # simpler than LRU; a full cache is rare and costs one verify each
+            self._seen[token] = principal
+        if principal.expires_at < (now if now is not None else time.time()):
+            raise UnauthorizedError("token expired")
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != "v1":
             raise UnauthorizedError("malformed token")
@@ -117,6 +132,4 @@ class TokenSigner:
             )
         except (ValueError, KeyError, TypeError, binascii.Error) as err:
             raise UnauthorizedError("malformed token payload") from err
-        if principal.expires_at < (now if now is not None else time.time()):
-            raise UnauthorizedError("token expired")
         return principal

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import ContextDep, IdempotencyKey, PrincipalDep, ServicesDep
@@ -94,8 +95,17 @@ def _status(services: Services, principal: Principal, case_ref: str) -> Response
     if calendar is None:
         with services.sessions() as session:
             calendar = services.calendars.get(session)
-    with services.engine.connect() as connection:
-        row = cases.load_status(connection, principal, case_ref)
+    engine = services.poll_engine or services.engine
+    try:
+        with engine.connect() as connection:
+            row = cases.load_status(connection, principal, case_ref)
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+        # The poll engine does not pre-ping: a connection that died since its last use (database
+        # restart, failover) is dropped from the pool by now, and one retry gets a fresh one.
+        with engine.connect() as connection:
+            row = cases.load_status(connection, principal, case_ref)
     return json_response(case_status(row, calendar, services.today()))
 
 

@@ -148,3 +148,24 @@ def test_a_clerk_can_return_it_too(sqlite_api: CaseApi) -> None:
     api.act(case["id"], "release", "clerk1", channel="locker")
     api.act(case["id"], "ready_for_pickup", "clerk1", receipt={"locker": "L02-01"})
     assert api.act(case["id"], "return_to_window", "clerk1")["state"] == "ready_for_release"
+
+
+def test_the_status_poll_survives_a_dropped_database_connection(case_api: CaseApi) -> None:
+    """The poll's own pool does not pre-ping; a connection killed under it is retried once."""
+    api, client = case_api, case_api.client
+    services = client.app.state.services  # type: ignore[attr-defined]
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite polls on the main engine; there is no server connection to drop")
+    case = api.file_case(ITEM_COMPANY)
+    path = f"/api/v1/cases/{case['id']}/status"
+    headers = api.staff("clerk1")
+    assert client.get(path, headers=headers).status_code == 200
+    with services.engine.connect() as connection:
+        killed = connection.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar_one()
+    assert killed >= 1
+    answer = client.get(path, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["state"] == "submitted"
