@@ -345,13 +345,18 @@ def end_to_end(
     yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
 
 
-def come_back(app: Any, opened: Any, phase: str, notes: dict[str, str]) -> Iterator[Step]:
+def come_back(
+    app: Any, opened: Any, phase: str, notes: dict[str, str], qr_camera: Any = None
+) -> Iterator[Step]:
     """The same applicant later: "complete" gives the materials a clerk's 补正 notice asked for (what the
-    case already holds is not asked again); "certificate" prints the sealed certificate."""
+    case already holds is not asked again); "certificate" prints the sealed certificate. With `qr_camera`
+    (firmware_sim's QR camera behind the kiosk's scanner) the applicant shows an e-ID QR code instead of
+    tapping the card."""
     from firmware_sim.idcard.cards import SimCard, sample_identity
 
     post = app.post
-    card = SimCard.of(sample_identity("王芳"))
+    identity = sample_identity("王芳")
+    card = SimCard.of(identity)
 
     def shown(screen: Screen) -> Check:
         return lambda state: _settled(state, screen)
@@ -359,8 +364,21 @@ def come_back(app: Any, opened: Any, phase: str, notes: dict[str, str]) -> Itera
     yield Step("attract", lambda: None, shown(Screen.ATTRACT))
     yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
     yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
-    yield Step("card tap to greeting", partial(opened.present, card), shown(Screen.MENU))
-    yield Step("card taken after the greeting", partial(opened.present, None), lambda s: not s.card_present)
+    if qr_camera is not None:
+        from case_service.api.routes.applicant_signin import dev_eid_issuer, issue_eid
+        from hall.settings import load_settings
+
+        issuer = dev_eid_issuer(load_settings().secret_key.get_secret_value())
+        qr = issue_eid(issuer, identity.name, identity.id_number)
+        yield Step("e-ID QR to greeting", partial(qr_camera.show, qr), shown(Screen.MENU), "e2e-qr-menu-zh")
+        yield Step("phone taken away", qr_camera.take_away, shown(Screen.MENU))
+        session = app.core.state.session
+        notes["signed_in_by"] = session.identify_method.value if session and session.identify_method else ""
+    else:
+        yield Step("card tap to greeting", partial(opened.present, card), shown(Screen.MENU))
+        yield Step(
+            "card taken after the greeting", partial(opened.present, None), lambda s: not s.card_present
+        )
     if phase == "complete":
         yield Step(
             "progress",
@@ -504,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         default="sim",
         help="device: the document camera of devices/camera (HALL_DEVICES__BACKEND=sim: desk scenes)",
     )
+    parser.add_argument(
+        "--sign-in", choices=("card", "qr"), default="card", help="e2e come-back visits: card, or e-ID QR"
+    )
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -553,6 +574,15 @@ def main(argv: list[str] | None = None) -> int:
         cameras = settings.devices.camera
         source = open_camera("document_camera", cameras, backend=settings.devices.backend)
         ports.camera = DocumentCamera(source, dpi=cameras.dpi, health=source.health)
+    qr_camera = None
+    if args.sign_in == "qr":
+        from devices.camera.supervised import SupervisedSource
+        from firmware_sim.capture.qr_camera import SimulatedQrCamera
+        from kiosk.adapters.camera import CameraScanner
+
+        qr_camera = SimulatedQrCamera(size=(720, 1280))
+        shown_to = SupervisedSource(lambda: qr_camera, name="simulated QR camera", retry_seconds=1.0)
+        ports.scanner = CameraScanner(shown_to, health=shown_to.health)
     if args.cups_queue:
         from devices.printing.cups_backend import CupsPrinter
         from kiosk.adapters.printer import DevicePrinter
@@ -570,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.script == "timing":
         steps = timing_tour(app, sims, args.repetitions)
     elif args.script == "e2e" and args.phase != "apply":
-        steps = come_back(app, opened, args.phase, report.notes)
+        steps = come_back(app, opened, args.phase, report.notes, qr_camera)
     elif args.script == "e2e":
         steps = end_to_end(app, opened, args.item, report.notes, ticket=bool(args.controller_url))
     else:

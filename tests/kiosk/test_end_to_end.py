@@ -6,7 +6,8 @@ camera of devices/camera from firmware_sim's desk scenes, through devices/captur
 notice, leaves and takes a queue ticket. A clerk asks for the missing material (补正); the applicant
 comes back and gives only that material (what the case holds is not asked again). Staff accept,
 review, approve, make and seal the certificate through the case service's API; the applicant comes
-back once more and prints it on CUPS, and the kiosk reports the print's outcome to the case service.
+back once more, signs in with the e-ID QR code shown to the QR camera, and prints it on CUPS; the
+kiosk reports the print's outcome to the case service.
 Each visit is a fresh start of the app.
 """
 
@@ -156,8 +157,11 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         assert staff.act(number, "seal", "sealer1")["state"] == "sealed"
         certificate_number = certificate["number"]
 
-        # 5. The applicant prints the certificate at the kiosk; the kiosk reports the job's outcome.
-        report = _drive(env, [*base, "--phase", "certificate", *cups], screenshot_dir)
+        # 5. The applicant signs in by showing the e-ID QR code to the QR camera (devices/barcode's scan
+        # loop on firmware_sim's QR camera), prints the certificate; the kiosk reports the job's outcome.
+        third = [*base, "--phase", "certificate", "--sign-in", "qr", *cups]
+        report = _drive(env, third, screenshot_dir)
+        assert report["notes"]["signed_in_by"] == "qr"
         assert report["notes"]["certificate"] == certificate_number
         printed = pdf_queue.wait_for_pdf(already=1)
         text = _text(printed.read_bytes())
@@ -173,6 +177,7 @@ def test_card_apply_notice_complete_then_print_the_certificate(
             "e2e-supplement-zh",
             "e2e-supplement-capture-zh",
             "e2e-complete-zh",
+            "e2e-qr-menu-zh",
             "e2e-certificates-zh",
             "e2e-printed-zh",
         ):
