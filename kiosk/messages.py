@@ -163,6 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "申请已受理，正在打印受理通知书。",
         "Accepted. Printing your acceptance receipt.",
     ),
+    "supplement_submitted": (
+        "补正材料已齐全，已交回窗口审查，正在打印回执。",
+        "Your missing materials are in and the case is back with the clerk. Printing your receipt.",
+    ),
     "submission_incomplete": (
         "材料不全，正在打印补正材料一次性告知书。",
         "Materials are missing. Printing the one-time notice of everything still needed.",

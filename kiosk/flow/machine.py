@@ -607,6 +607,8 @@ def _submitted(config: FlowConfig, state: KioskState, event: ev.Submitted) -> Ou
         return moved, [_say(moved, "submission_queued")]
     assert session.item is not None
     key = "submission_accepted" if event.outcome.accepted else "submission_incomplete"
+    if event.outcome.accepted and session.supplement_case:
+        key = "supplement_submitted"
     effects: list[fx.Effect] = [_say(moved, key)]
     if Device.PRINTER in state.broken:
         explained, fault_effects = _device_fault(moved, Device.PRINTER)
@@ -652,7 +654,10 @@ def _rated(config: FlowConfig, state: KioskState, event: ev.Rated) -> Outcome:
 
 def _printed(config: FlowConfig, state: KioskState, event: ev.Printed) -> Outcome:
     changed = _notice(state, f"printed_{event.kind}")
-    return changed, [_say(changed, f"printed_{event.kind}")]
+    effects: list[fx.Effect] = [_say(changed, f"printed_{event.kind}")]
+    if event.kind == "certificate":  # the original is out: the list now offers a marked copy
+        effects.append(fx.LoadCertificates(state.serial, _session(state).token))
+    return changed, effects
 
 
 def _failed(config: FlowConfig, state: KioskState, event: ev.OperationFailed) -> Outcome:

@@ -26,6 +26,8 @@ class ApplyDoneScreen(KioskScreen):
         names = {m.code: (m.name_zh if zh else m.name_en) for m in session.item.materials}
         if outcome.queued:
             self.headline, self.good = self.t("submission_queued"), False
+        elif outcome.accepted and session.supplement_case:
+            self.headline, self.good = self.t("supplement_submitted"), True
         elif outcome.accepted:
             self.headline, self.good = self.t("submission_accepted"), True
         else:

@@ -522,6 +522,7 @@ def test_supplement_asks_only_for_what_the_case_lacks(driver: Driver) -> None:
     assert isinstance(submit, fx.Submit) and submit.submission.case_id == "c-1"
     driver.send(ev.Submitted(driver.serial, SubmitOutcome("c-1", accepted=True)))
     assert driver.screen() is Screen.APPLY_DONE
+    assert "supplement_submitted" in driver.spoken()  # back with the clerk, not "accepted"
 
 
 def test_back_from_a_supplement_returns_to_progress_and_a_new_service_forgets_it(driver: Driver) -> None:
@@ -536,3 +537,15 @@ def test_back_from_a_supplement_returns_to_progress_and_a_new_service_forgets_it
     driver.send(ev.FormConfirmed())
     (submit,) = of_type(driver.send(ev.SubmitRequested()), fx.Submit)
     assert isinstance(submit, fx.Submit) and submit.submission.case_id == ""
+
+
+def test_a_printed_certificate_reloads_the_list_so_the_next_print_is_a_copy(driver: Driver) -> None:
+    driver.identified().send(ev.ServiceChosen(Service.CERTIFICATES))
+    driver.send(ev.CertificatesLoaded(driver.serial, CERTS))
+    driver.send(ev.CertificatePrintRequested("cert-1"))
+    effects = driver.send(ev.Printed(driver.serial, "certificate"))
+    assert of_type(effects, fx.LoadCertificates) and driver.notice_key() == "printed_certificate"
+    printed = (replace(CERTS[0], originals_printed=1),)
+    driver.send(ev.CertificatesLoaded(driver.serial, printed))
+    assert driver.session().certificates == printed and driver.notice_key() == "printed_certificate"
+    assert not of_type(driver.send(ev.Printed(driver.serial, "ticket")), fx.LoadCertificates)
