@@ -7,7 +7,9 @@
 3. then preprocessed views — a quiet zone added, a sharpened view (defocus), small images
    enlarged and sharpened, a smoothed view (half-tone prints, moire on phone screens), a contrast-stretched
    view — read by zxing-cpp with its local and its global binarizer; WeChatQRCode and zbar, which fail
-   differently, on the views where they earn their time.
+   differently, on the views where they earn their time;
+4. last, the code flattened as if it were wrapped round a cylinder (devices.barcode.dewarp: a label on a
+   bottle, a bent notice), read by zxing-cpp.
 
 Every found symbol's points are mapped back into the caller's image coordinates.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -24,8 +26,9 @@ import numpy as np
 import zxingcpp
 
 from devices.barcode import engines
+from devices.barcode.dewarp import flattened_views
 from devices.barcode.engines import Engine
-from devices.barcode.model import Decoded, InvalidImageError
+from devices.barcode.model import Decoded, InvalidImageError, Point
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +46,14 @@ class _View:
     gray: np.ndarray
     scale: float = 1.0
     pad: float = 0.0
+    # For a resampled view (a flattened curved code): its own point -> the caller's image.
+    mapping: Callable[[Point], Point] | None = None
 
     def to_original(self, found: Decoded) -> Decoded:
-        points = tuple((x / self.scale - self.pad, y / self.scale - self.pad) for x, y in found.points)
+        if self.mapping is not None:
+            points = tuple(self.mapping(point) for point in found.points)
+        else:
+            points = tuple((x / self.scale - self.pad, y / self.scale - self.pad) for x, y in found.points)
         return replace(found, points=points, engine=f"{found.engine}/{self.name}")
 
 
@@ -85,7 +93,7 @@ class _Engines:
     def __init__(self, formats: tuple[str, ...] | None) -> None:
         self._names = None if formats is None else frozenset(formats)
         self._zxing_formats = None if formats is None else tuple(_zxing_format(name) for name in formats)
-        self._qr = formats is None or "QRCode" in formats
+        self.qr = formats is None or "QRCode" in formats
 
     def local(self, gray: np.ndarray) -> list[Decoded]:
         return engines.zxing(gray, formats=self._zxing_formats)
@@ -99,7 +107,7 @@ class _Engines:
         )
 
     def wechat(self, gray: np.ndarray) -> list[Decoded]:
-        return engines.wechat(gray) if self._qr else []
+        return engines.wechat(gray) if self.qr else []
 
     def zbar(self, gray: np.ndarray) -> list[Decoded]:
         found = engines.pyzbar_engine(gray)
@@ -142,6 +150,10 @@ def _harder_views(gray: np.ndarray, use: _Engines) -> Iterator[tuple[_View, tupl
     clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
     yield _View("contrast", clahe.apply(gray)), zxing_both
     yield _View("grey", gray), (use.zbar,)
+    if use.qr:
+        # Last, as the dearest: a code on a curved surface, flattened (devices.barcode.dewarp).
+        for flat in flattened_views(gray):
+            yield _View(flat.name, flat.gray, mapping=flat.to_source), zxing_both
 
 
 def _unique(found: list[Decoded]) -> list[Decoded]:

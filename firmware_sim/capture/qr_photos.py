@@ -4,8 +4,9 @@ Each degradation is a function of the image and a seeded random generator, so a 
 photographs is fully determined by its source images and the seed. The strengths are fixed here, chosen
 to be plausible for a kiosk camera and a phone held to it, never fitted to a decoder:
 
-- `curved`: the code on a bent surface (a bottle label, a crumpled notice): a cylindrical bend whose
-  sagitta is 6 % of the height, plus a small random tilt of up to 8 degrees;
+- `curved`: the code on a bent surface (a bottle label, a crumpled notice): wrapped round a cylinder whose
+  visible half turn spans the padded photo (+-75 degrees, so the sides are foreshortened), the rows bent
+  by a sagitta of 6 % of the height, plus a small random tilt of up to 8 degrees;
 - `small`: the code far from the camera: the whole picture shrunk to 45 % of its size, then a faint lens blur;
 - `low_contrast`: a dim phone screen or faded print: the grey levels squeezed into 22 % of the range, under a
   lighting gradient;
@@ -33,8 +34,17 @@ def curved(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     across = (xs - cols / 2) / (cols / 2)
     sagitta = 0.06 * height
     map_y = ys - sagitta * (1 - across**2)
-    # A cylinder seen from the front: the sides are foreshortened.
-    map_x = cols / 2 + (cols / 2) * np.sin(across * np.pi / 2.4) / np.sin(np.pi / 2.4)
+    # A cylinder seen from the front, the padded photo wrapped over +-75 degrees of it: the picture's point
+    # `offset` pixels from the middle sees the surface at the angle phi with offset = radius * sin(phi),
+    # and the label's own coordinate there is radius * phi. The middle keeps its scale (the same as along
+    # the axis); towards the sides the modules narrow as cos(phi) (half as wide at 60 degrees); beyond
+    # the cylinder's outline the label's edge (its replicated border) is seen.
+    # (Until 2026-11-21 this used sin where asin belongs, which widened the sides and, with it, stretched
+    # the whole code 1.36 times across but not along the axis.)
+    wrap = np.pi / 2.4
+    radius = (cols / 2) / wrap
+    offset = np.clip((xs - cols / 2) / radius, -1.0, 1.0)
+    map_x = cols / 2 + radius * np.arcsin(offset)
     bent = cv2.remap(
         padded, map_x.astype(np.float32), map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )

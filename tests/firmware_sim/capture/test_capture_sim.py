@@ -63,3 +63,25 @@ def test_photographs_are_reproducible_and_degraded(degradation: str) -> None:
         # Dark and light modules differ by about 22 % of the grey range (was 100 %).
         step = float(np.median(first[clean > 127])) - float(np.median(first[clean <= 127]))
         assert 40 < step < 70
+
+
+def test_curved_photograph_foreshortens_the_sides_like_a_cylinder() -> None:
+    # Vertical stripes 8 px apart, as wide as a square code: on a cylinder seen from the front the middle
+    # keeps its scale and the stripes crowd towards the sides (cos of the angle), never spread.
+    period = 8
+    stripes = np.where((np.arange(400) // (period // 2)) % 2 == 0, 0, 255).astype(np.uint8)
+    clean = np.tile(stripes, (400, 1))
+    photo = photograph(clean, "curved", seed=3)
+    row = photo[photo.shape[0] // 2].astype(np.float64)
+    edges = np.flatnonzero(np.diff((row < 128).astype(int)) != 0)
+    gaps = np.diff(edges).astype(np.float64)
+    centre = photo.shape[1] / 2
+    middle = gaps[np.abs(edges[:-1] - centre) < 0.1 * photo.shape[1]]
+    # The stripes reach about sin(60 deg) / (60 deg) of their width each side: the outermost ones.
+    outer = np.concatenate([gaps[:6], gaps[-6:]])
+    assert np.median(middle) * 2 == pytest.approx(period, rel=0.2)
+    assert np.median(outer) < 0.7 * np.median(middle)
+    # So the square of stripes looks narrower than tall.
+    dark_columns = np.flatnonzero((photo < 128).any(axis=0))
+    dark_rows = np.flatnonzero((photo < 128).any(axis=1))
+    assert dark_columns[-1] - dark_columns[0] < 0.9 * (dark_rows[-1] - dark_rows[0])
