@@ -3,9 +3,10 @@ results go into lockers and are collected; faults are injected while it runs.
 
 Everything goes through the real processes (Mosquitto, `hall case-service`, `hall controller`) and the
 simulated devices of firmware_sim on the broker. Clients behave as the real ones do: they retry with
-the same idempotency key after an error. Lockers are modelled as a bank of `lockers` compartments
-(a case waits for a free one, the applicant's pickup frees it) on the case service's locker steps;
-the lock boards themselves are not driven here.
+the same idempotency key after an error. Results go into a real locker bank (soak/lockers.py: the
+controller's lockers extension, the gateway, the RS485 driver, simulated boards on a pty) and are
+collected by ID card; `real_lockers=False` models the bank as a semaphore on the case service's
+locker steps instead.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from firmware_sim.queue.speech import SilentSpeaker
 from hall.settings import Settings
 from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
+from soak.lockers import BANK, SoakLockers
 from soak.report import SoakReport, Tally
 from soak.services import HallServices, rss_kib
 
@@ -88,9 +90,10 @@ class DayPlan:
     # faults strike while tickets are issued and called, not into an idle hall. 0: all at once.
     arrival_seconds: float = 1.0
     cut_seconds: tuple[float, float] = (5.0, 20.0)  # how long an injected network cut lasts
-    # The second half of the applicants arrives only after each process has crashed once, so even a
-    # short day has every fault in the middle of its work.
-    crash_each_before_half: bool = True
+    real_lockers: bool = True
+    # Each kiosk's last applicant arrives only after every fault kind has struck once, so even a short
+    # day has them all while the hall is busy (the arrivals are paced to last about as long).
+    every_fault_before_last: bool = True
 
 
 class Recorder:
@@ -130,8 +133,11 @@ def applicant(index: int) -> dict[str, str]:
 
 
 class Day:
-    def __init__(self, plan: DayPlan, services: HallServices, recorder: Recorder) -> None:
+    def __init__(
+        self, plan: DayPlan, services: HallServices, recorder: Recorder, lockers: SoakLockers | None = None
+    ) -> None:
         self.plan = plan
+        self.lockers = lockers
         self.services = services
         self.recorder = recorder
         self.tickets: dict[int, list[str]] = {}  # applicant -> ticket numbers issued to them
@@ -150,6 +156,7 @@ class Day:
         self.round_done = threading.Event()  # every kind of fault happened once
         self.issued = threading.Semaphore(0)  # tickets issued and not yet called: windows wait on it
         self._local = threading.local()  # one HTTP client (connection pool) per client thread
+        self.locker_clerk = self.clerk_at(99)  # the clerk who takes results to the lockers
 
     def guarded(self, target: Callable[..., None], *args: Any) -> Callable[[], None]:
         """A client thread's body: a client that gives up ends the run (reported), never hangs it."""
@@ -242,9 +249,9 @@ class Day:
     # -- kiosks --------------------------------------------------------------------------------------
     def kiosk(self, applicants: list[int], rng: random.Random) -> None:
         url = f"{self.services.controller_url}/api/v1/ext/queue/tickets"
-        half = len(applicants) // 2
+        last = len(applicants) - 1
         for position, index in enumerate(applicants):
-            if position == half and self.plan.crash_each_before_half and self.plan.fault_every > 0:
+            if position == last and self.plan.every_fault_before_last and self.plan.fault_every > 0:
                 self.round_done.wait(300)
             if self.plan.arrival_seconds > 0:
                 time.sleep(rng.expovariate(1.0 / self.plan.arrival_seconds))
@@ -387,8 +394,11 @@ class Day:
             for action, user, body in BACK_OFFICE:
                 self.act(case_id, action, self.staff(user), body)
             self.compartments.acquire()  # a result waits for a free compartment
-            receipt = {"receipt": {"locker": "soak-bank", "code_sent": True}}
-            self.act(case_id, "ready_for_pickup", self.locker_gateway(), receipt, hall=True)
+            if self.lockers is not None:
+                self.deposit(case_id)
+            else:
+                receipt = {"receipt": {"locker": "soak-bank", "code_sent": True}}
+                self.act(case_id, "ready_for_pickup", self.locker_gateway(), receipt, hall=True)
             self.recorder.timed("decision to locker", time.monotonic() - started)
             self.pickups.put((index, case_id))
 
@@ -398,13 +408,89 @@ class Day:
                 index, case_id = self.pickups.get(timeout=0.2)
             except queue.Empty:
                 continue
-            receipt = {"receipt": {"recipient": "模拟申请人", "method": "locker", "opened_by": "code"}}
-            self.act(case_id, "deliver", self.locker_gateway(), receipt, hall=True)
+            if self.lockers is not None:
+                self.collect(index, case_id)
+            else:
+                receipt = {"receipt": {"recipient": "模拟申请人", "method": "locker", "opened_by": "code"}}
+                self.act(case_id, "deliver", self.locker_gateway(), receipt, hall=True)
             self.compartments.release()
             with self._lock:
                 self.delivered.add(index)
                 if len(self.delivered) == self.plan.applicants:
                     self.done.set()
+
+    # -- the real locker bank ------------------------------------------------------------------------
+    def state_of(self, case_id: int) -> str:
+        url = f"{self.services.case_url}/api/v1/cases/{case_id}"
+        answer = self.call("GET", url, lambda a: a.status_code == 200, headers=self.staff("manager1"))
+        return str(answer.json().get("state", ""))
+
+    def await_state(self, case_id: int, state: str) -> None:
+        """Waits until the case service has the case in `state` (or later): the controller's outbox
+        reports the locker's doings, after every crash or cut it catches up."""
+        deadline = time.monotonic() + RETRY_SECONDS * 3
+        while STATE_ORDER.index(self.state_of(case_id) or "submitted") < STATE_ORDER.index(state):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"case {case_id} never reached {state} in the case service")
+            time.sleep(0.5)
+
+    def door_from(self, answer: httpx.Response | None, case_id: int, state: str) -> int | None:
+        """The door that opened for this attempt: from the answer, or, after an answer lost in a crash
+        (a retry is then refused), the one the person sees standing open."""
+        assert self.lockers is not None
+        if answer is not None and answer.status_code == 200:
+            return int(answer.json()["number"])
+        number = self.lockers.door_of(case_id, state)
+        return number if number is not None and self.lockers.is_open(number) else None
+
+    def deposit(self, case_id: int) -> None:
+        """A clerk takes the result to the bank: a door opens, the result goes in, the door is shut."""
+        assert self.lockers is not None
+        url = f"{self.services.controller_url}/api/v1/ext/lockers/deposits"
+        body = {"case_id": str(case_id), "size": "M", "bank_id": BANK}
+        deadline = time.monotonic() + RETRY_SECONDS * 2
+        while True:
+            started = time.monotonic()
+            try:
+                answer: httpx.Response | None = self.http().post(url, json=body, headers=self.locker_clerk)
+            except httpx.HTTPError:
+                answer = None
+            number = self.door_from(answer, case_id, "depositing")
+            if number is not None:
+                self.recorder.timed("locker deposit", time.monotonic() - started)
+                self.lockers.put_in(number)
+                return
+            if time.monotonic() > deadline:
+                detail = answer.text[:300] if answer is not None else "no answer"
+                raise RuntimeError(f"deposit of case {case_id} kept failing: {detail}")
+            # Door not seen open (a board without power), no free compartment, a crash: again.
+            self.recorder.retried()
+            time.sleep(0.5)
+
+    def collect(self, index: int, case_id: int) -> None:
+        """The applicant, told by SMS, opens the compartment with their ID card and takes the result."""
+        assert self.lockers is not None
+        self.await_state(case_id, "ready_for_pickup")
+        url = f"{self.services.controller_url}/api/v1/ext/lockers/pickups"
+        body = {"bank_id": BANK, "method": "id_card", "value": applicant(index)["id_number"]}
+        deadline = time.monotonic() + RETRY_SECONDS * 2
+        while True:
+            started = time.monotonic()
+            try:
+                answer: httpx.Response | None = self.http().post(url, json=body)
+            except httpx.HTTPError:
+                answer = None
+            number = self.door_from(answer, case_id, "collecting")
+            if number is not None:
+                self.recorder.timed("locker pickup", time.monotonic() - started)
+                self.lockers.take_out(number)
+                break
+            if time.monotonic() > deadline:
+                detail = answer.text[:300] if answer is not None else "no answer"
+                raise RuntimeError(f"pickup of case {case_id} kept failing: {detail}")
+            self.recorder.retried()
+            time.sleep(0.5)
+        self.await_state(case_id, "delivered")
 
 
 def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
@@ -416,8 +502,11 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
     rng = random.Random(plan.seed)  # noqa: S311 - a reproducible simulation, not a secret
     recorder = Recorder()
     devices: list[Any] = []
+    lockers: SoakLockers | None = None
     services.start()
     try:
+        if plan.real_lockers:
+            lockers = SoakLockers.start(hall_id, plan.lockers, services.broker_url, workdir / "controller")
         devices = [QueueDisplay(hall_id, "main-display", SilentSpeaker())]
         for number in range(1, plan.windows + 1):
             devices += [WindowLed(hall_id, f"window-{number:02d}-led", number)]
@@ -428,7 +517,7 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             device.start(services.broker_url)
         memory_start = {service.name: service.rss_kib for service in services.all}
         memory_start["soak driver"] = rss_kib(_self_pid())
-        day = Day(plan, services, recorder)
+        day = Day(plan, services, recorder, lockers)
         for user in {user for _action, user, _body in BACK_OFFICE} | {"manager1"}:
             day.staff(user)  # log in before the faults start; the tokens last the day
         day.locker_gateway()
@@ -437,7 +526,8 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             plan=plan,
             day=day,
             printer=printer,
-            device_ids=[device.device_id for device in devices],
+            device_ids=[device.device_id for device in devices] + ([BANK] if lockers else []),
+            lockers=lockers,
             rng=rng,
         )
         started = time.monotonic()
@@ -451,7 +541,8 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         threads += [
             threading.Thread(target=day.guarded(day.clerk_office)) for _ in range(max(3, plan.windows // 2))
         ]
-        threads += [threading.Thread(target=day.guarded(day.applicants_collect))]
+        collectors = 8 if lockers else 1  # applicants wait for their SMS: several at once
+        threads += [threading.Thread(target=day.guarded(day.applicants_collect)) for _ in range(collectors)]
         for thread in threads:
             thread.daemon = True
             thread.start()
@@ -486,6 +577,8 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
     finally:
         for device in devices:
             device.stop()
+        if lockers is not None:
+            lockers.stop()
         services.stop()
 
 
@@ -536,7 +629,15 @@ def tally(day: Day, services: HallServices) -> dict[str, Tally]:
         headers=headers,
     ).json()
     rated = int(outbox.get("counts", {}).get("delivered", 0))
-    return {
+    tallies: dict[str, Tally] = {}
+    if day.lockers is not None:
+        delivered_deposits = day.lockers.delivered_case_ids()
+        tallies["locker pickups"] = Tally(
+            day.plan.applicants,
+            len(delivered_deposits),
+            len(delivered_deposits) - len(set(delivered_deposits)),
+        )
+    return tallies | {
         "tickets": Tally(day.plan.applicants, found, max(0, len(issued) - len(set(issued)))),
         "cases": Tally(
             day.plan.applicants,

@@ -20,7 +20,9 @@ import httpx
 from devices.protocol.device import CommandFailedError, CommandResult
 from devices.protocol.health import HealthCode
 from devices.protocol.payloads import Command
+from firmware_sim.lockers.physics import BoardFirmware
 from firmware_sim.queue.devices import TicketPrinter
+from soak.lockers import SoakLockers
 from soak.services import HallServices, Service
 
 if TYPE_CHECKING:
@@ -74,7 +76,9 @@ class Injector:
         printer: SoakPrinter,
         device_ids: list[str],
         rng: random.Random,
+        lockers: SoakLockers | None = None,
     ) -> None:
+        self.lockers = lockers
         self.services = services
         self.plan = plan
         self.day = day
@@ -90,8 +94,11 @@ class Injector:
             (service.name, lambda service=service: self.crash(service))  # type: ignore[misc]
             for service in (self.services.broker, self.services.case_service, self.services.controller)
         ]
-        # The printer first: the kiosks are busy then (the second half of the day waits for a round).
-        return [("printer", self.paper_out), *crashes, ("network cut", self.cut_the_link)]
+        # The printer and the boards first: kiosks and lockers are busiest early.
+        kinds = [("printer", self.paper_out), *crashes, ("network cut", self.cut_the_link)]
+        if self.lockers is not None:
+            kinds.insert(1, ("locker board", self.board_power_loss))
+        return kinds
 
     def run(self) -> None:
         if self.plan.fault_every <= 0:
@@ -149,6 +156,46 @@ class Injector:
             f"controller {'showed' if shown else 'did NOT show'} paper-out)"
         )
 
+    def board_power_loss(self) -> str:
+        """A lock board loses power in the middle of opening a door (its relay pulsing, the door not yet
+        sprung), stays dark a while and boots again. The open fails (deposit cancelled, pickup back to
+        ready) and is retried; the controller must reconcile the board's doors when it answers again."""
+        assert self.lockers is not None
+        boards = self.lockers.boards
+        springs = [board.spring_seconds for board in boards]
+        for board in boards:
+            board.spring_seconds = 0.25  # slow springs: time to strike between the pulse and the door
+
+        def pulsing() -> BoardFirmware | None:
+            return next((b for b in boards if any(door.pulse_started is not None for door in b.doors)), None)
+
+        struck = self.wait_for(lambda: pulsing() is not None, 10.0, every=0.005)
+        board = pulsing() or self.rng.choice(boards)
+        board.power_off()
+        for each, spring in zip(boards, springs, strict=True):
+            each.spring_seconds = spring
+        dark = self.rng.uniform(*self.plan.cut_seconds)
+        self.day.done.wait(dark)
+        board.power_on()
+        back = time.monotonic()
+        reconciled = self.wait_for(lambda: not self.compartments_in("unknown"), SETTLE_SECONDS)
+        if not reconciled:
+            self.unsettled += 1
+        return (
+            f"locker board {board.address} power loss ({'mid-open' if struck else 'no open in 10 s'}, "
+            f"{dark:.1f} s dark; doors "
+            + (f"reconciled {time.monotonic() - back:.1f} s after)" if reconciled else "NOT reconciled)")
+        )
+
+    def compartments_in(self, state: str) -> list[int]:
+        try:
+            answer = self._http.get(f"{self.services.controller_url}/api/v1/ext/lockers/compartments")
+        except httpx.HTTPError:
+            return [-1]
+        if answer.status_code != 200:
+            return [-1]
+        return [c["number"] for c in answer.json() if c["state"] == state]
+
     # -- the checks after each -----------------------------------------------------------------------
     def settle(self, heard_since: float | None) -> str:
         started = time.monotonic()
@@ -186,10 +233,10 @@ class Injector:
             [issue["code"] for issue in answer.json().get("issues", [])] if answer.status_code == 200 else []
         )
 
-    def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
+    def wait_for(self, condition: Callable[[], bool], timeout: float, every: float = 0.25) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
                 return True
-            time.sleep(0.25)
+            time.sleep(every)
         return False

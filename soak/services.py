@@ -147,6 +147,7 @@ class HallServices:
                 workdir / "controller",
                 controller__port=str(controller_port),
                 case__port=str(link.port),
+                controller__locker_cases="case-service",
                 mqtt_url=broker_url,
                 hall_id=hall_id,
             ),
