@@ -548,7 +548,16 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             thread.start()
         fault_thread = injector.thread()
         fault_thread.start()
-        day.done.wait(max(600.0, plan.applicants * 3.0))
+        give_up = time.monotonic() + max(600.0, plan.applicants * 3.0)
+        while not day.done.wait(30.0) and time.monotonic() < give_up:
+            log.warning(
+                "soak progress at %.0f s: %d tickets, %d cases, %d delivered, %d faults",
+                time.monotonic() - started,
+                len(day.tickets),
+                len(day.cases),
+                len(day.delivered),
+                len(injector.faults),
+            )
         day.done.set()
         fault_thread.join(120)
         elapsed = time.monotonic() - started
