@@ -20,9 +20,13 @@ from case_service.runtime import Services
 TOKEN_COOKIE = "hall_case_token"  # noqa: S105 - a cookie name
 
 
-async def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> Services:
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

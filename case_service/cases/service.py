@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select
+from sqlalchemy import Engine, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, Principal, PrincipalKind
@@ -38,6 +38,7 @@ from case_service.domain.states import (
     require_role,
 )
 from case_service.storage import audit
+from case_service.storage.fastread import RawSelect
 from case_service.storage.models import (
     Case,
     CaseMaterial,
@@ -183,18 +184,20 @@ class StatusRow:
 
 
 _STATUS_FIELDS = tuple(StatusRow.__dataclass_fields__)
-_STATUS_BY_ID = select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.id == bindparam("ref"))
-_STATUS_BY_NUMBER = select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(
-    _CASES.c.number == bindparam("ref")
+_STATUS_BY_ID = RawSelect(
+    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.id == bindparam("ref"))
+)
+_STATUS_BY_NUMBER = RawSelect(
+    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.number == bindparam("ref"))
 )
 
 
-def load_status(connection: Connection, principal: Principal, case_ref: int | str) -> StatusRow:
-    """The polling read (kiosks, hall controllers): one Core query of the few columns a status needs,
-    with the same scope rules as `load`; no ORM session or object."""
+def load_status(engine: Engine, principal: Principal, case_ref: int | str) -> StatusRow:
+    """The polling read (kiosks, hall controllers): one query of the few columns a status needs, on a
+    DBAPI connection (storage.fastread), with the same scope rules as `load`; no session, no ORM."""
     case_ref = _parse_ref(case_ref)
     query = _STATUS_BY_ID if isinstance(case_ref, int) else _STATUS_BY_NUMBER
-    row = connection.execute(query, {"ref": case_ref}).first()
+    row = query.first(engine, {"ref": case_ref})
     if row is None:
         raise NotFoundError(f"no case {case_ref}", details={"case_id": case_ref})
     status = StatusRow(*row)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from case_service.api import idempotency, schemas
-from case_service.api.deps import ContextDep, IdempotencyKey, PrincipalDep, ServicesDep
+from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, services_of
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import service as cases
@@ -95,25 +94,18 @@ def _status(services: Services, principal: Principal, case_ref: str) -> Response
     if calendar is None:
         with services.sessions() as session:
             calendar = services.calendars.get(session)
-    engine = services.poll_engine or services.engine
-    try:
-        with engine.connect() as connection:
-            row = cases.load_status(connection, principal, case_ref)
-    except DBAPIError as err:
-        if not err.connection_invalidated:
-            raise
-        # The poll engine does not pre-ping: a connection that died since its last use (database
-        # restart, failover) is dropped from the pool by now, and one retry gets a fresh one.
-        with engine.connect() as connection:
-            row = cases.load_status(connection, principal, case_ref)
+    # The poll engine does not pre-ping; load_status retries once on a connection found dead.
+    row = cases.load_status(services.poll_engine or services.engine, principal, case_ref)
     return json_response(case_status(row, calendar, services.today()))
 
 
 @router.get("/{case_id}/status", response_model=schemas.CaseStatus)
-async def get_case_status(case_id: CaseRef, principal: PrincipalDep, services: ServicesDep) -> Response:
+async def get_case_status(case_id: CaseRef, request: Request) -> Response:
     """For polling (kiosk, hall controller): state, stage, due date, next step. All database work runs
-    in one worker-thread hop, which makes this the cheapest read of a case."""
-    return await run_in_threadpool(_status, services, principal, case_id)
+    in one worker-thread hop, which makes this the cheapest read of a case. The services and the
+    principal are taken here rather than through dependencies: solving them costs more than the query."""
+    services = services_of(request)
+    return await run_in_threadpool(_status, services, principal_of(request, services), case_id)
 
 
 @router.get(
