@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from devices.lockboard.gateway import LockerGateway
 from devices.protocol import lockers
@@ -123,6 +124,14 @@ def test_deposit_sms_id_card_pickup_and_return_move_the_real_case(
     real_hall: RealHall, tmp_path: Path
 ) -> None:
     hall = real_hall
+    # Staff log in through the controller (forwarded to the case service); that token works here.
+    login = {"username": "clerk1", "password": demo_password("clerk1")}
+    refused = hall.controller.post("/api/v1/auth/login", json={**login, "password": "wrong-password"})
+    assert refused.status_code == 401
+    signed_in = hall.controller.post("/api/v1/auth/login", json=login)
+    assert signed_in.status_code == 200 and signed_in.json()["roles"] == ["clerk"], signed_in.text
+    hall.controller.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+
     case_id = released(hall, "real-lockers-1")
     number = hall.deposit(case_id)
     assert wait_until(lambda: hall.state(case_id) == "ready_for_pickup"), hall.state(case_id)
