@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import logging
+import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soak.day import DayPlan, run_day
+
+if TYPE_CHECKING:
+    from tests.fixtures.postgres import PostgresCluster
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--database-url", default=None, help="PostgreSQL for the case service")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run the case service on a throw-away PostgreSQL cluster (initdb; restarted as a fault)",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -43,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         arrival_seconds=args.arrival_seconds,
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
-    report = run_day(plan, workdir)
+    with contextlib.ExitStack() as stack:
+        restart = None
+        if args.postgres:
+            cluster = stack.enter_context(throwaway_postgres())
+            plan = dataclasses.replace(plan, database_url=cluster.create_database("soak"))
+            restart = cluster.restart
+        report = run_day(plan, workdir, restart_database=restart)
     print(report.render())
     print(f"data and logs: {workdir}")
     if args.json:
@@ -61,6 +80,22 @@ def main(argv: list[str] | None = None) -> int:
         }
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0 if report.goals_met() else 1
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[PostgresCluster]:
+    # The test suite's cluster helper (initdb + pg_ctl on a free port), not a second copy of it.
+    from tests.fixtures.postgres import _start_cluster
+
+    base = Path(tempfile.mkdtemp(prefix="hall-soak-pg-"))
+    try:
+        cluster = _start_cluster(base)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -493,7 +493,8 @@ class Day:
         self.await_state(case_id, "delivered")
 
 
-def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
+def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] | None = None) -> SoakReport:
+    """The day; `restart_database`: restarts the case service's PostgreSQL (one more fault kind)."""
     workdir.mkdir(parents=True, exist_ok=True)
     hall_id = "soak-hall"
     services = HallServices.create(workdir, hall_id, plan.database_url)
@@ -528,6 +529,7 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
             printer=printer,
             device_ids=[device.device_id for device in devices] + ([BANK] if lockers else []),
             lockers=lockers,
+            restart_database=restart_database,
             rng=rng,
         )
         started = time.monotonic()
@@ -541,7 +543,8 @@ def run_day(plan: DayPlan, workdir: Path) -> SoakReport:
         threads += [
             threading.Thread(target=day.guarded(day.clerk_office)) for _ in range(max(3, plan.windows // 2))
         ]
-        collectors = 8 if lockers else 1  # applicants wait for their SMS: several at once
+        # Applicants wait for their SMS and at the bank: as many at once as half the compartments.
+        collectors = max(4, plan.lockers // 2) if lockers else 1
         threads += [threading.Thread(target=day.guarded(day.applicants_collect)) for _ in range(collectors)]
         for thread in threads:
             thread.daemon = True

@@ -77,8 +77,10 @@ class Injector:
         device_ids: list[str],
         rng: random.Random,
         lockers: SoakLockers | None = None,
+        restart_database: Callable[[], None] | None = None,
     ) -> None:
         self.lockers = lockers
+        self.restart_database = restart_database
         self.services = services
         self.plan = plan
         self.day = day
@@ -98,6 +100,8 @@ class Injector:
         kinds = [("printer", self.paper_out), *crashes, ("network cut", self.cut_the_link)]
         if self.lockers is not None:
             kinds.insert(1, ("locker board", self.board_power_loss))
+        if self.restart_database is not None:
+            kinds.append(("postgresql", self.database_restart))
         return kinds
 
     def run(self) -> None:
@@ -186,6 +190,13 @@ class Injector:
             f"{dark:.1f} s dark; doors "
             + (f"reconciled {time.monotonic() - back:.1f} s after)" if reconciled else "NOT reconciled)")
         )
+
+    def database_restart(self) -> str:
+        """The case service's PostgreSQL restarted (fast shutdown: open connections are cut)."""
+        assert self.restart_database is not None
+        started = time.monotonic()
+        self.restart_database()
+        return f"postgresql restart ({time.monotonic() - started:.1f} s)"
 
     def compartments_in(self, state: str) -> list[int]:
         try:
