@@ -35,6 +35,23 @@ log = logging.getLogger(__name__)
 STEPS_ZH = ("受理", "审核", "准予许可决定", "制作证照", "加盖印章", "出件")
 STEPS_EN = ("Acceptance", "Review", "Decision", "Certificate", "Unified seal", "Release")
 FINISHED_STATES = {"delivered", "denied", "not_accepted", "withdrawn"}
+# The case service labels its states and next steps in Chinese only; the kiosk's English for each state.
+STATE_EN = {
+    "submitted": ("Submitted", "The window checks your application"),
+    "supplement_required": ("Materials missing", "Give everything the notice lists, at once"),
+    "accepted": ("Accepted", "The department reviews it"),
+    "not_accepted": ("Not accepted", "Finished: not accepted"),
+    "in_review": ("Under review", "Review under way; the decision follows"),
+    "approved": ("Approved", "The certificate is being made"),
+    "denied": ("Denied", "Finished: denied; you may seek reconsideration or go to court"),
+    "certificate_made": ("Certificate made", "Waiting for the unified seal"),
+    "sealed": ("Sealed", "Ready to print here or collect at the window"),
+    "ready_for_release": ("Ready", "Collect at the window, or as you chose"),
+    "ready_for_pickup": ("In a locker", "Open the locker with your ID card or pickup code"),
+    "delivered": ("Delivered", "Finished"),
+    "withdrawn": ("Withdrawn", "Finished: withdrawn"),
+    "suspended": ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
+}
 CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
 
 
@@ -261,8 +278,9 @@ class HttpCaseService:
                 stage=str(case.get("state_label") or case["state"]),
                 due_date=str(case.get("stage_due_on") or case.get("decision_due_on") or "—"),
                 next_step_zh=str(case.get("next_step") or "—"),
-                next_step_en=str(case.get("next_step") or "—"),
+                next_step_en=STATE_EN.get(case["state"], ("", str(case.get("next_step") or "—")))[1],
                 finished=case["state"] in FINISHED_STATES,
+                stage_en=STATE_EN.get(case["state"], ("", ""))[0],
                 item_id=str(case["item_code"]),
                 missing=self._missing(token, case),
             )

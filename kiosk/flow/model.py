@@ -134,6 +134,7 @@ class CaseSummary:
     finished: bool = False
     rated: bool = False
     item_id: str = ""
+    stage_en: str = ""  # the stage in English where the source has it ("" -> `stage`)
     # 补正: the case waits for these materials (codes) from the applicant.
     missing: tuple[str, ...] = ()
 

@@ -26,7 +26,7 @@ class ProgressScreen(KioskScreen):
                 Factory.Title(text=f"{case.case_id} · {case.item_name_zh if zh else case.item_name_en}")
             )
             lines = (
-                self.t("stage", stage=case.stage),
+                self.t("stage", stage=case.stage if zh else case.stage_en or case.stage),
                 self.t("due", date=case.due_date),
                 self.t("next_step", text=case.next_step_zh if zh else case.next_step_en),
             )

@@ -254,6 +254,7 @@ class SimCaseService:
                     finished=case.accepted,
                     rated=case.rated,
                     item_id=case.item.item_id,
+                    stage_en="Accepted, under review" if case.accepted else "Materials missing",
                     missing=case.missing,
                 )
             )

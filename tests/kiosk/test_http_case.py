@@ -197,3 +197,11 @@ def test_phone_and_code_sign_in(service: HttpCaseService, case_url: str) -> None
     with pytest.raises(RejectedError) as unknown:
         service.identify_phone(stranger, _last_code(case_url, stranger))
     assert unknown.value.reason == "phone_unknown"
+
+
+def test_every_case_state_has_the_kiosks_english() -> None:
+    from case_service.domain.states import CaseState
+    from kiosk.adapters.http_case import STATE_EN
+
+    assert set(STATE_EN) == {state.value for state in CaseState}
+    assert all(stage and step for stage, step in STATE_EN.values())
