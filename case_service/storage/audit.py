@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from case_service.storage.models import AuditEntry, AuditHead
 
@@ -50,14 +50,15 @@ def entry_hash(
 
 _HEAD, _ENTRIES = cast(Table, AuditHead.__table__), cast(Table, AuditEntry.__table__)
 # Built once: constructing and cache-keying a statement costs more than running it on SQLite.
-_TAKE_HEAD = (
+_TAKE_SEQS = (
     update(_HEAD)
     .where(_HEAD.c.id == HEAD_ID)
-    .values(seq=_HEAD.c.seq + 1)
+    .values(seq=_HEAD.c.seq + bindparam("count"))
     .returning(_HEAD.c.seq, _HEAD.c.last_hash)
 )
 _INSERT_ENTRY = insert(_ENTRIES)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=bindparam("new_hash"))
+PENDING = "audit_pending"  # Session.info key: this transaction's entries, written at commit
 
 
 def append(
@@ -69,27 +70,48 @@ def append(
     subject_id: str | int,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> str:
-    """Adds an entry in the caller's transaction and returns its hash. The head row's UPDATE locks it
-    until commit, which orders concurrent appends. Core statements on the session's connection: the
-    ORM's bookkeeping is not needed."""
+) -> None:
+    """Records an entry in the caller's transaction: it is chained and written when that transaction
+    commits, right before the COMMIT (and dropped if it rolls back). The head row is the chain's lock;
+    writing late holds it for three statements and the COMMIT, not for the rest of the request."""
+    session.connection()  # belong to a transaction: its rollback drops the entry
+    pending: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
+    pending.append(
+        {
+            "at": dt.datetime.now(dt.UTC),
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id),
+            "before": before,
+            "after": after,
+        }
+    )
+
+
+def _write_pending(session: Session) -> None:
+    pending: list[dict[str, Any]] | None = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()  # the request's own changes first: the lock below is then held only to COMMIT
     connection = session.connection()
-    seq, prev_hash = connection.execute(_TAKE_HEAD).one()
-    fields: dict[str, Any] = {
-        "seq": int(seq),
-        "at": dt.datetime.now(dt.UTC),
-        "actor": actor,
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": str(subject_id),
-        "before": before,
-        "after": after,
-        "prev_hash": str(prev_hash),
-    }
-    digest = entry_hash(**fields)
-    connection.execute(_INSERT_ENTRY, {**fields, "hash": digest})
-    connection.execute(_MOVE_HEAD, {"new_hash": digest})
-    return digest
+    last_seq, prev_hash = connection.execute(_TAKE_SEQS, {"count": len(pending)}).one()
+    rows = []
+    for seq, entry in enumerate(pending, start=int(last_seq) - len(pending) + 1):
+        fields = {**entry, "seq": seq, "prev_hash": str(prev_hash)}
+        prev_hash = entry_hash(**fields)
+        rows.append({**fields, "hash": prev_hash})
+    connection.execute(_INSERT_ENTRY, rows)
+    connection.execute(_MOVE_HEAD, {"new_hash": prev_hash})
+
+
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (committed or rolled back)
+        session.info.pop(PENDING, None)
+
+
+event.listen(Session, "before_commit", _write_pending)
+event.listen(Session, "after_transaction_end", _drop_pending)
 
 
 @dataclass(frozen=True)
