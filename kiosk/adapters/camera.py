@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 class DocumentCamera:
     """Waits for a page laid still (devices/capture's StillPage rule), then flattens, deskews and cleans it.
 
-    No page within `patience` seconds is the applicant's to fix (`capture_no_page`, or `capture_unclear`
-    for a blank sheet); a camera that gives no frame for `frame_timeout` seconds is a device fault.
+    No page within `max_frames` frames (5 s at 30 fps) is the applicant's to fix (`capture_no_page`, or
+    `capture_unclear` for a blank sheet). Counting frames, not seconds, keeps a loaded machine from
+    turning slowness into "no page". A camera that gives no frame for `frame_timeout` seconds while its
+    supervisor reports it missing (or no frame for `stall_limit` seconds at all) is a device fault.
     """
 
     def __init__(
@@ -44,15 +46,17 @@ class DocumentCamera:
         source: FrameSource,
         *,
         dpi: int = 200,
-        patience: float = 8.0,
+        max_frames: int = 150,
         frame_timeout: float = 5.0,
+        stall_limit: float = 30.0,
         still_frames: int = 3,
         health: Callable[[], CameraHealth] | None = None,
     ) -> None:
         self._source = source
         self._dpi = dpi
-        self._patience = patience
+        self._max_frames = max_frames
         self._frame_timeout = frame_timeout
+        self._stall_limit = stall_limit
         self._still_frames = still_frames
         self._health = health
         # A read of a lost camera blocks (the supervised source retries); it is waited for with a timeout.
@@ -63,11 +67,18 @@ class DocumentCamera:
     def _frame(self) -> np.ndarray | None:
         if self._pending is None:
             self._pending = self._reader.submit(self._source.read)
-        try:
-            frame = self._pending.result(timeout=self._frame_timeout)
-        except FutureTimeout:
-            detail = self._health().detail if self._health is not None else ""
-            raise DeviceFailureError(Device.CAMERA, detail or "no frames from the camera") from None
+        waited = 0.0
+        while True:
+            try:
+                frame = self._pending.result(timeout=self._frame_timeout)
+                break
+            except FutureTimeout:
+                waited += self._frame_timeout
+                health = self._health() if self._health is not None else None
+                if health is None or not health.ok or waited >= self._stall_limit:
+                    detail = health.detail if health is not None and not health.ok else ""
+                    raise DeviceFailureError(Device.CAMERA, detail or "no frames from the camera") from None
+                log.warning("document camera slow: no frame for %.0f s", waited)
         self._pending = None
         return frame
 
@@ -77,9 +88,8 @@ class DocumentCamera:
 
     def _capture(self) -> bytes:
         rule = StillPage(still_frames=self._still_frames)
-        deadline = time.monotonic() + self._patience
         blank = False
-        while time.monotonic() < deadline:
+        for _frame_number in range(self._max_frames):
             frame = self._frame()
             if frame is None:
                 raise DeviceFailureError(Device.CAMERA, "the camera was closed")

@@ -52,7 +52,7 @@ def test_a_page_from_a_simulated_desk_scene_comes_out_clean_and_a4() -> None:
 
 
 def test_no_page_is_the_applicants_to_fix() -> None:
-    camera = DocumentCamera(EmptyDesk(), patience=0.5)
+    camera = DocumentCamera(EmptyDesk(), max_frames=10)
     with pytest.raises(RejectedError) as missing:
         camera.capture_page()
     assert missing.value.reason == "capture_no_page"
