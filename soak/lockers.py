@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 BANK = "locker-bank-01"
 LOCKS_PER_BOARD = 8
+SERIAL_TIMEOUT = 0.3
 
 
 @dataclass
@@ -42,7 +43,11 @@ class SoakLockers:
         layout = [
             (number // LOCKS_PER_BOARD + 1, number % LOCKS_PER_BOARD, "M") for number in range(compartments)
         ]
-        rig = start_rig(layout)
+        # Serial timeout 0.3 s, not the demo's 0.1 s: on a loaded 2-core box the pty firmware thread
+        # answers late now and then, and an answer later than two timeouts is taken by the driver for
+        # the answer to its next request (stale door states: phantom open/close events). See
+        # docs/deploy.md section 8.
+        rig = start_rig(layout, serial_timeout=SERIAL_TIMEOUT)
         settings = Settings()
         gateway = LockerGateway(
             hall_id, BANK, rig.bank, id_key=id_card_key(settings.device_secret.get_secret_value(), hall_id)
