@@ -35,7 +35,7 @@ bench: bootstrap
 
 ## A compressed hall day (1,000 applicants, 20 windows, 4 kiosks, 48 lockers) with crashes injected.
 soak: bootstrap
-	$(BIN)/python -m soak
+	$(BIN)/python -m soak --postgres $(SOAK_ARGS)
 
 ## Screenshots of every kiosk screen and web page, kept under docs/screenshots/.
 screenshots: bootstrap
