@@ -75,6 +75,15 @@ def ticket(issued: Ticket, language: Language) -> PrintDocument:
     return PrintDocument(title, _pdf(title, lines))
 
 
+def supplement_receipt(item: ItemDetail, result: SubmitOutcome, language: Language) -> PrintDocument:
+    """补正: the materials a notice asked for were handed in; the case is back with the clerk."""
+    zh = language is Language.ZH
+    title = "补正材料接收回执" if zh else "Receipt for the missing materials"
+    lines = [_name(item, language), text("case_number", language, case_id=result.case_id)]
+    lines.append(text("supplement_received", language))
+    return PrintDocument(title, _pdf(title, lines))
+
+
 def outcome(item: ItemDetail, result: SubmitOutcome, language: Language) -> PrintDocument:
     """A plain receipt or one-time notice, used when the case service does not issue its own PDF."""
     zh = language is Language.ZH

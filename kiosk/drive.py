@@ -446,7 +446,9 @@ def _captured(state: KioskState, *, count: int) -> bool:
 
 def _printed_done(state: KioskState) -> bool:
     return _settled(state, Screen.APPLY_DONE) and (
-        _notice(state, "printed_notice") or _notice(state, "printed_receipt")
+        _notice(state, "printed_notice")
+        or _notice(state, "printed_receipt")
+        or _notice(state, "printed_supplement_receipt")
     )
 
 

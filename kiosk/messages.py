@@ -164,7 +164,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Accepted. Printing your acceptance receipt.",
     ),
     "supplement_submitted": (
-        "补正材料已齐全，已交回窗口审查，正在打印回执。",
+        "补正材料已交回窗口审查，正在打印回执。",
         "Your missing materials are in and the case is back with the clerk. Printing your receipt.",
     ),
     "submission_incomplete": (
@@ -218,6 +218,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),
     "printed_receipt": ("受理通知书已打印，请取走。", "Your receipt is printed; please take it."),
     "printed_notice": ("一次性告知书已打印，请取走。", "The notice is printed; please take it."),
+    "supplement_received": (
+        "补正材料已收到，办件已交回窗口审查。",
+        "The missing materials are received; the case is back with the clerk.",
+    ),
+    "printed_supplement_receipt": ("回执已打印，请取走。", "Your receipt is printed; please take it."),
     "printed_certificate": ("证照已打印，请取走。", "The certificate is printed; please take it."),
     "printed_ticket": ("号票已打印，请取走。", "Your ticket is printed; please take it."),
     # Faults and the service

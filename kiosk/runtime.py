@@ -273,6 +273,12 @@ class Runner:
         return self._print(effect.serial, "ticket", lambda: documents.ticket(effect.ticket, effect.language))
 
     def _print_outcome(self, effect: fx.PrintOutcome) -> list[ev.Event]:
+        if effect.supplement:
+
+            def receipt() -> PrintDocument:
+                return documents.supplement_receipt(effect.item, effect.outcome, effect.language)
+
+            return self._print(effect.serial, "supplement_receipt", receipt)
         kind = "receipt" if effect.outcome.accepted else "notice"
 
         def make() -> PrintDocument:

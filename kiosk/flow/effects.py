@@ -126,6 +126,8 @@ class PrintOutcome(Effect):
     item: ItemDetail
     outcome: SubmitOutcome
     language: Language
+    # 补正 of an existing case: a receipt for the materials, not an acceptance (that is the clerk's).
+    supplement: bool = False
 
 
 @dataclass(frozen=True)

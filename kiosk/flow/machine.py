@@ -616,7 +616,14 @@ def _submitted(config: FlowConfig, state: KioskState, event: ev.Submitted) -> Ou
     moved = _with(moved, busy="printing")
     return moved, [
         *effects,
-        fx.PrintOutcome(state.serial, session.token, session.item, event.outcome, session.language),
+        fx.PrintOutcome(
+            state.serial,
+            session.token,
+            session.item,
+            event.outcome,
+            session.language,
+            supplement=bool(session.supplement_case) and event.outcome.accepted,
+        ),
     ]
 
 

@@ -220,7 +220,8 @@ def test_supplement_from_progress_then_certificate_print_results_reported(kiosk:
     session = kiosk.state.session
     assert session is not None and session.outcome is not None and session.outcome.accepted
     assert session.outcome.case_id == case.case_id and kiosk.sims.case_service.case_count() == 1
-    assert kiosk.sims.printer.jobs[-1].title == "受理通知书"
+    receipt = kiosk.sims.printer.jobs[-1]
+    assert receipt.title == "补正材料接收回执" and case.case_id in _pdf_text(receipt.pdf)
 
     # The certificate: printed, then a copy with no paper; each outcome goes back to the service.
     kiosk.send(ev.Home(), ev.ServiceChosen(Service.CERTIFICATES))

@@ -520,9 +520,11 @@ def test_supplement_asks_only_for_what_the_case_lacks(driver: Driver) -> None:
     driver.send(ev.MaterialCaptured(driver.serial, "application", "/scratch/1.png"))
     (submit,) = of_type(driver.send(ev.SubmitRequested()), fx.Submit)
     assert isinstance(submit, fx.Submit) and submit.submission.case_id == "c-1"
-    driver.send(ev.Submitted(driver.serial, SubmitOutcome("c-1", accepted=True)))
+    effects = driver.send(ev.Submitted(driver.serial, SubmitOutcome("c-1", accepted=True)))
     assert driver.screen() is Screen.APPLY_DONE
     assert "supplement_submitted" in driver.spoken()  # back with the clerk, not "accepted"
+    (receipt,) = of_type(effects, fx.PrintOutcome)
+    assert isinstance(receipt, fx.PrintOutcome) and receipt.supplement
 
 
 def test_back_from_a_supplement_returns_to_progress_and_a_new_service_forgets_it(driver: Driver) -> None:
