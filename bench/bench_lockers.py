@@ -6,6 +6,7 @@ the door is seen open. Anchor: one bare status round trip on the same line.
 Through the broker: the same code typed at the bank's keypad travels gateway → Mosquitto → controller
 extension → Mosquitto → gateway → serial, until the simulated door is physically open (skipped when
 /usr/sbin/mosquitto is missing).
+Token check: what every guarded controller route adds (hall_controller/auth.py); anchor: one bare HMAC.
 Allocations: best-fit claims (each one transaction with a conditional UPDATE) by two threads on SQLite;
 anchor: bare one-row UPDATE transactions on the same database, same two threads.
 """
@@ -32,6 +33,7 @@ BANK = "locker-bank-01"
 KEY = b"bench-secret-key-0123456789abcde"
 PICKUPS = 60
 ALLOCATIONS = 400
+TOKEN_CHECKS = 20000
 
 
 class BankDoors:
@@ -204,7 +206,34 @@ def _allocation_rate(folder: Path) -> tuple[float, float]:
     return len(claimed) / seconds, ALLOCATIONS / anchor_seconds
 
 
+def _token_check_cost() -> tuple[float, float]:
+    """µs per staff-token check on a guarded route (signature, payload, expiry), and per bare HMAC-SHA256
+    of the same payload: the price of checking tokens on the controller instead of asking the case service."""
+    import hashlib
+    import hmac
+
+    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+    from case_service.domain.states import Role
+    from hall_controller.auth import StaffTokens
+
+    key = "bench-token-key-0123456789abcdef0123"
+    clerk = Principal(PrincipalKind.STAFF, "clerk1", frozenset({Role.CLERK}))
+    token, _ = TokenSigner(key).issue(clerk, 3600)
+    tokens = StaffTokens(key)
+    body = token.split(".")[1].encode()
+    started = time.perf_counter()
+    for _ in range(TOKEN_CHECKS):
+        tokens.read(token)
+    checked = (time.perf_counter() - started) / TOKEN_CHECKS
+    started = time.perf_counter()
+    for _ in range(TOKEN_CHECKS):
+        hmac.new(KEY, body, hashlib.sha256).digest()
+    bare = (time.perf_counter() - started) / TOKEN_CHECKS
+    return checked * 1e6, bare * 1e6
+
+
 def run() -> list[Figure]:
+    token_us, hmac_us = _token_check_cost()
     with tempfile.TemporaryDirectory() as folder:
         samples, anchor = _pickup_latency(Path(folder))
         allocations, bare = _allocation_rate(Path(folder))
@@ -265,4 +294,13 @@ def run() -> list[Figure]:
             "> 100 /s",
         ),
         *through_broker,
+        Figure(
+            "staff token check per guarded request",
+            token_us,
+            "µs",
+            "bare HMAC-SHA256 of the token's payload",
+            hmac_us,
+            "< 100 µs",
+            better="lower",
+        ),
     ]

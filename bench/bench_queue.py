@@ -112,10 +112,17 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
 
     display.on_shown = seen
     app = create_app(settings, [QueueExtension.factory(deliver_ratings=False)])
-    # Clerk actions need a staff token of the case service (signed with the same development key).
-    clerk = Principal(PrincipalKind.STAFF, "bench-clerk", frozenset({Role.CLERK}))
-    token, _ = TokenSigner(settings.secret_key.get_secret_value()).issue(clerk, 3600)
-    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+    # Clerk actions need a staff token of the case service (signed with the same development key); each
+    # window's clerk has their own.
+    signer = TokenSigner(settings.secret_key.get_secret_value())
+    clerks = {
+        window: {
+            "Authorization": "Bearer "
+            + signer.issue(Principal(PrincipalKind.STAFF, f"c{window}", frozenset({Role.CLERK})), 3600)[0]
+        }
+        for window in range(1, 7)
+    }
+    with TestClient(app) as client:
         controller = app.state.controller
         for device in (display, keypad):
             device.start(url)
@@ -142,19 +149,25 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
 
             for window in range(1, 7):
                 client.post(
-                    f"{base}/windows/{window}/actions", json={"key": "sign-in", "clerk": f"c{window}"}
+                    f"{base}/windows/{window}/actions",
+                    json={"key": "sign-in", "clerk": f"c{window}"},
+                    headers=clerks[window],
                 ).raise_for_status()
             calls = 0
             started = time.perf_counter()
             while calls < CALLS:
                 for window in range(2, 7):
-                    answer = client.post(f"{base}/windows/{window}/actions", json={"key": "next"})
+                    answer = client.post(
+                        f"{base}/windows/{window}/actions", json={"key": "next"}, headers=clerks[window]
+                    )
                     answer.raise_for_status()
                     if answer.json()["ticket"] is None:
                         continue
                     calls += 1
                     client.post(
-                        f"{base}/windows/{window}/actions", json={"key": "finish", "outcome": "ok"}
+                        f"{base}/windows/{window}/actions",
+                        json={"key": "finish", "outcome": "ok"},
+                        headers=clerks[window],
                     ).raise_for_status()
             calls_per_second = calls / (time.perf_counter() - started)
 

@@ -206,6 +206,14 @@ def build_router(extension: QueueExtension) -> APIRouter:
         Signing in records the token's user, whatever name the body gives."""
         if key.key is contract.KeyName.SIGN_IN:
             key = key.model_copy(update={"clerk": staff.username})
+        elif "manager" not in staff.roles:
+            # A clerk works their own window; a manager may step in anywhere.
+            staffed = service.read(lambda book: getattr(book.windows.get(window), "clerk", None))
+            if staffed is not None and staffed != staff.username:
+                return JSONResponse(
+                    {"error": "not_your_window", "message": f"window {window} is staffed by {staffed}"},
+                    status_code=403,
+                )
         try:
             result = extension.press(window, key)
         except QueueError as err:

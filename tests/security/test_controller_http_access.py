@@ -194,3 +194,22 @@ def test_production_lockers_use_the_case_service_and_refuse_the_stand_in(tmp_pat
     assert isinstance(extension, LockersExtension) and isinstance(extension.cases, HttpCaseClient)
     with pytest.raises(StartupError, match="LOCKER_CASES=memory"):
         create_app(production_settings(tmp_path, locker_cases="memory"), [LockersExtension])
+
+
+def test_a_clerk_works_only_their_own_window_and_a_manager_anywhere(
+    controller: TestClient, settings: Settings
+) -> None:
+    action = f"{QUEUE}/windows/1/actions"
+    clerk1, clerk2 = staff_headers(settings, "clerk1"), staff_headers(settings, "clerk2")
+    assert controller.post(action, json={"key": "sign-in"}, headers=clerk1).status_code == 200
+    assert (
+        controller.post(f"{QUEUE}/tickets", json={"service": "business", "source": "window"}).status_code
+        == 201
+    )
+    taken = controller.post(action, json={"key": "next"}, headers=clerk2)
+    assert taken.status_code == 403 and taken.json()["error"] == "not_your_window"
+    assert controller.get(f"{QUEUE}/state").json()["windows"][0]["ticket"] is None
+    manager = staff_headers(settings, "manager1", ("manager",))
+    called = controller.post(action, json={"key": "next"}, headers=manager)
+    assert called.status_code == 200 and called.json()["ticket"]["number"] == "A001"
+    assert controller.post(action, json={"key": "recall"}, headers=clerk1).status_code == 200
