@@ -203,3 +203,21 @@ def _up(hall: RealHall) -> bool:
         return hall.cases.client.get("/healthz").status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_controller_with_the_wrong_shared_key_says_so_at_sign_in(
+    mosquitto: Broker, start_hall_process: Callable[..., HallProcess], tmp_path: Path
+) -> None:
+    case_process = start_hall_process("case-service", case__sweep_interval_seconds="0")
+    assert case_process.url is not None
+    settings = controller_settings(
+        mosquitto.url,
+        tmp_path / "controller",
+        new_hall_id(),
+        case={"port": int(case_process.url.rsplit(":", 1)[1])},
+        controller={"staff_token_key": "not-the-case-service-key-0123456789"},
+    )
+    with TestClient(create_app(settings, [])) as controller:
+        login = {"username": "clerk1", "password": demo_password("clerk1")}
+        answer = controller.post("/api/v1/auth/login", json=login)
+        assert answer.status_code == 503 and "cannot verify" in answer.text
