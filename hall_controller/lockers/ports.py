@@ -1,8 +1,8 @@
 """What the locker flow needs from the outside, as narrow interfaces with simple implementations.
 
 `CaseClient` stands for the case service as seen by the controller (ready for release → ready for pickup
-→ delivered with receipt). Until the controller has a case-service client, `InMemoryCaseClient` serves
-unit tests and the demo.
+→ delivered with receipt, or back to the window). `HttpCaseClient` (case_http.py) is the real one;
+`InMemoryCaseClient` serves unit tests and development with HALL_CONTROLLER__LOCKER_CASES=memory.
 """
 
 from __future__ import annotations
