@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -54,3 +55,17 @@ def test_sim_qr_camera_is_the_counter_camera() -> None:
     assert frame is not None
     assert frame.shape == (360, 640, 3)
     assert camera.read() is None
+
+
+def test_camera_settings_come_from_the_hall_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from hall.settings import load_settings
+
+    for key in [key for key in os.environ if key.startswith("HALL_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("HALL_DEVICES__CAMERA__QR_CAMERA", str(tmp_path / "frames"))
+    monkeypatch.setenv("HALL_DEVICES__CAMERA__DPI", "300")
+    camera = load_settings().devices.camera
+    assert (camera.qr_camera, camera.dpi, camera.document_camera) == (str(tmp_path / "frames"), 300, "1")
