@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--database-url", default=None, help="PostgreSQL for the case service")
     parser.add_argument(
+        "--model-lockers",
+        action="store_true",
+        help="a semaphore of compartments on the case service's locker steps instead of the real bank",
+    )
+    parser.add_argument(
         "--postgres",
         action="store_true",
         help="run the case service on a throw-away PostgreSQL cluster (initdb; restarted as a fault)",
@@ -54,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         args.database_url,
         arrival_seconds=args.arrival_seconds,
+        real_lockers=not args.model_lockers,
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
     with contextlib.ExitStack() as stack:
