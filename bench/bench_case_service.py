@@ -4,7 +4,10 @@ The server runs as its own process (uvicorn, one worker) with a bare FastAPI end
 app: the anchor for the HTTP figures. Load comes from 2 client processes x 4 keep-alive connections.
 PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture.
 Server CPU per request (from /proc) is reported beside each rate, because this machine is shared and
-the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain.
+the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain. The
+targets are measured in interleaved slices, so a swing of the other load hits figure and anchor alike.
+For submissions the load generator's CPU and (local PostgreSQL) the database's CPU per request are
+given too: on a small machine they share the cores with the server.
 The supervision data set is generated inside the database (1,000,000 cases, ~15 % open) and the query
 is timed beside a plain count(*) over the same table.
 """
@@ -15,7 +18,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,7 +34,8 @@ from typing import Any
 from bench.core import Figure
 from hall.net import free_port, wait_for_http
 
-DURATION = 5.0
+DURATION = 5.0  # seconds of load per target
+ROUNDS = 5  # ... in this many slices, the targets interleaved
 CLIENT_PROCESSES = 2
 CONNECTIONS_PER_PROCESS = 4
 SUPERVISION_CASES = 1_000_000
@@ -131,16 +134,23 @@ def _connection_loop(
     return done
 
 
-def _client_process(args: tuple[int, str, str, dict[str, str], Any, float]) -> int:
+def _client_process(args: tuple[int, str, str, dict[str, str], Any, float]) -> tuple[int, float]:
+    """(requests completed, this client process's CPU seconds)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    cpu = time.process_time()
     port, method, path, headers, body, until = args
     with ThreadPoolExecutor(CONNECTIONS_PER_PROCESS) as pool:
         futures = [
             pool.submit(_connection_loop, port, method, path, headers, body, until)
             for _ in range(CONNECTIONS_PER_PROCESS)
         ]
-        return sum(future.result() for future in futures)
+        done = sum(future.result() for future in futures)
+    return done, time.process_time() - cpu
+
+
+def _ready(_: int) -> int:
+    return os.getpid()
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -156,11 +166,6 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclass(frozen=True)
 class Rate:
     per_second: float
@@ -169,36 +174,46 @@ class Rate:
     database_ms: float | None  # the database server's CPU per request (a local PostgreSQL only)
 
 
-def rate(
-    server: tuple[int, int],
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    body: Any = None,
-    database_pid: int | None = None,
-) -> Rate:
-    """Completed requests per second over DURATION seconds, and the CPU each request cost where."""
+Target = tuple[str, str, dict[str, str], Any]  # method, path, headers, JSON body
+
+
+def measure(
+    server: tuple[int, int], targets: dict[str, Target], database_pid: int | None = None
+) -> dict[str, Rate]:
+    """Each target's completed requests per second, and the CPU each request cost where.
+
+    DURATION per target, in ROUNDS slices with the targets interleaved: the machine is shared, and a
+    swing of the other load then falls on the figure and on its anchor alike."""
     port, pid = server
+    totals = {name: [0, 0.0, 0.0, 0.0, 0.0] for name in targets}  # done, seconds, server, clients, db
     context = multiprocessing.get_context("spawn")
-    clients_before = _children_cpu()
     with context.Pool(CLIENT_PROCESSES) as pool:
-        cpu_before = cpu_seconds(pid)
-        database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
-        started = time.perf_counter()
-        until = started + DURATION
-        done = sum(pool.map(_client_process, [(port, method, path, headers, body, until)] * CLIENT_PROCESSES))
-        elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(pid) - cpu_before
-        database = tree_cpu_seconds(database_pid) - database_before if database_pid else None
-    # The pool's workers have ended and been waited for: their CPU is in RUSAGE_CHILDREN now.
-    clients = _children_cpu() - clients_before
-    done = max(done, 1)
-    return Rate(
-        done / elapsed,
-        1000 * cpu / done,
-        1000 * clients / done,
-        None if database is None else 1000 * database / done,
-    )
+        pool.map(_ready, range(CLIENT_PROCESSES * 2))  # the workers have started and imported
+        for _ in range(ROUNDS):
+            for name, (method, path, headers, body) in targets.items():
+                server_before = cpu_seconds(pid)
+                database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
+                started = time.perf_counter()
+                until = started + DURATION / ROUNDS
+                answers = pool.map(
+                    _client_process, [(port, method, path, headers, body, until)] * CLIENT_PROCESSES
+                )
+                total = totals[name]
+                total[1] += time.perf_counter() - started
+                total[2] += cpu_seconds(pid) - server_before
+                total[4] += tree_cpu_seconds(database_pid) - database_before if database_pid else 0.0
+                total[0] += sum(done for done, _ in answers)
+                total[3] += sum(cpu for _, cpu in answers)
+    rates = {}
+    for name, (done, seconds, server_cpu, clients, database) in totals.items():
+        count = max(done, 1)
+        rates[name] = Rate(
+            done / seconds,
+            1000 * server_cpu / count,
+            1000 * clients / count,
+            1000 * database / count if database_pid else None,
+        )
+    return rates
 
 
 def _submission_body() -> dict[str, Any]:
@@ -340,9 +355,16 @@ def _http_figures(database_url: str, label: str) -> list[Figure]:
         staff = _staff_token(port)
         seed_headers = {**staff, "Idempotency-Key": "seed"}
         case = _request(port, "POST", "/api/v1/cases", _submission_body(), seed_headers)
-        bare = rate(server, "GET", "/bench/bare", {})
-        status = rate(server, "GET", f"/api/v1/cases/{case['id']}/status", staff)
-        submissions = rate(server, "POST", "/api/v1/cases", staff, _submission_body(), database_pid)
+        rates = measure(
+            server,
+            {
+                "bare": ("GET", "/bench/bare", {}, None),
+                "status": ("GET", f"/api/v1/cases/{case['id']}/status", staff, None),
+                "submissions": ("POST", "/api/v1/cases", staff, _submission_body()),
+            },
+            database_pid,
+        )
+        bare, status, submissions = rates["bare"], rates["status"], rates["submissions"]
     goal = ">= 300/s" if label == "SQLite" else ">= 500/s"
     anchor, anchor_cpu = "bare FastAPI endpoint", "bare endpoint, server CPU"
     figures = [
