@@ -121,16 +121,16 @@ def read_eid(text: str, issuers: tuple[Ed25519PublicKey, ...], now: float) -> Ei
         raise InvalidInputError("this QR code is not an e-ID code")
     try:
         signature = _unb64(parts[2])
-        payload = json.loads(_unb64(parts[1]))
     except (ValueError, binascii.Error) as err:
         raise InvalidInputError("the e-ID code is damaged") from err
     signed = f"{parts[0]}.{parts[1]}".encode()
     if not any(_verifies(key, signature, signed) for key in issuers):
         raise UnauthorizedError("the e-ID code's signature does not verify")
-    try:
+    try:  # only what the issuer signed is parsed
+        payload = json.loads(_unb64(parts[1]))
         name, id_number = str(payload["nm"]).strip(), normalise_id_number(str(payload["id"]))
         issued, expires, nonce = int(payload["iat"]), int(payload["exp"]), str(payload["jti"])
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, binascii.Error, RecursionError) as err:
         raise InvalidInputError("the e-ID code lacks the holder's name, number or validity") from err
     if not name or not nonce or expires - issued > EID_MAX_LIFETIME or issued > now + CLOCK_SKEW:
         raise InvalidInputError("the e-ID code's validity is not plausible")
