@@ -72,7 +72,6 @@ AFTER = {
     "ready_for_pickup": "ready_for_pickup",
     "deliver": "delivered",
 }
-RETRY_SECONDS = 120.0
 HTTP_TIMEOUT = 15.0
 TOKEN_TTL = 24 * 3600
 
@@ -91,6 +90,8 @@ class DayPlan:
     arrival_seconds: float = 1.0
     cut_seconds: tuple[float, float] = (5.0, 20.0)  # how long an injected network cut lasts
     real_lockers: bool = True
+    # A client whose request keeps failing this long gives up, which ends the run (reported).
+    give_up_seconds: float = 120.0
     # Each kiosk's last applicant arrives only after every fault kind has struck once, so even a short
     # day has them all while the hall is busy (the arrivals are paced to last about as long).
     every_fault_before_last: bool = True
@@ -185,7 +186,7 @@ class Day:
     def call(
         self, method: str, url: str, ok: Callable[[httpx.Response], bool], **kwargs: Any
     ) -> httpx.Response:
-        deadline = time.monotonic() + RETRY_SECONDS
+        deadline = time.monotonic() + self.plan.give_up_seconds
         while True:
             try:
                 answer = self.http().request(method, url, **kwargs)
@@ -428,7 +429,7 @@ class Day:
     def await_state(self, case_id: int, state: str) -> None:
         """Waits until the case service has the case in `state` (or later): the controller's outbox
         reports the locker's doings, after every crash or cut it catches up."""
-        deadline = time.monotonic() + RETRY_SECONDS * 3
+        deadline = time.monotonic() + self.plan.give_up_seconds * 2
         while STATE_ORDER.index(self.state_of(case_id) or "submitted") < STATE_ORDER.index(state):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"case {case_id} never reached {state} in the case service")
@@ -448,7 +449,7 @@ class Day:
         assert self.lockers is not None
         url = f"{self.services.controller_url}/api/v1/ext/lockers/deposits"
         body = {"case_id": str(case_id), "size": "M", "bank_id": BANK}
-        deadline = time.monotonic() + RETRY_SECONDS * 2
+        deadline = time.monotonic() + self.plan.give_up_seconds
         while True:
             started = time.monotonic()
             try:
@@ -473,7 +474,7 @@ class Day:
         self.await_state(case_id, "ready_for_pickup")
         url = f"{self.services.controller_url}/api/v1/ext/lockers/pickups"
         body = {"bank_id": BANK, "method": "id_card", "value": applicant(index)["id_number"]}
-        deadline = time.monotonic() + RETRY_SECONDS * 2
+        deadline = time.monotonic() + self.plan.give_up_seconds
         while True:
             started = time.monotonic()
             try:
