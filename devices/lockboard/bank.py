@@ -57,6 +57,8 @@ class DoorView:
     occupied: bool
     open_since: float | None = None
     left_open_alarmed: bool = False
+    # Bumped when an unlock's own read saw this door open: a watcher reading taken before that is stale.
+    command_mark: int = 0
 
 
 class LockerBank:
@@ -135,6 +137,8 @@ class LockerBank:
         with self._lock:
             self._expected_until.pop(number, None)
             view = self._doors.get(number)
+            if view is not None:
+                view.command_mark += 1
             if view is not None and not view.is_open:
                 view.is_open, view.occupied, view.open_since = True, occupied, self._clock()
                 view.left_open_alarmed = False
@@ -143,6 +147,8 @@ class LockerBank:
     # -- watching ----------------------------------------------------------------------------------------
     def poll(self) -> list[BankEvent]:
         """Reads every board once; returns what changed since the last poll."""
+        with self._lock:
+            marks = {number: view.command_mark for number, view in self._doors.items()}
         readings: dict[int, BoardStatus | None] = {}
         for address, board in self.boards.items():
             try:
@@ -154,10 +160,12 @@ class LockerBank:
             events, self._pending = self._pending, []
             now = self._clock()
             for address, status in readings.items():
-                events.extend(self._board_changes(address, status, now))
+                events.extend(self._board_changes(address, status, now, marks))
             return events
 
-    def _board_changes(self, address: int, status: BoardStatus | None, now: float) -> list[BankEvent]:
+    def _board_changes(
+        self, address: int, status: BoardStatus | None, now: float, marks: dict[int, int]
+    ) -> list[BankEvent]:
         was_online = self._online.get(address)
         if status is None:
             self._online[address] = False
@@ -166,14 +174,20 @@ class LockerBank:
         events = [] if was_online else [BankEvent(EventKind.BOARD_ONLINE, board=address)]
         for slot in self.slots.values():
             if slot.board == address:
-                events.extend(self._door_changes(slot, status, now))
+                events.extend(self._door_changes(slot, status, now, marks))
         return events
 
-    def _door_changes(self, slot: Slot, status: BoardStatus, now: float) -> list[BankEvent]:
+    def _door_changes(
+        self, slot: Slot, status: BoardStatus, now: float, marks: dict[int, int]
+    ) -> list[BankEvent]:
         is_open, occupied = status.is_open(slot.lock), status.is_occupied(slot.lock)
         view = self._doors.get(slot.number)
         if view is None:  # first sight: a baseline, not a change
             self._doors[slot.number] = DoorView(is_open, occupied, now if is_open else None)
+            return []
+        if view.command_mark != marks.get(slot.number, view.command_mark):
+            # An unlock saw this door open after our read began: the reading is older than what we
+            # know (it would report a bogus "closed", then an "unsolicited" opening). The next poll decides.
             return []
         events: list[BankEvent] = []
         if is_open and not view.is_open:

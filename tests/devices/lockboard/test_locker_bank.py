@@ -153,3 +153,39 @@ def test_a_door_seen_open_only_by_the_watcher_still_counts_as_opened() -> None:
     assert bank.open(1) is OpenResult.OPENED
     assert BankEvent(EventKind.OPENED, 1, False) in board.watcher_events
     assert not any(e.kind is EventKind.UNSOLICITED_OPEN for e in board.watcher_events)
+
+
+class StaleReadBoard:
+    """The watcher reads a shut door; before it applies that reading, a clerk's unlock opens the door and
+    sees it open. The stale reading must not close the door again (a cancelled deposit) nor make the
+    next reading an "unsolicited" opening."""
+
+    address = 0
+
+    def __init__(self) -> None:
+        self.bank: LockerBank | None = None
+        self.opened = False
+        self.result: OpenResult | None = None
+
+    def unlock(self, lock: int) -> None:
+        self.opened = True
+
+    def status(self) -> BoardStatus:
+        if self.bank is not None and not self.opened:  # the watcher's read: still shut
+            bank, self.bank = self.bank, None
+            self.result = bank.open(1)  # meanwhile, on the gateway's command thread
+            return BoardStatus(0, 0, 0)
+        return BoardStatus(0, 1 if self.opened else 0, 0)
+
+
+def test_a_watcher_reading_older_than_an_unlock_is_not_applied() -> None:
+    board = StaleReadBoard()
+    bank = LockerBank({0: board}, [Slot(1, 0, 0)], open_timeout=0.2)
+    assert [e.kind for e in bank.poll()] == [EventKind.BOARD_ONLINE]  # baseline: shut
+    board.bank = bank
+    events = bank.poll()
+    assert board.result is OpenResult.OPENED
+    assert events == [BankEvent(EventKind.OPENED, 1, False)], events
+    later = bank.poll() + bank.poll()
+    assert later == [], later
+    assert bank.snapshot()[1] == (True, False)
