@@ -343,6 +343,18 @@ class LockerRepository:
                 )
             )
 
+    def door_opened_since(self, compartment_id: str, since: float) -> bool:
+        """Whether a door event showed this compartment open at or after `since` (audit time)."""
+        query = (
+            sa.select(audit.c.id)
+            .where(audit.c.compartment_id == compartment_id)
+            .where(audit.c.action == "door_opened")
+            .where(audit.c.ts >= since)
+            .limit(1)
+        )
+        with self.transaction() as connection:
+            return connection.execute(query).first() is not None
+
     def audit_trail(self, compartment_id: str | None = None) -> list[dict[str, Any]]:
         query = audit.select().order_by(audit.c.id)
         if compartment_id is not None:

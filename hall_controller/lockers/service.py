@@ -66,6 +66,14 @@ class LockerPolicy:
     per_case: AttemptPolicy = PER_CASE
 
 
+# reason of an opening → (deposit state while the door should open, state when it did not)
+UNDO = {
+    "deposit": ("depositing", "cancelled"),
+    "pickup": ("collecting", "ready"),
+    "return": ("returning", "ready"),
+}
+
+
 class LockerService:
     def __init__(
         self,
@@ -114,6 +122,7 @@ class LockerService:
 
     def _open(self, compartment: Compartment, deposit: Deposit | None, *, actor: str, reason: str) -> None:
         deposit_id = deposit.id if deposit else None
+        unlocked_at = time.time()  # audit time, not the service's clock: compared with door events' audit
         self._repository.audit(
             "unlock", actor=actor, compartment_id=compartment.id, deposit_id=deposit_id, reason=reason
         )
@@ -125,22 +134,33 @@ class LockerService:
             deposit_id=deposit_id,
             reason=reason,
         )
-        if outcome is not OpenOutcome.OPENED:
-            self._door_did_not_open(compartment, deposit, reason, outcome)
+        if outcome is OpenOutcome.OPENED:
+            return
+        if self._repository.door_opened_since(compartment.id, unlocked_at):
+            # The unlock's own answer was lost or late, but the door events showed the door open: they
+            # are what happened (a finished deposit must not be undone by a late time-out).
+            log.warning(
+                "compartment %s: unlock answered %s, but the door was seen open",
+                compartment.id,
+                outcome.value,
+            )
+            return
+        self._door_did_not_open(compartment, deposit, reason, outcome)
 
     def _door_did_not_open(
         self, compartment: Compartment, deposit: Deposit | None, reason: str, outcome: OpenOutcome
     ) -> None:
         # "fault": the board answered but the door was not seen open (jam, lying sensor): out of use until
         # a person sees to it. "unknown": the board did not answer: reconciled when it reports again.
-        if deposit is not None and reason == "deposit":
-            self._repository.transition(deposit.id, ["depositing"], "cancelled")
-            state = "unknown" if outcome is OpenOutcome.UNREACHABLE else "fault"
-            self._repository.set_compartment_state(compartment.id, state, None)
-        elif deposit is not None and reason == "pickup":
-            self._repository.transition(deposit.id, ["collecting"], "ready")
-        elif deposit is not None and reason == "return":
-            self._repository.transition(deposit.id, ["returning"], "ready")
+        # Back to where the opening started; a deposit that door events already moved on (closed with the
+        # result, abandoned, collected) did open: nothing to undo, nothing to refuse.
+        if deposit is not None and reason in UNDO:
+            from_state, to_state = UNDO[reason]
+            if not self._repository.transition(deposit.id, [from_state], to_state):
+                return
+            if reason == "deposit":
+                state = "unknown" if outcome is OpenOutcome.UNREACHABLE else "fault"
+                self._repository.set_compartment_state(compartment.id, state, None)
         raise OpenNotDetectedError(f"compartment {compartment.number} did not open ({outcome.value})")
 
     def door_closed(self, bank_id: str, number: int, occupied: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from firmware_sim.lockers.rig import LockerRig, start_rig
 from hall.privacy import PiiCipher
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.notify import FileSmsProvider, Outbox
-from hall_controller.lockers.ports import CaseClient, InMemoryCaseClient, OpenOutcome, ReleasableCase
+from hall_controller.lockers.ports import CaseClient, Doors, InMemoryCaseClient, OpenOutcome, ReleasableCase
 from hall_controller.lockers.repository import LockerRepository
 from hall_controller.lockers.service import LockerService
 
@@ -87,7 +87,10 @@ def hall_factory(tmp_path: Path) -> Iterator[object]:
     made: list[LockerHall] = []
 
     def make(
-        database_url: str | None = None, left_open_seconds: float = 120.0, cases: CaseClient | None = None
+        database_url: str | None = None,
+        left_open_seconds: float = 120.0,
+        cases: CaseClient | None = None,
+        doors: Callable[[LockerRig], Doors] | None = None,
     ) -> LockerHall:
         rig = start_rig(pulse_seconds=0.05, open_timeout=1.0, left_open_seconds=left_open_seconds)
         repository = LockerRepository(database_url or f"sqlite:///{tmp_path / f'lockers-{len(made)}.db'}")
@@ -101,7 +104,7 @@ def hall_factory(tmp_path: Path) -> Iterator[object]:
         service = LockerService(
             repository,
             cases or memory,
-            BankDoors({BANK: rig.bank}),
+            doors(rig) if doors is not None else BankDoors({BANK: rig.bank}),
             outbox,
             secret_key=KEY,
             cipher=cipher,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
+from firmware_sim.lockers.rig import LockerRig
 from hall_controller.lockers.allocation import Size
+from hall_controller.lockers.ports import OpenOutcome
 from hall_controller.lockers.repository import NoCompartmentError
-from hall_controller.lockers.service import LockedOutError, LockerError, OpenNotDetectedError
+from hall_controller.lockers.service import LockedOutError, LockerError, LockerService, OpenNotDetectedError
 from tests.hall_controller.lockers.conftest import BANK, LockerHall
 
 ID_NUMBER = "110101199003071234"
@@ -166,6 +169,46 @@ def test_a_jammed_door_raises_open_not_detected_and_loses_nothing(hall: LockerHa
     assert hall.compartment_state(1) == "fault"
     # The next try goes to another compartment.
     assert hall.service.start_deposit("C-1", Size.S, clerk="clerk-1").number == 2
+
+
+class LateAnswerDoors:
+    """The door opens and the clerk deposits and shuts it, all seen by the door events; the unlock's own
+    answer is lost (a broker restart) and the command times out as unreachable."""
+
+    def __init__(self, rig: LockerRig) -> None:
+        self.rig = rig
+        self.service: LockerService | None = None
+
+    def open(self, bank_id: str, number: int) -> OpenOutcome:
+        self.rig.bank.open(number)
+        self.rig.person_puts_item_and_closes(number)
+        for _ in range(500):
+            events = self.rig.bank.poll()
+            for event in events:
+                if event.number is not None and self.service is not None:
+                    self.service.on_door_event(bank_id, event.kind.value, event.number, event.occupied)
+            if any(event.kind.value == "closed" for event in events):
+                break
+            time.sleep(0.01)
+        return OpenOutcome.UNREACHABLE
+
+
+def test_a_late_unlock_time_out_does_not_undo_a_finished_deposit(hall_factory: object) -> None:
+    late: list[LateAnswerDoors] = []
+
+    def doors(rig: LockerRig) -> LateAnswerDoors:
+        late.append(LateAnswerDoors(rig))
+        return late[-1]
+
+    hall: LockerHall = hall_factory(doors=doors)  # type: ignore[operator]
+    late[0].service = hall.service
+    hall.add_case("C-1")
+    compartment = hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")  # no OpenNotDetectedError
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    assert hall.compartment_state(compartment.number) == "occupied"
+    assert hall.service.last_notice is not None
+    actions = [entry["action"] for entry in hall.repository.audit_trail(compartment.id)]
+    assert "door_unreachable" in actions and "deposit_abandoned" not in actions
 
 
 def test_a_jam_at_pickup_keeps_the_result_collectable(hall: LockerHall) -> None:
