@@ -7,11 +7,9 @@ from functools import lru_cache
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from hall.fonts import cjk_font_path
+from hall.pdf_fonts import register_cjk_font
 from kiosk.flow.model import ItemDetail, Language, SubmitOutcome, Ticket
 from kiosk.messages import text
 from kiosk.ports import PrintDocument
@@ -21,8 +19,7 @@ FONT = "KioskCJK"
 
 @lru_cache(maxsize=1)
 def _register_font() -> str:
-    pdfmetrics.registerFont(TTFont(FONT, str(cjk_font_path()), subfontIndex=0))
-    return FONT
+    return register_cjk_font(FONT)
 
 
 def _pdf(title: str, lines: list[str]) -> bytes:

@@ -149,7 +149,7 @@ class CupsPrinter:
 # pdftops, by default with Ghostscript as the renderer. Ghostscript 10's PDF interpreter drops the
 # ToUnicode map of reportlab's embedded TrueType subsets, so the PostScript, and the PDF cups-pdf makes
 # of it, would lose every Chinese character from the text layer; poppler's renderer keeps the glyph names
-# (uniXXXX, see case_service.documents.typeset.NamedGlyphTTFont) that carry the characters through. A
+# (uniXXXX, see hall.pdf_fonts.NamedGlyphTTFont) that carry the characters through. A
 # queue that takes PDF itself (IPP Everywhere) never runs pdftops and ignores the option.
 PDF_RENDERER_OPTION = ("pdftops-renderer", "pdftops")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from case_service.certificates.render import CertificateView, render_certificate
-from case_service.documents.typeset import glyph_name
+from hall.pdf_fonts import glyph_name
 from tests.case_service.certificates.qr_decode import pdf_to_png
 from tests.case_service.certificates.text_layer import (
     ink_share,
