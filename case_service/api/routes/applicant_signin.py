@@ -14,8 +14,9 @@ Both need the kiosk's device token and give the same short-lived applicant token
   expire after 5 minutes and allow 5 attempts. The person is the applicant of the newest case filed with
   that number. Phone numbers appear masked in every log line.
 
-The code store and the limits live in this process's memory: with `HALL_CASE__WORKERS` > 1 a code sent
-through one worker is unknown to the others (a shared table is the next step).
+The code store and the limits live in this process's memory: with several case-service processes behind
+the proxy (docs/deploy.md §2) a code sent through one is unknown to the others, so the proxy must pin
+`/api/v1/auth/` to one process until the codes move to a shared table.
 """
 
 from __future__ import annotations
