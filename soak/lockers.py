@@ -44,9 +44,7 @@ class SoakLockers:
             (number // LOCKS_PER_BOARD + 1, number % LOCKS_PER_BOARD, "M") for number in range(compartments)
         ]
         # Serial timeout 0.3 s, not the demo's 0.1 s: on a loaded 2-core box the pty firmware thread
-        # answers late now and then, and an answer later than two timeouts is taken by the driver for
-        # the answer to its next request (stale door states: phantom open/close events). See
-        # docs/deploy.md section 8.
+        # often answers later than 0.1 s, and every miss costs the shared line a retry.
         rig = start_rig(layout, serial_timeout=SERIAL_TIMEOUT)
         settings = Settings()
         gateway = LockerGateway(
