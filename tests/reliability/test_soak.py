@@ -29,8 +29,8 @@ def test_a_short_day_with_faults_loses_and_doubles_nothing(tmp_path: Path) -> No
         arrival_seconds=1.5,
         cut_seconds=(1.0, 2.0),
         give_up_seconds=60.0,
-        # The semaphore model of the bank: with the real bank the day loses results now and then on
-        # a loaded box (late lock-board answers; docs/deploy.md section 8), so `make soak` runs it.
+        # The semaphore model of the bank: on a loaded box the real bank's day does not yet always
+        # recover in the stated times (docs/deploy.md section 8); `make soak` runs the real one.
         real_lockers=False,
     )
     report = run_day(plan, tmp_path / "soak")
