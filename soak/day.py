@@ -232,20 +232,27 @@ class Day:
         return {"Authorization": f"Bearer {token}"}
 
     def locker_gateway(self) -> dict[str, str]:
+        return self.device_token("gateway", "controller-soak", "controller")
+
+    def kiosk_device(self) -> dict[str, str]:
+        """The kiosk's device token: the controller opens for an ID number only when a kiosk vouches."""
+        return self.device_token("kiosk", "kiosk-soak", "kiosk")
+
+    def device_token(self, name: str, device_id: str, kind: str) -> dict[str, str]:
         with self._lock:
-            if "gateway" not in self._tokens:
+            if name not in self._tokens:
                 answer = self.call(
                     "POST",
                     f"{self.services.hall_case_url}/api/v1/auth/device-token",
                     lambda a: a.status_code == 200,
                     json={
-                        "device_id": "controller-soak",
+                        "device_id": device_id,
                         "secret": Settings().device_secret.get_secret_value(),
-                        "kind": "controller",
+                        "kind": kind,
                     },
                 )
-                self._tokens["gateway"] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-            return self._tokens["gateway"]
+                self._tokens[name] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            return self._tokens[name]
 
     # -- kiosks --------------------------------------------------------------------------------------
     def kiosk(self, applicants: list[int], rng: random.Random) -> None:
@@ -478,7 +485,7 @@ class Day:
         while True:
             started = time.monotonic()
             try:
-                answer: httpx.Response | None = self.http().post(url, json=body)
+                answer: httpx.Response | None = self.http().post(url, json=body, headers=self.kiosk_device())
             except httpx.HTTPError:
                 answer = None
             number = self.door_from(answer, case_id, "collecting")
@@ -523,6 +530,7 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         for user in {user for _action, user, _body in BACK_OFFICE} | {"manager1"}:
             day.staff(user)  # log in before the faults start; the tokens last the day
         day.locker_gateway()
+        day.kiosk_device()
         injector = Injector(
             services,
             plan=plan,
