@@ -52,6 +52,16 @@ class StaffTokens:
             raise UnauthorizedError("not a staff token")
         return Staff(principal.subject, frozenset(r.value for r in principal.roles), principal.expires_at)
 
+    def read_voucher(self, token: str, now: float | None = None) -> str:
+        """Who may vouch for an ID card read at their own desk: a kiosk's device token (the kiosk's card
+        reader) or a clerk's or manager's staff token. Returns who, for the log; else UnauthorizedError."""
+        principal = self._signer.read(token, now)
+        if principal.kind is PrincipalKind.DEVICE and Role.KIOSK in principal.roles:
+            return f"kiosk:{principal.subject}"
+        if principal.kind is PrincipalKind.STAFF and principal.roles & CLERKS:
+            return f"staff:{principal.subject}"
+        raise UnauthorizedError("neither a kiosk's device token nor a clerk's token")
+
 
 def staff_token_key(settings: Settings) -> str:
     """The shared key; production refuses a missing, development or short one (a one-line StartupError)."""
@@ -68,14 +78,30 @@ def staff_token_key(settings: Settings) -> str:
     return key
 
 
-def _staff(request: Request) -> Staff:
+def _bearer(request: Request, needed: str) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "a staff token is needed", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, f"{needed} is needed", headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+def id_card_voucher(request: Request) -> str:
+    """An ID number is no secret: a pickup by one over HTTP needs a kiosk or a clerk who read the card."""
+    token = _bearer(request, "a kiosk's device token or a clerk's token")
     tokens: StaffTokens = request.app.state.staff_tokens
     try:
-        return tokens.read(token.strip())
+        return tokens.read_voucher(token)
+    except UnauthorizedError as err:
+        log.info("refused an ID-card pickup on %s: %s", request.url.path, err.message)
+        raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}) from err
+
+
+def _staff(request: Request) -> Staff:
+    token = _bearer(request, "a staff token")
+    tokens: StaffTokens = request.app.state.staff_tokens
+    try:
+        return tokens.read(token)
     except UnauthorizedError as err:
         # The reason (expired, forged) is for the log; the caller only learns it was refused.
         log.info("refused a token on %s %s: %s", request.method, request.url.path, err.message)

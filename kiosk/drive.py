@@ -567,7 +567,11 @@ def main(argv: list[str] | None = None) -> int:
             device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
             device.start(settings.resolved_mqtt_url)
             ports.hall = ControllerLink(
-                device, args.controller_url, ticket_service="business", locker_bank="locker-bank-01"
+                device,
+                args.controller_url,
+                ticket_service="business",
+                locker_bank="locker-bank-01",
+                credentials=ports.case_service.device_token,
             )
     if args.camera == "device":
         from devices.camera.factory import open_camera

@@ -119,6 +119,7 @@ def ports_for(settings: Settings) -> Ports:
     if settings.kiosk.hall_link == "controller":
         from devices.protocol.device import ProtocolDevice
         from kiosk.adapters.hall_link import ControllerLink
+        from kiosk.adapters.http_case import HttpCaseService
 
         device = ProtocolDevice(
             settings.hall_id,
@@ -133,11 +134,13 @@ def ports_for(settings: Settings) -> Ports:
             settings.mqtt_password_value,
             settings.mqtt_ca_file,
         )
+        cases = ports.case_service
         ports.hall = ControllerLink(
             device,
             settings.controller_url,
             ticket_service=settings.kiosk.ticket_service,
             locker_bank=settings.kiosk.locker_bank,
+            credentials=cases.device_token if isinstance(cases, HttpCaseService) else None,
         )
     if settings.kiosk.printer == "cups":
         from devices.printing.cups_backend import CupsPrinter

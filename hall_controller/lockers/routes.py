@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devices.protocol import lockers
 from hall.settings import Mode
-from hall_controller.auth import Clerk, Manager
+from hall_controller.auth import Clerk, Manager, id_card_voucher
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.ports import ReleasableCase
 from hall_controller.lockers.repository import (
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from hall_controller.lockers.extension import LockersExtension
 
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+
+
+log = logging.getLogger(__name__)
 
 
 class Body(BaseModel):
@@ -136,8 +140,10 @@ def build_router(extension: LockersExtension) -> APIRouter:
         return {"bank_id": compartment.bank_id, "number": compartment.number, "state": "door_open"}
 
     @router.post("/pickups", openapi_extra=_schema(PickupRequest))
-    def pickup(raw: RawBody) -> dict[str, Any]:
+    def pickup(raw: RawBody, request: Request) -> dict[str, Any]:
         body = _parse(PickupRequest, raw)
+        if body.method is lockers.PickupMethod.ID_CARD:
+            log.info("ID-card pickup at %s vouched for by %s", body.bank_id, id_card_voucher(request))
         try:
             return extension.pickup(body.bank_id, body.method, body.value)
         except ERRORS as err:

@@ -4,6 +4,7 @@ broken parts) and a client of the hall controller's HTTP extensions (queue ticke
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -33,13 +34,17 @@ class ControllerLink:
         locker_bank: str,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
+        credentials: Callable[[], str] | None = None,
     ) -> None:
+        """`credentials` gives the kiosk's device token (from the case service): the controller opens a
+        compartment for an ID number only when a kiosk or a clerk vouches for having read the card."""
         self._device = device
         self._http = httpx.Client(
             base_url=controller_url.rstrip("/") + "/api/v1/ext", timeout=timeout, transport=transport
         )
         self._ticket_service = ticket_service
         self._locker_bank = locker_bank
+        self._credentials = credentials
 
     @property
     def device(self) -> ProtocolDevice:
@@ -48,9 +53,10 @@ class ControllerLink:
     def close(self) -> None:
         self._http.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, path: str, body: dict[str, Any], token: str = "") -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = self._http.post(path, json=body)
+            response = self._http.post(path, json=body, headers=headers)
         except httpx.TransportError as err:
             raise ServiceUnavailableError(f"hall controller: {type(err).__name__}") from err
         if response.status_code >= 500:
@@ -81,7 +87,8 @@ class ControllerLink:
 
     def open_locker(self, id_number: str) -> LockerPickup:
         body = {"bank_id": self._locker_bank, "method": "id_card", "value": id_number}
-        answer = self._post("/lockers/pickups", body)
+        token = self._credentials() if self._credentials is not None else ""
+        answer = self._post("/lockers/pickups", body, token)
         return LockerPickup(str(answer["bank_id"]), str(answer["number"]))
 
     def report_fault(self, device: Device, reason: str) -> None:

@@ -118,6 +118,10 @@ class HttpCaseService:
 
     # The port --------------------------------------------------------------------------------------
 
+    def device_token(self) -> str:
+        """The kiosk's own device token (cached until near its expiry), for the hall controller too."""
+        return self._device()
+
     def reachable(self) -> bool:
         try:
             response = self._client.get("/items", params={"limit": 1}, timeout=2.0)

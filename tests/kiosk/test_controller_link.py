@@ -1,4 +1,5 @@
-"""Tickets from the kiosk through a running hall controller (`hall controller` on Mosquitto)."""
+"""Tickets and locker pickups from the kiosk through a running hall controller (`hall controller` on
+Mosquitto), the kiosk vouching for the ID card with the device token the running case service gave it."""
 
 from __future__ import annotations
 
@@ -8,20 +9,38 @@ import pytest
 
 from devices.protocol.device import ProtocolDevice
 from kiosk.adapters.hall_link import ControllerLink
+from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import Service
 from kiosk.ports import RejectedError
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
+from tests.kiosk.conftest import DEV_DEVICE_SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def test_ticket_and_empty_locker(mosquitto: Broker, start_hall_process: Callable[..., HallProcess]) -> None:
+def test_ticket_and_empty_locker(
+    mosquitto: Broker, start_hall_process: Callable[..., HallProcess], case_url: str
+) -> None:
     controller = start_hall_process("controller", mqtt_url=mosquitto.url)
     assert controller.url is not None
     device = ProtocolDevice("hall-01", "kiosk-01", kind="kiosk")
-    link = ControllerLink(device, controller.url, ticket_service="business", locker_bank="locker-bank-01")
+    cases = HttpCaseService(case_url, device_id="kiosk-01", device_secret=DEV_DEVICE_SECRET)
+    anonymous = ControllerLink(
+        device, controller.url, ticket_service="business", locker_bank="locker-bank-01"
+    )
+    link = ControllerLink(
+        device,
+        controller.url,
+        ticket_service="business",
+        locker_bank="locker-bank-01",
+        credentials=cases.device_token,
+    )
     try:
+        # Without the kiosk's word that it read the card, an ID number opens nothing.
+        with pytest.raises(RejectedError) as unvouched:
+            anonymous.open_locker("11010519491231002X")
+        assert unvouched.value.reason == "service_error" and "401" in str(unvouched.value)
         first = link.take_ticket(Service.TICKET, "11010519491231002X")
         second = link.take_ticket(Service.TICKET, "110101199003071234")
         assert first.number != second.number and second.waiting >= first.waiting
@@ -29,4 +48,6 @@ def test_ticket_and_empty_locker(mosquitto: Broker, start_hall_process: Callable
             link.open_locker("11010519491231002X")
         assert refused.value.reason == "nothing_to_pick_up"
     finally:
+        anonymous.close()
         link.close()
+        cases.close()

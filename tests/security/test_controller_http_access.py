@@ -213,3 +213,36 @@ def test_a_clerk_works_only_their_own_window_and_a_manager_anywhere(
     called = controller.post(action, json={"key": "next"}, headers=manager)
     assert called.status_code == 200 and called.json()["ticket"]["number"] == "A001"
     assert controller.post(action, json={"key": "recall"}, headers=clerk1).status_code == 200
+
+
+def test_a_pickup_by_id_number_needs_a_kiosk_or_a_clerk_who_read_the_card(
+    controller: TestClient, settings: Settings
+) -> None:
+    # An ID number is printed on many papers; knowing one must not open that person's compartment.
+    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+    from case_service.domain.states import Role
+
+    signer = TokenSigner(settings.secret_key.get_secret_value())
+
+    def bearer(kind: PrincipalKind, subject: str, role: Role) -> dict[str, str]:
+        token, _ = signer.issue(Principal(kind, subject, frozenset({role})), 600)
+        return {"Authorization": f"Bearer {token}"}
+
+    body = {"bank_id": "locker-bank-01", "method": "id_card", "value": "11010119900307123X"}
+    pickups = f"{LOCKERS}/pickups"
+    assert controller.post(pickups, json=body).status_code == 401
+    refused = [
+        bearer(PrincipalKind.DEVICE, "controller-1", Role.CONTROLLER),
+        bearer(PrincipalKind.STAFF, "reviewer1", Role.REVIEWER),
+        bearer(PrincipalKind.APPLICANT, "someone", Role.APPLICANT),
+        {"Authorization": "Bearer v1.e30.AAAA"},
+    ]
+    for headers in refused:
+        assert controller.post(pickups, json=body, headers=headers).status_code == 401, headers
+    # A kiosk or a clerk gets past the check (this test hall has no bank, so the lockers then refuse).
+    for headers in (bearer(PrincipalKind.DEVICE, "kiosk-01", Role.KIOSK), staff_headers(settings, "clerk1")):
+        answer = controller.post(pickups, json=body, headers=headers)
+        assert answer.status_code not in (401, 403), answer.text
+    # A pickup code stays its own credential: no token needed.
+    code = {"bank_id": "locker-bank-01", "method": "code", "value": "123456"}
+    assert controller.post(pickups, json=code).status_code not in (401, 403)
