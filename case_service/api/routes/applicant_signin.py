@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.api.errors import error_response
+from case_service.api.routes.auth import applicant_principal
 from case_service.auth.tokens import APPLICANT_TTL, Principal, PrincipalKind
 from case_service.cases.service import ID_CONTEXT, PHONE_CONTEXT
 from case_service.domain.errors import (
@@ -58,7 +59,7 @@ from case_service.domain.errors import (
 )
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import Role
-from case_service.runtime import Services, blind_indexes
+from case_service.runtime import Services
 from case_service.storage.models import Case
 from hall.privacy import DecryptionError, mask_phone
 from hall.settings import Mode
@@ -343,17 +344,7 @@ def _too_many(err: TooManyError) -> JSONResponse:
 
 def _applicant_token(services: Services, device: Principal, name: str, id_number: str) -> ApplicantSignInOut:
     """The same token as the card path (`/auth/applicant-token`)."""
-    cipher = services.cipher
-    current, *older = blind_indexes(services.index_keys, id_number) or (cipher.blind_index(id_number),)
-    principal = Principal(
-        PrincipalKind.APPLICANT,
-        current,
-        frozenset({Role.APPLICANT}),
-        device_id=device.subject,
-        sealed_name=cipher.encrypt(name, context="token.name"),
-        sealed_id_number=cipher.encrypt(id_number, context="token.id"),
-        aliases=tuple(older),
-    )
+    principal = applicant_principal(services, device, name, id_number)
     token, expires = services.signer.issue(principal, APPLICANT_TTL)
     return ApplicantSignInOut(
         access_token=token,

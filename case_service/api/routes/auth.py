@@ -20,7 +20,7 @@ from case_service.auth.tokens import (
 from case_service.domain.errors import ForbiddenError, InvalidInputError, UnauthorizedError
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import Role
-from case_service.runtime import blind_indexes
+from case_service.runtime import Services, blind_indexes
 from case_service.storage.models import Device, User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -78,18 +78,24 @@ def applicant_token(
         raise InvalidInputError(f"the ID card expired on {body.valid_until.isoformat()}")
     if body.valid_from is not None and body.valid_from > today:
         raise InvalidInputError("the ID card is not yet valid")
+    principal = applicant_principal(services, device, body.name.strip(), id_number)
+    return _token_out(services, principal, APPLICANT_TTL)
+
+
+def applicant_principal(services: Services, device: Principal, name: str, id_number: str) -> Principal:
+    """The applicant a kiosk identified (card, e-ID or phone): their blind index under every PII key, so
+    cases filed before a key rotation stay theirs, and their name and number only sealed."""
     cipher = services.cipher
     current, *older = blind_indexes(services.index_keys, id_number) or (cipher.blind_index(id_number),)
-    principal = Principal(
+    return Principal(
         PrincipalKind.APPLICANT,
         current,
         frozenset({Role.APPLICANT}),
         device_id=device.subject,
-        sealed_name=cipher.encrypt(body.name.strip(), context="token.name"),
+        sealed_name=cipher.encrypt(name, context="token.name"),
         sealed_id_number=cipher.encrypt(id_number, context="token.id"),
         aliases=tuple(older),
     )
-    return _token_out(services, principal, APPLICANT_TTL)
 
 
 @router.get("/me", response_model=schemas.MeOut)
