@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # `kill` or a CI timeout: unwind, so the services this run started are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
     plan = DayPlan(
         args.applicants,
         args.windows,
