@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -240,3 +241,39 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SignInThrottle(Base):
+    """One row per phone number or kiosk, keyed by a keyed hash (never the number): the send times of
+    the last hour (epoch ms) and, for a number, the pending code's keyed hash. Every change is an UPDATE
+    conditional on `version`, so processes sharing the database never lose one another's changes."""
+
+    __tablename__ = "signin_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_ms: Mapped[list[int]] = mapped_column(JSON)
+    code_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_expires_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    attempts_left: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer)
+    forget_after_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class UsedEid(Base):
+    """e-ID codes that signed in (keyed hash of the nonce), until they expire: each signs in once."""
+
+    __tablename__ = "signin_used_eids"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ServiceLease(Base):
+    """A named job one process of several may run at a time (the deadline sweep), claimed by a
+    conditional UPDATE of `until_ms`."""
+
+    __tablename__ = "service_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    until_ms: Mapped[int] = mapped_column(BigInteger)

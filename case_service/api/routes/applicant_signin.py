@@ -14,9 +14,8 @@ Both need the kiosk's device token and give the same short-lived applicant token
   expire after 5 minutes and allow 5 attempts. The person is the applicant of the newest case filed with
   that number. Phone numbers appear masked in every log line.
 
-The code store and the limits live in this process's memory: with several case-service processes behind
-the proxy (docs/deploy.md §2) a code sent through one is unknown to the others, so the proxy must pin
-`/api/v1/auth/` to one process until the codes move to a shared table.
+The codes, the send limits and the used e-ID codes live in the database (case_service/storage/signin.py,
+rules in case_service/domain/signin.py), so any of several case-service processes serves any step.
 """
 
 from __future__ import annotations
@@ -24,14 +23,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import logging
 import secrets
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -58,9 +54,11 @@ from case_service.domain.errors import (
     UnauthorizedError,
 )
 from case_service.domain.identity import normalise_id_number
+from case_service.domain.signin import CODE_TTL, TooManyError
 from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.models import Case
+from case_service.storage.signin import SignInStore
 from hall.privacy import DecryptionError, mask_phone
 from hall.settings import Mode
 
@@ -70,11 +68,6 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 EID_PREFIX = "EID1"
 EID_MAX_LIFETIME = 600  # an e-ID code lives minutes, not hours
 CLOCK_SKEW = 60
-CODE_TTL = 300
-CODE_ATTEMPTS = 5
-PHONE_MIN_INTERVAL = 60.0
-PHONE_PER_HOUR = 5
-DEVICE_PER_HOUR = 60
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
 
 
@@ -149,98 +142,6 @@ def _verifies(key: Ed25519PublicKey, signature: bytes, signed: bytes) -> bool:
     return True
 
 
-# Phone codes ------------------------------------------------------------------------------------------
-
-
-class TooManyError(Exception):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@dataclass
-class _Code:
-    digest: str
-    expires: float
-    attempts_left: int
-
-
-@dataclass
-class PhoneCodes:
-    """Pure bookkeeping of one-time codes and send limits, under a key; only keyed hashes are kept."""
-
-    key: bytes
-    clock: Callable[[], float] = time.monotonic
-    _codes: dict[str, _Code] = field(default_factory=dict)
-    _sent: dict[str, deque[float]] = field(default_factory=dict)
-    _used_eids: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _hash(self, *parts: str) -> str:
-        return hmac.new(self.key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
-
-    def _allow(self, bucket: str, per_hour: int, min_interval: float, now: float) -> None:
-        sent = self._sent.setdefault(bucket, deque())
-        while sent and sent[0] <= now - 3600:
-            sent.popleft()
-        if sent and now - sent[-1] < min_interval:
-            raise TooManyError(
-                "a code was just sent: wait a minute", int(min_interval - (now - sent[-1])) + 1
-            )
-        if len(sent) >= per_hour:
-            raise TooManyError("too many codes asked for: try again later", int(sent[0] + 3600 - now) + 1)
-
-    def new_code(self, phone: str, device: str) -> str:
-        """A fresh code for `phone` (the previous one is void); TooManyError when over a limit."""
-        now = self.clock()
-        who, where = self._hash("phone", phone), self._hash("device", device)
-        with self._lock:
-            self._allow(who, PHONE_PER_HOUR, PHONE_MIN_INTERVAL, now)
-            self._allow(where, DEVICE_PER_HOUR, 0.0, now)
-            self._sent[who].append(now)
-            self._sent[where].append(now)
-            code = f"{secrets.randbelow(1_000_000):06d}"
-            self._codes[who] = _Code(self._hash("code", phone, code), now + CODE_TTL, CODE_ATTEMPTS)
-            self._forget_expired(now)
-        return code
-
-    def check(self, phone: str, code: str) -> None:
-        """Consumes the code if right; UnauthorizedError if wrong or expired, TooManyError when used up."""
-        now = self.clock()
-        who = self._hash("phone", phone)
-        with self._lock:
-            stored = self._codes.get(who)
-            if stored is None or stored.expires < now:
-                self._codes.pop(who, None)
-                raise UnauthorizedError("no valid code for this number: ask for a new one")
-            if hmac.compare_digest(stored.digest, self._hash("code", phone, code)):
-                del self._codes[who]
-                return
-            stored.attempts_left -= 1
-            if stored.attempts_left <= 0:
-                del self._codes[who]
-                raise TooManyError("too many wrong codes: ask for a new one", 1)
-        raise UnauthorizedError(
-            f"wrong code ({stored.attempts_left} attempt(s) left)",
-            details={"attempts_left": stored.attempts_left},
-        )
-
-    def first_use_of_eid(self, nonce: str, expires: float, wall_now: float) -> bool:
-        """An e-ID code signs in once: a photographed code shown again is refused."""
-        with self._lock:
-            for seen, until in list(self._used_eids.items()):
-                if until < wall_now:
-                    del self._used_eids[seen]
-            if nonce in self._used_eids:
-                return False
-            self._used_eids[nonce] = expires
-            return True
-
-    def _forget_expired(self, now: float) -> None:
-        for who in [who for who, stored in self._codes.items() if stored.expires < now]:
-            del self._codes[who]
-
-
 # The SMS port ------------------------------------------------------------------------------------------
 
 
@@ -270,7 +171,7 @@ def dev_sms_path(data_dir: Path) -> Path:
 
 @dataclass
 class SignIn:
-    codes: PhoneCodes
+    codes: SignInStore
     sms: SmsSender | None
     issuers: tuple[Ed25519PublicKey, ...]
 
@@ -289,7 +190,7 @@ def get_signin(request: Request, services: ServicesDep) -> SignIn:
             key = hashlib.sha256(b"applicant-signin:" + secret.encode()).digest()
             development = settings.mode is not Mode.PRODUCTION
             existing = SignIn(
-                PhoneCodes(key),
+                SignInStore(key, services.sessions),
                 DevSmsSink(dev_sms_path(settings.data_dir)) if development else None,
                 (dev_eid_issuer(secret).public_key(),) if development else (),
             )
@@ -364,7 +265,7 @@ def sign_in_by_eid(
         raise HTTPException(503, "e-ID sign-in is not configured on this server")
     now = time.time()
     identity = read_eid(body.qr, signin.issuers, now)
-    if not signin.codes.first_use_of_eid(identity.nonce, identity.expires, now):
+    if not signin.codes.first_use_of_eid(identity.nonce, identity.expires):
         raise UnauthorizedError("this e-ID code was used already: refresh it in the app")
     log.info("applicant signed in by e-ID at %s", device.subject)
     return _applicant_token(services, device, identity.name, identity.id_number)
@@ -378,7 +279,7 @@ async def send_sms_code(
     if signin.sms is None:
         raise HTTPException(503, "sign-in by phone is not configured on this server (no SMS gateway)")
     try:
-        code = signin.codes.new_code(body.phone, device.subject)
+        code = await run_in_threadpool(signin.codes.new_code, body.phone, device.subject)
     except TooManyError as err:
         log.info("code for %s refused at %s: %s", mask_phone(body.phone), device.subject, err)
         return _too_many(err)

@@ -6,22 +6,20 @@ import base64
 import json
 import logging
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
 
-from case_service.api.routes.applicant_signin import (
-    CODE_ATTEMPTS,
-    CODE_TTL,
-    PHONE_PER_HOUR,
-    PhoneCodes,
-    TooManyError,
-    dev_eid_issuer,
-    dev_sms_path,
-    issue_eid,
-)
+from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.db import make_engine, make_session_factory
 from case_service.domain.errors import UnauthorizedError
+from case_service.domain.signin import CODE_ATTEMPTS, CODE_TTL, PHONE_PER_HOUR, TooManyError
+from case_service.storage.migrate import upgrade
+from case_service.storage.signin import SignInStore
 from tests.case_service.conftest import ID_A, ID_B, CaseApi
 
 pytestmark = pytest.mark.integration
@@ -149,11 +147,28 @@ class FakeClock:
         return self.now
 
 
-def test_codes_are_hashed_expire_and_allow_limited_attempts() -> None:
-    clock = FakeClock()
-    codes = PhoneCodes(b"k" * 32, clock=clock)
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SignInStore]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'signin.db'}")
+    upgrade(engine)
+    yield SignInStore(b"k" * 32, make_session_factory(engine), clock=FakeClock())
+    engine.dispose()
+
+
+def _stored_rows(codes: SignInStore) -> str:
+    with codes.sessions() as session:
+        rows = session.execute(text("SELECT * FROM signin_throttles")).all()
+        rows += session.execute(text("SELECT * FROM signin_used_eids")).all()
+    return repr(rows)
+
+
+def test_codes_are_hashed_expire_and_allow_limited_attempts(store: SignInStore) -> None:
+    codes = store
+    clock = codes.clock
+    assert isinstance(clock, FakeClock)
     code = codes.new_code(PHONE, "kiosk-01")
-    assert PHONE not in repr(codes.__dict__) and code not in repr(codes._codes)  # only keyed hashes held
+    rows = _stored_rows(codes)
+    assert "kiosk-01" not in rows and PHONE not in rows and code not in rows  # only keyed hashes stored
     clock.now += CODE_TTL + 1
     with pytest.raises(UnauthorizedError, match="no valid code"):
         codes.check(PHONE, code)
@@ -178,3 +193,26 @@ def test_codes_are_hashed_expire_and_allow_limited_attempts() -> None:
     assert limited.value.retry_after > 60  # an hour's window, not the minute
     clock.now += 3600
     assert len(codes.new_code(PHONE, "kiosk-01")) == 6
+
+
+def test_kiosk_limit_purge_and_eid_once(store: SignInStore) -> None:
+    codes = store
+    clock = codes.clock
+    assert isinstance(clock, FakeClock)
+    for index in range(60):  # sixty numbers an hour from one kiosk, then no more
+        codes.new_code(f"139{index:08d}", "kiosk-02")
+    with pytest.raises(TooManyError):
+        codes.new_code("13700000000", "kiosk-02")
+    assert len(codes.new_code("13700000000", "kiosk-03")) == 6  # the limit is per kiosk
+    clock.now += 3601
+    codes.new_code("13700000001", "kiosk-02")  # the hour passed; the stale rows are purged on the way
+    with codes.sessions() as session:
+        assert session.execute(text("SELECT count(*) FROM signin_throttles")).scalar_one() == 2
+
+    assert codes.first_use_of_eid("nonce-1", clock.now + 60)
+    assert not codes.first_use_of_eid("nonce-1", clock.now + 60)
+    assert "nonce-1" not in _stored_rows(codes)
+    clock.now += 61
+    assert codes.first_use_of_eid("nonce-2", clock.now + 60)  # expired nonces are forgotten
+    with codes.sessions() as session:
+        assert session.execute(text("SELECT count(*) FROM signin_used_eids")).scalar_one() == 1
