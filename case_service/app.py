@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_poll_engine, make_session_factory
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
+from case_service.storage import leases
 from case_service.web.routes import router as web_router
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
@@ -31,8 +34,20 @@ log = logging.getLogger(__name__)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web" / "templates")
 
 
-def _run_sweep(services: Services) -> int:
+SWEEP_LEASE = "deadline-sweep"
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _run_sweep(services: Services, interval: float) -> int:
+    """One round, unless another process of this service (a worker beside this one, or on another
+    host on the same database) swept within the last 0.9 interval: a lease row claimed by a conditional
+    UPDATE, so the sweep runs about once per interval however many workers there are, never two at once
+    while the lease holds (and a crashed holder's lease simply runs out)."""
     with services.sessions() as session:
+        if not leases.claim(session, SWEEP_LEASE, HOLDER, hold_seconds=interval * 0.9):
+            session.rollback()
+            return 0
+        session.commit()
         count = cases.sweep(session, services.calendars.get(session), services.cipher, services.today())
         session.commit()
     return count
@@ -42,7 +57,7 @@ async def _sweep_forever(services: Services, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            count = await asyncio.to_thread(_run_sweep, services)
+            count = await asyncio.to_thread(_run_sweep, services, interval)
         except Exception:  # the sweep must outlive a database hiccup; it retries next round
             log.exception("deadline sweep failed")
             continue
@@ -50,8 +65,20 @@ async def _sweep_forever(services: Services, interval: float) -> None:
             log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
 
 
-def create_app(settings: Settings, *, today: Callable[[], dt.date] | None = None) -> FastAPI:
-    """`today` lets tests move the calendar; production uses the date in China (UTC+8)."""
+def prepare(settings: Settings) -> None:
+    """Migrations, the bundled catalogue, demo staff: once per start, before any worker serves."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        prepare_database(engine, make_session_factory(engine), demo_staff=settings.mode is Mode.DEVELOPMENT)
+    finally:
+        engine.dispose()
+
+
+def create_app(
+    settings: Settings, *, today: Callable[[], dt.date] | None = None, prepare_db: bool = True
+) -> FastAPI:
+    """`today` lets tests move the calendar; production uses the date in China (UTC+8). `prepare_db`
+    False: a worker of several, whose parent ran `prepare` already."""
     engine = make_engine(settings.resolved_database_url)
     sessions = make_session_factory(engine)
     services = Services(
@@ -65,7 +92,8 @@ def create_app(settings: Settings, *, today: Callable[[], dt.date] | None = None
         index_keys=index_ciphers(settings.pii_key.get_secret_value()),
         poll_engine=make_poll_engine(engine),
     )
-    prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
+    if prepare_db:
+        prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -12,6 +12,9 @@ class CaseServiceSettings(Section):
     port: Port = 8000
     # Where other processes reach the case service (may differ from the bind address behind a proxy).
     public_url: str | None = None
+    # Worker processes of `hall case-service` (uvicorn's --workers); each loads the settings from the
+    # environment. The service keeps no state between requests in memory, so any worker serves any request.
+    workers: int = Field(default=1, ge=1, le=32)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # How often the deadline sweep applies art. 32's automatic acceptance; 0 turns it off.
     sweep_interval_seconds: float = Field(default=600, ge=0)
