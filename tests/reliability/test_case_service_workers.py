@@ -8,11 +8,16 @@ them, and every case is made once and moves once.
 from __future__ import annotations
 
 import functools
+import os
+import signal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.fixtures.postgres import PostgresCluster
+from tests.hall_controller.harness import wait_until
 from tests.reliability.workers import CaseWorker, in_parallel, login, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -80,3 +85,58 @@ def test_racing_clerks_on_two_workers_move_each_case_once(two_workers: list[str]
     chain = httpx.get(f"{two_workers[0]}/api/v1/audit/verify", headers=admin, timeout=30).json()
     # Two processes appended to one hash chain concurrently: still one unbroken chain.
     assert chain["ok"] and chain["checked"] >= 2 * CASES, chain
+
+
+def _workers_of(parent: int) -> list[int]:
+    """uvicorn's worker processes: multiprocessing spawn children (not its resource tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children if b"spawn_main" in _proc(int(pid), "cmdline")]
+
+
+def _proc(pid: int, name: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_bytes()
+    except OSError:  # gone
+        return b""
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = _proc(pid, "stat").rsplit(b")", 1)[-1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_hall_case_service_with_two_workers_serves_from_both_and_stops_cleanly(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    database_url = postgres.create_database()
+    try:
+        worker = CaseWorker.start(tmp_path, "case-2-workers", database_url=database_url, case__workers="2")
+        try:
+            _serve_from_both_and_stop(worker)
+        finally:
+            worker.stop()
+    finally:
+        postgres.drop_database(database_url.rsplit("/", 1)[1])
+
+
+def _serve_from_both_and_stop(worker: CaseWorker) -> None:
+    process = worker.process.process
+    assert process is not None
+    assert wait_until(lambda: len(_workers_of(process.pid)) == 2, timeout=30)
+    children = _workers_of(process.pid)
+    before = {child: _cpu_seconds(child) for child in children}
+
+    def both_busy() -> bool:
+        # A fresh connection per request, so each accept goes to whichever worker is free.
+        in_parallel([functools.partial(httpx.get, f"{worker.url}/healthz", timeout=30)] * 40)
+        return all(_cpu_seconds(child) - before[child] >= 0.05 for child in children)
+
+    # Both worker PIDs answer requests on the one port (each one's CPU time grows).
+    assert wait_until(both_busy, timeout=60, interval=0)
+    clerk = login(worker.url, "clerk1")
+    answers = in_parallel([functools.partial(submit, worker.url, clerk, f"w2-{i}", i) for i in range(16)])
+    assert {answer.status_code for answer in answers} == {201}, [a.text for a in answers]
+
+    process.send_signal(signal.SIGTERM)  # as systemd stops it: the parent stops every worker
+    assert process.wait(30) == 0
+    assert wait_until(lambda: not any(_proc(child, "stat") for child in children), timeout=10)
