@@ -23,7 +23,7 @@ from typing import Any
 
 from hall.settings import load_settings
 from kiosk.flow import events as ev
-from kiosk.flow.model import Device, Language, LockerPickup, Service
+from kiosk.flow.model import Device, Language, LockerPickup, Service, VerifyReason
 from kiosk.flow.state import KioskState, Screen
 
 Check = Callable[[KioskState], bool]
@@ -175,6 +175,7 @@ def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
             f"rating-{lang}",
         )
         yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield from verify_tour(app, sims, lang)
         yield Step(
             "printer out of paper",
             partial(_set, printer, "fault", "media-empty"),
@@ -230,6 +231,53 @@ def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
             f"attract-take-card-{lang}",
         )
         yield Step("card taken", card.take, lambda s: not s.card_present)
+
+
+def verify_tour(app: Any, sims: Any, lang: str) -> Iterator[Step]:
+    """证照核验 of the certificate just printed: valid, revoked, and offline with the cached keys."""
+    post, service, scanner = app.post, sims["case_service"], sims["scanner"]
+
+    def scan(status: str | None = None, reachable: bool = True) -> None:
+        if status is not None:
+            service.set_certificate_status(_certificate(app), status)
+        service.set_reachable(reachable)
+        scanner.show(service.certificate_qr(_certificate(app)))
+
+    yield Step(
+        "verify",
+        lambda: post(ev.ServiceChosen(Service.VERIFY)),
+        lambda s: _settled(s, Screen.VERIFY),
+        f"verify-{lang}",
+    )
+    yield Step("scan to verdict", scan, partial(_verdict, reason=VerifyReason.VALID), f"verify-valid-{lang}")
+    yield Step(
+        "revoked",
+        partial(scan, "revoked"),
+        partial(_verdict, reason=VerifyReason.REVOKED),
+        f"verify-revoked-{lang}",
+    )
+    yield Step(
+        "offline",
+        partial(scan, "valid", reachable=False),
+        partial(_verdict, reason=VerifyReason.VALID, offline=True),
+        f"verify-offline-{lang}",
+    )
+    yield Step(
+        "back online",
+        partial(service.set_reachable, True),
+        lambda s: s.service_online,
+    )
+    yield Step("home", lambda: post(ev.Home()), lambda s: _settled(s, Screen.MENU))
+
+
+def _verdict(state: KioskState, *, reason: VerifyReason, offline: bool = False) -> bool:
+    verdict = state.session.verification if state.session else None
+    return (
+        _settled(state, Screen.VERIFY)
+        and verdict is not None
+        and verdict.reason is reason
+        and verdict.offline is offline
+    )
 
 
 def _set(target: Any, name: str, value: object, then: Callable[[], None] | None = None) -> None:

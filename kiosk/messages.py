@@ -110,6 +110,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "service_ticket": ("取号", "Take a ticket"),
     "service_pickup": ("取件", "Collect from locker"),
     "service_rating": ("评价", "Rate a service"),
+    "service_verify": ("证照核验", "Check a certificate"),
+    "verify_entry": ("无需登录：证照核验", "No sign-in: check a certificate"),
     # Guide and item
     "guide_title": ("办事指南", "Service guide"),
     "search_hint": ("输入事项名称、部门或人生事件，如“开店”", "Item, department or life event, e.g. “shop”"),
@@ -251,6 +253,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alt_other_kiosk": ("使用大厅内其他自助终端", "use another kiosk in the hall"),
     "alt_locker": ("选择到智能柜领取", "collect it from a locker"),
     "alt_mail": ("选择邮寄送达", "have it sent by mail"),
+    "alt_verify_online": (
+        "用手机扫描证照上的二维码，在线核验",
+        "scan the certificate's QR with a phone to check it online",
+    ),
+    # Checking a printed certificate (no sign-in)
+    "verify_title": ("证照核验", "Check a certificate"),
+    "verify_prompt": (
+        "请将证照上的二维码对准扫描窗口。",
+        "Hold the QR code on the certificate under the scanner.",
+    ),
+    "verifying": ("正在核验，请稍候……", "Checking, please wait…"),
+    "verify_valid": ("证照有效。", "This certificate is valid."),
+    "verify_valid_offline": (
+        "签名有效（离线核验，未能查询吊销）。",
+        "The signature is genuine (checked offline; revocation not checked).",
+    ),
+    "verify_forged": (
+        "证照无效：二维码内容与签名不符，可能被篡改或伪造。",
+        "Not valid: the QR does not match its signature; it may be altered or forged.",
+    ),
+    "verify_damaged": (
+        "无法识别：这不是证照二维码，或二维码已损坏。",
+        "Cannot read it: this is not a certificate QR code, or the code is damaged.",
+    ),
+    "verify_unknown_key": (
+        "证照无效：签发密钥不被信任，并非本系统签发。",
+        "Not valid: it was signed with a key this system does not trust.",
+    ),
+    "verify_unknown": (
+        "证照无效：系统中没有这张证照（或与记录不一致）。",
+        "Not valid: the system holds no such certificate (or a different version).",
+    ),
+    "verify_revoked": ("证照无效：已被吊销。", "Not valid: this certificate has been revoked."),
+    "verify_superseded": (
+        "证照已失效：已换发新证，请以新证为准。",
+        "No longer valid: a newer certificate has replaced it.",
+    ),
+    "verify_expired": ("证照已过有效期。", "This certificate has expired."),
+    "verify_offline": (
+        "暂时连不上政务服务系统：已离线核验签名，但无法查询是否被吊销或换发。",
+        "The service system is unreachable: the signature was checked offline, "
+        "but revocation could not be checked.",
+    ),
+    "verify_unavailable": (
+        "暂时无法核验（系统连不上，本机也没有核验密钥），请稍后再试或到窗口核验。",
+        "Cannot check now (the system is unreachable and no keys are cached); try later or ask at a window.",
+    ),
+    "verify_timed_out": ("证照核验已超时结束。", "The certificate check timed out."),
+    "verify_holder": ("持证人：{name}", "Holder: {name}"),
+    "verify_certificate": ("证照名称：{name}", "Certificate: {name}"),
+    "verify_number": ("证照编号：{number}", "Number: {number}"),
+    "verify_validity": ("有效期：{start} 至 {end}", "Valid: {start} to {end}"),
+    "verify_no_end": ("长期", "no end date"),
+    "verify_authority": ("发证机关：{name}", "Issued by: {name}"),
+    "verify_superseded_by": ("新证编号：{number}", "Newer certificate: {number}"),
+    "verify_again": ("可继续扫描下一张证照。", "You can scan another certificate."),
     "fault_reported": ("已通知大厅工作人员。", "Hall staff have been told."),
     "service_offline": (
         "暂时连不上政务服务系统：可以取号、取件，申请会加密保存并在恢复后自动提交。",

@@ -23,6 +23,7 @@ from kiosk.flow.model import (
     Service,
     SubmitOutcome,
     Ticket,
+    Verification,
 )
 
 
@@ -105,6 +106,14 @@ class CaseService(Protocol):
         ...
 
     def rate(self, token: str, case_id: str, score: int) -> None: ...
+
+    def verify_certificate(self, scanned: str) -> Verification:
+        """Online check of a scanned certificate QR: signature, revoked, superseded, expired. Public."""
+        ...
+
+    def certificate_keys(self) -> dict[str, Any]:
+        """The published public keys (`GET /certificates/keys`), cached for offline checks."""
+        ...
 
     def reachable(self) -> bool: ...
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import documents
+from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.model import Applicant, Device, IdentifyMethod, ItemDetail, SubmitOutcome
@@ -29,6 +31,9 @@ from kiosk.ports import (
     ServiceUnavailableError,
 )
 from kiosk.scratch import Scratch
+
+if TYPE_CHECKING:
+    from case_service.certificates.signing import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ class Runner:
         self._voice = ThreadPoolExecutor(1, thread_name_prefix="kiosk-voice")
         self._count_lock = threading.Lock()
         self._items: dict[str, ItemDetail] = {}
+        # Public certificate keys from the case service, for checking certificates while it is away.
+        self._certificate_keys: Mapping[str, Verifier] = {}
         self._inflight = 0
         self._handlers: dict[type[fx.Effect], Callable[[Any], list[ev.Event]]] = {
             fx.Speak: self._speak,
@@ -65,6 +72,7 @@ class Runner:
             fx.PrintTicket: self._print_ticket,
             fx.PrintOutcome: self._print_outcome,
             fx.PrintCertificate: self._print_certificate,
+            fx.VerifyCertificate: self._verify_certificate,
             fx.ReportFault: self._report_fault,
             fx.ReportRecovered: self._report_recovered,
             fx.Wipe: self._wipe,
@@ -172,11 +180,36 @@ class Runner:
         self._pool.submit(self._warm)
 
     def _warm(self) -> None:
+        self._fetch_certificate_keys()
         try:
             for summary in self._ports.case_service.search_items(""):
                 self._items[summary.item_id] = self._ports.case_service.item(summary.item_id)
         except (ServiceUnavailableError, RejectedError) as err:
             log.warning("catalogue not cached yet: %s", err)
+
+    def _fetch_certificate_keys(self) -> None:
+        try:
+            keys = trusted_keys(self._ports.case_service.certificate_keys())
+        except (ServiceUnavailableError, RejectedError, ValueError) as err:
+            log.warning("certificate keys not cached: %s", err)
+            return
+        self._certificate_keys = keys
+        log.info("certificate keys cached for offline checks: %s", ", ".join(sorted(keys)) or "none")
+
+    def _verify_certificate(self, effect: fx.VerifyCertificate) -> list[ev.Event]:
+        try:
+            verdict = self._ports.case_service.verify_certificate(effect.text)
+        except ServiceUnavailableError:
+            if not self._certificate_keys:
+                return [ev.ServiceUnreachable(), ev.OperationFailed(effect.serial, "verify_unavailable")]
+            verdict = check_offline(effect.text, self._certificate_keys, date.today())
+            return [ev.ServiceUnreachable(), ev.CertificateVerified(effect.serial, verdict)]
+        except RejectedError as err:
+            return [ev.OperationFailed(effect.serial, err.reason)]
+        if not self._certificate_keys:
+            self._fetch_certificate_keys()  # the service is up now: have them for the next outage
+        log.info("certificate checked: %s", verdict.reason.value)
+        return [ev.CertificateVerified(effect.serial, verdict)]
 
     def _search_items(self, effect: fx.SearchItems) -> list[ev.Event]:
         try:

@@ -11,10 +11,13 @@ import base64
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
+from hall.privacy import mask_name
+from kiosk.certificate_check import service_reason
 from kiosk.flow.model import (
     Applicant,
     CaseSummary,
@@ -26,6 +29,8 @@ from kiosk.flow.model import (
     LibraryDocument,
     Material,
     SubmitOutcome,
+    Verification,
+    VerifyReason,
 )
 from kiosk.ports import Identification, PrintDocument, RejectedError, ServiceUnavailableError
 
@@ -52,6 +57,7 @@ STATE_EN = {
     "withdrawn": ("Withdrawn", "Finished: withdrawn"),
     "suspended": ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
 }
+MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
 CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
 
 
@@ -324,6 +330,49 @@ class HttpCaseService:
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
+
+    def verify_certificate(self, scanned: str) -> Verification:
+        text = scanned.strip()
+        if not text or len(text) > MAX_SCAN_LENGTH:
+            return Verification(VerifyReason.DAMAGED)
+        answer = self._json("GET", "/certificates/verify", params={"t": text})
+        reason = service_reason(str(answer.get("reason", "")))
+        claims = answer.get("certificate") or {}
+        if not claims:
+            return Verification(reason)
+        number = str(claims.get("number") or "")
+        verdict = Verification(
+            reason,
+            holder_masked=str(claims.get("holder") or ""),  # the service masks it
+            certificate_name=str(claims.get("item") or ""),
+            number=number,
+            valid_from=str(claims.get("issued_on") or ""),
+            valid_until=str(claims.get("valid_until") or ""),
+            superseded_by=str(answer.get("superseded_by") or ""),
+        )
+        return self._with_record(verdict)
+
+    def _with_record(self, verdict: Verification) -> Verification:
+        """The certificate's name, validity and authority from its record (the QR does not carry them)."""
+        try:
+            record = self._json("GET", f"/certificates/{verdict.number}", token=self._device())
+        except RejectedError as err:
+            log.info("certificate %s: no record details (%s)", verdict.number, err)
+            return verdict
+        return replace(
+            verdict,
+            holder_masked=mask_name(str(record.get("holder") or "")) or verdict.holder_masked,
+            certificate_name=str(record.get("certificate_name") or verdict.certificate_name),
+            valid_from=str(record.get("valid_from") or verdict.valid_from),
+            valid_until=str(record.get("valid_until") or verdict.valid_until),
+            authority=str(record.get("authority") or ""),
+        )
+
+    def certificate_keys(self) -> dict[str, Any]:
+        published = self._json("GET", "/certificates/keys")
+        if not isinstance(published, dict):
+            raise ServiceUnavailableError("GET /certificates/keys: not a key list")
+        return published
 
 
 def _error_message(response: httpx.Response) -> str:

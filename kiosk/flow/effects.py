@@ -145,6 +145,14 @@ class PrintTicket(Effect):
 
 
 @dataclass(frozen=True)
+class VerifyCertificate(Effect):
+    """Online at the case service first; offline with the cached public keys when it is unreachable."""
+
+    serial: int
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ReportFault(Effect):
     device: Device
     reason: str

@@ -23,6 +23,7 @@ from kiosk.flow.model import (
     Service,
     SubmitOutcome,
     Ticket,
+    Verification,
 )
 
 
@@ -288,6 +289,11 @@ class Rated(Result):
 @dataclass(frozen=True)
 class Printed(Result):
     kind: str
+
+
+@dataclass(frozen=True)
+class CertificateVerified(Result):
+    verification: Verification
 
 
 @dataclass(frozen=True)

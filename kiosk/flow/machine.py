@@ -21,7 +21,7 @@ ALL_SERVICES = tuple(Service)
 ELDER_SERVICES = (Service.PROGRESS, Service.CERTIFICATES, Service.TICKET, Service.PICKUP)
 # What still works while the case service is unreachable (tickets and lockers are the hall controller's;
 # applications are kept in the encrypted outbox; the guide uses the cached catalogue).
-OFFLINE_SERVICES = (Service.GUIDE, Service.APPLY, Service.TICKET, Service.PICKUP)
+OFFLINE_SERVICES = (Service.GUIDE, Service.APPLY, Service.TICKET, Service.PICKUP, Service.VERIFY)
 
 # The other ways offered when a device is broken (message keys).
 ALTERNATIVES: dict[Device, tuple[str, ...]] = {
@@ -30,6 +30,8 @@ ALTERNATIVES: dict[Device, tuple[str, ...]] = {
     Device.CAMERA: ("alt_library", "alt_other_kiosk", "alt_window"),
     Device.PRINTER: ("alt_other_kiosk", "alt_locker", "alt_mail", "alt_window"),
 }
+# A broken scanner on the certificate check: the paper can be checked elsewhere.
+VERIFY_ALTERNATIVES = ("alt_other_kiosk", "alt_verify_online", "alt_window")
 # Which screens need which device: a fault there is explained at once; elsewhere it is only reported.
 SCREEN_DEVICES: dict[Screen, frozenset[Device]] = {
     Screen.IDENTIFY: frozenset({Device.CARD_READER, Device.SCANNER}),
@@ -38,6 +40,7 @@ SCREEN_DEVICES: dict[Screen, frozenset[Device]] = {
     Screen.APPLY_DONE: frozenset({Device.PRINTER}),
     Screen.CERTIFICATES: frozenset({Device.PRINTER}),
     Screen.TICKET: frozenset({Device.PRINTER}),
+    Screen.VERIFY: frozenset({Device.SCANNER}),
 }
 PARENT: dict[Screen, Screen] = {
     Screen.LANGUAGE: Screen.ATTRACT,
@@ -52,6 +55,7 @@ PARENT: dict[Screen, Screen] = {
     Screen.TICKET: Screen.MENU,
     Screen.PICKUP: Screen.MENU,
     Screen.RATING: Screen.MENU,
+    Screen.VERIFY: Screen.MENU,  # or IDENTIFY when not signed in (see `_back`)
 }
 
 
@@ -75,6 +79,9 @@ class FlowConfig:
     card_reminder_after: float = 30.0
     allow_phone_login: bool = True
     by_lockers: bool = True
+    # The certificate check goes back by itself after this long untouched (waiting for a scan or
+    # showing a result), so a verdict with a holder's name is not left on screen.
+    verify_timeout: float = 45.0
 
 
 Outcome = tuple[KioskState, list[fx.Effect]]
@@ -127,6 +134,8 @@ def _notice(state: KioskState, key: str, *, error: bool = False, **params: str) 
 
 
 def _go(state: KioskState, screen: Screen, **changes: Any) -> KioskState:
+    if screen is not Screen.VERIFY:
+        changes.setdefault("verification", None)  # a checked certificate never outlives its screen
     return replace(state, screen=screen, session=replace(_session(state), notice=None, **changes))
 
 
@@ -152,12 +161,16 @@ def _end_session(state: KioskState) -> Outcome:
     return ended, effects
 
 
-def _device_fault(state: KioskState, device: Device) -> Outcome:
+def _device_fault(state: KioskState, device: Device, *, verifying: bool = False) -> Outcome:
     """Explain a broken device kindly and offer the other ways."""
-    fault = Fault(device, ALTERNATIVES[device], return_to=state.screen)
+    if verifying or state.screen is Screen.VERIFY:  # the scanner, while checking a certificate
+        return_to = _verify_parent(state) if state.screen is Screen.VERIFY else state.screen
+        fault = Fault(device, VERIFY_ALTERNATIVES, return_to=return_to)
+    else:
+        fault = Fault(device, ALTERNATIVES[device], return_to=state.screen)
     moved = replace(state, screen=Screen.FAULT, fault=fault)
     if state.session is not None:
-        moved = _with(moved, busy="", notice=None)
+        moved = _with(moved, busy="", notice=None, verification=None)
     return moved, [_say(state, f"fault_{device.value}")]
 
 
@@ -233,8 +246,12 @@ def _code(config: FlowConfig, state: KioskState, event: ev.CodeEntered) -> Outco
 
 
 def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> Outcome:
+    if event.service is Service.VERIFY and state.screen is Screen.IDENTIFY and state.session is not None:
+        return _start_verify(state)  # anyone holding a paper may check it: no sign-in
     if state.screen is not Screen.MENU or event.service not in menu_services(config, state):
         return state, []
+    if event.service is Service.VERIFY:
+        return _start_verify(state)
     session = _session(state)
     assert session.applicant is not None
     serial, token, service = state.serial, session.token, event.service
@@ -254,6 +271,24 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
         return moved, [fx.TakeTicket(serial, service, session.applicant.id_number)]
     moved = _go(state, Screen.PICKUP, service=service, busy="opening_locker", pickup=None)
     return moved, [fx.OpenLocker(serial, session.applicant.id_number)]
+
+
+def _verify_parent(state: KioskState) -> Screen:
+    return Screen.MENU if state.session is not None and state.session.applicant else Screen.IDENTIFY
+
+
+def _start_verify(state: KioskState) -> Outcome:
+    if _session(state).busy:
+        return state, []
+    if Device.SCANNER in state.broken:
+        return _device_fault(state, Device.SCANNER, verifying=True)
+    moved = _go(state, Screen.VERIFY, service=Service.VERIFY, verification=None, busy="")
+    return moved, [_say(moved, "verify_prompt")]
+
+
+def _leave_verify(state: KioskState, notice: str = "") -> KioskState:
+    moved = _go(state, _verify_parent(state), verification=None, busy="")
+    return _notice(moved, notice) if notice else moved
 
 
 def _search(config: FlowConfig, state: KioskState, event: ev.SearchSubmitted) -> Outcome:
@@ -427,6 +462,8 @@ def _rating(config: FlowConfig, state: KioskState, event: ev.RatingGiven) -> Out
 def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
     if state.screen is Screen.FAULT and state.fault is not None:
         return replace(state, screen=state.fault.return_to, fault=None), []
+    if state.screen is Screen.VERIFY:
+        return _leave_verify(state), []
     parent = PARENT.get(state.screen)
     if parent is None:
         return state, []
@@ -475,6 +512,10 @@ def _card_out(config: FlowConfig, state: KioskState, event: ev.CardRemoved) -> O
 
 
 def _qr(config: FlowConfig, state: KioskState, event: ev.QrScanned) -> Outcome:
+    if state.screen is Screen.VERIFY and not _session(state).busy:
+        # A new scan replaces whatever verdict was shown.
+        moved = _with(state, busy="verifying", verification=None, notice=None)
+        return moved, [fx.VerifyCertificate(state.serial, event.text.strip()[:2000])]
     if state.screen is not Screen.IDENTIFY or _session(state).busy:
         return state, []
     moved = _with(state, identify_method=IdentifyMethod.QR, busy="identifying", notice=None)
@@ -535,6 +576,10 @@ def _tick(config: FlowConfig, state: KioskState, event: ev.Tick) -> Outcome:
                 state = _notice(state, "take_card")
     if state.session is None:
         return state, effects
+    if state.screen is Screen.VERIFY and state.countdown is None:
+        if state.idle_seconds + seconds >= config.verify_timeout:
+            return replace(_leave_verify(state, "verify_timed_out"), idle_seconds=0.0), effects
+        return replace(state, idle_seconds=state.idle_seconds + seconds), effects
     if state.countdown is not None:
         remaining = state.countdown - seconds
         if remaining <= 0:
@@ -667,6 +712,18 @@ def _printed(config: FlowConfig, state: KioskState, event: ev.Printed) -> Outcom
     return changed, effects
 
 
+def _verified(config: FlowConfig, state: KioskState, event: ev.CertificateVerified) -> Outcome:
+    if state.screen is not Screen.VERIFY:
+        return state, []  # the screen closed meanwhile: the verdict (and the name on it) is not kept
+    verdict = event.verification
+    key = verdict.message_key
+    # The verdict stays up for a full timeout from when it arrived.
+    changed = replace(_with(state, verification=verdict, busy="", notice=None), idle_seconds=0.0)
+    if verdict.offline:
+        changed = _notice(changed, "verify_offline", error=True)
+    return changed, [_say(changed, key)]
+
+
 def _failed(config: FlowConfig, state: KioskState, event: ev.OperationFailed) -> Outcome:
     return _notice(state, event.reason, error=True), [_say(state, event.reason)]
 
@@ -719,5 +776,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.LockerOpened: _locker,
     ev.Rated: _rated,
     ev.Printed: _printed,
+    ev.CertificateVerified: _verified,
     ev.OperationFailed: _failed,
 }

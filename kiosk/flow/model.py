@@ -21,7 +21,7 @@ class Device(StrEnum):
 
 
 class Service(StrEnum):
-    """The seven things an applicant can do at the kiosk."""
+    """The eight things a person can do at the kiosk (VERIFY needs no sign-in)."""
 
     GUIDE = "guide"
     APPLY = "apply"
@@ -30,6 +30,7 @@ class Service(StrEnum):
     TICKET = "ticket"
     PICKUP = "pickup"
     RATING = "rating"
+    VERIFY = "verify"
 
 
 class IdentifyMethod(StrEnum):
@@ -172,3 +173,41 @@ class Ticket:
 class LockerPickup:
     locker: str
     compartment: str
+
+
+class VerifyReason(StrEnum):
+    """Why a scanned certificate is (not) valid; each has a message key `verify_<value>`."""
+
+    VALID = "valid"
+    FORGED = "forged"  # the signature does not match: altered, or not signed by the key it names
+    DAMAGED = "damaged"  # not a certificate QR, or unreadable / unsupported
+    UNKNOWN_KEY = "unknown_key"
+    UNKNOWN = "unknown"  # signed, but the case service holds no such certificate (or another revision)
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A scanned certificate's verdict and what it may show. The holder's name is masked at the port."""
+
+    reason: VerifyReason
+    holder_masked: str = ""
+    certificate_name: str = ""
+    number: str = ""
+    valid_from: str = ""
+    valid_until: str = ""  # "" = no end date
+    authority: str = ""
+    superseded_by: str = ""
+    # Checked offline with cached public keys: signature and dates only, revocation not known.
+    offline: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is VerifyReason.VALID
+
+    @property
+    def message_key(self) -> str:
+        """Offline, "valid" can only mean a good signature: revocation was not checked."""
+        return "verify_valid_offline" if self.offline and self.valid else f"verify_{self.reason.value}"

@@ -20,6 +20,7 @@ from kiosk.flow.model import (
     Service,
     SubmitOutcome,
     Ticket,
+    Verification,
 )
 
 
@@ -38,6 +39,7 @@ class Screen(StrEnum):
     TICKET = "ticket"
     PICKUP = "pickup"
     RATING = "rating"
+    VERIFY = "verify"
     FAULT = "fault"
 
 
@@ -80,6 +82,8 @@ class Session:
     certificates: tuple[Certificate, ...] = ()
     ticket: Ticket | None = None
     pickup: LockerPickup | None = None
+    # The certificate just checked: dropped as soon as the verify screen closes.
+    verification: Verification | None = None
     busy: str = ""
     notice: Notice | None = None
 

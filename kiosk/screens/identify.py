@@ -7,7 +7,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from hall.privacy import mask_phone
 from kiosk.flow import events as ev
-from kiosk.flow.model import IdentifyMethod
+from kiosk.flow.model import IdentifyMethod, Service
 from kiosk.flow.state import KioskState
 from kiosk.screens.base import KioskScreen, load_kv
 
@@ -43,6 +43,10 @@ class IdentifyScreen(KioskScreen):
 
     def phone_method(self) -> None:
         self.post(ev.IdentifyMethodChosen(IdentifyMethod.PHONE))
+
+    def verify(self) -> None:
+        """证照核验 needs no sign-in: anyone holding a paper may check it."""
+        self.post(ev.ServiceChosen(Service.VERIFY))
 
     def press(self, key: str) -> None:
         if key == "C":

@@ -21,6 +21,7 @@ ICONS = {
     Service.TICKET: "№",
     Service.PICKUP: "▣",
     Service.RATING: "☆",
+    Service.VERIFY: "√",
 }
 
 

@@ -5,9 +5,21 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
+from case_service.certificates.signing import (
+    CertificateClaims,
+    Ed25519Signer,
+    Ed25519Verifier,
+    TokenRejectedError,
+    sign_claims,
+    token_from_scan,
+    verify_token,
+)
+from hall.privacy import mask_name
 from kiosk import documents
+from kiosk.certificate_check import OFFLINE_REASONS
 from kiosk.flow.model import (
     Applicant,
     CaseSummary,
@@ -19,6 +31,8 @@ from kiosk.flow.model import (
     LibraryDocument,
     Material,
     SubmitOutcome,
+    Verification,
+    VerifyReason,
 )
 from kiosk.ports import Identification, PrintDocument, RejectedError, ServiceUnavailableError
 
@@ -105,6 +119,8 @@ class _Case:
     missing: tuple[str, ...]
     rated: bool = False
     originals_printed: int = 0
+    holder: str = field(default="", repr=False)
+    status: str = "valid"  # of its certificate: valid, revoked, superseded
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -118,11 +134,29 @@ class SimCaseService:
         self.submit_calls = 0
         # (certificate id, print id, outcome, reason) as the kiosk reported them.
         self.print_results: list[tuple[str, str, str, str]] = []
+        self._signer = Ed25519Signer.generate()
 
     # Test and demo controls -------------------------------------------------------------------------
 
     def set_reachable(self, reachable: bool) -> None:
         self._reachable = reachable
+
+    def certificate_qr(self, certificate_id: str, *, valid_days: int = 5 * 365) -> str:
+        """The signed QR text printed on a certificate of this service (as the real one prints it)."""
+        case = self._cases[certificate_id.removeprefix("cert-")]
+        issued = date.today() - timedelta(days=1)
+        claims = CertificateClaims(
+            self._signer.key_id,
+            certificate_id,
+            case.holder,
+            case.item.name_zh,
+            issued,
+            issued + timedelta(days=valid_days),
+        )
+        return sign_claims(claims, self._signer)
+
+    def set_certificate_status(self, certificate_id: str, status: str) -> None:
+        self._cases[certificate_id.removeprefix("cert-")].status = status
 
     def case_count(self) -> int:
         return len(self._cases)
@@ -208,6 +242,7 @@ class SimCaseService:
             self._cases[case_id] = _Case(
                 case_id, item, applicant.id_number, not missing, missing, payload=payload
             )
+            self._cases[case_id].holder = applicant.name
             outcome = SubmitOutcome(case_id=case_id, accepted=not missing, missing=missing)
             self._by_key[idempotency_key] = outcome
             return outcome
@@ -295,6 +330,39 @@ class SimCaseService:
                 case.rated = True
                 return
         raise RejectedError("not_found")
+
+    def verify_certificate(self, scanned: str) -> Verification:
+        self._check()
+        verifiers = {self._signer.key_id: self._signer.public}
+        try:
+            claims = verify_token(token_from_scan(scanned), verifiers)
+        except TokenRejectedError as err:
+            return Verification(OFFLINE_REASONS[err.reason])
+        case = self._cases.get(claims.number.removeprefix("cert-"))
+        if case is None or not case.accepted:
+            return Verification(VerifyReason.UNKNOWN)
+        reason = VerifyReason.VALID
+        if case.status == "revoked":
+            reason = VerifyReason.REVOKED
+        elif case.status == "superseded":
+            reason = VerifyReason.SUPERSEDED
+        elif claims.valid_until is not None and claims.valid_until < date.today():
+            reason = VerifyReason.EXPIRED
+        return Verification(
+            reason,
+            holder_masked=mask_name(claims.holder),
+            certificate_name=case.item.name_zh,
+            number=claims.number,
+            valid_from=claims.issued_on.isoformat(),
+            valid_until=claims.valid_until.isoformat() if claims.valid_until else "",
+            authority=case.item.department_zh,
+        )
+
+    def certificate_keys(self) -> dict[str, Any]:
+        self._check()
+        public: Ed25519Verifier = self._signer.public
+        entry = {"key_id": public.key_id, "algorithm": public.algorithm, "pem": public.pem().decode("ascii")}
+        return {"keys": [entry]}
 
     def reachable(self) -> bool:
         return self._reachable

@@ -222,6 +222,7 @@ def test_offline_menu_keeps_what_still_works(driver: Driver) -> None:
         Service.APPLY,
         Service.TICKET,
         Service.PICKUP,
+        Service.VERIFY,  # offline with the cached public keys
     }
     assert not driver.send(ev.ServiceChosen(Service.PROGRESS))
     assert driver.screen() is Screen.MENU
