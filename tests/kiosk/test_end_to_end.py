@@ -35,41 +35,9 @@ from tests.fixtures.cups import CupsServer, PdfQueue
 from tests.fixtures.hall import HallProcess, hall_env
 from tests.fixtures.mqtt import Broker
 from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.staff import Staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
-
-
-class Staff:
-    """The case service's staff endpoints with real staff tokens (the demo accounts of development mode)."""
-
-    def __init__(self, base_url: str) -> None:
-        self._client = httpx.Client(base_url=base_url + "/api/v1", timeout=30)
-        self._tokens: dict[str, str] = {}
-
-    def close(self) -> None:
-        self._client.close()
-
-    def headers(self, username: str) -> dict[str, str]:
-        if username not in self._tokens:
-            body = {"username": username, "password": f"demo-{username}"}
-            answer = self._client.post("/auth/login", json=body)
-            assert answer.status_code == 200, answer.text
-            self._tokens[username] = answer.json()["access_token"]
-        return {"Authorization": f"Bearer {self._tokens[username]}"}
-
-    def call(self, method: str, path: str, username: str, **kwargs: Any) -> Any:
-        answer = self._client.request(method, path, headers=self.headers(username), **kwargs)
-        assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
-        return answer.json()
-
-    def get(self, path: str, username: str) -> bytes:
-        answer = self._client.get(path, headers=self.headers(username))
-        assert answer.status_code == 200, f"GET {path}: {answer.status_code}"
-        return answer.content
-
-    def act(self, number: str, action: str, username: str, **body: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("POST", f"/cases/{number}/actions/{action}", username, json=body)
-        return result
 
 
 def _drive(env: dict[str, str], args: list[str], out: Path) -> dict[str, Any]:

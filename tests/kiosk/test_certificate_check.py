@@ -1,0 +1,168 @@
+"""证照核验 against a real case service (`hall case-service`): a certificate made and sealed by staff,
+checked by the kiosk's adapter online (valid, forged, damaged, unknown key, superseded, revoked), and by
+the kiosk offline with the public keys it cached while the service was up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from case_service.certificates.signing import (
+    CertificateClaims,
+    Ed25519Signer,
+    sign_claims,
+    token_from_scan,
+    verify_token,
+)
+from case_service.domain.identity import make_id_number
+from kiosk.adapters.http_case import HttpCaseService
+from kiosk.certificate_check import check_offline, trusted_keys
+from kiosk.flow import events as ev
+from kiosk.flow.model import IdCard, Language, Service, VerifyReason
+from kiosk.flow.state import Screen
+from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.harness import Harness
+from tests.kiosk.staff import Staff, sealed_certificate
+from tests.kiosk.test_http_case import Switch
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def made(case_url: str) -> Iterator[tuple[HttpCaseService, Staff, dict[str, Any]]]:
+    service = HttpCaseService(case_url, device_id="kiosk-verify", device_secret=DEV_DEVICE_SECRET)
+    staff = Staff(case_url)
+    card = IdCard(name="周晓明", id_number=make_id_number("11010519880808001"))
+    try:
+        yield service, staff, sealed_certificate(service, staff, card)
+    finally:
+        service.close()
+        staff.close()
+
+
+def _flip(text: str, index: int) -> str:
+    return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
+
+
+def test_online_valid_with_the_name_masked_and_the_record_details(
+    made: tuple[HttpCaseService, Staff, dict[str, Any]],
+) -> None:
+    service, _staff, certificate = made
+    verdict = service.verify_certificate(certificate["qr_text"])
+    assert verdict.reason is VerifyReason.VALID and not verdict.offline
+    assert verdict.holder_masked == "周*明" and "晓" not in repr(verdict)
+    assert verdict.number == certificate["number"]
+    assert verdict.certificate_name == certificate["certificate_name"]
+    assert verdict.authority == certificate["authority"] and verdict.authority
+    assert verdict.valid_until == "2031-12-31" and verdict.valid_from
+    bare = token_from_scan(certificate["qr_text"])  # the bare token verifies as the URL does
+    assert service.verify_certificate(bare).reason is VerifyReason.VALID
+
+
+def test_online_rejections_in_the_kiosks_words(made: tuple[HttpCaseService, Staff, dict[str, Any]]) -> None:
+    service, _staff, certificate = made
+    token = token_from_scan(certificate["qr_text"])
+    version, body, signature = token.split(".")
+    forged = f"{version}.{body}.{_flip(signature, len(signature) // 2)}"
+    assert service.verify_certificate(forged).reason is VerifyReason.FORGED
+    for junk in ("hello", "C1.!!!.x", "https://example.com/verify?x=1", ""):
+        assert service.verify_certificate(junk).reason is VerifyReason.DAMAGED, junk
+    claims = verify_token(token, trusted_keys(service.certificate_keys()))
+    stranger = Ed25519Signer.generate()
+    foreign = sign_claims(
+        CertificateClaims(
+            stranger.key_id, claims.number, claims.holder, claims.item, claims.issued_on, claims.valid_until
+        ),
+        stranger,
+    )
+    assert service.verify_certificate(foreign).reason is VerifyReason.UNKNOWN_KEY
+
+
+def test_superseded_then_revoked(case_url: str) -> None:
+    service = HttpCaseService(case_url, device_id="kiosk-verify-2", device_secret=DEV_DEVICE_SECRET)
+    staff = Staff(case_url)
+    try:
+        card = IdCard(name="吴桂芳", id_number=make_id_number("11010519700303002"))
+        old = sealed_certificate(service, staff, card)
+        reissue = {"scope": "核验测试范围（更正）", "valid_until": "2031-12-31", "reason": "范围更正"}
+        new = staff.call("POST", f"/certificates/{old['number']}/reissue", "reviewer1", json=reissue)
+        superseded = service.verify_certificate(old["qr_text"])
+        assert superseded.reason is VerifyReason.SUPERSEDED
+        assert superseded.superseded_by == new["number"] and superseded.holder_masked == "吴*芳"
+        assert service.verify_certificate(new["qr_text"]).reason is VerifyReason.VALID
+        staff.call("POST", f"/certificates/{new['number']}/revoke", "reviewer1", json={"reason": "测试吊销"})
+        revoked = service.verify_certificate(new["qr_text"])
+        assert revoked.reason is VerifyReason.REVOKED and revoked.number == new["number"]
+    finally:
+        service.close()
+        staff.close()
+
+
+def test_offline_check_with_published_keys(made: tuple[HttpCaseService, Staff, dict[str, Any]]) -> None:
+    service, _staff, certificate = made
+    keys = trusted_keys(service.certificate_keys())
+    today = date.today()
+    verdict = check_offline(certificate["qr_text"], keys, today)
+    assert verdict.reason is VerifyReason.VALID and verdict.offline
+    assert verdict.holder_masked == "周*明" and verdict.number == certificate["number"]
+    assert verdict.authority == ""  # not in the QR: only the service knows
+    later = check_offline(certificate["qr_text"], keys, date(2032, 1, 1))
+    assert later.reason is VerifyReason.EXPIRED
+    token = token_from_scan(certificate["qr_text"])
+    forged = _flip(token, len(token) - 20)
+    assert check_offline(forged, keys, today).reason is VerifyReason.FORGED
+    assert check_offline("hello", keys, today).reason is VerifyReason.DAMAGED
+    assert check_offline(token, {}, today).reason is VerifyReason.UNKNOWN_KEY
+    assert today - timedelta(days=1) <= date.fromisoformat(verdict.valid_from) <= today
+
+
+def test_the_kiosk_falls_back_offline_with_the_keys_it_cached(
+    made: tuple[HttpCaseService, Staff, dict[str, Any]], tmp_path: Path
+) -> None:
+    service, _staff, certificate = made
+    switch = Switch(service)
+    kiosk = Harness(tmp_path, case_service=switch)  # caches the keys at start, while the service is up
+    try:
+        kiosk.settle()
+        kiosk.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.VERIFY))
+        assert kiosk.state.screen is Screen.VERIFY
+        kiosk.sims.scanner.show(certificate["qr_text"])
+        session = kiosk.poll().session
+        assert session is not None and session.verification is not None
+        assert session.verification.reason is VerifyReason.VALID and not session.verification.offline
+        assert session.verification.authority == certificate["authority"]
+
+        switch.on = False
+        kiosk.sims.scanner.show(certificate["qr_text"])
+        state = kiosk.poll()
+        assert state.session is not None and state.session.verification is not None
+        assert state.session.verification.offline and state.session.verification.reason is VerifyReason.VALID
+        assert state.session.notice is not None and state.session.notice.key == "verify_offline"
+        assert not state.service_online
+
+        left = kiosk.send(ev.Back())
+        assert left.screen is Screen.IDENTIFY and left.session is not None
+        assert left.session.verification is None
+    finally:
+        kiosk.close()
+
+
+def test_offline_with_no_keys_cached_says_it_cannot_check(case_url: str, tmp_path: Path) -> None:
+    service = HttpCaseService(case_url, device_id="kiosk-verify-3", device_secret=DEV_DEVICE_SECRET)
+    switch = Switch(service)
+    switch.on = False  # away from the start: nothing cached
+    kiosk = Harness(tmp_path, case_service=switch)
+    try:
+        kiosk.settle()
+        kiosk.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.VERIFY))
+        kiosk.sims.scanner.show("C1.anything.x")
+        state = kiosk.poll()
+        assert state.session is not None and state.session.verification is None
+        assert state.session.notice is not None and state.session.notice.key == "verify_unavailable"
+    finally:
+        kiosk.close()
+        service.close()
