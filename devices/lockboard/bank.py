@@ -3,6 +3,10 @@
 It turns board bitmaps into what the hall cares about: a door opened or closed (with occupancy), an
 opening nobody asked for, a door left open, a board gone or back. `open` gives the unlock pulse and then
 waits to *see* the door open: "unlock sent" is not "door opened".
+
+A board that missed `offline_after` polls in a row is offline and is then only probed once every
+`probe_seconds`, so that a dead board costs the shared line little; its first answer brings it back and
+its doors are compared with the last reading (changes during the outage are reported then).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from devices.lockboard.board import LockBoard, LockBoardError
+from devices.lockboard.board import LockBoard, LockBoardError, command_priority
 from devices.lockboard.frames import BoardStatus
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,8 @@ class LockerBank:
         open_timeout: float = 1.0,
         left_open_seconds: float = 120.0,
         poll_pause: float = 0.01,
+        offline_after: int = 2,
+        probe_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         numbers = [slot.number for slot in slots]
@@ -83,10 +89,14 @@ class LockerBank:
         self.open_timeout = open_timeout
         self.left_open_seconds = left_open_seconds
         self.poll_pause = poll_pause
+        self.offline_after = offline_after
+        self.probe_seconds = probe_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._doors: dict[int, DoorView] = {}
         self._online: dict[int, bool] = {}
+        self._misses: dict[int, int] = {}
+        self._next_probe: dict[int, float] = {}
         self._expected_until: dict[int, float] = {}
         # Doors the watcher saw open while their unlock was awaited (it may have shut again since).
         self._opened_while_expected: set[int] = set()
@@ -97,6 +107,11 @@ class LockerBank:
         slot = self.slots.get(number)
         if slot is None:
             raise KeyError(f"no compartment {number}")
+        with command_priority():
+            return self._open(slot)
+
+    def _open(self, slot: Slot) -> OpenResult:
+        number = slot.number
         board = self.boards[slot.board]
         with self._lock:
             self._expected_until[number] = self._clock() + self.open_timeout + 2.0
@@ -107,6 +122,7 @@ class LockerBank:
             log.warning("compartment %d: unlock not delivered: %s", number, err)
             self._board_lost(slot.board)
             return OpenResult.UNREACHABLE
+        self._board_answered(slot.board)
         deadline = self._clock() + self.open_timeout
         while True:
             try:
@@ -129,9 +145,16 @@ class LockerBank:
 
     def _board_lost(self, address: int) -> None:
         with self._lock:
+            self._misses[address] = max(self._misses.get(address, 0), self.offline_after)
+            self._next_probe[address] = self._clock() + self.probe_seconds
             if self._online.get(address) is not False:
                 self._online[address] = False
                 self._pending.append(BankEvent(EventKind.BOARD_OFFLINE, board=address))
+
+    def _board_answered(self, address: int) -> None:
+        """An unlock got through: the next poll reads the board (and brings it back if it was offline)."""
+        with self._lock:
+            self._next_probe.pop(address, None)
 
     def _seen_open_by_command(self, number: int, occupied: bool) -> None:
         with self._lock:
@@ -149,8 +172,11 @@ class LockerBank:
         """Reads every board once; returns what changed since the last poll."""
         with self._lock:
             marks = {number: view.command_mark for number, view in self._doors.items()}
+            due = {a for a in self.boards if self._clock() >= self._next_probe.get(a, float("-inf"))}
         readings: dict[int, BoardStatus | None] = {}
         for address, board in self.boards.items():
+            if address not in due:  # offline, not yet time to probe it again
+                continue
             try:
                 readings[address] = board.status()
             except LockBoardError as err:
@@ -168,8 +194,14 @@ class LockerBank:
     ) -> list[BankEvent]:
         was_online = self._online.get(address)
         if status is None:
+            misses = self._misses[address] = self._misses.get(address, 0) + 1
+            if misses < self.offline_after and was_online is not None:
+                return []  # one miss is not an outage
+            self._next_probe[address] = now + self.probe_seconds
             self._online[address] = False
             return [BankEvent(EventKind.BOARD_OFFLINE, board=address)] if was_online is not False else []
+        self._misses[address] = 0
+        self._next_probe.pop(address, None)
         self._online[address] = True
         events = [] if was_online else [BankEvent(EventKind.BOARD_ONLINE, board=address)]
         for slot in self.slots.values():

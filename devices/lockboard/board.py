@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 from devices.lockboard.frames import BoardStatus
@@ -24,3 +27,21 @@ class LockBoard(Protocol):
     def status(self) -> BoardStatus: ...
 
     def unlock(self, lock: int) -> None: ...
+
+
+_IN_COMMAND: ContextVar[bool] = ContextVar("lockboard_in_command", default=False)
+
+
+@contextmanager
+def command_priority() -> Iterator[None]:
+    """Requests made inside (an unlock and the reads that watch its door open) go before the watcher's
+    polls on a shared line. Backends without a shared line ignore it."""
+    token = _IN_COMMAND.set(True)
+    try:
+        yield
+    finally:
+        _IN_COMMAND.reset(token)
+
+
+def in_command() -> bool:
+    return _IN_COMMAND.get()

@@ -63,7 +63,7 @@ def start_rig(
     layout = layout or DEMO_LAYOUT
     addresses = sorted({board for board, _lock, _size in layout})
     line = PtyLockBus([BoardFirmware(address, pulse_seconds=pulse_seconds) for address in addresses]).start()
-    serial_bus = SerialLockBus(line.port, timeout=serial_timeout, retries=2).open()
+    serial_bus = SerialLockBus(line.port, turnaround=serial_timeout, retries=2).open()
     slots = [Slot(number, board, lock, size) for number, (board, lock, size) in enumerate(layout, start=1)]
     bank = LockerBank(
         {address: serial_bus.board(address) for address in addresses},

@@ -103,7 +103,10 @@ def test_an_unlock_is_confirmed_only_by_its_own_acknowledgement(garbage: bytes, 
 def _bank_over(replies: list[bytes]) -> LockerBank:
     bus = _bus(replies)
     slots = [Slot(number, 1, number - 1) for number in range(1, 17)]
-    return LockerBank({1: bus.board(1)}, slots, open_timeout=0.01, poll_pause=0.0)
+    # Offline at the first miss and asked again at every poll: each chunk of noise is one reading here.
+    return LockerBank(
+        {1: bus.board(1)}, slots, open_timeout=0.01, poll_pause=0.0, offline_after=1, probe_seconds=0.0
+    )
 
 
 @FUZZ_LINE

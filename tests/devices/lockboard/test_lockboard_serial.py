@@ -21,7 +21,7 @@ def line() -> Iterator[PtyLockBus]:
 
 @pytest.fixture
 def driver(line: PtyLockBus) -> Iterator[SerialLockBus]:
-    with SerialLockBus(line.port, timeout=0.1, retries=2) as bus:
+    with SerialLockBus(line.port, turnaround=0.1, retries=2) as bus:
         yield bus
 
 
@@ -95,7 +95,7 @@ def test_stale_bytes_from_before_the_request_are_dropped(line: PtyLockBus, drive
 
 
 def test_a_late_reply_is_not_taken_for_the_next_one(line: PtyLockBus) -> None:
-    with SerialLockBus(line.port, timeout=0.2, retries=1) as driver:
+    with SerialLockBus(line.port, turnaround=0.2, retries=1) as driver:
         # The first answer comes after the driver gave up on it; the retry's answer is prompt; the next
         # request's answer is slow enough that, without a quiet line, the late first one would pass for it.
         line.delay_replies(0.25, 0.0, 0.1)
@@ -103,3 +103,28 @@ def test_a_late_reply_is_not_taken_for_the_next_one(line: PtyLockBus) -> None:
         line.board(0).force_open(3)
         assert driver.board(0).status().is_open(3)
         assert driver.timeouts == 1
+
+
+def test_the_reply_timeout_is_the_wire_time_at_the_baud_rate_plus_the_turnaround(line: PtyLockBus) -> None:
+    from devices.lockboard import frames
+
+    fast = SerialLockBus(line.port, turnaround=0.01, baud=19200)
+    slow = SerialLockBus(line.port, turnaround=0.01, baud=9600)
+    # Status: a 5-byte request and a 9-byte reply, 10 bits a byte at 19200 baud = 7.3 ms.
+    assert fast.reply_timeout(frames.CMD_STATUS) == pytest.approx(0.01 + 14 * 10 / 19200)
+    assert slow.reply_timeout(frames.CMD_STATUS) - 0.01 == pytest.approx(
+        2 * (fast.reply_timeout(frames.CMD_STATUS) - 0.01)
+    )
+
+
+def test_a_silent_board_gets_one_try_until_it_answers_again(line: PtyLockBus, driver: SerialLockBus) -> None:
+    line.board(1).power_off()
+    with pytest.raises(BoardTimeoutError):
+        driver.board(1).status()
+    assert driver.timeouts == 3 and driver.is_silent(1)  # the first time: the request and 2 retries
+    with pytest.raises(BoardTimeoutError):
+        driver.board(1).status()
+    assert driver.timeouts == 4  # then one try: a dead board costs the line one short wait
+    line.board(1).power_on()
+    assert driver.board(1).status().open_bits == 0
+    assert not driver.is_silent(1)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -26,7 +27,7 @@ def line() -> Iterator[PtyLockBus]:
 
 @pytest.fixture
 def bank(line: PtyLockBus) -> Iterator[LockerBank]:
-    with SerialLockBus(line.port, timeout=0.08, retries=1) as serial_bus:
+    with SerialLockBus(line.port, turnaround=0.08, retries=1) as serial_bus:
         bank = LockerBank(
             {1: serial_bus.board(1), 2: serial_bus.board(2)}, SLOTS, open_timeout=1.0, left_open_seconds=0.3
         )
@@ -189,3 +190,61 @@ def test_a_watcher_reading_older_than_an_unlock_is_not_applied() -> None:
     later = bank.poll() + bank.poll()
     assert later == [], later
     assert bank.snapshot()[1] == (True, False)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+# Bound on one unlock (pulse out and door seen open) on a healthy board while another board is dark. On an
+# idle box it takes well under 0.1 s; before the fix, every poll of the dark board held the line for
+# 3 attempts x (0.3 s + 0.3 s) = 1.8 s, and unlocks waited behind it.
+UNLOCK_BOUND_SECONDS = 1.2
+
+
+def test_a_dark_board_does_not_hold_up_unlocks_on_the_other_boards() -> None:
+    layout = [(1, 0), (1, 1), (1, 2), (3, 0), (3, 1), (3, 2), (2, 0)]
+    slots = [Slot(number, board, lock) for number, (board, lock) in enumerate(layout, 1)]
+    with (
+        PtyLockBus([BoardFirmware(1), BoardFirmware(2), BoardFirmware(3)]) as line,
+        # The soak's serial allowance on a loaded box: the setting that starved the line.
+        SerialLockBus(line.port, turnaround=0.3, retries=2) as serial_bus,
+    ):
+        bank = LockerBank(
+            {a: serial_bus.board(a) for a in (1, 2, 3)}, slots, open_timeout=1.0, probe_seconds=1.0
+        )
+        bank.poll()
+        stop = threading.Event()
+
+        def watch() -> None:  # the gateway's watcher: poll, pause 0.05 s, poll...
+            while not stop.wait(0.05):
+                bank.poll()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        line.board(2).power_off()
+        watcher.start()
+        try:
+            assert wait_for(lambda: not bank.board_online(2), 10.0)
+            took: list[float] = []
+            # Over several probe periods, so that unlocks also meet the probes of the dark board.
+            until = time.monotonic() + 3 * bank.probe_seconds
+            while time.monotonic() < until or len(took) < 6:
+                number = len(took) % 6 + 1
+                started = time.monotonic()
+                assert bank.open(number) is OpenResult.OPENED
+                took.append(time.monotonic() - started)
+                board, lock = line.board(slots[number - 1].board), slots[number - 1].lock
+                board.close_door_when_possible(lock)
+            print("unlock seconds with board 2 dark:", sorted(round(t, 3) for t in took))
+            assert max(took) < UNLOCK_BOUND_SECONDS, took
+            assert serial_bus.is_silent(2)  # probed with one try each time, no retries
+            line.board(2).power_on()  # the board comes back and is seen again
+            assert wait_for(lambda: bank.board_online(2), 10.0)
+        finally:
+            stop.set()
+            watcher.join(5)
