@@ -1,7 +1,10 @@
 """Case service: status queries, submissions (SQLite, PostgreSQL), supervision over 1,000,000 cases.
 
 The server runs as its own process (uvicorn, one worker) with a bare FastAPI endpoint added to the same
-app: the anchor for the HTTP figures. Load comes from 2 client processes x 4 keep-alive connections.
+app: the anchor for the HTTP figures. Beside it, on the same database, a second server with
+WORKERS uvicorn worker processes (`HALL_CASE__WORKERS`): its submissions are measured in the same
+interleaved slices, against the same anchor, and its server CPU is that of all its processes.
+Load comes from 2 client processes x 4 keep-alive connections.
 PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture.
 Server CPU per request (from /proc) is reported beside each rate, because this machine is shared and
 the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain. The
@@ -38,6 +41,7 @@ DURATION = 5.0  # seconds of load per target
 ROUNDS = 5  # ... in this many slices, the targets interleaved
 CLIENT_PROCESSES = 2
 CONNECTIONS_PER_PROCESS = 4
+WORKERS = 2  # the several-worker server's processes
 SUPERVISION_CASES = 1_000_000
 ITEM = "513200-XK-SJ-0529"
 
@@ -45,36 +49,56 @@ ITEM = "513200-XK-SJ-0529"
 # The server ------------------------------------------------------------------------------------------
 
 
-def serve(database_url: str, data_dir: str, port: int) -> None:
+def serve(database_url: str, data_dir: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from case_service.app import create_app
+    from case_service.app import prepare
+
+    os.environ.update(BENCH_DATABASE_URL=database_url, BENCH_DATA_DIR=data_dir)  # the workers' settings
+    if workers > 1:
+        prepare(_bench_settings())  # as `hall case-service` does: once, before the workers
+        os.environ["BENCH_PREPARED"] = "1"
+    uvicorn.run(
+        bench_app() if workers == 1 else "bench.bench_case_service:bench_app",
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def _bench_settings() -> Any:
     from hall.settings import Settings
 
-    settings = Settings(
-        database_url=database_url, data_dir=Path(data_dir), case={"sweep_interval_seconds": 0}
+    return Settings(
+        database_url=os.environ["BENCH_DATABASE_URL"],
+        data_dir=Path(os.environ["BENCH_DATA_DIR"]),
+        case={"sweep_interval_seconds": 0},
     )
-    app = create_app(settings)
+
+
+def bench_app() -> Any:
+    """The case service's app plus the bare anchor endpoint (in each worker process)."""
+    from case_service.app import create_app
+
+    app = create_app(_bench_settings(), prepare_db=not os.environ.get("BENCH_PREPARED"))
 
     @app.get("/bench/bare")
     def bare() -> dict[str, str]:
         return {"number": "20250926-00000000", "state": "accepted"}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc): load on the machine does not inflate it."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return app
 
 
 @contextmanager
-def running_server(database_url: str) -> Iterator[tuple[int, int]]:
+def running_server(database_url: str, workers: int = 1) -> Iterator[tuple[int, int]]:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "bench.bench_case_service", "serve", database_url, folder]
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.bench_case_service", "serve", database_url, folder, str(port)],
+            [*command, str(port), str(workers)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -174,24 +198,22 @@ class Rate:
     database_ms: float | None  # the database server's CPU per request (a local PostgreSQL only)
 
 
-Target = tuple[str, str, dict[str, str], Any]  # method, path, headers, JSON body
+Server = tuple[int, int]  # port, pid
+Target = tuple[Server, str, str, dict[str, str], Any]  # server, method, path, headers, JSON body
 
 
-def measure(
-    server: tuple[int, int], targets: dict[str, Target], database_pid: int | None = None
-) -> dict[str, Rate]:
+def measure(targets: dict[str, Target], database_pid: int | None = None) -> dict[str, Rate]:
     """Each target's completed requests per second, and the CPU each request cost where.
 
     DURATION per target, in ROUNDS slices with the targets interleaved: the machine is shared, and a
     swing of the other load then falls on the figure and on its anchor alike."""
-    port, pid = server
     totals = {name: [0, 0.0, 0.0, 0.0, 0.0] for name in targets}  # done, seconds, server, clients, db
     context = multiprocessing.get_context("spawn")
     with context.Pool(CLIENT_PROCESSES) as pool:
         pool.map(_ready, range(CLIENT_PROCESSES * 2))  # the workers have started and imported
         for _ in range(ROUNDS):
-            for name, (method, path, headers, body) in targets.items():
-                server_before = cpu_seconds(pid)
+            for name, ((port, pid), method, path, headers, body) in targets.items():
+                server_before = tree_cpu_seconds(pid)  # with its workers, if it has any
                 database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
                 started = time.perf_counter()
                 until = started + DURATION / ROUNDS
@@ -200,7 +222,7 @@ def measure(
                 )
                 total = totals[name]
                 total[1] += time.perf_counter() - started
-                total[2] += cpu_seconds(pid) - server_before
+                total[2] += tree_cpu_seconds(pid) - server_before
                 total[4] += tree_cpu_seconds(database_pid) - database_before if database_pid else 0.0
                 total[0] += sum(done for done, _ in answers)
                 total[3] += sum(cpu for _, cpu in answers)
@@ -350,21 +372,24 @@ def supervision_seconds(database_url: str) -> tuple[float, float, int]:
 
 def _http_figures(database_url: str, label: str) -> list[Figure]:
     database_pid = _LOCAL_POSTMASTERS.get(database_url)
-    with running_server(database_url) as server:
+    # One after the other: the first migrates and seeds, the second finds the schema in place.
+    with running_server(database_url) as server, running_server(database_url, WORKERS) as several:
         port = server[0]
         staff = _staff_token(port)
         seed_headers = {**staff, "Idempotency-Key": "seed"}
         case = _request(port, "POST", "/api/v1/cases", _submission_body(), seed_headers)
         rates = measure(
-            server,
             {
-                "bare": ("GET", "/bench/bare", {}, None),
-                "status": ("GET", f"/api/v1/cases/{case['id']}/status", staff, None),
-                "submissions": ("POST", "/api/v1/cases", staff, _submission_body()),
+                "bare": (server, "GET", "/bench/bare", {}, None),
+                "status": (server, "GET", f"/api/v1/cases/{case['id']}/status", staff, None),
+                "submissions": (server, "POST", "/api/v1/cases", staff, _submission_body()),
+                # the same token: signed with the shared secret, valid on every process
+                "submissions, workers": (several, "POST", "/api/v1/cases", staff, _submission_body()),
             },
             database_pid,
         )
         bare, status, submissions = rates["bare"], rates["status"], rates["submissions"]
+        several_submissions = rates["submissions, workers"]
     goal = ">= 300/s" if label == "SQLite" else ">= 500/s"
     anchor, anchor_cpu = "bare FastAPI endpoint", "bare endpoint, server CPU"
     figures = [
@@ -372,6 +397,14 @@ def _http_figures(database_url: str, label: str) -> list[Figure]:
             f"case status queries ({label})", status.per_second, "req/s", anchor, bare.per_second, ">= 60 %"
         ),
         Figure(f"case submissions ({label})", submissions.per_second, "req/s", anchor, bare.per_second, goal),
+        Figure(
+            f"case submissions ({label}, {WORKERS} workers)",
+            several_submissions.per_second,
+            "req/s",
+            anchor,
+            bare.per_second,
+            goal,
+        ),
         Figure(
             f"server CPU per status query ({label})",
             status.server_ms,
@@ -383,6 +416,14 @@ def _http_figures(database_url: str, label: str) -> list[Figure]:
         Figure(
             f"server CPU per submission ({label})",
             submissions.server_ms,
+            "ms",
+            anchor_cpu,
+            bare.server_ms,
+            better="lower",
+        ),
+        Figure(
+            f"server CPU per submission ({label}, {WORKERS} workers, all processes)",
+            several_submissions.server_ms,
             "ms",
             anchor_cpu,
             bare.server_ms,
@@ -447,5 +488,5 @@ def run() -> list[Figure]:
     return figures
 
 
-if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "serve":
-    serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "serve":
+    serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
