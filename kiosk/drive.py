@@ -468,6 +468,30 @@ def come_back(
     yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
 
 
+def verify_visit(app: Any, qr_camera: Any, qr: str, notes: dict[str, str]) -> Iterator[Step]:
+    """Someone holding a printed certificate checks it at the kiosk without signing in (证照核验)."""
+    post = app.post
+
+    def shown(screen: Screen) -> Check:
+        return lambda state: _settled(state, screen)
+
+    def verdict(state: KioskState) -> bool:
+        return _settled(state, Screen.VERIFY) and bool(state.session and state.session.verification)
+
+    yield Step("attract", lambda: None, shown(Screen.ATTRACT))
+    yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
+    yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
+    yield Step("verify, no sign-in", partial(post, ev.ServiceChosen(Service.VERIFY)), shown(Screen.VERIFY))
+    yield Step("certificate QR to verdict", partial(qr_camera.show, qr), verdict, "e2e-verify-zh")
+    session = app.core.state.session
+    found = session.verification if session else None
+    if found is not None:
+        notes.update(verdict=found.reason.value, holder=found.holder_masked, number=found.number)
+        notes["signed_in"] = "yes" if session and session.applicant else "no"
+    yield Step("paper taken away", qr_camera.take_away, shown(Screen.VERIFY))
+    yield Step("leave", partial(post, ev.Finish()), shown(Screen.ATTRACT))
+
+
 def _cases(state: KioskState) -> tuple[Any, ...]:
     return state.session.cases if state.session else ()
 
@@ -561,8 +585,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--item", default="", help="e2e: the item to apply for")
     parser.add_argument("--controller-url", default="", help="e2e: the running hall controller")
     parser.add_argument(
-        "--phase", choices=("apply", "complete", "certificate"), default="apply", help="e2e: which visit"
+        "--phase",
+        choices=("apply", "complete", "certificate", "verify"),
+        default="apply",
+        help="e2e: which visit (verify: anyone checks a certificate's QR, no sign-in; needs --sign-in qr)",
     )
+    parser.add_argument("--verify-qr", default="", help="e2e verify: the QR text shown to the QR camera")
     parser.add_argument("--cups-queue", default="", help="print on this CUPS queue instead of the simulated")
     parser.add_argument("--cups-host", default="localhost")
     parser.add_argument("--cups-port", type=int, default=631)
@@ -653,6 +681,8 @@ def main(argv: list[str] | None = None) -> int:
     languages = [Language(code) for code in args.languages.split(",") if code]
     if args.script == "timing":
         steps = timing_tour(app, sims, args.repetitions)
+    elif args.script == "e2e" and args.phase == "verify":
+        steps = verify_visit(app, qr_camera, args.verify_qr, report.notes)
     elif args.script == "e2e" and args.phase != "apply":
         steps = come_back(app, opened, args.phase, report.notes, qr_camera)
     elif args.script == "e2e":

@@ -7,7 +7,8 @@ notice, leaves and takes a queue ticket. A clerk asks for the missing material (
 comes back and gives only that material (what the case holds is not asked again). Staff accept,
 review, approve, make and seal the certificate through the case service's API; the applicant comes
 back once more, signs in with the e-ID QR code shown to the QR camera, and prints it on CUPS; the
-kiosk reports the print's outcome to the case service.
+kiosk reports the print's outcome to the case service. Last, someone holding the printed paper checks it
+at the kiosk without signing in: its QR (read off the printed PDF) shown to the QR camera is valid.
 Each visit is a fresh start of the app.
 """
 
@@ -29,8 +30,10 @@ from PIL import Image
 
 from firmware_sim.idcard.cards import sample_identity
 from hall.display import VirtualDisplay
+from hall.privacy import mask_name
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import IdCard
+from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_png
 from tests.fixtures.cups import CupsServer, PdfQueue
 from tests.fixtures.hall import HallProcess, hall_env
 from tests.fixtures.mqtt import Broker
@@ -137,6 +140,15 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         prints = staff.call("GET", f"/certificates/{certificate_number}/prints", "clerk1")
         assert [(p["kind"], p["status"]) for p in prints] == [("original", "completed")]
         assert prints[0]["station"] == "kiosk:kiosk-e2e"
+
+        # 6. Anyone holding the paper checks it at the kiosk, no sign-in: the QR read off the printed PDF
+        # is shown to the QR camera (证照核验); valid, the holder's name masked.
+        (scanned,) = decode_qr_texts(pdf_to_png(printed.read_bytes(), tmp_path, "printed-certificate"))
+        verify = [*base, "--phase", "verify", "--sign-in", "qr", "--verify-qr", scanned]
+        report = _drive(env, verify, screenshot_dir)
+        assert report["notes"]["verdict"] == "valid" and report["notes"]["signed_in"] == "no"
+        assert report["notes"]["number"] == certificate_number
+        assert report["notes"]["holder"] == mask_name(identity.name) != identity.name
         for name in (
             "e2e-menu-zh",
             "e2e-notice-zh",
@@ -148,6 +160,7 @@ def test_card_apply_notice_complete_then_print_the_certificate(
             "e2e-qr-menu-zh",
             "e2e-certificates-zh",
             "e2e-printed-zh",
+            "e2e-verify-zh",
         ):
             assert (screenshot_dir / f"kiosk-portrait-{name}.png").exists()
     finally:
