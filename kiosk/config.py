@@ -14,6 +14,8 @@ class KioskSettings(Section):
     idle_timeout_seconds: float = Field(default=90.0, gt=0)
     countdown_seconds: float = Field(default=20.0, gt=0)
     card_reminder_seconds: float = Field(default=30.0, gt=0)
+    # 证照核验 goes back by itself after this long untouched (waiting for a scan, or showing a verdict).
+    verify_timeout_seconds: float = Field(default=45.0, gt=0)
     allow_phone_login: bool = True
     by_lockers: bool = True
     # "http": the case service at HALL_CASE__* (kept offline-safe by the outbox); "sim": an in-memory one.

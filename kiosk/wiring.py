@@ -78,6 +78,7 @@ def flow_config(settings: Settings) -> FlowConfig:
         idle_timeout=section.idle_timeout_seconds,
         countdown=section.countdown_seconds,
         card_reminder_after=section.card_reminder_seconds,
+        verify_timeout=section.verify_timeout_seconds,
         allow_phone_login=section.allow_phone_login,
         by_lockers=section.by_lockers,
     )
