@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 
 from devices.lockboard.bank import BankEvent, EventKind, LockerBank, OpenResult, Slot
@@ -139,10 +140,14 @@ class LockerGateway:
     def _report(self, events: list[BankEvent]) -> None:
         raise_issues: list[HealthIssue] = []
         clear_issues: list[str] = []
+        seen = time.time()
         for event in events:
             if event.kind in _DOOR_CHANGES and event.number is not None:
                 data = lockers.DoorEventData(
-                    compartment=event.number, change=_DOOR_CHANGES[event.kind], occupied=bool(event.occupied)
+                    compartment=event.number,
+                    change=_DOOR_CHANGES[event.kind],
+                    occupied=bool(event.occupied),
+                    seen=seen,
                 )
                 self.device.publish_event(lockers.DOOR_EVENT, data.model_dump(mode="json"))
             elif event.board is not None:

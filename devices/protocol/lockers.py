@@ -68,6 +68,9 @@ class DoorEventData(Strict):
     compartment: CompartmentNumber
     change: DoorChange
     occupied: bool
+    # When the gateway saw the change (Unix time). An event may reach the controller much later (held by
+    # the gateway through a broker outage, after the retained state): this tells a stale one.
+    seen: float | None = None
 
 
 class BoardEventData(Strict):

@@ -139,7 +139,9 @@ class LockersExtension(Extension):
         try:
             if event.name == lockers.DOOR_EVENT:
                 door = lockers.DoorEventData.model_validate(event.data)
-                service.on_door_event(event.device_id, door.change.value, door.compartment, door.occupied)
+                service.on_door_event(
+                    event.device_id, door.change.value, door.compartment, door.occupied, seen=door.seen
+                )
                 self.context.notify()
             elif event.name == lockers.PICKUP_ENTRY_EVENT and self._worker is not None:
                 entry = lockers.PickupEntry.model_validate(event.data)

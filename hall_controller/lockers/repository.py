@@ -355,6 +355,17 @@ class LockerRepository:
         with self.transaction() as connection:
             return connection.execute(query).first() is not None
 
+    def last_unlock_at(self, compartment_id: str) -> float | None:
+        """When the last unlock of this compartment was sent (audit time), if ever."""
+        query = (
+            sa.select(sa.func.max(audit.c.ts))
+            .where(audit.c.compartment_id == compartment_id)
+            .where(audit.c.action == "unlock")
+        )
+        with self.transaction() as connection:
+            value = connection.execute(query).scalar()
+        return float(value) if value is not None else None
+
     def audit_trail(self, compartment_id: str | None = None) -> list[dict[str, Any]]:
         query = audit.select().order_by(audit.c.id)
         if compartment_id is not None:

@@ -25,6 +25,11 @@ from hall_controller.lockers.repository import Compartment, Deposit, LockerRepos
 log = logging.getLogger(__name__)
 
 DAY = 86400.0
+# A door event seen more than this before the last unlock is from an earlier opening. The allowance is
+# for the gateway's clock against the controller's (the hall's hosts keep NTP time, off by a few ms); a
+# genuine event of the new opening is seen after the unlock went out. Held events are seconds old (a
+# broker restart), so the residual risk is an event seen within this allowance before an unlock.
+STALE_EVENT_SKEW = 0.05
 
 
 class LockerError(Exception):
@@ -392,8 +397,13 @@ class LockerService:
             log.exception("case %s: delivered at the locker but not yet recorded", deposit.case_id)
 
     # -- alarms, admin, lists ----------------------------------------------------------------------------
-    def on_door_event(self, bank_id: str, kind: str, number: int, occupied: bool | None) -> None:
-        """One door event from a locker gateway (the contract's ``evt/door``)."""
+    def on_door_event(
+        self, bank_id: str, kind: str, number: int, occupied: bool | None, *, seen: float | None = None
+    ) -> None:
+        """One door event from a locker gateway (the contract's ``evt/door``); `seen`: when the gateway
+        saw it (Unix time), None from gateways that do not say."""
+        if seen is not None and kind in {"opened", "closed"} and self._stale(bank_id, number, kind, seen):
+            return
         if kind == "closed":
             self.door_closed(bank_id, number, bool(occupied))
         elif kind in {"unsolicited_open", "door_left_open"}:
@@ -403,6 +413,25 @@ class LockerService:
             self._repository.audit("door_opened", actor="gateway", compartment_id=compartment.id)
         else:
             log.warning("locker %s: unknown door event %r ignored", bank_id, kind)
+
+    def _stale(self, bank_id: str, number: int, kind: str, seen: float) -> bool:
+        """An opening or closing seen before the compartment's last unlock belongs to an earlier phase: the
+        gateway held it (broker outage) while its retained state, already applied, overtook it. Applied
+        now it would end the new phase (a deposit cancelled while its door stands open)."""
+        compartment = self._compartment(bank_id, number)
+        unlocked = self._repository.last_unlock_at(compartment.id)
+        if unlocked is None or seen >= unlocked - STALE_EVENT_SKEW:
+            return False
+        log.warning(
+            "locker %s: door %s seen %.1f s before the last unlock: stale, ignored",
+            compartment.id,
+            kind,
+            unlocked - seen,
+        )
+        self._repository.audit(
+            "door_event_stale", actor="gateway", compartment_id=compartment.id, change=kind, seen=seen
+        )
+        return True
 
     def door_alarm(self, bank_id: str, number: int, alarm: str) -> None:
         """`alarm` from the gateway: unsolicited_open, door_left_open."""

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from devices.lockboard.bank import BankEvent
 from firmware_sim.lockers.rig import LockerRig
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.ports import OpenOutcome
@@ -370,3 +371,46 @@ def test_lost_door_events_are_settled_from_the_banks_state(hall: LockerHall) -> 
     assert hall.cases.states["C-1"] == "delivered"
     hall.pump()  # the late events change nothing
     assert hall.cases.states["C-1"] == "delivered" and hall.compartment_state(number) == "free"
+
+
+def test_door_events_held_through_a_broker_outage_do_not_end_the_next_deposit(hall: LockerHall) -> None:
+    """Soak finding: a pickup's door events were held by the gateway while the broker was down; the
+    retained state settled the pickup first, a clerk deposited the next case into the same compartment,
+    and then the held "opened", "closed, empty" arrived and cancelled that deposit (the door stood open)."""
+    hall.add_case("C-1")
+    hall.add_case("C-2")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    hall.service.pickup_by_code(BANK, notice.code)
+    held: list[
+        tuple[BankEvent, float]
+    ] = []  # the gateway's events, stamped with when it saw them, not delivered: the broker is down
+    hall.rig.person_takes_item_and_closes(number)
+    deadline = time.monotonic() + 10
+    while not any(event.kind.value == "closed" for event, _seen in held):
+        held += [(event, time.time()) for event in hall.rig.bank.poll()]
+        assert time.monotonic() < deadline, held
+        time.sleep(0.01)
+    # The broker's restart takes a while (seconds in the soak; here 0.2 s is enough to tell old from new).
+    restarted = held[-1][1] + 0.2
+    while time.time() < restarted:
+        time.sleep(0.01)
+    hall.service.reconcile(BANK, hall.rig.bank.snapshot())  # the retained state after the reconnect
+    assert hall.cases.states["C-1"] == "delivered"
+    compartment = hall.service.start_deposit("C-2", Size.S, clerk="clerk-1")
+    board, lock = hall.rig.firmware(number)
+    assert compartment.number == number and board.truly_open(lock)
+    for event, seen in held:  # the controller is back: the held events are released
+        assert event.number is not None
+        hall.service.on_door_event(BANK, event.kind.value, event.number, event.occupied, seen=seen)
+    assert hall.compartment_state(number) == "reserved"
+    hall.rig.person_puts_item_and_closes(number)
+    hall.pump(until="closed")
+    assert hall.cases.states["C-2"] == "ready_for_pickup"
+    stale = [
+        row
+        for row in hall.repository.audit_trail(f"{BANK}/{number:02d}")
+        if row["action"] == "door_event_stale"
+    ]
+    assert [row["detail"]["change"] for row in stale] == ["opened", "closed"]
