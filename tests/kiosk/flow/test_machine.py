@@ -1,4 +1,4 @@
-"""Every path of the kiosk flow, without Kivy: identification, the seven services, timeouts, faults."""
+"""Every path of the kiosk flow, without Kivy: identification, the services, timeouts, faults."""
 
 from __future__ import annotations
 
