@@ -7,6 +7,7 @@ it appends to a queue. Port errors become events here, at the boundary: nothing 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -42,7 +43,14 @@ Post = Callable[[ev.Event], None]
 
 class Runner:
     def __init__(
-        self, ports: Ports, outbox: Outbox, scratch: Scratch, post: Post, *, workers: int = 3
+        self,
+        ports: Ports,
+        outbox: Outbox,
+        scratch: Scratch,
+        post: Post,
+        *,
+        workers: int = 3,
+        keys_file: Path | None = None,
     ) -> None:
         self._ports = ports
         self._outbox = outbox
@@ -54,6 +62,9 @@ class Runner:
         self._items: dict[str, ItemDetail] = {}
         # Public certificate keys from the case service, for checking certificates while it is away.
         self._certificate_keys: Mapping[str, Verifier] = {}
+        # ... kept on disk too (public keys, nothing secret), so a kiosk restarted during an outage has them.
+        self._keys_file = keys_file
+        self._load_certificate_keys()
         self._inflight = 0
         self._handlers: dict[type[fx.Effect], Callable[[Any], list[ev.Event]]] = {
             fx.Speak: self._speak,
@@ -187,13 +198,30 @@ class Runner:
         except (ServiceUnavailableError, RejectedError) as err:
             log.warning("catalogue not cached yet: %s", err)
 
+    def _load_certificate_keys(self) -> None:
+        if self._keys_file is None or not self._keys_file.exists():
+            return
+        try:
+            self._certificate_keys = trusted_keys(json.loads(self._keys_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as err:
+            log.warning("certificate keys in %s not usable: %s", self._keys_file, err)
+
     def _fetch_certificate_keys(self) -> None:
         try:
-            keys = trusted_keys(self._ports.case_service.certificate_keys())
+            published = self._ports.case_service.certificate_keys()
+            keys = trusted_keys(published)
         except (ServiceUnavailableError, RejectedError, ValueError) as err:
-            log.warning("certificate keys not cached: %s", err)
+            log.warning("certificate keys not fetched: %s", err)
             return
         self._certificate_keys = keys
+        if self._keys_file is not None:
+            try:
+                self._keys_file.parent.mkdir(parents=True, exist_ok=True)
+                partial = self._keys_file.with_suffix(".part")
+                partial.write_text(json.dumps(published), encoding="utf-8")
+                partial.replace(self._keys_file)
+            except OSError as err:
+                log.warning("certificate keys not saved to %s: %s", self._keys_file, err)
         log.info("certificate keys cached for offline checks: %s", ", ".join(sorted(keys)) or "none")
 
     def _verify_certificate(self, effect: fx.VerifyCertificate) -> list[ev.Event]:

@@ -34,10 +34,11 @@ class Kiosk:
     config: FlowConfig = field(default_factory=FlowConfig)
     watch_interval: float = 0.2
     service_check_every: float = 5.0
+    keys_file: Path | None = None  # the case service's public certificate keys, for offline checks
     _target: Callable[[ev.Event], None] | None = None
 
     def __post_init__(self) -> None:
-        self.runner = Runner(self.ports, self.outbox, self.scratch, self._post)
+        self.runner = Runner(self.ports, self.outbox, self.scratch, self._post, keys_file=self.keys_file)
         self.core = KioskCore(self.config, self.runner)
         self.watcher = Watcher(
             self.ports, self._post, interval=self.watch_interval, service_every=self.service_check_every
@@ -184,6 +185,7 @@ def build_kiosk(
         ports=ports or ports_for(settings),
         outbox=Outbox(folder / "outbox", cipher),
         scratch=Scratch(folder / "scratch"),
+        keys_file=folder / "certificate-keys.json",
         config=flow_config(settings),
         watch_interval=watch_interval,
         service_check_every=service_check_every,

@@ -36,7 +36,12 @@ class Sims:
 
 class Harness:
     def __init__(
-        self, folder: Path, *, config: FlowConfig | None = None, case_service: CaseService | None = None
+        self,
+        folder: Path,
+        *,
+        config: FlowConfig | None = None,
+        case_service: CaseService | None = None,
+        keys_file: Path | None = None,
     ) -> None:
         self.sims = Sims(
             SimCaseService(),
@@ -60,7 +65,7 @@ class Harness:
         self.outbox = Outbox(folder / "outbox", self.cipher)
         self.scratch = Scratch(folder / "scratch")
         self.inbox: queue.Queue[ev.Event] = queue.Queue()
-        self.runner = Runner(self.ports, self.outbox, self.scratch, self.inbox.put)
+        self.runner = Runner(self.ports, self.outbox, self.scratch, self.inbox.put, keys_file=keys_file)
         self.core = KioskCore(config or FlowConfig(), self.runner)
         self.watcher = Watcher(self.ports, self.inbox.put)
         self.runner.warm_catalogue()

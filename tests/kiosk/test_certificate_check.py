@@ -166,3 +166,40 @@ def test_offline_with_no_keys_cached_says_it_cannot_check(case_url: str, tmp_pat
     finally:
         kiosk.close()
         service.close()
+
+
+def test_keys_kept_on_disk_serve_a_kiosk_restarted_during_an_outage(
+    made: tuple[HttpCaseService, Staff, dict[str, Any]], tmp_path: Path
+) -> None:
+    service, _staff, certificate = made
+    keys_file = tmp_path / "certificate-keys.json"
+    switch = Switch(service)
+    first = Harness(tmp_path / "first", case_service=switch, keys_file=keys_file)
+    try:
+        first.settle()
+        assert keys_file.exists()
+    finally:
+        first.close()
+    switch.on = False  # the service goes away, the kiosk restarts
+    again = Harness(tmp_path / "again", case_service=switch, keys_file=keys_file)
+    try:
+        again.settle()
+        again.send(ev.Touched(), ev.LanguageChosen(Language.EN), ev.ServiceChosen(Service.VERIFY))
+        again.sims.scanner.show(certificate["qr_text"])
+        state = again.poll()
+        verdict = state.session.verification if state.session else None
+        assert verdict is not None and verdict.offline and verdict.reason is VerifyReason.VALID
+        assert verdict.number == certificate["number"]
+    finally:
+        again.close()
+    keys_file.write_text("not json", encoding="utf-8")  # a damaged file: no keys, no crash
+    damaged = Harness(tmp_path / "damaged", case_service=switch, keys_file=keys_file)
+    try:
+        damaged.settle()
+        damaged.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.VERIFY))
+        damaged.sims.scanner.show(certificate["qr_text"])
+        state = damaged.poll()
+        assert state.session is not None and state.session.notice is not None
+        assert state.session.notice.key == "verify_unavailable"
+    finally:
+        damaged.close()
