@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +29,11 @@ def case_workers(
         for worker in reversed(workers):
             worker.stop()
         postgres.drop_database(database_url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def case_service(tmp_path: Path) -> Iterator[CaseWorker]:
+    """One `hall case-service` process on a SQLite file of the test's own."""
+    worker = CaseWorker.start(tmp_path, "case-service", database_url=f"sqlite:///{tmp_path / 'case.db'}")
+    yield worker
+    worker.stop()

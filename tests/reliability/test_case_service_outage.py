@@ -7,7 +7,6 @@ Stated catch-up: within 40 s of the case service answering again (the outbox bac
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,6 @@ from tests.reliability.workers import CaseWorker, login, submit
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CATCH_UP_SECONDS = 40.0
 RATINGS = 3
-
-
-@pytest.fixture
-def case_service(tmp_path: Path) -> Iterator[CaseWorker]:
-    worker = CaseWorker.start(tmp_path, "case-service", database_url=f"sqlite:///{tmp_path / 'case.db'}")
-    yield worker
-    worker.stop()
 
 
 def test_ratings_taken_during_an_outage_arrive_once(

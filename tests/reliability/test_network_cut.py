@@ -12,7 +12,7 @@ rating in the case service exactly once, within CATCH_UP_SECONDS of the link hea
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,37 +20,20 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
-from case_service.domain.states import Role
 from firmware_sim.queue.devices import Evaluator
-from hall.settings import Settings
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.extension import QueueExtension
 from soak.netcut import LinkProxy
 from tests.fixtures.mqtt import Broker
-from tests.hall_controller.harness import controller_settings, new_hall_id, wait_until
+from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 from tests.reliability.workers import ITEM_COMPANY, CaseWorker, login, person, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CATCH_UP_SECONDS = 45.0  # the outbox backs off to at most 30 s, and a held attempt times out in 5 s
 HALL_ANSWER_SECONDS = 3.0  # what the hall's own actions may take while the link is cut (loaded box)
 RATINGS = 3
-
-
-@pytest.fixture
-def case_service(tmp_path: Path) -> Iterator[CaseWorker]:
-    worker = CaseWorker.start(tmp_path, "case-service", database_url=f"sqlite:///{tmp_path / 'case.db'}")
-    yield worker
-    worker.stop()
-
-
-def clerk_headers(settings: Settings, username: str) -> dict[str, str]:
-    """A clerk's staff token as the case service issues it (the controller verifies it offline)."""
-    principal = Principal(PrincipalKind.STAFF, username, frozenset({Role.CLERK}))
-    token, _expires = TokenSigner(settings.secret_key.get_secret_value()).issue(principal, 3600)
-    return {"Authorization": f"Bearer {token}"}
 
 
 def timed_post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[httpx.Response, float]:
@@ -72,7 +55,7 @@ def test_the_hall_works_through_a_cut_and_catches_up_once(
     app = create_app(settings, [QueueExtension.factory(config=demo_config(), deliver_ratings=True)])
     queue = "/api/v1/ext/queue"
     act = f"{queue}/windows/1/actions"
-    with TestClient(app, headers=clerk_headers(settings, "clerk-cut")) as controller:
+    with TestClient(app, headers=staff_headers(settings, "clerk-cut")) as controller:
         hall_controller: HallController = app.state.controller
         extension = next(e for e in hall_controller.extensions if isinstance(e, QueueExtension))
         assert wait_until(lambda: hall_controller.registry.get("window-01-evaluator") is not None)
