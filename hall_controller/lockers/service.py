@@ -67,9 +67,14 @@ PER_CASE = AttemptPolicy(max_failures=3, window_seconds=3600, lockout_seconds=36
 class LockerPolicy:
     code_valid_days: float = 7.0
     uncollected_after_days: float = 5.0
+    # A pickup still "collecting" after this long stalled before its door opened (the controller restarted
+    # between accepting the applicant and unlocking): the applicant may open again with the same credential.
+    stalled_pickup_seconds: float = 30.0
     per_bank: AttemptPolicy = PER_BANK
     per_case: AttemptPolicy = PER_CASE
 
+
+PICKABLE = ("ready", "collecting")
 
 # reason of an opening → (deposit state while the door should open, state when it did not)
 UNDO = {
@@ -279,8 +284,8 @@ class LockerService:
         except codes.CodeFormatError as err:
             self._fail([bank_scope], "malformed code")
             raise LockerError(str(err)) from err
-        found = self._repository.deposits_where(
-            deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state == "ready"
+        found = self._pickable(
+            deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state.in_(PICKABLE)
         )
         if not found:
             self._fail([bank_scope], "wrong code")
@@ -301,7 +306,7 @@ class LockerService:
         valid = (
             deposit is not None
             and deposit.bank_id == bank_id
-            and deposit.state == "ready"
+            and self._may_collect(deposit)
             and deposit.qr_hash is not None
             and codes.matches(
                 deposit.qr_hash, codes.secret_hash(self._secret, token.deposit_id, token.secret)
@@ -318,14 +323,26 @@ class LockerService:
 
     def pickup_by_id_hash(self, bank_id: str, id_hash: str) -> Compartment:
         """An ID card read at the bank, as the gateway's keyed hash (the number never reaches us)."""
-        found = self._repository.deposits_where(
-            deposits.c.bank_id == bank_id,
-            deposits.c.id_hash == id_hash,
-            deposits.c.state == "ready",
+        found = self._pickable(
+            deposits.c.bank_id == bank_id, deposits.c.id_hash == id_hash, deposits.c.state.in_(PICKABLE)
         )
         if not found:
             raise LockerError("此身份证在本柜没有待取件 (nothing to collect here for this ID card)")
         return self._collect(found[0], IdentifiedBy.ID_CARD, [])
+
+    def _pickable(self, *where: Any) -> list[Deposit]:
+        return [deposit for deposit in self._repository.deposits_where(*where) if self._may_collect(deposit)]
+
+    def _may_collect(self, deposit: Deposit) -> bool:
+        """Ready, or a pickup that stalled before its door opened (see `LockerPolicy`)."""
+        if deposit.state == "ready":
+            return True
+        since = (deposit.receipt or {}).get("since")
+        return (
+            deposit.state == "collecting"
+            and isinstance(since, int | float)
+            and self._clock() - since > self.policy.stalled_pickup_seconds
+        )
 
     def _check_limit(self, scope: str, policy: AttemptPolicy) -> None:
         now = self._clock()
@@ -347,8 +364,12 @@ class LockerService:
             and how is not IdentifiedBy.ID_CARD
         ):
             raise LockerError("取件码已过期，请到窗口领取 (the code has expired: please ask at the window)")
+        if deposit.state == "collecting":
+            log.warning(
+                "locker %s: a stalled pickup of case %s opened again", deposit.compartment_id, deposit.case_id
+            )
         if not self._repository.transition(
-            deposit.id, ["ready"], "collecting", receipt={"identified_by": how}
+            deposit.id, [deposit.state], "collecting", receipt={"identified_by": how, "since": now}
         ):
             raise LockerError("this pickup is already in progress or done")
         for scope in scopes:

@@ -226,6 +226,38 @@ def test_a_jam_at_pickup_keeps_the_result_collectable(hall: LockerHall) -> None:
     assert hall.service.pickup_by_code(BANK, notice.code).number == number
 
 
+@pytest.mark.parametrize("how", ["code", "id_card"])
+def test_a_pickup_stalled_by_a_controller_restart_can_be_opened_again(hall: LockerHall, how: str) -> None:
+    # Found by the 1,000-applicant soak: the controller was killed between accepting an applicant's ID
+    # card (the deposit went "collecting") and unlocking; after the restart the card found nothing.
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    stalled_at = time.time() - hall.service.policy.stalled_pickup_seconds - 1
+    # What the killed controller left in its database: accepted, never unlocked.
+    assert hall.repository.transition(
+        notice.deposit_id, ["ready"], "collecting", receipt={"identified_by": how, "since": time.time()}
+    )
+
+    def pick_up() -> int:
+        if how == "code":
+            return hall.service.pickup_by_code(BANK, notice.code).number
+        return hall.service.pickup_by_id_card(BANK, ID_NUMBER).number
+
+    with pytest.raises(LockerError):  # a pickup in progress is not opened twice
+        pick_up()
+    assert hall.repository.transition(
+        notice.deposit_id, ["collecting"], "collecting", receipt={"identified_by": how, "since": stalled_at}
+    )
+    assert pick_up() == number
+    hall.rig.person_takes_item_and_closes(number)
+    hall.pump(until="closed")
+    assert hall.cases.states["C-1"] == "delivered"
+    assert hall.cases.receipts["C-1"]["identified_by"] == how
+    assert hall.compartment_state(number) == "free"
+
+
 def test_a_lying_sensor_takes_the_compartment_out_of_use(hall: LockerHall) -> None:
     hall.add_case("C-1")
     board, lock = hall.rig.firmware(1)
