@@ -112,7 +112,8 @@ class HttpCaseService:
         except ValueError as err:
             raise ServiceUnavailableError(f"{method} {path}: not JSON") from err
 
-    def _device(self) -> str:
+    def device_token(self) -> str:
+        """The kiosk's own device token (cached until near its expiry), for the hall controller too."""
         with self._lock:
             if self._device_token and time.monotonic() < self._device_token_until:
                 return self._device_token
@@ -124,10 +125,6 @@ class HttpCaseService:
 
     # The port --------------------------------------------------------------------------------------
 
-    def device_token(self) -> str:
-        """The kiosk's own device token (cached until near its expiry), for the hall controller too."""
-        return self._device()
-
     def reachable(self) -> bool:
         try:
             response = self._client.get("/items", params={"limit": 1}, timeout=2.0)
@@ -138,7 +135,7 @@ class HttpCaseService:
     def identify_card(self, card: IdCard) -> Identification:
         body = {"name": card.name, "id_number": card.id_number}
         try:
-            answer = self._json("POST", "/auth/applicant-token", token=self._device(), json=body)
+            answer = self._json("POST", "/auth/applicant-token", token=self.device_token(), json=body)
         except RejectedError as err:
             raise RejectedError("identify_rejected", str(err)) from err
         token = str(answer["access_token"])
@@ -156,7 +153,7 @@ class HttpCaseService:
         """A sign-in call: each refusal status becomes its message key; "not configured" becomes `off`."""
         try:
             response = self._client.post(
-                path, json=body, headers={"Authorization": f"Bearer {self._device()}"}
+                path, json=body, headers={"Authorization": f"Bearer {self.device_token()}"}
             )
         except httpx.TransportError as err:
             raise ServiceUnavailableError(f"POST {path}: {type(err).__name__}") from err
@@ -303,7 +300,9 @@ class HttpCaseService:
             if case["state"] not in CERTIFICATE_STATES:
                 continue
             try:
-                certificate = self._json("GET", f"/cases/{case['number']}/certificate", token=self._device())
+                certificate = self._json(
+                    "GET", f"/cases/{case['number']}/certificate", token=self.device_token()
+                )
             except RejectedError:
                 continue
             printed = 0 if certificate.get("print_state") in ("", "none", "not_printed") else 1
@@ -314,10 +313,10 @@ class HttpCaseService:
     def certificate_document(self, token: str, certificate_id: str) -> PrintDocument:
         station = {"station": f"kiosk:{self._device_id}"}
         entry = self._json(
-            "POST", f"/certificates/{certificate_id}/prints", token=self._device(), json=station
+            "POST", f"/certificates/{certificate_id}/prints", token=self.device_token(), json=station
         )
         pdf = self._request(
-            "GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=self._device()
+            "GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=self.device_token()
         ).content
         copy = entry.get("kind") != "original"
         title = f"{certificate_id} ({entry.get('kind', '')})"
@@ -326,7 +325,7 @@ class HttpCaseService:
     def certificate_printed(self, certificate_id: str, print_id: str, outcome: str, reason: str = "") -> None:
         body = {"outcome": outcome, "reason": reason[:500]}
         path = f"/certificates/{certificate_id}/prints/{print_id}/result"
-        self._json("POST", path, token=self._device(), json=body)
+        self._json("POST", path, token=self.device_token(), json=body)
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
@@ -355,7 +354,7 @@ class HttpCaseService:
     def _with_record(self, verdict: Verification) -> Verification:
         """The certificate's name, validity and authority from its record (the QR does not carry them)."""
         try:
-            record = self._json("GET", f"/certificates/{verdict.number}", token=self._device())
+            record = self._json("GET", f"/certificates/{verdict.number}", token=self.device_token())
         except RejectedError as err:
             log.info("certificate %s: no record details (%s)", verdict.number, err)
             return verdict
