@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 
@@ -31,6 +31,7 @@ CLERKS = frozenset({Role.CLERK, Role.MANAGER})
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 MIN_KEY_LENGTH = 32
 KEY_VARIABLE = "HALL_CONTROLLER__STAFF_TOKEN_KEY"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,26 +87,24 @@ def _bearer(request: Request, needed: str) -> str:
     return token.strip()
 
 
-def id_card_voucher(request: Request) -> str:
-    """An ID number is no secret: a pickup by one over HTTP needs a kiosk or a clerk who read the card."""
-    token = _bearer(request, "a kiosk's device token or a clerk's token")
+def _verified(request: Request, needed: str, read: Callable[[StaffTokens, str], T]) -> T:
+    token = _bearer(request, needed)
     tokens: StaffTokens = request.app.state.staff_tokens
     try:
-        return tokens.read_voucher(token)
-    except UnauthorizedError as err:
-        log.info("refused an ID-card pickup on %s: %s", request.url.path, err.message)
-        raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}) from err
-
-
-def _staff(request: Request) -> Staff:
-    token = _bearer(request, "a staff token")
-    tokens: StaffTokens = request.app.state.staff_tokens
-    try:
-        return tokens.read(token)
+        return read(tokens, token)
     except UnauthorizedError as err:
         # The reason (expired, forged) is for the log; the caller only learns it was refused.
         log.info("refused a token on %s %s: %s", request.method, request.url.path, err.message)
         raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}) from err
+
+
+def id_card_voucher(request: Request) -> str:
+    """An ID number is no secret: a pickup by one over HTTP needs a kiosk or a clerk who read the card."""
+    return _verified(request, "a kiosk's device token or a clerk's token", StaffTokens.read_voucher)
+
+
+def _staff(request: Request) -> Staff:
+    return _verified(request, "a staff token", StaffTokens.read)
 
 
 def requires(roles: frozenset[Role]) -> Callable[[Request], Staff]:
