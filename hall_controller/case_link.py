@@ -6,7 +6,8 @@
 `Outbox` makes writes survive the case service being away: `enqueue` stores the request (with its
 own Idempotency-Key) in the controller's store before returning; a sender thread delivers in order,
 backing off while the case service is unreachable and catching up when it returns. A 2xx answer
-marks it delivered; any other definite answer (4xx) marks it refused — kept, logged, never retried.
+marks it delivered; any other definite answer (4xx but 401/408/425/429) marks it refused — kept,
+logged, never retried. The lockers' case writes and the queue's ratings both go this way.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hall_controller.store import Collection, Store
 log = logging.getLogger(__name__)
 
 SIGN_IN_PATH = "/api/v1/auth/device-token"
-RETRYABLE_STATUS = {408, 425, 429}
+RETRYABLE_STATUS = {401, 408, 425, 429}
 PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
 
 
@@ -104,22 +105,46 @@ class OutboxEntry:
     attempts: int = 0
     status: int | None = None
     error: str = ""
+    subject: str = ""  # what the write is about (a case id), for the manager's view
 
 
 class Outbox:
-    def __init__(self, store: Store, client: CaseServiceClient, *, max_backoff: float = 60.0) -> None:
+    """Writes to the case service, stored before `enqueue` returns and delivered in order.
+
+    Pending entries live in the collection ``<name>``; a delivered or refused one moves to
+    ``<name>.done`` (so a delivery pass reads only what is still waiting) and is kept there for
+    `keep_done_days` for the manager, then pruned: the store does not grow over a hall's years.
+    A controller without a case service (`client` None) keeps its writes pending; `start` does nothing.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client: CaseServiceClient | None,
+        *,
+        collection: str = "controller.outbox",
+        max_backoff: float = 60.0,
+        keep_done_days: float = 14.0,
+    ) -> None:
+        self._pending: Collection = store.collection(collection)
+        self._done: Collection = store.collection(f"{collection}.done")
         self._store = store
-        self._entries: Collection = store.collection("controller.outbox")
+        self._name = collection
         self._client = client
         self._max_backoff = max_backoff
+        self._keep_done_days = keep_done_days
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._last_seq = 0
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if self._client is None:
+            log.info("no case service configured: %s stays in the controller's store", self._name)
+            return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="case-outbox", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -129,22 +154,44 @@ class Outbox:
             self._thread.join(10)
             self._thread = None
 
-    def enqueue(self, method: str, path: str, body: Any = None) -> str:
-        """Stored before it returns; delivered in order as soon as the case service answers."""
-        key = secrets.token_hex(12)
-        with self._lock:
-            seq = max((int(doc["seq"]) for _, doc in self._entries.items()), default=0) + 1
-            entry = OutboxEntry(key, seq, method.upper(), path, body)
-            self._entries.put(key, entry.__dict__)
+    def enqueue(
+        self, method: str, path: str, body: Any = None, *, key: str | None = None, subject: str = ""
+    ) -> str:
+        """Stored before it returns; delivered in order as soon as the case service answers.
+
+        `key` is the Idempotency-Key the case service sees (fresh when not given); enqueueing a key
+        already known does nothing, so a device resending the same event makes one write."""
+        key = key or secrets.token_hex(12)
+        with self._lock, self._store.transaction():
+            if self._pending.get(key) is not None or self._done.get(key) is not None:
+                return key
+            entry = OutboxEntry(key, self._next_seq(), method.upper(), path, body, subject=subject)
+            self._pending.put(key, entry.__dict__)
         self._wake.set()
         return key
 
+    def _next_seq(self) -> int:
+        # Increasing across restarts without reading every entry: the clock, or one past the last.
+        if self._last_seq == 0:
+            self._last_seq = max((int(doc["seq"]) for _, doc in self._pending.items()), default=0)
+        self._last_seq = max(time.time_ns(), self._last_seq + 1)
+        return self._last_seq
+
     def entries(self, state: str | None = None) -> list[OutboxEntry]:
-        found = [OutboxEntry(**doc) for _, doc in self._entries.items()]
+        documents = self._pending.items() if state == PENDING else self._pending.items() + self._done.items()
+        found = (OutboxEntry(**doc) for _, doc in documents)
         return sorted((e for e in found if state is None or e.state == state), key=lambda e: e.seq)
+
+    def counts(self) -> dict[str, int]:
+        counts = {PENDING: len(self._pending), DELIVERED: 0, REFUSED: 0}
+        for _key, document in self._done.items():
+            counts[str(document["state"])] += 1
+        return counts
 
     def deliver_pending(self) -> bool:
         """Tries every pending entry in order; False when the case service is away (stop there)."""
+        if self._client is None:
+            return False
         for entry in self.entries(PENDING):
             try:
                 answer = self._client.request(
@@ -154,17 +201,26 @@ class Outbox:
                 self._save(entry, attempts=entry.attempts + 1, error=str(err))
                 return False
             if answer.status_code in RETRYABLE_STATUS:
+                # 401 after the client signed in again: our credential is in doubt, not the write.
                 self._save(entry, attempts=entry.attempts + 1, status=answer.status_code)
                 return False
             state = DELIVERED if answer.is_success else REFUSED
+            error = "" if answer.is_success else f"{answer.status_code}: {answer.text[:300]}"
             if state == REFUSED:
-                log.error("case service refused %s %s: %s", entry.method, entry.path, answer.status_code)
-            self._save(entry, state=state, attempts=entry.attempts + 1, status=answer.status_code, error="")
+                log.error("case service refused %s %s: %s", entry.method, entry.path, error)
+            self._finish(
+                entry, state=state, attempts=entry.attempts + 1, status=answer.status_code, error=error
+            )
+        self._done.prune(older_than_days=self._keep_done_days)
         return True
 
     def _save(self, entry: OutboxEntry, **changes: Any) -> None:
-        updated = {**entry.__dict__, **changes}
-        self._entries.put(entry.key, updated)
+        self._pending.put(entry.key, {**entry.__dict__, **changes})
+
+    def _finish(self, entry: OutboxEntry, **changes: Any) -> None:
+        with self._store.transaction():
+            self._done.put(entry.key, {**entry.__dict__, **changes})
+            self._pending.delete(entry.key)
 
     def _run(self) -> None:
         delay = 1.0

@@ -124,6 +124,14 @@ class Collection:
             self._store.execute("DELETE FROM documents WHERE collection = ? AND key = ?", (self.name, key))
         return existed
 
+    def prune(self, *, older_than_days: float) -> int:
+        """Deletes the documents last written more than `older_than_days` ago; how many went."""
+        gone = self._store.execute(
+            "DELETE FROM documents WHERE collection = ? AND updated < julianday('now') - ? RETURNING key",
+            (self.name, older_than_days),
+        )
+        return len(gone)
+
     def items(self) -> list[tuple[str, dict[str, Any]]]:
         rows = self._store.execute(
             "SELECT key, body FROM documents WHERE collection = ? ORDER BY key", (self.name,)

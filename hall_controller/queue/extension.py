@@ -19,12 +19,12 @@ from pydantic import ValidationError
 from devices.protocol import queue as contract
 from devices.protocol.payloads import PayloadError
 from hall.errors import StartupError
+from hall_controller.case_link import Outbox
 from hall_controller.commands import CommandOutcome
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
 from hall_controller.queue import outputs
 from hall_controller.queue.book import Event, QueueBook, QueueError
 from hall_controller.queue.config import QueueConfig, demo_config
-from hall_controller.queue.outbox import CaseClient, RatingOutbox
 from hall_controller.queue.pump import OutputPump, window_of
 from hall_controller.queue.service import QueueService
 from hall_controller.queue.stats import statistics
@@ -66,17 +66,18 @@ class QueueExtension(Extension):
         *,
         config: QueueConfig | None = None,
         clock: Callable[[], float] = time.time,
-        case_client: Callable[[], CaseClient] | None = None,
         deliver_ratings: bool = True,
     ) -> None:
         super().__init__(context)
-        if case_client is None and deliver_ratings:
-            case_client = default_case_client(context)
         self.config = config or load_config(context.settings.data_dir)
         self.clock = clock
         self.service = QueueService(self.config, context.store, clock, self._on_queue_event)
         self.pump = OutputPump(self.service, context.registry.snapshot, context.send_command)
-        self.outbox = RatingOutbox(context.store, case_client)
+        # Ratings go to the case service over the controller's one link (its device token), keyed by
+        # rating id so a resent rating is stored once; without it they stay in the controller's store.
+        self.outbox = Outbox(
+            context.store, context.case_service if deliver_ratings else None, collection="queue.outbox"
+        )
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         # Device events taken care of (applied or refused): lets a test wait for a key press's effect.
@@ -141,7 +142,13 @@ class QueueExtension(Extension):
                     contract.EVALUATOR, request.window, contract.END_RATING, end.model_dump(mode="json")
                 )
             if kind == "rated" and request.case_id:
-                self.outbox.add(request.rating_id, request.case_id, evaluation_body(request))
+                self.outbox.enqueue(
+                    "POST",
+                    f"/api/v1/cases/{request.case_id}/evaluations",
+                    evaluation_body(request),
+                    key=request.rating_id,
+                    subject=request.case_id,
+                )
         self.context.notify()
 
     # ------------------------------------------------------------------ devices → queue
@@ -270,16 +277,6 @@ def evaluation_body(request: Any) -> dict[str, Any]:
         "window": str(request.window) if request.window is not None else None,
         "clerk": request.clerk,
     }
-
-
-def default_case_client(context: ControllerContext) -> Callable[[], CaseClient]:
-    """The controller's own link to the case service (shared with the lockers), else one of our own."""
-    link = context.case_service
-    if link is not None:
-        return lambda: CaseClient(link)
-    settings = context.settings
-    secret = settings.device_secret.get_secret_value()
-    return lambda: CaseClient.connect(settings.case_service_url, f"controller-{context.hall_id}", secret)
 
 
 EXTENSION = QueueExtension

@@ -286,7 +286,16 @@ def build_router(extension: QueueExtension) -> APIRouter:
     def outbox(_staff: Manager) -> dict[str, Any]:
         return {
             "counts": extension.outbox.counts(),
-            "entries": [{"rating_id": k, **v} for k, v in extension.outbox.entries()],
+            "entries": [
+                {
+                    "rating_id": e.key,
+                    "case_id": e.subject,
+                    "state": e.state,
+                    "attempts": e.attempts,
+                    "error": e.error,
+                }
+                for e in extension.outbox.entries()
+            ],
         }
 
     @router.get("/remote", response_class=HTMLResponse, include_in_schema=False)

@@ -210,7 +210,7 @@ def test_a_morning_with_a_restart_loses_no_ticket(mosquitto: Broker, tmp_path: P
         timed_out = [r for r in book.ratings.values() if r.state is RatingState.TIMED_OUT]
         assert len(rated) == outcome["rated"] and len(timed_out) == outcome["unanswered"]
         with_case = {r.rating_id for r in rated if r.case_id}
-        assert {key for key, _ in hall.extension.outbox.entries()} == with_case
+        assert {entry.key for entry in hall.extension.outbox.entries()} == with_case
 
         # statistics for the manager, as CSV
         csv_text = hall.api("GET", "/stats.csv").text

@@ -11,9 +11,9 @@ import pytest
 
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
+from hall_controller.case_link import DELIVERED, PENDING, REFUSED
 from hall_controller.queue.book import QueueBook, Source
 from hall_controller.queue.extension import QueueExtension
-from hall_controller.queue.outbox import DELIVERED, REFUSED
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
 
@@ -79,12 +79,12 @@ def test_ratings_are_stored_with_the_case(mosquitto: Broker, start_hall_process:
             rate_badly(queue, case)
 
         def settled() -> bool:
-            return all(document["status"] != "pending" for _key, document in queue.outbox.entries())
+            return not queue.outbox.entries(PENDING)
 
         assert wait_until(settled, timeout=30), queue.outbox.entries()
-        outcome = {document["case_id"]: document for _key, document in queue.outbox.entries()}
-        assert outcome[case_id]["status"] == DELIVERED
-        assert outcome["999999"]["status"] == REFUSED and outcome["999999"]["error"].startswith("404")
+        outcome = {entry.subject: entry for entry in queue.outbox.entries()}
+        assert outcome[case_id].state == DELIVERED
+        assert outcome["999999"].state == REFUSED and outcome["999999"].error.startswith("404")
         assert len(service.read(lambda book: book.open_follow_ups())) == 2
 
     history = httpx.get(f"{base}/api/v1/cases/{case_id}/history", headers=staff(base, "manager1"), timeout=30)
