@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the case service on a throw-away PostgreSQL cluster (initdb; restarted as a fault)",
     )
+    parser.add_argument(
+        "--memory-every", type=float, default=defaults.memory_every, help="seconds between RSS samples"
+    )
+    parser.add_argument(
+        "--memtrace",
+        type=float,
+        default=0.0,
+        help="seconds between the controller's tracemalloc dumps into WORKDIR/controller-memtrace.txt",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -62,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         args.database_url,
         arrival_seconds=args.arrival_seconds,
         real_lockers=not args.model_lockers,
+        memory_every=args.memory_every,
+        memtrace=args.memtrace,
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
     with contextlib.ExitStack() as stack:
@@ -80,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             "max_trips": report.max_trips,
             "p99_ms": dict(report.p99_ms()),
             "memory_kib": report.memory_kib,
+            "memory_samples": {name: curve.samples for name, curve in report.memory.items()},
+            "memory_slope_kib_per_minute": {
+                name: curve.slope_kib_per_minute() for name, curve in report.memory.items()
+            },
             "faults": report.faults,
             "unsettled": report.unsettled,
             "notes": report.notes,

@@ -35,7 +35,7 @@ from hall.settings import Settings
 from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
 from soak.lockers import BANK, SoakLockers
-from soak.report import SoakReport, Tally
+from soak.report import SoakReport, Tally, memory_curve
 from soak.services import HallServices, rss_kib
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,8 @@ class DayPlan:
     # Each kiosk's last applicant arrives only after every fault kind has struck once, so even a short
     # day has them all while the hall is busy (the arrivals are paced to last about as long).
     every_fault_before_last: bool = True
+    memory_every: float = 5.0  # seconds between two RSS samples of every process
+    memtrace: float = 0.0  # seconds between the controller's tracemalloc dumps (leak hunting); 0: off
 
 
 class Recorder:
@@ -505,15 +507,15 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
     """The day; `restart_database`: restarts the case service's PostgreSQL (one more fault kind)."""
     workdir.mkdir(parents=True, exist_ok=True)
     hall_id = "soak-hall"
-    services = HallServices.create(workdir, hall_id, plan.database_url)
+    services = HallServices.create(workdir, hall_id, plan.database_url, memtrace=plan.memtrace)
     (workdir / "controller").mkdir(exist_ok=True)
     (workdir / "controller" / "queue.json").write_text(queue_config(plan.windows).model_dump_json())
     rng = random.Random(plan.seed)  # noqa: S311 - a reproducible simulation, not a secret
     recorder = Recorder()
     devices: list[Any] = []
     lockers: SoakLockers | None = None
-    services.start()
     try:
+        services.start()  # inside: one that fails to start must not leave the others running
         if plan.real_lockers:
             lockers = SoakLockers.start(hall_id, plan.lockers, services.broker_url, workdir / "controller")
         devices = [QueueDisplay(hall_id, "main-display", SilentSpeaker())]
@@ -526,6 +528,7 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
             device.start(services.broker_url)
         memory_start = {service.name: service.rss_kib for service in services.all}
         memory_start["soak driver"] = rss_kib(_self_pid())
+        sampler = MemorySampler(services, plan.memory_every).start()
         day = Day(plan, services, recorder, lockers)
         for user in {user for _action, user, _body in BACK_OFFICE} | {"manager1"}:
             day.staff(user)  # log in before the faults start; the tokens last the day
@@ -573,6 +576,7 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         day.done.set()
         fault_thread.join(120)
         elapsed = time.monotonic() - started
+        sampler.stop()
         memory_end = {service.name: service.rss_kib for service in services.all}
         memory_end["soak driver"] = rss_kib(_self_pid())
         report = SoakReport(
@@ -587,6 +591,7 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         )
         report.latencies = recorder.latencies
         report.memory_kib = {name: (memory_start[name], memory_end.get(name, 0)) for name in memory_start}
+        report.memory = {name: memory_curve(samples) for name, samples in sampler.samples.items()}
         report.tallies = tally(day, services)
         report.unsettled = injector.unsettled
         report.notes.append(
@@ -601,6 +606,39 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         if lockers is not None:
             lockers.stop()
         services.stop()
+
+
+class MemorySampler:
+    """RSS of every process every `every` seconds on a thread of its own, for the curve of the report."""
+
+    def __init__(self, services: HallServices, every: float) -> None:
+        self.services = services
+        self.every = every
+        self.samples: dict[str, list[tuple[float, int]]] = {}
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="soak-memory", daemon=True)
+
+    def sample(self) -> None:
+        at = time.monotonic() - self._started
+        for service in self.services.all:
+            self.samples.setdefault(service.name, []).append((at, service.rss_kib))
+        self.samples.setdefault("soak driver", []).append((at, rss_kib(_self_pid())))
+
+    def start(self) -> MemorySampler:
+        self._started = time.monotonic()
+        self.sample()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
 
 
 def _self_pid() -> int:

@@ -29,6 +29,63 @@ class Tally:
         return max(0, self.expected - (self.recorded - self.duplicated))
 
 
+@dataclass(frozen=True)
+class MemoryCurve:
+    """One process's RSS through a run: (seconds since start, KiB) samples, and how it is read.
+
+    The first `warm_up` of the run is imports, caches and pools filling to their bounds; growth after
+    it is what a longer day would keep adding: the slope is a least-squares line through the samples
+    after warm-up, in KiB per minute (goal: about 0).
+    """
+
+    samples: tuple[tuple[float, int], ...]
+    warm_up: float
+
+    @property
+    def start(self) -> int:
+        return self.samples[0][1] if self.samples else 0
+
+    @property
+    def end(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
+    @property
+    def after_warm_up(self) -> int:
+        """RSS at the first sample at or after the warm-up (the end when the run was shorter)."""
+        return next((kib for at, kib in self.samples if at >= self.warm_up), self.end)
+
+    @property
+    def peak(self) -> int:
+        return max((kib for _at, kib in self.samples), default=0)
+
+    def slope_kib_per_minute(self) -> float:
+        points = [(at, kib) for at, kib in self.samples if at >= self.warm_up]
+        if len(points) < 3:
+            return math.nan
+        mean_t = sum(at for at, _ in points) / len(points)
+        mean_k = sum(kib for _, kib in points) / len(points)
+        spread = sum((at - mean_t) ** 2 for at, _ in points)
+        if spread == 0:
+            return math.nan
+        return 60.0 * sum((at - mean_t) * (kib - mean_k) for at, kib in points) / spread
+
+    def render(self, name: str) -> str:
+        return (
+            f"  memory {name:<14} {self.start / 1024:7.1f} MiB at start, "
+            f"{self.after_warm_up / 1024:7.1f} after warm-up ({self.warm_up:.0f} s), "
+            f"{self.peak / 1024:7.1f} peak, {self.end / 1024:7.1f} at end; "
+            f"after warm-up {self.slope_kib_per_minute() / 1024:+.2f} MiB/min ({len(self.samples)} samples)"
+        )
+
+
+def memory_curve(samples: Sequence[tuple[float, int]], warm_up_fraction: float = 0.25) -> MemoryCurve:
+    """The curve of one process's samples; the warm-up is the first `warm_up_fraction` of the run.
+    Samples of 0 (the process was down, between a crash and its restart) are left out."""
+    kept = tuple((at, kib) for at, kib in samples if kib > 0)
+    length = kept[-1][0] - kept[0][0] if kept else 0.0
+    return MemoryCurve(kept, (kept[0][0] if kept else 0.0) + warm_up_fraction * length)
+
+
 @dataclass
 class SoakReport:
     applicants: int
@@ -40,6 +97,7 @@ class SoakReport:
     trips: list[int] = field(default_factory=list)  # window visits per completed application
     latencies: dict[str, list[float]] = field(default_factory=dict)
     memory_kib: dict[str, tuple[int, int]] = field(default_factory=dict)  # process -> (start, end) RSS
+    memory: dict[str, MemoryCurve] = field(default_factory=dict)  # process -> RSS through the run
     faults: list[str] = field(default_factory=list)
     retries: int = 0
     failures: list[str] = field(default_factory=list)  # clients that gave up: the run did not finish
@@ -89,6 +147,9 @@ class SoakReport:
         for name, value in self.p99_ms().items():
             lines.append(f"  p99 {name:<16} {value:8.1f} ms  (n={len(self.latencies[name])})")
         for name, (start, end) in sorted(self.memory_kib.items()):
+            if name in self.memory:
+                lines.append(self.memory[name].render(name))
+                continue
             lines.append(
                 f"  memory {name:<14} {start / 1024:7.1f} MiB at start, {end / 1024:7.1f} MiB at end"
             )

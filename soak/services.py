@@ -108,7 +108,11 @@ class HallServices:
         return self.link.url
 
     @classmethod
-    def create(cls, workdir: Path, hall_id: str, database_url: str | None = None) -> HallServices:
+    def create(
+        cls, workdir: Path, hall_id: str, database_url: str | None = None, *, memtrace: float = 0.0
+    ) -> HallServices:
+        """`memtrace`: seconds between the controller's tracemalloc dumps into controller-memtrace.txt
+        (hall_controller/memtrace.py); 0: not traced."""
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         broker_port, case_port, controller_port = free_port(), free_port(), free_port()
         conf = workdir / "mosquitto.conf"
@@ -138,12 +142,21 @@ class HallServices:
         link = LinkProxy(case_port).start()
         controller_url = f"http://127.0.0.1:{controller_port}"
         broker_url = f"mqtt://127.0.0.1:{broker_port}"
+        trace = (
+            {
+                "MEMTRACE_FILE": str(workdir / "controller-memtrace.txt"),
+                "MEMTRACE_SECONDS": str(memtrace),
+            }
+            if memtrace > 0
+            else {}
+        )
         controller = Service(
             "controller",
             hall_command("controller"),
             workdir / "controller.log",
             ready=lambda: http_ok(f"{controller_url}/healthz"),
-            env=_hall_env(
+            env=trace
+            | _hall_env(
                 workdir / "controller",
                 controller__port=str(controller_port),
                 case__port=str(link.port),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from soak.report import SoakReport, Tally, percentile
+from soak.report import SoakReport, Tally, memory_curve, percentile
 
 
 def test_nearest_rank_percentile() -> None:
@@ -33,3 +33,31 @@ def test_goals_need_nothing_lost_nothing_doubled_and_one_trip() -> None:
     assert not report.goals_met() and report.duplicated == 1
     text = report.render()
     assert "NOT met" in text and "tickets" in text
+
+
+def test_memory_curve_reads_warm_up_then_slope() -> None:
+    # 40 MiB of warm-up in the first quarter, then flat with a little noise: slope about 0.
+    warm = [(float(t), 100_000 + t * 4_000) for t in range(0, 11)]
+    flat = [(float(t), 140_000 + (t % 3) * 100) for t in range(11, 41)]
+    curve = memory_curve(warm + flat)
+    assert curve.start == 100_000 and curve.end == flat[-1][1]
+    assert curve.warm_up == 10.0 and curve.after_warm_up == 140_000
+    assert abs(curve.slope_kib_per_minute()) < 100
+    # Growth without bound after the warm-up shows as a slope: 1 MiB a second is 60 MiB a minute.
+    growing = memory_curve([(float(t), 100_000 + t * 1024) for t in range(0, 41)])
+    assert math.isclose(growing.slope_kib_per_minute(), 60 * 1024)
+    assert growing.peak == growing.end
+
+
+def test_memory_curve_leaves_out_a_process_that_was_down() -> None:
+    # A crashed process reads 0 until it is started again: not a sample.
+    curve = memory_curve([(0.0, 100), (1.0, 0), (2.0, 120), (3.0, 130), (4.0, 140)])
+    assert [kib for _at, kib in curve.samples] == [100, 120, 130, 140]
+    assert math.isnan(memory_curve([(0.0, 100)]).slope_kib_per_minute())
+
+
+def test_render_shows_the_curve() -> None:
+    report = SoakReport(applicants=1, windows=1, kiosks=1, lockers=1, seconds=4.0)
+    report.memory_kib = {"controller": (100 * 1024, 120 * 1024)}
+    report.memory = {"controller": memory_curve([(float(t), (100 + t * 5) * 1024) for t in range(5)])}
+    assert "after warm-up" in report.render() and "MiB/min" in report.render()

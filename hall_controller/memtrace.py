@@ -1,0 +1,87 @@
+"""Leak hunting: `MEMTRACE_FILE=path` makes the controller trace its allocations (tracemalloc).
+
+Not `HALL_`-prefixed: `hall` refuses unknown HALL_ options, and this is a debugging switch, not a setting.
+
+Off unless set; it costs CPU and memory, so it is for a soak or a test rig, not a hall. Every
+`MEMTRACE_SECONDS` (default 60) the process takes a snapshot and appends to the file the sites
+that grew most since the first snapshot (the baseline, taken one interval after start: imports and
+start-up are before it) and since the previous one, with the traced total. A site that keeps growing
+from one dump to the next is a leak; one that grew once and stays is warm-up (a cache filling to its
+bound). `MEMTRACE_FRAMES` (default 8) frames are kept per allocation; the top sites are also shown
+by their whole traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import tracemalloc
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TOP = 25
+TRACEBACKS = 6
+IGNORED = (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>"))
+
+
+class MemTrace:
+    def __init__(self, path: Path, every: float, frames: int) -> None:
+        self.path = path
+        self.every = every
+        self.frames = frames
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memtrace", daemon=True)
+        self._baseline: tracemalloc.Snapshot | None = None
+        self._previous: tracemalloc.Snapshot | None = None
+
+    def start(self) -> MemTrace:
+        tracemalloc.start(self.frames)
+        self._thread.start()
+        log.warning(
+            "memory tracing on (%d frames), dumps to %s every %.0f s", self.frames, self.path, self.every
+        )
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.dump()
+
+    def dump(self) -> None:
+        snapshot = tracemalloc.take_snapshot().filter_traces(IGNORED)
+        current, peak = tracemalloc.get_traced_memory()
+        lines = [
+            f"== {dt.datetime.now(dt.UTC):%H:%M:%S} traced {current / 1024:.0f} KiB (peak {peak / 1024:.0f})"
+        ]
+        if self._baseline is None:
+            self._baseline = snapshot
+            lines.append("baseline taken")
+        else:
+            lines.append("-- growth since the baseline, by line")
+            lines += [f"  {stat}" for stat in snapshot.compare_to(self._baseline, "lineno")[:TOP]]
+            if self._previous is not None:
+                lines.append("-- growth since the previous dump, by line")
+                lines += [f"  {stat}" for stat in snapshot.compare_to(self._previous, "lineno")[:TOP]]
+            lines.append("-- growth since the baseline, by traceback")
+            for stat in snapshot.compare_to(self._baseline, "traceback")[:TRACEBACKS]:
+                lines.append(f"  {stat.size_diff / 1024:+.1f} KiB, {stat.count_diff:+d} blocks")
+                lines += [f"    {line}" for line in stat.traceback.format()]
+        self._previous = snapshot
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+
+
+def start_from_env() -> MemTrace | None:
+    """Starts tracing when `MEMTRACE_FILE` is set; None otherwise."""
+    target = os.environ.get("MEMTRACE_FILE", "")
+    if not target:
+        return None
+    every = float(os.environ.get("MEMTRACE_SECONDS", "60"))
+    frames = int(os.environ.get("MEMTRACE_FRAMES", "8"))
+    return MemTrace(Path(target), every, frames).start()
