@@ -52,7 +52,12 @@ class IdCardReader:
             raise DeviceFailureError(Device.CARD_READER, health.detail or health.state.value)
         try:
             identity = read_verified(self._reader, self._today())
-        except (NoCardError, CardRemovedError):
+        except NoCardError:
+            self._card = None
+            return None
+        except CardRemovedError:
+            # Taken off mid-read: nothing of what was read is kept, no session starts; place it again.
+            log.warning("the ID card left the reader during the read: no session started")
             self._card = None
             return None
         except (CardExpiredError, CardDataError, UnsupportedCardError) as err:
