@@ -7,7 +7,6 @@ it appends to a queue. Port errors become events here, at the boundary: nothing 
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.model import Applicant, Device, IdentifyMethod, ItemDetail, SubmitOutcome
+from kiosk.key_cache import CertificateKeyCache
 from kiosk.messages import text
 from kiosk.outbox import Outbox
 from kiosk.ports import (
@@ -50,7 +50,7 @@ class Runner:
         post: Post,
         *,
         workers: int = 3,
-        keys_file: Path | None = None,
+        key_cache: CertificateKeyCache | None = None,
     ) -> None:
         self._ports = ports
         self._outbox = outbox
@@ -62,8 +62,8 @@ class Runner:
         self._items: dict[str, ItemDetail] = {}
         # Public certificate keys from the case service, for checking certificates while it is away.
         self._certificate_keys: Mapping[str, Verifier] = {}
-        # ... kept on disk too (public keys, nothing secret), so a kiosk restarted during an outage has them.
-        self._keys_file = keys_file
+        # ... kept on disk too (sealed), so a kiosk restarted during an outage has them.
+        self._key_cache = key_cache
         self._load_certificate_keys()
         self._inflight = 0
         self._handlers: dict[type[fx.Effect], Callable[[Any], list[ev.Event]]] = {
@@ -199,12 +199,13 @@ class Runner:
             log.warning("catalogue not cached yet: %s", err)
 
     def _load_certificate_keys(self) -> None:
-        if self._keys_file is None or not self._keys_file.exists():
+        published = self._key_cache.load() if self._key_cache is not None else None
+        if published is None:
             return
         try:
-            self._certificate_keys = trusted_keys(json.loads(self._keys_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as err:
-            log.warning("certificate keys in %s not usable: %s", self._keys_file, err)
+            self._certificate_keys = trusted_keys(published)
+        except ValueError as err:
+            log.warning("cached certificate keys not usable: %s", err)
 
     def _fetch_certificate_keys(self) -> None:
         try:
@@ -214,14 +215,8 @@ class Runner:
             log.warning("certificate keys not fetched: %s", err)
             return
         self._certificate_keys = keys
-        if self._keys_file is not None:
-            try:
-                self._keys_file.parent.mkdir(parents=True, exist_ok=True)
-                partial = self._keys_file.with_suffix(".part")
-                partial.write_text(json.dumps(published), encoding="utf-8")
-                partial.replace(self._keys_file)
-            except OSError as err:
-                log.warning("certificate keys not saved to %s: %s", self._keys_file, err)
+        if self._key_cache is not None:
+            self._key_cache.save(published)
         log.info("certificate keys cached for offline checks: %s", ", ".join(sorted(keys)) or "none")
 
     def _verify_certificate(self, effect: fx.VerifyCertificate) -> list[ev.Event]:

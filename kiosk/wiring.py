@@ -12,6 +12,7 @@ from hall.settings import Settings
 from kiosk.core import KioskCore
 from kiosk.flow import FlowConfig
 from kiosk.flow import events as ev
+from kiosk.key_cache import CertificateKeyCache
 from kiosk.outbox import Outbox
 from kiosk.ports import Ports, Voice
 from kiosk.runtime import Runner, Watcher
@@ -34,11 +35,12 @@ class Kiosk:
     config: FlowConfig = field(default_factory=FlowConfig)
     watch_interval: float = 0.2
     service_check_every: float = 5.0
-    keys_file: Path | None = None  # the case service's public certificate keys, for offline checks
+    # The case service's public certificate keys, kept (sealed) for checks while it is away.
+    key_cache: CertificateKeyCache | None = None
     _target: Callable[[ev.Event], None] | None = None
 
     def __post_init__(self) -> None:
-        self.runner = Runner(self.ports, self.outbox, self.scratch, self._post, keys_file=self.keys_file)
+        self.runner = Runner(self.ports, self.outbox, self.scratch, self._post, key_cache=self.key_cache)
         self.core = KioskCore(self.config, self.runner)
         self.watcher = Watcher(
             self.ports, self._post, interval=self.watch_interval, service_every=self.service_check_every
@@ -185,7 +187,7 @@ def build_kiosk(
         ports=ports or ports_for(settings),
         outbox=Outbox(folder / "outbox", cipher),
         scratch=Scratch(folder / "scratch"),
-        keys_file=folder / "certificate-keys.json",
+        key_cache=CertificateKeyCache(folder / "certificate-keys.sealed", cipher),
         config=flow_config(settings),
         watch_interval=watch_interval,
         service_check_every=service_check_every,

@@ -12,6 +12,7 @@ from kiosk.core import KioskCore
 from kiosk.flow import FlowConfig
 from kiosk.flow import events as ev
 from kiosk.flow.state import KioskState
+from kiosk.key_cache import CertificateKeyCache
 from kiosk.outbox import Outbox
 from kiosk.ports import CaseService, Ports
 from kiosk.runtime import Runner, Watcher
@@ -62,10 +63,11 @@ class Harness:
             self.sims.voice,
         )
         self.cipher = PiiCipher.from_config(TEST_KEY)
+        key_cache = CertificateKeyCache(keys_file, self.cipher) if keys_file is not None else None
         self.outbox = Outbox(folder / "outbox", self.cipher)
         self.scratch = Scratch(folder / "scratch")
         self.inbox: queue.Queue[ev.Event] = queue.Queue()
-        self.runner = Runner(self.ports, self.outbox, self.scratch, self.inbox.put, keys_file=keys_file)
+        self.runner = Runner(self.ports, self.outbox, self.scratch, self.inbox.put, key_cache=key_cache)
         self.core = KioskCore(config or FlowConfig(), self.runner)
         self.watcher = Watcher(self.ports, self.inbox.put)
         self.runner.warm_catalogue()

@@ -4,6 +4,7 @@ the kiosk offline with the public keys it cached while the service was up."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from case_service.certificates.signing import (
     Ed25519Signer,
     sign_claims,
     token_from_scan,
+    verifiers_from_published,
     verify_token,
 )
 from case_service.domain.identity import make_id_number
@@ -192,14 +194,28 @@ def test_keys_kept_on_disk_serve_a_kiosk_restarted_during_an_outage(
         assert verdict.number == certificate["number"]
     finally:
         again.close()
-    keys_file.write_text("not json", encoding="utf-8")  # a damaged file: no keys, no crash
-    damaged = Harness(tmp_path / "damaged", case_service=switch, keys_file=keys_file)
-    try:
-        damaged.settle()
-        damaged.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.VERIFY))
-        damaged.sims.scanner.show(certificate["qr_text"])
-        state = damaged.poll()
-        assert state.session is not None and state.session.notice is not None
-        assert state.session.notice.key == "verify_unavailable"
-    finally:
-        damaged.close()
+    # The file is sealed: a key list written into it by anyone but the kiosk is refused, not trusted —
+    # here an attacker's own valid key, with a certificate signed by it.
+    sealed = keys_file.read_text(encoding="ascii")
+    assert "PUBLIC KEY" not in sealed and "Ed25519" not in sealed
+    attacker = Ed25519Signer.generate()
+    forged_keys = {
+        "keys": [{"key_id": attacker.key_id, "algorithm": "Ed25519", "pem": attacker.public.pem().decode()}]
+    }
+    assert verifiers_from_published(forged_keys)  # a key list the kiosk would have taken, unsealed
+    forged = sign_claims(
+        CertificateClaims(attacker.key_id, "FORGED-1", "李四", "食品经营许可证", date(2026, 1, 5), None),
+        attacker,
+    )
+    for damage in ("not json", json.dumps(forged_keys), sealed[:-4] + "AAAA"):
+        keys_file.write_text(damage, encoding="utf-8")
+        damaged = Harness(tmp_path / "damaged", case_service=switch, keys_file=keys_file)
+        try:
+            damaged.settle()
+            damaged.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.VERIFY))
+            damaged.sims.scanner.show(forged)
+            state = damaged.poll()
+            assert state.session is not None and state.session.verification is None
+            assert state.session.notice is not None and state.session.notice.key == "verify_unavailable"
+        finally:
+            damaged.close()
