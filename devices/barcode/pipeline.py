@@ -29,6 +29,7 @@ import zxingcpp
 from devices.barcode import engines
 from devices.barcode.dewarp import flattened_views
 from devices.barcode.engines import Engine
+from devices.barcode.grid import decode_grid
 from devices.barcode.model import Decoded, InvalidImageError, Point
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,9 @@ class _Engines:
     def wechat(self, gray: np.ndarray) -> list[Decoded]:
         return engines.wechat(gray) if self.qr else []
 
+    def grid(self, gray: np.ndarray) -> list[Decoded]:
+        return decode_grid(gray) if self.qr else []
+
     def zbar(self, gray: np.ndarray) -> list[Decoded]:
         found = engines.pyzbar_engine(gray)
         return found if self._names is None else [item for item in found if item.format in self._names]
@@ -166,6 +170,8 @@ def _harder_views(gray: np.ndarray, use: _Engines) -> Iterator[tuple[_View, tupl
         bounded = gray if fit == 1.0 else cv2.resize(gray, None, fx=fit, fy=fit, interpolation=cv2.INTER_AREA)
         for flat in flattened_views(bounded):
             yield _View(flat.name, flat.gray, mapping=_rescaled(flat.to_source, fit)), zxing_both
+        # Then our own grid, fitted to the finder patterns with curved sides (devices.barcode.grid).
+        yield _View("grid", bounded, scale=fit), (use.grid,)
 
 
 def _rescaled(mapping: Callable[[Point], Point], scale: float) -> Callable[[Point], Point]:
