@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
+
+# SQLite engines: how a statement outside SQLAlchemy's execution (storage.rawsql) joins the writers' queue.
+_WRITE_GATES: weakref.WeakKeyDictionary[Engine, Callable[[Any], None]] = weakref.WeakKeyDictionary()
+
+
+def begin_write(engine: Engine, dbapi_connection: Any) -> None:
+    """Call before the first writing statement run on a DBAPI connection of `engine` directly: on SQLite
+    it waits for this process's other writers, as statements through SQLAlchemy do (released by the
+    dialect's commit or rollback, or when the connection goes back to the pool). Elsewhere: nothing."""
+    gate = _WRITE_GATES.get(engine)
+    if gate is not None:
+        gate(dbapi_connection)
 
 
 def make_engine(url: str) -> Engine:
@@ -59,12 +73,18 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
             holders.discard(id(dbapi_connection))
             lock.release()
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _take(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        key = id(conn.connection.dbapi_connection)
-        if key not in holders and not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+    def take(dbapi_connection: Any) -> None:
+        key = id(dbapi_connection)
+        if key not in holders:
             lock.acquire()
             holders.add(key)
+
+    _WRITE_GATES[engine] = take
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+            take(conn.connection.dbapi_connection)
 
     def do_commit(dbapi_connection: Any) -> None:
         try:

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from case_service.domain.errors import ConflictError, InvalidInputError
+from case_service.storage import audit
 from case_service.storage.models import IdempotencyRecord, utcnow
+from case_service.storage.rawsql import RawStatement, RawTransaction
 
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -57,6 +59,57 @@ def _find(session: Session, scope: str, key: str) -> _Stored | None:
     return None if row is None else _Stored(str(row[0]), int(row[1]), row[2])
 
 
+_RAW_FIND = RawStatement(_FIND)
+_RAW_STORE = RawStatement(
+    _STORE, keys=("scope", "key", "request_hash", "status_code", "response", "created_at")
+)
+
+
+def _find_raw(tx: RawTransaction, scope: str, key: str) -> _Stored | None:
+    rows = tx.execute(_RAW_FIND, {"scope": scope, "key": key})
+    return None if not rows else _Stored(str(rows[0][0]), int(rows[0][1]), rows[0][2])
+
+
+def run_raw(
+    tx: RawTransaction,
+    *,
+    scope: str,
+    key: str | None,
+    request_hash: str,
+    produce: Callable[[], BaseModel],
+    status_code: int = 201,
+) -> Response:
+    """`run` in a RawTransaction (the submission's path): the answer is stored, then the transaction's
+    audit entries written (audit.write_and_commit) and committed, so a lost race on the key never holds
+    the audit chain's lock."""
+    if not key or not key.strip():
+        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
+    existing = _find_raw(tx, scope, key)
+    if existing is not None:
+        return _replay(existing, request_hash)
+    answer = produce()
+    try:
+        tx.execute(
+            _RAW_STORE,
+            {
+                "scope": scope,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": status_code,
+                "response": answer.model_dump(mode="json"),
+                "created_at": utcnow(),
+            },
+        )
+    except tx.integrity_error:
+        tx.rollback()
+        winner = _find_raw(tx, scope, key)
+        if winner is None:  # the conflict was not the key's: let the error handler report it
+            raise
+        return _replay(winner, request_hash)
+    audit.write_and_commit(tx)
+    return Response(answer.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
 def run(
     session: Session,
     *,
@@ -65,7 +118,7 @@ def run(
     request_hash: str,
     produce: Callable[[], BaseModel],
     status_code: int = 201,
-) -> JSONResponse:
+) -> Response:
     """Runs `produce` and stores its answer under (scope, key) in the same transaction.
 
     Two requests racing with one key both run `produce`, but the key's unique constraint lets only one
@@ -76,7 +129,8 @@ def run(
     existing = _find(session, scope, key)
     if existing is not None:
         return _replay(existing, request_hash)
-    body = produce().model_dump(mode="json")
+    answer = produce()
+    body = answer.model_dump(mode="json")  # what is stored, and replayed
     try:
         session.connection().execute(
             _STORE,
@@ -96,4 +150,5 @@ def run(
         if winner is None:  # the conflict was not the key's: let the error handler report it
             raise
         return _replay(winner, request_hash)
-    return JSONResponse(body, status_code=status_code)
+    # Serialised by pydantic-core, not a second time by json.dumps; the replay sends the same JSON.
+    return Response(answer.model_dump_json(), status_code=status_code, media_type="application/json")

@@ -16,7 +16,7 @@ from case_service.storage.models import Case, Item
 from hall.privacy import DecryptionError, mask_id_number, mask_name, mask_phone
 
 
-def _masked_secret(ctx: cases.Context, token: str | None, context: str) -> str | None:
+def _masked_secret(ctx: cases.Viewer, token: str | None, context: str) -> str | None:
     if token is None:
         return None
     try:
@@ -26,7 +26,7 @@ def _masked_secret(ctx: cases.Context, token: str | None, context: str) -> str |
     return mask_id_number(plain) if context == cases.ID_CONTEXT else mask_phone(plain)
 
 
-def case_out(ctx: cases.Context, case: Case) -> schemas.CaseOut:
+def case_out(ctx: cases.Viewer, case: Case) -> schemas.CaseOut:
     state = CaseState(case.state)
     resume_to = CaseState(case.resume_to) if case.resume_to else None
     status = cases.deadline_of(ctx, case)

@@ -48,6 +48,7 @@ from case_service.storage.models import (
     MaterialBlob,
     utcnow,
 )
+from case_service.storage.rawsql import RawStatement, RawTransaction
 from hall.privacy import DecryptionError, PiiCipher
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,30 @@ class Context:
     today: dt.date
     principal: Principal
     index_keys: tuple[PiiCipher, ...] = ()  # one cipher per PII key, for look-ups across rotations
+
+
+@dataclass(frozen=True)
+class Filer:
+    """A Context without a session: what filing a case reads besides its RawTransaction."""
+
+    calendar: WorkingCalendar
+    cipher: PiiCipher
+    today: dt.date
+    principal: Principal
+    index_keys: tuple[PiiCipher, ...] = ()
+
+
+class Viewer(Protocol):
+    """What presenting a case reads of a Context (or a Filer)."""
+
+    @property
+    def calendar(self) -> WorkingCalendar: ...
+    @property
+    def cipher(self) -> PiiCipher: ...
+    @property
+    def today(self) -> dt.date: ...
+    @property
+    def principal(self) -> Principal: ...
 
 
 @dataclass(frozen=True)
@@ -243,7 +268,7 @@ def find_by_number(ctx: Context, number: str) -> Case:
     return case
 
 
-def deadline_of(ctx: Context, case: Case) -> deadlines.DeadlineStatus | None:
+def deadline_of(ctx: Viewer, case: Case) -> deadlines.DeadlineStatus | None:
     return assess_deadline(ctx.calendar, ctx.today, case.stage_due_on, case.is_open)
 
 
@@ -302,23 +327,51 @@ def _new_number(today: dt.date) -> str:
     return f"{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-_INSERT_CASE = insert(_CASES)
+_CASE_VALUES = (
+    "number",
+    "item_id",
+    "item_code",
+    "item_version",
+    "item_name",
+    "department",
+    "channel",
+    "applicant_name",
+    "applicant_id_enc",
+    "applicant_index",
+    "applicant_phone_enc",
+    "state",
+    "is_open",
+    "submitted_at",
+    "submitted_on",
+    "auto_accepted",
+    "stage",
+    "stage_entered_on",
+    "stage_due_on",
+    "due_estimated",
+    "paused_days",
+    "extended",
+    "created_by",
+    "updated_at",
+)
+_INSERT_CASE = RawStatement(insert(_CASES).returning(_CASES.c.id), keys=_CASE_VALUES)
 _MATERIALS = cast(Table, Material.__table__)
-_LIBRARY = (
+# The applicant's library by name, one owner (blind index) at a time: a fixed statement, compiled once,
+# where an IN list of owners and names would be compiled on every call.
+_LIBRARY = RawStatement(
     select(_MATERIALS.c.name, func.max(_MATERIALS.c.id))
-    .where(
-        _MATERIALS.c.owner_index.in_(bindparam("owners", expanding=True)),
-        _MATERIALS.c.name.in_(bindparam("names", expanding=True)),
-    )
+    .where(_MATERIALS.c.owner_index == bindparam("owner"))
     .group_by(_MATERIALS.c.name)
 )
-_LINK_MATERIAL = insert(cast(Table, CaseMaterial.__table__))
+_LINK_MATERIAL = RawStatement(
+    insert(cast(Table, CaseMaterial.__table__)), keys=("case_id", "material_id", "reused")
+)
 
 
-def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) -> Case:
-    """Files a case. The hot path of the service: Core statements on the session's connection, and the
-    returned Case is transient (not in the session), built from the very values inserted."""
-    item = catalogue.for_filing(ctx.session, item_code)
+def submit(tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, applicant: Applicant) -> Case:
+    """Files a case. The hot path of the service: Core statements run raw (storage.rawsql) in the
+    caller's transaction, and the returned Case is transient (not in any session), built from the very
+    values inserted. The audit entry waits in `tx` for audit.write_and_commit."""
+    item = catalogue.for_filing_raw(tx, item_code)
     if item.status != "active":
         label = {"suspended": "暂停办理 suspended", "handed_down": "已下放 handed down"}.get(
             item.status, item.status
@@ -334,18 +387,18 @@ def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) 
     name = applicant.name.strip()
     if not name:
         raise InvalidInputError("applicant name must not be empty")
-    index = applicant_index(ctx.cipher, id_number)
+    index = applicant_index(filer.cipher, id_number)
     stage = deadlines.stage_due(
-        ctx.calendar,
+        filer.calendar,
         CaseState.SUBMITTED,
-        entered_on=ctx.today,
+        entered_on=filer.today,
         decision_due_on=None,
         budgets=item.stage_budgets,
     )
     assert stage is not None
     now = utcnow()
     values: dict[str, Any] = {
-        "number": _new_number(ctx.today),
+        "number": _new_number(filer.today),
         "item_id": item.id,
         "item_code": item.code,
         "item_version": item.version,
@@ -353,34 +406,32 @@ def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) 
         "department": item.department,
         "channel": channel,
         "applicant_name": name,
-        "applicant_id_enc": ctx.cipher.encrypt(id_number, context=ID_CONTEXT),
+        "applicant_id_enc": filer.cipher.encrypt(id_number, context=ID_CONTEXT),
         "applicant_index": index,
-        "applicant_phone_enc": ctx.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
+        "applicant_phone_enc": filer.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
         if applicant.phone
         else None,
         "state": CaseState.SUBMITTED.value,
         "is_open": True,
         "submitted_at": now,
-        "submitted_on": ctx.today,
+        "submitted_on": filer.today,
         "auto_accepted": False,
         "stage": stage.stage.value,
-        "stage_entered_on": ctx.today,
+        "stage_entered_on": filer.today,
         "stage_due_on": stage.due,
         "due_estimated": stage.estimated,
         "paused_days": 0,
         "extended": False,
-        "created_by": ctx.principal.actor,
+        "created_by": filer.principal.actor,
         "updated_at": now,
     }
-    connection = ctx.session.connection()
-    (case_id,) = connection.execute(_INSERT_CASE, values).inserted_primary_key or (None,)
-    assert case_id is not None
+    ((case_id,),) = tx.execute(_INSERT_CASE, values)
     case = Case(id=case_id, **values)
-    older = tuple(cipher.blind_index(id_number) for cipher in ctx.index_keys[1:])
-    reused = _reuse_library(ctx.session, case, item.material_names, older)
-    audit.append(
-        ctx.session,
-        actor=ctx.principal.actor,
+    older = tuple(cipher.blind_index(id_number) for cipher in filer.index_keys[1:])
+    reused = _reuse_library(tx, case, item.material_names, older)
+    audit.append_raw(
+        tx,
+        actor=filer.principal.actor,
         action="case.submit",
         subject_type="case",
         subject_id=case.id,
@@ -390,21 +441,27 @@ def submit(ctx: Context, *, item_code: str, channel: str, applicant: Applicant) 
 
 
 def _reuse_library(
-    session: Session, case: Case, names: Sequence[str], older_indexes: tuple[str, ...] = ()
+    tx: RawTransaction, case: Case, names: Sequence[str], older_indexes: tuple[str, ...] = ()
 ) -> list[str]:
-    """Links the applicant's latest material of each listed name: what was given once is not asked again."""
+    """Links the applicant's latest material of each listed name: what was given once is not asked again.
+    `older_indexes`: the applicant's blind indexes under PII keys before a rotation."""
     if not names:
         return []
-    connection = session.connection()
-    rows = connection.execute(
-        _LIBRARY, {"owners": [case.applicant_index, *older_indexes], "names": list(names)}
-    ).all()
-    if rows:
-        connection.execute(
+    wanted = set(names)
+    latest: dict[str, int] = {}
+    for owner in dict.fromkeys((case.applicant_index, *older_indexes)):
+        for name, material_id in tx.execute(_LIBRARY, {"owner": owner}):
+            if name in wanted and material_id > latest.get(name, 0):
+                latest[name] = material_id
+    if latest:
+        tx.execute_many(
             _LINK_MATERIAL,
-            [{"case_id": case.id, "material_id": material_id, "reused": True} for _name, material_id in rows],
+            [
+                {"case_id": case.id, "material_id": material_id, "reused": True}
+                for material_id in latest.values()
+            ],
         )
-    return sorted(name for name, _ in rows)
+    return sorted(latest)
 
 
 # Materials --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from case_service.domain.catalogue import VERSIONED_FIELDS, changed_fields, vali
 from case_service.domain.errors import NotFoundError
 from case_service.storage import audit
 from case_service.storage.models import Item
+from case_service.storage.rawsql import RawStatement, RawTransaction
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,32 @@ def for_filing(session: Session, code: str) -> FilingItem:
     row = session.connection().execute(_FOR_FILING, {"code": code}).first()
     if row is None:
         raise NotFoundError(f"no catalogue item with code {code!r}", details={"code": code})
+    return _filing_item(tuple(row))
+
+
+_RAW_FOR_FILING = RawStatement(_FOR_FILING)
+
+
+def for_filing_raw(tx: RawTransaction, code: str) -> FilingItem:
+    """`for_filing` in a RawTransaction (the submission's path)."""
+    rows = tx.execute(_RAW_FOR_FILING, {"code": code})
+    if not rows:
+        raise NotFoundError(f"no catalogue item with code {code!r}", details={"code": code})
+    return _filing_item(rows[0])
+
+
+def _filing_item(row: tuple[Any, ...]) -> FilingItem:
+    id_, code, version, name, department, status, channels, stage_budgets, materials = row
     return FilingItem(
-        id=row.id,
-        code=row.code,
-        version=row.version,
-        name=row.name,
-        department=row.department,
-        status=row.status,
-        channels=list(row.channels or ()),
-        stage_budgets=dict(row.stage_budgets or {}),
-        material_names=tuple(material["name"] for material in row.materials or ()),
+        id=id_,
+        code=code,
+        version=version,
+        name=name,
+        department=department,
+        status=status,
+        channels=list(channels or ()),
+        stage_budgets=dict(stage_budgets or {}),
+        material_names=tuple(material["name"] for material in materials or ()),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from case_service.storage.models import AuditEntry, AuditHead
+from case_service.storage.rawsql import RawStatement, RawTransaction
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -77,16 +78,48 @@ def append(
     session.connection()  # belong to a transaction: its rollback drops the entry
     pending: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
     pending.append(
-        {
-            "at": dt.datetime.now(dt.UTC),
-            "actor": actor,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": str(subject_id),
-            "before": before,
-            "after": after,
-        }
+        entry(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+        )
     )
+
+
+def entry(
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An entry not yet chained, stamped now."""
+    return {
+        "at": dt.datetime.now(dt.UTC),
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "before": before,
+        "after": after,
+    }
+
+
+def chain(pending: list[dict[str, Any]], last_seq: int, last_hash: str) -> list[dict[str, Any]]:
+    """The rows of `pending` numbered to end at `last_seq` (the head after taking them) and chained
+    onto `last_hash`, the hash of the entry before the first of them."""
+    rows = []
+    prev_hash = last_hash
+    for seq, fields in enumerate(pending, start=last_seq - len(pending) + 1):
+        row = {**fields, "seq": seq, "prev_hash": prev_hash}
+        prev_hash = entry_hash(**row)
+        rows.append({**row, "hash": prev_hash})
+    return rows
 
 
 def _write_pending(session: Session) -> None:
@@ -96,13 +129,68 @@ def _write_pending(session: Session) -> None:
     session.flush()  # the request's own changes first: the lock below is then held only to COMMIT
     connection = session.connection()
     last_seq, prev_hash = connection.execute(_TAKE_SEQS, {"count": len(pending)}).one()
-    rows = []
-    for seq, entry in enumerate(pending, start=int(last_seq) - len(pending) + 1):
-        fields = {**entry, "seq": seq, "prev_hash": str(prev_hash)}
-        prev_hash = entry_hash(**fields)
-        rows.append({**fields, "hash": prev_hash})
+    rows = chain(pending, int(last_seq), str(prev_hash))
     connection.execute(_INSERT_ENTRY, rows)
-    connection.execute(_MOVE_HEAD, {"new_hash": prev_hash})
+    connection.execute(_MOVE_HEAD, {"new_hash": rows[-1]["hash"]})
+
+
+_RAW_TAKE_SEQS = RawStatement(_TAKE_SEQS)
+_RAW_INSERT_ENTRY = RawStatement(
+    _INSERT_ENTRY,
+    keys=(
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "subject_type",
+        "subject_id",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    ),
+)
+_RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
+
+
+def append_raw(
+    tx: RawTransaction,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """`append` for a RawTransaction: chained and written by `write_and_commit` (dropped on rollback)."""
+    pending: list[dict[str, Any]] = tx.info.setdefault(PENDING, [])
+    pending.append(
+        entry(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def write_and_commit(tx: RawTransaction) -> None:
+    """`_write_pending` and the COMMIT for a RawTransaction, as the transaction's last statements: the
+    head row's lock is held from taking the numbers to the COMMIT. The entries, the head's move and the
+    COMMIT go in one round trip where the driver allows (tx.batch)."""
+    pending: list[dict[str, Any]] = tx.info.pop(PENDING, [])
+    if pending:
+        ((last_seq, prev_hash),) = tx.execute(_RAW_TAKE_SEQS, {"count": len(pending)})
+        rows = chain(pending, int(last_seq), str(prev_hash))
+        with tx.batch():
+            tx.execute_many(_RAW_INSERT_ENTRY, rows)
+            tx.execute(_RAW_MOVE_HEAD, {"new_hash": rows[-1]["hash"]})
+            tx.commit()
+    else:
+        tx.commit()
 
 
 def _drop_pending(session: Session, transaction: SessionTransaction) -> None:

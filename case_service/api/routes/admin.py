@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[require_roles(
 @router.post("/users", status_code=201, response_model=schemas.UserOut)
 def create_user(
     body: schemas.UserIn, session: SessionDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     def produce() -> schemas.UserOut:
         if session.scalar(select(User.id).where(User.username == body.username)) is not None:
             raise ConflictError(f"user {body.username!r} exists")
@@ -68,7 +68,7 @@ def register_device(
     session: SessionDep,
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     def produce() -> schemas.DeviceOut:
         if session.scalar(select(Device.id).where(Device.device_id == body.device_id)) is not None:
             raise ConflictError(f"device {body.device_id!r} is registered")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
@@ -19,6 +19,7 @@ from case_service.domain.errors import ForbiddenError, InvalidInputError
 from case_service.domain.states import Action, Role
 from case_service.runtime import Services
 from case_service.storage.models import AuditEntry
+from case_service.storage.rawsql import RawTransaction
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CaseRef = Annotated[
@@ -31,10 +32,33 @@ FILERS = {Role.CLERK, Role.APPLICANT}
 
 
 @router.post("", status_code=201, response_model=schemas.CaseOut)
-def submit_case(
-    body: schemas.CaseCreate, ctx: ContextDep, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
-    """A kiosk (applicant token) or a window clerk files an application. Requires `Idempotency-Key`."""
+async def submit_case(
+    body: schemas.CaseCreate, request: Request, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """A kiosk (applicant token) or a window clerk files an application. Requires `Idempotency-Key`.
+
+    The hot write: the principal is read here and all database work runs in one worker-thread hop,
+    without the session and context dependencies (solving them cost more than the filing's SQL)."""
+    services = services_of(request)
+    principal = principal_of(request, services)
+    return await run_in_threadpool(_submit, services, principal, body, idempotency_key)
+
+
+def _submit(
+    services: Services, principal: Principal, body: schemas.CaseCreate, idempotency_key: str | None
+) -> Response:
+    calendar = services.calendars.cached()
+    if calendar is None:
+        with services.sessions() as session:
+            calendar = services.calendars.get(session)
+    filer = cases.Filer(calendar, services.cipher, services.today(), principal, services.index_keys)
+    with RawTransaction(services.engine) as tx:
+        return _file(tx, filer, body, idempotency_key)
+
+
+def _file(
+    tx: RawTransaction, ctx: cases.Filer, body: schemas.CaseCreate, idempotency_key: str | None
+) -> Response:
     principal = ctx.principal
     if not principal.roles & FILERS:
         raise ForbiddenError("cases are filed by a window clerk or with an applicant token")
@@ -56,11 +80,11 @@ def submit_case(
 
     def produce() -> schemas.CaseOut:
         return case_out(
-            ctx, cases.submit(ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)
+            ctx, cases.submit(tx, ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)
         )
 
-    return idempotency.run(
-        ctx.session,
+    return idempotency.run_raw(
+        tx,
         scope=principal.idempotency_scope,
         key=idempotency_key,
         request_hash=idempotency.fingerprint("POST /cases", body.model_dump(mode="json")),
@@ -183,7 +207,7 @@ def history(case_id: CaseRef, ctx: ContextDep) -> list[schemas.HistoryEntry]:
 @router.post("/{case_id}/evaluations", status_code=201, response_model=schemas.EvaluationOut)
 def evaluate(
     case_id: CaseRef, body: schemas.EvaluationIn, ctx: ContextDep, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     """The hall controller posts a rating (好差评) from a window's evaluator. Requires `Idempotency-Key`."""
     if not ctx.principal.roles & {Role.CONTROLLER, Role.APPLICANT, Role.MANAGER}:
         raise ForbiddenError("ratings come from the hall controller, the applicant, or a hall manager")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import ContextDep, IdempotencyKey, ServicesDep
@@ -50,7 +50,7 @@ async def upload_material(
     ],
     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")],
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Requires `Idempotency-Key`. The type is taken from the file's content, not from its name."""
     data = await _read_limited(file, services.settings.case.max_upload_bytes)
     if not data:

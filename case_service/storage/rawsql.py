@@ -1,0 +1,198 @@
+"""Core statements run straight on a pooled DBAPI connection, in one transaction: the submission's path.
+
+SQLAlchemy's execution machinery (connection wrapper, execution context, cache key, result object) costs
+several times the statement itself on SQLite, and a submission runs nine of them. `RawStatement`
+compiles a Core statement once per dialect and keeps what SQLAlchemy would apply around it: the column
+types' bind processors (dates as text on SQLite, JSON serialised), the literal binds the statement
+carries, and the result processors of its selected or RETURNING columns. `RawTransaction` runs such
+statements on one pooled connection: the same SQL, parameters and values as through Core, and on SQLite
+the same queue of this process's writers (db.begin_write) as a Session's statements take.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Dialect, Engine, Select
+from sqlalchemy.sql.dml import Insert, UpdateBase
+
+from case_service import db
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # bind names, in order for positional paramstyles
+    positional: bool
+    defaults: dict[str, Any]  # binds with a value of their own (literals in the statement)
+    bind_processors: dict[str, Callable[[Any], Any]]
+    result_processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+class RawStatement:
+    """`keys`: for an INSERT without values, the columns given (as Core's `execute(insert, row)` does).
+    Statements with expanding (IN list) parameters are not supported: they are compiled per call."""
+
+    def __init__(self, statement: Select[Any] | UpdateBase, keys: Sequence[str] = ()) -> None:
+        self._statement = statement
+        self._keys = list(keys)
+        self.writes = not isinstance(statement, Select)
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+        if isinstance(statement, Insert) and keys:
+            table = statement.table
+            missing = [
+                column.name
+                for column in getattr(table, "columns", ())
+                if column.default is not None and column.name not in self._keys
+            ]
+            if missing:  # Core would fill these in; this class does not
+                raise ValueError(f"give a value for the columns with defaults: {', '.join(missing)}")
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is not None:
+            return compiled
+        with self._lock:
+            done = self._statement.compile(dialect=dialect, column_keys=self._keys or None)
+            if done.literal_execute_params or done.post_compile_params:
+                raise ValueError("expanding or post-compile parameters are not supported")
+            binds = done.binds
+            names = tuple(done.positiontup or ()) if done.positional else tuple(binds)
+            bind_processors: dict[str, Callable[[Any], Any]] = {}
+            defaults = {}
+            for name, bind in binds.items():
+                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    bind_processors[name] = process
+                if not bind.required and bind.callable is None and name not in self._keys:
+                    defaults[name] = bind.value
+            returned = getattr(self._statement, "exported_columns", ())
+            compiled = _Compiled(
+                sql=str(done),
+                names=names,
+                positional=bool(done.positional),
+                defaults=defaults,
+                bind_processors=bind_processors,
+                result_processors=tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
+                ),
+            )
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    @staticmethod
+    def arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = {}
+        for name in compiled.names:
+            # a bind not given: the statement's own literal, else NULL (a nullable column left out)
+            value = params[name] if name in params else compiled.defaults.get(name)
+            process = compiled.bind_processors.get(name)
+            values[name] = value if process is None or value is None else process(value)
+        return tuple(values[name] for name in compiled.names) if compiled.positional else values
+
+
+class RawTransaction:
+    """One transaction on one pooled DBAPI connection. Use as a context manager: leaving it without
+    `commit` rolls back; the connection always goes back to the pool."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect
+        self._pooled = engine.raw_connection()
+        self._dbapi: Any = self._pooled.dbapi_connection
+        self._writing = False
+        self.dialect_name = self._dialect.name
+        self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
+        self.info: dict[str, Any] = {}  # as Session.info: what callers keep for this transaction
+
+    def __enter__(self) -> RawTransaction:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._dbapi is not None and (self._writing or kind is not None):
+                self.rollback()
+        finally:
+            self._pooled.close()
+
+    def _before(self, statement: RawStatement) -> _Compiled:
+        if statement.writes and not self._writing:
+            db.begin_write(self._engine, self._dbapi)
+            self._writing = True
+        return statement.compiled(self._dialect)
+
+    def _run(self, call: Callable[[Any], Any]) -> Any:
+        cursor = self._pooled.cursor()
+        try:
+            return call(cursor)
+        except self._dialect.loaded_dbapi.Error as err:
+            if self._dialect.is_disconnect(err, self._dbapi, cursor):
+                self._pooled.invalidate(err)
+                self._dbapi = None
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def execute(
+        self, statement: RawStatement, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Runs the statement; its rows (selected or RETURNING columns) with the types' processing."""
+        compiled = self._before(statement)
+        args = RawStatement.arguments(compiled, params or {})
+
+        def call(cursor: Any) -> list[tuple[Any, ...]]:
+            cursor.execute(compiled.sql, args)
+            if cursor.description is None:
+                return []
+            rows = cursor.fetchall()
+            processors = compiled.result_processors
+            if not any(processors):
+                return [tuple(row) for row in rows]
+            return [
+                tuple(
+                    value if process is None else process(value)
+                    for value, process in zip(row, processors, strict=True)
+                )
+                for row in rows
+            ]
+
+        result: list[tuple[Any, ...]] = self._run(call)
+        return result
+
+    def execute_many(self, statement: RawStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        compiled = self._before(statement)
+        args = [RawStatement.arguments(compiled, row) for row in rows]
+        self._run(lambda cursor: cursor.executemany(compiled.sql, args))
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Statements whose results are not read until the block ends go in one round trip where the
+        driver can (psycopg's pipeline mode); elsewhere this does nothing."""
+        pipeline = getattr(self._dbapi, "pipeline", None)
+        if pipeline is None:
+            yield
+            return
+        with pipeline():
+            yield
+
+    def commit(self) -> None:
+        self._dialect.do_commit(self._dbapi)  # on SQLite this also lets the next writer in
+        self._writing = False
+        self.info.clear()
+
+    def rollback(self) -> None:
+        self.info.clear()
+        try:
+            if self._dbapi is not None:
+                self._dialect.do_rollback(self._dbapi)
+        finally:
+            self._writing = False
