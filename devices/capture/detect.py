@@ -52,9 +52,7 @@ def as_bgr(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-def _edges(small_bgr: np.ndarray) -> np.ndarray:
-    gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
-    saturation = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2HSV)[:, :, 1]
+def _edges(gray: np.ndarray, saturation: np.ndarray) -> np.ndarray:
     edges: np.ndarray = np.zeros(gray.shape, np.uint8)
     for channel in (gray, saturation):
         smooth = cv2.GaussianBlur(channel, (5, 5), 0)
@@ -74,20 +72,27 @@ def _quad_from_contour(contour: np.ndarray) -> np.ndarray | None:
     return None
 
 
+_RING = 7  # half of the 15 x 15 square that grows (ring) and shrinks (core) the quadrilateral
+
+
 def _brightness_contrast(gray: np.ndarray, quad: np.ndarray) -> float:
-    inside = np.zeros(gray.shape, np.uint8)
-    cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
-    ring = cv2.subtract(cv2.dilate(inside, np.ones((15, 15), np.uint8)), inside)
-    core = cv2.erode(inside, np.ones((15, 15), np.uint8))
+    # Only the quadrilateral's bounding box (and the ring around it) matters: work on that window.
+    height, width = gray.shape
+    left, top = (max(0, int(v) - 2 * _RING - 1) for v in quad.min(axis=0))
+    right, bottom = int(quad[:, 0].max()) + 2 * _RING + 2, int(quad[:, 1].max()) + 2 * _RING + 2
+    window = gray[top : min(bottom, height), left : min(right, width)]
+    inside = np.zeros(window.shape, np.uint8)
+    cv2.fillConvexPoly(inside, (quad - np.array([left, top], np.float32)).astype(np.int32), 255)
+    square = np.ones((2 * _RING + 1, 2 * _RING + 1), np.uint8)
+    ring = cv2.subtract(cv2.dilate(inside, square), inside)
+    core = cv2.erode(inside, square)
     if not core.any() or not ring.any():
         return 0.0
-    return float(cv2.mean(gray, core)[0] - cv2.mean(gray, ring)[0])
+    return float(cv2.mean(window, core)[0] - cv2.mean(window, ring)[0])
 
 
-def _segmentations(small_bgr: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
+def _segmentations(gray: np.ndarray, hsv: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
     """Binary maps whose outer contours may be the page: closed edges, and bright low-saturation regions."""
-    gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
-    hsv = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2HSV)
     whiteness = cv2.subtract(hsv[:, :, 2], hsv[:, :, 1])
     maps = [cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))]
     for channel in (gray, whiteness):
@@ -100,11 +105,11 @@ def _segmentations(small_bgr: np.ndarray, edges: np.ndarray) -> list[np.ndarray]
     return maps
 
 
-def _candidates(small_bgr: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
+def _candidates(gray: np.ndarray, hsv: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
     height, width = edges.shape
     minimum = _MIN_PAGE_FRACTION * height * width
     quads = []
-    for binary in _segmentations(small_bgr, edges):
+    for binary in _segmentations(gray, hsv, edges):
         contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
             hull_area = cv2.contourArea(cv2.convexHull(contour))
@@ -127,16 +132,17 @@ def _candidates(small_bgr: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
 def _edge_support(edges_near: np.ndarray, quad: np.ndarray) -> float:
     """The fraction of the quadrilateral's outline that lies on an edge of the frame."""
     height, width = edges_near.shape
-    hits = total = 0
+    points = []
     for index in range(4):
         start, end = quad[index], quad[(index + 1) % 4]
         steps = max(2, int(np.linalg.norm(end - start) / 3))
-        for t in np.linspace(0.05, 0.95, steps):
-            x, y = (start + t * (end - start)).astype(int)
-            total += 1
-            if 0 <= x < width and 0 <= y < height and edges_near[y, x]:
-                hits += 1
-    return hits / total if total else 0.0
+        along = np.linspace(0.05, 0.95, steps)[:, None]
+        points.append(start + along * (end - start))
+    xy = np.concatenate(points).astype(int)  # truncation, as pixel indices
+    x, y = xy[:, 0], xy[:, 1]
+    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    hits = int(np.count_nonzero(edges_near[y[inside], x[inside]]))
+    return hits / len(xy) if len(xy) else 0.0
 
 
 def _score(gray: np.ndarray, edges_near: np.ndarray, quad: np.ndarray) -> float:
@@ -162,7 +168,15 @@ def _refine(edges: np.ndarray, quad: np.ndarray, band: float) -> np.ndarray:
         length = float(np.linalg.norm(direction))
         unit = direction / length
         normal = np.array([-unit[1], unit[0]], np.float32)
-        relative = points - start
+        # Only points in the side's bounding box (grown by the band) can be near it: a cheap first cut.
+        low, high = np.minimum(start, end) - band, np.maximum(start, end) + band
+        boxed = points[
+            (points[:, 0] >= low[0])
+            & (points[:, 0] <= high[0])
+            & (points[:, 1] >= low[1])
+            & (points[:, 1] <= high[1])
+        ]
+        relative = boxed - start
         along = relative @ unit
         across = relative @ normal
         # The middle 80 % of the side: corners are where clutter and rounding do most harm.
@@ -170,7 +184,7 @@ def _refine(edges: np.ndarray, quad: np.ndarray, band: float) -> np.ndarray:
         if int(near.sum()) < 10:
             lines.append(np.array([unit[0], unit[1], start[0], start[1]], np.float32))
             continue
-        lines.append(cv2.fitLine(points[near], cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(4))
+        lines.append(cv2.fitLine(boxed[near], cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(4))
     corners = []
     for index in range(4):
         corner = intersect_lines(lines[index - 1], lines[index])
@@ -191,10 +205,11 @@ def detect_page(frame: np.ndarray) -> PageCorners:
         if factor > 1
         else bgr
     )
-    edges = _edges(small)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    edges = _edges(gray, hsv[:, :, 1])
     edges_near = cv2.dilate(edges, np.ones((5, 5), np.uint8))
-    scored = [(_score(gray, edges_near, quad), quad) for quad in _candidates(small, edges)]
+    scored = [(_score(gray, edges_near, quad), quad) for quad in _candidates(gray, hsv, edges)]
     scored = [(score, quad) for score, quad in scored if score > 0]
     if not scored:
         raise PageNotFoundError("no page found in the frame")
