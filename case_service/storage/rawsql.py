@@ -29,8 +29,9 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # bind names, in order for positional paramstyles
     positional: bool
-    defaults: dict[str, Any]  # binds with a value of their own (literals in the statement)
-    bind_processors: dict[str, Callable[[Any], Any]]
+    # per bind, in `names` order: its type's bind processor, and its value when not given (a literal of
+    # the statement's own, else None)
+    plan: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
     result_processors: tuple[Callable[[Any], Any] | None, ...]
 
 
@@ -77,8 +78,7 @@ class RawStatement:
                 sql=str(done),
                 names=names,
                 positional=bool(done.positional),
-                defaults=defaults,
-                bind_processors=bind_processors,
+                plan=tuple((name, bind_processors.get(name), defaults.get(name)) for name in names),
                 result_processors=tuple(
                     column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
                 ),
@@ -88,13 +88,13 @@ class RawStatement:
 
     @staticmethod
     def arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = {}
-        for name in compiled.names:
-            # a bind not given: the statement's own literal, else NULL (a nullable column left out)
-            value = params[name] if name in params else compiled.defaults.get(name)
-            process = compiled.bind_processors.get(name)
-            values[name] = value if process is None or value is None else process(value)
-        return tuple(values[name] for name in compiled.names) if compiled.positional else values
+        """The DBAPI arguments: each bind's value (a bind not given: the statement's own literal, else
+        NULL, as for a nullable column left out), through its type's bind processor."""
+        values = []
+        for name, process, default in compiled.plan:
+            value = params.get(name, default)
+            values.append(value if process is None or value is None else process(value))
+        return tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
 
 
 class RawTransaction:
