@@ -8,16 +8,19 @@ that grew most since the first snapshot (the baseline, taken one interval after 
 start-up are before it) and since the previous one, with the traced total. A site that keeps growing
 from one dump to the next is a leak; one that grew once and stays is warm-up (a cache filling to its
 bound). `MEMTRACE_FRAMES` (default 8) frames are kept per allocation; the top sites are also shown
-by their whole traceback.
+by their whole traceback. `MEMTRACE_FRAMES=0` leaves tracemalloc off (it slows every allocation) and
+dumps only the live objects counted by type (gc), with what holds a few of the fastest-growing kinds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import threading
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,9 +39,11 @@ class MemTrace:
         self._thread = threading.Thread(target=self._run, name="memtrace", daemon=True)
         self._baseline: tracemalloc.Snapshot | None = None
         self._previous: tracemalloc.Snapshot | None = None
+        self._types: Counter[str] | None = None
 
     def start(self) -> MemTrace:
-        tracemalloc.start(self.frames)
+        if self.frames > 0:
+            tracemalloc.start(self.frames)
         self._thread.start()
         log.warning(
             "memory tracing on (%d frames), dumps to %s every %.0f s", self.frames, self.path, self.every
@@ -54,6 +59,31 @@ class MemTrace:
             self.dump()
 
     def dump(self) -> None:
+        lines = self.type_growth()
+        if self.frames > 0:
+            lines += self.allocation_growth()
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+
+    def type_growth(self) -> list[str]:
+        """Live objects by type, against the previous dump; for the top kinds, who holds one."""
+        objects = gc.get_objects()
+        counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in objects)
+        lines = [f"== {dt.datetime.now(dt.UTC):%H:%M:%S} {len(objects)} gc-tracked objects"]
+        if self._types is not None:
+            grown = (counts - self._types).most_common(TOP)
+            lines.append("-- live objects by type, growth since the previous dump")
+            lines += [f"  {name}: {counts[name]} ({count:+d})" for name, count in grown]
+            for name, _count in grown[:3]:
+                sample = next(
+                    o for o in reversed(objects) if f"{type(o).__module__}.{type(o).__qualname__}" == name
+                )
+                lines.append(f"  held by: {name} <- {_holders(sample, objects)}")
+        self._types = counts
+        del objects
+        return lines
+
+    def allocation_growth(self) -> list[str]:
         snapshot = tracemalloc.take_snapshot().filter_traces(IGNORED)
         current, peak = tracemalloc.get_traced_memory()
         lines = [
@@ -73,8 +103,21 @@ class MemTrace:
                 lines.append(f"  {stat.size_diff / 1024:+.1f} KiB, {stat.count_diff:+d} blocks")
                 lines += [f"    {line}" for line in stat.traceback.format()]
         self._previous = snapshot
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+        return lines
+
+
+def _holders(thing: object, skip: object, depth: int = 2) -> str:
+    """The types of what refers to `thing`, and (depth 2) what refers to those: the container's owner."""
+    found = []
+    for holder in gc.get_referrers(thing)[:4]:
+        if holder is skip:
+            continue
+        size = f"[{len(holder)}]" if isinstance(holder, (dict, list, set, tuple)) else ""
+        text = type(holder).__qualname__ + size
+        if depth > 1:
+            text += f" <- ({_holders(holder, skip, depth - 1)})"
+        found.append(text)
+    return ", ".join(found)
 
 
 def start_from_env() -> MemTrace | None:
