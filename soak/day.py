@@ -609,12 +609,14 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
 
 
 class MemorySampler:
-    """RSS of every process every `every` seconds on a thread of its own, for the curve of the report."""
+    """RSS of every process every `every` seconds on a thread of its own, for the curve of the report.
+    For a process restarted by a fault, the curve is of its last instance."""
 
     def __init__(self, services: HallServices, every: float) -> None:
         self.services = services
         self.every = every
         self.samples: dict[str, list[tuple[float, int]]] = {}
+        self._starts: dict[str, int] = {}
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="soak-memory", daemon=True)
@@ -622,7 +624,11 @@ class MemorySampler:
     def sample(self) -> None:
         at = time.monotonic() - self._started
         for service in self.services.all:
-            self.samples.setdefault(service.name, []).append((at, service.rss_kib))
+            if self._starts.get(service.name) != service.starts:
+                # Restarted (a crash fault): the curve is of the running instance, from its start.
+                self._starts[service.name] = service.starts
+                self.samples[service.name] = []
+            self.samples[service.name].append((at, service.rss_kib))
         self.samples.setdefault("soak driver", []).append((at, rss_kib(_self_pid())))
 
     def start(self) -> MemorySampler:

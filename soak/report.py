@@ -97,7 +97,8 @@ class SoakReport:
     trips: list[int] = field(default_factory=list)  # window visits per completed application
     latencies: dict[str, list[float]] = field(default_factory=dict)
     memory_kib: dict[str, tuple[int, int]] = field(default_factory=dict)  # process -> (start, end) RSS
-    memory: dict[str, MemoryCurve] = field(default_factory=dict)  # process -> RSS through the run
+    # process -> RSS through the run (of a restarted process: its last instance)
+    memory: dict[str, MemoryCurve] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     retries: int = 0
     failures: list[str] = field(default_factory=list)  # clients that gave up: the run did not finish
