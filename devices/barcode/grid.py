@@ -410,9 +410,11 @@ def _basis(terms: tuple[tuple[int, int], ...], u: np.ndarray, v: np.ndarray, siz
 
 
 # Separable cubic terms (a cylinder along either side, bowed rows) and the bilinear one (perspective, to first
-# order); the mixed cubic terms only when alignment patterns inside the code pin them.
+# order); the mixed cubic terms, held towards zero unless the code's own patterns pin them.
 _SEPARABLE = ((0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2), (0, 3), (1, 1))
 _MIXED = ((2, 1), (1, 2))
+_MIXED_RIDGE = 10.0
+_EQUALISER_ROUNDS = 12
 
 
 def _timing_points(grid: GridLike, gray: np.ndarray, across: bool) -> list[tuple[float, float, Point]]:
@@ -467,17 +469,22 @@ def fitted_grid(grid: GridLike, finders: tuple[Finder, Finder, Finder], gray: np
                 points.append((cu + 0.5, cv + 0.5, where, 3.0))
         timing = [*_timing_points(current, gray, True), *_timing_points(current, gray, False)]
         points.extend((u, v, where, 1.0) for u, v, where in timing)
-        terms = (
-            _SEPARABLE + (_MIXED if aligned >= 3 else ()) + (((4, 0), (0, 4)) if len(timing) >= 16 else ())
-        )
+        terms = _SEPARABLE + _MIXED + (((4, 0), (0, 4)) if len(timing) >= 16 else ())
         if len(points) < 2 * len(terms):
             return fitted
         us = np.array([p[0] for p in points])
         vs = np.array([p[1] for p in points])
         targets = np.array([p[2] for p in points])
         weights = np.sqrt(np.array([p[3] for p in points]))[:, None]
-        design = _basis(terms, us, vs, size)
-        coefficients, *_ = np.linalg.lstsq(design * weights, targets * weights, rcond=None)
+        design = _basis(terms, us, vs, size) * weights
+        # The mixed terms are held towards zero (ridge) so that without patterns inside the code to pin
+        # them they cannot fold its unconstrained corner.
+        penalty = np.zeros((len(_MIXED), len(terms)))
+        for row, term in enumerate(_MIXED):
+            penalty[row, terms.index(term)] = math.sqrt(_MIXED_RIDGE)
+        design = np.vstack([design, penalty])
+        targets = np.vstack([targets * weights, np.zeros((len(_MIXED), 2))])
+        coefficients, *_ = np.linalg.lstsq(design, targets, rcond=None)
         fitted = PolyGrid(size, terms, coefficients)
         current = fitted
     return fitted
@@ -504,6 +511,78 @@ def thresholded(values: np.ndarray) -> Iterator[np.ndarray]:
     yield values < threshold
     local = cv2.blur(values.astype(np.float32), (7, 7), borderType=cv2.BORDER_REFLECT)
     yield values < local
+    equalised_matrix = equalised(values, values < local)
+    if equalised_matrix is not None:
+        yield equalised_matrix
+
+
+def function_patterns(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The modules every code of this size has (finders, separators, timing): (known mask, dark)."""
+    known = np.zeros((size, size), dtype=bool)
+    for row, col in ((0, 0), (0, size - 8), (size - 8, 0)):
+        known[row : row + 8, col : col + 8] = True
+    known[6, :] = True
+    known[:, 6] = True
+    return known, _with_function_patterns(np.zeros((size, size), dtype=bool))
+
+
+# Neighbour rings of a module in a blurred picture: itself, the 4 next to it, the 4 diagonal, the 4 two away.
+_RINGS = (
+    ((0, 0),),
+    ((-1, 0), (1, 0), (0, -1), (0, 1)),
+    ((-1, -1), (-1, 1), (1, -1), (1, 1)),
+    ((-2, 0), (2, 0), (0, -2), (0, 2)),
+)
+
+
+def _ring_sums(dark: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each ring, the sum of its dark modules, and whether all of its modules are known."""
+    size = dark.shape[0]
+    padded = np.pad(dark.astype(np.float64), 2)
+    padded_known = np.pad(known, 2)
+    sums = np.zeros((len(_RINGS), size, size))
+    complete = np.ones((size, size), dtype=bool)
+    for index, ring in enumerate(_RINGS):
+        for dy, dx in ring:
+            sums[index] += padded[2 + dy : 2 + dy + size, 2 + dx : 2 + dx + size]
+            complete &= padded_known[2 + dy : 2 + dy + size, 2 + dx : 2 + dx + size]
+    return sums, complete
+
+
+def equalised(values: np.ndarray, first_guess: np.ndarray) -> np.ndarray | None:
+    """Dark modules of a blurred code, each module's grey level freed of its neighbours' share.
+
+    Modules of two pixels or less under defocus are a mix of their neighbours: grey = a + sum over rings of
+    c_ring * (dark modules in the ring). The code's own finder, separator and timing modules, whose
+    values every code shares, calibrate a and c by least squares; the data modules (and the timing
+    modules, so that they still check the grid) are then solved for darkness in [0, 1] by damped,
+    clipped Jacobi rounds (each module's neighbours' share taken off with their current estimate).
+    None when the calibration says the picture holds no usable contrast."""
+    size = values.shape[0]
+    known, known_dark = function_patterns(size)
+    sums, complete = _ring_sums(known_dark, known)
+    rows = complete & known
+    if np.count_nonzero(rows) < 3 * len(_RINGS):
+        return None
+    design = np.column_stack([np.ones(np.count_nonzero(rows)), *(ring[rows] for ring in sums)])
+    coefficients, *_ = np.linalg.lstsq(design, values[rows], rcond=None)
+    offset, centre, neighbours = coefficients[0], coefficients[1], coefficients[2:]
+    if centre > -1.0:
+        return None
+    # The timing modules are solved like data (not forced), so that they still tell a wrong grid.
+    forced = known.copy()
+    forced[6, 8 : size - 8] = False
+    forced[8 : size - 8, 6] = False
+    # Projected, damped Jacobi rounds on darkness in [0, 1]: plain decision feedback oscillates when the
+    # neighbours' share outweighs a module's own.
+    level = np.where(forced, known_dark, first_guess).astype(np.float64)
+    for _ in range(_EQUALISER_ROUNDS):
+        sums, _ = _ring_sums(level, np.ones_like(known))
+        share = offset + np.tensordot(neighbours, sums[1:], axes=1)
+        own = np.clip((values - share) / centre, 0.0, 1.0)
+        level = np.where(forced, known_dark, 0.5 * level + 0.5 * own)
+    dark = level > 0.5
+    return np.asarray(dark)
 
 
 def _with_function_patterns(dark: np.ndarray) -> np.ndarray:
@@ -594,7 +673,7 @@ def decode_grid(gray: np.ndarray) -> list[Decoded]:
             for candidate, bonus in grids:
                 if candidate is None:
                     continue
-                matrices = list(thresholded(sample_modules(candidate, smooth)))
+                matrices = list(thresholded(sample_modules(candidate, work)))
                 agreement = max(timing_agreement(dark) for dark in matrices)
                 if agreement >= _MIN_TIMING:
                     fits.append((agreement + bonus, candidate, matrices))

@@ -16,6 +16,7 @@ from devices.barcode.grid import (
     Finder,
     candidate_sizes,
     decode_grid,
+    equalised,
     fitted_grid,
     grid_from_finders,
     render,
@@ -111,6 +112,32 @@ def test_render_and_timing_of_a_clean_matrix() -> None:
     assert timing_agreement(broken) == 0.0
     picture = render(dark)
     assert zxing(picture)[0].text == TEXT
+
+
+def test_the_equaliser_takes_the_neighbours_share_off_a_blurred_code() -> None:
+    dark = _matrix(TEXT)
+    # Each module's grey level shares in its neighbours' darkness, as under defocus with modules of about
+    # two pixels: a quarter its own, the rest from the 4 next to it, the diagonal ones and those two away.
+    kernel = np.array(
+        [
+            [0.0, 0.0, 0.04, 0.0, 0.0],
+            [0.0, 0.05, 0.1, 0.05, 0.0],
+            [0.04, 0.1, 0.24, 0.1, 0.04],
+            [0.0, 0.05, 0.1, 0.05, 0.0],
+            [0.0, 0.0, 0.04, 0.0, 0.0],
+        ]
+    )
+    mixed = cv2.filter2D(dark.astype(np.float64), -1, kernel, borderType=cv2.BORDER_CONSTANT)
+    values = 210 - 170 * mixed + np.random.default_rng(5).normal(0, 3.0, dark.shape)
+    plain = thresholded(values)
+    by_threshold = min(int(np.count_nonzero(next(plain) != dark)), int(np.count_nonzero(next(plain) != dark)))
+    solved = equalised(values, values < values.mean())
+    assert solved is not None
+    by_equaliser = int(np.count_nonzero(solved != dark))
+    assert by_threshold > 20
+    assert by_equaliser * 5 < by_threshold
+    # No contrast, no calibration.
+    assert equalised(np.full(dark.shape, 128.0), dark) is None
 
 
 def test_a_flat_grid_through_exact_finders_is_the_affine_grid() -> None:
