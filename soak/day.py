@@ -116,10 +116,12 @@ class Recorder:
             self.retries += 1
 
 
-def queue_config(windows: int) -> QueueConfig:
+def queue_config(windows: int, applicants: int = 0) -> QueueConfig:
+    """`applicants`: every one may pick the same service, so each service's daily cap is at least that."""
     base = demo_config()
+    cap = max(999, applicants)
     return QueueConfig(
-        services=tuple(service.model_copy(update={"daily_cap": 999}) for service in base.services),
+        services=tuple(service.model_copy(update={"daily_cap": cap}) for service in base.services),
         windows=tuple(
             WindowConfig(number=number, services={code: 1 for code in SERVICES})
             for number in range(1, windows + 1)
@@ -133,6 +135,20 @@ def applicant(index: int) -> dict[str, str]:
         "id_number": make_id_number(f"3301061985{index % 12 + 1:02d}{index % 28 + 1:02d}{index % 1000:03d}"),
         "phone": f"139{index:08d}",
     }
+
+
+def _ticket_answer(answer: httpx.Response) -> bool:
+    if answer.status_code == 201:
+        return True
+    if answer.status_code != 409:
+        return False
+    try:
+        error = answer.json().get("error")
+    except ValueError:
+        return False
+    if error == "hoarding":
+        return True
+    raise RuntimeError(f"ticket refused: {answer.text[:200]}")
 
 
 class Day:
@@ -273,8 +289,9 @@ class Day:
                 "print_slip": True,
             }
             started = time.monotonic()
-            # A 409 after an uncertain attempt means the first one landed (one active ticket per person).
-            answer = self.call("POST", url, lambda a: a.status_code in (201, 409), json=body)
+            # A 409 "hoarding" after an uncertain attempt means the first one landed (one active ticket per
+            # person); any other refusal (a daily cap reached) is a failure, not a ticket of unknown number.
+            answer = self.call("POST", url, _ticket_answer, json=body)
             self.recorder.timed("kiosk ticket", time.monotonic() - started)
             with self._lock:
                 if answer.status_code == 201:
@@ -509,7 +526,9 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
     hall_id = "soak-hall"
     services = HallServices.create(workdir, hall_id, plan.database_url, memtrace=plan.memtrace)
     (workdir / "controller").mkdir(exist_ok=True)
-    (workdir / "controller" / "queue.json").write_text(queue_config(plan.windows).model_dump_json())
+    (workdir / "controller" / "queue.json").write_text(
+        queue_config(plan.windows, plan.applicants).model_dump_json()
+    )
     rng = random.Random(plan.seed)  # noqa: S311 - a reproducible simulation, not a secret
     recorder = Recorder()
     devices: list[Any] = []
