@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from devices.capture import CaptureError, InvalidFrameError, PageNotFoundError, capture_page
-from devices.capture.clean import a4_pixels
+from devices.capture.clean import a4_pixels, enhance, rectify
 from devices.capture.detect import detect_page
 from devices.capture.geometry import polygon_iou
+from devices.capture.pipeline import working_dpi
 from firmware_sim.capture.scenes import scene
 
 # Seeds away from those the detector was developed on (0-39, 10000-10099) and the benchmark's (20000-).
@@ -62,6 +63,34 @@ def test_a_smaller_frame_and_300_dpi() -> None:
     page = capture_page(truth.image, dpi=300)
     assert page.image.shape[:2] == (3508, 2480)
     assert polygon_iou(page.corners, truth.corners) >= 0.95
+
+
+def test_the_working_resolution_follows_the_page_in_the_frame() -> None:
+    def portrait(width: float, height: float) -> np.ndarray:
+        return np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+
+    # 1000 px over 297 mm is 85.5 dpi; 1.5 times that, rounded up.
+    assert working_dpi(portrait(707, 1000), 200) == 129
+    assert working_dpi(portrait(400, 566), 200) == 100  # never below 100 dpi
+    assert working_dpi(portrait(1414, 2000), 200) == 200  # a 4K camera: flattened at the dpi asked for
+    assert working_dpi(portrait(1414, 2000), 300) == 257
+    # A foreshortened page: its longer sides count (here the bottom, 800 px over 210 mm).
+    assert working_dpi(np.array([[0, 0], [700, 0], [750, 1000], [-50, 1000]], np.float32), 200) == 146
+
+
+@pytest.mark.parametrize("seed", range(30_300, 30_304))
+def test_the_page_cleaned_at_the_working_resolution_matches_one_cleaned_at_full_dpi(seed: int) -> None:
+    """The capture flattens and cleans at the camera's own resolution and enlarges the clean page; the page
+    must be the one a flatten-and-clean at the full 200 dpi gives (a 50 dpi page enlarged scores < 0.98)."""
+    frame = scene(seed, blank=False).image
+    page = capture_page(frame, dpi=200)
+    direct = cv2.cvtColor(enhance(rectify(frame, detect_page(frame).corners, 200)), cv2.COLOR_BGR2GRAY)
+    if page.turned:
+        direct = cv2.rotate(direct, cv2.ROTATE_180)
+    got = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY).astype(np.float64)
+    a, b = got - got.mean(), direct - direct.mean()
+    assert float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum())) >= 0.99
+    assert float(np.abs(got - direct).mean()) < 2.0
 
 
 def test_an_empty_desk_has_no_page() -> None:
