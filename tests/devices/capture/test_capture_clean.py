@@ -77,3 +77,21 @@ def test_upside_down_is_told_from_the_title() -> None:
     for y in range(300, 2000, 80):
         cv2.putText(lines, "the same size everywhere", (150, y), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 3)
     assert is_upside_down(lines) is None
+
+
+def test_blank_page_detection_on_a_page_already_at_about_100_dpi() -> None:
+    # The capture counts ink on its working page (100-150 dpi) as it is: reduce=1.
+    blank = enhance(cv2.resize(flat_page(0), (1654, 2339)))
+    one_line = blank.copy()
+    cv2.putText(one_line, "Received 2026-11-21", (200, 1000), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (20, 20, 20), 4)
+
+    def halved(page: np.ndarray) -> np.ndarray:
+        return np.asarray(cv2.resize(page, (827, 1170), interpolation=cv2.INTER_AREA))
+
+    assert is_blank(blank) and is_blank(halved(blank), reduce=1)
+    assert not is_blank(one_line)
+    assert not is_blank(halved(one_line), reduce=1)
+    specks = halved(blank)
+    for x, y in np.random.default_rng(1).integers(100, 700, (30, 2)):
+        specks[y, x] = 0
+    assert is_blank(specks, reduce=1)
