@@ -172,8 +172,13 @@ def run() -> list[Figure]:
     images = load_blackbox()
     if not images:
         raise RuntimeError(f"the QR data set is absent: {BLACKBOX}")
-    sets = {"blackbox": rotations(images), "harder photos": hard_photographs(images)}
+    sets = {
+        "blackbox": rotations(images),
+        "harder photos": hard_photographs(images),
+        "held-out photos": held_out_photographs(images),
+    }
     decoders: dict[str, Callable[[np.ndarray], list[Decoded]]] = {"project": decode, **STOCK_ENGINES}
+    load_before = os.getloadavg()[0]
     scores = {
         (set_name, name): score(decoder, samples)
         for set_name, samples in sets.items()
@@ -181,7 +186,10 @@ def run() -> list[Figure]:
     }
 
     # Other engineers' jobs share this machine: the load says how far wall times are from an idle machine.
-    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"load average before the run: {load_before:.1f}, after the scoring: {os.getloadavg()[0]:.1f}"
+        f" on {os.cpu_count()} CPUs"
+    )
     print("| decoder | " + " | ".join(f"{s} rate | {s} median ms (CPU ms)" for s in sets) + " |")
     print("|---|" + "---|---|" * len(sets))
     for name in decoders:
@@ -193,28 +201,24 @@ def run() -> list[Figure]:
                 f"({result.median_cpu_ms:.2f} CPU)"
             )
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print("\nharder photos by degradation (hits of 97 each):")
-    print("| decoder | " + " | ".join(DEGRADATIONS) + " |")
-    print("|---|" + "---|" * len(DEGRADATIONS))
-    for name in decoders:
-        missed = scores[("harder photos", name)].missed
-        tries = {
-            kind: sum(1 for sample in sets["harder photos"] if f":{kind}@" in sample.name)
-            for kind in DEGRADATIONS
-        }
-        hits = [tries[kind] - sum(1 for miss in missed if f":{kind}@" in miss) for kind in DEGRADATIONS]
-        print(f"| {name} | " + " | ".join(str(hit) for hit in hits) + " |")
+    for set_name in ("harder photos", "held-out photos"):
+        print(f"\n{set_name} by degradation (hits of 97 each):")
+        print("| decoder | " + " | ".join(DEGRADATIONS) + " |")
+        print("|---|" + "---|" * len(DEGRADATIONS))
+        for name in decoders:
+            missed = scores[(set_name, name)].missed
+            tries = {
+                kind: sum(1 for sample in sets[set_name] if f":{kind}@" in sample.name)
+                for kind in DEGRADATIONS
+            }
+            hits = [tries[kind] - sum(1 for miss in missed if f":{kind}@" in miss) for kind in DEGRADATIONS]
+            print(f"| {name} | " + " | ".join(str(hit) for hit in hits) + " |")
     print(f"\nproject missed on blackbox: {', '.join(scores[('blackbox', 'project')].missed)}")
-    held_out = held_out_photographs(images)
-    held_project, held_zxing = score(decode, held_out), score(STOCK_ENGINES["zxing-cpp"], held_out)
-    print(
-        "held-out harder photos (other seeds and rotations): "
-        f"project {held_project.hits}/{held_project.tries}"
-        f" = {held_project.rate:.3f}, zxing-cpp {held_zxing.hits}/{held_zxing.tries} = {held_zxing.rate:.3f}"
-    )
+    for set_name in ("harder photos", "held-out photos"):
+        print(f"project missed on {set_name}: {', '.join(scores[(set_name, 'project')].missed)}")
 
     figures = []
-    goals = {"blackbox": ">= 0.97", "harder photos": ">= 0.93"}
+    goals = {"blackbox": ">= 0.97", "harder photos": ">= 0.93", "held-out photos": ">= 0.93"}
     for set_name in sets:
         project = scores[(set_name, "project")]
         for stock in STOCK_ENGINES:
@@ -228,16 +232,6 @@ def run() -> list[Figure]:
                     goals[set_name],
                 )
             )
-    figures.append(
-        Figure(
-            "held-out harder photos: decode rate",
-            held_project.rate,
-            "",
-            "zxing-cpp",
-            held_zxing.rate,
-            ">= 0.93",
-        )
-    )
     for set_name in sets:
         project = scores[(set_name, "project")]
         for stock in STOCK_ENGINES:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -177,21 +178,27 @@ def finder_candidates(binary_dark: np.ndarray) -> list[_Candidate]:
     if not contours:
         return []
     links = hierarchy[0]
-    areas = [cv2.contourArea(contour) for contour in contours]
     children: dict[int, list[int]] = {}
     for index, link in enumerate(links):
         children.setdefault(int(link[3]), []).append(index)
+    areas: dict[int, float] = {}
+
+    def area(index: int) -> float:
+        if index not in areas:
+            areas[index] = cv2.contourArea(contours[index])
+        return areas[index]
+
     found = []
     for stone_index, link in enumerate(links):
         hole_index = link[3]
-        if hole_index < 0 or links[hole_index][3] < 0:
+        if hole_index < 0 or links[hole_index][3] < 0 or len(contours[stone_index]) < 8:
             continue
         stone, hole = contours[stone_index], contours[hole_index]
-        stone_area, hole_area = areas[stone_index], areas[hole_index]
+        stone_area, hole_area = area(stone_index), area(hole_index)
         if stone_area < 4 or not 1.5 <= hole_area / stone_area <= 6.0:
             continue
         # The hole holds the stone and nothing else of size.
-        others = sum(areas[index] for index in children.get(hole_index, ()) if index != stone_index)
+        others = sum(area(index) for index in children.get(hole_index, ()) if index != stone_index)
         if others > 0.25 * stone_area:
             continue
         hull_area = cv2.contourArea(cv2.convexHull(stone))
@@ -316,9 +323,14 @@ def _find_alignment(grid: GridLike, gray: np.ndarray, centre_u: float, centre_v:
     steps_u, steps_v = np.meshgrid(offsets, offsets)
     cells = np.arange(-2, 3, dtype=np.float64)
     cell_u, cell_v = np.meshgrid(cells, cells)
-    us = centre_u + steps_u[..., None, None] + cell_u
-    vs = centre_v + steps_v[..., None, None] + cell_v
-    xs, ys = grid.points(us, vs)
+    # The grid is smooth over the pattern's few modules: its local affine map is enough there.
+    base = np.array(grid.point(centre_u, centre_v))
+    du = (np.array(grid.point(centre_u + 1, centre_v)) - np.array(grid.point(centre_u - 1, centre_v))) / 2
+    dv = (np.array(grid.point(centre_u, centre_v + 1)) - np.array(grid.point(centre_u, centre_v - 1))) / 2
+    us = steps_u[..., None, None] + cell_u
+    vs = steps_v[..., None, None] + cell_v
+    xs = base[0] + us * du[0] + vs * dv[0]
+    ys = base[1] + us * du[1] + vs * dv[1]
     values = _bilinear_sample(gray, xs.reshape(-1, 25), ys.reshape(-1, 25))
     pattern = _ALIGNMENT.ravel() - _ALIGNMENT.mean()
     dark = -(values - values.mean(axis=1, keepdims=True))
@@ -327,7 +339,11 @@ def _find_alignment(grid: GridLike, gray: np.ndarray, centre_u: float, centre_v:
     best = int(np.argmax(correlation))
     if correlation[best] < _MIN_ALIGNMENT:
         return None
-    return grid.point(centre_u + float(steps_u.ravel()[best]), centre_v + float(steps_v.ravel()[best]))
+    step_u, step_v = float(steps_u.ravel()[best]), float(steps_v.ravel()[best])
+    return (
+        float(base[0] + step_u * du[0] + step_v * dv[0]),
+        float(base[1] + step_u * du[1] + step_v * dv[1]),
+    )
 
 
 def _refined(grid: Grid, gray: np.ndarray) -> Grid:
@@ -427,18 +443,23 @@ def _timing_points(grid: GridLike, gray: np.ndarray, across: bool) -> list[tuple
     xs, ys = grid.points(us, vs)
     profile = _bilinear_sample(gray, xs[None, :], ys[None, :])[0]
     profile = np.convolve(np.pad(profile, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    # Ten samples per module from u = 6: the module m's window is samples 10 (m - 6) .. 10 (m - 6) + 10.
+    modules = np.arange(8, size - 8)
+    windows = (modules[:, None] - 6) * 10 + np.arange(11)[None, :]
+    windows = np.minimum(windows, len(profile) - 1)
+    local = profile[windows]
+    dark = modules % 2 == 0
+    best = np.where(dark, np.argmin(local, axis=1), np.argmax(local, axis=1))
+    inner = (best > 0) & (best < windows.shape[1] - 1)
+    at = steps[windows[np.arange(len(modules)), best]][inner]
+    centres = modules[inner] + 0.5
+    found_x, found_y = (
+        grid.points(at, np.full_like(at, 6.5)) if across else grid.points(np.full_like(at, 6.5), at)
+    )
     found = []
-    for module in range(8, size - 8):
-        window = np.flatnonzero(np.abs(steps - (module + 0.5)) <= 0.5)
-        if len(window) < 3:
-            continue
-        local = profile[window]
-        best = int(np.argmin(local) if module % 2 == 0 else np.argmax(local))
-        if best in (0, len(window) - 1):
-            continue
-        at = float(steps[window[best]])
-        where = grid.point(at, 6.5) if across else grid.point(6.5, at)
-        found.append((module + 0.5, 6.5, where) if across else (6.5, module + 0.5, where))
+    for centre, x, y in zip(centres, found_x, found_y, strict=True):
+        where = (float(x), float(y))
+        found.append((float(centre), 6.5, where) if across else (6.5, float(centre), where))
     return found
 
 
@@ -535,18 +556,29 @@ _RINGS = (
 )
 
 
-def _ring_sums(dark: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each ring, the sum of its dark modules, and whether all of its modules are known."""
-    size = dark.shape[0]
-    padded = np.pad(dark.astype(np.float64), 2)
-    padded_known = np.pad(known, 2)
-    sums = np.zeros((len(_RINGS), size, size))
-    complete = np.ones((size, size), dtype=bool)
-    for index, ring in enumerate(_RINGS):
+def _ring_kernels() -> list[np.ndarray]:
+    kernels = []
+    for ring in _RINGS:
+        kernel = np.zeros((5, 5), dtype=np.float32)
         for dy, dx in ring:
-            sums[index] += padded[2 + dy : 2 + dy + size, 2 + dx : 2 + dx + size]
-            complete &= padded_known[2 + dy : 2 + dy + size, 2 + dx : 2 + dx + size]
-    return sums, complete
+            kernel[2 + dy, 2 + dx] = 1.0
+        kernels.append(kernel)
+    return kernels
+
+
+_RING_KERNELS = _ring_kernels()
+
+
+def _ring_sums(dark: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each ring, the sum of its dark modules (none outside the code), and whether all of a module's
+    ring modules are known."""
+    level = dark.astype(np.float32)
+    inside = known.astype(np.float32)
+    sums = np.stack(
+        [cv2.filter2D(level, -1, kernel, borderType=cv2.BORDER_CONSTANT) for kernel in _RING_KERNELS]
+    )
+    counts = sum(cv2.filter2D(inside, -1, kernel, borderType=cv2.BORDER_CONSTANT) for kernel in _RING_KERNELS)
+    return sums.astype(np.float64), np.asarray(counts > 12.5)
 
 
 def equalised(values: np.ndarray, first_guess: np.ndarray) -> np.ndarray | None:
@@ -645,8 +677,10 @@ def timing_agreement(dark: np.ndarray) -> float:
     return float(np.mean(dark[6, 8 : size - 8] == expected) + np.mean(dark[8 : size - 8, 6] == expected)) / 2
 
 
-def decode_grid(gray: np.ndarray) -> list[Decoded]:
-    """QR codes read by sampling our own grid (see the module docstring); points in `gray`'s coordinates."""
+def decode_grid(gray: np.ndarray, *, deadline: float | None = None) -> list[Decoded]:
+    """QR codes read by sampling our own grid (see the module docstring); points in `gray`'s coordinates.
+
+    `deadline` (a `time.monotonic()` value) stops the search, with nothing found, once passed."""
     factor = int(min(4, max(1, round(600 / max(gray.shape)))))
     work = (
         gray if factor == 1 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
@@ -665,6 +699,8 @@ def decode_grid(gray: np.ndarray) -> list[Decoded]:
         top_left, top_right, bottom_left = _finders(triple)
         fits: list[tuple[float, GridLike, list[np.ndarray]]] = []
         for size in candidate_sizes(top_left, top_right, bottom_left):
+            if deadline is not None and time.monotonic() > deadline:
+                return []
             hermite = _refined(grid_from_finders(top_left, top_right, bottom_left, size), smooth)
             finders = (top_left, top_right, bottom_left)
             fitted = fitted_grid(hermite, finders, smooth)

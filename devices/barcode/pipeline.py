@@ -9,8 +9,11 @@
    view — read by zxing-cpp with its local and its global binarizer; WeChatQRCode and zbar, which fail
    differently, on the views where they earn their time;
 4. for small pictures, 3x and 4x enlargements (Lanczos, sharpened);
-5. last, the code flattened as if it were wrapped round a cylinder (devices.barcode.dewarp: a label on a
-   bottle, a bent notice), read by zxing-cpp.
+5. the code flattened as if it were wrapped round a cylinder (devices.barcode.dewarp: a label on a
+   bottle, a bent notice), read by zxing-cpp;
+6. last, our own grid (devices.barcode.grid): module centres fitted to the code's finder, timing and
+   alignment patterns (curved, squeezed, without a quiet zone, blurred to modules of two pixels), the
+   sampled modules rendered as a clean code and read by zxing-cpp.
 
 Every found symbol's points are mapped back into the caller's image coordinates.
 """
@@ -98,6 +101,7 @@ class _Engines:
         self._names = None if formats is None else frozenset(formats)
         self._zxing_formats = None if formats is None else tuple(_zxing_format(name) for name in formats)
         self.qr = formats is None or "QRCode" in formats
+        self.deadline: float | None = None
 
     def local(self, gray: np.ndarray) -> list[Decoded]:
         return engines.zxing(gray, formats=self._zxing_formats)
@@ -114,7 +118,7 @@ class _Engines:
         return engines.wechat(gray) if self.qr else []
 
     def grid(self, gray: np.ndarray) -> list[Decoded]:
-        return decode_grid(gray) if self.qr else []
+        return decode_grid(gray, deadline=self.deadline) if self.qr else []
 
     def zbar(self, gray: np.ndarray) -> list[Decoded]:
         found = engines.pyzbar_engine(gray)
@@ -214,6 +218,8 @@ def decode(
     """
     use = _Engines(None if formats is None else tuple(formats))
     started = time.monotonic()
+    if budget_seconds is not None:
+        use.deadline = started + budget_seconds
     gray = to_gray(image)
     found = use.local(gray)
     if found or not thorough:
