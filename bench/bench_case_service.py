@@ -5,7 +5,11 @@ app: the anchor for the HTTP figures. Beside it, on the same database, a second 
 WORKERS uvicorn worker processes (`HALL_CASE__WORKERS`): its submissions are measured in the same
 interleaved slices, against the same anchor, and its server CPU is that of all its processes.
 Load comes from 2 client processes x 4 keep-alive connections.
-PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture.
+PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture,
+which runs with fsync, synchronous_commit and full_page_writes off: its submission figure is the CPU-bound
+one. With durable commits every submission's COMMIT waits for the WAL flush while it holds the audit
+chain's head row, so submissions/s is then about 1 / (flush latency); measure that against a durable
+server through HALL_BENCH_POSTGRES_URL.
 Server CPU per request (from /proc) is reported beside each rate, because this machine is shared and
 the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain. The
 targets are measured in interleaved slices, so a swing of the other load hits figure and anchor alike.
