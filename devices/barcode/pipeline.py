@@ -43,6 +43,7 @@ _SMALL_SIDE = 480
 _TINY_SIDE = 360
 _DEWARP_MAX_SIDE = 800
 _WECHAT_MAX_SIDE = 640
+_ZBAR_MIN_1D_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,14 @@ class _Engines:
         return decode_grid(gray, deadline=self.deadline) if self.qr else []
 
     def zbar(self, gray: np.ndarray) -> list[Decoded]:
-        found = engines.pyzbar_engine(gray)
+        # zbar's 1-D decoders have no minimum length and read one- to three-character "symbols" out of
+        # the texture of a 2-D code on sharpened views (a Code128 ">" in a curved QR photo): such reads
+        # are dropped, so that they do not end the cascade before the view that reads the real code.
+        found = [
+            item
+            for item in engines.pyzbar_engine(gray)
+            if item.format == "QRCode" or len(item.text) >= _ZBAR_MIN_1D_LENGTH
+        ]
         return found if self._names is None else [item for item in found if item.format in self._names]
 
 

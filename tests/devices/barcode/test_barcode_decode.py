@@ -182,3 +182,18 @@ def test_repr_masks_personal_numbers() -> None:
     shown = repr(found)
     assert "110105194912310021" not in shown
     assert "13812345678" not in shown
+
+
+def test_zbar_reads_of_one_to_three_characters_do_not_end_the_cascade() -> None:
+    # zbar's 1-D decoders have no minimum length; the cascade drops their shortest reads (they come out
+    # of 2-D textures), and keeps longer ones and every QR code.
+    from devices.barcode.pipeline import _Engines
+
+    def code128(text: str) -> np.ndarray:
+        picture = np.asarray(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128).to_image(scale=3))
+        return np.pad(picture, 30, constant_values=255)
+
+    engines = _Engines(None)
+    assert engines.zbar(code128(">")) == []
+    assert [item.text for item in engines.zbar(code128("AB7"))] == []
+    assert [item.text for item in engines.zbar(code128("AB72"))] == ["AB72"]
