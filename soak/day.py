@@ -11,6 +11,7 @@ locker steps instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import queue
@@ -32,7 +33,7 @@ from case_service.domain.states import Role
 from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
 from hall.settings import Settings
-from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
+from hall_controller.queue.config import IssueWindow, QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
 from soak.lockers import BANK, SoakLockers
 from soak.report import SoakReport, Tally, memory_curve
@@ -117,11 +118,15 @@ class Recorder:
 
 
 def queue_config(windows: int, applicants: int = 0) -> QueueConfig:
-    """`applicants`: every one may pick the same service, so each service's daily cap is at least that."""
+    """`applicants`: every one may pick the same service, so each service's daily cap and number range
+    are at least that (a 3,000-applicant day overflowed the 999 numbers of a service); tickets are issued
+    all day (a compressed day runs at any hour, the lunch break included)."""
     base = demo_config()
     cap = max(999, applicants)
+    all_day = (IssueWindow(start=dt.time(0, 0), end=dt.time(23, 59, 59)),)
+    update = {"daily_cap": cap, "last_number": cap, "issue_windows": all_day}
     return QueueConfig(
-        services=tuple(service.model_copy(update={"daily_cap": cap}) for service in base.services),
+        services=tuple(service.model_copy(update=update) for service in base.services),
         windows=tuple(
             WindowConfig(number=number, services={code: 1 for code in SERVICES})
             for number in range(1, windows + 1)
