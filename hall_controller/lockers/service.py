@@ -70,6 +70,10 @@ class LockerPolicy:
     # A pickup still "collecting" after this long stalled before its door opened (the controller restarted
     # between accepting the applicant and unlocking): the applicant may open again with the same credential.
     stalled_pickup_seconds: float = 30.0
+    # A deposit still "depositing" this long after its compartment was reserved, its door never seen
+    # open, stalled the same way (reserved, then the controller died before unlocking): the clerk's next
+    # deposit of that case opens the same compartment instead of being refused as a second deposit.
+    stalled_deposit_seconds: float = 30.0
     per_bank: AttemptPolicy = PER_BANK
     per_case: AttemptPolicy = PER_CASE
 
@@ -119,7 +123,12 @@ class LockerService:
         except CaseError as err:
             raise LockerError(str(err)) from err
         now = self._clock()
-        deposit, compartment = self._repository.claim(case_id, size, bank_id, now)
+        stalled = self._stalled_deposit(case_id, now)
+        if stalled is not None:
+            deposit, compartment = stalled
+            log.warning("locker %s: a stalled deposit of case %s opened again", compartment.id, case_id)
+        else:
+            deposit, compartment = self._repository.claim(case_id, size, bank_id, now)
         self._repository.transition(
             deposit.id,
             ["depositing"],
@@ -129,6 +138,20 @@ class LockerService:
         )
         self._open(compartment, deposit, actor=clerk, reason="deposit")
         return compartment
+
+    def _stalled_deposit(self, case_id: str, now: float) -> tuple[Deposit, Compartment] | None:
+        found = self._repository.deposits_where(
+            deposits.c.case_id == case_id, deposits.c.state == "depositing"
+        )
+        for deposit in found:
+            compartment = self._repository.compartment(deposit.compartment_id)
+            if (
+                compartment is not None
+                and now - deposit.created > self.policy.stalled_deposit_seconds
+                and not self._repository.door_opened_since(compartment.id, deposit.created)
+            ):
+                return deposit, compartment
+        return None
 
     def _open(self, compartment: Compartment, deposit: Deposit | None, *, actor: str, reason: str) -> None:
         deposit_id = deposit.id if deposit else None

@@ -12,7 +12,7 @@ from devices.lockboard.bank import BankEvent
 from firmware_sim.lockers.rig import LockerRig
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.ports import OpenOutcome
-from hall_controller.lockers.repository import NoCompartmentError
+from hall_controller.lockers.repository import CaseAlreadyDepositedError, NoCompartmentError, deposits
 from hall_controller.lockers.service import LockedOutError, LockerError, LockerService, OpenNotDetectedError
 from tests.hall_controller.lockers.conftest import BANK, LockerHall
 
@@ -256,6 +256,27 @@ def test_a_pickup_stalled_by_a_controller_restart_can_be_opened_again(hall: Lock
     assert hall.cases.states["C-1"] == "delivered"
     assert hall.cases.receipts["C-1"]["identified_by"] == how
     assert hall.compartment_state(number) == "free"
+
+
+def test_a_deposit_stalled_by_a_controller_restart_opens_the_same_compartment(hall: LockerHall) -> None:
+    # Found by the 1,000-applicant soak: the controller was killed between reserving a compartment for a
+    # case and unlocking it; after the restart every deposit of that case was refused as a second one.
+    hall.add_case("C-1")
+    policy = hall.service.policy
+    deposit, reserved = hall.repository.claim("C-1", Size.S, BANK, time.time())  # reserved, never unlocked
+    with pytest.raises(CaseAlreadyDepositedError):  # a deposit in progress is not doubled
+        hall.service.start_deposit("C-1", Size.S, clerk="clerk-2")
+    assert hall.compartment_state(reserved.number) == "reserved"
+
+    # Later than the policy's grace: the same compartment opens for the clerk, and the deposit completes.
+    stalled_at = time.time() - policy.stalled_deposit_seconds - 1
+    with hall.repository.transaction() as connection:
+        connection.execute(deposits.update().where(deposits.c.id == deposit.id).values(created=stalled_at))
+    assert hall.deposit("C-1") == reserved.number
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    assert hall.compartment_state(reserved.number) == "occupied"
+    [active] = hall.repository.deposits_where(deposits.c.case_id == "C-1")
+    assert active.id == deposit.id and active.state == "ready"
 
 
 def test_a_lying_sensor_takes_the_compartment_out_of_use(hall: LockerHall) -> None:
