@@ -158,8 +158,17 @@ def get_case(case_id: CaseRef, ctx: ContextDep) -> Response:
 
 
 @router.post("/{case_id}/actions/{action}", response_model=schemas.CaseOut)
-def act(case_id: CaseRef, action: Action, ctx: ContextDep, body: schemas.ActionIn | None = None) -> Response:
-    """Moves the case through the state machine. An action not allowed now answers 409 naming what is."""
+def act(
+    case_id: CaseRef,
+    action: Action,
+    ctx: ContextDep,
+    body: schemas.ActionIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Moves the case through the state machine. An action not allowed now answers 409 naming what is.
+
+    With an `Idempotency-Key` (optional here) a resent action answers what the first one did, instead of
+    409 because the case has already moved: the hall controller's outbox resends after a crash."""
     body = body or schemas.ActionIn()
     if action is Action.AUTO_ACCEPT:
         raise ForbiddenError("auto_accept is applied by the deadline sweep, not requested")
@@ -172,9 +181,24 @@ def act(case_id: CaseRef, action: Action, ctx: ContextDep, body: schemas.ActionI
         channel=body.channel,
         receipt=body.receipt,
     )
-    case = cases.act(ctx, case_id, action, data)
-    ctx.session.commit()
-    return json_response(case_out(ctx, case))
+
+    def produce() -> schemas.CaseOut:
+        return case_out(ctx, cases.act(ctx, case_id, action, data))
+
+    if idempotency_key is None:
+        answer = produce()
+        ctx.session.commit()
+        return json_response(answer)
+    return idempotency.run(
+        ctx.session,
+        scope=ctx.principal.idempotency_scope,
+        key=idempotency_key,
+        request_hash=idempotency.fingerprint(
+            "POST action", case_id, action.value, body.model_dump(mode="json")
+        ),
+        produce=produce,
+        status_code=200,
+    )
 
 
 @router.get("/{case_id}/completeness", response_model=schemas.CompletenessOut)

@@ -43,6 +43,27 @@ def test_a_retried_submission_returns_the_first_case(case_api: CaseApi) -> None:
     assert changed.status_code == 409 and "different request" in changed.json()["error"]["message"]
 
 
+def test_a_resent_action_with_its_key_answers_as_the_first_did(case_api: CaseApi) -> None:
+    # The hall controller's outbox resends a write whose answer a crash lost: with the same key the
+    # case service answers what it answered then, instead of 409 because the case has moved on.
+    api, client = case_api, case_api.client
+    case = api.file_case(ITEM_FOOD)
+    clerk = {**api.staff("clerk1"), "Idempotency-Key": "controller-01-accept-1"}
+    path = f"/api/v1/cases/{case['id']}/actions/accept"
+    first = client.post(path, json={}, headers=clerk)
+    again = client.post(path, json={}, headers=clerk)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    history = client.get(f"/api/v1/cases/{case['id']}/history", headers=api.staff("manager1")).json()
+    assert [entry["action"] for entry in history].count("case.accept") == 1
+    # Without a key, a repeat is what it always was: not allowed now, and the answer says so.
+    repeat = client.post(path, json={}, headers=api.staff("clerk1"))
+    assert repeat.status_code == 409
+    # The same key for another action is a different request, refused.
+    other = client.post(f"/api/v1/cases/{case['id']}/actions/start_review", json={}, headers=clerk)
+    assert other.status_code == 409 and "different request" in other.json()["error"]["message"]
+
+
 def test_concurrent_retries_with_one_key_make_one_case(case_api: CaseApi) -> None:
     api, client = case_api, case_api.client
     clerk = api.staff("clerk1")
