@@ -17,6 +17,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,12 @@ class CaseServiceClient:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires = 0.0
+        self._on_answer: list[Callable[[], None]] = []
+
+    def on_answer(self, listener: Callable[[], None]) -> None:
+        """`listener` is called after each answer from the case service (any status below 500): an
+        outbox backing off hears at once that the service is back, from whatever call got through."""
+        self._on_answer.append(listener)
 
     def close(self) -> None:
         self._http.close()
@@ -75,6 +82,8 @@ class CaseServiceClient:
             raise CaseServiceUnavailableError(f"case service unreachable: {type(err).__name__}") from err
         if answer.status_code >= 500:
             raise CaseServiceUnavailableError(f"case service answered {answer.status_code}")
+        for listener in self._on_answer:
+            listener()
         return answer
 
     def _authorization(self) -> dict[str, str]:
@@ -123,7 +132,7 @@ class Outbox:
         client: CaseServiceClient | None,
         *,
         collection: str = "controller.outbox",
-        max_backoff: float = 60.0,
+        max_backoff: float = 30.0,
         keep_done_days: float = 14.0,
     ) -> None:
         self._pending: Collection = store.collection(collection)
@@ -131,6 +140,9 @@ class Outbox:
         self._store = store
         self._name = collection
         self._client = client
+        self._away = False
+        if client is not None:
+            client.on_answer(self._service_answered)
         self._max_backoff = max_backoff
         self._keep_done_days = keep_done_days
         self._wake = threading.Event()
@@ -153,6 +165,12 @@ class Outbox:
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
+
+    def _service_answered(self) -> None:
+        # Another caller got through while we back off: try now. (Our own answers don't count: a 429
+        # would otherwise cut our back-off short.)
+        if self._away and threading.current_thread() is not self._thread:
+            self._wake.set()
 
     def enqueue(
         self, method: str, path: str, body: Any = None, *, key: str | None = None, subject: str = ""
@@ -182,11 +200,14 @@ class Outbox:
         found = (OutboxEntry(**doc) for _, doc in documents)
         return sorted((e for e in found if state is None or e.state == state), key=lambda e: e.seq)
 
+    def recent(self, finished: int = 100) -> list[OutboxEntry]:
+        """Every pending entry and the last `finished` delivered or refused ones, in order: the manager's
+        view, which must not read two weeks of history on each look."""
+        documents = self._pending.items() + self._done.latest(finished)
+        return sorted((OutboxEntry(**doc) for _, doc in documents), key=lambda e: e.seq)
+
     def counts(self) -> dict[str, int]:
-        counts = {PENDING: len(self._pending), DELIVERED: 0, REFUSED: 0}
-        for _key, document in self._done.items():
-            counts[str(document["state"])] += 1
-        return counts
+        return {PENDING: len(self._pending), DELIVERED: 0, REFUSED: 0, **self._done.count_by("state")}
 
     def deliver_pending(self) -> bool:
         """Tries every pending entry in order; False when the case service is away (stop there)."""
@@ -226,7 +247,8 @@ class Outbox:
         delay = 1.0
         while not self._stop.is_set():
             self._wake.clear()
-            if self.deliver_pending():
+            self._away = not self.deliver_pending()
+            if not self._away:
                 delay = 1.0
                 self._wake.wait(30)
             else:

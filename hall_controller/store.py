@@ -138,6 +138,22 @@ class Collection:
         )
         return [(str(key), _load(body)) for key, body in rows]
 
+    def latest(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """The `limit` documents written last, newest first."""
+        rows = self._store.execute(
+            "SELECT key, body FROM documents WHERE collection = ? ORDER BY updated DESC, rowid DESC LIMIT ?",
+            (self.name, limit),
+        )
+        return [(str(key), _load(body)) for key, body in rows]
+
+    def count_by(self, field: str) -> dict[str, int]:
+        """How many documents have each value of a top-level `field`, counted in SQL."""
+        rows = self._store.execute(
+            "SELECT json_extract(body, ?), count(*) FROM documents WHERE collection = ? GROUP BY 1",
+            (f"$.{field}", self.name),
+        )
+        return {str(value): int(count) for value, count in rows}
+
     def __len__(self) -> int:
         rows = self._store.execute("SELECT count(*) FROM documents WHERE collection = ?", (self.name,))
         return int(rows[0][0])

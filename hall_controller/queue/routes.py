@@ -294,7 +294,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
                     "attempts": e.attempts,
                     "error": e.error,
                 }
-                for e in extension.outbox.entries()
+                for e in extension.outbox.recent()
             ],
         }
 

@@ -5,6 +5,7 @@ The real case service behind it is in test_controller_case_link.py and the queue
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -115,3 +116,39 @@ def test_without_a_case_service_writes_stay_pending_and_survive_a_restart(tmp_pa
     raw = store.execute("SELECT body FROM documents WHERE key = ?", (first,))
     assert json.loads(raw[0][0])["body"] == {"n": 1}
     store.close()
+
+
+def test_backing_off_it_tries_again_as_soon_as_another_call_gets_through(store: Store) -> None:
+    double = CaseServiceDouble()
+    client = CaseServiceClient("http://case", "controller-01", "s", transport=httpx.MockTransport(double))
+    outbox = Outbox(store, client, collection="test.outbox", max_backoff=30.0)
+    double.answer_status = 503
+    outbox.enqueue("POST", "/api/v1/cases/1/actions/deliver", {"receipt": {}})
+    outbox.start()
+    try:
+        deadline = time.monotonic() + 10
+        while outbox.entries(PENDING)[0].attempts < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # three failures: the next pause is 4 s or more (1, 2, 4 s, with jitter)
+        assert outbox.entries(PENDING)[0].attempts >= 3
+        double.answer_status = 200
+        client.request("GET", "/api/v1/cases/1")  # the lockers' read gets through: the service is back
+        deadline = time.monotonic() + 1.5
+        while outbox.entries(PENDING) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not outbox.entries(PENDING)
+    finally:
+        outbox.stop()
+
+
+def test_the_managers_view_holds_what_waits_and_only_the_latest_finished(store: Store) -> None:
+    double = CaseServiceDouble()
+    outbox = outbox_for(store, double)
+    for number in range(5):
+        outbox.enqueue("POST", f"/a/{number}")
+    assert outbox.deliver_pending()
+    double.answer_status = 503
+    waiting = outbox.enqueue("POST", "/b")
+    assert not outbox.deliver_pending()
+    shown = outbox.recent(finished=2)
+    assert [e.path for e in shown] == ["/a/3", "/a/4", "/b"] and shown[-1].key == waiting
+    assert outbox.counts() == {PENDING: 1, DELIVERED: 5, REFUSED: 0}
