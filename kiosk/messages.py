@@ -85,7 +85,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "身份未能核验，请重试或到窗口办理。",
         "We could not verify you; try again or visit a window.",
     ),
-    "card_unreadable": ("身份证读取不清，请重新放置。", "The card could not be read; please place it again."),
+    "card_unreadable": (
+        "身份证无法读取，请重新放置；仍不行请到窗口办理。",
+        "The card could not be read; place it again, or please visit a window.",
+    ),
+    "card_expired": (
+        "身份证已过有效期，请使用有效证件，或到窗口办理。",
+        "This ID card has expired; please use a valid card or visit a window.",
+    ),
+    "card_removed": (
+        "读卡时身份证被移开，请重新放好，读完前不要拿走。",
+        "The card was moved while reading; place it again and leave it until it is read.",
+    ),
     "qr_invalid": (
         "二维码无效或已过期，请刷新后重试。",
         "The QR code is invalid or expired; refresh it and retry.",

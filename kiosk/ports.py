@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from kiosk.flow.model import (
     Applicant,
+    CardRefusal,
     CaseSummary,
     Certificate,
     Device,
@@ -49,6 +50,14 @@ class DeviceFailureError(PortError):
     def __init__(self, device: Device, reason: str) -> None:
         super().__init__(f"{device.value}: {reason}")
         self.device = device
+        self.reason = reason
+
+
+class CardRefusedError(PortError):
+    """A card is on the reader but cannot start a session; nothing of it is kept."""
+
+    def __init__(self, reason: CardRefusal) -> None:
+        super().__init__(f"card refused: {reason.value}")
         self.reason = reason
 
 
@@ -120,7 +129,8 @@ class CaseService(Protocol):
 
 class CardReader(Protocol):
     def current_card(self) -> IdCard | None:
-        """The card on the reader now (read completely), or None. Raises DeviceFailureError."""
+        """The card on the reader now (read completely and checked), or None. Raises CardRefusedError
+        for a card that cannot start a session, DeviceFailureError for a broken reader."""
         ...
 
 

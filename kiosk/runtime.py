@@ -19,11 +19,12 @@ from kiosk import documents
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
-from kiosk.flow.model import Applicant, Device, IdentifyMethod, ItemDetail, SubmitOutcome
+from kiosk.flow.model import Applicant, CardRefusal, Device, IdentifyMethod, ItemDetail, SubmitOutcome
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.messages import text
 from kiosk.outbox import Outbox
 from kiosk.ports import (
+    CardRefusedError,
     DeviceFailureError,
     Identification,
     Ports,
@@ -434,6 +435,7 @@ class Watcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="kiosk-watch", daemon=True)
         self._card_present = False
+        self._card_refused: CardRefusal | None = None
         self._broken: set[Device] = set()
 
     def start(self) -> None:
@@ -469,7 +471,17 @@ class Watcher:
             self._post(ev.DeviceRecovered(device))
 
     def _poll_card(self) -> None:
-        card = self._ports.card_reader.current_card()
+        try:
+            card = self._ports.card_reader.current_card()
+        except CardRefusedError as err:
+            if self._card_present:  # the card read before is no longer a card we can use
+                self._card_present = False
+                self._post(ev.CardRemoved())
+            if err.reason is not self._card_refused:  # once per card placed, not once per poll
+                self._card_refused = err.reason
+                self._post(ev.CardRefused(err.reason))
+            return
+        self._card_refused = None
         if card is not None and not self._card_present:
             self._card_present = True
             self._post(ev.CardInserted(card))

@@ -2,7 +2,8 @@
 
 The SAM protocol has no cheap "is a card there" question, so presence is a read: while a card is on the
 reader it is re-read at most every `recheck_seconds` to notice its removal. A card that reads but fails
-the checks (expired, bad check digit, damaged) is not a session: it is logged and treated as absent.
+the checks (expired, bad check digit, damaged) or is taken off mid-read is not a session: it is logged
+and refused with its reason (CardRefusedError), which the kiosk shows.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from devices.idcard.errors import (
 )
 from devices.idcard.reader import CardReader as DeviceCardReader
 from devices.idcard.reader import ReaderState, read_verified
-from kiosk.flow.model import Device, IdCard
-from kiosk.ports import DeviceFailureError
+from kiosk.flow.model import CardRefusal, Device, IdCard
+from kiosk.ports import CardRefusedError, DeviceFailureError
 
 log = logging.getLogger(__name__)
 BROKEN = (ReaderState.READER_MISSING, ReaderState.SERVICE_DOWN, ReaderState.FAULT)
@@ -55,15 +56,19 @@ class IdCardReader:
         except NoCardError:
             self._card = None
             return None
-        except CardRemovedError:
+        except CardRemovedError as err:
             # Taken off mid-read: nothing of what was read is kept, no session starts; place it again.
             log.warning("the ID card left the reader during the read: no session started")
             self._card = None
-            return None
-        except (CardExpiredError, CardDataError, UnsupportedCardError) as err:
+            raise CardRefusedError(CardRefusal.REMOVED) from err
+        except CardExpiredError as err:
             log.warning("a card that cannot start a session: %s", err.code)
             self._card = None
-            return None
+            raise CardRefusedError(CardRefusal.EXPIRED) from err
+        except (CardDataError, UnsupportedCardError) as err:
+            log.warning("a card that cannot start a session: %s", err.code)
+            self._card = None
+            raise CardRefusedError(CardRefusal.UNREADABLE) from err
         except IdCardError as err:
             raise DeviceFailureError(Device.CARD_READER, err.code) from err
         self._read_at = time.monotonic()

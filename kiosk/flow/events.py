@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from kiosk.flow.model import (
     Applicant,
+    CardRefusal,
     CaseSummary,
     Certificate,
     Device,
@@ -170,6 +171,13 @@ class CardInserted(Event):
 @dataclass(frozen=True)
 class CardRemoved(Event):
     pass
+
+
+@dataclass(frozen=True)
+class CardRefused(Event):
+    """A card was placed but cannot start a session (expired, unreadable, taken off mid-read)."""
+
+    reason: CardRefusal
 
 
 @dataclass(frozen=True)

@@ -507,6 +507,17 @@ def _card_in(config: FlowConfig, state: KioskState, event: ev.CardInserted) -> O
     return moved, [fx.Identify(state.serial, IdentifyMethod.CARD, card=event.card)]
 
 
+def _card_refused(config: FlowConfig, state: KioskState, event: ev.CardRefused) -> Outcome:
+    """A card that cannot start a session: say why where a card is being asked for, start nothing."""
+    if state.screen is Screen.ATTRACT:
+        state = replace(_start_session(state), screen=Screen.IDENTIFY)
+    if state.screen not in (Screen.IDENTIFY, Screen.LANGUAGE) or _session(state).busy:
+        return state, []
+    key = f"card_{event.reason.value}"
+    moved = _go(state, Screen.IDENTIFY, identify_method=IdentifyMethod.CARD)
+    return _notice(moved, key, error=True), [_say(moved, key)]
+
+
 def _card_out(config: FlowConfig, state: KioskState, event: ev.CardRemoved) -> Outcome:
     return replace(state, card_present=False, card_present_seconds=0.0, card_reminded=False), []
 
@@ -755,6 +766,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.Finish: _finish,
     ev.CardInserted: _card_in,
     ev.CardRemoved: _card_out,
+    ev.CardRefused: _card_refused,
     ev.QrScanned: _qr,
     ev.DeviceFault: _fault,
     ev.DeviceRecovered: _recovered,

@@ -211,3 +211,11 @@ class Verification:
     def message_key(self) -> str:
         """Offline, "valid" can only mean a good signature: revocation was not checked."""
         return "verify_valid_offline" if self.offline and self.valid else f"verify_{self.reason.value}"
+
+
+class CardRefusal(StrEnum):
+    """Why a card on the reader starts no session; each has its own message (card_<value>)."""
+
+    EXPIRED = "expired"  # past the card's validity
+    UNREADABLE = "unreadable"  # damaged data, a bad check digit, an unsupported card
+    REMOVED = "removed"  # taken off the reader part-way through the read

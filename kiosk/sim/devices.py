@@ -12,8 +12,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from hall.fonts import cjk_font_path
-from kiosk.flow.model import Device, IdCard, LockerPickup, Service, Ticket
-from kiosk.ports import DeviceFailureError, PrintDocument, RejectedError
+from kiosk.flow.model import CardRefusal, Device, IdCard, LockerPickup, Service, Ticket
+from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
 
 DEMO_CARD = IdCard(name="张三丰", id_number="110101199003071234", address="北京市东城区景山前街4号")
 
@@ -23,17 +23,24 @@ class SimCardReader:
 
     def __init__(self) -> None:
         self._card: IdCard | None = None
+        self._refusal: CardRefusal | None = None
         self.fault: str | None = None
 
     def place(self, card: IdCard = DEMO_CARD) -> None:
-        self._card = card
+        self._card, self._refusal = card, None
+
+    def place_refused(self, reason: CardRefusal) -> None:
+        """A card that cannot start a session (expired, damaged, pulled mid-read) lies on the reader."""
+        self._card, self._refusal = None, reason
 
     def take(self) -> None:
-        self._card = None
+        self._card, self._refusal = None, None
 
     def current_card(self) -> IdCard | None:
         if self.fault:
             raise DeviceFailureError(Device.CARD_READER, self.fault)
+        if self._refusal is not None:
+            raise CardRefusedError(self._refusal)
         return self._card
 
 

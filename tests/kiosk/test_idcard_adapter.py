@@ -8,10 +8,10 @@ import pytest
 
 from devices.idcard.config import IdCardSettings
 from devices.idcard.factory import OpenedReader, open_card_reader
-from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity
+from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity, with_bad_check_digit
 from kiosk.adapters.idcard import IdCardReader
-from kiosk.flow.model import Device
-from kiosk.ports import DeviceFailureError
+from kiosk.flow.model import CardRefusal, Device
+from kiosk.ports import CardRefusedError, DeviceFailureError
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ def opened() -> Iterator[OpenedReader]:
     reader.close()
 
 
-def test_card_on_off_and_an_expired_card(opened: OpenedReader) -> None:
+def test_card_on_and_off(opened: OpenedReader) -> None:
     port = IdCardReader(opened.reader, recheck_seconds=0.0)
     assert port.current_card() is None
     identity = sample_identity("王芳")
@@ -33,8 +33,27 @@ def test_card_on_off_and_an_expired_card(opened: OpenedReader) -> None:
     assert identity.id_number not in repr(card)
     opened.present(None)
     assert port.current_card() is None
-    opened.present(SimCard.of(expired_identity()))
-    assert port.current_card() is None  # no session starts with an expired card
+
+
+@pytest.mark.parametrize(
+    ("card", "reason"),
+    [
+        (SimCard.of(expired_identity()), CardRefusal.EXPIRED),
+        (SimCard.damaged_card(), CardRefusal.UNREADABLE),
+        (SimCard.of(with_bad_check_digit(sample_identity("李四"))), CardRefusal.UNREADABLE),
+    ],
+    ids=["expired", "damaged", "bad-check-digit"],
+)
+def test_a_card_that_cannot_start_a_session_is_refused_with_its_reason(
+    opened: OpenedReader, card: SimCard, reason: CardRefusal
+) -> None:
+    port = IdCardReader(opened.reader, recheck_seconds=0.0)
+    opened.present(card)
+    with pytest.raises(CardRefusedError) as refused:
+        port.current_card()
+    assert refused.value.reason is reason
+    opened.present(None)
+    assert port.current_card() is None
 
 
 def test_unplugged_reader_is_a_device_failure(opened: OpenedReader) -> None:

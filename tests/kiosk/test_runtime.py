@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.flow import events as ev
-from kiosk.flow.model import Device, Language, LockerPickup, Service
+from kiosk.flow.model import CardRefusal, Device, Language, LockerPickup, Service
 from kiosk.flow.state import Screen
 from kiosk.sim.devices import DEMO_CARD
 from tests.kiosk.harness import Harness
@@ -143,6 +143,22 @@ def test_card_reader_fault_is_reported_to_the_hall_and_recovers(kiosk: Harness) 
     assert kiosk.sims.hall.recovered == [Device.CARD_READER]
     kiosk.send(ev.Back())
     kiosk.sims.scanner.show("eid:110101199003071234:李四")
+    assert kiosk.poll().screen is Screen.MENU
+
+
+def test_an_expired_card_is_explained_once_and_a_valid_one_then_signs_in(kiosk: Harness) -> None:
+    kiosk.sims.card_reader.place_refused(CardRefusal.EXPIRED)
+    state = kiosk.poll()
+    assert state.screen is Screen.IDENTIFY and state.session is not None
+    assert state.session.notice is not None and state.session.notice.key == "card_expired"
+    assert state.session.applicant is None
+    spoken = len(kiosk.sims.voice.said)
+    for _ in range(3):  # still on the reader: not said again on every poll
+        kiosk.poll()
+    assert len(kiosk.sims.voice.said) == spoken
+    kiosk.sims.card_reader.take()
+    kiosk.poll()
+    kiosk.sims.card_reader.place()
     assert kiosk.poll().screen is Screen.MENU
 
 

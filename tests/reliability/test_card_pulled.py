@@ -4,8 +4,9 @@ The kiosk's flow, runner and device watcher (kiosk/runtime.py) on its real ports
 (kiosk/adapters/idcard.py) over the real driver — PC/SC through pcscd + vsmartcard-vpcd with
 firmware_sim's card emulator, or the SAM reader protocol on a pty with firmware_sim's SAM emulator —
 and the case service port (kiosk/adapters/http_case.py) on a real `hall case-service` process. The card
-is taken away part-way through the read. Then: no session starts (the kiosk stays on its attract
-screen), the kiosk logs that the card left during the read, nothing of the half-read identity is kept
+is taken away part-way through the read. Then: nobody is signed in — the kiosk shows, and speaks, why
+(card_removed: place it again and leave it until it is read) on its identify screen — the kiosk logs
+that the card left during the read, nothing of the half-read identity is kept
 (no card in the flow, none cached by the port, no sign-in asked of the case service, no ID number in
 any log line) — and the next card placed on the reader is read whole and signs in.
 """
@@ -157,7 +158,7 @@ def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
     opened.close()
 
 
-def test_a_card_pulled_mid_read_starts_no_session_and_the_next_card_works(
+def test_a_card_pulled_mid_read_signs_nobody_in_says_why_and_the_next_card_works(
     rig: Rig, case_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -168,16 +169,19 @@ def test_a_card_pulled_mid_read_starts_no_session_and_the_next_card_works(
         rig.pull_during_read()
         state = kiosk.poll()
 
-        # No session, nothing of the half-read card kept anywhere, nothing asked of the case service.
-        assert state.screen is Screen.ATTRACT
-        assert state.session is None and not state.card_present
+        # Nobody signed in, the reason on screen, nothing of the half-read card kept anywhere, nothing
+        # asked of the case service.
+        assert state.screen is Screen.IDENTIFY and state.session is not None, state
+        assert state.session.applicant is None and not state.card_present
+        assert state.session.notice is not None and state.session.notice.key == "card_removed"
         assert kiosk.transport.sign_ins == 0
         assert [r for r in caplog.records if "left the reader during the read" in r.getMessage()]
         deadline = time.monotonic() + SETTLED_SECONDS
         while not rig.settled_empty():  # the reader (pcscd's slot poll) sees the empty slot
             assert time.monotonic() < deadline, f"reader not empty {SETTLED_SECONDS} s after the pull"
             time.sleep(0.05)
-        assert kiosk.poll().session is None and kiosk.card_port.current_card() is None
+        settled = kiosk.poll().session
+        assert settled is not None and settled.applicant is None and kiosk.card_port.current_card() is None
         assert not kiosk.scratch_dir.exists() or not any(kiosk.scratch_dir.iterdir())
 
         # The next card, left on the reader, is read whole and signs in at the real case service.

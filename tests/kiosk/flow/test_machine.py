@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from kiosk.flow import FlowConfig
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.machine import ELDER_SERVICES, menu_services
 from kiosk.flow.model import (
+    CardRefusal,
     Device,
     IdentifyMethod,
     Language,
@@ -55,6 +58,30 @@ def test_card_ignored_on_other_screens(driver: Driver) -> None:
     driver.identified()
     effects = driver.send(ev.CardRemoved(), ev.CardInserted(CARD))
     assert driver.screen() is Screen.MENU and not of_type(effects, fx.Identify)
+
+
+@pytest.mark.parametrize("reason", list(CardRefusal))
+def test_a_refused_card_says_why_and_starts_nothing(driver: Driver, reason: CardRefusal) -> None:
+    effects = driver.send(ev.CardRefused(reason))  # placed on the attract screen
+    session = driver.state.session
+    assert driver.screen() is Screen.IDENTIFY and session is not None and session.applicant is None
+    assert (
+        session.notice is not None and session.notice.key == f"card_{reason.value}" and session.notice.error
+    )
+    assert not of_type(effects, fx.Identify)
+    (spoken,) = of_type(effects, fx.Speak)
+    assert isinstance(spoken, fx.Speak) and spoken.key == f"card_{reason.value}"
+    # Placed again, whole: it identifies as any card does, and the notice goes.
+    effects = driver.send(ev.CardInserted(CARD))
+    assert of_type(effects, fx.Identify) and driver.session().notice is None
+
+
+def test_a_refused_card_changes_nothing_once_signed_in(driver: Driver) -> None:
+    driver.identified()
+    before = driver.state
+    driver.send(ev.CardRefused(CardRefusal.REMOVED))
+    assert driver.screen() is Screen.MENU and driver.session().notice is None
+    assert before.session is not None and driver.session().applicant == before.session.applicant
 
 
 def test_identify_failure_explains_and_stays(driver: Driver) -> None:
