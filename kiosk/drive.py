@@ -23,7 +23,7 @@ from typing import Any
 
 from hall.settings import load_settings
 from kiosk.flow import events as ev
-from kiosk.flow.model import Device, Language, LockerPickup, Service, VerifyReason
+from kiosk.flow.model import CardRefusal, Device, Language, LockerPickup, Service, VerifyReason
 from kiosk.flow.state import KioskState, Screen
 
 Check = Callable[[KioskState], bool]
@@ -77,6 +77,13 @@ def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
             lambda s: _settled(s, Screen.IDENTIFY) and bool(s.session and s.session.identify_method),
             f"identify-phone-{lang}",
         )
+        yield Step(
+            "an expired card is refused",
+            partial(card.place_refused, CardRefusal.EXPIRED),
+            lambda s: _notice(s, "card_expired"),
+            f"identify-card_expired-{lang}",
+        )
+        yield Step("expired card taken", card.take, lambda s: _notice(s, "card_expired"))
         yield Step("card tap to greeting", card.place, shown(Screen.MENU), f"menu-{lang}")
         yield Step("card taken after the greeting", card.take, lambda s: not s.card_present)
         yield Step(
