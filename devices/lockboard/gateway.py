@@ -219,10 +219,11 @@ def serve(gateway: LockerGateway, settings: Settings) -> None:
     gateway.id_key = lockers.id_card_key(settings.device_secret.get_secret_value(), settings.hall_id)
     username, password = login_for(settings, gateway.device.device_id)
     require_broker(url, username=username, password=password, ca_file=settings.mqtt_ca_file)
-    gateway.start(url, username, password, settings.mqtt_ca_file)
-    log.info("locker gateway %s of hall %s running", gateway.device.device_id, settings.hall_id)
+    # Handlers first: a SIGTERM that follows the gateway's first announcement must stop it cleanly.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    gateway.start(url, username, password, settings.mqtt_ca_file)
+    log.info("locker gateway %s of hall %s running", gateway.device.device_id, settings.hall_id)
     stop.wait()
     gateway.stop()
