@@ -40,12 +40,12 @@ class HttpCaseClient:
             raise CaseError(f"case service answered {path} with something that is not an object")
         return body
 
-    def _write(self, path: str, body: dict[str, Any]) -> None:
+    def _write(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
         if self._outbox is not None:
-            self._outbox.enqueue("POST", path, body)
+            self._outbox.enqueue("POST", path, body, key=key)
             return
         try:
-            answer = self._client.request("POST", path, json=body)
+            answer = self._client.request("POST", path, json=body, idempotency_key=key)
         except CaseServiceUnavailableError as err:
             raise CaseError(str(err)) from err
         if answer.status_code >= 400:
@@ -69,8 +69,9 @@ class HttpCaseClient:
     def mark_ready_for_pickup(self, case_id: str, where: str) -> None:
         self._write(f"{API}/cases/{case_id}/actions/ready_for_pickup", {"receipt": {"locker": where}})
 
-    def mark_delivered(self, case_id: str, receipt: dict[str, Any]) -> None:
-        self._write(f"{API}/cases/{case_id}/actions/deliver", {"receipt": {"method": "locker", **receipt}})
+    def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
+        body = {"receipt": {"method": "locker", **receipt}}
+        self._write(f"{API}/cases/{case_id}/actions/deliver", body, key)
 
     def mark_returned_to_window(self, case_id: str, reason: str) -> None:
         self._write(f"{API}/cases/{case_id}/actions/return_to_window", {"reason": reason})

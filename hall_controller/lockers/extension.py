@@ -82,6 +82,7 @@ class LockersExtension(Extension):
             id_key=lockers.id_card_key(settings.device_secret.get_secret_value(), self.context.hall_id),
         )
         self.repository = repository
+        self.service.recover()
         self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lockers")
         self._stop.clear()
         self._outbox_thread = threading.Thread(target=self._send_outbox, name="lockers-outbox", daemon=True)

@@ -30,7 +30,9 @@ class CaseClient(Protocol):
 
     def mark_ready_for_pickup(self, case_id: str, where: str) -> None: ...
 
-    def mark_delivered(self, case_id: str, receipt: dict[str, Any]) -> None: ...
+    def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
+        """`key`: the write's idempotency key, so the same delivery recorded twice is one write."""
+        ...
 
     def mark_returned_to_window(self, case_id: str, reason: str) -> None: ...
 
@@ -64,7 +66,7 @@ class InMemoryCaseClient:
     def mark_ready_for_pickup(self, case_id: str, where: str) -> None:
         self._move(case_id, {"ready_for_release", "ready_for_pickup"}, "ready_for_pickup")
 
-    def mark_delivered(self, case_id: str, receipt: dict[str, Any]) -> None:
+    def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
         self._move(case_id, {"ready_for_pickup"}, "delivered")
         self.receipts[case_id] = receipt
 

@@ -427,18 +427,45 @@ class LockerService:
             deposit.id, ["collecting"], "delivered", delivered=now, receipt=receipt
         ):
             return
+        self._finish_delivery(compartment, deposit.id, deposit.case_id, receipt, actor="gateway")
+
+    def _finish_delivery(
+        self, compartment: Compartment, deposit_id: str, case_id: str, receipt: dict[str, Any], *, actor: str
+    ) -> None:
+        # After the deposit went "delivered": the compartment freed, the audit entry, the case service told.
+        # A crash in between is finished by `recover` at the next start.
         self._repository.set_compartment_state(compartment.id, "free", None)
         self._repository.audit(
             "delivered",
-            actor="gateway",
+            actor=actor,
             compartment_id=compartment.id,
-            deposit_id=deposit.id,
-            how=identified_by,
+            deposit_id=deposit_id,
+            how=receipt.get("identified_by", "unknown"),
         )
         try:
-            self._cases.mark_delivered(deposit.case_id, receipt)
+            self._cases.mark_delivered(case_id, receipt, key=f"deliver-{deposit_id}")
         except CaseError:
-            log.exception("case %s: delivered at the locker but not yet recorded", deposit.case_id)
+            log.exception("case %s: delivered at the locker but not yet recorded", case_id)
+
+    def recover(self) -> int:
+        """Finishes deliveries a crash cut short: a deposit already "delivered" whose compartment still
+        holds it (the controller died between the two writes). Called at start; returns how many."""
+        finished = 0
+        recent = self._clock() - 7 * 86400  # older ones were finished long ago, or looked at by a person
+        for deposit in self._repository.deposits_where(
+            deposits.c.state == "delivered", deposits.c.delivered > recent
+        ):
+            compartment = self._repository.compartment(deposit.compartment_id)
+            if compartment is None or compartment.deposit_id != deposit.id:
+                continue
+            log.warning(
+                "locker %s: finishing the delivery of case %s cut short", compartment.id, deposit.case_id
+            )
+            self._finish_delivery(
+                compartment, deposit.id, deposit.case_id, deposit.receipt or {}, actor="recovery"
+            )
+            finished += 1
+        return finished
 
     # -- alarms, admin, lists ----------------------------------------------------------------------------
     def on_door_event(

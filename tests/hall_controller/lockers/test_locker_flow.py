@@ -279,6 +279,27 @@ def test_a_deposit_stalled_by_a_controller_restart_opens_the_same_compartment(ha
     assert active.id == deposit.id and active.state == "ready"
 
 
+def test_a_delivery_cut_short_by_a_controller_crash_is_finished_at_the_next_start(hall: LockerHall) -> None:
+    # Found by the suite's real-bank soak: the controller was killed after the deposit went "delivered"
+    # and before it freed the compartment and told the case service; the case never became delivered.
+    hall.add_case("C-1")
+    number = hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    receipt = {"identified_by": "code", "since": time.time()}
+    assert hall.repository.transition(notice.deposit_id, ["ready"], "collecting", receipt=receipt)
+    assert hall.repository.transition(  # what the killed controller left: the first write only
+        notice.deposit_id, ["collecting"], "delivered", delivered=time.time(), receipt=receipt
+    )
+    assert hall.compartment_state(number) == "occupied"
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+
+    assert hall.service.recover() == 1
+    assert hall.cases.states["C-1"] == "delivered"
+    assert hall.compartment_state(number) == "free"
+    assert hall.service.recover() == 0  # finished once
+
+
 def test_a_lying_sensor_takes_the_compartment_out_of_use(hall: LockerHall) -> None:
     hall.add_case("C-1")
     board, lock = hall.rig.firmware(1)
