@@ -137,6 +137,9 @@ class ProtocolDevice:
         self._heartbeat_thread: threading.Thread | None = None
         self._started_at = time.monotonic()
         self.connected = threading.Event()
+        # Set once the broker has acknowledged the subscription to our commands: from then on a command
+        # published to us reaches us (connected alone does not promise that).
+        self.subscribed = threading.Event()
         self.executed: list[str] = []  # request ids actually executed, newest last (bounded)
 
     # Topics ----------------------------------------------------------------------------------------
@@ -203,6 +206,7 @@ class ProtocolDevice:
         )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = lambda *_: self.subscribed.set()
         client.message_callback_add(topics.command_filter(self.hall, self.device_id), self._on_command)
         client.message_callback_add(topics.controller_status(self.hall), self._on_controller_status)
         self._client = client
@@ -396,6 +400,7 @@ class ProtocolDevice:
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
     ) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         with self._publish_lock:
             self._holding = True
         if not self._stop.is_set():

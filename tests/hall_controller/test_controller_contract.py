@@ -103,7 +103,7 @@ def test_a_repeated_request_id_is_answered_twice_but_executed_once(any_broker: B
     client.on_message = on_message
     client.on_subscribe = lambda *_: subscribed.set()
     try:
-        assert device.connected.wait(10)
+        assert device.subscribed.wait(10)  # the broker has the device's command subscription
         client.subscribe(topics.topic(hall, "printer-1", topics.Channel.RESP), qos=1)
         assert subscribed.wait(10)
         command = Command(request_id="req-42", args={"text": "A012"}).encode()
