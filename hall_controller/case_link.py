@@ -197,14 +197,12 @@ class Outbox:
 
     def entries(self, state: str | None = None) -> list[OutboxEntry]:
         documents = self._pending.items() if state == PENDING else self._pending.items() + self._done.items()
-        found = (OutboxEntry(**doc) for _, doc in documents)
-        return sorted((e for e in found if state is None or e.state == state), key=lambda e: e.seq)
+        return [e for e in _in_order(documents) if state is None or e.state == state]
 
     def recent(self, finished: int = 100) -> list[OutboxEntry]:
         """Every pending entry and the last `finished` delivered or refused ones, in order: the manager's
         view, which must not read two weeks of history on each look."""
-        documents = self._pending.items() + self._done.latest(finished)
-        return sorted((OutboxEntry(**doc) for _, doc in documents), key=lambda e: e.seq)
+        return _in_order(self._pending.items() + self._done.latest(finished))
 
     def counts(self) -> dict[str, int]:
         return {PENDING: len(self._pending), DELIVERED: 0, REFUSED: 0, **self._done.count_by("state")}
@@ -255,3 +253,7 @@ class Outbox:
                 # Away: back off with jitter, so a whole city's halls don't return at the same instant.
                 self._wake.wait(delay * (0.5 + random.random()))  # noqa: S311
                 delay = min(self._max_backoff, delay * 2)
+
+
+def _in_order(documents: list[tuple[str, dict[str, Any]]]) -> list[OutboxEntry]:
+    return sorted((OutboxEntry(**document) for _, document in documents), key=lambda entry: entry.seq)

@@ -70,6 +70,12 @@ def _find_raw(tx: RawTransaction, scope: str, key: str) -> _Stored | None:
     return None if not rows else _Stored(str(rows[0][0]), int(rows[0][1]), rows[0][2])
 
 
+def _required(key: str | None) -> str:
+    if not key or not key.strip():
+        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
+    return key
+
+
 def run_raw(
     tx: RawTransaction,
     *,
@@ -82,8 +88,7 @@ def run_raw(
     """`run` in a RawTransaction (the submission's path): the answer is stored, then the transaction's
     audit entries written (audit.write_and_commit) and committed, so a lost race on the key never holds
     the audit chain's lock."""
-    if not key or not key.strip():
-        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
+    key = _required(key)
     existing = _find_raw(tx, scope, key)
     if existing is not None:
         return _replay(existing, request_hash)
@@ -124,8 +129,7 @@ def run(
     Two requests racing with one key both run `produce`, but the key's unique constraint lets only one
     commit: the other's INSERT waits for the first, fails, rolls its work back and replays the answer.
     """
-    if not key or not key.strip():
-        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
+    key = _required(key)
     existing = _find(session, scope, key)
     if existing is not None:
         return _replay(existing, request_hash)
