@@ -195,9 +195,13 @@ class HallController:
             event = decode(Event, payload)
             observation = self.registry.on_sequenced(device, event.instance, event.seq, now)
             self._observed(observation)
-            if not observation.stale:
-                name = parsed.name or ""
-                self.dispatcher.put(DeviceEvent(device, observation.record.kind, name, event.data, event.ts))
+            if observation.stale:
+                return
+            if not self.registry.first_sighting(device, event.instance, event.seq):
+                log.info("%s resent event %d (seen already); not handled again", device, event.seq)
+                return
+            name = parsed.name or ""
+            self.dispatcher.put(DeviceEvent(device, observation.record.kind, name, event.data, event.ts))
         elif channel is topics.Channel.RESP:
             outcome = self.tracker.on_response(device, decode(Response, payload))
             if outcome is not None:

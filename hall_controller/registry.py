@@ -6,6 +6,8 @@ Every method takes the current time, so tests drive it with any clock. Rules:
 - ``online`` comes from the retained status; ``offline`` from the status (the last will) or from
   silence longer than `missed` heartbeats;
 - sequence numbers are per instance; a jump forward is a gap (the caller asks for a re-announce);
+- an event whose (instance, seq) was seen lately is a repeat (a device resends what was in flight when
+  the broker went away) and is not handled again;
 - a device restarts with a new instance id and never returns to an old one: a message from an
   instance seen before the current one means two devices share the id (a duplicate).
 """
@@ -13,12 +15,14 @@ Every method takes the current time, so tests drive it with any clock. Rules:
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from devices.protocol.payloads import Description, HealthIssue, Presence, State, Status
 
 INSTANCES_REMEMBERED = 8
+EVENTS_REMEMBERED = 256  # per device: far more than a device has in flight around a broker restart
 
 
 class Availability(StrEnum):
@@ -68,6 +72,8 @@ class DeviceRegistry:
     # they are folded into the record when anything else touches it.
     _beats: dict[str, tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Per device: the instance and the sequence numbers of its latest events (oldest first).
+    _events_seen: dict[str, tuple[str, OrderedDict[int, None]]] = field(default_factory=dict)
 
     # Messages ----------------------------------------------------------------------------------------
 
@@ -128,6 +134,21 @@ class DeviceRegistry:
             revived = self._revive(record)
             self._devices[device_id] = revived
             return Observation(revived, changed=revived is not record, gap=gap, new_duplicate=duplicate)
+
+    def first_sighting(self, device_id: str, instance: str, seq: int) -> bool:
+        """False for an event already seen (same instance and seq): a resend, not a second press."""
+        with self._lock:
+            remembered = self._events_seen.get(device_id)
+            if remembered is None or remembered[0] != instance:
+                remembered = (instance, OrderedDict())
+                self._events_seen[device_id] = remembered
+            seen = remembered[1]
+            if seq in seen:
+                return False
+            seen[seq] = None
+            if len(seen) > EVENTS_REMEMBERED:
+                seen.popitem(last=False)
+            return True
 
     # Time ----------------------------------------------------------------------------------------------
 

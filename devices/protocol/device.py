@@ -88,6 +88,21 @@ CommandHandler = Callable[[Command], CommandResult]
 # Events held while the broker or controller is away, and how long after a reconnect they wait at most.
 HELD_EVENTS_LIMIT = 10_000
 HOLD_GRACE_SECONDS = 10.0
+# An event the broker acknowledged this shortly before the connection broke may have died with the broker
+# (no persistence) before it reached the controller: it is sent again, and the controller drops it if it
+# had it (it remembers recent event sequence numbers per instance).
+REDELIVER_ACKED_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event waiting to go out; `wire` is set once it has been numbered (sent again unchanged)."""
+
+    name: str
+    data: JsonObject | None
+    wire: tuple[str, bytes] | None = None
+    acked: bool = False  # the broker had acknowledged it before the connection broke
+    controller: str | None = None  # the controller instance it was sent to
 
 
 def new_instance_id() -> str:
@@ -128,7 +143,13 @@ class ProtocolDevice:
         self._controller_instance: str | None = None
         # Events raised while the broker was away wait for the controller to be back (see _hold_events).
         self._holding = False
-        self._held: deque[tuple[str, JsonObject | None]] = deque(maxlen=HELD_EVENTS_LIMIT)
+        self._held: deque[PendingEvent] = deque(maxlen=HELD_EVENTS_LIMIT)
+        # Events handed to paho and not yet PUBACKed (by mid), and the recently PUBACKed ones: both go
+        # back to the head of `_held` when the connection breaks (see _requeue_in_flight). Guarded by
+        # paho's own out-message lock, under which paho calls on_publish.
+        self._unacked: OrderedDict[int, PendingEvent] = OrderedDict()
+        self._acked: deque[tuple[float, PendingEvent]] = deque()
+        self._state_mids: set[int] = set()
         self._release_timer: threading.Timer | None = None
         self._was_connected = False
         self._client: paho.Client | None = None
@@ -207,6 +228,7 @@ class ProtocolDevice:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = lambda *_: self.subscribed.set()
+        client.on_publish = self._on_publish
         client.message_callback_add(topics.command_filter(self.hall, self.device_id), self._on_command)
         client.message_callback_add(topics.controller_status(self.hall), self._on_controller_status)
         self._client = client
@@ -283,27 +305,88 @@ class ProtocolDevice:
         return self._seq
 
     @property
+    def events_unacknowledged(self) -> int:
+        """Events handed to the broker that it has not acknowledged yet."""
+        client = self._client
+        if client is None:
+            return 0
+        with client._out_message_mutex:
+            return len(self._unacked)
+
+    @property
     def issues(self) -> list[HealthIssue]:
         return list(self._issues.values())
 
     def publish_event(self, name: str, data: JsonObject | None = None) -> None:
+        self._emit(PendingEvent(name, data))
+
+    def _emit(self, event: PendingEvent) -> None:
+        """Sends one event, or holds it (in order) while the broker or the controller is away."""
+        client = self._client
+        if client is None:
+            return
         with self._publish_lock:
-            if self._holding or (self._client is not None and not self._client.is_connected()):
+            if self._holding or not client.is_connected():
                 self._holding = True
                 if len(self._held) == self._held.maxlen:
                     log.error(
                         "%s: more than %d events held; dropping the oldest", self.device_id, len(self._held)
                     )
-                self._held.append((name, data))
+                self._held.append(event)
                 return
-        self._send_event(name, data)
+            wire = event.wire
+            if wire is None:
+                self._seq += 1
+                payload = Event(instance=self.instance, seq=self._seq, ts=time.time(), data=event.data or {})
+                wire = (self.topic(topics.Channel.EVT, event.name), payload.encode())
+            topic, body = wire
+            sent = PendingEvent(event.name, event.data, wire, controller=self._controller_instance)
+            # Held across publish and bookkeeping so that on_publish (called under it) sees the mid.
+            with client._out_message_mutex:
+                info = client.publish(topic, body, qos=1, retain=False)
+                self._unacked[info.mid] = sent
 
-    def _send_event(self, name: str, data: JsonObject | None) -> None:
-        self._publish_sequenced(
-            lambda seq: Event(instance=self.instance, seq=seq, ts=time.time(), data=data or {}).encode(),
-            self.topic(topics.Channel.EVT, name),
-            retain=False,
-        )
+    def _on_publish(self, _client: paho.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
+        # Called by paho under its out-message lock.
+        self._state_mids.discard(mid)
+        event = self._unacked.pop(mid, None)
+        if event is None:
+            return
+        now = time.monotonic()
+        self._acked.append((now, event))
+        while self._acked and now - self._acked[0][0] > REDELIVER_ACKED_SECONDS:
+            self._acked.popleft()
+
+    def _requeue_in_flight(self, client: paho.Client) -> None:
+        """On a broken connection: in-flight and just-acknowledged events go back to the head of the held
+        queue, to be sent (unchanged) once the controller is back.
+
+        paho would resend an unacknowledged QoS 1 message by itself right after reconnecting, but a broker
+        that restarted has forgotten the controller's subscription by then, and a message it acknowledged
+        just before dying may never have been routed: either way the event would be lost.
+        Called with `_publish_lock` held.
+        """
+        now = time.monotonic()
+        with client._out_message_mutex:
+            again = [
+                PendingEvent(event.name, event.data, event.wire, acked=True, controller=event.controller)
+                for acked_at, event in self._acked
+                if now - acked_at <= REDELIVER_ACKED_SECONDS
+            ]
+            again.extend(self._unacked.values())
+            for mid in [*self._unacked, *self._state_mids]:
+                # Our own resend replaces paho's; a state is published afresh by the next announce.
+                client._out_messages.pop(mid, None)
+            self._unacked.clear()
+            self._acked.clear()
+            self._state_mids.clear()
+        if again:
+            log.info(
+                "%s: %d event(s) in flight when the broker went away; sending again",
+                self.device_id,
+                len(again),
+            )
+        self._held.extendleft(reversed(again))
 
     def beat(self) -> None:
         """One heartbeat (the heartbeat thread calls this; a swarm of devices may call it instead)."""
@@ -336,10 +419,11 @@ class ProtocolDevice:
             ).encode(),
             self.topic(topics.Channel.STATE),
             retain=True,
+            state=True,
         )
 
     def _publish_sequenced(
-        self, build: Callable[[int], bytes], topic: str, *, retain: bool, qos: int = 1
+        self, build: Callable[[int], bytes], topic: str, *, retain: bool, qos: int = 1, state: bool = False
     ) -> None:
         client = self._client
         if client is None:
@@ -347,7 +431,12 @@ class ProtocolDevice:
         # One lock around numbering and publishing keeps sequence numbers in wire order.
         with self._publish_lock:
             self._seq += 1
-            client.publish(topic, build(self._seq), qos=qos, retain=retain)
+            if not state:
+                client.publish(topic, build(self._seq), qos=qos, retain=retain)
+                return
+            with client._out_message_mutex:
+                info = client.publish(topic, build(self._seq), qos=qos, retain=retain)
+                self._state_mids.add(info.mid)
 
     def _hold_events(self) -> None:
         """After a reconnect, events wait until the controller says it is online again.
@@ -363,15 +452,20 @@ class ProtocolDevice:
         self._release_timer = timer
         timer.start()
 
-    def _release_events(self) -> None:
+    def _release_events(self, controller: str | None = None) -> None:
+        """`controller`: the instance that said it is online (None: released by the grace period)."""
         with self._publish_lock:
             if not self._holding or self._client is None or not self._client.is_connected():
                 return
             self._holding = False
             held = list(self._held)
             self._held.clear()
-        for name, data in held:
-            self._send_event(name, data)
+        for event in held:
+            if event.acked and None not in (controller, event.controller) and event.controller != controller:
+                # Acknowledged before a controller restart: the old controller may have handled it and
+                # the new one cannot tell a repeat, so a press is not risked twice.
+                continue
+            self._emit(event)
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.wait(self.heartbeat_seconds):
@@ -403,6 +497,7 @@ class ProtocolDevice:
         self.subscribed.clear()
         with self._publish_lock:
             self._holding = True
+            self._requeue_in_flight(_client)
         if not self._stop.is_set():
             log.warning("%s lost the broker (%s); reconnecting", self.device_id, reason)
 
@@ -413,7 +508,7 @@ class ProtocolDevice:
             log.warning("%s: ignoring a bad controller status: %s", self.device_id, err)
             return
         if status.status is Presence.ONLINE:
-            self._release_events()
+            self._release_events(status.instance)
         if status.status is Presence.ONLINE and status.instance != self._controller_instance:
             log.info("%s: controller %s came online; announcing", self.device_id, status.instance)
             self.announce()

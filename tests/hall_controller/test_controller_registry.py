@@ -91,3 +91,13 @@ def test_state_carries_health_issues() -> None:
     record = registry.on_state("dev", state, 0).record
     assert [i.code for i in record.issues] == ["paper-out"]
     assert registry.counts()[Availability.ONLINE] == 1
+
+
+def test_a_resent_event_is_seen_once_and_an_older_unseen_one_is_not_a_repeat() -> None:
+    registry = DeviceRegistry()
+    assert registry.first_sighting("keypad-1", "inst-a", 5)
+    assert registry.first_sighting("keypad-1", "inst-a", 7)
+    assert not registry.first_sighting("keypad-1", "inst-a", 5)  # resent after a broker crash
+    assert registry.first_sighting("keypad-1", "inst-a", 6)  # older, never seen: handled
+    assert registry.first_sighting("keypad-1", "inst-b", 5)  # a restarted device numbers afresh
+    assert registry.first_sighting("keypad-2", "inst-c", 5)
