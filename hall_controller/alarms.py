@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -64,26 +65,39 @@ SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 HISTORY_DAYS = 180
+# Closed alarms (cleared and acknowledged) kept in memory for the history view; the store keeps them
+# all for HISTORY_DAYS. Without a bound every closed alarm stayed in memory until the next restart.
+CLOSED_IN_MEMORY = 500
 
 
 class AlarmBook:
-    def __init__(self, collection: Collection, history_days: float = HISTORY_DAYS) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        history_days: float = HISTORY_DAYS,
+        closed_in_memory: int = CLOSED_IN_MEMORY,
+    ) -> None:
         self._collection = collection
         self._history_seconds = history_days * 86400
+        self._closed_in_memory = closed_in_memory
         self._lock = threading.Lock()
         self._alarms: dict[str, Alarm] = {}
         self._active: dict[tuple[str, str], str] = {}  # (device, code) → alarm id
+        self._closed: OrderedDict[str, None] = OrderedDict()  # closed alarm ids, oldest closed first
 
     def load(self, now: float | None = None) -> None:
         """Reads every alarm back, dropping closed ones (cleared, acknowledged) older than the history."""
         horizon = (time.time() if now is None else now) - self._history_seconds
         with self._lock:
-            self._alarms, self._active = {}, {}
+            self._alarms, self._active, self._closed = {}, {}, OrderedDict()
+            kept = []
             for key, document in self._collection.items():
                 alarm = Alarm.from_document(document)
                 if not alarm.needs_attention and (alarm.cleared_at or 0) < horizon:
                     self._collection.delete(key)
                     continue
+                kept.append(alarm)
+            for alarm in sorted(kept, key=_closed_at):  # the newest closed ones stay in memory
                 self._remember(alarm)
 
     def raise_alarm(
@@ -144,6 +158,7 @@ class AlarmBook:
         return sorted(alarms, key=lambda a: (SEVERITY_ORDER[a.severity], -a.raised_at))
 
     def history(self, limit: int = 200) -> list[Alarm]:
+        """Newest first: those needing attention and the last `closed_in_memory` closed ones."""
         with self._lock:
             alarms = sorted(self._alarms.values(), key=lambda a: -a.raised_at)
         return alarms[:limit]
@@ -165,6 +180,11 @@ class AlarmBook:
         self._remember(alarm)
         return alarm
 
+    def held(self) -> int:
+        """Alarms held in memory (for the memory tests)."""
+        with self._lock:
+            return len(self._alarms)
+
     def _remember(self, alarm: Alarm) -> None:
         self._alarms[alarm.alarm_id] = alarm
         key = (alarm.device_id, alarm.code)
@@ -172,3 +192,12 @@ class AlarmBook:
             self._active[key] = alarm.alarm_id
         elif self._active.get(key) == alarm.alarm_id:
             del self._active[key]
+        if not alarm.needs_attention:  # closed for good: nothing reopens an alarm
+            self._closed[alarm.alarm_id] = None
+            while len(self._closed) > self._closed_in_memory:
+                oldest, _ = self._closed.popitem(last=False)
+                del self._alarms[oldest]
+
+
+def _closed_at(alarm: Alarm) -> float:
+    return max(alarm.raised_at, alarm.cleared_at or 0.0, alarm.acknowledged_at or 0.0)

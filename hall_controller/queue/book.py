@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from devices.protocol.queue import Dimension
 from hall_controller.queue import ordering
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig
-from hall_controller.queue.estimate import Estimate, estimate_wait
+from hall_controller.queue.estimate import THROUGHPUT_MINUTES, Estimate, estimate_wait
 from hall_controller.queue.evaluation import (
     RatingLevel,
     RatingState,
@@ -196,12 +197,17 @@ class QueueBook:
         self.tickets: dict[str, Ticket] = {}
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
-        self.service_seconds: dict[str, list[float]] = {service.code: [] for service in config.services}
+        # What the estimates read, kept only as far back as they look: the last `estimate_window`
+        # service times, the calls of the last THROUGHPUT_MINUTES. (Whole-day lists grew with every
+        # ticket and every estimate scanned them; the day's figures come from the tickets.)
+        self.service_seconds: dict[str, deque[float]] = {
+            service.code: deque(maxlen=config.estimate_window) for service in config.services
+        }
         self.ratings: dict[str, RatingRequest] = {}
         self.follow_ups: dict[str, FollowUp] = {}
         self.rated_cases: set[str] = set()
         self.calls: list[CallRecord] = []
-        self.call_times: dict[str, list[float]] = {service.code: [] for service in config.services}
+        self.call_times: dict[str, deque[float]] = {service.code: deque() for service in config.services}
         self.last_at = 0.0  # the newest event's time: "now" for estimates shown between events
         self._entry_seq = itertools.count(1)
         self.sequence = 0  # events applied
@@ -697,7 +703,10 @@ class QueueBook:
         ticket.visits.append(Visit(ticket.service, event["window"], event["clerk"], called_at=at))
         self.windows[event["window"]].ticket = ticket.number
         self.windows[event["window"]].busy_since = at
-        self.call_times[ticket.service].append(at)
+        times = self.call_times[ticket.service]
+        times.append(at)
+        while times and times[0] < at - THROUGHPUT_MINUTES * 60:
+            times.popleft()
         self.calls.append(CallRecord(self.sequence + 1, ticket.number, event["window"], False, at))
 
     def _apply_recalled(self, event: Event, at: float) -> None:
