@@ -10,14 +10,22 @@ from one dump to the next is a leak; one that grew once and stays is warm-up (a 
 bound). `MEMTRACE_FRAMES` (default 8) frames are kept per allocation; the top sites are also shown
 by their whole traceback. `MEMTRACE_FRAMES=0` leaves tracemalloc off (it slows every allocation) and
 dumps only the live objects counted by type (gc), with what holds a few of the fastest-growing kinds.
+
+Every dump starts with the process's native memory: RSS, glibc's malloc (bytes in use, free but held,
+mmapped; `mallinfo2`), SQLite's own allocations, Python's allocated blocks and the thread count. Python
+objects flat while RSS climbs means the growth is below Python: the allocator holding freed memory
+(fragmentation, one arena per thread), SQLite's page caches, thread stacks.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import gc
 import logging
 import os
+import sys
 import threading
 import tracemalloc
 from collections import Counter
@@ -59,7 +67,8 @@ class MemTrace:
             self.dump()
 
     def dump(self) -> None:
-        lines = self.type_growth()
+        lines = [native_memory()]
+        lines += self.type_growth()
         if self.frames > 0:
             lines += self.allocation_growth()
         with self.path.open("a", encoding="utf-8") as out:
@@ -104,6 +113,61 @@ class MemTrace:
                 lines += [f"    {line}" for line in stat.traceback.format()]
         self._previous = snapshot
         return lines
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _library(name: str) -> ctypes.CDLL | None:
+    found = ctypes.util.find_library(name)
+    try:
+        return ctypes.CDLL(found) if found else None
+    except OSError:
+        return None
+
+
+_LIBC = _library("c")
+_SQLITE = _library("sqlite3")  # the one the sqlite3 module loaded: the same handle, the same counters
+MIB = 1024 * 1024
+
+
+def native_memory() -> str:
+    """One line: RSS, malloc's bytes in use / free but held / mmapped, SQLite's, Python's blocks."""
+    parts = [f"== {dt.datetime.now(dt.UTC):%H:%M:%S} native:"]
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        parts.append(f"rss {pages * os.sysconf('SC_PAGE_SIZE') / MIB:.1f} MiB")
+    except (OSError, ValueError, IndexError):
+        pass
+    mallinfo2 = getattr(_LIBC, "mallinfo2", None)
+    if mallinfo2 is not None:  # glibc 2.33+
+        mallinfo2.restype = _MallInfo2
+        info = mallinfo2()
+        parts.append(
+            f"malloc in use {info.uordblks / MIB:.1f} MiB, free held {info.fordblks / MIB:.1f} MiB, "
+            f"mmapped {info.hblkhd / MIB:.1f} MiB"
+        )
+    used = getattr(_SQLITE, "sqlite3_memory_used", None)
+    if used is not None:
+        used.restype = ctypes.c_int64
+        parts.append(f"sqlite {used() / MIB:.1f} MiB")
+    parts.append(f"python blocks {sys.getallocatedblocks()}, threads {threading.active_count()}")
+    return " ".join(parts[:1]) + " " + ", ".join(parts[1:])
 
 
 def _holders(thing: object, skip: object, depth: int = 2) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from devices.protocol.payloads import Severity
 from hall_controller.alarms import AlarmBook
 from hall_controller.alarms import Source as AlarmSource
+from hall_controller.memtrace import MemTrace
 from hall_controller.queue.book import HALL_TZ, QueueBook, Source
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, calls_per_minute
@@ -92,3 +93,11 @@ def test_closed_alarms_held_in_memory_stay_bounded_and_the_store_keeps_them(tmp_
         assert again.held() == 51 and again.history(limit=10) == history
     finally:
         store.close()
+
+
+def test_a_memtrace_dump_reports_native_memory(tmp_path: Path) -> None:
+    trace = MemTrace(tmp_path / "memtrace.txt", every=3600, frames=0)
+    trace.dump()
+    first = (tmp_path / "memtrace.txt").read_text().splitlines()[0]
+    assert " native: rss " in first and "python blocks " in first
+    assert "malloc in use " in first  # glibc 2.33+ (the hall's Debian 12 has 2.36)
