@@ -66,8 +66,8 @@ class HttpCaseClient:
             str(contact.get("id_number") or ""),
         )
 
-    def mark_ready_for_pickup(self, case_id: str, where: str) -> None:
-        self._write(f"{API}/cases/{case_id}/actions/ready_for_pickup", {"receipt": {"locker": where}})
+    def mark_ready_for_pickup(self, case_id: str, where: str, *, key: str | None = None) -> None:
+        self._write(f"{API}/cases/{case_id}/actions/ready_for_pickup", {"receipt": {"locker": where}}, key)
 
     def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
         body = {"receipt": {"method": "locker", **receipt}}

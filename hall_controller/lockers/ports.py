@@ -28,7 +28,8 @@ class ReleasableCase:
 class CaseClient(Protocol):
     def releasable(self, case_id: str) -> ReleasableCase: ...
 
-    def mark_ready_for_pickup(self, case_id: str, where: str) -> None: ...
+    def mark_ready_for_pickup(self, case_id: str, where: str, *, key: str | None = None) -> None:
+        """`key`: the write's idempotency key, so the same deposit told twice is one write."""
 
     def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
         """`key`: the write's idempotency key, so the same delivery recorded twice is one write."""
@@ -42,6 +43,7 @@ class InMemoryCaseClient:
     cases: dict[str, ReleasableCase] = field(default_factory=dict)
     states: dict[str, str] = field(default_factory=dict)
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # idempotency keys of the writes made, in order
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -63,8 +65,12 @@ class InMemoryCaseClient:
                 raise CaseError(f"case {case_id} is {self.states.get(case_id)}, cannot become {new}")
             self.states[case_id] = new
 
-    def mark_ready_for_pickup(self, case_id: str, where: str) -> None:
+    def mark_ready_for_pickup(self, case_id: str, where: str, *, key: str | None = None) -> None:
+        if key is not None and key in self.keys:
+            return  # the case service answers a repeated Idempotency-Key from memory
         self._move(case_id, {"ready_for_release", "ready_for_pickup"}, "ready_for_pickup")
+        if key is not None:
+            self.keys.append(key)
 
     def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
         self._move(case_id, {"ready_for_pickup"}, "delivered")

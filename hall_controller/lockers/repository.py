@@ -366,6 +366,16 @@ class LockerRepository:
             value = connection.execute(query).scalar()
         return float(value) if value is not None else None
 
+    def audited(self, action: str, deposit_ids: Sequence[str]) -> set[str]:
+        """Which of `deposit_ids` have an audit entry `action`."""
+        if not deposit_ids:
+            return set()
+        query = sa.select(audit.c.deposit_id).where(
+            audit.c.action == action, audit.c.deposit_id.in_(list(deposit_ids))
+        )
+        with self.transaction() as connection:
+            return {str(row.deposit_id) for row in connection.execute(query)}
+
     def audit_trail(self, compartment_id: str | None = None) -> list[dict[str, Any]]:
         query = audit.select().order_by(audit.c.id)
         if compartment_id is not None:

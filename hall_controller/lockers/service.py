@@ -24,6 +24,10 @@ from hall_controller.lockers.repository import Compartment, Deposit, LockerRepos
 
 log = logging.getLogger(__name__)
 
+# Audit actions `recover` reads to tell how far a deposit got.
+PICKUP_CODE_ISSUED = "pickup_code_issued"
+CASE_TOLD_READY = "case_told_ready"
+
 DAY = 86400.0
 # A door event seen more than this before the last unlock is from an earlier opening. The allowance is
 # for the gateway's clock against the controller's (the hall's hosts keep NTP time, off by a few ms); a
@@ -253,10 +257,19 @@ class LockerService:
         self._repository.set_compartment_state(compartment.id, "occupied", deposit.id)
         # The result is in the locker: the applicant can collect it even if the case service is away.
         self._issue_pickup_secrets(deposit, compartment, now)
+        self._tell_ready(compartment, deposit.id, deposit.case_id, actor="gateway")
+
+    def _tell_ready(self, compartment: Compartment, deposit_id: str, case_id: str, *, actor: str) -> None:
+        # After the deposit went "ready" (another store than the case-service outbox): a crash before the
+        # write is queued is finished by `recover`; the key makes a repeat one write.
         try:
-            self._cases.mark_ready_for_pickup(deposit.case_id, compartment.id)
+            self._cases.mark_ready_for_pickup(case_id, compartment.id, key=f"ready-{deposit_id}")
         except CaseError:
-            log.exception("case %s: could not mark ready for pickup", deposit.case_id)
+            log.exception("case %s: could not mark ready for pickup", case_id)
+            return
+        self._repository.audit(
+            CASE_TOLD_READY, actor=actor, compartment_id=compartment.id, deposit_id=deposit_id
+        )
 
     def _issue_pickup_secrets(self, deposit: Deposit, compartment: Compartment, now: float) -> PickupNotice:
         code = self._unique_code(compartment.bank_id)
@@ -277,7 +290,7 @@ class LockerService:
         if phone:
             self._outbox.enqueue(phone, text, now, qr=qr.text())
         self._repository.audit(
-            "pickup_code_issued",
+            PICKUP_CODE_ISSUED,
             actor="controller",
             compartment_id=compartment.id,
             deposit_id=deposit.id,
@@ -448,10 +461,37 @@ class LockerService:
             log.exception("case %s: delivered at the locker but not yet recorded", case_id)
 
     def recover(self) -> int:
-        """Finishes deliveries a crash cut short: a deposit already "delivered" whose compartment still
-        holds it (the controller died between the two writes). Called at start; returns how many."""
-        finished = 0
+        """Finishes what a crash cut short; called at start, returns how many it finished.
+
+        - a deposit already "delivered" whose compartment still holds it (the controller died between
+          the two writes): the compartment is freed and the case service told;
+        - a deposit "ready" whose case-service write was never queued: it is queued now, and the
+          applicant's notice (code and SMS) issued if that had not happened either.
+        """
         recent = self._clock() - 7 * 86400  # older ones were finished long ago, or looked at by a person
+        return self._recover_deposits(recent) + self._recover_deliveries(recent)
+
+    def _recover_deposits(self, recent: float) -> int:
+        ready = self._repository.deposits_where(deposits.c.state == "ready", deposits.c.deposited > recent)
+        ids = [deposit.id for deposit in ready]
+        told = self._repository.audited(CASE_TOLD_READY, ids)
+        notified = self._repository.audited(PICKUP_CODE_ISSUED, ids)
+        finished = 0
+        for deposit in ready:
+            compartment = self._repository.compartment(deposit.compartment_id)
+            if deposit.id in told or compartment is None or compartment.deposit_id != deposit.id:
+                continue
+            log.warning(
+                "locker %s: finishing the deposit of case %s cut short", compartment.id, deposit.case_id
+            )
+            if deposit.id not in notified:
+                self._issue_pickup_secrets(deposit, compartment, self._clock())
+            self._tell_ready(compartment, deposit.id, deposit.case_id, actor="recovery")
+            finished += 1
+        return finished
+
+    def _recover_deliveries(self, recent: float) -> int:
+        finished = 0
         for deposit in self._repository.deposits_where(
             deposits.c.state == "delivered", deposits.c.delivered > recent
         ):

@@ -488,3 +488,62 @@ def test_door_events_held_through_a_broker_outage_do_not_end_the_next_deposit(ha
         if row["action"] == "door_event_stale"
     ]
     assert [row["detail"]["change"] for row in stale] == ["opened", "closed"]
+
+
+class ControllerKilled(BaseException):
+    """The controller process dying at a chosen line (nothing after it runs)."""
+
+
+def test_a_deposit_cut_short_before_the_case_service_was_told_is_finished_at_the_next_start(
+    hall: LockerHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The door closed on the result: the deposit went "ready", the code and SMS were issued, and the
+    # controller died before the case-service write was queued (another store).
+    hall.add_case("C-1")
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise ControllerKilled
+
+    monkeypatch.setattr(hall.cases, "mark_ready_for_pickup", killed)
+    with pytest.raises(ControllerKilled):
+        hall.deposit("C-1")
+    monkeypatch.undo()
+    notice = hall.service.last_notice
+    assert notice is not None
+    assert hall.cases.states["C-1"] == "ready_for_release"  # the case service never heard of it
+
+    assert hall.service.recover() == 1
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    assert hall.cases.keys == [f"ready-{notice.deposit_id}"]
+    assert hall.service.last_notice is notice  # no second code
+    hall.outbox.dispatch()
+    assert len(sms_lines(hall)) == 1  # the applicant's SMS once
+    assert hall.service.recover() == 0  # finished once
+    assert hall.cases.keys == [f"ready-{notice.deposit_id}"]
+
+
+def test_a_deposit_cut_short_right_after_it_went_ready_is_notified_and_told_at_the_next_start(
+    hall: LockerHall,
+) -> None:
+    # What a controller killed right after the first write leaves: the deposit "ready" and the
+    # compartment occupied; no code, no SMS, no case-service write.
+    hall.add_case("C-1")
+    compartment = hall.service.start_deposit("C-1", Size.S, clerk="clerk-1")
+    hall.rig.person_puts_item_and_closes(compartment.number)
+    [deposit] = hall.repository.deposits_where(deposits.c.case_id == "C-1")
+    assert hall.repository.transition(deposit.id, ["depositing"], "ready", deposited=time.time())
+    hall.repository.set_compartment_state(compartment.id, "occupied", deposit.id)
+    assert deposit.code_hash is None
+
+    assert hall.service.recover() == 1
+    assert hall.cases.states["C-1"] == "ready_for_pickup"
+    assert hall.cases.keys == [f"ready-{deposit.id}"]
+    notice = hall.service.last_notice
+    assert notice is not None and notice.deposit_id == deposit.id
+    hall.outbox.dispatch()
+    assert len(sms_lines(hall)) == 1
+    assert hall.service.recover() == 0
+    hall.outbox.dispatch()
+    assert len(sms_lines(hall)) == 1
+    # The code the applicant got opens the compartment.
+    assert hall.service.pickup_by_code(BANK, notice.code).number == compartment.number
