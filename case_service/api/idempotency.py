@@ -65,8 +65,13 @@ _RAW_STORE = RawStatement(
 )
 
 
+def find_read(scope: str, key: str) -> tuple[RawStatement, dict[str, Any]]:
+    """The statement `run_raw` looks the key up with: for RawTransaction.prefetch."""
+    return _RAW_FIND, {"scope": scope, "key": key}
+
+
 def _find_raw(tx: RawTransaction, scope: str, key: str) -> _Stored | None:
-    rows = tx.execute(_RAW_FIND, {"scope": scope, "key": key})
+    rows = tx.execute(*find_read(scope, key))
     return None if not rows else _Stored(str(rows[0][0]), int(rows[0][1]), rows[0][2])
 
 
@@ -86,32 +91,31 @@ def run_raw(
     status_code: int = 201,
 ) -> Response:
     """`run` in a RawTransaction (the submission's path): the answer is stored, then the transaction's
-    audit entries written (audit.write_and_commit) and committed, so a lost race on the key never holds
-    the audit chain's lock."""
+    audit entries written and committed (audit.write_and_commit), so a lost race on the key fails
+    before taking the audit chain's lock."""
     key = _required(key)
     existing = _find_raw(tx, scope, key)
     if existing is not None:
         return _replay(existing, request_hash)
     answer = produce()
+    store = {
+        "scope": scope,
+        "key": key,
+        "request_hash": request_hash,
+        "status_code": status_code,
+        "response": answer.model_dump(mode="json"),
+        "created_at": utcnow(),
+    }
     try:
-        tx.execute(
-            _RAW_STORE,
-            {
-                "scope": scope,
-                "key": key,
-                "request_hash": request_hash,
-                "status_code": status_code,
-                "response": answer.model_dump(mode="json"),
-                "created_at": utcnow(),
-            },
-        )
+        # The key's row goes in with the audit entries and the COMMIT: one round trip on PostgreSQL,
+        # whose pipeline stops at a failed statement, so a lost race takes no audit number either.
+        audit.write_and_commit(tx, [(_RAW_STORE, store)])
     except tx.integrity_error:
         tx.rollback()
         winner = _find_raw(tx, scope, key)
         if winner is None:  # the conflict was not the key's: let the error handler report it
             raise
         return _replay(winner, request_hash)
-    audit.write_and_commit(tx)
     return Response(answer.model_dump_json(), status_code=status_code, media_type="application/json")
 
 

@@ -411,6 +411,23 @@ _LINK_MATERIAL = RawStatement(
 )
 
 
+def submission_reads(
+    filer: Filer, *, item_code: str, applicant: Applicant
+) -> list[tuple[RawStatement, dict[str, Any]]]:
+    """The reads `submit` will make before it writes (the item, the applicant's library under each PII
+    key): for RawTransaction.prefetch, which runs them in one round trip. None for an ID number `submit`
+    will refuse."""
+    try:
+        id_number = normalise_id_number(applicant.id_number)
+    except InvalidInputError:
+        return []
+    owners = dict.fromkeys(cipher.blind_index(id_number) for cipher in (filer.cipher, *filer.index_keys[1:]))
+    return [
+        catalogue.filing_read(item_code),
+        *((_LIBRARY, {"owner": owner}) for owner in owners),
+    ]
+
+
 def submit(
     tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, applicant: Applicant
 ) -> FiledCase:

@@ -84,9 +84,14 @@ def for_filing(session: Session, code: str) -> FilingItem:
 _RAW_FOR_FILING = RawStatement(_FOR_FILING)
 
 
+def filing_read(code: str) -> tuple[RawStatement, dict[str, Any]]:
+    """The statement `for_filing_raw` reads the item with: for RawTransaction.prefetch."""
+    return _RAW_FOR_FILING, {"code": code}
+
+
 def for_filing_raw(tx: RawTransaction, code: str) -> FilingItem:
     """`for_filing` in a RawTransaction (the submission's path)."""
-    rows = tx.execute(_RAW_FOR_FILING, {"code": code})
+    rows = tx.execute(*filing_read(code))
     if not rows:
         raise NotFoundError(f"no catalogue item with code {code!r}", details={"code": code})
     return _filing_item(rows[0])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy import String, Table, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from case_service.storage.models import AuditEntry, AuditHead
@@ -40,13 +41,37 @@ def entry_hash(
     after: Any,
     prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
-        [seq, _timestamp(at), actor, action, subject_type, subject_id, before, after, prev_hash],
+    """SHA-256 of the canonical JSON array [seq, at, actor, action, subject_type, subject_id, before,
+    after, prev_hash] (keys sorted, no spaces, UTF-8)."""
+    middle = canonical_middle(
+        at=at,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+    )
+    return hashlib.sha256(_canonical(seq, middle, prev_hash).encode()).hexdigest()
+
+
+def canonical_middle(
+    *, at: dt.datetime, actor: str, action: str, subject_type: str, subject_id: str, before: Any, after: Any
+) -> str:
+    """The canonical array's items between seq and prev_hash, joined as json.dumps joins them: what
+    the entry itself fixes, before it has a place in the chain."""
+    return json.dumps(
+        [_timestamp(at), actor, action, subject_type, subject_id, before, after],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    )[1:-1]
+
+
+def _canonical(seq: int, middle: str, prev_hash: str) -> str:
+    # json.dumps of [seq, *middle, prev_hash]: an int as its digits, a hex string in plain quotes. The
+    # same concatenation runs in SQL on PostgreSQL (_PG_APPEND), so the two must stay this simple.
+    return f'[{seq},{middle},"{prev_hash}"]'
 
 
 _HEAD, _ENTRIES = cast(Table, AuditHead.__table__), cast(Table, AuditEntry.__table__)
@@ -177,20 +202,86 @@ def append_raw(
     )
 
 
-def write_and_commit(tx: RawTransaction) -> None:
-    """`_write_pending` and the COMMIT for a RawTransaction, as the transaction's last statements: the
-    head row's lock is held from taking the numbers to the COMMIT. The entries, the head's move and the
-    COMMIT go in one round trip where the driver allows (tx.batch)."""
+# PostgreSQL: an entry chained by the database itself. Each INSERT reads the head row FOR UPDATE (the
+# chain's lock, taken or waited for there), numbers the entry after it and hashes it with the head's
+# hash in SQL: sha256 over the same text as `_canonical`, with the part the entry fixes (`middle`)
+# computed in Python. The head's move follows; with the COMMIT they go in one pipeline, so the lock is
+# held only while the server runs them, never across a round trip to this process (or its GIL).
+_NEW_SEQ = _HEAD.c.seq + 1
+_PG_HASH = func.encode(
+    func.sha256(
+        func.convert_to(
+            func.concat("[", _NEW_SEQ, ",", bindparam("middle", type_=String), ',"', _HEAD.c.last_hash, '"]'),
+            "UTF8",
+        )
+    ),
+    "hex",
+)
+_PG_APPEND = RawStatement(
+    insert(_ENTRIES).from_select(
+        [
+            "seq",
+            "at",
+            "actor",
+            "action",
+            "subject_type",
+            "subject_id",
+            "before",
+            "after",
+            "prev_hash",
+            "hash",
+        ],
+        select(
+            _NEW_SEQ,
+            bindparam("at", type_=_ENTRIES.c.at.type),
+            bindparam("actor", type_=_ENTRIES.c.actor.type),
+            bindparam("action", type_=_ENTRIES.c.action.type),
+            bindparam("subject_type", type_=_ENTRIES.c.subject_type.type),
+            bindparam("subject_id", type_=_ENTRIES.c.subject_id.type),
+            bindparam("before", type_=_ENTRIES.c.before.type),
+            bindparam("after", type_=_ENTRIES.c.after.type),
+            _HEAD.c.last_hash,
+            _PG_HASH,
+        )
+        .where(_HEAD.c.id == HEAD_ID)
+        .with_for_update(),
+    )
+)
+_PG_MOVE_HEAD = RawStatement(
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(
+        seq=_NEW_SEQ,
+        last_hash=select(_ENTRIES.c.hash).where(_ENTRIES.c.seq == _NEW_SEQ).scalar_subquery(),
+    )
+)
+
+
+def write_and_commit(
+    tx: RawTransaction, writes: Sequence[tuple[RawStatement, Mapping[str, Any]]] = ()
+) -> None:
+    """`writes` (statements whose results are not read), then `_write_pending` and the COMMIT for a
+    RawTransaction, as the transaction's last statements: the head row's lock is held from taking the
+    numbers to the COMMIT. On PostgreSQL all of it goes in one round trip (tx.batch), the chaining done
+    by the database (_PG_APPEND); elsewhere the entries are chained here, after taking the numbers."""
     pending: list[dict[str, Any]] = tx.info.pop(PENDING, [])
+    if tx.dialect_name == "postgresql":
+        with tx.batch():
+            for statement, params in writes:
+                tx.execute(statement, params)
+            for fields in pending:
+                tx.execute(_PG_APPEND, {**fields, "middle": canonical_middle(**fields)})
+                tx.execute(_PG_MOVE_HEAD)
+            tx.commit()
+        return
+    for statement, params in writes:
+        tx.execute(statement, params)
     if pending:
         ((last_seq, prev_hash),) = tx.execute(_RAW_TAKE_SEQS, {"count": len(pending)})
         rows = chain(pending, int(last_seq), str(prev_hash))
-        with tx.batch():
-            tx.execute_many(_RAW_INSERT_ENTRY, rows)
-            tx.execute(_RAW_MOVE_HEAD, {"new_hash": rows[-1]["hash"]})
-            tx.commit()
-    else:
-        tx.commit()
+        tx.execute_many(_RAW_INSERT_ENTRY, rows)
+        tx.execute(_RAW_MOVE_HEAD, {"new_hash": rows[-1]["hash"]})
+    tx.commit()
 
 
 def _drop_pending(session: Session, transaction: SessionTransaction) -> None:

@@ -110,6 +110,8 @@ class RawTransaction:
         self.dialect_name = self._dialect.name
         self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self.info: dict[str, Any] = {}  # as Session.info: what callers keep for this transaction
+        # Rows read ahead by `prefetch`, by (statement, parameters): taken by the matching `execute`.
+        self._ahead: dict[tuple[int, Any], list[tuple[Any, ...]]] = {}
 
     def __enter__(self) -> RawTransaction:
         return self
@@ -146,27 +148,45 @@ class RawTransaction:
         self, statement: RawStatement, params: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:
         """Runs the statement; its rows (selected or RETURNING columns) with the types' processing."""
+        params = params or {}
+        if self._ahead and not statement.writes:
+            ahead = self._ahead.pop(_ahead_key(statement, params), None)
+            if ahead is not None:
+                return ahead
         compiled = self._before(statement)
-        args = RawStatement.arguments(compiled, params or {})
+        args = RawStatement.arguments(compiled, params)
 
         def call(cursor: Any) -> list[tuple[Any, ...]]:
             cursor.execute(compiled.sql, args)
-            if cursor.description is None:
-                return []
-            rows = cursor.fetchall()
-            processors = compiled.result_processors
-            if not any(processors):
-                return [tuple(row) for row in rows]
-            return [
-                tuple(
-                    value if process is None else process(value)
-                    for value, process in zip(row, processors, strict=True)
-                )
-                for row in rows
-            ]
+            return _rows(cursor, compiled)
 
         result: list[tuple[Any, ...]] = self._run(call)
         return result
+
+    def prefetch(self, reads: Sequence[tuple[RawStatement, Mapping[str, Any]]]) -> None:
+        """Runs these SELECTs now, in one round trip where the driver pipelines (PostgreSQL), and keeps
+        their rows for the `execute` of the same statement and parameters later in this transaction.
+        Only for reads that the transaction's own writes in between would not change: each then answers
+        as it would have a moment later (every statement of a READ COMMITTED transaction sees the
+        database as of its own start anyway)."""
+        if any(statement.writes or _ahead_key(statement, params)[1] is None for statement, params in reads):
+            raise ValueError("only reads with plain (hashable) parameters are prefetched")
+        compiled = [(statement.compiled(self._dialect), statement, params) for statement, params in reads]
+
+        def call(cursor: Any) -> None:
+            cursors = [cursor, *(self._pooled.cursor() for _ in compiled[1:])]
+            try:
+                with self.batch():
+                    for each, (done, _, params) in zip(cursors, compiled, strict=True):
+                        each.execute(done.sql, RawStatement.arguments(done, params))
+                for each, (done, statement, params) in zip(cursors, compiled, strict=True):
+                    self._ahead[_ahead_key(statement, params)] = _rows(each, done)
+            finally:
+                for each in cursors[1:]:
+                    with contextlib.suppress(Exception):
+                        each.close()
+
+        self._run(call)
 
     def execute_many(self, statement: RawStatement, rows: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._before(statement)
@@ -185,14 +205,40 @@ class RawTransaction:
             yield
 
     def commit(self) -> None:
+        self._ahead.clear()
         self._dialect.do_commit(self._dbapi)  # on SQLite this also lets the next writer in
         self._writing = False
         self.info.clear()
 
     def rollback(self) -> None:
         self.info.clear()
+        self._ahead.clear()
         try:
             if self._dbapi is not None:
                 self._dialect.do_rollback(self._dbapi)
         finally:
             self._writing = False
+
+
+def _ahead_key(statement: RawStatement, params: Mapping[str, Any]) -> tuple[int, Any]:
+    """Prefetched reads take plain (hashable) parameters; other reads simply find no entry."""
+    try:
+        return id(statement), frozenset(params.items())
+    except TypeError:
+        return id(statement), None
+
+
+def _rows(cursor: Any, compiled: _Compiled) -> list[tuple[Any, ...]]:
+    if cursor.description is None:
+        return []
+    rows = cursor.fetchall()
+    processors = compiled.result_processors
+    if not any(processors):
+        return [tuple(row) for row in rows]
+    return [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip(row, processors, strict=True)
+        )
+        for row in rows
+    ]

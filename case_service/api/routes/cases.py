@@ -78,6 +78,16 @@ def _file(
             raise InvalidInputError("give the applicant: name, id_number and optionally phone")
         applicant = cases.Applicant(body.applicant.name, body.applicant.id_number, body.applicant.phone)
 
+    if idempotency_key:
+        # The key's look-up and the filing's reads in one round trip (on PostgreSQL): each is answered
+        # from there when run_raw and submit ask.
+        tx.prefetch(
+            [
+                idempotency.find_read(principal.idempotency_scope, idempotency_key),
+                *cases.submission_reads(ctx, item_code=body.item_code, applicant=applicant),
+            ]
+        )
+
     def produce() -> schemas.CaseOut:
         return case_out(
             ctx, cases.submit(tx, ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)

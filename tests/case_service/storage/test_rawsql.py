@@ -107,3 +107,21 @@ def test_an_insert_leaving_out_a_column_with_a_default_is_refused() -> None:
     # Core would fill `is_open` and the others in; a raw statement would silently store NULL.
     with pytest.raises(ValueError, match="is_open"):
         RawStatement(insert(cast(Table, Case.__table__)), keys=("number", "item_id"))
+
+
+def test_prefetched_reads_answer_once_and_a_rollback_drops_them(engine: Engine) -> None:
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    with RawTransaction(engine) as tx:
+        tx.execute(_STORE, _row("a", at))
+        tx.commit()
+    with RawTransaction(engine) as tx:
+        tx.prefetch([(_FIND, {"scope": "test"}), (_FIND, {"scope": "other"})])
+        tx.execute(_STORE, _row("b", at))  # after the read-ahead: not in its answer
+        assert [row[0] for row in tx.execute(_FIND, {"scope": "test"})] == ["a"]
+        assert tx.execute(_FIND, {"scope": "other"}) == []
+        assert sorted(row[0] for row in tx.execute(_FIND, {"scope": "test"})) == ["a", "b"]  # asked again
+        tx.prefetch([(_FIND, {"scope": "test"})])
+        tx.rollback()
+        assert [row[0] for row in tx.execute(_FIND, {"scope": "test"})] == ["a"]
+    with pytest.raises(ValueError), RawTransaction(engine) as tx:
+        tx.prefetch([(_STORE, _row("c", at))])
