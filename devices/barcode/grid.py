@@ -22,7 +22,13 @@ stock:
    bilinear correction for perspective.
 4. **Sampling**: the grey image at each module centre (lightly smoothed), thresholded two ways (between the
    two grey-level clusters, and against the local mean over 7 x 7 modules).
-5. **Decoding**: the sampled bit matrix, with its finder and timing patterns restored, rendered as a clean
+5. **Local correction** (when no grid reads as sampled): on the best-fitting grids, every module centre is
+   moved by a shift grown ring by ring outwards from the finder and timing patterns (where the grid is
+   pinned): each module starts from its placed neighbours' shift and adds the step, up to 0.3 module,
+   that makes its 5 x 5 modules sharpest. It follows drift that no global model explains (a bend laid
+   over a perspective: the photo of a code already seen at an angle, then bent) by more than a module,
+   and, grown continuously, never slips a whole module.
+6. **Decoding**: the sampled bit matrix, with its finder and timing patterns restored, rendered as a clean
    code (4 px per module, a 4-module quiet zone) and read by zxing-cpp as a pure symbol. The corners it
    reports are mapped back through the grid into the caller's image.
 
@@ -53,6 +59,8 @@ _MAX_VERSIONS = 7
 _MIN_TIMING = 0.6
 # An alignment pattern is taken where the correlation with its 5 x 5 modules reaches this.
 _MIN_ALIGNMENT = 0.5
+# The best-fitting grids that get the grown local correction when none reads as sampled.
+_LOCAL_TRIES = 2
 
 # Centres of the alignment patterns per version (ISO/IEC 18004 table E.1), versions 2 to 40.
 _ALIGNMENT_CENTRES: dict[int, tuple[int, ...]] = {
@@ -519,6 +527,77 @@ def sample_modules(grid: GridLike, gray: np.ndarray) -> np.ndarray:
     return _bilinear_sample(gray, xs, ys)
 
 
+_GROW_SHIFTS = np.arange(-0.3, 0.31, 0.1)
+# Shifts whose sharpness is within this share of the best (of the range between worst and best) count as best.
+_GROW_TOLERANCE = 0.05
+_GROW_PATCH = np.arange(-2.0, 2.01, 1.0)
+
+
+def grown_sampled(grid: GridLike, gray: np.ndarray) -> np.ndarray:
+    """Grey level at every module centre, each centre moved from where the grid puts it by a shift grown
+    outwards from the finders and timing patterns (where the grid is pinned): each module starts from its
+    placed neighbours' mean shift and adds the step (up to 0.3 module) that makes its 5 x 5 modules stand
+    furthest from their mean; at module centres the levels are extreme, near module edges they are mixed.
+
+    Growing in rings keeps the shift continuous, so drift of more than a module, which the sharpness alone
+    cannot tell from the next module, is followed step by step."""
+    size = grid.size
+    known, _ = function_patterns(size)
+    placed = known.copy()
+    field = np.zeros((size, size, 2))
+    rings = cv2.distanceTransform((~placed).astype(np.uint8), cv2.DIST_C, 3)
+    steps_u, steps_v = (axis.ravel() for axis in np.meshgrid(_GROW_SHIFTS, _GROW_SHIFTS))
+    patch_u, patch_v = (axis.ravel() for axis in np.meshgrid(_GROW_PATCH, _GROW_PATCH))
+    kernel = np.ones((3, 3), np.float32)
+    for ring in range(1, int(rings.max()) + 1):
+        rows, cols = np.nonzero(rings == ring)
+        if not len(rows):
+            continue
+        weight = cv2.filter2D(placed.astype(np.float32), -1, kernel, borderType=cv2.BORDER_CONSTANT)
+        predicted = (
+            np.stack(
+                [
+                    cv2.filter2D(
+                        (field[..., axis] * placed).astype(np.float32),
+                        -1,
+                        kernel,
+                        borderType=cv2.BORDER_CONSTANT,
+                    )
+                    for axis in (0, 1)
+                ],
+                axis=-1,
+            )
+            / np.maximum(weight, 1.0)[..., None]
+        )
+        start = predicted[rows, cols]
+        # The grid is smooth over a patch: its local affine map (centre and module vectors) places the
+        # (modules, shifts, patch) samples at a fraction of the cost of evaluating it at each.
+        u0, v0 = cols + 0.5 + start[:, 0], rows + 0.5 + start[:, 1]
+        centre = np.stack(grid.points(u0, v0), axis=-1)
+        along = (np.stack(grid.points(u0 + 1, v0), axis=-1) - np.stack(grid.points(u0 - 1, v0), axis=-1)) / 2
+        down = (np.stack(grid.points(u0, v0 + 1), axis=-1) - np.stack(grid.points(u0, v0 - 1), axis=-1)) / 2
+        offset_u = (steps_u[:, None] + patch_u[None, :])[None, ..., None]
+        offset_v = (steps_v[:, None] + patch_v[None, :])[None, ..., None]
+        placed_at = centre[:, None, None] + offset_u * along[:, None, None] + offset_v * down[:, None, None]
+        shape = placed_at.shape[:3]
+        values = _bilinear_sample(
+            gray, placed_at[..., 0].reshape(-1, shape[2]), placed_at[..., 1].reshape(-1, shape[2])
+        ).reshape(shape)
+        spread = np.abs(values - values.mean(axis=2, keepdims=True)).sum(axis=2)
+        # The middle of the sharpest shifts: on a sharp picture a range of shifts keeps every sample inside
+        # its module, and its middle is the modules' centre (an argmax would pick the range's first end).
+        top, bottom = spread.max(axis=1, keepdims=True), spread.min(axis=1, keepdims=True)
+        near = spread >= top - _GROW_TOLERANCE * (top - bottom)
+        count = near.sum(axis=1)
+        field[rows, cols, 0] = start[:, 0] + (near * steps_u).sum(axis=1) / count
+        field[rows, cols, 1] = start[:, 1] + (near * steps_v).sum(axis=1) / count
+        placed[rows, cols] = True
+    centres = np.arange(size, dtype=np.float64) + 0.5
+    us, vs = np.meshgrid(centres, centres)
+    xs, ys = grid.points(us + field[..., 0], vs + field[..., 1])
+    return _bilinear_sample(gray, xs, ys)
+
+
 def thresholded(values: np.ndarray) -> Iterator[np.ndarray]:
     """Dark-module matrices from sampled grey levels: between the two clusters, then against the local
     mean."""
@@ -716,6 +795,16 @@ def decode_grid(gray: np.ndarray, *, deadline: float | None = None) -> list[Deco
         fits.sort(key=lambda fit: -fit[0])
         for _, grid, matrices in fits:
             for dark in matrices:
+                found = _read(render(_with_function_patterns(dark)))
+                if found:
+                    return [_decoded(barcode, grid, factor) for barcode in found]
+        # None read as sampled: the best-fitting grids again, each module centre moved to where the image
+        # round it is sharpest, grown out from the finders (drift inside the code that no global model
+        # follows: a bend laid over a perspective).
+        for _, grid, _matrices in fits[:_LOCAL_TRIES]:
+            if deadline is not None and time.monotonic() > deadline:
+                return []
+            for dark in thresholded(grown_sampled(grid, work)):
                 found = _read(render(_with_function_patterns(dark)))
                 if found:
                     return [_decoded(barcode, grid, factor) for barcode in found]

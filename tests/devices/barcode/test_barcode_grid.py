@@ -14,11 +14,13 @@ from devices.barcode import decode
 from devices.barcode.engines import zxing
 from devices.barcode.grid import (
     Finder,
+    PerspectiveGrid,
     candidate_sizes,
     decode_grid,
     equalised,
     fitted_grid,
     grid_from_finders,
+    grown_sampled,
     render,
     sample_modules,
     thresholded,
@@ -204,6 +206,26 @@ def test_codes_on_a_cylinder_that_zxing_alone_cannot_read(border: int, mode: int
         assert point == pytest.approx((float(x), float(y)), abs=1.5 * BOX)
     # And the whole cascade reads it too.
     assert TEXT in {item.text for item in decode(seen)}
+
+
+def test_grown_sampling_follows_drift_that_the_grid_does_not() -> None:
+    dark = _matrix(TEXT)
+    size = dark.shape[0]
+    picture = _picture(dark).astype(np.float32)
+    height, width = picture.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    # The code pushed right and down smoothly, nothing at the finders, 1.3 modules at the bottom-right
+    # corner: more than a module, which sharpness alone cannot tell from the next module.
+    drift = 1.3 * BOX * ((xs / width) * (ys / height)) ** 1.5
+    seen = cv2.remap(picture, xs - drift, ys - drift, cv2.INTER_LINEAR, borderValue=255).astype(np.uint8)
+    # The grid of the undisturbed picture: right at the finders, more than a module off at the corner.
+    offset = BORDER * BOX
+    grid = PerspectiveGrid(size, np.array([[BOX, 0.0, offset], [0.0, BOX, offset], [0.0, 0.0, 1.0]]))
+    plain = min(int(np.count_nonzero(matrix != dark)) for matrix in thresholded(sample_modules(grid, seen)))
+    matrices = list(thresholded(grown_sampled(grid, seen)))
+    grown = min(int(np.count_nonzero(matrix != dark)) for matrix in matrices)
+    assert plain > 30 and grown < 3, (plain, grown)
+    assert TEXT in {item.text for matrix in matrices for item in zxing(render(matrix))}
 
 
 def test_no_code_no_result() -> None:
