@@ -23,7 +23,7 @@ from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
-from case_service.db import make_engine, make_poll_engine, make_session_factory
+from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.storage import leases
 from case_service.web.routes import router as web_router
@@ -91,6 +91,7 @@ def create_app(
         today=today or china_today,
         index_keys=index_ciphers(settings.pii_key.get_secret_value()),
         poll_engine=make_poll_engine(engine),
+        filing_engine=make_filing_engine(engine),
     )
     if prepare_db:
         prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
@@ -104,8 +105,9 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if services.poll_engine is not None and services.poll_engine is not engine:
-            services.poll_engine.dispose()
+        for extra in (services.poll_engine, services.filing_engine):
+            if extra is not None and extra is not engine:
+                extra.dispose()
 
     app = FastAPI(
         title="Case service (办件服务)",

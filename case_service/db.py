@@ -54,6 +54,16 @@ def make_poll_engine(engine: Engine) -> Engine:
     )
 
 
+def make_filing_engine(engine: Engine) -> Engine:
+    """For the submission's RawTransactions. On PostgreSQL a pool of its own without the pre-ping (a
+    round trip and ~0.1 ms of CPU per submission): RawTransaction replaces a connection found dead at
+    its first statement, before anything was sent in the transaction. SQLite: the engine itself (its
+    writers' queue is per engine)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_engine(engine.url, pool_pre_ping=False, pool_size=10, max_overflow=10)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

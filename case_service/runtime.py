@@ -79,3 +79,4 @@ class Services:
     today: Callable[[], dt.date] = china_today
     index_keys: tuple[PiiCipher, ...] = ()
     poll_engine: Engine | None = None  # the status poll's reads (db.make_poll_engine); None: `engine`
+    filing_engine: Engine | None = None  # submissions (db.make_filing_engine); None: `engine`

@@ -107,6 +107,8 @@ class RawTransaction:
         self._pooled = engine.raw_connection()
         self._dbapi: Any = self._pooled.dbapi_connection
         self._writing = False
+        self._fresh = True  # nothing sent on this connection in this transaction yet
+        self._batching = False
         self.dialect_name = self._dialect.name
         self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self.info: dict[str, Any] = {}  # as Session.info: what callers keep for this transaction
@@ -132,6 +134,22 @@ class RawTransaction:
         return statement.compiled(self._dialect)
 
     def _run(self, call: Callable[[Any], Any]) -> Any:
+        fresh, self._fresh = self._fresh, False
+        try:
+            return self._run_once(call)
+        except self._dialect.loaded_dbapi.Error:
+            if not (fresh and self._dbapi is None and not self._batching):
+                raise
+        # The connection was dead at the transaction's first statement (a pool without the pre-ping):
+        # nothing was done in it, so the statement runs again on a new one.
+        self._pooled.close()
+        self._pooled = self._engine.raw_connection()
+        self._dbapi = self._pooled.dbapi_connection
+        if self._writing:
+            db.begin_write(self._engine, self._dbapi)
+        return self._run_once(call)
+
+    def _run_once(self, call: Callable[[Any], Any]) -> Any:
         cursor = self._pooled.cursor()
         try:
             return call(cursor)
@@ -201,8 +219,12 @@ class RawTransaction:
         if pipeline is None:
             yield
             return
-        with pipeline():
-            yield
+        self._batching = True
+        try:
+            with pipeline():
+                yield
+        finally:
+            self._batching = False
 
     def commit(self) -> None:
         self._ahead.clear()

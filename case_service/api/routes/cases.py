@@ -52,7 +52,7 @@ def _submit(
         with services.sessions() as session:
             calendar = services.calendars.get(session)
     filer = cases.Filer(calendar, services.cipher, services.today(), principal, services.index_keys)
-    with RawTransaction(services.engine) as tx:
+    with RawTransaction(services.filing_engine or services.engine) as tx:
         return _file(tx, filer, body, idempotency_key)
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from case_service.db import make_engine, make_session_factory
+from case_service.db import make_engine, make_filing_engine, make_session_factory
 from case_service.storage.migrate import upgrade
 from case_service.storage.models import Case, IdempotencyRecord
 from case_service.storage.rawsql import RawStatement, RawTransaction
@@ -125,3 +125,29 @@ def test_prefetched_reads_answer_once_and_a_rollback_drops_them(engine: Engine) 
         assert [row[0] for row in tx.execute(_FIND, {"scope": "test"})] == ["a"]
     with pytest.raises(ValueError), RawTransaction(engine) as tx:
         tx.prefetch([(_STORE, _row("c", at))])
+
+
+def test_a_connection_dropped_before_the_transaction_is_replaced(engine: Engine) -> None:
+    """The filing pool does not pre-ping: a connection found dead at its first statement is replaced."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to drop")
+    filing = make_filing_engine(engine)
+    try:
+        with RawTransaction(filing) as tx:  # one connection into the pool
+            assert tx.execute(_FIND, {"scope": "test"}) == []
+        with engine.connect() as connection:
+            killed = connection.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar_one()
+        assert killed >= 1
+        at = dt.datetime.now(dt.UTC)
+        with RawTransaction(filing) as tx:
+            tx.prefetch([(_FIND, {"scope": "test"})])
+            assert tx.execute(_FIND, {"scope": "test"}) == []
+            tx.execute(_STORE, _row("after", at))
+            tx.commit()
+        with RawTransaction(filing) as tx:
+            assert [row[0] for row in tx.execute(_FIND, {"scope": "test"})] == ["after"]
+    finally:
+        filing.dispose()
