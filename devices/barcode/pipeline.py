@@ -1,7 +1,11 @@
 """The decoding cascade: a fast path first, harder preprocessing only when it finds nothing.
 
 1. zxing-cpp on the grey image (the fastest and most robust single decoder measured here); this is all a
-   camera loop runs on most frames (`thorough=False`);
+   camera loop runs on most frames (`thorough=False`). With `thorough` (the default), a picture of 400
+   pixels or more a side is read at half size first (a quarter of the pixels to scan: most codes in a
+   photo have modules of several pixels), and what that finds is returned; the full size is read only
+   when it finds nothing. So a second, much finer code beside one readable at half size is not reported;
+   the camera loop's fast frames, which read the full size, would report it;
 2. on failure, WeChatQRCode on the image (its detector reads textured codes and codes without a quiet
    zone), on a view at most 640 pixels wide;
 3. then preprocessed views — a quiet zone added, a sharpened view (defocus), small images
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 _MIN_SIDE = 16
 _MAX_PIXELS = 40_000_000
 _SMALL_SIDE = 480
+# Pictures at least this large (either side) are read at half size first (`thorough` only).
+_HALF_FIRST_SIDE = 400
 _TINY_SIDE = 360
 _DEWARP_MAX_SIDE = 800
 _WECHAT_MAX_SIDE = 640
@@ -164,7 +170,8 @@ def _harder_views(gray: np.ndarray, use: _Engines) -> Iterator[tuple[_View, tupl
         yield _View("enlarged-sharpened", _sharpened(enlarged, 3.0), scale=2.0), (*zxing_both, use.zbar)
     else:
         reduced = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-        yield _View("reduced", reduced, scale=0.5), zxing_both
+        # Its local-binarizer read was the first step (`decode`, half size first).
+        yield _View("reduced", reduced, scale=0.5), (use.global_threshold,)
     yield _View("smoothed", cv2.GaussianBlur(gray, (5, 5), 0)), zxing_both
     clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
     yield _View("contrast", clahe.apply(gray)), zxing_both
@@ -216,7 +223,8 @@ def decode(
 ) -> list[Decoded]:
     """Every barcode and QR code found in `image` (grey, BGR or BGRA uint8; other numeric types clipped).
 
-    `thorough=False` stops after the fast path: for a camera loop that reads many frames without a code.
+    `thorough=False` stops after the fast path (the full size only): for a camera loop that reads many
+    frames without a code. `thorough=True` reads a large picture at half size first (module docstring).
     `formats` restricts the symbologies by zxing-cpp name (``("QRCode", "Code128")``); on a frame full of
     text the 2-D and stacked detectors cost ten times the QR detector's time, so a camera that only ever
     sees QR codes should say so. `budget_seconds` stops the cascade (never the fast path) once that much
@@ -229,6 +237,14 @@ def decode(
     if budget_seconds is not None:
         use.deadline = started + budget_seconds
     gray = to_gray(image)
+    if thorough and max(gray.shape) >= _HALF_FIRST_SIDE:
+        # A large picture at half size first: a quarter of the pixels to scan, and most codes in a photo
+        # have modules of several pixels. What it finds is returned; only when it finds nothing is the
+        # full size scanned.
+        half = _View("half", cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), scale=0.5)
+        found = use.local(half.gray)
+        if found:
+            return _unique([half.to_original(item) for item in found])
     found = use.local(gray)
     if found or not thorough:
         return _unique(found)

@@ -110,6 +110,25 @@ def test_reads_several_codes_in_one_frame() -> None:
     assert sorted(item.text for item in decode(scene)) == ["first", "second"]
 
 
+def test_a_large_picture_is_read_at_half_size_first() -> None:
+    code = qr_image("https://example.gov.cn/half", box=6, border=4)
+    scene = on_desk(code, at=(60, 90))
+    (found,) = decode(scene)
+    assert found.engine == "zxing/half"
+    # Its corners in the caller's pixels, as the full-size read puts them.
+    (full,) = decode(scene, thorough=False)
+    assert full.engine == "zxing"
+    for (x, y), (full_x, full_y) in zip(found.points, full.points, strict=True):
+        assert (x, y) == pytest.approx((full_x, full_y), abs=3)
+
+
+def test_a_code_too_fine_for_half_size_is_read_at_full_size() -> None:
+    # One pixel a module: half size leaves half a pixel.
+    code = qr_image("https://example.gov.cn/fine", box=1, border=4)
+    scene = on_desk(code, at=(200, 300))
+    assert [(item.text, item.engine) for item in decode(scene)] == [("https://example.gov.cn/fine", "zxing")]
+
+
 def test_a_low_contrast_small_code_needs_the_cascade_and_is_found() -> None:
     code = qr_image("https://example.gov.cn/pickup/77", box=2, border=2)
     faded = (120 + code.astype(np.float32) * 0.12).astype(np.uint8)
