@@ -7,6 +7,10 @@ alike. The harder set is made from the same images by firmware_sim.capture.qr_ph
 degradation (curved, small, low contrast, blur), at the rotation (image index + degradation index) mod 4,
 seeded by position, so the set is the same on every run. A held-out set (other seeds and rotations)
 checks that the cascade is not fitted to those photographs.
+
+One label is wrong: qrcode-2/13.png's code holds "...aerial photography..." (the text of qrcode-2/12.png)
+where its .txt says "...aerial photograph...", so no decoder scores its 4 rotations nor its photographs
+(384 of 388 is the ceiling on each set); the data set is left as it is.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from firmware_sim.capture.scenes import scene
 
 BLACKBOX = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qr-blackbox"
 BlackboxImage = tuple[str, np.ndarray, str]
+# Its expected text differs from what the code holds (see docs/barcode.md); the data are left as they are.
+MISLABELLED = "qrcode-2/13.png"
 _ROTATIONS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
 
@@ -214,6 +220,10 @@ def run() -> list[Figure]:
             hits = [tries[kind] - sum(1 for miss in missed if f":{kind}@" in miss) for kind in DEGRADATIONS]
             print(f"| {name} | " + " | ".join(str(hit) for hit in hits) + " |")
     print(f"\nproject missed on blackbox: {', '.join(scores[('blackbox', 'project')].missed)}")
+    print(
+        f"(known: {MISLABELLED} holds the text of qrcode-2/12.png, '...aerial photography...', where its .txt"
+    )
+    print("says '...aerial photograph...'; no decoder can score its 4 rotations or its photographs)")
     for set_name in ("harder photos", "held-out photos"):
         print(f"project missed on {set_name}: {', '.join(scores[(set_name, 'project')].missed)}")
 
