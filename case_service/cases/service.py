@@ -398,6 +398,9 @@ _CASE_VALUES = (
     "updated_at",
 )
 _INSERT_CASE = RawStatement(insert(_CASES).returning(_CASES.c.id), keys=_CASE_VALUES)
+_INSERT_CASE_WITH_ID = RawStatement(insert(_CASES), keys=("id", *_CASE_VALUES))
+# PostgreSQL only: the id the INSERT would take from the column's sequence.
+_NEXT_CASE_ID = RawStatement(select(func.nextval(func.pg_get_serial_sequence("cases", "id"))))
 _MATERIALS = cast(Table, Material.__table__)
 # The applicant's library by name, one owner (blind index) at a time: a fixed statement, compiled once,
 # where an IN list of owners and names would be compiled on every call.
@@ -412,11 +415,11 @@ _LINK_MATERIAL = RawStatement(
 
 
 def submission_reads(
-    filer: Filer, *, item_code: str, applicant: Applicant
+    tx: RawTransaction, filer: Filer, *, item_code: str, applicant: Applicant
 ) -> list[tuple[RawStatement, dict[str, Any]]]:
-    """The reads `submit` will make before it writes (the item, the applicant's library under each PII
-    key): for RawTransaction.prefetch, which runs them in one round trip. None for an ID number `submit`
-    will refuse."""
+    """The reads `submit` will make in `tx` before it writes (the item, the applicant's library under
+    each PII key, on PostgreSQL the case's id): for RawTransaction.prefetch, which runs them in one
+    round trip. None for an ID number `submit` will refuse."""
     try:
         id_number = normalise_id_number(applicant.id_number)
     except InvalidInputError:
@@ -425,6 +428,7 @@ def submission_reads(
     return [
         catalogue.filing_read(item_code),
         *((_LIBRARY, {"owner": owner}) for owner in owners),
+        *([(_NEXT_CASE_ID, {})] if tx.defers_writes else []),
     ]
 
 
@@ -488,7 +492,13 @@ def submit(
         "created_by": filer.principal.actor,
         "updated_at": now,
     }
-    ((case_id,),) = tx.execute(_INSERT_CASE, values)
+    if tx.defers_writes:
+        # PostgreSQL: the id comes from the sequence (read ahead with the other reads), and the row
+        # goes in with the COMMIT's round trip.
+        ((case_id,),) = tx.execute(_NEXT_CASE_ID)
+        tx.later(_INSERT_CASE_WITH_ID, [{"id": case_id, **values}])
+    else:
+        ((case_id,),) = tx.execute(_INSERT_CASE, values)
     case = FiledCase(id=case_id, **values)
     older = tuple(cipher.blind_index(id_number) for cipher in filer.index_keys[1:])
     reused = _reuse_library(tx, case, item.material_names, older)
@@ -517,7 +527,7 @@ def _reuse_library(
             if name in wanted and material_id > latest.get(name, 0):
                 latest[name] = material_id
     if latest:
-        tx.execute_many(
+        tx.later(
             _LINK_MATERIAL,
             [
                 {"case_id": case.id, "material_id": material_id, "reused": True}

@@ -109,6 +109,9 @@ class RawTransaction:
         self._writing = False
         self._fresh = True  # nothing sent on this connection in this transaction yet
         self._batching = False
+        self._later: list[tuple[RawStatement, Sequence[Mapping[str, Any]]]] = []
+        # PostgreSQL: writes whose results are not read wait for the transaction's last round trip.
+        self.defers_writes = self._dialect.name == "postgresql"
         self.dialect_name = self._dialect.name
         self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self.info: dict[str, Any] = {}  # as Session.info: what callers keep for this transaction
@@ -211,6 +214,28 @@ class RawTransaction:
         args = [RawStatement.arguments(compiled, row) for row in rows]
         self._run(lambda cursor: cursor.executemany(compiled.sql, args))
 
+    def later(self, statement: RawStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Writes `rows` with `statement` (an INSERT or UPDATE whose result is not read). Where the
+        driver pipelines (`defers_writes`) they wait and go with the COMMIT's round trip (`run_later`,
+        or `commit` itself), in the order given; elsewhere they run now. Their errors then surface at
+        that round trip, not here."""
+        if not statement.writes:
+            raise ValueError("only writes wait")
+        if not self.defers_writes:
+            self.execute_many(statement, rows)
+            return
+        self._before(statement)
+        self._later.append((statement, rows))
+
+    def run_later(self) -> None:
+        """Sends the writes `later` kept (inside `batch`, with what follows them)."""
+        waiting, self._later = self._later, []
+        for statement, rows in waiting:
+            if len(rows) == 1:
+                self.execute(statement, rows[0])
+            else:
+                self.execute_many(statement, rows)
+
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Statements whose results are not read until the block ends go in one round trip where the
@@ -227,6 +252,8 @@ class RawTransaction:
             self._batching = False
 
     def commit(self) -> None:
+        if self._later:
+            self.run_later()
         self._ahead.clear()
         self._dialect.do_commit(self._dbapi)  # on SQLite this also lets the next writer in
         self._writing = False
@@ -235,6 +262,7 @@ class RawTransaction:
     def rollback(self) -> None:
         self.info.clear()
         self._ahead.clear()
+        self._later.clear()
         try:
             if self._dbapi is not None:
                 self._dialect.do_rollback(self._dbapi)

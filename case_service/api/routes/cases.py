@@ -84,7 +84,7 @@ def _file(
         tx.prefetch(
             [
                 idempotency.find_read(principal.idempotency_scope, idempotency_key),
-                *cases.submission_reads(ctx, item_code=body.item_code, applicant=applicant),
+                *cases.submission_reads(tx, ctx, item_code=body.item_code, applicant=applicant),
             ]
         )
 
