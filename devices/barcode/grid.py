@@ -530,7 +530,34 @@ def sample_modules(grid: GridLike, gray: np.ndarray) -> np.ndarray:
 _GROW_SHIFTS = np.arange(-0.3, 0.31, 0.1)
 # Shifts whose sharpness is within this share of the best (of the range between worst and best) count as best.
 _GROW_TOLERANCE = 0.05
+_LOOKUP_STEP = 0.125
 _GROW_PATCH = np.arange(-2.0, 2.01, 1.0)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A grid's image positions tabulated every `_LOOKUP_STEP` module (and 3 modules round the code), read
+    back by bilinear interpolation: the grown sampling places millions of samples, and evaluating a
+    polynomial grid at each costs ten times more; its patches' local affine maps are not exact enough
+    on a strongly bent code."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def of(cls, grid: GridLike) -> _Lookup:
+        coords = np.arange(-3.0, grid.size + 3.0 + 1e-9, _LOOKUP_STEP)
+        us, vs = np.meshgrid(coords, coords)
+        xs, ys = grid.points(us, vs)
+        return cls(xs.astype(np.float32), ys.astype(np.float32))
+
+    def points(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Image x and y of module coordinates, 2-D arrays of one shape."""
+        at_u = ((u + 3.0) / _LOOKUP_STEP).astype(np.float32)
+        at_v = ((v + 3.0) / _LOOKUP_STEP).astype(np.float32)
+        xs = cv2.remap(self.x, at_u, at_v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        ys = cv2.remap(self.y, at_u, at_v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
 
 
 def grown_sampled(grid: GridLike, gray: np.ndarray) -> np.ndarray:
@@ -549,6 +576,7 @@ def grown_sampled(grid: GridLike, gray: np.ndarray) -> np.ndarray:
     steps_u, steps_v = (axis.ravel() for axis in np.meshgrid(_GROW_SHIFTS, _GROW_SHIFTS))
     patch_u, patch_v = (axis.ravel() for axis in np.meshgrid(_GROW_PATCH, _GROW_PATCH))
     kernel = np.ones((3, 3), np.float32)
+    lookup = _Lookup.of(grid)
     for ring in range(1, int(rings.max()) + 1):
         rows, cols = np.nonzero(rings == ring)
         if not len(rows):
@@ -570,19 +598,24 @@ def grown_sampled(grid: GridLike, gray: np.ndarray) -> np.ndarray:
             / np.maximum(weight, 1.0)[..., None]
         )
         start = predicted[rows, cols]
-        # The grid is smooth over a patch: its local affine map (centre and module vectors) places the
-        # (modules, shifts, patch) samples at a fraction of the cost of evaluating it at each.
-        u0, v0 = cols + 0.5 + start[:, 0], rows + 0.5 + start[:, 1]
-        centre = np.stack(grid.points(u0, v0), axis=-1)
-        along = (np.stack(grid.points(u0 + 1, v0), axis=-1) - np.stack(grid.points(u0 - 1, v0), axis=-1)) / 2
-        down = (np.stack(grid.points(u0, v0 + 1), axis=-1) - np.stack(grid.points(u0, v0 - 1), axis=-1)) / 2
-        offset_u = (steps_u[:, None] + patch_u[None, :])[None, ..., None]
-        offset_v = (steps_v[:, None] + patch_v[None, :])[None, ..., None]
-        placed_at = centre[:, None, None] + offset_u * along[:, None, None] + offset_v * down[:, None, None]
-        shape = placed_at.shape[:3]
-        values = _bilinear_sample(
-            gray, placed_at[..., 0].reshape(-1, shape[2]), placed_at[..., 1].reshape(-1, shape[2])
-        ).reshape(shape)
+        # (modules, shifts, patch) module coordinates, placed through the lookup.
+        us = (
+            cols[:, None, None]
+            + 0.5
+            + start[:, None, None, 0]
+            + steps_u[None, :, None]
+            + patch_u[None, None, :]
+        )
+        vs = (
+            rows[:, None, None]
+            + 0.5
+            + start[:, None, None, 1]
+            + steps_v[None, :, None]
+            + patch_v[None, None, :]
+        )
+        shape = us.shape
+        xs, ys = lookup.points(us.reshape(-1, shape[2]), vs.reshape(-1, shape[2]))
+        values = _bilinear_sample(gray, xs, ys).reshape(shape)
         spread = np.abs(values - values.mean(axis=2, keepdims=True)).sum(axis=2)
         # The middle of the sharpest shifts: on a sharp picture a range of shifts keeps every sample inside
         # its module, and its middle is the modules' centre (an argmax would pick the range's first end).
