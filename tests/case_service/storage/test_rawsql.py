@@ -151,3 +151,20 @@ def test_a_connection_dropped_before_the_transaction_is_replaced(engine: Engine)
             assert [row[0] for row in tx.execute(_FIND, {"scope": "test"})] == ["after"]
     finally:
         filing.dispose()
+
+
+def test_waiting_writes_go_with_the_commit_and_a_rollback_drops_them(engine: Engine) -> None:
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    with RawTransaction(engine) as tx:
+        tx.later(_STORE, [_row("a", at), _row("b", at)])
+        # Where writes wait (PostgreSQL) the rows are not sent yet; elsewhere they ran at once.
+        assert len(tx.execute(_FIND, {"scope": "test"})) == (0 if tx.defers_writes else 2)
+        tx.commit()
+    with RawTransaction(engine) as tx:
+        tx.later(_STORE, [_row("lost", at)])
+        tx.rollback()
+        tx.commit()
+    with RawTransaction(engine) as tx:
+        assert sorted(row[0] for row in tx.execute(_FIND, {"scope": "test"})) == ["a", "b"]
+        with pytest.raises(ValueError):
+            tx.later(_FIND, [{"scope": "test"}])
