@@ -69,7 +69,7 @@ class QueueError(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     service: str
     window: int
@@ -142,7 +142,7 @@ class Window:
         return self.clerk is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRecord:
     seq: int  # the book's event number: grows through the day, survives replay
     number: str
@@ -151,7 +151,7 @@ class CallRecord:
     at: float
 
 
-@dataclass
+@dataclass(slots=True)
 class RatingRequest:
     rating_id: str
     ticket: str | None
