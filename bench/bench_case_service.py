@@ -4,12 +4,14 @@ The server runs as its own process (uvicorn, one worker) with a bare FastAPI end
 app: the anchor for the HTTP figures. Beside it, on the same database, a second server with
 WORKERS uvicorn worker processes (`HALL_CASE__WORKERS`): its submissions are measured in the same
 interleaved slices, against the same anchor, and its server CPU is that of all its processes.
-Load comes from 2 client processes x 4 keep-alive connections.
+Load comes from 2 client processes x 4 keep-alive connections, one request in flight on each: request
+bytes encoded once (a submission's new Idempotency-Key spliced in) and answers parsed off raw sockets,
+every status checked; the same loop loads the anchor and every target.
 PostgreSQL is HALL_BENCH_POSTGRES_URL's server, or a throw-away cluster started like the test fixture,
 which runs with fsync, synchronous_commit and full_page_writes off: its submission figure is the CPU-bound
 one. With durable commits every submission's COMMIT waits for the WAL flush while it holds the audit
-chain's head row, so submissions/s is then about 1 / (flush latency); measure that against a durable
-server through HALL_BENCH_POSTGRES_URL.
+chain's head row (taken, on PostgreSQL, in the same pipeline as the COMMIT), so submissions/s is then
+about 1 / (flush latency); measure that against a durable server through HALL_BENCH_POSTGRES_URL.
 Server CPU per request (from /proc) is reported beside each rate, because this machine is shared and
 the rates move with the load; 1000 / (CPU ms) is what one core of the server would sustain. The
 targets are measured in interleaved slices, so a swing of the other load hits figure and anchor alike.
