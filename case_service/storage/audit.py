@@ -260,11 +260,11 @@ _PG_MOVE_HEAD = RawStatement(
 def write_and_commit(
     tx: RawTransaction, writes: Sequence[tuple[RawStatement, Mapping[str, Any]]] = ()
 ) -> None:
-    """The writes waiting in `tx` (RawTransaction.later) and `writes` (statements whose results are not
-    read), then `_write_pending` and the COMMIT for a
-    RawTransaction, as the transaction's last statements: the head row's lock is held from taking the
-    numbers to the COMMIT. On PostgreSQL all of it goes in one round trip (tx.batch), the chaining done
-    by the database (_PG_APPEND); elsewhere the entries are chained here, after taking the numbers."""
+    """A RawTransaction's last statements: the writes waiting in `tx` (RawTransaction.later) and
+    `writes` (statements whose results are not read), then `_write_pending` and the COMMIT. The head
+    row's lock is held from taking the numbers to the COMMIT. On PostgreSQL all of it goes in one round
+    trip (tx.batch), the chaining done by the database (_PG_APPEND); elsewhere the entries are chained
+    here, after taking the numbers."""
     pending: list[dict[str, Any]] = tx.info.pop(PENDING, [])
     if tx.dialect_name == "postgresql":
         with tx.batch():
