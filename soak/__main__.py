@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="seconds between the controller's tracemalloc dumps into WORKDIR/controller-memtrace.txt",
     )
+    parser.add_argument(
+        "--idle-tail",
+        type=float,
+        default=0.0,
+        help="seconds the hall stays up idle after the day, its memory still sampled",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         real_lockers=not args.model_lockers,
         memory_every=args.memory_every,
         memtrace=args.memtrace,
+        idle_tail=args.idle_tail,
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hall-soak-"))
     with contextlib.ExitStack() as stack:

@@ -36,7 +36,7 @@ from hall.settings import Settings
 from hall_controller.queue.config import IssueWindow, QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
 from soak.lockers import BANK, SoakLockers
-from soak.report import SoakReport, Tally, memory_curve
+from soak.report import SoakReport, Tally, idle_tail_note, memory_curve
 from soak.services import HallServices, rss_kib
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,9 @@ class DayPlan:
     every_fault_before_last: bool = True
     memory_every: float = 5.0  # seconds between two RSS samples of every process
     memtrace: float = 0.0  # seconds between the controller's tracemalloc dumps (leak hunting); 0: off
+    # Seconds the hall stays up after the day, devices connected and nobody in it, its memory still
+    # sampled: does RSS level off once tickets stop? (The day's own curve has tickets to its end.)
+    idle_tail: float = 0.0
 
 
 class Recorder:
@@ -600,6 +603,10 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         day.done.set()
         fault_thread.join(120)
         elapsed = time.monotonic() - started
+        tail_from = sampler.elapsed()
+        if plan.idle_tail > 0:
+            log.warning("soak: the day is over; the hall stays up idle for %.0f s", plan.idle_tail)
+            time.sleep(plan.idle_tail)
         sampler.stop()
         memory_end = {service.name: service.rss_kib for service in services.all}
         memory_end["soak driver"] = rss_kib(_self_pid())
@@ -616,6 +623,12 @@ def run_day(plan: DayPlan, workdir: Path, restart_database: Callable[[], None] |
         report.latencies = recorder.latencies
         report.memory_kib = {name: (memory_start[name], memory_end.get(name, 0)) for name in memory_start}
         report.memory = {name: memory_curve(samples) for name, samples in sampler.samples.items()}
+        if plan.idle_tail > 0:
+            report.notes += [
+                idle_tail_note(name, samples, tail_from)
+                for name, samples in sorted(sampler.samples.items())
+                if name != "soak driver"
+            ]
         report.tallies = tally(day, services)
         report.unsettled = injector.unsettled
         report.notes.append(
@@ -654,6 +667,10 @@ class MemorySampler:
                 self.samples[service.name] = []
             self.samples[service.name].append((at, service.rss_kib))
         self.samples.setdefault("soak driver", []).append((at, rss_kib(_self_pid())))
+
+    def elapsed(self) -> float:
+        """Seconds since the first sample, on the samples' clock."""
+        return time.monotonic() - self._started
 
     def start(self) -> MemorySampler:
         self._started = time.monotonic()

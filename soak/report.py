@@ -86,6 +86,16 @@ def memory_curve(samples: Sequence[tuple[float, int]], warm_up_fraction: float =
     return MemoryCurve(kept, (kept[0][0] if kept else 0.0) + warm_up_fraction * length)
 
 
+def idle_tail_note(name: str, samples: Sequence[tuple[float, int]], since: float) -> str:
+    """One process's RSS over the idle tail (the samples from `since` on): first, last, least-squares
+    slope. Flat here with the day's tickets still held means their growth was the day's data."""
+    tail = MemoryCurve(tuple((at, kib) for at, kib in samples if at >= since and kib > 0), since)
+    return (
+        f"idle tail of {name}: {tail.start / 1024:.1f} → {tail.end / 1024:.1f} MiB, "
+        f"{tail.slope_kib_per_minute() / 1024:+.2f} MiB/min ({len(tail.samples)} samples)"
+    )
+
+
 @dataclass
 class SoakReport:
     applicants: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from soak.report import SoakReport, Tally, memory_curve, percentile
+from soak.report import SoakReport, Tally, idle_tail_note, memory_curve, percentile
 
 
 def test_nearest_rank_percentile() -> None:
@@ -61,3 +61,11 @@ def test_render_shows_the_curve() -> None:
     report.memory_kib = {"controller": (100 * 1024, 120 * 1024)}
     report.memory = {"controller": memory_curve([(float(t), (100 + t * 5) * 1024) for t in range(5)])}
     assert "after warm-up" in report.render() and "MiB/min" in report.render()
+
+
+def test_the_idle_tail_note_reads_only_the_samples_after_the_day() -> None:
+    # Growing 1 MiB a minute during the day, flat in the tail that starts at 120 s.
+    samples = [(float(t), 100 * 1024 + t * 1024 // 60) for t in range(0, 120, 10)]
+    samples += [(float(t), 102 * 1024) for t in range(120, 300, 10)]
+    note = idle_tail_note("controller", samples, since=120.0)
+    assert note == "idle tail of controller: 102.0 → 102.0 MiB, +0.00 MiB/min (18 samples)"
