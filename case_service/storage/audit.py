@@ -160,21 +160,20 @@ def _write_pending(session: Session) -> None:
 
 
 _RAW_TAKE_SEQS = RawStatement(_TAKE_SEQS)
-_RAW_INSERT_ENTRY = RawStatement(
-    _INSERT_ENTRY,
-    keys=(
-        "seq",
-        "at",
-        "actor",
-        "action",
-        "subject_type",
-        "subject_id",
-        "before",
-        "after",
-        "prev_hash",
-        "hash",
-    ),
+# An entry's columns, in the order the raw statements bind them.
+_ENTRY_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
 )
+_RAW_INSERT_ENTRY = RawStatement(_INSERT_ENTRY, keys=_ENTRY_COLUMNS)
 _RAW_MOVE_HEAD = RawStatement(_MOVE_HEAD)
 
 
@@ -219,18 +218,7 @@ _PG_HASH = func.encode(
 )
 _PG_APPEND = RawStatement(
     insert(_ENTRIES).from_select(
-        [
-            "seq",
-            "at",
-            "actor",
-            "action",
-            "subject_type",
-            "subject_id",
-            "before",
-            "after",
-            "prev_hash",
-            "hash",
-        ],
+        list(_ENTRY_COLUMNS),
         select(
             _NEW_SEQ,
             bindparam("at", type_=_ENTRIES.c.at.type),

@@ -3,31 +3,19 @@ database chains them (sha256 in SQL); their hashes must equal the ones `verify` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, select
 
-from case_service.db import make_engine, make_session_factory
+from case_service.db import make_session_factory
 from case_service.storage import audit
-from case_service.storage.migrate import upgrade
 from case_service.storage.models import AuditEntry
 from case_service.storage.rawsql import RawTransaction
 
 pytestmark = pytest.mark.integration
 
 WRITERS, EACH = 6, 15
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _append(engine: Engine, writer: int) -> None:

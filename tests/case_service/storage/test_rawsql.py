@@ -4,7 +4,6 @@ transactions: a rollback leaves nothing and lets the next writer in."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -12,8 +11,7 @@ import pytest
 from sqlalchemy import Engine, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from case_service.db import make_engine, make_filing_engine, make_session_factory
-from case_service.storage.migrate import upgrade
+from case_service.db import make_filing_engine, make_session_factory
 from case_service.storage.models import Case, IdempotencyRecord
 from case_service.storage.rawsql import RawStatement, RawTransaction
 
@@ -28,16 +26,6 @@ _FIND = RawStatement(
         _KEYS.c.scope == bindparam("scope")
     )
 )
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _row(key: str, at: dt.datetime) -> dict[str, Any]:
