@@ -130,6 +130,9 @@ class QueueConfig(_Frozen):
     follow_up_working_days: int = Field(default=5, ge=1)
     # The estimate uses the mean of the last this-many service times of a service.
     estimate_window: int = Field(default=20, ge=1)
+    # Each day's journal stays in the controller's store this many days, then goes at a roll-over (the
+    # tickets' outcomes and ratings have reached the case service by then; this is the hall's own record).
+    journal_days: int = Field(default=400, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

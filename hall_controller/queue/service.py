@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from hall_controller.queue.book import Event, QueueBook, local_day
@@ -23,8 +23,11 @@ T = TypeVar("T")
 META = "queue.meta"
 
 
+JOURNAL_PREFIX = "queue.journal."
+
+
 def journal_name(day: date) -> str:
-    return f"queue.journal.{day.isoformat()}"
+    return f"{JOURNAL_PREFIX}{day.isoformat()}"
 
 
 class QueueService:
@@ -70,6 +73,23 @@ class QueueService:
         expired = book.close_day(self._clock())
         log.info("queue day %s closed, %d open tickets expired; opening %s", book.day, len(expired), today)
         self._open(today)
+        self._drop_old_journals(today)
+
+    def _drop_old_journals(self, today: date) -> None:
+        """Days older than `journal_days` leave the store, so a hall running for years does not fill its
+        disk. ISO dates sort as text: "older" is a text comparison of the collections' names."""
+        oldest_kept = journal_name(today - timedelta(days=self.config.journal_days - 1))
+        with self._store.transaction():
+            old = self._store.execute(
+                "SELECT DISTINCT collection FROM documents WHERE collection LIKE ? AND collection < ?",
+                (f"{JOURNAL_PREFIX}%", oldest_kept),
+            )
+            self._store.execute(
+                "DELETE FROM documents WHERE collection LIKE ? AND collection < ?",
+                (f"{JOURNAL_PREFIX}%", oldest_kept),
+            )
+        if old:
+            log.info("queue journals of %d old day(s) dropped (kept from %s)", len(old), oldest_kept)
 
     def _record(self, event: Event) -> None:
         assert self._journal is not None and self._book is not None
