@@ -79,17 +79,13 @@ class QueueService:
         """Days older than `journal_days` leave the store, so a hall running for years does not fill its
         disk. ISO dates sort as text: "older" is a text comparison of the collections' names."""
         oldest_kept = journal_name(today - timedelta(days=self.config.journal_days - 1))
-        with self._store.transaction():
-            old = self._store.execute(
-                "SELECT DISTINCT collection FROM documents WHERE collection LIKE ? AND collection < ?",
-                (f"{JOURNAL_PREFIX}%", oldest_kept),
-            )
-            self._store.execute(
-                "DELETE FROM documents WHERE collection LIKE ? AND collection < ?",
-                (f"{JOURNAL_PREFIX}%", oldest_kept),
-            )
-        if old:
-            log.info("queue journals of %d old day(s) dropped (kept from %s)", len(old), oldest_kept)
+        gone = self._store.execute(
+            "DELETE FROM documents WHERE collection LIKE ? AND collection < ? RETURNING collection",
+            (f"{JOURNAL_PREFIX}%", oldest_kept),
+        )
+        if gone:
+            days = len({name for (name,) in gone})
+            log.info("queue journals of %d old day(s) dropped (kept from %s)", days, oldest_kept)
 
     def _record(self, event: Event) -> None:
         assert self._journal is not None and self._book is not None
