@@ -33,7 +33,6 @@ class CaseClient(Protocol):
 
     def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
         """`key`: the write's idempotency key, so the same delivery recorded twice is one write."""
-        ...
 
     def mark_returned_to_window(self, case_id: str, reason: str) -> None: ...
 
@@ -59,22 +58,24 @@ class InMemoryCaseClient:
                 raise CaseError(f"case {case_id} is not ready for release")
             return self.cases[case_id]
 
-    def _move(self, case_id: str, allowed: set[str], new: str) -> None:
+    def _move(self, case_id: str, allowed: set[str], new: str, key: str | None = None) -> bool:
+        """False for a repeated idempotency key: the case service answers it from memory, moving nothing."""
         with self._lock:
+            if key is not None and key in self.keys:
+                return False
             if self.states.get(case_id) not in allowed:
                 raise CaseError(f"case {case_id} is {self.states.get(case_id)}, cannot become {new}")
             self.states[case_id] = new
+            if key is not None:
+                self.keys.append(key)
+            return True
 
     def mark_ready_for_pickup(self, case_id: str, where: str, *, key: str | None = None) -> None:
-        if key is not None and key in self.keys:
-            return  # the case service answers a repeated Idempotency-Key from memory
-        self._move(case_id, {"ready_for_release", "ready_for_pickup"}, "ready_for_pickup")
-        if key is not None:
-            self.keys.append(key)
+        self._move(case_id, {"ready_for_release", "ready_for_pickup"}, "ready_for_pickup", key)
 
     def mark_delivered(self, case_id: str, receipt: dict[str, Any], *, key: str | None = None) -> None:
-        self._move(case_id, {"ready_for_pickup"}, "delivered")
-        self.receipts[case_id] = receipt
+        if self._move(case_id, {"ready_for_pickup"}, "delivered", key):
+            self.receipts[case_id] = receipt
 
     def mark_returned_to_window(self, case_id: str, reason: str) -> None:
         self._move(case_id, {"ready_for_pickup"}, "ready_for_release")
