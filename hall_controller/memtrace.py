@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
+import functools
 import gc
 import logging
 import os
@@ -133,7 +134,9 @@ class _MallInfo2(ctypes.Structure):
     ]
 
 
+@functools.cache
 def _library(name: str) -> ctypes.CDLL | None:
+    """Loaded on the first dump, not at import: the controller imports this module on every start."""
     found = ctypes.util.find_library(name)
     try:
         return ctypes.CDLL(found) if found else None
@@ -141,20 +144,18 @@ def _library(name: str) -> ctypes.CDLL | None:
         return None
 
 
-_LIBC = _library("c")
-_SQLITE = _library("sqlite3")  # the one the sqlite3 module loaded: the same handle, the same counters
 MIB = 1024 * 1024
 
 
 def native_memory() -> str:
     """One line: RSS, malloc's bytes in use / free but held / mmapped, SQLite's, Python's blocks."""
-    parts = [f"== {dt.datetime.now(dt.UTC):%H:%M:%S} native:"]
+    parts = []
     try:
         pages = int(Path("/proc/self/statm").read_text().split()[1])
         parts.append(f"rss {pages * os.sysconf('SC_PAGE_SIZE') / MIB:.1f} MiB")
     except (OSError, ValueError, IndexError):
         pass
-    mallinfo2 = getattr(_LIBC, "mallinfo2", None)
+    mallinfo2 = getattr(_library("c"), "mallinfo2", None)
     if mallinfo2 is not None:  # glibc 2.33+
         mallinfo2.restype = _MallInfo2
         info = mallinfo2()
@@ -162,12 +163,13 @@ def native_memory() -> str:
             f"malloc in use {info.uordblks / MIB:.1f} MiB, free held {info.fordblks / MIB:.1f} MiB, "
             f"mmapped {info.hblkhd / MIB:.1f} MiB"
         )
-    used = getattr(_SQLITE, "sqlite3_memory_used", None)
+    # The library the sqlite3 module loaded: the same handle, the same counters.
+    used = getattr(_library("sqlite3"), "sqlite3_memory_used", None)
     if used is not None:
         used.restype = ctypes.c_int64
         parts.append(f"sqlite {used() / MIB:.1f} MiB")
     parts.append(f"python blocks {sys.getallocatedblocks()}, threads {threading.active_count()}")
-    return " ".join(parts[:1]) + " " + ", ".join(parts[1:])
+    return f"== {dt.datetime.now(dt.UTC):%H:%M:%S} native: " + ", ".join(parts)
 
 
 def _holders(thing: object, skip: object, depth: int = 2) -> str:
