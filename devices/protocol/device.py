@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -340,7 +340,7 @@ class ProtocolDevice:
                 payload = Event(instance=self.instance, seq=self._seq, ts=time.time(), data=event.data or {})
                 wire = (self.topic(topics.Channel.EVT, event.name), payload.encode())
             topic, body = wire
-            sent = PendingEvent(event.name, event.data, wire, controller=self._controller_instance)
+            sent = replace(event, wire=wire, acked=False, controller=self._controller_instance)
             # Held across publish and bookkeeping so that on_publish (called under it) sees the mid.
             with client._out_message_mutex:
                 info = client.publish(topic, body, qos=1, retain=False)
@@ -369,7 +369,7 @@ class ProtocolDevice:
         now = time.monotonic()
         with client._out_message_mutex:
             again = [
-                PendingEvent(event.name, event.data, event.wire, acked=True, controller=event.controller)
+                replace(event, acked=True)
                 for acked_at, event in self._acked
                 if now - acked_at <= REDELIVER_ACKED_SECONDS
             ]
