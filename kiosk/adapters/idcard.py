@@ -61,14 +61,11 @@ class IdCardReader:
             log.warning("the ID card left the reader during the read: no session started")
             self._card = None
             raise CardRefusedError(CardRefusal.REMOVED) from err
-        except CardExpiredError as err:
+        except (CardExpiredError, CardDataError, UnsupportedCardError) as err:
             log.warning("a card that cannot start a session: %s", err.code)
             self._card = None
-            raise CardRefusedError(CardRefusal.EXPIRED) from err
-        except (CardDataError, UnsupportedCardError) as err:
-            log.warning("a card that cannot start a session: %s", err.code)
-            self._card = None
-            raise CardRefusedError(CardRefusal.UNREADABLE) from err
+            expired = isinstance(err, CardExpiredError)
+            raise CardRefusedError(CardRefusal.EXPIRED if expired else CardRefusal.UNREADABLE) from err
         except IdCardError as err:
             raise DeviceFailureError(Device.CARD_READER, err.code) from err
         self._read_at = time.monotonic()
