@@ -32,6 +32,31 @@ class _SnapshotDict(dict[str, Any]):
         return list(super().items())
 
 
+def _hall_broker(config: dict[str, Any]) -> Any:
+    """amqtt's Broker, with its subscription table iterated on snapshots and one more fix.
+
+    amqtt 0.12, when a client connects, sends it the retained messages of every topic filter in the
+    broker, anybody's (`client_connected` walks `self._subscriptions`, meant for a resumed session's
+    own): a device connecting to a hall got every retained message the controller's `hall/v1/<hall>/#`
+    matches, and a hand-written device expecting only its commands received another hall's `desc`.
+    Retained messages now go only to a session that holds the filter itself.
+    """
+    from amqtt.broker import Broker
+    from amqtt.session import Session
+
+    class HallBroker(Broker):  # type: ignore[misc]
+        async def _publish_retained_messages_for_subscription(
+            self, subscription: tuple[str, int], session: Session
+        ) -> None:
+            holders = self._subscriptions.get(subscription[0], [])
+            if any(holder.client_id == session.client_id for holder, _qos in holders):
+                await super()._publish_retained_messages_for_subscription(subscription, session)
+
+    broker = HallBroker(config)
+    broker._subscriptions = _SnapshotDict()
+    return broker
+
+
 def broker_config(port: int, host: str = "127.0.0.1") -> dict[str, Any]:
     return {
         "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}", "max_connections": 10000}},
@@ -42,12 +67,9 @@ def broker_config(port: int, host: str = "127.0.0.1") -> dict[str, Any]:
 
 
 async def serve(port: int, host: str = "127.0.0.1", stop: asyncio.Event | None = None) -> None:
-    from amqtt.broker import Broker
-
     if not port_is_free(host, port):
         raise StartupError(f"cannot start the embedded MQTT broker: {host}:{port} is already in use")
-    broker = Broker(broker_config(port, host))
-    broker._subscriptions = _SnapshotDict()
+    broker = _hall_broker(broker_config(port, host))
     await broker.start()
     log.info("embedded MQTT broker listening on mqtt://%s:%d", host, port)
     stop = stop or asyncio.Event()

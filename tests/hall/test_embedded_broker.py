@@ -81,3 +81,36 @@ def test_clients_connecting_while_others_subscribe_are_all_kept(tmp_path: Path) 
         seeder.disconnect()
         seeder.loop_stop()
         broker.stop()
+
+
+def test_a_connecting_client_gets_only_the_retained_messages_of_its_own_subscriptions(tmp_path: Path) -> None:
+    # amqtt 0.12 sent a connecting client the retained messages of every filter in the broker, anybody's:
+    # a device joining a hall received whatever the controller's `hall/v1/<hall>/#` matches.
+    broker = start_amqtt(tmp_path / "amqtt")
+    seeder = paho.Client(CallbackAPIVersion.VERSION2, client_id="retained-seeder")
+    seeder.connect(broker.host, broker.port)
+    seeder.loop_start()
+    watcher = paho.Client(CallbackAPIVersion.VERSION2, client_id="retained-watcher")
+    newcomer = paho.Client(CallbackAPIVersion.VERSION2, client_id="retained-newcomer")
+    received: dict[str, list[str]] = {"watcher": [], "newcomer": []}
+    subscribed = {"watcher": threading.Event(), "newcomer": threading.Event()}
+    try:
+        seeder.publish("others/desc", b"not yours", qos=1, retain=True).wait_for_publish(5)
+        seeder.publish("mine/desc", b"yours", qos=1, retain=True).wait_for_publish(5)
+        for name, client, topic in (("watcher", watcher, "others/#"), ("newcomer", newcomer, "mine/#")):
+            client.on_message = lambda _c, _u, message, name=name: received[name].append(message.topic)
+            client.on_subscribe = lambda *_args, name=name: subscribed[name].set()
+            client.on_connect = lambda c, *_args, topic=topic: c.subscribe(topic, 1)
+            client.connect(broker.host, broker.port)
+            client.loop_start()
+            assert subscribed[name].wait(10), name
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (received["watcher"] and received["newcomer"]):
+            time.sleep(0.05)
+        time.sleep(0.5)  # anything sent in error would have arrived with what was due
+        assert received == {"watcher": ["others/desc"], "newcomer": ["mine/desc"]}
+    finally:
+        for client in (watcher, newcomer, seeder):
+            client.disconnect()
+            client.loop_stop()
+        broker.stop()
