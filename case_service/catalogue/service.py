@@ -31,7 +31,10 @@ def bundled_items() -> list[dict[str, Any]]:
     for raw in listing["items"]:
         item = {name: raw[name] for name in ITEM_FIELDS if name in raw}
         item["source"] = f"{listing['source']} 第{raw['source_seq']}项"
-        item.update(details.get(raw["code"], {}))
+        # Only the fields the catalogue stores: the guide's other elements wait for their columns.
+        item.update(
+            {name: value for name, value in details.get(raw["code"], {}).items() if name in ITEM_FIELDS}
+        )
         validate_item(item)
         items.append(item)
     return items

@@ -18,12 +18,26 @@ class CertificateTemplate:
 GENERIC = CertificateTemplate("行政许可证件")
 
 TEMPLATES: dict[str, CertificateTemplate] = {
+    "513200-XK-JY-0028": CertificateTemplate("办学许可证", "办学内容"),
+    "513200-XK-JY-0029": CertificateTemplate("高等学校设立批准文件", "批准事项"),
     "513200-XK-JY-0036": CertificateTemplate("教师资格证书", "任教学科"),
+    "513200-XK-SF-0126": CertificateTemplate("律师事务所执业许可证", "执业范围"),
+    "513200-XK-SF-0127": CertificateTemplate("律师执业证书", "执业机构"),
+    "513200-XK-SF-0128": CertificateTemplate("律师执业证书", "执业机构"),
+    "513200-XK-SF-0133": CertificateTemplate("律师执业证书", "执业机构"),
+    "513200-XK-SF-0135": CertificateTemplate("公证员执业证书", "执业机构"),
+    "513200-XK-SF-0137": CertificateTemplate("司法鉴定许可证", "业务范围"),
+    "513200-XK-SF-0138": CertificateTemplate("司法鉴定人执业证", "执业类别"),
+    "513200-XK-SF-0139": CertificateTemplate("公证机构执业证书", "执业区域"),
+    "513200-XK-SF-0140": CertificateTemplate("基层法律服务工作者执业证", "执业机构"),
     "513200-XK-RS-0153": CertificateTemplate("劳务派遣经营许可证", "经营范围", 36),
     "513200-XK-WL-0447": CertificateTemplate("网络文化经营许可证", "经营范围", 36),
     "513200-XK-SJ-0510": CertificateTemplate("企业名称预先核准通知书", "核准名称", 6),
     "513200-XK-SJ-0511": CertificateTemplate("营业执照", "经营范围"),
+    "513200-XK-SJ-0521": CertificateTemplate("特种设备安全管理和作业人员证", "作业项目", 48),
+    "513200-XK-SJ-0528": CertificateTemplate("食品生产许可证", "食品类别", 60),
     "513200-XK-SJ-0529": CertificateTemplate("食品经营许可证", "经营项目", 60),
+    "513200-XK-SJ-0535": CertificateTemplate("药品经营许可证", "经营范围", 60),
 }
 
 
