@@ -63,6 +63,18 @@ def _items() -> list[Any]:
     ]
 
 
+def test_every_item_of_seed_003_has_its_guide() -> None:
+    codes = [raw["code"] for raw in LISTING]
+    assert len(codes) == 75
+    assert sorted(DETAILS) == sorted(codes)
+    missing = {
+        code: sorted(set(GUIDE_FIELDS) - set(DETAILS[code]))
+        for code in codes
+        if set(GUIDE_FIELDS) - set(DETAILS[code])
+    }
+    assert missing == {}
+
+
 @pytest.mark.parametrize(("raw", "guide"), _items())
 def test_a_guide_is_well_formed(raw: dict[str, Any], guide: dict[str, Any]) -> None:
     assert sorted(set(GUIDE_FIELDS) - set(guide)) == []
