@@ -76,6 +76,9 @@ class MaterialSpec(Strict):
     copies: int = Field(default=1, ge=1, le=20)
     template: str = ""
     condition: str = ""
+    tolerated: bool = False  # 容缺: may be supplied after acceptance
+    medium: Literal["paper", "electronic", "both"] = "paper"
+    sample: str = ""
 
 
 class ItemIn(Strict):

@@ -23,7 +23,7 @@ ITEM_FIELDS = ("code", *VERSIONED_FIELDS, "source")
 
 
 def bundled_items() -> list[dict[str, Any]]:
-    """Seed 003's 75 items, with full material lists and limits merged in for a handful of them."""
+    """Seed 003's 75 items, each with its service guide (办事指南, details.json) merged in."""
     data_dir = resources.files("case_service.catalogue") / "data"
     listing = json.loads((data_dir / "items_003.json").read_text(encoding="utf-8"))
     details = json.loads((data_dir / "details.json").read_text(encoding="utf-8"))
@@ -31,7 +31,10 @@ def bundled_items() -> list[dict[str, Any]]:
     for raw in listing["items"]:
         item = {name: raw[name] for name in ITEM_FIELDS if name in raw}
         item["source"] = f"{listing['source']} 第{raw['source_seq']}项"
-        item.update(details.get(raw["code"], {}))
+        # Only the fields the catalogue stores: the guide's other elements wait for their columns.
+        item.update(
+            {name: value for name, value in details.get(raw["code"], {}).items() if name in ITEM_FIELDS}
+        )
         validate_item(item)
         items.append(item)
     return items
