@@ -74,11 +74,43 @@ class MaterialSpec(Strict):
     required: bool = True
     form: Literal["original", "copy", "electronic"] = "original"
     copies: int = Field(default=1, ge=1, le=20)
-    template: str = ""
-    condition: str = ""
+    template: str = Field(default="", description="the blank form's file name")
+    condition: str = Field(default="", description="when a material that is not required is needed")
+    tolerated: bool = Field(default=False, description="容缺: may follow after acceptance")
+    medium: Literal["paper", "electronic", "both"] = "paper"
+    sample: str = Field(default="", description="the filled sample's file name")
 
 
-class ItemIn(Strict):
+class FeeSpec(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["不动产登记费"])
+    amount: str = Field(max_length=200, examples=["100元", "按面积计收"])
+    basis: str = Field(default="", max_length=500, description="the fee's legal basis (收费依据)")
+
+
+class ItemGuide(Strict):
+    """The national guide's elements (办事指南) beyond the item's own fields."""
+
+    basic_code: str = Field(default="", max_length=64, description="the national basic code, if any")
+    conditions: list[str] = Field(default=[], description="受理条件")
+    fee_status: Literal["不收费", "收费", "待部门核实"] = "待部门核实"
+    handling_type: Literal["即办件", "承诺件"] = "承诺件"
+    result_name: str = Field(default="", max_length=200)
+    result_sample: str = Field(default="", max_length=200)
+    service_location: str = Field(default="", max_length=500)
+    service_hours: str = Field(default="", max_length=500)
+    online_depth: int = Field(default=0, ge=0, le=4, description="0 窗口办理 … 4 全程网办")
+    visits_required: Literal[0, 1] = 1
+    consult_phone: str = Field(default="", max_length=64)
+    complaint_phone: str = Field(default="", max_length=64)
+    review_points: list[str] = Field(default=[], description="审查要点")
+    site_visit: bool = False
+    higher_authority: str = Field(default="", max_length=200, description="for 审核转报: who decides")
+    unverified: list[str] = Field(
+        default=[], description="fields whose content awaits the department's check: shown as 待部门核实"
+    )
+
+
+class ItemIn(ItemGuide):
     name: str = Field(min_length=1, max_length=200)
     department: str = Field(min_length=1, max_length=64)
     kind: Literal["行政许可", "公共服务", "审核转报", "备案", "其他"] = "行政许可"
@@ -87,10 +119,10 @@ class ItemIn(Strict):
     implementing_unit: str = ""
     applicant_type: str = ""
     materials: list[MaterialSpec] = []
-    legal_limit_days: int = Field(ge=1, le=365)
-    promised_limit_days: int = Field(ge=1, le=365)
+    legal_limit_days: int = Field(ge=0, le=365, description="0 only for a 即办件")
+    promised_limit_days: int = Field(ge=0, le=365)
     stage_budgets: dict[str, int] = {}
-    fees: list[dict[str, Any]] = []
+    fees: list[FeeSpec] = []
     unified_seal: bool = True
     channels: list[Literal["window", "kiosk", "online"]] = ["window"]
     joint_departments: list[str] = []
@@ -103,8 +135,6 @@ class ItemStatusIn(Strict):
 
 
 class ItemOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     code: str = Field(examples=["513200-XK-SJ-0511"])
     version: int
     name: str
@@ -125,6 +155,24 @@ class ItemOut(BaseModel):
     status: str
     exercise_level_note: str
     source: str
+    basic_code: str
+    conditions: list[str]
+    fee_status: str
+    handling_type: str
+    result_name: str
+    result_sample: str
+    service_location: str
+    service_hours: str
+    online_depth: int
+    visits_required: int
+    consult_phone: str
+    complaint_phone: str
+    review_points: list[str]
+    site_visit: bool
+    higher_authority: str
+    unverified: list[str] = Field(
+        description="names of fields whose content awaits the department's check: show 待部门核实 for them"
+    )
 
 
 # Cases ----------------------------------------------------------------------------------------------

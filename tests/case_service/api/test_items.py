@@ -64,7 +64,7 @@ def test_a_change_makes_a_new_version_and_cases_keep_theirs(case_api: CaseApi) -
     too_long = client.put(
         f"/api/v1/items/{ITEM_FOOD}", json={**proposal, "promised_limit_days": 25}, headers=admin
     )
-    assert too_long.status_code == 422 and "may not exceed" in too_long.json()["error"]["message"]
+    assert too_long.status_code == 422 and "承诺时限不能超过法定时限" in too_long.json()["error"]["message"]
     changed = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
     assert changed.status_code == 200 and changed.json()["version"] == 2
     same = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
