@@ -401,3 +401,34 @@ class HolidayOut(BaseModel):
     day: dt.date
     is_working_day: bool
     note: str
+
+
+class AnnouncementIn(Strict):
+    """The State Council's announcement as published, or a table of days (one a line)."""
+
+    text: str = Field(
+        min_length=1, max_length=20000, examples=["国务院办公厅关于2027年部分节假日安排的通知……"]
+    )
+    year: int | None = Field(default=None, ge=2000, le=2100, description="read from the title when absent")
+    confirm: bool = Field(default=False, description="false: a dry run that shows what would be entered")
+
+
+class AnnouncedDayOut(BaseModel):
+    day: dt.date
+    name: str
+
+
+class AnnouncementOut(BaseModel):
+    year: int
+    holidays: list[AnnouncedDayOut] = Field(description="every day off, weekends within a holiday included")
+    workdays: list[AnnouncedDayOut] = Field(description="weekend days that are working days (调休上班)")
+    replaces_entered_year: bool = Field(description="the year's announcement was entered before")
+    cases_changed: int = Field(description="open cases whose due dates change (or would, in a dry run)")
+    entered: bool = Field(description="false for a dry run")
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: Literal["package", "announcement"]
+    entered_by: str | None = None
+    entered_at: dt.datetime | None = None
