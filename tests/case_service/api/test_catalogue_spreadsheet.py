@@ -33,11 +33,11 @@ def _import(api: CaseApi, data: bytes, *, confirm: bool = False) -> Any:
 
 
 def _row_of(sheet: Any, code: str) -> int:
-    return next(row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value == code)
+    return int(next(row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value == code))
 
 
 def _column(sheet: Any, header: str) -> int:
-    return next(cell.column for cell in sheet[1] if cell.value == header)
+    return int(next(cell.column for cell in sheet[1] if cell.value == header))
 
 
 def test_export_then_import_unchanged_makes_no_versions(case_api: CaseApi) -> None:
