@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from case_service.app import create_app
+from case_service.bootstrap import demo_password
 from hall.settings import Settings
 from tests.case_service.conftest import ITEM_FOOD, CaseApi, Clock
 
@@ -141,3 +142,18 @@ def test_the_background_sweep_accepts_lapsed_cases_by_itself(tmp_path: Path) -> 
             state = client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()["state"]
         assert state == "accepted"
     app.state.engine.dispose()
+
+
+def test_the_supervision_page_marks_a_due_date_counted_by_weekends(sqlite_api: CaseApi) -> None:
+    api, client = sqlite_api, sqlite_api.client
+    api.clock.today = dt.date(2026, 12, 30)
+    case = api.file_case(
+        ITEM_FOOD
+    )  # acceptance within 5 working days: 31 Dec, 1, 4, 5, 6 Jan (weekends only)
+    assert case["stage_due_on"] == "2027-01-06" and case["due_estimated"]
+    api.clock.today = dt.date(2027, 1, 5)
+    login = client.post("/web/login", data={"username": "manager1", "password": demo_password("manager1")})
+    assert login.status_code in (200, 303)
+    page = client.get("/web/supervision").text
+    row = page[page.index(case["number"]) :].split("</tr>")[0]
+    assert "2027-01-06" in row and "按周末推算,节假日未公布" in row
