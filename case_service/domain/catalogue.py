@@ -174,6 +174,8 @@ def normalise_item(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Every guide field present; materials complete; a guide field not given at all is pending."""
     item = dict(raw)
     missing = [name for name in _PENDING_WHEN_MISSING if name not in raw]
+    if raw.get("fee_status") == PENDING:
+        missing.append("fee_status")
     for name, default in GUIDE_DEFAULTS.items():
         item.setdefault(name, list(default) if isinstance(default, list) else default)
     item["materials"] = [normalise_material(material) for material in item.get("materials", [])]
