@@ -184,7 +184,7 @@ class CatalogueImportOut(BaseModel):
     new: list[str] = Field(description="codes of items the sheet adds")
     changed: list[ItemChangeOut]
     unchanged: int
-    errors: list[str] = Field(description="row by row, in Chinese: 第3行:承诺时限不能超过法定时限…")
+    errors: list[str] = Field(description="row by row, in Chinese: 第3行：承诺时限不能超过法定时限…")
     versions_created: int
     applied: bool = Field(description="false for a dry run")
 

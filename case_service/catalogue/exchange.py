@@ -68,7 +68,7 @@ def plan(session: Session, read: spreadsheet.ReadResult) -> ImportPlan:
         if current is None:
             missing = [FIELD_LABELS[name] for name in NEW_ITEM_NEEDS if name not in proposed]
             if missing:
-                result.errors.append(f"第{row}行:新事项 {proposed['code']} 缺少{'、'.join(missing)}")
+                result.errors.append(f"第{row}行：新事项 {proposed['code']} 缺少{'、'.join(missing)}")
                 continue
             merged = normalise_item({**NEW_ITEM_DEFAULTS, **proposed})
         else:
@@ -76,7 +76,7 @@ def plan(session: Session, read: spreadsheet.ReadResult) -> ImportPlan:
         try:
             validate_item(merged)
         except InvalidInputError as err:
-            result.errors.append(f"第{row}行:{err.message}")
+            result.errors.append(f"第{row}行：{err.message}")
             continue
         if current is None:
             result.new.append(merged["code"])

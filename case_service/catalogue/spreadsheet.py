@@ -1,7 +1,7 @@
 """The catalogue as a spreadsheet a department fills in: one row per item (sheet 事项), one row per
 material (sheet 申请材料, keyed by 事项编码); as xlsx (openpyxl) or as two CSV files.
 
-Reading gives each row's fields, or the row's errors in Chinese (第3行:法定时限应为整数…); the catalogue's
+Reading gives each row's fields, or the row's errors in Chinese (第3行：法定时限应为整数…); the catalogue's
 rules are checked on the item a row makes (catalogue.exchange). A column left out of the sheet leaves that
 field of an existing item as it is. Nothing here touches the database.
 """
@@ -340,13 +340,13 @@ def read_tables(items_table: Table, materials_table: Table | None) -> ReadResult
         seen.setdefault(code, number)
         if result.has_materials:
             item["materials"] = materials.pop(code, [])
-        result.errors.extend(f"第{number}行:{error}" for error in errors)
+        result.errors.extend(f"第{number}行：{error}" for error in errors)
         if not errors:
             result.items.append(item)
             result.rows.append(number)
     for code in materials:
         rows = "、".join(str(number) for number in material_rows_of[code])
-        result.errors.append(f"{MATERIALS_SHEET}第{rows}行:事项编码 {code} 不在「{ITEMS_SHEET}」中")
+        result.errors.append(f"{MATERIALS_SHEET}第{rows}行：事项编码 {code} 不在「{ITEMS_SHEET}」中")
     return result
 
 
@@ -375,7 +375,7 @@ def _read_materials(
         if "copies" in material and material["copies"] < 1:
             errors.append("份数至少为1")
         if errors:
-            result.errors.extend(f"{MATERIALS_SHEET}第{number}行:{error}" for error in errors)
+            result.errors.extend(f"{MATERIALS_SHEET}第{number}行：{error}" for error in errors)
             continue
         code = material.pop("code")
         materials.setdefault(code, []).append(normalise_material(material))

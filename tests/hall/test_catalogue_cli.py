@@ -41,4 +41,4 @@ def test_export_edit_dry_run_then_import(tmp_path: Path) -> None:
     workbook.save(path)
     refused = run_hall(tmp_path, "catalogue", "import", "catalogue.xlsx", "--confirm", **database)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert f"第{row}行:承诺时限不能超过法定时限" in refused.stderr
+    assert f"第{row}行：承诺时限不能超过法定时限" in refused.stderr

@@ -95,7 +95,7 @@ async def import_catalogue(
     ] = False,
 ) -> schemas.CatalogueImportOut:
     """Shows (dry run) or makes the new versions a filled-in sheet asks for. A row with an error is named
-    in Chinese (第3行:…); with any error, a confirmed import changes nothing. Items not in the sheet and
+    in Chinese (第3行：…); with any error, a confirmed import changes nothing. Items not in the sheet and
     columns left out of it stay as they are."""
     limit = services.settings.case.max_upload_bytes
     workbook_data, items_data, materials_data = [

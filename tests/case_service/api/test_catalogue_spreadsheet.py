@@ -120,13 +120,13 @@ def test_a_departments_changes_show_in_a_dry_run_and_bad_rows_are_named_in_chine
 
     preview = _import(api, _workbook_bytes(workbook)).json()
     assert preview["errors"] == [
-        f"第{company_row}行:网办深度应为整数,而不是「四级」",
-        f"申请材料第{bad_row}行:事项编码 513200-XK-SJ-9999 不在「事项」中",
+        f"第{company_row}行：网办深度应为整数,而不是「四级」",
+        f"申请材料第{bad_row}行：事项编码 513200-XK-SJ-9999 不在「事项」中",
     ]
     items.cell(company_row, _column(items, "网办深度")).value = 1
     preview = _import(api, _workbook_bytes(workbook)).json()
     assert preview["errors"][1].startswith(
-        f"第{company_row}行:承诺时限不能超过法定时限(承诺30个工作日,法定15个工作日)"
+        f"第{company_row}行：承诺时限不能超过法定时限(承诺30个工作日,法定15个工作日)"
     )
     assert preview["changed"] == [
         {"code": ITEM_FOOD, "fields": ["申请材料", "收费情况", "办理时间", "待部门核实"]}
