@@ -229,7 +229,29 @@ def _validate_materials(materials: list[Mapping[str, Any]]) -> None:
             raise _fail("materials", f"「{material['name']}」的介质应为纸质、电子或纸质和电子")
 
 
+def _validate_types(item: Mapping[str, Any]) -> None:
+    for name, default in GUIDE_DEFAULTS.items():
+        if name not in item:
+            continue
+        value = item[name]
+        if isinstance(default, list):
+            ok = isinstance(value, list) and all(isinstance(entry, str) for entry in value)
+        elif isinstance(default, bool):
+            ok = isinstance(value, bool)
+        else:
+            ok = isinstance(value, type(default)) and not isinstance(value, bool)
+        if not ok:
+            kind = "文字列表" if isinstance(default, list) else type(default).__name__
+            raise _fail(
+                name, f"的类型应为{ {'str': '文字', 'int': '整数', 'bool': '是或否'}.get(kind, kind) }"
+            )
+    for fee in item.get("fees", ()):
+        if not isinstance(fee, Mapping) or not str(fee.get("name", "")).strip():
+            raise _fail("fees", "每项应有名称、金额和依据")
+
+
 def _validate_guide(item: Mapping[str, Any]) -> None:
+    _validate_types(item)
     fee_status = item.get("fee_status", PENDING)
     if fee_status not in FEE_STATUSES:
         raise _fail("fee_status", f"应为{'、'.join(FEE_STATUSES)}之一")

@@ -63,6 +63,12 @@ def test_the_guide_rules_fees_handling_type_and_depth() -> None:
     )
     with pytest.raises(InvalidInputError, match="网办深度"):
         validate_item({**BASE, "online_depth": 5})
+    with pytest.raises(InvalidInputError, match="受理条件的类型应为文字列表"):
+        validate_item({**BASE, "conditions": "具有营业执照"})
+    with pytest.raises(InvalidInputError, match="现场勘验的类型应为是或否"):
+        validate_item({**BASE, "site_visit": 1})
+    with pytest.raises(InvalidInputError, match="收费项目每项应有名称"):
+        validate_item({**BASE, "fee_status": "收费", "fees": [{"amount": "100元"}]})
     with pytest.raises(InvalidInputError, match="待部门核实中有未知字段 colour"):
         validate_item({**BASE, "unverified": ["colour"]})
 
