@@ -46,10 +46,11 @@ def bundled_items() -> list[dict[str, Any]]:
 
 
 def item_as_dict(item: Item) -> dict[str, Any]:
-    """One version's fields, the guide's fields among them (normalised: older versions lack some)."""
+    """One version's fields, the guide's fields among them (normalised: a version made before the guide's
+    fields existed shows them as pending verification)."""
     flat = {name: getattr(item, name) for name in ITEM_FIELDS if name not in GUIDE_FIELDS}
     flat.update(item.guide or {})
-    return normalise_item(flat) | {"unverified": list((item.guide or {}).get("unverified", []))}
+    return normalise_item(flat)
 
 
 def _new_version(fields: dict[str, Any], *, version: int, made_by: str) -> Item:

@@ -29,22 +29,21 @@ def test_the_bundled_data_updates_only_the_versions_it_made(engine: Engine) -> N
         assert import_bundled(session) == 75
         session.commit()
         put_version(session, {"code": COMPANY, "status": "suspended"}, actor="staff:admin")
-        # Both as an older release left them, before it carried the guide's fields.
-        session.execute(update(Item).where(Item.code.in_([FOOD, COMPANY])).values(guide={}))
+        # Both as an older release left them: no guide fields, no materials yet.
+        session.execute(update(Item).where(Item.code.in_([FOOD, COMPANY])).values(guide={}, materials=[]))
         session.commit()
         assert import_bundled(session) == 1
         session.commit()
         food, company = _current(session, FOOD), _current(session, COMPANY)
         bundled = next(item for item in bundled_items() if item["code"] == FOOD)
         assert (food.version, food.made_by) == (2, IMPORT_ACTOR)
-        assert food.guide["unverified"] == bundled["unverified"] and food.guide == {
-            name: bundled[name] for name in food.guide
-        }
-        assert (company.version, company.made_by, company.status, company.guide) == (
+        assert food.materials == bundled["materials"] and food.materials
+        assert food.guide == {name: bundled[name] for name in food.guide}
+        assert (company.version, company.made_by, company.status, company.materials) == (
             2,
             "staff:admin",
             "suspended",
-            {},
+            [],
         )
         assert import_bundled(session) == 0
 
