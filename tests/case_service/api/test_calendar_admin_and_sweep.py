@@ -75,6 +75,8 @@ def test_one_entered_day_moves_due_dates_but_only_the_whole_announcement_makes_t
 
     confirmed = client.post(path, json={"text": ANNOUNCEMENT_2027, "confirm": True}, headers=admin)
     assert confirmed.status_code == 200 and confirmed.json()["entered"]
+    again = client.post(path, json={"text": ANNOUNCEMENT_2027}, headers=admin).json()
+    assert again["replaces_entered_year"] and again["cases_changed"] == 0  # counted again: nothing moves
     years = {
         entry["year"]: entry for entry in client.get("/api/v1/admin/calendar/years", headers=admin).json()
     }
