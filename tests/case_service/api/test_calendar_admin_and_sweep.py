@@ -28,9 +28,9 @@ def _history(api: CaseApi, case_id: int, action: str) -> list[dict[str, Any]]:
 
 
 def test_one_entered_day_moves_due_dates_but_only_the_whole_announcement_makes_the_year_known(
-    sqlite_api: CaseApi,
+    case_api: CaseApi,
 ) -> None:
-    api, client = sqlite_api, sqlite_api.client
+    api, client = case_api, case_api.client
     api.clock.today = dt.date(2026, 12, 24)
     plain = api.act(api.file_case(ITEM_FOOD)["id"], "accept", "clerk1")
     # Weekends only in 2027: 25, 28, 29, 30, 31 Dec, then 1 Jan (a Friday) counts; 10th day is 7 Jan.
