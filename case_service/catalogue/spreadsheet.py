@@ -306,6 +306,9 @@ def _headers(table: Table, known: Sequence[str], sheet: str) -> list[str | None]
     unknown = [header for header in headers if header and header not in known]
     if unknown:
         raise InvalidInputError(f"「{sheet}」第1行有不认识的列:{'、'.join(unknown)}")
+    repeated = sorted({header for header in headers if header and headers.count(header) > 1})
+    if repeated:
+        raise InvalidInputError(f"「{sheet}」第1行的列重复:{'、'.join(repeated)}")
     if CODE_LABEL not in headers:
         raise InvalidInputError(f"「{sheet}」缺少「{CODE_LABEL}」列")
     return headers
