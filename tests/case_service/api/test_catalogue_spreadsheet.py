@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from case_service.catalogue import spreadsheet
+from case_service.domain.errors import InvalidInputError
 from tests.case_service.conftest import ITEM_COMPANY, ITEM_FOOD, CaseApi
 
 pytestmark = pytest.mark.integration
@@ -171,3 +173,27 @@ def test_only_an_administrator_exports_or_imports(sqlite_api: CaseApi) -> None:
         assert answer.status_code in (401, 403)
     not_a_workbook = _import(api, b"not a workbook")
     assert not_a_workbook.status_code == 422 and "无法打开表格" in not_a_workbook.json()["error"]["message"]
+
+
+def test_sheets_that_cannot_be_read_are_named_in_chinese() -> None:
+    def read(text: str) -> list[str]:
+        return spreadsheet.read_tables(spreadsheet.read_csv(text.encode("utf-8")), None).errors
+
+    with pytest.raises(InvalidInputError, match="「事项」第1行的列重复:事项编码"):
+        read("事项编码,事项编码\nx,y\n")
+    with pytest.raises(InvalidInputError, match="「事项」第1行有不认识的列:颜色"):
+        read("事项编码,颜色\nx,y\n")
+    with pytest.raises(InvalidInputError, match="缺少「事项编码」列"):
+        read("事项名称\nx\n")
+    assert read(f"事项编码,收费项目,环节时限\n{ITEM_FOOD},a|b|c|d,foo=1\n\n") == [
+        "第2行：收费项目每行应为「名称|金额|依据」,而不是「a|b|c|d」",
+        "第2行：环节时限的环节应为制作证照、统一盖章、出件,而不是「foo」",
+    ]
+    good = spreadsheet.read_tables(
+        spreadsheet.read_csv(f"事项编码,状态,办理渠道\n{ITEM_FOOD},暂停,窗口、网上\n".encode()), None
+    )
+    assert good.errors == [] and good.items == [
+        {"code": ITEM_FOOD, "status": "suspended", "channels": ["window", "online"]}
+    ]
+    gbk = spreadsheet.read_csv("事项编码,事项名称\n".encode("gb18030"))
+    assert gbk == [["事项编码", "事项名称"]]
