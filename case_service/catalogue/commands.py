@@ -34,18 +34,13 @@ def export_file(settings: Settings, path: Path) -> int:
     """Writes the current catalogue to `path` (.xlsx), or to `<path>-items.csv` and `<path>-materials.csv`
     when `path` ends in .csv; returns how many items were written."""
     with _session(settings) as session:
-        items = exchange.current_items(session)
-    if path.suffix.lower() == ".csv":
-        stem = path.with_suffix("")
-        Path(f"{stem}-items.csv").write_bytes(
-            spreadsheet.to_csv(spreadsheet.ITEM_HEADERS, spreadsheet.item_rows(items))
-        )
-        Path(f"{stem}-materials.csv").write_bytes(
-            spreadsheet.to_csv(spreadsheet.MATERIAL_HEADERS, spreadsheet.material_rows(items))
-        )
-    else:
-        path.write_bytes(spreadsheet.to_xlsx(items))
-    return len(items)
+        if path.suffix.lower() == ".csv":
+            stem = path.with_suffix("")
+            for sheet in ("items", "materials"):
+                Path(f"{stem}-{sheet}.csv").write_bytes(exchange.export_csv(session, sheet))
+        else:
+            path.write_bytes(exchange.export_xlsx(session))
+        return len(exchange.current_items(session))
 
 
 def import_file(
@@ -54,16 +49,19 @@ def import_file(
     """Reads an .xlsx (or an items CSV and, optionally, its materials CSV) and shows or makes the changes.
     The versions are made by `cli:<login name>`, so the bundled data never overwrites them."""
     if path.suffix.lower() == ".csv":
-        tables = (
-            spreadsheet.read_csv(path.read_bytes()),
-            (spreadsheet.read_csv(materials.read_bytes()) if materials else None),
-        )
+        items_table = spreadsheet.read_csv(path.read_bytes())
+        materials_table = spreadsheet.read_csv(materials.read_bytes()) if materials else None
     else:
-        tables = spreadsheet.read_xlsx(path.read_bytes())
-    read = spreadsheet.read_tables(*tables)
+        items_table, materials_table = spreadsheet.read_xlsx(path.read_bytes())
     with _session(settings) as session:
-        plan = exchange.plan(session, read)
+        plan, _created = exchange.import_tables(
+            session,
+            items_table,
+            materials_table,
+            confirm=confirm,
+            actor=f"cli:{getpass.getuser()}",
+            source=path.name,
+        )
         if confirm:
-            exchange.apply(session, plan, actor=f"cli:{getpass.getuser()}", source=path.name)
             session.commit()
     return plan

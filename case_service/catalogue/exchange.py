@@ -115,3 +115,19 @@ def apply(session: Session, import_plan: ImportPlan, *, actor: str, source: str)
             len(import_plan.changed),
         )
     return len(import_plan.proposals)
+
+
+def import_tables(
+    session: Session,
+    items_table: spreadsheet.Table,
+    materials_table: spreadsheet.Table | None,
+    *,
+    confirm: bool,
+    actor: str,
+    source: str,
+) -> tuple[ImportPlan, int]:
+    """Reads the sheets and plans the import; with `confirm`, makes the versions (the caller commits).
+    Returns the plan and how many versions were made."""
+    import_plan = plan(session, spreadsheet.read_tables(items_table, materials_table))
+    created = apply(session, import_plan, actor=actor, source=source) if confirm else 0
+    return import_plan, created

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,25 +318,34 @@ def _blank(row: Sequence[Any]) -> bool:
     return all(_text(cell) == "" for cell in row)
 
 
-def read_tables(items_table: Table, materials_table: Table | None) -> ReadResult:
-    result = ReadResult(has_materials=materials_table is not None)
-    materials, material_rows_of = _read_materials(materials_table, result) if materials_table else ({}, {})
-    headers = _headers(items_table, ITEM_HEADERS, ITEMS_SHEET)
-    by_label = {FIELD_LABELS[name]: (name, codec) for name, codec in ITEM_COLUMNS.items()}
-    seen: dict[str, int] = {}
-    for number, row in enumerate(items_table[1:], start=2):
+def _rows(
+    table: Table, columns: Mapping[str, tuple[str, Codec]], sheet: str
+) -> Iterator[tuple[int, dict[str, Any], list[str]]]:
+    """Each filled row: its number, its fields by name, and its cells' errors."""
+    by_label = {label: (name, codec) for name, (label, codec) in columns.items()}
+    headers = _headers(table, list(by_label), sheet)
+    for number, row in enumerate(table[1:], start=2):
         if _blank(row):
             continue
-        item: dict[str, Any] = {}
+        fields: dict[str, Any] = {}
         errors = []
         for header, cell in zip(headers, row, strict=False):
             if header is None:
                 continue
             name, codec = by_label[header]
             try:
-                item[name] = codec.read(cell)
+                fields[name] = codec.read(cell)
             except CellError as err:
                 errors.append(f"{header}{err}")
+        yield number, fields, errors
+
+
+def read_tables(items_table: Table, materials_table: Table | None) -> ReadResult:
+    result = ReadResult(has_materials=materials_table is not None)
+    materials, material_rows_of = _read_materials(materials_table, result) if materials_table else ({}, {})
+    columns = {name: (FIELD_LABELS[name], codec) for name, codec in ITEM_COLUMNS.items()}
+    seen: dict[str, int] = {}
+    for number, item, errors in _rows(items_table, columns, ITEMS_SHEET):
         code = item.get("code", "")
         if code in seen:
             errors.append(f"事项编码 {code} 与第{seen[code]}行重复")
@@ -356,23 +365,9 @@ def read_tables(items_table: Table, materials_table: Table | None) -> ReadResult
 def _read_materials(
     table: Table, result: ReadResult
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[int]]]:
-    headers = _headers(table, MATERIAL_HEADERS, MATERIALS_SHEET)
-    by_label = {label: (name, codec) for name, (label, codec) in MATERIAL_COLUMNS.items()}
     materials: dict[str, list[dict[str, Any]]] = {}
     rows_of: dict[str, list[int]] = {}
-    for number, row in enumerate(table[1:], start=2):
-        if _blank(row):
-            continue
-        material: dict[str, Any] = {}
-        errors = []
-        for header, cell in zip(headers, row, strict=False):
-            if header is None:
-                continue
-            name, codec = by_label[header]
-            try:
-                material[name] = codec.read(cell)
-            except CellError as err:
-                errors.append(f"{header}{err}")
+    for number, material, errors in _rows(table, MATERIAL_COLUMNS, MATERIALS_SHEET):
         if not material.get("name"):
             errors.append("材料名称不能为空")
         if "copies" in material and material["copies"] < 1:

@@ -65,8 +65,9 @@ def _import(
         materials_table = spreadsheet.read_csv(materials) if materials is not None else None
     else:
         raise InvalidInputError("请上传 .xlsx 表格(workbook),或事项 CSV(items)及材料 CSV(materials)")
-    plan = exchange.plan(session, spreadsheet.read_tables(items_table, materials_table))
-    created = exchange.apply(session, plan, actor=actor, source=source) if confirm else 0
+    plan, created = exchange.import_tables(
+        session, items_table, materials_table, confirm=confirm, actor=actor, source=source
+    )
     if confirm:
         session.commit()
     return schemas.CatalogueImportOut(
