@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from case_service.auth.tokens import TokenSigner
 from case_service.domain.calendar import WorkingCalendar, china_calendar
-from case_service.storage.models import HolidayOverride
+from case_service.storage.models import CalendarYear, HolidayOverride
 from hall.privacy import PiiCipher
 from hall.settings import Settings
 
@@ -39,11 +39,16 @@ class CalendarSource:
         with self._lock:
             if self._cached is not None and time.monotonic() - self._loaded_at < self.ttl:
                 return self._cached
-        rows = session.execute(select(HolidayOverride.day, HolidayOverride.is_working_day)).all()
-        calendar = self._base.with_overrides({row[0]: bool(row[1]) for row in rows})
+        calendar = self.load(session)
         with self._lock:
             self._cached, self._loaded_at = calendar, time.monotonic()
         return calendar
+
+    def load(self, session: Session) -> WorkingCalendar:
+        """The calendar as `session` sees it (uncommitted changes too), not cached."""
+        rows = session.execute(select(HolidayOverride.day, HolidayOverride.is_working_day)).all()
+        years = session.scalars(select(CalendarYear.year)).all()
+        return self._base.with_overrides({row[0]: bool(row[1]) for row in rows}, years)
 
     def cached(self) -> WorkingCalendar | None:
         """The calendar if it is fresh, without touching the database."""

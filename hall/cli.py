@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -83,6 +84,54 @@ def kiosk() -> None:
     from kiosk.main import run
 
     run(_settings("kiosk"))
+
+
+@app.group("catalogue")
+def catalogue() -> None:
+    """The item catalogue as a spreadsheet (xlsx, or CSV), against the configured database."""
+
+
+@catalogue.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def catalogue_export(path: Path) -> None:
+    """Write the current catalogue to PATH (.xlsx; PATH.csv writes PATH-items.csv and PATH-materials.csv)."""
+    from case_service.catalogue.commands import export_file
+
+    count = export_file(_settings("catalogue"), path)
+    click.echo(f"{count} items written to {path}")
+
+
+@catalogue.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--materials",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With an items CSV: the materials CSV.",
+)
+@click.option("--confirm", is_flag=True, help="Make the changes (without it: a dry run that lists them).")
+def catalogue_import(path: Path, materials: Path | None, confirm: bool) -> None:
+    """Show (or with --confirm make) the changes a filled-in spreadsheet asks for."""
+    from case_service.catalogue.commands import import_file
+    from case_service.domain.errors import InvalidInputError
+
+    try:
+        plan = import_file(_settings("catalogue"), path, materials=materials, confirm=confirm)
+    except InvalidInputError as err:
+        click.echo(f"hall: error: {err.message}", err=True)
+        for line in (err.details or {}).get("errors", [])[1:]:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    for code in plan.new:
+        click.echo(f"新增 {code}")
+    for code, fields in plan.changed.items():
+        click.echo(f"变更 {code}: {'、'.join(fields)}")
+    for error in plan.errors:
+        click.echo(f"错误 {error}", err=True)
+    verb = "imported" if confirm else "dry run (add --confirm to import)"
+    click.echo(f"{len(plan.new)} new, {len(plan.changed)} changed, {plan.unchanged} unchanged: {verb}")
+    if plan.errors:
+        sys.exit(1)
 
 
 @app.command("demo")

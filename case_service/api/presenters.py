@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from case_service.api import schemas
 from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
+from case_service.catalogue.service import item_as_dict
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
 from case_service.storage.models import Case, Item
@@ -93,7 +94,7 @@ def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date)
 
 
 def item_out(item: Item) -> schemas.ItemOut:
-    return schemas.ItemOut.model_validate(item)
+    return schemas.ItemOut.model_validate({**item_as_dict(item), "version": item.version})
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -74,14 +74,43 @@ class MaterialSpec(Strict):
     required: bool = True
     form: Literal["original", "copy", "electronic"] = "original"
     copies: int = Field(default=1, ge=1, le=20)
-    template: str = ""
-    condition: str = ""
-    tolerated: bool = False  # 容缺: may be supplied after acceptance
+    template: str = Field(default="", description="the blank form's file name")
+    condition: str = Field(default="", description="when a material that is not required is needed")
+    tolerated: bool = Field(default=False, description="容缺: may follow after acceptance")
     medium: Literal["paper", "electronic", "both"] = "paper"
-    sample: str = ""
+    sample: str = Field(default="", description="the filled sample's file name")
 
 
-class ItemIn(Strict):
+class FeeSpec(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["不动产登记费"])
+    amount: str = Field(max_length=200, examples=["100元", "按面积计收"])
+    basis: str = Field(default="", max_length=500, description="the fee's legal basis (收费依据)")
+
+
+class ItemGuide(Strict):
+    """The national guide's elements (办事指南) beyond the item's own fields."""
+
+    basic_code: str = Field(default="", max_length=64, description="the national basic code, if any")
+    conditions: list[str] = Field(default=[], description="受理条件")
+    fee_status: Literal["不收费", "收费", "待部门核实"] = "待部门核实"
+    handling_type: Literal["即办件", "承诺件"] = "承诺件"
+    result_name: str = Field(default="", max_length=200)
+    result_sample: str = Field(default="", max_length=200)
+    service_location: str = Field(default="", max_length=500)
+    service_hours: str = Field(default="", max_length=500)
+    online_depth: int = Field(default=0, ge=0, le=4, description="0 窗口办理 … 4 全程网办")
+    visits_required: Literal[0, 1] = 1
+    consult_phone: str = Field(default="", max_length=64)
+    complaint_phone: str = Field(default="", max_length=64)
+    review_points: list[str] = Field(default=[], description="审查要点")
+    site_visit: bool = False
+    higher_authority: str = Field(default="", max_length=200, description="for 审核转报: who decides")
+    unverified: list[str] = Field(
+        default=[], description="fields whose content awaits the department's check: shown as 待部门核实"
+    )
+
+
+class ItemIn(ItemGuide):
     name: str = Field(min_length=1, max_length=200)
     department: str = Field(min_length=1, max_length=64)
     kind: Literal["行政许可", "公共服务", "审核转报", "备案", "其他"] = "行政许可"
@@ -90,10 +119,10 @@ class ItemIn(Strict):
     implementing_unit: str = ""
     applicant_type: str = ""
     materials: list[MaterialSpec] = []
-    legal_limit_days: int = Field(ge=1, le=365)
-    promised_limit_days: int = Field(ge=1, le=365)
+    legal_limit_days: int = Field(ge=0, le=365, description="0 only for a 即办件")
+    promised_limit_days: int = Field(ge=0, le=365)
     stage_budgets: dict[str, int] = {}
-    fees: list[dict[str, Any]] = []
+    fees: list[FeeSpec] = []
     unified_seal: bool = True
     channels: list[Literal["window", "kiosk", "online"]] = ["window"]
     joint_departments: list[str] = []
@@ -106,8 +135,6 @@ class ItemStatusIn(Strict):
 
 
 class ItemOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     code: str = Field(examples=["513200-XK-SJ-0511"])
     version: int
     name: str
@@ -128,6 +155,38 @@ class ItemOut(BaseModel):
     status: str
     exercise_level_note: str
     source: str
+    basic_code: str
+    conditions: list[str]
+    fee_status: str
+    handling_type: str
+    result_name: str
+    result_sample: str
+    service_location: str
+    service_hours: str
+    online_depth: int
+    visits_required: int
+    consult_phone: str
+    complaint_phone: str
+    review_points: list[str]
+    site_visit: bool
+    higher_authority: str
+    unverified: list[str] = Field(
+        description="names of fields whose content awaits the department's check: show 待部门核实 for them"
+    )
+
+
+class ItemChangeOut(BaseModel):
+    code: str
+    fields: list[str] = Field(description="the changed fields' Chinese names")
+
+
+class CatalogueImportOut(BaseModel):
+    new: list[str] = Field(description="codes of items the sheet adds")
+    changed: list[ItemChangeOut]
+    unchanged: int
+    errors: list[str] = Field(description="row by row, in Chinese: 第3行：承诺时限不能超过法定时限…")
+    versions_created: int
+    applied: bool = Field(description="false for a dry run")
 
 
 # Cases ----------------------------------------------------------------------------------------------
@@ -356,3 +415,34 @@ class HolidayOut(BaseModel):
     day: dt.date
     is_working_day: bool
     note: str
+
+
+class AnnouncementIn(Strict):
+    """The State Council's announcement as published, or a table of days (one a line)."""
+
+    text: str = Field(
+        min_length=1, max_length=20000, examples=["国务院办公厅关于2027年部分节假日安排的通知……"]
+    )
+    year: int | None = Field(default=None, ge=2000, le=2100, description="read from the title when absent")
+    confirm: bool = Field(default=False, description="false: a dry run that shows what would be entered")
+
+
+class AnnouncedDayOut(BaseModel):
+    day: dt.date
+    name: str
+
+
+class AnnouncementOut(BaseModel):
+    year: int
+    holidays: list[AnnouncedDayOut] = Field(description="every day off, weekends within a holiday included")
+    workdays: list[AnnouncedDayOut] = Field(description="weekend days that are working days (调休上班)")
+    replaces_entered_year: bool = Field(description="the year's announcement was entered before")
+    cases_changed: int = Field(description="open cases whose due dates change (or would, in a dry run)")
+    entered: bool = Field(description="false for a dry run")
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: Literal["package", "announcement"]
+    entered_by: str | None = None
+    entered_at: dt.datetime | None = None

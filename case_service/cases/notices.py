@@ -63,6 +63,7 @@ def build(
             submitted_on=case.submitted_on,
             accepted_on=case.accepted_on,
             decision_due=case.decision_due_on,
+            due_estimated=not calendar.knows(case.decision_due_on),
         )
     if kind is NoticeKind.NON_ACCEPTANCE:
         if case.state != CaseState.NOT_ACCEPTED or not case.not_accepted_reason:
@@ -116,6 +117,7 @@ def build(
                 reconsideration_body=settings.reconsideration_body,
                 court=settings.court,
             )
+        certificate_due = calendar.add_working_days(case.decided_on, deadlines.CERTIFICATE_DAYS)
         return docs.ApprovalDecision(
             issuer=issuer,
             number=number,
@@ -125,7 +127,8 @@ def build(
             submitted_on=case.submitted_on,
             decided_on=case.decided_on,
             scope=f"准予办理{case.item_name}",
-            certificate_due=calendar.add_working_days(case.decided_on, deadlines.CERTIFICATE_DAYS).date,
+            certificate_due=certificate_due.date,
+            due_estimated=certificate_due.estimated,
         )
     receipt = (case.delivery_receipt or {}).get("delivered")
     if case.state != CaseState.DELIVERED or not receipt or case.decided_on is None:

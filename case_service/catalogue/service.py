@@ -11,7 +11,13 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from case_service.domain.catalogue import VERSIONED_FIELDS, changed_fields, validate_item
+from case_service.domain.catalogue import (
+    GUIDE_FIELDS,
+    VERSIONED_FIELDS,
+    changed_fields,
+    normalise_item,
+    validate_item,
+)
 from case_service.domain.errors import NotFoundError
 from case_service.storage import audit
 from case_service.storage.models import Item
@@ -20,10 +26,11 @@ from case_service.storage.rawsql import RawStatement, RawTransaction
 log = logging.getLogger(__name__)
 
 ITEM_FIELDS = ("code", *VERSIONED_FIELDS, "source")
+IMPORT_ACTOR = "system:catalogue-import"
 
 
 def bundled_items() -> list[dict[str, Any]]:
-    """Seed 003's 75 items, each with its service guide (办事指南, details.json) merged in."""
+    """Seed 003's 75 items, with full material lists and limits merged in for a handful of them."""
     data_dir = resources.files("case_service.catalogue") / "data"
     listing = json.loads((data_dir / "items_003.json").read_text(encoding="utf-8"))
     details = json.loads((data_dir / "details.json").read_text(encoding="utf-8"))
@@ -31,17 +38,25 @@ def bundled_items() -> list[dict[str, Any]]:
     for raw in listing["items"]:
         item = {name: raw[name] for name in ITEM_FIELDS if name in raw}
         item["source"] = f"{listing['source']} 第{raw['source_seq']}项"
-        # Only the fields the catalogue stores: the guide's other elements wait for their columns.
-        item.update(
-            {name: value for name, value in details.get(raw["code"], {}).items() if name in ITEM_FIELDS}
-        )
+        item.update(details.get(raw["code"], {}))
+        item = normalise_item(item)
         validate_item(item)
         items.append(item)
     return items
 
 
 def item_as_dict(item: Item) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in ITEM_FIELDS}
+    """One version's fields, the guide's fields among them (normalised: a version made before the guide's
+    fields existed shows them as pending verification)."""
+    flat = {name: getattr(item, name) for name in ITEM_FIELDS if name not in GUIDE_FIELDS}
+    flat.update(item.guide or {})
+    return normalise_item(flat)
+
+
+def _new_version(fields: dict[str, Any], *, version: int, made_by: str) -> Item:
+    columns = {name: fields[name] for name in ITEM_FIELDS if name in fields and name not in GUIDE_FIELDS}
+    guide = {name: fields[name] for name in GUIDE_FIELDS if name in fields}
+    return Item(**columns, guide=guide, version=version, is_current=True, made_by=made_by)
 
 
 def current(session: Session, code: str) -> Item:
@@ -118,16 +133,16 @@ def _filing_item(row: tuple[Any, ...]) -> FilingItem:
 def put_version(session: Session, proposed: dict[str, Any], *, actor: str) -> tuple[Item, bool]:
     """Makes a new version when anything versioned changed; returns (current item, created?)."""
     existing = session.scalar(select(Item).where(Item.code == proposed["code"], Item.is_current.is_(True)))
-    merged = {**(item_as_dict(existing) if existing else {}), **proposed}
+    before = item_as_dict(existing) if existing else {}
+    merged = normalise_item({**before, **proposed})
     validate_item(merged)
-    if existing is not None and not changed_fields(item_as_dict(existing), proposed):
+    if existing is not None and not changed_fields(before, merged):
         return existing, False
     version = 1
     if existing is not None:
         version = existing.version + 1
         session.execute(update(Item).where(Item.id == existing.id).values(is_current=False))
-    item = Item(**{name: merged.get(name) for name in ITEM_FIELDS if name in merged}, version=version)
-    item.is_current = True
+    item = _new_version(merged, version=version, made_by=actor)
     session.add(item)
     session.flush()
     audit.append(
@@ -136,24 +151,26 @@ def put_version(session: Session, proposed: dict[str, Any], *, actor: str) -> tu
         action="item.version",
         subject_type="item",
         subject_id=item.code,
-        before={"version": existing.version, "changed": changed_fields(item_as_dict(existing), proposed)}
-        if existing
-        else None,
+        before={"version": existing.version, "changed": changed_fields(before, merged)} if existing else None,
         after={"version": version, "status": item.status},
     )
     return item, True
 
 
-def import_bundled(session: Session, *, actor: str = "system:catalogue-import") -> int:
-    """Idempotent: unchanged items stay as they are; returns how many versions were created."""
+def import_bundled(session: Session, *, actor: str = IMPORT_ACTOR) -> int:
+    """Seeds an empty catalogue and adds the items it lacks; brings an item up to the bundled data only
+    while its current version was made by this import, never over a version an administrator made.
+    Idempotent; returns how many versions were created."""
     existing = {item.code: item for item in session.scalars(select(Item).where(Item.is_current.is_(True)))}
     created = 0
     new_codes = []
     for proposed in bundled_items():
         current_item = existing.get(proposed["code"])
         if current_item is None:
-            session.add(Item(**proposed, version=1, is_current=True))
+            session.add(_new_version(proposed, version=1, made_by=actor))
             new_codes.append(proposed["code"])
+        elif current_item.made_by != actor:
+            continue  # an administrator's version: theirs stands
         elif changed_fields(item_as_dict(current_item), proposed):
             put_version(session, proposed, actor=actor)
             created += 1

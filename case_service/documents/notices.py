@@ -56,6 +56,7 @@ class AcceptanceNotice:
     decision_due: date
     materials: tuple[str, ...] = ()
     sealed: bool = True
+    due_estimated: bool = False  # the due date lies in a year whose holidays are not yet announced
 
     title = "受理通知书"
 
@@ -154,6 +155,7 @@ class ApprovalDecision:
     valid_until: date | None = None
     certificate_name: str = ""
     sealed: bool = True
+    due_estimated: bool = False  # the certificate's due date lies in a year not yet announced
 
     title = "准予行政许可决定书"
 
@@ -276,7 +278,8 @@ def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     writer.paragraph(f"受理编号：{notice.case_number}", BODY_SIZE)
     writer.paragraph(
         f"本机关将于{chinese_date(notice.decision_due)}前作出行政许可决定。"
-        "依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。",
+        "依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。"
+        + (_estimated_note(notice.decision_due) if notice.due_estimated else ""),
         BODY_SIZE,
     )
     if notice.materials:
@@ -326,9 +329,15 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
     certificate = notice.certificate_name or "行政许可证件"
     writer.paragraph(
         f"本机关将于{chinese_date(notice.certificate_due)}前向你（单位）颁发、送达{certificate}"
-        "（《中华人民共和国行政许可法》第四十四条）。",
+        "（《中华人民共和国行政许可法》第四十四条）。"
+        + (_estimated_note(notice.certificate_due) if notice.due_estimated else ""),
         BODY_SIZE,
     )
+
+
+def _estimated_note(due: date) -> str:
+    """Said wherever a due date was counted without the year's announced holidays."""
+    return f"{due.year}年法定节假日安排尚未公布，上述日期按周末推算，如遇节假日依法顺延。"
 
 
 def _denial(writer: PageWriter, notice: DenialDecision) -> None:

@@ -1,10 +1,12 @@
 """Working days in China: official holidays and swapped working days.
 
 The State Council announces each year's holidays late in the year before; `chinesecalendar` ships them
-(1.11 knows 2004-2026). An administrator can add days from the official announcement to the holiday
-table (`overrides`), which wins over the package. For a date in a year neither source knows, the
-calendar falls back to "Monday-Friday are working days" and every result computed that way is flagged
-`estimated`, so screens can warn that the deadline may move once the year's holidays are published.
+(1.11 knows 2004-2026). An administrator enters a year's whole announcement (domain.announcement) into
+the holiday table (`overrides`, which win over the package) and the year becomes known
+(`announced_years`); a single day entered by hand changes that day only, never makes its year known.
+For a date in a year neither source knows, the calendar falls back to "Monday-Friday are working days"
+and every result computed that way is flagged `estimated`, so screens can warn that the deadline may
+move once the year's holidays are published.
 """
 
 from __future__ import annotations
@@ -30,13 +32,10 @@ class WorkingCalendar:
     workdays: frozenset[dt.date]
     known_years: frozenset[int]
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)  # date -> is a working day
-
-    @property
-    def override_years(self) -> frozenset[int]:
-        return frozenset(day.year for day in self.overrides)
+    announced_years: frozenset[int] = frozenset()  # years whose whole announcement was entered
 
     def knows(self, day: dt.date) -> bool:
-        return day.year in self.known_years or day.year in self.override_years
+        return day.year in self.known_years or day.year in self.announced_years
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -47,8 +46,12 @@ class WorkingCalendar:
             return False
         return day.weekday() < SATURDAY
 
-    def with_overrides(self, overrides: Mapping[dt.date, bool]) -> WorkingCalendar:
-        return WorkingCalendar(self.holidays, self.workdays, self.known_years, dict(overrides))
+    def with_overrides(
+        self, overrides: Mapping[dt.date, bool], announced_years: Iterable[int] = ()
+    ) -> WorkingCalendar:
+        return WorkingCalendar(
+            self.holidays, self.workdays, self.known_years, dict(overrides), frozenset(announced_years)
+        )
 
     def add_working_days(self, start: dt.date, count: int) -> WorkingDay:
         """The `count`-th working day after `start` (the start day itself is not counted)."""

@@ -129,3 +129,49 @@ def extend(calendar: WorkingCalendar, due: dt.date) -> WorkingDay:
 def acceptance_lapsed(calendar: WorkingCalendar, submitted_on: dt.date, today: dt.date) -> bool:
     """Art. 32: no supplement notice within 5 working days means the application counts as accepted."""
     return today > calendar.add_working_days(submitted_on, ACCEPTANCE_DAYS).date
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    decision_due_on: dt.date | None
+    legal_due_on: dt.date | None
+    stage_due_on: dt.date | None
+    estimated: bool
+
+
+def recompute(
+    calendar: WorkingCalendar,
+    state: CaseState,
+    *,
+    accepted_on: dt.date | None,
+    decided: bool,
+    stage_entered_on: dt.date | None,
+    decision_due_on: dt.date | None,
+    legal_due_on: dt.date | None,
+    promised_days: int,
+    legal_days: int,
+    paused_days: int,
+    extended: bool,
+    budgets: Mapping[str, int] | None = None,
+) -> Recomputed:
+    """A case's due dates counted again on `calendar` (after its holidays changed): the decision and legal
+    limits from acceptance, plus the working days suspensions took out (as counted then) and the extension,
+    while the decision is pending; the current stage's due date from the day it was entered. A suspended
+    case keeps no stage due date (its clock stops)."""
+    decision, legal = decision_due_on, legal_due_on
+    estimated = False
+    if accepted_on is not None and not decided:
+        more = paused_days + (EXTENSION_DAYS if extended else 0)
+        decided_by = calendar.add_working_days(accepted_on, promised_days + more)
+        decision, estimated = decided_by.date, decided_by.estimated
+        legal = calendar.add_working_days(accepted_on, legal_days + more).date
+    stage_due_on = None
+    if stage_entered_on is not None and state in STAGE_OF_STATE:
+        due = stage_due(
+            calendar, state, entered_on=stage_entered_on, decision_due_on=decision, budgets=budgets
+        )
+        if due is not None:
+            stage_due_on, estimated = due.due, estimated or due.estimated
+    if decision is not None and not decided:
+        estimated = estimated or not calendar.knows(decision)
+    return Recomputed(decision, legal, stage_due_on, estimated)

@@ -60,7 +60,11 @@ class Item(Base):
     joint_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
     exercise_level_note: Mapped[str] = mapped_column(String(16), default="")
+    # The guide's other fields (domain.catalogue.GUIDE_DEFAULTS), in one JSON value.
+    guide: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source: Mapped[str] = mapped_column(String(200), default="")
+    # Who made this version: the bundled import ("system:catalogue-import") or an administrator.
+    made_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -192,6 +196,17 @@ class Device(Base):
     secret_hash: Mapped[str] = mapped_column(String(200))
     hall_id: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarYear(Base):
+    """A year whose whole State Council announcement was entered: its due dates are no longer estimated."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    announcement: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(128))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class HolidayOverride(Base):

@@ -1,4 +1,4 @@
-"""Administration: staff accounts, device credentials, the holiday table."""
+"""Administration: staff accounts, device credentials, the holiday table and the years' announcements."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
 from case_service.auth.passwords import hash_secret
+from case_service.cases.recompute import recompute_open_cases
+from case_service.domain.announcement import parse_announcement
 from case_service.domain.errors import ConflictError
 from case_service.domain.states import Role
+from case_service.runtime import Services
 from case_service.storage import audit
-from case_service.storage.models import Device, HolidayOverride, User
+from case_service.storage.models import CalendarYear, Device, HolidayOverride, User
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
 
@@ -130,6 +134,84 @@ def put_holiday(
         before=before,
         after={"is_working_day": body.is_working_day, "note": body.note},
     )
+    session.flush()
+    _recompute(session, services, actor=principal.actor, reason=f"calendar.set {day.isoformat()}")
     session.commit()
     services.calendars.invalidate()
     return schemas.HolidayOut(day=row.day, is_working_day=row.is_working_day, note=row.note)
+
+
+def _recompute(session: Session, services: Services, *, actor: str, reason: str) -> int:
+    """Open cases' due dates on the calendar as the session now has it (flushed, not yet committed)."""
+    return recompute_open_cases(session, services.calendars.load(session), actor=actor, reason=reason)
+
+
+@router.get("/calendar/years", response_model=list[schemas.CalendarYearOut])
+def calendar_years(session: SessionDep, services: ServicesDep) -> list[schemas.CalendarYearOut]:
+    """The years whose holidays are known: shipped with the calendar package, or entered announcements."""
+    entered = {row.year: row for row in session.scalars(select(CalendarYear))}
+    years = [
+        schemas.CalendarYearOut(year=year, source="package")
+        for year in sorted(services.calendars.get(session).known_years - set(entered))
+    ]
+    years += [
+        schemas.CalendarYearOut(
+            year=row.year, source="announcement", entered_by=row.entered_by, entered_at=row.entered_at
+        )
+        for row in sorted(entered.values(), key=lambda row: row.year)
+    ]
+    return sorted(years, key=lambda entry: entry.year)
+
+
+@router.post("/calendar/announcements", response_model=schemas.AnnouncementOut)
+def enter_announcement(
+    body: schemas.AnnouncementIn, session: SessionDep, services: ServicesDep, principal: PrincipalDep
+) -> schemas.AnnouncementOut:
+    """Enters one year's whole announcement (国务院办公厅关于某年部分节假日安排的通知): its days replace the
+    year's entries in the holiday table and the year counts as known. Every open case's due dates are
+    counted again and audited. `confirm: false` (the default) shows the parsed days and how many open cases
+    would change, and changes nothing."""
+    announcement = parse_announcement(body.text, body.year)
+    year = announcement.year
+    previous = session.get(CalendarYear, year)
+    session.execute(
+        delete(HolidayOverride).where(
+            HolidayOverride.day >= dt.date(year, 1, 1), HolidayOverride.day <= dt.date(year, 12, 31)
+        )
+    )
+    for day in announcement.days:
+        session.merge(HolidayOverride(day=day.day, is_working_day=day.is_working_day, note=day.name[:200]))
+    if previous is None:
+        session.add(CalendarYear(year=year, announcement=body.text, entered_by=principal.actor))
+    else:
+        previous.announcement, previous.entered_by = body.text, principal.actor
+        previous.entered_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    changed = _recompute(session, services, actor=principal.actor, reason=f"calendar.announce {year}")
+    result = schemas.AnnouncementOut(
+        year=year,
+        holidays=[schemas.AnnouncedDayOut(day=day.day, name=day.name) for day in announcement.holidays],
+        workdays=[schemas.AnnouncedDayOut(day=day.day, name=day.name) for day in announcement.workdays],
+        replaces_entered_year=previous is not None,
+        cases_changed=changed,
+        entered=body.confirm,
+    )
+    if not body.confirm:
+        session.rollback()
+        services.calendars.invalidate()
+        return result
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="calendar.announce",
+        subject_type="calendar_year",
+        subject_id=str(year),
+        after={
+            "holidays": [day.day.isoformat() for day in announcement.holidays],
+            "workdays": [day.day.isoformat() for day in announcement.workdays],
+            "cases_changed": changed,
+        },
+    )
+    session.commit()
+    services.calendars.invalidate()
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -79,3 +80,17 @@ def test_denial_and_refusal_notices_and_applicant_scope(sqlite_api: CaseApi) -> 
     assert hidden.status_code == 404
     unknown = api.client.get(f"/api/v1/cases/{other['id']}/documents/poem.pdf", headers=clerk)
     assert unknown.status_code == 422
+
+
+def test_a_due_date_in_a_year_not_yet_announced_says_so_on_the_notice(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    clerk = api.staff("clerk1")
+    api.clock.today = dt.date(2025, 12, 1)  # 2025 and 2026 are known: the notice says nothing more
+    known = api.act(api.file_case(ITEM_FOOD)["id"], "accept", "clerk1")
+    assert "尚未公布" not in pdf_text(fetch(api, known["id"], "acceptance", clerk))
+    api.clock.today = dt.date(2026, 12, 24)
+    case = api.act(api.file_case(ITEM_FOOD)["id"], "accept", "clerk1")
+    assert case["due_estimated"] and case["decision_due_on"] == "2027-01-07"
+    text = pdf_text(fetch(api, case["id"], "acceptance", clerk))
+    assert "本机关将于2027年1月7日前作出行政许可决定" in text
+    assert "2027年法定节假日安排尚未公布,上述日期按周末推算,如遇节假日依法顺延。" in text.replace("，", ",")

@@ -64,7 +64,7 @@ def test_a_change_makes_a_new_version_and_cases_keep_theirs(case_api: CaseApi) -
     too_long = client.put(
         f"/api/v1/items/{ITEM_FOOD}", json={**proposal, "promised_limit_days": 25}, headers=admin
     )
-    assert too_long.status_code == 422 and "may not exceed" in too_long.json()["error"]["message"]
+    assert too_long.status_code == 422 and "承诺时限不能超过法定时限" in too_long.json()["error"]["message"]
     changed = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
     assert changed.status_code == 200 and changed.json()["version"] == 2
     same = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
@@ -82,3 +82,33 @@ def test_a_change_makes_a_new_version_and_cases_keep_theirs(case_api: CaseApi) -
         client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=api.staff("clerk1")).status_code
         == 403
     )
+
+
+def test_an_item_shows_the_guides_fields_and_what_awaits_verification(sqlite_api: CaseApi) -> None:
+    api, client = sqlite_api, sqlite_api.client
+    admin = api.staff("admin")
+    listed = client.get("/api/v1/items", params={"limit": 200}).json()["items"]
+    guide = ("basic_code", "conditions", "fee_status", "handling_type", "online_depth", "unverified")
+    assert all(all(name in item for name in guide) for item in listed)
+    # A fee never comes out as "free" by default: unknown is 待部门核实 and named as such.
+    assert all("fee_status" in item["unverified"] for item in listed if item["fee_status"] == "待部门核实")
+    current = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    proposal = {key: value for key, value in current.items() if key not in ("code", "version", "source")}
+    proposal.update(
+        fee_status="收费",
+        fees=[],
+        handling_type="承诺件",
+        conditions=["具有与经营的食品品种、数量相适应的经营场所"],
+        unverified=[],
+    )
+    no_fees = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
+    assert no_fees.status_code == 422 and "收费项目不能为空" in no_fees.json()["error"]["message"]
+    proposal["fees"] = [{"name": "工本费", "amount": "按面积计收", "basis": "依据待部门核实"}]
+    wrong_kind = client.put(f"/api/v1/items/{ITEM_FOOD}", json={**proposal, "kind": "备案"}, headers=admin)
+    assert wrong_kind.status_code == 422
+    assert "类型字母 XK 与事项类型「备案」(BA)不符" in wrong_kind.json()["error"]["message"]
+    saved = client.put(f"/api/v1/items/{ITEM_FOOD}", json=proposal, headers=admin)
+    assert saved.status_code == 200, saved.text
+    shown = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    assert shown["fees"] == proposal["fees"] and shown["unverified"] == []
+    assert shown["conditions"] == ["具有与经营的食品品种、数量相适应的经营场所"]

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from case_service.domain.calendar import china_calendar, weekend_only_calendar
+from case_service.domain.calendar import WorkingDay, china_calendar, weekend_only_calendar
 
 D = dt.date
 
@@ -33,11 +33,13 @@ def test_known_years_are_not_estimated_and_unknown_years_fall_back_to_weekends(c
     assert beyond.date == D(2027, 1, 7)
 
 
-def test_an_administrator_entry_wins_and_makes_the_year_known(calendar) -> None:  # type: ignore[no-untyped-def]
-    extended = calendar.with_overrides({D(2027, 1, 1): False})
-    result = extended.add_working_days(D(2026, 12, 24), 10)
+def test_an_administrator_entry_wins_but_only_the_whole_announcement_makes_the_year_known(calendar) -> None:  # type: ignore[no-untyped-def]
+    one_day = calendar.with_overrides({D(2027, 1, 1): False})
+    result = one_day.add_working_days(D(2026, 12, 24), 10)
     assert result.date == D(2027, 1, 8)
-    assert not result.estimated
+    assert result.estimated  # the Spring Festival of 2027 is not entered yet
+    announced = calendar.with_overrides({D(2027, 1, 1): False}, announced_years=[2027])
+    assert announced.add_working_days(D(2026, 12, 24), 10) == WorkingDay(D(2027, 1, 8), False)
 
 
 def test_weekend_only_calendar_counts_mondays_to_fridays() -> None:
