@@ -110,11 +110,11 @@ def test_a_departments_changes_show_in_a_dry_run_and_bad_rows_are_named_in_chine
     items, materials = workbook["事项"], workbook["申请材料"]
     food_row, company_row = _row_of(items, ITEM_FOOD), _row_of(items, ITEM_COMPANY)
     items.cell(food_row, _column(items, "办理时间")).value = "周一至周五 9:00-12:00,13:30-17:00"
-    items.cell(food_row, _column(items, "收费情况")).value = "不收费"
     pending = items.cell(food_row, _column(items, "待部门核实"))
-    assert "收费情况" in pending.value.split("、")
-    pending.value = "、".join(name for name in pending.value.split("、") if name != "收费情况")
-    items.cell(company_row, _column(items, "承诺时限")).value = 30  # legal: 15
+    assert "办理时间" in pending.value.split("、")  # the department now confirms its hours
+    pending.value = "、".join(name for name in pending.value.split("、") if name != "办理时间")
+    legal = items.cell(company_row, _column(items, "法定时限")).value
+    items.cell(company_row, _column(items, "承诺时限")).value = legal + 1
     items.cell(company_row, _column(items, "网办深度")).value = "四级"
     materials.append([ITEM_FOOD, "食品安全管理制度", "是", "", "是", "复印件", 1, "纸质", "", ""])
     materials.append(["513200-XK-SJ-9999", "申请书", "是", "", "否", "原件", 1, "纸质", "", ""])
@@ -128,16 +128,16 @@ def test_a_departments_changes_show_in_a_dry_run_and_bad_rows_are_named_in_chine
     items.cell(company_row, _column(items, "网办深度")).value = 1
     preview = _import(api, _workbook_bytes(workbook)).json()
     assert preview["errors"][1].startswith(
-        f"第{company_row}行：承诺时限不能超过法定时限(承诺30个工作日,法定15个工作日)"
+        f"第{company_row}行：承诺时限不能超过法定时限(承诺{legal + 1}个工作日,法定{legal}个工作日)"
     )
     assert preview["changed"] == [
-        {"code": ITEM_FOOD, "fields": ["申请材料", "收费情况", "办理时间", "待部门核实"]}
+        {"code": ITEM_FOOD, "fields": ["申请材料", "办理时间", "待部门核实"]}
     ]
     refused = _import(api, _workbook_bytes(workbook), confirm=True)
     assert refused.status_code == 422 and "未导入任何事项" in refused.json()["error"]["message"]
     assert client.get(f"/api/v1/items/{ITEM_FOOD}").json()["version"] == 1
 
-    items.cell(company_row, _column(items, "承诺时限")).value = 3
+    items.cell(company_row, _column(items, "承诺时限")).value = legal
     materials.delete_rows(bad_row)
     done = _import(api, _workbook_bytes(workbook), confirm=True).json()
     assert done["errors"] == [] and done["versions_created"] == 2
@@ -145,7 +145,7 @@ def test_a_departments_changes_show_in_a_dry_run_and_bad_rows_are_named_in_chine
     assert client.get(f"/api/v1/items/{ITEM_COMPANY}").json()["online_depth"] == 1
     food = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
     assert food["version"] == 2 and food["service_hours"] == "周一至周五 9:00-12:00,13:30-17:00"
-    assert food["fee_status"] == "不收费" and "fee_status" not in food["unverified"]
+    assert "service_hours" not in food["unverified"]
     assert food["materials"][-1] == {
         "name": "食品安全管理制度",
         "required": True,
