@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from devices.protocol.payloads import Severity
 from hall_controller.alarms import AlarmBook
 from hall_controller.alarms import Source as AlarmSource
@@ -66,6 +68,7 @@ def test_a_replayed_book_keeps_the_same_bounded_inputs() -> None:
     assert again.estimate("social") == book.estimate("social")
 
 
+@pytest.mark.slow  # 5-12 s (--durations on the shared 2-core machine)
 def test_closed_alarms_held_in_memory_stay_bounded_and_the_store_keeps_them(tmp_path: Path) -> None:
     store = Store(tmp_path / "controller.db")
     store.open()
