@@ -34,7 +34,8 @@ def _open_database(settings: Settings) -> FastAPI | None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StartupError(f"cannot create the folder of the database {shown}: {err.strerror}") from err
+            reason = err.strerror or err
+            raise StartupError(f"cannot create the folder of the database {shown}: {reason}") from err
     try:
         if settings.case.workers > 1:
             prepare(settings)  # once, before the workers: they find the schema and the catalogue in place

@@ -22,7 +22,8 @@ def _settings(process: str) -> Settings:
         with tempfile.TemporaryFile(dir=data_dir):
             pass  # a file can be written there (a permission check alone says nothing to root)
     except OSError as err:
-        raise StartupError(f"HALL_DATA_DIR {data_dir} is not a writable folder: {err.strerror}") from err
+        reason = err.strerror or err
+        raise StartupError(f"HALL_DATA_DIR {data_dir} is not a writable folder: {reason}") from err
     return settings
 
 
