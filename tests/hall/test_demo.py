@@ -160,3 +160,4 @@ def test_ctrl_c_leaves_the_kiosk_its_virtual_display_until_it_stopped(
     assert "topsecret" not in output
     kiosk_log = (tmp_path / "var" / "logs" / "kiosk.log").read_text()
     assert "kiosk: asked to stop" in kiosk_log
+    assert [line for line in kiosk_log.splitlines() if " WARNING " in line] == []
