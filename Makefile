@@ -17,7 +17,7 @@ test: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 
 lint: bootstrap
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -27,7 +27,7 @@ types: bootstrap
 
 ## Only the tests not marked slow.
 fast: bootstrap
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" --durations=15 $(PYTEST_ARGS)
 
 ## Every benchmark under bench/, each figure beside the anchor measured in the same run.
 bench: bootstrap

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench.core import Figure
 from hall.display import start_virtual_display
+from tools import KIOSK_DRIVE
 
 BARE_KIVY = """
 import os, sys, time
@@ -87,7 +88,7 @@ def _cold_start(display: str) -> tuple[float, float]:
 def _interactions(display: str, extra: tuple[str, ...] = ()) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        command = [sys.executable, "-m", "kiosk.drive", "--script", "timing", "--repetitions", "3"]
+        command = [sys.executable, str(KIOSK_DRIVE), "--script", "timing", "--repetitions", "3"]
         command += ["--orientation", "portrait", "--out", str(data / "shots"), *extra]
         env = _env(data, display)
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)

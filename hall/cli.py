@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
 from hall.errors import StartupError
 from hall.logging import configure_logging
+from hall.privacy import hide_url_passwords
 from hall.settings import Settings, get_settings
 
 
 def _settings(process: str) -> Settings:
     settings = get_settings()
     configure_logging(settings.log_level, process)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = settings.data_dir
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass  # a file can be written there (a permission check alone says nothing to root)
+    except OSError as err:
+        reason = err.strerror or err
+        raise StartupError(f"HALL_DATA_DIR {data_dir} is not a writable folder: {reason}") from err
     return settings
 
 
@@ -30,7 +39,7 @@ def app() -> None:
 @app.command("config")
 def show_config() -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    click.echo(get_settings().model_dump_json(indent=2))
+    click.echo(get_settings().public_json())
 
 
 @app.command("broker")
@@ -75,7 +84,7 @@ def locker_gateway(args: tuple[str, ...]) -> None:
     """Bridge real RS485 lock boards to MQTT: --port /dev/ttyUSB0 --layout BOARD:LOCK:SIZE,..."""
     from devices.lockboard.__main__ import main as gateway_main
 
-    sys.exit(gateway_main(list(args)))
+    sys.exit(gateway_main(list(args), prog="hall locker-gateway"))
 
 
 @app.command("kiosk")
@@ -148,10 +157,11 @@ def main() -> None:
     try:
         app.main(standalone_mode=False, prog_name="hall")
     except StartupError as err:
-        click.echo(f"hall: error: {err}", err=True)
+        click.echo(f"hall: error: {hide_url_passwords(str(err))}", err=True)
         sys.exit(2)
-    except click.exceptions.NoArgsIsHelpError:
-        sys.exit(0)  # the help text has been printed
+    except click.exceptions.NoArgsIsHelpError as err:
+        err.show()  # `hall` alone: its usage, as click prints it for a group, and exit 2
+        sys.exit(2)
     except click.UsageError as err:
         click.echo(f"hall: error: {err.format_message()} (see 'hall --help')", err=True)
         sys.exit(2)

@@ -12,6 +12,7 @@ import click
 from hall.display import VirtualDisplay, has_real_display, start_virtual_display
 from hall.errors import StartupError
 from hall.net import mqtt_ready, port_is_free, require_broker, wait_for_http
+from hall.privacy import hide_url_passwords
 from hall.process import ChildProcess, Supervisor, hall_command
 from hall.settings import Mode, Settings
 
@@ -113,7 +114,7 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
         click.echo(f"  case service, staff pages   {settings.case_service_url}/")
         click.echo(f"  case service API docs       {settings.case_service_url}/docs")
         click.echo(f"  hall manager's dashboard    {settings.controller_url}/")
-        click.echo(f"  MQTT broker                 {settings.resolved_mqtt_url}")
+        click.echo(f"  MQTT broker                 {hide_url_passwords(settings.resolved_mqtt_url)}")
         if demo_accounts:
             click.echo(f"Demo staff sign-in (development mode only): {demo_accounts}")
         click.echo(f"Data and logs are under {settings.data_dir.resolve()}/. Ctrl-C stops everything.")

@@ -50,6 +50,9 @@ def start_virtual_display(width: int = 1920, height: int = 1080, depth: int = 24
             [xvfb, f":{number}", "-screen", "0", f"{width}x{height}x{depth}", "-nolisten", "tcp", "-noreset"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group) must not end the
+            # display under a running kiosk; `hall demo` stops it after the kiosk.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hall.errors import StartupError
+from hall.privacy import hide_url_passwords
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -84,6 +85,7 @@ def require_broker(
     from devices.protocol.mqtt import make_client
 
     host, port = mqtt_host_port(url)
+    shown = hide_url_passwords(url)
     answered = threading.Event()
     outcome: list[str] = []
 
@@ -98,13 +100,13 @@ def require_broker(
         client.connect(host, port, keepalive=10)
     except OSError as err:
         reason = err.strerror or type(err).__name__
-        raise StartupError(f"cannot reach the MQTT broker at {url}: {reason}") from err
+        raise StartupError(f"cannot reach the MQTT broker at {shown}: {reason}") from err
     client.loop_start()
     try:
         if not answered.wait(timeout):
-            raise StartupError(f"the MQTT broker at {url} did not answer within {timeout:.0f} s")
+            raise StartupError(f"the MQTT broker at {shown} did not answer within {timeout:.0f} s")
         if outcome[0]:
-            raise StartupError(f"the MQTT broker at {url} refused the connection: {outcome[0]}")
+            raise StartupError(f"the MQTT broker at {shown} refused the connection: {outcome[0]}")
     finally:
         client.disconnect()
         client.loop_stop()

@@ -20,6 +20,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# scheme://user:password@host — the password is everything between the user's ':' and the last '@'
+# before the host (a password may itself hold '@', ':' or '/' when it was not percent-encoded).
+URL_PASSWORD_RE = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)(?P<password>\S*?)(?P<tail>@[^\s@]*(?:\s|$))"
+)
+HIDDEN = "***"
 
 
 def mask_id_number(id_number: str) -> str:
@@ -45,8 +51,14 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def hide_url_passwords(text: str) -> str:
+    """mqtt://hall01:topsecret@host:1883 -> mqtt://hall01:***@host:1883, for every URL in the text."""
+    return URL_PASSWORD_RE.sub(lambda m: f"{m['head']}{HIDDEN}{m['tail']}", text)
+
+
 def scrub_text(text: str) -> str:
-    """Masks every ID number and mobile number found in free text."""
+    """Masks every ID number, mobile number and URL password found in free text."""
+    text = hide_url_passwords(text)
     text = ID_NUMBER_RE.sub(lambda m: mask_id_number(m.group(0)), text)
     return PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 

@@ -14,6 +14,10 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# A child that was asked to stop ends with 0, or by the SIGTERM it was sent (uvicorn re-raises it after its
+# graceful shutdown, so the exit status tells the caller which signal stopped it).
+CLEAN_STOP_CODES = (0, -signal.SIGTERM)
+
 
 @dataclass
 class ChildProcess:
@@ -90,4 +94,9 @@ class Supervisor:
     def stop_all(self) -> None:
         for child in reversed(self.children):
             code = child.stop()
-            log.info("stopped %s (exit %s)", child.name, code)
+            if code in CLEAN_STOP_CODES:
+                log.info("stopped %s", child.name)
+            else:
+                log.warning(
+                    "%s ended with exit code %s while stopping; see %s", child.name, code, child.log_path
+                )

@@ -6,6 +6,7 @@ from ``.env``. Validation happens at start-up; production mode refuses the devel
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from functools import lru_cache
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import (
     Field,
     SecretStr,
@@ -26,6 +28,7 @@ from case_service.config import CaseServiceSettings
 from devices.config import DeviceSettings
 from hall.config_base import DEVICE_ID_PATTERN, Port
 from hall.errors import StartupError
+from hall.privacy import PiiCipher, hide_url_passwords
 from hall_controller.config import ControllerSettings
 from kiosk.config import KioskSettings
 
@@ -49,7 +52,9 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
-        extra="forbid",
+        # .env may hold other programs' variables (POSTGRES_PASSWORD=...): they are not ours to refuse.
+        # Unknown HALL_ names are refused by load_settings, by their real name.
+        extra="ignore",
         frozen=True,
     )
 
@@ -82,6 +87,12 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme.split("+")[0] not in {"sqlite", "postgresql"}:
             raise ValueError(f"must start with sqlite:/// or postgresql+psycopg://, got {scheme or value!r}")
+        return value
+
+    @field_validator("pii_key")
+    @classmethod
+    def _check_pii_key(cls, value: SecretStr) -> SecretStr:
+        PiiCipher.from_config(value.get_secret_value())  # ValueError names the key, never its value
         return value
 
     @field_validator("mqtt_url")
@@ -126,6 +137,19 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'case_service.db').resolve()}"
 
     @property
+    def locker_cases(self) -> str:
+        """HALL_CONTROLLER__LOCKER_CASES, or its default: "case-service" in production, else "memory"."""
+        if self.controller.locker_cases is not None:
+            return self.controller.locker_cases
+        return "case-service" if self.mode is Mode.PRODUCTION else "memory"
+
+    def public_json(self) -> str:
+        """The effective settings as `hall config` shows them: secrets hidden, defaults resolved."""
+        data = self.model_dump(mode="json")
+        data["controller"]["locker_cases"] = self.locker_cases
+        return hide_url_passwords(json.dumps(data, indent=2, ensure_ascii=False))
+
+    @property
     def resolved_mqtt_url(self) -> str:
         return self.mqtt_url or f"mqtt://127.0.0.1:{self.embedded_broker_port}"
 
@@ -146,15 +170,24 @@ class Settings(BaseSettings):
         return f"http://{self.controller.host}:{self.controller.port}"
 
 
+def _dotenv_keys() -> list[str]:
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    try:
+        return list(dotenv_values(env_file)) if env_file.is_file() else []
+    except OSError:
+        return []
+
+
 def _unknown_environment_keys() -> list[str]:
+    """HALL_ names, in the environment or in .env, that are no setting (test and bench ones excepted)."""
     known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
-    unknown = []
-    for key in os.environ:
-        if not key.startswith(ENV_PREFIX) or key.startswith(TOOLING_PREFIXES):
+    unknown = set()
+    for key in [*os.environ, *_dotenv_keys()]:
+        upper = key.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.startswith(TOOLING_PREFIXES):
             continue
-        top = key.split("__", 1)[0]
-        if top not in known:
-            unknown.append(key)
+        if upper.split("__", 1)[0] not in known:
+            unknown.add(key)
     return sorted(unknown)
 
 
@@ -170,7 +203,7 @@ def describe_validation_error(err: ValidationError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Build and validate the settings, converting every problem into a one-line StartupError."""
-    unknown = _unknown_environment_keys()
+    unknown = _unknown_environment_keys() + sorted(set(overrides) - set(Settings.model_fields))
     if unknown:
         raise StartupError(f"unknown configuration option(s): {', '.join(unknown)}")
     try:

@@ -13,9 +13,9 @@ is still heard, one record in VOIDS_IN_A_ROW is kept rather than voided.
 
 Why: without it a busy hall (a locker bank's state holds all its compartments, sent on each door
 change) queued thousands of states whenever the dispatcher fell behind — door events waiting behind
-them, and megabytes that once freed stayed with the process as fragmented heap (docs/deploy.md
-section 8, the controller's memory). Events and command completions are never coalesced: each is
-delivered, in order.
+them, and megabytes that once freed stayed with the process as fragmented heap (docs/adr/0005; the
+measurements are in bench/results/2026-11-22-controller-memory.md). Events and command completions are
+never coalesced: each is delivered, in order.
 """
 
 from __future__ import annotations

@@ -89,9 +89,11 @@ class ControllerLink:
         self._client: paho.Client | None = None
         self.v5 = False
         self.connected = threading.Event()
+        self._stopping = False
 
     def start(self) -> None:
-        self.v5 = broker_speaks_v5(self._settings)
+        # The embedded broker (amqtt) speaks 3.1.1 only: probing it with v5 would only make it log a warning.
+        self.v5 = not self._settings.uses_embedded_broker and broker_speaks_v5(self._settings)
         protocol = MQTTProtocolVersion.MQTTv5 if self.v5 else MQTTProtocolVersion.MQTTv311
         client = make_client(
             self._settings.resolved_mqtt_url,
@@ -115,12 +117,14 @@ class ControllerLink:
         client = self._client
         if client is None:
             return
+        self._stopping = True
         if client.is_connected():
             death = Status(status=Presence.OFFLINE, instance=self._instance).encode()
             client.publish(self._status_topic, death, qos=1, retain=True).wait_for_publish(2)
             client.disconnect()
         client.loop_stop()
         self._client = None
+        self._stopping = False
         self.connected.clear()
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:
@@ -166,6 +170,9 @@ class ControllerLink:
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
     ) -> None:
         self.connected.clear()
+        if self._stopping:
+            log.info("controller of hall %s disconnected from the broker", self._hall)
+            return
         log.warning("controller of hall %s lost the broker (%s); reconnecting", self._hall, reason)
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:

@@ -9,7 +9,6 @@ import uvicorn
 from hall.net import require_broker
 from hall.settings import Settings
 from hall_controller.app import create_app
-from hall_controller.memtrace import start_from_env
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,6 @@ def run(settings: Settings) -> None:
         password=settings.mqtt_password_value,
         ca_file=settings.mqtt_ca_file,
     )
-    tracing = start_from_env()  # MEMTRACE_FILE: leak hunting only
     uvicorn.run(
         create_app(settings),
         host=settings.controller.host,
@@ -29,5 +27,3 @@ def run(settings: Settings) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
     )
-    if tracing is not None:
-        tracing.stop()

@@ -18,8 +18,10 @@ import base64
 import hashlib
 import os
 import secrets
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NoReturn
 
 from devices.protocol import topics
 from devices.protocol.credentials import (
@@ -96,6 +98,12 @@ def write_broker_files(
     return passwords, acl
 
 
+def _fail(message: str) -> NoReturn:
+    """One line on stderr, no traceback, exit 2 (as argparse's own errors)."""
+    print(f"mosquitto_acl: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--hall", required=True)
@@ -105,7 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     secret = os.environ.get("HALL_DEVICE_SECRET")
     if not secret:
         parser.error("set HALL_DEVICE_SECRET: the device passwords are derived from it")
-    passwords, acl = write_broker_files(args.out, {args.hall: args.device}, secret)
+    try:
+        passwords, acl = write_broker_files(args.out, {args.hall: args.device}, secret)
+    except topics.TopicError as err:
+        _fail(str(err))
+    except OSError as err:
+        _fail(f"cannot write to --out {args.out}: {err.strerror or err}")
     print(f"password_file {passwords}\nacl_file {acl}")
 
 

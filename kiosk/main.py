@@ -14,6 +14,9 @@ def run(settings: Settings) -> None:
     # console logging out of ours.
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Every option the kiosk needs is set below: no config.ini to read, write or "upgrade" (a warning on
+    # every first start in a fresh data folder).
+    os.environ.setdefault("KIVY_NO_CONFIG", "1")
     (settings.data_dir / "kivy").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("KIVY_HOME", str((settings.data_dir / "kivy").resolve()))
     from kivy.config import Config

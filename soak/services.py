@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from hall.net import free_port, http_ok, tcp_open
 from hall.process import hall_command
 from soak.netcut import LinkProxy
+from tools import MEMTRACE
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ class HallServices:
         cls, workdir: Path, hall_id: str, database_url: str | None = None, *, memtrace: float = 0.0
     ) -> HallServices:
         """`memtrace`: seconds between the controller's tracemalloc dumps into controller-memtrace.txt
-        (hall_controller/memtrace.py); 0: not traced."""
+        (tools/memtrace.py); 0: not traced."""
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         broker_port, case_port, controller_port = free_port(), free_port(), free_port()
         conf = workdir / "mosquitto.conf"
@@ -152,7 +154,8 @@ class HallServices:
         )
         controller = Service(
             "controller",
-            hall_command("controller"),
+            # Traced: `hall controller` inside tools/memtrace.py, which starts tracemalloc first.
+            [sys.executable, str(MEMTRACE), "controller"] if memtrace > 0 else hall_command("controller"),
             workdir / "controller.log",
             ready=lambda: http_ok(f"{controller_url}/healthz"),
             env=trace

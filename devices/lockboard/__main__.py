@@ -17,8 +17,8 @@ from hall.logging import configure_logging
 from hall.settings import get_settings
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devices.lockboard", description=__doc__)
+def main(argv: list[str], prog: str = "python -m devices.lockboard") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--port", required=True, help="the RS485 adapter, e.g. /dev/ttyUSB0")
     parser.add_argument("--layout", required=True, help="BOARD:LOCK:SIZE per compartment, comma-separated")
     parser.add_argument("--device-id", default="locker-bank-01")

@@ -234,7 +234,7 @@ def default_cases(context: ControllerContext) -> CaseClient:
     the in-memory stand-in (development only)."""
     settings = context.settings
     production = settings.mode is Mode.PRODUCTION
-    if (settings.controller.locker_cases or ("case-service" if production else "memory")) == "case-service":
+    if settings.locker_cases == "case-service":
         if context.case_service is None:
             raise StartupError("lockers: the controller has no link to the case service")
         return HttpCaseClient(context.case_service, context.outbox)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 from hall.display import VirtualDisplay
 from hall.net import free_port, http_ok, port_is_free
 from tests.fixtures.hall import hall_env
+from tests.fixtures.mqtt import Broker
+from tests.fixtures.procs import require_binary
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -79,3 +82,82 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
     assert (tmp_path / "var" / "case_service.db").exists()
     assert "on the virtual display" not in output  # DISPLAY was set: the kiosk used it
     assert "Base: Start application main loop" in (tmp_path / "var" / "logs" / "kiosk.log").read_text()
+
+
+# What a terminal's Ctrl-C does: SIGINT to every process of the foreground process group.
+HALL = str(Path(sys.executable).with_name("hall"))
+ALARMING = (
+    "Traceback",
+    "ERROR",
+    "lost the broker",
+    "reconnecting",
+    "Invalid protocol",
+    "Invalid connection",
+    "XIO",
+    "exit code",
+    "exit -15",
+)
+
+
+def _ctrl_c_in_a_terminal(tmp_path: Path, env: dict[str, str], *args: str) -> str:
+    """Starts `hall demo` as a terminal does (its own process group), presses Ctrl-C once it is up."""
+    demo = subprocess.Popen(
+        [HALL, "demo", *args],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert demo.stdout is not None
+    banner = []
+    try:
+        for line in demo.stdout:
+            banner.append(line)
+            if "Ctrl-C stops everything." in line:
+                break
+        assert demo.poll() is None, "".join(banner)
+    finally:
+        os.killpg(demo.pid, signal.SIGINT)
+        rest, _ = demo.communicate(timeout=60)
+    output = "".join(banner) + rest
+    assert demo.returncode == 0, output
+    assert "demo hall stopped." in output
+    for alarming in (*ALARMING, "WARNING"):
+        assert alarming not in output, output
+    for log in sorted((tmp_path / "var" / "logs").glob("*.log")):
+        text = log.read_text(errors="replace")
+        for alarming in ALARMING:
+            assert alarming not in text, f"{log.name}: {alarming!r} in\n{text[-3000:]}"
+    return output
+
+
+def test_ctrl_c_stops_the_embedded_hall_quietly(tmp_path: Path) -> None:
+    ports = {"case__port": free_port(), "controller__port": free_port(), "embedded_broker_port": free_port()}
+    env = hall_env(tmp_path / "var", **{key: str(value) for key, value in ports.items()})
+    _ctrl_c_in_a_terminal(tmp_path, env, "--no-kiosk")
+    for port in ports.values():
+        assert port_is_free("127.0.0.1", port)
+
+
+def test_ctrl_c_leaves_the_kiosk_its_virtual_display_until_it_stopped(
+    tmp_path: Path, mosquitto: Broker
+) -> None:
+    require_binary("Xvfb", "xvfb")
+    url = f"mqtt://hall01:topsecret@127.0.0.1:{mosquitto.port}"  # README's form of a real broker's URL
+    env = hall_env(
+        tmp_path / "var",
+        case__port=str(free_port()),
+        controller__port=str(free_port()),
+        mqtt_url=url,
+        kiosk__device_id=f"kiosk-{os.getpid()}",
+    )
+    env.pop("DISPLAY", None)  # no screen: the demo starts Xvfb for the kiosk itself
+    output = _ctrl_c_in_a_terminal(tmp_path, env)
+    assert "on the virtual display" in output
+    assert f"MQTT broker                 mqtt://hall01:***@127.0.0.1:{mosquitto.port}" in output
+    assert "topsecret" not in output
+    kiosk_log = (tmp_path / "var" / "logs" / "kiosk.log").read_text()
+    assert "kiosk: asked to stop" in kiosk_log
+    assert [line for line in kiosk_log.splitlines() if " WARNING " in line] == []

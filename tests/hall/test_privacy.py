@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 import pytest
 
-from hall.privacy import DecryptionError, PiiCipher, mask_id_number, mask_name, mask_phone, scrub_text
+from hall.logging import PiiScrubbingFilter
+from hall.privacy import (
+    DecryptionError,
+    PiiCipher,
+    hide_url_passwords,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    scrub_text,
+)
 
 ID_NUMBER = "11010519491231002X"
 
@@ -58,3 +68,31 @@ def test_bad_keys_are_refused() -> None:
         PiiCipher.from_config(base64.b64encode(b"short").decode())
     with pytest.raises(ValueError, match="base64"):
         PiiCipher.from_config("k:***")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("mqtt://hall01:topsecret@mqtt.example.gov:1883", "mqtt://hall01:***@mqtt.example.gov:1883"),
+        (
+            "cannot open postgresql+psycopg://hall:p@ss/w:rd@db:5432/hall?sslmode=require: refused",
+            "cannot open postgresql+psycopg://hall:***@db:5432/hall?sslmode=require: refused",
+        ),
+        ("mqtts://:token@h a=mqtt://u:v@h2", "mqtts://:***@h a=mqtt://u:***@h2"),
+        ("http://127.0.0.1:8000/healthz and mqtt://user@host:1883", None),  # no password: unchanged
+    ],
+)
+def test_passwords_inside_urls_are_hidden(text: str, shown: str | None) -> None:
+    assert hide_url_passwords(text) == (text if shown is None else shown)
+    assert scrub_text(text) == hide_url_passwords(text)  # every log line goes through scrub_text
+
+
+def test_log_lines_hide_url_passwords(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("tests.privacy")
+    logger.addFilter(PiiScrubbingFilter())
+    try:
+        with caplog.at_level(logging.INFO, logger="tests.privacy"):
+            logger.info("connecting to %s", "mqtt://hall01:topsecret@127.0.0.1:1883")
+    finally:
+        logger.filters.clear()
+    assert caplog.messages == ["connecting to mqtt://hall01:***@127.0.0.1:1883"]

@@ -188,7 +188,9 @@ def _tcp(port: int) -> bool:
     return tcp_open("127.0.0.1", port)
 
 
-def test_generator_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generator_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hall_controller.mosquitto_acl import derive_password, main
 
     monkeypatch.setenv("HALL_DEVICE_SECRET", SECRET)
@@ -197,5 +199,7 @@ def test_generator_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert users == ["hall-09/$controller", "hall-09/kiosk-1"]
     assert "pattern write hall/v1/%u/status" in (tmp_path / "acl").read_text()
     assert derive_password(SECRET, "hall-09/kiosk-1") != derive_password(SECRET, "hall-09/kiosk-2")
-    with pytest.raises(ValueError, match="device id"):
+    with pytest.raises(SystemExit) as refused:
         main(["--hall", "hall-09", "--device", "Bad/Id", "--out", str(tmp_path)])
+    assert refused.value.code == 2
+    assert "bad device id 'Bad/Id'" in capsys.readouterr().err

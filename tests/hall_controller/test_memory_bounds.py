@@ -9,14 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from devices.protocol.payloads import Severity
 from hall_controller.alarms import AlarmBook
 from hall_controller.alarms import Source as AlarmSource
-from hall_controller.memtrace import MemTrace
 from hall_controller.queue.book import HALL_TZ, QueueBook, Source
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, calls_per_minute
 from hall_controller.store import Store
+from tools.memtrace import MemTrace
 
 DAY = date(2026, 11, 23)
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=HALL_TZ).timestamp()
@@ -66,6 +68,7 @@ def test_a_replayed_book_keeps_the_same_bounded_inputs() -> None:
     assert again.estimate("social") == book.estimate("social")
 
 
+@pytest.mark.slow  # 5-12 s (--durations on the shared 2-core machine)
 def test_closed_alarms_held_in_memory_stay_bounded_and_the_store_keeps_them(tmp_path: Path) -> None:
     store = Store(tmp_path / "controller.db")
     store.open()

@@ -39,12 +39,13 @@ from tests.fixtures.hall import HallProcess, hall_env
 from tests.fixtures.mqtt import Broker
 from tests.kiosk.conftest import DEV_DEVICE_SECRET
 from tests.kiosk.staff import Staff
+from tools import KIOSK_DRIVE
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def _drive(env: dict[str, str], args: list[str], out: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "kiosk.drive", "--script", "e2e", "--orientation", "portrait"]
+    command = [sys.executable, str(KIOSK_DRIVE), "--script", "e2e", "--orientation", "portrait"]
     command += ["--out", str(out), *args]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=500, check=False)
     assert done.stdout.strip(), done.stderr[-3000:]

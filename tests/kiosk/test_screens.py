@@ -17,6 +17,7 @@ import pytest
 from hall.display import VirtualDisplay
 from kiosk.flow.state import Screen
 from tests.fixtures.hall import hall_env
+from tools import KIOSK_DRIVE
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -29,7 +30,7 @@ def drive(
 ) -> subprocess.Popen[str]:
     env = hall_env(data_dir, kiosk__voice="off")
     env["DISPLAY"] = display.name
-    command = [sys.executable, "-m", "kiosk.drive", "--orientation", orientation, "--out", str(out)]
+    command = [sys.executable, str(KIOSK_DRIVE), "--orientation", orientation, "--out", str(out)]
     return subprocess.Popen(
         [*command, "--languages", languages],
         env=env,

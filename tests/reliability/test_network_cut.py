@@ -36,7 +36,8 @@ HALL_ANSWER_SECONDS = 3.0  # what the hall's own actions may take while the link
 RATINGS = 3
 
 
-def timed_post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[httpx.Response, float]:
+def timed_post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[Any, float]:
+    """The TestClient's answer (an httpx2 response, or httpx's where httpx2 is not installed) and its time."""
     started = time.monotonic()
     answer = client.post(path, json=body)
     return answer, time.monotonic() - started

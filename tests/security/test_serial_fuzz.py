@@ -73,6 +73,7 @@ def _bus(replies: list[bytes]) -> SerialLockBus:
 
 
 # -- lock board ---------------------------------------------------------------------------------------
+@pytest.mark.slow  # 9-12 s (--durations on the shared 2-core machine)
 @FUZZ_LINE
 @given(garbage=st.binary(max_size=120), address=st.integers(0, frames.MAX_ADDRESS))
 def test_a_status_read_returns_only_what_a_checked_frame_said(garbage: bytes, address: int) -> None:
@@ -109,6 +110,7 @@ def _bank_over(replies: list[bytes]) -> LockerBank:
     )
 
 
+@pytest.mark.slow  # 9-12 s (--durations on the shared 2-core machine)
 @FUZZ_LINE
 @given(
     open_bits=st.integers(0, 0xFFFF),

@@ -207,6 +207,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
 UNLOCK_BOUND_SECONDS = 1.2
 
 
+@pytest.mark.slow  # 5-12 s (--durations on the shared 2-core machine)
 def test_a_dark_board_does_not_hold_up_unlocks_on_the_other_boards() -> None:
     layout = [(1, 0), (1, 1), (1, 2), (3, 0), (3, 1), (3, 2), (2, 0)]
     slots = [Slot(number, board, lock) for number, (board, lock) in enumerate(layout, 1)]

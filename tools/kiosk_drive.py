@@ -1,6 +1,6 @@
 """A scripted run of the real Kivy kiosk with simulated devices: screenshots, layout checks, timings.
 
-    python -m kiosk.drive --orientation portrait --out DIR [--languages zh,en] [--script tour]
+    python tools/kiosk_drive.py --orientation portrait --out DIR [--languages zh,en] [--script tour]
 
 Runs the app as `hall kiosk` does (same App, shell, screens, runner), drives it through every screen by
 posting the events touches would post and by acting on the simulated devices, and after each step waits

@@ -1,4 +1,5 @@
-"""Leak hunting: `MEMTRACE_FILE=path` makes the controller trace its allocations (tracemalloc).
+"""Leak hunting: `MEMTRACE_FILE=path python tools/memtrace.py controller` runs `hall controller` with its
+allocations traced (tracemalloc); `make soak --memtrace SECONDS` starts the controller this way.
 
 Not `HALL_`-prefixed: `hall` refuses unknown HALL_ options, and this is a debugging switch, not a setting.
 
@@ -194,3 +195,20 @@ def start_from_env() -> MemTrace | None:
     every = float(os.environ.get("MEMTRACE_SECONDS", "60"))
     frames = int(os.environ.get("MEMTRACE_FRAMES", "8"))
     return MemTrace(Path(target), every, frames).start()
+
+
+def main(argv: list[str]) -> None:
+    """`python tools/memtrace.py COMMAND ...`: `hall COMMAND ...` in this process, traced from its start."""
+    from hall.cli import main as hall_main
+
+    tracing = start_from_env()
+    sys.argv = ["hall", *argv]
+    try:
+        hall_main()
+    finally:
+        if tracing is not None:
+            tracing.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
