@@ -130,9 +130,7 @@ def test_a_departments_changes_show_in_a_dry_run_and_bad_rows_are_named_in_chine
     assert preview["errors"][1].startswith(
         f"第{company_row}行：承诺时限不能超过法定时限(承诺{legal + 1}个工作日,法定{legal}个工作日)"
     )
-    assert preview["changed"] == [
-        {"code": ITEM_FOOD, "fields": ["申请材料", "办理时间", "待部门核实"]}
-    ]
+    assert preview["changed"] == [{"code": ITEM_FOOD, "fields": ["申请材料", "办理时间", "待部门核实"]}]
     refused = _import(api, _workbook_bytes(workbook), confirm=True)
     assert refused.status_code == 422 and "未导入任何事项" in refused.json()["error"]["message"]
     assert client.get(f"/api/v1/items/{ITEM_FOOD}").json()["version"] == 1

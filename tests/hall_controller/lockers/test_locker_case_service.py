@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -93,7 +93,7 @@ def case_service(tmp_path: Path) -> Iterator[CaseService]:
     )
     app = create_app(settings)
     with TestClient(app) as client:
-        yield CaseService(client, settings)
+        yield CaseService(cast("httpx.Client", client), settings)  # httpx2 under the TestClient
     app.state.engine.dispose()
 
 
