@@ -45,6 +45,8 @@ class Principal:
     # Applicant tokens: the person's blind index under each older PII key, so cases filed before a key
     # rotation stay theirs.
     aliases: tuple[str, ...] = ()
+    # Device tokens: the device's card-attestation key (devices/idcard/attestation.py), sealed.
+    sealed_attestation_key: str | None = None
 
     @property
     def applicant_indexes(self) -> tuple[str, ...]:
@@ -94,6 +96,8 @@ class TokenSigner:
             "idn": principal.sealed_id_number,
             "alt": list(principal.aliases),
         }
+        if principal.sealed_attestation_key:
+            payload["att"] = principal.sealed_attestation_key
         body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
         return f"v1.{body}.{self._sign(body)}", expires
 
@@ -129,6 +133,7 @@ class TokenSigner:
                 sealed_name=payload.get("nm"),
                 sealed_id_number=payload.get("idn"),
                 aliases=tuple(str(alias) for alias in payload.get("alt") or ()),
+                sealed_attestation_key=payload.get("att"),
             )
         except (ValueError, KeyError, TypeError, binascii.Error) as err:
             raise UnauthorizedError("malformed token payload") from err

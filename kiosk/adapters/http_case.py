@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from devices.idcard.attestation import attest
 from hall.privacy import mask_name
 from kiosk.certificate_check import service_reason
 from kiosk.flow.model import (
@@ -133,8 +134,17 @@ class HttpCaseService:
         return response.status_code < 500
 
     def identify_card(self, card: IdCard) -> Identification:
-        body = {"name": card.name, "id_number": card.id_number}
+        """The card's chip record, attested with this kiosk's credential against a fresh nonce."""
+        if card.read is None:
+            raise RejectedError("identify_rejected", "the reader gave no chip record to attest")
         try:
+            challenge = self._json("POST", "/auth/card-challenge", token=self.device_token())
+            body = attest(
+                card.read,
+                device_id=self._device_id,
+                device_secret=self._device_secret,
+                nonce=str(challenge["nonce"]),
+            )
             answer = self._json("POST", "/auth/applicant-token", token=self.device_token(), json=body)
         except RejectedError as err:
             raise RejectedError("identify_rejected", str(err)) from err

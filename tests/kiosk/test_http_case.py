@@ -15,6 +15,7 @@ from PIL import Image
 
 from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
 from case_service.domain.identity import make_id_number
+from firmware_sim.idcard.cards import card_read_of
 from hall.net import free_port
 from hall.privacy import mask_id_number
 from hall.settings import Settings
@@ -29,7 +30,12 @@ from tests.kiosk.harness import Harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CARD = IdCard(name="张三", id_number="11010519491231002X", address="北京市西城区")
+CARD = IdCard(
+    name="张三",
+    id_number="11010519491231002X",
+    address="北京市西城区",
+    read=card_read_of("张三", "11010519491231002X"),
+)
 DEV_DEVICE_SECRET = "dev-only-device-secret"
 
 
@@ -80,7 +86,11 @@ def test_missing_material_then_idempotent_retry(service: HttpCaseService) -> Non
 
 def test_refusals_and_outage_are_told_apart(service: HttpCaseService) -> None:
     with pytest.raises(RejectedError) as refused:
-        service.identify_card(IdCard(name="张三", id_number="110105194912310021"))  # wrong check digit
+        service.identify_card(
+            IdCard(
+                name="张三", id_number="110105194912310021", read=card_read_of("张三", "110105194912310021")
+            )
+        )  # wrong check digit
     assert refused.value.reason == "identify_rejected"
     with pytest.raises(RejectedError):
         service.item("no-such-item")
@@ -172,7 +182,11 @@ def test_eid_qr_sign_in(service: HttpCaseService) -> None:
 
 
 def test_phone_and_code_sign_in(service: HttpCaseService, case_url: str) -> None:
-    card = IdCard(name="赵六", id_number=make_id_number("11010519800101001"))
+    card = IdCard(
+        name="赵六",
+        id_number=make_id_number("11010519800101001"),
+        read=card_read_of("赵六", make_id_number("11010519800101001")),
+    )
     phone = "13700001234"
     token = service.identify_card(card).token
     item = _item_with_two_required(service)

@@ -11,20 +11,20 @@ from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.auth.passwords import verify_secret
 from case_service.auth.tokens import (
-    APPLICANT_TTL,
     DEVICE_TTL,
     STAFF_TTL,
     Principal,
     PrincipalKind,
 )
-from case_service.domain.errors import ForbiddenError, InvalidInputError, UnauthorizedError
-from case_service.domain.identity import normalise_id_number
+from case_service.domain.errors import UnauthorizedError
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
 from case_service.storage.models import Device, User
+from devices.idcard.attestation import attestation_key
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
+ATTESTATION_CONTEXT = "token.attest"
 
 
 def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
@@ -61,25 +61,16 @@ def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: Ser
         if not hmac.compare_digest(shared.encode(), body.secret.encode()):
             raise UnauthorizedError("unknown device or wrong secret")
         kind = body.kind
-    principal = Principal(PrincipalKind.DEVICE, body.device_id, frozenset({DEVICE_ROLES[kind]}))
+    attest_key = services.cipher.encrypt(
+        attestation_key(body.secret, body.device_id).hex(), context=ATTESTATION_CONTEXT
+    )
+    principal = Principal(
+        PrincipalKind.DEVICE,
+        body.device_id,
+        frozenset({DEVICE_ROLES[kind]}),
+        sealed_attestation_key=attest_key,
+    )
     return _token_out(services, principal, DEVICE_TTL)
-
-
-@router.post("/applicant-token", response_model=schemas.TokenOut)
-def applicant_token(
-    body: schemas.ApplicantTokenIn, device: PrincipalDep, services: ServicesDep
-) -> schemas.TokenOut:
-    """Needs a kiosk's device token. The token sees this person's cases and no one else's, for 10 minutes."""
-    if device.kind is not PrincipalKind.DEVICE or Role.KIOSK not in device.roles:
-        raise ForbiddenError("only a kiosk's device token can ask for an applicant token")
-    id_number = normalise_id_number(body.id_number)
-    today = services.today()
-    if body.valid_until is not None and body.valid_until < today:
-        raise InvalidInputError(f"the ID card expired on {body.valid_until.isoformat()}")
-    if body.valid_from is not None and body.valid_from > today:
-        raise InvalidInputError("the ID card is not yet valid")
-    principal = applicant_principal(services, device, body.name.strip(), id_number)
-    return _token_out(services, principal, APPLICANT_TTL)
 
 
 def applicant_principal(services: Services, device: Principal, name: str, id_number: str) -> Principal:
