@@ -100,12 +100,12 @@ def test_superseded_then_revoked(case_url: str) -> None:
         )
         old = sealed_certificate(service, staff, card)
         reissue = {"scope": "核验测试范围（更正）", "valid_until": "2031-12-31", "reason": "范围更正"}
-        new = staff.call("POST", f"/certificates/{old['number']}/reissue", "reviewer1", json=reissue)
+        new = staff.call("POST", f"/certificates/{old['number']}/reissue", "approver1", json=reissue)
         superseded = service.verify_certificate(old["qr_text"])
         assert superseded.reason is VerifyReason.SUPERSEDED
         assert superseded.superseded_by == new["number"] and superseded.holder_masked == "吴*芳"
         assert service.verify_certificate(new["qr_text"]).reason is VerifyReason.VALID
-        staff.call("POST", f"/certificates/{new['number']}/revoke", "reviewer1", json={"reason": "测试吊销"})
+        staff.call("POST", f"/certificates/{new['number']}/revoke", "approver1", json={"reason": "测试吊销"})
         revoked = service.verify_certificate(new["qr_text"])
         assert revoked.reason is VerifyReason.REVOKED and revoked.number == new["number"]
     finally:
