@@ -26,6 +26,10 @@ HOUR = 3600.0
 SIGNINS_PER_MINUTE = 12
 SIGNINS_PER_HOUR = 240
 CHALLENGE_TTL = 120  # seconds from a card challenge to the attested read
+# Staff sign-in: failed passwords per username and per client address in a window.
+LOGIN_WINDOW = 900.0
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
 
 
 class TooManyError(Exception):
@@ -119,3 +123,15 @@ def challenge_expiry(key: bytes, device: str, nonce: str, now: float) -> int:
     if int(expires) < now:
         raise UnauthorizedError("the card challenge expired: read the card again")
     return int(expires)
+
+
+def check_login(state: Throttle, limit: int, now: float) -> None:
+    """TooManyError while `limit` failures lie within the login window."""
+    recent = [at for at in state.sent if at > now - LOGIN_WINDOW]
+    if len(recent) >= limit:
+        retry = int(recent[0] + LOGIN_WINDOW - now) + 1
+        raise TooManyError("too many failed sign-ins: try again later", retry)
+
+
+def record_login_failure(state: Throttle, now: float) -> Throttle:
+    return replace(state, sent=(*(at for at in state.sent if at > now - LOGIN_WINDOW), now))

@@ -94,6 +94,27 @@ class SignInStore:
 
         self._transact(step)
 
+    def check_login(self, username: str, address: str) -> None:
+        """TooManyError while the user or the address has too many recent failures."""
+        with self.sessions() as session:
+            now = self.clock()
+            user, _ = _load(session, self._hash("login-user", username))
+            where, _ = _load(session, self._hash("login-address", address))
+        rules.check_login(user, rules.LOGIN_FAILURES_PER_USER, now)
+        rules.check_login(where, rules.LOGIN_FAILURES_PER_ADDRESS, now)
+
+    def login_failed(self, username: str, address: str) -> None:
+        keys = (self._hash("login-user", username), self._hash("login-address", address))
+
+        def step(session: Session, now: float) -> bool:
+            stored = True
+            for key in keys:
+                state, version = _load(session, key)
+                stored = _store(session, key, rules.record_login_failure(state, now), version) and stored
+            return stored
+
+        self._transact(step)
+
     def first_use_of_eid(self, nonce: str, expires: float) -> bool:
         """An e-ID code signs in once: a photographed code shown again is refused."""
         return self.first_use("eid", nonce, expires)

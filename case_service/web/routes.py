@@ -9,19 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
-from case_service.auth.passwords import verify_secret
+from case_service.api.routes.auth import LoginThrottleDep, client_address, staff_sign_in
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
 from case_service.cases import service as cases
 from case_service.cases import supervision
 from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
-from case_service.domain.errors import DomainError
+from case_service.domain.errors import DomainError, UnauthorizedError
+from case_service.domain.signin import TooManyError
 from case_service.domain.states import Action, CaseState, Role
-from case_service.storage.models import User
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -97,15 +96,21 @@ def login(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
+    throttle: LoginThrottleDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next_page: Annotated[str, Form(alias="next", max_length=200)] = "/web/",
 ) -> Response:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not verify_secret(user.password_hash, password):
-        return _page(
-            request, "login.html", None, next=next_page, error="用户名或密码错误 Wrong username or password"
-        )
+    try:
+        user = staff_sign_in(session, throttle, username, password, client_address(request))
+    except TooManyError:
+        error = "登录失败次数过多，请稍后再试 Too many failed sign-ins: try again later"
+        answer = _page(request, "login.html", None, next=next_page, error=error)
+        answer.status_code = 429
+        return answer
+    except UnauthorizedError:
+        error = "用户名或密码错误 Wrong username or password"
+        return _page(request, "login.html", None, next=next_page, error=error)
     principal = Principal(
         PrincipalKind.STAFF, user.username, frozenset(Role(r) for r in user.roles), user.department
     )

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
-from case_service.api.errors import error_response
+from case_service.api.errors import too_many
 from case_service.api.routes.auth import ATTESTATION_CONTEXT, applicant_principal
 from case_service.auth.tokens import APPLICANT_TTL, Principal, PrincipalKind
 from case_service.cases.service import ID_CONTEXT, PHONE_CONTEXT
@@ -252,13 +252,6 @@ def _kiosk(principal: Principal) -> Principal:
     return principal
 
 
-def _too_many(err: TooManyError) -> JSONResponse:
-    """429 in the API's one error shape, with Retry-After (the app's HTTPException handler drops headers)."""
-    answer = error_response(429, "too_many_requests", str(err), {"retry_after": err.retry_after})
-    answer.headers["Retry-After"] = str(err.retry_after)
-    return answer
-
-
 def _applicant_token(
     services: Services, signin: SignIn, device: Principal, name: str, id_number: str
 ) -> ApplicantSignInOut:
@@ -332,7 +325,7 @@ def sign_in_by_card(
     try:
         answer = _applicant_token(services, signin, device, card.name, card.id_number)
     except TooManyError as err:
-        return _too_many(err)
+        return too_many(err)
     log.info("applicant signed in by ID card at %s", device.subject)
     return answer
 
@@ -351,7 +344,7 @@ def sign_in_by_eid(
     try:
         answer = _applicant_token(services, signin, device, identity.name, identity.id_number)
     except TooManyError as err:
-        return _too_many(err)
+        return too_many(err)
     log.info("applicant signed in by e-ID at %s", device.subject)
     return answer
 
@@ -367,7 +360,7 @@ async def send_sms_code(
         code = await run_in_threadpool(signin.codes.new_code, body.phone, device.subject)
     except TooManyError as err:
         log.info("code for %s refused at %s: %s", mask_phone(body.phone), device.subject, err)
-        return _too_many(err)
+        return too_many(err)
     text = f"【政务服务大厅】您的登录验证码为 {code}，5 分钟内有效。如非本人操作，请忽略。"
     await run_in_threadpool(signin.sms.send, body.phone, text)
     log.info("sign-in code sent to %s for %s", mask_phone(body.phone), device.subject)
@@ -386,7 +379,7 @@ def sign_in_by_phone(
     try:
         signin.codes.check(body.phone, body.code)
     except TooManyError as err:
-        return _too_many(err)
+        return too_many(err)
     found = _person_with_phone(services, session, body.phone)
     if found is None:
         log.info("code right but no case filed with %s", mask_phone(body.phone))
@@ -394,7 +387,7 @@ def sign_in_by_phone(
     try:
         answer = _applicant_token(services, signin, device, *found)
     except TooManyError as err:
-        return _too_many(err)
+        return too_many(err)
     log.info("applicant signed in by phone %s at %s", mask_phone(body.phone), device.subject)
     return answer
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
+import logging
+import secrets
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
-from case_service.auth.passwords import verify_secret
+from case_service.api.errors import ErrorBody, too_many
+from case_service.auth.passwords import hash_secret, verify_secret
 from case_service.auth.tokens import (
     DEVICE_TTL,
     STAFF_TTL,
@@ -17,11 +25,15 @@ from case_service.auth.tokens import (
     PrincipalKind,
 )
 from case_service.domain.errors import UnauthorizedError
+from case_service.domain.signin import TooManyError
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
+from case_service.storage import audit
 from case_service.storage.models import Device, User
+from case_service.storage.signin import SignInStore
 from devices.idcard.attestation import attestation_key
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
 DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
 ATTESTATION_CONTEXT = "token.attest"
@@ -37,11 +49,71 @@ def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas
     )
 
 
-@router.post("/login", response_model=schemas.TokenOut)
-def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
-    user = session.scalar(select(User).where(User.username == body.username, User.active.is_(True)))
-    if user is None or not verify_secret(user.password_hash, body.password):
-        raise UnauthorizedError("wrong username or password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so both answers take one argon2 verification."""
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+def get_login_throttle(request: Request, services: ServicesDep) -> SignInStore:
+    """Failed staff sign-ins per user and per address, in the database every process shares."""
+    state = request.app.state
+    store: SignInStore | None = getattr(state, "login_throttle", None)
+    if store is None:
+        secret = services.settings.secret_key.get_secret_value()
+        store = SignInStore(hashlib.sha256(b"staff-login:" + secret.encode()).digest(), services.sessions)
+        state.login_throttle = store
+    return store
+
+
+LoginThrottleDep = Annotated[SignInStore, Depends(get_login_throttle)]
+
+
+def staff_sign_in(
+    session: Session, throttle: SignInStore, username: str, password: str, address: str
+) -> User:
+    """The user, if the password is right. TooManyError while the user or the address has too many
+    recent failures; a failure is counted, logged and audited (never the password); an unknown username
+    costs the same argon2 verification as a wrong password. API and staff pages sign in through this."""
+    try:
+        throttle.check_login(username, address)
+    except TooManyError:
+        log.warning("staff sign-in as %r from %s refused: too many failures", username, address)
+        raise
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    right = verify_secret(user.password_hash if user else _dummy_hash(), password)
+    if user is not None and right:
+        return user
+    throttle.login_failed(username, address)
+    log.warning("failed staff sign-in as %r from %s", username, address)
+    audit.append(
+        session,
+        actor=f"address:{address}",
+        action="staff.login_failed",
+        subject_type="user",
+        subject_id=username,
+        after={"address": address},
+    )
+    session.commit()
+    raise UnauthorizedError("wrong username or password")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login", response_model=schemas.TokenOut, responses={429: {"model": ErrorBody}})
+def login(
+    body: schemas.LoginIn,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    throttle: LoginThrottleDep,
+) -> schemas.TokenOut | JSONResponse:
+    try:
+        user = staff_sign_in(session, throttle, body.username, body.password, client_address(request))
+    except TooManyError as err:
+        return too_many(err)
     principal = Principal(
         PrincipalKind.STAFF, user.username, frozenset(Role(role) for role in user.roles), user.department
     )
