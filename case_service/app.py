@@ -15,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.types import Scope
 
 from case_service.api import errors
+from case_service.api.deps import principal_of
 from case_service.api.limits import OVERHEAD, BodySizeLimit
 from case_service.api.router import api_router
 from case_service.auth.tokens import TokenSigner
@@ -24,6 +26,7 @@ from case_service.bootstrap import prepare_database
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
+from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.storage import leases
 from case_service.web.routes import router as web_router
@@ -63,6 +66,19 @@ async def _sweep_forever(services: Services, interval: float) -> None:
             continue
         if count:
             log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
+
+
+def _signed_in(services: Services) -> Callable[[Scope], bool]:
+    """Whether a request carries a valid token (checked before its body is read)."""
+
+    def check(scope: Scope) -> bool:
+        try:
+            principal_of(Request(scope), services)
+        except DomainError:
+            return False
+        return True
+
+    return check
 
 
 def prepare(settings: Settings) -> None:
@@ -122,7 +138,11 @@ def create_app(
     app.state.sessions = sessions
     app.state.services = services
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.case.max_upload_bytes + OVERHEAD)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.case.max_upload_bytes + OVERHEAD,
+        authenticated=_signed_in(services),
+    )
     app.include_router(api_router)
     certificates.install(app, services)
     app.include_router(web_router)
