@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from starlette.types import Scope
 
-from case_service.api import errors
+from case_service.api import errors, openapi
 from case_service.api.deps import principal_of
 from case_service.api.limits import OVERHEAD, BodySizeLimit
 from case_service.api.router import api_router
@@ -30,6 +30,7 @@ from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.storage import leases
 from case_service.web.routes import router as web_router
+from case_service.web.security import PageSecurityHeaders
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
 
@@ -138,6 +139,8 @@ def create_app(
     app.state.sessions = sessions
     app.state.services = services
     errors.install(app)
+    openapi.install(app)
+    app.add_middleware(PageSecurityHeaders)
     app.add_middleware(
         BodySizeLimit,
         max_body_bytes=settings.case.max_upload_bytes + OVERHEAD,

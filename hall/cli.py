@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -14,8 +16,17 @@ from hall.settings import Settings, get_settings
 def _settings(process: str) -> Settings:
     settings = get_settings()
     configure_logging(settings.log_level, process)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     return settings
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory and everything a hall process writes (databases, keys, logs, printed
+    documents) for this user only: the directory 0700, new files 0600."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if data_dir.stat().st_uid == os.getuid():  # one made by the administrator keeps its own mode
+        data_dir.chmod(0o700)
 
 
 @click.group(

@@ -21,6 +21,7 @@ from case_service.domain.completeness import Defect
 from case_service.domain.errors import DomainError, UnauthorizedError
 from case_service.domain.signin import TooManyError
 from case_service.domain.states import Action, CaseState, Role
+from hall.settings import Mode
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -117,7 +118,11 @@ def login(
     token, _expires = services.signer.issue(principal, STAFF_TTL)
     target = next_page if next_page.startswith("/web/") else "/web/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=STAFF_TTL)
+    # Secure in production and whenever the page came over https (behind the TLS proxy as well).
+    secure = services.settings.mode is Mode.PRODUCTION or request.url.scheme == "https"
+    response.set_cookie(
+        TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=STAFF_TTL, secure=secure
+    )
     return response
 
 

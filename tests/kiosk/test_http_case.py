@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +12,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.api.routes.applicant_signin import (
+    dev_eid_issuer,
+    dev_sms_messages,
+    dev_sms_path,
+    issue_eid,
+)
 from case_service.domain.identity import make_id_number
 from firmware_sim.idcard.cards import card_read_of
 from hall.net import free_port
-from hall.privacy import mask_id_number
-from hall.settings import Settings
+from hall.privacy import PiiCipher, mask_id_number
+from hall.settings import DEV_PII_KEY, Settings
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
@@ -162,9 +166,9 @@ def _dev_secret_key() -> str:
 
 
 def _last_code(case_url: str, phone: str) -> str:
-    sink = dev_sms_path(CASE_DATA[case_url])
-    lines = sink.read_text(encoding="utf-8").splitlines()
-    message = next(json.loads(line) for line in reversed(lines) if json.loads(line)["phone"] == phone)
+    cipher = PiiCipher.from_config(DEV_PII_KEY)
+    messages = dev_sms_messages(dev_sms_path(CASE_DATA[case_url]), cipher)
+    message = next(message for message in reversed(messages) if message["phone"] == phone)
     return "".join(ch for ch in message["text"] if ch.isdigit())[:6]
 
 

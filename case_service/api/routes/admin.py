@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
+from case_service.api.openapi import REQUIRES_KEY
 from case_service.auth.passwords import hash_secret
 from case_service.domain.errors import ConflictError
 from case_service.domain.states import Role
@@ -20,7 +21,7 @@ from case_service.storage.models import Device, HolidayOverride, User
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
 
 
-@router.post("/users", status_code=201, response_model=schemas.UserOut)
+@router.post("/users", status_code=201, response_model=schemas.UserOut, openapi_extra=REQUIRES_KEY)
 def create_user(
     body: schemas.UserIn, session: SessionDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
@@ -62,7 +63,7 @@ def create_user(
     )
 
 
-@router.post("/devices", status_code=201, response_model=schemas.DeviceOut)
+@router.post("/devices", status_code=201, response_model=schemas.DeviceOut, openapi_extra=REQUIRES_KEY)
 def register_device(
     body: schemas.DeviceIn,
     session: SessionDep,

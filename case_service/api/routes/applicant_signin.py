@@ -33,6 +33,8 @@ import binascii
 import hashlib
 import json
 import logging
+import os
+import re
 import secrets
 import threading
 import time
@@ -73,7 +75,7 @@ from devices.idcard.attestation import mac_matches
 from devices.idcard.errors import IdCardError
 from devices.idcard.gat490 import decode_text_block
 from devices.idcard.identity import verify
-from hall.privacy import DecryptionError, mask_id_number, mask_phone
+from hall.privacy import DecryptionError, PiiCipher, mask_id_number, mask_phone
 from hall.settings import Mode
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ EID_PREFIX = "EID1"
 EID_MAX_LIFETIME = 600  # an e-ID code lives minutes, not hours
 CLOCK_SKEW = 60
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
+SMS_CONTEXT = "dev-sms"
 
 
 # e-ID QR codes -----------------------------------------------------------------------------------------
@@ -164,19 +167,32 @@ class SmsSender(Protocol):
 
 
 class DevSmsSink:
-    """Development: every message appended to a JSON-lines file the tests and the demo read."""
+    """Development: every message appended to a JSON-lines file (0600) the tests and the demo read. The
+    number and the code appear masked; the whole message only sealed with the PII key
+    (`dev_sms_messages` opens it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: PiiCipher) -> None:
         self.path = path
+        self.cipher = cipher
         self._lock = threading.Lock()
 
     def send(self, phone: str, text: str) -> None:
-        line = json.dumps({"at": time.time(), "phone": phone, "text": text}, ensure_ascii=False)
+        sealed = self.cipher.encrypt(json.dumps({"phone": phone, "text": text}), context=SMS_CONTEXT)
+        masked = re.sub(r"\d{4,}", lambda found: "*" * len(found.group(0)), text)
+        entry = {"at": time.time(), "phone": mask_phone(phone), "text": masked, "sealed": sealed}
+        line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as sink:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as sink:
                 sink.write(line + "\n")
         log.info("development SMS to %s recorded in %s", mask_phone(phone), self.path)
+
+
+def dev_sms_messages(path: Path, cipher: PiiCipher) -> list[dict[str, str]]:
+    """The development sink's messages in full ({"phone", "text"}), for whoever holds the PII key."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [json.loads(cipher.decrypt(json.loads(line)["sealed"], context=SMS_CONTEXT)) for line in lines]
 
 
 def dev_sms_path(data_dir: Path) -> Path:
@@ -206,7 +222,7 @@ def get_signin(request: Request, services: ServicesDep) -> SignIn:
             development = settings.mode is not Mode.PRODUCTION
             existing = SignIn(
                 SignInStore(key, services.sessions),
-                DevSmsSink(dev_sms_path(settings.data_dir)) if development else None,
+                DevSmsSink(dev_sms_path(settings.data_dir), services.cipher) if development else None,
                 (dev_eid_issuer(secret).public_key(),) if development else (),
                 hashlib.sha256(b"card-challenge:" + secret.encode()).digest(),
             )

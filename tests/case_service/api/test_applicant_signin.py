@@ -14,13 +14,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.api.routes.applicant_signin import (
+    dev_eid_issuer,
+    dev_sms_messages,
+    dev_sms_path,
+    issue_eid,
+)
 from case_service.db import make_engine, make_session_factory
 from case_service.domain.errors import UnauthorizedError
 from case_service.domain.signin import CODE_ATTEMPTS, CODE_TTL, PHONE_PER_HOUR, TooManyError
 from case_service.storage.migrate import upgrade
 from case_service.storage.signin import SignInStore
-from hall.privacy import mask_id_number
+from hall.privacy import PiiCipher, mask_id_number
 from tests.case_service.conftest import ID_A, ID_B, CaseApi
 
 pytestmark = pytest.mark.integration
@@ -39,8 +44,9 @@ def _eid(api: CaseApi, qr: str, device: dict[str, str] | None = None) -> Any:
 
 
 def _last_code(api: CaseApi, phone: str) -> str:
-    lines = dev_sms_path(api.settings.data_dir).read_text(encoding="utf-8").splitlines()
-    message = next(json.loads(line) for line in reversed(lines) if json.loads(line)["phone"] == phone)
+    cipher = PiiCipher.from_config(api.settings.pii_key.get_secret_value())
+    messages = dev_sms_messages(dev_sms_path(api.settings.data_dir), cipher)
+    message = next(message for message in reversed(messages) if message["phone"] == phone)
     return "".join(ch for ch in message["text"] if ch.isdigit())[:6]
 
 
