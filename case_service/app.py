@@ -21,6 +21,7 @@ from case_service.api import errors, openapi
 from case_service.api.deps import principal_of
 from case_service.api.limits import OVERHEAD, BodySizeLimit
 from case_service.api.router import api_router
+from case_service.auth.revocation import REFRESH_SECONDS
 from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
 from case_service.cases import service as cases
@@ -69,6 +70,21 @@ async def _sweep_forever(services: Services, interval: float) -> None:
             log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
 
 
+def _refresh_revocations(services: Services) -> None:
+    with services.sessions() as session:
+        services.revocations.refresh(session)
+
+
+async def _refresh_revocations_forever(services: Services) -> None:
+    """Other processes' sign-outs and revocations, within REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            await asyncio.to_thread(_refresh_revocations, services)
+        except Exception:  # a database hiccup: the last copy holds until the next round
+            log.exception("refreshing the revoked tokens failed")
+
+
 def _signed_in(services: Services) -> Callable[[Scope], bool]:
     """Whether a request carries a valid token (checked before its body is read)."""
 
@@ -113,15 +129,19 @@ def create_app(
     if prepare_db:
         prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
 
+    _refresh_revocations(services)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interval = settings.case.sweep_interval_seconds
         task = asyncio.create_task(_sweep_forever(services, interval)) if interval > 0 else None
+        revocations = asyncio.create_task(_refresh_revocations_forever(services))
         yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for running in (task, revocations):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
         for extra in (services.poll_engine, services.filing_engine):
             if extra is not None and extra is not engine:
                 extra.dispose()

@@ -355,3 +355,15 @@ class HolidayOut(BaseModel):
     day: dt.date
     is_working_day: bool
     note: str
+
+
+class RevokeTokensIn(Strict):
+    kind: Literal["staff", "device"]
+    subject: str = Field(min_length=1, max_length=64, description="the username or device id")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RevokedOut(BaseModel):
+    kind: str
+    subject: str
+    revoked_before_ms: int

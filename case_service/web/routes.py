@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, bearer_token
+from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, principal_of
 from case_service.api.presenters import case_out
 from case_service.api.routes.auth import LoginThrottleDep, client_address, staff_sign_in
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
@@ -51,11 +51,8 @@ ROLE_TITLES = {
 
 
 def _principal(request: Request, services: ServicesDep) -> Principal | None:
-    token = bearer_token(request)
-    if not token:
-        return None
     try:
-        principal = services.signer.read(token)
+        principal = principal_of(request, services)
     except DomainError:
         return None
     return principal if principal.kind is PrincipalKind.STAFF else None
@@ -127,7 +124,12 @@ def login(
 
 
 @router.get("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep, services: ServicesDep) -> RedirectResponse:
+    """Signs the page's token out for good (not only the cookie)."""
+    principal = _principal(request, services)
+    if principal is not None and principal.token_id:
+        services.revocations.revoke(session, principal)
+        session.commit()
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response

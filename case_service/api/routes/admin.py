@@ -134,3 +134,22 @@ def put_holiday(
     session.commit()
     services.calendars.invalidate()
     return schemas.HolidayOut(day=row.day, is_working_day=row.is_working_day, note=row.note)
+
+
+@router.post("/tokens/revoke", response_model=schemas.RevokedOut)
+def revoke_tokens(
+    body: schemas.RevokeTokensIn, session: SessionDep, principal: PrincipalDep, services: ServicesDep
+) -> schemas.RevokedOut:
+    """Voids every token a staff member or device holds now (a stolen badge or device): each must sign
+    in again. Audited."""
+    at_ms = services.revocations.cut_off(session, body.kind, body.subject)
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="token.revoke_all",
+        subject_type=body.kind,
+        subject_id=body.subject,
+        after={"reason": body.reason},
+    )
+    session.commit()
+    return schemas.RevokedOut(kind=body.kind, subject=body.subject, revoked_before_ms=at_ms)

@@ -10,7 +10,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,14 @@ def applicant_principal(services: Services, device: Principal, name: str, id_num
         sealed_id_number=cipher.encrypt(id_number, context="token.id"),
         aliases=tuple(older),
     )
+
+
+@router.post("/logout", status_code=204)
+def logout(principal: PrincipalDep, session: SessionDep, services: ServicesDep) -> Response:
+    """Signs this token out: from now on every request with it answers 401."""
+    services.revocations.revoke(session, principal)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=schemas.MeOut)
