@@ -55,6 +55,8 @@ def _send_chunked(url: str, path: str, headers: dict[str, str]) -> tuple[int, in
             except (BrokenPipeError, ConnectionResetError):
                 break
             sent += CHUNK
+        if not reply and sent >= SENT_AT_MOST:
+            return 0, sent  # the whole body went in unrefused (the service still waits for its end)
         connection.settimeout(30)
         while b"\r\n" not in reply:
             more = connection.recv(4096)
