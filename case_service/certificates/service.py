@@ -247,12 +247,17 @@ def check_department(actor: Actor, case: CaseFacts) -> None:
 
 def check_reader(session: Session, context: CertificateContext, actor: Actor, case_number: str) -> None:
     """An applicant reads and prints only their own certificates (others answer 'not found', which
-    does not confirm that they exist); staff roles are checked by the caller."""
-    if not actor.applicant_indexes:
+    does not confirm that they exist); staff limited to a department (`Actor.department` on a reader)
+    only that department's; the caller checks the staff roles."""
+    if not actor.applicant_indexes and actor.department is None:
         return
     case = context.cases.get(session, case_number)
-    if case is None or case.holder_index not in actor.applicant_indexes:
+    if actor.applicant_indexes and (case is None or case.holder_index not in actor.applicant_indexes):
         raise CertificateError("not-found", "no such certificate of yours")
+    if actor.department is not None and (case is None or actor.department not in case.departments):
+        raise CertificateError(
+            "forbidden", f"the certificate belongs to another department than {actor.department}"
+        )
 
 
 def get(session: Session, number: str) -> CertificateRecord:

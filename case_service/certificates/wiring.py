@@ -111,12 +111,14 @@ class CaseServiceActors:
         return Actor(principal.actor, principal, department=principal.department)
 
     def station(self, request: Request) -> Actor:
-        """The holder's applicant token (a kiosk), or staff whose roles need certificates (a window)."""
+        """The holder's applicant token (a kiosk), or staff whose roles need certificates (a window).
+        `department` here is the reader's scope, if any (not their department as an approver)."""
         principal = principal_of(request, self._services)
         if principal.kind is PrincipalKind.APPLICANT:
             return Actor(principal.actor, principal, applicant_indexes=principal.applicant_indexes)
         if principal.kind is PrincipalKind.STAFF and principal.roles & CERTIFICATE_STAFF:
-            return Actor(principal.actor, principal, department=principal.department)
+            # A department's reviewers and approvers read that department's certificates only.
+            return Actor(principal.actor, principal, department=cases.department_scope(principal))
         raise ForbiddenError("a certificate is read and printed with the applicant's sign-in, or by staff")
 
 

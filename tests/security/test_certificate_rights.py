@@ -36,6 +36,19 @@ def _sealed_certificate(api: CaseApi) -> dict[str, Any]:
     return body
 
 
+def _staff_of_education(api: CaseApi, role: str) -> dict[str, str]:
+    """A staff member of 州教育局 (reviewer1 and approver1 belong to 州市场监管局)."""
+    username, password = f"{role}-edu", f"edu-{role}-password"
+    created = api.client.post(
+        "/api/v1/admin/users",
+        json={"username": username, "password": password, "roles": [role], "department": "州教育局"},
+        headers={**api.staff("admin"), **api.key()},
+    )
+    assert created.status_code == 201, created.text
+    login = api.client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 def _audit(api: CaseApi, action: str) -> list[AuditEntry]:
     with api.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all())
@@ -45,21 +58,7 @@ def test_only_an_approver_of_the_department_reissues_and_revokes(sqlite_api: Cas
     api, client = sqlite_api, sqlite_api.client
     certificate = _sealed_certificate(api)
     number = certificate["number"]
-    created = client.post(
-        "/api/v1/admin/users",
-        json={
-            "username": "approver-edu",
-            "password": "edu-approver-pw",
-            "roles": ["approver"],
-            "department": "州教育局",
-        },
-        headers={**api.staff("admin"), **api.key()},
-    )
-    assert created.status_code == 201, created.text
-    login = client.post(
-        "/api/v1/auth/login", json={"username": "approver-edu", "password": "edu-approver-pw"}
-    )
-    other_department = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    other_department = _staff_of_education(api, "approver")
     for who in (
         api.staff("clerk1"),
         api.staff("reviewer1"),
@@ -125,8 +124,12 @@ def test_certificates_are_read_and_printed_only_by_their_holder_or_staff(sqlite_
     result = f"/api/v1/certificates/{number}/prints/{first.json()['id']}/result"
     assert client.post(result, json={"outcome": "failed"}, headers=api.device()).status_code == 403
     assert client.post(result, json={"outcome": "completed"}, headers=holder).status_code == 200
-    # The window's clerk reads it for the release.
+    # The window's clerk reads it for the release; another department's reviewer does not.
     assert client.get(reads[1], headers=api.staff("clerk1")).status_code == 200
+    assert client.get(reads[1], headers=api.staff("reviewer1")).status_code == 200
+    elsewhere = _staff_of_education(api, "reviewer")
+    for path in reads:
+        assert client.get(path, headers=elsewhere).status_code == 403, path
 
 
 def test_a_huge_print_id_is_a_clear_refusal(sqlite_api: CaseApi) -> None:  # noqa: F811
