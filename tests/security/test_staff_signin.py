@@ -57,6 +57,18 @@ def test_failures_are_throttled_per_user_logged_and_audited(
     assert WRONG not in logged and demo_password("clerk1") not in logged
 
 
+def test_an_unknown_username_is_not_repeated_in_logs_or_audit(
+    sqlite_api: CaseApi,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Someone typing their password into the username field.
+    with caplog.at_level(logging.INFO):
+        answer = sqlite_api.client.post(LOGIN, json={"username": WRONG, "password": "x"})
+    assert answer.status_code == 401
+    assert WRONG not in "\n".join(record.getMessage() for record in caplog.records)
+    assert [entry.subject_id for entry in _failures(sqlite_api)] == ["(unknown user)"]
+
+
 def test_failures_are_throttled_per_address(sqlite_api: CaseApi) -> None:  # noqa: F811
     client = sqlite_api.client
     for index in range(LOGIN_FAILURES_PER_ADDRESS):

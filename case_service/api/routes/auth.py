@@ -78,20 +78,22 @@ def staff_sign_in(
     try:
         throttle.check_login(username, address)
     except TooManyError:
-        log.warning("staff sign-in as %r from %s refused: too many failures", username, address)
+        log.warning("a staff sign-in from %s refused: too many failures", address)
         raise
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     right = verify_secret(user.password_hash if user else _dummy_hash(), password)
     if user is not None and right:
         return user
     throttle.login_failed(username, address)
-    log.warning("failed staff sign-in as %r from %s", username, address)
+    # An unknown username is not repeated anywhere: it may be a password typed in the wrong field.
+    who = username if user is not None else "(unknown user)"
+    log.warning("failed staff sign-in as %r from %s", who, address)
     audit.append(
         session,
         actor=f"address:{address}",
         action="staff.login_failed",
         subject_type="user",
-        subject_id=username,
+        subject_id=who,
         after={"address": address},
     )
     session.commit()
