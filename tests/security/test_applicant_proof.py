@@ -12,7 +12,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.domain.signin import SIGNINS_PER_MINUTE
+from case_service.domain.states import Role
 from case_service.storage.models import AuditEntry
 from devices.idcard.attestation import attest
 from firmware_sim.idcard.cards import card_read_of
@@ -77,6 +79,11 @@ def test_a_read_without_the_kiosks_credential_or_nonce_is_refused(sqlite_api: Ca
     )
     body["text_block"] = tampered["text_block"]
     assert client.post(SIGN_IN, json=body, headers=kiosk).status_code == 401
+    # A kiosk token without the sealed attestation key (one issued before attestation) cannot attest.
+    services = client.app.state.services  # type: ignore[attr-defined]
+    bare, _ = services.signer.issue(Principal(PrincipalKind.DEVICE, "kiosk-01", frozenset({Role.KIOSK})), 600)
+    body = attest(read, device_id="kiosk-01", device_secret=_secret(api), nonce=nonce)
+    assert client.post(SIGN_IN, json=body, headers={"Authorization": f"Bearer {bare}"}).status_code == 401
     # Only a kiosk asks for challenges.
     assert client.post("/api/v1/auth/card-challenge", headers=api.staff("clerk1")).status_code == 403
     assert client.post("/api/v1/auth/card-challenge").status_code == 401

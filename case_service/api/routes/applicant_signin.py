@@ -315,6 +315,17 @@ def card_challenge(principal: PrincipalDep, signin: SignInDep) -> CardChallengeO
     return CardChallengeOut(nonce=nonce, expires_in=rules.CHALLENGE_TTL)
 
 
+def _attestation_key(services: Services, device: Principal) -> bytes:
+    """The kiosk's attestation key, sealed in its device token when it signed in with its credential."""
+    try:
+        sealed = device.sealed_attestation_key or ""
+        return bytes.fromhex(services.cipher.decrypt(sealed, context=ATTESTATION_CONTEXT))
+    except (DecryptionError, ValueError) as err:
+        raise UnauthorizedError(
+            "this device token cannot attest card reads: sign the device in again"
+        ) from err
+
+
 @router.post("/applicant-token", response_model=ApplicantSignInOut)
 def sign_in_by_card(
     body: schemas.ApplicantTokenIn, principal: PrincipalDep, services: ServicesDep, signin: SignInDep
@@ -323,9 +334,7 @@ def sign_in_by_card(
     one else's, for 10 minutes."""
     device = _kiosk(principal)
     expires = rules.challenge_expiry(signin.challenge_key, device.subject, body.nonce, time.time())
-    if not device.sealed_attestation_key:
-        raise UnauthorizedError("this device token cannot attest card reads: sign the device in again")
-    key = bytes.fromhex(services.cipher.decrypt(device.sealed_attestation_key, context=ATTESTATION_CONTEXT))
+    key = _attestation_key(services, device)
     if not mac_matches(key, device.subject, body.model_dump()):
         log.warning("a card read from %s whose attestation does not verify was refused", device.subject)
         raise UnauthorizedError("the card read's attestation does not verify")
