@@ -15,18 +15,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.types import Scope
 
-from case_service.api import errors
+from case_service.api import errors, openapi
+from case_service.api.deps import principal_of
 from case_service.api.limits import OVERHEAD, BodySizeLimit
 from case_service.api.router import api_router
+from case_service.auth.revocation import REFRESH_SECONDS
 from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
+from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.storage import leases
 from case_service.web.routes import router as web_router
+from case_service.web.security import PageSecurityHeaders
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
 
@@ -65,6 +70,34 @@ async def _sweep_forever(services: Services, interval: float) -> None:
             log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
 
 
+def _refresh_revocations(services: Services) -> None:
+    with services.sessions() as session:
+        services.revocations.refresh(session)
+
+
+async def _refresh_revocations_forever(services: Services) -> None:
+    """Other processes' sign-outs and revocations, within REFRESH_SECONDS."""
+    while True:
+        await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            await asyncio.to_thread(_refresh_revocations, services)
+        except Exception:  # a database hiccup: the last copy holds until the next round
+            log.exception("refreshing the revoked tokens failed")
+
+
+def _signed_in(services: Services) -> Callable[[Scope], bool]:
+    """Whether a request carries a valid token (checked before its body is read)."""
+
+    def check(scope: Scope) -> bool:
+        try:
+            principal_of(Request(scope), services)
+        except DomainError:
+            return False
+        return True
+
+    return check
+
+
 def prepare(settings: Settings) -> None:
     """Migrations, the bundled catalogue, demo staff: once per start, before any worker serves."""
     engine = make_engine(settings.resolved_database_url)
@@ -96,15 +129,19 @@ def create_app(
     if prepare_db:
         prepare_database(engine, sessions, demo_staff=settings.mode is Mode.DEVELOPMENT)
 
+    _refresh_revocations(services)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interval = settings.case.sweep_interval_seconds
         task = asyncio.create_task(_sweep_forever(services, interval)) if interval > 0 else None
+        revocations = asyncio.create_task(_refresh_revocations_forever(services))
         yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for running in (task, revocations):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
         for extra in (services.poll_engine, services.filing_engine):
             if extra is not None and extra is not engine:
                 extra.dispose()
@@ -122,7 +159,13 @@ def create_app(
     app.state.sessions = sessions
     app.state.services = services
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.case.max_upload_bytes + OVERHEAD)
+    openapi.install(app)
+    app.add_middleware(PageSecurityHeaders)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.case.max_upload_bytes + OVERHEAD,
+        authenticated=_signed_in(services),
+    )
     app.include_router(api_router)
     certificates.install(app, services)
     app.include_router(web_router)

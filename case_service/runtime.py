@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from case_service.auth.revocation import Revocations
 from case_service.auth.tokens import TokenSigner
 from case_service.domain.calendar import WorkingCalendar, china_calendar
 from case_service.storage.models import CalendarYear, HolidayOverride
@@ -85,3 +86,4 @@ class Services:
     index_keys: tuple[PiiCipher, ...] = ()
     poll_engine: Engine | None = None  # the status poll's reads (db.make_poll_engine); None: `engine`
     filing_engine: Engine | None = None  # submissions (db.make_filing_engine); None: `engine`
+    revocations: Revocations = field(default_factory=Revocations)

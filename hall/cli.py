@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,13 +20,22 @@ def _settings(process: str) -> Settings:
     configure_logging(settings.log_level, process)
     data_dir = settings.data_dir
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(data_dir)
         with tempfile.TemporaryFile(dir=data_dir):
             pass  # a file can be written there (a permission check alone says nothing to root)
     except OSError as err:
         reason = err.strerror or err
         raise StartupError(f"HALL_DATA_DIR {data_dir} is not a writable folder: {reason}") from err
     return settings
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory and everything a hall process writes (databases, keys, logs, printed
+    documents) for this user only: the directory 0700, new files 0600."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if data_dir.stat().st_uid == os.getuid():  # one made by the administrator keeps its own mode
+        data_dir.chmod(0o700)
 
 
 @click.group(

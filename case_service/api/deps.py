@@ -61,7 +61,9 @@ def principal_of(request: Request, services: Services) -> Principal:
     token = bearer_token(request)
     if not token:
         raise UnauthorizedError("sign in first: send Authorization: Bearer <token>")
-    return services.signer.read(token)
+    principal = services.signer.read(token)
+    services.revocations.check(principal)
+    return principal
 
 
 async def get_principal(request: Request, services: ServicesDep) -> Principal:

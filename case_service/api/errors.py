@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from case_service.domain import errors
+from case_service.domain.signin import TooManyError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def too_many(err: TooManyError) -> JSONResponse:
+    """429 in the one error shape, with Retry-After (the HTTPException handler drops headers)."""
+    answer = error_response(429, "too_many_requests", str(err), {"retry_after": err.retry_after})
+    answer.headers["Retry-After"] = str(err.retry_after)
+    return answer
 
 
 def status_of(err: errors.DomainError) -> int:

@@ -40,14 +40,16 @@ class DeviceTokenIn(Strict):
 
 
 class ApplicantTokenIn(Strict):
-    """The identity read from the second-generation ID card (name, number, validity)."""
+    """A kiosk's attested read of the ID card on its reader (devices/idcard/attestation.py): the chip's
+    text block and photo digest, bound to a nonce from `POST /auth/card-challenge` and MACed with the
+    kiosk's attestation key. The person is read from the text block, never typed."""
 
-    name: str = Field(min_length=1, max_length=64, examples=["张三"])
-    id_number: str = Field(min_length=15, max_length=18, examples=[ID_EXAMPLE])
-    valid_from: dt.date | None = Field(default=None, examples=["2015-06-01"])
-    valid_until: dt.date | None = Field(
-        default=None, description="null for 长期 (no expiry)", examples=["2035-06-01"]
+    nonce: str = Field(min_length=1, max_length=200)
+    text_block: str = Field(
+        min_length=1, max_length=400, description="the 256-byte GA/T 490 text block, base64"
     )
+    photo_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    mac: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class TokenOut(BaseModel):
@@ -446,3 +448,15 @@ class CalendarYearOut(BaseModel):
     source: Literal["package", "announcement"]
     entered_by: str | None = None
     entered_at: dt.datetime | None = None
+
+
+class RevokeTokensIn(Strict):
+    kind: Literal["staff", "device"]
+    subject: str = Field(min_length=1, max_length=64, description="the username or device id")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RevokedOut(BaseModel):
+    kind: str
+    subject: str
+    revoked_before_ms: int

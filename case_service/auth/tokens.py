@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -45,6 +46,10 @@ class Principal:
     # Applicant tokens: the person's blind index under each older PII key, so cases filed before a key
     # rotation stay theirs.
     aliases: tuple[str, ...] = ()
+    # Device tokens: the device's card-attestation key (devices/idcard/attestation.py), sealed.
+    sealed_attestation_key: str | None = None
+    token_id: str = ""  # jti: what a sign-out or an administrator revokes
+    issued_at_ms: int = 0
 
     @property
     def applicant_indexes(self) -> tuple[str, ...]:
@@ -82,8 +87,11 @@ class TokenSigner:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
 
     def issue(self, principal: Principal, ttl: int, now: float | None = None) -> tuple[str, int]:
-        expires = int((now if now is not None else time.time()) + ttl)
+        at = now if now is not None else time.time()
+        expires = int(at + ttl)
         payload: dict[str, Any] = {
+            "jti": secrets.token_hex(12),
+            "iat": int(at * 1000),
             "k": principal.kind.value,
             "sub": principal.subject,
             "roles": sorted(role.value for role in principal.roles),
@@ -94,6 +102,8 @@ class TokenSigner:
             "idn": principal.sealed_id_number,
             "alt": list(principal.aliases),
         }
+        if principal.sealed_attestation_key:
+            payload["att"] = principal.sealed_attestation_key
         body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
         return f"v1.{body}.{self._sign(body)}", expires
 
@@ -129,6 +139,9 @@ class TokenSigner:
                 sealed_name=payload.get("nm"),
                 sealed_id_number=payload.get("idn"),
                 aliases=tuple(str(alias) for alias in payload.get("alt") or ()),
+                sealed_attestation_key=payload.get("att"),
+                token_id=str(payload.get("jti") or ""),
+                issued_at_ms=int(payload.get("iat") or 0),
             )
         except (ValueError, KeyError, TypeError, binascii.Error) as err:
             raise UnauthorizedError("malformed token payload") from err

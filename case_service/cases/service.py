@@ -201,14 +201,18 @@ def check_scope(principal: Principal, case: Scoped) -> None:
         raise NotFoundError(f"no case {case.id}")  # not 403: do not confirm that the case exists
     if principal.kind is PrincipalKind.DEVICE and Role.KIOSK in principal.roles:
         raise ForbiddenError("a kiosk reads cases only with an applicant token")
+    own = department_scope(principal)
+    if own is not None and case.department != own:
+        raise ForbiddenError(f"case {case.id} belongs to {case.department}, not to {own}")
+
+
+def department_scope(principal: Principal) -> str | None:
+    """The one department a principal's reads and lists are limited to (department reviewers and
+    approvers), or None."""
     departmental = {Role.REVIEWER, Role.APPROVER}
-    if (
-        principal.kind is PrincipalKind.STAFF
-        and principal.department
-        and principal.roles <= departmental
-        and case.department != principal.department
-    ):
-        raise ForbiddenError(f"case {case.id} belongs to {case.department}, not to {principal.department}")
+    if principal.kind is PrincipalKind.STAFF and principal.department and principal.roles <= departmental:
+        return principal.department
+    return None
 
 
 def _parse_ref(case_ref: int | str) -> int | str:
@@ -299,6 +303,9 @@ def list_cases(
         query = query.where(Case.state.in_(list(states)))
     if department:
         query = query.where(Case.department == department)
+    own = department_scope(ctx.principal)
+    if own is not None:
+        query = query.where(Case.department == own)
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = ctx.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -1,8 +1,10 @@
 """HTTP routes for certificates: make, PDF, print once (audited), verify (public), revoke, reissue.
 
 Thin: each route converts the request, calls `service`, and maps `CertificateError` to 404/409/422.
-Who may do what is decided by the dependencies `staff_actor` and `station_actor`, which ask the app's
-authentication (`app.state.certificate_actors`, an `ActorSource`); unconfigured they refuse everyone.
+Who may do what is decided by the dependencies `staff_actor`, `approver_actor` and `station_actor`, which
+ask the app's authentication (`app.state.certificate_actors`, an `ActorSource`); unconfigured they refuse
+everyone. Revoke and reissue: an approver of the case's department. Reading a certificate and its prints:
+the holder's own applicant token (ownership checked here) or staff whose roles need it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Literal, Protocol
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,8 @@ from case_service.certificates.print_rules import ALTERNATIVE_TEXT, PrintStatus,
 from case_service.certificates.service import Actor, CertificateContext, CertificateError, IssueRequest
 from case_service.certificates.signing import MAX_TOKEN_LENGTH, Ed25519Verifier
 
-STATUS_FOR_KIND = {"not-found": 404, "conflict": 409, "invalid": 422}
+STATUS_FOR_KIND = {"not-found": 404, "conflict": 409, "invalid": 422, "forbidden": 403}
+MAX_PRINT_ID = 2**31 - 1  # the databases' integer columns
 
 router = APIRouter(tags=["certificates"])
 
@@ -42,6 +45,7 @@ class ActorSource(Protocol):
     """The app's authentication, set as `app.state.certificate_actors`."""
 
     def staff(self, request: Request) -> Actor: ...
+    def approver(self, request: Request) -> Actor: ...
     def station(self, request: Request) -> Actor: ...
 
 
@@ -55,11 +59,20 @@ async def staff_actor(request: Request) -> Actor:
     return source.staff(request)
 
 
-async def station_actor(request: Request) -> Actor:
-    """The app's kiosk / window authentication; unconfigured it refuses everyone."""
+async def approver_actor(request: Request) -> Actor:
+    """An approver (with their department), for revocations and reissues."""
     source: ActorSource | None = getattr(request.app.state, "certificate_actors", None)
     if source is None:
-        raise HTTPException(401, "this needs a kiosk or window credential")
+        raise HTTPException(401, "sign in as an approver first")
+    return source.approver(request)
+
+
+async def station_actor(request: Request) -> Actor:
+    """The holder's applicant token (at a kiosk) or certificate staff (at a window); unconfigured it
+    refuses everyone."""
+    source: ActorSource | None = getattr(request.app.state, "certificate_actors", None)
+    if source is None:
+        raise HTTPException(401, "this needs the applicant's sign-in or a staff credential")
     return source.station(request)
 
 
@@ -67,6 +80,8 @@ ContextDep = Annotated[CertificateContext, Depends(certificate_context)]
 SessionDep = Annotated[Session, Depends(certificate_session)]
 StaffDep = Annotated[Actor, Depends(staff_actor)]
 StationDep = Annotated[Actor, Depends(station_actor)]
+ApproverDep = Annotated[Actor, Depends(approver_actor)]
+PrintId = Annotated[int, Path(ge=1, le=MAX_PRINT_ID)]
 
 
 class Strict(BaseModel):
@@ -138,6 +153,9 @@ class VerificationOut(BaseModel):
     status: str | None = None
     superseded_by: str | None = None
     certificate: dict[str, str | int | None] | None = None
+    printed: dict[str, str] | None = Field(
+        default=None, description="online: the certificate's name, authority and start as printed"
+    )
 
 
 def _fail(err: CertificateError) -> HTTPException:
@@ -196,9 +214,13 @@ def make_certificate(
 
 @router.get("/cases/{case_number}/certificate", response_model=CertificateOut)
 def certificate_of_case(
-    case_number: str, session: SessionDep, context: ContextDep, _: StationDep
+    case_number: str, session: SessionDep, context: ContextDep, actor: StationDep
 ) -> CertificateOut:
     record = service.active_for_case(session, case_number)
+    try:
+        service.check_reader(session, context, actor, case_number)
+    except CertificateError as err:
+        raise _fail(err) from err
     if record is None:
         raise HTTPException(404, f"case {case_number} has no valid certificate")
     return _out(session, context, record)
@@ -219,6 +241,7 @@ def verify(
         status=result.status,
         superseded_by=result.superseded_by,
         certificate=service.public_claims(result.claims) if result.claims else None,
+        printed=result.printed,
     )
 
 
@@ -234,9 +257,13 @@ def public_keys(context: ContextDep) -> dict[str, list[dict[str, str]]]:
 
 
 @router.get("/certificates/{number}", response_model=CertificateOut)
-def get_certificate(number: str, session: SessionDep, context: ContextDep, _: StationDep) -> CertificateOut:
+def get_certificate(
+    number: str, session: SessionDep, context: ContextDep, actor: StationDep
+) -> CertificateOut:
     try:
-        return _out(session, context, service.get(session, number))
+        record = service.get(session, number)
+        service.check_reader(session, context, actor, record.case_number)
+        return _out(session, context, record)
     except CertificateError as err:
         raise _fail(err) from err
 
@@ -281,10 +308,10 @@ def list_prints(number: str, request: Request, session: SessionDep, _: StaffDep)
 
 @router.get("/certificates/{number}/prints/{print_id}/pdf", response_class=Response)
 def print_pdf(
-    number: str, print_id: int, session: SessionDep, context: ContextDep, _: StationDep
+    number: str, print_id: PrintId, session: SessionDep, context: ContextDep, actor: StationDep
 ) -> Response:
     try:
-        pdf = service.print_pdf(session, context, number, print_id)
+        pdf = service.print_pdf(session, context, number, print_id, actor=actor)
     except CertificateError as err:
         raise _fail(err) from err
     return Response(pdf, media_type="application/pdf")
@@ -293,7 +320,7 @@ def print_pdf(
 @router.post("/certificates/{number}/prints/{print_id}/result", response_model=PrintOut)
 def print_result(  # noqa: PLR0917 - FastAPI passes dependencies by name
     number: str,
-    print_id: int,
+    print_id: PrintId,
     body: PrintResultIn,
     request: Request,
     session: SessionDep,
@@ -312,7 +339,7 @@ def print_result(  # noqa: PLR0917 - FastAPI passes dependencies by name
 
 @router.post("/certificates/{number}/revoke", response_model=CertificateOut)
 def revoke(
-    number: str, body: RevokeIn, session: SessionDep, context: ContextDep, actor: StaffDep
+    number: str, body: RevokeIn, session: SessionDep, context: ContextDep, actor: ApproverDep
 ) -> CertificateOut:
     try:
         record = service.revoke(session, context, number, reason=body.reason, actor=actor)
@@ -323,7 +350,7 @@ def revoke(
 
 @router.post("/certificates/{number}/reissue", status_code=201, response_model=CertificateOut)
 def reissue(
-    number: str, body: ReissueIn, session: SessionDep, context: ContextDep, actor: StaffDep
+    number: str, body: ReissueIn, session: SessionDep, context: ContextDep, actor: ApproverDep
 ) -> CertificateOut:
     request = IssueRequest(
         body.certificate_name, body.scope, body.valid_until, body.valid_from, body.authority

@@ -7,6 +7,7 @@ state says the sealer has acted.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -55,7 +56,7 @@ class CertificateError(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # "not-found", "conflict" or "invalid"
+        self.kind = kind  # "not-found", "conflict", "invalid" or "forbidden"
         self.message = message
 
 
@@ -67,6 +68,8 @@ class CaseFacts:
     holder_name: str
     holder_id_number: str
     state: str
+    departments: tuple[str, ...] = ()  # the departments whose approvers revoke and reissue
+    holder_index: str = ""  # the holder's blind index, to match an applicant's sign-in
 
 
 class CaseSource(Protocol):
@@ -79,6 +82,9 @@ class Actor:
 
     name: str
     principal: Any = None
+    department: str | None = None  # staff: their department
+    # Applicants: their blind indexes; they read and print only their own certificates.
+    applicant_indexes: tuple[str, ...] = ()
 
 
 class AuditHook(Protocol):
@@ -149,6 +155,8 @@ class Verification:
     claims: CertificateClaims | None = None
     status: str | None = None
     superseded_by: str | None = None
+    # From the record, online: what the paper states besides the QR (name, authority, valid from).
+    printed: dict[str, str] | None = None
 
 
 def issue(
@@ -178,23 +186,32 @@ def reissue(
     actor: Actor,
     reason: str,
 ) -> CertificateRecord:
-    """A corrected certificate: a new number and revision; the old one answers 'superseded'."""
+    """A corrected certificate: a new number and revision; the old one answers 'superseded'. Only an
+    approver of the case's department reissues (the caller checks the role), with a reason; the issuing
+    authority stays the one of the certificate reissued."""
+    if not reason.strip():
+        raise CertificateError("invalid", "a reissue needs a reason")
     old = get(session, number)
+    case = _case(session, context, old.case_number)
+    check_department(actor, case)
     if old.status != CertificateStatus.VALID:
         raise CertificateError(
             "conflict", f"certificate {number} is {old.status}; only a valid one is reissued"
         )
-    case = _case(session, context, old.case_number)
+    if request.authority is not None and request.authority != old.authority:
+        raise CertificateError("invalid", f"a reissue keeps the issuing authority {old.authority}")
+    request = dataclasses.replace(request, authority=old.authority)
     record = _new_record(context, case, request, revision=old.revision + 1, actor=actor.name)
     session.add(record)
     before = _snapshot(old)
     old.status = CertificateStatus.SUPERSEDED
-    old.status_reason = reason
+    old.status_reason = reason.strip()
     old.superseded_by = record.number
     old.status_changed_at = dt.datetime.now(dt.UTC)
     _flush_unique(session)
-    context.record(session, actor, "certificate.supersede", number, before, _snapshot(old))
-    context.record(session, actor, "certificate.issue", record.number, None, _snapshot(record))
+    why = {"reason": old.status_reason}
+    context.record(session, actor, "certificate.supersede", number, before, _snapshot(old) | why)
+    context.record(session, actor, "certificate.reissue", record.number, None, _snapshot(record) | why)
     log.info("certificate %s superseded by %s (%s)", number, record.number, actor.name)
     return record
 
@@ -202,9 +219,11 @@ def reissue(
 def revoke(
     session: Session, context: CertificateContext, number: str, *, reason: str, actor: Actor
 ) -> CertificateRecord:
+    """Only an approver of the case's department revokes (the caller checks the role), with a reason."""
     if not reason.strip():
         raise CertificateError("invalid", "a revocation needs a reason")
     record = get(session, number)
+    check_department(actor, _case(session, context, record.case_number))
     if record.status == CertificateStatus.REVOKED:
         raise CertificateError("conflict", f"certificate {number} is already revoked")
     before = _snapshot(record)
@@ -212,9 +231,33 @@ def revoke(
     record.status_reason = reason.strip()
     record.status_changed_at = dt.datetime.now(dt.UTC)
     session.flush()
-    context.record(session, actor, "certificate.revoke", number, before, _snapshot(record))
+    after = _snapshot(record) | {"reason": record.status_reason}
+    context.record(session, actor, "certificate.revoke", number, before, after)
     log.info("certificate %s revoked by %s", number, actor.name)
     return record
+
+
+def check_department(actor: Actor, case: CaseFacts) -> None:
+    """Revocations and reissues: the actor belongs to the department that decided the case."""
+    if actor.department is None or actor.department not in case.departments:
+        raise CertificateError(
+            "forbidden", f"only an approver of {'、'.join(case.departments) or 'the deciding department'}"
+        )
+
+
+def check_reader(session: Session, context: CertificateContext, actor: Actor, case_number: str) -> None:
+    """An applicant reads and prints only their own certificates (others answer 'not found', which
+    does not confirm that they exist); staff limited to a department (`Actor.department` on a reader)
+    only that department's; the caller checks the staff roles."""
+    if not actor.applicant_indexes and actor.department is None:
+        return
+    case = context.cases.get(session, case_number)
+    if actor.applicant_indexes and (case is None or case.holder_index not in actor.applicant_indexes):
+        raise CertificateError("not-found", "no such certificate of yours")
+    if actor.department is not None and (case is None or actor.department not in case.departments):
+        raise CertificateError(
+            "forbidden", f"the certificate belongs to another department than {actor.department}"
+        )
 
 
 def get(session: Session, number: str) -> CertificateRecord:
@@ -284,6 +327,7 @@ def request_print(
 ) -> CertificatePrint:
     """Records a print before it is sent to a printer: the original the first time, a copy after."""
     record = _lock(session, number)
+    check_reader(session, context, actor, record.case_number)
     if record.status != CertificateStatus.VALID:
         raise CertificateError("conflict", f"certificate {number} is {record.status} and may not be printed")
     if not is_sealed(session, context, record):
@@ -338,6 +382,7 @@ def finish_print(
     reason: str = "",
 ) -> CertificatePrint:
     record = get(session, number)
+    check_reader(session, context, actor, record.case_number)
     entry = session.get(CertificatePrint, print_id)
     if entry is None or entry.certificate_id != record.id:
         raise CertificateError("not-found", f"no print {print_id} of certificate {number}")
@@ -355,8 +400,11 @@ def finish_print(
     return entry
 
 
-def print_pdf(session: Session, context: CertificateContext, number: str, print_id: int) -> bytes:
+def print_pdf(
+    session: Session, context: CertificateContext, number: str, print_id: int, *, actor: Actor
+) -> bytes:
     record = get(session, number)
+    check_reader(session, context, actor, record.case_number)
     entry = session.get(CertificatePrint, print_id)
     if entry is None or entry.certificate_id != record.id:
         raise CertificateError("not-found", f"no print {print_id} of certificate {number}")
@@ -377,6 +425,18 @@ def verify_scan(session: Session | None, context: CertificateContext, scanned: s
     ).first()
     if record is None:
         return Verification(False, "unknown-certificate", "签名有效，但系统中没有该证照", claims)
+    printed = {
+        "certificate_name": record.certificate_name,
+        "authority": record.authority,
+        "valid_from": record.valid_from.isoformat(),
+    }
+    verdict = _verdict(context, record, claims)
+    return dataclasses.replace(verdict, printed=printed)
+
+
+def _verdict(
+    context: CertificateContext, record: CertificateRecord, claims: CertificateClaims
+) -> Verification:
     if record.revision != claims.revision or record.key_id != claims.key_id:
         return Verification(False, "mismatch", "签名有效，但与系统中的证照记录不一致", claims, record.status)
     if record.status == CertificateStatus.REVOKED:

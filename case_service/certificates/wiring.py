@@ -44,7 +44,16 @@ class CoreCases:
             return None
         id_number = self._cipher.decrypt(case.applicant_id_enc, context=cases.ID_CONTEXT)
         name = case.applicant_name
-        return CaseFacts(case.number, case.item_code, case.item_name, name, id_number, case.state)
+        return CaseFacts(
+            case.number,
+            case.item_code,
+            case.item_name,
+            name,
+            id_number,
+            case.state,
+            departments=(case.department,),
+            holder_index=case.applicant_index,
+        )
 
 
 def _audit(
@@ -93,13 +102,24 @@ class CaseServiceActors:
             raise ForbiddenError(
                 "certificates are made and revoked by reviewers, approvers, sealers or clerks"
             )
-        return Actor(principal.actor, principal)
+        return Actor(principal.actor, principal, department=principal.department)
+
+    def approver(self, request: Request) -> Actor:
+        principal = principal_of(request, self._services)
+        if principal.kind is not PrincipalKind.STAFF or Role.APPROVER not in principal.roles:
+            raise ForbiddenError("certificates are revoked and reissued by an approver of the department")
+        return Actor(principal.actor, principal, department=principal.department)
 
     def station(self, request: Request) -> Actor:
+        """The holder's applicant token (a kiosk), or staff whose roles need certificates (a window).
+        `department` here is the reader's scope, if any (not their department as an approver)."""
         principal = principal_of(request, self._services)
-        if principal.kind not in {PrincipalKind.DEVICE, PrincipalKind.STAFF}:
-            raise ForbiddenError("prints are requested by a kiosk or a window")
-        return Actor(principal.actor, principal)
+        if principal.kind is PrincipalKind.APPLICANT:
+            return Actor(principal.actor, principal, applicant_indexes=principal.applicant_indexes)
+        if principal.kind is PrincipalKind.STAFF and principal.roles & CERTIFICATE_STAFF:
+            # A department's reviewers and approvers read that department's certificates only.
+            return Actor(principal.actor, principal, department=cases.department_scope(principal))
+        raise ForbiddenError("a certificate is read and printed with the applicant's sign-in, or by staff")
 
 
 def build_context(services: Services) -> CertificateContext:

@@ -8,7 +8,10 @@ a conditional UPDATE, so several processes see one state.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, replace
 
 from case_service.domain.errors import UnauthorizedError
@@ -19,6 +22,14 @@ PHONE_MIN_INTERVAL = 60.0
 PHONE_PER_HOUR = 5
 DEVICE_PER_HOUR = 60
 HOUR = 3600.0
+# Applicant sign-ins (card, e-ID, phone) per kiosk: a person takes more than a few seconds each.
+SIGNINS_PER_MINUTE = 12
+SIGNINS_PER_HOUR = 240
+CHALLENGE_TTL = 120  # seconds from a card challenge to the attested read
+# Staff sign-in: failed passwords per username and per client address in a window.
+LOGIN_WINDOW = 900.0
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
 
 
 class TooManyError(Exception):
@@ -75,3 +86,52 @@ def check_code(state: Throttle, digest: str, now: float) -> Verdict:
         return Verdict(spent, TooManyError("too many wrong codes: ask for a new one", 1))
     error = UnauthorizedError(f"wrong code ({left} attempt(s) left)", details={"attempts_left": left})
     return Verdict(replace(state, attempts_left=left), error)
+
+
+def record_signin(state: Throttle, now: float) -> Throttle:
+    """`state` with one more applicant sign-in at a kiosk, or TooManyError on a burst."""
+    sent = tuple(at for at in state.sent if at > now - HOUR)
+    last_minute = [at for at in sent if at > now - 60.0]
+    if len(last_minute) >= SIGNINS_PER_MINUTE:
+        retry = int(last_minute[0] + 60 - now) + 1
+        raise TooManyError("too many sign-ins at this kiosk: wait a minute", retry)
+    if len(sent) >= SIGNINS_PER_HOUR:
+        raise TooManyError("too many sign-ins at this kiosk this hour", int(sent[0] + HOUR - now) + 1)
+    return replace(state, sent=(*sent, now))
+
+
+# Card challenges: stateless nonces for one kiosk, each accepted once (the used ones are stored).
+
+
+def _challenge_mac(key: bytes, device: str, body: str) -> str:
+    digest = hmac.new(key, f"card-challenge\x1f{device}\x1f{body}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def new_challenge(key: bytes, device: str, now: float) -> str:
+    """A nonce for `device`, valid CHALLENGE_TTL seconds: `<random>.<expiry>.<mac>`."""
+    body = f"{secrets.token_urlsafe(18)}.{int(now) + CHALLENGE_TTL}"
+    return f"{body}.{_challenge_mac(key, device, body)}"
+
+
+def challenge_expiry(key: bytes, device: str, nonce: str, now: float) -> int:
+    """The expiry of a nonce this service gave `device`; UnauthorizedError if forged, foreign or old."""
+    body, _, mac = nonce.rpartition(".")
+    expires = body.rpartition(".")[2]
+    if not body or not hmac.compare_digest(_challenge_mac(key, device, body), mac) or not expires.isdigit():
+        raise UnauthorizedError("the card read is not bound to a challenge this kiosk was given")
+    if int(expires) < now:
+        raise UnauthorizedError("the card challenge expired: read the card again")
+    return int(expires)
+
+
+def check_login(state: Throttle, limit: int, now: float) -> None:
+    """TooManyError while `limit` failures lie within the login window."""
+    recent = [at for at in state.sent if at > now - LOGIN_WINDOW]
+    if len(recent) >= limit:
+        retry = int(recent[0] + LOGIN_WINDOW - now) + 1
+        raise TooManyError("too many failed sign-ins: try again later", retry)
+
+
+def record_login_failure(state: Throttle, now: float) -> Throttle:
+    return replace(state, sent=(*(at for at in state.sent if at > now - LOGIN_WINDOW), now))

@@ -283,6 +283,25 @@ class UsedEid(Base):
     expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class RevokedToken(Base):
+    """Tokens signed out or revoked (their jti), until they would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class TokenCutoff(Base):
+    """Every token of a principal ("staff:clerk1", "device:kiosk-01") issued before `not_before_ms` is
+    void: an administrator's answer to a stolen badge or device."""
+
+    __tablename__ = "token_cutoffs"
+
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    not_before_ms: Mapped[int] = mapped_column(BigInteger)
+
+
 class ServiceLease(Base):
     """A named job one process of several may run at a time (the deadline sweep), claimed by a
     conditional UPDATE of `until_ms`."""

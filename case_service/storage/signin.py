@@ -84,9 +84,44 @@ class SignInStore:
         if verdicts[0].error is not None:
             raise verdicts[0].error
 
+    def record_signin(self, device: str) -> None:
+        """One applicant sign-in at `device`; TooManyError on a burst (rules.record_signin)."""
+        where = self._hash("signin", device)
+
+        def step(session: Session, now: float) -> bool:
+            state, version = _load(session, where)
+            return _store(session, where, rules.record_signin(state, now), version)
+
+        self._transact(step)
+
+    def check_login(self, username: str, address: str) -> None:
+        """TooManyError while the user or the address has too many recent failures."""
+        with self.sessions() as session:
+            now = self.clock()
+            user, _ = _load(session, self._hash("login-user", username))
+            where, _ = _load(session, self._hash("login-address", address))
+        rules.check_login(user, rules.LOGIN_FAILURES_PER_USER, now)
+        rules.check_login(where, rules.LOGIN_FAILURES_PER_ADDRESS, now)
+
+    def login_failed(self, username: str, address: str) -> None:
+        keys = (self._hash("login-user", username), self._hash("login-address", address))
+
+        def step(session: Session, now: float) -> bool:
+            stored = True
+            for key in keys:
+                state, version = _load(session, key)
+                stored = _store(session, key, rules.record_login_failure(state, now), version) and stored
+            return stored
+
+        self._transact(step)
+
     def first_use_of_eid(self, nonce: str, expires: float) -> bool:
         """An e-ID code signs in once: a photographed code shown again is refused."""
-        digest = self._hash("eid", nonce)
+        return self.first_use("eid", nonce, expires)
+
+    def first_use(self, kind: str, nonce: str, expires: float) -> bool:
+        """Whether this is the first use of a one-time nonce of `kind` (e-ID code, card challenge)."""
+        digest = self._hash(kind, nonce)
         with self.sessions() as session:
             session.execute(delete(UsedEid).where(UsedEid.expires_ms < _ms(self.clock())))
             try:

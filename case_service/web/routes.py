@@ -9,19 +9,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
-from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, bearer_token
+from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, principal_of
 from case_service.api.presenters import case_out
-from case_service.auth.passwords import verify_secret
+from case_service.api.routes.auth import LoginThrottleDep, client_address, staff_sign_in
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
 from case_service.cases import service as cases
 from case_service.cases import supervision
 from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
-from case_service.domain.errors import DomainError
+from case_service.domain.errors import DomainError, UnauthorizedError
+from case_service.domain.signin import TooManyError
 from case_service.domain.states import Action, CaseState, Role
-from case_service.storage.models import User
+from hall.settings import Mode
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -51,11 +51,8 @@ ROLE_TITLES = {
 
 
 def _principal(request: Request, services: ServicesDep) -> Principal | None:
-    token = bearer_token(request)
-    if not token:
-        return None
     try:
-        principal = services.signer.read(token)
+        principal = principal_of(request, services)
     except DomainError:
         return None
     return principal if principal.kind is PrincipalKind.STAFF else None
@@ -97,27 +94,42 @@ def login(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
+    throttle: LoginThrottleDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next_page: Annotated[str, Form(alias="next", max_length=200)] = "/web/",
 ) -> Response:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not verify_secret(user.password_hash, password):
-        return _page(
-            request, "login.html", None, next=next_page, error="用户名或密码错误 Wrong username or password"
-        )
+    try:
+        user = staff_sign_in(session, throttle, username, password, client_address(request))
+    except TooManyError:
+        error = "登录失败次数过多，请稍后再试 Too many failed sign-ins: try again later"
+        answer = _page(request, "login.html", None, next=next_page, error=error)
+        answer.status_code = 429
+        return answer
+    except UnauthorizedError:
+        error = "用户名或密码错误 Wrong username or password"
+        return _page(request, "login.html", None, next=next_page, error=error)
     principal = Principal(
         PrincipalKind.STAFF, user.username, frozenset(Role(r) for r in user.roles), user.department
     )
     token, _expires = services.signer.issue(principal, STAFF_TTL)
     target = next_page if next_page.startswith("/web/") else "/web/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=STAFF_TTL)
+    # Secure in production and whenever the page came over https (behind the TLS proxy as well).
+    secure = services.settings.mode is Mode.PRODUCTION or request.url.scheme == "https"
+    response.set_cookie(
+        TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=STAFF_TTL, secure=secure
+    )
     return response
 
 
 @router.get("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep, services: ServicesDep) -> RedirectResponse:
+    """Signs the page's token out for good (not only the cookie)."""
+    principal = _principal(request, services)
+    if principal is not None and principal.token_id:
+        services.revocations.revoke(session, principal)
+        session.commit()
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE)
     return response

@@ -84,6 +84,7 @@ def decode_text_block(block: bytes, photo: bytes = b"") -> Identity:
         valid_from=_date("valid-from date", fields["valid_from"]),
         valid_until=None if valid_until_text == LONG_TERM else _date("valid-until date", valid_until_text),
         photo=photo,
+        text_block=block,
     )
 
 

@@ -107,6 +107,7 @@ class Identity:
     valid_from: dt.date
     valid_until: dt.date | None
     photo: bytes = field(default=b"", repr=False, compare=False)
+    text_block: bytes = field(default=b"", repr=False, compare=False)  # as the chip returned it
 
     def __repr__(self) -> str:
         # Identities end up in logs and tracebacks: never print the number or the full name.

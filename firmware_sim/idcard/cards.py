@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
 
-from devices.idcard.checkdigit import check_character
+from devices.idcard.attestation import CardRead
+from devices.idcard.checkdigit import birth_date_of, check_character
 from devices.idcard.gat490 import PHOTO_BLOCK_SIZE, encode_text_block
 from devices.idcard.identity import NATION_CODES, Identity, Sex
 from devices.idcard.identity_app import digest_of
@@ -49,6 +50,16 @@ def sample_identity(
         valid_until=valid_until,
         photo=sample_photo(name + region + str(sequence)),
     )
+
+
+def card_read_of(name: str, id_number: str, *, valid_until: dt.date | None = dt.date(2040, 5, 1)) -> CardRead:
+    """What a reader returns for a card issued to this person (for kiosks driven without a reader)."""
+    identity = replace(
+        sample_identity(name, valid_until=valid_until),
+        id_number=id_number,
+        birth_date=birth_date_of(id_number),
+    )
+    return CardRead(encode_text_block(identity), sample_photo(id_number))
 
 
 def expired_identity() -> Identity:

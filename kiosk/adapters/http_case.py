@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from hall.privacy import mask_name
+from devices.idcard.attestation import attest
 from kiosk.certificate_check import service_reason
 from kiosk.flow.model import (
     Applicant,
@@ -79,6 +79,7 @@ class HttpCaseService:
         self._device_token = ""
         self._device_token_until = 0.0
         self._lock = threading.Lock()
+        self._print_tokens: dict[str, str] = {}  # print id -> the applicant token that asked for it
 
     def close(self) -> None:
         self._client.close()
@@ -133,8 +134,17 @@ class HttpCaseService:
         return response.status_code < 500
 
     def identify_card(self, card: IdCard) -> Identification:
-        body = {"name": card.name, "id_number": card.id_number}
+        """The card's chip record, attested with this kiosk's credential against a fresh nonce."""
+        if card.read is None:
+            raise RejectedError("identify_rejected", "the reader gave no chip record to attest")
         try:
+            challenge = self._json("POST", "/auth/card-challenge", token=self.device_token())
+            body = attest(
+                card.read,
+                device_id=self._device_id,
+                device_secret=self._device_secret,
+                nonce=str(challenge["nonce"]),
+            )
             answer = self._json("POST", "/auth/applicant-token", token=self.device_token(), json=body)
         except RejectedError as err:
             raise RejectedError("identify_rejected", str(err)) from err
@@ -300,9 +310,7 @@ class HttpCaseService:
             if case["state"] not in CERTIFICATE_STATES:
                 continue
             try:
-                certificate = self._json(
-                    "GET", f"/cases/{case['number']}/certificate", token=self.device_token()
-                )
+                certificate = self._json("GET", f"/cases/{case['number']}/certificate", token=token)
             except RejectedError:
                 continue
             printed = 0 if certificate.get("print_state") in ("", "none", "not_printed") else 1
@@ -311,13 +319,13 @@ class HttpCaseService:
         return tuple(found)
 
     def certificate_document(self, token: str, certificate_id: str) -> PrintDocument:
+        """A print of the applicant's own certificate, under their token (the service checks that it is
+        theirs); the token is kept to report the print's result."""
         station = {"station": f"kiosk:{self._device_id}"}
-        entry = self._json(
-            "POST", f"/certificates/{certificate_id}/prints", token=self.device_token(), json=station
-        )
-        pdf = self._request(
-            "GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=self.device_token()
-        ).content
+        entry = self._json("POST", f"/certificates/{certificate_id}/prints", token=token, json=station)
+        pdf = self._request("GET", str(entry["pdf_url"]).removeprefix("/api/v1"), token=token).content
+        with self._lock:
+            self._print_tokens[str(entry["id"])] = token
         copy = entry.get("kind") != "original"
         title = f"{certificate_id} ({entry.get('kind', '')})"
         return PrintDocument(title, pdf, copy=copy, print_id=str(entry["id"]))
@@ -325,7 +333,9 @@ class HttpCaseService:
     def certificate_printed(self, certificate_id: str, print_id: str, outcome: str, reason: str = "") -> None:
         body = {"outcome": outcome, "reason": reason[:500]}
         path = f"/certificates/{certificate_id}/prints/{print_id}/result"
-        self._json("POST", path, token=self.device_token(), json=body)
+        with self._lock:
+            token = self._print_tokens.pop(print_id, "")
+        self._json("POST", path, token=token, json=body)
 
     def rate(self, token: str, case_id: str, score: int) -> None:
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
@@ -349,29 +359,24 @@ class HttpCaseService:
             valid_until=str(claims.get("valid_until") or ""),
             superseded_by=str(answer.get("superseded_by") or ""),
         )
-        return self._with_record(verdict)
-
-    def _with_record(self, verdict: Verification) -> Verification:
-        """The certificate's name, validity and authority from its record (the QR does not carry them)."""
-        try:
-            record = self._json("GET", f"/certificates/{verdict.number}", token=self.device_token())
-        except RejectedError as err:
-            log.info("certificate %s: no record details (%s)", verdict.number, err)
-            return verdict
-        return replace(
-            verdict,
-            holder_masked=mask_name(str(record.get("holder") or "")) or verdict.holder_masked,
-            certificate_name=str(record.get("certificate_name") or verdict.certificate_name),
-            valid_from=str(record.get("valid_from") or verdict.valid_from),
-            valid_until=str(record.get("valid_until") or verdict.valid_until),
-            authority=str(record.get("authority") or ""),
-        )
+        return _with_printed(verdict, answer.get("printed") or {})
 
     def certificate_keys(self) -> dict[str, Any]:
         published = self._json("GET", "/certificates/keys")
         if not isinstance(published, dict):
             raise ServiceUnavailableError("GET /certificates/keys: not a key list")
         return published
+
+
+def _with_printed(verdict: Verification, printed: dict[str, Any]) -> Verification:
+    """The certificate's name, validity start and authority as its record states them (the QR does not
+    carry them; the public verification answers them when the service knows the certificate)."""
+    return replace(
+        verdict,
+        certificate_name=str(printed.get("certificate_name") or verdict.certificate_name),
+        valid_from=str(printed.get("valid_from") or verdict.valid_from),
+        authority=str(printed.get("authority") or ""),
+    )
 
 
 def _error_message(response: httpx.Response) -> str:

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from devices.idcard.attestation import CardRead
 from devices.idcard.errors import (
     CardDataError,
     CardExpiredError,
@@ -70,5 +71,6 @@ class IdCardReader:
             raise DeviceFailureError(Device.CARD_READER, err.code) from err
         self._read_at = time.monotonic()
         if self._card is None or self._card.id_number != identity.id_number:
-            self._card = IdCard(identity.name, identity.id_number, identity.address)
+            read = CardRead(identity.text_block, identity.photo)
+            self._card = IdCard(identity.name, identity.id_number, identity.address, read=read)
         return self._card

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from devices.idcard.attestation import CardRead
 from hall.privacy import mask_id_number, mask_name
 
 
@@ -46,6 +47,7 @@ class IdCard:
     name: str
     id_number: str = field(repr=False)
     address: str = field(default="", repr=False)
+    read: CardRead | None = field(default=None, repr=False, compare=False)  # the chip's record, to attest
 
     @property
     def masked_id(self) -> str:

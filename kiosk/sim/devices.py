@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import threading
@@ -11,11 +12,31 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from devices.idcard.attestation import CardRead
+from devices.idcard.gat490 import encode_text_block
+from devices.idcard.identity import Identity, Sex
 from hall.fonts import cjk_font_path
 from kiosk.flow.model import CardRefusal, Device, IdCard, LockerPickup, Service, Ticket
 from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
 
-DEMO_CARD = IdCard(name="张三丰", id_number="110101199003071234", address="北京市东城区景山前街4号")
+_DEMO_PERSON = Identity(
+    name="张三丰",
+    sex=Sex.MALE,
+    nation="汉",
+    birth_date=dt.date(1990, 3, 7),
+    address="北京市东城区景山前街4号",
+    id_number="110101199003071233",
+    issuer="北京市公安局东城分局",
+    valid_from=dt.date(2020, 5, 1),
+    valid_until=dt.date(2040, 5, 1),
+)
+# With the chip's record, so the running case service accepts the simulated card as an attested read.
+DEMO_CARD = IdCard(
+    name=_DEMO_PERSON.name,
+    id_number=_DEMO_PERSON.id_number,
+    address=_DEMO_PERSON.address,
+    read=CardRead(encode_text_block(_DEMO_PERSON)),
+)
 
 
 class SimCardReader:

@@ -16,6 +16,7 @@ from case_service.app import create_app
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall.settings import Settings
+from tests.fixtures.applicant import card_sign_in
 
 # Two people; the ID numbers are valid (GB 11643 check character) but belong to no one.
 ID_A = make_id_number("11010519900307123")
@@ -41,6 +42,7 @@ class CaseApi:
     clock: Clock
     settings: Settings
     _keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _applicants: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def key(self) -> dict[str, str]:
         return {"Idempotency-Key": f"test-{next(self._keys)}"}
@@ -69,13 +71,13 @@ class CaseApi:
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     def applicant(self, name: str = "张三", id_number: str = ID_A) -> dict[str, str]:
-        answer = self.client.post(
-            "/api/v1/auth/applicant-token",
-            json={"name": name, "id_number": id_number, "valid_until": "2035-01-01"},
-            headers=self.device(),
-        )
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        """A card sign-in at kiosk-01 (tokens kept: each sign-in counts against the kiosk's limit)."""
+        if (name, id_number) not in self._applicants:
+            secret = self.settings.device_secret.get_secret_value()
+            self._applicants[name, id_number] = card_sign_in(
+                self.client, secret=secret, name=name, id_number=id_number
+            )
+        return self._applicants[name, id_number]
 
     def file_case(
         self, item_code: str = ITEM_COMPANY, *, id_number: str = ID_A, name: str = "张三"

@@ -21,6 +21,7 @@ from case_service.certificates.signing import (
     verify_token,
 )
 from case_service.domain.identity import make_id_number
+from firmware_sim.idcard.cards import card_read_of
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import events as ev
@@ -38,7 +39,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def made(case_url: str) -> Iterator[tuple[HttpCaseService, Staff, dict[str, Any]]]:
     service = HttpCaseService(case_url, device_id="kiosk-verify", device_secret=DEV_DEVICE_SECRET)
     staff = Staff(case_url)
-    card = IdCard(name="周晓明", id_number=make_id_number("11010519880808001"))
+    card = IdCard(
+        name="周晓明",
+        id_number=make_id_number("11010519880808001"),
+        read=card_read_of("周晓明", make_id_number("11010519880808001")),
+    )
     try:
         yield service, staff, sealed_certificate(service, staff, card)
     finally:
@@ -88,15 +93,19 @@ def test_superseded_then_revoked(case_url: str) -> None:
     service = HttpCaseService(case_url, device_id="kiosk-verify-2", device_secret=DEV_DEVICE_SECRET)
     staff = Staff(case_url)
     try:
-        card = IdCard(name="吴桂芳", id_number=make_id_number("11010519700303002"))
+        card = IdCard(
+            name="吴桂芳",
+            id_number=make_id_number("11010519700303002"),
+            read=card_read_of("吴桂芳", make_id_number("11010519700303002")),
+        )
         old = sealed_certificate(service, staff, card)
         reissue = {"scope": "核验测试范围（更正）", "valid_until": "2031-12-31", "reason": "范围更正"}
-        new = staff.call("POST", f"/certificates/{old['number']}/reissue", "reviewer1", json=reissue)
+        new = staff.call("POST", f"/certificates/{old['number']}/reissue", "approver1", json=reissue)
         superseded = service.verify_certificate(old["qr_text"])
         assert superseded.reason is VerifyReason.SUPERSEDED
         assert superseded.superseded_by == new["number"] and superseded.holder_masked == "吴*芳"
         assert service.verify_certificate(new["qr_text"]).reason is VerifyReason.VALID
-        staff.call("POST", f"/certificates/{new['number']}/revoke", "reviewer1", json={"reason": "测试吊销"})
+        staff.call("POST", f"/certificates/{new['number']}/revoke", "approver1", json={"reason": "测试吊销"})
         revoked = service.verify_certificate(new["qr_text"])
         assert revoked.reason is VerifyReason.REVOKED and revoked.number == new["number"]
     finally:

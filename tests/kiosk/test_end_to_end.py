@@ -28,7 +28,7 @@ import pypdf
 import pytest
 from PIL import Image
 
-from firmware_sim.idcard.cards import sample_identity
+from firmware_sim.idcard.cards import card_read_of, sample_identity
 from hall.display import VirtualDisplay
 from hall.privacy import mask_name
 from kiosk.adapters.http_case import HttpCaseService
@@ -93,7 +93,9 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         report = _drive(env, first, screenshot_dir)
         ticket = report["notes"]["ticket"]
         assert report["printed"] == ["补正材料一次性告知书", f"取号 {ticket}"]
-        token = service.identify_card(IdCard(identity.name, identity.id_number)).token
+        token = service.identify_card(
+            IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+        ).token
         (case,) = service.cases(token)
         assert case.item_name_zh == item.name_zh
         number = case.case_id

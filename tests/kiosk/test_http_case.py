@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.api.routes.applicant_signin import (
+    dev_eid_issuer,
+    dev_sms_messages,
+    dev_sms_path,
+    issue_eid,
+)
 from case_service.domain.identity import make_id_number
+from firmware_sim.idcard.cards import card_read_of
 from hall.net import free_port
-from hall.privacy import mask_id_number
-from hall.settings import Settings
+from hall.privacy import PiiCipher, mask_id_number
+from hall.settings import DEV_PII_KEY, Settings
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
@@ -29,7 +34,12 @@ from tests.kiosk.harness import Harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CARD = IdCard(name="张三", id_number="11010519491231002X", address="北京市西城区")
+CARD = IdCard(
+    name="张三",
+    id_number="11010519491231002X",
+    address="北京市西城区",
+    read=card_read_of("张三", "11010519491231002X"),
+)
 DEV_DEVICE_SECRET = "dev-only-device-secret"
 
 
@@ -80,7 +90,11 @@ def test_missing_material_then_idempotent_retry(service: HttpCaseService) -> Non
 
 def test_refusals_and_outage_are_told_apart(service: HttpCaseService) -> None:
     with pytest.raises(RejectedError) as refused:
-        service.identify_card(IdCard(name="张三", id_number="110105194912310021"))  # wrong check digit
+        service.identify_card(
+            IdCard(
+                name="张三", id_number="110105194912310021", read=card_read_of("张三", "110105194912310021")
+            )
+        )  # wrong check digit
     assert refused.value.reason == "identify_rejected"
     with pytest.raises(RejectedError):
         service.item("no-such-item")
@@ -152,9 +166,9 @@ def _dev_secret_key() -> str:
 
 
 def _last_code(case_url: str, phone: str) -> str:
-    sink = dev_sms_path(CASE_DATA[case_url])
-    lines = sink.read_text(encoding="utf-8").splitlines()
-    message = next(json.loads(line) for line in reversed(lines) if json.loads(line)["phone"] == phone)
+    cipher = PiiCipher.from_config(DEV_PII_KEY)
+    messages = dev_sms_messages(dev_sms_path(CASE_DATA[case_url]), cipher)
+    message = next(message for message in reversed(messages) if message["phone"] == phone)
     return "".join(ch for ch in message["text"] if ch.isdigit())[:6]
 
 
@@ -172,7 +186,11 @@ def test_eid_qr_sign_in(service: HttpCaseService) -> None:
 
 
 def test_phone_and_code_sign_in(service: HttpCaseService, case_url: str) -> None:
-    card = IdCard(name="赵六", id_number=make_id_number("11010519800101001"))
+    card = IdCard(
+        name="赵六",
+        id_number=make_id_number("11010519800101001"),
+        read=card_read_of("赵六", make_id_number("11010519800101001")),
+    )
     phone = "13700001234"
     token = service.identify_card(card).token
     item = _item_with_two_required(service)

@@ -20,6 +20,7 @@ from case_service.app import create_app
 from case_service.bootstrap import DEMO_STAFF, demo_password
 from case_service.domain.states import ACTION_ROLES, Action, Role
 from hall.settings import Settings
+from tests.fixtures.applicant import card_sign_in
 from tests.reliability.workers import ITEM_COMPANY, person
 
 pytestmark = pytest.mark.integration
@@ -41,17 +42,12 @@ class Principals:
             self.headers[kind] = self.device(f"{kind}-01", kind)
         for name, index in (("owner", 1), ("stranger", 2)):
             applicant = person(index)
-            answer = client.post(
-                "/api/v1/auth/applicant-token",
-                json={
-                    "name": applicant["name"],
-                    "id_number": applicant["id_number"],
-                    "valid_until": "2035-01-01",
-                },
-                headers=self.headers["kiosk"],
+            self.headers[name] = card_sign_in(
+                client,
+                secret=settings.device_secret.get_secret_value(),
+                name=applicant["name"],
+                id_number=applicant["id_number"],
             )
-            assert answer.status_code == 200, answer.text
-            self.headers[name] = _bearer(answer.json())
 
     def device(self, device_id: str, kind: str, secret: str | None = None) -> dict[str, str]:
         answer = self.client.post(
@@ -136,11 +132,7 @@ def test_device_credentials_are_bound_to_their_kind_and_secret(principals: Princ
     assert principals.device("kiosk-09", "kiosk", secret="x" * 40) == {"status": "401"}
     # A kiosk reads cases only through an applicant token; a controller cannot mint applicant tokens.
     assert client.get("/api/v1/cases", headers=headers["kiosk"]).status_code == 403
-    minted = client.post(
-        "/api/v1/auth/applicant-token",
-        json={"name": "某人", "id_number": person(3)["id_number"], "valid_until": "2035-01-01"},
-        headers=headers["controller"],
-    )
+    minted = client.post("/api/v1/auth/card-challenge", headers=headers["controller"])
     assert minted.status_code == 403
     # Staff-only and admin-only endpoints refuse devices and applicants.
     for name in ("kiosk", "controller", "owner", "clerk1"):

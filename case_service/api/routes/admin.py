@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
+from case_service.api.openapi import REQUIRES_KEY
 from case_service.auth.passwords import hash_secret
 from case_service.cases.recompute import recompute_open_cases
 from case_service.domain.announcement import parse_announcement
@@ -24,7 +25,7 @@ from case_service.storage.models import CalendarYear, Device, HolidayOverride, U
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
 
 
-@router.post("/users", status_code=201, response_model=schemas.UserOut)
+@router.post("/users", status_code=201, response_model=schemas.UserOut, openapi_extra=REQUIRES_KEY)
 def create_user(
     body: schemas.UserIn, session: SessionDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
 ) -> Response:
@@ -66,7 +67,7 @@ def create_user(
     )
 
 
-@router.post("/devices", status_code=201, response_model=schemas.DeviceOut)
+@router.post("/devices", status_code=201, response_model=schemas.DeviceOut, openapi_extra=REQUIRES_KEY)
 def register_device(
     body: schemas.DeviceIn,
     session: SessionDep,
@@ -215,3 +216,22 @@ def enter_announcement(
     session.commit()
     services.calendars.invalidate()
     return result
+
+
+@router.post("/tokens/revoke", response_model=schemas.RevokedOut)
+def revoke_tokens(
+    body: schemas.RevokeTokensIn, session: SessionDep, principal: PrincipalDep, services: ServicesDep
+) -> schemas.RevokedOut:
+    """Voids every token a staff member or device holds now (a stolen badge or device): each must sign
+    in again. Audited."""
+    at_ms = services.revocations.cut_off(session, body.kind, body.subject)
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="token.revoke_all",
+        subject_type=body.kind,
+        subject_id=body.subject,
+        after={"reason": body.reason},
+    )
+    session.commit()
+    return schemas.RevokedOut(kind=body.kind, subject=body.subject, revoked_before_ms=at_ms)

@@ -1,7 +1,15 @@
-"""Applicant sign-in at a kiosk without the ID card: the e-ID QR code, or phone number + SMS code.
+"""Applicant sign-in at a kiosk: the ID card's attested read, the e-ID QR code, or phone number + SMS code.
 
-Both need the kiosk's device token and give the same short-lived applicant token as the card path
-(`/auth/applicant-token`), plus the identity the kiosk needs for tickets and lockers.
+All need the kiosk's device token and give the same short-lived applicant token, plus the applicant's
+name and masked ID number. Each is proof of the person; an ID number typed or replayed is not.
+
+- Card: `POST /auth/card-challenge` gives the kiosk a nonce (valid 2 minutes, accepted once); the kiosk
+  sends the reader's record of the card (the GA/T 490 text block and the photo's digest) bound to that
+  nonce and MACed with its attestation key, derived from its own device credential
+  (devices/idcard/attestation.py). The service reads the person from the text block and checks the
+  card's validity itself. A bare device token without the credential cannot make a MAC.
+- Every sign-in counts against the kiosk (`rules.record_signin`): a burst is refused with 429 and
+  raises an alarm (a warning in the log and an audit entry).
 
 - e-ID: the QR carries `EID1.<payload>.<signature>` (base64url), the payload JSON
   `{"nm", "id", "iat", "exp", "jti", "iss"}` signed with Ed25519 by the e-ID issuer. Forged, expired,
@@ -25,6 +33,8 @@ import binascii
 import hashlib
 import json
 import logging
+import os
+import re
 import secrets
 import threading
 import time
@@ -43,10 +53,11 @@ from sqlalchemy.orm import Session
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
-from case_service.api.errors import error_response
-from case_service.api.routes.auth import applicant_principal
+from case_service.api.errors import too_many
+from case_service.api.routes.auth import ATTESTATION_CONTEXT, applicant_principal
 from case_service.auth.tokens import APPLICANT_TTL, Principal, PrincipalKind
 from case_service.cases.service import ID_CONTEXT, PHONE_CONTEXT
+from case_service.domain import signin as rules
 from case_service.domain.errors import (
     ForbiddenError,
     InvalidInputError,
@@ -57,9 +68,14 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.signin import CODE_TTL, TooManyError
 from case_service.domain.states import Role
 from case_service.runtime import Services
+from case_service.storage import audit
 from case_service.storage.models import Case
 from case_service.storage.signin import SignInStore
-from hall.privacy import DecryptionError, mask_phone
+from devices.idcard.attestation import mac_matches
+from devices.idcard.errors import IdCardError
+from devices.idcard.gat490 import decode_text_block
+from devices.idcard.identity import verify
+from hall.privacy import DecryptionError, PiiCipher, mask_id_number, mask_phone
 from hall.settings import Mode
 
 log = logging.getLogger(__name__)
@@ -69,6 +85,7 @@ EID_PREFIX = "EID1"
 EID_MAX_LIFETIME = 600  # an e-ID code lives minutes, not hours
 CLOCK_SKEW = 60
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
+SMS_CONTEXT = "dev-sms"
 
 
 # e-ID QR codes -----------------------------------------------------------------------------------------
@@ -150,19 +167,32 @@ class SmsSender(Protocol):
 
 
 class DevSmsSink:
-    """Development: every message appended to a JSON-lines file the tests and the demo read."""
+    """Development: every message appended to a JSON-lines file (0600) the tests and the demo read. The
+    number and the code appear masked; the whole message only sealed with the PII key
+    (`dev_sms_messages` opens it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: PiiCipher) -> None:
         self.path = path
+        self.cipher = cipher
         self._lock = threading.Lock()
 
     def send(self, phone: str, text: str) -> None:
-        line = json.dumps({"at": time.time(), "phone": phone, "text": text}, ensure_ascii=False)
+        sealed = self.cipher.encrypt(json.dumps({"phone": phone, "text": text}), context=SMS_CONTEXT)
+        masked = re.sub(r"\d{4,}", lambda found: "*" * len(found.group(0)), text)
+        entry = {"at": time.time(), "phone": mask_phone(phone), "text": masked, "sealed": sealed}
+        line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as sink:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as sink:
                 sink.write(line + "\n")
         log.info("development SMS to %s recorded in %s", mask_phone(phone), self.path)
+
+
+def dev_sms_messages(path: Path, cipher: PiiCipher) -> list[dict[str, str]]:
+    """The development sink's messages in full ({"phone", "text"}), for whoever holds the PII key."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [json.loads(cipher.decrypt(json.loads(line)["sealed"], context=SMS_CONTEXT)) for line in lines]
 
 
 def dev_sms_path(data_dir: Path) -> Path:
@@ -174,6 +204,7 @@ class SignIn:
     codes: SignInStore
     sms: SmsSender | None
     issuers: tuple[Ed25519PublicKey, ...]
+    challenge_key: bytes = b""
 
 
 _SETUP_LOCK = threading.Lock()
@@ -191,8 +222,9 @@ def get_signin(request: Request, services: ServicesDep) -> SignIn:
             development = settings.mode is not Mode.PRODUCTION
             existing = SignIn(
                 SignInStore(key, services.sessions),
-                DevSmsSink(dev_sms_path(settings.data_dir)) if development else None,
+                DevSmsSink(dev_sms_path(settings.data_dir), services.cipher) if development else None,
                 (dev_eid_issuer(secret).public_key(),) if development else (),
+                hashlib.sha256(b"card-challenge:" + secret.encode()).digest(),
             )
             state.applicant_signin = existing
     return existing
@@ -218,7 +250,7 @@ class PhoneSignInIn(SmsCodeIn):
 
 class SignedInApplicant(BaseModel):
     name: str
-    id_number: str = Field(description="for the kiosk's queue tickets and lockers; never shown in full")
+    id_number: str = Field(description="masked", examples=["110105********002X"])
 
 
 class ApplicantSignInOut(schemas.TokenOut):
@@ -236,15 +268,15 @@ def _kiosk(principal: Principal) -> Principal:
     return principal
 
 
-def _too_many(err: TooManyError) -> JSONResponse:
-    """429 in the API's one error shape, with Retry-After (the app's HTTPException handler drops headers)."""
-    answer = error_response(429, "too_many_requests", str(err), {"retry_after": err.retry_after})
-    answer.headers["Retry-After"] = str(err.retry_after)
-    return answer
-
-
-def _applicant_token(services: Services, device: Principal, name: str, id_number: str) -> ApplicantSignInOut:
-    """The same token as the card path (`/auth/applicant-token`)."""
+def _applicant_token(
+    services: Services, signin: SignIn, device: Principal, name: str, id_number: str
+) -> ApplicantSignInOut:
+    """The applicant token, after counting the sign-in against the kiosk (TooManyError on a burst)."""
+    try:
+        signin.codes.record_signin(device.subject)
+    except TooManyError:
+        _alarm(services, device)
+        raise
     principal = applicant_principal(services, device, name, id_number)
     token, expires = services.signer.issue(principal, APPLICANT_TTL)
     return ApplicantSignInOut(
@@ -252,14 +284,81 @@ def _applicant_token(services: Services, device: Principal, name: str, id_number
         expires_at=expires,
         kind=principal.kind.value,
         roles=[Role.APPLICANT.value],
-        applicant=SignedInApplicant(name=name, id_number=id_number),
+        applicant=SignedInApplicant(name=name, id_number=mask_id_number(id_number)),
     )
+
+
+def _alarm(services: Services, device: Principal) -> None:
+    log.warning("ALARM: a burst of applicant sign-ins at kiosk %s was refused", device.subject)
+    with services.sessions() as session:
+        audit.append(
+            session,
+            actor=device.actor,
+            action="applicant_signin_burst",
+            subject_type="device",
+            subject_id=device.subject,
+            after={"per_minute": rules.SIGNINS_PER_MINUTE, "per_hour": rules.SIGNINS_PER_HOUR},
+        )
+        session.commit()
+
+
+class CardChallengeOut(BaseModel):
+    nonce: str
+    expires_in: int
+
+
+@router.post("/card-challenge", response_model=CardChallengeOut)
+def card_challenge(principal: PrincipalDep, signin: SignInDep) -> CardChallengeOut:
+    """A fresh nonce for the kiosk's next attested card read."""
+    device = _kiosk(principal)
+    nonce = rules.new_challenge(signin.challenge_key, device.subject, time.time())
+    return CardChallengeOut(nonce=nonce, expires_in=rules.CHALLENGE_TTL)
+
+
+def _attestation_key(services: Services, device: Principal) -> bytes:
+    """The kiosk's attestation key, sealed in its device token when it signed in with its credential."""
+    try:
+        sealed = device.sealed_attestation_key or ""
+        return bytes.fromhex(services.cipher.decrypt(sealed, context=ATTESTATION_CONTEXT))
+    except (DecryptionError, ValueError) as err:
+        raise UnauthorizedError(
+            "this device token cannot attest card reads: sign the device in again"
+        ) from err
+
+
+@router.post("/applicant-token", response_model=ApplicantSignInOut)
+def sign_in_by_card(
+    body: schemas.ApplicantTokenIn, principal: PrincipalDep, services: ServicesDep, signin: SignInDep
+) -> ApplicantSignInOut | JSONResponse:
+    """The card on the kiosk's reader, as the kiosk attests it. The token sees this person's cases and no
+    one else's, for 10 minutes."""
+    device = _kiosk(principal)
+    expires = rules.challenge_expiry(signin.challenge_key, device.subject, body.nonce, time.time())
+    key = _attestation_key(services, device)
+    if not mac_matches(key, device.subject, body.model_dump()):
+        log.warning("a card read from %s whose attestation does not verify was refused", device.subject)
+        raise UnauthorizedError("the card read's attestation does not verify")
+    if not signin.codes.first_use("card", body.nonce, expires):
+        log.warning("a replayed card read from %s was refused", device.subject)
+        raise UnauthorizedError("this card read was used already: read the card again")
+    try:
+        card = verify(decode_text_block(base64.b64decode(body.text_block, validate=True)), services.today())
+    except (binascii.Error, ValueError) as err:
+        raise InvalidInputError("the card's text block is not base64") from err
+    except IdCardError as err:
+        raise InvalidInputError(f"the ID card cannot sign in: {err}") from err
+    try:
+        answer = _applicant_token(services, signin, device, card.name, card.id_number)
+    except TooManyError as err:
+        return too_many(err)
+    log.info("applicant signed in by ID card at %s", device.subject)
+    return answer
 
 
 @router.post("/applicant-token/eid", response_model=ApplicantSignInOut)
 def sign_in_by_eid(
     body: EidIn, principal: PrincipalDep, services: ServicesDep, signin: SignInDep
-) -> ApplicantSignInOut:
+) -> ApplicantSignInOut | JSONResponse:
     device = _kiosk(principal)
     if not signin.issuers:
         raise HTTPException(503, "e-ID sign-in is not configured on this server")
@@ -267,8 +366,12 @@ def sign_in_by_eid(
     identity = read_eid(body.qr, signin.issuers, now)
     if not signin.codes.first_use_of_eid(identity.nonce, identity.expires):
         raise UnauthorizedError("this e-ID code was used already: refresh it in the app")
+    try:
+        answer = _applicant_token(services, signin, device, identity.name, identity.id_number)
+    except TooManyError as err:
+        return too_many(err)
     log.info("applicant signed in by e-ID at %s", device.subject)
-    return _applicant_token(services, device, identity.name, identity.id_number)
+    return answer
 
 
 @router.post("/sms-code", status_code=202, response_model=SmsCodeOut)
@@ -282,7 +385,7 @@ async def send_sms_code(
         code = await run_in_threadpool(signin.codes.new_code, body.phone, device.subject)
     except TooManyError as err:
         log.info("code for %s refused at %s: %s", mask_phone(body.phone), device.subject, err)
-        return _too_many(err)
+        return too_many(err)
     text = f"【政务服务大厅】您的登录验证码为 {code}，5 分钟内有效。如非本人操作，请忽略。"
     await run_in_threadpool(signin.sms.send, body.phone, text)
     log.info("sign-in code sent to %s for %s", mask_phone(body.phone), device.subject)
@@ -301,13 +404,17 @@ def sign_in_by_phone(
     try:
         signin.codes.check(body.phone, body.code)
     except TooManyError as err:
-        return _too_many(err)
+        return too_many(err)
     found = _person_with_phone(services, session, body.phone)
     if found is None:
         log.info("code right but no case filed with %s", mask_phone(body.phone))
         raise NotFoundError("no application was made with this phone number: sign in with the ID card")
+    try:
+        answer = _applicant_token(services, signin, device, *found)
+    except TooManyError as err:
+        return too_many(err)
     log.info("applicant signed in by phone %s at %s", mask_phone(body.phone), device.subject)
-    return _applicant_token(services, device, *found)
+    return answer
 
 
 def _person_with_phone(services: Services, session: Session, phone: str) -> tuple[str, str] | None:

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
+import logging
+import secrets
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
-from case_service.auth.passwords import verify_secret
+from case_service.api.errors import ErrorBody, too_many
+from case_service.auth.passwords import hash_secret, verify_secret
 from case_service.auth.tokens import (
-    APPLICANT_TTL,
     DEVICE_TTL,
     STAFF_TTL,
     Principal,
     PrincipalKind,
 )
-from case_service.domain.errors import ForbiddenError, InvalidInputError, UnauthorizedError
-from case_service.domain.identity import normalise_id_number
+from case_service.domain.errors import UnauthorizedError
+from case_service.domain.signin import TooManyError
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
+from case_service.storage import audit
 from case_service.storage.models import Device, User
+from case_service.storage.signin import SignInStore
+from devices.idcard.attestation import attestation_key
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
 DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
+ATTESTATION_CONTEXT = "token.attest"
 
 
 def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
@@ -37,11 +49,73 @@ def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas
     )
 
 
-@router.post("/login", response_model=schemas.TokenOut)
-def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
-    user = session.scalar(select(User).where(User.username == body.username, User.active.is_(True)))
-    if user is None or not verify_secret(user.password_hash, body.password):
-        raise UnauthorizedError("wrong username or password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so both answers take one argon2 verification."""
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+def get_login_throttle(request: Request, services: ServicesDep) -> SignInStore:
+    """Failed staff sign-ins per user and per address, in the database every process shares."""
+    state = request.app.state
+    store: SignInStore | None = getattr(state, "login_throttle", None)
+    if store is None:
+        secret = services.settings.secret_key.get_secret_value()
+        store = SignInStore(hashlib.sha256(b"staff-login:" + secret.encode()).digest(), services.sessions)
+        state.login_throttle = store
+    return store
+
+
+LoginThrottleDep = Annotated[SignInStore, Depends(get_login_throttle)]
+
+
+def staff_sign_in(
+    session: Session, throttle: SignInStore, username: str, password: str, address: str
+) -> User:
+    """The user, if the password is right. TooManyError while the user or the address has too many
+    recent failures; a failure is counted, logged and audited (never the password); an unknown username
+    costs the same argon2 verification as a wrong password. API and staff pages sign in through this."""
+    try:
+        throttle.check_login(username, address)
+    except TooManyError:
+        log.warning("a staff sign-in from %s refused: too many failures", address)
+        raise
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    right = verify_secret(user.password_hash if user else _dummy_hash(), password)
+    if user is not None and right:
+        return user
+    throttle.login_failed(username, address)
+    # An unknown username is not repeated anywhere: it may be a password typed in the wrong field.
+    who = username if user is not None else "(unknown user)"
+    log.warning("failed staff sign-in as %r from %s", who, address)
+    audit.append(
+        session,
+        actor=f"address:{address}",
+        action="staff.login_failed",
+        subject_type="user",
+        subject_id=who,
+        after={"address": address},
+    )
+    session.commit()
+    raise UnauthorizedError("wrong username or password")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login", response_model=schemas.TokenOut, responses={429: {"model": ErrorBody}})
+def login(
+    body: schemas.LoginIn,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    throttle: LoginThrottleDep,
+) -> schemas.TokenOut | JSONResponse:
+    try:
+        user = staff_sign_in(session, throttle, body.username, body.password, client_address(request))
+    except TooManyError as err:
+        return too_many(err)
     principal = Principal(
         PrincipalKind.STAFF, user.username, frozenset(Role(role) for role in user.roles), user.department
     )
@@ -61,25 +135,16 @@ def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: Ser
         if not hmac.compare_digest(shared.encode(), body.secret.encode()):
             raise UnauthorizedError("unknown device or wrong secret")
         kind = body.kind
-    principal = Principal(PrincipalKind.DEVICE, body.device_id, frozenset({DEVICE_ROLES[kind]}))
+    attest_key = services.cipher.encrypt(
+        attestation_key(body.secret, body.device_id).hex(), context=ATTESTATION_CONTEXT
+    )
+    principal = Principal(
+        PrincipalKind.DEVICE,
+        body.device_id,
+        frozenset({DEVICE_ROLES[kind]}),
+        sealed_attestation_key=attest_key,
+    )
     return _token_out(services, principal, DEVICE_TTL)
-
-
-@router.post("/applicant-token", response_model=schemas.TokenOut)
-def applicant_token(
-    body: schemas.ApplicantTokenIn, device: PrincipalDep, services: ServicesDep
-) -> schemas.TokenOut:
-    """Needs a kiosk's device token. The token sees this person's cases and no one else's, for 10 minutes."""
-    if device.kind is not PrincipalKind.DEVICE or Role.KIOSK not in device.roles:
-        raise ForbiddenError("only a kiosk's device token can ask for an applicant token")
-    id_number = normalise_id_number(body.id_number)
-    today = services.today()
-    if body.valid_until is not None and body.valid_until < today:
-        raise InvalidInputError(f"the ID card expired on {body.valid_until.isoformat()}")
-    if body.valid_from is not None and body.valid_from > today:
-        raise InvalidInputError("the ID card is not yet valid")
-    principal = applicant_principal(services, device, body.name.strip(), id_number)
-    return _token_out(services, principal, APPLICANT_TTL)
 
 
 def applicant_principal(services: Services, device: Principal, name: str, id_number: str) -> Principal:
@@ -96,6 +161,14 @@ def applicant_principal(services: Services, device: Principal, name: str, id_num
         sealed_id_number=cipher.encrypt(id_number, context="token.id"),
         aliases=tuple(older),
     )
+
+
+@router.post("/logout", status_code=204)
+def logout(principal: PrincipalDep, session: SessionDep, services: ServicesDep) -> Response:
+    """Signs this token out: from now on every request with it answers 401."""
+    services.revocations.revoke(session, principal)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=schemas.MeOut)

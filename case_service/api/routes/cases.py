@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, services_of
+from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import service as cases
@@ -31,7 +32,7 @@ CaseRef = Annotated[
 FILERS = {Role.CLERK, Role.APPLICANT}
 
 
-@router.post("", status_code=201, response_model=schemas.CaseOut)
+@router.post("", status_code=201, response_model=schemas.CaseOut, openapi_extra=REQUIRES_KEY)
 async def submit_case(
     body: schemas.CaseCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> Response:
@@ -238,7 +239,12 @@ def history(case_id: CaseRef, ctx: ContextDep) -> list[schemas.HistoryEntry]:
     ]
 
 
-@router.post("/{case_id}/evaluations", status_code=201, response_model=schemas.EvaluationOut)
+@router.post(
+    "/{case_id}/evaluations",
+    status_code=201,
+    response_model=schemas.EvaluationOut,
+    openapi_extra=REQUIRES_KEY,
+)
 def evaluate(
     case_id: CaseRef, body: schemas.EvaluationIn, ctx: ContextDep, idempotency_key: IdempotencyKey = None
 ) -> Response:

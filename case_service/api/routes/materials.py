@@ -9,8 +9,10 @@ from fastapi.responses import Response
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import ContextDep, IdempotencyKey, ServicesDep
+from case_service.api.openapi import REQUIRES_KEY
 from case_service.cases import service as cases
 from case_service.domain.errors import PayloadTooLargeError, UnsupportedMediaError
+from case_service.domain.filenames import safe_filename
 from case_service.storage.models import Material, MaterialBlob
 
 router = APIRouter(tags=["materials"])
@@ -39,7 +41,12 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-@router.post("/cases/{case_id}/materials", status_code=201, response_model=schemas.MaterialOut)
+@router.post(
+    "/cases/{case_id}/materials",
+    status_code=201,
+    response_model=schemas.MaterialOut,
+    openapi_extra=REQUIRES_KEY,
+)
 async def upload_material(
     *,
     case_id: CaseRef,
@@ -64,7 +71,7 @@ async def upload_material(
 
     def produce() -> schemas.MaterialOut:
         material = cases.add_material(
-            ctx, case, name=name, filename=file.filename or "", content_type=content_type, data=data
+            ctx, case, name=name, filename=safe_filename(file.filename), content_type=content_type, data=data
         )
         blob = ctx.session.get(MaterialBlob, material.sha256)
         assert blob is not None

@@ -14,12 +14,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
+from case_service.api.routes.applicant_signin import (
+    dev_eid_issuer,
+    dev_sms_messages,
+    dev_sms_path,
+    issue_eid,
+)
 from case_service.db import make_engine, make_session_factory
 from case_service.domain.errors import UnauthorizedError
 from case_service.domain.signin import CODE_ATTEMPTS, CODE_TTL, PHONE_PER_HOUR, TooManyError
 from case_service.storage.migrate import upgrade
 from case_service.storage.signin import SignInStore
+from hall.privacy import PiiCipher, mask_id_number
 from tests.case_service.conftest import ID_A, ID_B, CaseApi
 
 pytestmark = pytest.mark.integration
@@ -38,8 +44,9 @@ def _eid(api: CaseApi, qr: str, device: dict[str, str] | None = None) -> Any:
 
 
 def _last_code(api: CaseApi, phone: str) -> str:
-    lines = dev_sms_path(api.settings.data_dir).read_text(encoding="utf-8").splitlines()
-    message = next(json.loads(line) for line in reversed(lines) if json.loads(line)["phone"] == phone)
+    cipher = PiiCipher.from_config(api.settings.pii_key.get_secret_value())
+    messages = dev_sms_messages(dev_sms_path(api.settings.data_dir), cipher)
+    message = next(message for message in reversed(messages) if message["phone"] == phone)
     return "".join(ch for ch in message["text"] if ch.isdigit())[:6]
 
 
@@ -49,7 +56,10 @@ def test_eid_qr_gives_an_applicant_token_that_sees_the_persons_cases(sqlite_api:
     answer = _eid(api, issue_eid(_issuer(api), "张三", ID_A))
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["kind"] == "applicant" and body["applicant"] == {"name": "张三", "id_number": ID_A}
+    assert body["kind"] == "applicant" and body["applicant"] == {
+        "name": "张三",
+        "id_number": mask_id_number(ID_A),
+    }
     assert body["expires_at"] - time.time() <= 600 + 5  # as short-lived as the card path's token
     mine = api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert [c["number"] for c in mine.json()["items"]] == [case["number"]]
@@ -116,7 +126,7 @@ def test_phone_and_sms_code_sign_in(sqlite_api: CaseApi, caplog: pytest.LogCaptu
         )
         assert again.status_code == 401  # a code signs in once
     body = answer.json()
-    assert body["applicant"] == {"name": "张三", "id_number": ID_A}
+    assert body["applicant"] == {"name": "张三", "id_number": mask_id_number(ID_A)}
     mine = api.client.get("/api/v1/cases", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert [c["number"] for c in mine.json()["items"]] == [case["number"]]
     assert caplog.records and all(PHONE not in record.getMessage() for record in caplog.records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.case_service.conftest import (
@@ -13,6 +15,7 @@ from tests.case_service.conftest import (
     ITEM_SUSPENDED,
     CaseApi,
 )
+from tests.fixtures.applicant import attested_read
 
 
 def assert_error(answer: object, status: int, code: str, fragment: str = "") -> dict[str, object]:
@@ -161,20 +164,18 @@ def test_applicant_tokens_see_only_their_own_cases(sqlite_api: CaseApi) -> None:
     assert_error(client.get(f"/api/v1/cases/{case_a['id']}/status", headers=kiosk), 403, "forbidden")
     assert_error(client.get(f"/api/v1/cases/{case_a['id']}/status"), 401, "unauthorized")
     # Only a kiosk may turn an ID card into an applicant token.
-    assert_error(
-        client.post(
-            "/api/v1/auth/applicant-token",
-            json={"name": "张三", "id_number": ID_A},
-            headers=api.staff("clerk1"),
-        ),
-        403,
-        "forbidden",
+    assert_error(client.post("/api/v1/auth/card-challenge", headers=api.staff("clerk1")), 403, "forbidden")
+    secret = api.settings.device_secret.get_secret_value()
+    read = attested_read(
+        client,
+        kiosk,
+        device_id="kiosk-01",
+        secret=secret,
+        name="张三",
+        id_number=ID_A,
+        valid_until=dt.date(2020, 1, 1),
     )
-    expired = client.post(
-        "/api/v1/auth/applicant-token",
-        json={"name": "张三", "id_number": ID_A, "valid_until": "2020-01-01"},
-        headers=kiosk,
-    )
+    expired = client.post("/api/v1/auth/applicant-token", json=read, headers=kiosk)
     assert_error(expired, 422, "invalid_input", "expired")
 
 

@@ -24,6 +24,7 @@ from case_service.db import make_engine, make_session_factory
 from hall.privacy import PiiCipher
 
 HOLDER_ID = "110101199003071234"
+DEPARTMENT = "市场监督管理局"
 
 
 @dataclass
@@ -36,7 +37,9 @@ class FakeCases:
         return self.cases.get(case_number)
 
     def add(self, number: str, state: str = "approved", holder: str = "张三丰") -> CaseFacts:
-        facts = CaseFacts(number, "SP-001", "食品经营许可（新办）", holder, HOLDER_ID, state)
+        facts = CaseFacts(
+            number, "SP-001", "食品经营许可（新办）", holder, HOLDER_ID, state, departments=(DEPARTMENT,)
+        )
         self.cases[number] = facts
         return facts
 
@@ -106,6 +109,7 @@ def serve(database_url: str, context: CertificateContext) -> Iterator[TestClient
     app.include_router(api.router, prefix="/api/v1")
     app.dependency_overrides[api.staff_actor] = lambda: Actor("staff:sealer-li")
     app.dependency_overrides[api.station_actor] = lambda: Actor("device:kiosk-01")
+    app.dependency_overrides[api.approver_actor] = lambda: Actor("staff:approver-zhao", department=DEPARTMENT)
     with TestClient(app, raise_server_exceptions=False, base_url="http://testserver/api/v1/") as client:
         yield client
     engine.dispose()

@@ -42,7 +42,7 @@ def test_make_seal_print_verify_through_the_case_service(case_api: CaseApi) -> N
     assert client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()["state"] == (
         "certificate_made"
     )
-    kiosk = api.device()
+    kiosk = api.applicant("张三丰")  # the holder, signed in at a kiosk
     refused = client.post(
         f"/api/v1/certificates/{certificate['number']}/prints", json={"station": "kiosk:k1"}, headers=kiosk
     )
