@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine, Table, bindparam, func, insert, select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, Principal, PrincipalKind
 from case_service.catalogue import service as catalogue
-from case_service.domain import deadlines
+from case_service.domain import deadlines, transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.completeness import CompletenessReport, Defect, MaterialRequirement, check
 from case_service.domain.errors import (
@@ -30,13 +30,12 @@ from case_service.domain.errors import (
 )
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import (
-    FINAL_STATES,
     Action,
     CaseState,
     Role,
-    next_state,
     require_role,
 )
+from case_service.domain.transitions import ActionInput
 from case_service.storage import audit
 from case_service.storage.fastread import RawSelect
 from case_service.storage.models import (
@@ -54,13 +53,6 @@ from hall.privacy import DecryptionError, PiiCipher
 log = logging.getLogger(__name__)
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
-SUSPENSION_KINDS = {
-    "hearing": "听证",
-    "testing": "检验检测",
-    "expert_review": "专家评审",
-    "other": "其他法定情形",
-}
-RELEASE_CHANNELS = ("window", "locker", "mail")
 ID_CONTEXT = "case.applicant_id"
 PHONE_CONTEXT = "case.applicant_phone"
 
@@ -151,17 +143,6 @@ class Applicant:
     name: str
     id_number: str
     phone: str | None = None
-
-
-@dataclass(frozen=True)
-class ActionInput:
-    reason: str | None = None
-    reasons: Sequence[str] = ()
-    defects: Sequence[Defect] = ()
-    conditions_met: Sequence[str] = ()
-    suspension_kind: str | None = None
-    channel: str | None = None
-    receipt: dict[str, Any] = field(default_factory=dict)
 
 
 def snapshot(case: Case | FiledCase) -> dict[str, Any]:
@@ -439,33 +420,18 @@ def submit(
     caller's transaction, and what it returns is built from the very values inserted (FiledCase).
     The audit entry waits in `tx` for audit.write_and_commit."""
     item = catalogue.for_filing_raw(tx, item_code)
-    if item.status != "active":
-        label = {"suspended": "暂停办理 suspended", "handed_down": "已下放 handed down"}.get(
-            item.status, item.status
-        )
-        raise ConflictError(
-            f"item {item.code} is {label} and takes no applications", details={"status": item.status}
-        )
-    if channel not in item.channels:
-        raise ConflictError(
-            f"item {item.code} is not offered on the {channel} channel (offered: {', '.join(item.channels)})"
-        )
-    id_number = normalise_id_number(applicant.id_number)
-    name = applicant.name.strip()
-    if not name:
-        raise InvalidInputError("applicant name must not be empty")
-    index = applicant_index(filer.cipher, id_number)
-    stage = deadlines.stage_due(
-        filer.calendar,
-        CaseState.SUBMITTED,
-        entered_on=filer.today,
-        decision_due_on=None,
-        budgets=item.stage_budgets,
+    name, id_number = transitions.admit(
+        item.code,
+        status=item.status,
+        channels=item.channels,
+        channel=channel,
+        name=applicant.name,
+        id_number=applicant.id_number,
     )
-    assert stage is not None
+    progress = transitions.opened(_new_number(filer.today), item.stage_budgets, filer.calendar, filer.today)
     now = utcnow()
     values: dict[str, Any] = {
-        "number": _new_number(filer.today),
+        "number": progress.number,
         "item_id": item.id,
         "item_code": item.code,
         "item_version": item.version,
@@ -474,21 +440,21 @@ def submit(
         "channel": channel,
         "applicant_name": name,
         "applicant_id_enc": filer.cipher.encrypt(id_number, context=ID_CONTEXT),
-        "applicant_index": index,
+        "applicant_index": applicant_index(filer.cipher, id_number),
         "applicant_phone_enc": filer.cipher.encrypt(applicant.phone, context=PHONE_CONTEXT)
         if applicant.phone
         else None,
-        "state": CaseState.SUBMITTED.value,
-        "is_open": True,
+        "state": progress.state.value,
+        "is_open": progress.is_open,
         "submitted_at": now,
-        "submitted_on": filer.today,
-        "auto_accepted": False,
-        "stage": stage.stage.value,
-        "stage_entered_on": filer.today,
-        "stage_due_on": stage.due,
-        "due_estimated": stage.estimated,
-        "paused_days": 0,
-        "extended": False,
+        "submitted_on": progress.submitted_on,
+        "auto_accepted": progress.auto_accepted,
+        "stage": progress.stage,
+        "stage_entered_on": progress.stage_entered_on,
+        "stage_due_on": progress.stage_due_on,
+        "due_estimated": progress.due_estimated,
+        "paused_days": progress.paused_days,
+        "extended": progress.extended,
         "created_by": filer.principal.actor,
         "updated_at": now,
     }
@@ -664,116 +630,43 @@ def library(ctx: Context) -> list[Material]:
 # Actions ----------------------------------------------------------------------------------------------
 
 
-def _enter_stage(ctx: Context, case: Case, item: Item) -> None:
-    state = CaseState(case.state)
-    case.is_open = state not in FINAL_STATES
-    due = deadlines.stage_due(
-        ctx.calendar,
-        state,
-        entered_on=ctx.today,
-        decision_due_on=case.decision_due_on,
-        budgets=item.stage_budgets,
-    )
-    case.stage = due.stage.value if due else None
-    case.stage_entered_on = ctx.today if due else None
-    case.stage_due_on = due.due if due else None
-    case.due_estimated = bool(due and due.estimated) or (
-        case.decision_due_on is not None and not ctx.calendar.knows(case.decision_due_on)
-    )
+def progress_of(case: Case) -> transitions.Progress:
+    """The case's legal progress, as the rules (domain.transitions) read it."""
+    values = {name: getattr(case, name) for name in transitions.PROGRESS_FIELDS}
+    values["state"] = CaseState(case.state)
+    values["resume_to"] = CaseState(case.resume_to) if case.resume_to else None
+    return transitions.Progress(**values)
 
 
-def _accept(ctx: Context, case: Case, item: Item, accepted_on: dt.date) -> None:
-    case.accepted_on = accepted_on
-    decision = deadlines.decision_due(ctx.calendar, accepted_on, item.promised_limit_days)
-    case.decision_due_on = decision.date
-    case.legal_due_on = ctx.calendar.add_working_days(accepted_on, item.legal_limit_days).date
+def _store(case: Case, progress: transitions.Progress) -> None:
+    """Writes the fields the rules changed onto the loaded case (flushed with the session)."""
+    for name in transitions.PROGRESS_FIELDS:
+        value = getattr(progress, name)
+        if isinstance(value, CaseState):
+            value = value.value
+        if getattr(case, name) != value:
+            setattr(case, name, value)
 
 
-def _apply(ctx: Context, case: Case, item: Item, action: Action, data: ActionInput) -> None:
-    """Effects of an action beyond the state change; raises before anything is changed when input is bad."""
-    if action is Action.NOT_ACCEPT:
-        if not (data.reason or "").strip():
-            raise InvalidInputError("not accepting needs the reason (不予受理的理由)")
-        case.not_accepted_reason = data.reason
-    elif action is Action.REQUEST_SUPPLEMENT:
+def _terms(item: Item) -> transitions.Terms:
+    return transitions.Terms(item.promised_limit_days, item.legal_limit_days, item.stage_budgets)
+
+
+def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInput) -> None:
+    report = None
+    if action is Action.REQUEST_SUPPLEMENT:
         report = completeness(ctx, case, defects=data.defects, conditions_met=data.conditions_met)
-        if report.complete:
-            raise ConflictError(
-                "every listed material is present and no defect was named: nothing to supplement"
-            )
-        case.supplement_notice = {
-            "issued_on": ctx.today.isoformat(),
-            "lines": report.notice_lines(),
-            "missing": list(report.missing),
-            "defects": [{"material": d.material, "problem": d.problem} for d in report.defects],
-        }
-    elif action in (Action.ACCEPT, Action.AUTO_ACCEPT):
-        # Art. 32: a lapsed notice period means accepted from the day the application was received.
-        _accept(ctx, case, item, case.submitted_on if action is Action.AUTO_ACCEPT else ctx.today)
-        case.auto_accepted = action is Action.AUTO_ACCEPT
-    elif action is Action.DENY:
-        reasons = [reason.strip() for reason in data.reasons if reason.strip()]
-        if not reasons:
-            raise InvalidInputError("a denial needs its reasons (不予许可的理由)")
-        case.decision_reasons = "\n".join(reasons)
-        case.decided_on = ctx.today
-    elif action is Action.APPROVE:
-        case.decided_on = ctx.today
-        case.decision_reasons = data.reason
-    elif action is Action.SUSPEND:
-        if data.suspension_kind not in SUSPENSION_KINDS:
-            raise InvalidInputError(
-                f"suspension_kind must be one of {', '.join(SUSPENSION_KINDS)} (art. 45: not counted)"
-            )
-        case.resume_to = case.state
-        case.suspended_on = ctx.today
-        case.suspension_reason = f"{SUSPENSION_KINDS[data.suspension_kind]}: {data.reason or ''}".rstrip(": ")
-    elif action is Action.RESUME:
-        assert case.suspended_on is not None and case.decision_due_on is not None
-        paused = deadlines.paused_working_days(ctx.calendar, case.suspended_on, ctx.today)
-        case.paused_days += paused
-        case.decision_due_on = deadlines.shift(ctx.calendar, case.decision_due_on, paused).date
-        if case.legal_due_on:
-            case.legal_due_on = deadlines.shift(ctx.calendar, case.legal_due_on, paused).date
-        case.suspended_on = None
-        case.resume_to = None
-    elif action is Action.EXTEND:
-        if case.extended:
-            raise ConflictError("the decision period was already extended once (art. 42: +10 working days)")
-        if not (data.reason or "").strip():
-            raise InvalidInputError("an extension needs its reason, told to the applicant")
-        assert case.decision_due_on is not None
-        case.decision_due_on = deadlines.extend(ctx.calendar, case.decision_due_on).date
-        if case.legal_due_on:
-            case.legal_due_on = deadlines.extend(ctx.calendar, case.legal_due_on).date
-        case.extended = True
-    elif action is Action.RELEASE:
-        if data.channel not in RELEASE_CHANNELS:
-            raise InvalidInputError(f"channel must be one of {', '.join(RELEASE_CHANNELS)}")
-        case.release_channel = data.channel
-    elif action is Action.READY_FOR_PICKUP:
-        if case.release_channel != "locker":
-            raise ConflictError(f"case {case.number} is released by {case.release_channel}, not by a locker")
-        case.delivery_receipt = {"locker": data.receipt}
-    elif action is Action.RETURN_TO_WINDOW:
-        # The applicant did not collect it: the result is taken out of the locker and waits at the window.
-        case.release_channel = "window"
-        case.delivery_receipt = {
-            **(case.delivery_receipt or {}),
-            "returned": {"on": ctx.today.isoformat(), "reason": (data.reason or "").strip() or None},
-        }
-    elif action is Action.DELIVER:
-        if not data.receipt:
-            raise InvalidInputError(
-                "delivery needs a receipt (送达回证): recipient, method, and for lockers how"
-            )
-        previous = case.delivery_receipt or {}
-        case.delivery_receipt = {
-            **previous,
-            "delivered": data.receipt,
-            "delivered_on": ctx.today.isoformat(),
-            "delivered_at": dt.datetime.now(CHINA).replace(microsecond=0).isoformat(),
-        }
+    moved = transitions.step(
+        progress_of(case),
+        action,
+        data,
+        terms=_terms(item),
+        calendar=ctx.calendar,
+        today=ctx.today,
+        now=dt.datetime.now(CHINA),
+        report=report,
+    )
+    _store(case, moved)
 
 
 def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> Case:
@@ -787,19 +680,9 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
             and case.applicant_index not in ctx.principal.applicant_indexes
         ):
             raise NotFoundError(f"no case {case_id}")
-    if CaseState(case.state) is CaseState.SUBMITTED and action is not Action.AUTO_ACCEPT:
         _auto_accept_if_lapsed(ctx, case, item)
-    resume_to = CaseState(case.resume_to) if case.resume_to else None
     before = snapshot(case)
-    target = next_state(CaseState(case.state), action, resume_to=resume_to)
-    _apply(ctx, case, item, action, data)
-    case.state = target.value
-    if action is not Action.EXTEND:
-        _enter_stage(ctx, case, item)
-    else:
-        case.stage_due_on = case.decision_due_on
-    if target is CaseState.SUSPENDED:
-        case.stage_due_on = None  # the clock stops (art. 45)
+    _step(ctx, case, item, action, data)
     audit.append(
         ctx.session,
         actor=ctx.principal.actor,
@@ -814,16 +697,11 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
 
 
 def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
-    # Once a supplement notice was issued in time, the lapse rule no longer applies.
-    if case.supplement_notice is not None:
+    """Art. 32 (transitions.lapsed): accepts the case as the system, audited, before anyone acts on it."""
+    if not transitions.lapsed(progress_of(case), ctx.calendar, ctx.today):
         return False
-    if not deadlines.acceptance_lapsed(ctx.calendar, case.submitted_on, ctx.today):
-        return False
-    system_ctx = Context(ctx.session, ctx.calendar, ctx.cipher, ctx.today, SYSTEM)
     before = snapshot(case)
-    _apply(system_ctx, case, item, Action.AUTO_ACCEPT, ActionInput())
-    case.state = CaseState.ACCEPTED.value
-    _enter_stage(system_ctx, case, item)
+    _step(ctx, case, item, Action.AUTO_ACCEPT, ActionInput())
     audit.append(
         ctx.session,
         actor=SYSTEM.actor,
@@ -831,7 +709,7 @@ def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
         subject_type="case",
         subject_id=case.id,
         before=before,
-        after={**snapshot(case), "basis": "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"},
+        after={**snapshot(case), "basis": transitions.AUTO_ACCEPT_BASIS},
     )
     return True
 
