@@ -1,0 +1,203 @@
+"""Reading cases within the reader's scope: one case, the status poll, lists, the release contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from sqlalchemy import Engine, Table, bindparam, func, select
+
+from case_service.auth.tokens import Principal, PrincipalKind
+from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
+from case_service.cases.filing import FiledCase
+from case_service.domain import deadlines
+from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from case_service.domain.states import CaseState, Role
+from case_service.storage import audit
+from case_service.storage.fastread import RawSelect
+from case_service.storage.models import Case
+from hall.privacy import DecryptionError
+
+_CASES = cast(Table, Case.__table__)
+
+
+class Scoped(Protocol):
+    """What the scope check reads of a case: a loaded Case, or the status query's row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def applicant_index(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+
+
+def check_scope(principal: Principal, case: Scoped) -> None:
+    """Applicants see only their own cases; department staff only their department's."""
+    if principal.kind is PrincipalKind.APPLICANT and case.applicant_index not in principal.applicant_indexes:
+        raise NotFoundError(f"no case {case.id}")  # not 403: do not confirm that the case exists
+    if principal.kind is PrincipalKind.DEVICE and Role.KIOSK in principal.roles:
+        raise ForbiddenError("a kiosk reads cases only with an applicant token")
+    departmental = {Role.REVIEWER, Role.APPROVER}
+    if (
+        principal.kind is PrincipalKind.STAFF
+        and principal.department
+        and principal.roles <= departmental
+        and case.department != principal.department
+    ):
+        raise ForbiddenError(f"case {case.id} belongs to {case.department}, not to {principal.department}")
+
+
+def _parse_ref(case_ref: int | str) -> int | str:
+    # isascii: str.isdigit also accepts "²" and other digits int() refuses.
+    if isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit() and len(case_ref) < 19:
+        return int(case_ref)
+    return case_ref
+
+
+def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case:
+    """`case_ref`: the numeric id, or the case number (what is printed on notices and receipts)."""
+    case_ref = _parse_ref(case_ref)
+    if isinstance(case_ref, int):
+        query = select(Case).where(Case.id == case_ref)
+    else:
+        query = select(Case).where(Case.number == case_ref)
+    case_id = case_ref
+    if for_update:
+        query = query.with_for_update()
+    case = ctx.session.scalar(query)
+    if case is None:
+        raise NotFoundError(f"no case {case_id}", details={"case_id": case_id})
+    check_scope(ctx.principal, case)
+    return case
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """The columns a status poll needs, and those the scope check reads."""
+
+    id: int
+    number: str
+    state: str
+    stage: str | None
+    stage_due_on: dt.date | None
+    decision_due_on: dt.date | None
+    due_estimated: bool
+    release_channel: str | None
+    is_open: bool
+    applicant_index: str
+    department: str
+
+
+_STATUS_FIELDS = tuple(StatusRow.__dataclass_fields__)
+_STATUS_BY_ID = RawSelect(
+    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.id == bindparam("ref"))
+)
+_STATUS_BY_NUMBER = RawSelect(
+    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.number == bindparam("ref"))
+)
+
+
+def load_status(engine: Engine, principal: Principal, case_ref: int | str) -> StatusRow:
+    """The polling read (kiosks, hall controllers): one query of the few columns a status needs, on a
+    DBAPI connection (storage.fastread), with the same scope rules as `load`; no session, no ORM."""
+    case_ref = _parse_ref(case_ref)
+    query = _STATUS_BY_ID if isinstance(case_ref, int) else _STATUS_BY_NUMBER
+    row = query.first(engine, {"ref": case_ref})
+    if row is None:
+        raise NotFoundError(f"no case {case_ref}", details={"case_id": case_ref})
+    status = StatusRow(*row)
+    check_scope(principal, status)
+    return status
+
+
+def assess_deadline(
+    calendar: WorkingCalendar, today: dt.date, stage_due_on: dt.date | None, is_open: bool
+) -> deadlines.DeadlineStatus | None:
+    if stage_due_on is None or not is_open:
+        return None
+    return deadlines.assess(calendar, stage_due_on, today)
+
+
+def list_cases(
+    ctx: Context,
+    *,
+    states: Sequence[str] = (),
+    department: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    query = select(Case)
+    if ctx.principal.kind is PrincipalKind.APPLICANT:
+        query = query.where(Case.applicant_index.in_(ctx.principal.applicant_indexes))
+    elif ctx.principal.kind is PrincipalKind.DEVICE and Role.KIOSK in ctx.principal.roles:
+        raise ForbiddenError("a kiosk lists cases only with an applicant token")
+    if states:
+        query = query.where(Case.state.in_(list(states)))
+    if department:
+        query = query.where(Case.department == department)
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def find_by_number(ctx: Context, number: str) -> Case:
+    case = ctx.session.scalar(select(Case).where(Case.number == number))
+    if case is None:
+        raise NotFoundError(f"no case numbered {number!r}")
+    check_scope(ctx.principal, case)
+    return case
+
+
+def deadline_of(ctx: Viewer, case: Case | FiledCase) -> deadlines.DeadlineStatus | None:
+    return assess_deadline(ctx.calendar, ctx.today, case.stage_due_on, case.is_open)
+
+
+RELEASE_CONTACT_STATES = frozenset({CaseState.READY_FOR_RELEASE, CaseState.READY_FOR_PICKUP})
+
+
+@dataclass(frozen=True)
+class ReleaseContact:
+    case_id: str
+    item_name: str
+    phone: str
+    id_number: str
+
+
+def release_contact(ctx: Context, case_ref: int | str) -> ReleaseContact:
+    """The applicant's full phone and ID number for a hall controller releasing the case into a locker
+    (pickup SMS, ID-card pickup). Only controllers, only locker releases; every read is audited."""
+    if ctx.principal.kind is not PrincipalKind.DEVICE or Role.CONTROLLER not in ctx.principal.roles:
+        raise ForbiddenError("the release contact is given only to a hall controller")
+    case = load(ctx, case_ref)
+    state = CaseState(case.state)
+    if state not in RELEASE_CONTACT_STATES or case.release_channel != "locker":
+        raise ConflictError(
+            f"case {case.number} is {state.value} by {case.release_channel or 'no channel'}; the release "
+            "contact is given only for a case ready for release or pickup by locker",
+            details={"state": state.value, "release_channel": case.release_channel},
+        )
+    try:
+        phone = (
+            ctx.cipher.decrypt(case.applicant_phone_enc, context=PHONE_CONTEXT)
+            if case.applicant_phone_enc
+            else ""
+        )
+        id_number = ctx.cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT)
+    except DecryptionError as err:
+        raise ConflictError(
+            f"case {case.number}: the stored contact does not decrypt with the PII keys"
+        ) from err
+    contact = ReleaseContact(str(case.id), case.item_name, phone, id_number)
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="case.release_contact.read",
+        subject_type="case",
+        subject_id=case.id,
+        after={"document": "release_contact", "fields": ["phone", "id_number"], "state": state.value},
+    )
+    return contact
