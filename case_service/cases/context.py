@@ -13,7 +13,6 @@ from case_service.domain.calendar import WorkingCalendar
 from hall.privacy import PiiCipher
 
 if TYPE_CHECKING:
-    from case_service.cases.filing import FiledCase
     from case_service.storage.models import Case
 
 ID_CONTEXT = "case.applicant_id"
@@ -43,7 +42,7 @@ class Viewer(Protocol):
     def principal(self) -> Principal: ...
 
 
-def snapshot(case: Case | FiledCase) -> dict[str, Any]:
+def snapshot(case: Case) -> dict[str, Any]:
     """What the audit trail records of a case (no personal data)."""
     return {
         "state": case.state,

@@ -5,23 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import Engine, Table, bindparam, func, select
+from sqlalchemy import Engine, func, select
 
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
-from case_service.cases.filing import FiledCase
 from case_service.domain import deadlines
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import ConflictError, ForbiddenError, NotFoundError
 from case_service.domain.states import CaseState, Role
-from case_service.storage import audit
-from case_service.storage.fastread import RawSelect
+from case_service.storage import audit, case_rows
+from case_service.storage.case_rows import StatusRow
 from case_service.storage.models import Case
 from hall.privacy import DecryptionError
-
-_CASES = cast(Table, Case.__table__)
 
 
 class Scoped(Protocol):
@@ -75,41 +72,13 @@ def load(ctx: Context, case_ref: int | str, *, for_update: bool = False) -> Case
     return case
 
 
-@dataclass(frozen=True)
-class StatusRow:
-    """The columns a status poll needs, and those the scope check reads."""
-
-    id: int
-    number: str
-    state: str
-    stage: str | None
-    stage_due_on: dt.date | None
-    decision_due_on: dt.date | None
-    due_estimated: bool
-    release_channel: str | None
-    is_open: bool
-    applicant_index: str
-    department: str
-
-
-_STATUS_FIELDS = tuple(StatusRow.__dataclass_fields__)
-_STATUS_BY_ID = RawSelect(
-    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.id == bindparam("ref"))
-)
-_STATUS_BY_NUMBER = RawSelect(
-    select(*(_CASES.c[name] for name in _STATUS_FIELDS)).where(_CASES.c.number == bindparam("ref"))
-)
-
-
 def load_status(engine: Engine, principal: Principal, case_ref: int | str) -> StatusRow:
     """The polling read (kiosks, hall controllers): one query of the few columns a status needs, on a
-    DBAPI connection (storage.fastread), with the same scope rules as `load`; no session, no ORM."""
+    pooled connection (storage.case_rows), with the same scope rules as `load`; no session, no ORM."""
     case_ref = _parse_ref(case_ref)
-    query = _STATUS_BY_ID if isinstance(case_ref, int) else _STATUS_BY_NUMBER
-    row = query.first(engine, {"ref": case_ref})
-    if row is None:
+    status = case_rows.read_status(engine, case_ref)
+    if status is None:
         raise NotFoundError(f"no case {case_ref}", details={"case_id": case_ref})
-    status = StatusRow(*row)
     check_scope(principal, status)
     return status
 
@@ -152,7 +121,7 @@ def find_by_number(ctx: Context, number: str) -> Case:
     return case
 
 
-def deadline_of(ctx: Viewer, case: Case | FiledCase) -> deadlines.DeadlineStatus | None:
+def deadline_of(ctx: Viewer, case: Case) -> deadlines.DeadlineStatus | None:
     return assess_deadline(ctx.calendar, ctx.today, case.stage_due_on, case.is_open)
 
 

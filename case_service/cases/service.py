@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from case_service.cases.actions import act, evaluate, sweep
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
-from case_service.cases.filing import Applicant, FiledCase, Filer, submission_reads, submit
+from case_service.cases.filing import Applicant, Filer, submission_reads, submit
 from case_service.cases.materials import (
     add_material,
     case_materials,
@@ -18,7 +18,6 @@ from case_service.cases.materials import (
     sniff_type,
 )
 from case_service.cases.reading import (
-    StatusRow,
     assess_deadline,
     deadline_of,
     find_by_number,
@@ -28,6 +27,7 @@ from case_service.cases.reading import (
     release_contact,
 )
 from case_service.domain.transitions import ActionInput
+from case_service.storage.case_rows import StatusRow
 
 __all__ = [
     "ID_CONTEXT",
@@ -35,7 +35,6 @@ __all__ = [
     "ActionInput",
     "Applicant",
     "Context",
-    "FiledCase",
     "Filer",
     "StatusRow",
     "Viewer",
