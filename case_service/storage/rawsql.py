@@ -256,7 +256,8 @@ class RawTransaction:
         if self._later:
             self.run_later()
         self._ahead.clear()
-        self._dialect.do_commit(self._dbapi)  # on SQLite this also lets the next writer in
+        self._dialect.do_commit(self._dbapi)
+        db.end_write(self._engine, self._dbapi)
         self._writing = False
         self.info.clear()
 
@@ -267,6 +268,7 @@ class RawTransaction:
         try:
             if self._dbapi is not None:
                 self._dialect.do_rollback(self._dbapi)
+                db.end_write(self._engine, self._dbapi)
         finally:
             self._writing = False
 
