@@ -26,7 +26,7 @@ from case_service.storage.models import Case, Evaluation, Item
 from hall.privacy import PiiCipher
 
 
-def progress_of(case: Case) -> transitions.Progress:
+def _progress_of(case: Case) -> transitions.Progress:
     """The case's legal progress, as the rules (domain.transitions) read it."""
     values = {name: getattr(case, name) for name in transitions.PROGRESS_FIELDS}
     values["state"] = CaseState(case.state)
@@ -53,7 +53,7 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
     if action is Action.REQUEST_SUPPLEMENT:
         report = completeness(ctx, case, defects=data.defects, conditions_met=data.conditions_met)
     moved = transitions.step(
-        progress_of(case),
+        _progress_of(case),
         action,
         data,
         terms=_terms(item),
@@ -94,7 +94,7 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
 
 def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
     """Art. 32 (transitions.lapsed): accepts the case as the system, audited, before anyone acts on it."""
-    if not transitions.lapsed(progress_of(case), ctx.calendar, ctx.today):
+    if not transitions.lapsed(_progress_of(case), ctx.calendar, ctx.today):
         return False
     before = snapshot(case)
     _step(ctx, case, item, Action.AUTO_ACCEPT, ActionInput())

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import Principal
 from case_service.domain.calendar import WorkingCalendar
+from case_service.storage.models import Case
 from hall.privacy import PiiCipher
-
-if TYPE_CHECKING:
-    from case_service.storage.models import Case
 
 ID_CONTEXT = "case.applicant_id"
 PHONE_CONTEXT = "case.applicant_phone"
