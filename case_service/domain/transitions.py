@@ -107,8 +107,8 @@ def admit(
 
 def opened(number: str, budgets: Mapping[str, int], calendar: WorkingCalendar, today: dt.date) -> Progress:
     """A case filed today: submitted, in the acceptance stage (art. 32's five working days)."""
-    submitted = Progress(number=number, state=CaseState.SUBMITTED, submitted_on=today)
-    return _enter_stage(submitted, budgets, calendar, today)
+    stage = _stage(CaseState.SUBMITTED, None, budgets, calendar, today)
+    return Progress(number=number, state=CaseState.SUBMITTED, submitted_on=today, **stage)
 
 
 def lapsed(progress: Progress, calendar: WorkingCalendar, today: dt.date) -> bool:
@@ -139,29 +139,34 @@ def step(
     changes = _effects(
         progress, action, data, terms=terms, calendar=calendar, today=today, now=now, report=report
     )
-    moved = replace(progress, state=target, **changes)
     if action is Action.EXTEND:
-        return replace(moved, stage_due_on=moved.decision_due_on)  # the same stage, a later due day
-    return _enter_stage(moved, terms.stage_budgets, calendar, today)
+        changes["stage_due_on"] = changes["decision_due_on"]  # the same stage, a later due day
+    else:
+        decision_due_on = changes.get("decision_due_on", progress.decision_due_on)
+        changes.update(_stage(target, decision_due_on, terms.stage_budgets, calendar, today))
+    return replace(progress, state=target, **changes)
 
 
-def _enter_stage(
-    progress: Progress, budgets: Mapping[str, int], calendar: WorkingCalendar, today: dt.date
-) -> Progress:
-    """The stage of the state the case is now in, due in its working days; no stage while the clock does
-    not run for the authority (closed, suspended (art. 45), waiting for the applicant)."""
+def _stage(
+    state: CaseState,
+    decision_due_on: dt.date | None,
+    budgets: Mapping[str, int],
+    calendar: WorkingCalendar,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The stage a case enters in `state`, due in its working days; no stage while the clock does not
+    run for the authority (closed, suspended (art. 45), waiting for the applicant)."""
     due = deadlines.stage_due(
-        calendar, progress.state, entered_on=today, decision_due_on=progress.decision_due_on, budgets=budgets
+        calendar, state, entered_on=today, decision_due_on=decision_due_on, budgets=budgets
     )
-    decision_estimated = progress.decision_due_on is not None and not calendar.knows(progress.decision_due_on)
-    return replace(
-        progress,
-        is_open=progress.state not in FINAL_STATES,
-        stage=due.stage.value if due else None,
-        stage_entered_on=today if due else None,
-        stage_due_on=due.due if due else None,
-        due_estimated=bool(due and due.estimated) or decision_estimated,
-    )
+    decision_estimated = decision_due_on is not None and not calendar.knows(decision_due_on)
+    return {
+        "is_open": state not in FINAL_STATES,
+        "stage": due.stage.value if due else None,
+        "stage_entered_on": today if due else None,
+        "stage_due_on": due.due if due else None,
+        "due_estimated": bool(due and due.estimated) or decision_estimated,
+    }
 
 
 def _effects(
