@@ -27,7 +27,7 @@ def _masked_secret(ctx: cases.Viewer, token: str | None, context: str) -> str | 
     return mask_id_number(plain) if context == cases.ID_CONTEXT else mask_phone(plain)
 
 
-def case_out(ctx: cases.Viewer, case: Case | cases.FiledCase) -> schemas.CaseOut:
+def case_out(ctx: cases.Viewer, case: Case) -> schemas.CaseOut:
     state = CaseState(case.state)
     resume_to = CaseState(case.resume_to) if case.resume_to else None
     status = cases.deadline_of(ctx, case)

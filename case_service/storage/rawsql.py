@@ -1,4 +1,4 @@
-"""Core statements run straight on a pooled DBAPI connection, in one transaction: the submission's path.
+"""Core statements run straight on a pooled DBAPI connection: the submission's transaction, the status poll.
 
 SQLAlchemy's execution machinery (connection wrapper, execution context, cache key, result object) costs
 several times the statement itself on SQLite, and a submission runs nine of them. `RawStatement`
@@ -6,7 +6,8 @@ compiles a Core statement once per dialect and keeps what SQLAlchemy would apply
 types' bind processors (dates as text on SQLite, JSON serialised), the literal binds the statement
 carries, and the result processors of its selected or RETURNING columns. `RawTransaction` runs such
 statements on one pooled connection: the same SQL, parameters and values as through Core, and on SQLite
-the same queue of this process's writers (db.begin_write) as a Session's statements take.
+the same queue of this process's writers (db.begin_write) as a Session's statements take. `read_one`
+runs a single SELECT the same way, outside a transaction (the status poll).
 """
 
 from __future__ import annotations
@@ -255,7 +256,8 @@ class RawTransaction:
         if self._later:
             self.run_later()
         self._ahead.clear()
-        self._dialect.do_commit(self._dbapi)  # on SQLite this also lets the next writer in
+        self._dialect.do_commit(self._dbapi)
+        db.end_write(self._engine, self._dbapi)
         self._writing = False
         self.info.clear()
 
@@ -266,8 +268,38 @@ class RawTransaction:
         try:
             if self._dbapi is not None:
                 self._dialect.do_rollback(self._dbapi)
+                db.end_write(self._engine, self._dbapi)
         finally:
             self._writing = False
+
+
+def read_one(engine: Engine, statement: RawStatement, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of a SELECT on a pooled connection, outside any transaction of the caller's: for a
+    hot single-row read (the status poll). A connection found dead (database restart, failover) is
+    invalidated and the read run once more on a new one."""
+    if statement.writes:
+        raise ValueError("read_one runs a SELECT")
+    compiled = statement.compiled(engine.dialect)
+    args = RawStatement.arguments(compiled, params)
+    dbapi_error: Any = engine.dialect.loaded_dbapi.Error  # the driver's own DB-API Error class
+    for attempt in (1, 2):
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.sql, args)
+                rows = _rows(cursor, compiled)
+            finally:
+                cursor.close()
+        except dbapi_error as err:
+            if attempt == 1 and engine.dialect.is_disconnect(err, connection.dbapi_connection, None):
+                connection.invalidate(err)
+                continue
+            raise
+        finally:
+            connection.close()
+        return rows[0] if rows else None
+    raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 def _ahead_key(statement: RawStatement, params: Mapping[str, Any]) -> tuple[int, Any]:

@@ -80,6 +80,35 @@ def test_leaving_without_commit_rolls_back_and_lets_the_next_writer_in(engine: E
         assert session.scalars(select(IdempotencyRecord.key)).all() == ["next"]
 
 
+def test_a_committed_writer_lets_the_next_one_in_while_it_is_still_open(engine: Engine) -> None:
+    at = dt.datetime.now(dt.UTC)
+    sessions = make_session_factory(engine)
+
+    def write_raw(key: str) -> None:
+        with RawTransaction(engine) as tx:
+            tx.execute(_STORE, _row(key, at))
+            tx.commit()
+
+    # On SQLite each writer below must leave this process's writers' queue at its COMMIT, not when its
+    # session or transaction is left: the other thread's write would block here for good.
+    with ThreadPoolExecutor(1) as pool:
+        with sessions() as session:
+            session.add(IdempotencyRecord(**_row("session", at)))
+            session.commit()
+            pool.submit(write_raw, "raw after the session").result(timeout=20)
+        with RawTransaction(engine) as tx:
+            tx.execute(_STORE, _row("raw", at))
+            tx.commit()
+            pool.submit(write_raw, "raw after the raw").result(timeout=20)
+    with Session(engine) as session:
+        assert sorted(session.scalars(select(IdempotencyRecord.key))) == [
+            "raw",
+            "raw after the raw",
+            "raw after the session",
+            "session",
+        ]
+
+
 def test_a_duplicate_key_raises_the_drivers_integrity_error(engine: Engine) -> None:
     at = dt.datetime.now(dt.UTC)
     with RawTransaction(engine) as tx:

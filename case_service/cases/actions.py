@@ -1,0 +1,151 @@
+"""Actions on a case: load it, step it through the rules (domain.transitions), store it, audit it.
+
+Every function works inside the caller's session (one transaction per request) and writes the audit
+trail in that same transaction, so an action and its audit entry are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from case_service.auth.tokens import SYSTEM, PrincipalKind
+from case_service.cases.context import Context, snapshot
+from case_service.cases.materials import completeness
+from case_service.cases.reading import load
+from case_service.domain import transitions
+from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.errors import InvalidInputError, NotFoundError
+from case_service.domain.states import Action, CaseState, require_role
+from case_service.domain.transitions import ActionInput
+from case_service.runtime import CHINA
+from case_service.storage import audit
+from case_service.storage.models import Case, Evaluation, Item
+from hall.privacy import PiiCipher
+
+
+def _progress_of(case: Case) -> transitions.Progress:
+    """The case's legal progress, as the rules (domain.transitions) read it."""
+    values = {name: getattr(case, name) for name in transitions.PROGRESS_FIELDS}
+    values["state"] = CaseState(case.state)
+    values["resume_to"] = CaseState(case.resume_to) if case.resume_to else None
+    return transitions.Progress(**values)
+
+
+def _store(case: Case, progress: transitions.Progress) -> None:
+    """Writes the fields the rules changed onto the loaded case (flushed with the session)."""
+    for name in transitions.PROGRESS_FIELDS:
+        value = getattr(progress, name)
+        if isinstance(value, CaseState):
+            value = value.value
+        if getattr(case, name) != value:
+            setattr(case, name, value)
+
+
+def _terms(item: Item) -> transitions.Terms:
+    return transitions.Terms(item.promised_limit_days, item.legal_limit_days, item.stage_budgets)
+
+
+def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInput) -> None:
+    report = None
+    if action is Action.REQUEST_SUPPLEMENT:
+        report = completeness(ctx, case, defects=data.defects, conditions_met=data.conditions_met)
+    moved = transitions.step(
+        _progress_of(case),
+        action,
+        data,
+        terms=_terms(item),
+        calendar=ctx.calendar,
+        today=ctx.today,
+        now=dt.datetime.now(CHINA),
+        report=report,
+    )
+    _store(case, moved)
+
+
+def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> Case:
+    case = load(ctx, case_id, for_update=True)
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    if action is not Action.AUTO_ACCEPT:
+        require_role(action, ctx.principal.roles)
+        if (
+            ctx.principal.kind is PrincipalKind.APPLICANT
+            and case.applicant_index not in ctx.principal.applicant_indexes
+        ):
+            raise NotFoundError(f"no case {case_id}")
+        _auto_accept_if_lapsed(ctx, case, item)
+    before = snapshot(case)
+    _step(ctx, case, item, action, data)
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action=f"case.{action.value}",
+        subject_type="case",
+        subject_id=case.id,
+        before=before,
+        after={**snapshot(case), **({"reason": data.reason} if data.reason else {})},
+    )
+    ctx.session.flush()
+    return case
+
+
+def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
+    """Art. 32 (transitions.lapsed): accepts the case as the system, audited, before anyone acts on it."""
+    if not transitions.lapsed(_progress_of(case), ctx.calendar, ctx.today):
+        return False
+    before = snapshot(case)
+    _step(ctx, case, item, Action.AUTO_ACCEPT, ActionInput())
+    audit.append(
+        ctx.session,
+        actor=SYSTEM.actor,
+        action="case.auto_accept",
+        subject_type="case",
+        subject_id=case.id,
+        before=before,
+        after={**snapshot(case), "basis": transitions.AUTO_ACCEPT_BASIS},
+    )
+    return True
+
+
+def sweep(session: Session, calendar: WorkingCalendar, cipher: PiiCipher, today: dt.date) -> int:
+    """Accepts every submitted case whose 5-day notice period lapsed; returns how many."""
+    ctx = Context(session, calendar, cipher, today, SYSTEM)
+    cutoff_candidates = session.scalars(
+        select(Case)
+        .where(
+            Case.state == CaseState.SUBMITTED.value,
+            Case.stage_due_on < today,
+            Case.supplement_notice.is_(None),
+        )
+        .with_for_update()
+    ).all()
+    accepted = 0
+    for case in cutoff_candidates:
+        item = session.get(Item, case.item_id)
+        assert item is not None
+        accepted += _auto_accept_if_lapsed(ctx, case, item)
+    return accepted
+
+
+def evaluate(
+    ctx: Context, case: Case, *, score: int, comment: str, window: str | None, clerk: str | None
+) -> Evaluation:
+    if not 1 <= score <= 5:
+        raise InvalidInputError("score must be 1 (非常不满意) to 5 (非常满意)")
+    evaluation = Evaluation(
+        case_id=case.id, score=score, comment=comment, source=ctx.principal.actor, window=window, clerk=clerk
+    )
+    ctx.session.add(evaluation)
+    ctx.session.flush()
+    audit.append(
+        ctx.session,
+        actor=ctx.principal.actor,
+        action="case.evaluate",
+        subject_type="case",
+        subject_id=case.id,
+        after={"score": score, "window": window, "clerk": clerk},
+    )
+    return evaluation
