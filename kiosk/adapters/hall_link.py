@@ -37,7 +37,8 @@ class ControllerLink:
         credentials: Callable[[], str] | None = None,
     ) -> None:
         """`credentials` gives the kiosk's device token (from the case service): the controller opens a
-        compartment for an ID number only when a kiosk or a clerk vouches for having read the card."""
+        compartment for an ID number, or gives a priority ticket, only when a kiosk or a clerk vouches for
+        having read the card."""
         self._device = device
         self._http = httpx.Client(
             base_url=controller_url.rstrip("/") + "/api/v1/ext", timeout=timeout, transport=transport
@@ -80,16 +81,20 @@ class ControllerLink:
             "id_number": id_number,
             "print_slip": False,
         }
-        answer = self._post("/queue/tickets", body)
+        # The kiosk's token: the ID card was read here (a priority ticket needs that), and the per-source
+        # ticket limit is the kiosk's, not the one for an anonymous address.
+        answer = self._post("/queue/tickets", body, self._token())
         return Ticket(
             str(answer["number"]), int(answer.get("ahead", 0)), int(answer.get("estimate_minutes", 0))
         )
 
     def open_locker(self, id_number: str) -> LockerPickup:
         body = {"bank_id": self._locker_bank, "method": "id_card", "value": id_number}
-        token = self._credentials() if self._credentials is not None else ""
-        answer = self._post("/lockers/pickups", body, token)
+        answer = self._post("/lockers/pickups", body, self._token())
         return LockerPickup(str(answer["bank_id"]), str(answer["number"]))
+
+    def _token(self) -> str:
+        return self._credentials() if self._credentials is not None else ""
 
     def report_fault(self, device: Device, reason: str) -> None:
         issue = HealthIssue(code=ISSUE_CODES[device], severity=Severity.WARNING, message=reason[:200])
