@@ -21,12 +21,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 from devices.protocol import lockers, topics
 from devices.protocol.payloads import Command, Event
 from hall_controller.alarms import Alarm
-from hall_controller.controller import FOREIGN_COMMAND
-from hall_controller.lockers.service import DOOR_EVENT_UNCONFIRMED, DOOR_OPENED_WITHOUT_UNLOCK
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.lockers.test_locker_mqtt import API, BANK, Hall, running_hall, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# The alarm codes, as a manager sees them in the alarm list.
+FOREIGN_COMMAND = "foreign_command"
+DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
+DOOR_OPENED_WITHOUT_UNLOCK = "door_opened_without_unlock"
 
 
 class Forger:
@@ -57,7 +60,7 @@ class Forger:
 
     def door_event(self, number: int, change: lockers.DoorChange, occupied: bool) -> None:
         assert wait_until(lambda: self.instance, 10), "the forger never heard the bank"
-        self.seq += 1
+        self.seq += 1000  # well ahead of the bank's own counter, so no message of the bank shares it
         data = lockers.DoorEventData(compartment=number, change=change, occupied=occupied, seen=time.time())
         event = Event(instance=self.instance, seq=self.seq, ts=time.time(), data=data.model_dump(mode="json"))
         where = topics.topic(self.hall_id, BANK, topics.Channel.EVT, lockers.DOOR_EVENT)
@@ -107,11 +110,14 @@ def test_a_forged_closed_occupied_event_does_not_make_an_open_empty_compartment_
     number = deposit(hall, "C-forged")
     forger.door_event(number, lockers.DoorChange.CLOSED, occupied=True)
 
-    assert wait_until(lambda: alarms(hall, DOOR_EVENT_UNCONFIRMED), 20), "no alarm for the forged closing"
-    [alarm] = alarms(hall, DOOR_EVENT_UNCONFIRMED)
-    assert alarm.device_id == BANK and alarm.active
+    assert wait_until(
+        lambda: alarms(hall, DOOR_EVENT_UNCONFIRMED) or hall.cases.states["C-forged"] != "ready_for_release",
+        20,
+    ), "the forged closing was neither applied nor alarmed"
     # The door stands open and empty: the case is not ready for pickup and no SMS went out.
     assert hall.cases.states["C-forged"] == "ready_for_release"
+    [alarm] = alarms(hall, DOOR_EVENT_UNCONFIRMED)
+    assert alarm.device_id == BANK and alarm.active
     assert not hall.sms_file.exists() or not hall.sms_file.read_text("utf-8").strip()
     board, lock = hall.rig.firmware(number)
     assert board.truly_open(lock)
