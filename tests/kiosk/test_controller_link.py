@@ -42,7 +42,7 @@ def test_ticket_and_empty_locker(
             anonymous.open_locker("11010519491231002X")
         assert unvouched.value.reason == "service_error" and "401" in str(unvouched.value)
         first = link.take_ticket(Service.TICKET, "11010519491231002X")
-        second = link.take_ticket(Service.TICKET, "110101199003071234")
+        second = link.take_ticket(Service.TICKET, "110101199003072316")  # a real check digit
         assert first.number != second.number and second.waiting >= first.waiting
         with pytest.raises(RejectedError) as refused:
             link.open_locker("11010519491231002X")
