@@ -74,19 +74,24 @@ class ControllerLink:
             return "nothing_to_pick_up"
         return "service_error"
 
-    def take_ticket(self, service: Service, id_number: str) -> Ticket:
+    def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:
+        """`id_number` as the card reader read it; `priority` (green_channel, elderly...) is granted on
+        the kiosk's token, which says the card was read here."""
         body = {
             "service": self._ticket_service,
             "source": "kiosk",
+            "priority": priority,
             "id_number": id_number,
             "print_slip": False,
         }
-        # The kiosk's token: the ID card was read here (a priority ticket needs that), and the per-source
-        # ticket limit is the kiosk's, not the one for an anonymous address. An ordinary ticket needs no
-        # token: with the case service away (no token to be had) the kiosk still gives tickets.
+        # The kiosk's token also makes the per-source ticket limit the kiosk's, not an anonymous
+        # address's. An ordinary ticket needs no token: with the case service away (no token to be had)
+        # the kiosk still gives tickets.
         try:
             token = self._token()
         except (ServiceUnavailableError, RejectedError) as err:
+            if priority != "ordinary":
+                raise
             log.warning("ticket without the kiosk's token: %s", err)
             token = ""
         answer = self._post("/queue/tickets", body, token)
