@@ -178,7 +178,9 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
             # call → display: the clerk presses "next" on the keypad (MQTT), the main display shows the call
             for _ in range(LATENCY_SAMPLES):
                 client.post(
-                    f"{base}/tickets", json={"service": "business", "source": "window", "print_slip": False}
+                    f"{base}/tickets",
+                    json={"service": "business", "source": "window", "print_slip": False},
+                    headers=clerks[1],
                 )
             latencies = []
             for _ in range(LATENCY_SAMPLES):
