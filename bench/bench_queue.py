@@ -98,6 +98,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
     from firmware_sim.queue.speech import SilentSpeaker
     from hall.settings import Settings
     from hall_controller.app import create_app
+    from hall_controller.queue.config import demo_config
     from hall_controller.queue.extension import QueueExtension
 
     hall = f"bench-{free_port()}"
@@ -111,7 +112,9 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
             shown_at.setdefault(show.latest.number, time.perf_counter())
 
     display.on_shown = seen
-    app = create_app(settings, [QueueExtension.factory(deliver_ratings=False)])
+    # One clerk takes every ticket here, far faster than a hall: the per-source limit is not measured.
+    config = demo_config().model_copy(update={"tickets_per_device": 10 * TICKETS})
+    app = create_app(settings, [QueueExtension.factory(config=config, deliver_ratings=False)])
     # Clerk actions need a staff token of the case service (signed with the same development key); each
     # window's clerk has their own.
     signer = TokenSigner(settings.secret_key.get_secret_value())
@@ -143,6 +146,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
                         "source": "window",
                         "print_slip": False,
                     },
+                    headers=clerks[1],  # a window ticket is a clerk's to take
                 )
                 answer.raise_for_status()
             tickets_per_second = TICKETS / (time.perf_counter() - started)
@@ -174,7 +178,9 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
             # call → display: the clerk presses "next" on the keypad (MQTT), the main display shows the call
             for _ in range(LATENCY_SAMPLES):
                 client.post(
-                    f"{base}/tickets", json={"service": "business", "source": "window", "print_slip": False}
+                    f"{base}/tickets",
+                    json={"service": "business", "source": "window", "print_slip": False},
+                    headers=clerks[1],
                 )
             latencies = []
             for _ in range(LATENCY_SAMPLES):

@@ -103,6 +103,19 @@ def id_card_voucher(request: Request) -> str:
     return _verified(request, "a kiosk's device token or a clerk's token", StaffTokens.read_voucher)
 
 
+def optional_voucher(request: Request) -> str | None:
+    """Like `id_card_voucher`, for routes open to everyone that give more to a kiosk or a clerk: None
+    without an Authorization header, 401 for a token that is not a kiosk's or a clerk's."""
+    if "authorization" not in request.headers:
+        return None
+    return id_card_voucher(request)
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, for per-source limits: the peer's address (the controller is not behind a proxy)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def _staff(request: Request) -> Staff:
     return _verified(request, "a staff token", StaffTokens.read)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -43,10 +44,16 @@ def new_request_id() -> str:
     return secrets.token_hex(8)
 
 
+# Commands the controller sent, remembered until the broker hands each back once (the controller hears
+# its hall's cmd topics to notice commands it did not send). Bounded: an echo never seen is forgotten.
+SENT_REMEMBERED = 4096
+
+
 class CommandTracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
+        self._sent: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def register(
         self, device_id: str, command: str, request_id: str, timeout: float
@@ -57,11 +64,21 @@ class CommandTracker:
             if request_id in self._pending:
                 raise ValueError(f"request id {request_id!r} is already in flight")
             self._pending[request_id] = _Pending(device_id, command, now, now + timeout, future)
+            self._sent[request_id] = (device_id, command)
+            while len(self._sent) > SENT_REMEMBERED:
+                self._sent.popitem(last=False)
         return future
+
+    def sent_by_us(self, device_id: str, command: str, request_id: str) -> bool:
+        """Whether a command seen on the broker is one this controller sent; each is answered True once
+        (the same request id seen again is a replay, not ours)."""
+        with self._lock:
+            return self._sent.pop(request_id, None) == (device_id, command)
 
     def forget(self, request_id: str) -> None:
         with self._lock:
             self._pending.pop(request_id, None)
+            self._sent.pop(request_id, None)
 
     def on_response(self, device_id: str, response: Response) -> CommandOutcome | None:
         """Returns the outcome when this response completes a command the controller is waiting for."""

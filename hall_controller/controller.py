@@ -45,6 +45,7 @@ from hall_controller.store import Store
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
+FOREIGN_COMMAND = "foreign_command"  # alarm code: a command on the broker this controller did not send
 SWEEP_EVERY_TICKS = 5
 
 
@@ -206,6 +207,24 @@ class HallController:
             outcome = self.tracker.on_response(device, decode(Response, payload))
             if outcome is not None:
                 self._completed(outcome)
+        elif channel is topics.Channel.CMD:
+            self._command_seen(device, parsed.name or "", payload, now)
+
+    def _command_seen(self, device: str, name: str, payload: bytes, now: float) -> None:
+        """A command on the broker for one of the hall's devices: ours, or someone else's (an alarm)."""
+        try:
+            request_id = decode(Command, payload).request_id
+        except PayloadError:
+            request_id = ""
+        if request_id and self.tracker.sent_by_us(device, name, request_id):
+            return
+        self.metrics.rejected.labels("foreign_command").inc()
+        log.error("hall %s: cmd/%s to %s was not sent by this controller", self.hall_id, name, device)
+        message = f"cmd/{name} not sent by the controller (whoever published it)"
+        if self.alarms.raise_alarm(
+            device, FOREIGN_COMMAND, Severity.CRITICAL, message, source=Source.CONTROLLER, now=now
+        ):
+            self.changes.bump()
 
     def _observed(self, observation: Observation) -> None:
         record = observation.record

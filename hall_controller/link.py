@@ -33,6 +33,8 @@ SUBSCRIBED_CHANNELS = (
     topics.Channel.STATE,
     topics.Channel.EVT,
     topics.Channel.RESP,
+    # Commands too: the controller compares them with those it sent (a foreign one raises an alarm).
+    topics.Channel.CMD,
 )
 
 

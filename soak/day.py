@@ -134,6 +134,8 @@ def queue_config(windows: int, applicants: int = 0) -> QueueConfig:
             WindowConfig(number=number, services={code: 1 for code in SERVICES})
             for number in range(1, windows + 1)
         ),
+        # The simulated kiosks all ask from this one host, a whole day compressed into minutes.
+        tickets_per_address=max(10, 2 * applicants),
     )
 
 
@@ -350,7 +352,7 @@ class Day:
             )
             rating = finished.json().get("rating") if finished.status_code == 200 else None
             if rating:
-                self.rate(rating["rating_id"])
+                self.rate(rating["rating_id"], rating["token"])
             self.back_office.put((index, case_id))
 
     def _applicant_of(self, ticket_number: str) -> int:
@@ -385,13 +387,14 @@ class Day:
             self.cases[index] = case_id
         return case_id
 
-    def rate(self, rating_id: str) -> None:
+    def rate(self, rating_id: str, token: str) -> None:
+        """The applicant rates with the token the desk handed over with the request."""
         started = time.monotonic()
         self.call(
             "POST",
             f"{self.services.controller_url}/api/v1/ext/queue/ratings/{rating_id}",
             lambda a: a.status_code in (200, 409),
-            json={"level": 5},
+            json={"level": 5, "token": token},
         )
         self.recorder.timed("rating", time.monotonic() - started)
         with self._lock:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from devices.protocol import lockers
+from devices.protocol.payloads import Severity
 from hall.errors import StartupError
 from hall.privacy import PiiCipher
 from hall.settings import Mode
@@ -31,6 +34,16 @@ from hall_controller.registry import DeviceRecord
 log = logging.getLogger(__name__)
 
 OUTBOX_SECONDS = 1.0
+# A "closed" door event is applied once the bank's own state (published right after it) reads the door
+# closed with the same occupancy; one still contradicted this long after it came is not applied.
+CLOSING_CONFIRM_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Closing:
+    occupied: bool
+    seen: float | None
+    received: float  # time.monotonic()
 
 
 class LockersExtension(Extension):
@@ -63,6 +76,8 @@ class LockersExtension(Extension):
         self.repository: LockerRepository | None = None
         self.service: LockerService | None = None
         self.outbox: Outbox | None = None
+        self._closings: dict[tuple[str, int], _Closing] = {}
+        self._closings_lock = threading.Lock()
 
     def start(self) -> None:
         settings = self.context.settings
@@ -80,6 +95,7 @@ class LockersExtension(Extension):
             cipher=cipher,
             policy=self._policy,
             id_key=lockers.id_card_key(settings.device_secret.get_secret_value(), self.context.hall_id),
+            alarm=self._raise_alarm,
         )
         self.repository = repository
         self.service.recover()
@@ -97,8 +113,12 @@ class LockersExtension(Extension):
         if self.repository is not None:
             self.repository.dispose()
 
+    def _raise_alarm(self, bank_id: str, code: str, message: str) -> None:
+        self.context.raise_alarm(bank_id, code, Severity.CRITICAL, message)
+
     def _send_outbox(self) -> None:
         while not self._stop.wait(OUTBOX_SECONDS):
+            self.settle_closings()
             if self.outbox is None:
                 continue
             try:
@@ -130,6 +150,7 @@ class LockersExtension(Extension):
                 log.warning("%s: bank state outside the contract: %s", record.device_id, err)
                 return
             seen = {view.number: (view.open, view.occupied) for view in state.compartments if view.reachable}
+            self.settle_closings(record.device_id)
             self.service.reconcile(record.device_id, seen)
         self.context.notify()
 
@@ -140,6 +161,9 @@ class LockersExtension(Extension):
         try:
             if event.name == lockers.DOOR_EVENT:
                 door = lockers.DoorEventData.model_validate(event.data)
+                if door.change is lockers.DoorChange.CLOSED:
+                    self._hold_closing(event.device_id, door)
+                    return
                 service.on_door_event(
                     event.device_id, door.change.value, door.compartment, door.occupied, seen=door.seen
                 )
@@ -164,6 +188,55 @@ class LockersExtension(Extension):
         except LockerError as err:
             log.warning("%s: %s event refused: %s", event.device_id, event.name, err)
 
+    # -- door closings, confirmed by the bank's state -----------------------------------------------------
+    # Whoever can publish on the bank's event topic could say "closed, occupied" while the door stands
+    # open and empty, and the case would go ready for pickup. So a closing is applied only when the bank's
+    # state (which the gateway publishes right after its events) reads the same; one it still contradicts
+    # after CLOSING_CONFIRM_SECONDS raises an alarm and is dropped.
+    def _hold_closing(self, bank_id: str, door: lockers.DoorEventData) -> None:
+        with self._closings_lock:
+            self._closings[(bank_id, door.compartment)] = _Closing(door.occupied, door.seen, time.monotonic())
+        self.settle_closings(bank_id)
+
+    def settle_closings(self, bank_id: str | None = None) -> None:
+        service = self.service
+        if service is None:
+            return
+        now = time.monotonic()
+        views: dict[str, dict[int, lockers.CompartmentView]] = {}
+        with self._closings_lock:
+            held = [(key, closing) for key, closing in self._closings.items() if bank_id in (None, key[0])]
+        for (bank, number), closing in held:
+            if bank not in views:
+                views[bank] = self._bank_views(bank)
+            view = views[bank].get(number)
+            confirmed = view is not None and not view.open and view.occupied == closing.occupied
+            expired = now - closing.received > CLOSING_CONFIRM_SECONDS
+            if not (confirmed or expired):
+                continue
+            with self._closings_lock:
+                if self._closings.get((bank, number)) is not closing:
+                    continue  # a newer closing of the same door replaced it
+                del self._closings[(bank, number)]
+            try:
+                if confirmed:
+                    service.on_door_event(bank, "closed", number, closing.occupied, seen=closing.seen)
+                else:
+                    service.alarm_unconfirmed_closing(bank, number, closing.occupied)
+            except LockerError as err:
+                log.warning("%s: closing of %d refused: %s", bank, number, err)
+            self.context.notify()
+
+    def _bank_views(self, bank_id: str) -> dict[int, lockers.CompartmentView]:
+        record = self.context.registry.get(bank_id)
+        if record is None or record.state is None:
+            return {}
+        try:
+            state = lockers.BankStateData.model_validate(record.state.data)
+        except ValidationError:
+            return {}
+        return {view.number: view for view in state.compartments if view.reachable}
+
     def _pickup_at_bank(self, bank_id: str, entry: lockers.PickupEntry) -> None:
         try:
             compartment = self.pickup(bank_id, entry.method, entry.value)
@@ -175,16 +248,20 @@ class LockersExtension(Extension):
             text = "系统忙，请稍后再试"
         self.context.send_command(bank_id, lockers.SHOW, lockers.ShowArgs(text=text[:200]).model_dump())
 
-    def pickup(self, bank_id: str, method: lockers.PickupMethod, value: str) -> dict[str, Any]:
+    def pickup(
+        self, bank_id: str, method: lockers.PickupMethod, value: str, source: str | None = None
+    ) -> dict[str, Any]:
+        """`source`: who asks over HTTP ("http:<address>", "kiosk:<id>", "staff:<user>"); None for the
+        bank's own keypad, scanner and reader."""
         service = self.require()
         if method is lockers.PickupMethod.CODE:
-            compartment = service.pickup_by_code(bank_id, value)
+            compartment = service.pickup_by_code(bank_id, value, source=source)
         elif method is lockers.PickupMethod.QR:
-            compartment = service.pickup_by_qr(bank_id, value)
+            compartment = service.pickup_by_qr(bank_id, value, source=source)
         elif method is lockers.PickupMethod.ID_CARD_HASH:
-            compartment = service.pickup_by_id_hash(bank_id, value)
+            compartment = service.pickup_by_id_hash(bank_id, value, source=source)
         else:
-            compartment = service.pickup_by_id_card(bank_id, value)
+            compartment = service.pickup_by_id_card(bank_id, value, source=source)
         self.context.notify()
         return {"bank_id": compartment.bank_id, "number": compartment.number}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import secrets
 import threading
 import time
@@ -17,16 +19,26 @@ from hall_controller.lockers.repository import LockerRepository, RepositoryError
 log = logging.getLogger(__name__)
 
 
+# Runs of six or more digits in a message: pickup codes (and any number copied into a text).
+_SECRET_DIGITS = re.compile(r"\d{6,}")
+
+
+def mask_text(text: str) -> str:
+    """The message as the development sink keeps it: every run of 6+ digits masked but its last two."""
+    return _SECRET_DIGITS.sub(lambda match: "*" * (len(match.group()) - 2) + match.group()[-2:], text)
+
+
 class FileSmsProvider:
-    """Demo SMS gateway: one JSON line per message (the phone masked, the text kept) and, when the message
-    carries a pickup QR, its picture as a PNG beside the file."""
+    """Development SMS sink: one JSON line per message, the phone and the pickup code masked and, when the
+    message carries a pickup QR, its picture as a PNG beside the file (owner-only), which is how the demo's
+    applicant collects. Whoever reads the file learns no phone number and no code."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
 
     def send(self, phone: str, text: str, qr: str | None = None) -> None:
-        entry: dict[str, object] = {"ts": time.time(), "to": mask_phone(phone), "text": text}
+        entry: dict[str, object] = {"ts": time.time(), "to": mask_phone(phone), "text": mask_text(text)}
         try:
             with self._lock:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +57,8 @@ def write_qr_png(text: str, path: Path) -> None:
     import qrcode
 
     image = qrcode.make(text, border=4, box_size=8)
-    with path.open("wb") as sink:
+    # Owner-only from the start: the picture opens the compartment.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as sink:
         image.save(sink)
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devices.protocol import lockers
 from hall.settings import Mode
-from hall_controller.auth import Clerk, Manager, id_card_voucher
+from hall_controller.auth import Clerk, Manager, client_address, id_card_voucher, optional_voucher
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.ports import ReleasableCase
 from hall_controller.lockers.repository import (
@@ -141,11 +141,17 @@ def build_router(extension: LockersExtension) -> APIRouter:
 
     @router.post("/pickups", openapi_extra=_schema(PickupRequest))
     def pickup(raw: RawBody, request: Request) -> dict[str, Any]:
+        """Open to everyone: the code, QR or (vouched-for) ID card is the credential. Wrong attempts count
+        per source (this address, or the kiosk or clerk behind the token)."""
         body = _parse(PickupRequest, raw)
         if body.method is lockers.PickupMethod.ID_CARD:
-            log.info("ID-card pickup at %s vouched for by %s", body.bank_id, id_card_voucher(request))
+            voucher: str | None = id_card_voucher(request)
+            log.info("ID-card pickup at %s vouched for by %s", body.bank_id, voucher)
+        else:
+            voucher = optional_voucher(request)
+        source = voucher or f"http:{client_address(request)}"
         try:
-            return extension.pickup(body.bank_id, body.method, body.value)
+            return extension.pickup(body.bank_id, body.method, body.value, source)
         except ERRORS as err:
             raise _refuse(err) from err
 

@@ -19,7 +19,7 @@ from hall_controller.lockers import codes
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.notify import Outbox
 from hall_controller.lockers.ports import CaseClient, CaseError, Doors, OpenOutcome
-from hall_controller.lockers.ratelimit import AttemptPolicy, judge
+from hall_controller.lockers.ratelimit import AttemptPolicy, Verdict, judge
 from hall_controller.lockers.repository import Compartment, Deposit, LockerRepository, deposits
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,13 @@ DAY = 86400.0
 # genuine event of the new opening is seen after the unlock went out. Held events are seconds old (a
 # broker restart), so the residual risk is an event seen within this allowance before an unlock.
 STALE_EVENT_SKEW = 0.05
+# A door seen opening more than this after the controller's last unlock of it was not opened by that
+# unlock: the gateway obeyed an unlock the controller did not send, or the event is forged.
+UNLOCK_OPENS_WITHIN = 30.0
+
+# Alarm codes the locker flow raises on the bank (the controller's alarm book; a manager acknowledges).
+DOOR_OPENED_WITHOUT_UNLOCK = "door_opened_without_unlock"
+DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
 
 
 class LockerError(Exception):
@@ -63,8 +70,15 @@ class PickupNotice:
     qr_text: str
 
 
-PER_BANK = AttemptPolicy(max_failures=10, window_seconds=600, lockout_seconds=900)
+# Wrong pickups are counted per source: an address or a kiosk over HTTP is locked out for a while; the
+# bank's own keypad and reader (every applicant at the bank) only cool down for a minute. A right QR or ID
+# card always opens, a locked-out source or not: the rightful holder is never locked out by a stranger.
+PER_SOURCE = AttemptPolicy(max_failures=10, window_seconds=600, lockout_seconds=900)
+AT_THE_BANK = AttemptPolicy(max_failures=5, window_seconds=600, lockout_seconds=60)
+# Alarm thresholds, not lockouts: wrong pickups at one bank from any source, wrong QRs for one deposit.
+PER_BANK = AttemptPolicy(max_failures=10, window_seconds=600, lockout_seconds=600)
 PER_CASE = AttemptPolicy(max_failures=3, window_seconds=3600, lockout_seconds=3600)
+PICKUP_GUESSING = "pickup_guessing"  # alarm code
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,8 @@ class LockerPolicy:
     # open, stalled the same way (reserved, then the controller died before unlocking): the clerk's next
     # deposit of that case opens the same compartment instead of being refused as a second deposit.
     stalled_deposit_seconds: float = 30.0
+    per_source: AttemptPolicy = PER_SOURCE
+    at_the_bank: AttemptPolicy = AT_THE_BANK
     per_bank: AttemptPolicy = PER_BANK
     per_case: AttemptPolicy = PER_CASE
 
@@ -105,7 +121,9 @@ class LockerService:
         policy: LockerPolicy | None = None,
         clock: Callable[[], float] = time.time,
         id_key: bytes | None = None,
+        alarm: Callable[[str, str, str], None] | None = None,
     ) -> None:
+        """`alarm(bank_id, code, message)` raises an alarm on the bank (the controller's alarm book)."""
         self._repository = repository
         self._cases = cases
         self._doors = doors
@@ -117,6 +135,9 @@ class LockerService:
         self._cipher = cipher
         self.policy = policy or LockerPolicy()
         self._clock = clock
+        self._alarm = alarm or (lambda _bank, _code, _message: None)
+        # compartment → the unlock (audit time) an "opened" event already answered: one unlock, one opening
+        self._unlock_used: dict[str, float] = {}
         self.last_notice: PickupNotice | None = None  # for the clerk's screen and the tests
 
     # -- deposit -----------------------------------------------------------------------------------------
@@ -312,32 +333,33 @@ class LockerService:
         raise LockerError("could not draw a unique pickup code")
 
     # -- pickup ------------------------------------------------------------------------------------------
-    def pickup_by_code(self, bank_id: str, entered: str) -> Compartment:
-        bank_scope = f"bank:{bank_id}"
-        self._check_limit(bank_scope, self.policy.per_bank)
+    def pickup_by_code(self, bank_id: str, entered: str, *, source: str | None = None) -> Compartment:
+        """`source`: who typed it, for the wrong-attempt limit ("http:<address>", "kiosk:<id>"...); None
+        for the bank's own keypad."""
+        scopes = self._scopes(bank_id, source)
+        self._check_source(scopes, source)
         try:
             hashed = codes.code_hash(self._secret, bank_id, entered)
         except codes.CodeFormatError as err:
-            self._fail([bank_scope], "malformed code")
+            self._fail(bank_id, source, scopes, "malformed code")
             raise LockerError(str(err)) from err
         found = self._pickable(
             deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state.in_(PICKABLE)
         )
         if not found:
-            self._fail([bank_scope], "wrong code")
+            self._fail(bank_id, source, scopes, "wrong code")
             raise LockerError("取件码不正确 (wrong pickup code)")
-        return self._collect(found[0], IdentifiedBy.CODE, [bank_scope])
+        return self._collect(found[0], IdentifiedBy.CODE)
 
-    def pickup_by_qr(self, bank_id: str, text: str) -> Compartment:
-        bank_scope = f"bank:{bank_id}"
-        self._check_limit(bank_scope, self.policy.per_bank)
+    def pickup_by_qr(self, bank_id: str, text: str, *, source: str | None = None) -> Compartment:
+        """A right QR opens whatever the source's record (its 128-bit secret cannot be guessed)."""
+        scopes = self._scopes(bank_id, source)
         try:
             token = codes.parse_qr(text)
         except codes.CodeFormatError as err:
-            self._fail([bank_scope], "not a pickup QR")
+            self._check_source(scopes, source)
+            self._fail(bank_id, source, scopes, "not a pickup QR")
             raise LockerError(str(err)) from err
-        case_scope = f"deposit:{token.deposit_id}"
-        self._check_limit(case_scope, self.policy.per_case)
         deposit = self._repository.deposit(token.deposit_id)
         valid = (
             deposit is not None
@@ -349,22 +371,27 @@ class LockerService:
             )
         )
         if not valid or deposit is None:
-            self._fail([bank_scope, case_scope], "wrong QR")
+            self._check_source(scopes, source)
+            self._fail(bank_id, source, [*scopes, f"deposit:{token.deposit_id}"], "wrong QR")
             raise LockerError("二维码无效 (this QR does not open a compartment here)")
-        return self._collect(deposit, IdentifiedBy.QR, [bank_scope, case_scope])
+        return self._collect(deposit, IdentifiedBy.QR)
 
-    def pickup_by_id_card(self, bank_id: str, id_number: str) -> Compartment:
-        """The ID number comes from the card reader (a chip read, not typed), so it is not rate-limited."""
-        return self.pickup_by_id_hash(bank_id, codes.id_number_hash(self._id_key, id_number))
+    def pickup_by_id_card(self, bank_id: str, id_number: str, *, source: str | None = None) -> Compartment:
+        """The ID number comes from a card reader a kiosk or a clerk vouched for (over HTTP)."""
+        return self.pickup_by_id_hash(bank_id, codes.id_number_hash(self._id_key, id_number), source=source)
 
-    def pickup_by_id_hash(self, bank_id: str, id_hash: str) -> Compartment:
-        """An ID card read at the bank, as the gateway's keyed hash (the number never reaches us)."""
+    def pickup_by_id_hash(self, bank_id: str, id_hash: str, *, source: str | None = None) -> Compartment:
+        """An ID card read at the bank, as the gateway's keyed hash (the number never reaches us). A card
+        with a result here always opens; cards with nothing here count as wrong attempts of the source."""
         found = self._pickable(
             deposits.c.bank_id == bank_id, deposits.c.id_hash == id_hash, deposits.c.state.in_(PICKABLE)
         )
         if not found:
+            scopes = self._scopes(bank_id, source)
+            self._check_source(scopes, source)
+            self._fail(bank_id, source, scopes, "no result for this ID card")
             raise LockerError("此身份证在本柜没有待取件 (nothing to collect here for this ID card)")
-        return self._collect(found[0], IdentifiedBy.ID_CARD, [])
+        return self._collect(found[0], IdentifiedBy.ID_CARD)
 
     def _pickable(self, *where: Any) -> list[Deposit]:
         return [deposit for deposit in self._repository.deposits_where(*where) if self._may_collect(deposit)]
@@ -380,19 +407,46 @@ class LockerService:
             and self._clock() - since > self.policy.stalled_pickup_seconds
         )
 
-    def _check_limit(self, scope: str, policy: AttemptPolicy) -> None:
+    @staticmethod
+    def _scopes(bank_id: str, source: str | None) -> list[str]:
+        """Where a wrong attempt counts: its source (the bank's keypad when None), and the bank."""
+        return [f"source:{bank_id}:{source or 'keypad'}", f"bank:{bank_id}"]
+
+    def _source_policy(self, source: str | None) -> AttemptPolicy:
+        return self.policy.at_the_bank if source is None else self.policy.per_source
+
+    def _verdict(self, scope: str, policy: AttemptPolicy) -> Verdict:
         now = self._clock()
         since = now - max(policy.window_seconds, policy.lockout_seconds) * 2
-        verdict = judge(self._repository.failures(scope, since), now, policy)
+        return judge(self._repository.failures(scope, since), now, policy)
+
+    def _check_source(self, scopes: list[str], source: str | None) -> None:
+        verdict = self._verdict(scopes[0], self._source_policy(source))
         if not verdict.allowed:
             raise LockedOutError(verdict.retry_after)
 
-    def _fail(self, scopes: list[str], why: str) -> None:
+    def _fail(self, bank_id: str, source: str | None, scopes: list[str], why: str) -> None:
         now = self._clock()
         self._repository.record_failure(scopes, now)
-        self._repository.audit("pickup_refused", actor="applicant", now=now, why=why, scopes=scopes)
+        self._repository.audit(
+            "pickup_refused", actor="applicant", now=now, why=why, source=source or "keypad"
+        )
+        # An alarm when this source is now locked out, the bank sees a burst, or one deposit is targeted.
+        policies = [self._source_policy(source), self.policy.per_bank, self.policy.per_case]
+        tripped = [
+            scope
+            for scope, policy in zip(scopes, policies, strict=False)
+            if not self._verdict(scope, policy).allowed
+        ]
+        if tripped:
+            log.warning("locker %s: wrong pickups (%s) from %s", bank_id, why, source or "its keypad")
+            self._alarm(
+                bank_id,
+                PICKUP_GUESSING,
+                f"repeated wrong pickups ({why}) from {source or 'the bank keypad'}",
+            )
 
-    def _collect(self, deposit: Deposit, how: IdentifiedBy, scopes: list[str]) -> Compartment:
+    def _collect(self, deposit: Deposit, how: IdentifiedBy) -> Compartment:
         now = self._clock()
         if (
             deposit.code_expires is not None
@@ -408,9 +462,7 @@ class LockerService:
             deposit.id, [deposit.state], "collecting", receipt={"identified_by": how, "since": now}
         ):
             raise LockerError("this pickup is already in progress or done")
-        for scope in scopes:
-            if scope.startswith("deposit:"):
-                self._repository.clear_failures(scope)
+        self._repository.clear_failures(f"deposit:{deposit.id}")
         compartment = self._repository.compartment(deposit.compartment_id)
         assert compartment is not None
         self._open(compartment, deposit, actor=f"applicant:{how.value}", reason="pickup")
@@ -521,6 +573,9 @@ class LockerService:
             self.door_alarm(bank_id, number, kind)
         elif kind == "opened":
             compartment = self._compartment(bank_id, number)
+            if not self._unlocked_recently(compartment, seen):
+                self._door_opened_unasked(compartment)
+                return
             self._repository.audit("door_opened", actor="gateway", compartment_id=compartment.id)
         else:
             log.warning("locker %s: unknown door event %r ignored", bank_id, kind)
@@ -543,6 +598,43 @@ class LockerService:
             "door_event_stale", actor="gateway", compartment_id=compartment.id, change=kind, seen=seen
         )
         return True
+
+    def _unlocked_recently(self, compartment: Compartment, seen: float | None) -> bool:
+        """Whether this controller sent an unlock for the compartment shortly before the door opened, one
+        that no earlier opening answered."""
+        unlocked = self._repository.last_unlock_at(compartment.id)
+        moment = seen if seen is not None else time.time()  # audit time, as `_open` records the unlock
+        if unlocked is None or moment - unlocked > UNLOCK_OPENS_WITHIN:
+            return False
+        if self._unlock_used.get(compartment.id) == unlocked:
+            return False
+        self._unlock_used[compartment.id] = unlocked
+        return True
+
+    def _door_opened_unasked(self, compartment: Compartment) -> None:
+        """Not recorded as an opening (it opens no deposit or pickup phase): audited and alarmed."""
+        self._repository.audit(
+            "alarm_door_opened_without_unlock", actor="gateway", compartment_id=compartment.id
+        )
+        log.error("locker %s: door opened with no unlock from this controller", compartment.id)
+        self._alarm(
+            compartment.bank_id,
+            DOOR_OPENED_WITHOUT_UNLOCK,
+            f"第 {compartment.number} 格: door opened without an unlock from the controller",
+        )
+
+    def alarm_unconfirmed_closing(self, bank_id: str, number: int, occupied: bool) -> None:
+        """A "closed" event the bank's own state never confirmed: not applied; audited and alarmed."""
+        compartment = self._compartment(bank_id, number)
+        self._repository.audit(
+            "alarm_door_event_unconfirmed", actor="gateway", compartment_id=compartment.id, occupied=occupied
+        )
+        log.error("locker %s: a closed event the bank's state does not confirm, not applied", compartment.id)
+        self._alarm(
+            bank_id,
+            DOOR_EVENT_UNCONFIRMED,
+            f"第 {number} 格: a 'closed' door event the bank's state contradicts was not applied",
+        )
 
     def door_alarm(self, bank_id: str, number: int, alarm: str) -> None:
         """`alarm` from the gateway: unsolicited_open, door_left_open."""

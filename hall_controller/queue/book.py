@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -176,6 +177,12 @@ class FollowUp:
     due: str  # ISO date
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     closed_at: float | None = None
+
+
+def new_rating_id(kind: str) -> str:
+    """Unguessable (96 random bits), so nobody rates a request they were not given; the event carries
+    it, so replay does not draw again. Hex: the device contract's rating id allows no '_'."""
+    return f"{kind}-{secrets.token_hex(12)}"
 
 
 def local_day(moment: float) -> date:
@@ -521,7 +528,7 @@ class QueueBook:
             self._service_config(next_service)
             if next_service == ticket.service:
                 raise QueueError("bad_service", f"{ticket.number} is already at {next_service}")
-        rating_id = None if next_service else f"r-{self.day:%Y%m%d}-{ticket.number}-{len(ticket.visits)}"
+        rating_id = None if next_service else new_rating_id("r")
         if rating_id is not None:
             # The evaluator asks about one customer at a time: an unanswered question about the last one ends.
             for request in list(self.ratings.values()):
@@ -558,7 +565,7 @@ class QueueBook:
             r.case_id == case_id and r.state is RatingState.PENDING for r in self.ratings.values()
         ):
             raise QueueError("already_rated", f"case {case_id} has been rated already")
-        rating_id = f"k-{self.day:%Y%m%d}-{len(self.ratings) + 1}"
+        rating_id = new_rating_id("k")
         self._emit({"type": "rating_asked", "rating_id": rating_id, "case_id": case_id, "at": now})
         return self.ratings[rating_id]
 

@@ -133,6 +133,11 @@ class QueueConfig(_Frozen):
     # Each day's journal stays in the controller's store this many days, then goes at a roll-over (the
     # tickets' outcomes and ratings have reached the case service by then; this is the hall's own record).
     journal_days: int = Field(default=400, ge=1)
+    # Tickets taken over HTTP per source within `ticket_limit_seconds`: per address without a token; per
+    # kiosk (its device token) or clerk (their staff token) with one.
+    tickets_per_address: int = Field(default=10, ge=1)
+    tickets_per_device: int = Field(default=300, ge=1)
+    ticket_limit_seconds: float = Field(default=600.0, gt=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -186,7 +186,16 @@ class QueueExtension(Extension):
             elif event.name == contract.RATED_EVENT and event.kind == contract.EVALUATOR:
                 rated = contract.Rated.model_validate(event.data)
                 dimensions = {dimension.value: value for dimension, value in rated.dimensions.items()}
-                self.service.run(lambda book, now: book.rate(rated.rating_id, rated.level, now, dimensions))
+
+                def rate(book: QueueBook, now: float) -> object:
+                    # Only the evaluator of the window that asked: another device's word is not the
+                    # applicant's (an unknown id is refused by the book itself).
+                    request = book.ratings.get(rated.rating_id)
+                    if request is not None and (request.channel != "evaluator" or request.window != window):
+                        raise QueueError("not_this_evaluator", f"{rated.rating_id} was not asked here")
+                    return book.rate(rated.rating_id, rated.level, now, dimensions)
+
+                self.service.run(rate)
         except (ValidationError, PayloadError) as err:
             log.warning("refused %s from %s: %s", event.name, event.device_id, str(err).splitlines()[0])
             self._tell_keypad(event, window, "无效按键 invalid key")

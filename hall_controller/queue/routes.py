@@ -6,6 +6,8 @@ A refusal is ``{"error": code, "message": ...}`` with 404 (unknown thing), 422 (
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,19 +17,21 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
+from devices.idcard.checkdigit import validate_id_number
+from devices.idcard.errors import InvalidIdNumberError
 from devices.protocol import queue as contract
 from hall.privacy import PiiCipher
-from hall_controller.auth import Clerk, Manager
+from hall_controller.auth import Clerk, Manager, client_address, optional_voucher
 from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
 from hall_controller.queue.config import Priority
 from hall_controller.queue.stats import statistics, to_csv
+from hall_controller.throttle import Limit, Throttle
 
 if TYPE_CHECKING:
     from hall_controller.queue.extension import QueueExtension
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
-ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -52,6 +56,8 @@ class RemoteIn(_Body):
 
 class RateIn(_Body):
     level: int
+    # The rating's token, given to the applicant with the request (the desk's or the kiosk's answer).
+    token: str = Field(default="", max_length=64)
     dimensions: dict[str, int] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=500)
 
@@ -71,6 +77,29 @@ STATUS_BY_CODE = {"unknown": 404, "bad": 422, "person_required": 422, "appointme
 def refusal(error: QueueError) -> JSONResponse:
     status = STATUS_BY_CODE.get(error.code, STATUS_BY_CODE.get(error.code.split("_")[0], 409))
     return JSONResponse({"error": error.code, "message": error.message}, status_code=status)
+
+
+# What a ticket may ask for without proof; anything ahead of them needs a kiosk that read the ID card or
+# a clerk (a green channel, military or elderly ticket goes ahead of everyone who waits).
+OPEN_PRIORITIES = frozenset({Priority.ORDINARY})
+
+
+def ticket_proof(body: IssueIn, voucher: str | None) -> JSONResponse | None:
+    """Who may take this ticket: `voucher` is "kiosk:<id>", "staff:<user>" or None (no token)."""
+    clerk = voucher is not None and voucher.startswith("staff:")
+    if body.source is Source.WINDOW and not clerk:
+        return JSONResponse(
+            {"error": "clerk_required", "message": "a window ticket is taken by a signed-in clerk"},
+            status_code=403 if voucher else 401,
+        )
+    wants_priority = body.priority not in OPEN_PRIORITIES or body.source is Source.APPOINTMENT
+    card_read_at_kiosk = voucher is not None and voucher.startswith("kiosk:") and body.id_number is not None
+    if wants_priority and not (clerk or card_read_at_kiosk):
+        message = "a priority ticket needs the ID card read at a kiosk, or a clerk"
+        return JSONResponse(
+            {"error": "priority_needs_proof", "message": message}, status_code=403 if voucher else 401
+        )
+    return None
 
 
 def ticket_view(book: QueueBook, ticket: Ticket) -> dict[str, Any]:
@@ -108,12 +137,39 @@ def rating_view(request: RatingRequest) -> dict[str, Any]:
     }
 
 
+def rating_token(key: bytes, rating_id: str) -> str:
+    """The token that lets the applicant rate `rating_id` over HTTP: keyed, so only the controller makes
+    it; one rating per request, so it serves once."""
+    return hmac.new(key, f"queue-rating:{rating_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def build_router(extension: QueueExtension) -> APIRouter:
     router = APIRouter(tags=["queue"])
     service = extension.service
     settings = extension.context.settings
     cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+    rating_key = settings.secret_key.get_secret_value().encode()
+
+    def handed_out(request: RatingRequest) -> dict[str, Any]:
+        """A new rating request as its creator sees it, with the token to hand to the applicant."""
+        return {**rating_view(request), "token": rating_token(rating_key, request.rating_id)}
+
     base_url = f"http://{settings.controller.host}:{settings.controller.port}/api/v1/ext/queue"
+    config = extension.config
+    by_address = Throttle(Limit(config.tickets_per_address, config.ticket_limit_seconds))
+    by_device = Throttle(Limit(config.tickets_per_device, config.ticket_limit_seconds))
+
+    def too_many(request: Request, voucher: str | None) -> JSONResponse | None:
+        """Per source: the kiosk or clerk behind a token, else the asking address."""
+        throttle, key = (by_device, voucher) if voucher else (by_address, client_address(request))
+        wait = throttle.take(key, service.now())
+        if not wait:
+            return None
+        return JSONResponse(
+            {"error": "too_many_tickets", "message": "too many tickets from here: please try again later"},
+            status_code=429,
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
 
     def run(action: Any) -> Any:
         try:
@@ -144,12 +200,18 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.post("/tickets", status_code=201, response_model=None)
-    def issue(body: IssueIn) -> dict[str, Any] | JSONResponse:
+    def issue(body: IssueIn, request: Request) -> dict[str, Any] | JSONResponse:
+        voucher = optional_voucher(request)
+        refused = ticket_proof(body, voucher) or too_many(request, voucher)
+        if refused is not None:
+            return refused
         person = None
         if body.id_number is not None:
-            if not ID_NUMBER.match(body.id_number):
-                return refusal(QueueError("bad_id_number", "an ID number is 17 digits and a digit or X"))
-            person = cipher.blind_index("id:" + body.id_number.upper())
+            try:
+                number = validate_id_number(body.id_number)
+            except InvalidIdNumberError as err:
+                return refusal(QueueError("bad_id_number", f"not a valid ID number: {err}"))
+            person = cipher.blind_index("id:" + number)
 
         def act(book: QueueBook, now: float) -> dict[str, Any]:
             ticket = book.issue(
@@ -176,9 +238,12 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.post("/remote-tickets", status_code=201, response_model=None)
-    def remote_ticket(body: RemoteIn) -> dict[str, Any] | JSONResponse:
+    def remote_ticket(body: RemoteIn, request: Request) -> dict[str, Any] | JSONResponse:
         if not PHONE.match(body.phone):
             return refusal(QueueError("bad_phone", "a mobile number is 11 digits starting with 13-19"))
+        refused = too_many(request, optional_voucher(request))
+        if refused is not None:
+            return refused
         person = cipher.blind_index("phone:" + body.phone)
 
         def act(book: QueueBook, now: float) -> dict[str, Any]:
@@ -227,7 +292,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
                 "led": outputs.led_show(book, window).text,
             }
             if isinstance(result, tuple) and isinstance(result[1], RatingRequest):
-                answer["rating"] = rating_view(result[1])
+                answer["rating"] = handed_out(result[1])
             return answer
 
         body: dict[str, Any] = service.read(view)
@@ -235,6 +300,14 @@ def build_router(extension: QueueExtension) -> APIRouter:
 
     @router.post("/ratings/{rating_id}", response_model=None)
     def rate(rating_id: str, body: RateIn) -> dict[str, Any] | JSONResponse:
+        """An applicant's rating over HTTP, with the token handed out with the request (the window's
+        evaluator rates over MQTT). Without the right token: 403, whether the rating exists or not."""
+        if not hmac.compare_digest(body.token.encode(), rating_token(rating_key, rating_id).encode()):
+            return JSONResponse(
+                {"error": "bad_rating_token", "message": "this rating needs the token given with it"},
+                status_code=403,
+            )
+
         def act(book: QueueBook, now: float) -> dict[str, Any]:
             request, follow_up = book.rate(rating_id, body.level, now, body.dimensions, body.comment)
             return {**rating_view(request), "follow_up": vars(follow_up) if follow_up else None}
@@ -245,7 +318,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
     @router.post("/kiosk-ratings", status_code=201, response_model=None)
     def kiosk_rating(body: KioskRatingIn, _staff: Clerk) -> dict[str, Any] | JSONResponse:
         result: dict[str, Any] | JSONResponse = run(
-            lambda book, now: rating_view(book.ask_kiosk_rating(body.case_id, now))
+            lambda book, now: handed_out(book.ask_kiosk_rating(body.case_id, now))
         )
         return result
 
@@ -268,12 +341,12 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return result
 
     @router.get("/stats")
-    def stats() -> list[dict[str, Any]]:
+    def stats(_staff: Manager) -> list[dict[str, Any]]:
         rows = service.read(lambda book: statistics(book, service.now()))
         return [vars(row) for row in rows]
 
     @router.get("/stats.csv")
-    def stats_csv() -> Response:
+    def stats_csv(_staff: Manager) -> Response:
         text = service.read(lambda book: to_csv(statistics(book, service.now())))
         day = service.read(lambda book: book.day.isoformat())
         return Response(

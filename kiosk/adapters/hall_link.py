@@ -37,7 +37,8 @@ class ControllerLink:
         credentials: Callable[[], str] | None = None,
     ) -> None:
         """`credentials` gives the kiosk's device token (from the case service): the controller opens a
-        compartment for an ID number only when a kiosk or a clerk vouches for having read the card."""
+        compartment for an ID number, or gives a priority ticket, only when a kiosk or a clerk vouches for
+        having read the card."""
         self._device = device
         self._http = httpx.Client(
             base_url=controller_url.rstrip("/") + "/api/v1/ext", timeout=timeout, transport=transport
@@ -73,23 +74,38 @@ class ControllerLink:
             return "nothing_to_pick_up"
         return "service_error"
 
-    def take_ticket(self, service: Service, id_number: str) -> Ticket:
+    def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:
+        """`id_number` as the card reader read it; `priority` (green_channel, elderly...) is granted on
+        the kiosk's token, which says the card was read here."""
         body = {
             "service": self._ticket_service,
             "source": "kiosk",
+            "priority": priority,
             "id_number": id_number,
             "print_slip": False,
         }
-        answer = self._post("/queue/tickets", body)
+        # The kiosk's token also makes the per-source ticket limit the kiosk's, not an anonymous
+        # address's. An ordinary ticket needs no token: with the case service away (no token to be had)
+        # the kiosk still gives tickets.
+        try:
+            token = self._token()
+        except (ServiceUnavailableError, RejectedError) as err:
+            if priority != "ordinary":
+                raise
+            log.warning("ticket without the kiosk's token: %s", err)
+            token = ""
+        answer = self._post("/queue/tickets", body, token)
         return Ticket(
             str(answer["number"]), int(answer.get("ahead", 0)), int(answer.get("estimate_minutes", 0))
         )
 
     def open_locker(self, id_number: str) -> LockerPickup:
         body = {"bank_id": self._locker_bank, "method": "id_card", "value": id_number}
-        token = self._credentials() if self._credentials is not None else ""
-        answer = self._post("/lockers/pickups", body, token)
+        answer = self._post("/lockers/pickups", body, self._token())
         return LockerPickup(str(answer["bank_id"]), str(answer["number"]))
+
+    def _token(self) -> str:
+        return self._credentials() if self._credentials is not None else ""
 
     def report_fault(self, device: Device, reason: str) -> None:
         issue = HealthIssue(code=ISSUE_CODES[device], severity=Severity.WARNING, message=reason[:200])

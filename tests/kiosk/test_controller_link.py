@@ -42,8 +42,14 @@ def test_ticket_and_empty_locker(
             anonymous.open_locker("11010519491231002X")
         assert unvouched.value.reason == "service_error" and "401" in str(unvouched.value)
         first = link.take_ticket(Service.TICKET, "11010519491231002X")
-        second = link.take_ticket(Service.TICKET, "110101199003071234")
+        second = link.take_ticket(Service.TICKET, "110101199003072316")  # a real check digit
         assert first.number != second.number and second.waiting >= first.waiting
+        # A priority ticket after the card read: the kiosk's token is the proof; without it, refused.
+        priority = link.take_ticket(Service.TICKET, "110105194912310038", priority="elderly")
+        assert priority.number not in (first.number, second.number)
+        with pytest.raises(RejectedError) as unproven:
+            anonymous.take_ticket(Service.TICKET, "110101199003073116", priority="green_channel")
+        assert "401" in str(unproven.value)
         with pytest.raises(RejectedError) as refused:
             link.open_locker("11010519491231002X")
         assert refused.value.reason == "nothing_to_pick_up"

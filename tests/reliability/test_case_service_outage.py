@@ -62,7 +62,9 @@ def test_ratings_taken_during_an_outage_arrive_once(
             )
             assert finished.status_code == 200, finished.text
             rating: dict[str, Any] = finished.json()["rating"]
-            rated = controller.post(f"{queue}/ratings/{rating['rating_id']}", json={"level": 4})
+            rated = controller.post(
+                f"{queue}/ratings/{rating['rating_id']}", json={"level": 4, "token": rating["token"]}
+            )
             assert rated.status_code == 200, rated.text
         assert wait_until(lambda: extension.outbox.counts()["pending"] == RATINGS, timeout=10)
         time.sleep(2)  # the outbox tries and fails while the case service is away

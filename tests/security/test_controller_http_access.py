@@ -51,7 +51,27 @@ MANAGER_ROUTES = [
     ("GET", f"{QUEUE}/follow-ups", None),
     ("POST", f"{QUEUE}/follow-ups/f-1/callbacks", {"note": "called back"}),
     ("GET", f"{QUEUE}/outbox", None),
+    # Issue 15: the day's statistics (waits, clerks' figures) are the manager's reading.
+    ("GET", f"{QUEUE}/stats", None),
+    ("GET", f"{QUEUE}/stats.csv", None),
 ]
+# Open on purpose, each for a reason; everything else in the OpenAPI document must be in a list above.
+OPEN_ROUTES = {
+    ("GET", "/healthz"): "health",
+    ("GET", "/api/v1/devices"): "the dashboard's reading",
+    ("GET", "/api/v1/devices/{device_id}"): "the dashboard's reading",
+    ("GET", "/api/v1/alarms"): "the dashboard's reading",
+    ("GET", "/api/v1/dashboard"): "the dashboard's reading",
+    ("POST", "/api/v1/auth/login"): "signing in (forwarded to the case service)",
+    ("GET", f"{LOCKERS}/compartments"): "the dashboard's reading (no case, no person)",
+    ("POST", f"{LOCKERS}/pickups"): "the code, QR or vouched-for ID card is the credential, rate-limited",
+    ("GET", f"{QUEUE}/state"): "the hall display's reading",
+    ("POST", f"{QUEUE}/tickets"): "ordinary tickets; priority and window tickets need a kiosk or a clerk",
+    ("POST", f"{QUEUE}/remote-tickets"): "bound to a phone number, rate-limited",
+    ("GET", f"{QUEUE}/tickets/{{number}}"): "the ticket holder's progress (no person)",
+    ("POST", f"{QUEUE}/ratings/{{rating_id}}"): "needs the rating's one-time token",
+}
+PARAMETERS = {"{device_id}": "d-1", "{number}": "A001", "{rating_id}": "r-1", "{window}": "1"}
 
 
 @pytest.fixture
@@ -63,6 +83,20 @@ def settings(mosquitto: Broker, tmp_path: Path) -> Settings:
 def controller(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+def test_every_route_says_who_may_use_it(controller: TestClient) -> None:
+    """A route added without a decision fails here: it must be open for a stated reason or guarded."""
+    guarded = {(method, path) for method, path, _body in CLERK_ROUTES + MANAGER_ROUTES}
+    documented = controller.get("/openapi.json").json()["paths"]
+    for path, operations in documented.items():
+        for method in operations:
+            concrete = path
+            for name, value in PARAMETERS.items():
+                concrete = concrete.replace(name, value)
+            concrete = concrete.replace("{alarm_id}", "a-1").replace("{follow_up_id}", "f-1")
+            known = (method.upper(), path) in OPEN_ROUTES or (method.upper(), concrete) in guarded
+            assert known, f"{method.upper()} {path} says nobody who may use it"
 
 
 def test_reading_the_dashboard_health_needs_no_login(controller: TestClient) -> None:
@@ -202,10 +236,8 @@ def test_a_clerk_works_only_their_own_window_and_a_manager_anywhere(
     action = f"{QUEUE}/windows/1/actions"
     clerk1, clerk2 = staff_headers(settings, "clerk1"), staff_headers(settings, "clerk2")
     assert controller.post(action, json={"key": "sign-in"}, headers=clerk1).status_code == 200
-    assert (
-        controller.post(f"{QUEUE}/tickets", json={"service": "business", "source": "window"}).status_code
-        == 201
-    )
+    window_ticket = {"service": "business", "source": "window"}
+    assert controller.post(f"{QUEUE}/tickets", json=window_ticket, headers=clerk1).status_code == 201
     taken = controller.post(action, json={"key": "next"}, headers=clerk2)
     assert taken.status_code == 403 and taken.json()["error"] == "not_your_window"
     assert controller.get(f"{QUEUE}/state").json()["windows"][0]["ticket"] is None

@@ -34,7 +34,9 @@ def test_deposit_makes_the_case_ready_for_pickup_and_notifies(hall: LockerHall) 
     assert hall.compartment_state(number) == "occupied"
     [sms] = sms_lines(hall)
     notice = hall.service.last_notice
-    assert notice is not None and notice.code in str(sms["text"])
+    # The development sink keeps neither the phone number nor the code (the provider was handed both).
+    assert notice is not None and notice.code not in str(sms["text"])
+    assert f"取件码 ******{notice.code[-2:]}" in str(sms["text"])
     assert sms["to"] == "138****5678"
     # Neither the code nor the phone is stored in clear.
     with hall.repository.engine.connect() as connection:
@@ -121,32 +123,50 @@ def test_closing_with_the_result_still_inside_issues_a_fresh_code(hall: LockerHa
     assert hall.service.pickup_by_code(BANK, second.code).number == number
 
 
-def test_brute_force_codes_lock_the_bank_out(hall: LockerHall) -> None:
+def test_brute_force_codes_lock_out_their_source_not_the_bank(hall: LockerHall) -> None:
     hall.add_case("C-1")
     hall.deposit("C-1")
     notice = hall.service.last_notice
     assert notice is not None
     wrong = f"{(int(notice.code) + 1) % 10**8:08d}"
-    for _ in range(hall.service.policy.per_bank.max_failures):
+    stranger = "http:203.0.113.9"
+    for _ in range(hall.service.policy.per_source.max_failures):
         with pytest.raises(LockerError):
-            hall.service.pickup_by_code(BANK, wrong)
+            hall.service.pickup_by_code(BANK, wrong, source=stranger)
     with pytest.raises(LockedOutError):
-        hall.service.pickup_by_code(BANK, notice.code)  # even the right code waits out the lockout
-    hall.clock.offset = hall.service.policy.per_bank.lockout_seconds + 1
+        hall.service.pickup_by_code(BANK, notice.code, source=stranger)  # that source waits it out
+    # The applicant at the bank's own keypad is not locked out by a stranger's guesses.
     assert hall.service.pickup_by_code(BANK, notice.code).number == 1
 
 
-def test_guessing_a_deposits_qr_secret_locks_that_case(hall: LockerHall) -> None:
+def test_the_bank_keypad_only_cools_down(hall: LockerHall) -> None:
+    hall.add_case("C-1")
+    hall.deposit("C-1")
+    notice = hall.service.last_notice
+    assert notice is not None
+    wrong = f"{(int(notice.code) + 1) % 10**8:08d}"
+    for _ in range(hall.service.policy.at_the_bank.max_failures):
+        with pytest.raises(LockerError):
+            hall.service.pickup_by_code(BANK, wrong)
+    with pytest.raises(LockedOutError) as locked:
+        hall.service.pickup_by_code(BANK, notice.code)
+    assert locked.value.retry_after <= hall.service.policy.at_the_bank.lockout_seconds
+    # The QR (unguessable) opens even while the keypad cools down.
+    assert hall.service.pickup_by_qr(BANK, notice.qr_text).number == 1
+
+
+def test_guessing_a_deposits_qr_secret_never_blocks_the_right_qr(hall: LockerHall) -> None:
     hall.add_case("C-1")
     hall.deposit("C-1")
     notice = hall.service.last_notice
     assert notice is not None
     forged = notice.qr_text.rsplit(":", 1)[0] + ":guess"
-    for _ in range(hall.service.policy.per_case.max_failures):
+    for _ in range(hall.service.policy.per_source.max_failures):
         with pytest.raises(LockerError):
-            hall.service.pickup_by_qr(BANK, forged)
+            hall.service.pickup_by_qr(BANK, forged, source="http:203.0.113.9")
     with pytest.raises(LockedOutError):
-        hall.service.pickup_by_qr(BANK, notice.qr_text)
+        hall.service.pickup_by_qr(BANK, forged, source="http:203.0.113.9")
+    assert hall.service.pickup_by_qr(BANK, notice.qr_text, source="http:203.0.113.9").number == 1
     assert hall.cases.states["C-1"] == "ready_for_pickup"
 
 

@@ -59,12 +59,18 @@ class Hall:
         assert answer.status_code == 200, answer.text
 
     def code_sent_for(self, number: int) -> str:
-        pattern = re.compile(rf"第 {number} 格。取件码 (\d{{8}})")
+        """The code of the SMS for compartment `number`: the sink masks it, so the service's last notice
+        (what the provider was handed) gives it; the sink shows only its last two digits."""
+        pattern = re.compile(rf"第 {number} 格。取件码 \*{{6}}(\d\d)")
         assert wait_until(
             lambda: self.sms_file.exists() and pattern.search(self.sms_file.read_text("utf-8")), 20
         ), "no pickup SMS"
-        codes = pattern.findall(self.sms_file.read_text("utf-8"))
-        return str(codes[-1])
+        notice = self.extension.service.last_notice if self.extension.service else None
+        assert notice is not None and notice.code.endswith(
+            pattern.findall(self.sms_file.read_text("utf-8"))[-1]
+        )
+        assert notice.code not in self.sms_file.read_text("utf-8")
+        return notice.code
 
 
 @contextmanager

@@ -21,16 +21,23 @@ def test_clerk_desk_calls_and_finishes(
 ) -> None:
     controller = start_hall_process("controller", mqtt_url=mosquitto.url, hall_id=new_hall_id())
     base = f"{controller.url}/api/v1/ext/queue"
+    # Window tickets are taken by a clerk (the case service issues the token; here the process's own
+    # development key).
+    token = staff_token(Settings(), "clerk-02")
     for service in ("business", "business", "social"):
-        answer = httpx.post(f"{base}/tickets", json={"service": service, "source": "window"}, timeout=10)
+        answer = httpx.post(
+            f"{base}/tickets",
+            json={"service": service, "source": "window"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         assert answer.status_code == 201, answer.text
 
     page.goto(f"{base}/desk?window=2")
     page.click("text=签到 Sign in")  # not logged in: refused, nothing changes
     page.wait_for_selector("#message.error")
     assert "please log in" in page.inner_text("#message")
-    # As after logging in (the case service issues the token; here the process's own development key).
-    token = staff_token(Settings(), "clerk-02")
+    # As after logging in.
     page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", token)
     page.reload()
     page.wait_for_selector("#who:has-text('clerk-02')")

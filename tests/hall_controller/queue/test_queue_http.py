@@ -47,29 +47,32 @@ def test_bad_input_gets_a_clear_refusal_and_changes_nothing(hall: SimHall) -> No
     assert api("POST", "/windows/1/actions", json={"key": "dance"}).status_code == 422
 
     assert api("POST", "/windows/1/actions", json={"key": "sign-in", "clerk": "c1"}).status_code == 200
-    ticket = api("POST", "/tickets", json={"service": "business", "id_number": "11010119900307123X"})
+    ticket = api("POST", "/tickets", json={"service": "business", "id_number": "11010519491231002X"})
     assert ticket.status_code == 201 and ticket.json()["number"] == "A001"
     refused(
-        api("POST", "/tickets", json={"service": "business", "id_number": "11010119900307123x"}),
+        api("POST", "/tickets", json={"service": "business", "id_number": "11010519491231002x"}),
         409,
         "hoarding",
     )
     called = api("POST", "/windows/1/actions", json={"key": "next"}).json()
     assert called["ticket"]["number"] == "A001" and called["ticket"]["state"] == "called"
     done = api("POST", "/windows/1/actions", json={"key": "finish", "outcome": "受理", "case_id": "17"})
-    rating_id = done.json()["rating"]["rating_id"]
+    rating_id, token = done.json()["rating"]["rating_id"], done.json()["rating"]["token"]
     refused(api("POST", "/windows/1/actions", json={"key": "finish", "outcome": "受理"}), 409, "no_ticket")
-    refused(api("POST", f"/ratings/{rating_id}", json={"level": 9}), 422, "bad_level")
-    assert api("POST", f"/ratings/{rating_id}", json={"level": 2}).json()["follow_up"]["due"]
-    refused(api("POST", f"/ratings/{rating_id}", json={"level": 5}), 409, "already_rated")
-    refused(api("POST", "/ratings/nope", json={"level": 5}), 404, "unknown_rating")
+    refused(api("POST", f"/ratings/{rating_id}", json={"level": 9, "token": token}), 422, "bad_level")
+    assert api("POST", f"/ratings/{rating_id}", json={"level": 2, "token": token}).json()["follow_up"]["due"]
+    refused(api("POST", f"/ratings/{rating_id}", json={"level": 5, "token": token}), 409, "already_rated")
+    refused(api("POST", "/ratings/nope", json={"level": 5}), 403, "bad_rating_token")
     refused(api("POST", "/tickets/A001/cancel"), 409, "not_waiting")
     refused(api("GET", "/tickets/Z999"), 404, "unknown_ticket")
 
     kiosk = api("POST", "/kiosk-ratings", json={"case_id": "88"})
     assert kiosk.status_code == 201 and kiosk.json()["channel"] == "kiosk"
     refused(api("POST", "/kiosk-ratings", json={"case_id": "88"}), 409, "already_rated")  # one per matter
-    assert api("POST", f"/ratings/{kiosk.json()['rating_id']}", json={"level": 5}).status_code == 200
+    rated = api(
+        "POST", f"/ratings/{kiosk.json()['rating_id']}", json={"level": 5, "token": kiosk.json()["token"]}
+    )
+    assert rated.status_code == 200, rated.text
     refused(api("POST", "/kiosk-ratings", json={"case_id": "88"}), 409, "already_rated")
 
     book = hall.book()
@@ -78,7 +81,7 @@ def test_bad_input_gets_a_clear_refusal_and_changes_nothing(hall: SimHall) -> No
     journal = json.dumps(
         hall.controller.store.collection(f"queue.journal.{book.day}").items(), ensure_ascii=False
     )
-    assert "11010119900307123X" not in journal.upper()
+    assert "11010519491231002X" not in journal.upper()
 
 
 BODIES = st.recursive(
@@ -123,7 +126,7 @@ KNOWN_VALUES = (
             "finish",
             "sign-in",
             "A001",
-            "11010119900307123X",
+            "11010519491231002X",
             3,
             -1,
         ]

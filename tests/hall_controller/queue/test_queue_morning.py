@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.idcard.checkdigit import check_character
 from hall_controller.queue.book import FINAL_STATES, QueueBook, Ticket, TicketState
 from hall_controller.queue.config import Priority
 from hall_controller.queue.evaluation import RatingState
@@ -41,7 +42,8 @@ class Desk:
 
 
 def id_number(index: int) -> str:
-    return f"110101199{index % 10}0101{index:03d}" + "X"
+    first = f"110101199{index % 10}0101{index:03d}"
+    return first + check_character(first)  # a number that passes the GB 11643 check
 
 
 def issue(hall: SimHall, rng: random.Random, index: int, kinds: Counter[str]) -> None:
