@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Body, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
 from case_service.domain.errors import UnauthorizedError
+from hall import http_errors
 from hall.settings import Settings
 from hall_controller.alarms import AlarmError
 from hall_controller.auth import Manager, StaffTokens, staff_token_key
@@ -86,14 +86,7 @@ def create_app(
     app.state.controller = controller
     app.state.staff_tokens = staff_tokens
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, err: RequestValidationError) -> JSONResponse:
-        # FastAPI's own handler fails (500) on a body that is not UTF-8: answer with plain strings.
-        problems = [
-            {"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))[:200]}
-            for problem in err.errors()
-        ]
-        return JSONResponse({"detail": problems}, status_code=422)
+    http_errors.install(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -1,19 +1,13 @@
-"""One error body for every failure: `{"error": {"code", "message", "details"}}`."""
+"""The case service's errors in the hall's one error body (hall/http_errors.py): domain errors by kind."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from case_service.domain import errors
-
-log = logging.getLogger(__name__)
+from hall import http_errors
+from hall.http_errors import error_response
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFoundError: 404,
@@ -27,22 +21,6 @@ STATUS: dict[type[errors.DomainError], int] = {
 }
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
-
-
 def status_of(err: errors.DomainError) -> int:
     for kind in type(err).__mro__:
         if kind in STATUS:
@@ -51,33 +29,8 @@ def status_of(err: errors.DomainError) -> int:
 
 
 def install(app: FastAPI) -> None:
+    http_errors.install(app)
+
     @app.exception_handler(errors.DomainError)
     async def _domain(_request: Request, err: errors.DomainError) -> JSONResponse:
         return error_response(status_of(err), err.code, err.message, err.details)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, err: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "loc": [str(part) for part in item.get("loc", ())],
-                "msg": str(item.get("msg")),
-                "type": item.get("type"),
-            }
-            for item in err.errors()
-        ]
-        first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
-        where = ".".join(part for part in first["loc"] if part not in {"body", "query", "path"})
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return error_response(422, "validation_error", message, problems)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            err.status_code, "http_error"
-        )
-        return error_response(err.status_code, code, str(err.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, err: Exception) -> JSONResponse:
-        log.exception("unexpected error: %s", type(err).__name__)
-        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")

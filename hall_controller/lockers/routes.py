@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devices.protocol import lockers
+from hall.http_errors import ApiError
 from hall.settings import Mode
 from hall_controller.auth import Clerk, Manager, id_card_voucher
 from hall_controller.lockers.allocation import Size
@@ -87,7 +88,7 @@ def _parse(model: type[ModelT], raw: bytes) -> ModelT:
             {"loc": [str(part) for part in e["loc"]], "msg": e["msg"]}
             for e in err.errors(include_input=False)
         ]
-        raise HTTPException(422, problems) from err
+        raise ApiError(422, "validation_error", f"invalid {model.__name__}", problems) from err
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -99,11 +100,11 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _refuse(err: Exception) -> HTTPException:
+def _refuse(err: Exception) -> HTTPException | ApiError:
     if isinstance(err, LockedOutError):
         return HTTPException(429, str(err), headers={"Retry-After": str(int(err.retry_after) + 1)})
     if isinstance(err, OpenNotDetectedError):
-        return HTTPException(409, {"error": "OPEN_NOT_DETECTED", "message": str(err)})
+        return ApiError(409, "OPEN_NOT_DETECTED", str(err))
     if isinstance(err, NoCompartmentError | CaseAlreadyDepositedError):
         return HTTPException(409, str(err))
     if isinstance(err, RepositoryError):

@@ -1,7 +1,8 @@
 """The queue's HTTP side, mounted under /api/v1/ext/queue: tickets, clerk actions, ratings, statistics, desk.
 
 Thin: each route validates its body, runs one book command under the queue's lock and shapes the answer.
-A refusal is ``{"error": code, "message": ...}`` with 404 (unknown thing), 422 (bad value) or 409 (not now).
+A refusal is the hall's one error body (hall/http_errors.py), ``{"error": {"code", "message", "details"}}``,
+with 404 (unknown thing), 422 (bad value) or 409 (not now).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
 from devices.protocol import queue as contract
+from hall.http_errors import error_response
 from hall.privacy import PiiCipher
 from hall_controller.auth import Clerk, Manager
 from hall_controller.queue import outputs
@@ -70,7 +72,7 @@ STATUS_BY_CODE = {"unknown": 404, "bad": 422, "person_required": 422, "appointme
 
 def refusal(error: QueueError) -> JSONResponse:
     status = STATUS_BY_CODE.get(error.code, STATUS_BY_CODE.get(error.code.split("_")[0], 409))
-    return JSONResponse({"error": error.code, "message": error.message}, status_code=status)
+    return error_response(status, error.code, error.message)
 
 
 def ticket_view(book: QueueBook, ticket: Ticket) -> dict[str, Any]:
@@ -210,10 +212,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
             # A clerk works their own window; a manager may step in anywhere.
             staffed = service.read(lambda book: getattr(book.windows.get(window), "clerk", None))
             if staffed is not None and staffed != staff.username:
-                return JSONResponse(
-                    {"error": "not_your_window", "message": f"window {window} is staffed by {staffed}"},
-                    status_code=403,
-                )
+                return error_response(403, "not_your_window", f"window {window} is staffed by {staffed}")
         try:
             result = extension.press(window, key)
         except QueueError as err:

@@ -219,7 +219,7 @@ def test_a_clerk_works_only_their_own_window_and_a_manager_anywhere(
         == 201
     )
     taken = controller.post(action, json={"key": "next"}, headers=clerk2)
-    assert taken.status_code == 403 and taken.json()["error"] == "not_your_window"
+    assert taken.status_code == 403 and taken.json()["error"]["code"] == "not_your_window"
     assert controller.get(f"{QUEUE}/state").json()["windows"][0]["ticket"] is None
     manager = staff_headers(settings, "manager1", ("manager",))
     called = controller.post(action, json={"key": "next"}, headers=manager)

@@ -43,7 +43,6 @@ from sqlalchemy.orm import Session
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
-from case_service.api.errors import error_response
 from case_service.api.routes.auth import applicant_principal
 from case_service.auth.tokens import APPLICANT_TTL, Principal, PrincipalKind
 from case_service.cases.service import ID_CONTEXT, PHONE_CONTEXT
@@ -59,6 +58,7 @@ from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.models import Case
 from case_service.storage.signin import SignInStore
+from hall.http_errors import error_response
 from hall.privacy import DecryptionError, mask_phone
 from hall.settings import Mode
 
