@@ -21,8 +21,9 @@ from hall.http_errors import error_response
 from hall.privacy import PiiCipher
 from hall_controller.auth import Clerk, Manager
 from hall_controller.queue import outputs
-from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
+from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Ticket
 from hall_controller.queue.config import Priority
+from hall_controller.queue.events import Source
 from hall_controller.queue.stats import statistics, to_csv
 
 if TYPE_CHECKING:

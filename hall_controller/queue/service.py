@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from hall_controller.queue.book import Event, QueueBook, local_day
+from hall_controller.queue.book import QueueBook, local_day
 from hall_controller.queue.config import QueueConfig
+from hall_controller.queue.events import QueueEvent, from_json, to_json
 from hall_controller.store import Collection, Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class QueueService:
         config: QueueConfig,
         store: Store,
         clock: Callable[[], float],
-        listener: Callable[[QueueBook, Event], None] | None = None,
+        listener: Callable[[QueueBook, QueueEvent], None] | None = None,
     ) -> None:
         self.config = config
         self._store = store
@@ -61,7 +62,7 @@ class QueueService:
 
     def _open(self, day: date) -> None:
         journal = self._store.collection(journal_name(day))
-        events = [body for _key, body in journal.items()]
+        events = [from_json(body) for _key, body in journal.items()]
         self._book = QueueBook.replay(self.config, day, events, sink=self._record)
         self._journal = journal
         self._next_key = len(events)
@@ -87,9 +88,9 @@ class QueueService:
             days = len({name for (name,) in gone})
             log.info("queue journals of %d old day(s) dropped (kept from %s)", days, oldest_kept)
 
-    def _record(self, event: Event) -> None:
+    def _record(self, event: QueueEvent) -> None:
         assert self._journal is not None and self._book is not None
-        self._journal.put(f"{self._next_key:09d}", event)
+        self._journal.put(f"{self._next_key:09d}", to_json(event))
         self._next_key += 1
         if self._listener is not None:
             self._listener(self._book, event)

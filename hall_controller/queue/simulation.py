@@ -13,9 +13,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source, TicketState
+from hall_controller.queue.book import HALL_TZ, QueueBook, TicketState
 from hall_controller.queue.config import Priority, QueueConfig, demo_config
 from hall_controller.queue.estimate import mean_absolute_error
+from hall_controller.queue.events import Source
 
 STEP_SECONDS = 5.0
 

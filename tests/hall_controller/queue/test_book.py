@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hall_controller.queue.book import FINAL_STATES, HALL_TZ, QueueBook, QueueError, Source, TicketState
+from hall_controller.queue.book import FINAL_STATES, HALL_TZ, QueueBook, QueueError, TicketState
 from hall_controller.queue.config import (
     IssueWindow,
     Priority,
@@ -17,13 +17,14 @@ from hall_controller.queue.config import (
     demo_config,
 )
 from hall_controller.queue.evaluation import RatingState
+from hall_controller.queue.events import QueueEvent, Source
 
 DAY = date(2026, 11, 23)  # a Monday
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
 
 
-def make_book(config: QueueConfig | None = None) -> tuple[QueueBook, list[dict[str, Any]]]:
-    journal: list[dict[str, Any]] = []
+def make_book(config: QueueConfig | None = None) -> tuple[QueueBook, list[QueueEvent]]:
+    journal: list[QueueEvent] = []
     return QueueBook(config or demo_config(), DAY, sink=journal.append), journal
 
 

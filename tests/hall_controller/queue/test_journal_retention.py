@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from hall_controller.queue.book import HALL_TZ, Source
+from hall_controller.queue.book import HALL_TZ
 from hall_controller.queue.config import demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.service import JOURNAL_PREFIX, QueueService, journal_name
 from hall_controller.store import Store
 

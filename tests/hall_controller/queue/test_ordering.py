@@ -7,8 +7,9 @@ from datetime import date, datetime
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source
+from hall_controller.queue.book import HALL_TZ, QueueBook
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig, demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.ordering import Candidate, choose_next, overtaken_by
 
 DAY = date(2026, 11, 23)

@@ -12,8 +12,9 @@ from typing import Any
 from devices.protocol import queue as contract
 from devices.protocol.payloads import Description
 from hall_controller.commands import CommandOutcome
-from hall_controller.queue.book import HALL_TZ, Source
+from hall_controller.queue.book import HALL_TZ
 from hall_controller.queue.config import demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.pump import OutputPump
 from hall_controller.queue.service import QueueService
 from hall_controller.registry import Availability, DeviceRecord

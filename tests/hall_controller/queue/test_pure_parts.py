@@ -9,10 +9,11 @@ from datetime import date, datetime, time
 import pytest
 from pydantic import ValidationError
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source
+from hall_controller.queue.book import HALL_TZ, QueueBook
 from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
 from hall_controller.queue.estimate import capacity, estimate_wait, mean_absolute_error
 from hall_controller.queue.evaluation import RatingLevel, add_working_days, is_bad
+from hall_controller.queue.events import Source
 from hall_controller.queue.stats import statistics, to_csv
 from hall_controller.queue.voice import call_announcement, spell_zh
 
