@@ -18,19 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, assert_never
-from zoneinfo import ZoneInfo
 
 from devices.protocol.queue import Dimension
+from hall.calendar import CHINA_TZ, WorkingCalendar, china_calendar, china_day
 from hall_controller.queue import ordering
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, Estimate, estimate_wait
-from hall_controller.queue.evaluation import (
-    RatingLevel,
-    RatingState,
-    add_working_days,
-    default_is_workday,
-    is_bad,
-)
+from hall_controller.queue.evaluation import RatingLevel, RatingState, is_bad
 from hall_controller.queue.events import (
     Callback,
     Called,
@@ -54,8 +48,6 @@ from hall_controller.queue.events import (
 )
 
 log = logging.getLogger(__name__)
-
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class TicketState(StrEnum):
@@ -191,22 +183,18 @@ class FollowUp:
     closed_at: float | None = None
 
 
-def local_day(moment: float) -> date:
-    return datetime.fromtimestamp(moment, HALL_TZ).date()
-
-
 class QueueBook:
     def __init__(
         self,
         config: QueueConfig,
         day: date,
         sink: Callable[[QueueEvent], None] | None = None,
-        is_workday: Callable[[date], bool] = default_is_workday,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self.config = config
         self.day = day
         self._sink = sink
-        self._is_workday = is_workday
+        self._calendar = calendar or china_calendar()
         self.tickets: dict[str, Ticket] = {}
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
@@ -360,7 +348,7 @@ class QueueBook:
         self._service_config(service)
         settings = self.config.service(service)
         assert settings is not None
-        moment = datetime.fromtimestamp(now, HALL_TZ)
+        moment = datetime.fromtimestamp(now, CHINA_TZ)
         if moment.date() != self.day:
             raise QueueError("wrong_day", f"the queue is for {self.day}, not {moment.date()}")
         clock = moment.time()
@@ -582,7 +570,7 @@ class QueueBook:
             ) from err
         checked = _check_dimensions(dimensions or {})
         follow_up_id = f"f-{rating_id}" if is_bad(parsed) else None
-        due = add_working_days(local_day(now), self.config.follow_up_working_days, self._is_workday)
+        due = self._calendar.add_working_days(china_day(now), self.config.follow_up_working_days).date
         self._emit(
             Rated(
                 rating_id,

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from hall_controller.queue.book import QueueBook, local_day
+from hall.calendar import china_day
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig
 from hall_controller.queue.events import QueueEvent, from_json, to_json
 from hall_controller.store import Collection, Store
@@ -54,7 +55,7 @@ class QueueService:
     def start(self) -> None:
         with self._lock:
             stored = self._meta.get("day")
-            today = local_day(self._clock())
+            today = china_day(self._clock())
             day = date.fromisoformat(stored["day"]) if stored else today
             self._open(day)
             if day != today:
@@ -109,7 +110,7 @@ class QueueService:
         """Runs `action(book, now)` under the lock, after rolling over to a new day if the date changed."""
         with self._lock:
             now = self._clock()
-            today = local_day(now)
+            today = china_day(now)
             if self._require().day != today:
                 self._roll(today)
             return action(self._require(), now)

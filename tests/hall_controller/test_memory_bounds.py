@@ -10,17 +10,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from devices.protocol.payloads import Severity
+from hall.calendar import CHINA_TZ
 from hall_controller.alarms import AlarmBook
 from hall_controller.alarms import Source as AlarmSource
 from hall_controller.memtrace import MemTrace
-from hall_controller.queue.book import HALL_TZ, QueueBook
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, calls_per_minute
 from hall_controller.queue.events import QueueEvent, Source
 from hall_controller.store import Store
 
 DAY = date(2026, 11, 23)
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=CHINA_TZ).timestamp()
 
 
 def big_day() -> QueueConfig:

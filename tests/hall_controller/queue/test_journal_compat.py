@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from hall_controller.queue.book import HALL_TZ, QueueBook
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import Priority, demo_config
 from hall_controller.queue.events import EVENT_TYPES, Finished, Issued, Rated, Source, from_json, to_json
 from hall_controller.queue.service import QueueService, journal_name
@@ -89,7 +90,7 @@ def test_an_old_journal_replays_through_the_service_to_the_state_it_had(tmp_path
         journal = store.collection(journal_name(DAY))
         for number, body in enumerate(OLD["events"]):
             journal.put(f"{number:09d}", body)
-        evening = datetime(DAY.year, DAY.month, DAY.day, 20, 0, tzinfo=HALL_TZ).timestamp()
+        evening = datetime(DAY.year, DAY.month, DAY.day, 20, 0, tzinfo=CHINA_TZ).timestamp()
         service = QueueService(demo_config(), store, lambda: evening)
         service.start()
         assert service.read(summary) == OLD["state"]
