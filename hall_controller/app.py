@@ -16,10 +16,11 @@ import httpx
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from case_service.domain.errors import UnauthorizedError
 from hall import http_errors
+from hall.models import Strict
 from hall.settings import Settings
 from hall_controller.alarms import AlarmError
 from hall_controller.auth import Manager, StaffTokens, staff_token_key
@@ -33,14 +34,12 @@ STREAM_KEEPALIVE_SECONDS = 15.0
 STREAM_COALESCE_SECONDS = 0.25
 
 
-class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Acknowledgement(Strict):
     # Kept for old callers; the name recorded is the signed-in manager's.
     by: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Login(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 

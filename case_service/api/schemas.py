@@ -7,15 +7,13 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hall.models import Strict
+
 T = TypeVar("T")
 # Deeper pages than this are refused with 422: the databases' integers end at 2**63, and no list is that long.
 MAX_OFFSET = 2**31 - 1
 
 ID_EXAMPLE = "11010519491231002X"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Page(BaseModel, Generic[T]):
@@ -86,14 +84,14 @@ class ItemIn(Strict):
     legal_basis: str = ""
     implementing_unit: str = ""
     applicant_type: str = ""
-    materials: list[MaterialSpec] = []
+    materials: list[MaterialSpec] = Field(default_factory=list)
     legal_limit_days: int = Field(ge=1, le=365)
     promised_limit_days: int = Field(ge=1, le=365)
-    stage_budgets: dict[str, int] = {}
-    fees: list[dict[str, Any]] = []
+    stage_budgets: dict[str, int] = Field(default_factory=dict)
+    fees: list[dict[str, Any]] = Field(default_factory=list)
     unified_seal: bool = True
-    channels: list[Literal["window", "kiosk", "online"]] = ["window"]
-    joint_departments: list[str] = []
+    channels: list[Literal["window", "kiosk", "online"]] = Field(default=["window"])
+    joint_departments: list[str] = Field(default_factory=list)
     status: Literal["active", "suspended", "handed_down"] = "active"
     exercise_level_note: str = ""
 

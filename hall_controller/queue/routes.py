@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from devices.protocol import queue as contract
 from hall.http_errors import error_response
+from hall.models import Strict
 from hall.privacy import PiiCipher
 from hall_controller.auth import Clerk, Manager
 from hall_controller.queue import outputs
@@ -34,11 +35,7 @@ ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IssueIn(_Body):
+class IssueIn(Strict):
     service: str = Field(max_length=32)
     source: Source = Source.KIOSK
     priority: Priority = Priority.ORDINARY
@@ -48,22 +45,22 @@ class IssueIn(_Body):
     print_slip: bool = True
 
 
-class RemoteIn(_Body):
+class RemoteIn(Strict):
     service: str = Field(max_length=32)
     phone: str = Field(max_length=11)
 
 
-class RateIn(_Body):
+class RateIn(Strict):
     level: int
     dimensions: dict[str, int] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=500)
 
 
-class KioskRatingIn(_Body):
+class KioskRatingIn(Strict):
     case_id: str = Field(min_length=1, max_length=32)
 
 
-class CallbackIn(_Body):
+class CallbackIn(Strict):
     note: str = Field(max_length=500)
     close: bool = False
 
