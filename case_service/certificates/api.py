@@ -19,8 +19,8 @@ from case_service.certificates import service
 from case_service.certificates.models import CertificatePrint, CertificateRecord
 from case_service.certificates.print_rules import ALTERNATIVE_TEXT, PrintStatus, alternatives_for
 from case_service.certificates.service import Actor, CertificateContext, CertificateError, IssueRequest
-from case_service.certificates.signing import MAX_TOKEN_LENGTH, Ed25519Verifier
 from hall.models import Strict
+from hall.signing import MAX_TOKEN_LENGTH, Ed25519Verifier
 
 STATUS_FOR_KIND = {"not-found": 404, "conflict": 409, "invalid": 422}
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from case_service.certificates.signing import (
+from case_service.domain.identity import make_id_number
+from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
     sign_claims,
@@ -20,7 +21,6 @@ from case_service.certificates.signing import (
     verifiers_from_published,
     verify_token,
 )
-from case_service.domain.identity import make_id_number
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import events as ev
