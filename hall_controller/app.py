@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import Field
 
-from case_service.domain.errors import UnauthorizedError
 from hall import http_errors
 from hall.models import Strict
 from hall.settings import Settings
+from hall.tokens import TokenRejectedError
 from hall_controller.alarms import AlarmError
 from hall_controller.auth import Manager, StaffTokens, staff_token_key
 from hall_controller.controller import HallController
@@ -123,7 +123,7 @@ def create_app(
         token = str(answer.json().get("access_token", ""))
         try:
             staff = staff_tokens.read(token)
-        except UnauthorizedError as err:
+        except TokenRejectedError as err:
             log.error(
                 "a token from the case service does not verify here: check HALL_CONTROLLER__STAFF_TOKEN_KEY"
             )

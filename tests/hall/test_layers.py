@@ -1,4 +1,5 @@
-"""The layers: drivers know no simulator, and the entry point chooses a simulated or a real device."""
+"""The layers: drivers know no simulator (the entry point chooses a simulated or a real device), and the
+kiosk and the controller share tokens, signing and the calendar through hall/, not the case service's code."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def test_the_kiosk_imports_no_case_service_internals() -> None:
     tools = {"kiosk/drive.py"}
     found = imported_packages("kiosk").items()
     assert [module for module, names in found if "case_service" in names and module not in tools] == []
+
+
+def test_the_controller_imports_no_case_service_internals() -> None:
+    found = imported_packages("hall_controller").items()
+    assert [module for module, names in found if "case_service" in names] == []
 
 
 def test_the_entry_point_opens_the_simulated_reader_for_sim() -> None:
