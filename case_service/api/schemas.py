@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from hall.models import Strict
 
@@ -14,16 +14,6 @@ T = TypeVar("T")
 MAX_OFFSET = 2**31 - 1
 
 ID_EXAMPLE = "11010519491231002X"
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
-# Auth ---------------------------------------------------------------------------------------------
 
 
 class LoginIn(Strict):
@@ -46,14 +36,6 @@ class ApplicantTokenIn(Strict):
     valid_until: dt.date | None = Field(
         default=None, description="null for 长期 (no expiry)", examples=["2035-06-01"]
     )
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105
-    expires_at: int = Field(description="Unix time")
-    kind: str
-    roles: list[str]
 
 
 class MeOut(BaseModel):
@@ -100,34 +82,6 @@ class ItemStatusIn(Strict):
     status: Literal["active", "suspended", "handed_down"]
 
 
-class ItemOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str = Field(examples=["513200-XK-SJ-0511"])
-    version: int
-    name: str
-    department: str
-    kind: str
-    category: str
-    legal_basis: str
-    implementing_unit: str
-    applicant_type: str
-    materials: list[dict[str, Any]]
-    legal_limit_days: int
-    promised_limit_days: int
-    stage_budgets: dict[str, int]
-    fees: list[dict[str, Any]]
-    unified_seal: bool
-    channels: list[str]
-    joint_departments: list[str]
-    status: str
-    exercise_level_note: str
-    source: str
-
-
-# Cases ----------------------------------------------------------------------------------------------
-
-
 class ApplicantIn(Strict):
     name: str = Field(min_length=1, max_length=64, examples=["张三"])
     id_number: str = Field(min_length=15, max_length=18, examples=[ID_EXAMPLE])
@@ -142,74 +96,6 @@ class CaseCreate(Strict):
         description="Staff filing at a window give the applicant; an applicant token is the applicant",
     )
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$", description="with an applicant token")
-
-
-class DeadlineOut(BaseModel):
-    level: Literal["ok", "warning", "overdue"]
-    working_days_left: int
-
-
-class CaseOut(BaseModel):
-    id: int
-    number: str = Field(examples=["20251009A1B2C3D4"])
-    item_code: str
-    item_version: int
-    item_name: str
-    department: str
-    channel: str
-    applicant_name: str
-    applicant_id_number: str = Field(description="always masked", examples=["110***********002X"])
-    applicant_phone: str | None = Field(description="always masked", examples=["138****5678"])
-    state: str
-    state_label: str
-    next_step: str
-    allowed_actions: list[str]
-    stage: str | None
-    stage_due_on: dt.date | None
-    decision_due_on: dt.date | None
-    legal_due_on: dt.date | None
-    due_estimated: bool = Field(
-        description="true: a due date lies in a year whose holidays are not yet known"
-    )
-    deadline: DeadlineOut | None
-    submitted_at: dt.datetime
-    submitted_on: dt.date
-    accepted_on: dt.date | None
-    auto_accepted: bool
-    decided_on: dt.date | None
-    extended: bool
-    paused_days: int
-    suspension_reason: str | None
-    not_accepted_reason: str | None
-    decision_reasons: str | None
-    release_channel: str | None
-    supplement_notice: dict[str, Any] | None
-    delivery_receipt: dict[str, Any] | None
-
-
-class ReleaseContact(BaseModel):
-    """For the hall controller only: the applicant's contact in full, to release a case into a locker."""
-
-    case_id: str = Field(examples=["42"])
-    item_name: str = Field(examples=["食品(含保健食品)经营许可"])
-    phone: str = Field(description="full mobile number for the pickup SMS; empty if none was given")
-    id_number: str = Field(description="full ID number, to bind ID-card pickup at the locker")
-
-
-class CaseStatus(BaseModel):
-    """The few fields a kiosk or a hall controller polls for."""
-
-    id: int
-    number: str
-    state: str
-    state_label: str
-    next_step: str
-    stage: str | None
-    stage_due_on: dt.date | None
-    decision_due_on: dt.date | None
-    due_estimated: bool
-    deadline: DeadlineOut | None
-    release_channel: str | None
 
 
 class DefectIn(Strict):
@@ -239,13 +125,6 @@ class MaterialOut(BaseModel):
     size: int
     reused: bool
     uploaded_at: dt.datetime
-
-
-class CompletenessOut(BaseModel):
-    complete: bool
-    missing: list[str]
-    unknown: list[str]
-    notice_lines: list[str]
 
 
 class EvaluationIn(Strict):

@@ -41,7 +41,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.api.routes.auth import applicant_principal
 from case_service.auth.tokens import APPLICANT_TTL, Principal, PrincipalKind
@@ -58,6 +57,7 @@ from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.models import Case
 from case_service.storage.signin import SignInStore
+from hall import case_api
 from hall.http_errors import error_response
 from hall.privacy import DecryptionError, mask_phone
 from hall.settings import Mode
@@ -221,7 +221,7 @@ class SignedInApplicant(BaseModel):
     id_number: str = Field(description="for the kiosk's queue tickets and lockers; never shown in full")
 
 
-class ApplicantSignInOut(schemas.TokenOut):
+class ApplicantSignInOut(case_api.TokenOut):
     applicant: SignedInApplicant
 
 

@@ -22,14 +22,15 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
 from case_service.storage.models import Device, User
+from hall import case_api
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
 
 
-def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
+def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> case_api.TokenOut:
     token, expires = services.signer.issue(principal, ttl)
-    return schemas.TokenOut(
+    return case_api.TokenOut(
         access_token=token,
         expires_at=expires,
         kind=principal.kind.value,
@@ -37,8 +38,8 @@ def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas
     )
 
 
-@router.post("/login", response_model=schemas.TokenOut)
-def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
+@router.post("/login", response_model=case_api.TokenOut)
+def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> case_api.TokenOut:
     user = session.scalar(select(User).where(User.username == body.username, User.active.is_(True)))
     if user is None or not verify_secret(user.password_hash, body.password):
         raise UnauthorizedError("wrong username or password")
@@ -48,8 +49,10 @@ def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> 
     return _token_out(services, principal, STAFF_TTL)
 
 
-@router.post("/device-token", response_model=schemas.TokenOut)
-def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
+@router.post("/device-token", response_model=case_api.TokenOut)
+def device_token(
+    body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep
+) -> case_api.TokenOut:
     """A registered device proves itself with its own secret; otherwise the hall's shared device secret."""
     device = session.scalar(select(Device).where(Device.device_id == body.device_id))
     if device is not None:
@@ -65,10 +68,10 @@ def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: Ser
     return _token_out(services, principal, DEVICE_TTL)
 
 
-@router.post("/applicant-token", response_model=schemas.TokenOut)
+@router.post("/applicant-token", response_model=case_api.TokenOut)
 def applicant_token(
     body: schemas.ApplicantTokenIn, device: PrincipalDep, services: ServicesDep
-) -> schemas.TokenOut:
+) -> case_api.TokenOut:
     """Needs a kiosk's device token. The token sees this person's cases and no one else's, for 10 minutes."""
     if device.kind is not PrincipalKind.DEVICE or Role.KIOSK not in device.roles:
         raise ForbiddenError("only a kiosk's device token can ask for an applicant token")
