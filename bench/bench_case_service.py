@@ -389,9 +389,8 @@ def supervision_seconds(database_url: str) -> tuple[float, float, int]:
     from case_service.bootstrap import prepare_database
     from case_service.cases import supervision
     from case_service.db import make_engine, make_session_factory
-    from case_service.domain.calendar import china_calendar
-    from case_service.runtime import china_today
     from case_service.storage.models import Case
+    from hall.calendar import china_calendar, china_today
 
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)

@@ -18,8 +18,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from bench.core import Figure, time_call
 from case_service.certificates.render import CertificateView, render_certificate
-from case_service.certificates.signing import CertificateClaims, Ed25519Signer, sign_claims, verify_token
 from case_service.documents.typeset import cjk_font
+from hall.signing import CertificateClaims, Ed25519Signer, sign_claims, verify_token
 
 SIGNER = Ed25519Signer.generate()
 CLAIMS = CertificateClaims(

@@ -28,10 +28,11 @@ from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
 from case_service.domain.errors import DomainError
-from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
+from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
+from hall.calendar import china_today
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
 

@@ -14,16 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from case_service.auth.revocation import Revocations
 from case_service.auth.tokens import TokenSigner
-from case_service.domain.calendar import WorkingCalendar, china_calendar
 from case_service.storage.models import CalendarYear, HolidayOverride
+from hall.calendar import WorkingCalendar, china_calendar, china_today
 from hall.privacy import PiiCipher
 from hall.settings import Settings
-
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 @dataclass

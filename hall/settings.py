@@ -1,7 +1,8 @@
 """One validated configuration for every process of the hall.
 
 Values come from the environment (prefix ``HALL_``, nested with ``__``: ``HALL_CASE__PORT=8000``) and
-from ``.env``. Validation happens at start-up; production mode refuses the development secrets.
+from ``.env``. Validation happens at start-up; production mode refuses the development secrets
+and simulated devices.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
 DEV_DEVICE_SECRET = "dev-only-device-secret"  # noqa: S105
+# The kiosk's backends that default to a simulation, and the real choice production needs.
+KIOSK_REAL_BACKENDS = {
+    "case_service": "http",
+    "hall_link": "controller",
+    "card_reader": "device",
+    "camera": "device",
+    "scanner": "device",
+    "printer": "cups",
+}
 
 
 class Mode(StrEnum):
@@ -127,6 +137,25 @@ class Settings(BaseSettings):
         if self.secret_key.get_secret_value().__len__() < 32:
             raise ValueError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_simulated_devices_in_production(self) -> Self:
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        simulated = self.simulated_backends()
+        if simulated:
+            wanted = ", ".join(f"{variable}={real}" for variable, real in simulated)
+            raise ValueError(f"production mode refuses simulated devices; set {wanted}")
+        return self
+
+    def simulated_backends(self) -> list[tuple[str, str]]:
+        """Each backend set to "sim", as (its variable, the real choice to set instead)."""
+        choices = [(self.devices.backend, f"{ENV_PREFIX}DEVICES__BACKEND", "real")]
+        choices += [
+            (getattr(self.kiosk, field), f"{ENV_PREFIX}KIOSK__{field.upper()}", real)
+            for field, real in KIOSK_REAL_BACKENDS.items()
+        ]
+        return [(variable, real) for value, variable, real in choices if value == "sim"]
 
     # Derived values -------------------------------------------------------------------------------
 

@@ -14,13 +14,14 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Body, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from case_service.domain.errors import UnauthorizedError
+from hall import http_errors
+from hall.models import Strict
 from hall.settings import Settings
+from hall.tokens import TokenRejectedError
 from hall_controller.alarms import AlarmError
 from hall_controller.auth import Manager, StaffTokens, staff_token_key
 from hall_controller.controller import HallController
@@ -33,14 +34,12 @@ STREAM_KEEPALIVE_SECONDS = 15.0
 STREAM_COALESCE_SECONDS = 0.25
 
 
-class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Acknowledgement(Strict):
     # Kept for old callers; the name recorded is the signed-in manager's.
     by: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Login(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -86,14 +85,7 @@ def create_app(
     app.state.controller = controller
     app.state.staff_tokens = staff_tokens
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, err: RequestValidationError) -> JSONResponse:
-        # FastAPI's own handler fails (500) on a body that is not UTF-8: answer with plain strings.
-        problems = [
-            {"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))[:200]}
-            for problem in err.errors()
-        ]
-        return JSONResponse({"detail": problems}, status_code=422)
+    http_errors.install(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -131,7 +123,7 @@ def create_app(
         token = str(answer.json().get("access_token", ""))
         try:
             staff = staff_tokens.read(token)
-        except UnauthorizedError as err:
+        except TokenRejectedError as err:
             log.error(
                 "a token from the case service does not verify here: check HALL_CONTROLLER__STAFF_TOKEN_KEY"
             )

@@ -1,6 +1,6 @@
 """Who may change the hall's state over HTTP: the case service's staff tokens, verified on the spot.
 
-The case service signs staff tokens (`v1.<payload>.<sig>`, HMAC-SHA256, see case_service/auth/tokens.py)
+The case service signs staff tokens (`v1.<payload>.<sig>`, HMAC-SHA256, the one format of hall/tokens.py)
 with its HALL_SECRET_KEY. The controller holds the same key (HALL_CONTROLLER__STAFF_TOKEN_KEY; in
 development it falls back to HALL_SECRET_KEY) and verifies tokens itself, without a round trip: a clerk
 signed in before a network cut keeps calling tickets while the case service is away. Only signing in
@@ -19,16 +19,16 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 
-from case_service.auth.tokens import PrincipalKind, TokenSigner
-from case_service.domain.errors import UnauthorizedError
-from case_service.domain.states import Role
 from hall.errors import StartupError
 from hall.settings import DEV_SECRET_KEY, Mode, Settings
+from hall.tokens import TokenCodec, TokenRejectedError
 
 log = logging.getLogger(__name__)
 
-CLERKS = frozenset({Role.CLERK, Role.MANAGER})
-MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+# The case service's roles and principal kinds, as its tokens carry them.
+CLERKS = frozenset({"clerk", "manager"})
+MANAGERS = frozenset({"manager", "admin"})
+STAFF, DEVICE, KIOSK = "staff", "device", "kiosk"
 MIN_KEY_LENGTH = 32
 KEY_VARIABLE = "HALL_CONTROLLER__STAFF_TOKEN_KEY"
 T = TypeVar("T")
@@ -42,26 +42,26 @@ class Staff:
 
 
 class StaffTokens:
-    """Reads a bearer token; `UnauthorizedError` unless it is a valid, unexpired staff token."""
+    """Reads a bearer token; `TokenRejectedError` unless it is a valid, unexpired staff token."""
 
     def __init__(self, key: str) -> None:
-        self._signer = TokenSigner(key)
+        self._codec = TokenCodec(key)
 
     def read(self, token: str, now: float | None = None) -> Staff:
-        principal = self._signer.read(token, now)
-        if principal.kind is not PrincipalKind.STAFF:
-            raise UnauthorizedError("not a staff token")
-        return Staff(principal.subject, frozenset(r.value for r in principal.roles), principal.expires_at)
+        claims = self._codec.read(token, now)
+        if claims.kind != STAFF:
+            raise TokenRejectedError("not a staff token")
+        return Staff(claims.subject, claims.roles, claims.expires_at)
 
     def read_voucher(self, token: str, now: float | None = None) -> str:
         """Who may vouch for an ID card read at their own desk: a kiosk's device token (the kiosk's card
-        reader) or a clerk's or manager's staff token. Returns who, for the log; else UnauthorizedError."""
-        principal = self._signer.read(token, now)
-        if principal.kind is PrincipalKind.DEVICE and Role.KIOSK in principal.roles:
-            return f"kiosk:{principal.subject}"
-        if principal.kind is PrincipalKind.STAFF and principal.roles & CLERKS:
-            return f"staff:{principal.subject}"
-        raise UnauthorizedError("neither a kiosk's device token nor a clerk's token")
+        reader) or a clerk's or manager's staff token. Returns who, for the log; else TokenRejectedError."""
+        claims = self._codec.read(token, now)
+        if claims.kind == DEVICE and KIOSK in claims.roles:
+            return f"kiosk:{claims.subject}"
+        if claims.kind == STAFF and claims.roles & CLERKS:
+            return f"staff:{claims.subject}"
+        raise TokenRejectedError("neither a kiosk's device token nor a clerk's token")
 
 
 def staff_token_key(settings: Settings) -> str:
@@ -92,7 +92,7 @@ def _verified(request: Request, needed: str, read: Callable[[StaffTokens, str], 
     tokens: StaffTokens = request.app.state.staff_tokens
     try:
         return read(tokens, token)
-    except UnauthorizedError as err:
+    except TokenRejectedError as err:
         # The reason (expired, forged) is for the log; the caller only learns it was refused.
         log.info("refused a token on %s %s: %s", request.method, request.url.path, err.message)
         raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}) from err
@@ -120,9 +120,8 @@ def _staff(request: Request) -> Staff:
     return _verified(request, "a staff token", StaffTokens.read)
 
 
-def requires(roles: frozenset[Role]) -> Callable[[Request], Staff]:
+def requires(allowed: frozenset[str]) -> Callable[[Request], Staff]:
     """A FastAPI dependency: the signed-in staff member, 401 without a valid token, 403 without the role."""
-    allowed = frozenset(role.value for role in roles)
     names = " or ".join(sorted(allowed))
 
     def dependency(request: Request) -> Staff:

@@ -1,9 +1,9 @@
 """Turning a certificate check into the kiosk's verdict: the case service's answer, or an offline check.
 
 Offline, the signature is checked with the public keys the kiosk fetched earlier from
-`GET /certificates/keys` (the case service's own `signing` module does the cryptography); revocation and
-replacement cannot be known then, so the verdict says it was offline. The holder's name leaves here
-masked (张三丰 -> 张*丰): nothing else in the kiosk ever holds it whole.
+`GET /certificates/keys` (hall/signing.py, shared with the case service, does the cryptography);
+revocation and replacement cannot be known then, so the verdict says it was offline. The holder's name
+leaves here masked (张三丰 -> 张*丰): nothing else in the kiosk ever holds it whole.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from case_service.certificates.signing import (
+from hall.privacy import mask_name
+from hall.signing import (
     RejectionReason,
     TokenRejectedError,
     Verifier,
@@ -20,7 +21,6 @@ from case_service.certificates.signing import (
     verifiers_from_published,
     verify_token,
 )
-from hall.privacy import mask_name
 from kiosk.flow.model import Verification, VerifyReason
 
 log = logging.getLogger(__name__)

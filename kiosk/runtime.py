@@ -35,7 +35,7 @@ from kiosk.ports import (
 from kiosk.scratch import Scratch
 
 if TYPE_CHECKING:
-    from case_service.certificates.signing import Verifier
+    from hall.signing import Verifier
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hall.privacy import PiiCipher
 from hall.settings import Settings
@@ -20,6 +21,10 @@ from kiosk.scratch import Scratch
 from kiosk.sim.case_service import SimCaseService
 from kiosk.sim.devices import SimCamera, SimCardReader, SimHallLink, SimPrinter, SimScanner
 from kiosk.voice import EspeakVoice, SilentVoice
+
+if TYPE_CHECKING:
+    from devices.camera.supervised import SupervisedSource
+    from devices.idcard.factory import OpenedReader
 
 log = logging.getLogger(__name__)
 
@@ -155,23 +160,42 @@ def ports_for(settings: Settings) -> Ports:
             CupsPrinter(section.printer_queue, host=section.cups_host, port=section.cups_port)
         )
     if settings.kiosk.camera == "device" or settings.kiosk.scanner == "device":
-        from devices.camera.factory import open_camera
         from kiosk.adapters.camera import CameraScanner, DocumentCamera
 
-        cameras, backend = settings.devices.camera, settings.devices.backend
         if settings.kiosk.camera == "device":
-            source = open_camera("document_camera", cameras, backend=backend)
-            ports.camera = DocumentCamera(source, dpi=cameras.dpi, health=source.health)
+            source = open_camera("document_camera", settings)
+            ports.camera = DocumentCamera(source, dpi=settings.devices.camera.dpi, health=source.health)
         if settings.kiosk.scanner == "device":
-            source = open_camera("qr_camera", cameras, backend=backend)
+            source = open_camera("qr_camera", settings)
             ports.scanner = CameraScanner(source, health=source.health)
     if settings.kiosk.card_reader == "device":
-        from devices.idcard.factory import open_card_reader
         from kiosk.adapters.idcard import IdCardReader
 
-        opened = open_card_reader(settings.devices.backend, settings.devices.idcard)
-        ports.card_reader = IdCardReader(opened.reader)
+        ports.card_reader = IdCardReader(open_card_reader(settings).reader)
     return ports
+
+
+def open_camera(role: str, settings: Settings) -> SupervisedSource:
+    """The camera of `role`: the hall's (HALL_DEVICES__BACKEND=real) or firmware_sim's simulated one."""
+    from devices.camera.factory import open_camera as open_device_camera
+
+    cameras = settings.devices.camera
+    if settings.devices.backend == "sim":
+        from firmware_sim.capture.cameras import simulated_camera
+
+        return open_device_camera(role, cameras, simulated=simulated_camera(role, cameras))
+    return open_device_camera(role, cameras)
+
+
+def open_card_reader(settings: Settings) -> OpenedReader:
+    """The ID-card reader: the hall's (HALL_DEVICES__BACKEND=real), or its driver on an emulator."""
+    if settings.devices.backend == "sim":
+        from firmware_sim.idcard.reader import open_simulated_card_reader
+
+        return open_simulated_card_reader(settings.devices.idcard)
+    from devices.idcard.factory import open_card_reader as open_device_reader
+
+    return open_device_reader(settings.devices.idcard)
 
 
 def build_kiosk(

@@ -633,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     opened = None
     if args.script == "e2e":
         from devices.idcard.config import IdCardSettings
-        from devices.idcard.factory import open_card_reader
+        from firmware_sim.idcard.reader import open_simulated_card_reader
         from kiosk.adapters.http_case import HttpCaseService
         from kiosk.adapters.idcard import IdCardReader
 
@@ -641,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         ports.case_service = HttpCaseService(
             args.case_service_url, device_id="kiosk-e2e", device_secret=secret
         )
-        opened = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
+        opened = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
         ports.card_reader = IdCardReader(opened.reader, recheck_seconds=0.3)
         if args.controller_url:
             from devices.protocol.device import ProtocolDevice
@@ -657,12 +657,11 @@ def main(argv: list[str] | None = None) -> int:
                 credentials=ports.case_service.device_token,
             )
     if args.camera == "device":
-        from devices.camera.factory import open_camera
         from kiosk.adapters.camera import DocumentCamera
+        from kiosk.wiring import open_camera
 
-        cameras = settings.devices.camera
-        source = open_camera("document_camera", cameras, backend=settings.devices.backend)
-        ports.camera = DocumentCamera(source, dpi=cameras.dpi, health=source.health)
+        source = open_camera("document_camera", settings)
+        ports.camera = DocumentCamera(source, dpi=settings.devices.camera.dpi, health=source.health)
     qr_camera = None
     if args.sign_in == "qr":
         from devices.camera.supervised import SupervisedSource

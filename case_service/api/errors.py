@@ -1,20 +1,16 @@
-"""One error body for every failure: `{"error": {"code", "message", "details"}}`."""
+"""The case service's errors in the hall's one error body (hall/http_errors.py): domain errors by kind."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from case_service.domain import errors
 from case_service.domain.signin import TooManyError
+from hall import http_errors
+from hall.http_errors import ErrorBody, error_response
 
-log = logging.getLogger(__name__)
+__all__ = ["ErrorBody", "error_response", "install", "status_of", "too_many"]
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFoundError: 404,
@@ -28,27 +24,15 @@ STATUS: dict[type[errors.DomainError], int] = {
 }
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
-
-
 def too_many(err: TooManyError) -> JSONResponse:
-    """429 in the one error shape, with Retry-After (the HTTPException handler drops headers)."""
-    answer = error_response(429, "too_many_requests", str(err), {"retry_after": err.retry_after})
-    answer.headers["Retry-After"] = str(err.retry_after)
-    return answer
+    """429 in the one error shape, with Retry-After."""
+    return error_response(
+        429,
+        "too_many_requests",
+        str(err),
+        {"retry_after": err.retry_after},
+        headers={"Retry-After": str(err.retry_after)},
+    )
 
 
 def status_of(err: errors.DomainError) -> int:
@@ -59,33 +43,8 @@ def status_of(err: errors.DomainError) -> int:
 
 
 def install(app: FastAPI) -> None:
+    http_errors.install(app)
+
     @app.exception_handler(errors.DomainError)
     async def _domain(_request: Request, err: errors.DomainError) -> JSONResponse:
         return error_response(status_of(err), err.code, err.message, err.details)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, err: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "loc": [str(part) for part in item.get("loc", ())],
-                "msg": str(item.get("msg")),
-                "type": item.get("type"),
-            }
-            for item in err.errors()
-        ]
-        first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
-        where = ".".join(part for part in first["loc"] if part not in {"body", "query", "path"})
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return error_response(422, "validation_error", message, problems)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            err.status_code, "http_error"
-        )
-        return error_response(err.status_code, code, str(err.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, err: Exception) -> JSONResponse:
-        log.exception("unexpected error: %s", type(err).__name__)
-        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")

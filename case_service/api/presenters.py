@@ -7,13 +7,13 @@ import datetime as dt
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from case_service.api import schemas
 from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
 from case_service.catalogue.service import item_as_dict
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
 from case_service.storage.models import Case, Item
+from hall import case_api
 from hall.privacy import DecryptionError, mask_id_number, mask_name, mask_phone
 
 
@@ -27,14 +27,14 @@ def _masked_secret(ctx: cases.Viewer, token: str | None, context: str) -> str | 
     return mask_id_number(plain) if context == cases.ID_CONTEXT else mask_phone(plain)
 
 
-def case_out(ctx: cases.Viewer, case: Case) -> schemas.CaseOut:
+def case_out(ctx: cases.Viewer, case: Case) -> case_api.CaseOut:
     state = CaseState(case.state)
     resume_to = CaseState(case.resume_to) if case.resume_to else None
     status = cases.deadline_of(ctx, case)
     name = case.applicant_name
     if ctx.principal.kind is PrincipalKind.DEVICE:
         name = mask_name(name)
-    return schemas.CaseOut(
+    return case_api.CaseOut(
         id=case.id,
         number=case.number,
         item_code=case.item_code,
@@ -54,7 +54,7 @@ def case_out(ctx: cases.Viewer, case: Case) -> schemas.CaseOut:
         decision_due_on=case.decision_due_on,
         legal_due_on=case.legal_due_on,
         due_estimated=case.due_estimated,
-        deadline=schemas.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
+        deadline=case_api.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
         if status
         else None,
         submitted_at=case.submitted_at,
@@ -73,10 +73,10 @@ def case_out(ctx: cases.Viewer, case: Case) -> schemas.CaseOut:
     )
 
 
-def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date) -> schemas.CaseStatus:
+def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date) -> case_api.CaseStatus:
     state = CaseState(row.state)
     status = cases.assess_deadline(calendar, today, row.stage_due_on, row.is_open)
-    return schemas.CaseStatus(
+    return case_api.CaseStatus(
         id=row.id,
         number=row.number,
         state=state.value,
@@ -86,15 +86,15 @@ def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date)
         stage_due_on=row.stage_due_on,
         decision_due_on=row.decision_due_on,
         due_estimated=row.due_estimated,
-        deadline=schemas.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
+        deadline=case_api.DeadlineOut(level=status.level.value, working_days_left=status.working_days_left)
         if status
         else None,
         release_channel=row.release_channel,
     )
 
 
-def item_out(item: Item) -> schemas.ItemOut:
-    return schemas.ItemOut.model_validate({**item_as_dict(item), "version": item.version})
+def item_out(item: Item) -> case_api.ItemOut:
+    return case_api.ItemOut.model_validate({**item_as_dict(item), "version": item.version})
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from hall.models import Strict
 
 T = TypeVar("T")
 # Deeper pages than this are refused with 422: the databases' integers end at 2**63, and no list is that long.
 MAX_OFFSET = 2**31 - 1
 
 ID_EXAMPLE = "11010519491231002X"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
-# Auth ---------------------------------------------------------------------------------------------
 
 
 class LoginIn(Strict):
@@ -50,14 +38,6 @@ class ApplicantTokenIn(Strict):
     )
     photo_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     mac: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105
-    expires_at: int = Field(description="Unix time")
-    kind: str
-    roles: list[str]
 
 
 class MeOut(BaseModel):
@@ -120,61 +100,20 @@ class ItemIn(ItemGuide):
     legal_basis: str = ""
     implementing_unit: str = ""
     applicant_type: str = ""
-    materials: list[MaterialSpec] = []
+    materials: list[MaterialSpec] = Field(default_factory=list)
     legal_limit_days: int = Field(ge=0, le=365, description="0 only for a 即办件")
     promised_limit_days: int = Field(ge=0, le=365)
-    stage_budgets: dict[str, int] = {}
-    fees: list[FeeSpec] = []
+    stage_budgets: dict[str, int] = Field(default_factory=dict)
+    fees: list[FeeSpec] = Field(default_factory=list)
     unified_seal: bool = True
-    channels: list[Literal["window", "kiosk", "online"]] = ["window"]
-    joint_departments: list[str] = []
+    channels: list[Literal["window", "kiosk", "online"]] = Field(default=["window"])
+    joint_departments: list[str] = Field(default_factory=list)
     status: Literal["active", "suspended", "handed_down"] = "active"
     exercise_level_note: str = ""
 
 
 class ItemStatusIn(Strict):
     status: Literal["active", "suspended", "handed_down"]
-
-
-class ItemOut(BaseModel):
-    code: str = Field(examples=["513200-XK-SJ-0511"])
-    version: int
-    name: str
-    department: str
-    kind: str
-    category: str
-    legal_basis: str
-    implementing_unit: str
-    applicant_type: str
-    materials: list[dict[str, Any]]
-    legal_limit_days: int
-    promised_limit_days: int
-    stage_budgets: dict[str, int]
-    fees: list[dict[str, Any]]
-    unified_seal: bool
-    channels: list[str]
-    joint_departments: list[str]
-    status: str
-    exercise_level_note: str
-    source: str
-    basic_code: str
-    conditions: list[str]
-    fee_status: str
-    handling_type: str
-    result_name: str
-    result_sample: str
-    service_location: str
-    service_hours: str
-    online_depth: int
-    visits_required: int
-    consult_phone: str
-    complaint_phone: str
-    review_points: list[str]
-    site_visit: bool
-    higher_authority: str
-    unverified: list[str] = Field(
-        description="names of fields whose content awaits the department's check: show 待部门核实 for them"
-    )
 
 
 class ItemChangeOut(BaseModel):
@@ -210,74 +149,6 @@ class CaseCreate(Strict):
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$", description="with an applicant token")
 
 
-class DeadlineOut(BaseModel):
-    level: Literal["ok", "warning", "overdue"]
-    working_days_left: int
-
-
-class CaseOut(BaseModel):
-    id: int
-    number: str = Field(examples=["20251009A1B2C3D4"])
-    item_code: str
-    item_version: int
-    item_name: str
-    department: str
-    channel: str
-    applicant_name: str
-    applicant_id_number: str = Field(description="always masked", examples=["110***********002X"])
-    applicant_phone: str | None = Field(description="always masked", examples=["138****5678"])
-    state: str
-    state_label: str
-    next_step: str
-    allowed_actions: list[str]
-    stage: str | None
-    stage_due_on: dt.date | None
-    decision_due_on: dt.date | None
-    legal_due_on: dt.date | None
-    due_estimated: bool = Field(
-        description="true: a due date lies in a year whose holidays are not yet known"
-    )
-    deadline: DeadlineOut | None
-    submitted_at: dt.datetime
-    submitted_on: dt.date
-    accepted_on: dt.date | None
-    auto_accepted: bool
-    decided_on: dt.date | None
-    extended: bool
-    paused_days: int
-    suspension_reason: str | None
-    not_accepted_reason: str | None
-    decision_reasons: str | None
-    release_channel: str | None
-    supplement_notice: dict[str, Any] | None
-    delivery_receipt: dict[str, Any] | None
-
-
-class ReleaseContact(BaseModel):
-    """For the hall controller only: the applicant's contact in full, to release a case into a locker."""
-
-    case_id: str = Field(examples=["42"])
-    item_name: str = Field(examples=["食品(含保健食品)经营许可"])
-    phone: str = Field(description="full mobile number for the pickup SMS; empty if none was given")
-    id_number: str = Field(description="full ID number, to bind ID-card pickup at the locker")
-
-
-class CaseStatus(BaseModel):
-    """The few fields a kiosk or a hall controller polls for."""
-
-    id: int
-    number: str
-    state: str
-    state_label: str
-    next_step: str
-    stage: str | None
-    stage_due_on: dt.date | None
-    decision_due_on: dt.date | None
-    due_estimated: bool
-    deadline: DeadlineOut | None
-    release_channel: str | None
-
-
 class DefectIn(Strict):
     material: str = Field(min_length=1, max_length=200)
     problem: str = Field(min_length=1, max_length=500, examples=["复印件不清晰,请提供清晰的复印件"])
@@ -305,13 +176,6 @@ class MaterialOut(BaseModel):
     size: int
     reused: bool
     uploaded_at: dt.datetime
-
-
-class CompletenessOut(BaseModel):
-    complete: bool
-    missing: list[str]
-    unknown: list[str]
-    notice_lines: list[str]
 
 
 class EvaluationIn(Strict):

@@ -21,7 +21,8 @@ from case_service.certificates import service
 from case_service.certificates.models import CertificatePrint, CertificateRecord
 from case_service.certificates.print_rules import ALTERNATIVE_TEXT, PrintStatus, alternatives_for
 from case_service.certificates.service import Actor, CertificateContext, CertificateError, IssueRequest
-from case_service.certificates.signing import MAX_TOKEN_LENGTH, Ed25519Verifier
+from hall.models import Strict
+from hall.signing import MAX_TOKEN_LENGTH, Ed25519Verifier
 
 STATUS_FOR_KIND = {"not-found": 404, "conflict": 409, "invalid": 422, "forbidden": 403}
 MAX_PRINT_ID = 2**31 - 1  # the databases' integer columns
@@ -84,11 +85,11 @@ ApproverDep = Annotated[Actor, Depends(approver_actor)]
 PrintId = Annotated[int, Path(ge=1, le=MAX_PRINT_ID)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Stripped(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
 
-class IssueIn(Strict):
+class IssueIn(Stripped):
     # Both default to the item's certificate template.
     certificate_name: str | None = Field(default=None, min_length=1, max_length=100)
     scope: str = Field(min_length=1, max_length=2000)
@@ -101,15 +102,15 @@ class ReissueIn(IssueIn):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class RevokeIn(Strict):
+class RevokeIn(Stripped):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class PrintRequestIn(Strict):
+class PrintRequestIn(Stripped):
     station: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
-class PrintResultIn(Strict):
+class PrintResultIn(Stripped):
     outcome: Literal["completed", "failed", "cancelled"]
     reason: str = Field(default="", max_length=500)
 

@@ -13,8 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
-from case_service.certificates.signing import Ed25519Signer, Ed25519Verifier, Verifier
 from hall.errors import StartupError
+from hall.signing import Ed25519Signer, Ed25519Verifier, Verifier
 
 log = logging.getLogger(__name__)
 

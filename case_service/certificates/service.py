@@ -24,7 +24,9 @@ from case_service.certificates import print_rules
 from case_service.certificates.models import CertificatePrint, CertificateRecord
 from case_service.certificates.print_rules import PrintAttempt, PrintKind, PrintRefusedError, PrintStatus
 from case_service.certificates.render import CertificateView, render_certificate
-from case_service.certificates.signing import (
+from case_service.certificates.templates import default_valid_until, template_for
+from hall.privacy import PiiCipher, mask_id_number, mask_name
+from hall.signing import (
     TOKEN_QUERY_PARAMETER,
     CertificateClaims,
     Signer,
@@ -34,8 +36,6 @@ from case_service.certificates.signing import (
     token_from_scan,
     verify_token,
 )
-from case_service.certificates.templates import default_valid_until, template_for
-from hall.privacy import PiiCipher, mask_id_number, mask_name
 
 log = logging.getLogger(__name__)
 

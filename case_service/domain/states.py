@@ -13,22 +13,8 @@ from enum import StrEnum
 
 from case_service.domain.errors import ForbiddenError, IllegalTransitionError
 
-
-class CaseState(StrEnum):
-    SUBMITTED = "submitted"
-    SUPPLEMENT_REQUIRED = "supplement_required"
-    ACCEPTED = "accepted"
-    NOT_ACCEPTED = "not_accepted"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    DENIED = "denied"
-    CERTIFICATE_MADE = "certificate_made"
-    SEALED = "sealed"
-    READY_FOR_RELEASE = "ready_for_release"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    DELIVERED = "delivered"
-    WITHDRAWN = "withdrawn"
-    SUSPENDED = "suspended"
+# The case states are the HTTP contract's (hall/case_api.py), re-exported for the domain's rules.
+from hall.case_api import CaseState as CaseState  # noqa: PLC0414
 
 
 class Action(StrEnum):

@@ -1,7 +1,8 @@
-"""Opens the configured cameras: the real ones through OpenCV, or (backend "sim") the simulated camera.
+"""Opens the configured cameras through OpenCV (a device index) or a file, folder or stream.
 
-Either way the camera comes wrapped in a `SupervisedSource`, so a lost camera is reopened and its health
-reported the same way in the demo, the tests and the hall.
+Either way, and for a simulated camera the entry point passes in (firmware_sim/capture/cameras.py when
+HALL_DEVICES__BACKEND=sim), the camera comes wrapped in a `SupervisedSource`, so a lost camera is reopened
+and its health reported the same way in the demo, the tests and the hall.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from devices.camera.config import CameraSettings
 from devices.camera.sources import FrameSource, OpenCVSource, open_source
 from devices.camera.supervised import CameraHealth, SupervisedSource
 
+ROLES = ("qr_camera", "document_camera")
+Opener = Callable[[], FrameSource]
 
-def _opener(spec: str, settings: CameraSettings) -> Callable[[], FrameSource]:
+
+def _opener(spec: str, settings: CameraSettings) -> Opener:
     def open_it() -> FrameSource:
         text = spec.strip()
         if text.isdigit():
@@ -24,33 +28,20 @@ def _opener(spec: str, settings: CameraSettings) -> Callable[[], FrameSource]:
     return open_it
 
 
-def _simulated(role: str, settings: CameraSettings, seed: int) -> Callable[[], FrameSource]:
-    from firmware_sim.capture.camera import SimulatedCamera
-    from firmware_sim.capture.qr_camera import SimulatedQrCamera
-
-    size = (settings.height, settings.width)
-    if role == "qr_camera":
-        return lambda: SimulatedQrCamera(size=size, seed=seed)
-    return lambda: SimulatedCamera(seed, frames_per_page=5, size=size)
-
-
 def open_camera(
     role: str,
     settings: CameraSettings,
     *,
-    backend: str,
     on_health: Callable[[CameraHealth], None] | None = None,
-    sim_seed: int = 0,
+    simulated: Opener | None = None,
 ) -> SupervisedSource:
-    """The camera used as `role` ("qr_camera" or "document_camera"), supervised."""
-    if role not in ("qr_camera", "document_camera"):
+    """The camera used as `role` ("qr_camera" or "document_camera"), supervised; `simulated` opens a
+    simulated camera instead of the configured one."""
+    if role not in ROLES:
         raise ValueError(f"unknown camera role {role!r}")
-    if backend == "sim":
+    if simulated is not None:
         return SupervisedSource(
-            _simulated(role, settings, sim_seed),
-            name=f"simulated {role}",
-            retry_seconds=settings.retry_seconds,
-            on_health=on_health,
+            simulated, name=f"simulated {role}", retry_seconds=settings.retry_seconds, on_health=on_health
         )
     spec = settings.qr_camera if role == "qr_camera" else settings.document_camera
     name = f"{role} {spec}" if spec.strip().isdigit() else f"{role} {Path(spec).name}"

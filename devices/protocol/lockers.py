@@ -22,7 +22,9 @@ import re
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from hall.models import Strict
 
 KIND = "locker_bank"
 UNLOCK = "unlock"
@@ -32,10 +34,6 @@ BOARD_EVENT = "board"
 PICKUP_ENTRY_EVENT = "pickup-entry"
 
 CompartmentNumber = Annotated[int, Field(ge=1, le=512)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class UnlockArgs(Strict):

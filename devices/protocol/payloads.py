@@ -11,7 +11,9 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
+
+from hall.models import Strict
 
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -27,9 +29,7 @@ class PayloadError(ValueError):
     """A payload outside the contract: not JSON, too large, wrong version or wrong shape."""
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Payload(Strict):
     v: Literal[1] = 1
 
     @model_validator(mode="before")

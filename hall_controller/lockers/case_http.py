@@ -13,14 +13,18 @@ service answers, so a locker keeps working through a network cut and the case ca
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from hall.case_api import CaseOut, CaseState, ReleaseContact
 from hall_controller.case_link import CaseServiceClient, CaseServiceUnavailableError, Outbox
 from hall_controller.lockers.ports import CaseError, ReleasableCase
 
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+M = TypeVar("M", bound=BaseModel)
 
 
 class HttpCaseClient:
@@ -28,17 +32,20 @@ class HttpCaseClient:
         self._client = client
         self._outbox = outbox
 
-    def _get(self, path: str) -> dict[str, Any]:
+    def _get(self, model: type[M], path: str) -> M:
+        """The answer as the contract's model (hall/case_api.py)."""
         try:
             answer = self._client.request("GET", path)
         except CaseServiceUnavailableError as err:
             raise CaseError(str(err)) from err
         if answer.status_code >= 400:
             raise CaseError(f"case service refused GET {path}: {answer.status_code} {_detail(answer.text)}")
-        body = answer.json()
-        if not isinstance(body, dict):
-            raise CaseError(f"case service answered {path} with something that is not an object")
-        return body
+        try:
+            return model.model_validate_json(answer.content)
+        except ValidationError as err:
+            raise CaseError(
+                f"case service answered {path} with something that is not a {model.__name__}"
+            ) from err
 
     def _write(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
         if self._outbox is not None:
@@ -52,18 +59,15 @@ class HttpCaseClient:
             raise CaseError(f"case service refused POST {path}: {answer.status_code} {_detail(answer.text)}")
 
     def releasable(self, case_id: str) -> ReleasableCase:
-        case = self._get(f"{API}/cases/{case_id}")
-        if case.get("state") != "ready_for_release" or case.get("release_channel") != "locker":
+        case = self._get(CaseOut, f"{API}/cases/{case_id}")
+        if case.state is not CaseState.READY_FOR_RELEASE or case.release_channel != "locker":
             raise CaseError(
-                f"case {case_id} is {case.get('state')} by {case.get('release_channel')}, "
+                f"case {case_id} is {case.state} by {case.release_channel}, "
                 "not ready for release into a locker"
             )
-        contact = self._get(f"{API}/cases/{case_id}/release-contact")
+        contact = self._get(ReleaseContact, f"{API}/cases/{case_id}/release-contact")
         return ReleasableCase(
-            str(case_id),
-            str(contact.get("item_name") or case.get("item_name") or ""),
-            str(contact.get("phone") or ""),
-            str(contact.get("id_number") or ""),
+            str(case_id), contact.item_name or case.item_name, contact.phone, contact.id_number
         )
 
     def mark_ready_for_pickup(self, case_id: str, where: str, *, key: str | None = None) -> None:

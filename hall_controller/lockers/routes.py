@@ -6,9 +6,11 @@ import logging
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from devices.protocol import lockers
+from hall.http_errors import ApiError
+from hall.models import Strict
 from hall.settings import Mode
 from hall_controller.auth import Clerk, Manager, client_address, id_card_voucher, optional_voucher
 from hall_controller.lockers.allocation import Size
@@ -29,39 +31,35 @@ Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]
 log = logging.getLogger(__name__)
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # Names in bodies (clerk, admin, staff) are accepted for old callers and ignored: the audit trail records
 # the signed-in user from the token.
-class DepositRequest(Body):
+class DepositRequest(Strict):
     case_id: Ident
     size: Annotated[str, Field(pattern="^(S|M|L|XL)$")] = "M"
     clerk: Ident | None = None
     bank_id: Ident | None = None
 
 
-class PickupRequest(Body):
+class PickupRequest(Strict):
     bank_id: Ident
     method: lockers.PickupMethod
     value: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class RemoteOpenRequest(Body):
+class RemoteOpenRequest(Strict):
     bank_id: Ident
     number: Annotated[int, Field(ge=1, le=512)]
     admin: Ident | None = None
     reason: Annotated[str, Field(min_length=4, max_length=200)]
 
 
-class ReturnRequest(Body):
+class ReturnRequest(Strict):
     bank_id: Ident
     number: Annotated[int, Field(ge=1, le=512)]
     staff: Ident | None = None
 
 
-class DemoCase(Body):
+class DemoCase(Strict):
     case_id: Ident
     title: Annotated[str, Field(max_length=100)] = ""
     phone: Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
@@ -87,7 +85,7 @@ def _parse(model: type[ModelT], raw: bytes) -> ModelT:
             {"loc": [str(part) for part in e["loc"]], "msg": e["msg"]}
             for e in err.errors(include_input=False)
         ]
-        raise HTTPException(422, problems) from err
+        raise ApiError(422, "validation_error", f"invalid {model.__name__}", problems) from err
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -99,11 +97,11 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _refuse(err: Exception) -> HTTPException:
+def _refuse(err: Exception) -> HTTPException | ApiError:
     if isinstance(err, LockedOutError):
         return HTTPException(429, str(err), headers={"Retry-After": str(int(err.retry_after) + 1)})
     if isinstance(err, OpenNotDetectedError):
-        return HTTPException(409, {"error": "OPEN_NOT_DETECTED", "message": str(err)})
+        return ApiError(409, "OPEN_NOT_DETECTED", str(err))
     if isinstance(err, NoCompartmentError | CaseAlreadyDepositedError):
         return HTTPException(409, str(err))
     if isinstance(err, RepositoryError):

@@ -1,9 +1,9 @@
 """The queue of one hall for one day, as a pure state machine driven by events.
 
 Every command validates against the current state and either raises `QueueError` (nothing changes) or
-produces one event (a JSON-able dict) that is applied and handed to `sink` — the extension appends it to the
-journal. Replaying the journal (`QueueBook.replay`) rebuilds the same state after a restart, so events carry
-every decision (e.g. which ticket a call picked) and replay never re-decides.
+produces one event (a `QueueEvent` of events.py) that is applied and handed to `sink` — the service appends it
+to the journal. Replaying the journal (`QueueBook.replay`) rebuilds the same state after a restart, so events
+carry every decision (e.g. which ticket a call picked) and replay never re-decides.
 
 Times are seconds since the epoch, passed in by the caller: this module reads no clock.
 """
@@ -18,25 +18,37 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, assert_never
 
 from devices.protocol.queue import Dimension
+from hall.calendar import CHINA_TZ, WorkingCalendar, china_calendar, china_day
 from hall_controller.queue import ordering
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, Estimate, estimate_wait
-from hall_controller.queue.evaluation import (
-    RatingLevel,
-    RatingState,
-    add_working_days,
-    default_is_workday,
-    is_bad,
+from hall_controller.queue.evaluation import RatingLevel, RatingState, is_bad
+from hall_controller.queue.events import (
+    Callback,
+    Called,
+    Cancelled,
+    DayClosed,
+    Finished,
+    Issued,
+    NoShow,
+    Paused,
+    QueueEvent,
+    Rated,
+    RatingAsked,
+    RatingTimedOut,
+    Recalled,
+    Resumed,
+    SignedIn,
+    SignedOut,
+    Source,
+    Started,
+    Transferred,
 )
 
 log = logging.getLogger(__name__)
-
-HALL_TZ = ZoneInfo("Asia/Shanghai")
-Event = dict[str, Any]
 
 
 class TicketState(StrEnum):
@@ -52,13 +64,6 @@ class TicketState(StrEnum):
 FINAL_STATES = frozenset(
     {TicketState.FINISHED, TicketState.NO_SHOW, TicketState.CANCELLED, TicketState.EXPIRED}
 )
-
-
-class Source(StrEnum):
-    KIOSK = "kiosk"
-    WINDOW = "window"
-    APPOINTMENT = "appointment"
-    REMOTE = "remote"
 
 
 class QueueError(Exception):
@@ -185,22 +190,18 @@ def new_rating_id(kind: str) -> str:
     return f"{kind}-{secrets.token_hex(12)}"
 
 
-def local_day(moment: float) -> date:
-    return datetime.fromtimestamp(moment, HALL_TZ).date()
-
-
 class QueueBook:
     def __init__(
         self,
         config: QueueConfig,
         day: date,
-        sink: Callable[[Event], None] | None = None,
-        is_workday: Callable[[date], bool] = default_is_workday,
+        sink: Callable[[QueueEvent], None] | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self.config = config
         self.day = day
         self._sink = sink
-        self._is_workday = is_workday
+        self._calendar = calendar or china_calendar()
         self.tickets: dict[str, Ticket] = {}
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
@@ -226,8 +227,8 @@ class QueueBook:
         cls,
         config: QueueConfig,
         day: date,
-        events: Iterable[Event],
-        sink: Callable[[Event], None] | None = None,
+        events: Iterable[QueueEvent],
+        sink: Callable[[QueueEvent], None] | None = None,
     ) -> QueueBook:
         book = cls(config, day)
         for event in events:
@@ -235,7 +236,7 @@ class QueueBook:
         book._sink = sink
         return book
 
-    def _emit(self, event: Event) -> Event:
+    def _emit(self, event: QueueEvent) -> QueueEvent:
         self._apply(event)
         if self._sink is not None:
             self._sink(event)
@@ -304,7 +305,7 @@ class QueueBook:
 
     # ---------------------------------------------------------------- commands: windows
 
-    def sign_in(self, window: int, clerk: str, now: float) -> Event:
+    def sign_in(self, window: int, clerk: str, now: float) -> QueueEvent:
         self._window_config(window)
         if not clerk.strip():
             raise QueueError("bad_clerk", "a clerk id is required")
@@ -314,15 +315,15 @@ class QueueBook:
         for other in self.windows.values():
             if other.clerk == clerk:
                 raise QueueError("clerk_busy", f"clerk {clerk} is signed in at window {other.number}")
-        return self._emit({"type": "signed_in", "window": window, "clerk": clerk, "at": now})
+        return self._emit(SignedIn(window, clerk, now))
 
-    def sign_out(self, window: int, now: float) -> Event:
+    def sign_out(self, window: int, now: float) -> QueueEvent:
         state = self._open_window(window)
         if state.ticket is not None:
             raise QueueError("window_busy", f"window {window} still has {state.ticket}; finish it first")
-        return self._emit({"type": "signed_out", "window": window, "at": now})
+        return self._emit(SignedOut(window, now))
 
-    def pause(self, window: int, reason: str, now: float) -> Event:
+    def pause(self, window: int, reason: str, now: float) -> QueueEvent:
         state = self._open_window(window)
         if not reason.strip():
             raise QueueError("bad_reason", "a pause needs a reason")
@@ -330,13 +331,13 @@ class QueueBook:
             raise QueueError("already_paused", f"window {window} is already paused ({state.paused})")
         if state.ticket is not None:
             raise QueueError("window_busy", f"window {window} still has {state.ticket}; finish it first")
-        return self._emit({"type": "paused", "window": window, "reason": reason.strip()[:100], "at": now})
+        return self._emit(Paused(window, reason.strip()[:100], now))
 
-    def resume(self, window: int, now: float) -> Event:
+    def resume(self, window: int, now: float) -> QueueEvent:
         state = self._open_window(window)
         if state.paused is None:
             raise QueueError("not_paused", f"window {window} is not paused")
-        return self._emit({"type": "resumed", "window": window, "at": now})
+        return self._emit(Resumed(window, now))
 
     # ---------------------------------------------------------------- commands: tickets
 
@@ -354,7 +355,7 @@ class QueueBook:
         self._service_config(service)
         settings = self.config.service(service)
         assert settings is not None
-        moment = datetime.fromtimestamp(now, HALL_TZ)
+        moment = datetime.fromtimestamp(now, CHINA_TZ)
         if moment.date() != self.day:
             raise QueueError("wrong_day", f"the queue is for {self.day}, not {moment.date()}")
         clock = moment.time()
@@ -376,18 +377,17 @@ class QueueBook:
         number = f"{settings.prefix}{settings.first_number + self.issued[service]:0{settings.number_width}d}"
         estimate = self.estimate(service, now=now).minutes
         self._emit(
-            {
-                "type": "issued",
-                "number": number,
-                "service": service,
-                "priority": priority.value,
-                "source": source.value,
-                "person": person,
-                "case_id": case_id,
-                "appointment_id": appointment_id,
-                "estimate_minutes": round(estimate, 2),
-                "at": now,
-            }
+            Issued(
+                number=number,
+                service=service,
+                priority=priority,
+                source=source,
+                at=now,
+                person=person,
+                case_id=case_id,
+                appointment_id=appointment_id,
+                estimate_minutes=round(estimate, 2),
+            )
         )
         return self.tickets[number]
 
@@ -438,16 +438,9 @@ class QueueBook:
         now: float,
     ) -> Ticket:
         overtaken = ordering.overtaken_by(chosen, candidates, settings)
-        self._emit(
-            {
-                "type": "called",
-                "number": chosen.key,
-                "window": state.number,
-                "clerk": state.clerk,
-                "overtaken": overtaken,
-                "at": now,
-            }
-        )
+        clerk = state.clerk
+        assert clerk is not None  # a window calls only while a clerk is signed in (_ready_to_call)
+        self._emit(Called(chosen.key, state.number, clerk, tuple(overtaken), now))
         return self.tickets[chosen.key]
 
     def _current(self, window: int) -> Ticket:
@@ -462,21 +455,21 @@ class QueueBook:
             raise QueueError(
                 "not_called", f"{ticket.number} is {ticket.state}; only a called ticket is recalled"
             )
-        self._emit({"type": "recalled", "number": ticket.number, "window": window, "at": now})
+        self._emit(Recalled(ticket.number, window, now))
         return ticket
 
     def start(self, window: int, now: float) -> Ticket:
         ticket = self._current(window)
         if ticket.state is not TicketState.CALLED:
             raise QueueError("not_called", f"{ticket.number} is {ticket.state}, not called")
-        self._emit({"type": "started", "number": ticket.number, "window": window, "at": now})
+        self._emit(Started(ticket.number, window, now))
         return ticket
 
     def no_show(self, window: int, now: float) -> Ticket:
         ticket = self._current(window)
         if ticket.state is not TicketState.CALLED:
             raise QueueError("not_called", f"{ticket.number} is being served; it cannot be a no-show")
-        self._emit({"type": "no_show", "number": ticket.number, "window": window, "at": now})
+        self._emit(NoShow(ticket.number, window, now))
         return ticket
 
     def transfer(
@@ -494,16 +487,7 @@ class QueueBook:
                 raise QueueError("bad_transfer", "cannot transfer to the same window")
         # A ticket sent to a window keeps its service; that window calls it first among equals.
         target_service = to_service or ticket.service
-        self._emit(
-            {
-                "type": "transferred",
-                "number": ticket.number,
-                "window": window,
-                "to_service": target_service,
-                "to_window": to_window,
-                "at": now,
-            }
-        )
+        self._emit(Transferred(ticket.number, window, target_service, to_window, now))
         return ticket
 
     def finish(
@@ -533,18 +517,17 @@ class QueueBook:
             # The evaluator asks about one customer at a time: an unanswered question about the last one ends.
             for request in list(self.ratings.values()):
                 if request.window == window and request.state is RatingState.PENDING:
-                    self._emit({"type": "rating_timed_out", "rating_id": request.rating_id, "at": now})
+                    self._emit(RatingTimedOut(request.rating_id, now))
         self._emit(
-            {
-                "type": "finished",
-                "number": ticket.number,
-                "window": window,
-                "outcome": outcome.strip()[:200],
-                "case_id": case_id,
-                "next_service": next_service,
-                "rating_id": rating_id,
-                "at": now,
-            }
+            Finished(
+                ticket.number,
+                window,
+                outcome.strip()[:200],
+                now,
+                case_id=case_id,
+                next_service=next_service,
+                rating_id=rating_id,
+            )
         )
         return ticket, (self.ratings[rating_id] if rating_id else None)
 
@@ -552,7 +535,7 @@ class QueueBook:
         ticket = self.ticket(number)
         if ticket.state is not TicketState.WAITING:
             raise QueueError("not_waiting", f"{number} is {ticket.state}; only a waiting ticket is cancelled")
-        self._emit({"type": "cancelled", "number": number, "reason": reason[:100], "at": now})
+        self._emit(Cancelled(number, reason[:100], now))
         return ticket
 
     # ---------------------------------------------------------------- ratings
@@ -566,7 +549,7 @@ class QueueBook:
         ):
             raise QueueError("already_rated", f"case {case_id} has been rated already")
         rating_id = new_rating_id("k")
-        self._emit({"type": "rating_asked", "rating_id": rating_id, "case_id": case_id, "at": now})
+        self._emit(RatingAsked(rating_id, case_id, now))
         return self.ratings[rating_id]
 
     def rate(
@@ -594,18 +577,17 @@ class QueueBook:
             ) from err
         checked = _check_dimensions(dimensions or {})
         follow_up_id = f"f-{rating_id}" if is_bad(parsed) else None
-        due = add_working_days(local_day(now), self.config.follow_up_working_days, self._is_workday)
+        due = self._calendar.add_working_days(china_day(now), self.config.follow_up_working_days).date
         self._emit(
-            {
-                "type": "rated",
-                "rating_id": rating_id,
-                "level": int(parsed),
-                "dimensions": checked,
-                "comment": comment.strip()[:500],
-                "follow_up_id": follow_up_id,
-                "due": due.isoformat() if follow_up_id else None,
-                "at": now,
-            }
+            Rated(
+                rating_id,
+                int(parsed),
+                now,
+                dimensions=checked,
+                comment=comment.strip()[:500],
+                follow_up_id=follow_up_id,
+                due=due.isoformat() if follow_up_id else None,
+            )
         )
         return request, (self.follow_ups[follow_up_id] if follow_up_id else None)
 
@@ -616,7 +598,7 @@ class QueueBook:
             if request.state is RatingState.PENDING and now > request.expires_at
         ]
         for request in expired:
-            self._emit({"type": "rating_timed_out", "rating_id": request.rating_id, "at": now})
+            self._emit(RatingTimedOut(request.rating_id, now))
         return expired
 
     def record_callback(self, follow_up_id: str, note: str, now: float, *, close: bool = False) -> FollowUp:
@@ -627,15 +609,7 @@ class QueueBook:
             raise QueueError("follow_up_closed", f"follow-up {follow_up_id} is closed")
         if not note.strip():
             raise QueueError("bad_note", "a callback record needs a note")
-        self._emit(
-            {
-                "type": "callback",
-                "follow_up_id": follow_up_id,
-                "note": note.strip()[:500],
-                "close": close,
-                "at": now,
-            }
-        )
+        self._emit(Callback(follow_up_id, note.strip()[:500], close, now))
         return follow_up
 
     def open_follow_ups(self) -> list[FollowUp]:
@@ -646,103 +620,135 @@ class QueueBook:
     def close_day(self, now: float) -> list[Ticket]:
         """Every ticket still open becomes expired; windows close. Returns the expired tickets."""
         still_open = [ticket for ticket in self.tickets.values() if not ticket.final]
-        self._emit({"type": "day_closed", "at": now})
+        self._emit(DayClosed(now))
         return still_open
 
     # ---------------------------------------------------------------- apply
 
-    def _apply(self, event: Event) -> None:
-        kind = event["type"]
-        at = float(event["at"])
-        handler = _APPLY.get(kind)
-        if handler is None:
-            raise ValueError(f"unknown queue event {kind!r}")
-        handler(self, event, at)
+    def _apply(self, event: QueueEvent) -> None:
+        at = event.at
+        match event:
+            case SignedIn():
+                self._apply_signed_in(event, at)
+            case SignedOut():
+                self._apply_signed_out(event, at)
+            case Paused():
+                self._apply_paused(event, at)
+            case Resumed():
+                self._apply_resumed(event, at)
+            case Issued():
+                self._apply_issued(event, at)
+            case Called():
+                self._apply_called(event, at)
+            case Recalled():
+                self._apply_recalled(event, at)
+            case Started():
+                self._apply_started(event, at)
+            case NoShow():
+                self._apply_no_show(event, at)
+            case Transferred():
+                self._apply_transferred(event, at)
+            case Finished():
+                self._apply_finished(event, at)
+            case Cancelled():
+                self._apply_cancelled(event, at)
+            case RatingAsked():
+                self._apply_rating_asked(event, at)
+            case Rated():
+                self._apply_rated(event, at)
+            case RatingTimedOut():
+                self._apply_rating_timed_out(event, at)
+            case Callback():
+                self._apply_callback(event, at)
+            case DayClosed():
+                self._apply_day_closed(event, at)
+            case _:
+                assert_never(event)
         self.sequence += 1
         self.last_at = max(self.last_at, at)
 
-    def _apply_signed_in(self, event: Event, at: float) -> None:
-        window = self.windows[event["window"]]
-        window.clerk = event["clerk"]
+    def _apply_signed_in(self, event: SignedIn, at: float) -> None:
+        window = self.windows[event.window]
+        window.clerk = event.clerk
         window.opened_at = at
 
-    def _apply_signed_out(self, event: Event, at: float) -> None:
-        window = self.windows[event["window"]]
+    def _apply_signed_out(self, event: SignedOut, at: float) -> None:
+        window = self.windows[event.window]
         _close_pause(window, at)
         if window.opened_at is not None:
             window.open_seconds += at - window.opened_at
         window.clerk = None
         window.opened_at = None
 
-    def _apply_paused(self, event: Event, at: float) -> None:
-        window = self.windows[event["window"]]
-        window.paused = event["reason"]
+    def _apply_paused(self, event: Paused, at: float) -> None:
+        window = self.windows[event.window]
+        window.paused = event.reason
         window.paused_at = at
 
-    def _apply_resumed(self, event: Event, at: float) -> None:
-        _close_pause(self.windows[event["window"]], at)
+    def _apply_resumed(self, event: Resumed, at: float) -> None:
+        _close_pause(self.windows[event.window], at)
 
-    def _apply_issued(self, event: Event, at: float) -> None:
+    def _apply_issued(self, event: Issued, at: float) -> None:
         seq = next(self._entry_seq)
-        self.issued[event["service"]] += 1
-        self.tickets[event["number"]] = Ticket(
-            number=event["number"],
-            service=event["service"],
-            priority=Priority(event["priority"]),
-            source=Source(event["source"]),
+        self.issued[event.service] += 1
+        self.tickets[event.number] = Ticket(
+            number=event.number,
+            service=event.service,
+            priority=event.priority,
+            source=event.source,
             issued_at=at,
             entered_at=at,
             entry_seq=seq,
-            person=event.get("person"),
-            case_id=event.get("case_id"),
-            appointment_id=event.get("appointment_id"),
-            estimate_minutes=event.get("estimate_minutes"),
+            person=event.person,
+            case_id=event.case_id,
+            appointment_id=event.appointment_id,
+            estimate_minutes=event.estimate_minutes,
         )
 
-    def _apply_called(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
-        for key in event["overtaken"]:
+    def _apply_called(self, event: Called, at: float) -> None:
+        ticket = self.tickets[event.number]
+        for key in event.overtaken:
             self.tickets[key].overtaken += 1
         ticket.state = TicketState.CALLED
-        ticket.window = event["window"]
+        ticket.window = event.window
         ticket.pinned_window = None
         ticket.waits.append((ticket.service, ticket.entered_at, at))
-        ticket.visits.append(Visit(ticket.service, event["window"], event["clerk"], called_at=at))
-        self.windows[event["window"]].ticket = ticket.number
-        self.windows[event["window"]].busy_since = at
+        ticket.visits.append(Visit(ticket.service, event.window, event.clerk, called_at=at))
+        self.windows[event.window].ticket = ticket.number
+        self.windows[event.window].busy_since = at
         times = self.call_times[ticket.service]
         times.append(at)
         while times and times[0] < at - THROUGHPUT_MINUTES * 60:
             times.popleft()
-        self.calls.append(CallRecord(self.sequence + 1, ticket.number, event["window"], False, at))
+        self.calls.append(CallRecord(self.sequence + 1, ticket.number, event.window, False, at))
 
-    def _apply_recalled(self, event: Event, at: float) -> None:
-        self.tickets[event["number"]].recalls += 1
-        self.calls.append(CallRecord(self.sequence + 1, event["number"], event["window"], True, at))
+    def _apply_recalled(self, event: Recalled, at: float) -> None:
+        self.tickets[event.number].recalls += 1
+        self.calls.append(CallRecord(self.sequence + 1, event.number, event.window, True, at))
 
-    def _apply_started(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
+    def _apply_started(self, event: Started, at: float) -> None:
+        ticket = self.tickets[event.number]
         ticket.state = TicketState.SERVING
         ticket.visits[-1].started_at = at
 
-    def _apply_no_show(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
+    def _apply_no_show(self, event: NoShow, at: float) -> None:
+        ticket = self.tickets[event.number]
         ticket.state = TicketState.NO_SHOW
         ticket.ended_at = at
         ticket.visits[-1].finished_at = at
         ticket.visits[-1].outcome = "no_show"
-        self._release_window(event["window"], at)
+        self._release_window(event.window, at)
 
-    def _apply_transferred(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
+    def _apply_transferred(self, event: Transferred, at: float) -> None:
+        ticket = self.tickets[event.number]
         visit = ticket.visits[-1]
         visit.finished_at = at
         visit.outcome = "transferred"
-        self._release_window(event["window"], at)
+        self._release_window(event.window, at)
         ticket.state = TicketState.WAITING
-        ticket.service = event["to_service"]
+        ticket.service = event.to_service
         ticket.priority = Priority.RETURNING
-        ticket.pinned_window = event["to_window"]
+        ticket.pinned_window = event.to_window
         ticket.entered_at = at
         ticket.overtaken = 0
         ticket.window = None
@@ -750,17 +756,17 @@ class QueueBook:
         # The customer returns with priority, but joins the order of waiting at the end.
         ticket.entry_seq = next(self._entry_seq)
 
-    def _apply_finished(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
+    def _apply_finished(self, event: Finished, at: float) -> None:
+        ticket = self.tickets[event.number]
         visit = ticket.visits[-1]
         visit.finished_at = at
-        visit.outcome = event["outcome"]
+        visit.outcome = event.outcome
         started = visit.started_at if visit.started_at is not None else visit.called_at
         self.service_seconds[visit.service].append(at - started)
-        if event.get("case_id"):
-            ticket.case_id = event["case_id"]
-        if event.get("next_service"):
-            ticket.service = event["next_service"]
+        if event.case_id:
+            ticket.case_id = event.case_id
+        if event.next_service:
+            ticket.service = event.next_service
             ticket.state = TicketState.SERVING
             ticket.visits.append(
                 Visit(ticket.service, visit.window, visit.clerk, called_at=at, started_at=at)
@@ -768,8 +774,8 @@ class QueueBook:
             return
         ticket.state = TicketState.FINISHED
         ticket.ended_at = at
-        self._release_window(event["window"], at)
-        rating_id = event.get("rating_id")
+        self._release_window(event.window, at)
+        rating_id = event.rating_id
         if rating_id:
             self.ratings[rating_id] = RatingRequest(
                 rating_id=rating_id,
@@ -782,16 +788,16 @@ class QueueBook:
                 expires_at=at + self.config.rating_timeout_seconds,
             )
 
-    def _apply_cancelled(self, event: Event, at: float) -> None:
-        ticket = self.tickets[event["number"]]
+    def _apply_cancelled(self, event: Cancelled, at: float) -> None:
+        ticket = self.tickets[event.number]
         ticket.state = TicketState.CANCELLED
         ticket.ended_at = at
 
-    def _apply_rating_asked(self, event: Event, at: float) -> None:
-        self.ratings[event["rating_id"]] = RatingRequest(
-            rating_id=event["rating_id"],
+    def _apply_rating_asked(self, event: RatingAsked, at: float) -> None:
+        self.ratings[event.rating_id] = RatingRequest(
+            rating_id=event.rating_id,
             ticket=None,
-            case_id=event["case_id"],
+            case_id=event.case_id,
             clerk=None,
             window=None,
             channel="kiosk",
@@ -799,33 +805,33 @@ class QueueBook:
             expires_at=at + self.config.rating_timeout_seconds,
         )
 
-    def _apply_rated(self, event: Event, at: float) -> None:
-        request = self.ratings[event["rating_id"]]
+    def _apply_rated(self, event: Rated, at: float) -> None:
+        request = self.ratings[event.rating_id]
         request.state = RatingState.RATED
-        request.level = RatingLevel(event["level"])
-        request.dimensions = dict(event["dimensions"])
-        request.comment = event["comment"]
+        request.level = RatingLevel(event.level)
+        request.dimensions = dict(event.dimensions)
+        request.comment = event.comment
         request.rated_at = at
         if request.case_id:
             self.rated_cases.add(request.case_id)
-        if event.get("follow_up_id"):
-            self.follow_ups[event["follow_up_id"]] = FollowUp(
-                follow_up_id=event["follow_up_id"],
+        if event.follow_up_id and event.due:
+            self.follow_ups[event.follow_up_id] = FollowUp(
+                follow_up_id=event.follow_up_id,
                 rating_id=request.rating_id,
                 opened_at=at,
-                due=event["due"],
+                due=event.due,
             )
 
-    def _apply_rating_timed_out(self, event: Event, _at: float) -> None:
-        self.ratings[event["rating_id"]].state = RatingState.TIMED_OUT
+    def _apply_rating_timed_out(self, event: RatingTimedOut, _at: float) -> None:
+        self.ratings[event.rating_id].state = RatingState.TIMED_OUT
 
-    def _apply_callback(self, event: Event, at: float) -> None:
-        follow_up = self.follow_ups[event["follow_up_id"]]
-        follow_up.callbacks.append({"note": event["note"], "at": at})
-        if event["close"]:
+    def _apply_callback(self, event: Callback, at: float) -> None:
+        follow_up = self.follow_ups[event.follow_up_id]
+        follow_up.callbacks.append({"note": event.note, "at": at})
+        if event.close:
             follow_up.closed_at = at
 
-    def _apply_day_closed(self, _event: Event, at: float) -> None:
+    def _apply_day_closed(self, _event: DayClosed, at: float) -> None:
         for ticket in self.tickets.values():
             if not ticket.final:
                 if ticket.visits and ticket.visits[-1].finished_at is None:
@@ -870,24 +876,3 @@ def _check_dimensions(dimensions: dict[str, int]) -> dict[str, int]:
             raise QueueError("bad_level", f"dimension {name} takes 1 to 5, not {value!r}")
         checked[dimension.value] = value
     return checked
-
-
-_APPLY: dict[str, Callable[[QueueBook, Event, float], None]] = {
-    "signed_in": QueueBook._apply_signed_in,
-    "signed_out": QueueBook._apply_signed_out,
-    "paused": QueueBook._apply_paused,
-    "resumed": QueueBook._apply_resumed,
-    "issued": QueueBook._apply_issued,
-    "called": QueueBook._apply_called,
-    "recalled": QueueBook._apply_recalled,
-    "started": QueueBook._apply_started,
-    "no_show": QueueBook._apply_no_show,
-    "transferred": QueueBook._apply_transferred,
-    "finished": QueueBook._apply_finished,
-    "cancelled": QueueBook._apply_cancelled,
-    "rating_asked": QueueBook._apply_rating_asked,
-    "rated": QueueBook._apply_rated,
-    "rating_timed_out": QueueBook._apply_rating_timed_out,
-    "callback": QueueBook._apply_callback,
-    "day_closed": QueueBook._apply_day_closed,
-}

@@ -10,7 +10,9 @@ from datetime import time
 from enum import StrEnum
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from hall.models import Strict
 
 
 class Priority(StrEnum):
@@ -49,11 +51,7 @@ DEFAULT_PRIORITY_ORDER = (
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IssueWindow(_Frozen):
+class IssueWindow(Strict):
     """Tickets are issued from `start` (inclusive) to `end` (exclusive), local time."""
 
     start: time
@@ -66,7 +64,7 @@ class IssueWindow(_Frozen):
         return self
 
 
-class ServiceConfig(_Frozen):
+class ServiceConfig(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -101,7 +99,7 @@ class ServiceConfig(_Frozen):
         return min(self.daily_cap, self.last_number - self.first_number + 1)
 
 
-class WindowConfig(_Frozen):
+class WindowConfig(Strict):
     number: int = Field(ge=1, le=999)
     # service code -> weight; a window calls its higher-weight services first.
     services: dict[str, int] = Field(min_length=1)
@@ -113,7 +111,7 @@ class WindowConfig(_Frozen):
         return self
 
 
-class QueueConfig(_Frozen):
+class QueueConfig(Strict):
     services: tuple[ServiceConfig, ...] = Field(min_length=1)
     windows: tuple[WindowConfig, ...] = Field(min_length=1)
     priority_order: tuple[Priority, ...] = DEFAULT_PRIORITY_ORDER

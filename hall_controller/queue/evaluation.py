@@ -1,13 +1,10 @@
 """好差评 rules: the five rating levels, optional dimensions, what counts as bad, follow-up deadlines.
 
-Pure: the working-day test is passed in (`is_workday`); `default_is_workday` uses chinesecalendar and falls
-back to "Monday to Friday" for years it does not know yet, saying so through `calendar_known`.
+Pure. Follow-up deadlines count working days with the hall's one calendar (hall/calendar.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 
 from devices.protocol.queue import Dimension  # one list of dimensions for the wire and the rules
@@ -47,35 +44,3 @@ class RatingState(StrEnum):
 def is_bad(level: RatingLevel) -> bool:
     """不满意 and 非常不满意 are bad ratings (差评): each opens a follow-up with a callback."""
     return level <= RatingLevel.DISSATISFIED
-
-
-def calendar_known(day: date) -> bool:
-    import chinese_calendar
-
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
-
-
-def default_is_workday(day: date) -> bool:
-    import chinese_calendar
-
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def add_working_days(start: date, days: int, is_workday: Callable[[date], bool] = default_is_workday) -> date:
-    """The date `days` working days after `start` (the start day itself is not counted)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    current = start
-    remaining = days
-    while remaining:
-        current += timedelta(days=1)
-        if is_workday(current):
-            remaining -= 1
-    return current

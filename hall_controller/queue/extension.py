@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from pydantic import ValidationError
 
@@ -22,8 +22,9 @@ from hall.errors import StartupError
 from hall_controller.case_link import Outbox
 from hall_controller.commands import CommandOutcome
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
+from hall_controller.queue import events as ev
 from hall_controller.queue import outputs
-from hall_controller.queue.book import Event, QueueBook, QueueError
+from hall_controller.queue.book import QueueBook, QueueError, RatingRequest
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.pump import OutputPump, window_of
 from hall_controller.queue.service import QueueService
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WINDOW_EVENTS = {"called", "recalled", "started", "no_show", "transferred", "finished", "paused", "resumed"}
 TICK_SECONDS = 0.5
 QUEUE_COMMANDS = {
     contract.SHOW_CALLS,
@@ -116,40 +116,60 @@ class QueueExtension(Extension):
 
     # ------------------------------------------------------------------ queue events → devices
 
-    def _on_queue_event(self, book: QueueBook, event: Event) -> None:
-        kind = event["type"]
-        window = event.get("window")
-        if kind in WINDOW_EVENTS or kind in ("signed_in", "signed_out"):
-            self.pump.mark_window(int(window))  # type: ignore[arg-type]
-        elif kind in ("issued", "cancelled", "day_closed"):
-            self.pump.mark_display()
-        if kind == "day_closed":
-            self.pump.mark_all(list(book.windows))
-        if kind == "finished" and event.get("rating_id"):
-            request = book.ratings[event["rating_id"]]
-            ask = outputs.ask_rating(request, self.config.rating_timeout_seconds)
-            self.pump.command(
-                contract.EVALUATOR,
-                request.window,
-                contract.ASK_RATING,
-                ask.model_dump(mode="json", exclude_none=True),
-            )
-        if kind in ("rated", "rating_timed_out"):
-            request = book.ratings[event["rating_id"]]
-            end = contract.EndRating(rating_id=request.rating_id, reason=kind)
-            if request.window is not None:
-                self.pump.command(
-                    contract.EVALUATOR, request.window, contract.END_RATING, end.model_dump(mode="json")
-                )
-            if kind == "rated" and request.case_id:
-                self.outbox.enqueue(
-                    "POST",
-                    f"/api/v1/cases/{request.case_id}/evaluations",
-                    evaluation_body(request),
-                    key=request.rating_id,
-                    subject=request.case_id,
-                )
+    def _on_queue_event(self, book: QueueBook, event: ev.QueueEvent) -> None:
+        match event:
+            case (
+                ev.SignedIn()
+                | ev.SignedOut()
+                | ev.Paused()
+                | ev.Resumed()
+                | ev.Called()
+                | ev.Recalled()
+                | ev.Started()
+                | ev.NoShow()
+                | ev.Transferred()
+            ):
+                self.pump.mark_window(event.window)
+            case ev.Finished():
+                self.pump.mark_window(event.window)
+                if event.rating_id:
+                    self._ask_rating(book.ratings[event.rating_id])
+            case ev.Issued() | ev.Cancelled():
+                self.pump.mark_display()
+            case ev.DayClosed():
+                self.pump.mark_display()
+                self.pump.mark_all(list(book.windows))
+            case ev.Rated() | ev.RatingTimedOut():
+                self._end_rating(book.ratings[event.rating_id], event)
+            case ev.RatingAsked() | ev.Callback():
+                pass
+            case _:
+                assert_never(event)
         self.context.notify()
+
+    def _ask_rating(self, request: RatingRequest) -> None:
+        ask = outputs.ask_rating(request, self.config.rating_timeout_seconds)
+        self.pump.command(
+            contract.EVALUATOR,
+            request.window,
+            contract.ASK_RATING,
+            ask.model_dump(mode="json", exclude_none=True),
+        )
+
+    def _end_rating(self, request: RatingRequest, event: ev.Rated | ev.RatingTimedOut) -> None:
+        end = contract.EndRating(rating_id=request.rating_id, reason=event.TYPE)
+        if request.window is not None:
+            self.pump.command(
+                contract.EVALUATOR, request.window, contract.END_RATING, end.model_dump(mode="json")
+            )
+        if isinstance(event, ev.Rated) and request.case_id:
+            self.outbox.enqueue(
+                "POST",
+                f"/api/v1/cases/{request.case_id}/evaluations",
+                evaluation_body(request),
+                key=request.rating_id,
+                subject=request.case_id,
+            )
 
     # ------------------------------------------------------------------ devices → queue
 
@@ -276,8 +296,10 @@ class QueueExtension(Extension):
         return self.service.read(build)
 
 
-def evaluation_body(request: Any) -> dict[str, Any]:
+def evaluation_body(request: RatingRequest) -> dict[str, Any]:
     """The case service's EvaluationIn: score, comment (with the dimensions), window, clerk."""
+    if request.level is None:
+        raise ValueError(f"rating {request.rating_id} has not been given")
     dimensions = " ".join(f"{name}={value}" for name, value in sorted(request.dimensions.items()))
     comment = " ".join(part for part in (request.comment, f"[{dimensions}]" if dimensions else "") if part)
     return {

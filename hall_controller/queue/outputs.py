@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from devices.protocol import queue as contract
-from hall_controller.queue.book import HALL_TZ, CallRecord, QueueBook, RatingRequest, Ticket, TicketState
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import CallRecord, QueueBook, RatingRequest, Ticket, TicketState
 from hall_controller.queue.voice import call_announcement
 
 RECENT_CALLS = 8
@@ -84,7 +85,7 @@ def ticket_slip(book: QueueBook, ticket: Ticket, *, hall_name: str, link: str | 
         service_name_en=service.name_en,
         ahead=book.position(ticket.number),
         estimate_minutes=ticket.estimate_minutes or 0.0,
-        issued_at=datetime.fromtimestamp(ticket.issued_at, HALL_TZ).strftime("%Y-%m-%d %H:%M"),
+        issued_at=datetime.fromtimestamp(ticket.issued_at, CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
         hall_name=hall_name,
         qr_text=link,
     )

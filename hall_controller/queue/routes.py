@@ -1,7 +1,8 @@
 """The queue's HTTP side, mounted under /api/v1/ext/queue: tickets, clerk actions, ratings, statistics, desk.
 
 Thin: each route validates its body, runs one book command under the queue's lock and shapes the answer.
-A refusal is ``{"error": code, "message": ...}`` with 404 (unknown thing), 422 (bad value) or 409 (not now).
+A refusal is the hall's one error body (hall/http_errors.py), ``{"error": {"code", "message", "details"}}``,
+with 404 (unknown thing), 422 (bad value) or 409 (not now).
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from devices.idcard.checkdigit import validate_id_number
 from devices.idcard.errors import InvalidIdNumberError
 from devices.protocol import queue as contract
+from hall.http_errors import error_response
+from hall.models import Strict
 from hall.privacy import PiiCipher
 from hall_controller.auth import Clerk, Manager, client_address, optional_voucher
 from hall_controller.queue import outputs
-from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
+from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Ticket
 from hall_controller.queue.config import Priority
+from hall_controller.queue.events import Source
 from hall_controller.queue.stats import statistics, to_csv
 from hall_controller.throttle import Limit, Throttle
 
@@ -35,11 +39,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IssueIn(_Body):
+class IssueIn(Strict):
     service: str = Field(max_length=32)
     source: Source = Source.KIOSK
     priority: Priority = Priority.ORDINARY
@@ -49,12 +49,12 @@ class IssueIn(_Body):
     print_slip: bool = True
 
 
-class RemoteIn(_Body):
+class RemoteIn(Strict):
     service: str = Field(max_length=32)
     phone: str = Field(max_length=11)
 
 
-class RateIn(_Body):
+class RateIn(Strict):
     level: int
     # The rating's token, given to the applicant with the request (the desk's or the kiosk's answer).
     token: str = Field(default="", max_length=64)
@@ -62,11 +62,11 @@ class RateIn(_Body):
     comment: str = Field(default="", max_length=500)
 
 
-class KioskRatingIn(_Body):
+class KioskRatingIn(Strict):
     case_id: str = Field(min_length=1, max_length=32)
 
 
-class CallbackIn(_Body):
+class CallbackIn(Strict):
     note: str = Field(max_length=500)
     close: bool = False
 
@@ -76,7 +76,7 @@ STATUS_BY_CODE = {"unknown": 404, "bad": 422, "person_required": 422, "appointme
 
 def refusal(error: QueueError) -> JSONResponse:
     status = STATUS_BY_CODE.get(error.code, STATUS_BY_CODE.get(error.code.split("_")[0], 409))
-    return JSONResponse({"error": error.code, "message": error.message}, status_code=status)
+    return error_response(status, error.code, error.message)
 
 
 # What a ticket may ask for without proof; anything ahead of them needs a kiosk that read the ID card or
@@ -275,10 +275,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
             # A clerk works their own window; a manager may step in anywhere.
             staffed = service.read(lambda book: getattr(book.windows.get(window), "clerk", None))
             if staffed is not None and staffed != staff.username:
-                return JSONResponse(
-                    {"error": "not_your_window", "message": f"window {window} is staffed by {staffed}"},
-                    status_code=403,
-                )
+                return error_response(403, "not_your_window", f"window {window} is staffed by {staffed}")
         try:
             result = extension.press(window, key)
         except QueueError as err:

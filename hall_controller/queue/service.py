@@ -13,8 +13,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from hall_controller.queue.book import Event, QueueBook, local_day
+from hall.calendar import china_day
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig
+from hall_controller.queue.events import QueueEvent, from_json, to_json
 from hall_controller.store import Collection, Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ class QueueService:
         config: QueueConfig,
         store: Store,
         clock: Callable[[], float],
-        listener: Callable[[QueueBook, Event], None] | None = None,
+        listener: Callable[[QueueBook, QueueEvent], None] | None = None,
     ) -> None:
         self.config = config
         self._store = store
@@ -53,7 +55,7 @@ class QueueService:
     def start(self) -> None:
         with self._lock:
             stored = self._meta.get("day")
-            today = local_day(self._clock())
+            today = china_day(self._clock())
             day = date.fromisoformat(stored["day"]) if stored else today
             self._open(day)
             if day != today:
@@ -61,7 +63,7 @@ class QueueService:
 
     def _open(self, day: date) -> None:
         journal = self._store.collection(journal_name(day))
-        events = [body for _key, body in journal.items()]
+        events = [from_json(body) for _key, body in journal.items()]
         self._book = QueueBook.replay(self.config, day, events, sink=self._record)
         self._journal = journal
         self._next_key = len(events)
@@ -87,9 +89,9 @@ class QueueService:
             days = len({name for (name,) in gone})
             log.info("queue journals of %d old day(s) dropped (kept from %s)", days, oldest_kept)
 
-    def _record(self, event: Event) -> None:
+    def _record(self, event: QueueEvent) -> None:
         assert self._journal is not None and self._book is not None
-        self._journal.put(f"{self._next_key:09d}", event)
+        self._journal.put(f"{self._next_key:09d}", to_json(event))
         self._next_key += 1
         if self._listener is not None:
             self._listener(self._book, event)
@@ -108,7 +110,7 @@ class QueueService:
         """Runs `action(book, now)` under the lock, after rolling over to a new day if the date changed."""
         with self._lock:
             now = self._clock()
-            today = local_day(now)
+            today = china_day(now)
             if self._require().day != today:
                 self._roll(today)
             return action(self._require(), now)

@@ -13,9 +13,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source, TicketState
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import QueueBook, TicketState
 from hall_controller.queue.config import Priority, QueueConfig, demo_config
 from hall_controller.queue.estimate import mean_absolute_error
+from hall_controller.queue.events import Source
 
 STEP_SECONDS = 5.0
 
@@ -61,8 +63,8 @@ def simulate_day(config: QueueConfig | None = None, plan: DayPlan | None = None)
     plan = plan or DayPlan()
     rng = random.Random(plan.seed)  # noqa: S311 - a reproducible simulation, not a secret
     book = QueueBook(config, plan.day)
-    opens = datetime.combine(plan.day, plan.opens, HALL_TZ).timestamp()
-    last = datetime.combine(plan.day, plan.last_ticket, HALL_TZ).timestamp()
+    opens = datetime.combine(plan.day, plan.opens, CHINA_TZ).timestamp()
+    last = datetime.combine(plan.day, plan.last_ticket, CHINA_TZ).timestamp()
     true_minutes = dict(plan.true_service_minutes)
     naive: dict[str, float] = {}
     for window in config.windows:

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Ticket, TicketState
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import QueueBook, Ticket, TicketState
 
 ABANDONED = frozenset({TicketState.NO_SHOW, TicketState.CANCELLED, TicketState.EXPIRED})
 
@@ -103,7 +104,7 @@ def statistics(book: QueueBook, now: float) -> list[StatsRow]:
         rows.append(_with(_row("clerk", clerk, [], [], durations), served=len(durations)))
     by_hour: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
-        by_hour[datetime.fromtimestamp(ticket.issued_at, HALL_TZ).hour].append(ticket)
+        by_hour[datetime.fromtimestamp(ticket.issued_at, CHINA_TZ).hour].append(ticket)
     for hour, group in sorted(by_hour.items()):
         waits = [(called - joined) / 60 for ticket in group for _s, joined, called in ticket.waits[:1]]
         rows.append(_row("hour", f"{hour:02d}:00", group, waits, []))

@@ -12,11 +12,14 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from devices.idcard.attestation import attest
+from hall.case_api import CaseOut, CaseState, CaseStatus, CompletenessOut, ItemOut, Page, TokenOut
+from hall.privacy import mask_name
 from kiosk.certificate_check import service_reason
 from kiosk.flow.model import (
     Applicant,
@@ -35,30 +38,32 @@ from kiosk.flow.model import (
 from kiosk.ports import Identification, PrintDocument, RejectedError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 # Seed 003: 受理—审核—准予许可决定—制作证照—加盖印章—出件
 STEPS_ZH = ("受理", "审核", "准予许可决定", "制作证照", "加盖印章", "出件")
 STEPS_EN = ("Acceptance", "Review", "Decision", "Certificate", "Unified seal", "Release")
-FINISHED_STATES = {"delivered", "denied", "not_accepted", "withdrawn"}
+S = CaseState
+FINISHED_STATES = {S.DELIVERED, S.DENIED, S.NOT_ACCEPTED, S.WITHDRAWN}
 # The case service labels its states and next steps in Chinese only; the kiosk's English for each state.
-STATE_EN = {
-    "submitted": ("Submitted", "The window checks your application"),
-    "supplement_required": ("Materials missing", "Give everything the notice lists, at once"),
-    "accepted": ("Accepted", "The department reviews it"),
-    "not_accepted": ("Not accepted", "Finished: not accepted"),
-    "in_review": ("Under review", "Review under way; the decision follows"),
-    "approved": ("Approved", "The certificate is being made"),
-    "denied": ("Denied", "Finished: denied; you may seek reconsideration or go to court"),
-    "certificate_made": ("Certificate made", "Waiting for the unified seal"),
-    "sealed": ("Sealed", "Ready to print here or collect at the window"),
-    "ready_for_release": ("Ready", "Collect at the window, or as you chose"),
-    "ready_for_pickup": ("In a locker", "Open the locker with your ID card or pickup code"),
-    "delivered": ("Delivered", "Finished"),
-    "withdrawn": ("Withdrawn", "Finished: withdrawn"),
-    "suspended": ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
+STATE_EN: dict[CaseState, tuple[str, str]] = {
+    S.SUBMITTED: ("Submitted", "The window checks your application"),
+    S.SUPPLEMENT_REQUIRED: ("Materials missing", "Give everything the notice lists, at once"),
+    S.ACCEPTED: ("Accepted", "The department reviews it"),
+    S.NOT_ACCEPTED: ("Not accepted", "Finished: not accepted"),
+    S.IN_REVIEW: ("Under review", "Review under way; the decision follows"),
+    S.APPROVED: ("Approved", "The certificate is being made"),
+    S.DENIED: ("Denied", "Finished: denied; you may seek reconsideration or go to court"),
+    S.CERTIFICATE_MADE: ("Certificate made", "Waiting for the unified seal"),
+    S.SEALED: ("Sealed", "Ready to print here or collect at the window"),
+    S.READY_FOR_RELEASE: ("Ready", "Collect at the window, or as you chose"),
+    S.READY_FOR_PICKUP: ("In a locker", "Open the locker with your ID card or pickup code"),
+    S.DELIVERED: ("Delivered", "Finished"),
+    S.WITHDRAWN: ("Withdrawn", "Finished: withdrawn"),
+    S.SUSPENDED: ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
-CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
+CERTIFICATE_STATES = {S.SEALED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP, S.DELIVERED}
 
 
 class HttpCaseService:
@@ -113,15 +118,23 @@ class HttpCaseService:
         except ValueError as err:
             raise ServiceUnavailableError(f"{method} {path}: not JSON") from err
 
+    def _read(self, model: type[M], method: str, path: str, *, token: str = "", **kwargs: Any) -> M:
+        """The answer as the contract's model (hall/case_api.py); anything else is the service failing."""
+        answer = self._json(method, path, token=token, **kwargs)
+        try:
+            return model.model_validate(answer)
+        except ValidationError as err:
+            raise ServiceUnavailableError(f"{method} {path}: not a {model.__name__}") from err
+
     def device_token(self) -> str:
         """The kiosk's own device token (cached until near its expiry), for the hall controller too."""
         with self._lock:
             if self._device_token and time.monotonic() < self._device_token_until:
                 return self._device_token
             body = {"device_id": self._device_id, "secret": self._device_secret, "kind": "kiosk"}
-            answer = self._json("POST", "/auth/device-token", json=body)
-            self._device_token = str(answer["access_token"])
-            self._device_token_until = time.monotonic() + max(60.0, answer["expires_at"] - time.time() - 60)
+            answer = self._read(TokenOut, "POST", "/auth/device-token", json=body)
+            self._device_token = answer.access_token
+            self._device_token_until = time.monotonic() + max(60.0, answer.expires_at - time.time() - 60)
             return self._device_token
 
     # The port --------------------------------------------------------------------------------------
@@ -145,10 +158,12 @@ class HttpCaseService:
                 device_secret=self._device_secret,
                 nonce=str(challenge["nonce"]),
             )
-            answer = self._json("POST", "/auth/applicant-token", token=self.device_token(), json=body)
+            answer = self._read(
+                TokenOut, "POST", "/auth/applicant-token", token=self.device_token(), json=body
+            )
         except RejectedError as err:
             raise RejectedError("identify_rejected", str(err)) from err
-        token = str(answer["access_token"])
+        token = answer.access_token
         applicant = Applicant(card.name, card.id_number, address=card.address)
         return Identification(applicant, token, self._library(token))
 
@@ -202,33 +217,33 @@ class HttpCaseService:
         params: dict[str, Any] = {"status": "active", "limit": 50}
         if query:
             params["q"] = query
-        page = self._json("GET", "/items", params=params)
+        page = self._read(Page[ItemOut], "GET", "/items", params=params)
         return tuple(
-            ItemSummary(item["code"], item["name"], item["name"], item["department"], item["department"])
-            for item in page["items"]
+            ItemSummary(item.code, item.name, item.name, item.department, item.department)
+            for item in page.items
         )
 
     def item(self, item_id: str) -> ItemDetail:
-        item = self._json("GET", f"/items/{item_id}")
+        item = self._read(ItemOut, "GET", f"/items/{item_id}")
         materials = tuple(
             Material(str(m["name"]), str(m["name"]), str(m["name"]), bool(m.get("required", True)))
-            for m in item.get("materials", [])
+            for m in item.materials
         )
-        fees = item.get("fees") or []
+        fees = item.fees
         fee = "；".join(str(fee.get("name", "")) + str(fee.get("amount", "")) for fee in fees) if fees else ""
         return ItemDetail(
-            item_id=item["code"],
-            name_zh=item["name"],
-            name_en=item["name"],
-            department_zh=item["department"],
-            department_en=item["department"],
+            item_id=item.code,
+            name_zh=item.name,
+            name_en=item.name,
+            department_zh=item.department,
+            department_en=item.department,
             materials=materials,
-            time_limit_days=int(item["promised_limit_days"]),
+            time_limit_days=item.promised_limit_days,
             fee_zh=fee or "不收费",
             fee_en=fee or "Free",
             steps_zh=STEPS_ZH,
             steps_en=STEPS_EN,
-            kiosk_apply="kiosk" in item.get("channels", []),
+            kiosk_apply="kiosk" in item.channels,
         )
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
@@ -238,10 +253,15 @@ class HttpCaseService:
         else:
             phone = str(payload.get("form", {}).get("phone") or "") or None
             body = {"item_code": payload["item_id"], "channel": "kiosk", "phone": phone}
-            case = self._json(
-                "POST", "/cases", token=token, json=body, headers={"Idempotency-Key": idempotency_key}
+            case = self._read(
+                CaseOut,
+                "POST",
+                "/cases",
+                token=token,
+                json=body,
+                headers={"Idempotency-Key": idempotency_key},
             )
-            number = str(case["number"])
+            number = case.number
         for index, material in enumerate(payload.get("materials", [])):
             image = material.get("image_png_base64")
             if not image:
@@ -255,16 +275,16 @@ class HttpCaseService:
                 files=files,
                 headers={"Idempotency-Key": f"{idempotency_key}-m{index}"},
             )
-        completeness = self._json("GET", f"/cases/{number}/completeness", token=token)
-        missing = tuple(str(name) for name in completeness.get("missing", []))
+        completeness = self._read(CompletenessOut, "GET", f"/cases/{number}/completeness", token=token)
+        missing = tuple(completeness.missing)
         if payload.get("case_id") and not missing:
             self._supplemented(token, number)
-        return SubmitOutcome(case_id=number, accepted=bool(completeness.get("complete")), missing=missing)
+        return SubmitOutcome(case_id=number, accepted=completeness.complete, missing=missing)
 
     def _supplemented(self, token: str, number: str) -> None:
         """补正 handed in: the case goes back to the clerk. A resend (outbox) finds it already done."""
-        status = self._json("GET", f"/cases/{number}/status", token=token)
-        if status["state"] == "supplement_required":
+        status = self._read(CaseStatus, "GET", f"/cases/{number}/status", token=token)
+        if status.state is CaseState.SUPPLEMENT_REQUIRED:
             self._json("POST", f"/cases/{number}/actions/supplement", token=token, json={})
 
     def outcome_document(
@@ -279,38 +299,40 @@ class HttpCaseService:
         title = "受理通知书" if outcome.accepted else "补正材料一次性告知书"
         return PrintDocument(title, response.content)
 
-    def _missing(self, token: str, case: dict[str, Any]) -> tuple[str, ...]:
-        if case["state"] != "supplement_required":
+    def _missing(self, token: str, case: CaseOut) -> tuple[str, ...]:
+        if case.state is not CaseState.SUPPLEMENT_REQUIRED:
             return ()
-        completeness = self._json("GET", f"/cases/{case['number']}/completeness", token=token)
-        return tuple(str(name) for name in completeness.get("missing", []))
+        completeness = self._read(CompletenessOut, "GET", f"/cases/{case.number}/completeness", token=token)
+        return tuple(completeness.missing)
+
+    def _cases(self, token: str) -> list[CaseOut]:
+        return self._read(Page[CaseOut], "GET", "/cases", token=token, params={"limit": 50}).items
 
     def cases(self, token: str) -> tuple[CaseSummary, ...]:
-        page = self._json("GET", "/cases", token=token, params={"limit": 50})
         return tuple(
             CaseSummary(
-                case_id=str(case["number"]),
-                item_name_zh=str(case["item_name"]),
-                item_name_en=str(case["item_name"]),
-                stage=str(case.get("state_label") or case["state"]),
-                due_date=str(case.get("stage_due_on") or case.get("decision_due_on") or "—"),
-                next_step_zh=str(case.get("next_step") or "—"),
-                next_step_en=STATE_EN.get(case["state"], ("", str(case.get("next_step") or "—")))[1],
-                finished=case["state"] in FINISHED_STATES,
-                stage_en=STATE_EN.get(case["state"], ("", ""))[0],
-                item_id=str(case["item_code"]),
+                case_id=case.number,
+                item_name_zh=case.item_name,
+                item_name_en=case.item_name,
+                stage=case.state_label or case.state.value,
+                due_date=str(case.stage_due_on or case.decision_due_on or "—"),
+                next_step_zh=case.next_step or "—",
+                next_step_en=STATE_EN.get(case.state, ("", case.next_step or "—"))[1],
+                finished=case.state in FINISHED_STATES,
+                stage_en=STATE_EN.get(case.state, ("", ""))[0],
+                item_id=case.item_code,
                 missing=self._missing(token, case),
             )
-            for case in page["items"]
+            for case in self._cases(token)
         )
 
     def certificates(self, token: str) -> tuple[Certificate, ...]:
         found = []
-        for case in self._json("GET", "/cases", token=token, params={"limit": 50})["items"]:
-            if case["state"] not in CERTIFICATE_STATES:
+        for case in self._cases(token):
+            if case.state not in CERTIFICATE_STATES:
                 continue
             try:
-                certificate = self._json("GET", f"/cases/{case['number']}/certificate", token=token)
+                certificate = self._json("GET", f"/cases/{case.number}/certificate", token=token)
             except RejectedError:
                 continue
             printed = 0 if certificate.get("print_state") in ("", "none", "not_printed") else 1

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from case_service.certificates.signing import (
+from hall.privacy import mask_name
+from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
     Ed25519Verifier,
@@ -17,7 +18,6 @@ from case_service.certificates.signing import (
     token_from_scan,
     verify_token,
 )
-from hall.privacy import mask_name
 from kiosk import documents
 from kiosk.certificate_check import OFFLINE_REASONS
 from kiosk.flow.model import (

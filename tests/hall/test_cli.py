@@ -83,6 +83,25 @@ def test_production_without_secrets(tmp_path: Path) -> None:
     assert_one_line_error(run_hall(tmp_path, "config", mode="production"), "production mode refuses")
 
 
+def test_production_refuses_simulated_devices(tmp_path: Path) -> None:
+    secrets = {
+        "mode": "production",
+        "secret_key": "s" * 40,
+        "pii_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        "device_secret": "a-real-device-secret",
+    }
+    assert_one_line_error(
+        run_hall(tmp_path, "kiosk", **secrets, kiosk__card_reader="device", kiosk__printer="cups"),
+        "production mode refuses simulated devices; set HALL_DEVICES__BACKEND=real, "
+        "HALL_KIOSK__CAMERA=device, HALL_KIOSK__SCANNER=device",
+    )
+    real = {"devices__backend": "real", "kiosk__camera": "device", "kiosk__scanner": "device"}
+    accepted = run_hall(
+        tmp_path, "config", **secrets, **real, kiosk__card_reader="device", kiosk__printer="cups"
+    )
+    assert accepted.returncode == 0, accepted.stderr
+
+
 @pytest.mark.parametrize("command", ["controller", "devices"])
 def test_unreachable_broker(tmp_path: Path, command: str) -> None:
     url = f"mqtt://127.0.0.1:{free_port()}"

@@ -78,12 +78,70 @@ def test_production_refuses_development_secrets(monkeypatch: pytest.MonkeyPatch)
     assert DEV_SECRET_KEY not in str(caught.value)
 
 
-def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+REAL_DEVICES = {
+    "HALL_DEVICES__BACKEND": "real",
+    "HALL_KIOSK__CARD_READER": "device",
+    "HALL_KIOSK__CAMERA": "device",
+    "HALL_KIOSK__SCANNER": "device",
+    "HALL_KIOSK__PRINTER": "cups",
+}
+
+
+def _production(monkeypatch: pytest.MonkeyPatch, **devices: str) -> None:
     monkeypatch.setenv("HALL_MODE", "production")
     monkeypatch.setenv("HALL_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("HALL_PII_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
     monkeypatch.setenv("HALL_DEVICE_SECRET", "a-real-device-secret")
-    assert load_settings().mode is Mode.PRODUCTION
+    for key, value in {**REAL_DEVICES, **devices}.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_production_accepts_real_secrets_and_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    _production(monkeypatch)
+    settings = load_settings()
+    assert settings.mode is Mode.PRODUCTION
+    assert settings.simulated_backends() == []
+
+
+def test_development_simulates_devices_by_default() -> None:
+    settings = load_settings()
+    assert settings.devices.backend == "sim"
+    assert ("HALL_KIOSK__CARD_READER", "device") in settings.simulated_backends()
+
+
+def test_production_refuses_the_default_simulated_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    _production(monkeypatch)
+    for key in REAL_DEVICES:
+        monkeypatch.delenv(key)
+    with pytest.raises(StartupError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("invalid configuration: ")
+    assert "production mode refuses simulated devices; set HALL_DEVICES__BACKEND=real" in message
+    for key, value in REAL_DEVICES.items():
+        assert f"{key}={value}" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "real"),
+    [
+        ("HALL_DEVICES__BACKEND", "real"),
+        ("HALL_KIOSK__CARD_READER", "device"),
+        ("HALL_KIOSK__CAMERA", "device"),
+        ("HALL_KIOSK__SCANNER", "device"),
+        ("HALL_KIOSK__PRINTER", "cups"),
+        ("HALL_KIOSK__CASE_SERVICE", "http"),
+        ("HALL_KIOSK__HALL_LINK", "controller"),
+    ],
+)
+def test_production_refuses_each_simulated_backend(
+    monkeypatch: pytest.MonkeyPatch, key: str, real: str
+) -> None:
+    _production(monkeypatch, **{key: "sim"})
+    with pytest.raises(StartupError) as caught:
+        load_settings()
+    assert str(caught.value).endswith(f"production mode refuses simulated devices; set {key}={real}")
 
 
 def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:

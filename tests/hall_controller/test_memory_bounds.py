@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 
 from devices.protocol.payloads import Severity
+from hall.calendar import CHINA_TZ
 from hall_controller.alarms import AlarmBook
 from hall_controller.alarms import Source as AlarmSource
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.estimate import THROUGHPUT_MINUTES, calls_per_minute
+from hall_controller.queue.events import QueueEvent, Source
 from hall_controller.store import Store
 from tools.memtrace import MemTrace
 
 DAY = date(2026, 11, 23)
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=CHINA_TZ).timestamp()
 
 
 def big_day() -> QueueConfig:
@@ -54,7 +56,7 @@ def test_the_estimates_inputs_stay_bounded_through_a_day_of_tickets() -> None:
 
 
 def test_a_replayed_book_keeps_the_same_bounded_inputs() -> None:
-    journal: list[dict[str, object]] = []
+    journal: list[QueueEvent] = []
     book = QueueBook(demo_config(), DAY, sink=journal.append)
     book.sign_in(2, "clerk-2", T0)
     for n in range(300):

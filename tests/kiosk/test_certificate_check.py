@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from case_service.certificates.signing import (
+from case_service.domain.identity import make_id_number
+from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
     sign_claims,

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from devices.idcard.config import IdCardSettings
-from devices.idcard.factory import OpenedReader, open_card_reader
 from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity, with_bad_check_digit
+from firmware_sim.idcard.reader import SimulatedReader, open_simulated_card_reader
 from kiosk.adapters.idcard import IdCardReader
 from kiosk.flow.model import CardRefusal, Device
 from kiosk.ports import CardRefusedError, DeviceFailureError
@@ -17,13 +17,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def opened() -> Iterator[OpenedReader]:
-    reader = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
+def opened() -> Iterator[SimulatedReader]:
+    reader = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
     yield reader
     reader.close()
 
 
-def test_card_on_and_off(opened: OpenedReader) -> None:
+def test_card_on_and_off(opened: SimulatedReader) -> None:
     port = IdCardReader(opened.reader, recheck_seconds=0.0)
     assert port.current_card() is None
     identity = sample_identity("王芳")
@@ -45,7 +45,7 @@ def test_card_on_and_off(opened: OpenedReader) -> None:
     ids=["expired", "damaged", "bad-check-digit"],
 )
 def test_a_card_that_cannot_start_a_session_is_refused_with_its_reason(
-    opened: OpenedReader, card: SimCard, reason: CardRefusal
+    opened: SimulatedReader, card: SimCard, reason: CardRefusal
 ) -> None:
     port = IdCardReader(opened.reader, recheck_seconds=0.0)
     opened.present(card)
@@ -56,7 +56,7 @@ def test_a_card_that_cannot_start_a_session_is_refused_with_its_reason(
     assert port.current_card() is None
 
 
-def test_unplugged_reader_is_a_device_failure(opened: OpenedReader) -> None:
+def test_unplugged_reader_is_a_device_failure(opened: SimulatedReader) -> None:
     port = IdCardReader(opened.reader, recheck_seconds=0.0)
     assert opened.sam_emulator is not None
     opened.sam_emulator.unplug()

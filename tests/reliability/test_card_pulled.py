@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from devices.idcard.config import IdCardSettings
-from devices.idcard.factory import OpenedReader, open_card_reader
 from devices.idcard.pcsc import PcscReader
 from devices.idcard.reader import CardReader as DeviceCardReader
 from firmware_sim.idcard.cards import SimCard, sample_identity
+from firmware_sim.idcard.reader import SimulatedReader, open_simulated_card_reader
 from firmware_sim.idcard.vpcd_card import VirtualCard
 from hall.privacy import PiiCipher
 from kiosk.adapters.http_case import HttpCaseService
@@ -146,7 +146,7 @@ def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
         )
         backend.close()
         return
-    opened: OpenedReader = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
+    opened: SimulatedReader = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
     emulator = opened.sam_emulator
     assert emulator is not None
     yield Rig(

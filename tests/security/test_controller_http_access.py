@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from devices.config import DeviceSettings
 from hall.errors import StartupError
 from hall.settings import DEV_SECRET_KEY, Mode, Settings
 from hall_controller.app import create_app
 from hall_controller.config import ControllerSettings
+from kiosk.config import KioskSettings
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, staff_token
 
@@ -190,6 +193,13 @@ def test_tokens_of_another_key_are_refused_when_the_shared_key_is_set(
         assert client.post(action, json={"key": "sign-in"}, headers=case_service).status_code == 200
 
 
+# Production refuses simulated devices: the controller's production settings name real ones.
+REAL_DEVICES: dict[str, Any] = {
+    "devices": DeviceSettings(backend="real"),
+    "kiosk": KioskSettings(card_reader="device", camera="device", scanner="device", printer="cups"),
+}
+
+
 @pytest.mark.parametrize("key", [None, DEV_SECRET_KEY, "too-short"])
 def test_production_refuses_a_missing_development_or_short_shared_key(
     tmp_path: Path, key: str | None
@@ -203,6 +213,7 @@ def test_production_refuses_a_missing_development_or_short_shared_key(
         secret_key=SecretStr("k" * 40),
         pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
         device_secret=SecretStr("d" * 20),
+        **REAL_DEVICES,
     )
     with pytest.raises(StartupError, match="HALL_CONTROLLER__STAFF_TOKEN_KEY"):
         create_app(settings)
@@ -216,6 +227,7 @@ def production_settings(tmp_path: Path, **controller: object) -> Settings:
         secret_key=SecretStr("k" * 40),
         pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
         device_secret=SecretStr("d" * 20),
+        **REAL_DEVICES,
     )
 
 
@@ -239,7 +251,7 @@ def test_a_clerk_works_only_their_own_window_and_a_manager_anywhere(
     window_ticket = {"service": "business", "source": "window"}
     assert controller.post(f"{QUEUE}/tickets", json=window_ticket, headers=clerk1).status_code == 201
     taken = controller.post(action, json={"key": "next"}, headers=clerk2)
-    assert taken.status_code == 403 and taken.json()["error"] == "not_your_window"
+    assert taken.status_code == 403 and taken.json()["error"]["code"] == "not_your_window"
     assert controller.get(f"{QUEUE}/state").json()["windows"][0]["ticket"] is None
     manager = staff_headers(settings, "manager1", ("manager",))
     called = controller.post(action, json={"key": "next"}, headers=manager)

@@ -51,7 +51,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.api.errors import too_many
 from case_service.api.routes.auth import ATTESTATION_CONTEXT, applicant_principal
@@ -75,6 +74,8 @@ from devices.idcard.attestation import mac_matches
 from devices.idcard.errors import IdCardError
 from devices.idcard.gat490 import decode_text_block
 from devices.idcard.identity import verify
+from hall import case_api
+from hall.http_errors import error_response
 from hall.privacy import DecryptionError, PiiCipher, mask_id_number, mask_phone
 from hall.settings import Mode
 
@@ -253,7 +254,7 @@ class SignedInApplicant(BaseModel):
     id_number: str = Field(description="masked", examples=["110105********002X"])
 
 
-class ApplicantSignInOut(schemas.TokenOut):
+class ApplicantSignInOut(case_api.TokenOut):
     applicant: SignedInApplicant
 
 

@@ -32,6 +32,7 @@ from case_service.storage import audit
 from case_service.storage.models import Device, User
 from case_service.storage.signin import SignInStore
 from devices.idcard.attestation import attestation_key
+from hall import case_api
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -39,9 +40,9 @@ DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
 ATTESTATION_CONTEXT = "token.attest"
 
 
-def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
+def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> case_api.TokenOut:
     token, expires = services.signer.issue(principal, ttl)
-    return schemas.TokenOut(
+    return case_api.TokenOut(
         access_token=token,
         expires_at=expires,
         kind=principal.kind.value,
@@ -104,14 +105,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/login", response_model=schemas.TokenOut, responses={429: {"model": ErrorBody}})
+@router.post("/login", response_model=case_api.TokenOut, responses={429: {"model": ErrorBody}})
 def login(
     body: schemas.LoginIn,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
     throttle: LoginThrottleDep,
-) -> schemas.TokenOut | JSONResponse:
+) -> case_api.TokenOut | JSONResponse:
     try:
         user = staff_sign_in(session, throttle, body.username, body.password, client_address(request))
     except TooManyError as err:
@@ -122,8 +123,10 @@ def login(
     return _token_out(services, principal, STAFF_TTL)
 
 
-@router.post("/device-token", response_model=schemas.TokenOut)
-def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
+@router.post("/device-token", response_model=case_api.TokenOut)
+def device_token(
+    body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep
+) -> case_api.TokenOut:
     """A registered device proves itself with its own secret; otherwise the hall's shared device secret."""
     device = session.scalar(select(Device).where(Device.device_id == body.device_id))
     if device is not None:

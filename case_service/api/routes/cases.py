@@ -21,6 +21,7 @@ from case_service.domain.states import Action, Role
 from case_service.runtime import Services
 from case_service.storage.models import AuditEntry
 from case_service.storage.rawsql import RawTransaction
+from hall import case_api
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CaseRef = Annotated[
@@ -32,7 +33,7 @@ CaseRef = Annotated[
 FILERS = {Role.CLERK, Role.APPLICANT}
 
 
-@router.post("", status_code=201, response_model=schemas.CaseOut, openapi_extra=REQUIRES_KEY)
+@router.post("", status_code=201, response_model=case_api.CaseOut, openapi_extra=REQUIRES_KEY)
 async def submit_case(
     body: schemas.CaseCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> Response:
@@ -89,7 +90,7 @@ def _file(
             ]
         )
 
-    def produce() -> schemas.CaseOut:
+    def produce() -> case_api.CaseOut:
         return case_out(
             ctx, cases.submit(tx, ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)
         )
@@ -103,7 +104,7 @@ def _file(
     )
 
 
-@router.get("", response_model=schemas.Page[schemas.CaseOut])
+@router.get("", response_model=case_api.Page[case_api.CaseOut])
 def list_cases(
     ctx: ContextDep,
     state: Annotated[list[str] | None, Query(max_length=20)] = None,
@@ -113,13 +114,13 @@ def list_cases(
 ) -> Response:
     """Staff and hall controllers see all cases; an applicant token only that person's ("my cases")."""
     rows, total = cases.list_cases(ctx, states=state or (), department=department, limit=limit, offset=offset)
-    page: schemas.Page[schemas.CaseOut] = schemas.Page(
+    page: case_api.Page[case_api.CaseOut] = case_api.Page(
         items=[case_out(ctx, row) for row in rows], total=total, limit=limit, offset=offset
     )
     return json_response(page)
 
 
-@router.get("/by-number/{number}", response_model=schemas.CaseOut)
+@router.get("/by-number/{number}", response_model=case_api.CaseOut)
 def get_case_by_number(number: Annotated[str, Path(max_length=32)], ctx: ContextDep) -> Response:
     return json_response(case_out(ctx, cases.find_by_number(ctx, number)))
 
@@ -134,7 +135,7 @@ def _status(services: Services, principal: Principal, case_ref: str) -> Response
     return json_response(case_status(row, calendar, services.today()))
 
 
-@router.get("/{case_id}/status", response_model=schemas.CaseStatus)
+@router.get("/{case_id}/status", response_model=case_api.CaseStatus)
 async def get_case_status(case_id: CaseRef, request: Request) -> Response:
     """For polling (kiosk, hall controller): state, stage, due date, next step. All database work runs
     in one worker-thread hop, which makes this the cheapest read of a case. The services and the
@@ -145,7 +146,7 @@ async def get_case_status(case_id: CaseRef, request: Request) -> Response:
 
 @router.get(
     "/{case_id}/release-contact",
-    response_model=schemas.ReleaseContact,
+    response_model=case_api.ReleaseContact,
     responses={403: {"description": "not a hall controller"}, 409: {"description": "not a locker release"}},
 )
 def release_contact(case_id: CaseRef, ctx: ContextDep) -> Response:
@@ -154,7 +155,7 @@ def release_contact(case_id: CaseRef, ctx: ContextDep) -> Response:
     contact = cases.release_contact(ctx, case_id)
     ctx.session.commit()
     return json_response(
-        schemas.ReleaseContact(
+        case_api.ReleaseContact(
             case_id=contact.case_id,
             item_name=contact.item_name,
             phone=contact.phone,
@@ -163,12 +164,12 @@ def release_contact(case_id: CaseRef, ctx: ContextDep) -> Response:
     )
 
 
-@router.get("/{case_id}", response_model=schemas.CaseOut)
+@router.get("/{case_id}", response_model=case_api.CaseOut)
 def get_case(case_id: CaseRef, ctx: ContextDep) -> Response:
     return json_response(case_out(ctx, cases.load(ctx, case_id)))
 
 
-@router.post("/{case_id}/actions/{action}", response_model=schemas.CaseOut)
+@router.post("/{case_id}/actions/{action}", response_model=case_api.CaseOut)
 def act(
     case_id: CaseRef,
     action: Action,
@@ -193,7 +194,7 @@ def act(
         receipt=body.receipt,
     )
 
-    def produce() -> schemas.CaseOut:
+    def produce() -> case_api.CaseOut:
         return case_out(ctx, cases.act(ctx, case_id, action, data))
 
     if idempotency_key is None:
@@ -212,10 +213,10 @@ def act(
     )
 
 
-@router.get("/{case_id}/completeness", response_model=schemas.CompletenessOut)
-def completeness(case_id: CaseRef, ctx: ContextDep) -> schemas.CompletenessOut:
+@router.get("/{case_id}/completeness", response_model=case_api.CompletenessOut)
+def completeness(case_id: CaseRef, ctx: ContextDep) -> case_api.CompletenessOut:
     report = cases.completeness(ctx, cases.load(ctx, case_id))
-    return schemas.CompletenessOut(
+    return case_api.CompletenessOut(
         complete=report.complete,
         missing=list(report.missing),
         unknown=list(report.unknown),

@@ -12,12 +12,13 @@ from case_service.api.deps import PrincipalDep, SessionDep, require_roles
 from case_service.api.presenters import item_out, json_response
 from case_service.catalogue import service as catalogue
 from case_service.domain.states import Role
+from hall import case_api
 
 router = APIRouter(prefix="/items", tags=["catalogue"])
 CodePath = Annotated[str, Path(max_length=32, examples=["513200-XK-SJ-0511"])]
 
 
-@router.get("", response_model=schemas.Page[schemas.ItemOut])
+@router.get("", response_model=case_api.Page[case_api.ItemOut])
 def search_items(
     *,
     session: SessionDep,
@@ -33,24 +34,24 @@ def search_items(
         session, q=q, department=department, category=category, status=status, limit=limit, offset=offset
     )
     return json_response(
-        schemas.Page(items=[item_out(item) for item in items], total=total, limit=limit, offset=offset)
+        case_api.Page(items=[item_out(item) for item in items], total=total, limit=limit, offset=offset)
     )
 
 
-@router.get("/{code}", response_model=schemas.ItemOut)
+@router.get("/{code}", response_model=case_api.ItemOut)
 def get_item(code: CodePath, session: SessionDep) -> Response:
     return json_response(item_out(catalogue.current(session, code)))
 
 
-@router.get("/{code}/versions", response_model=list[schemas.ItemOut])
-def item_versions(code: CodePath, session: SessionDep) -> list[schemas.ItemOut]:
+@router.get("/{code}/versions", response_model=list[case_api.ItemOut])
+def item_versions(code: CodePath, session: SessionDep) -> list[case_api.ItemOut]:
     return [item_out(item) for item in catalogue.versions(session, code)]
 
 
-@router.put("/{code}", response_model=schemas.ItemOut, dependencies=[require_roles(Role.ADMIN)])
+@router.put("/{code}", response_model=case_api.ItemOut, dependencies=[require_roles(Role.ADMIN)])
 def put_item(
     code: CodePath, body: schemas.ItemIn, session: SessionDep, principal: PrincipalDep
-) -> schemas.ItemOut:
+) -> case_api.ItemOut:
     """Creates the item or a new version of it; cases keep the version they were filed under."""
     proposed = {"code": code, **body.model_dump(mode="json")}
     item, _created = catalogue.put_version(session, proposed, actor=principal.actor)
@@ -58,10 +59,10 @@ def put_item(
     return item_out(item)
 
 
-@router.post("/{code}/status", response_model=schemas.ItemOut, dependencies=[require_roles(Role.ADMIN)])
+@router.post("/{code}/status", response_model=case_api.ItemOut, dependencies=[require_roles(Role.ADMIN)])
 def set_item_status(
     code: CodePath, body: schemas.ItemStatusIn, session: SessionDep, principal: PrincipalDep
-) -> schemas.ItemOut:
+) -> case_api.ItemOut:
     """Suspend (暂停), hand down (已下放) or reactivate: a new version, history kept."""
     item, _created = catalogue.put_version(
         session, {"code": code, "status": body.status}, actor=principal.actor

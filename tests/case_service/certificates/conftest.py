@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from case_service.certificates import api
 from case_service.certificates.models import CertificatePrint, CertificateRecord
 from case_service.certificates.service import Actor, CaseFacts, CertificateContext
-from case_service.certificates.signing import Ed25519Signer
 from case_service.db import make_engine, make_session_factory
 from hall.privacy import PiiCipher
+from hall.signing import Ed25519Signer
 
 HOLDER_ID = "110101199003071234"
 DEPARTMENT = "市场监督管理局"

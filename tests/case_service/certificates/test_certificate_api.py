@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from case_service.certificates.models import CertificatePrint
 from case_service.certificates.print_rules import ABANDONED_AFTER
 from case_service.certificates.service import CaseFacts, CertificateContext, verify_scan
-from case_service.certificates.signing import Ed25519Signer, Verifier, verifiers_from_published
 from hall.privacy import PiiCipher
+from hall.signing import Ed25519Signer, Verifier, verifiers_from_published
 from tests.case_service.certificates.conftest import HOLDER_ID, AuditLog, FakeCases
 from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_png
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from case_service.certificates.service import CertificateContext
-from case_service.certificates.signing import verify_token
 from devices.printing.cups_backend import CupsPrinter
 from devices.printing.follow import Outcome, Patience, follow_job
 from devices.printing.model import Document
+from hall.signing import verify_token
 from tests.case_service.certificates.conftest import FakeCases
 from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_png
 from tests.case_service.certificates.text_layer import (

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from case_service.certificates.render import UNSEALED_NOTE, CertificateView, render_certificate
-from case_service.certificates.signing import CertificateClaims, Ed25519Signer, sign_claims, verify_token
+from hall.signing import CertificateClaims, Ed25519Signer, sign_claims, verify_token
 from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_png
 
 SIGNER = Ed25519Signer.generate()

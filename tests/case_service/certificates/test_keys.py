@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from case_service.certificates.keys import SIGNING_KEY_FILE, keys_dir, load_signer, trusted_verifiers
-from case_service.certificates.signing import Ed25519Signer
 from hall.errors import StartupError
+from hall.signing import Ed25519Signer
 
 
 def test_development_key_is_made_once_private_and_stable(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from case_service.certificates.signing import (
+from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
     Ed25519Verifier,

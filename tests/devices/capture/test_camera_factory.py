@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from devices.camera import CameraHealth, CameraState
 from devices.camera.config import CameraSettings
 from devices.camera.factory import open_camera
+from firmware_sim.capture.cameras import simulated_camera
 
 
 def test_settings_refuse_nonsense() -> None:
@@ -24,9 +25,9 @@ def test_settings_refuse_nonsense() -> None:
 
 def test_sim_backend_gives_scenes_of_the_configured_size() -> None:
     health: list[CameraHealth] = []
-    camera = open_camera(
-        "document_camera", CameraSettings(width=640, height=360), backend="sim", on_health=health.append
-    )
+    settings = CameraSettings(width=640, height=360)
+    simulated = simulated_camera("document_camera", settings)
+    camera = open_camera("document_camera", settings, on_health=health.append, simulated=simulated)
     frame = camera.read()
     camera.close()
     assert frame is not None
@@ -36,7 +37,7 @@ def test_sim_backend_gives_scenes_of_the_configured_size() -> None:
 
 def test_real_backend_opens_a_folder_spec(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "a.png"), np.full((20, 30, 3), 7, np.uint8))
-    camera = open_camera("qr_camera", CameraSettings(qr_camera=str(tmp_path)), backend="real")
+    camera = open_camera("qr_camera", CameraSettings(qr_camera=str(tmp_path)))
     frame = camera.read()
     camera.close()
     assert frame is not None
@@ -45,11 +46,12 @@ def test_real_backend_opens_a_folder_spec(tmp_path: Path) -> None:
 
 def test_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError, match="role"):
-        open_camera("face_camera", CameraSettings(), backend="sim")
+        open_camera("face_camera", CameraSettings())
 
 
 def test_sim_qr_camera_is_the_counter_camera() -> None:
-    camera = open_camera("qr_camera", CameraSettings(width=640, height=360), backend="sim")
+    settings = CameraSettings(width=640, height=360)
+    camera = open_camera("qr_camera", settings, simulated=simulated_camera("qr_camera", settings))
     frame = camera.read()
     camera.close()
     assert frame is not None

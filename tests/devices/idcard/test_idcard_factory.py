@@ -14,6 +14,7 @@ from devices.idcard.pcsc import PcscReader
 from devices.idcard.reader import read_verified
 from devices.idcard.sam_serial import SamSerialReader
 from firmware_sim.idcard.cards import SimCard, sample_identity
+from firmware_sim.idcard.reader import open_simulated_card_reader
 from firmware_sim.idcard.sam_emulator import SamReaderEmulator
 from tests.fixtures.pcsc import PcscStack
 
@@ -28,7 +29,7 @@ def test_settings_refuse_unknown_interface() -> None:
 
 
 def test_sim_sam_reader_runs_the_real_driver_on_the_emulator() -> None:
-    opened = open_card_reader("sim", IdCardSettings(timeout_seconds=0.5))
+    opened = open_simulated_card_reader(IdCardSettings(timeout_seconds=0.5))
     try:
         assert isinstance(opened.reader, SamSerialReader)
         with pytest.raises(NoCardError):
@@ -46,19 +47,18 @@ def test_sim_sam_reader_runs_the_real_driver_on_the_emulator() -> None:
 def test_real_sam_reader_uses_the_configured_port() -> None:
     with SamReaderEmulator() as emulator:
         emulator.present(SimCard.of(sample_identity()))
-        opened = open_card_reader("real", IdCardSettings(serial_port=emulator.port, timeout_seconds=0.5))
+        opened = open_card_reader(IdCardSettings(serial_port=emulator.port, timeout_seconds=0.5))
         assert opened.reader.read_identity().name == "张伟"
-        with pytest.raises(RuntimeError, match="real card reader"):
-            opened.present(None)
+        assert not hasattr(opened, "present")  # a real reader cannot be told what card to hold
         opened.close()
-    missing = open_card_reader("real", IdCardSettings(serial_port="/dev/no-such-reader", timeout_seconds=0.2))
+    missing = open_card_reader(IdCardSettings(serial_port="/dev/no-such-reader", timeout_seconds=0.2))
     with pytest.raises(ReaderMissingError):
         missing.reader.read_identity()
 
 
 @pytest.mark.integration
 def test_real_pcsc_reader_by_name(pcsc: PcscStack) -> None:
-    opened = open_card_reader("real", IdCardSettings(interface="pcsc", pcsc_reader="Virtual PCD 00 00"))
+    opened = open_card_reader(IdCardSettings(interface="pcsc", pcsc_reader="Virtual PCD 00 00"))
     try:
         assert isinstance(opened.reader, PcscReader)
         with pytest.raises(NoCardError):
@@ -67,19 +67,14 @@ def test_real_pcsc_reader_by_name(pcsc: PcscStack) -> None:
         opened.close()
 
 
-def test_unknown_backend() -> None:
-    with pytest.raises(ValueError, match="backend"):
-        open_card_reader("virtual", IdCardSettings())
-
-
 _SIM_PCSC_SCRIPT = """
 import datetime as dt
 from devices.idcard.config import IdCardSettings
-from devices.idcard.factory import open_card_reader
 from devices.idcard.reader import read_verified
 from firmware_sim.idcard.cards import SimCard, sample_identity
+from firmware_sim.idcard.reader import open_simulated_card_reader
 
-opened = open_card_reader("sim", IdCardSettings(interface="pcsc"))
+opened = open_simulated_card_reader(IdCardSettings(interface="pcsc"))
 try:
     opened.present(SimCard.of(sample_identity("吴刚")))
     print(read_verified(opened.reader, dt.date(2026, 11, 21)).name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hall_controller.queue.book import Source
+from hall_controller.queue.events import Source
 from hall_controller.queue.extension import QueueExtension
 from hall_controller.registry import Availability
 from tests.fixtures.mqtt import Broker

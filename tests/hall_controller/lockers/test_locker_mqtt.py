@@ -250,7 +250,7 @@ def test_jammed_door_is_open_not_detected_and_raises_a_door_fault(hall: Hall) ->
     board, lock = hall.rig.firmware(1)
     board.jam(lock)
     answer = hall.client.post(f"{API}/deposits", json={"case_id": "C-300", "size": "S", "clerk": "c"})
-    assert answer.status_code == 409 and answer.json()["detail"]["error"] == "OPEN_NOT_DETECTED"
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "OPEN_NOT_DETECTED"
     assert hall.cases.states["C-300"] == "ready_for_release"
     assert wait_until(lambda: any(a.code == "door-fault" for a in hall.controller.alarms.attention()))
     assert_cases_match_compartments(hall)
@@ -369,7 +369,7 @@ def test_lying_sensor_and_power_loss_mid_open_lose_nothing(mosquitto_hall: Hall)
     board1, lock1 = hall.rig.firmware(1)
     board1.lie(lock1, reports_open=False)
     answer = hall.client.post(f"{API}/deposits", json={"case_id": "P-1", "size": "S", "clerk": "c"})
-    assert answer.status_code == 409 and answer.json()["detail"]["error"] == "OPEN_NOT_DETECTED"
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "OPEN_NOT_DETECTED"
     states = {c["number"]: c["state"] for c in hall.client.get(f"{API}/compartments").json()}
     assert states[1] == "fault"
 

@@ -19,15 +19,16 @@ from fastapi.testclient import TestClient
 
 from firmware_sim.queue.devices import CallerKeypad, Evaluator, QueueDisplay, TicketPrinter, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
+from hall.calendar import CHINA_TZ
 from hall.settings import Settings
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
-from hall_controller.queue.book import HALL_TZ, QueueBook
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig, demo_config
 from hall_controller.queue.extension import QueueExtension
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 
-MORNING = datetime(2026, 11, 23, 8, 30, tzinfo=HALL_TZ).timestamp()
+MORNING = datetime(2026, 11, 23, 8, 30, tzinfo=CHINA_TZ).timestamp()
 
 
 class SimClock:

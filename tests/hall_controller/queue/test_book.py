@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hall_controller.queue.book import FINAL_STATES, HALL_TZ, QueueBook, QueueError, Source, TicketState
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import FINAL_STATES, QueueBook, QueueError, TicketState
 from hall_controller.queue.config import (
     IssueWindow,
     Priority,
@@ -17,13 +18,14 @@ from hall_controller.queue.config import (
     demo_config,
 )
 from hall_controller.queue.evaluation import RatingState
+from hall_controller.queue.events import QueueEvent, Source
 
 DAY = date(2026, 11, 23)  # a Monday
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA_TZ).timestamp()
 
 
-def make_book(config: QueueConfig | None = None) -> tuple[QueueBook, list[dict[str, Any]]]:
-    journal: list[dict[str, Any]] = []
+def make_book(config: QueueConfig | None = None) -> tuple[QueueBook, list[QueueEvent]]:
+    journal: list[QueueEvent] = []
     return QueueBook(config or demo_config(), DAY, sink=journal.append), journal
 
 
@@ -62,7 +64,7 @@ def test_issuing_refuses_unknown_services_caps_closed_hours_and_other_days() -> 
     book.issue("tax", T0, source=Source.WINDOW)
     book.issue("tax", T0, source=Source.WINDOW)
     refused("cap_reached", book.issue, "tax", T0, source=Source.WINDOW)
-    afternoon = datetime(2026, 11, 23, 14, 0, tzinfo=HALL_TZ).timestamp()
+    afternoon = datetime(2026, 11, 23, 14, 0, tzinfo=CHINA_TZ).timestamp()
     refused("not_issuing", book.issue, "tax", afternoon, source=Source.WINDOW)
     refused("wrong_day", book.issue, "business", T0 + 86_400, source=Source.WINDOW)
     assert len(journal) == 2  # refusals leave no trace

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from hall_controller.queue.book import HALL_TZ, Source
+from hall.calendar import CHINA_TZ
 from hall_controller.queue.config import demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.service import JOURNAL_PREFIX, QueueService, journal_name
 from hall_controller.store import Store
 
@@ -36,7 +37,7 @@ def test_a_roll_over_drops_the_journals_older_than_kept(tmp_path: Path) -> None:
             store.collection(journal_name(today - timedelta(days=age))).put("000000000", {"kind": "old"})
         store.collection("queue.tickets-elsewhere").put("x", {"kept": True})  # not a journal
         config = demo_config().model_copy(update={"journal_days": 4})
-        clock = Clock(datetime(2026, 11, 22, 9, 0, tzinfo=HALL_TZ))
+        clock = Clock(datetime(2026, 11, 22, 9, 0, tzinfo=CHINA_TZ))
         service = QueueService(config, store, clock)
         service.start()
         service.run(lambda book, now: book.issue("business", now, source=Source.WINDOW))

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source
+from hall.calendar import CHINA_TZ
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig, demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.ordering import Candidate, choose_next, overtaken_by
 
 DAY = date(2026, 11, 23)
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA_TZ).timestamp()
 WINDOW = WindowConfig(number=1, services={"a": 2, "b": 1})
 
 

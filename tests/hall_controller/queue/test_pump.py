@@ -11,15 +11,16 @@ from typing import Any
 
 from devices.protocol import queue as contract
 from devices.protocol.payloads import Description
+from hall.calendar import CHINA_TZ
 from hall_controller.commands import CommandOutcome
-from hall_controller.queue.book import HALL_TZ, Source
 from hall_controller.queue.config import demo_config
+from hall_controller.queue.events import Source
 from hall_controller.queue.pump import OutputPump
 from hall_controller.queue.service import QueueService
 from hall_controller.registry import Availability, DeviceRecord
 from hall_controller.store import Store
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA_TZ).timestamp()
 
 
 def record(device_id: str, kind: str, window: int | None = None, online: bool = True) -> DeviceRecord:

@@ -9,15 +9,17 @@ from datetime import date, datetime, time
 import pytest
 from pydantic import ValidationError
 
-from hall_controller.queue.book import HALL_TZ, QueueBook, Source
+from hall.calendar import CHINA_TZ, weekend_only_calendar
+from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import QueueConfig, WindowConfig, demo_config
 from hall_controller.queue.estimate import capacity, estimate_wait, mean_absolute_error
-from hall_controller.queue.evaluation import RatingLevel, add_working_days, is_bad
+from hall_controller.queue.evaluation import RatingLevel, is_bad
+from hall_controller.queue.events import Source
 from hall_controller.queue.stats import statistics, to_csv
 from hall_controller.queue.voice import call_announcement, spell_zh
 
 DAY = date(2026, 11, 23)
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=HALL_TZ).timestamp()
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA_TZ).timestamp()
 
 
 def test_call_announcement_in_chinese_and_english() -> None:
@@ -77,12 +79,19 @@ def test_statistics_per_service_window_clerk_hour_and_csv() -> None:
 def test_bad_ratings_and_working_day_deadlines() -> None:
     assert is_bad(RatingLevel.DISSATISFIED) and is_bad(RatingLevel.VERY_DISSATISFIED)
     assert not is_bad(RatingLevel.BASICALLY_SATISFIED)
-    # National Day 2026: Oct 1-7 off, Saturday Oct 10 is a working day (chinesecalendar knows 2026)
-    assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
-    assert add_working_days(date(2026, 11, 20), 5) == date(2026, 11, 27)
-    # a year the calendar does not know yet falls back to Monday-Friday
-    assert add_working_days(date(2027, 1, 1), 1) == date(2027, 1, 4)
-    assert add_working_days(date(2026, 11, 23), 2, is_workday=lambda _d: True) == date(2026, 11, 25)
+    # A bad rating's follow-up is due in working days of the hall's one calendar (hall/calendar.py):
+    # National Day 2026, Oct 1-7 off, so a bad rating on Sep 30 is due on Oct 8 with one working day.
+    config = demo_config().model_copy(update={"follow_up_working_days": 1})
+    book = QueueBook(config, date(2026, 9, 30))
+    evening = datetime(2026, 9, 30, 16, 0, tzinfo=CHINA_TZ).timestamp()
+    request = book.ask_kiosk_rating("C-1", evening)
+    _, follow_up = book.rate(request.rating_id, 1, evening + 1)
+    assert follow_up is not None and follow_up.due == "2026-10-08"
+    # The calendar is passed in: with weekends only, the next day is a working day.
+    book = QueueBook(config, date(2026, 9, 30), calendar=weekend_only_calendar())
+    request = book.ask_kiosk_rating("C-1", evening)
+    _, follow_up = book.rate(request.rating_id, 1, evening + 1)
+    assert follow_up is not None and follow_up.due == "2026-10-01"
 
 
 def test_configuration_mistakes_are_refused_clearly() -> None:

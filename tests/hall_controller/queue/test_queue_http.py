@@ -28,7 +28,7 @@ def hall(any_broker: Broker, tmp_path: Path) -> Any:
 
 def refused(answer: Any, status: int, code: str) -> None:
     assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == code and answer.json()["message"]
+    assert answer.json()["error"]["code"] == code and answer.json()["error"]["message"]
 
 
 def test_bad_input_gets_a_clear_refusal_and_changes_nothing(hall: SimHall) -> None:

@@ -16,6 +16,7 @@ from devices.idcard.checkdigit import check_character
 from hall_controller.queue.book import FINAL_STATES, QueueBook, Ticket, TicketState
 from hall_controller.queue.config import Priority
 from hall_controller.queue.evaluation import RatingState
+from hall_controller.queue.events import from_json
 from hall_controller.queue.service import journal_name
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import wait_until
@@ -223,7 +224,7 @@ def test_a_morning_with_a_restart_loses_no_ticket(mosquitto: Broker, tmp_path: P
         hall.clock.advance(24 * 3600)
         assert wait_until(lambda: hall.book().day != day)
         journal = [body for _key, body in hall.controller.store.collection(journal_name(day)).items()]
-        closed_day = QueueBook.replay(hall.config, day, journal)
+        closed_day = QueueBook.replay(hall.config, day, [from_json(body) for body in journal])
         states = Counter(ticket.state for ticket in closed_day.tickets.values())
         assert len(closed_day.tickets) == TICKETS
         assert all(ticket.state in FINAL_STATES for ticket in closed_day.tickets.values()), states

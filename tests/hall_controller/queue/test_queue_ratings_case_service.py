@@ -12,7 +12,8 @@ import pytest
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall_controller.case_link import DELIVERED, PENDING, REFUSED
-from hall_controller.queue.book import QueueBook, Source
+from hall_controller.queue.book import QueueBook
+from hall_controller.queue.events import Source
 from hall_controller.queue.extension import QueueExtension
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until

@@ -1,0 +1,171 @@
+"""The case service's HTTP contract (API v1): the case states and the response bodies its clients read.
+
+The case service answers with these models and its clients, the kiosk and the hall controller, read them:
+one contract for HTTP as devices/protocol is for MQTT. Pure pydantic, so no server code comes with it;
+unknown fields are ignored, so a client keeps working when the service adds one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class CaseState(StrEnum):
+    SUBMITTED = "submitted"
+    SUPPLEMENT_REQUIRED = "supplement_required"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CERTIFICATE_MADE = "certificate_made"
+    SEALED = "sealed"
+    READY_FOR_RELEASE = "ready_for_release"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+    SUSPENDED = "suspended"
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_at: int = Field(description="Unix time")
+    kind: str
+    roles: list[str]
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(examples=["513200-XK-SJ-0511"])
+    version: int
+    name: str
+    department: str
+    kind: str
+    category: str
+    legal_basis: str
+    implementing_unit: str
+    applicant_type: str
+    materials: list[dict[str, Any]]
+    legal_limit_days: int
+    promised_limit_days: int
+    stage_budgets: dict[str, int]
+    fees: list[dict[str, Any]]
+    unified_seal: bool
+    channels: list[str]
+    joint_departments: list[str]
+    status: str
+    exercise_level_note: str
+    source: str
+    # The national guide's elements (办事指南), docs/catalogue.md
+    basic_code: str = ""
+    conditions: list[str] = Field(default_factory=list)
+    fee_status: str = "待部门核实"
+    handling_type: str = "承诺件"
+    result_name: str = ""
+    result_sample: str = ""
+    service_location: str = ""
+    service_hours: str = ""
+    online_depth: int = 0
+    visits_required: int = 1
+    consult_phone: str = ""
+    complaint_phone: str = ""
+    review_points: list[str] = Field(default_factory=list)
+    site_visit: bool = False
+    higher_authority: str = ""
+    unverified: list[str] = Field(
+        default_factory=list,
+        description="names of fields whose content awaits the department's check: show 待部门核实 for them",
+    )
+
+
+# Cases ----------------------------------------------------------------------------------------------
+
+
+class DeadlineOut(BaseModel):
+    level: Literal["ok", "warning", "overdue"]
+    working_days_left: int
+
+
+class CaseOut(BaseModel):
+    id: int
+    number: str = Field(examples=["20251009A1B2C3D4"])
+    item_code: str
+    item_version: int
+    item_name: str
+    department: str
+    channel: str
+    applicant_name: str
+    applicant_id_number: str = Field(description="always masked", examples=["110***********002X"])
+    applicant_phone: str | None = Field(description="always masked", examples=["138****5678"])
+    state: CaseState
+    state_label: str
+    next_step: str
+    allowed_actions: list[str]
+    stage: str | None
+    stage_due_on: dt.date | None
+    decision_due_on: dt.date | None
+    legal_due_on: dt.date | None
+    due_estimated: bool = Field(
+        description="true: a due date lies in a year whose holidays are not yet known"
+    )
+    deadline: DeadlineOut | None
+    submitted_at: dt.datetime
+    submitted_on: dt.date
+    accepted_on: dt.date | None
+    auto_accepted: bool
+    decided_on: dt.date | None
+    extended: bool
+    paused_days: int
+    suspension_reason: str | None
+    not_accepted_reason: str | None
+    decision_reasons: str | None
+    release_channel: str | None
+    supplement_notice: dict[str, Any] | None
+    delivery_receipt: dict[str, Any] | None
+
+
+class ReleaseContact(BaseModel):
+    """For the hall controller only: the applicant's contact in full, to release a case into a locker."""
+
+    case_id: str = Field(examples=["42"])
+    item_name: str = Field(examples=["食品(含保健食品)经营许可"])
+    phone: str = Field(description="full mobile number for the pickup SMS; empty if none was given")
+    id_number: str = Field(description="full ID number, to bind ID-card pickup at the locker")
+
+
+class CaseStatus(BaseModel):
+    """The few fields a kiosk or a hall controller polls for."""
+
+    id: int
+    number: str
+    state: CaseState
+    state_label: str
+    next_step: str
+    stage: str | None
+    stage_due_on: dt.date | None
+    decision_due_on: dt.date | None
+    due_estimated: bool
+    deadline: DeadlineOut | None
+    release_channel: str | None
+
+
+class CompletenessOut(BaseModel):
+    complete: bool
+    missing: list[str]
+    unknown: list[str]
+    notice_lines: list[str]
