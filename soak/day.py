@@ -147,13 +147,19 @@ def applicant(index: int) -> dict[str, str]:
     }
 
 
+def error_code(answer: httpx.Response) -> str | None:
+    """The code of the hall's one error body, {"error": {"code", "message", "details"}}."""
+    error = answer.json().get("error")
+    return str(error.get("code")) if isinstance(error, dict) else None
+
+
 def _ticket_answer(answer: httpx.Response) -> bool:
     if answer.status_code == 201:
         return True
     if answer.status_code != 409:
         return False
     try:
-        error = answer.json().get("error")
+        error = error_code(answer)
     except ValueError:
         return False
     if error == "hoarding":
@@ -330,7 +336,7 @@ class Day:
                 "POST", actions, lambda a: a.status_code < 500, json={"key": "next"}, headers=clerk
             )
             ticket = (answer.json() or {}).get("ticket") if answer.status_code == 200 else None
-            if answer.status_code == 409 and answer.json().get("error") == "window_busy":
+            if answer.status_code == 409 and error_code(answer) == "window_busy":
                 # An earlier "next" whose answer was lost (a crash) did call someone: recall them.
                 answer = self.call(
                     "POST", actions, lambda a: a.status_code == 200, json={"key": "recall"}, headers=clerk

@@ -20,9 +20,9 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
 from case_service.domain.states import Action, CaseState, require_role
 from case_service.domain.transitions import ActionInput
-from case_service.runtime import CHINA
 from case_service.storage import audit
 from case_service.storage.models import Case, Evaluation, Item
+from hall.calendar import CHINA_TZ
 from hall.privacy import PiiCipher
 
 
@@ -59,7 +59,7 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
         terms=_terms(item),
         calendar=ctx.calendar,
         today=ctx.today,
-        now=dt.datetime.now(CHINA),
+        now=dt.datetime.now(CHINA_TZ),
         report=report,
     )
     _store(case, moved)

@@ -88,17 +88,14 @@ def ticket_proof(body: IssueIn, voucher: str | None) -> JSONResponse | None:
     """Who may take this ticket: `voucher` is "kiosk:<id>", "staff:<user>" or None (no token)."""
     clerk = voucher is not None and voucher.startswith("staff:")
     if body.source is Source.WINDOW and not clerk:
-        return JSONResponse(
-            {"error": "clerk_required", "message": "a window ticket is taken by a signed-in clerk"},
-            status_code=403 if voucher else 401,
+        return error_response(
+            403 if voucher else 401, "clerk_required", "a window ticket is taken by a signed-in clerk"
         )
     wants_priority = body.priority not in OPEN_PRIORITIES or body.source is Source.APPOINTMENT
     card_read_at_kiosk = voucher is not None and voucher.startswith("kiosk:") and body.id_number is not None
     if wants_priority and not (clerk or card_read_at_kiosk):
         message = "a priority ticket needs the ID card read at a kiosk, or a clerk"
-        return JSONResponse(
-            {"error": "priority_needs_proof", "message": message}, status_code=403 if voucher else 401
-        )
+        return error_response(403 if voucher else 401, "priority_needs_proof", message)
     return None
 
 
@@ -165,9 +162,10 @@ def build_router(extension: QueueExtension) -> APIRouter:
         wait = throttle.take(key, service.now())
         if not wait:
             return None
-        return JSONResponse(
-            {"error": "too_many_tickets", "message": "too many tickets from here: please try again later"},
-            status_code=429,
+        return error_response(
+            429,
+            "too_many_tickets",
+            "too many tickets from here: please try again later",
             headers={"Retry-After": str(int(wait) + 1)},
         )
 
@@ -300,10 +298,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
         """An applicant's rating over HTTP, with the token handed out with the request (the window's
         evaluator rates over MQTT). Without the right token: 403, whether the rating exists or not."""
         if not hmac.compare_digest(body.token.encode(), rating_token(rating_key, rating_id).encode()):
-            return JSONResponse(
-                {"error": "bad_rating_token", "message": "this rating needs the token given with it"},
-                status_code=403,
-            )
+            return error_response(403, "bad_rating_token", "this rating needs the token given with it")
 
         def act(book: QueueBook, now: float) -> dict[str, Any]:
             request, follow_up = book.rate(rating_id, body.level, now, body.dimensions, body.comment)

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 
 from devices.idcard.attestation import attest
 from hall.case_api import CaseOut, CaseState, CaseStatus, CompletenessOut, ItemOut, Page, TokenOut
-from hall.privacy import mask_name
 from kiosk.certificate_check import service_reason
 from kiosk.flow.model import (
     Applicant,

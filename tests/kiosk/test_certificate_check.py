@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from case_service.domain.identity import make_id_number
+from firmware_sim.idcard.cards import card_read_of
 from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
@@ -21,8 +22,6 @@ from hall.signing import (
     verifiers_from_published,
     verify_token,
 )
-from case_service.domain.identity import make_id_number
-from firmware_sim.idcard.cards import card_read_of
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import events as ev

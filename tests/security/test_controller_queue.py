@@ -62,7 +62,7 @@ def valid_id(index: int) -> str:
 def test_a_stranger_gets_no_priority_ticket(controller: TestClient, priority: str) -> None:
     body = {"service": "business", "priority": priority, "id_number": CARD_READ}
     answer = controller.post(TICKETS, json=body)
-    assert answer.status_code == 401 and answer.json()["error"] == "priority_needs_proof", answer.text
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "priority_needs_proof", answer.text
     forged = controller.post(TICKETS, json=body, headers={"Authorization": "Bearer v1.e30.AAAA"})
     assert forged.status_code == 401
     appointment = {
@@ -84,7 +84,7 @@ def test_a_kiosk_that_read_the_card_and_a_clerk_give_priority(
     assert taken.status_code == 201 and taken.json()["priority"] == "green_channel", taken.text
     # The kiosk's word alone, with no card read, is not proof.
     no_card = controller.post(TICKETS, json={"service": "social", "priority": "military"}, headers=kiosk)
-    assert no_card.status_code == 403 and no_card.json()["error"] == "priority_needs_proof"
+    assert no_card.status_code == 403 and no_card.json()["error"]["code"] == "priority_needs_proof"
     # A clerk at the window vouches for a walk-in.
     clerk = staff_headers(settings, "clerk1")
     at_window = {"service": "social", "source": "window", "priority": "military", "print_slip": False}
@@ -99,7 +99,7 @@ def test_a_kiosk_that_read_the_card_and_a_clerk_give_priority(
 @pytest.mark.parametrize("fake", ["000000000000000001", "110101199003071234", "11010119900307123X"])
 def test_an_id_number_with_a_wrong_check_digit_is_refused(controller: TestClient, fake: str) -> None:
     answer = controller.post(TICKETS, json={"service": "business", "id_number": fake})
-    assert answer.status_code == 422 and answer.json()["error"] == "bad_id_number", answer.text
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "bad_id_number", answer.text
     assert issued(controller) == 0
 
 
@@ -114,7 +114,7 @@ def test_one_address_cannot_take_the_days_tickets(controller: TestClient, settin
     assert statuses == [201] * limit + [429] * 5, statuses
     refused = controller.post(TICKETS, json={"service": "permits", "id_number": valid_id(999)})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
-    assert refused.json()["error"] == "too_many_tickets"
+    assert refused.json()["error"]["code"] == "too_many_tickets"
     # Phones from the same address count too.
     remote = controller.post(
         "/api/v1/ext/queue/remote-tickets", json={"service": "permits", "phone": "13900000001"}

@@ -52,7 +52,7 @@ def test_a_stranger_cannot_rate_nor_open_a_follow_up(hall: SimHall) -> None:
     outsider = stranger(hall)
     for body in ({"level": 1}, {"level": 1, "token": "0" * 32}, {"level": 1, "token": rating["rating_id"]}):
         answer = outsider.post(f"{QUEUE}/ratings/{rating['rating_id']}", json=body)
-        assert answer.status_code == 403 and answer.json()["error"] == "bad_rating_token", answer.text
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "bad_rating_token", answer.text
     book = hall.book()
     assert book.ratings[rating["rating_id"]].state.value == "pending"
     assert book.open_follow_ups() == []

@@ -51,6 +51,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.api.errors import too_many
 from case_service.api.routes.auth import ATTESTATION_CONTEXT, applicant_principal
@@ -75,7 +76,6 @@ from devices.idcard.errors import IdCardError
 from devices.idcard.gat490 import decode_text_block
 from devices.idcard.identity import verify
 from hall import case_api
-from hall.http_errors import error_response
 from hall.privacy import DecryptionError, PiiCipher, mask_id_number, mask_phone
 from hall.settings import Mode
 
