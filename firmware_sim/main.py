@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from devices.protocol.credentials import controller_username, device_credential
+from hall.enrolment import broker_login
 from hall.net import require_broker
 from hall.settings import Settings
 
@@ -32,12 +32,8 @@ class Startable(Protocol):
 
 
 def login(settings: Settings, device_id: str) -> tuple[str | None, str | None]:
-    """Logged in as the generated controller user, the broker has the generated ACL: each device then
-    uses its own derived credential (hall_controller.mosquitto_acl); otherwise the hall's login."""
-    if settings.mqtt_username == controller_username(settings.hall_id):
-        credential = device_credential(settings.device_secret.get_secret_value(), settings.hall_id, device_id)
-        return credential.username, credential.password
-    return settings.mqtt_username, settings.mqtt_password_value
+    """Each simulated device signs in with its own enrolled credential (hall.enrolment)."""
+    return broker_login(settings, device_id)
 
 
 def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[Callable[[], None]]]:

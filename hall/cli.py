@@ -8,7 +8,7 @@ import click
 
 from hall.errors import StartupError
 from hall.logging import configure_logging
-from hall.settings import Settings, get_settings
+from hall.settings import Mode, Settings, get_settings
 
 
 def _settings(process: str) -> Settings:
@@ -36,12 +36,23 @@ def show_config() -> None:
 @click.option(
     "--port", type=int, default=None, help="Port on 127.0.0.1 (default: HALL_EMBEDDED_BROKER_PORT)."
 )
-def broker(port: int | None) -> None:
-    """Run the embedded MQTT broker (amqtt) on loopback."""
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="No sign-in and no ACL (development tests only; refused in production).",
+)
+def broker(port: int | None, anonymous: bool) -> None:
+    """Run the embedded MQTT broker (amqtt) on loopback, signing clients in from its password file."""
     from hall import broker as embedded
 
     settings = _settings("broker")
-    embedded.run(port or settings.embedded_broker_port)
+    if anonymous and settings.mode is Mode.PRODUCTION:
+        raise click.ClickException("production mode refuses an anonymous embedded broker")
+    embedded.run(
+        port or settings.embedded_broker_port,
+        password_file=settings.broker_password_file,
+        anonymous=anonymous,
+    )
 
 
 @app.command("case-service")

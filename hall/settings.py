@@ -35,7 +35,7 @@ TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
 # Development defaults: fine on a laptop, refused in production.
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
-DEV_DEVICE_SECRET = "dev-only-device-secret"  # noqa: S105
+DEV_LOCKER_ID_KEY = "dev-only-locker-id-key"
 
 
 class Mode(StrEnum):
@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     mqtt_ca_file: Path | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
-    device_secret: SecretStr = SecretStr(DEV_DEVICE_SECRET)
+    # Held by the controller and the locker gateways only: the key of the ID-card pickups' hashes.
+    locker_id_key: SecretStr = SecretStr(DEV_LOCKER_ID_KEY)
+    # This process's enrolled device credentials, one 0600 file per device (devices.protocol.credentials);
+    # None: data_dir/credentials. No shared device secret: each device has its own.
+    credentials_dir: Path | None = None
 
     case: CaseServiceSettings = CaseServiceSettings()
     controller: ControllerSettings = ControllerSettings()
@@ -107,7 +111,7 @@ class Settings(BaseSettings):
         defaults = {
             "secret_key": DEV_SECRET_KEY,
             "pii_key": DEV_PII_KEY,
-            "device_secret": DEV_DEVICE_SECRET,
+            "locker_id_key": DEV_LOCKER_ID_KEY,
         }
         weak = [name for name, dev in defaults.items() if getattr(self, name).get_secret_value() == dev]
         if weak:
@@ -132,6 +136,20 @@ class Settings(BaseSettings):
     @property
     def mqtt_password_value(self) -> str | None:
         return self.mqtt_password.get_secret_value() if self.mqtt_password else None
+
+    @property
+    def resolved_credentials_dir(self) -> Path:
+        return self.credentials_dir or self.data_dir / "credentials"
+
+    def credential_file(self, device_id: str) -> Path:
+        from devices.protocol.credentials import credential_path
+
+        return credential_path(self.resolved_credentials_dir, device_id)
+
+    @property
+    def broker_password_file(self) -> Path:
+        """The embedded broker's password file (Mosquitto's format; hall_controller.mosquitto_acl)."""
+        return self.data_dir / "broker" / "passwords"
 
     @property
     def uses_embedded_broker(self) -> bool:

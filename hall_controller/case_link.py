@@ -1,7 +1,7 @@
 """The controller's link to the case service: HTTP with the hall's device credential, and an outbox.
 
-`CaseServiceClient` signs in as ``controller-<hall>`` (POST /api/v1/auth/device-token, kind
-``controller``, secret ``HALL_DEVICE_SECRET``), keeps the token, renews it before it expires or on a 401.
+`CaseServiceClient` signs in as ``controller-<hall>`` (POST /api/v1/auth/device-token with the secret
+from its enrolment, enrolled as a controller), keeps the token, renews it before it expires or on a 401.
 
 `Outbox` makes writes survive the case service being away: `enqueue` stores the request (with its
 own Idempotency-Key) in the controller's store before returning; a sender thread delivers in order,
@@ -89,7 +89,7 @@ class CaseServiceClient:
     def _authorization(self) -> dict[str, str]:
         with self._lock:
             if self._token is None or time.time() > self._expires - 60:
-                body = {"device_id": self._device_id, "secret": self._secret, "kind": "controller"}
+                body = {"device_id": self._device_id, "secret": self._secret}
                 answer = self._send("POST", SIGN_IN_PATH, body, {})
                 if answer.status_code != 200:
                     raise CaseServiceUnavailableError(f"device sign-in refused ({answer.status_code})")

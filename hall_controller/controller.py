@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from devices.protocol import topics
+from devices.protocol.credentials import controller_device_id
 from devices.protocol.device import new_instance_id
 from devices.protocol.health import CODES, HealthCode
 from devices.protocol.payloads import (
@@ -31,6 +32,7 @@ from devices.protocol.payloads import (
     Status,
     decode,
 )
+from hall.enrolment import own_credential
 from hall.settings import Settings
 from hall_controller.alarms import Alarm, AlarmBook, Source
 from hall_controller.case_link import CaseServiceClient, Outbox
@@ -86,9 +88,11 @@ class HallController:
         self.tracker = CommandTracker()
         self.alarms = AlarmBook(self.store.collection("controller.alarms"))
         self.metrics = ControllerMetrics(self.hall_id)
-        self.case_service = CaseServiceClient(
-            settings.case_service_url, f"controller-{self.hall_id}", settings.device_secret.get_secret_value()
-        )
+        device_id = controller_device_id(self.hall_id)
+        secret_file = settings.credential_file(device_id)
+        # Without an enrolment (a controller on the in-memory locker cases) the client is never used.
+        secret = own_credential(settings, device_id).secret if secret_file.exists() else ""
+        self.case_service = CaseServiceClient(settings.case_service_url, device_id, secret)
         self.outbox = Outbox(self.store, self.case_service)
         self._channel_counters = {
             channel: self.metrics.messages.labels(channel.value) for channel in topics.Channel

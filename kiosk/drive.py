@@ -634,13 +634,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.script == "e2e":
         from devices.idcard.config import IdCardSettings
         from devices.idcard.factory import open_card_reader
+        from hall.enrolment import own_credential
         from kiosk.adapters.http_case import HttpCaseService
         from kiosk.adapters.idcard import IdCardReader
 
-        secret = settings.device_secret.get_secret_value()
-        ports.case_service = HttpCaseService(
-            args.case_service_url, device_id="kiosk-e2e", device_secret=secret
-        )
+        secret = own_credential(settings, "kiosk-e2e").secret  # enrolled beforehand (hall.enrolment)
+        ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-e2e", secret=secret)
         opened = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
         ports.card_reader = IdCardReader(opened.reader, recheck_seconds=0.3)
         if args.controller_url:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hall.enrolment import broker_login, own_credential
 from hall.privacy import PiiCipher
 from hall.settings import Settings
 from kiosk.core import KioskCore
@@ -118,7 +119,7 @@ def ports_for(settings: Settings) -> Ports:
         ports.case_service = HttpCaseService(
             settings.case_service_url,
             device_id=settings.kiosk.device_id,
-            device_secret=settings.device_secret.get_secret_value(),
+            secret=own_credential(settings, settings.kiosk.device_id).secret,
         )
     if settings.kiosk.hall_link == "controller":
         from devices.protocol.device import ProtocolDevice
@@ -132,12 +133,8 @@ def ports_for(settings: Settings) -> Ports:
             model="kiosk-kivy",
             capabilities=["tickets", "pickups", "applications"],
         )
-        device.start(
-            settings.resolved_mqtt_url,
-            settings.mqtt_username,
-            settings.mqtt_password_value,
-            settings.mqtt_ca_file,
-        )
+        username, password = broker_login(settings, settings.kiosk.device_id)
+        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
         cases = ports.case_service
         ports.hall = ControllerLink(
             device,

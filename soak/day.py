@@ -32,6 +32,7 @@ from case_service.domain.identity import make_id_number
 from case_service.domain.states import Role
 from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
+from hall.enrolment import own_credential
 from hall.settings import Settings
 from hall_controller.queue.config import IssueWindow, QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
@@ -271,11 +272,7 @@ class Day:
                     "POST",
                     f"{self.services.hall_case_url}/api/v1/auth/device-token",
                     lambda a: a.status_code == 200,
-                    json={
-                        "device_id": device_id,
-                        "secret": Settings().device_secret.get_secret_value(),
-                        "kind": kind,
-                    },
+                    json={"device_id": device_id, "secret": own_credential(Settings(), device_id).secret},
                 )
                 self._tokens[name] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
             return self._tokens[name]

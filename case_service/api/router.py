@@ -10,6 +10,7 @@ from case_service.api.routes import (
     audit,
     auth,
     cases,
+    devices,
     documents,
     items,
     materials,
@@ -19,5 +20,16 @@ from case_service.api.routes import (
 api_router = APIRouter(prefix="/api/v1")
 # Cases first: routes are matched in order, and each route tried costs this FastAPI ~10 µs; the
 # submission and the status poll are the hot paths. No other router's paths overlap theirs.
-for module in (cases, auth, applicant_signin, items, materials, documents, supervision, audit, admin):
+for module in (
+    cases,
+    auth,
+    applicant_signin,
+    items,
+    materials,
+    documents,
+    supervision,
+    audit,
+    admin,
+    devices,
+):
     api_router.include_router(module.router)

@@ -79,7 +79,7 @@ class LockersExtension(Extension):
             secret_key=settings.secret_key.get_secret_value().encode(),
             cipher=cipher,
             policy=self._policy,
-            id_key=lockers.id_card_key(settings.device_secret.get_secret_value(), self.context.hall_id),
+            id_key=lockers.id_card_key(settings.locker_id_key.get_secret_value(), self.context.hall_id),
         )
         self.repository = repository
         self.service.recover()

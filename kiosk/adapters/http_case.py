@@ -67,7 +67,7 @@ class HttpCaseService:
         base_url: str,
         *,
         device_id: str,
-        device_secret: str,
+        secret: str,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -75,7 +75,7 @@ class HttpCaseService:
             base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout, transport=transport
         )
         self._device_id = device_id
-        self._device_secret = device_secret
+        self._secret = secret
         self._device_token = ""
         self._device_token_until = 0.0
         self._lock = threading.Lock()
@@ -117,7 +117,7 @@ class HttpCaseService:
         with self._lock:
             if self._device_token and time.monotonic() < self._device_token_until:
                 return self._device_token
-            body = {"device_id": self._device_id, "secret": self._device_secret, "kind": "kiosk"}
+            body = {"device_id": self._device_id, "secret": self._secret}
             answer = self._json("POST", "/auth/device-token", json=body)
             self._device_token = str(answer["access_token"])
             self._device_token_until = time.monotonic() + max(60.0, answer["expires_at"] - time.time() - 60)

@@ -20,6 +20,7 @@ from case_service.app import create_app
 from case_service.bootstrap import DEMO_STAFF, demo_password
 from case_service.domain.states import ACTION_ROLES, Action, Role
 from hall.settings import Settings
+from tests.fixtures.devices import enrol
 from tests.reliability.workers import ITEM_COMPANY, person
 
 pytestmark = pytest.mark.integration
@@ -54,13 +55,11 @@ class Principals:
             self.headers[name] = _bearer(answer.json())
 
     def device(self, device_id: str, kind: str, secret: str | None = None) -> dict[str, str]:
+        """A device token: the enrolled device's own secret, or `secret` as given."""
+        if secret is None:
+            secret = enrol(self.client, self.headers["admin"], device_id, kind)
         answer = self.client.post(
-            "/api/v1/auth/device-token",
-            json={
-                "device_id": device_id,
-                "secret": secret or self.settings.device_secret.get_secret_value(),
-                "kind": kind,
-            },
+            "/api/v1/auth/device-token", json={"device_id": device_id, "secret": secret}
         )
         if answer.status_code != 200:
             return {"status": str(answer.status_code)}

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from case_service.app import create_app
 from case_service.bootstrap import demo_password
 from hall.settings import Settings
+from tests.fixtures.devices import enrol
 from tests.reliability.workers import ITEM_COMPANY, person
 
 pytestmark = pytest.mark.integration
@@ -44,10 +45,8 @@ def _headers(client: TestClient, username: str) -> dict[str, str]:
 
 
 def _applicant(client: TestClient, settings: Settings, who: dict[str, str]) -> dict[str, str]:
-    device = client.post(
-        "/api/v1/auth/device-token",
-        json={"device_id": "kiosk-01", "secret": settings.device_secret.get_secret_value(), "kind": "kiosk"},
-    ).json()
+    secret = enrol(client, _headers(client, "admin"), "kiosk-01", "kiosk")
+    device = client.post("/api/v1/auth/device-token", json={"device_id": "kiosk-01", "secret": secret}).json()
     answer = client.post(
         "/api/v1/auth/applicant-token",
         json={"name": who["name"], "id_number": who["id_number"], "valid_until": "2035-01-01"},

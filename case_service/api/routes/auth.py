@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
+import time
 
 from fastapi import APIRouter
 from sqlalchemy import select
 
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
+from case_service.auth import enrolment
 from case_service.auth.passwords import verify_secret
 from case_service.auth.tokens import (
     APPLICANT_TTL,
@@ -21,10 +22,11 @@ from case_service.domain.errors import ForbiddenError, InvalidInputError, Unauth
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
+from case_service.storage import audit
 from case_service.storage.models import Device, User
+from devices.protocol.credentials import mqtt_username, new_secret, password_hash, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
 
 
 def _token_out(services: ServicesDep, principal: Principal, ttl: int) -> schemas.TokenOut:
@@ -50,19 +52,50 @@ def login(body: schemas.LoginIn, session: SessionDep, services: ServicesDep) -> 
 
 @router.post("/device-token", response_model=schemas.TokenOut)
 def device_token(body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep) -> schemas.TokenOut:
-    """A registered device proves itself with its own secret; otherwise the hall's shared device secret."""
+    """An enrolled kiosk or controller proves itself with its own secret; its kind is its registration's."""
     device = session.scalar(select(Device).where(Device.device_id == body.device_id))
-    if device is not None:
-        if not device.active or not verify_secret(device.secret_hash, body.secret):
-            raise UnauthorizedError("unknown device or wrong secret")
-        kind = device.kind
-    else:
-        shared = services.settings.device_secret.get_secret_value()
-        if not hmac.compare_digest(shared.encode(), body.secret.encode()):
-            raise UnauthorizedError("unknown device or wrong secret")
-        kind = body.kind
-    principal = Principal(PrincipalKind.DEVICE, body.device_id, frozenset({DEVICE_ROLES[kind]}))
+    if device is None or not device.active or not verify_password(device.secret_hash, body.secret):
+        raise UnauthorizedError("unknown device or wrong secret")
+    role = enrolment.TOKEN_ROLES.get(device.kind)
+    if role is None:
+        raise ForbiddenError(f"a {device.kind} speaks only MQTT and gets no case-service token")
+    principal = Principal(PrincipalKind.DEVICE, device.device_id, frozenset({role}))
     return _token_out(services, principal, DEVICE_TTL)
+
+
+@router.post("/device-enrolment", response_model=schemas.EnrolmentOut)
+def enrol_device(body: schemas.EnrolmentIn, session: SessionDep) -> schemas.EnrolmentOut:
+    """Exchanges a registered device's one-time enrolment code for its own secret, once.
+
+    The answer is the only copy of the secret: the device keeps it in a 0600 file
+    (devices.protocol.credentials); the case service keeps only its hash.
+    """
+    device = session.scalar(select(Device).where(Device.device_id == body.device_id))
+    now_ms = int(time.time() * 1000)
+    if (
+        device is None
+        or not device.active
+        or not enrolment.code_matches(device.enrolment_digest, device.enrolment_expires_ms, body.code, now_ms)
+    ):
+        raise UnauthorizedError("unknown device, or a wrong, used or expired enrolment code")
+    secret = new_secret()
+    device.secret_hash = password_hash(secret)
+    device.enrolment_digest = None
+    audit.append(
+        session,
+        actor=f"device:{device.device_id}",
+        action="device.enrol",
+        subject_type="device",
+        subject_id=device.device_id,
+    )
+    session.commit()
+    return schemas.EnrolmentOut(
+        device_id=device.device_id,
+        kind=device.kind,
+        hall_id=device.hall_id,
+        secret=secret,
+        mqtt_username=mqtt_username(device.kind, device.hall_id, device.device_id),
+    )
 
 
 @router.post("/applicant-token", response_model=schemas.TokenOut)
