@@ -8,11 +8,12 @@ import click
 
 from hall.errors import StartupError
 from hall.logging import configure_logging
-from hall.settings import Mode, Settings, get_settings
+from hall.settings import PROCESS_SECRETS, Mode, Settings, get_settings
 
 
 def _settings(process: str) -> Settings:
     settings = get_settings()
+    settings.check_process_secrets(process)
     configure_logging(settings.log_level, process)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
@@ -27,9 +28,18 @@ def app() -> None:
 
 
 @app.command("config")
-def show_config() -> None:
+@click.option(
+    "--process",
+    type=click.Choice(sorted(PROCESS_SECRETS)),
+    default="case-service",
+    show_default=True,
+    help="Check the secrets as this process would in production.",
+)
+def show_config(process: str) -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    click.echo(get_settings().model_dump_json(indent=2))
+    settings = get_settings()
+    settings.check_process_secrets(process)
+    click.echo(settings.model_dump_json(indent=2))
 
 
 @app.command("broker")

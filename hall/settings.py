@@ -1,7 +1,8 @@
 """One validated configuration for every process of the hall.
 
 Values come from the environment (prefix ``HALL_``, nested with ``__``: ``HALL_CASE__PORT=8000``) and
-from ``.env``. Validation happens at start-up; production mode refuses the development secrets.
+from ``.env``. Validation happens at start-up; in production each process checks it holds only its own
+secrets, none of them a development value (`Settings.check_process_secrets`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -18,7 +18,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +35,18 @@ TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
 DEV_LOCKER_ID_KEY = "dev-only-locker-id-key"
+
+
+DEV_SECRETS = {"secret_key": DEV_SECRET_KEY, "pii_key": DEV_PII_KEY, "locker_id_key": DEV_LOCKER_ID_KEY}
+# The hall-wide secrets each process holds (production checks them at start-up: check_process_secrets).
+# Every device (kiosk, gateway, controller) also holds its own enrolled credential (credentials_dir).
+PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
+    "case-service": ("secret_key", "pii_key"),
+    "controller": ("secret_key", "pii_key", "locker_id_key"),
+    "devices": ("locker_id_key",),
+    "kiosk": (),
+    "broker": (),
+}
 
 
 class Mode(StrEnum):
@@ -104,22 +115,24 @@ class Settings(BaseSettings):
             raise ValueError(f"has a bad port: {value!r}") from err
         return value
 
-    @model_validator(mode="after")
-    def _refuse_default_secrets_in_production(self) -> Self:
-        if self.mode is not Mode.PRODUCTION:
-            return self
-        defaults = {
-            "secret_key": DEV_SECRET_KEY,
-            "pii_key": DEV_PII_KEY,
-            "locker_id_key": DEV_LOCKER_ID_KEY,
-        }
-        weak = [name for name, dev in defaults.items() if getattr(self, name).get_secret_value() == dev]
+    def check_process_secrets(self, process: str) -> None:
+        """Production: `process` holds the secrets it needs, none at its development value, and none of
+        the hall's other secrets (a kiosk or a device gateway never holds the token or PII key).
+
+        Raises StartupError naming the variables to set or to remove."""
+        if self.mode is not Mode.PRODUCTION or process not in PROCESS_SECRETS:
+            return
+        needed = PROCESS_SECRETS[process]
+        weak = [name for name in needed if getattr(self, name).get_secret_value() == DEV_SECRETS[name]]
         if weak:
             names = ", ".join(ENV_PREFIX + name.upper() for name in weak)
-            raise ValueError(f"production mode refuses the development secrets; set {names}")
-        if self.secret_key.get_secret_value().__len__() < 32:
-            raise ValueError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
-        return self
+            raise StartupError(f"production mode refuses the development secrets; set {names}")
+        if "secret_key" in needed and len(self.secret_key.get_secret_value()) < 32:
+            raise StartupError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
+        extra = sorted(set(DEV_SECRETS) - set(needed) & self.model_fields_set)
+        if extra:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in extra)
+            raise StartupError(f"the {process} must not hold {names}: remove it from its environment file")
 
     # Derived values -------------------------------------------------------------------------------
 

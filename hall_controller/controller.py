@@ -32,10 +32,9 @@ from devices.protocol.payloads import (
     Status,
     decode,
 )
-from hall.enrolment import own_credential
 from hall.settings import Settings
 from hall_controller.alarms import Alarm, AlarmBook, Source
-from hall_controller.case_link import CaseServiceClient, Outbox
+from hall_controller.case_link import CaseServiceClient, Outbox, own_secret
 from hall_controller.commands import CommandOutcome, CommandTracker, new_request_id
 from hall_controller.dispatcher import Dispatcher
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension
@@ -89,10 +88,9 @@ class HallController:
         self.alarms = AlarmBook(self.store.collection("controller.alarms"))
         self.metrics = ControllerMetrics(self.hall_id)
         device_id = controller_device_id(self.hall_id)
-        secret_file = settings.credential_file(device_id)
-        # Without an enrolment (a controller on the in-memory locker cases) the client is never used.
-        secret = own_credential(settings, device_id).secret if secret_file.exists() else ""
-        self.case_service = CaseServiceClient(settings.case_service_url, device_id, secret)
+        self.case_service = CaseServiceClient(
+            settings.case_service_url, device_id, lambda: own_secret(settings.credential_file(device_id))
+        )
         self.outbox = Outbox(self.store, self.case_service)
         self._channel_counters = {
             channel: self.metrics.messages.labels(channel.value) for channel in topics.Channel

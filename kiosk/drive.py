@@ -634,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.script == "e2e":
         from devices.idcard.config import IdCardSettings
         from devices.idcard.factory import open_card_reader
-        from hall.enrolment import own_credential
+        from hall.enrolment import broker_login, own_credential
         from kiosk.adapters.http_case import HttpCaseService
         from kiosk.adapters.idcard import IdCardReader
 
@@ -647,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
             from kiosk.adapters.hall_link import ControllerLink
 
             device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
-            device.start(settings.resolved_mqtt_url)
+            username, password = broker_login(settings, "kiosk-e2e")
+            device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
             ports.hall = ControllerLink(
                 device,
                 args.controller_url,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +96,19 @@ def kiosk_folder(settings: Settings) -> Path:
     return settings.data_dir / "kiosk" / settings.kiosk.device_id
 
 
+def storage_cipher(settings: Settings) -> PiiCipher:
+    """The kiosk's own key for what it keeps on disk (outbox, certificate keys): random, in a 0600 file
+    beside them, made at the first start. The hall's PII key never comes to a kiosk."""
+    path = kiosk_folder(settings) / "storage.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    return PiiCipher.from_config(f"local:{path.read_text(encoding='ascii').strip()}")
+
+
 def simulated_ports(settings: Settings) -> Ports:
     folder = kiosk_folder(settings)
     voice: Voice
@@ -179,7 +196,7 @@ def build_kiosk(
     service_check_every: float = 5.0,
 ) -> Kiosk:
     folder = kiosk_folder(settings)
-    cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+    cipher = storage_cipher(settings)
     return Kiosk(
         ports=ports or ports_for(settings),
         outbox=Outbox(folder / "outbox", cipher),

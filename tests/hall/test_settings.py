@@ -72,18 +72,36 @@ def test_unknown_option_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_refuses_development_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HALL_MODE", "production")
     with pytest.raises(StartupError) as caught:
-        load_settings()
+        load_settings().check_process_secrets("case-service")
     assert "HALL_SECRET_KEY" in str(caught.value)
     assert "HALL_PII_KEY" in str(caught.value)
     assert DEV_SECRET_KEY not in str(caught.value)
+    with pytest.raises(StartupError, match="HALL_LOCKER_ID_KEY"):
+        load_settings().check_process_secrets("devices")
 
 
 def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HALL_MODE", "production")
     monkeypatch.setenv("HALL_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("HALL_PII_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
-    monkeypatch.setenv("HALL_DEVICE_SECRET", "a-real-device-secret")
-    assert load_settings().mode is Mode.PRODUCTION
+    settings = load_settings()
+    assert settings.mode is Mode.PRODUCTION
+    settings.check_process_secrets("case-service")
+
+
+def test_production_keeps_the_halls_secrets_off_a_kiosk_and_a_gateway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HALL_MODE", "production")
+    load_settings().check_process_secrets("kiosk")  # its own credential file is all it holds
+    monkeypatch.setenv("HALL_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("HALL_PII_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
+    monkeypatch.setenv("HALL_LOCKER_ID_KEY", "l" * 40)
+    for process in ("kiosk", "devices", "broker"):
+        with pytest.raises(
+            StartupError, match="must not hold (HALL_LOCKER_ID_KEY, )?HALL_PII_KEY, HALL_SECRET_KEY"
+        ):
+            load_settings().check_process_secrets(process)
 
 
 def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from case_service.api.routes.applicant_signin import dev_eid_issuer, dev_sms_path, issue_eid
 from case_service.domain.signin import CODE_ATTEMPTS
-from hall.settings import DEV_DEVICE_SECRET, DEV_SECRET_KEY
+from hall.settings import DEV_SECRET_KEY
+from tests.fixtures.devices import admin_headers, enrol
 from tests.reliability.workers import CaseWorker, in_parallel, login, person, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -32,10 +33,17 @@ def sms_log(case_workers: list[CaseWorker]) -> Path:
     return dev_sms_path(Path(env["HALL_DATA_DIR"]))
 
 
+@functools.cache
+def _kiosk_secret(url: str, device_id: str) -> str:
+    """Enrolled once (the workers share the database): registered by the admin, code exchanged."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        return enrol(client, admin_headers(client), device_id, "kiosk")
+
+
 def _kiosk(url: str, device_id: str = "kiosk-07") -> dict[str, str]:
     answer = httpx.post(
         f"{url}/api/v1/auth/device-token",
-        json={"device_id": device_id, "secret": DEV_DEVICE_SECRET, "kind": "kiosk"},
+        json={"device_id": device_id, "secret": _kiosk_secret(url, device_id)},
         timeout=30,
     )
     answer.raise_for_status()
