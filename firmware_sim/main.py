@@ -36,6 +36,16 @@ def login(settings: Settings, device_id: str) -> tuple[str | None, str | None]:
     return broker_login(settings, device_id)
 
 
+def demo_device_ids(settings: Settings) -> list[str]:
+    """The ids of the demo hall's simulated devices (each enrolled by `hall demo` before it starts)."""
+    from firmware_sim.lockers.main import DEMO_BANK
+    from firmware_sim.queue.__main__ import KINDS, build
+
+    return [device.device_id for device in build(settings.hall_id, DEMO_WINDOWS, set(KINDS), None, None)] + [
+        DEMO_BANK
+    ]
+
+
 def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[Callable[[], None]]]:
     """(device id, device) pairs of the demo hall, and what to clean up after them."""
     from firmware_sim.lockers.main import demo_gateway
@@ -51,12 +61,8 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
 
 def run(settings: Settings) -> None:
     url = settings.resolved_mqtt_url
-    require_broker(
-        url,
-        username=settings.mqtt_username,
-        password=settings.mqtt_password_value,
-        ca_file=settings.mqtt_ca_file,
-    )
+    username, password = login(settings, demo_device_ids(settings)[0])
+    require_broker(url, username=username, password=password, ca_file=settings.mqtt_ca_file)
     devices, cleanups = demo_devices(settings)
     for device_id, device in devices:
         username, password = login(settings, device_id)

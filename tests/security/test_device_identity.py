@@ -15,19 +15,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from case_service.app import create_app
 from tests.case_service.conftest import ITEM_COMPANY, CaseApi, Clock, make_settings
+from tests.fixtures.mqtt import accepted, connect, login_accepted
 
 pytestmark = pytest.mark.integration
 HALL = "hall-01"
@@ -146,11 +144,11 @@ def test_only_an_admin_registers_rotates_or_revokes(service: CaseApi) -> None:
 
 
 def test_an_expired_code_is_refused(service: CaseApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    import case_service.api.routes.auth as auth_routes
+    import time as clock
 
     registered = _register(service, "kiosk-33", "kiosk")
     later = time.time() + 25 * 3600
-    monkeypatch.setattr(auth_routes.time, "time", lambda: later)
+    monkeypatch.setattr(clock, "time", lambda: later)  # the case service's clock, a day and more on
     assert _exchange(service, "kiosk-33", registered["enrolment_code"])[0] == 401
 
 
@@ -222,60 +220,6 @@ def test_the_credential_file_is_the_owners_alone(tmp_path: Path) -> None:
 # --- MQTT, on Mosquitto as deployed and on the embedded broker as the demo runs it ----------------------
 
 
-@dataclass
-class Session:
-    client: paho.Client
-    connack: list[int] = field(default_factory=list)
-    messages: list[tuple[str, bytes]] = field(default_factory=list)
-    granted: list[int] = field(default_factory=list)
-    disconnected: threading.Event = field(default_factory=threading.Event)
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
-
-
-def connect(
-    port: int,
-    username: str | None,
-    password: str | None,
-    client_id: str = "",
-    will: tuple[str, bytes] | None = None,
-) -> Session:
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
-    if username is not None:
-        client.username_pw_set(username, password)
-    if will is not None:
-        client.will_set(*will, qos=1)
-    session = Session(client)
-    answered = threading.Event()
-
-    def on_connect(_c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        session.connack.append(reason.value)
-        answered.set()
-
-    def on_subscribe(_c: paho.Client, _u: Any, _m: Any, reasons: Any, _p: Any) -> None:
-        session.granted.extend(reason.value for reason in reasons)
-
-    def on_disconnect(*_: Any) -> None:
-        session.disconnected.set()
-        answered.set()
-
-    client.on_connect = on_connect
-    client.on_subscribe = on_subscribe
-    client.on_disconnect = on_disconnect
-    client.on_message = lambda _c, _u, message: session.messages.append((message.topic, message.payload))
-    client.reconnect_delay_set(30, 30)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    answered.wait(5)
-    return session
-
-
-def accepted(session: Session) -> bool:
-    return session.connack == [0]
-
-
 def settle(predicate: Callable[[], object], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -320,9 +264,12 @@ def secured_broker(
             extra=f"user root\n{_shipped_mosquitto_security()}password_file {passwords}\nacl_file {acl}\n",
             anonymous=False,
         )
-        process = broker.process.process
-        assert process is not None
-        yield SecuredBroker("mosquitto", broker.port, files, lambda: process.send_signal(signal.SIGHUP))
+
+        def reload() -> None:  # `systemctl reload mosquitto`
+            assert broker.process.process is not None
+            broker.process.process.send_signal(signal.SIGHUP)
+
+        yield SecuredBroker("mosquitto", broker.port, files, reload)
         broker.stop()
         return
     # The embedded broker exactly as `hall demo` starts it: `hall broker`, its files under the data folder.
@@ -433,7 +380,7 @@ def test_a_revoked_device_no_longer_connects(secured_broker: SecuredBroker, enro
     time.sleep(0.01)  # a new modification time for the rewritten file
     enrolments.broker_files(secured_broker.files)
     secured_broker.reload()
-    assert settle(lambda: _refused(secured_broker.port, logins["display"]))
+    assert settle(lambda: not login_accepted(secured_broker.port, *logins["display"]))
     still = connect(secured_broker.port, *logins["locker"])
     assert accepted(still)
     still.close()
@@ -441,12 +388,6 @@ def test_a_revoked_device_no_longer_connects(secured_broker: SecuredBroker, enro
         "/api/v1/auth/device-token", json={"device_id": "display-1", "secret": logins["display"][1]}
     )
     assert answer.status_code == 401
-
-
-def _refused(port: int, login: tuple[str, str]) -> bool:
-    session = connect(port, *login)
-    session.close()
-    return not accepted(session)
 
 
 def test_an_anonymous_client_cannot_use_the_embedded_broker(tmp_path: Path) -> None:
