@@ -37,6 +37,7 @@ DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
 DEV_LOCKER_ID_KEY = "dev-only-locker-id-key"
 
 
+MIN_SECRET_LENGTH = 32
 DEV_SECRETS = {"secret_key": DEV_SECRET_KEY, "pii_key": DEV_PII_KEY, "locker_id_key": DEV_LOCKER_ID_KEY}
 # The hall-wide secrets each process holds (production checks them at start-up: check_process_secrets).
 # Every device (kiosk, gateway, controller) also holds its own enrolled credential (credentials_dir).
@@ -127,8 +128,10 @@ class Settings(BaseSettings):
         if weak:
             names = ", ".join(ENV_PREFIX + name.upper() for name in weak)
             raise StartupError(f"production mode refuses the development secrets; set {names}")
-        if "secret_key" in needed and len(self.secret_key.get_secret_value()) < 32:
-            raise StartupError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
+        short = [name for name in needed if len(getattr(self, name).get_secret_value()) < MIN_SECRET_LENGTH]
+        if short:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in short)
+            raise StartupError(f"{names} must be at least {MIN_SECRET_LENGTH} characters in production")
         extra = sorted(set(DEV_SECRETS) - set(needed) & self.model_fields_set)
         if extra:
             names = ", ".join(ENV_PREFIX + name.upper() for name in extra)
