@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -12,9 +11,9 @@ from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
-from case_service.auth import enrolment
+from case_service.auth import device_registry as registry
 from case_service.auth.passwords import hash_secret
-from case_service.domain.errors import ConflictError, NotFoundError
+from case_service.domain.errors import ConflictError
 from case_service.domain.states import Role
 from case_service.storage import audit
 from case_service.storage.models import Device, HolidayOverride, User
@@ -66,34 +65,14 @@ def create_user(
 
 def _device_out(device: Device) -> schemas.DeviceOut:
     return schemas.DeviceOut(
-        device_id=device.device_id,
-        kind=device.kind,
-        hall_id=device.hall_id,
-        state=enrolment.state(
-            active=device.active, secret_hash=device.secret_hash, digest=device.enrolment_digest
-        ),
+        device_id=device.device_id, kind=device.kind, hall_id=device.hall_id, state=registry.state_of(device)
     )
 
 
-def _issue_code(device: Device) -> schemas.DeviceCodeOut:
-    """A fresh one-time code; the device's current secret stops working at once."""
-    code = enrolment.new_code(int(time.time() * 1000))
-    device.active = True
-    device.secret_hash = ""
-    device.enrolment_digest = code.digest
-    device.enrolment_expires_ms = code.expires_ms
+def _code_out(device: Device, code: str, expires: dt.datetime) -> schemas.DeviceCodeOut:
     return schemas.DeviceCodeOut(
-        **_device_out(device).model_dump(),
-        enrolment_code=code.code,
-        code_expires_at=dt.datetime.fromtimestamp(code.expires_ms / 1000, tz=dt.UTC),
+        **_device_out(device).model_dump(), enrolment_code=code, code_expires_at=expires
     )
-
-
-def _registered(session: SessionDep, device_id: str) -> Device:
-    device = session.scalar(select(Device).where(Device.device_id == device_id))
-    if device is None:
-        raise NotFoundError(f"no device {device_id!r} is registered")
-    return device
 
 
 DeviceIdPath = Annotated[str, Path(pattern=schemas.DEVICE_ID, examples=["kiosk-01"])]
@@ -106,28 +85,18 @@ def register_device(
     """Registers a device and answers its one-time enrolment code (shown this once, good for a day).
 
     The device exchanges the code at `POST /auth/device-enrolment` for its own secret. Not idempotent
-    by key on purpose: a replayed answer would show the code twice.
+    by key on purpose: a replayed answer would keep the code; a lost answer is a rotation.
     """
-    if session.scalar(select(Device.id).where(Device.device_id == body.device_id)) is not None:
-        raise ConflictError(f"device {body.device_id!r} is registered")
-    device = Device(device_id=body.device_id, kind=body.kind, secret_hash="", hall_id=body.hall_id)
-    session.add(device)
-    answer = _issue_code(device)
-    audit.append(
-        session,
-        actor=principal.actor,
-        action="device.register",
-        subject_type="device",
-        subject_id=body.device_id,
-        after={"kind": body.kind, "hall_id": body.hall_id},
+    device, code, expires = registry.register(
+        session, principal.actor, body.device_id, body.kind, body.hall_id
     )
     session.commit()
-    return answer
+    return _code_out(device, code, expires)
 
 
 @router.get("/devices", response_model=list[schemas.DeviceOut])
 def list_devices(session: SessionDep) -> list[schemas.DeviceOut]:
-    return [_device_out(device) for device in session.scalars(select(Device).order_by(Device.device_id))]
+    return [_device_out(device) for device in registry.listed(session)]
 
 
 @router.post("/devices/{device_id}/rotate", response_model=schemas.DeviceCodeOut)
@@ -135,25 +104,15 @@ def rotate_device(
     device_id: DeviceIdPath, session: SessionDep, principal: PrincipalDep
 ) -> schemas.DeviceCodeOut:
     """A new one-time enrolment code; the device's current secret (and MQTT password) stops working now."""
-    device = _registered(session, device_id)
-    answer = _issue_code(device)
-    audit.append(
-        session, actor=principal.actor, action="device.rotate", subject_type="device", subject_id=device_id
-    )
+    device, code, expires = registry.rotate(session, principal.actor, device_id)
     session.commit()
-    return answer
+    return _code_out(device, code, expires)
 
 
 @router.post("/devices/{device_id}/revoke", response_model=schemas.DeviceOut)
 def revoke_device(device_id: DeviceIdPath, session: SessionDep, principal: PrincipalDep) -> schemas.DeviceOut:
     """The device gets no more tokens, and drops out of the broker's password file at its next rewrite."""
-    device = _registered(session, device_id)
-    device.active = False
-    device.secret_hash = ""
-    device.enrolment_digest = None
-    audit.append(
-        session, actor=principal.actor, action="device.revoke", subject_type="device", subject_id=device_id
-    )
+    device = registry.revoke(session, principal.actor, device_id)
     session.commit()
     return _device_out(device)
 
