@@ -103,10 +103,10 @@ def locker_gateway(args: tuple[str, ...]) -> None:
 @click.option("--code", prompt=True, hide_input=True, help="The one-time enrolment code (asked if left out).")
 def enrol(device_id: str, code: str) -> None:
     """Exchange a device's one-time enrolment code for its own credential (kept in a 0600 file)."""
-    from hall.enrolment import enrol as exchange
+    from hall.enrolment import enrol as enrol_device
 
     settings = get_settings()
-    credential = exchange(settings, device_id, code)
+    credential = enrol_device(settings, device_id, code)
     path = settings.credential_file(device_id)
     click.echo(f"{credential.device_id} enrolled as a {credential.kind} of {credential.hall_id}: {path}")
 

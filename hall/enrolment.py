@@ -1,10 +1,11 @@
 """A device's identity on this machine: enrolling it, and reading its credential to sign in.
 
-- `enrol`: the device's side, exchanging its one-time code (POST /api/v1/auth/device-enrolment) for its
-  own secret, written to its 0600 credential file.
-- `register_and_enrol`: an admin's registration (or rotation) followed by the device's exchange, as the
-  demo and the tests enrol their simulated devices; a real hall does the two halves on two machines.
-- `broker_login` / `own_secret`: what a process uses to sign in to the broker and the case service.
+- `issue_code`: the admin's half, registering (or rotating) a device for a one-time code.
+- `exchange` / `enrol`: the device's half, its code for its own secret (POST /api/v1/auth/device-enrolment),
+  kept in its 0600 credential file (`hall enrol`).
+- `register_and_enrol`: both halves on one machine, as the demo and the soak enrol their simulated
+  devices; a real hall does them on two machines.
+- `own_credential` / `broker_login`: what a process signs in with.
 """
 
 from __future__ import annotations
@@ -23,24 +24,38 @@ from hall.settings import Settings
 API = "/api/v1"
 
 
-def enrol(
-    settings: Settings, device_id: str, code: str, *, client: httpx.Client | None = None
-) -> DeviceCredential:
-    """Exchanges `code` for the device's secret and keeps it in its credential file."""
-    http = client or httpx.Client(base_url=settings.case_service_url, timeout=10.0)
+def issue_code(
+    admin: httpx.Client, device_id: str, kind: str, hall_id: str, headers: dict[str, str] | None = None
+) -> str:
+    """As an admin (`admin`, or `headers`, carrying an admin's token): registers the device, or rotates it
+    if it is registered, and answers its one-time enrolment code."""
+    body = {"device_id": device_id, "kind": kind, "hall_id": hall_id}
+    answer = admin.post(f"{API}/admin/devices", json=body, headers=headers)
+    if answer.status_code == 409:  # registered already: a new code
+        answer = admin.post(f"{API}/admin/devices/{device_id}/rotate", headers=headers)
+    if answer.status_code not in (200, 201):
+        raise StartupError(f"registering {device_id} refused: HTTP {answer.status_code} {answer.text[:200]}")
+    return str(answer.json()["enrolment_code"])
+
+
+def exchange(client: httpx.Client, device_id: str, code: str) -> DeviceCredential:
+    """The device's side: its one-time code for its own secret (the answer is the only copy)."""
     try:
-        answer = http.post(f"{API}/auth/device-enrolment", json={"device_id": device_id, "code": code})
+        answer = client.post(f"{API}/auth/device-enrolment", json={"device_id": device_id, "code": code})
     except httpx.TransportError as err:
         raise StartupError(f"cannot reach the case service to enrol {device_id}: {err}") from err
-    finally:
-        if client is None:
-            http.close()
     if answer.status_code != 200:
         raise StartupError(f"enrolment of {device_id} refused: HTTP {answer.status_code} {answer.text[:200]}")
     data = answer.json()
-    credential = DeviceCredential(
+    return DeviceCredential(
         device_id=data["device_id"], kind=data["kind"], hall_id=data["hall_id"], secret=data["secret"]
     )
+
+
+def enrol(settings: Settings, device_id: str, code: str) -> DeviceCredential:
+    """`hall enrol`: exchanges `code` and keeps the secret in the device's 0600 credential file."""
+    with httpx.Client(base_url=settings.case_service_url, timeout=10.0) as client:
+        credential = exchange(client, device_id, code)
     save_credential(settings.credential_file(device_id), credential)
     return credential
 
@@ -48,15 +63,12 @@ def enrol(
 def register_and_enrol(
     settings: Settings, admin: httpx.Client, device_id: str, kind: str, hall_id: str | None = None
 ) -> DeviceCredential:
-    """As an admin (`admin` carries an admin's token and the case service's base URL): registers the
-    device, or rotates it if it is registered, then enrols it with the code."""
-    hall = hall_id or settings.hall_id
-    answer = admin.post(f"{API}/admin/devices", json={"device_id": device_id, "kind": kind, "hall_id": hall})
-    if answer.status_code == 409:
-        answer = admin.post(f"{API}/admin/devices/{device_id}/rotate")
-    if answer.status_code not in (200, 201):
-        raise StartupError(f"registering {device_id} refused: HTTP {answer.status_code} {answer.text[:200]}")
-    return enrol(settings, device_id, answer.json()["enrolment_code"], client=admin)
+    """Both halves on one machine (the demo, the soak): the admin's code, exchanged at once, kept in the
+    device's credential file. `admin` carries an admin's token and the case service's base URL."""
+    code = issue_code(admin, device_id, kind, hall_id or settings.hall_id)
+    credential = exchange(admin, device_id, code)
+    save_credential(settings.credential_file(device_id), credential)
+    return credential
 
 
 def own_credential(settings: Settings, device_id: str) -> DeviceCredential:

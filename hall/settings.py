@@ -35,8 +35,6 @@ TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
 DEV_LOCKER_ID_KEY = "dev-only-locker-id-key"
-
-
 MIN_SECRET_LENGTH = 32
 DEV_SECRETS = {"secret_key": DEV_SECRET_KEY, "pii_key": DEV_PII_KEY, "locker_id_key": DEV_LOCKER_ID_KEY}
 # The hall-wide secrets each process holds (production checks them at start-up: check_process_secrets).
