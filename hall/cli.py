@@ -57,7 +57,7 @@ def broker(port: int | None, anonymous: bool) -> None:
 
     settings = _settings("broker")
     if anonymous and settings.mode is Mode.PRODUCTION:
-        raise click.ClickException("production mode refuses an anonymous embedded broker")
+        raise StartupError("production mode refuses an anonymous embedded broker")
     embedded.run(
         port or settings.embedded_broker_port,
         password_file=settings.broker_password_file,

@@ -37,7 +37,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 def test_help_lists_every_process(tmp_path: Path) -> None:
     result = run_hall(tmp_path, "--help")
     assert result.returncode == 0
-    for command in ("case-service", "controller", "broker", "kiosk", "devices", "demo", "config"):
+    for command in ("case-service", "controller", "broker", "kiosk", "devices", "demo", "config", "enrol"):
         assert command in result.stdout
 
 
@@ -85,3 +85,8 @@ def test_locker_gateway_without_its_serial_port(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot open lock-board port" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_an_anonymous_embedded_broker(tmp_path: Path) -> None:
+    result = run_hall(tmp_path, "broker", "--anonymous", "--port", str(free_port()), mode="production")
+    assert_one_line_error(result, "production mode refuses an anonymous embedded broker")
