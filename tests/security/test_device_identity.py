@@ -415,3 +415,44 @@ def test_an_anonymous_client_cannot_use_the_embedded_broker(tmp_path: Path) -> N
         finally:
             process.terminate()
             process.wait(10)
+
+
+def _mosquitto_hash(password: str) -> str:
+    """Mosquitto's `$7$` PBKDF2-SHA512, written out here so this test needs nothing but the deploy file."""
+    salt = os.urandom(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 101, 64)
+    return f"$7$101${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_client_id_takeover_on_mosquitto_as_deployed(
+    private_mosquitto: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Two valid logins; the second reuses the first's predictable client id. With the deployed
+    configuration the first stays connected and its last will does not fire."""
+    lines = (REPO / "deploy" / "mosquitto" / "hall-broker.conf").read_text().splitlines()
+    shipped = [
+        line
+        for line in lines
+        if line.split(" ", 1)[0] in {"use_username_as_clientid", "per_listener_settings"}
+    ]
+    passwords = tmp_path / "passwords"
+    logins = {"locker": (f"{HALL}/locker-1", "l" * 43), "display": (f"{HALL}/display-1", "d" * 43)}
+    passwords.write_text("".join(f"{user}:{_mosquitto_hash(secret)}\n" for user, secret in logins.values()))
+    broker = private_mosquitto(
+        extra="user root\n" + "\n".join(shipped) + f"\npassword_file {passwords}\n", anonymous=False
+    )
+    status = f"hall/v1/{HALL}/locker-1/status"
+    locker = connect(broker.port, *logins["locker"], client_id=f"{HALL}.locker-1", will=(status, b"offline"))
+    watcher = connect(broker.port, *logins["display"], client_id="watcher")
+    assert accepted(locker) and accepted(watcher)
+    watcher.client.subscribe(status, qos=1)
+    assert settle(lambda: watcher.granted)
+    try:
+        rogue = connect(broker.port, *logins["display"], client_id=f"{HALL}.locker-1")
+        time.sleep(0.5)
+        rogue.close()
+        assert not locker.disconnected.is_set()
+        assert (status, b"offline") not in watcher.messages
+    finally:
+        locker.close()
+        watcher.close()
