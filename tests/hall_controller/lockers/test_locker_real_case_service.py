@@ -22,14 +22,13 @@ from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from devices.lockboard.gateway import LockerGateway
 from devices.protocol import lockers
-from devices.protocol.credentials import DeviceCredential, controller_device_id, save_credential
 from firmware_sim.lockers.rig import LockerRig, start_rig
 from hall.settings import Settings
 from hall_controller.app import create_app
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.extension import LockersExtension
 from hall_controller.lockers.notify import FileSmsProvider
-from tests.fixtures.devices import admin_headers, enrol
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller import harness
@@ -85,14 +84,7 @@ def real_hall(
         case={"port": int(port)},
         controller={"locker_cases": "case-service"},
     )
-    # The controller enrolled in the case service as the hall's controller, its credential file in place.
-    controller_id = controller_device_id(hall_id)
-    with httpx.Client(base_url=case_process.url, timeout=30) as http:
-        secret = enrol(http, admin_headers(http), controller_id, "controller", hall_id)
-    save_credential(
-        settings.credential_file(controller_id),
-        DeviceCredential(controller_id, "controller", hall_id, secret),
-    )
+    enrol_controller(case_process.url, settings)  # as the hall's controller, its credential file in place
     rig = start_rig(pulse_seconds=0.05, open_timeout=1.5, left_open_seconds=30)
     gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
     sms_file = tmp_path / "sms.jsonl"
