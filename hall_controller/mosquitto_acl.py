@@ -9,9 +9,10 @@ topics (devices.protocol.acl), with its own random password.
 - Rewrite the files after each enrolment, rotation or revocation, then reload Mosquitto (SIGHUP):
   a revoked device can no longer connect.
 
-Run ``python -m hall_controller.mosquitto_acl --hall hall-01 --out DIR`` with ``BROKER_LOGINS_TOKEN`` (or
-``--logins FILE``); then in mosquitto.conf: ``password_file DIR/passwords``, ``acl_file DIR/acl``,
-``allow_anonymous false``, ``use_username_as_clientid true``.
+Run ``python -m hall_controller.mosquitto_acl --hall hall-01 --out DIR`` with ``--credential FILE`` (the
+controller's own credential file, e.g. from a timer on the broker's host), ``BROKER_LOGINS_TOKEN`` (an
+admin's token) or ``--logins FILE``; then in mosquitto.conf: ``password_file DIR/passwords``,
+``acl_file DIR/acl``, ``allow_anonymous false``, ``use_username_as_clientid true``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from devices.protocol.acl import mosquitto_acl
+from devices.protocol.credentials import DeviceCredential, load_credential
 
 __all__ = ["BrokerLogin", "fetch_logins", "write_broker_files"]
 
@@ -58,6 +60,14 @@ def fetch_logins(
     return [BrokerLogin(row["username"], row["password_hash"]) for row in answer.json()]
 
 
+def controller_token(case_service_url: str, credential: DeviceCredential) -> str:
+    """A device token for the controller's own enrolled credential."""
+    body = {"device_id": credential.device_id, "secret": credential.secret}
+    answer = httpx.post(f"{case_service_url}/api/v1/auth/device-token", json=body, timeout=10.0)
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
 def write_broker_files(
     directory: Path, halls: Iterable[str], logins: Iterable[BrokerLogin]
 ) -> tuple[Path, Path]:
@@ -81,16 +91,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--case-service", default="http://127.0.0.1:8000")
     parser.add_argument("--logins", type=Path, help="a saved GET /devices/broker-logins answer (JSON)")
+    parser.add_argument("--credential", type=Path, help="sign in as the controller with its credential file")
     args = parser.parse_args(argv)
     if args.logins:
         rows = json.loads(args.logins.read_text(encoding="utf-8"))
         logins = [BrokerLogin(row["username"], row["password_hash"]) for row in rows]
     else:
         token = os.environ.get("BROKER_LOGINS_TOKEN")
+        if args.credential:
+            token = controller_token(args.case_service, load_credential(args.credential))
         if not token:
-            parser.error(
-                "set BROKER_LOGINS_TOKEN (an admin's or the controller's token), or pass --logins FILE"
-            )
+            parser.error("pass --credential FILE (the controller's), --logins FILE, or BROKER_LOGINS_TOKEN")
         logins = fetch_logins(args.case_service, token, args.hall)
     passwords, acl = write_broker_files(args.out, [args.hall], logins)
     print(f"password_file {passwords}\nacl_file {acl}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -105,11 +104,11 @@ def _revoke_a_demo_device(data_dir: Path, case_url: str, broker_port: int) -> No
     with httpx.Client(base_url=case_url, timeout=10) as client:
         admin = admin_headers(client)
         assert client.post("/api/v1/admin/devices/window-01-led/revoke", headers=admin).status_code == 200
-        token = admin["Authorization"].removeprefix("Bearer ")
-    out = ["--out", str(data_dir / "broker"), "--case-service", case_url]
+    # The password file rewritten as a timer on the controller's host would: as the controller itself.
+    controller = ["--credential", str(data_dir / "credentials" / "controller-hall-01.json")]
+    out = ["--out", str(data_dir / "broker"), "--case-service", case_url, *controller]
     rewrite = subprocess.run(
         [sys.executable, "-m", "hall_controller.mosquitto_acl", "--hall", "hall-01", *out],
-        env={**os.environ, "BROKER_LOGINS_TOKEN": token},
         capture_output=True,
         text=True,
         timeout=60,
