@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from devices.protocol.credentials import controller_username, device_credential
+from hall.enrolment import broker_login
 from hall.net import require_broker
 from hall.settings import Settings
 
@@ -32,12 +32,18 @@ class Startable(Protocol):
 
 
 def login(settings: Settings, device_id: str) -> tuple[str | None, str | None]:
-    """Logged in as the generated controller user, the broker has the generated ACL: each device then
-    uses its own derived credential (hall_controller.mosquitto_acl); otherwise the hall's login."""
-    if settings.mqtt_username == controller_username(settings.hall_id):
-        credential = device_credential(settings.device_secret.get_secret_value(), settings.hall_id, device_id)
-        return credential.username, credential.password
-    return settings.mqtt_username, settings.mqtt_password_value
+    """Each simulated device signs in with its own enrolled credential (hall.enrolment)."""
+    return broker_login(settings, device_id)
+
+
+def demo_device_ids(settings: Settings) -> list[str]:
+    """The ids of the demo hall's simulated devices (each enrolled by `hall demo` before it starts)."""
+    from firmware_sim.lockers.main import DEMO_BANK
+    from firmware_sim.queue.__main__ import KINDS, build
+
+    return [device.device_id for device in build(settings.hall_id, DEMO_WINDOWS, set(KINDS), None, None)] + [
+        DEMO_BANK
+    ]
 
 
 def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[Callable[[], None]]]:
@@ -55,12 +61,8 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
 
 def run(settings: Settings) -> None:
     url = settings.resolved_mqtt_url
-    require_broker(
-        url,
-        username=settings.mqtt_username,
-        password=settings.mqtt_password_value,
-        ca_file=settings.mqtt_ca_file,
-    )
+    username, password = login(settings, demo_device_ids(settings)[0])
+    require_broker(url, username=username, password=password, ca_file=settings.mqtt_ca_file)
     devices, cleanups = demo_devices(settings)
     for device_id, device in devices:
         username, password = login(settings, device_id)

@@ -12,11 +12,12 @@ import click
 from hall.errors import StartupError
 from hall.logging import configure_logging
 from hall.privacy import hide_url_passwords
-from hall.settings import Settings, get_settings
+from hall.settings import PROCESS_SECRETS, Mode, Settings, get_settings
 
 
 def _settings(process: str) -> Settings:
     settings = get_settings()
+    settings.check_process(process)
     configure_logging(settings.log_level, process)
     data_dir = settings.data_dir
     try:
@@ -47,21 +48,41 @@ def app() -> None:
 
 
 @app.command("config")
-def show_config() -> None:
+@click.option(
+    "--process",
+    type=click.Choice(sorted(PROCESS_SECRETS)),
+    default="case-service",
+    show_default=True,
+    help="Check the secrets as this process would in production.",
+)
+def show_config(process: str) -> None:
     """Validate the configuration and print it (secrets hidden)."""
-    click.echo(get_settings().public_json())
+    settings = get_settings()
+    settings.check_process(process)
+    click.echo(settings.public_json())
 
 
 @app.command("broker")
 @click.option(
     "--port", type=int, default=None, help="Port on 127.0.0.1 (default: HALL_EMBEDDED_BROKER_PORT)."
 )
-def broker(port: int | None) -> None:
-    """Run the embedded MQTT broker (amqtt) on loopback."""
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="No sign-in and no ACL (development tests only; refused in production).",
+)
+def broker(port: int | None, anonymous: bool) -> None:
+    """Run the embedded MQTT broker (amqtt) on loopback, signing clients in from its password file."""
     from hall import broker as embedded
 
     settings = _settings("broker")
-    embedded.run(port or settings.embedded_broker_port)
+    if anonymous and settings.mode is Mode.PRODUCTION:
+        raise StartupError("production mode refuses an anonymous embedded broker")
+    embedded.run(
+        port or settings.embedded_broker_port,
+        password_file=settings.broker_password_file,
+        anonymous=anonymous,
+    )
 
 
 @app.command("case-service")
@@ -95,6 +116,19 @@ def locker_gateway(args: tuple[str, ...]) -> None:
     from devices.lockboard.__main__ import main as gateway_main
 
     sys.exit(gateway_main(list(args), prog="hall locker-gateway"))
+
+
+@app.command("enrol")
+@click.option("--device-id", required=True, help="The id the admin registered (e.g. kiosk-01).")
+@click.option("--code", prompt=True, hide_input=True, help="The one-time enrolment code (asked if left out).")
+def enrol(device_id: str, code: str) -> None:
+    """Exchange a device's one-time enrolment code for its own credential (kept in a 0600 file)."""
+    from hall.enrolment import enrol as enrol_device
+
+    settings = get_settings()
+    credential = enrol_device(settings, device_id, code)
+    path = settings.credential_file(device_id)
+    click.echo(f"{credential.device_id} enrolled as a {credential.kind} of {credential.hall_id}: {path}")
 
 
 @app.command("kiosk")

@@ -11,7 +11,7 @@ import click
 
 from hall.display import VirtualDisplay, has_real_display, start_virtual_display
 from hall.errors import StartupError
-from hall.net import mqtt_ready, port_is_free, require_broker, wait_for_http
+from hall.net import port_is_free, require_broker, tcp_open, wait_for_http
 from hall.privacy import hide_url_passwords
 from hall.process import ChildProcess, Supervisor, hall_command
 from hall.settings import Mode, Settings
@@ -48,6 +48,46 @@ def _demo_accounts(settings: Settings) -> str:
     return ", ".join(f"{name} / {demo_password(name)}" for name in DEMO_STAFF)
 
 
+def _enrol_demo_hall(settings: Settings) -> None:
+    """Enrols the demo's controller, kiosk and simulated devices as a hall's would be: the admin registers
+    each (or rotates it, on a later run) and the device exchanges its one-time code for its own secret,
+    kept in its 0600 credential file; then the embedded broker's password file is written from the
+    enrolled devices (hall_controller.mosquitto_acl). Development mode only: it signs in as the demo admin."""
+    import httpx
+
+    from case_service.bootstrap import demo_password
+    from devices.protocol.credentials import controller_device_id
+    from firmware_sim.main import demo_device_ids
+    from hall.enrolment import register_and_enrol
+    from hall_controller.mosquitto_acl import fetch_logins, write_broker_files
+
+    if settings.mode is not Mode.DEVELOPMENT:
+        return
+    with httpx.Client(base_url=settings.case_service_url, timeout=30.0) as admin:
+        signed_in = admin.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": demo_password("admin")}
+        )
+        if signed_in.status_code != 200:
+            raise StartupError(
+                f"the demo admin could not sign in to enrol the devices: HTTP {signed_in.status_code}"
+            )
+        token = signed_in.json()["access_token"]
+        admin.headers["Authorization"] = f"Bearer {token}"
+        devices = [
+            (controller_device_id(settings.hall_id), "controller"),
+            (settings.kiosk.device_id, "kiosk"),
+        ]
+        devices += [(device_id, "device") for device_id in demo_device_ids(settings)]
+        for device_id, kind in devices:
+            register_and_enrol(settings, admin, device_id, kind)
+        logins = fetch_logins(settings.case_service_url, token, settings.hall_id, admin)
+    if settings.uses_embedded_broker:
+        write_broker_files(settings.broker_password_file.parent, [settings.hall_id], logins)
+    click.echo(
+        f"enrolled {len(devices)} devices; their credentials are in {settings.resolved_credentials_dir}/"
+    )
+
+
 def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) -> None:
     _check_ports(settings)
     demo_accounts = _demo_accounts(settings)
@@ -57,10 +97,17 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
     display: VirtualDisplay | None = None
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # The case service first: the devices are enrolled there before they sign in to the broker.
+        supervisor.start(
+            ChildProcess("case-service", hall_command("case-service"), logs / "case-service.log"),
+            ready=lambda: wait_for_http(f"{settings.case_service_url}/healthz", 0.2),
+            timeout=60,
+        )
+        _enrol_demo_hall(settings)
         if settings.uses_embedded_broker:
             supervisor.start(
                 ChildProcess("broker", hall_command("broker"), logs / "broker.log"),
-                ready=lambda: mqtt_ready(settings.resolved_mqtt_url),
+                ready=lambda: tcp_open("127.0.0.1", settings.embedded_broker_port),
                 timeout=20,
             )
         else:
@@ -70,11 +117,6 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
                 password=settings.mqtt_password_value,
                 ca_file=settings.mqtt_ca_file,
             )
-        supervisor.start(
-            ChildProcess("case-service", hall_command("case-service"), logs / "case-service.log"),
-            ready=lambda: wait_for_http(f"{settings.case_service_url}/healthz", 0.2),
-            timeout=60,
-        )
         # The demo's lockers work on the demo's case service (release-contact, ready for pickup, delivered)
         # unless HALL_CONTROLLER__LOCKER_CASES says otherwise.
         controller_env = (

@@ -1,8 +1,8 @@
 """One validated configuration for every process of the hall.
 
 Values come from the environment (prefix ``HALL_``, nested with ``__``: ``HALL_CASE__PORT=8000``) and
-from ``.env``. Validation happens at start-up; production mode refuses the development secrets
-and simulated devices.
+from ``.env``. Validation happens at start-up; production refuses simulated devices, and each process
+checks it holds only its own secrets, none of them a development value (`Settings.check_process`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -21,7 +20,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,7 +37,18 @@ TOOLING_PREFIXES = ("HALL_TEST_", "HALL_BENCH_")
 # Development defaults: fine on a laptop, refused in production.
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"  # noqa: S105
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMzJieXQ="
-DEV_DEVICE_SECRET = "dev-only-device-secret"  # noqa: S105
+DEV_LOCKER_ID_KEY = "dev-only-locker-id-key"
+MIN_SECRET_LENGTH = 32
+DEV_SECRETS = {"secret_key": DEV_SECRET_KEY, "pii_key": DEV_PII_KEY, "locker_id_key": DEV_LOCKER_ID_KEY}
+# The hall-wide secrets each process holds (production checks them at start-up: check_process).
+# Every device (kiosk, gateway, controller) also holds its own enrolled credential (credentials_dir).
+PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
+    "case-service": ("secret_key", "pii_key"),
+    "controller": ("secret_key", "pii_key", "locker_id_key"),
+    "devices": ("locker_id_key",),
+    "kiosk": (),
+    "broker": (),
+}
 # The kiosk's backends that default to a simulation, and the real choice production needs.
 KIOSK_REAL_BACKENDS = {
     "case_service": "http",
@@ -82,7 +91,11 @@ class Settings(BaseSettings):
     mqtt_ca_file: Path | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
-    device_secret: SecretStr = SecretStr(DEV_DEVICE_SECRET)
+    # Held by the controller and the locker gateways only: the key of the ID-card pickups' hashes.
+    locker_id_key: SecretStr = SecretStr(DEV_LOCKER_ID_KEY)
+    # This process's enrolled device credentials, one 0600 file per device (devices.protocol.credentials);
+    # None: data_dir/credentials. No shared device secret: each device has its own.
+    credentials_dir: Path | None = None
 
     case: CaseServiceSettings = CaseServiceSettings()
     controller: ControllerSettings = ControllerSettings()
@@ -121,32 +134,44 @@ class Settings(BaseSettings):
             raise ValueError(f"has a bad port: {value!r}") from err
         return value
 
-    @model_validator(mode="after")
-    def _refuse_default_secrets_in_production(self) -> Self:
-        if self.mode is not Mode.PRODUCTION:
-            return self
-        defaults = {
-            "secret_key": DEV_SECRET_KEY,
-            "pii_key": DEV_PII_KEY,
-            "device_secret": DEV_DEVICE_SECRET,
-        }
-        weak = [name for name, dev in defaults.items() if getattr(self, name).get_secret_value() == dev]
+    def check_process_secrets(self, process: str) -> None:
+        """Production: `process` holds the secrets it needs, none at its development value, and none of
+        the hall's other secrets (a kiosk or a device gateway never holds the token or PII key).
+
+        Raises StartupError naming the variables to set or to remove."""
+        if self.mode is not Mode.PRODUCTION or process not in PROCESS_SECRETS:
+            return
+        needed = PROCESS_SECRETS[process]
+        weak = [name for name in needed if getattr(self, name).get_secret_value() == DEV_SECRETS[name]]
         if weak:
             names = ", ".join(ENV_PREFIX + name.upper() for name in weak)
-            raise ValueError(f"production mode refuses the development secrets; set {names}")
-        if self.secret_key.get_secret_value().__len__() < 32:
-            raise ValueError(f"{ENV_PREFIX}SECRET_KEY must be at least 32 characters in production")
-        return self
+            raise StartupError(f"production mode refuses the development secrets; set {names}")
+        short = [name for name in needed if len(getattr(self, name).get_secret_value()) < MIN_SECRET_LENGTH]
+        if short:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in short)
+            raise StartupError(f"{names} must be at least {MIN_SECRET_LENGTH} characters in production")
+        extra = sorted(set(DEV_SECRETS) - set(needed) & self.model_fields_set)
+        if extra:
+            names = ", ".join(ENV_PREFIX + name.upper() for name in extra)
+            raise StartupError(f"the {process} must not hold {names}: remove it from its environment file")
 
-    @model_validator(mode="after")
-    def _refuse_simulated_devices_in_production(self) -> Self:
+    def check_process(self, process: str) -> None:
+        """Production: `process` runs on no simulated device and holds only its own secrets."""
+        self.check_process_devices(process)
+        self.check_process_secrets(process)
+
+    def check_process_devices(self, process: str) -> None:
+        """Production: the kiosk and the device gateways refuse every simulated backend they would use."""
         if self.mode is not Mode.PRODUCTION:
-            return self
-        simulated = self.simulated_backends()
+            return
+        simulated = [
+            (variable, real)
+            for variable, real in self.simulated_backends()
+            if process == "kiosk" or (process == "devices" and variable == f"{ENV_PREFIX}DEVICES__BACKEND")
+        ]
         if simulated:
             wanted = ", ".join(f"{variable}={real}" for variable, real in simulated)
-            raise ValueError(f"production mode refuses simulated devices; set {wanted}")
-        return self
+            raise StartupError(f"production mode refuses simulated devices; set {wanted}")
 
     def simulated_backends(self) -> list[tuple[str, str]]:
         """Each backend set to "sim", as (its variable, the real choice to set instead)."""
@@ -185,6 +210,20 @@ class Settings(BaseSettings):
     @property
     def mqtt_password_value(self) -> str | None:
         return self.mqtt_password.get_secret_value() if self.mqtt_password else None
+
+    @property
+    def resolved_credentials_dir(self) -> Path:
+        return self.credentials_dir or self.data_dir / "credentials"
+
+    def credential_file(self, device_id: str) -> Path:
+        from devices.protocol.credentials import credential_path
+
+        return credential_path(self.resolved_credentials_dir, device_id)
+
+    @property
+    def broker_password_file(self) -> Path:
+        """The embedded broker's password file (Mosquitto's format; hall_controller.mosquitto_acl)."""
+        return self.data_dir / "broker" / "passwords"
 
     @property
     def uses_embedded_broker(self) -> bool:

@@ -1,7 +1,7 @@
 """The controller's link to the case service: HTTP with the hall's device credential, and an outbox.
 
-`CaseServiceClient` signs in as ``controller-<hall>`` (POST /api/v1/auth/device-token, kind
-``controller``, secret ``HALL_DEVICE_SECRET``), keeps the token, renews it before it expires or on a 401.
+`CaseServiceClient` signs in as ``controller-<hall>`` (POST /api/v1/auth/device-token with the secret
+from its enrolment, enrolled as a controller), keeps the token, renews it before it expires or on a 401.
 
 `Outbox` makes writes survive the case service being away: `enqueue` stores the request (with its
 own Idempotency-Key) in the controller's store before returning; a sender thread delivers in order,
@@ -19,10 +19,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from devices.protocol.credentials import CredentialError, load_credential
 from hall_controller.store import Collection, Store
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,20 @@ class CaseServiceUnavailableError(ConnectionError):
     """The case service did not answer, or answered 5xx: try again later."""
 
 
+def own_secret(path: Path) -> str:
+    """The controller's secret from its credential file (hall.enrolment), read at each sign-in."""
+    try:
+        return load_credential(path).secret
+    except CredentialError as err:
+        raise CaseServiceUnavailableError(str(err)) from err
+
+
 class CaseServiceClient:
     def __init__(
         self,
         base_url: str,
         device_id: str,
-        secret: str,
+        secret: str | Callable[[], str],
         *,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
@@ -89,7 +99,9 @@ class CaseServiceClient:
     def _authorization(self) -> dict[str, str]:
         with self._lock:
             if self._token is None or time.time() > self._expires - 60:
-                body = {"device_id": self._device_id, "secret": self._secret, "kind": "controller"}
+                # A callable is read at each sign-in: a rotated credential file needs no restart.
+                secret = self._secret() if callable(self._secret) else self._secret
+                body = {"device_id": self._device_id, "secret": secret}
                 answer = self._send("POST", SIGN_IN_PATH, body, {})
                 if answer.status_code != 200:
                     raise CaseServiceUnavailableError(f"device sign-in refused ({answer.status_code})")

@@ -20,7 +20,7 @@ class ControllerSettings(Section):
     # asking the case service. Development falls back to HALL_SECRET_KEY; production requires it.
     staff_token_key: SecretStr | None = None
     # Where the lockers read and move cases: "case-service" (HTTP at HALL_CASE__PUBLIC_URL or
-    # HALL_CASE__HOST/PORT, as device controller-<hall> with HALL_DEVICE_SECRET) or "memory" (a stand-in
+    # HALL_CASE__HOST/PORT, as the enrolled device controller-<hall>) or "memory" (a stand-in
     # filled through POST /api/v1/ext/lockers/demo-cases; refused in production). Unset: "case-service"
     # in production, "memory" in development.
     locker_cases: str | None = Field(default=None, pattern="^(case-service|memory)$")

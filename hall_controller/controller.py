@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from devices.protocol import topics
+from devices.protocol.credentials import controller_device_id
 from devices.protocol.device import new_instance_id
 from devices.protocol.health import CODES, HealthCode
 from devices.protocol.payloads import (
@@ -33,7 +34,7 @@ from devices.protocol.payloads import (
 )
 from hall.settings import Settings
 from hall_controller.alarms import Alarm, AlarmBook, Source
-from hall_controller.case_link import CaseServiceClient, Outbox
+from hall_controller.case_link import CaseServiceClient, Outbox, own_secret
 from hall_controller.commands import CommandOutcome, CommandTracker, new_request_id
 from hall_controller.dispatcher import Dispatcher
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension
@@ -87,8 +88,9 @@ class HallController:
         self.tracker = CommandTracker()
         self.alarms = AlarmBook(self.store.collection("controller.alarms"))
         self.metrics = ControllerMetrics(self.hall_id)
+        device_id = controller_device_id(self.hall_id)
         self.case_service = CaseServiceClient(
-            settings.case_service_url, f"controller-{self.hall_id}", settings.device_secret.get_secret_value()
+            settings.case_service_url, device_id, lambda: own_secret(settings.credential_file(device_id))
         )
         self.outbox = Outbox(self.store, self.case_service)
         self._channel_counters = {

@@ -20,8 +20,10 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from devices.protocol import topics
+from devices.protocol.credentials import controller_device_id
 from devices.protocol.mqtt import make_client
 from devices.protocol.payloads import Presence, Status
+from hall.enrolment import broker_login
 from hall.net import mqtt_host_port
 from hall.settings import Settings
 
@@ -38,6 +40,11 @@ SUBSCRIBED_CHANNELS = (
 )
 
 
+def controller_login(settings: Settings) -> tuple[str | None, str | None]:
+    """The controller's own broker login (`<hall>/$controller`, from its enrolment)."""
+    return broker_login(settings, controller_device_id(settings.hall_id))
+
+
 def broker_speaks_v5(settings: Settings, timeout: float = 3.0) -> bool:
     """An MQTT 5 CONNECT handshake: True when the broker accepts it (amqtt 0.12 refuses v5)."""
     answered = threading.Event()
@@ -50,11 +57,12 @@ def broker_speaks_v5(settings: Settings, timeout: float = 3.0) -> bool:
     def on_disconnect(_c: paho.Client, _u: Any, _f: Any, _r: Any, _p: Any) -> None:
         answered.set()
 
+    username, password = controller_login(settings)
     client = make_client(
         settings.resolved_mqtt_url,
         "",
-        username=settings.mqtt_username,
-        password=settings.mqtt_password_value,
+        username=username,
+        password=password,
         ca_file=settings.mqtt_ca_file,
         protocol=MQTTProtocolVersion.MQTTv5,
     )
@@ -97,11 +105,12 @@ class ControllerLink:
         # The embedded broker (amqtt) speaks 3.1.1 only: probing it with v5 would only make it log a warning.
         self.v5 = not self._settings.uses_embedded_broker and broker_speaks_v5(self._settings)
         protocol = MQTTProtocolVersion.MQTTv5 if self.v5 else MQTTProtocolVersion.MQTTv311
+        username, password = controller_login(self._settings)
         client = make_client(
             self._settings.resolved_mqtt_url,
             f"controller.{self._hall}",
-            username=self._settings.mqtt_username,
-            password=self._settings.mqtt_password_value,
+            username=username,
+            password=password,
             ca_file=self._settings.mqtt_ca_file,
             will=(self._status_topic, Status(status=Presence.OFFLINE, instance=self._instance).encode()),
             protocol=protocol,

@@ -9,15 +9,17 @@ import uvicorn
 from hall.net import require_broker
 from hall.settings import Settings
 from hall_controller.app import create_app
+from hall_controller.link import controller_login
 
 log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> None:
+    username, password = controller_login(settings)
     require_broker(
         settings.resolved_mqtt_url,
-        username=settings.mqtt_username,
-        password=settings.mqtt_password_value,
+        username=username,
+        password=password,
         ca_file=settings.mqtt_ca_file,
     )
     uvicorn.run(

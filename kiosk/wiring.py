@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hall.enrolment import broker_login, own_credential
 from hall.privacy import PiiCipher
 from hall.settings import Settings
 from kiosk.core import KioskCore
@@ -96,6 +101,19 @@ def kiosk_folder(settings: Settings) -> Path:
     return settings.data_dir / "kiosk" / settings.kiosk.device_id
 
 
+def storage_cipher(settings: Settings) -> PiiCipher:
+    """The kiosk's own key for what it keeps on disk (outbox, certificate keys): random, in a 0600 file
+    beside them, made at the first start. The hall's PII key never comes to a kiosk."""
+    path = kiosk_folder(settings) / "storage.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    return PiiCipher.from_config(f"local:{path.read_text(encoding='ascii').strip()}")
+
+
 def simulated_ports(settings: Settings) -> Ports:
     folder = kiosk_folder(settings)
     voice: Voice
@@ -123,7 +141,7 @@ def ports_for(settings: Settings) -> Ports:
         ports.case_service = HttpCaseService(
             settings.case_service_url,
             device_id=settings.kiosk.device_id,
-            device_secret=settings.device_secret.get_secret_value(),
+            secret=own_credential(settings, settings.kiosk.device_id).secret,
         )
     if settings.kiosk.hall_link == "controller":
         from devices.protocol.device import ProtocolDevice
@@ -137,12 +155,8 @@ def ports_for(settings: Settings) -> Ports:
             model="kiosk-kivy",
             capabilities=["tickets", "pickups", "applications"],
         )
-        device.start(
-            settings.resolved_mqtt_url,
-            settings.mqtt_username,
-            settings.mqtt_password_value,
-            settings.mqtt_ca_file,
-        )
+        username, password = broker_login(settings, settings.kiosk.device_id)
+        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
         cases = ports.case_service
         ports.hall = ControllerLink(
             device,
@@ -206,7 +220,7 @@ def build_kiosk(
     service_check_every: float = 5.0,
 ) -> Kiosk:
     folder = kiosk_folder(settings)
-    cipher = PiiCipher.from_config(settings.pii_key.get_secret_value())
+    cipher = storage_cipher(settings)
     return Kiosk(
         ports=ports or ports_for(settings),
         outbox=Outbox(folder / "outbox", cipher),

@@ -30,6 +30,7 @@ from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
 from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from case_service.domain.states import Role
+from devices.protocol.credentials import controller_device_id
 from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
 from hall.settings import Settings
@@ -266,24 +267,20 @@ class Day:
         return {"Authorization": f"Bearer {token}"}
 
     def locker_gateway(self) -> dict[str, str]:
-        return self.device_token("gateway", "controller-soak", "controller")
+        return self.device_token("gateway", controller_device_id(self.services.hall_id))
 
     def kiosk_device(self) -> dict[str, str]:
         """The kiosk's device token: the controller opens for an ID number only when a kiosk vouches."""
-        return self.device_token("kiosk", "kiosk-soak", "kiosk")
+        return self.device_token("kiosk", "kiosk-soak")
 
-    def device_token(self, name: str, device_id: str, kind: str) -> dict[str, str]:
+    def device_token(self, name: str, device_id: str) -> dict[str, str]:
         with self._lock:
             if name not in self._tokens:
                 answer = self.call(
                     "POST",
                     f"{self.services.hall_case_url}/api/v1/auth/device-token",
                     lambda a: a.status_code == 200,
-                    json={
-                        "device_id": device_id,
-                        "secret": Settings().device_secret.get_secret_value(),
-                        "kind": kind,
-                    },
+                    json={"device_id": device_id, "secret": self.services.secrets[device_id]},
                 )
                 self._tokens[name] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
             return self._tokens[name]

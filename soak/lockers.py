@@ -48,7 +48,7 @@ class SoakLockers:
         rig = start_rig(layout, serial_timeout=SERIAL_TIMEOUT)
         settings = Settings()
         gateway = LockerGateway(
-            hall_id, BANK, rig.bank, id_key=id_card_key(settings.device_secret.get_secret_value(), hall_id)
+            hall_id, BANK, rig.bank, id_key=id_card_key(settings.locker_id_key.get_secret_value(), hall_id)
         )
         gateway.start(broker_url)
         return cls(rig, gateway, controller_data / f"lockers-{hall_id}.db")

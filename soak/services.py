@@ -13,8 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
+from case_service.bootstrap import demo_password
+from devices.protocol.credentials import controller_device_id
+from hall.enrolment import register_and_enrol
 from hall.net import free_port, http_ok, tcp_open
 from hall.process import hall_command
+from hall.settings import Settings
 from soak.netcut import LinkProxy
 from tools import MEMTRACE
 
@@ -103,6 +109,9 @@ class HallServices:
     case_url: str  # direct: the back office, in the city
     controller_url: str
     link: LinkProxy  # the hall's link to the case service (the controller and the hall's clients)
+    hall_id: str = "hall-01"
+    controller_data: Path = Path("var")
+    secrets: dict[str, str] = field(default_factory=dict)  # device id → its enrolled secret
 
     @property
     def hall_case_url(self) -> str:
@@ -168,7 +177,17 @@ class HallServices:
                 hall_id=hall_id,
             ),
         )
-        return cls(broker, case_service, controller, broker_url, case_url, controller_url, link)
+        return cls(
+            broker,
+            case_service,
+            controller,
+            broker_url,
+            case_url,
+            controller_url,
+            link,
+            hall_id,
+            workdir / "controller",
+        )
 
     @property
     def all(self) -> list[Service]:
@@ -177,6 +196,25 @@ class HallServices:
     def start(self) -> None:
         for service in self.all:
             service.start()
+            if service is self.case_service:
+                self._enrol()
+
+    def _enrol(self) -> None:
+        """The hall's controller and the soak's kiosk enrolled as a hall enrols them (the demo admin
+        registers each, the device exchanges its code); their credential files go where the controller's
+        process reads them. Once: enrolments live in the case service's database."""
+        if self.secrets:
+            return
+        settings = Settings(data_dir=self.controller_data, hall_id=self.hall_id)
+        with httpx.Client(base_url=self.case_url, timeout=30.0) as admin:
+            login = {"username": "admin", "password": demo_password("admin")}
+            token = admin.post("/api/v1/auth/login", json=login).json()["access_token"]
+            admin.headers["Authorization"] = f"Bearer {token}"
+            for device_id, kind in (
+                (controller_device_id(self.hall_id), "controller"),
+                ("kiosk-soak", "kiosk"),
+            ):
+                self.secrets[device_id] = register_and_enrol(settings, admin, device_id, kind).secret
 
     def stop(self) -> None:
         for service in reversed(self.all):

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.mqtt",
+    "tests.fixtures.devices",
     "tests.fixtures.postgres",
     "tests.fixtures.display",
     "tests.fixtures.cups",

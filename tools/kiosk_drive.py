@@ -634,13 +634,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.script == "e2e":
         from devices.idcard.config import IdCardSettings
         from firmware_sim.idcard.reader import open_simulated_card_reader
+        from hall.enrolment import broker_login, own_credential
         from kiosk.adapters.http_case import HttpCaseService
         from kiosk.adapters.idcard import IdCardReader
 
-        secret = settings.device_secret.get_secret_value()
-        ports.case_service = HttpCaseService(
-            args.case_service_url, device_id="kiosk-e2e", device_secret=secret
-        )
+        secret = own_credential(settings, "kiosk-e2e").secret  # enrolled beforehand (hall.enrolment)
+        ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-e2e", secret=secret)
         opened = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
         ports.card_reader = IdCardReader(opened.reader, recheck_seconds=0.3)
         if args.controller_url:
@@ -648,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
             from kiosk.adapters.hall_link import ControllerLink
 
             device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
-            device.start(settings.resolved_mqtt_url)
+            username, password = broker_login(settings, "kiosk-e2e")
+            device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
             ports.hall = ControllerLink(
                 device,
                 args.controller_url,

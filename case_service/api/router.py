@@ -11,6 +11,7 @@ from case_service.api.routes import (
     auth,
     cases,
     catalogue,
+    devices,
     documents,
     items,
     materials,
@@ -31,5 +32,6 @@ for module in (
     audit,
     admin,
     catalogue,
+    devices,
 ):
     api_router.include_router(module.router)

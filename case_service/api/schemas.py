@@ -16,15 +16,36 @@ MAX_OFFSET = 2**31 - 1
 ID_EXAMPLE = "11010519491231002X"
 
 
+DEVICE_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"  # an MQTT topic segment (devices.protocol.topics)
+
+
 class LoginIn(Strict):
     username: str = Field(min_length=1, max_length=64, examples=["clerk1"])
     password: str = Field(min_length=1, max_length=200, examples=["demo-clerk"])
 
 
 class DeviceTokenIn(Strict):
-    device_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["kiosk-01"])
+    """A device's own secret from its enrolment; its kind comes from its registration."""
+
+    device_id: str = Field(pattern=DEVICE_ID, examples=["kiosk-01"])
     secret: str = Field(min_length=1, max_length=200)
-    kind: Literal["kiosk", "controller"] = "kiosk"
+
+
+class EnrolmentIn(Strict):
+    """The one-time code an admin got when registering the device."""
+
+    device_id: str = Field(pattern=DEVICE_ID, examples=["kiosk-01"])
+    code: str = Field(min_length=1, max_length=100)
+
+
+class EnrolmentOut(BaseModel):
+    """The device's own secret, shown this once: keep it in a 0600 file."""
+
+    device_id: str
+    kind: str
+    hall_id: str
+    secret: str
+    mqtt_username: str
 
 
 class ApplicantTokenIn(Strict):
@@ -260,16 +281,30 @@ class UserOut(BaseModel):
 
 
 class DeviceIn(Strict):
-    device_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    kind: Literal["kiosk", "controller"]
-    secret: str = Field(min_length=16, max_length=200)
-    hall_id: str = ""
+    device_id: str = Field(pattern=DEVICE_ID, examples=["kiosk-01"])
+    kind: Literal["controller", "kiosk", "device"]
+    hall_id: str = Field(pattern=DEVICE_ID, examples=["hall-01"])
 
 
 class DeviceOut(BaseModel):
     device_id: str
     kind: str
     hall_id: str
+    state: str  # awaiting_enrolment, enrolled, revoked, no_credential
+
+
+class DeviceCodeOut(DeviceOut):
+    """A registration or rotation: the one-time enrolment code, shown this once."""
+
+    enrolment_code: str
+    code_expires_at: dt.datetime
+
+
+class BrokerLoginOut(BaseModel):
+    """One line of Mosquitto's password file: the user name and the `$7$` hash, never a secret."""
+
+    username: str
+    password_hash: str
 
 
 class HolidayIn(Strict):

@@ -186,7 +186,12 @@ class User(Base):
 
 
 class Device(Base):
-    """A kiosk or hall controller allowed to ask for device tokens with its own secret."""
+    """An enrolled device of a hall (controller, kiosk, or a device that speaks only MQTT).
+
+    Registered by an admin with a one-time enrolment code (only its SHA-256 kept); the device exchanges
+    the code for its own secret, kept here only as a Mosquitto `$7$` hash (devices.protocol.credentials).
+    `secret_hash` is empty until the device has enrolled and after a revocation or rotation.
+    """
 
     __tablename__ = "devices"
 
@@ -196,6 +201,8 @@ class Device(Base):
     secret_hash: Mapped[str] = mapped_column(String(200))
     hall_id: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    enrolment_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    enrolment_expires_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CalendarYear(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from case_service.api.deps import TOKEN_COOKIE, ServicesDep, SessionDep, principal_of
 from case_service.api.presenters import case_out
 from case_service.api.routes.auth import LoginThrottleDep, client_address, staff_sign_in
+from case_service.api.schemas import DEVICE_ID
+from case_service.auth import device_registry as registry
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
 from case_service.cases import service as cases
 from case_service.cases import supervision
@@ -225,3 +228,95 @@ def act(
     session.commit()
     query = urllib.parse.urlencode({"message": f"{case.number}: {action.value} → {case.state}"})
     return RedirectResponse(f"/web/work?{query}", status_code=303)
+
+
+# --- Devices (admin): register, rotate, revoke; a one-time code is shown once, on the page only ---------
+
+KIND_LABELS = {"kiosk": "自助终端 kiosk", "device": "设备 device", "controller": "大厅控制器 controller"}
+STATE_LABELS = {
+    "awaiting_enrolment": "待登记 awaiting enrolment",
+    "enrolled": "已登记 enrolled",
+    "revoked": "已吊销 revoked",
+    "no_credential": "无凭据 no credential",
+}
+
+
+def _devices_page(
+    request: Request, ctx: cases.Context, *, issued: dict[str, Any] | None = None, error: str | None = None
+) -> HTMLResponse:
+    rows = [{"device": device, "state": registry.state_of(device)} for device in registry.listed(ctx.session)]
+    values: dict[str, Any] = {"rows": rows, "issued": issued, "kinds": KIND_LABELS, "states": STATE_LABELS}
+    if error:
+        values["error"] = error
+    page = _page(request, "devices.html", ctx, **values)
+    page.headers["Cache-Control"] = "no-store"  # a page showing a one-time code is never cached
+    return page
+
+
+def _devices_or_refusal(
+    request: Request, session: SessionDep, services: ServicesDep
+) -> Response | cases.Context:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    if Role.ADMIN not in ctx.principal.roles:
+        return _page(request, "message.html", ctx, text="设备管理需要系统管理员权限 (admin role needed)")
+    return ctx
+
+
+@router.get("/devices", response_model=None)
+def devices_page(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    ctx = _devices_or_refusal(request, session, services)
+    return ctx if isinstance(ctx, Response) else _devices_page(request, ctx)
+
+
+@router.post("/devices", response_model=None)
+def register_device(
+    *,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    device_id: Annotated[str, Form(max_length=64)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "",
+    hall_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    ctx = _devices_or_refusal(request, session, services)
+    if isinstance(ctx, Response):
+        return ctx
+    if not re.fullmatch(DEVICE_ID, device_id) or not re.fullmatch(DEVICE_ID, hall_id):
+        return _devices_page(
+            request, ctx, error="设备编号和大厅编号只能用小写字母、数字和 - (lowercase, digits, -)"
+        )
+    try:
+        device, code, expires = registry.register(session, ctx.principal.actor, device_id, kind, hall_id)
+    except DomainError as err:
+        session.rollback()
+        return _devices_page(request, ctx, error=err.message)
+    session.commit()
+    return _devices_page(request, ctx, issued={"device": device, "code": code, "expires": expires})
+
+
+@router.post("/devices/{device_id}/{act}", response_model=None)
+def change_device(
+    *, request: Request, device_id: str, act: str, session: SessionDep, services: ServicesDep
+) -> Response:
+    ctx = _devices_or_refusal(request, session, services)
+    if isinstance(ctx, Response):
+        return ctx
+    try:
+        if act == "rotate":
+            device, code, expires = registry.rotate(session, ctx.principal.actor, device_id)
+            issued: dict[str, Any] | None = {"device": device, "code": code, "expires": expires}
+        elif act == "revoke":
+            registry.revoke(session, ctx.principal.actor, device_id)
+            issued = None
+        else:
+            return _devices_page(request, ctx, error=f"unknown action {act!r}")
+    except DomainError as err:
+        session.rollback()
+        return _devices_page(request, ctx, error=err.message)
+    session.commit()
+    if issued is None:
+        query = urllib.parse.urlencode({"message": f"{device_id}: 已吊销 revoked"})
+        return RedirectResponse(f"/web/devices?{query}", status_code=303)
+    return _devices_page(request, ctx, issued=issued)

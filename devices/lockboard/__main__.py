@@ -26,6 +26,7 @@ def main(argv: list[str], prog: str = "python -m devices.lockboard") -> int:
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
+        settings.check_process("devices")
         configure_logging(settings.log_level, f"gateway-{args.device_id}")
         slots = parse_layout(args.layout)
         bus = SerialLockBus(args.port).open()

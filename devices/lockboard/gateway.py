@@ -15,13 +15,13 @@ from pathlib import Path
 from devices.lockboard.bank import BankEvent, EventKind, LockerBank, OpenResult, Slot
 from devices.lockboard.frames import LOCKS_PER_BOARD
 from devices.protocol import lockers
-from devices.protocol.credentials import controller_username, device_credential
 from devices.protocol.device import CommandResult, ProtocolDevice
 from devices.protocol.health import HealthCode, issue
 from devices.protocol.payloads import Command, CompletionCode, HealthIssue
+from hall.enrolment import broker_login
 from hall.net import require_broker
 from hall.privacy import scrub_text
-from hall.settings import DEV_DEVICE_SECRET, Settings
+from hall.settings import DEV_LOCKER_ID_KEY, Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class LockerGateway:
     ) -> None:
         self.bank = bank
         # Hashes ID numbers read at the bank before they leave it (development key unless given).
-        self.id_key = id_key or lockers.id_card_key(DEV_DEVICE_SECRET, hall)
+        self.id_key = id_key or lockers.id_card_key(DEV_LOCKER_ID_KEY, hall)
         self.poll_seconds = poll_seconds
         sizes = ",".join(bank.slots[number].size for number in sorted(bank.slots))
         self.device = ProtocolDevice(
@@ -206,17 +206,14 @@ def parse_layout(text: str) -> list[Slot]:
 
 
 def login_for(settings: Settings, device_id: str) -> tuple[str | None, str | None]:
-    """The broker login: the device's own derived credential when the broker has the generated ACL."""
-    if settings.mqtt_username == controller_username(settings.hall_id):
-        login = device_credential(settings.device_secret.get_secret_value(), settings.hall_id, device_id)
-        return login.username, login.password
-    return settings.mqtt_username, settings.mqtt_password_value
+    """The broker login: the gateway's own enrolled credential (hall.enrolment)."""
+    return broker_login(settings, device_id)
 
 
 def serve(gateway: LockerGateway, settings: Settings) -> None:
     """Runs `gateway` until SIGTERM / SIGINT."""
     url = settings.resolved_mqtt_url
-    gateway.id_key = lockers.id_card_key(settings.device_secret.get_secret_value(), settings.hall_id)
+    gateway.id_key = lockers.id_card_key(settings.locker_id_key.get_secret_value(), settings.hall_id)
     username, password = login_for(settings, gateway.device.device_id)
     require_broker(url, username=username, password=password, ca_file=settings.mqtt_ca_file)
     # Handlers first: a SIGTERM that follows the gateway's first announcement must stop it cleanly.

@@ -86,9 +86,9 @@ class PickupMethod(StrEnum):
 ID_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
-def id_card_key(device_secret: str, hall: str) -> bytes:
-    """The hall's locker ID key, derived from HALL_DEVICE_SECRET: the gateways and the controller hold it."""
-    return hmac.new(device_secret.encode(), f"locker-id-card:{hall}".encode(), hashlib.sha256).digest()
+def id_card_key(locker_id_key: str, hall: str) -> bytes:
+    """The hall's locker ID key, from HALL_LOCKER_ID_KEY: only the gateways and the controller hold it."""
+    return hmac.new(locker_id_key.encode(), f"locker-id-card:{hall}".encode(), hashlib.sha256).digest()
 
 
 def id_card_hash(key: bytes, id_number: str) -> str:

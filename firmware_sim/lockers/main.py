@@ -25,7 +25,7 @@ def demo_gateway(settings: Settings, device_id: str = DEMO_BANK) -> tuple[Locker
         device_id,
         rig.bank,
         heartbeat_seconds=settings.controller.heartbeat_seconds,
-        id_key=id_card_key(settings.device_secret.get_secret_value(), settings.hall_id),
+        id_key=id_card_key(settings.locker_id_key.get_secret_value(), settings.hall_id),
     )
     return gateway, rig
 

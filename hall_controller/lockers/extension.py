@@ -94,7 +94,7 @@ class LockersExtension(Extension):
             secret_key=settings.secret_key.get_secret_value().encode(),
             cipher=cipher,
             policy=self._policy,
-            id_key=lockers.id_card_key(settings.device_secret.get_secret_value(), self.context.hall_id),
+            id_key=lockers.id_card_key(settings.locker_id_key.get_secret_value(), self.context.hall_id),
             alarm=self._raise_alarm,
         )
         self.repository = repository

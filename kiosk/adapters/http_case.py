@@ -71,7 +71,7 @@ class HttpCaseService:
         base_url: str,
         *,
         device_id: str,
-        device_secret: str,
+        secret: str,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -79,7 +79,7 @@ class HttpCaseService:
             base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout, transport=transport
         )
         self._device_id = device_id
-        self._device_secret = device_secret
+        self._secret = secret
         self._device_token = ""
         self._device_token_until = 0.0
         self._lock = threading.Lock()
@@ -130,7 +130,7 @@ class HttpCaseService:
         with self._lock:
             if self._device_token and time.monotonic() < self._device_token_until:
                 return self._device_token
-            body = {"device_id": self._device_id, "secret": self._device_secret, "kind": "kiosk"}
+            body = {"device_id": self._device_id, "secret": self._secret}
             answer = self._read(TokenOut, "POST", "/auth/device-token", json=body)
             self._device_token = answer.access_token
             self._device_token_until = time.monotonic() + max(60.0, answer.expires_at - time.time() - 60)
@@ -154,7 +154,7 @@ class HttpCaseService:
             body = attest(
                 card.read,
                 device_id=self._device_id,
-                device_secret=self._device_secret,
+                device_secret=self._secret,
                 nonce=str(challenge["nonce"]),
             )
             answer = self._read(

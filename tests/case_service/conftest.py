@@ -17,6 +17,7 @@ from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
+from tests.fixtures.devices import enrol
 
 # Two people; the ID numbers are valid (GB 11643 check character) but belong to no one.
 ID_A = make_id_number("11010519900307123")
@@ -43,6 +44,7 @@ class CaseApi:
     settings: Settings
     _keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _applicants: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    _device_secrets: dict[str, str] = field(default_factory=dict)
 
     def key(self) -> dict[str, str]:
         return {"Idempotency-Key": f"test-{next(self._keys)}"}
@@ -58,14 +60,16 @@ class CaseApi:
             STAFF_TOKENS[username] = answer.json()["access_token"]
         return {"Authorization": f"Bearer {STAFF_TOKENS[username]}"}
 
+    def device_secret(self, device_id: str = "kiosk-01", kind: str = "kiosk") -> str:
+        """The device's own secret, enrolled once per app (registered by the admin, code exchanged)."""
+        if device_id not in self._device_secrets:
+            self._device_secrets[device_id] = enrol(self.client, self.staff("admin"), device_id, kind)
+        return self._device_secrets[device_id]
+
     def device(self, device_id: str = "kiosk-01", kind: str = "kiosk") -> dict[str, str]:
         answer = self.client.post(
             "/api/v1/auth/device-token",
-            json={
-                "device_id": device_id,
-                "secret": self.settings.device_secret.get_secret_value(),
-                "kind": kind,
-            },
+            json={"device_id": device_id, "secret": self.device_secret(device_id, kind)},
         )
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -73,9 +77,8 @@ class CaseApi:
     def applicant(self, name: str = "张三", id_number: str = ID_A) -> dict[str, str]:
         """A card sign-in at kiosk-01 (tokens kept: each sign-in counts against the kiosk's limit)."""
         if (name, id_number) not in self._applicants:
-            secret = self.settings.device_secret.get_secret_value()
             self._applicants[name, id_number] = card_sign_in(
-                self.client, secret=secret, name=name, id_number=id_number
+                self.client, secret=self.device_secret(), name=name, id_number=id_number
             )
         return self._applicants[name, id_number]
 

@@ -44,7 +44,7 @@ def kiosk_answering(cases: dict[str, Any]) -> HttpCaseService:
     return HttpCaseService(
         "http://case-service.invalid",
         device_id="kiosk-01",
-        device_secret="s",
+        secret="s",
         transport=httpx.MockTransport(answer),
     )
 

@@ -54,7 +54,7 @@ def test_hall_alone_prints_its_usage(tmp_path: Path) -> None:
 def test_help_lists_every_process(tmp_path: Path) -> None:
     result = run_hall(tmp_path, "--help")
     assert result.returncode == 0
-    for command in ("case-service", "controller", "broker", "kiosk", "devices", "demo", "config"):
+    for command in ("case-service", "controller", "broker", "kiosk", "devices", "demo", "config", "enrol"):
         assert command in result.stdout
 
 
@@ -88,7 +88,6 @@ def test_production_refuses_simulated_devices(tmp_path: Path) -> None:
         "mode": "production",
         "secret_key": "s" * 40,
         "pii_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        "device_secret": "a-real-device-secret",
     }
     assert_one_line_error(
         run_hall(tmp_path, "kiosk", **secrets, kiosk__card_reader="device", kiosk__printer="cups"),
@@ -188,7 +187,7 @@ def test_data_dir_that_is_not_a_writable_folder(tmp_path: Path, where: str) -> N
 def run_mosquitto_acl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hall_controller.mosquitto_acl", "--hall", "hall-01", *args],
-        env=hall_env(tmp_path / "var", device_secret="a-device-secret-for-this-test"),
+        env=hall_env(tmp_path / "var"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -196,19 +195,28 @@ def run_mosquitto_acl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
-def test_mosquitto_acl_refuses_a_bad_device_id_in_one_line(tmp_path: Path) -> None:
-    result = run_mosquitto_acl(tmp_path, "--device", "Kiosk_01", "--out", str(tmp_path / "broker"))
+def _logins(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "logins.json"
+    path.write_text(text)
+    return path
+
+
+def test_mosquitto_acl_refuses_unreadable_logins_in_one_line(tmp_path: Path) -> None:
+    logins = _logins(tmp_path, "not json")
+    result = run_mosquitto_acl(tmp_path, "--logins", str(logins), "--out", str(tmp_path / "broker"))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "mosquitto_acl: error: bad device id 'Kiosk_01': lowercase letters, digits and '-', at most 63"
-    ]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "mosquitto_acl: error: cannot read the enrolled devices' logins:"
+    ), result.stderr
     assert not (tmp_path / "broker").exists()
 
 
 def test_mosquitto_acl_unwritable_out_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     out = tmp_path / "a-file" / "broker"
-    result = run_mosquitto_acl(tmp_path, "--device", "kiosk-01", "--out", str(out))
+    logins = _logins(tmp_path, json.dumps([{"username": "hall-01/$controller", "password_hash": "$7$x"}]))
+    result = run_mosquitto_acl(tmp_path, "--logins", str(logins), "--out", str(out))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [f"mosquitto_acl: error: cannot write to --out {out}: Not a directory"], result.stderr
@@ -252,7 +260,6 @@ def test_locker_gateway_help_names_the_hall_command(tmp_path: Path) -> None:
                 "mode": "production",
                 "secret_key": "s" * 40,
                 "pii_key": base64.b64encode(b"k" * 32).decode(),
-                "device_secret": "a-production-device-secret",
                 "devices__backend": "real",
                 "kiosk__card_reader": "device",
                 "kiosk__camera": "device",
@@ -281,3 +288,8 @@ def test_readme_documents_every_top_level_setting() -> None:
         if not any(f"`{name}`" in line or f"`{name}__" in line for line in table)
     ]
     assert not missing, f"README's configuration table lacks {missing}"
+
+
+def test_production_refuses_an_anonymous_embedded_broker(tmp_path: Path) -> None:
+    result = run_hall(tmp_path, "broker", "--anonymous", "--port", str(free_port()), mode="production")
+    assert_one_line_error(result, "production mode refuses an anonymous embedded broker")

@@ -69,6 +69,7 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
         )
         assert signed_in.status_code == 303 and "token" in " ".join(signed_in.headers.get_list("set-cookie"))
         print(f"demo up with devices online in {time.monotonic() - started:.1f} s")
+        _revoke_a_demo_device(tmp_path / "var", case_url, ports["embedded_broker_port"])
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=60)
@@ -161,3 +162,41 @@ def test_ctrl_c_leaves_the_kiosk_its_virtual_display_until_it_stopped(
     kiosk_log = (tmp_path / "var" / "logs" / "kiosk.log").read_text()
     assert "kiosk: asked to stop" in kiosk_log
     assert [line for line in kiosk_log.splitlines() if " WARNING " in line] == []
+
+
+def _revoke_a_demo_device(data_dir: Path, case_url: str, broker_port: int) -> None:
+    """The demo enrolled its devices as a hall would: each has its own 0600 credential file and signs in
+    to the embedded broker with it; a stranger cannot. Revoked by the admin and the password file
+    rewritten with hall_controller.mosquitto_acl, a device can no longer connect."""
+    from devices.protocol.credentials import load_credential
+    from tests.fixtures.devices import admin_headers
+    from tests.fixtures.mqtt import login_accepted
+
+    files = sorted((data_dir / "credentials").glob("*.json"))
+    assert {path.stem for path in files} >= {
+        "controller-hall-01",
+        "kiosk-01",
+        "locker-bank-01",
+        "main-display",
+    }
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+    led = load_credential(data_dir / "credentials" / "window-01-led.json").mqtt
+    assert not login_accepted(broker_port, None, None)
+    assert login_accepted(broker_port, led.username, led.password)
+    with httpx.Client(base_url=case_url, timeout=10) as client:
+        admin = admin_headers(client)
+        assert client.post("/api/v1/admin/devices/window-01-led/revoke", headers=admin).status_code == 200
+    # The password file rewritten as a timer on the controller's host would: as the controller itself.
+    controller = ["--credential", str(data_dir / "credentials" / "controller-hall-01.json")]
+    out = ["--out", str(data_dir / "broker"), "--case-service", case_url, *controller]
+    rewrite = subprocess.run(
+        [sys.executable, "-m", "hall_controller.mosquitto_acl", "--hall", "hall-01", *out],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert rewrite.returncode == 0, rewrite.stderr
+    assert not login_accepted(broker_port, led.username, led.password)
+    display = load_credential(data_dir / "credentials" / "main-display.json").mqtt
+    assert login_accepted(broker_port, display.username, display.password)

@@ -72,10 +72,12 @@ def test_unknown_option_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_refuses_development_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HALL_MODE", "production")
     with pytest.raises(StartupError) as caught:
-        load_settings()
+        load_settings().check_process_secrets("case-service")
     assert "HALL_SECRET_KEY" in str(caught.value)
     assert "HALL_PII_KEY" in str(caught.value)
     assert DEV_SECRET_KEY not in str(caught.value)
+    with pytest.raises(StartupError, match="HALL_LOCKER_ID_KEY"):
+        load_settings().check_process_secrets("devices")
 
 
 REAL_DEVICES = {
@@ -91,7 +93,6 @@ def _production(monkeypatch: pytest.MonkeyPatch, **devices: str) -> None:
     monkeypatch.setenv("HALL_MODE", "production")
     monkeypatch.setenv("HALL_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("HALL_PII_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
-    monkeypatch.setenv("HALL_DEVICE_SECRET", "a-real-device-secret")
     for key, value in {**REAL_DEVICES, **devices}.items():
         monkeypatch.setenv(key, value)
 
@@ -113,14 +114,17 @@ def test_production_refuses_the_default_simulated_devices(monkeypatch: pytest.Mo
     _production(monkeypatch)
     for key in REAL_DEVICES:
         monkeypatch.delenv(key)
+    settings = load_settings()
+    settings.check_process("case-service")  # it drives no device
     with pytest.raises(StartupError) as caught:
-        load_settings()
+        settings.check_process("kiosk")
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith("invalid configuration: ")
-    assert "production mode refuses simulated devices; set HALL_DEVICES__BACKEND=real" in message
+    assert message.startswith("production mode refuses simulated devices; set HALL_DEVICES__BACKEND=real")
     for key, value in REAL_DEVICES.items():
         assert f"{key}={value}" in message
+    with pytest.raises(StartupError, match="simulated devices; set HALL_DEVICES__BACKEND=real$"):
+        settings.check_process_devices("devices")
 
 
 @pytest.mark.parametrize(
@@ -140,8 +144,27 @@ def test_production_refuses_each_simulated_backend(
 ) -> None:
     _production(monkeypatch, **{key: "sim"})
     with pytest.raises(StartupError) as caught:
-        load_settings()
+        load_settings().check_process_devices("kiosk")
     assert str(caught.value).endswith(f"production mode refuses simulated devices; set {key}={real}")
+
+    settings = load_settings()
+    assert settings.mode is Mode.PRODUCTION
+    settings.check_process_secrets("case-service")
+
+
+def test_production_keeps_the_halls_secrets_off_a_kiosk_and_a_gateway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HALL_MODE", "production")
+    load_settings().check_process_secrets("kiosk")  # its own credential file is all it holds
+    monkeypatch.setenv("HALL_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("HALL_PII_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
+    monkeypatch.setenv("HALL_LOCKER_ID_KEY", "l" * 40)
+    for process in ("kiosk", "devices", "broker"):
+        with pytest.raises(
+            StartupError, match="must not hold (HALL_LOCKER_ID_KEY, )?HALL_PII_KEY, HALL_SECRET_KEY"
+        ):
+            load_settings().check_process_secrets(process)
 
 
 def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:

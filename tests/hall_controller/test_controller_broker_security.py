@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,16 +19,16 @@ from cryptography.x509.oid import NameOID
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from devices.protocol import topics
+from devices.protocol.credentials import password_hash, verify_password
 from devices.protocol.payloads import CompletionCode, State
 from firmware_sim.device import SimulatedDevice
 from hall.net import free_port
-from hall_controller.mosquitto_acl import controller_credential, device_credential, write_broker_files
 from hall_controller.registry import Availability
+from tests.fixtures.devices import Enrolments
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
 
 pytestmark = pytest.mark.integration
-SECRET = "test-device-secret-not-for-production"
 
 
 def v5_client(broker: Broker, username: str, password: str) -> tuple[paho.Client, list[int]]:
@@ -48,23 +49,21 @@ def v5_client(broker: Broker, username: str, password: str) -> tuple[paho.Client
     return client, reasons
 
 
-def test_a_device_cannot_speak_for_another(private_mosquitto: Callable[..., Broker], tmp_path: Path) -> None:
+def test_a_device_cannot_speak_for_another(
+    private_mosquitto: Callable[..., Broker], tmp_path: Path, enrolments: Enrolments
+) -> None:
     hall = new_hall_id()
-    passwords, acl = write_broker_files(tmp_path / "auth", {hall: ["printer-1", "printer-2"]}, SECRET)
+    enrolments.enrol_controller(hall)
+    login = enrolments.enrol("printer-1", hall=hall).mqtt
+    enrolments.enrol("printer-2", hall=hall)
+    passwords, acl = enrolments.broker_files(tmp_path / "auth", hall)
     broker = private_mosquitto(
         extra=f"user root\npassword_file {passwords}\nacl_file {acl}\n", anonymous=False
     )
-    controller_login = controller_credential(SECRET, hall)
-    settings = controller_settings(
-        broker.url,
-        tmp_path,
-        hall,
-        mqtt_username=controller_login.username,
-        mqtt_password=controller_login.password,
-    )
+    # The controller signs in with its own enrolled credential file (in the enrolments' data folder).
+    settings = controller_settings(broker.url, enrolments.settings.data_dir, hall)
     with running_controller(settings) as controller:
         assert controller.link.v5  # Mosquitto speaks MQTT 5: the controller uses it
-        login = device_credential(SECRET, hall, "printer-1")
         device = SimulatedDevice(hall, "printer-1", "ticket_printer", capabilities=["print"])
         device.start(broker.url, login.username, login.password)
         rogue, connect_reasons = v5_client(broker, login.username, login.password)
@@ -188,18 +187,22 @@ def _tcp(port: int) -> bool:
     return tcp_open("127.0.0.1", port)
 
 
-def test_generator_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from hall_controller.mosquitto_acl import derive_password, main
+def test_generator_command_line(tmp_path: Path) -> None:
+    from hall_controller.mosquitto_acl import main
 
-    monkeypatch.setenv("HALL_DEVICE_SECRET", SECRET)
-    main(["--hall", "hall-09", "--device", "kiosk-1", "--out", str(tmp_path)])
-    users = [line.split(":", 1)[0] for line in (tmp_path / "passwords").read_text().splitlines()]
-    assert users == ["hall-09/$controller", "hall-09/kiosk-1"]
-    assert "pattern write hall/v1/%u/status" in (tmp_path / "acl").read_text()
-    assert derive_password(SECRET, "hall-09/kiosk-1") != derive_password(SECRET, "hall-09/kiosk-2")
-    with pytest.raises(SystemExit) as refused:
-        main(["--hall", "hall-09", "--device", "Bad/Id", "--out", str(tmp_path)])
-    assert refused.value.code == 2
-    assert "bad device id 'Bad/Id'" in capsys.readouterr().err
+    logins = tmp_path / "logins.json"
+    logins.write_text(
+        json.dumps(
+            [
+                {"username": "hall-09/$controller", "password_hash": password_hash("c" * 43)},
+                {"username": "hall-09/kiosk-1", "password_hash": password_hash("k" * 43)},
+            ]
+        )
+    )
+    main(["--hall", "hall-09", "--logins", str(logins), "--out", str(tmp_path / "out")])
+    lines = (tmp_path / "out" / "passwords").read_text().splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["hall-09/$controller", "hall-09/kiosk-1"]
+    assert verify_password(lines[1].split(":", 1)[1], "k" * 43)
+    assert (tmp_path / "out" / "passwords").stat().st_mode & 0o777 == 0o600
+    acl = (tmp_path / "out" / "acl").read_text()
+    assert "pattern write hall/v1/%u/status" in acl and "user hall-09/$controller" in acl

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hall.net import free_port
-from hall.settings import DEV_DEVICE_SECRET
 from hall_controller.case_link import DELIVERED, PENDING, REFUSED, CaseServiceClient, Outbox
 from hall_controller.store import Store
+from tests.fixtures.devices import admin_headers, enrol
 from tests.fixtures.hall import HallProcess
 from tests.hall_controller.harness import wait_until
 
@@ -21,7 +22,11 @@ def test_outbox_waits_for_the_case_service_and_catches_up(
     start_hall_process: Callable[..., HallProcess], tmp_path: Path
 ) -> None:
     port = free_port()
-    client = CaseServiceClient(f"http://127.0.0.1:{port}", "controller-hall-07", DEV_DEVICE_SECRET, timeout=2)
+    url = f"http://127.0.0.1:{port}"
+    secret: list[str] = []  # the controller's own, from its enrolment once the case service is there
+    client = CaseServiceClient(
+        url, "controller-hall-07", lambda: secret[0] if secret else "not-yet", timeout=2
+    )
     store = Store(tmp_path / "controller.db")
     store.open()
     outbox = Outbox(store, client, max_backoff=1.0)
@@ -38,6 +43,8 @@ def test_outbox_waits_for_the_case_service_and_catches_up(
     assert outbox.entries()[0].attempts == 1
 
     start_hall_process("case-service", case__port=str(port))
+    with httpx.Client(base_url=url, timeout=10) as http:
+        secret.append(enrol(http, admin_headers(http), "controller-hall-07", "controller", "hall-07"))
     outbox.start()
     try:
         assert wait_until(lambda: not outbox.entries(PENDING), timeout=30)

@@ -55,7 +55,9 @@ def test_every_refusal_has_the_one_shape(controller: TestClient, settings: Setti
     )
     assert error_of(not_utf8, 400).error.code == "bad_request"
 
-    unknown_service = controller.post(f"{QUEUE}/tickets", json={"service": "nope", "source": "window"})
+    unknown_service = controller.post(
+        f"{QUEUE}/tickets", json={"service": "nope", "source": "window"}, headers=clerk
+    )
     refused = error_of(unknown_service, 404).error
     assert refused.code == "unknown_service" and "nope" in refused.message
 

@@ -27,7 +27,7 @@ from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import events as ev
 from kiosk.flow.model import IdCard, Language, Service, VerifyReason
 from kiosk.flow.state import Screen
-from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.conftest import kiosk_secret
 from tests.kiosk.harness import Harness
 from tests.kiosk.staff import Staff, sealed_certificate
 from tests.kiosk.test_http_case import Switch
@@ -37,7 +37,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def made(case_url: str) -> Iterator[tuple[HttpCaseService, Staff, dict[str, Any]]]:
-    service = HttpCaseService(case_url, device_id="kiosk-verify", device_secret=DEV_DEVICE_SECRET)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-verify", secret=kiosk_secret(case_url, "kiosk-verify")
+    )
     staff = Staff(case_url)
     card = IdCard(
         name="周晓明",
@@ -90,7 +92,9 @@ def test_online_rejections_in_the_kiosks_words(made: tuple[HttpCaseService, Staf
 
 
 def test_superseded_then_revoked(case_url: str) -> None:
-    service = HttpCaseService(case_url, device_id="kiosk-verify-2", device_secret=DEV_DEVICE_SECRET)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-verify-2", secret=kiosk_secret(case_url, "kiosk-verify-2")
+    )
     staff = Staff(case_url)
     try:
         card = IdCard(
@@ -163,7 +167,9 @@ def test_the_kiosk_falls_back_offline_with_the_keys_it_cached(
 
 
 def test_offline_with_no_keys_cached_says_it_cannot_check(case_url: str, tmp_path: Path) -> None:
-    service = HttpCaseService(case_url, device_id="kiosk-verify-3", device_secret=DEV_DEVICE_SECRET)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-verify-3", secret=kiosk_secret(case_url, "kiosk-verify-3")
+    )
     switch = Switch(service)
     switch.on = False  # away from the start: nothing cached
     kiosk = Harness(tmp_path, case_service=switch)

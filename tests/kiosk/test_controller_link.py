@@ -14,7 +14,7 @@ from kiosk.flow.model import Service
 from kiosk.ports import RejectedError
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
-from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.conftest import kiosk_secret
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,7 +25,7 @@ def test_ticket_and_empty_locker(
     controller = start_hall_process("controller", mqtt_url=mosquitto.url)
     assert controller.url is not None
     device = ProtocolDevice("hall-01", "kiosk-01", kind="kiosk")
-    cases = HttpCaseService(case_url, device_id="kiosk-01", device_secret=DEV_DEVICE_SECRET)
+    cases = HttpCaseService(case_url, device_id="kiosk-01", secret=kiosk_secret(case_url, "kiosk-01"))
     anonymous = ControllerLink(
         device, controller.url, ticket_service="business", locker_bank="locker-bank-01"
     )

@@ -37,7 +37,7 @@ from tests.case_service.certificates.qr_decode import decode_qr_texts, pdf_to_pn
 from tests.fixtures.cups import CupsServer, PdfQueue
 from tests.fixtures.hall import HallProcess, hall_env
 from tests.fixtures.mqtt import Broker
-from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.conftest import kiosk_secret, write_kiosk_credential
 from tests.kiosk.staff import Staff
 from tools import KIOSK_DRIVE
 
@@ -68,7 +68,9 @@ def test_card_apply_notice_complete_then_print_the_certificate(
 ) -> None:
     controller = start_hall_process("controller", mqtt_url=mosquitto.url)
     assert controller.url is not None
-    service = HttpCaseService(case_url, device_id="kiosk-e2e-check", device_secret=DEV_DEVICE_SECRET)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-e2e-check", secret=kiosk_secret(case_url, "kiosk-e2e-check")
+    )
     staff = Staff(case_url)
     identity = sample_identity("王芳")
     try:
@@ -82,6 +84,7 @@ def test_card_apply_notice_complete_then_print_the_certificate(
         )
         required = [m.code for m in item.materials if m.required]
         env = hall_env(tmp_path / "var", kiosk__voice="off", mqtt_url=mosquitto.url)
+        write_kiosk_credential(case_url, tmp_path / "var", "kiosk-e2e")
         env["DISPLAY"] = xvfb.name
         base = ["--case-service-url", case_url]
         cups = ["--cups-queue", pdf_queue.queue, "--cups-host", cups_server.host]

@@ -29,7 +29,7 @@ from kiosk.flow import events as ev
 from kiosk.flow.model import IdCard, Language, Service
 from kiosk.flow.state import Screen
 from kiosk.ports import RejectedError, ServiceUnavailableError
-from tests.kiosk.conftest import CASE_DATA
+from tests.kiosk.conftest import CASE_DATA, kiosk_secret
 from tests.kiosk.harness import Harness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -40,7 +40,6 @@ CARD = IdCard(
     address="北京市西城区",
     read=card_read_of("张三", "11010519491231002X"),
 )
-DEV_DEVICE_SECRET = "dev-only-device-secret"
 
 
 def _png() -> str:
@@ -51,7 +50,7 @@ def _png() -> str:
 
 @pytest.fixture
 def service(case_url: str) -> Iterator[HttpCaseService]:
-    client = HttpCaseService(case_url, device_id="kiosk-test", device_secret=DEV_DEVICE_SECRET)
+    client = HttpCaseService(case_url, device_id="kiosk-test", secret=kiosk_secret(case_url, "kiosk-test"))
     yield client
     client.close()
 
@@ -98,7 +97,7 @@ def test_refusals_and_outage_are_told_apart(service: HttpCaseService) -> None:
     assert refused.value.reason == "identify_rejected"
     with pytest.raises(RejectedError):
         service.item("no-such-item")
-    away = HttpCaseService(f"http://127.0.0.1:{free_port()}", device_id="kiosk-test", device_secret="x")
+    away = HttpCaseService(f"http://127.0.0.1:{free_port()}", device_id="kiosk-test", secret="x")
     with pytest.raises(ServiceUnavailableError):
         away.identify_card(CARD)
     assert not away.reachable()

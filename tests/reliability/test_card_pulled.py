@@ -44,7 +44,7 @@ from kiosk.scratch import Scratch
 from kiosk.sim.devices import SimCamera, SimHallLink, SimPrinter, SimScanner
 from kiosk.voice import SilentVoice
 from tests.fixtures.pcsc import PcscStack
-from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.conftest import kiosk_secret
 from tests.kiosk.harness import TEST_KEY
 from tests.reliability.workers import CaseWorker
 
@@ -75,7 +75,10 @@ class Kiosk:
     def __init__(self, folder: Path, reader: DeviceCardReader, case_url: str) -> None:
         self.transport = CountingTransport()
         self.case = HttpCaseService(
-            case_url, device_id="kiosk-pulled-card", device_secret=DEV_DEVICE_SECRET, transport=self.transport
+            case_url,
+            device_id="kiosk-pulled-card",
+            secret=kiosk_secret(case_url, "kiosk-pulled-card"),
+            transport=self.transport,
         )
         self.card_port = IdCardReader(reader, recheck_seconds=0.0)
         self.scratch_dir = folder / "scratch"

@@ -17,7 +17,8 @@ from case_service.api.routes.applicant_signin import (
 )
 from case_service.domain.signin import CODE_ATTEMPTS
 from hall.privacy import PiiCipher, mask_id_number
-from hall.settings import DEV_DEVICE_SECRET, DEV_PII_KEY, DEV_SECRET_KEY
+from hall.settings import DEV_PII_KEY, DEV_SECRET_KEY
+from tests.fixtures.devices import admin_headers, enrol
 from tests.reliability.workers import CaseWorker, in_parallel, login, person, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -37,10 +38,17 @@ def sms_log(case_workers: list[CaseWorker]) -> Path:
     return dev_sms_path(Path(env["HALL_DATA_DIR"]))
 
 
+@functools.cache
+def _kiosk_secret(url: str, device_id: str) -> str:
+    """Enrolled once (the workers share the database): registered by the admin, code exchanged."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        return enrol(client, admin_headers(client), device_id, "kiosk")
+
+
 def _kiosk(url: str, device_id: str = "kiosk-07") -> dict[str, str]:
     answer = httpx.post(
         f"{url}/api/v1/auth/device-token",
-        json={"device_id": device_id, "secret": DEV_DEVICE_SECRET, "kind": "kiosk"},
+        json={"device_id": device_id, "secret": _kiosk_secret(url, device_id)},
         timeout=30,
     )
     answer.raise_for_status()

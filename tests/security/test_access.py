@@ -21,9 +21,11 @@ from case_service.bootstrap import DEMO_STAFF, demo_password
 from case_service.domain.states import ACTION_ROLES, Action, Role
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
+from tests.fixtures.devices import enrol
 from tests.reliability.workers import ITEM_COMPANY, person
 
 pytestmark = pytest.mark.integration
+DEVICE_KINDS = ("kiosk", "controller")
 _keys = itertools.count()
 
 
@@ -38,25 +40,24 @@ class Principals:
             )
             assert answer.status_code == 200, answer.text
             self.headers[username] = _bearer(answer.json())
-        for kind in ("kiosk", "controller"):
-            self.headers[kind] = self.device(f"{kind}-01", kind)
+        secrets = {kind: enrol(client, self.headers["admin"], f"{kind}-01", kind) for kind in DEVICE_KINDS}
+        for kind in DEVICE_KINDS:
+            self.headers[kind] = self.device(f"{kind}-01", kind, secrets[kind])
         for name, index in (("owner", 1), ("stranger", 2)):
             applicant = person(index)
             self.headers[name] = card_sign_in(
                 client,
-                secret=settings.device_secret.get_secret_value(),
+                secret=secrets["kiosk"],
                 name=applicant["name"],
                 id_number=applicant["id_number"],
             )
 
     def device(self, device_id: str, kind: str, secret: str | None = None) -> dict[str, str]:
+        """A device token: the enrolled device's own secret, or `secret` as given."""
+        if secret is None:
+            secret = enrol(self.client, self.headers["admin"], device_id, kind)
         answer = self.client.post(
-            "/api/v1/auth/device-token",
-            json={
-                "device_id": device_id,
-                "secret": secret or self.settings.device_secret.get_secret_value(),
-                "kind": kind,
-            },
+            "/api/v1/auth/device-token", json={"device_id": device_id, "secret": secret}
         )
         if answer.status_code != 200:
             return {"status": str(answer.status_code)}

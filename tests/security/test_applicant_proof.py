@@ -24,8 +24,9 @@ from tests.fixtures.applicant import attested_read, device_headers
 SIGN_IN = "/api/v1/auth/applicant-token"
 
 
-def _secret(api: CaseApi) -> str:
-    return api.settings.device_secret.get_secret_value()
+def _secret(api: CaseApi, device_id: str = "kiosk-01") -> str:
+    """The kiosk's own secret from its enrolment."""
+    return api.device_secret(device_id)
 
 
 def test_an_id_number_typed_is_not_proof(sqlite_api: CaseApi) -> None:  # noqa: F811
@@ -67,7 +68,7 @@ def test_a_read_without_the_kiosks_credential_or_nonce_is_refused(sqlite_api: Ca
     forged = attest(read, device_id="kiosk-01", device_secret="guessed", nonce=nonce)
     assert client.post(SIGN_IN, json=forged, headers=kiosk).status_code == 401
     # A nonce the service never gave, or gave another kiosk.
-    other = device_headers(client, "kiosk-02", _secret(api))
+    other = device_headers(client, "kiosk-02", _secret(api, "kiosk-02"))
     foreign = client.post("/api/v1/auth/card-challenge", headers=other).json()["nonce"]
     for bad in (foreign, nonce[:-4] + "AAAA", "made.up.nonce"):
         body = attest(read, device_id="kiosk-01", device_secret=_secret(api), nonce=bad)
@@ -98,7 +99,7 @@ def test_a_burst_at_one_kiosk_is_refused_and_alarmed(
     answers = []
     for _ in range(SIGNINS_PER_MINUTE + 1):
         body = attested_read(
-            client, kiosk, device_id="kiosk-07", secret=_secret(api), name="张三", id_number=ID_A
+            client, kiosk, device_id="kiosk-07", secret=_secret(api, "kiosk-07"), name="张三", id_number=ID_A
         )
         with caplog.at_level(logging.WARNING):
             answers.append(client.post(SIGN_IN, json=body, headers=kiosk))
@@ -113,8 +114,8 @@ def test_a_burst_at_one_kiosk_is_refused_and_alarmed(
         ).all()
     assert [entry.subject_id for entry in alarms] == ["kiosk-07"]
     # Another kiosk is not held up by this one's burst.
-    other = device_headers(client, "kiosk-08", _secret(api))
+    other = device_headers(client, "kiosk-08", _secret(api, "kiosk-08"))
     body = attested_read(
-        client, other, device_id="kiosk-08", secret=_secret(api), name="张三", id_number=ID_A
+        client, other, device_id="kiosk-08", secret=_secret(api, "kiosk-08"), name="张三", id_number=ID_A
     )
     assert client.post(SIGN_IN, json=body, headers=other).status_code == 200

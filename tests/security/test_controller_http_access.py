@@ -212,7 +212,7 @@ def test_production_refuses_a_missing_development_or_short_shared_key(
         ),
         secret_key=SecretStr("k" * 40),
         pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
-        device_secret=SecretStr("d" * 20),
+        locker_id_key=SecretStr("d" * 40),
         **REAL_DEVICES,
     )
     with pytest.raises(StartupError, match="HALL_CONTROLLER__STAFF_TOKEN_KEY"):
@@ -226,7 +226,7 @@ def production_settings(tmp_path: Path, **controller: object) -> Settings:
         controller=ControllerSettings.model_validate({"staff_token_key": "s" * 40, **controller}),
         secret_key=SecretStr("k" * 40),
         pii_key=SecretStr("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
-        device_secret=SecretStr("d" * 20),
+        locker_id_key=SecretStr("d" * 40),
         **REAL_DEVICES,
     )
 

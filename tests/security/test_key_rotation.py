@@ -19,6 +19,7 @@ from case_service.app import create_app
 from case_service.bootstrap import demo_password
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
+from tests.fixtures.devices import enrol
 from tests.reliability.workers import ITEM_COMPANY, person
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,7 @@ def _headers(client: TestClient, username: str) -> dict[str, str]:
 
 
 def _applicant(client: TestClient, settings: Settings, who: dict[str, str]) -> dict[str, str]:
-    secret = settings.device_secret.get_secret_value()
+    secret = enrol(client, _headers(client, "admin"), "kiosk-01", "kiosk")
     return card_sign_in(client, secret=secret, name=who["name"], id_number=who["id_number"])
 
 

@@ -1,4 +1,5 @@
-"""Administration: staff accounts, device credentials, the holiday table and the years' announcements."""
+"""Administration: staff accounts, device registration and enrolment codes, the holiday table and the years'
+announcements, token revocation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from case_service.api import idempotency, schemas
 from case_service.api.deps import IdempotencyKey, PrincipalDep, ServicesDep, SessionDep, require_roles
 from case_service.api.openapi import REQUIRES_KEY
+from case_service.auth import device_registry as registry
 from case_service.auth.passwords import hash_secret
 from case_service.cases.recompute import recompute_open_cases
 from case_service.domain.announcement import parse_announcement
@@ -67,41 +69,58 @@ def create_user(
     )
 
 
-@router.post("/devices", status_code=201, response_model=schemas.DeviceOut, openapi_extra=REQUIRES_KEY)
-def register_device(
-    body: schemas.DeviceIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    def produce() -> schemas.DeviceOut:
-        if session.scalar(select(Device.id).where(Device.device_id == body.device_id)) is not None:
-            raise ConflictError(f"device {body.device_id!r} is registered")
-        session.add(
-            Device(
-                device_id=body.device_id,
-                kind=body.kind,
-                secret_hash=hash_secret(body.secret),
-                hall_id=body.hall_id,
-            )
-        )
-        audit.append(
-            session,
-            actor=principal.actor,
-            action="device.register",
-            subject_type="device",
-            subject_id=body.device_id,
-            after={"kind": body.kind, "hall_id": body.hall_id},
-        )
-        return schemas.DeviceOut(device_id=body.device_id, kind=body.kind, hall_id=body.hall_id)
-
-    return idempotency.run(
-        session,
-        scope=principal.idempotency_scope,
-        key=idempotency_key,
-        request_hash=idempotency.fingerprint("POST device", body.model_dump(mode="json", exclude={"secret"})),
-        produce=produce,
+def _device_out(device: Device) -> schemas.DeviceOut:
+    return schemas.DeviceOut(
+        device_id=device.device_id, kind=device.kind, hall_id=device.hall_id, state=registry.state_of(device)
     )
+
+
+def _code_out(device: Device, code: str, expires: dt.datetime) -> schemas.DeviceCodeOut:
+    return schemas.DeviceCodeOut(
+        **_device_out(device).model_dump(), enrolment_code=code, code_expires_at=expires
+    )
+
+
+DeviceIdPath = Annotated[str, Path(pattern=schemas.DEVICE_ID, examples=["kiosk-01"])]
+
+
+@router.post("/devices", status_code=201, response_model=schemas.DeviceCodeOut)
+def register_device(
+    body: schemas.DeviceIn, session: SessionDep, principal: PrincipalDep
+) -> schemas.DeviceCodeOut:
+    """Registers a device and answers its one-time enrolment code (shown this once, good for a day).
+
+    The device exchanges the code at `POST /auth/device-enrolment` for its own secret. Not idempotent
+    by key on purpose: a replayed answer would keep the code; a lost answer is a rotation.
+    """
+    device, code, expires = registry.register(
+        session, principal.actor, body.device_id, body.kind, body.hall_id
+    )
+    session.commit()
+    return _code_out(device, code, expires)
+
+
+@router.get("/devices", response_model=list[schemas.DeviceOut])
+def list_devices(session: SessionDep) -> list[schemas.DeviceOut]:
+    return [_device_out(device) for device in registry.listed(session)]
+
+
+@router.post("/devices/{device_id}/rotate", response_model=schemas.DeviceCodeOut)
+def rotate_device(
+    device_id: DeviceIdPath, session: SessionDep, principal: PrincipalDep
+) -> schemas.DeviceCodeOut:
+    """A new one-time enrolment code; the device's current secret (and MQTT password) stops working now."""
+    device, code, expires = registry.rotate(session, principal.actor, device_id)
+    session.commit()
+    return _code_out(device, code, expires)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=schemas.DeviceOut)
+def revoke_device(device_id: DeviceIdPath, session: SessionDep, principal: PrincipalDep) -> schemas.DeviceOut:
+    """The device gets no more tokens, and drops out of the broker's password file at its next rewrite."""
+    device = registry.revoke(session, principal.actor, device_id)
+    session.commit()
+    return _device_out(device)
 
 
 @router.get("/holidays", response_model=list[schemas.HolidayOut])

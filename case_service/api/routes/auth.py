@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import logging
 import secrets
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from case_service.api import schemas
 from case_service.api.deps import PrincipalDep, ServicesDep, SessionDep
 from case_service.api.errors import ErrorBody, too_many
+from case_service.auth import enrolment
 from case_service.auth.passwords import hash_secret, verify_secret
 from case_service.auth.tokens import (
     DEVICE_TTL,
@@ -24,7 +25,7 @@ from case_service.auth.tokens import (
     Principal,
     PrincipalKind,
 )
-from case_service.domain.errors import UnauthorizedError
+from case_service.domain.errors import ForbiddenError, UnauthorizedError
 from case_service.domain.signin import TooManyError
 from case_service.domain.states import Role
 from case_service.runtime import Services, blind_indexes
@@ -32,11 +33,11 @@ from case_service.storage import audit
 from case_service.storage.models import Device, User
 from case_service.storage.signin import SignInStore
 from devices.idcard.attestation import attestation_key
+from devices.protocol.credentials import mqtt_username, new_secret, password_hash, verify_password
 from hall import case_api
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
-DEVICE_ROLES = {"kiosk": Role.KIOSK, "controller": Role.CONTROLLER}
 ATTESTATION_CONTEXT = "token.attest"
 
 
@@ -127,27 +128,56 @@ def login(
 def device_token(
     body: schemas.DeviceTokenIn, session: SessionDep, services: ServicesDep
 ) -> case_api.TokenOut:
-    """A registered device proves itself with its own secret; otherwise the hall's shared device secret."""
+    """An enrolled kiosk or controller proves itself with its own secret; its kind is its registration's."""
     device = session.scalar(select(Device).where(Device.device_id == body.device_id))
-    if device is not None:
-        if not device.active or not verify_secret(device.secret_hash, body.secret):
-            raise UnauthorizedError("unknown device or wrong secret")
-        kind = device.kind
-    else:
-        shared = services.settings.device_secret.get_secret_value()
-        if not hmac.compare_digest(shared.encode(), body.secret.encode()):
-            raise UnauthorizedError("unknown device or wrong secret")
-        kind = body.kind
+    if device is None or not device.active or not verify_password(device.secret_hash, body.secret):
+        raise UnauthorizedError("unknown device or wrong secret")
+    role = enrolment.TOKEN_ROLES.get(device.kind)
+    if role is None:
+        raise ForbiddenError(f"a {device.kind} speaks only MQTT and gets no case-service token")
+    # The key a kiosk MACs its card reads with (devices/idcard/attestation.py), sealed inside the token.
     attest_key = services.cipher.encrypt(
-        attestation_key(body.secret, body.device_id).hex(), context=ATTESTATION_CONTEXT
+        attestation_key(body.secret, device.device_id).hex(), context=ATTESTATION_CONTEXT
     )
     principal = Principal(
-        PrincipalKind.DEVICE,
-        body.device_id,
-        frozenset({DEVICE_ROLES[kind]}),
-        sealed_attestation_key=attest_key,
+        PrincipalKind.DEVICE, device.device_id, frozenset({role}), sealed_attestation_key=attest_key
     )
     return _token_out(services, principal, DEVICE_TTL)
+
+
+@router.post("/device-enrolment", response_model=schemas.EnrolmentOut)
+def enrol_device(body: schemas.EnrolmentIn, session: SessionDep) -> schemas.EnrolmentOut:
+    """Exchanges a registered device's one-time enrolment code for its own secret, once.
+
+    The answer is the only copy of the secret: the device keeps it in a 0600 file
+    (devices.protocol.credentials); the case service keeps only its hash.
+    """
+    device = session.scalar(select(Device).where(Device.device_id == body.device_id))
+    now_ms = int(time.time() * 1000)
+    if (
+        device is None
+        or not device.active
+        or not enrolment.code_matches(device.enrolment_digest, device.enrolment_expires_ms, body.code, now_ms)
+    ):
+        raise UnauthorizedError("unknown device, or a wrong, used or expired enrolment code")
+    secret = new_secret()
+    device.secret_hash = password_hash(secret)
+    device.enrolment_digest = None
+    audit.append(
+        session,
+        actor=f"device:{device.device_id}",
+        action="device.enrol",
+        subject_type="device",
+        subject_id=device.device_id,
+    )
+    session.commit()
+    return schemas.EnrolmentOut(
+        device_id=device.device_id,
+        kind=device.kind,
+        hall_id=device.hall_id,
+        secret=secret,
+        mqtt_username=mqtt_username(device.kind, device.hall_id, device.device_id),
+    )
 
 
 def applicant_principal(services: Services, device: Principal, name: str, id_number: str) -> Principal:

@@ -165,7 +165,7 @@ def test_applicant_tokens_see_only_their_own_cases(sqlite_api: CaseApi) -> None:
     assert_error(client.get(f"/api/v1/cases/{case_a['id']}/status"), 401, "unauthorized")
     # Only a kiosk may turn an ID card into an applicant token.
     assert_error(client.post("/api/v1/auth/card-challenge", headers=api.staff("clerk1")), 403, "forbidden")
-    secret = api.settings.device_secret.get_secret_value()
+    secret = api.device_secret()
     read = attested_read(
         client,
         kiosk,

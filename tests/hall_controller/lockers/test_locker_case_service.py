@@ -19,6 +19,7 @@ from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.ports import CaseError
 from hall_controller.lockers.service import LockerError
+from tests.fixtures.devices import enrol
 from tests.hall_controller.lockers.conftest import BANK, LockerHall
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -100,7 +101,7 @@ def case_service(tmp_path: Path) -> Iterator[CaseService]:
 def test_deposit_and_pickup_move_the_real_case_to_delivered(
     case_service: CaseService, hall_factory: Any
 ) -> None:
-    secret = case_service.settings.device_secret.get_secret_value()
+    secret = enrol(case_service.client, case_service.staff("admin"), "controller-01", "controller")
     client = case_client(case_service, secret)
     hall: LockerHall = hall_factory(cases=client)
     released = case_service.case_ready_for_locker("lockers-1")
@@ -125,7 +126,7 @@ def test_deposit_and_pickup_move_the_real_case_to_delivered(
 
 
 def test_a_case_not_released_to_a_locker_is_refused(case_service: CaseService, hall_factory: Any) -> None:
-    secret = case_service.settings.device_secret.get_secret_value()
+    secret = enrol(case_service.client, case_service.staff("admin"), "controller-01", "controller")
     hall: LockerHall = hall_factory(cases=case_client(case_service, secret))
     submitted = case_service.client.post(
         "/api/v1/cases",

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from devices.lockboard.gateway import LockerGateway
 from devices.protocol import lockers
 from firmware_sim.lockers.rig import LockerRig, start_rig
-from hall.settings import DEV_DEVICE_SECRET
+from hall.settings import DEV_LOCKER_ID_KEY
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.lockers.extension import LockersExtension
@@ -227,7 +227,7 @@ def test_pickup_by_id_card_at_the_bank_never_shows_the_number(
             assert wait_until(lambda: hall.cases.states["I-1"] == "delivered")
             assert hall.cases.receipts["I-1"]["identified_by"] == "id_card"
             expected = lockers.id_card_hash(
-                lockers.id_card_key(DEV_DEVICE_SECRET, hall.controller.hall_id), ID_NUMBER
+                lockers.id_card_key(DEV_LOCKER_ID_KEY, hall.controller.hall_id), ID_NUMBER
             )
             entries = [p for p in sniffer.payloads if b"pickup-entry" in p or b"id_card" in p]
             assert any(expected.encode() in p for p in entries), "the hash never went over the broker"

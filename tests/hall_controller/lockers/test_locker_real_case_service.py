@@ -28,6 +28,7 @@ from hall_controller.app import create_app
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.extension import LockersExtension
 from hall_controller.lockers.notify import FileSmsProvider
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller import harness
@@ -83,6 +84,7 @@ def real_hall(
         case={"port": int(port)},
         controller={"locker_cases": "case-service"},
     )
+    enrol_controller(case_process.url, settings)  # as the hall's controller, its credential file in place
     rig = start_rig(pulse_seconds=0.05, open_timeout=1.5, left_open_seconds=30)
     gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
     sms_file = tmp_path / "sms.jsonl"

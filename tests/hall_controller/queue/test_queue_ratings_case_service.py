@@ -15,6 +15,7 @@ from hall_controller.case_link import DELIVERED, PENDING, REFUSED
 from hall_controller.queue.book import QueueBook
 from hall_controller.queue.events import Source
 from hall_controller.queue.extension import QueueExtension
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
 
@@ -71,6 +72,7 @@ def test_ratings_are_stored_with_the_case(mosquitto: Broker, start_hall_process:
     port = int(base.rsplit(":", 1)[1])
     # The default: ratings go over the controller's one link to the case service (HALL_CASE__PORT).
     settings = controller_settings(mosquitto.url, tmp_path / "controller", hall, case={"port": port})
+    enrol_controller(base, settings)  # its device token comes from its own enrolled credential
     factory = QueueExtension.factory()
     with running_controller(settings, [factory]) as controller:
         queue = next(e for e in controller.extensions if isinstance(e, QueueExtension))
