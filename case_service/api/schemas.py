@@ -251,6 +251,16 @@ class CaseOut(BaseModel):
     release_channel: str | None
     supplement_notice: dict[str, Any] | None
     delivery_receipt: dict[str, Any] | None
+    flow: str = Field(
+        description="licence, registration, forwarding, public_service or public_service_certificate: "
+        "the way the case goes, from its item's kind and handling type"
+    )
+    owed_materials: dict[str, Any] | None = Field(
+        description="容缺: tolerated materials still owed since acceptance, and the day they are due"
+    )
+    forwarding: dict[str, Any] | None = Field(
+        description="审核转报: the higher authority forwarded to, when, the preliminary opinion, its result"
+    )
 
 
 class ReleaseContact(BaseModel):
@@ -293,6 +303,9 @@ class ActionIn(Strict):
     receipt: dict[str, Any] = Field(
         default={},
         examples=[{"recipient": "张三", "method": "locker", "locker": "L01-07", "opened_by": "code"}],
+    )
+    outcome: Literal["approved", "denied"] | None = Field(
+        default=None, description="record_result: the higher authority's outcome (审核转报)"
     )
 
 

@@ -191,6 +191,7 @@ def act(
         suspension_kind=body.suspension_kind,
         channel=body.channel,
         receipt=body.receipt,
+        outcome=body.outcome,
     )
 
     def produce() -> schemas.CaseOut:

@@ -10,6 +10,7 @@ import pytest
 
 from case_service.bootstrap import demo_password
 from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD
+from tests.fixtures.materials import hand_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -74,6 +75,14 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk.png"), full_page=True)
 
     row = page.locator("tr", has_text=first["number"])
+    click_and_wait(page, row.locator("form[action$='/accept'] button"))  # nothing handed in yet: refused
+    assert "申请材料不齐全" in page.inner_text(".flash.error") and "公司章程" in page.inner_text(
+        ".flash.error"
+    )
+    with httpx.Client(base_url=base, timeout=30) as client:
+        hand_in(client, first["id"], ITEM_COMPANY, clerk)
+    page.goto(f"{base}/web/work")
+    row = page.locator("tr", has_text=first["number"])
     click_and_wait(page, row.locator("form[action$='/accept'] button"))
     assert "accept → accepted" in page.inner_text(".flash.message")
     page.goto(f"{base}/web/work")
@@ -111,6 +120,7 @@ def test_a_clerk_cannot_approve_from_a_forged_form(start_hall_process: Any) -> N
     with httpx.Client(base_url=service.url, timeout=30, follow_redirects=False) as client:
         clerk = api_token(client, "clerk1")
         case = file_case(client, clerk, ITEM_FOOD, ID_A, "张三", "web-3")
+        hand_in(client, case["id"], ITEM_FOOD, clerk)
         client.post(f"/api/v1/cases/{case['id']}/actions/accept", json={}, headers=clerk)
         reviewer = api_token(client, "reviewer1")
         client.post(f"/api/v1/cases/{case['id']}/actions/start_review", json={}, headers=reviewer)
