@@ -311,7 +311,7 @@ def render_notice(notice: Notice) -> bytes:
 def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
     materials = (
-        "申请材料主要材料齐全、符合法定形式，部分材料依容缺受理规定暂缺"
+        "申请材料除下列容缺材料外齐全、符合法定形式"
         if notice.owed
         else "申请材料齐全、符合法定形式"
     )
