@@ -325,6 +325,8 @@ class CompletenessOut(BaseModel):
     missing: list[str]
     unknown: list[str]
     notice_lines: list[str]
+    owed: list[str] = Field(description="tolerated (容缺) materials not handed in: acceptance may go ahead")
+    acceptable: bool = Field(description="acceptance (受理) would go ahead: nothing missing, not empty")
 
 
 class EvaluationIn(Strict):

@@ -310,11 +310,7 @@ def render_notice(notice: Notice) -> bytes:
 
 def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
-    materials = (
-        "申请材料除下列容缺材料外齐全、符合法定形式"
-        if notice.owed
-        else "申请材料齐全、符合法定形式"
-    )
+    materials = "申请材料除下列容缺材料外齐全、符合法定形式" if notice.owed else "申请材料齐全、符合法定形式"
     writer.paragraph(
         f"你（单位）于{chinese_date(notice.submitted_on)}提出的{notice.item_name}申请，经审查，{materials}。"
         "根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。",

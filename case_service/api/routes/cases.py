@@ -221,6 +221,8 @@ def completeness(case_id: CaseRef, ctx: ContextDep) -> schemas.CompletenessOut:
         missing=list(report.missing),
         unknown=list(report.unknown),
         notice_lines=report.notice_lines(),
+        owed=list(report.owed),
+        acceptable=report.acceptable,
     )
 
 

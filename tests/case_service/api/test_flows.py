@@ -204,6 +204,8 @@ def test_a_licence_is_not_accepted_without_its_materials_and_its_notice_names_wh
     assert still["state"] == "submitted" and still["accepted_on"] is None
 
     food = api.file_case(ITEM_FOOD, id_number=ID_B, name="李四")  # 营业执照 tolerated, not handed in
+    report = api.client.get(f"/api/v1/cases/{food['id']}/completeness", headers=api.staff("clerk1")).json()
+    assert (report["missing"], report["owed"], report["acceptable"]) == ([], ["营业执照"], True)
     accepted = api.act(food["id"], "accept", "clerk1")
     assert accepted["owed_materials"]["materials"] == ["营业执照"]
     text = document_text(api, food["id"], "acceptance")

@@ -123,6 +123,8 @@ def test_uploads_are_checked_hashed_and_complete_the_list(case_api: CaseApi) -> 
         "missing": ["住所使用证明"],
         "unknown": [],
         "notice_lines": ["住所使用证明:未提交"],
+        "owed": [],
+        "acceptable": False,
     }
     notice = api.act(case["id"], "request_supplement", "clerk1")
     assert notice["supplement_notice"]["lines"] == ["住所使用证明:未提交"]
