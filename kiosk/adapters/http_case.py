@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # Seed 003: 受理—审核—准予许可决定—制作证照—加盖印章—出件
 STEPS_ZH = ("受理", "审核", "准予许可决定", "制作证照", "加盖印章", "出件")
 STEPS_EN = ("Acceptance", "Review", "Decision", "Certificate", "Unified seal", "Release")
-FINISHED_STATES = {"delivered", "denied", "not_accepted", "withdrawn"}
+FINISHED_STATES = {"delivered", "denied", "not_accepted", "withdrawn", "registered"}
 # The case service labels its states and next steps in Chinese only; the kiosk's English for each state.
 STATE_EN = {
     "submitted": ("Submitted", "The window checks your application"),
@@ -56,6 +56,10 @@ STATE_EN = {
     "delivered": ("Delivered", "Finished"),
     "withdrawn": ("Withdrawn", "Finished: withdrawn"),
     "suspended": ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
+    "registered": ("Done on the spot", "Finished: the receipt was issued at the window"),
+    "forwarded": ("Forwarded", "Sent to the higher authority; waiting for its result"),
+    "result_received": ("Result received", "The higher authority's result is ready for release"),
+    "handled": ("Handled", "Collect the result at the window, or as you chose"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
 CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
