@@ -1,8 +1,9 @@
 """What each action does to a case: the legal rules of a transition, pure (no I/O, no clock of its own).
 
 A case's `Progress` is the part of it the law moves: its state and the dates and reasons that come with
-each step. `step` takes one action through the state machine (states.next_state), checks the input the
-law asks for, and returns the new progress with its stage's due date in working days (deadlines).
+each step. `step` takes one action through the state machine of the case's flow (states.next_state;
+domain.flows), checks the input the law asks for (acceptance: the materials, `_admission`), and returns the
+new progress with its stage's due date in working days (deadlines).
 `opened` is the progress of a case just filed, `admit` the catalogue's conditions for filing it, and
 `lapsed` says when art. 32 counts a submitted case as accepted without anyone acting.
 The case service loads a case, calls these, and stores what they return.
@@ -31,7 +32,7 @@ SUSPENSION_KINDS = {
 }
 RELEASE_CHANNELS = ("window", "locker", "mail")
 AUTO_ACCEPT_BASIS = "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"
-OUTCOMES = {"approved": "准予", "denied": "不予"}
+OUTCOMES = ("approved", "denied")  # the higher authority's result on a forwarded case
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,8 @@ def step(
     result_document: str | None = None,
 ) -> Progress:
     """The progress after `action` in the case's flow, or the DomainError saying why not (nothing is
-    changed then). `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT needs and which
-    acceptance (accept, register) reads when given; `result_document`: the higher authority's result
+    changed then). `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT and acceptance
+    (accept, register) need; `result_document`: the higher authority's result
     as uploaded (its sha256), which Action.RECORD_RESULT needs; `now` stamps a delivery.
     Who may act is checked apart (states.require_role): the system's own auto-acceptance is no person's."""
     target = next_state(progress.state, action, resume_to=progress.resume_to, flow=progress.flow)
