@@ -13,7 +13,7 @@ from case_service.cases.context import Context
 from case_service.domain.completeness import CompletenessReport, Defect, MaterialRequirement, check
 from case_service.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from case_service.domain.flows import Flow
-from case_service.domain.states import CaseState
+from case_service.domain.states import Action, CaseState, require_role
 from case_service.storage import audit
 from case_service.storage.models import Case, CaseMaterial, Item, Material, MaterialBlob
 
@@ -43,8 +43,7 @@ def add_material(
     if name == RESULT_MATERIAL and case.flow == Flow.FORWARDING:
         if case.state != CaseState.FORWARDED:
             raise ConflictError(f"case {case.number} is not waiting for the higher authority's result")
-        if ctx.principal.kind is PrincipalKind.APPLICANT:
-            raise ForbiddenError("the higher authority's result is recorded by staff")
+        require_role(Action.RECORD_RESULT, ctx.principal.roles)  # the staff who record it, no one else
     elif listed and name not in listed:
         raise InvalidInputError(
             f"{name!r} is not a material of {item.name}; expected one of: {', '.join(sorted(listed))}",

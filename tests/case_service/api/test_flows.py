@@ -152,20 +152,24 @@ def test_a_forwarded_case_waits_for_the_higher_authority_on_its_own_clock(case_a
     assert case["number"] not in [row["number"] for row in view["cases"]]
 
 
-def test_an_applicant_cannot_upload_the_higher_authoritys_result(sqlite_api: CaseApi) -> None:
+def test_only_the_staff_who_record_it_upload_the_higher_authoritys_result(sqlite_api: CaseApi) -> None:
     api = sqlite_api
     put_item(api, ITEM_FORWARDED, "审核转报", "州市场监管局", higher_authority="四川省司法厅")
     case = api.file_case(ITEM_FORWARDED)
     api.act(case["id"], "accept", "clerk1")
     api.act(case["id"], "start_review", "reviewer1")
     api.act(case["id"], "forward", "reviewer1", reason="初审通过")
-    answer = api.client.post(
-        f"/api/v1/cases/{case['id']}/materials",
-        data={"name": RESULT},
-        files={"file": ("forged.pdf", PDF, "application/pdf")},
-        headers={**api.applicant(), **api.key()},
-    )
-    assert answer.status_code == 403, answer.text
+    for stranger in (api.applicant(), api.device("controller-01", "controller"), api.staff("sealer1")):
+        answer = api.client.post(
+            f"/api/v1/cases/{case['id']}/materials",
+            data={"name": RESULT},
+            files={"file": ("forged.pdf", PDF, "application/pdf")},
+            headers={**stranger, **api.key()},
+        )
+        assert answer.status_code == 403, answer.text
+        assert "record_result needs the role" in answer.json()["error"]["message"]
+    held = api.client.get(f"/api/v1/cases/{case['id']}/materials", headers=api.staff("clerk1")).json()
+    assert RESULT not in [material["name"] for material in held]
 
 
 def test_a_public_service_is_accepted_handled_and_released(sqlite_api: CaseApi) -> None:
