@@ -31,6 +31,10 @@ class CaseState(StrEnum):
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
     SUSPENDED = "suspended"
+    REGISTERED = "registered"  # registration flow: accepted and decided on the spot
+    FORWARDED = "forwarded"  # forwarding flow: waiting for the higher authority's result
+    RESULT_RECEIVED = "result_received"  # forwarding flow: the higher authority's result is in
+    HANDLED = "handled"  # public service flow: handled, the result waits to be released
 
 
 class Page(BaseModel, Generic[T]):
@@ -137,6 +141,19 @@ class CaseOut(BaseModel):
     release_channel: str | None
     supplement_notice: dict[str, Any] | None
     delivery_receipt: dict[str, Any] | None
+    flow: str = Field(
+        default="licence",
+        description="licence, registration, forwarding, public_service or public_service_certificate: "
+        "the way the case goes, from its item's kind and handling type",
+    )
+    owed_materials: dict[str, Any] | None = Field(
+        default=None,
+        description="容缺: tolerated materials still owed since acceptance, and the day they are due",
+    )
+    forwarding: dict[str, Any] | None = Field(
+        default=None,
+        description="审核转报: the higher authority forwarded to, when, the preliminary opinion, its result",
+    )
 
 
 class ReleaseContact(BaseModel):
@@ -169,3 +186,9 @@ class CompletenessOut(BaseModel):
     missing: list[str]
     unknown: list[str]
     notice_lines: list[str]
+    owed: list[str] = Field(
+        default_factory=list, description="tolerated (容缺) materials not handed in: acceptance may go ahead"
+    )
+    acceptable: bool = Field(
+        default=False, description="acceptance (受理) would go ahead: nothing missing, not empty"
+    )

@@ -43,6 +43,7 @@ from soak.services import HallServices, rss_kib
 log = logging.getLogger(__name__)
 
 ITEM = "513200-XK-SJ-0511"  # 企业设立、变更、注销登记 (seed 003)
+SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # a scanned page, as the window uploads it
 SERVICES = ("business", "social", "permits")
 PREFIXES = {"business": "A", "social": "B", "permits": "C"}  # as in demo_config()
 BACK_OFFICE = [
@@ -192,6 +193,7 @@ class Day:
         self.round_done = threading.Event()  # every kind of fault happened once
         self.issued = threading.Semaphore(0)  # tickets issued and not yet called: windows wait on it
         self._local = threading.local()  # one HTTP client (connection pool) per client thread
+        self._required: list[str] | None = None  # the item's materials acceptance asks for
         self.locker_clerk = self.clerk_at(99)  # the clerk who takes results to the lockers
 
     def guarded(self, target: Callable[..., None], *args: Any) -> Callable[[], None]:
@@ -386,9 +388,31 @@ class Day:
         )
         self.recorder.timed("case submit", time.monotonic() - started)
         case_id: int = answer.json()["id"]
+        self.hand_in(index, case_id)
         with self._lock:
             self.cases[index] = case_id
         return case_id
+
+    def hand_in(self, index: int, case_id: int) -> None:
+        """The applicant's papers, scanned at the window: acceptance refuses a case without them."""
+        if self._required is None:
+            item = self.call(
+                "GET", f"{self.services.hall_case_url}/api/v1/items/{ITEM}", lambda a: a.status_code == 200
+            ).json()
+            self._required = [
+                material["name"]
+                for material in item["materials"]
+                if material["required"] and not material["condition"] and not material["tolerated"]
+            ]
+        for number, name in enumerate(self._required):
+            self.call(
+                "POST",
+                f"{self.services.hall_case_url}/api/v1/cases/{case_id}/materials",
+                lambda a: a.status_code == 201,
+                data={"name": name},
+                files={"file": (f"{number}.pdf", SCAN + f"% {index} {number}\n".encode(), "application/pdf")},
+                headers={**self.staff("clerk1"), "Idempotency-Key": f"soak-{index}-material-{number}"},
+            )
 
     def rate(self, rating_id: str, token: str) -> None:
         """The applicant rates with the token the desk handed over with the request."""

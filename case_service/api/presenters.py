@@ -11,6 +11,7 @@ from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
 from case_service.catalogue.service import item_as_dict
 from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.flows import Flow
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
 from case_service.storage.models import Case, Item
 from hall import case_api
@@ -30,6 +31,7 @@ def _masked_secret(ctx: cases.Viewer, token: str | None, context: str) -> str | 
 def case_out(ctx: cases.Viewer, case: Case) -> case_api.CaseOut:
     state = CaseState(case.state)
     resume_to = CaseState(case.resume_to) if case.resume_to else None
+    flow = Flow(case.flow or Flow.LICENCE)
     status = cases.deadline_of(ctx, case)
     name = case.applicant_name
     if ctx.principal.kind is PrincipalKind.DEVICE:
@@ -48,7 +50,7 @@ def case_out(ctx: cases.Viewer, case: Case) -> case_api.CaseOut:
         state=state.value,
         state_label=STATE_LABELS[state],
         next_step=NEXT_STEP[state],
-        allowed_actions=[action.value for action in allowed_actions(state, resume_to=resume_to)],
+        allowed_actions=[action.value for action in allowed_actions(state, resume_to=resume_to, flow=flow)],
         stage=case.stage,
         stage_due_on=case.stage_due_on,
         decision_due_on=case.decision_due_on,
@@ -70,6 +72,9 @@ def case_out(ctx: cases.Viewer, case: Case) -> case_api.CaseOut:
         release_channel=case.release_channel,
         supplement_notice=case.supplement_notice,
         delivery_receipt=case.delivery_receipt,
+        flow=flow.value,
+        owed_materials=case.owed_materials,
+        forwarding=case.forwarding,
     )
 
 

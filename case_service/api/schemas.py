@@ -186,6 +186,9 @@ class ActionIn(Strict):
         default={},
         examples=[{"recipient": "张三", "method": "locker", "locker": "L01-07", "opened_by": "code"}],
     )
+    outcome: Literal["approved", "denied"] | None = Field(
+        default=None, description="record_result: the higher authority's outcome (审核转报)"
+    )
 
 
 class MaterialOut(BaseModel):

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
 from case_service.cases.context import Context, snapshot
-from case_service.cases.materials import completeness
+from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
 from case_service.domain import transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
+from case_service.domain.flows import Flow
 from case_service.domain.states import Action, CaseState, require_role
 from case_service.domain.transitions import ActionInput
 from case_service.storage import audit
@@ -31,6 +32,7 @@ def _progress_of(case: Case) -> transitions.Progress:
     values = {name: getattr(case, name) for name in transitions.PROGRESS_FIELDS}
     values["state"] = CaseState(case.state)
     values["resume_to"] = CaseState(case.resume_to) if case.resume_to else None
+    values["flow"] = Flow(case.flow or Flow.LICENCE)
     return transitions.Progress(**values)
 
 
@@ -38,19 +40,38 @@ def _store(case: Case, progress: transitions.Progress) -> None:
     """Writes the fields the rules changed onto the loaded case (flushed with the session)."""
     for name in transitions.PROGRESS_FIELDS:
         value = getattr(progress, name)
-        if isinstance(value, CaseState):
+        if isinstance(value, (CaseState, Flow)):
             value = value.value
         if getattr(case, name) != value:
             setattr(case, name, value)
 
 
 def _terms(item: Item) -> transitions.Terms:
-    return transitions.Terms(item.promised_limit_days, item.legal_limit_days, item.stage_budgets)
+    return transitions.Terms(
+        item.promised_limit_days,
+        item.legal_limit_days,
+        item.stage_budgets,
+        higher_authority=str((item.guide or {}).get("higher_authority", "")),
+    )
+
+
+# Actions whose rules read the case's materials against the item's list.
+_CHECKS_MATERIALS = frozenset({Action.REQUEST_SUPPLEMENT, Action.ACCEPT, Action.REGISTER})
+
+
+def _result_document(ctx: Context, case: Case) -> str | None:
+    """The latest upload of the higher authority's result (its sha256), or None."""
+    found = [
+        blob.sha256
+        for material, blob, _ in case_materials(ctx.session, case)
+        if material.name == RESULT_MATERIAL
+    ]
+    return found[-1] if found else None
 
 
 def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInput) -> None:
     report = None
-    if action is Action.REQUEST_SUPPLEMENT:
+    if action in _CHECKS_MATERIALS:
         report = completeness(ctx, case, defects=data.defects, conditions_met=data.conditions_met)
     moved = transitions.step(
         _progress_of(case),
@@ -61,6 +82,7 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
         today=ctx.today,
         now=dt.datetime.now(CHINA_TZ),
         report=report,
+        result_document=_result_document(ctx, case) if action is Action.RECORD_RESULT else None,
     )
     _store(case, moved)
 

@@ -80,7 +80,9 @@ def submit(tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, ap
         name=applicant.name,
         id_number=applicant.id_number,
     )
-    progress = transitions.opened(_new_number(filer.today), item.stage_budgets, filer.calendar, filer.today)
+    progress = transitions.opened(
+        _new_number(filer.today), item.stage_budgets, filer.calendar, filer.today, flow=item.flow
+    )
     now = utcnow()
     values: dict[str, Any] = {
         "number": progress.number,
@@ -107,6 +109,7 @@ def submit(tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, ap
         "due_estimated": progress.due_estimated,
         "paused_days": progress.paused_days,
         "extended": progress.extended,
+        "flow": progress.flow.value,
         "created_by": filer.principal.actor,
         "updated_at": now,
     }

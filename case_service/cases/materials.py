@@ -12,9 +12,13 @@ from case_service.auth.tokens import PrincipalKind
 from case_service.cases.context import Context
 from case_service.domain.completeness import CompletenessReport, Defect, MaterialRequirement, check
 from case_service.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from case_service.domain.flows import Flow
+from case_service.domain.states import Action, CaseState, require_role
 from case_service.storage import audit
 from case_service.storage.models import Case, CaseMaterial, Item, Material, MaterialBlob
 
+# The higher authority's result on a forwarded case (审核转报), uploaded by staff before they record it.
+RESULT_MATERIAL = "上级机关办理结果"
 SIGNATURES = {
     "application/pdf": (b"%PDF-",),
     "image/jpeg": (b"\xff\xd8\xff",),
@@ -36,7 +40,11 @@ def add_material(
     item = ctx.session.get(Item, case.item_id)
     assert item is not None
     listed = {material["name"] for material in item.materials}
-    if listed and name not in listed:
+    if name == RESULT_MATERIAL and case.flow == Flow.FORWARDING:
+        if case.state != CaseState.FORWARDED:
+            raise ConflictError(f"case {case.number} is not waiting for the higher authority's result")
+        require_role(Action.RECORD_RESULT, ctx.principal.roles)  # the staff who record it, no one else
+    elif listed and name not in listed:
         raise InvalidInputError(
             f"{name!r} is not a material of {item.name}; expected one of: {', '.join(sorted(listed))}",
             details={"expected": sorted(listed)},
@@ -94,6 +102,7 @@ def requirements(item: Item) -> list[MaterialRequirement]:
             form=material.get("form", "original"),
             copies=int(material.get("copies", 1)),
             condition=material.get("condition", ""),
+            tolerated=bool(material.get("tolerated", False)),
         )
         for material in item.materials
     ]

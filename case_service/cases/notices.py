@@ -1,5 +1,5 @@
-"""Builds the notice a case calls for (受理, 不予受理, 补正, 准予/不予许可, 送达回证) for the renderer in
-`case_service.documents`; which notice exists depends on how far the case went."""
+"""Builds the notice a case calls for (受理, 不予受理, 补正, 准予/不予许可, 送达回证, 备案/办结回执) for the
+renderer in `case_service.documents`; which notice exists depends on how far the case went."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from case_service.config import CaseServiceSettings
 from case_service.documents import notices as docs
 from case_service.domain import deadlines
 from case_service.domain.calendar import WorkingCalendar
+from case_service.domain.catalogue import is_filing
 from case_service.domain.errors import ConflictError
+from case_service.domain.flows import Flow
 from case_service.domain.states import CaseState
 from case_service.storage.models import Case
 
@@ -21,6 +23,7 @@ class NoticeKind(StrEnum):
     SUPPLEMENT = "supplement"
     DECISION = "decision"
     SERVICE_RECEIPT = "service_receipt"
+    REGISTRATION = "registration"
 
 
 PREFIX = {
@@ -29,6 +32,7 @@ PREFIX = {
     NoticeKind.SUPPLEMENT: "补",
     NoticeKind.DECISION: "许",
     NoticeKind.SERVICE_RECEIPT: "送",
+    NoticeKind.REGISTRATION: "办",
 }
 SERVICE_METHODS = {
     "window": docs.ServiceMethod.IN_PERSON,
@@ -42,7 +46,25 @@ def document_number(kind: NoticeKind, case: Case, year: int) -> str:
 
 
 def _decision_title(case: Case) -> str:
+    """The title of the result served on the applicant, by the case's flow."""
+    if case.flow == Flow.FORWARDING:
+        authority = (case.forwarding or {}).get("authority", "上级机关")
+        return f"{authority}办理结果"
+    if case.flow in (Flow.PUBLIC_SERVICE, Flow.PUBLIC_SERVICE_CERTIFICATE):
+        return f"{case.item_name}办理结果"
     return "不予行政许可决定书" if case.state == CaseState.DENIED else "准予行政许可决定书"
+
+
+def _owed(case: Case) -> tuple[tuple[str, ...], dt.date | None, bool]:
+    """The tolerated materials still owed since acceptance, the day they are due, and whether that day was
+    counted without the year's holidays."""
+    owed = case.owed_materials or {}
+    due = owed.get("due_on")
+    return (
+        tuple(owed.get("materials", ())),
+        dt.date.fromisoformat(due) if due else None,
+        bool(owed.get("estimated")),
+    )
 
 
 def build(
@@ -51,9 +73,26 @@ def build(
     """The notice's content, or ConflictError when the case has not reached it."""
     issuer = docs.Issuer(authority=settings.authority)
     name = case.applicant_name
+    if kind is NoticeKind.REGISTRATION:
+        if case.state != CaseState.REGISTERED or case.decided_on is None:
+            raise ConflictError(f"case {case.number} was not registered on the spot")
+        owed, owed_by, _ = _owed(case)
+        return docs.RegistrationReceipt(
+            issuer=issuer,
+            number=document_number(kind, case, case.decided_on.year),
+            applicant=name,
+            item_name=case.item_name,
+            case_number=case.number,
+            submitted_on=case.submitted_on,
+            registered_on=case.decided_on,
+            filing=is_filing(case.item_code),
+            owed=owed,
+            owed_by=owed_by,
+        )
     if kind is NoticeKind.ACCEPTANCE:
         if case.accepted_on is None or case.decision_due_on is None:
             raise ConflictError(f"case {case.number} has not been accepted")
+        owed, owed_by, owed_estimated = _owed(case)
         return docs.AcceptanceNotice(
             issuer=issuer,
             number=document_number(kind, case, case.accepted_on.year),
@@ -64,6 +103,9 @@ def build(
             accepted_on=case.accepted_on,
             decision_due=case.decision_due_on,
             due_estimated=not calendar.knows(case.decision_due_on),
+            owed=owed,
+            owed_by=owed_by,
+            owed_estimated=owed_estimated,
         )
     if kind is NoticeKind.NON_ACCEPTANCE:
         if case.state != CaseState.NOT_ACCEPTED or not case.not_accepted_reason:
@@ -101,6 +143,11 @@ def build(
             problems=tuple(problems),
         )
     if kind is NoticeKind.DECISION:
+        if case.flow != Flow.LICENCE:
+            raise ConflictError(
+                f"case {case.number} ({case.flow}) has no licensing decision of this authority: "
+                f"its result is {_decision_title(case)}"
+            )
         if case.decided_on is None:
             raise ConflictError(f"case {case.number} has no decision yet")
         number = document_number(kind, case, case.decided_on.year)

@@ -19,6 +19,7 @@ from case_service.domain.catalogue import (
     validate_item,
 )
 from case_service.domain.errors import NotFoundError
+from case_service.domain.flows import Flow, flow_of
 from case_service.storage import audit
 from case_service.storage.models import Item
 from case_service.storage.rawsql import RawStatement, RawTransaction
@@ -79,6 +80,7 @@ class FilingItem:
     channels: list[str]
     stage_budgets: dict[str, int]
     material_names: tuple[str, ...]
+    flow: Flow = Flow.LICENCE
 
 
 _ITEMS = cast(Table, Item.__table__)
@@ -88,6 +90,9 @@ _FOR_FILING = select(
         for name in ("id", "code", "version", "name", "department", "status", "channels", "stage_budgets")
     ),
     _ITEMS.c.materials,
+    _ITEMS.c.kind,
+    _ITEMS.c.unified_seal,
+    _ITEMS.c.guide,
 ).where(_ITEMS.c.code == bindparam("code"), _ITEMS.c.is_current.is_(True))
 
 
@@ -116,7 +121,7 @@ def for_filing_raw(tx: RawTransaction, code: str) -> FilingItem:
 
 
 def _filing_item(row: tuple[Any, ...]) -> FilingItem:
-    id_, code, version, name, department, status, channels, stage_budgets, materials = row
+    id_, code, version, name, department, status, channels, stage_budgets, materials, kind, seal, guide = row
     return FilingItem(
         id=id_,
         code=code,
@@ -127,6 +132,7 @@ def _filing_item(row: tuple[Any, ...]) -> FilingItem:
         channels=list(channels or ()),
         stage_budgets=dict(stage_budgets or {}),
         material_names=tuple(material["name"] for material in materials or ()),
+        flow=flow_of({**(guide or {}), "kind": kind, "unified_seal": seal}),
     )
 
 

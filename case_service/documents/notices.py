@@ -57,12 +57,17 @@ class AcceptanceNotice:
     materials: tuple[str, ...] = ()
     sealed: bool = True
     due_estimated: bool = False  # the due date lies in a year whose holidays are not yet announced
+    owed: tuple[str, ...] = ()  # 容缺: tolerated materials still to be handed in
+    owed_by: date | None = None
+    owed_estimated: bool = False
 
     title = "受理通知书"
 
     def __post_init__(self) -> None:
         _require_common(self.number, self.applicant, self.item_name)
         _require(self.case_number, "the case number")
+        if self.owed and self.owed_by is None:
+            raise NoticeError("tolerated materials are owed without the day they are due")
         if self.decision_due < self.accepted_on:
             raise NoticeError("the decision is due before the application was accepted")
         if self.accepted_on < self.submitted_on:
@@ -226,6 +231,37 @@ class ServiceReceipt:
         _require(self.recipient, "the recipient")
 
 
+@dataclass(frozen=True)
+class RegistrationReceipt:
+    """备案回执 (or, for a 即办件, 办结回执): the application accepted and decided on the spot."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    submitted_on: date
+    registered_on: date
+    filing: bool = True  # 备案: a filing; False: a 即办件 decided on the spot
+    result_name: str = ""
+    materials: tuple[str, ...] = ()
+    owed: tuple[str, ...] = ()
+    owed_by: date | None = None
+    sealed: bool = True
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        _require(self.case_number, "the case number")
+        if self.registered_on < self.submitted_on:
+            raise NoticeError("the application was registered before it was submitted")
+        if self.owed and self.owed_by is None:
+            raise NoticeError("tolerated materials are owed without the day they are due")
+
+    @property
+    def title(self) -> str:
+        return "备案回执" if self.filing else "办结回执"
+
+
 Notice = (
     AcceptanceNotice
     | NonAcceptanceNotice
@@ -233,6 +269,7 @@ Notice = (
     | ApprovalDecision
     | DenialDecision
     | ServiceReceipt
+    | RegistrationReceipt
 )
 
 
@@ -262,6 +299,9 @@ def render_notice(notice: Notice) -> bytes:
         case ServiceReceipt():
             _service_receipt(writer, notice)
             issued_on = notice.served_at.date() if notice.served_at else date.today()
+        case RegistrationReceipt():
+            _registration(writer, notice)
+            issued_on = notice.registered_on
     if notice.issuer.contact:
         writer.paragraph(f"联系电话：{notice.issuer.contact}", BODY_SIZE)
     _signature(writer, notice.issuer, issued_on, sealed=notice.sealed)
@@ -270,11 +310,13 @@ def render_notice(notice: Notice) -> bytes:
 
 def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    materials = "申请材料除下列容缺材料外齐全、符合法定形式" if notice.owed else "申请材料齐全、符合法定形式"
     writer.paragraph(
-        f"你（单位）于{chinese_date(notice.submitted_on)}提出的{notice.item_name}申请，经审查，申请材料齐全、"
-        "符合法定形式。根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。",
+        f"你（单位）于{chinese_date(notice.submitted_on)}提出的{notice.item_name}申请，经审查，{materials}。"
+        "根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。",
         BODY_SIZE,
     )
+    _owed(writer, notice.owed, notice.owed_by, estimated=notice.owed_estimated)
     writer.paragraph(f"受理编号：{notice.case_number}", BODY_SIZE)
     writer.paragraph(
         f"本机关将于{chinese_date(notice.decision_due)}前作出行政许可决定。"
@@ -285,6 +327,38 @@ def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     if notice.materials:
         writer.paragraph("已收取的申请材料：", BODY_SIZE)
         writer.numbered(list(notice.materials), BODY_SIZE)
+
+
+def _owed(
+    writer: PageWriter, owed: tuple[str, ...], owed_by: date | None, *, estimated: bool = False
+) -> None:
+    """The tolerated (容缺) materials still owed, and the day by which they must be handed in."""
+    if not owed or owed_by is None:
+        return
+    writer.paragraph(
+        f"尚需补交的容缺材料（共{len(owed)}项），请于{chinese_date(owed_by)}前补交；逾期未补交的，"
+        "本机关将依法处理：" + (_estimated_note(owed_by) if estimated else ""),
+        BODY_SIZE,
+    )
+    writer.numbered(list(owed), BODY_SIZE)
+
+
+def _registration(writer: PageWriter, notice: RegistrationReceipt) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    what = "备案" if notice.filing else "申请"
+    done = "予以备案" if notice.filing else "当场办结"
+    writer.paragraph(
+        f"你（单位）于{chinese_date(notice.submitted_on)}提交的{notice.item_name}{what}材料已收悉，经审查，"
+        f"材料齐全、符合法定形式，本机关已于{chinese_date(notice.registered_on)}{done}。",
+        BODY_SIZE,
+    )
+    writer.paragraph(f"办件编号：{notice.case_number}", BODY_SIZE)
+    if notice.result_name:
+        writer.paragraph(f"办理结果：{notice.result_name}，当场出具。", BODY_SIZE)
+    if notice.materials:
+        writer.paragraph("已收取的材料：", BODY_SIZE)
+        writer.numbered(list(notice.materials), BODY_SIZE)
+    _owed(writer, notice.owed, notice.owed_by)
 
 
 def _non_acceptance(writer: PageWriter, notice: NonAcceptanceNotice) -> None:

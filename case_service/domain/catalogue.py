@@ -159,6 +159,12 @@ FIELD_LABELS: Mapping[str, str] = {
 }
 
 
+def is_filing(code: str) -> bool:
+    """A 备案 item, by its code's kind letters (BA): the code rule ties them to the item's kind."""
+    match = CODE_RE.match(code)
+    return match is not None and match.group(2) == KIND_CODES["备案"]
+
+
 def make_code(region: str, kind: str, department: str, number: int) -> str:
     return f"{region}-{KIND_CODES.get(kind, 'QT')}-{DEPARTMENT_CODES.get(department, 'QT')}-{number:04d}"
 

@@ -20,6 +20,8 @@ ACCEPTANCE_DAYS = 5
 CERTIFICATE_DAYS = 10
 EXTENSION_DAYS = 10
 WARNING_DAYS = 2
+TOLERATED_DAYS = 5  # 容缺受理: tolerated materials are owed within this many working days of acceptance
+HIGHER_AUTHORITY_DAYS = 20  # 审核转报: the higher authority's answer, unless the item's stage_budgets say
 DEFAULT_BUDGETS: Mapping[str, int] = {"seal": 1, "release": 1}
 
 
@@ -29,6 +31,7 @@ class Stage(StrEnum):
     CERTIFICATE = "certificate"
     SEAL = "seal"
     RELEASE = "release"
+    HIGHER_AUTHORITY = "higher_authority"  # forwarded: the higher authority's clock
 
 
 STAGE_LABELS: Mapping[str, str] = {
@@ -37,6 +40,7 @@ STAGE_LABELS: Mapping[str, str] = {
     Stage.CERTIFICATE: "制作证照",
     Stage.SEAL: "统一盖章",
     Stage.RELEASE: "出件",
+    Stage.HIGHER_AUTHORITY: "上级机关办理",
 }
 
 STAGE_OF_STATE: Mapping[CaseState, Stage] = {
@@ -46,6 +50,9 @@ STAGE_OF_STATE: Mapping[CaseState, Stage] = {
     CaseState.APPROVED: Stage.CERTIFICATE,
     CaseState.CERTIFICATE_MADE: Stage.SEAL,
     CaseState.SEALED: Stage.RELEASE,
+    CaseState.FORWARDED: Stage.HIGHER_AUTHORITY,
+    CaseState.RESULT_RECEIVED: Stage.RELEASE,
+    CaseState.HANDLED: Stage.RELEASE,
 }
 
 
@@ -90,6 +97,8 @@ def stage_due(
         return StageDue(stage, decision_due_on, not calendar.knows(decision_due_on))
     if stage is Stage.ACCEPTANCE:
         days = ACCEPTANCE_DAYS
+    elif stage is Stage.HIGHER_AUTHORITY:
+        days = (budgets or {}).get(stage.value, HIGHER_AUTHORITY_DAYS)
     elif stage is Stage.CERTIFICATE:
         days = min((budgets or {}).get(stage.value, CERTIFICATE_DAYS), CERTIFICATE_DAYS)
     else:

@@ -5,6 +5,12 @@ accepted → in_review → approved / denied; approved → certificate_made → 
 → ready_for_pickup (locker) → delivered; a locker result not collected goes back: ready_for_pickup
 → ready_for_release (return_to_window). Withdrawn, suspended (not counted) and resumed from open states.
 An extension (+10 working days) is an action that keeps the state.
+
+That is the licence flow (行政许可, 承诺件). Each flow (domain.flows) has its own table in FLOW_TRANSITIONS:
+registration: submitted → registered (备案回执 or the result issued on the spot, final);
+forwarding: accepted → in_review (初审) → forwarded (waiting for the higher authority) → result_received
+→ ready_for_release → …; public service: accepted → handled → ready_for_release → … (with a certificate:
+handled → certificate_made → sealed → ready_for_release).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from case_service.domain.errors import ForbiddenError, IllegalTransitionError
+from case_service.domain.flows import Flow
 
 # The case states are the HTTP contract's (hall/case_api.py), re-exported for the domain's rules.
 from hall.case_api import CaseState as CaseState  # noqa: PLC0414
@@ -36,6 +43,10 @@ class Action(StrEnum):
     SUSPEND = "suspend"
     RESUME = "resume"
     EXTEND = "extend"
+    REGISTER = "register"  # registration flow: accept and decide in one step at the window
+    FORWARD = "forward"  # forwarding flow: the preliminary review done, sent to the higher authority
+    RECORD_RESULT = "record_result"  # forwarding flow: the higher authority's result, with its document
+    HANDLE = "handle"  # public service flow: the service is done
 
 
 class Role(StrEnum):
@@ -53,33 +64,105 @@ class Role(StrEnum):
 
 S, A = CaseState, Action
 
-FINAL_STATES = frozenset({S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN})
+FINAL_STATES = frozenset({S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN, S.REGISTERED})
 # States in which the law's clock runs for the authority and a suspension may stop it.
 SUSPENDABLE = frozenset({S.ACCEPTED, S.IN_REVIEW})
 WITHDRAWABLE = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.ACCEPTED, S.IN_REVIEW, S.SUSPENDED})
 
-TRANSITIONS: dict[tuple[CaseState, Action], CaseState] = {
-    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+
+def _table(
+    *steps: dict[tuple[CaseState, Action], CaseState],
+    withdrawable: frozenset[CaseState] = WITHDRAWABLE,
+    suspendable: frozenset[CaseState] = SUSPENDABLE,
+) -> dict[tuple[CaseState, Action], CaseState]:
+    """A flow's table: its steps, then withdrawing and suspending from the states named."""
+    table: dict[tuple[CaseState, Action], CaseState] = {}
+    for part in steps:
+        table.update(part)
+    table.update({(state, A.WITHDRAW): S.WITHDRAWN for state in withdrawable})
+    table.update({(state, A.SUSPEND): S.SUSPENDED for state in suspendable})
+    return table
+
+
+_INTAKE: dict[tuple[CaseState, Action], CaseState] = {
     (S.SUBMITTED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
     (S.SUBMITTED, A.REQUEST_SUPPLEMENT): S.SUPPLEMENT_REQUIRED,
-    (S.SUBMITTED, A.AUTO_ACCEPT): S.ACCEPTED,
     (S.SUPPLEMENT_REQUIRED, A.SUPPLEMENT): S.SUBMITTED,
     (S.SUPPLEMENT_REQUIRED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
-    (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
-    (S.ACCEPTED, A.EXTEND): S.ACCEPTED,
-    (S.IN_REVIEW, A.APPROVE): S.APPROVED,
-    (S.IN_REVIEW, A.DENY): S.DENIED,
-    (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
-    (S.APPROVED, A.MAKE_CERTIFICATE): S.CERTIFICATE_MADE,
+}
+_ACCEPTANCE: dict[tuple[CaseState, Action], CaseState] = {
+    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+    **_INTAKE,
+}
+_CERTIFICATE: dict[tuple[CaseState, Action], CaseState] = {
     (S.CERTIFICATE_MADE, A.SEAL): S.SEALED,
     (S.SEALED, A.RELEASE): S.READY_FOR_RELEASE,
+}
+_RELEASE: dict[tuple[CaseState, Action], CaseState] = {
     (S.READY_FOR_RELEASE, A.READY_FOR_PICKUP): S.READY_FOR_PICKUP,
     (S.READY_FOR_RELEASE, A.DELIVER): S.DELIVERED,
     (S.READY_FOR_PICKUP, A.DELIVER): S.DELIVERED,
     (S.READY_FOR_PICKUP, A.RETURN_TO_WINDOW): S.READY_FOR_RELEASE,
-    **{(state, A.WITHDRAW): S.WITHDRAWN for state in WITHDRAWABLE},
-    **{(state, A.SUSPEND): S.SUSPENDED for state in SUSPENDABLE},
 }
+_REVIEW: dict[tuple[CaseState, Action], CaseState] = {
+    (S.SUBMITTED, A.AUTO_ACCEPT): S.ACCEPTED,  # art. 32
+    (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
+    (S.ACCEPTED, A.EXTEND): S.ACCEPTED,
+}
+
+TRANSITIONS: dict[tuple[CaseState, Action], CaseState] = _table(  # the licence flow
+    _ACCEPTANCE,
+    _REVIEW,
+    {
+        (S.IN_REVIEW, A.APPROVE): S.APPROVED,
+        (S.IN_REVIEW, A.DENY): S.DENIED,
+        (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
+        (S.APPROVED, A.MAKE_CERTIFICATE): S.CERTIFICATE_MADE,
+    },
+    _CERTIFICATE,
+    _RELEASE,
+)
+_PUBLIC_SERVICE = (_ACCEPTANCE, {(S.ACCEPTED, A.HANDLE): S.HANDLED})
+_NOT_REVIEWED = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.ACCEPTED, S.SUSPENDED})
+FLOW_TRANSITIONS: dict[Flow, dict[tuple[CaseState, Action], CaseState]] = {
+    Flow.LICENCE: TRANSITIONS,
+    Flow.REGISTRATION: _table(
+        {(S.SUBMITTED, A.REGISTER): S.REGISTERED},
+        _INTAKE,
+        withdrawable=frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUIRED}),
+        suspendable=frozenset(),
+    ),
+    Flow.FORWARDING: _table(
+        _ACCEPTANCE,
+        _REVIEW,
+        {
+            (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
+            (S.IN_REVIEW, A.FORWARD): S.FORWARDED,
+            (S.FORWARDED, A.RECORD_RESULT): S.RESULT_RECEIVED,
+            (S.RESULT_RECEIVED, A.RELEASE): S.READY_FOR_RELEASE,
+        },
+        _RELEASE,
+    ),
+    Flow.PUBLIC_SERVICE: _table(
+        *_PUBLIC_SERVICE,
+        {(S.HANDLED, A.RELEASE): S.READY_FOR_RELEASE},
+        _RELEASE,
+        withdrawable=_NOT_REVIEWED,
+        suspendable=frozenset({S.ACCEPTED}),
+    ),
+    Flow.PUBLIC_SERVICE_CERTIFICATE: _table(
+        *_PUBLIC_SERVICE,
+        {(S.HANDLED, A.MAKE_CERTIFICATE): S.CERTIFICATE_MADE},
+        _CERTIFICATE,
+        _RELEASE,
+        withdrawable=_NOT_REVIEWED,
+        suspendable=frozenset({S.ACCEPTED}),
+    ),
+}
+# The flows in which a case can be suspended, and so resumed.
+_SUSPENDING = frozenset(
+    flow for flow, table in FLOW_TRANSITIONS.items() if any(a is A.SUSPEND for _, a in table)
+)
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.ACCEPT: frozenset({Role.CLERK}),
@@ -100,6 +183,10 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.SUSPEND: frozenset({Role.REVIEWER, Role.APPROVER}),
     A.RESUME: frozenset({Role.REVIEWER, Role.APPROVER}),
     A.EXTEND: frozenset({Role.APPROVER}),
+    A.REGISTER: frozenset({Role.CLERK}),
+    A.FORWARD: frozenset({Role.REVIEWER}),
+    A.RECORD_RESULT: frozenset({Role.CLERK, Role.REVIEWER}),
+    A.HANDLE: frozenset({Role.REVIEWER}),
 }
 
 STATE_LABELS: dict[CaseState, str] = {
@@ -117,6 +204,10 @@ STATE_LABELS: dict[CaseState, str] = {
     S.DELIVERED: "已送达",
     S.WITHDRAWN: "已撤回",
     S.SUSPENDED: "中止(不计时)",
+    S.REGISTERED: "已办结(当场办结)",
+    S.FORWARDED: "已转报上级机关",
+    S.RESULT_RECEIVED: "上级机关已作出结果",
+    S.HANDLED: "已办结",
 }
 
 NEXT_STEP: dict[CaseState, str] = {
@@ -134,32 +225,49 @@ NEXT_STEP: dict[CaseState, str] = {
     S.DENIED: "办理结束:不予许可,可依法申请行政复议或提起行政诉讼",
     S.DELIVERED: "办理结束",
     S.WITHDRAWN: "办理结束:已撤回",
+    S.REGISTERED: "办理结束:已当场办结,回执已出具",
+    S.FORWARDED: "已初审并转报上级机关,等待上级机关办理结果",
+    S.RESULT_RECEIVED: "上级机关办理结果已到,等待窗口出件",
+    S.HANDLED: "已办结,等待窗口出件",
 }
 
 
-def allowed_actions(state: CaseState, *, resume_to: CaseState | None = None) -> list[Action]:
-    """What people may request now (the system's own automatic acceptance is not listed)."""
+def allowed_actions(
+    state: CaseState, *, resume_to: CaseState | None = None, flow: Flow = Flow.LICENCE
+) -> list[Action]:
+    """What people may request now in the case's flow (the system's own automatic acceptance is not
+    listed)."""
     actions: list[Action] = [
-        action for (source, action) in TRANSITIONS if source == state and action is not A.AUTO_ACCEPT
+        action
+        for (source, action) in FLOW_TRANSITIONS[flow]
+        if source == state and action is not A.AUTO_ACCEPT
     ]
-    if state is S.SUSPENDED and resume_to is not None:
+    if state is S.SUSPENDED and resume_to is not None and flow in _SUSPENDING:
         actions.append(A.RESUME)
     return actions
 
 
-def next_state(state: CaseState, action: Action, *, resume_to: CaseState | None = None) -> CaseState:
-    """The state after `action`, or IllegalTransitionError saying what is allowed instead."""
-    if state is S.SUSPENDED and action is A.RESUME:
+def next_state(
+    state: CaseState, action: Action, *, resume_to: CaseState | None = None, flow: Flow = Flow.LICENCE
+) -> CaseState:
+    """The state after `action` in the case's flow, or IllegalTransitionError saying what is allowed
+    instead."""
+    if state is S.SUSPENDED and action is A.RESUME and flow in _SUSPENDING:
         if resume_to is None:
             raise IllegalTransitionError("the suspended case does not record the state to resume to")
         return resume_to
-    target = TRANSITIONS.get((state, action))
+    target = FLOW_TRANSITIONS[flow].get((state, action))
     if target is None:
-        allowed = allowed_actions(state, resume_to=resume_to)
+        allowed = allowed_actions(state, resume_to=resume_to, flow=flow)
         hint = ", ".join(allowed) if allowed else "nothing: the case is closed"
         raise IllegalTransitionError(
             f"cannot {action.value} a case that is {state.value} ({STATE_LABELS[state]}); allowed: {hint}",
-            details={"state": state.value, "action": action.value, "allowed": [a.value for a in allowed]},
+            details={
+                "state": state.value,
+                "action": action.value,
+                "flow": flow.value,
+                "allowed": [a.value for a in allowed],
+            },
         )
     return target
 

@@ -1,8 +1,9 @@
 """What each action does to a case: the legal rules of a transition, pure (no I/O, no clock of its own).
 
 A case's `Progress` is the part of it the law moves: its state and the dates and reasons that come with
-each step. `step` takes one action through the state machine (states.next_state), checks the input the
-law asks for, and returns the new progress with its stage's due date in working days (deadlines).
+each step. `step` takes one action through the state machine of the case's flow (states.next_state;
+domain.flows), checks the input the law asks for (acceptance: the materials, `_admission`), and returns the
+new progress with its stage's due date in working days (deadlines).
 `opened` is the progress of a case just filed, `admit` the catalogue's conditions for filing it, and
 `lapsed` says when art. 32 counts a submitted case as accepted without anyone acting.
 The case service loads a case, calls these, and stores what they return.
@@ -19,8 +20,9 @@ from case_service.domain import deadlines
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.completeness import CompletenessReport, Defect
 from case_service.domain.errors import ConflictError, InvalidInputError
+from case_service.domain.flows import Flow
 from case_service.domain.identity import normalise_id_number
-from case_service.domain.states import FINAL_STATES, Action, CaseState, next_state
+from case_service.domain.states import FINAL_STATES, FLOW_TRANSITIONS, Action, CaseState, next_state
 
 SUSPENSION_KINDS = {
     "hearing": "听证",
@@ -30,6 +32,7 @@ SUSPENSION_KINDS = {
 }
 RELEASE_CHANNELS = ("window", "locker", "mail")
 AUTO_ACCEPT_BASIS = "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"
+OUTCOMES = ("approved", "denied")  # the higher authority's result on a forwarded case
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Terms:
     promised_limit_days: int
     legal_limit_days: int
     stage_budgets: Mapping[str, int] = field(default_factory=dict)
+    higher_authority: str = ""  # forwarding flow: the authority the hall forwards to
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class Progress:
     release_channel: str | None = None
     delivery_receipt: dict[str, Any] | None = None
     supplement_notice: dict[str, Any] | None = None
+    owed_materials: dict[str, Any] | None = None  # 容缺: tolerated materials owed since acceptance
+    flow: Flow = Flow.LICENCE
+    forwarding: dict[str, Any] | None = None  # forwarding flow: to whom, when, and the result
 
 
 PROGRESS_FIELDS = tuple(each.name for each in fields(Progress))
@@ -84,6 +91,7 @@ class ActionInput:
     suspension_kind: str | None = None
     channel: str | None = None
     receipt: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None  # record_result: the higher authority's outcome, approved or denied
 
 
 def admit(
@@ -105,10 +113,18 @@ def admit(
     return name, id_number
 
 
-def opened(number: str, budgets: Mapping[str, int], calendar: WorkingCalendar, today: dt.date) -> Progress:
-    """A case filed today: submitted, in the acceptance stage (art. 32's five working days)."""
+def opened(
+    number: str,
+    budgets: Mapping[str, int],
+    calendar: WorkingCalendar,
+    today: dt.date,
+    *,
+    flow: Flow = Flow.LICENCE,
+) -> Progress:
+    """A case filed today in its item's flow: submitted, in the acceptance stage (art. 32's five working
+    days)."""
     stage = _stage(CaseState.SUBMITTED, None, budgets, calendar, today)
-    return Progress(number=number, state=CaseState.SUBMITTED, submitted_on=today, **stage)
+    return Progress(number=number, state=CaseState.SUBMITTED, submitted_on=today, flow=flow, **stage)
 
 
 def lapsed(progress: Progress, calendar: WorkingCalendar, today: dt.date) -> bool:
@@ -116,6 +132,7 @@ def lapsed(progress: Progress, calendar: WorkingCalendar, today: dt.date) -> boo
     (from the day it was received): `step` it with Action.AUTO_ACCEPT."""
     return (
         progress.state is CaseState.SUBMITTED
+        and (CaseState.SUBMITTED, Action.AUTO_ACCEPT) in FLOW_TRANSITIONS[progress.flow]
         and progress.supplement_notice is None
         and deadlines.acceptance_lapsed(calendar, progress.submitted_on, today)
     )
@@ -131,13 +148,24 @@ def step(
     today: dt.date,
     now: dt.datetime,
     report: CompletenessReport | None = None,
+    result_document: str | None = None,
 ) -> Progress:
-    """The progress after `action`, or the DomainError saying why not (nothing is changed then).
-    `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT needs; `now` stamps a delivery.
+    """The progress after `action` in the case's flow, or the DomainError saying why not (nothing is
+    changed then). `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT and acceptance
+    (accept, register) need; `result_document`: the higher authority's result
+    as uploaded (its sha256), which Action.RECORD_RESULT needs; `now` stamps a delivery.
     Who may act is checked apart (states.require_role): the system's own auto-acceptance is no person's."""
-    target = next_state(progress.state, action, resume_to=progress.resume_to)
+    target = next_state(progress.state, action, resume_to=progress.resume_to, flow=progress.flow)
     changes = _effects(
-        progress, action, data, terms=terms, calendar=calendar, today=today, now=now, report=report
+        progress,
+        action,
+        data,
+        terms=terms,
+        calendar=calendar,
+        today=today,
+        now=now,
+        report=report,
+        result_document=result_document,
     )
     if action is Action.EXTEND:
         changes["stage_due_on"] = changes["decision_due_on"]  # the same stage, a later due day
@@ -179,8 +207,21 @@ def _effects(
     today: dt.date,
     now: dt.datetime,
     report: CompletenessReport | None,
+    result_document: str | None = None,
 ) -> dict[str, Any]:
     """The fields `action` changes besides the state; raises when the input is not what the law asks."""
+    flowing = _flow_effects(
+        case,
+        action,
+        data,
+        terms=terms,
+        calendar=calendar,
+        today=today,
+        report=report,
+        result_document=result_document,
+    )
+    if flowing is not None:
+        return flowing
     if action is Action.NOT_ACCEPT:
         if not (data.reason or "").strip():
             raise InvalidInputError("not accepting needs the reason (不予受理的理由)")
@@ -204,6 +245,7 @@ def _effects(
         # Art. 32: a lapsed notice period means accepted from the day the application was received.
         accepted_on = case.submitted_on if action is Action.AUTO_ACCEPT else today
         return {
+            **(_admission(report, calendar, today) if action is Action.ACCEPT else {}),
             "accepted_on": accepted_on,
             "decision_due_on": deadlines.decision_due(calendar, accepted_on, terms.promised_limit_days).date,
             "legal_due_on": calendar.add_working_days(accepted_on, terms.legal_limit_days).date,
@@ -284,3 +326,91 @@ def _effects(
             }
         }
     return {}  # START_REVIEW, SUPPLEMENT, MAKE_CERTIFICATE, SEAL, WITHDRAW: the state alone
+
+
+def _admission(
+    report: CompletenessReport | None, calendar: WorkingCalendar, today: dt.date
+) -> dict[str, Any]:
+    """Acceptance (accept, register) reads the completeness check: refused while a material that is not
+    tolerated is missing, or nothing was handed in; tolerated materials still owed are recorded with the
+    day they are due (deadlines.TOLERATED_DAYS working days)."""
+    if report is None:
+        raise ValueError("acceptance needs the case's completeness report")
+    if not report.acceptable:
+        raise ConflictError(
+            report.refusal(),
+            details={
+                "missing": list(report.missing),
+                "owed": list(report.owed),
+                "defects": len(report.defects),
+            },
+        )
+    if not report.owed:
+        return {"owed_materials": None}
+    due = calendar.add_working_days(today, deadlines.TOLERATED_DAYS)
+    return {
+        "owed_materials": {
+            "materials": list(report.owed),
+            "due_on": due.date.isoformat(),
+            "estimated": due.estimated,
+        }
+    }
+
+
+def _flow_effects(
+    case: Progress,
+    action: Action,
+    data: ActionInput,
+    *,
+    terms: Terms,
+    calendar: WorkingCalendar,
+    today: dt.date,
+    report: CompletenessReport | None,
+    result_document: str | None,
+) -> dict[str, Any] | None:
+    """The actions of the registration, forwarding and public service flows; None for the others."""
+    if action is Action.REGISTER:
+        # Accepted and decided at once: no review stage, no decision clock; the receipt is handed over.
+        return {
+            **_admission(report, calendar, today),
+            "accepted_on": today,
+            "decided_on": today,
+            "decision_reasons": (data.reason or "").strip() or None,
+            "release_channel": "window",
+        }
+    if action is Action.FORWARD:
+        opinion = (data.reason or "").strip()
+        if not opinion:
+            raise InvalidInputError("forwarding needs the preliminary review's opinion (初审意见)")
+        if not terms.higher_authority.strip():
+            raise ConflictError(
+                f"the item of case {case.number} names no higher authority (上级机关) to forward to"
+            )
+        return {
+            "forwarding": {
+                "authority": terms.higher_authority,
+                "forwarded_on": today.isoformat(),
+                "opinion": opinion,
+            }
+        }
+    if action is Action.RECORD_RESULT:
+        if data.outcome not in OUTCOMES:
+            raise InvalidInputError(f"outcome must be one of {', '.join(OUTCOMES)} (the higher authority's)")
+        if result_document is None:
+            raise ConflictError(
+                "upload the higher authority's result document (上级机关办理结果) before recording the result"
+            )
+        result = {
+            "outcome": data.outcome,
+            "summary": (data.reason or "").strip() or None,
+            "document_sha256": result_document,
+            "recorded_on": today.isoformat(),
+        }
+        return {
+            "forwarding": {**(case.forwarding or {}), "result": result},
+            "decided_on": today,
+            "decision_reasons": result["summary"],
+        }
+    if action is Action.HANDLE:
+        return {"decided_on": today, "decision_reasons": (data.reason or "").strip() or None}
+    return None

@@ -78,6 +78,7 @@ FILED_COLUMNS = (
     "due_estimated",
     "paused_days",
     "extended",
+    "flow",
     "created_by",
     "updated_at",
 )

@@ -118,6 +118,10 @@ class Case(Base):
     release_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
     delivery_receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     supplement_notice: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The flow of the item version filed under (domain.flows), fixed at filing.
+    flow: Mapped[str] = mapped_column(String(32), default="licence", server_default="licence")
+    owed_materials: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 容缺
+    forwarding: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 审核转报
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -35,7 +35,11 @@ SECTIONS: dict[Role, list[tuple[str, list[CaseState]]]] = {
     Role.CLERK: [
         ("待受理 Awaiting acceptance", [S.SUBMITTED]),
         ("待补正 Awaiting supplement", [S.SUPPLEMENT_REQUIRED]),
-        ("待出件 Ready for release", [S.SEALED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP]),
+        (
+            "待出件 Ready for release",
+            [S.SEALED, S.RESULT_RECEIVED, S.HANDLED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP],
+        ),
+        ("已转报 Waiting for the higher authority", [S.FORWARDED]),
     ],
     Role.REVIEWER: [
         ("待审核 To review", [S.ACCEPTED, S.IN_REVIEW]),

@@ -43,7 +43,7 @@ M = TypeVar("M", bound=BaseModel)
 STEPS_ZH = ("受理", "审核", "准予许可决定", "制作证照", "加盖印章", "出件")
 STEPS_EN = ("Acceptance", "Review", "Decision", "Certificate", "Unified seal", "Release")
 S = CaseState
-FINISHED_STATES = {S.DELIVERED, S.DENIED, S.NOT_ACCEPTED, S.WITHDRAWN}
+FINISHED_STATES = {S.DELIVERED, S.DENIED, S.NOT_ACCEPTED, S.WITHDRAWN, S.REGISTERED}
 # The case service labels its states and next steps in Chinese only; the kiosk's English for each state.
 STATE_EN: dict[CaseState, tuple[str, str]] = {
     S.SUBMITTED: ("Submitted", "The window checks your application"),
@@ -60,6 +60,10 @@ STATE_EN: dict[CaseState, tuple[str, str]] = {
     S.DELIVERED: ("Delivered", "Finished"),
     S.WITHDRAWN: ("Withdrawn", "Finished: withdrawn"),
     S.SUSPENDED: ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
+    S.REGISTERED: ("Done on the spot", "Finished: the receipt was issued at the window"),
+    S.FORWARDED: ("Forwarded", "Sent to the higher authority; waiting for its result"),
+    S.RESULT_RECEIVED: ("Result received", "The higher authority's result is ready for release"),
+    S.HANDLED: ("Handled", "Collect the result at the window, or as you chose"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
 CERTIFICATE_STATES = {S.SEALED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP, S.DELIVERED}

@@ -18,6 +18,7 @@ from case_service.domain.identity import make_id_number
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
 from tests.fixtures.devices import enrol
+from tests.fixtures.materials import hand_in
 
 # Two people; the ID numbers are valid (GB 11643 check character) but belong to no one.
 ID_A = make_id_number("11010519900307123")
@@ -83,8 +84,15 @@ class CaseApi:
         return self._applicants[name, id_number]
 
     def file_case(
-        self, item_code: str = ITEM_COMPANY, *, id_number: str = ID_A, name: str = "张三"
+        self,
+        item_code: str = ITEM_COMPANY,
+        *,
+        id_number: str = ID_A,
+        name: str = "张三",
+        complete: bool = True,
     ) -> dict[str, Any]:
+        """A case filed at the window; `complete`: with every required material handed in (uploaded by
+        the clerk), so that it can be accepted."""
         answer = self.client.post(
             "/api/v1/cases",
             json={
@@ -96,6 +104,8 @@ class CaseApi:
         )
         assert answer.status_code == 201, answer.text
         body: dict[str, Any] = answer.json()
+        if complete:
+            hand_in(self.client, body["id"], item_code, self.staff("clerk1"))
         return body
 
     def act(self, case_id: int, action: str, user: str, expect: int = 200, **body: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from case_service.domain.flows import Flow, flow_of
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import IdCard
 
@@ -32,6 +33,11 @@ class Staff:
             assert answer.status_code == 200, answer.text
             self._tokens[username] = answer.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def goes_by_licence(self, item_id: str) -> bool:
+        """The item's cases go the licence way (review, decision, certificate), not registered on the
+        spot (即办件, 备案) nor forwarded: what a test that needs a certificate must pick."""
+        return flow_of(self.call("GET", f"/items/{item_id}", "clerk1")) is Flow.LICENCE
 
     def call(self, method: str, path: str, username: str, **kwargs: Any) -> Any:
         answer = self._client.request(method, path, headers=self.headers(username), **kwargs)
@@ -62,7 +68,7 @@ def sealed_certificate(
     item = next(
         detail
         for detail in (service.item(summary.item_id) for summary in service.search_items(""))
-        if detail.kiosk_apply and detail.department_zh == department
+        if detail.kiosk_apply and detail.department_zh == department and staff.goes_by_licence(detail.item_id)
     )
     token = service.identify_card(card).token
     given = [{"code": m.code, "image_png_base64": _png()} for m in item.materials if m.required]

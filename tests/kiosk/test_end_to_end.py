@@ -81,6 +81,7 @@ def test_card_apply_notice_complete_then_print_the_certificate(
             if detail.kiosk_apply
             and sum(m.required for m in detail.materials) >= 2
             and detail.department_zh == department
+            and staff.goes_by_licence(detail.item_id)
         )
         required = [m.code for m in item.materials if m.required]
         env = hall_env(tmp_path / "var", kiosk__voice="off", mqtt_url=mosquitto.url)

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.materials import hand_in
 from tests.fixtures.postgres import PostgresCluster
-from tests.reliability.workers import CaseWorker, login, submit
+from tests.reliability.workers import ITEM_COMPANY, CaseWorker, login, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SCRIPTS = Path(__file__).resolve().parents[2] / "deploy" / "backup"
@@ -51,6 +52,8 @@ def _fill(worker: CaseWorker, prefix: str, count: int) -> dict[int, str]:
     for index in range(count):
         case: dict[str, Any] = submit(worker.url, clerk, f"{prefix}-{index}", index).json()
         if index % 2:
+            with httpx.Client(base_url=worker.url, timeout=30) as client:
+                hand_in(client, case["id"], ITEM_COMPANY, clerk)
             answer = httpx.post(
                 f"{worker.url}/api/v1/cases/{case['id']}/actions/accept", json={}, headers=clerk, timeout=30
             )

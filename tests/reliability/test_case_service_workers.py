@@ -18,7 +18,7 @@ import pytest
 
 from tests.fixtures.postgres import PostgresCluster
 from tests.hall_controller.harness import wait_until
-from tests.reliability.workers import CaseWorker, in_parallel, login, submit
+from tests.reliability.workers import CaseWorker, in_parallel, login, submit, submit_complete
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CASES = 12
@@ -64,7 +64,7 @@ def test_one_key_sent_to_every_worker_makes_one_case(two_workers: list[str]) -> 
 
 def test_racing_clerks_on_two_workers_move_each_case_once(two_workers: list[str]) -> None:
     clerk = login(two_workers[0], "clerk1")
-    cases = [submit(two_workers[0], clerk, f"race-{index}", index).json()["id"] for index in range(CASES)]
+    cases = [submit_complete(two_workers[0], clerk, f"race-{index}", index)["id"] for index in range(CASES)]
 
     def accept(url: str, case_id: int) -> httpx.Response:
         return httpx.post(f"{url}/api/v1/cases/{case_id}/actions/accept", json={}, headers=clerk, timeout=30)
@@ -80,7 +80,8 @@ def test_racing_clerks_on_two_workers_move_each_case_once(two_workers: list[str]
         history = httpx.get(
             f"{two_workers[case_id % 2]}/api/v1/cases/{case_id}/history", headers=manager, timeout=30
         ).json()
-        assert [entry["action"] for entry in history] == ["case.submit", "case.accept"]
+        uploads = ["material.upload"] * 5  # the required materials, handed in before acceptance
+        assert [entry["action"] for entry in history] == ["case.submit", *uploads, "case.accept"]
     admin = login(two_workers[1], "admin")
     chain = httpx.get(f"{two_workers[0]}/api/v1/audit/verify", headers=admin, timeout=30).json()
     # Two processes appended to one hash chain concurrently: still one unbroken chain.

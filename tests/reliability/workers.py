@@ -15,6 +15,7 @@ from case_service.bootstrap import demo_password
 from case_service.domain.identity import make_id_number
 from hall.net import free_port, http_ok
 from tests.fixtures.hall import hall_env
+from tests.fixtures.materials import hand_in
 from tests.fixtures.procs import ServiceProcess
 
 T = TypeVar("T")
@@ -79,6 +80,16 @@ def _login(base_url: str, username: str) -> dict[str, str]:
 def in_parallel(calls: Sequence[Callable[[], T]], workers: int = 8) -> list[T]:
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda call: call(), calls))
+
+
+def submit_complete(base_url: str, headers: dict[str, str], key: str, index: int) -> dict[str, Any]:
+    """`submit`, then every required material handed in, so that the case can be accepted."""
+    answer = submit(base_url, headers, key, index)
+    assert answer.status_code == 201, answer.text
+    case: dict[str, Any] = answer.json()
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        hand_in(client, case["id"], ITEM_COMPANY, headers)
+    return case
 
 
 def submit(base_url: str, headers: dict[str, str], key: str, index: int) -> httpx.Response:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.fixtures.postgres import PostgresCluster
-from tests.reliability.workers import CaseWorker, login, submit
+from tests.reliability.workers import CaseWorker, login, submit_complete
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -40,7 +40,7 @@ def test_an_edited_and_a_deleted_audit_row_are_named(service: tuple[CaseWorker, 
     worker, dsn = service
     clerk = login(worker.url, "clerk1")
     for index in range(3):
-        case = submit(worker.url, clerk, f"tamper-{index}", index).json()
+        case = submit_complete(worker.url, clerk, f"tamper-{index}", index)
         httpx.post(
             f"{worker.url}/api/v1/cases/{case['id']}/actions/accept", json={}, headers=clerk, timeout=30
         )

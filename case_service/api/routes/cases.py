@@ -192,6 +192,7 @@ def act(
         suspension_kind=body.suspension_kind,
         channel=body.channel,
         receipt=body.receipt,
+        outcome=body.outcome,
     )
 
     def produce() -> case_api.CaseOut:
@@ -221,6 +222,8 @@ def completeness(case_id: CaseRef, ctx: ContextDep) -> case_api.CompletenessOut:
         missing=list(report.missing),
         unknown=list(report.unknown),
         notice_lines=report.notice_lines(),
+        owed=list(report.owed),
+        acceptable=report.acceptable,
     )
 
 

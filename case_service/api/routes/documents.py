@@ -32,7 +32,8 @@ def notice_pdf(
     services: ServicesDep,
 ) -> Response:
     """受理通知书 (acceptance), 不予受理通知书 (non_acceptance), 补正材料一次性告知书 (supplement),
-    准予/不予行政许可决定书 (decision), 送达回证 (service_receipt)."""
+    准予/不予行政许可决定书 (decision, licences only), 送达回证 (service_receipt), 备案回执 or 办结回执
+    (registration: a case registered on the spot)."""
     case = cases.load(ctx, case_id)
     notice = notices.build(
         kind, case, settings=services.settings.case, calendar=ctx.calendar, today=ctx.today

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.case_service.conftest import ID_A, ITEM_COMPANY, ITEM_FOOD, CaseApi, Clock
+from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD, CaseApi, Clock
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
     history = client.get(f"/api/v1/cases/{case_id}/history", headers=api.staff("manager1")).json()
     assert [entry["action"] for entry in history] == [
         "case.submit",
+        *["material.upload"] * 5,  # the five required materials, handed in before acceptance
         "case.accept",
         "case.start_review",
         "case.approve",
@@ -74,15 +75,15 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.deliver",
         "case.evaluate",
     ]
-    assert history[1]["before"]["state"] == "submitted" and history[1]["after"]["state"] == "accepted"
-    assert history[7]["actor"] == "device:controller-01"
+    assert history[6]["before"]["state"] == "submitted" and history[6]["after"]["state"] == "accepted"
+    assert history[12]["actor"] == "device:controller-01"
     chain = client.get("/api/v1/audit/verify", headers=api.staff("admin")).json()
     assert chain["ok"] and chain["checked"] >= 10
 
 
 def test_supplement_notice_lists_every_missing_material_then_not_accepted(case_api: CaseApi) -> None:
     api = case_api
-    case = api.file_case(ITEM_COMPANY)
+    case = api.file_case(ITEM_COMPANY, complete=False)
     notice = api.act(
         case["id"],
         "request_supplement",
@@ -123,7 +124,7 @@ def test_not_accepting_needs_a_reason_and_denial_carries_reasons(case_api: CaseA
 def test_automatic_acceptance_when_no_supplement_notice_in_five_working_days(case_api: CaseApi) -> None:
     api, clock, client = case_api, case_api.clock, case_api.client
     lapsing = api.file_case(ITEM_FOOD)
-    noticed = api.file_case(ITEM_FOOD)
+    noticed = api.file_case(ITEM_FOOD, id_number=ID_B, name="李四", complete=False)  # no library to reuse
     api.act(noticed["id"], "request_supplement", "clerk1")
     api.act(noticed["id"], "supplement", "clerk1")
     clock.today = Clock().today.replace(month=10, day=10)  # the 5th working day: not yet

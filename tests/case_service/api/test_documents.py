@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.case_service.conftest import ID_B, ITEM_COMPANY, ITEM_FOOD, CaseApi
+from tests.fixtures.materials import hand_in
 
 
 def pdf_text(data: bytes) -> str:
@@ -28,7 +29,7 @@ def fetch(api: CaseApi, case_id: int, kind: str, headers: dict[str, str]) -> byt
 def test_each_notice_carries_its_case(sqlite_api: CaseApi) -> None:
     api = sqlite_api
     clerk = api.staff("clerk1")
-    case = api.file_case(ITEM_COMPANY, name="张三丰")
+    case = api.file_case(ITEM_COMPANY, name="张三丰", complete=False)
     early = api.client.get(f"/api/v1/cases/{case['id']}/documents/decision.pdf", headers=clerk)
     assert early.status_code == 409 and "no decision" in early.json()["error"]["message"]
 
@@ -37,6 +38,7 @@ def test_each_notice_carries_its_case(sqlite_api: CaseApi) -> None:
     )
     text = pdf_text(fetch(api, case["id"], "supplement", clerk))
     assert "补正材料一次性告知书" in text and "张三丰" in text and "住所使用证明" in text and "未签字" in text
+    hand_in(api.client, case["id"], ITEM_COMPANY, clerk)
     api.act(case["id"], "supplement", "clerk1")
     api.act(case["id"], "accept", "clerk1")
     text = pdf_text(fetch(api, case["id"], "acceptance", clerk))

@@ -105,7 +105,7 @@ def upload(
 
 def test_uploads_are_checked_hashed_and_complete_the_list(case_api: CaseApi) -> None:
     api, client = case_api, case_api.client
-    case = api.file_case(ITEM_COMPANY)
+    case = api.file_case(ITEM_COMPANY, complete=False)
     required = [
         "公司登记(备案)申请书",
         "公司章程",
@@ -123,6 +123,8 @@ def test_uploads_are_checked_hashed_and_complete_the_list(case_api: CaseApi) -> 
         "missing": ["住所使用证明"],
         "unknown": [],
         "notice_lines": ["住所使用证明:未提交"],
+        "owed": [],
+        "acceptable": False,
     }
     notice = api.act(case["id"], "request_supplement", "clerk1")
     assert notice["supplement_notice"]["lines"] == ["住所使用证明:未提交"]
@@ -147,7 +149,7 @@ def test_uploads_are_checked_hashed_and_complete_the_list(case_api: CaseApi) -> 
 
 def test_oversized_wrong_type_and_unlisted_uploads_are_refused(sqlite_api: CaseApi) -> None:
     api = sqlite_api
-    case = api.file_case(ITEM_COMPANY)
+    case = api.file_case(ITEM_COMPANY, complete=False)
     limit = api.settings.case.max_upload_bytes
     too_big = upload(api, case["id"], "公司章程", PDF + b"0" * limit)
     assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "payload_too_large"

@@ -22,6 +22,7 @@ from case_service.documents.notices import (
     NonAcceptanceNotice,
     Notice,
     NoticeError,
+    RegistrationReceipt,
     ServiceMethod,
     ServiceReceipt,
     SupplementNotice,
@@ -118,6 +119,16 @@ def _every_notice() -> list[Notice]:
             datetime(2026, 11, 22, 9, 30),
             ("李四",),
             signed_by="张三丰",
+        ),
+        RegistrationReceipt(
+            ISSUER,
+            "新审办字〔2026〕第0007号",
+            "成都某某贸易有限公司",
+            "对外贸易经营者备案登记",
+            "XD2026-000125",
+            SUBMITTED,
+            SUBMITTED,
+            materials=("对外贸易经营者备案登记表",),
         ),
     ]
 
@@ -230,3 +241,27 @@ def test_font_is_embedded(tmp_path: Path) -> None:
     fonts = listing.splitlines()[2:]
     assert fonts, listing
     assert all(" yes " in line for line in fonts), listing
+
+
+def test_the_acceptance_notice_names_the_tolerated_materials_owed_and_their_deadline() -> None:
+    complete = _every_notice()[0]
+    assert isinstance(complete, AcceptanceNotice)
+    assert "申请材料齐全" in _text(render_notice(complete))
+    owing = dataclasses.replace(complete, owed=("场地使用证明", "健康证明"), owed_by=date(2026, 11, 9))
+    text = _text(render_notice(owing))
+    assert "申请材料齐全" not in text and "容缺材料（共2项）" in text
+    assert "场地使用证明" in text and "健康证明" in text and "2026年11月9日前补交" in text
+    with pytest.raises(NoticeError, match="owed without the day"):
+        dataclasses.replace(complete, owed=("健康证明",))
+
+
+def test_a_registration_receipt_says_filed_or_done_on_the_spot() -> None:
+    receipt = _every_notice()[-1]
+    assert isinstance(receipt, RegistrationReceipt)
+    text = _text(render_notice(receipt))
+    assert "备案回执" in text and "予以备案" in text and "XD2026-000125" in text
+    on_the_spot = dataclasses.replace(receipt, filing=False, result_name="名称预先核准通知书")
+    text = _text(render_notice(on_the_spot))
+    assert "办结回执" in text and "当场办结" in text and "名称预先核准通知书" in text
+    with pytest.raises(NoticeError, match="registered before it was submitted"):
+        dataclasses.replace(receipt, registered_on=date(2026, 11, 1))

@@ -16,6 +16,7 @@ from case_service.domain.errors import (
     IllegalTransitionError,
     InvalidInputError,
 )
+from case_service.domain.flows import Flow
 from case_service.domain.states import Action, CaseState, Role, require_role
 from case_service.domain.transitions import ActionInput, Progress, Terms, admit, lapsed, opened, step
 
@@ -25,6 +26,7 @@ TERMS = Terms(promised_limit_days=10, legal_limit_days=20, stage_budgets={"certi
 NOW = dt.datetime(2025, 10, 9, 15, 30, 12, 345678, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 TODAY = D(2025, 10, 9)  # the first working day after National Day
 INCOMPLETE = CompletenessReport(missing=("营业执照",))
+COMPLETE = CompletenessReport(missing=())
 VALID_ID = "11010519491231002x"  # lower-case x: stored upper-cased
 
 # The law's chain, written out here rather than read from states.TRANSITIONS.
@@ -57,6 +59,69 @@ LEGAL: dict[tuple[CaseState, Action], CaseState] = {
     (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
 }
 
+# The other flows (domain.flows), written out the same way.
+_INTAKE: dict[tuple[CaseState, Action], CaseState] = {
+    (S.SUBMITTED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
+    (S.SUBMITTED, A.REQUEST_SUPPLEMENT): S.SUPPLEMENT_REQUIRED,
+    (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUPPLEMENT_REQUIRED, A.SUPPLEMENT): S.SUBMITTED,
+    (S.SUPPLEMENT_REQUIRED, A.NOT_ACCEPT): S.NOT_ACCEPTED,
+    (S.SUPPLEMENT_REQUIRED, A.WITHDRAW): S.WITHDRAWN,
+}
+_RELEASE: dict[tuple[CaseState, Action], CaseState] = {
+    (S.READY_FOR_RELEASE, A.READY_FOR_PICKUP): S.READY_FOR_PICKUP,
+    (S.READY_FOR_RELEASE, A.DELIVER): S.DELIVERED,
+    (S.READY_FOR_PICKUP, A.DELIVER): S.DELIVERED,
+    (S.READY_FOR_PICKUP, A.RETURN_TO_WINDOW): S.READY_FOR_RELEASE,
+}
+# 备案 and 即办件: registered on the spot; nothing to review, suspend or extend, no art. 32 auto-acceptance.
+REGISTRATION = {**_INTAKE, (S.SUBMITTED, A.REGISTER): S.REGISTERED}
+# 审核转报: acceptance and the preliminary review as for a licence, then forwarded and waiting.
+FORWARDING = {
+    **_INTAKE,
+    **_RELEASE,
+    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+    (S.SUBMITTED, A.AUTO_ACCEPT): S.ACCEPTED,
+    (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
+    (S.ACCEPTED, A.EXTEND): S.ACCEPTED,
+    (S.ACCEPTED, A.SUSPEND): S.SUSPENDED,
+    (S.ACCEPTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.IN_REVIEW, A.FORWARD): S.FORWARDED,
+    (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
+    (S.IN_REVIEW, A.SUSPEND): S.SUSPENDED,
+    (S.IN_REVIEW, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUSPENDED, A.RESUME): S.IN_REVIEW,
+    (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
+    (S.FORWARDED, A.RECORD_RESULT): S.RESULT_RECEIVED,
+    (S.RESULT_RECEIVED, A.RELEASE): S.READY_FOR_RELEASE,
+}
+# 公共服务: accept, handle, release; no approval, no extension, no art. 32.
+PUBLIC_SERVICE = {
+    **_INTAKE,
+    **_RELEASE,
+    (S.SUBMITTED, A.ACCEPT): S.ACCEPTED,
+    (S.ACCEPTED, A.HANDLE): S.HANDLED,
+    (S.ACCEPTED, A.SUSPEND): S.SUSPENDED,
+    (S.ACCEPTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUSPENDED, A.RESUME): S.IN_REVIEW,  # `case_in` suspends from in_review; resume goes back there
+    (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
+    (S.HANDLED, A.RELEASE): S.READY_FOR_RELEASE,
+}
+PUBLIC_SERVICE_CERTIFICATE = {
+    **{key: target for key, target in PUBLIC_SERVICE.items() if key != (S.HANDLED, A.RELEASE)},
+    (S.HANDLED, A.MAKE_CERTIFICATE): S.CERTIFICATE_MADE,
+    (S.CERTIFICATE_MADE, A.SEAL): S.SEALED,
+    (S.SEALED, A.RELEASE): S.READY_FOR_RELEASE,
+}
+FLOWS: dict[Flow, dict[tuple[CaseState, Action], CaseState]] = {
+    Flow.LICENCE: LEGAL,
+    Flow.REGISTRATION: REGISTRATION,
+    Flow.FORWARDING: FORWARDING,
+    Flow.PUBLIC_SERVICE: PUBLIC_SERVICE,
+    Flow.PUBLIC_SERVICE_CERTIFICATE: PUBLIC_SERVICE_CERTIFICATE,
+}
+FINAL = {S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN, S.REGISTERED}
+
 # Who the law names for each action; admins and managers act in place of none of them.
 ROLES: dict[Action, set[Role]] = {
     A.ACCEPT: {Role.CLERK},
@@ -77,6 +142,10 @@ ROLES: dict[Action, set[Role]] = {
     A.SUSPEND: {Role.REVIEWER, Role.APPROVER},
     A.RESUME: {Role.REVIEWER, Role.APPROVER},
     A.EXTEND: {Role.APPROVER},
+    A.REGISTER: {Role.CLERK},
+    A.FORWARD: {Role.REVIEWER},
+    A.RECORD_RESULT: {Role.CLERK, Role.REVIEWER},
+    A.HANDLE: {Role.REVIEWER},
 }
 
 # What a person gives with each action: enough for the rules to accept it.
@@ -88,12 +157,15 @@ GOOD_INPUT: dict[Action, ActionInput] = {
     A.RELEASE: ActionInput(channel="locker"),
     A.READY_FOR_PICKUP: ActionInput(receipt={"bank": "A", "door": 3}),
     A.DELIVER: ActionInput(receipt={"recipient": "张三", "method": "window"}),
+    A.FORWARD: ActionInput(reason="初审通过,材料齐全,同意上报"),
+    A.RECORD_RESULT: ActionInput(outcome="approved", reason="准予执业"),
 }
+TERMS_FORWARDING = replace(TERMS, higher_authority="四川省司法厅", stage_budgets={"higher_authority": 15})
 
 
-def case_in(state: CaseState) -> Progress:
+def case_in(state: CaseState, flow: Flow = Flow.LICENCE) -> Progress:
     """A case in `state` with the dates and fields a case gets on its way there."""
-    case = Progress(number="20250926-0000ABCD", state=state, submitted_on=D(2025, 9, 26))
+    case = Progress(number="20250926-0000ABCD", state=state, submitted_on=D(2025, 9, 26), flow=flow)
     if state not in {S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.NOT_ACCEPTED}:
         case = replace(
             case,
@@ -113,29 +185,48 @@ def act(
     action: Action,
     data: ActionInput | None = None,
     *,
-    terms: Terms = TERMS,
+    terms: Terms | None = None,
     today: dt.date = TODAY,
-    report: CompletenessReport = INCOMPLETE,
+    report: CompletenessReport | None = None,
+    result_document: str | None = "9f2c",
 ) -> Progress:
+    """`report`: by default incomplete for a supplement request, complete for everything else."""
     data = data or GOOD_INPUT.get(action, ActionInput())
-    return step(case, action, data, terms=terms, calendar=CAL, today=today, now=NOW, report=report)
+    if report is None:
+        report = INCOMPLETE if action is A.REQUEST_SUPPLEMENT else COMPLETE
+    if terms is None:
+        terms = TERMS_FORWARDING if case.flow is Flow.FORWARDING else TERMS
+    return step(
+        case,
+        action,
+        data,
+        terms=terms,
+        calendar=CAL,
+        today=today,
+        now=NOW,
+        report=report,
+        result_document=result_document,
+    )
 
 
+@pytest.mark.parametrize("flow", list(Flow))
 @pytest.mark.parametrize("state", list(CaseState))
 @pytest.mark.parametrize("action", list(Action))
-def test_every_state_and_action(state: CaseState, action: Action) -> None:
-    case = case_in(state)
-    expected = LEGAL.get((state, action))
+def test_every_state_and_action(flow: Flow, state: CaseState, action: Action) -> None:
+    case = case_in(state, flow)
+    expected = FLOWS[flow].get((state, action))
     if expected is None:
         with pytest.raises(IllegalTransitionError) as refused:
             act(case, action)
         assert refused.value.details["state"] == state.value
         assert refused.value.details["action"] == action.value
+        assert refused.value.details["flow"] == flow.value
         return
     moved = act(case, action)
     assert moved.state is expected
-    assert moved.is_open is (expected not in {S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN})
+    assert moved.is_open is (expected not in FINAL)
     assert moved.number == case.number and moved.submitted_on == case.submitted_on
+    assert moved.flow is flow
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -302,3 +393,79 @@ def test_filing_conditions_in_the_order_the_applicant_hears_them() -> None:
         file_with(id_number="110105194912310021")
     with pytest.raises(InvalidInputError, match="name"):
         file_with(name="  ")
+
+
+def test_acceptance_is_refused_while_a_material_is_missing_and_records_what_is_owed() -> None:
+    with pytest.raises(ConflictError, match="营业执照") as refused:
+        act(case_in(S.SUBMITTED), A.ACCEPT, report=INCOMPLETE)
+    assert refused.value.details["missing"] == ["营业执照"]
+    with pytest.raises(ConflictError, match="未提交任何申请材料"):
+        act(case_in(S.SUBMITTED), A.ACCEPT, report=CompletenessReport(missing=(), nothing_given=True))
+    owing = CompletenessReport(missing=(), owed=("场所证明",))
+    accepted = act(case_in(S.SUBMITTED), A.ACCEPT, report=owing)  # 10, 11 (Sat, worked), 13, 14, 15 Oct
+    assert accepted.owed_materials == {"materials": ["场所证明"], "due_on": "2025-10-15", "estimated": False}
+    registered = act(case_in(S.SUBMITTED, Flow.REGISTRATION), A.REGISTER, report=owing)
+    assert registered.owed_materials is not None and registered.owed_materials["materials"] == ["场所证明"]
+    with pytest.raises(ConflictError, match="营业执照"):
+        act(case_in(S.SUBMITTED, Flow.REGISTRATION), A.REGISTER, report=INCOMPLETE)
+
+
+def test_registration_accepts_and_decides_at_once_with_no_clock() -> None:
+    registered = act(case_in(S.SUBMITTED, Flow.REGISTRATION), A.REGISTER)
+    assert (registered.state, registered.is_open) == (S.REGISTERED, False)
+    assert (registered.accepted_on, registered.decided_on) == (TODAY, TODAY)
+    assert (registered.decision_due_on, registered.legal_due_on, registered.stage_due_on) == (
+        None,
+        None,
+        None,
+    )
+    assert registered.release_channel == "window"
+    # no art. 32 auto-acceptance: a registration left waiting stays with the window, overdue
+    assert not lapsed(case_in(S.SUBMITTED, Flow.REGISTRATION), CAL, D(2025, 10, 20))
+
+
+def test_forwarding_runs_the_higher_authoritys_clock_and_records_its_result() -> None:
+    in_review = case_in(S.IN_REVIEW, Flow.FORWARDING)
+    with pytest.raises(InvalidInputError, match="初审意见"):
+        act(in_review, A.FORWARD, ActionInput(reason=" "))
+    with pytest.raises(ConflictError, match="names no higher authority"):
+        act(in_review, A.FORWARD, terms=TERMS)
+    forwarded = act(in_review, A.FORWARD)
+    assert forwarded.forwarding == {
+        "authority": "四川省司法厅",
+        "forwarded_on": "2025-10-09",
+        "opinion": "初审通过,材料齐全,同意上报",
+    }
+    # 15 working days from Thu 9 Oct 2025 (the item's budget; worked Saturday 11 Oct counted)
+    assert (forwarded.stage, forwarded.stage_due_on) == ("higher_authority", D(2025, 10, 29))
+    default = act(in_review, A.FORWARD, terms=replace(TERMS_FORWARDING, stage_budgets={}))
+    assert default.stage_due_on == D(2025, 11, 5)  # deadlines.HIGHER_AUTHORITY_DAYS: 20
+    with pytest.raises(ConflictError, match="upload the higher authority's result"):
+        act(forwarded, A.RECORD_RESULT, result_document=None)
+    with pytest.raises(InvalidInputError, match="outcome"):
+        act(forwarded, A.RECORD_RESULT, ActionInput(outcome="maybe"))
+    received = act(forwarded, A.RECORD_RESULT, today=D(2025, 10, 20))
+    assert received.forwarding is not None and received.forwarding["result"] == {
+        "outcome": "approved",
+        "summary": "准予执业",
+        "document_sha256": "9f2c",
+        "recorded_on": "2025-10-20",
+    }
+    assert (received.state, received.decided_on, received.stage) == (
+        S.RESULT_RECEIVED,
+        D(2025, 10, 20),
+        "release",
+    )
+    released = act(received, A.RELEASE)
+    assert released.state is S.READY_FOR_RELEASE
+
+
+def test_public_service_is_handled_in_one_stage_then_released() -> None:
+    accepted = act(case_in(S.SUBMITTED, Flow.PUBLIC_SERVICE), A.ACCEPT)
+    assert accepted.stage == "review"
+    handled = act(accepted, A.HANDLE, ActionInput(reason="已办结"))
+    assert (handled.state, handled.decided_on, handled.stage) == (S.HANDLED, TODAY, "release")
+    with pytest.raises(IllegalTransitionError, match="allowed: release"):
+        act(handled, A.MAKE_CERTIFICATE)
+    certified = act(replace(handled, flow=Flow.PUBLIC_SERVICE_CERTIFICATE), A.MAKE_CERTIFICATE)
+    assert (certified.state, certified.stage) == (S.CERTIFICATE_MADE, "seal")

@@ -10,6 +10,7 @@ import pytest
 
 from case_service.bootstrap import demo_password
 from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD
+from tests.fixtures.materials import hand_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -74,6 +75,14 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk.png"), full_page=True)
 
     row = page.locator("tr", has_text=first["number"])
+    click_and_wait(page, row.locator("form[action$='/accept'] button"))  # nothing handed in yet: refused
+    assert "申请材料不齐全" in page.inner_text(".flash.error") and "公司章程" in page.inner_text(
+        ".flash.error"
+    )
+    with httpx.Client(base_url=base, timeout=30) as client:
+        hand_in(client, first["id"], ITEM_COMPANY, clerk)
+    page.goto(f"{base}/web/work")
+    row = page.locator("tr", has_text=first["number"])
     click_and_wait(page, row.locator("form[action$='/accept'] button"))
     assert "accept → accepted" in page.inner_text(".flash.message")
     page.goto(f"{base}/web/work")
@@ -111,6 +120,7 @@ def test_a_clerk_cannot_approve_from_a_forged_form(start_hall_process: Any) -> N
     with httpx.Client(base_url=service.url, timeout=30, follow_redirects=False) as client:
         clerk = api_token(client, "clerk1")
         case = file_case(client, clerk, ITEM_FOOD, ID_A, "张三", "web-3")
+        hand_in(client, case["id"], ITEM_FOOD, clerk)
         client.post(f"/api/v1/cases/{case['id']}/actions/accept", json={}, headers=clerk)
         reviewer = api_token(client, "reviewer1")
         client.post(f"/api/v1/cases/{case['id']}/actions/start_review", json={}, headers=reviewer)
@@ -119,3 +129,65 @@ def test_a_clerk_cannot_approve_from_a_forged_form(start_hall_process: Any) -> N
         assert answer.status_code == 303 and "approver" in answer.headers["location"]
         state = client.get(f"/api/v1/cases/{case['id']}", headers=clerk).json()["state"]
         assert state == "in_review"
+
+
+ITEM_ON_THE_SPOT = "513200-XK-SJ-0510"  # 即办件 in the bundled catalogue
+ITEM_FORWARDED = "513200-SZ-SJ-0902"
+
+
+def test_the_work_pages_show_each_flows_buttons(
+    start_hall_process: Any, page: Any, screenshot_dir: Path
+) -> None:
+    service = start_hall_process("case-service")
+    base = service.url
+    with httpx.Client(base_url=base, timeout=30) as client:
+        clerk, reviewer = api_token(client, "clerk1"), api_token(client, "reviewer1")
+        forwarded_item = {
+            "name": "审核转报测试事项",
+            "department": "州市场监管局",
+            "kind": "审核转报",
+            "category": "经营类",
+            "materials": [{"name": "申请书", "required": True}],
+            "legal_limit_days": 20,
+            "promised_limit_days": 10,
+            "higher_authority": "四川省市场监督管理局",
+        }
+        answer = client.put(
+            f"/api/v1/items/{ITEM_FORWARDED}", json=forwarded_item, headers=api_token(client, "admin")
+        )
+        assert answer.status_code == 200, answer.text
+        spot = file_case(client, clerk, ITEM_ON_THE_SPOT, ID_A, "张三丰", "flows-1")
+        hand_in(client, spot["id"], ITEM_ON_THE_SPOT, clerk)
+        relay = file_case(client, clerk, ITEM_FORWARDED, ID_B, "李四", "flows-2")
+        hand_in(client, relay["id"], ITEM_FORWARDED, clerk)
+        for action, token in (("accept", clerk), ("start_review", reviewer)):
+            moved = client.post(f"/api/v1/cases/{relay['id']}/actions/{action}", json={}, headers=token)
+            assert moved.status_code == 200, moved.text
+
+    sign_in(page, base, "clerk1")
+    row = page.locator("tr", has_text=spot["number"])
+    assert row.locator("form[action$='/accept']").count() == 0  # registered, not accepted for review
+    page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk_on_the_spot.png"), full_page=True)
+    click_and_wait(page, row.locator("form[action$='/register'] button"))
+    assert "register → registered" in page.inner_text(".flash.message")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "reviewer1")
+    row = page.locator("tr", has_text=relay["number"])
+    assert row.locator("form[action$='/approve']").count() == 0
+    row.locator("input[name=reason]").fill("初审通过,同意上报")
+    page.screenshot(path=str(screenshot_dir / "case_service_reviewer_forward.png"), full_page=True)
+    click_and_wait(page, row.locator("form[action$='/forward'] button"))
+    assert "forward → forwarded" in page.inner_text(".flash.message")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "clerk1")
+    assert "已转报" in page.inner_text("body") and relay["number"] in page.inner_text("body")
+    page.screenshot(path=str(screenshot_dir / "case_service_clerk_forwarded.png"), full_page=True)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        states = [client.get(f"/api/v1/cases/{case['id']}", headers=clerk).json() for case in (spot, relay)]
+    assert [(case["state"], case["flow"]) for case in states] == [
+        ("registered", "registration"),
+        ("forwarded", "forwarding"),
+    ]
+    assert states[1]["forwarding"]["opinion"] == "初审通过,同意上报"

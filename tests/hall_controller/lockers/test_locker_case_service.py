@@ -20,6 +20,7 @@ from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.ports import CaseError
 from hall_controller.lockers.service import LockerError
 from tests.fixtures.devices import enrol
+from tests.fixtures.materials import hand_in
 from tests.hall_controller.lockers.conftest import BANK, LockerHall
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -66,6 +67,7 @@ class CaseService:
         )
         assert answer.status_code == 201, answer.text
         case_id = answer.json()["id"]
+        hand_in(self.client, case_id, ITEM, self.staff("clerk1"))
         self.act(case_id, "accept", "clerk1")
         self.act(case_id, "start_review", "reviewer1")
         self.act(case_id, "approve", "approver1", reason="符合法定条件")
