@@ -12,7 +12,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.flow import events as ev
 from kiosk.flow.state import KioskState
-from kiosk.screens import kinsoku  # noqa: F401 - registers KinsokuLabel for widgets.kv
+from kiosk.screens import hideable, kinsoku  # noqa: F401 - register HideableBox, KinsokuLabel for widgets.kv
 
 _loaded: set[str] = set()
 HERE = Path(__file__).parent
