@@ -30,6 +30,8 @@ class ApplyCaptureScreen(KioskScreen):
         self.completeness = self.t("complete") if not missing else self.t("missing_count", count=len(missing))
         captured = {m.material_code: m for m in session.captured}
         self._library = {doc.material_code: doc.document_id for doc in session.library}
+        if self.unchanged("rows", session.language, session.item, session.captured, session.library):
+            return
         box = self.ids.rows
         box.clear_widgets()
         for material in session.item.materials:

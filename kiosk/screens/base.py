@@ -46,3 +46,12 @@ class KioskScreen(Screen):  # type: ignore[misc]
 
     def render(self, state: KioskState) -> None:
         """Fill the screen from the state. Screens with only static text need nothing here."""
+
+    def unchanged(self, box: str, *shown: object) -> bool:
+        """True when `box` already shows `shown`. Every touch re-renders the screen (it resets the idle
+        clock): rows rebuilt between a finger's down and up would lose its tap, so rebuild only on change."""
+        kept: dict[str, tuple[object, ...]] = self.__dict__.setdefault("_shown_in", {})
+        if kept.get(box) == shown:
+            return True
+        kept[box] = shown
+        return False

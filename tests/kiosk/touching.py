@@ -111,9 +111,14 @@ class Finger:
 
     def touch(self, text: str, *, exact: bool = True) -> None:
         """Touches the visible button showing `text` (scrolled into view first, as a person would)."""
-        if self.main(lambda: self._scroll_to(text, exact)):
-            time.sleep(0.2)  # the scroll view moves its content on the next frame
-        where = self.main(lambda: self._place_of(text, exact))
+        where = None
+        deadline = time.monotonic() + 3  # a screen that rebuilds its rows lays them out on the next frame
+        while where is None and time.monotonic() < deadline:
+            if self.main(lambda: self._scroll_to(text, exact)):
+                time.sleep(0.2)  # the scroll view moves its content on the next frame
+            where = self.main(lambda: self._place_of(text, exact))
+            if where is None:
+                time.sleep(0.1)
         if where is None:
             raise ScenarioError(f"no visible button {text!r}; visible: {self.buttons()}")
         self.touch_at(*where)
