@@ -328,7 +328,9 @@ class HttpCaseService:
         self._json("POST", path, token=self.device_token(), json=body)
 
     def rate(self, token: str, case_id: str, score: int) -> None:
-        self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
+        """One rating per case and score: a resend (lost answer, double tap) is not counted twice."""
+        key = {"Idempotency-Key": f"kiosk-rating-{case_id}-{score}"}
+        self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score}, headers=key)
 
     def verify_certificate(self, scanned: str) -> Verification:
         text = scanned.strip()

@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from hall.display import VirtualDisplay
+from kiosk.adapters.http_case import HttpCaseService
+from kiosk.flow.model import IdCard
 from tests.fixtures.hall import hall_env
+from tests.kiosk.conftest import DEV_DEVICE_SECRET
+from tests.kiosk.staff import Staff, _png
+from tests.kiosk.touch_scenarios import person
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -49,3 +54,24 @@ def test_identify_buttons_answer_a_touch(
     """手机号 + 验证码 and 无需登录：证照核验 under the card prompt: touched, each opens its way."""
     report = touched(xvfb, case_url, tmp_path, screenshot_dir, "identify_buttons", language)
     assert report["notes"]["method"] == "phone"
+
+
+def test_a_rating_reaches_the_case_service(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    """A finished (not accepted) case rated five stars at the kiosk: thanked, and the service holds it."""
+    name = "周rating"
+    identity = person(name)
+    service = HttpCaseService(case_url, device_id="kiosk-touch-check", device_secret=DEV_DEVICE_SECRET)
+    staff = Staff(case_url)
+    card = IdCard(identity.name, identity.id_number)
+    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
+    token = service.identify_card(card).token
+    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
+    outcome = service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, "rate-1")
+    staff.act(outcome.case_id, "not_accept", "clerk1", reason="不属于本机关职权范围")
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "rate", name=name, case=outcome.case_id)
+    assert report["notes"]["notice"] == "thanks_rating"
+    history = staff.call("GET", f"/cases/{outcome.case_id}/history", "clerk1")
+    rated = [entry["after"] for entry in history if entry["action"] == "case.evaluate"]
+    assert [entry["score"] for entry in rated] == [5]
