@@ -56,6 +56,28 @@ def test_identify_buttons_answer_a_touch(
     assert report["notes"]["method"] == "phone"
 
 
+@pytest.mark.parametrize("leave", ["finish", "walk_away"])
+def test_the_next_person_finds_nothing_of_the_last(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, leave: str
+) -> None:
+    """A fills the form and searches, then leaves (结束办理, or walks away); B signs in: no widget of any
+    screen holds A's name, ID number, phone or search words."""
+    quick = {"kiosk__idle_timeout_seconds": "4", "kiosk__countdown_seconds": "2"}
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "next_person",
+        settings=quick if leave == "walk_away" else None,
+        first=f"赵{leave}",
+        second=f"孙{leave}",
+        leave=leave,
+    )
+    assert report["notes"]["a_seen"], "person A's data was never on the form: the test proves nothing"
+    assert report["notes"]["left"] == []
+
+
 def test_a_rating_reaches_the_case_service(
     xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
 ) -> None:

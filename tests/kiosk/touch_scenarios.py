@@ -97,10 +97,10 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     sign_in(finger, reader, first)
     finger.touch(_t("service_apply", language), exact=False)
     finger.screen("guide")
-    query = "食品经营"
+    query = "食品"
     finger.type_into(_t("search_hint", language)[:4], query)
     finger.wait(lambda s: bool(s.session and s.session.query == query), "the search")
-    rows = [label for label in finger.buttons() if "食品经营许可" in label]
+    rows = [label for label in finger.buttons() if "食品(含保健食品)经营许可" in label]
     if not rows:
         raise ScenarioError(f"no 食品经营许可 row to touch: {finger.buttons()}")
     finger.touch(rows[0])
@@ -128,11 +128,12 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.screen("guide")
     finger.shot(f"next-person-guide-{leave}")
     everything = finger.shown_texts()
-    person_a_parts = {person_a.name, person_a.id_number, person_a.id_number[-4:], phone, phone[-4:], query}
+    person_a_parts = {person_a.name, person_a.id_number, phone}
     from hall.privacy import mask_id_number, mask_name, mask_phone
 
     person_a_parts |= {mask_name(person_a.name), mask_id_number(person_a.id_number), mask_phone(phone)}
     left = sorted({part for part in person_a_parts for shown in everything if part and part in shown})
+    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed]
     finger.notes["left"] = left
     if left:
         raise ScenarioError(f"person B's kiosk still holds person A's {left}")

@@ -173,6 +173,17 @@ class Finger:
 
         return self.main(collect)
 
+    def typed_texts(self) -> list[str]:
+        """What the text fields of every built screen hold."""
+
+        def collect() -> list[str]:
+            from kivy.core.window import Window
+            from kivy.uix.textinput import TextInput
+
+            return [w.text for root in Window.children for w in _tree(root) if isinstance(w, TextInput)]
+
+        return self.main(collect)
+
     def shot(self, name: str) -> None:
         from kivy.core.window import Window
 
@@ -236,19 +247,22 @@ def _scroll_into_view(widget: Any) -> bool:
     return False
 
 
-def _texts(widget: Any) -> Iterator[str]:
-    """Texts of a widget and everything beneath it (screens not shown included)."""
+def _tree(widget: Any) -> Iterator[Any]:
+    """A widget and everything beneath it (screens not shown included)."""
     from kivy.uix.screenmanager import ScreenManager
 
-    for name in ("text", "hint_text"):
-        value = getattr(widget, name, None)
-        if isinstance(value, str) and value:
-            yield value
-    children = list(widget.children)
-    if isinstance(widget, ScreenManager):
-        children = list(widget.screens)
+    yield widget
+    children = list(widget.screens) if isinstance(widget, ScreenManager) else list(widget.children)
     for child in children:
-        yield from _texts(child)
+        yield from _tree(child)
+
+
+def _texts(widget: Any) -> Iterator[str]:
+    for each in _tree(widget):
+        for name in ("text", "hint_text"):
+            value = getattr(each, name, None)
+            if isinstance(value, str) and value:
+                yield value
 
 
 def main(argv: list[str] | None = None) -> int:
