@@ -165,17 +165,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The picture is not clear; flatten the page and retry.",
     ),
     "capture_no_page": ("没有找到材料，请将材料放在拍摄区内。", "No page found; place it inside the frame."),
-    "complete": ("材料齐全", "All materials present"),
+    "complete": ("清单所列材料已全部拍摄", "Every listed material is captured"),
+    "no_material_list": (
+        "本事项未列出申请材料；窗口审查时如需材料，会一次性告知。",
+        "This item lists no materials; if the window needs any, it tells you all at once.",
+    ),
     "missing_count": ("还缺 {count} 项材料", "{count} material(s) missing"),
     "submit": ("提交申请", "Submit"),
     "submit_incomplete_hint": (
         "材料不全也可以提交，我们会打印一次性告知书，列明全部缺少的材料。",
         "You may submit with materials missing: a one-time notice lists everything still needed.",
     ),
-    "submission_accepted": (
-        "申请已受理，正在打印受理通知书。",
-        "Accepted. Printing your acceptance receipt.",
+    "submission_submitted": (
+        "申请已提交，尚未受理。窗口将审查您的申请，受理审查期限：{date}；受理后 {days} 个工作日内办结。"
+        "正在打印提交回执。",
+        "Your application is submitted, not yet accepted. The window reviews it and decides on acceptance "
+        "by {date}; once accepted, it is decided within {days} working days. "
+        "Printing your submission receipt.",
     ),
+    "submission_submitted_soon": (
+        "申请已提交，尚未受理。窗口将在 5 个工作日内审查并决定是否受理；受理后 {days} 个工作日内办结。"
+        "正在打印提交回执。",
+        "Your application is submitted, not yet accepted. The window reviews it and decides on acceptance "
+        "within 5 working days; once accepted, it is decided within {days} working days. Printing your "
+        "submission receipt.",
+    ),
+    "receipt_title": ("提交回执", "Submission receipt"),
+    "receipt_state": ("状态：已提交，尚未受理", "Status: submitted, not yet accepted"),
+    "receipt_review": (
+        "受理审查期限：{date}（窗口审查后决定是否受理）",
+        "Acceptance decided by {date} (window review)",
+    ),
+    "receipt_review_soon": (
+        "受理审查期限：提交后 5 个工作日内",
+        "Acceptance decided within 5 working days of submission",
+    ),
+    "receipt_decision": ("受理后 {days} 个工作日内办结", "Decided within {days} working days of acceptance"),
+    "receipt_progress": ("办理进度可在自助终端“进度查询”查看。", "Follow it under “My cases” at any kiosk."),
     "supplement_submitted": (
         "补正材料已交回窗口审查，正在打印回执。",
         "Your missing materials are in and the case is back with the clerk. Printing your receipt.",
@@ -229,7 +255,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nothing_to_rate": ("暂无可评价的办件。", "No finished case to rate."),
     # Printing
     "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),
-    "printed_receipt": ("受理通知书已打印，请取走。", "Your receipt is printed; please take it."),
+    "printed_receipt": ("提交回执已打印，请取走。", "Your submission receipt is printed; please take it."),
     "printed_notice": ("一次性告知书已打印，请取走。", "The notice is printed; please take it."),
     "supplement_received": (
         "补正材料已收到，办件已交回窗口审查。",

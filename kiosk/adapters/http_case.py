@@ -249,7 +249,9 @@ class HttpCaseService:
         missing = tuple(str(name) for name in completeness.get("missing", []))
         if payload.get("case_id") and not missing:
             self._supplemented(token, number)
-        return SubmitOutcome(case_id=number, accepted=bool(completeness.get("complete")), missing=missing)
+        review_by = str(self._json("GET", f"/cases/{number}/status", token=token).get("stage_due_on") or "")
+        complete = bool(completeness.get("complete"))
+        return SubmitOutcome(case_id=number, accepted=complete, missing=missing, review_by=review_by)
 
     def _supplemented(self, token: str, number: str) -> None:
         """补正 handed in: the case goes back to the clerk. A resend (outbox) finds it already done."""
@@ -260,14 +262,14 @@ class HttpCaseService:
     def outcome_document(
         self, token: str, outcome: SubmitOutcome, language: Language
     ) -> PrintDocument | None:
-        kind = "acceptance" if outcome.accepted else "supplement"
+        if outcome.accepted:
+            return None  # only submitted: the kiosk's 提交回执 (the 受理通知书 comes once the window accepts)
         try:
-            response = self._request("GET", f"/cases/{outcome.case_id}/documents/{kind}.pdf", token=token)
+            response = self._request("GET", f"/cases/{outcome.case_id}/documents/supplement.pdf", token=token)
         except RejectedError as err:
-            log.info("no %s notice from the service yet (%s): the kiosk prints its own", kind, err)
+            log.info("no supplement notice from the service yet (%s): the kiosk prints its own", err)
             return None
-        title = "受理通知书" if outcome.accepted else "补正材料一次性告知书"
-        return PrintDocument(title, response.content)
+        return PrintDocument("补正材料一次性告知书", response.content)
 
     def _missing(self, token: str, case: dict[str, Any]) -> tuple[str, ...]:
         if case["state"] != "supplement_required":

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 
 from hall.display import VirtualDisplay
@@ -97,3 +98,38 @@ def test_a_rating_reaches_the_case_service(
     history = staff.call("GET", f"/cases/{outcome.case_id}/history", "clerk1")
     rated = [entry["after"] for entry in history if entry["action"] == "case.evaluate"]
     assert [entry["score"] for entry in rated] == [5]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """公证机构设立、变更 has no material list. The kiosk says 已提交 (not 已受理, not 材料齐全), that the
+    window reviews it and by which date (the case service's), and prints a 提交回执, not a 受理通知书."""
+    name = f"吴submit{language}"
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "apply_without_a_list",
+        language,
+        name=name,
+        query="公证机构",
+    )
+    notes = report["notes"]
+    capture, done = "\n".join(notes["capture_screen"]), "\n".join(notes["done_screen"])
+    for untrue in ("材料齐全", "All materials present", "已受理", "受理通知书", "Accepted"):
+        assert untrue not in capture + done
+    staff = Staff(case_url)
+    status = staff.call("GET", f"/cases/{notes['case']}/status", "clerk1")
+    assert status["state"] == "submitted"
+    review_by = status["stage_due_on"]
+    assert review_by and review_by in done
+    assert ("已提交，尚未受理" if language == "zh" else "submitted, not yet accepted") in done
+    printed = sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf"))
+    assert len(printed) == 1, printed
+    paper = "\n".join(page.extract_text() for page in pypdf.PdfReader(printed[0]).pages)
+    assert ("提交回执" if language == "zh" else "Submission receipt") in paper
+    assert "受理通知书" not in paper and "Acceptance receipt" not in paper
+    assert notes["case"] in paper and review_by in paper

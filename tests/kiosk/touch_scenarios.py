@@ -167,3 +167,35 @@ def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> No
     finger.shot(f"rating-done-{language}")
     if state.session.notice.key != "thanks_rating":
         raise ScenarioError(f"the rating was answered with {state.session.notice.key}")
+
+
+def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, query: str) -> None:
+    """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.screen("guide")
+    finger.type_into(_t("search_hint", language)[:4], query)
+    finger.wait(lambda s: bool(s.session and s.session.query == query and s.session.items), "the search")
+    finger.touch(next(label for label in finger.buttons() if query in label))
+    finger.screen("item")
+    finger.touch(_t("apply_now", language))
+    finger.screen("apply_form")
+    finger.touch(_t("next", language))
+    finger.screen("apply_capture")
+    finger.shot(f"apply_capture-no-list-{language}")
+    finger.notes["capture_screen"] = finger.main(lambda: _screen_texts(finger, "apply_capture"))
+    finger.touch(_t("submit", language))
+    state = finger.wait(
+        lambda s: s.screen.value == "apply_done" and bool(s.session and s.session.notice), "the outcome"
+    )
+    finger.shot(f"apply_done-submitted-{language}")
+    finger.notes["case"] = state.session.outcome.case_id
+    finger.notes["done_screen"] = finger.main(lambda: _screen_texts(finger, "apply_done"))
+    finger.notes["printed_notice"] = state.session.notice.key
+
+
+def _screen_texts(finger: Finger, name: str) -> list[str]:
+    from tests.kiosk.touching import _texts
+
+    return list(_texts(finger.app.root_screen(name)))
