@@ -57,6 +57,13 @@ def test_identify_buttons_answer_a_touch(
     assert report["notes"]["method"] == "phone"
 
 
+def test_every_visible_button_does_something(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "every_button", name="钱touch")
+    assert len(report["notes"]["touched"]) >= 8
+
+
 @pytest.mark.parametrize("leave", ["finish", "walk_away"])
 def test_the_next_person_finds_nothing_of_the_last(
     xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, leave: str
