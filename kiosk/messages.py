@@ -125,7 +125,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify_entry": ("无需登录：证照核验", "No sign-in: check a certificate"),
     # Guide and item
     "guide_title": ("办事指南", "Service guide"),
-    "search_hint": ("输入事项名称、部门或人生事件，如“开店”", "Item, department or life event, e.g. “shop”"),
+    "search_hint": ("输入事项名称或部门，如“{example}”", "Item or department, e.g. “{example}”"),
+    "search_hint_plain": ("输入事项名称或部门", "Item or department"),
     "search": ("搜索", "Search"),
     "nothing_found": ("没有找到相关事项，请换个说法。", "Nothing found; try other words."),
     "materials": ("申请材料", "Materials"),

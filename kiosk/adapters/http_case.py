@@ -58,6 +58,7 @@ STATE_EN = {
     "suspended": ("Suspended", "Hearing, testing or expert review: not counted in the time limit"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
+SEARCH_PAGE = 100
 CERTIFICATE_STATES = {"sealed", "ready_for_release", "ready_for_pickup", "delivered"}
 
 
@@ -189,14 +190,20 @@ class HttpCaseService:
         return self._identified(answer, phone)
 
     def search_items(self, query: str) -> tuple[ItemSummary, ...]:
-        params: dict[str, Any] = {"status": "active", "limit": 50}
+        """Every matching item, page by page (the service answers at most `SEARCH_PAGE` at a time)."""
+        params: dict[str, Any] = {"status": "active", "limit": SEARCH_PAGE, "offset": 0}
         if query:
             params["q"] = query
-        page = self._json("GET", "/items", params=params)
-        return tuple(
-            ItemSummary(item["code"], item["name"], item["name"], item["department"], item["department"])
-            for item in page["items"]
-        )
+        found: list[ItemSummary] = []
+        while True:
+            page = self._json("GET", "/items", params=params)
+            found += (
+                ItemSummary(item["code"], item["name"], item["name"], item["department"], item["department"])
+                for item in page["items"]
+            )
+            params["offset"] += len(page["items"])
+            if not page["items"] or params["offset"] >= int(page["total"]):
+                return tuple(found)
 
     def item(self, item_id: str) -> ItemDetail:
         item = self._json("GET", f"/items/{item_id}")

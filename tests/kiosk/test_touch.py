@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pypdf
 import pytest
 
@@ -140,3 +141,15 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
     assert ("提交回执" if language == "zh" else "Submission receipt") in paper
     assert "受理通知书" not in paper and "Acceptance receipt" not in paper
     assert notes["case"] in paper and review_by in paper
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_guide_lists_the_whole_catalogue_and_every_quick_word_finds_items(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    total = httpx.get(f"{case_url}/api/v1/items", params={"status": "active", "limit": 1}).json()["total"]
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "guide_words", language, name=f"郑{language}")
+    assert report["notes"]["listed"] == total > 50
+    found = report["notes"]["found"]
+    assert len(found) >= 4, found  # the chips, and the hint's example
+    assert all(count > 0 for count in found.values()), found

@@ -206,3 +206,31 @@ def _screen_texts(finger: Finger, name: str) -> list[str]:
     from tests.kiosk.touching import _texts
 
     return list(_texts(finger.app.root_screen(name)))
+
+
+def _searched(words: str) -> Any:
+    return lambda state: bool(state.session and state.session.query == words)
+
+
+def guide_words(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The guide lists the whole catalogue; each quick word and the hint's example, touched or typed, finds
+    items of the real catalogue."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    finger.shot(f"guide-catalogue-{language}")
+    finger.notes["listed"] = len([label for label in finger.buttons() if "\n" in label])
+    chips = finger.main(lambda: [b.text for b in finger.app.root_screen("guide").ids.chips.children])
+    found: dict[str, int] = {}
+    for chip in chips:
+        finger.touch(chip)
+        state = finger.wait(_searched(chip), f"results of {chip}")
+        found[chip] = len(state.session.items)
+    hint = finger.main(lambda: finger.app.root_screen("guide").ids.query.hint_text)
+    example = hint.split("“")[-1].rstrip("”")
+    finger.main(lambda: setattr(finger.app.root_screen("guide").ids.query, "text", ""))
+    finger.type_into(hint[:4], example)
+    state = finger.wait(lambda s: bool(s.session and s.session.query == example), "the example's results")
+    found[f"hint: {example}"] = len(state.session.items)
+    finger.notes["found"] = found
