@@ -250,6 +250,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "locker_where": ("{locker} 号柜 · {compartment} 号门", "Locker {locker} · door {compartment}"),
     "nothing_to_pick_up": ("您暂无待取的材料。", "There is nothing waiting for you."),
+    "ticket_already_held": (
+        "您已持有此业务的号票，或今天取号已达上限。请留意叫号屏，需要帮助请到咨询台。",
+        "You already hold a ticket for this service, or have taken today's most. "
+        "Watch the calling screen, or ask at the help desk.",
+    ),
+    "ticket_outside_hours": (
+        "现在不在此业务的取号时间内，请在办公时间取号，或到咨询台询问。",
+        "Tickets for this service are not issued at this hour; come back in opening hours or ask "
+        "at the help desk.",
+    ),
+    "ticket_cap_reached": (
+        "今天此业务的号已经取完，请改日再来或在网上预约，也可到咨询台询问。",
+        "Today's tickets for this service are all taken; come another day, book online, or ask at the "
+        "help desk.",
+    ),
+    "locker_jammed": (
+        "柜门没有打开。您的材料仍在柜中，请到窗口请工作人员取出。",
+        "The locker door did not open. Your papers are still inside: ask a clerk at a window.",
+    ),
+    "locker_locked_out": (
+        "取件柜因多次尝试暂时锁定，请稍后再试，或到窗口领取。",
+        "The locker is locked for a while after too many tries; try again later or ask at a window.",
+    ),
+    "locker_unavailable": (
+        "取件柜暂时无法为您开门，请到窗口领取。",
+        "The locker cannot open for you now; please collect at a window.",
+    ),
     "rating_title": ("服务评价", "Rate a service"),
     "rating_scores": ("非常不满意 · 不满意 · 基本满意 · 满意 · 非常满意", "1 very poor … 5 very good"),
     "thanks_rating": ("感谢您的评价。", "Thank you for your rating."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import pytest
 from hall.display import VirtualDisplay
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import IdCard
-from tests.fixtures.hall import hall_env
+from tests.fixtures.hall import HallProcess, hall_env
+from tests.fixtures.mqtt import Broker
 from tests.kiosk.conftest import DEV_DEVICE_SECRET
 from tests.kiosk.staff import Staff, _png
 from tests.kiosk.touch_scenarios import person
@@ -36,12 +38,14 @@ def touched(
     scenario: str,
     language: str = "zh",
     settings: dict[str, str] | None = None,
+    controller_url: str = "",
     **args: Any,
 ) -> dict[str, Any]:
     env = hall_env(folder / "var", kiosk__voice="off", **(settings or {}))
     env["DISPLAY"] = display.name
     command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
     command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
+    command += ["--controller-url", controller_url] if controller_url else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=280, check=False)
     assert done.stdout.strip(), done.stderr[-3000:]
     report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -153,3 +157,28 @@ def test_the_guide_lists_the_whole_catalogue_and_every_quick_word_finds_items(
     found = report["notes"]["found"]
     assert len(found) >= 4, found  # the chips, and the hint's example
     assert all(count > 0 for count in found.values()), found
+
+
+def test_a_second_ticket_is_refused_with_its_own_reason(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """取号 touched twice against the running controller: the second is refused as "already holding a
+    ticket", not shown as a system error."""
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "second_ticket",
+        settings={"mqtt_url": mosquitto.url},
+        controller_url=controller.url,
+        name="冯ticket",
+    )
+    assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]

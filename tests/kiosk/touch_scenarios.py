@@ -234,3 +234,18 @@ def guide_words(finger: Finger, reader: Any, language: str, name: str) -> None:
     state = finger.wait(lambda s: bool(s.session and s.session.query == example), "the example's results")
     found[f"hint: {example}"] = len(state.session.items)
     finger.notes["found"] = found
+
+
+def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person takes a ticket, then touches 取号 again: the controller refuses, and the kiosk says why."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    notices = []
+    for _visit in range(2):
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
+        notices.append(state.session.notice.key)
+        finger.shot(f"ticket-{len(notices)}-{language}")
+        finger.touch(_t("home", language))
+        finger.screen("menu")
+    finger.notes["notices"] = notices

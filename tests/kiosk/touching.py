@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", default="zh")
     parser.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait")
     parser.add_argument("--args", default="{}", help="JSON: the scenario's own arguments")
+    parser.add_argument("--controller-url", default="", help="the running hall controller (else simulated)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -299,6 +300,19 @@ def main(argv: list[str] | None = None) -> int:
     ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-touch", device_secret=secret)
     reader = open_card_reader("sim", IdCardSettings(interface="sam", timeout_seconds=0.5))
     ports.card_reader = IdCardReader(reader.reader, recheck_seconds=0.3)
+    if args.controller_url:
+        from devices.protocol.device import ProtocolDevice
+        from kiosk.adapters.hall_link import ControllerLink
+
+        device = ProtocolDevice(settings.hall_id, "kiosk-touch", kind="kiosk", capabilities=["tickets"])
+        device.start(settings.resolved_mqtt_url)
+        ports.hall = ControllerLink(
+            device,
+            args.controller_url,
+            ticket_service="business",
+            locker_bank="locker-bank-01",
+            credentials=ports.case_service.device_token,
+        )
     kiosk = build_kiosk(settings, ports, watch_interval=0.05, service_check_every=0.5)
     app = KioskApp(settings, kiosk)
     kiosk.connect(app.post)
