@@ -75,7 +75,7 @@ def test_the_next_person_finds_nothing_of_the_last(
 ) -> None:
     """A fills the form and searches, then leaves (结束办理, or walks away); B signs in: no widget of any
     screen holds A's name, ID number, phone or search words."""
-    quick = {"kiosk__idle_timeout_seconds": "4", "kiosk__countdown_seconds": "2"}
+    quick = {"kiosk__idle_timeout_seconds": "12", "kiosk__countdown_seconds": "3"}
     report = touched(
         xvfb,
         case_url,

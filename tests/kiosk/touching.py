@@ -189,12 +189,19 @@ class Finger:
 
         path = self.out / f"{self.prefix}-{name}.png"
 
-        def take() -> None:
-            taken = Path(Window.screenshot(name=str(self.out / f".touch-{os.getpid()}.png")))
-            taken.replace(path)
+        def take() -> Path:
+            return Path(Window.screenshot(name=str(self.out / f".touch-{os.getpid()}.png")))
 
         time.sleep(0.2)
-        self.main(take)
+        taken = self.main(take)
+        from PIL import Image
+
+        with Image.open(taken) as image:  # half size, 96 colours: small enough to keep under docs/
+            small = image.convert("RGB").resize(
+                (image.width // 2, image.height // 2), Image.Resampling.LANCZOS
+            )
+        small.quantize(colors=96).save(path, optimize=True)
+        taken.unlink()
         self.shots.append(path.name)
 
 
@@ -317,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     app = KioskApp(settings, kiosk)
     kiosk.connect(app.post)
     args.out.mkdir(parents=True, exist_ok=True)
-    finger = Finger(app, kiosk, args.out, f"kiosk-{args.orientation}")
+    finger = Finger(app, kiosk, args.out, f"kiosk-touch-{args.orientation}")
     scenario = getattr(touch_scenarios, args.scenario)
     report: dict[str, Any] = {"failed": "", "notes": finger.notes, "shots": finger.shots}
 
