@@ -37,6 +37,10 @@ def make(kind: str, **properties: Any) -> Any:
 class KioskScreen(Screen):  # type: ignore[misc]
     """A thin screen: shows a KioskState, turns touches into flow events."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown_in: dict[str, tuple[object, ...]] = {}
+
     def post(self, event: ev.Event) -> None:
         App.get_running_app().post(event)
 
@@ -50,8 +54,7 @@ class KioskScreen(Screen):  # type: ignore[misc]
     def unchanged(self, box: str, *shown: object) -> bool:
         """True when `box` already shows `shown`. Every touch re-renders the screen (it resets the idle
         clock): rows rebuilt between a finger's down and up would lose its tap, so rebuild only on change."""
-        kept: dict[str, tuple[object, ...]] = self.__dict__.setdefault("_shown_in", {})
-        if kept.get(box) == shown:
+        if self._shown_in.get(box) == shown:
             return True
-        kept[box] = shown
+        self._shown_in[box] = shown
         return False

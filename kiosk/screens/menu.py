@@ -37,7 +37,7 @@ class MenuScreen(KioskScreen):
         self.greeting = self.t("greeting", name=applicant.masked_name)
         self.id_line = self.t("id_shown", masked=applicant.masked_id)
         services = tuple(menu_services(App.get_running_app().flow_config, state))
-        if self.unchanged("services", services, session.language if session else None):
+        if self.unchanged("services", services, state.language):
             return
         grid = self.ids.services
         grid.clear_widgets()

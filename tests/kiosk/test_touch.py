@@ -23,6 +23,7 @@ from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import IdCard
 from tests.fixtures.hall import HallProcess, hall_env
 from tests.fixtures.mqtt import Broker
+from tests.fixtures.procs import require_binary
 from tests.kiosk.conftest import DEV_DEVICE_SECRET
 from tests.kiosk.staff import Staff, _png
 from tests.kiosk.touch_scenarios import person
@@ -41,6 +42,7 @@ def touched(
     controller_url: str = "",
     **args: Any,
 ) -> dict[str, Any]:
+    require_binary("xdotool", "xdotool")  # the finger: presses on the X display
     env = hall_env(folder / "var", kiosk__voice="off", **(settings or {}))
     env["DISPLAY"] = display.name
     command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
