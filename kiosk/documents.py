@@ -82,12 +82,18 @@ def supplement_receipt(item: ItemDetail, result: SubmitOutcome, language: Langua
 
 
 def outcome(item: ItemDetail, result: SubmitOutcome, language: Language) -> PrintDocument:
-    """A plain receipt or one-time notice, used when the case service does not issue its own PDF."""
+    """The 提交回执 of a complete submission (submitted, not accepted: what comes next and by when), or the
+    one-time notice of missing materials when the case service does not issue its own PDF."""
     zh = language is Language.ZH
     names = {material.code: (material.name_zh if zh else material.name_en) for material in item.materials}
     lines = [_name(item, language), text("case_number", language, case_id=result.case_id)]
     if result.accepted:
-        title = "受理通知书" if zh else "Acceptance receipt"
+        title = text("receipt_title", language)
+        lines.append(text("receipt_state", language))
+        review = "receipt_review" if result.review_by else "receipt_review_soon"
+        lines.append(text(review, language, date=result.review_by))
+        lines.append(text("receipt_decision", language, days=item.time_limit_days))
+        lines.append(text("receipt_progress", language))
     else:
         title = "补正材料一次性告知书" if zh else "One-time notice of missing materials"
         lines.append(text("missing_list", language))

@@ -125,7 +125,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verify_entry": ("无需登录：证照核验", "No sign-in: check a certificate"),
     # Guide and item
     "guide_title": ("办事指南", "Service guide"),
-    "search_hint": ("输入事项名称、部门或人生事件，如“开店”", "Item, department or life event, e.g. “shop”"),
+    "search_hint": ("输入事项名称或部门，如“{example}”", "Item or department, e.g. “{example}”"),
+    "search_hint_plain": ("输入事项名称或部门", "Item or department"),
     "search": ("搜索", "Search"),
     "nothing_found": ("没有找到相关事项，请换个说法。", "Nothing found; try other words."),
     "materials": ("申请材料", "Materials"),
@@ -165,17 +166,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The picture is not clear; flatten the page and retry.",
     ),
     "capture_no_page": ("没有找到材料，请将材料放在拍摄区内。", "No page found; place it inside the frame."),
-    "complete": ("材料齐全", "All materials present"),
+    "complete": ("清单所列材料已全部拍摄", "Every listed material is captured"),
+    "no_material_list": (
+        "本事项未列出申请材料；窗口审查时如需材料，会一次性告知。",
+        "This item lists no materials; if the window needs any, it tells you all at once.",
+    ),
     "missing_count": ("还缺 {count} 项材料", "{count} material(s) missing"),
     "submit": ("提交申请", "Submit"),
     "submit_incomplete_hint": (
         "材料不全也可以提交，我们会打印一次性告知书，列明全部缺少的材料。",
         "You may submit with materials missing: a one-time notice lists everything still needed.",
     ),
-    "submission_accepted": (
-        "申请已受理，正在打印受理通知书。",
-        "Accepted. Printing your acceptance receipt.",
+    "submission_submitted": (
+        "申请已提交，尚未受理。窗口将审查您的申请，受理审查期限：{date}；受理后 {days} 个工作日内办结。"
+        "正在打印提交回执。",
+        "Your application is submitted, not yet accepted. The window reviews it and decides on acceptance "
+        "by {date}; once accepted, it is decided within {days} working days. "
+        "Printing your submission receipt.",
     ),
+    "submission_submitted_soon": (
+        "申请已提交，尚未受理。窗口将在 5 个工作日内审查并决定是否受理；受理后 {days} 个工作日内办结。"
+        "正在打印提交回执。",
+        "Your application is submitted, not yet accepted. The window reviews it and decides on acceptance "
+        "within 5 working days; once accepted, it is decided within {days} working days. Printing your "
+        "submission receipt.",
+    ),
+    "receipt_title": ("提交回执", "Submission receipt"),
+    "receipt_state": ("状态：已提交，尚未受理", "Status: submitted, not yet accepted"),
+    "receipt_review": (
+        "受理审查期限：{date}（窗口审查后决定是否受理）",
+        "Acceptance decided by {date} (window review)",
+    ),
+    "receipt_review_soon": (
+        "受理审查期限：提交后 5 个工作日内",
+        "Acceptance decided within 5 working days of submission",
+    ),
+    "receipt_decision": ("受理后 {days} 个工作日内办结", "Decided within {days} working days of acceptance"),
+    "receipt_progress": ("办理进度可在自助终端“进度查询”查看。", "Follow it under “My cases” at any kiosk."),
     "supplement_submitted": (
         "补正材料已交回窗口审查，正在打印回执。",
         "Your missing materials are in and the case is back with the clerk. Printing your receipt.",
@@ -223,13 +250,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "locker_where": ("{locker} 号柜 · {compartment} 号门", "Locker {locker} · door {compartment}"),
     "nothing_to_pick_up": ("您暂无待取的材料。", "There is nothing waiting for you."),
+    "ticket_already_held": (
+        "您已持有此业务的号票，或今天取号已达上限。请留意叫号屏，需要帮助请到咨询台。",
+        "You already hold a ticket for this service, or have taken today's most. "
+        "Watch the calling screen, or ask at the help desk.",
+    ),
+    "ticket_outside_hours": (
+        "现在不在此业务的取号时间内，请在办公时间取号，或到咨询台询问。",
+        "Tickets for this service are not issued at this hour; come back in opening hours or ask "
+        "at the help desk.",
+    ),
+    "ticket_cap_reached": (
+        "今天此业务的号已经取完，请改日再来或在网上预约，也可到咨询台询问。",
+        "Today's tickets for this service are all taken; come another day, book online, or ask at the "
+        "help desk.",
+    ),
+    "locker_jammed": (
+        "柜门没有打开。您的材料仍在柜中，请到窗口请工作人员取出。",
+        "The locker door did not open. Your papers are still inside: ask a clerk at a window.",
+    ),
+    "locker_locked_out": (
+        "取件柜因多次尝试暂时锁定，请稍后再试，或到窗口领取。",
+        "The locker is locked for a while after too many tries; try again later or ask at a window.",
+    ),
+    "locker_unavailable": (
+        "取件柜暂时无法为您开门，请到窗口领取。",
+        "The locker cannot open for you now; please collect at a window.",
+    ),
     "rating_title": ("服务评价", "Rate a service"),
     "rating_scores": ("非常不满意 · 不满意 · 基本满意 · 满意 · 非常满意", "1 very poor … 5 very good"),
     "thanks_rating": ("感谢您的评价。", "Thank you for your rating."),
     "nothing_to_rate": ("暂无可评价的办件。", "No finished case to rate."),
     # Printing
     "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),
-    "printed_receipt": ("受理通知书已打印，请取走。", "Your receipt is printed; please take it."),
+    "printed_receipt": ("提交回执已打印，请取走。", "Your submission receipt is printed; please take it."),
     "printed_notice": ("一次性告知书已打印，请取走。", "The notice is printed; please take it."),
     "supplement_received": (
         "补正材料已收到，办件已交回窗口审查。",

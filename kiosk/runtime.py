@@ -11,10 +11,10 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hall.calendar import china_today
 from kiosk import documents
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
@@ -226,7 +226,7 @@ class Runner:
         except ServiceUnavailableError:
             if not self._certificate_keys:
                 return [ev.ServiceUnreachable(), ev.OperationFailed(effect.serial, "verify_unavailable")]
-            verdict = check_offline(effect.text, self._certificate_keys, date.today())
+            verdict = check_offline(effect.text, self._certificate_keys, china_today())
             return [ev.ServiceUnreachable(), ev.CertificateVerified(effect.serial, verdict)]
         except RejectedError as err:
             return [ev.OperationFailed(effect.serial, err.reason)]

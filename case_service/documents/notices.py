@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 
 from case_service.documents.seal import SealSpec, draw_seal
 from case_service.documents.typeset import PAGE_WIDTH, PageWriter, chinese_date
+from hall.calendar import china_today
 
 RECONSIDERATION_DAYS = 60
 LITIGATION_MONTHS = 6
@@ -298,7 +299,7 @@ def render_notice(notice: Notice) -> bytes:
             issued_on = notice.decided_on
         case ServiceReceipt():
             _service_receipt(writer, notice)
-            issued_on = notice.served_at.date() if notice.served_at else date.today()
+            issued_on = notice.served_at.date() if notice.served_at else china_today()
         case RegistrationReceipt():
             _registration(writer, notice)
             issued_on = notice.registered_on

@@ -24,6 +24,32 @@ ISSUE_CODES = {
 }
 
 
+# The controller's refusal codes (queue: hall_controller/queue/book.py; lockers: lockers/routes.py).
+REFUSALS = {
+    "hoarding": "ticket_already_held",  # holds one for this service, or today's most per person
+    "not_issuing": "ticket_outside_hours",
+    "cap_reached": "ticket_cap_reached",
+    "OPEN_NOT_DETECTED": "locker_jammed",
+}
+
+
+def refusal_code(response: httpx.Response) -> str:
+    """The error code of a controller refusal: `{"error": {"code", ...}}`, or the older
+    `{"error": "code"}` and `{"detail": {"error": "code"}}`; "" when it has none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if error is None and isinstance(body.get("detail"), dict):
+        error = body["detail"].get("error")
+    if isinstance(error, dict):
+        error = error.get("code")
+    return error if isinstance(error, str) else ""
+
+
 class ControllerLink:
     def __init__(
         self,
@@ -69,9 +95,17 @@ class ControllerLink:
 
     @staticmethod
     def _reason(path: str, response: httpx.Response) -> str:
-        # The controller answers 400 "nothing to collect here for this ID card".
-        if path.startswith("/lockers/pickups") and response.status_code in (400, 404, 409):
-            return "nothing_to_pick_up"
+        """The message key for a refusal, chosen by the controller's error code."""
+        code = refusal_code(response)
+        if code in REFUSALS:
+            return REFUSALS[code]
+        if path.startswith("/lockers/pickups"):
+            if response.status_code == 429:
+                return "locker_locked_out"
+            if response.status_code == 400:  # "nothing to collect here for this ID card"
+                return "nothing_to_pick_up"
+            if response.status_code == 409:
+                return "locker_unavailable"
         return "service_error"
 
     def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:

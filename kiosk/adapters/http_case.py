@@ -66,6 +66,7 @@ STATE_EN: dict[CaseState, tuple[str, str]] = {
     S.HANDLED: ("Handled", "Collect the result at the window, or as you chose"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
+SEARCH_PAGE = 100
 CERTIFICATE_STATES = {S.SEALED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP, S.DELIVERED}
 
 
@@ -217,14 +218,20 @@ class HttpCaseService:
         return self._identified(answer, phone)
 
     def search_items(self, query: str) -> tuple[ItemSummary, ...]:
-        params: dict[str, Any] = {"status": "active", "limit": 50}
+        """Every matching item, page by page (the service answers at most `SEARCH_PAGE` at a time)."""
+        params: dict[str, Any] = {"status": "active", "limit": SEARCH_PAGE, "offset": 0}
         if query:
             params["q"] = query
-        page = self._read(Page[ItemOut], "GET", "/items", params=params)
-        return tuple(
-            ItemSummary(item.code, item.name, item.name, item.department, item.department)
-            for item in page.items
-        )
+        found: list[ItemSummary] = []
+        while True:
+            page = self._read(Page[ItemOut], "GET", "/items", params=params)
+            found += (
+                ItemSummary(item.code, item.name, item.name, item.department, item.department)
+                for item in page.items
+            )
+            params["offset"] += len(page.items)
+            if not page.items or params["offset"] >= page.total:
+                return tuple(found)
 
     def item(self, item_id: str) -> ItemDetail:
         item = self._read(ItemOut, "GET", f"/items/{item_id}")
@@ -282,7 +289,11 @@ class HttpCaseService:
         missing = tuple(completeness.missing)
         if payload.get("case_id") and not missing:
             self._supplemented(token, number)
-        return SubmitOutcome(case_id=number, accepted=completeness.complete, missing=missing)
+        status = self._read(CaseStatus, "GET", f"/cases/{number}/status", token=token)
+        review_by = status.stage_due_on.isoformat() if status.stage_due_on else ""
+        return SubmitOutcome(
+            case_id=number, accepted=completeness.complete, missing=missing, review_by=review_by
+        )
 
     def _supplemented(self, token: str, number: str) -> None:
         """补正 handed in: the case goes back to the clerk. A resend (outbox) finds it already done."""
@@ -293,14 +304,14 @@ class HttpCaseService:
     def outcome_document(
         self, token: str, outcome: SubmitOutcome, language: Language
     ) -> PrintDocument | None:
-        kind = "acceptance" if outcome.accepted else "supplement"
+        if outcome.accepted:
+            return None  # only submitted: the kiosk's 提交回执 (the 受理通知书 comes once the window accepts)
         try:
-            response = self._request("GET", f"/cases/{outcome.case_id}/documents/{kind}.pdf", token=token)
+            response = self._request("GET", f"/cases/{outcome.case_id}/documents/supplement.pdf", token=token)
         except RejectedError as err:
-            log.info("no %s notice from the service yet (%s): the kiosk prints its own", kind, err)
+            log.info("no supplement notice from the service yet (%s): the kiosk prints its own", err)
             return None
-        title = "受理通知书" if outcome.accepted else "补正材料一次性告知书"
-        return PrintDocument(title, response.content)
+        return PrintDocument("补正材料一次性告知书", response.content)
 
     def _missing(self, token: str, case: CaseOut) -> tuple[str, ...]:
         if case.state is not CaseState.SUPPLEMENT_REQUIRED:
@@ -363,7 +374,9 @@ class HttpCaseService:
         self._json("POST", path, token=token, json=body)
 
     def rate(self, token: str, case_id: str, score: int) -> None:
-        self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score})
+        """One rating per case and score: a resend (lost answer, double tap) is not counted twice."""
+        key = {"Idempotency-Key": f"kiosk-rating-{case_id}-{score}"}
+        self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score}, headers=key)
 
     def verify_certificate(self, scanned: str) -> Verification:
         text = scanned.strip()

@@ -9,7 +9,15 @@ from typing import Any
 
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
-from kiosk.flow.model import CapturedMaterial, Device, IdentifyMethod, Language, Service
+from kiosk.flow.model import (
+    CapturedMaterial,
+    Device,
+    IdentifyMethod,
+    ItemDetail,
+    Language,
+    Service,
+    SubmitOutcome,
+)
 from kiosk.flow.state import ELDER_TEXT_SCALE, TEXT_SCALES, Fault, KioskState, Screen, Session
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -656,16 +664,28 @@ def _capture_failed(config: FlowConfig, state: KioskState, event: ev.CaptureFail
     return _notice(state, event.reason, error=True), [_say(state, event.reason)]
 
 
+def submitted_message(outcome: SubmitOutcome, item: ItemDetail) -> tuple[str, dict[str, str]]:
+    """What a complete submission is told with: submitted (not accepted), the window's review date from
+    the case service (or, without one, its rule: 5 working days), and the item's time limit after that."""
+    days = str(item.time_limit_days)
+    if outcome.review_by:
+        return "submission_submitted", {"date": outcome.review_by, "days": days}
+    return "submission_submitted_soon", {"days": days}
+
+
 def _submitted(config: FlowConfig, state: KioskState, event: ev.Submitted) -> Outcome:
     session = _session(state)
     moved = _go(state, Screen.APPLY_DONE, outcome=event.outcome, busy="")
     if event.outcome.queued:
         return moved, [_say(moved, "submission_queued")]
     assert session.item is not None
-    key = "submission_accepted" if event.outcome.accepted else "submission_incomplete"
     if event.outcome.accepted and session.supplement_case:
-        key = "supplement_submitted"
-    effects: list[fx.Effect] = [_say(moved, key)]
+        effects: list[fx.Effect] = [_say(moved, "supplement_submitted")]
+    elif event.outcome.accepted:
+        key, params = submitted_message(event.outcome, session.item)
+        effects = [_say(moved, key, **params)]
+    else:
+        effects = [_say(moved, "submission_incomplete")]
     if Device.PRINTER in state.broken:
         explained, fault_effects = _device_fault(moved, Device.PRINTER)
         return explained, [*effects, *fault_effects]

@@ -159,9 +159,12 @@ class SubmitOutcome:
     """The case service's answer to a submission, or `queued` when it was unreachable."""
 
     case_id: str = ""
+    # Every listed required material is in (the case is still only submitted: the window accepts it).
     accepted: bool = False
     missing: tuple[str, ...] = ()
     queued: bool = False
+    # The date (ISO) by which the window decides whether to accept the case (受理审查), from the service.
+    review_by: str = ""
 
 
 @dataclass(frozen=True)

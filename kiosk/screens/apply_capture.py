@@ -27,9 +27,16 @@ class ApplyCaptureScreen(KioskScreen):
         zh = session.language is Language.ZH
         missing = session.missing_materials()
         self.complete = not missing
-        self.completeness = self.t("complete") if not missing else self.t("missing_count", count=len(missing))
+        if not session.item.materials:
+            self.completeness = self.t("no_material_list")
+        elif missing:
+            self.completeness = self.t("missing_count", count=len(missing))
+        else:
+            self.completeness = self.t("complete")
         captured = {m.material_code: m for m in session.captured}
         self._library = {doc.material_code: doc.document_id for doc in session.library}
+        if self.unchanged("rows", session.language, session.item, session.captured, session.library):
+            return
         box = self.ids.rows
         box.clear_widgets()
         for material in session.item.materials:

@@ -1,9 +1,10 @@
-"""The outcome: accepted (receipt printed), materials missing (one-time notice printed), or kept to send."""
+"""The outcome: submitted (提交回执 printed), materials missing (one-time notice printed), or kept to send."""
 
 from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.flow.machine import submitted_message
 from kiosk.flow.model import Language
 from kiosk.flow.state import KioskState
 from kiosk.screens.base import KioskScreen, load_kv
@@ -29,7 +30,8 @@ class ApplyDoneScreen(KioskScreen):
         elif outcome.accepted and session.supplement_case:
             self.headline, self.good = self.t("supplement_submitted"), True
         elif outcome.accepted:
-            self.headline, self.good = self.t("submission_accepted"), True
+            key, params = submitted_message(outcome, session.item)
+            self.headline, self.good = self.t(key, **params), True
         else:
             self.headline, self.good = self.t("submission_incomplete"), False
         self.case_line = self.t("case_number", case_id=outcome.case_id) if outcome.case_id else ""

@@ -12,7 +12,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.flow import events as ev
 from kiosk.flow.state import KioskState
-from kiosk.screens import kinsoku  # noqa: F401 - registers KinsokuLabel for widgets.kv
+from kiosk.screens import hideable, kinsoku  # noqa: F401 - register HideableBox, KinsokuLabel for widgets.kv
 
 _loaded: set[str] = set()
 HERE = Path(__file__).parent
@@ -37,6 +37,10 @@ def make(kind: str, **properties: Any) -> Any:
 class KioskScreen(Screen):  # type: ignore[misc]
     """A thin screen: shows a KioskState, turns touches into flow events."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown_in: dict[str, tuple[object, ...]] = {}
+
     def post(self, event: ev.Event) -> None:
         App.get_running_app().post(event)
 
@@ -46,3 +50,11 @@ class KioskScreen(Screen):  # type: ignore[misc]
 
     def render(self, state: KioskState) -> None:
         """Fill the screen from the state. Screens with only static text need nothing here."""
+
+    def unchanged(self, box: str, *shown: object) -> bool:
+        """True when `box` already shows `shown`. Every touch re-renders the screen (it resets the idle
+        clock): rows rebuilt between a finger's down and up would lose its tap, so rebuild only on change."""
+        if self._shown_in.get(box) == shown:
+            return True
+        self._shown_in[box] = shown
+        return False

@@ -18,6 +18,8 @@ class CertificatesScreen(KioskScreen):
         if session is None:
             return
         zh = session.language is Language.ZH
+        if self.unchanged("certificates", session.language, session.certificates):
+            return
         box = self.ids.certificates
         box.clear_widgets()
         for certificate in session.certificates:

@@ -1,28 +1,25 @@
-"""Find an item by words, department or life event (开店, 退休 …)."""
+"""Find an item by its name or department; the quick words are the catalogue's own departments."""
 
 from __future__ import annotations
 
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flow import events as ev
+from kiosk.flow.catalogue import example_name, quick_words
 from kiosk.flow.model import Language, Service
 from kiosk.flow.state import KioskState
 from kiosk.screens.base import KioskScreen, load_kv
 
 load_kv("guide")
-CHIPS = {
-    Language.ZH: ("开店", "餐饮", "创业", "退休", "身份证", "市场监督管理局"),
-    Language.EN: ("shop", "restaurant", "business", "retire", "id card", "market"),
-}
 
 
 class GuideScreen(KioskScreen):
     applying = BooleanProperty(False)
+    example = StringProperty("")
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self._language: Language | None = None
         self._items: tuple[object, ...] | None = None
 
     def render(self, state: KioskState) -> None:
@@ -30,10 +27,11 @@ class GuideScreen(KioskScreen):
         if session is None:
             return
         self.applying = session.service is Service.APPLY
-        if session.language is not self._language:
-            self._language = session.language
+        whole = not session.query and session.items  # the whole catalogue: its words are the chips
+        if whole and not self.unchanged("chips", session.language, session.items):
+            self.example = example_name(session.items, session.language)
             self.ids.chips.clear_widgets()
-            for chip in CHIPS[session.language]:
+            for chip in quick_words(session.items, session.language):
                 button = Factory.SecondButton(text=chip)
                 button.bind(on_release=lambda _b, c=chip: self.search(c))
                 self.ids.chips.add_widget(button)

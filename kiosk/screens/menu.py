@@ -36,9 +36,12 @@ class MenuScreen(KioskScreen):
             return
         self.greeting = self.t("greeting", name=applicant.masked_name)
         self.id_line = self.t("id_shown", masked=applicant.masked_id)
+        services = tuple(menu_services(App.get_running_app().flow_config, state))
+        if self.unchanged("services", services, state.language):
+            return
         grid = self.ids.services
         grid.clear_widgets()
-        for service in menu_services(App.get_running_app().flow_config, state):
+        for service in services:
             button = Factory.BigButton(text=f"{ICONS[service]}\n{self.t(f'service_{service.value}')}")
             button.size_hint_y = 1
             button.bind(on_release=lambda _b, s=service: self.post(ev.ServiceChosen(s)))

@@ -18,6 +18,8 @@ class ProgressScreen(KioskScreen):
         if session is None:
             return
         zh = session.language is Language.ZH
+        if self.unchanged("cases", session.language, session.cases):
+            return
         box = self.ids.cases
         box.clear_widgets()
         for case in session.cases:

@@ -20,9 +20,11 @@ class RatingScreen(KioskScreen):
         if session is None:
             return
         zh = session.language is Language.ZH
+        rateable = [case for case in session.cases if case.finished and not case.rated]
+        if self.unchanged("cases", session.language, session.cases):
+            return
         box = self.ids.cases
         box.clear_widgets()
-        rateable = [case for case in session.cases if case.finished and not case.rated]
         if session.cases and not rateable:
             box.add_widget(Factory.Body(text=self.t("nothing_to_rate")))
         for case in rateable:

@@ -68,6 +68,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.ids.manager.transition = NoTransition()
         self._overlay = Overlay()
         self._overlay_shown = False
+        self._person: tuple[int, bool] = (0, False)
 
     def screen(self, which: Screen) -> KioskScreen:
         manager = self.ids.manager
@@ -78,9 +79,21 @@ class Shell(BoxLayout):  # type: ignore[misc]
         shown: KioskScreen = manager.get_screen(which.value)
         return shown
 
+    def forget_the_last_person(self, state: KioskState) -> None:
+        """When a session starts or ends, every screen built so far goes, with all its widgets (typed
+        text, search words, form fields, digits): the next person's screens are built afresh."""
+        person = (state.serial, state.session is not None)
+        if person == self._person:
+            return
+        self._person = person
+        manager = self.ids.manager
+        for built in list(manager.screens):
+            manager.remove_widget(built)
+
     def show(self, state: KioskState) -> None:
         app = App.get_running_app()
         session = state.session
+        self.forget_the_last_person(state)
         shown = self.screen(state.screen)
         shown.render(state)
         self.ids.manager.current = state.screen.value

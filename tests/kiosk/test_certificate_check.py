@@ -14,6 +14,7 @@ import pytest
 
 from case_service.domain.identity import make_id_number
 from firmware_sim.idcard.cards import card_read_of
+from hall.calendar import china_today
 from hall.signing import (
     CertificateClaims,
     Ed25519Signer,
@@ -120,7 +121,7 @@ def test_superseded_then_revoked(case_url: str) -> None:
 def test_offline_check_with_published_keys(made: tuple[HttpCaseService, Staff, dict[str, Any]]) -> None:
     service, _staff, certificate = made
     keys = trusted_keys(service.certificate_keys())
-    today = date.today()
+    today = china_today()  # certificates are dated in China
     verdict = check_offline(certificate["qr_text"], keys, today)
     assert verdict.reason is VerifyReason.VALID and verdict.offline
     assert verdict.holder_masked == "周*明" and verdict.number == certificate["number"]

@@ -67,7 +67,7 @@ def test_missing_material_notice_then_complete_then_certificate_original_and_cop
     kiosk.send(ev.CaptureRequested("application"), ev.CaptureRequested("layout"), ev.SubmitRequested())
     session = kiosk.state.session
     assert session is not None and session.outcome is not None and session.outcome.accepted
-    assert kiosk.sims.printer.jobs[-1].title == "受理通知书"
+    assert kiosk.sims.printer.jobs[-1].title == "提交回执"  # submitted, not accepted
 
     kiosk.send(ev.Home(), ev.ServiceChosen(Service.CERTIFICATES))
     session = kiosk.state.session

@@ -1,0 +1,65 @@
+"""Each refusal of the hall controller becomes its own message key, chosen by the error's code, in the one
+error shape (`{"error": {"code", "message", "details"}}`) and in the older ones. Beneath the touch journey
+of tests/kiosk/test_touch.py (a second ticket, refused by the running controller)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from devices.protocol.device import ProtocolDevice
+from kiosk.adapters.hall_link import ControllerLink
+from kiosk.flow.model import Service
+from kiosk.messages import MESSAGES
+from kiosk.ports import RejectedError
+
+
+def _link(status: int, body: Any) -> ControllerLink:
+    transport = httpx.MockTransport(lambda _request: httpx.Response(status, json=body))
+    device = ProtocolDevice("hall-01", "kiosk-01", kind="kiosk")
+    return ControllerLink(
+        device, "http://controller", ticket_service="business", locker_bank="bank", transport=transport
+    )
+
+
+def _one(code: str, message: str = "refused") -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": None}}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (409, _one("hoarding"), "ticket_already_held"),
+        (409, {"error": "hoarding", "message": "already holds a ticket"}, "ticket_already_held"),
+        (409, _one("not_issuing"), "ticket_outside_hours"),
+        (409, _one("cap_reached"), "ticket_cap_reached"),
+        (409, _one("unknown_service"), "service_error"),
+    ],
+)
+def test_ticket_refusals(status: int, body: Any, reason: str) -> None:
+    with pytest.raises(RejectedError) as refused:
+        _link(status, body).take_ticket(Service.TICKET, "11010519491231002X")
+    assert refused.value.reason == reason
+    assert reason in MESSAGES
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (409, _one("OPEN_NOT_DETECTED"), "locker_jammed"),
+        (409, {"detail": {"error": "OPEN_NOT_DETECTED", "message": "did not open"}}, "locker_jammed"),
+        (429, _one("too_many_requests", "too many wrong attempts"), "locker_locked_out"),
+        (429, {"detail": "too many wrong attempts"}, "locker_locked_out"),
+        (400, _one("bad_request", "此身份证在本柜没有待取件"), "nothing_to_pick_up"),
+        (400, {"detail": "此身份证在本柜没有待取件"}, "nothing_to_pick_up"),
+        (409, _one("conflict", "compartment holds no result"), "locker_unavailable"),
+        (401, _one("unauthorized"), "service_error"),
+    ],
+)
+def test_locker_refusals(status: int, body: Any, reason: str) -> None:
+    with pytest.raises(RejectedError) as refused:
+        _link(status, body).open_locker("11010519491231002X")
+    assert refused.value.reason == reason
+    assert reason in MESSAGES

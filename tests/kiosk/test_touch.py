@@ -1,0 +1,197 @@
+"""The kiosk touched on the glass (Kivy's input under Xvfb) against the real case service: the buttons a
+person sees answer a touch, the next person finds nothing of the last one, ratings reach the service.
+
+Each test starts `python -m tests.kiosk.touching` (the real app) with a scenario of tests/kiosk/
+touch_scenarios.py and reads its report.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+
+from case_service.api.schemas import ItemIn
+from firmware_sim.idcard.cards import card_read_of
+from hall.display import VirtualDisplay
+from kiosk.adapters.http_case import HttpCaseService
+from kiosk.flow.model import IdCard
+from tests.fixtures.hall import HallProcess, hall_env
+from tests.fixtures.mqtt import Broker
+from tests.fixtures.procs import require_binary
+from tests.kiosk.conftest import kiosk_secret, write_kiosk_credential
+from tests.kiosk.staff import Staff, _png
+from tests.kiosk.touch_scenarios import person
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+def touched(
+    display: VirtualDisplay,
+    case_url: str,
+    folder: Path,
+    out: Path,
+    scenario: str,
+    language: str = "zh",
+    settings: dict[str, str] | None = None,
+    controller_url: str = "",
+    **args: Any,
+) -> dict[str, Any]:
+    require_binary("xdotool", "xdotool")  # the finger: presses on the X display
+    write_kiosk_credential(case_url, folder / "var", "kiosk-touch")  # enrolled, as on the kiosk machine
+    env = hall_env(folder / "var", kiosk__voice="off", **(settings or {}))
+    env["DISPLAY"] = display.name
+    command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
+    command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
+    command += ["--controller-url", controller_url] if controller_url else []
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=280, check=False)
+    assert done.stdout.strip(), done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["failed"] == "", f"{report['failed']}\n{done.stderr[-2000:]}"
+    return report
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_identify_buttons_answer_a_touch(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """手机号 + 验证码 and 无需登录：证照核验 under the card prompt: touched, each opens its way."""
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "identify_buttons", language)
+    assert report["notes"]["method"] == "phone"
+
+
+def test_every_visible_button_does_something(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "every_button", name="钱touch")
+    assert len(report["notes"]["touched"]) >= 8
+
+
+@pytest.mark.parametrize("leave", ["finish", "walk_away"])
+def test_the_next_person_finds_nothing_of_the_last(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, leave: str
+) -> None:
+    """A fills the form and searches, then leaves (结束办理, or walks away); B signs in: no widget of any
+    screen holds A's name, ID number, phone or search words."""
+    quick = {"kiosk__idle_timeout_seconds": "12", "kiosk__countdown_seconds": "3"}
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "next_person",
+        settings=quick if leave == "walk_away" else None,
+        first=f"赵{leave}",
+        second=f"孙{leave}",
+        leave=leave,
+    )
+    assert report["notes"]["a_seen"], "person A's data was never on the form: the test proves nothing"
+    assert report["notes"]["left"] == []
+
+
+def test_a_rating_reaches_the_case_service(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    """A finished (not accepted) case rated five stars at the kiosk: thanked, and the service holds it."""
+    name = "周rating"
+    identity = person(name)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    staff = Staff(case_url)
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
+    token = service.identify_card(card).token
+    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
+    outcome = service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, "rate-1")
+    staff.act(outcome.case_id, "not_accept", "clerk1", reason="不属于本机关职权范围")
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "rate", name=name, case=outcome.case_id)
+    assert report["notes"]["notice"] == "thanks_rating"
+    history = staff.call("GET", f"/cases/{outcome.case_id}/history", "clerk1")
+    rated = [entry["after"] for entry in history if entry["action"] == "case.evaluate"]
+    assert [entry["score"] for entry in rated] == [5]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """公证机构设立、变更 with no material list (an administrator's version). The kiosk says 已提交 (not
+    已受理, not 材料齐全), that the window reviews it and by which date (the case service's), and prints a
+    提交回执, not a 受理通知书."""
+    name = f"吴submit{language}"
+    staff = Staff(case_url)
+    code = next(i["code"] for i in staff.call("GET", "/items?q=公证机构", "admin")["items"])
+    item = staff.call("GET", f"/items/{code}", "admin")
+    # The bundled guide lists its papers; an administrator's version without a list is what is tested.
+    body = {name: item[name] for name in ItemIn.model_fields if name in item}
+    staff.call("PUT", f"/items/{code}", "admin", json={**body, "materials": []})
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "apply_without_a_list",
+        language,
+        name=name,
+        query="公证机构",
+    )
+    notes = report["notes"]
+    capture, done = "\n".join(notes["capture_screen"]), "\n".join(notes["done_screen"])
+    for untrue in ("材料齐全", "All materials present", "已受理", "受理通知书", "Accepted"):
+        assert untrue not in capture + done
+    status = staff.call("GET", f"/cases/{notes['case']}/status", "clerk1")
+    assert status["state"] == "submitted"
+    review_by = status["stage_due_on"]
+    assert review_by and review_by in done
+    assert ("已提交，尚未受理" if language == "zh" else "submitted, not yet accepted") in done
+    printed = sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf"))
+    assert len(printed) == 1, printed
+    paper = "\n".join(page.extract_text() for page in pypdf.PdfReader(printed[0]).pages)
+    assert ("提交回执" if language == "zh" else "Submission receipt") in paper
+    assert "受理通知书" not in paper and "Acceptance receipt" not in paper
+    assert notes["case"] in paper and review_by in paper
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_guide_lists_the_whole_catalogue_and_every_quick_word_finds_items(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    total = httpx.get(f"{case_url}/api/v1/items", params={"status": "active", "limit": 1}).json()["total"]
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "guide_words", language, name=f"郑{language}")
+    assert report["notes"]["listed"] == total > 50
+    found = report["notes"]["found"]
+    assert len(found) >= 4, found  # the chips, and the hint's example
+    assert all(count > 0 for count in found.values()), found
+
+
+def test_a_second_ticket_is_refused_with_its_own_reason(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """取号 touched twice against the running controller: the second is refused as "already holding a
+    ticket", not shown as a system error."""
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "second_ticket",
+        settings={"mqtt_url": mosquitto.url},
+        controller_url=controller.url,
+        name="冯ticket",
+    )
+    assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]

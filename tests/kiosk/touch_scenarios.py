@@ -1,0 +1,251 @@
+"""What people do at the kiosk, touch by touch (run inside the app's process by tests/kiosk/touching.py).
+
+Each scenario is `name(finger, reader, language, **args)`; it raises ScenarioError (or AssertionError)
+when the kiosk does not do what the person expects, and leaves its findings in `finger.notes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firmware_sim.idcard.cards import SimCard, sample_identity
+from kiosk.flow.model import Language
+from kiosk.messages import text
+from tests.kiosk.touching import Finger, ScenarioError
+
+
+def _t(key: str, language: str) -> str:
+    return text(key, Language(language))
+
+
+def start(finger: Finger, language: str) -> None:
+    """From the attract screen to the identify screen, by touch."""
+    finger.screen("attract")
+    finger.touch_at(300, 300)
+    finger.screen("language")
+    finger.touch("中文" if language == "zh" else "English")
+    finger.screen("identify")
+
+
+def person(name: str) -> Any:
+    """A sample person with an ID number of their own (the sequence taken from the name)."""
+    return sample_identity(name, sequence=100 + sum(map(ord, name)) % 800)
+
+
+def sign_in(finger: Finger, reader: Any, name: str) -> None:
+    """The person's ID card on the reader, then taken off after the greeting."""
+    reader.present(SimCard.of(person(name)))
+    finger.screen("menu")
+    reader.present(None)
+    finger.wait(lambda s: not s.card_present, "the card taken")
+
+
+def identify_buttons(finger: Finger, reader: Any, language: str) -> None:
+    """Both buttons under the card prompt answer a touch: 证照核验 opens, the phone sign-in opens."""
+    start(finger, language)
+    finger.shot(f"identify-{language}")
+    finger.touch("√  " + _t("verify_entry", language))
+    finger.screen("verify", timeout=5)
+    finger.shot(f"verify-from-identify-{language}")
+    finger.touch(_t("back", language))
+    finger.screen("identify", timeout=5)
+    finger.touch(_t("method_phone", language))
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.identify_method), "the phone sign-in", timeout=5
+    )
+    finger.notes["method"] = state.session.identify_method.value
+    keys = [label for label in finger.buttons() if label in {"1", "2", "0"}]
+    if len(keys) != 3:
+        raise ScenarioError(f"the phone keypad is not shown: {finger.buttons()}")
+    finger.shot(f"identify-phone-{language}")
+
+
+def every_button(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """On each screen reached by touch, every visible button does something: the screen, the state or the
+    message shown changes. (A button under a hidden layer changes nothing.)"""
+    start(finger, language)
+    dead: list[str] = []
+
+    def probe(screen: str, skip: set[str]) -> None:
+        for label in finger.buttons():
+            if label in skip:
+                continue
+            before = _what_counts(finger.state)
+            shown_before = finger.shown_texts()
+            finger.touch(label)
+            after = finger.wait(lambda s: True, "quiet")
+            if _what_counts(after) == before and finger.shown_texts() == shown_before:
+                dead.append(f"{screen}: {label!r}")
+            # back to where we were, the way a person would
+            if after.screen.value != screen:
+                finger.touch(_t("back", language))
+                finger.screen(screen, timeout=10)
+            finger.notes.setdefault("touched", []).append(f"{screen}: {label}")
+
+    frame = {_t(k, language) for k in ("finish", "home", "back")}
+    probe("identify", frame)
+    sign_in(finger, reader, name)
+    probe("menu", frame)
+    if dead:
+        raise ScenarioError(f"buttons that do nothing: {dead}")
+
+
+def _what_counts(state: Any) -> Any:
+    """The state without the idle clock (any touch, even on a dead spot, resets it)."""
+    from dataclasses import replace
+
+    return replace(state, idle_seconds=0.0, countdown=None, card_present_seconds=0.0)
+
+
+def next_person(finger: Finger, reader: Any, language: str, first: str, second: str, leave: str) -> None:
+    """Person A signs in, searches the guide, fills the form (phone) and leaves — by 结束办理 or by walking
+    away. Person B then signs in: nothing A typed or was shown is held by any widget of any screen."""
+    start(finger, language)
+    sign_in(finger, reader, first)
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.screen("guide")
+    query = "食品"
+    finger.type_into(_t("search_hint", language)[:4], query)
+    finger.wait(lambda s: bool(s.session and s.session.query == query), "the search")
+    rows = [label for label in finger.buttons() if "食品(含保健食品)经营许可" in label]
+    if not rows:
+        raise ScenarioError(f"no 食品经营许可 row to touch: {finger.buttons()}")
+    finger.touch(rows[0])
+    finger.screen("item")
+    apply_label = next(label for label in finger.buttons() if _t("apply_now", language) in label)
+    finger.touch(apply_label)
+    finger.screen("apply_form")
+    phone = "13912345678"
+    finger.main(lambda: _type_in_field(finger, "phone", phone))
+    finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
+    person_a = person(first)
+    before = finger.shown_texts()
+    finger.notes["a_seen"] = [t for t in before if person_a.name[-1] in t or phone in t][:5]
+    if leave == "finish":
+        finger.touch(_t("finish", language))
+    else:  # walks away: the idle timeout and its countdown (short in this test's settings) run out
+        finger.wait(lambda s: s.countdown is not None, "the countdown", timeout=60)
+    finger.screen("attract", timeout=60)
+    finger.touch_at(300, 300)
+    finger.screen("language")
+    finger.touch("中文" if language == "zh" else "English")
+    finger.screen("identify")
+    sign_in(finger, reader, second)
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.screen("guide")
+    finger.shot(f"next-person-guide-{leave}")
+    everything = finger.shown_texts()
+    person_a_parts = {person_a.name, person_a.id_number, phone}
+    from hall.privacy import mask_id_number, mask_name, mask_phone
+
+    person_a_parts |= {mask_name(person_a.name), mask_id_number(person_a.id_number), mask_phone(phone)}
+    left = sorted({part for part in person_a_parts for shown in everything if part and part in shown})
+    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed]
+    finger.notes["left"] = left
+    if left:
+        raise ScenarioError(f"person B's kiosk still holds person A's {left}")
+
+
+def _type_in_field(finger: Finger, name: str, value: str) -> None:
+    from kiosk.screens.apply_form import ApplyFormScreen
+
+    screen = finger.app.root_screen("apply_form")
+    assert isinstance(screen, ApplyFormScreen)
+    for row in screen.ids.fields.children:
+        if getattr(row, "field_name", "") == name:
+            field = row.children[0]
+            field.focus = True
+            field.text = ""
+            field.insert_text(value)
+            return
+    raise ScenarioError(f"no form field {name}")
+
+
+def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> None:
+    """A person with a finished case rates it with five stars: the kiosk thanks them."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_rating", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "rating" and bool(s.session and s.session.cases), "the cases")
+    finger.shot(f"rating-{language}")
+    finger.touch("★★★★★")
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the rating")
+    finger.notes["notice"] = state.session.notice.key
+    finger.shot(f"rating-done-{language}")
+    if state.session.notice.key != "thanks_rating":
+        raise ScenarioError(f"the rating was answered with {state.session.notice.key}")
+
+
+def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, query: str) -> None:
+    """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.screen("guide")
+    finger.type_into(_t("search_hint", language)[:4], query)
+    finger.wait(lambda s: bool(s.session and s.session.query == query and s.session.items), "the search")
+    finger.touch(next(label for label in finger.buttons() if query in label))
+    finger.screen("item")
+    finger.touch(_t("apply_now", language))
+    finger.screen("apply_form")
+    finger.touch(_t("next", language))
+    finger.screen("apply_capture")
+    finger.shot(f"apply_capture-no-list-{language}")
+    finger.notes["capture_screen"] = finger.main(lambda: _screen_texts(finger, "apply_capture"))
+    finger.touch(_t("submit", language))
+    state = finger.wait(
+        lambda s: s.screen.value == "apply_done" and bool(s.session and s.session.notice), "the outcome"
+    )
+    finger.shot(f"apply_done-submitted-{language}")
+    finger.notes["case"] = state.session.outcome.case_id
+    finger.notes["done_screen"] = finger.main(lambda: _screen_texts(finger, "apply_done"))
+    finger.notes["printed_notice"] = state.session.notice.key
+
+
+def _screen_texts(finger: Finger, name: str) -> list[str]:
+    from tests.kiosk.touching import _texts
+
+    return list(_texts(finger.app.root_screen(name)))
+
+
+def _searched(words: str) -> Any:
+    return lambda state: bool(state.session and state.session.query == words)
+
+
+def guide_words(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The guide lists the whole catalogue; each quick word and the hint's example, touched or typed, finds
+    items of the real catalogue."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    finger.shot(f"guide-catalogue-{language}")
+    finger.notes["listed"] = len([label for label in finger.buttons() if "\n" in label])
+    chips = finger.main(lambda: [b.text for b in finger.app.root_screen("guide").ids.chips.children])
+    found: dict[str, int] = {}
+    for chip in chips:
+        finger.touch(chip)
+        state = finger.wait(_searched(chip), f"results of {chip}")
+        found[chip] = len(state.session.items)
+    hint = finger.main(lambda: finger.app.root_screen("guide").ids.query.hint_text)
+    example = hint.split("“")[-1].rstrip("”")
+    finger.main(lambda: setattr(finger.app.root_screen("guide").ids.query, "text", ""))
+    finger.type_into(hint[:4], example)
+    state = finger.wait(lambda s: bool(s.session and s.session.query == example), "the example's results")
+    found[f"hint: {example}"] = len(state.session.items)
+    finger.notes["found"] = found
+
+
+def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person takes a ticket, then touches 取号 again: the controller refuses, and the kiosk says why."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    notices = []
+    for _visit in range(2):
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
+        notices.append(state.session.notice.key)
+        finger.shot(f"ticket-{len(notices)}-{language}")
+        finger.touch(_t("home", language))
+        finger.screen("menu")
+    finger.notes["notices"] = notices
