@@ -19,6 +19,7 @@ from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.extension import QueueExtension
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 from tests.reliability.workers import CaseWorker, login, submit
@@ -36,6 +37,7 @@ def test_ratings_taken_during_an_outage_arrive_once(
     hall = new_hall_id()
     port = int(case_service.url.rsplit(":", 1)[1])
     settings = controller_settings(mosquitto.url, tmp_path / "controller", hall, case={"port": port})
+    enrol_controller(case_service.url, settings)  # the controller's own credential, as in a hall
     evaluator = Evaluator(hall, "window-01-evaluator", 1)
     evaluator.start(mosquitto.url)
     factory = QueueExtension.factory(config=demo_config(), deliver_ratings=True)

@@ -26,6 +26,7 @@ from hall_controller.controller import HallController
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.extension import QueueExtension
 from soak.netcut import LinkProxy
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 from tests.reliability.workers import ITEM_COMPANY, CaseWorker, login, person, submit
@@ -51,6 +52,7 @@ def test_the_hall_works_through_a_cut_and_catches_up_once(
     link = link_to(int(case_service.url.rsplit(":", 1)[1]))
     hall = new_hall_id()
     settings = controller_settings(mosquitto.url, tmp_path / "controller", hall, case={"port": link.port})
+    enrol_controller(case_service.url, settings)  # the controller's own credential, as in a hall
     evaluator = Evaluator(hall, "window-01-evaluator", 1)
     evaluator.start(mosquitto.url)
     app = create_app(settings, [QueueExtension.factory(config=demo_config(), deliver_ratings=True)])
