@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+from case_service.documents.notices import AcceptanceNotice, Issuer, render_notice
 from case_service.documents.receipt import render_receipt
 from case_service.documents.typeset import PageWriter, cjk_font, extension_font, font_runs
 from case_service.domain.intake import Mark
@@ -61,3 +62,18 @@ def test_the_receipt_of_materials_names_the_applicant_whole(tmp_path: Path) -> N
     assert "20261207-0A1B2C3D" in text
     assert "食品经营许可申请书（原件1份，窗口收取）" in text
     assert "营业执照" in text.split("容缺后补材料")[1]
+
+
+def test_an_acceptance_notice_is_addressed_to_the_whole_name(tmp_path: Path) -> None:
+    notice = AcceptanceNotice(
+        Issuer("西昌市行政审批局", seal_code="5134010012345", contact="0834-3221234"),
+        "西审受字〔2026〕第0001号",
+        RARE,
+        "食品经营许可（新办）",
+        "XD2026-000123",
+        dt.date(2026, 11, 2),
+        dt.date(2026, 11, 2),
+        dt.date(2026, 12, 1),
+    )
+    text = pdf_text(render_notice(notice), tmp_path)
+    assert f"{RARE}：" in text  # not "野家：" as before the fallback font
