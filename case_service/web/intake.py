@@ -414,7 +414,10 @@ def _decide(request: Request, ctx: cases.Context, services: Services, submission
         )
     case = cases.load(ctx, case_id)
     if records.read(ctx, case) is None:  # not a second click on the same form
+        received = {mark.name for mark in filled.marks if mark.status == "received"}
         for name, (filename, data) in filled.files.items():
+            if name not in received:  # a scan chosen, then the material marked otherwise: not taken
+                continue
             content_type = cases.sniff_type(data)
             assert content_type is not None
             cases.add_material(
