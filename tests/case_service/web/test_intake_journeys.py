@@ -275,7 +275,8 @@ def test_bad_input_is_refused_in_chinese_and_keeps_what_was_typed(
     base = start_hall_process("case-service").url
     page = window
     clerk = Clerk(page)
-    page.goto(f"{base}/web/intake?error=请拨打400-000-0000领取补贴")
+    page.goto(f"{base}/web/login?error=请拨打400-000-0000领取补贴&next=/web/intake")
+    assert page.locator(".flash").count() == 0 and "400-000" not in page.content()
     sign_in_by_keyboard(clerk)
     page.goto(f"{base}/web/intake?error=请拨打400-000-0000领取补贴")
     assert page.locator(".flash").count() == 0  # a link's text never shows in the official banner
