@@ -30,6 +30,7 @@ from case_service.db import make_engine, make_filing_engine, make_poll_engine, m
 from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
+from case_service.web.intake import router as intake_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
 from hall.calendar import china_today
@@ -170,6 +171,7 @@ def create_app(
     app.include_router(api_router)
     certificates.install(app, services)
     app.include_router(web_router)
+    app.include_router(intake_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -21,3 +21,16 @@ def cjk_font_path() -> Path:
     raise StartupError(
         "no CJK font found; install the Debian package fonts-wqy-zenhei (scripts/bootstrap.sh)"
     )
+
+
+# CJK Unified Ideographs Extension B and beyond (𠮷 in names): TrueType, for the PDFs' fallback and
+# for Chromium's pages (fontconfig finds it once the package is installed).
+EXTENSION_FONT_CANDIDATES = (Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),)
+
+
+def extension_font_path() -> Path | None:
+    """The font for the rare characters the CJK font lacks, or None (they then print as gaps)."""
+    for candidate in EXTENSION_FONT_CANDIDATES:
+        if candidate.exists():
+            return candidate
+    return None

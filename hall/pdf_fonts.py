@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName
 from reportlab.pdfbase.ttfonts import TTFont
 
-from hall.fonts import cjk_font_path
+from hall.fonts import cjk_font_path, extension_font_path
+
+_BEYOND_BMP = re.compile(r"^(<[0-9A-F]{2}> )<([0-9A-F]{5,6})>$", re.MULTILINE)
+
+
+def _as_utf16(match: re.Match[str]) -> str:
+    return f"{match.group(1)}<{chr(int(match.group(2), 16)).encode('utf-16-be').hex().upper()}>"
 
 
 def glyph_name(code_point: int) -> str:
@@ -38,9 +45,23 @@ class NamedGlyphTTFont(TTFont):  # type: ignore[misc]
         for name, subset in zip(names, subsets, strict=True):
             differences = PDFArray([0, *(PDFName(glyph_name(code)) for code in subset)])
             fonts[name].Encoding = PDFDictionary({"Type": PDFName("Encoding"), "Differences": differences})
+            if any(code > 0xFFFF for code in subset):
+                # reportlab writes each ToUnicode target as a bare code point, which is wrong beyond the
+                # BMP (<20BB7> reads as U+20BB and a 7): there the map must hold UTF-16, a surrogate pair.
+                stream = doc.idToObject[fonts[name].ToUnicode.name]
+                stream.content = _BEYOND_BMP.sub(_as_utf16, stream.content)
 
 
 def register_cjk_font(name: str) -> str:
     """Registers the CJK TrueType font (subfont 0 of the .ttc) with reportlab under `name`."""
     pdfmetrics.registerFont(NamedGlyphTTFont(name, str(cjk_font_path()), subfontIndex=0))
+    return name
+
+
+def register_extension_font(name: str) -> str | None:
+    """Registers the fallback font for characters beyond the CJK font (CJK Ext-B: 𠮷), if installed."""
+    path = extension_font_path()
+    if path is None:
+        return None
+    pdfmetrics.registerFont(NamedGlyphTTFont(name, str(path)))
     return name

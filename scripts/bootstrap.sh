@@ -37,6 +37,7 @@ DEBIAN_PACKAGES=(
   "espeak-ng:/usr/bin/espeak-ng"
   "sox:/usr/bin/sox"
   "fonts-wqy-zenhei:/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+  "fonts-hanazono:/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"
   "poppler-utils:/usr/bin/pdftoppm"
   "iproute2:/usr/sbin/ip"
   "util-linux:/usr/bin/unshare"

@@ -19,9 +19,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from hall.pdf_fonts import register_cjk_font
+from hall.pdf_fonts import register_cjk_font, register_extension_font
 
 FONT_NAME = "HallCJK"
+EXTENSION_FONT_NAME = "HallCJKExt"
 PAGE_WIDTH: float = A4[0]
 PAGE_HEIGHT: float = A4[1]
 BLACK = (0.0, 0.0, 0.0)
@@ -38,8 +39,50 @@ def cjk_font() -> str:
     return register_cjk_font(FONT_NAME)
 
 
+@lru_cache(maxsize=1)
+def extension_font() -> str | None:
+    """The fallback for characters the CJK font lacks (CJK Ext-B: 𠮷), registered once; None if absent."""
+    return register_extension_font(EXTENSION_FONT_NAME)
+
+
+def _glyphs(font: str) -> dict[int, int]:
+    glyphs: dict[int, int] = pdfmetrics.getFont(font).face.charToGlyph
+    return glyphs
+
+
+def font_runs(text: str) -> list[tuple[str, str]]:
+    """`text` cut into runs, each with the font that has its glyphs: the CJK font, and the extension font
+    for what only it has (a name with 𠮷 prints whole, not as "野")."""
+    primary = cjk_font()
+    fallback = extension_font()
+    if fallback is None or text.isascii():
+        return [(primary, text)]
+    has, extra = _glyphs(primary), _glyphs(fallback)
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        code = ord(char)
+        font = fallback if code not in has and code in extra else primary
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return runs
+
+
 def text_width(text: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(text, cjk_font(), size))
+    return sum(float(pdfmetrics.stringWidth(part, font, size)) for font, part in font_runs(text))
+
+
+def draw_text(canvas: Canvas, x: float, y: float, text: str, size: float, *, align: str = "left") -> None:
+    """drawString with the font fallback: `align` left, center or right of `x`."""
+    if align != "left":
+        width = text_width(text, size)
+        x -= width / 2 if align == "center" else width
+    for font, part in font_runs(text):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, part)
+        x += float(pdfmetrics.stringWidth(part, font, size))
+    canvas.setFont(cjk_font(), size)
 
 
 def chinese_date(day: date) -> str:
@@ -119,16 +162,14 @@ class PageWriter:
         for line in wrap_text(text, self.width, size):
             self.ensure_room(size * 1.6)
             self.y -= size * 1.3
-            self.canvas.setFont(self.font, size)
-            self.canvas.drawCentredString(self.margins.left + self.width / 2, self.y, line)
+            draw_text(self.canvas, self.margins.left + self.width / 2, self.y, line, size, align="center")
             self.y -= size * 0.3
         self.y -= after
 
     def right(self, text: str, size: float, *, inset: float = 0.0) -> None:
         self.ensure_room(size * 1.6)
         self.y -= size * 1.3
-        self.canvas.setFont(self.font, size)
-        self.canvas.drawRightString(PAGE_WIDTH - self.margins.right - inset, self.y, text)
+        draw_text(self.canvas, PAGE_WIDTH - self.margins.right - inset, self.y, text, size, align="right")
         self.y -= size * 0.3
 
     def paragraph(
@@ -146,9 +187,8 @@ class PageWriter:
         for number, line in enumerate(lines):
             self.ensure_room(size * leading)
             self.y -= size * leading
-            self.canvas.setFont(self.font, size)
             offset = first_indent if number == 0 else hanging
-            self.canvas.drawString(self.margins.left + offset, self.y, line)
+            draw_text(self.canvas, self.margins.left + offset, self.y, line, size)
 
     def numbered(self, items: Sequence[str], size: float = 15.0) -> None:
         for number, item in enumerate(items, start=1):
@@ -171,11 +211,12 @@ class PageWriter:
             bottom = top - height
             self.canvas.rect(left, bottom, self.width, height)
             self.canvas.line(left + label_width, bottom, left + label_width, top)
-            self.canvas.setFont(self.font, size)
             for index, line in enumerate(label_lines):
-                self.canvas.drawString(left + pad, top - pad - size * (1.5 * index + 1.1), line)
+                draw_text(self.canvas, left + pad, top - pad - size * (1.5 * index + 1.1), line, size)
             for index, line in enumerate(value_lines):
-                self.canvas.drawString(left + label_width + pad, top - pad - size * (1.5 * index + 1.1), line)
+                draw_text(
+                    self.canvas, left + label_width + pad, top - pad - size * (1.5 * index + 1.1), line, size
+                )
             self.y = bottom
 
     def finish(self) -> bytes:

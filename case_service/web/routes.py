@@ -92,7 +92,10 @@ def _page(request: Request, template: str, ctx: cases.Context | None, **values: 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> HTMLResponse:
-    return _page(request, "login.html", None, next=request.query_params.get("next", "/web/"))
+    # No banner from the query string here: a link must not put its own words on the official login page.
+    return _page(
+        request, "login.html", None, next=request.query_params.get("next", "/web/"), error=None, message=None
+    )
 
 
 @router.post("/login", response_model=None)
