@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, or_, select
 
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
@@ -95,6 +95,54 @@ def assess_deadline(
     return deadlines.assess(calendar, stage_due_on, today)
 
 
+ID_TAIL_LENGTHS = range(4, 7)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A work list's search and filters. `text`: a case number or its part, an applicant's name, the
+    last 4-6 characters of the applicant's ID number, or an item's code or name."""
+
+    text: str = ""
+    item_code: str | None = None
+    overdue: bool = False
+    by_deadline: bool = False  # most urgent first (the stage's due day), else newest first
+
+
+def _id_tail_matches(ctx: Context, query: Select[Case], tail: str) -> list[int]:
+    """IDs are stored encrypted: the tail is matched after decryption, within the already filtered
+    rows (a work list's scope), never across the whole table."""
+    rows = ctx.session.execute(query.with_only_columns(Case.id, Case.applicant_id_enc)).all()
+    matches = []
+    for case_id, token in rows:
+        try:
+            plain = ctx.cipher.decrypt(token, context=ID_CONTEXT)
+        except DecryptionError:
+            continue
+        if plain.upper().endswith(tail):
+            matches.append(case_id)
+    return matches
+
+
+def _search(ctx: Context, query: Select[Case], text: str) -> Select[Case]:
+    text = text.strip()[:64]
+    if not text:
+        return query
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        Case.number.ilike(pattern, escape="\\"),
+        Case.applicant_name.ilike(pattern, escape="\\"),
+        Case.item_name.ilike(pattern, escape="\\"),
+        Case.item_code.ilike(pattern, escape="\\"),
+    ]
+    tail = text.upper()
+    if len(tail) in ID_TAIL_LENGTHS and tail[:-1].isdigit() and (tail[-1].isdigit() or tail[-1] == "X"):
+        ids = _id_tail_matches(ctx, query, tail)
+        if ids:
+            matches.append(Case.id.in_(ids))
+    return query.where(or_(*matches))
+
+
 def list_cases(
     ctx: Context,
     *,
@@ -102,6 +150,7 @@ def list_cases(
     department: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    search: CaseQuery | None = None,
 ) -> tuple[list[Case], int]:
     query = select(Case)
     if ctx.principal.kind is PrincipalKind.APPLICANT:
@@ -115,8 +164,17 @@ def list_cases(
     own = department_scope(ctx.principal)
     if own is not None:
         query = query.where(Case.department == own)
+    order: tuple[Any, ...] = (Case.id.desc(),)
+    if search is not None:
+        if search.item_code:
+            query = query.where(Case.item_code == search.item_code)
+        if search.overdue:
+            query = query.where(Case.is_open.is_(True), Case.stage_due_on < ctx.today)
+        query = _search(ctx, query, search.text)
+        if search.by_deadline:
+            order = (Case.is_open.desc(), Case.stage_due_on.asc().nulls_last(), Case.id.asc())
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    rows = ctx.session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
 
 

@@ -6,7 +6,7 @@ the legal rules (domain.transitions): cases.actions. Materials and completeness:
 
 from __future__ import annotations
 
-from case_service.cases.actions import act, evaluate, sweep
+from case_service.cases.actions import accept_if_lapsed, act, evaluate, sweep
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
 from case_service.cases.filing import Applicant, Filer, submission_reads, submit
 from case_service.cases.materials import (
@@ -18,6 +18,7 @@ from case_service.cases.materials import (
     sniff_type,
 )
 from case_service.cases.reading import (
+    CaseQuery,
     assess_deadline,
     deadline_of,
     department_scope,
@@ -35,10 +36,12 @@ __all__ = [
     "PHONE_CONTEXT",
     "ActionInput",
     "Applicant",
+    "CaseQuery",
     "Context",
     "Filer",
     "StatusRow",
     "Viewer",
+    "accept_if_lapsed",
     "act",
     "add_material",
     "assess_deadline",

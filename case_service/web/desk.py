@@ -1,0 +1,81 @@
+"""The work list with search, filters, deadline sort and paging: every case reachable, none hidden."""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from case_service.api.deps import ServicesDep, SessionDep
+from case_service.api.presenters import case_out
+from case_service.cases import service as cases
+from case_service.domain.states import FINAL_STATES, STATE_LABELS, CaseState
+from case_service.storage.models import Item
+from case_service.web.routes import _context, _login_redirect, _page
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+PAGE_SIZE = 20
+OPEN_STATES = [state for state in CaseState if state not in FINAL_STATES]
+
+
+@router.get("/desk", response_model=None)
+def desk(
+    *,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    q: Annotated[str, Query(max_length=64)] = "",
+    state: Annotated[str, Query(max_length=24)] = "",
+    department: Annotated[str, Query(max_length=64)] = "",
+    item: Annotated[str, Query(max_length=32)] = "",
+    overdue: Annotated[str, Query(max_length=4)] = "",
+    sort: Annotated[str, Query(max_length=16)] = "deadline",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    if state == "all":
+        states: list[str] = []
+    elif state in {s.value for s in CaseState}:
+        states = [state]
+    else:
+        states = [s.value for s in OPEN_STATES]
+    search = cases.CaseQuery(
+        text=q, item_code=item or None, overdue=overdue == "1", by_deadline=sort != "newest"
+    )
+    rows, total = cases.list_cases(
+        ctx,
+        states=states,
+        department=department or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        search=search,
+    )
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    items = session.execute(
+        select(Item.code, Item.name, Item.department).where(Item.is_current.is_(True)).order_by(Item.code)
+    ).all()
+    scope = cases.department_scope(ctx.principal)
+    departments = sorted({row.department for row in items if scope is None or row.department == scope})
+    kept = {"q": q, "state": state, "department": department, "item": item, "overdue": overdue, "sort": sort}
+    base_query = urllib.parse.urlencode({k: v for k, v in kept.items() if v})
+    return _page(
+        request,
+        "desk/list.html",
+        ctx,
+        rows=[case_out(ctx, row) for row in rows],
+        total=total,
+        page=page,
+        pages=pages,
+        first_row=(page - 1) * PAGE_SIZE + 1,
+        kept=kept,
+        base_query=base_query,
+        states=[(s.value, STATE_LABELS[s]) for s in CaseState],
+        departments=departments,
+        items=[row for row in items if row.department in departments],
+    )
