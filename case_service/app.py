@@ -32,6 +32,7 @@ from case_service.runtime import CalendarSource, Services, china_today, index_ci
 from case_service.storage import leases
 from case_service.web import cases as case_pages
 from case_service.web import desk as desk_pages
+from case_service.web import queue_desk
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
 from hall.privacy import PiiCipher
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(api_router)
     certificates.install(app, services)
     app.include_router(web_router)
+    app.include_router(queue_desk.router)
     app.include_router(desk_pages.router)
     app.include_router(case_pages.router)
 

@@ -105,6 +105,7 @@ class CaseQuery:
 
     text: str = ""
     item_code: str | None = None
+    applicant_index: str | None = None  # one person's cases (the blind index of their ID number)
     overdue: bool = False
     by_deadline: bool = False  # most urgent first (the stage's due day), else newest first
 
@@ -168,6 +169,8 @@ def list_cases(
     if search is not None:
         if search.item_code:
             query = query.where(Case.item_code == search.item_code)
+        if search.applicant_index:
+            query = query.where(Case.applicant_index == search.applicant_index)
         if search.overdue:
             query = query.where(Case.is_open.is_(True), Case.stage_due_on < ctx.today)
         query = _search(ctx, query, search.text)

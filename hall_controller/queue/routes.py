@@ -111,6 +111,7 @@ def ticket_view(book: QueueBook, ticket: Ticket) -> dict[str, Any]:
         "source": ticket.source.value,
         "state": ticket.state.value,
         "window": ticket.window,
+        "case_id": ticket.case_id,  # the case the ticket was taken for: the clerk's desk opens it
         "ahead": book.position(ticket.number) if waiting else 0,
         "estimate_minutes": ticket.estimate_minutes,
         "wait_now_minutes": round(book.estimate(ticket.service, book.position(ticket.number)).minutes, 1)
