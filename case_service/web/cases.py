@@ -20,7 +20,14 @@ from case_service.cases import service as cases
 from case_service.documents.notices import NoticeError
 from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
-from case_service.domain.errors import ConflictError, DomainError, InvalidInputError
+from case_service.domain.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    IllegalTransitionError,
+    InvalidInputError,
+    NotFoundError,
+)
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import AuditEntry, Case, User
@@ -30,6 +37,7 @@ from hall.privacy import DecryptionError, mask_id_number
 router = APIRouter(prefix="/web/case", include_in_schema=False)
 
 NOT_WITHIN_AUTHORITY = "not_within_authority"
+OUT_OF_SCOPE = "没有找到该办件，或该办件不在您的办理范围内"
 DOCUMENT_TITLES = {
     notices.NoticeKind.ACCEPTANCE: "受理通知书",
     notices.NoticeKind.NON_ACCEPTANCE: "不予受理通知书",
@@ -67,6 +75,17 @@ AUDIT_LABELS = {
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
 FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP})
+
+
+def _say(err: DomainError) -> str:
+    """The refusal in the clerk's words: the rules' own messages name states and roles in English."""
+    if isinstance(err, IllegalTransitionError):
+        return "办件当前状态不能办理此操作，请刷新页面后按可办理操作办理"
+    if isinstance(err, ForbiddenError):
+        return "您没有办理此操作的权限，或该办件不在您的办理范围内"
+    if isinstance(err, NotFoundError):
+        return OUT_OF_SCOPE
+    return err.message
 
 
 def _back(case_id: int | str, *, message: str = "", error: str = "") -> RedirectResponse:
@@ -141,9 +160,9 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
     try:
         was = cases.load(ctx, case_ref).state
         case = cases.accept_if_lapsed(ctx, case_ref)
-    except DomainError as err:
+    except (NotFoundError, ForbiddenError):
         session.rollback()
-        return _page(request, "message.html", ctx, text=err.message)
+        return _page(request, "message.html", ctx, text=OUT_OF_SCOPE)
     lapsed_now = was != case.state
     session.commit()
     out = case_out(ctx, case)
@@ -231,7 +250,7 @@ def act(
         case = cases.act(ctx, case_id, action, data)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=err.message)
+        return _back(case_id, error=_say(err))
     session.commit()
     label = ACTION_LABELS.get(action, action.value)
     return _back(case.id, message=f"{label}: 办件现为{case_out(ctx, case).state_label}")
@@ -289,7 +308,7 @@ def handover(
         case = cases.act(ctx, case_id, Action.DELIVER, cases.ActionInput(receipt=receipt))
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=err.message)
+        return _back(case_id, error=_say(err))
     session.commit()
     return _back(case.id, message="已当面送达，请打印送达回证由领取人签名")
 
@@ -313,7 +332,7 @@ def mail_dispatch(
         case_notes.record_mail_dispatch(ctx, case, address=address, carrier=carrier, waybill=waybill)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=err.message)
+        return _back(case_id, error=_say(err))
     session.commit()
     return _back(case_id, message=f"已交寄 {carrier} {waybill}")
 
@@ -349,7 +368,7 @@ def mail_delivered(
         case = cases.act(ctx, case_id, Action.DELIVER, cases.ActionInput(receipt=receipt))
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=err.message)
+        return _back(case_id, error=_say(err))
     session.commit()
     return _back(case.id, message="已确认邮寄妥投")
 
@@ -371,6 +390,6 @@ def add_note(
         case_notes.add_note(ctx, case, body)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=err.message)
+        return _back(case_id, error=_say(err))
     session.commit()
     return _back(case_id, message="备注已保存")

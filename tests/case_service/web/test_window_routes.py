@@ -1,0 +1,130 @@
+"""The routes behind the window pages' buttons (the journeys in test_window_desk.py click them): who may
+use them, what a forged form gets, and the agent's hand-over on the 送达回证."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from case_service.api.deps import TOKEN_COOKIE
+from case_service.domain.identity import make_id_number
+from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD, CaseApi
+
+pytestmark = pytest.mark.integration
+ITEM_EDUCATION = "513200-XK-JY-0036"  # 州教育局: outside reviewer1's department
+
+
+def as_user(api: CaseApi, username: str | None) -> TestClient:
+    client = api.client
+    client.cookies.clear()
+    if username is not None:
+        client.cookies.set(TOKEN_COOKIE, api.staff(username)["Authorization"].split()[1])
+    return client
+
+
+def state_of(api: CaseApi, case: dict[str, Any]) -> str:
+    answer = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1"))
+    state: str = answer.json()["state"]
+    return state
+
+
+def sealed(api: CaseApi, **filing: Any) -> dict[str, Any]:
+    case = api.file_case(ITEM_COMPANY, **filing)
+    for action, user in (
+        ("accept", "clerk1"),
+        ("start_review", "reviewer1"),
+        ("approve", "approver1"),
+        ("make_certificate", "reviewer1"),
+        ("seal", "sealer1"),
+    ):
+        api.act(case["id"], action, user, **({"reason": "符合法定条件"} if action == "approve" else {}))
+    return case
+
+
+def test_a_stranger_is_sent_to_sign_in_and_changes_nothing(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    case = api.file_case(ITEM_FOOD)
+    client = as_user(api, None)
+    for path in (f"/web/case/{case['id']}", "/web/desk", "/web/desk/queue"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/web/login")
+    for path, form in (
+        (f"/web/case/{case['id']}/act/accept", {}),
+        (f"/web/case/{case['id']}/notes", {"body": "x"}),
+        (f"/web/case/{case['id']}/handover", {"id_number": ID_A}),
+        ("/web/desk/queue/next", {"window": "1"}),
+    ):
+        answer = client.post(path, data=form, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/web/login")
+    assert state_of(api, case) == "submitted"
+    # An applicant's token in the cookie is not a staff sign-in either.
+    client.cookies.set(TOKEN_COOKIE, api.applicant("张三", ID_A)["Authorization"].split()[1])
+    answer = client.get(f"/web/case/{case['id']}", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/web/login")
+
+
+def test_department_staff_see_and_find_only_their_departments_cases(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    ours = api.file_case(ITEM_FOOD, name="张三")
+    theirs = api.file_case(ITEM_EDUCATION, name="李四", id_number=ID_B)
+    client = as_user(api, "reviewer1")
+    listed = client.get("/web/desk").text
+    assert ours["number"] in listed and theirs["number"] not in listed
+    assert theirs["number"] not in client.get("/web/desk", params={"q": "李四"}).text
+    refused = client.get(f"/web/case/{theirs['id']}")
+    assert refused.status_code == 200 and "不在您的办理范围内" in refused.text and "李四" not in refused.text
+    assert client.post(f"/web/case/{theirs['id']}/notes", data={"body": "看看"}).status_code == 200
+    page = as_user(api, "clerk1").get(f"/web/case/{theirs['id']}").text
+    assert "看看" not in page
+
+
+def test_a_forged_form_cannot_act_beyond_the_users_role(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    case = sealed(api)
+    reviewer = as_user(api, "reviewer1")
+    answer = reviewer.post(f"/web/case/{case['id']}/act/release", data={"channel": "window"})
+    assert answer.status_code == 200 and state_of(api, case) == "sealed"
+    assert "您没有办理此操作的权限" in answer.text
+    clerk = as_user(api, "clerk1")
+    page = clerk.get(f"/web/case/{case['id']}").text
+    assert f'action="/web/case/{case["id"]}/act/release"' in page and "/act/approve" not in page
+    clerk.post(f"/web/case/{case['id']}/act/release", data={"channel": "window"})
+    reviewer = as_user(api, "reviewer1")
+    answer = reviewer.post(f"/web/case/{case['id']}/handover", data={"id_number": ID_A})
+    assert "您没有办理此操作的权限" in answer.text and state_of(api, case) == "ready_for_release"
+
+
+def test_an_agent_collects_with_a_checked_authorisation(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    case = sealed(api, name="张三丰")
+    client = as_user(api, "clerk1")
+    client.post(f"/web/case/{case['id']}/act/release", data={"channel": "window"})
+    agent = {"who": "agent", "agent_name": "王五", "agent_id_number": make_id_number("32010219800101123")}
+    answer = client.post(f"/web/case/{case['id']}/handover", data=agent)
+    assert "授权委托书" in answer.text and state_of(api, case) == "ready_for_release"
+    answer = client.post(f"/web/case/{case['id']}/handover", data={**agent, "agent_id_number": "123"})
+    assert "18" in answer.text and state_of(api, case) == "ready_for_release"
+    client.post(f"/web/case/{case['id']}/handover", data={**agent, "authorisation": "yes"})
+    stored = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()
+    delivered = stored["delivery_receipt"]["delivered"]
+    assert stored["state"] == "delivered" and delivered["signed_by"] == "王五(代领人)"
+    assert delivered["authorisation"] == "授权委托书已核验"
+    assert delivered["agent_id"] == "320***********" + agent["agent_id_number"][-4:]
+    pdf = client.get(f"/api/v1/cases/{case['id']}/documents/service_receipt.pdf").content
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "王五(代领人)" in text and "张三丰" in text and "直接送达" in text and "综合窗口 王芳" in text
+
+
+def test_withdrawal_needs_a_reason_and_is_recorded(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    case = api.file_case(ITEM_FOOD)
+    client = as_user(api, "clerk1")
+    assert "撤回申请" in client.get(f"/web/case/{case['id']}").text
+    client.post(f"/web/case/{case['id']}/act/withdraw", data={"reason": "申请人书面申请撤回"})
+    stored = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()
+    assert stored["state"] == "withdrawn"
+    page = client.get(f"/web/case/{case['id']}").text
+    assert "申请人书面申请撤回" in page and "/act/withdraw" not in page  # in the timeline, not a button
