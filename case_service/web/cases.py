@@ -17,6 +17,7 @@ from case_service.api.presenters import case_out
 from case_service.cases import notes as case_notes
 from case_service.cases import notices
 from case_service.cases import service as cases
+from case_service.documents import preview
 from case_service.documents.notices import NoticeError
 from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
@@ -68,6 +69,7 @@ AUDIT_LABELS = {
     "case.submit": "收件登记",
     "case.auto_accept": "依法自动受理(行政许可法第三十二条)",
     "case.note": "内部备注",
+    "material.upload": "上传材料",
     "case.mail_dispatch": "邮寄交寄",
     "document.read": "打印/查看文书",
     "material.read": "查看材料",
@@ -75,6 +77,12 @@ AUDIT_LABELS = {
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
 FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP})
+
+
+def _sign_in_then(page: str) -> RedirectResponse:
+    """A form posted after the session expired: sign in, then back to the page (a form's own path
+    answers only POST)."""
+    return RedirectResponse(f"/web/login?next={urllib.parse.quote(page)}", status_code=303)
 
 
 def _say(err: DomainError) -> str:
@@ -202,6 +210,27 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
     )
 
 
+@router.get("/{case_id}/materials/{material_id}/preview", response_model=None)
+def material_preview(
+    *, request: Request, case_id: int, material_id: int, session: SessionDep, services: ServicesDep
+) -> Response:
+    """An image as it is, a PDF's first page as a small PNG; each read is audited (cases.read_material)."""
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return Response(status_code=401)
+    try:
+        case = cases.load(ctx, case_id)
+        _material, blob = cases.read_material(ctx, case, material_id)
+        data, media = blob.data, blob.content_type
+        if media == "application/pdf":
+            data, media = preview.first_page_png(blob.data), "image/png"
+    except DomainError:
+        session.rollback()
+        return Response(status_code=404)
+    session.commit()
+    return Response(data, media_type=media)
+
+
 def _not_accept_reason(ground: str, reason: str, authority: str) -> str:
     """Art. 32(1)(2): outside this authority's remit, the notice names the authority to apply to."""
     if ground == NOT_WITHIN_AUTHORITY:
@@ -236,7 +265,7 @@ def act(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/case/{case_id}")
     try:
         if action is Action.NOT_ACCEPT:
             reason = _not_accept_reason(ground, reason, authority)
@@ -278,7 +307,7 @@ def handover(
     authorisation letter; the 送达回证 records the method and the clerk who served it."""
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         if case.release_channel != "window":
@@ -326,7 +355,7 @@ def mail_dispatch(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id, for_update=True)
         case_notes.record_mail_dispatch(ctx, case, address=address, carrier=carrier, waybill=waybill)
@@ -349,7 +378,7 @@ def mail_delivered(
     """The carrier's proof of delivery confirmed: the case is delivered by mail."""
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         dispatch = case_notes.mail_dispatch(ctx, case)
@@ -384,7 +413,7 @@ def add_note(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         case_notes.add_note(ctx, case, body)

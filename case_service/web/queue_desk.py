@@ -21,6 +21,7 @@ from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.errors import DomainError
+from case_service.web.cases import _sign_in_then
 from case_service.web.routes import _context, _login_redirect, _page
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def press(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _login_redirect(request)
+        return _sign_in_then(f"/web/desk/queue?window={window}")
     if key not in KEYS:
         return _back(window, error="没有这个操作")
     body: dict[str, Any] = {"key": key}

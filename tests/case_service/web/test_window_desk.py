@@ -5,6 +5,7 @@ stored records (the case, its audit entries, its notes) and the 送达回证's t
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import urllib.parse
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -81,6 +83,22 @@ def sealed_case(api: CaseApi, name: str, id_number: str = ID_A) -> dict[str, Any
     api.act(case["id"], "make_certificate", "reviewer1")
     api.act(case["id"], "seal", "sealer1")
     return case
+
+
+def upload(api: CaseApi, case_id: int, name: str, filename: str, data: bytes, ctype: str) -> None:
+    answer = api.client.post(
+        f"/api/v1/cases/{case_id}/materials",
+        data={"name": name},
+        files={"file": (filename, data, ctype)},
+        headers={**api.staff("clerk1"), **api.key()},
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def picture(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 420), (40, 90, 160)).save(buffer, format=kind)
+    return buffer.getvalue()
 
 
 def find_and_open(page: Any, base: str, text: str) -> None:
@@ -160,8 +178,15 @@ def test_release_to_the_window_with_the_service_receipt(
     base, api = live
     page = clerk_page
     case = sealed_case(api, "张三丰")
+    upload(api, case["id"], "公司登记(备案)申请书", "form.pdf", picture("PDF"), "application/pdf")
+    upload(api, case["id"], "公司章程", "articles.png", picture("PNG"), "image/png")
     sign_in(page, base, "clerk1")
     find_and_open(page, base, case["number"])
+    # Both previews drawn: the image itself and the PDF's first page (a PNG made by the case service).
+    previews = page.locator(".materials img")
+    assert previews.count() == 2
+    page.wait_for_function("[...document.querySelectorAll('.materials img')].every(i => i.naturalWidth > 0)")
+    assert "material.read" in [entry.action for entry in audit_of(api, case["id"])]
     assert ID_A not in page.content() and "110***********" in page.inner_text("body")
     page.fill("form[action$='/notes'] textarea", "申请人电话预约今天下午领取")
     click_and_wait(page, page.locator("form[action$='/notes'] button"))
@@ -189,7 +214,8 @@ def test_release_to_the_window_with_the_service_receipt(
     assert delivered["method"] == "window" and delivered["by"] == "综合窗口 王芳"
     assert delivered["id_checked"] == "110***********" + ID_A[-4:]
     actions = [entry.action for entry in audit_of(api, case["id"])]
-    assert actions[-2:] == ["case.release", "case.deliver"] and "case.note" in actions
+    steps = [action for action in actions if action.startswith("case.")]
+    assert steps[-2:] == ["case.release", "case.deliver"] and "case.note" in steps
     assert [note.body for note in notes_of(api, case["id"])] == ["申请人电话预约今天下午领取"]
 
     href = page.locator("#documents a", has_text="送达回证").get_attribute("href")
