@@ -9,11 +9,9 @@ no script. A called ticket bound to a case opens that applicant's open cases bes
 
 from __future__ import annotations
 
-import logging
 import urllib.parse
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -22,12 +20,11 @@ from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.errors import DomainError
 from case_service.web.cases import _sign_in_then
+from case_service.web.hall_link import ControllerError, call, refusal_of
 from case_service.web.routes import _context, _login_redirect, _page
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/web/desk/queue", include_in_schema=False)
 QUEUE_API = "/api/v1/ext/queue"
-TIMEOUT_SECONDS = 5.0
 KEYS = {
     "sign-in": "签到",
     "next": "叫下一号",
@@ -60,21 +57,6 @@ REFUSALS = {
 }
 
 
-class ControllerError(DomainError):
-    code = "controller_unavailable"
-
-
-def _call(services: ServicesDep, method: str, path: str, token: str, body: Any = None) -> httpx.Response:
-    url = services.settings.controller_url + QUEUE_API + path
-    try:
-        return httpx.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT_SECONDS
-        )
-    except httpx.HTTPError as err:
-        log.warning("hall controller unreachable: %s", type(err).__name__)
-        raise ControllerError("无法连接大厅控制器，请稍后再试或使用窗口叫号器") from err
-
-
 def _back(window: int, *, message: str = "", error: str = "") -> RedirectResponse:
     query = {"window": str(window)} | {k: v for k, v in (("message", message), ("error", error)) if v}
     return RedirectResponse(f"/web/desk/queue?{urllib.parse.urlencode(query)}", status_code=303)
@@ -96,10 +78,11 @@ def queue_desk(
     ticket: dict[str, Any] | None = None
     unreachable = ""
     try:
-        answer = _call(services, "GET", "/state", token)
+        answer = call(services, "GET", QUEUE_API + "/state", token)
         state = next((w for w in answer.json().get("windows", []) if w["window"] == window), {})
         if state.get("ticket"):
-            found = _call(services, "GET", f"/tickets/{urllib.parse.quote(state['ticket'])}", token)
+            number = urllib.parse.quote(state["ticket"])
+            found = call(services, "GET", f"{QUEUE_API}/tickets/{number}", token)
             ticket = found.json() if found.status_code == 200 else None
     except ControllerError as err:
         unreachable = err.message
@@ -157,13 +140,12 @@ def press(
     if key == "pause":
         body["reason"] = reason
     try:
-        answer = _call(services, "POST", f"/windows/{window}/actions", bearer_token(request) or "", body)
+        path = f"{QUEUE_API}/windows/{window}/actions"
+        answer = call(services, "POST", path, bearer_token(request) or "", body)
     except ControllerError as err:
         return _back(window, error=err.message)
     if answer.status_code != 200:
-        is_json = answer.headers.get("content-type", "").startswith("application/json")
-        refusal = answer.json() if is_json else {}
-        code = str(refusal.get("error", ""))
+        code = str(refusal_of(answer).get("error", ""))
         return _back(window, error=REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})"))
     shown = answer.json().get("ticket") or {}
     number = f" {shown['number']}" if shown.get("number") else ""
