@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from case_service.api.deps import ServicesDep, SessionDep
+from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
 from case_service.cases import notes as case_notes
 from case_service.cases import notices
@@ -32,12 +32,14 @@ from case_service.domain.errors import (
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import AuditEntry, Case, User
+from case_service.web import hall_link
 from case_service.web.routes import _context, _login_redirect, _page
 from hall.privacy import DecryptionError, mask_id_number
 
 router = APIRouter(prefix="/web/case", include_in_schema=False)
 
 NOT_WITHIN_AUTHORITY = "not_within_authority"
+LOCKER_API = "/api/v1/ext/lockers"
 OUT_OF_SCOPE = "没有找到该办件，或该办件不在您的办理范围内"
 DOCUMENT_TITLES = {
     notices.NoticeKind.ACCEPTANCE: "受理通知书",
@@ -70,6 +72,7 @@ AUDIT_LABELS = {
     "case.auto_accept": "依法自动受理(行政许可法第三十二条)",
     "case.note": "内部备注",
     "material.upload": "上传材料",
+    "case.release_contact.read": "智能柜读取取件联系方式",
     "case.mail_dispatch": "邮寄交寄",
     "document.read": "打印/查看文书",
     "material.read": "查看材料",
@@ -206,6 +209,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         actions=_my_actions(ctx, case),
         labels={action.value: label for action, label in ACTION_LABELS.items()},
         carriers=case_notes.CARRIERS,
+        locker_sizes=LOCKER_SIZES,
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
     )
 
@@ -400,6 +404,51 @@ def mail_delivered(
         return _back(case_id, error=_say(err))
     session.commit()
     return _back(case.id, message="已确认邮寄妥投")
+
+
+LOCKER_SIZES = {"S": "小格", "M": "中格", "L": "大格", "XL": "特大格"}
+LOCKER_REFUSALS = {
+    "OPEN_NOT_DETECTED": "柜门没有打开：请换一个格口再试；仍打不开请联系大厅管理员检修该格口",
+}
+
+
+@router.post("/{case_id}/locker", response_model=None)
+def locker_deposit(
+    *,
+    request: Request,
+    case_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    size: Annotated[str, Form(max_length=2)] = "M",
+) -> Response:
+    """智能柜存件: the hall controller allocates a free compartment of the size and opens its door; once
+    the clerk puts the result in and closes the door, the controller marks the case ready for pickup and
+    sends the pickup code (hall_controller/lockers)."""
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _sign_in_then(f"/web/case/{case_id}")
+    try:
+        case = cases.load(ctx, case_id)
+        if case.state != CaseState.READY_FOR_RELEASE or case.release_channel != "locker":
+            raise ConflictError("本办件不是待存入智能柜的状态")
+        if size not in LOCKER_SIZES:
+            raise InvalidInputError("请选择格口大小")
+        body = {"case_id": str(case.id), "size": size}
+        answer = hall_link.call(services, "POST", LOCKER_API + "/deposits", bearer_token(request) or "", body)
+    except DomainError as err:
+        session.rollback()
+        return _back(case_id, error=_say(err))
+    if answer.status_code != 200:
+        refusal = hall_link.refusal_of(answer)
+        code = str(refusal.get("error", ""))
+        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('detail') or answer.status_code}"
+        return _back(case_id, error=text)
+    opened = answer.json()
+    return _back(
+        case_id,
+        message=f"{opened['bank_id']} {opened['number']}号格口已打开：请放入证照并关好柜门，"
+        "关门后办件自动转为待取件并短信通知申请人",
+    )
 
 
 @router.post("/{case_id}/notes", response_model=None)
