@@ -32,8 +32,8 @@ from case_service.domain.errors import (
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import AuditEntry, Case, User
-from case_service.web import hall_link
-from case_service.web.routes import _context, _login_redirect, _page
+from case_service.web import flash, hall_link
+from case_service.web.routes import _context, _login_redirect
 from hall.privacy import DecryptionError, mask_id_number
 
 router = APIRouter(prefix="/web/case", include_in_schema=False)
@@ -100,8 +100,7 @@ def _say(err: DomainError) -> str:
 
 
 def _back(case_id: int | str, *, message: str = "", error: str = "") -> RedirectResponse:
-    query = urllib.parse.urlencode({k: v for k, v in (("message", message), ("error", error)) if v})
-    return RedirectResponse(f"/web/case/{case_id}" + (f"?{query}" if query else ""), status_code=303)
+    return flash.redirect(f"/web/case/{case_id}", message=message, error=error)
 
 
 def _deadline(ctx: cases.Context, label: str, due: dt.date | None, *, is_open: bool) -> dict[str, Any]:
@@ -173,7 +172,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         case = cases.accept_if_lapsed(ctx, case_ref)
     except (NotFoundError, ForbiddenError):
         session.rollback()
-        return _page(request, "message.html", ctx, text=OUT_OF_SCOPE)
+        return flash.page(request, "message.html", ctx, text=OUT_OF_SCOPE)
     lapsed_now = was != case.state
     session.commit()
     out = case_out(ctx, case)
@@ -191,7 +190,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         _deadline(ctx, "承诺办结", case.decision_due_on, is_open=is_open and case.decided_on is None),
         _deadline(ctx, "法定办结", case.legal_due_on, is_open=is_open and case.decided_on is None),
     ]
-    return _page(
+    return flash.page(
         request,
         "case/page.html",
         ctx,

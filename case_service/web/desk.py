@@ -15,7 +15,8 @@ from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.states import FINAL_STATES, STATE_LABELS, CaseState
 from case_service.storage.models import Item
-from case_service.web.routes import _context, _login_redirect, _page
+from case_service.web import flash
+from case_service.web.routes import _context, _login_redirect
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 PAGE_SIZE = 20
@@ -64,7 +65,7 @@ def desk(
     departments = sorted({row.department for row in items if scope is None or row.department == scope})
     kept = {"q": q, "state": state, "department": department, "item": item, "overdue": overdue, "sort": sort}
     base_query = urllib.parse.urlencode({k: v for k, v in kept.items() if v})
-    return _page(
+    return flash.page(
         request,
         "desk/list.html",
         ctx,

@@ -19,9 +19,10 @@ from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.errors import DomainError
+from case_service.web import flash
 from case_service.web.cases import _sign_in_then
 from case_service.web.hall_link import ControllerError, call, refusal_of
-from case_service.web.routes import _context, _login_redirect, _page
+from case_service.web.routes import _context, _login_redirect
 
 router = APIRouter(prefix="/web/desk/queue", include_in_schema=False)
 QUEUE_API = "/api/v1/ext/queue"
@@ -58,8 +59,7 @@ REFUSALS = {
 
 
 def _back(window: int, *, message: str = "", error: str = "") -> RedirectResponse:
-    query = {"window": str(window)} | {k: v for k, v in (("message", message), ("error", error)) if v}
-    return RedirectResponse(f"/web/desk/queue?{urllib.parse.urlencode(query)}", status_code=303)
+    return flash.redirect(f"/web/desk/queue?window={window}", message=message, error=error)
 
 
 @router.get("", response_model=None)
@@ -95,7 +95,7 @@ def queue_desk(
             person_cases = [case_out(ctx, row) for row in rows if row.is_open]
         except DomainError as err:
             unreachable = err.message
-    return _page(
+    return flash.page(
         request,
         "desk/queue.html",
         ctx,

@@ -134,3 +134,17 @@ def test_withdrawal_needs_a_reason_and_is_recorded(sqlite_api: CaseApi) -> None:
     assert stored["state"] == "withdrawn"
     page = client.get(f"/web/case/{case['id']}").text
     assert "申请人书面申请撤回" in page and "/act/withdraw" not in page  # in the timeline, not a button
+
+
+def test_a_link_cannot_put_words_in_the_banner(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    case = api.file_case(ITEM_FOOD)
+    client = as_user(api, "clerk1")
+    forged = "系统升级，请拨打 400-000-0000 核验身份"
+    for path in (f"/web/case/{case['id']}", "/web/desk", "/web/desk/queue"):
+        page = client.get(path, params={"error": forged, "message": forged}).text
+        assert forged not in page and "flash message" not in page
+    # The page's own message after a form: shown once, then gone.
+    shown = client.post(f"/web/case/{case['id']}/notes", data={"body": "已电话联系申请人"}).text
+    assert '<div class="flash message">备注已保存</div>' in shown
+    assert "备注已保存" not in client.get(f"/web/case/{case['id']}").text
