@@ -9,7 +9,6 @@ no script. A called ticket bound to a case opens that applicant's open cases bes
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -78,12 +77,13 @@ def queue_desk(
     ticket: dict[str, Any] | None = None
     unreachable = ""
     try:
-        answer = call(services, "GET", QUEUE_API + "/state", token)
-        state = next((w for w in answer.json().get("windows", []) if w["window"] == window), {})
-        if state.get("ticket"):
-            number = urllib.parse.quote(state["ticket"])
-            found = call(services, "GET", f"{QUEUE_API}/tickets/{number}", token)
-            ticket = found.json() if found.status_code == 200 else None
+        answer = call(services, "GET", f"{QUEUE_API}/windows/{window}", token)
+        if answer.status_code == 200:
+            state = answer.json()
+            ticket = state.get("ticket")
+        else:
+            code = str(refusal_of(answer).get("error", ""))
+            unreachable = REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})")
     except ControllerError as err:
         unreachable = err.message
     person_cases = []

@@ -111,7 +111,6 @@ def ticket_view(book: QueueBook, ticket: Ticket) -> dict[str, Any]:
         "source": ticket.source.value,
         "state": ticket.state.value,
         "window": ticket.window,
-        "case_id": ticket.case_id,  # the case the ticket was taken for: the clerk's desk opens it
         "ahead": book.position(ticket.number) if waiting else 0,
         "estimate_minutes": ticket.estimate_minutes,
         "wait_now_minutes": round(book.estimate(ticket.service, book.position(ticket.number)).minutes, 1)
@@ -265,6 +264,28 @@ def build_router(extension: QueueExtension) -> APIRouter:
             lambda book, now: ticket_view(book, book.cancel(number, now, "cancelled by the applicant"))
         )
         return result
+
+    @router.get("/windows/{window}", response_model=None)
+    def window_view(window: int, _staff: Clerk) -> dict[str, Any] | JSONResponse:
+        """A window and its current ticket with the case the ticket was taken for, for the clerk's desk
+        (clerks only: the public ticket view does not link tickets to cases)."""
+
+        def build(book: QueueBook) -> dict[str, Any] | None:
+            staffed = book.windows.get(window)
+            if staffed is None:
+                return None
+            ticket = book.tickets[staffed.ticket] if staffed.ticket else None
+            return {
+                "window": window,
+                "clerk": staffed.clerk,
+                "paused": staffed.paused,
+                "ticket": {**ticket_view(book, ticket), "case_id": ticket.case_id} if ticket else None,
+            }
+
+        body: dict[str, Any] | None = service.read(build)
+        if body is None:
+            return refusal(QueueError("unknown_window", f"no window {window}"))
+        return body
 
     @router.post("/windows/{window}/actions", response_model=None)
     def act_at_window(window: int, key: contract.KeyPress, staff: Clerk) -> dict[str, Any] | JSONResponse:

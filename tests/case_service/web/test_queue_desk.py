@@ -67,6 +67,24 @@ def test_the_clerk_calls_a_ticket_and_sees_the_applicants_cases(
     ticket = httpx.get(f"{queue}/tickets/{number}", timeout=10).json()
     assert ticket["state"] == "finished" and ticket["visits"][0]["clerk"] == "clerk1"
     assert ticket["visits"][0]["outcome"] == "办结"
+    # The public ticket view does not link the ticket to its case; the window view is for clerks.
+    assert "case_id" not in ticket
+    assert httpx.get(f"{queue}/windows/1", timeout=10).status_code == 401
+
+    # Transfer: the next applicant needs another service; the ticket waits there again.
+    second = httpx.post(
+        f"{queue}/tickets",
+        json={"service": "business", "source": "window", "print_slip": False},
+        headers=clerk,
+        timeout=10,
+    ).json()["number"]
+    click_and_wait(page, page.locator("#keys button", has_text="叫下一号"))
+    assert page.inner_text("#current") == second and "此号未绑定办件" in page.inner_text("main")
+    page.fill("form[action$='/transfer'] input[name=service]", "social")
+    click_and_wait(page, page.locator("form[action$='/transfer'] button"))
+    moved = httpx.get(f"{queue}/tickets/{second}", timeout=10).json()
+    assert (moved["service"], moved["state"]) == ("social", "waiting")
+    assert page.inner_text("#current") == "—"
     click_and_wait(page, page.locator("form[action$='/pause'] button"))
     state = httpx.get(f"{queue}/state", timeout=10).json()
     assert [w["paused"] for w in state["windows"] if w["window"] == 1] == ["临时离开"]
