@@ -3,6 +3,7 @@ use them, what a forged form gets, and the agent's hand-over on the 送达回证
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from typing import Any
 
@@ -148,3 +149,17 @@ def test_a_link_cannot_put_words_in_the_banner(sqlite_api: CaseApi) -> None:
     shown = client.post(f"/web/case/{case['id']}/notes", data={"body": "已电话联系申请人"}).text
     assert '<div class="flash message">备注已保存</div>' in shown
     assert "备注已保存" not in client.get(f"/web/case/{case['id']}").text
+
+
+def test_a_deadline_in_a_year_not_yet_announced_is_marked_estimated(sqlite_api: CaseApi) -> None:
+    api = sqlite_api
+    api.clock.today = dt.date(2026, 12, 24)
+    case = api.act(api.file_case(ITEM_FOOD)["id"], "accept", "clerk1")
+    assert case["decision_due_on"] == "2027-01-07" and case["due_estimated"]
+    client = as_user(api, "clerk1")
+    page = client.get(f"/web/case/{case['id']}").text
+    row = page[page.index("承诺办结") :].split("</tr>")[0]
+    assert "2027-01-07" in row and "预计" in row
+    assert f"剩余{case['deadline']['working_days_left']}个工作日" in row  # as the API counts them
+    listed = client.get("/web/desk", params={"q": case["number"]}).text
+    assert '<span class="estimated">预计</span>' in listed
