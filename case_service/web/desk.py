@@ -30,7 +30,7 @@ def desk(
     session: SessionDep,
     services: ServicesDep,
     q: Annotated[str, Query(max_length=64)] = "",
-    state: Annotated[str, Query(max_length=24)] = "",
+    state: Annotated[list[str] | None, Query(max_length=16)] = None,
     department: Annotated[str, Query(max_length=64)] = "",
     item: Annotated[str, Query(max_length=32)] = "",
     overdue: Annotated[str, Query(max_length=4)] = "",
@@ -40,10 +40,11 @@ def desk(
     ctx = _context(request, session, services)
     if ctx is None:
         return _login_redirect(request)
-    if state == "all":
+    chosen = [value for value in state or [] if value in {s.value for s in CaseState}]
+    if state == ["all"]:
         states: list[str] = []
-    elif state in {s.value for s in CaseState}:
-        states = [state]
+    elif chosen:
+        states = chosen
     else:
         states = [s.value for s in OPEN_STATES]
     search = cases.CaseQuery(
@@ -63,8 +64,10 @@ def desk(
     ).all()
     scope = cases.department_scope(ctx.principal)
     departments = sorted({row.department for row in items if scope is None or row.department == scope})
-    kept = {"q": q, "state": state, "department": department, "item": item, "overdue": overdue, "sort": sort}
-    base_query = urllib.parse.urlencode({k: v for k, v in kept.items() if v})
+    kept = {"q": q, "department": department, "item": item, "overdue": overdue, "sort": sort}
+    pairs = [(key, value) for key, value in kept.items() if value] + [("state", v) for v in state or []]
+    base_query = urllib.parse.urlencode(pairs)
+    kept["state"] = state[0] if state and len(state) == 1 else ""
     return flash.page(
         request,
         "desk/list.html",

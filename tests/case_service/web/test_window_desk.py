@@ -144,6 +144,13 @@ def test_a_busy_morning_the_most_urgent_case_first(
             click_and_wait(page, page.locator("nav.pages a[rel=next]"))
     assert sorted(seen) == sorted(case["number"] for case in filed)
 
+    # The older work list shows 50 rows a section and says how many more there are, with the way to them.
+    page.goto(f"{base}/web/work")
+    more = page.locator("p.more a").first
+    assert "还有 9 件未列出" in more.inner_text()
+    click_and_wait(page, more)
+    assert "共 59 件" in page.inner_text("h1")  # every submitted case, by deadline
+
     # Search by the last four characters of an ID number (stored encrypted): one person's case.
     page.goto(f"{base}/web/desk")
     page.fill("input[name=q]", sought_id[-4:])
