@@ -57,6 +57,7 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
             service = start_hall_process(
                 "case-service", case__port=str(case_port), controller__port=controller_port
             )
+            assert service.url is not None
             with httpx.Client(base_url=service.url, timeout=30) as client:
                 clerk = api_token(client, "clerk1")
                 case = file_case(client, clerk, ITEM_COMPANY, ID_A, "张三丰", "locker-1")

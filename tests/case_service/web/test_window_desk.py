@@ -72,7 +72,7 @@ def pdf_text(page: Any, href: str) -> str:
     done = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=answer.body(), capture_output=True, check=True
     )
-    return done.stdout.decode()
+    return str(done.stdout.decode())
 
 
 def sealed_case(api: CaseApi, name: str, id_number: str = ID_A) -> dict[str, Any]:

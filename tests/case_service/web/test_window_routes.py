@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from case_service.api.deps import TOKEN_COOKIE
 from case_service.domain.identity import make_id_number
-from tests.case_service.conftest import ID_A, ID_B, ITEM_COMPANY, ITEM_FOOD, CaseApi
+from tests.case_service.conftest import ID_A, ID_B, ITEM_FOOD, CaseApi
+from tests.case_service.web.test_window_desk import sealed_case
 
 pytestmark = pytest.mark.integration
 ITEM_EDUCATION = "513200-XK-JY-0036"  # 州教育局: outside reviewer1's department
@@ -30,19 +31,6 @@ def state_of(api: CaseApi, case: dict[str, Any]) -> str:
     answer = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1"))
     state: str = answer.json()["state"]
     return state
-
-
-def sealed(api: CaseApi, **filing: Any) -> dict[str, Any]:
-    case = api.file_case(ITEM_COMPANY, **filing)
-    for action, user in (
-        ("accept", "clerk1"),
-        ("start_review", "reviewer1"),
-        ("approve", "approver1"),
-        ("make_certificate", "reviewer1"),
-        ("seal", "sealer1"),
-    ):
-        api.act(case["id"], action, user, **({"reason": "符合法定条件"} if action == "approve" else {}))
-    return case
 
 
 def test_a_stranger_is_sent_to_sign_in_and_changes_nothing(sqlite_api: CaseApi) -> None:
@@ -90,7 +78,7 @@ def test_department_staff_see_and_find_only_their_departments_cases(sqlite_api: 
 
 def test_a_forged_form_cannot_act_beyond_the_users_role(sqlite_api: CaseApi) -> None:
     api = sqlite_api
-    case = sealed(api)
+    case = sealed_case(api, "张三")
     reviewer = as_user(api, "reviewer1")
     answer = reviewer.post(f"/web/case/{case['id']}/act/release", data={"channel": "window"})
     assert answer.status_code == 200 and state_of(api, case) == "sealed"
@@ -106,7 +94,7 @@ def test_a_forged_form_cannot_act_beyond_the_users_role(sqlite_api: CaseApi) -> 
 
 def test_an_agent_collects_with_a_checked_authorisation(sqlite_api: CaseApi) -> None:
     api = sqlite_api
-    case = sealed(api, name="张三丰")
+    case = sealed_case(api, "张三丰")
     client = as_user(api, "clerk1")
     client.post(f"/web/case/{case['id']}/act/release", data={"channel": "window"})
     agent = {"who": "agent", "agent_name": "王五", "agent_id_number": make_id_number("32010219800101123")}
