@@ -99,8 +99,10 @@ def _say(err: DomainError) -> str:
     return err.message
 
 
-def _back(case_id: int | str, *, message: str = "", error: str = "") -> RedirectResponse:
-    return flash.redirect(f"/web/case/{case_id}", message=message, error=error)
+def _back(
+    case_id: int | str, *, message: str = "", error: str = "", kept: dict[str, str] | None = None
+) -> RedirectResponse:
+    return flash.redirect(f"/web/case/{case_id}", message=message, error=error, kept=kept)
 
 
 def _deadline(ctx: cases.Context, label: str, due: dt.date | None, *, is_open: bool) -> dict[str, Any]:
@@ -282,7 +284,9 @@ def act(
         case = cases.act(ctx, case_id, action, data)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=_say(err))
+        typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}
+        typed |= {"defect_material": defect_material, "defect_problem": defect_problem}
+        return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     label = ACTION_LABELS.get(action, action.value)
     return _back(case.id, message=f"{label}: 办件现为{case_out(ctx, case).state_label}")
@@ -340,7 +344,8 @@ def handover(
         case = cases.act(ctx, case_id, Action.DELIVER, cases.ActionInput(receipt=receipt))
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=_say(err))
+        typed = {"who": who, "agent_name": agent_name}  # ID numbers are not kept: typed or read again
+        return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     return _back(case.id, message="已当面送达，请打印送达回证由领取人签名")
 
@@ -364,7 +369,8 @@ def mail_dispatch(
         case_notes.record_mail_dispatch(ctx, case, address=address, carrier=carrier, waybill=waybill)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=_say(err))
+        typed = {"address": address, "carrier": carrier, "waybill": waybill}
+        return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     return _back(case_id, message=f"已交寄 {carrier} {waybill}")
 
@@ -467,6 +473,6 @@ def add_note(
         case_notes.add_note(ctx, case, body)
     except DomainError as err:
         session.rollback()
-        return _back(case_id, error=_say(err))
+        return _back(case_id, error=_say(err), kept={"body": body})
     session.commit()
     return _back(case_id, message="备注已保存")

@@ -64,10 +64,10 @@ def desk(
     ).all()
     scope = cases.department_scope(ctx.principal)
     departments = sorted({row.department for row in items if scope is None or row.department == scope})
-    kept = {"q": q, "department": department, "item": item, "overdue": overdue, "sort": sort}
-    pairs = [(key, value) for key, value in kept.items() if value] + [("state", v) for v in state or []]
+    filters = {"q": q, "department": department, "item": item, "overdue": overdue, "sort": sort}
+    pairs = [(key, value) for key, value in filters.items() if value] + [("state", v) for v in state or []]
     base_query = urllib.parse.urlencode(pairs)
-    kept["state"] = state[0] if state and len(state) == 1 else ""
+    filters["state"] = state[0] if state and len(state) == 1 else ""
     return flash.page(
         request,
         "desk/list.html",
@@ -77,7 +77,7 @@ def desk(
         page=page,
         pages=pages,
         first_row=(page - 1) * PAGE_SIZE + 1,
-        kept=kept,
+        filters=filters,
         base_query=base_query,
         states=[(s.value, STATE_LABELS[s]) for s in CaseState],
         departments=departments,

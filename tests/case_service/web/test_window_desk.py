@@ -249,7 +249,8 @@ def test_release_by_mail_delivered_when_the_receipt_is_confirmed(
     page.fill("#mail input[name=waybill]", "ab 12")  # not a waybill: refused, nothing recorded
     click_and_wait(page, page.locator("#mail button"))
     assert "运单号" in page.inner_text(".flash.error") and notes_of(api, case["id"]) == []
-    page.fill("#mail input[name=address]", address)
+    assert page.input_value("#mail input[name=address]") == address  # what was typed is kept
+    assert page.input_value("#mail input[name=waybill]") == "ab 12"
     page.fill("#mail input[name=waybill]", "1180123456789")
     click_and_wait(page, page.locator("#mail button"))
     assert "1180123456789" in page.inner_text("#dispatch") and address in page.inner_text("#dispatch")
@@ -299,12 +300,18 @@ def test_a_lapsed_acceptance_is_accepted_when_opened_and_refusals_name_the_autho
     # 不予受理 "not within this authority" must name the authority to apply to (art. 32(1)(2)).
     find_and_open(page, base, refused["number"])
     form = page.locator("form[action$='/act/not_accept']")
+    form.locator("input[name=reason]").fill("申请的是医疗机构执业许可")
     click_and_wait(page, form.locator("button"))
     assert "应当向哪个行政机关申请" in page.inner_text(".flash.error")
+    assert form.locator("input[name=reason]").input_value() == "申请的是医疗机构执业许可"
+    assert api.client.get(f"/api/v1/cases/{refused['id']}", headers=api.staff("clerk1")).json()["state"] == (
+        "submitted"
+    )
     page.locator("form[action$='/act/not_accept'] input[name=authority]").fill("徐州市卫生健康委员会")
     click_and_wait(page, page.locator("form[action$='/act/not_accept'] button"))
     stored = api.client.get(f"/api/v1/cases/{refused['id']}", headers=api.staff("clerk1")).json()
     assert stored["state"] == "not_accepted"
     assert "请向徐州市卫生健康委员会申请" in stored["not_accepted_reason"]
+    assert "申请的是医疗机构执业许可" in stored["not_accepted_reason"]
     text = pdf_text(page, page.locator("#documents a", has_text="不予受理通知书").get_attribute("href"))
     assert "徐州市卫生健康委员会" in text
