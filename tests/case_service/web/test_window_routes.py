@@ -4,6 +4,7 @@ use them, what a forged form gets, and the agent's hand-over on the 送达回证
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from typing import Any
 
@@ -151,3 +152,26 @@ def test_a_deadline_in_a_year_not_yet_announced_is_marked_estimated(sqlite_api: 
     assert f"剩余{case['deadline']['working_days_left']}个工作日" in row  # as the API counts them
     listed = client.get("/web/desk", params={"q": case["number"]}).text
     assert '<span class="estimated">预计</span>' in listed
+
+
+def test_the_work_list_search_filters_and_order_on_both_databases(case_api: CaseApi) -> None:
+    api = case_api
+    late = api.act(api.file_case(ITEM_FOOD, name="王_五%")["id"], "accept", "clerk1")
+    api.clock.today = dt.date(2025, 10, 20)
+    other_id = make_id_number("32010219800101123")
+    fresh = api.file_case(ITEM_FOOD, name="赵六", id_number=other_id)
+    client = as_user(api, "clerk1")
+
+    def numbers(**params: str) -> list[str]:
+        page = client.get("/web/desk", params=params).text
+        return re.findall(r'<a href="/web/case/\d+">([^<]+)</a>', page)
+
+    assert numbers() == [late["number"], fresh["number"]]  # the overdue one first
+    assert numbers(sort="newest") == [fresh["number"], late["number"]]
+    assert numbers(overdue="1") == [late["number"]]
+    assert numbers(q=other_id[-4:]) == [fresh["number"]]  # the encrypted ID's last digits
+    assert numbers(q="王_五%") == [late["number"]] and numbers(q="_") == [late["number"]]  # LIKE escaped
+    assert numbers(q="%") == [late["number"]]
+    assert numbers(q=fresh["number"][-6:]) == [fresh["number"]]
+    assert numbers(state="accepted") == [late["number"]]
+    assert numbers(item="513200-XK-SJ-0511") == []
