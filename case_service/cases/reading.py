@@ -17,7 +17,7 @@ from case_service.domain.errors import ConflictError, ForbiddenError, NotFoundEr
 from case_service.domain.states import CaseState, Role
 from case_service.storage import audit, case_rows
 from case_service.storage.case_rows import StatusRow
-from case_service.storage.models import Case
+from case_service.storage.models import AuditEntry, Case
 from hall.privacy import DecryptionError
 
 
@@ -179,6 +179,16 @@ def list_cases(
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = ctx.session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def history(ctx: Context, case: Case) -> list[AuditEntry]:
+    """The case's audit entries, oldest first: every action, document and material read on it."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "case", AuditEntry.subject_id == str(case.id))
+        .order_by(AuditEntry.seq)
+    )
+    return list(ctx.session.scalars(query))
 
 
 def find_by_number(ctx: Context, number: str) -> Case:

@@ -31,7 +31,8 @@ from case_service.domain.errors import (
 )
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
-from case_service.storage.models import AuditEntry, Case, User
+from case_service.runtime import CHINA
+from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link
 from case_service.web.routes import _context, _login_redirect
 from hall.privacy import DecryptionError, mask_id_number
@@ -129,21 +130,21 @@ def _documents(ctx: cases.Context, case: Case, services: ServicesDep) -> list[di
     return found
 
 
+def _local(at: dt.datetime) -> dt.datetime:
+    """Stored in UTC (SQLite gives it back naive); shown in the hall's time."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(CHINA)
+
+
 def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
-    entries = ctx.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.subject_type == "case", AuditEntry.subject_id == str(case.id))
-        .order_by(AuditEntry.seq)
-    )
     shown = []
-    for entry in entries:
+    for entry in cases.history(ctx, case):
         after = entry.after or {}
         detail = after.get("document") or after.get("reason") or after.get("basis") or ""
         if entry.action == "case.mail_dispatch":
             detail = f"{after.get('carrier', '')} {after.get('waybill', '')}"
         shown.append(
             {
-                "at": entry.at,
+                "at": _local(entry.at),
                 "actor": entry.actor,
                 "what": AUDIT_LABELS.get(entry.action, entry.action),
                 "state": STATE_LABELS.get(CaseState(after["state"]), "") if after.get("state") else "",
@@ -204,7 +205,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         documents=_documents(ctx, case, services),
         timeline=_timeline(ctx, case),
         deadlines=deadline_rows,
-        notes=[note for note in notes if note.kind == "note"],
+        notes=[{"note": note, "at": _local(note.created_at)} for note in notes if note.kind == "note"],
         dispatch=dispatch,
         dispatch_address=case_notes.mail_address(ctx, dispatch) if dispatch else "",
         actions=_my_actions(ctx, case),
