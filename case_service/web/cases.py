@@ -136,21 +136,25 @@ def _local(at: dt.datetime) -> dt.datetime:
 
 
 def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
-    shown = []
+    shown: list[dict[str, Any]] = []
     for entry in cases.history(ctx, case):
         after = entry.after or {}
         detail = after.get("document") or after.get("reason") or after.get("basis") or ""
         if entry.action == "case.mail_dispatch":
             detail = f"{after.get('carrier', '')} {after.get('waybill', '')}"
-        shown.append(
-            {
-                "at": _local(entry.at),
-                "actor": entry.actor,
-                "what": AUDIT_LABELS.get(entry.action, entry.action),
-                "state": STATE_LABELS.get(CaseState(after["state"]), "") if after.get("state") else "",
-                "detail": detail,
-            }
-        )
+        row: dict[str, Any] = {
+            "at": _local(entry.at),
+            "actor": entry.actor,
+            "what": AUDIT_LABELS.get(entry.action, entry.action),
+            "state": STATE_LABELS.get(CaseState(after["state"]), "") if after.get("state") else "",
+            "detail": detail,
+            "times": 1,
+        }
+        last = shown[-1] if shown else None
+        if last and all(last[key] == row[key] for key in ("actor", "what", "state", "detail")):
+            last["times"] += 1  # the same read again (material previews on each view): one row
+            continue
+        shown.append(row)
     return shown
 
 
