@@ -452,7 +452,7 @@ def locker_deposit(
         refusal = hall_link.refusal_of(answer)
         code = str(refusal.get("error", ""))
         text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('detail') or answer.status_code}"
-        return _back(case_id, error=text)
+        return _back(case_id, error=text, kept={"size": size})
     opened = answer.json()
     return _back(
         case_id,

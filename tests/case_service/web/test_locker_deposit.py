@@ -87,13 +87,27 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                 page.goto(f"{service.url}/web/case/{case['id']}")
                 page.select_option("form[action$='/act/release'] select[name=channel]", "locker")
                 click_and_wait(page, page.locator("form[action$='/act/release'] button"))
+                # The first small compartment's door is jammed: the clerk is told what to do, nothing moves.
+                board, lock = rig.firmware(1)
+                board.jam(lock)
                 page.select_option("#locker select[name=size]", "S")
+                click_and_wait(page, page.locator("#locker button"))
+                assert "柜门没有打开：请换一个格口再试" in page.inner_text(".flash.error")
+                assert state() == "ready_for_release"
+                shoot(page, screenshot_dir, "case_locker_fault")
+                assert page.input_value("#locker select[name=size]") == "S"  # as chosen
                 click_and_wait(page, page.locator("#locker button"))
                 message = page.inner_text(".flash.message")
                 assert "格口已打开" in message, page.inner_text("main")
                 shoot(page, screenshot_dir, "case_locker_open")
-                opened = [c for c in httpx.get(compartments, timeout=5).json() if c["state"] != "free"]
-                assert len(opened) == 1 and opened[0]["size"] == "S"
+                states = {c["number"]: c["state"] for c in httpx.get(compartments, timeout=5).json()}
+                assert states[1] == "fault"
+                opened = [
+                    c
+                    for c in httpx.get(compartments, timeout=5).json()
+                    if c["state"] not in {"free", "fault"}
+                ]
+                assert len(opened) == 1 and opened[0]["size"] == "S" and opened[0]["number"] != 1
                 assert state() == "ready_for_release"  # the door is open: nothing in it yet
 
                 rig.person_puts_item_and_closes(int(opened[0]["number"]))
