@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from devices.lockboard.gateway import LockerGateway
+from devices.protocol import lockers
 from firmware_sim.lockers.rig import start_rig
 from hall.net import free_port
 from hall_controller.app import create_app
@@ -20,7 +21,7 @@ from hall_controller.lockers.extension import LockersExtension
 from hall_controller.lockers.notify import FileSmsProvider
 from tests.case_service.conftest import ID_A, ITEM_COMPANY
 from tests.case_service.web.test_pages import api_token, click_and_wait, file_case, sign_in
-from tests.case_service.web.test_window_desk import shoot
+from tests.case_service.web.test_window_desk import pdf_text, shoot
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, serving, wait_until
@@ -116,6 +117,24 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                 assert "待取件" in page.inner_text("h1")
                 assert f"已存入智能柜格口 {opened[0]['id']}" in page.inner_text("#in-locker")
                 shoot(page, screenshot_dir, "case_in_locker")
+
+                # The applicant lays the ID card on the bank's reader, takes the result and shuts the door.
+                number = int(opened[0]["number"])
+                board, lock = rig.firmware(number)
+                gateway.enter(lockers.PickupMethod.ID_CARD, ID_A)
+                assert wait_until(lambda: board.truly_open(lock), timeout=30)
+                rig.person_takes_item_and_closes(number)
+                assert wait_until(lambda: state() == "delivered", timeout=30)
+
+                def compartment_state() -> str:
+                    listed = httpx.get(compartments, timeout=5).json()
+                    return str(next(c["state"] for c in listed if c["number"] == number))
+
+                assert wait_until(lambda: compartment_state() == "free"), compartment_state()
+                page.goto(f"{service.url}/web/case/{case['id']}")
+                assert "已送达" in page.inner_text("h1")
+                href = page.locator("#documents a", has_text="送达回证").get_attribute("href")
+                assert "智能柜自助送达" in pdf_text(page, href) and ID_A not in pdf_text(page, href)
                 context.close()
             gateway.stop()
     finally:
