@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from case_service.domain.states import CaseState, Role
 from case_service.storage import audit, case_rows
 from case_service.storage.case_rows import StatusRow
 from case_service.storage.models import AuditEntry, Case
-from hall.privacy import DecryptionError
+from hall.privacy import DecryptionError, queue_person
 
 
 class Scoped(Protocol):
@@ -179,6 +180,28 @@ def list_cases(
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = ctx.session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def open_cases_of_queue_person(ctx: Context, person: str, limit: int = 50) -> list[Case]:
+    """The open cases (within the reader's scope) of the person a queue ticket is bound to: `person` is
+    the controller's keyed index (hall.privacy.queue_person), matched after decrypting each open case's
+    ID number, as the ID-tail search does; most urgent first."""
+    query = select(Case).where(Case.is_open.is_(True))
+    own = department_scope(ctx.principal)
+    if own is not None:
+        query = query.where(Case.department == own)
+    matches = []
+    for case_id, token in ctx.session.execute(query.with_only_columns(Case.id, Case.applicant_id_enc)):
+        try:
+            plain = ctx.cipher.decrypt(token, context=ID_CONTEXT)
+        except DecryptionError:
+            continue
+        if hmac.compare_digest(queue_person(ctx.cipher, plain), person):
+            matches.append(case_id)
+    if not matches:
+        return []
+    ordered = query.where(Case.id.in_(matches)).order_by(Case.stage_due_on.asc().nulls_last(), Case.id)
+    return list(ctx.session.scalars(ordered.limit(limit)))
 
 
 def history(ctx: Context, case: Case) -> list[AuditEntry]:

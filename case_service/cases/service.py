@@ -27,6 +27,7 @@ from case_service.cases.reading import (
     list_cases,
     load,
     load_status,
+    open_cases_of_queue_person,
     release_contact,
 )
 from case_service.domain.transitions import ActionInput
@@ -57,6 +58,7 @@ __all__ = [
     "list_cases",
     "load",
     "load_status",
+    "open_cases_of_queue_person",
     "read_material",
     "release_contact",
     "sniff_type",

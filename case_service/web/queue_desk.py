@@ -87,14 +87,17 @@ def queue_desk(
     except ControllerError as err:
         unreachable = err.message
     person_cases = []
-    if ticket and ticket.get("case_id"):
-        try:
+    try:
+        if ticket and ticket.get("case_id"):
             bound = cases.load(ctx, str(ticket["case_id"]))
             query = cases.CaseQuery(applicant_index=bound.applicant_index, by_deadline=True)
             rows, _total = cases.list_cases(ctx, limit=50, search=query)
             person_cases = [case_out(ctx, row) for row in rows if row.is_open]
-        except DomainError as err:
-            unreachable = err.message
+        elif ticket and ticket.get("person"):
+            rows = cases.open_cases_of_queue_person(ctx, str(ticket["person"]))
+            person_cases = [case_out(ctx, row) for row in rows]
+    except DomainError as err:
+        unreachable = err.message
     return flash.page(
         request,
         "desk/queue.html",

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from devices.idcard.checkdigit import validate_id_number
 from devices.idcard.errors import InvalidIdNumberError
 from devices.protocol import queue as contract
-from hall.privacy import PiiCipher
+from hall.privacy import PiiCipher, queue_person
 from hall_controller.auth import Clerk, Manager, client_address, optional_voucher
 from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Source, Ticket
@@ -211,7 +211,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
                 number = validate_id_number(body.id_number)
             except InvalidIdNumberError as err:
                 return refusal(QueueError("bad_id_number", f"not a valid ID number: {err}"))
-            person = cipher.blind_index("id:" + number)
+            person = queue_person(cipher, number)
 
         def act(book: QueueBook, now: float) -> dict[str, Any]:
             ticket = book.issue(
@@ -267,8 +267,9 @@ def build_router(extension: QueueExtension) -> APIRouter:
 
     @router.get("/windows/{window}", response_model=None)
     def window_view(window: int, _staff: Clerk) -> dict[str, Any] | JSONResponse:
-        """A window and its current ticket with the case the ticket was taken for, for the clerk's desk
-        (clerks only: the public ticket view does not link tickets to cases)."""
+        """A window and its current ticket with the case it was taken for and the person it is bound to
+        (the keyed index of the ID number), for the clerk's desk; clerks only: the public ticket view links
+        a ticket to neither."""
 
         def build(book: QueueBook) -> dict[str, Any] | None:
             staffed = book.windows.get(window)
@@ -279,7 +280,9 @@ def build_router(extension: QueueExtension) -> APIRouter:
                 "window": window,
                 "clerk": staffed.clerk,
                 "paused": staffed.paused,
-                "ticket": {**ticket_view(book, ticket), "case_id": ticket.case_id} if ticket else None,
+                "ticket": {**ticket_view(book, ticket), "case_id": ticket.case_id, "person": ticket.person}
+                if ticket
+                else None,
             }
 
         body: dict[str, Any] | None = service.read(build)

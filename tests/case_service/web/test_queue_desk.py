@@ -71,15 +71,19 @@ def test_the_clerk_calls_a_ticket_and_sees_the_applicants_cases(
     assert "case_id" not in ticket
     assert httpx.get(f"{queue}/windows/1", timeout=10).status_code == 401
 
-    # Transfer: the next applicant needs another service; the ticket waits there again.
+    # A ticket bound to a person by the ID card (no case): calling it opens that person's open cases.
     second = httpx.post(
         f"{queue}/tickets",
-        json={"service": "business", "source": "window", "print_slip": False},
+        json={"service": "business", "source": "window", "id_number": ID_B, "print_slip": False},
         headers=clerk,
         timeout=10,
     ).json()["number"]
     click_and_wait(page, page.locator("#keys button", has_text="叫下一号"))
-    assert page.inner_text("#current") == second and "此号未绑定办件" in page.inner_text("main")
+    assert page.inner_text("#current") == second
+    listed = page.inner_text("#person-cases")
+    assert other["number"] in listed and mine["number"] not in listed and ID_B not in page.content()
+
+    # Transfer: this applicant needs another service; the ticket waits there again.
     page.fill("form[action$='/transfer'] input[name=service]", "social")
     click_and_wait(page, page.locator("form[action$='/transfer'] button"))
     moved = httpx.get(f"{queue}/tickets/{second}", timeout=10).json()
