@@ -30,6 +30,9 @@ from case_service.db import make_engine, make_filing_engine, make_poll_engine, m
 from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
+from case_service.web import cases as case_pages
+from case_service.web import desk as desk_pages
+from case_service.web import queue_desk
 from case_service.web.intake import router as intake_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
@@ -172,6 +175,10 @@ def create_app(
     certificates.install(app, services)
     app.include_router(web_router)
     app.include_router(intake_router)
+
+    app.include_router(queue_desk.router)
+    app.include_router(desk_pages.router)
+    app.include_router(case_pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

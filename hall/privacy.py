@@ -121,3 +121,9 @@ class PiiCipher:
         """Deterministic keyed hash, for finding a person by ID number without decrypting every row."""
         digest = hmac.new(self._raw[self._current], value.encode(), hashlib.sha256).hexdigest()
         return digest[:32]
+
+
+def queue_person(cipher: PiiCipher, id_number: str) -> str:
+    """The keyed index a hall controller binds a queue ticket to (an ID card read at the kiosk); the case
+    service computes the same from a case's decrypted ID number to open that person's cases at the desk."""
+    return cipher.blind_index("id:" + id_number)

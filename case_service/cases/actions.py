@@ -114,6 +114,19 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
     return case
 
 
+def accept_if_lapsed(ctx: Context, case_ref: int | str) -> Case:
+    """Opening a case applies art. 32 at once (the same rule as `sweep`): a submitted case whose notice
+    period lapsed is accepted by law, as the system and audited, before anyone reads or acts on it."""
+    case = load(ctx, case_ref)
+    if case.state != CaseState.SUBMITTED.value:
+        return case
+    case = load(ctx, case.id, for_update=True)
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    _auto_accept_if_lapsed(ctx, case, item)
+    return case
+
+
 def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
     """Art. 32 (transitions.lapsed): accepts the case as the system, audited, before anyone acts on it."""
     if not transitions.lapsed(_progress_of(case), ctx.calendar, ctx.today):

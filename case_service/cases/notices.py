@@ -190,8 +190,11 @@ def build(
         place=settings.hall_address,
         method=SERVICE_METHODS.get(case.release_channel or "window", docs.ServiceMethod.IN_PERSON),
         served_at=dt.datetime.fromisoformat(served_at) if served_at else None,
+        server_names=(str(receipt["by"]),) if receipt.get("by") else (),
         signed_by=str(receipt.get("signed_by") or receipt.get("recipient") or ""),
         notes="; ".join(
-            f"{key}={value}" for key, value in sorted(receipt.items()) if key not in {"recipient"}
+            f"{key}={value}"
+            for key, value in sorted(receipt.items())
+            if key not in {"recipient", "by", "signed_by"}
         ),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, or_, select
 
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
@@ -17,8 +18,8 @@ from case_service.domain.errors import ConflictError, ForbiddenError, NotFoundEr
 from case_service.domain.states import CaseState, Role
 from case_service.storage import audit, case_rows
 from case_service.storage.case_rows import StatusRow
-from case_service.storage.models import Case
-from hall.privacy import DecryptionError
+from case_service.storage.models import AuditEntry, Case
+from hall.privacy import DecryptionError, queue_person
 
 
 class Scoped(Protocol):
@@ -95,6 +96,55 @@ def assess_deadline(
     return deadlines.assess(calendar, stage_due_on, today)
 
 
+ID_TAIL_LENGTHS = range(4, 7)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A work list's search and filters. `text`: a case number or its part, an applicant's name, the
+    last 4-6 characters of the applicant's ID number, or an item's code or name."""
+
+    text: str = ""
+    item_code: str | None = None
+    applicant_index: str | None = None  # one person's cases (the blind index of their ID number)
+    overdue: bool = False
+    by_deadline: bool = False  # most urgent first (the stage's due day), else newest first
+
+
+def _id_tail_matches(ctx: Context, query: Select[Case], tail: str) -> list[int]:
+    """IDs are stored encrypted: the tail is matched after decryption, within the already filtered
+    rows (a work list's scope), never across the whole table."""
+    rows = ctx.session.execute(query.with_only_columns(Case.id, Case.applicant_id_enc)).all()
+    matches = []
+    for case_id, token in rows:
+        try:
+            plain = ctx.cipher.decrypt(token, context=ID_CONTEXT)
+        except DecryptionError:
+            continue
+        if plain.upper().endswith(tail):
+            matches.append(case_id)
+    return matches
+
+
+def _search(ctx: Context, query: Select[Case], text: str) -> Select[Case]:
+    text = text.strip()[:64]
+    if not text:
+        return query
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        Case.number.ilike(pattern, escape="\\"),
+        Case.applicant_name.ilike(pattern, escape="\\"),
+        Case.item_name.ilike(pattern, escape="\\"),
+        Case.item_code.ilike(pattern, escape="\\"),
+    ]
+    tail = text.upper()
+    if len(tail) in ID_TAIL_LENGTHS and tail[:-1].isdigit() and (tail[-1].isdigit() or tail[-1] == "X"):
+        ids = _id_tail_matches(ctx, query, tail)
+        if ids:
+            matches.append(Case.id.in_(ids))
+    return query.where(or_(*matches))
+
+
 def list_cases(
     ctx: Context,
     *,
@@ -102,6 +152,7 @@ def list_cases(
     department: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    search: CaseQuery | None = None,
 ) -> tuple[list[Case], int]:
     query = select(Case)
     if ctx.principal.kind is PrincipalKind.APPLICANT:
@@ -115,9 +166,52 @@ def list_cases(
     own = department_scope(ctx.principal)
     if own is not None:
         query = query.where(Case.department == own)
+    order: tuple[Any, ...] = (Case.id.desc(),)
+    if search is not None:
+        if search.item_code:
+            query = query.where(Case.item_code == search.item_code)
+        if search.applicant_index:
+            query = query.where(Case.applicant_index == search.applicant_index)
+        if search.overdue:
+            query = query.where(Case.is_open.is_(True), Case.stage_due_on < ctx.today)
+        query = _search(ctx, query, search.text)
+        if search.by_deadline:
+            order = (Case.is_open.desc(), Case.stage_due_on.asc().nulls_last(), Case.id.asc())
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    rows = ctx.session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def open_cases_of_queue_person(ctx: Context, person: str, limit: int = 50) -> list[Case]:
+    """The open cases (within the reader's scope) of the person a queue ticket is bound to: `person` is
+    the controller's keyed index (hall.privacy.queue_person), matched after decrypting each open case's
+    ID number, as the ID-tail search does; most urgent first."""
+    query = select(Case).where(Case.is_open.is_(True))
+    own = department_scope(ctx.principal)
+    if own is not None:
+        query = query.where(Case.department == own)
+    matches = []
+    for case_id, token in ctx.session.execute(query.with_only_columns(Case.id, Case.applicant_id_enc)):
+        try:
+            plain = ctx.cipher.decrypt(token, context=ID_CONTEXT)
+        except DecryptionError:
+            continue
+        if hmac.compare_digest(queue_person(ctx.cipher, plain), person):
+            matches.append(case_id)
+    if not matches:
+        return []
+    ordered = query.where(Case.id.in_(matches)).order_by(Case.stage_due_on.asc().nulls_last(), Case.id)
+    return list(ctx.session.scalars(ordered.limit(limit)))
+
+
+def history(ctx: Context, case: Case) -> list[AuditEntry]:
+    """The case's audit entries, oldest first: every action, document and material read on it."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "case", AuditEntry.subject_id == str(case.id))
+        .order_by(AuditEntry.seq)
+    )
+    return list(ctx.session.scalars(query))
 
 
 def find_by_number(ctx: Context, number: str) -> Case:

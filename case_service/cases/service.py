@@ -6,7 +6,7 @@ the legal rules (domain.transitions): cases.actions. Materials and completeness:
 
 from __future__ import annotations
 
-from case_service.cases.actions import act, evaluate, sweep
+from case_service.cases.actions import accept_if_lapsed, act, evaluate, sweep
 from case_service.cases.context import ID_CONTEXT, PHONE_CONTEXT, Context, Viewer
 from case_service.cases.filing import Applicant, Filer, submission_reads, submit
 from case_service.cases.materials import (
@@ -18,13 +18,16 @@ from case_service.cases.materials import (
     sniff_type,
 )
 from case_service.cases.reading import (
+    CaseQuery,
     assess_deadline,
     deadline_of,
     department_scope,
     find_by_number,
+    history,
     list_cases,
     load,
     load_status,
+    open_cases_of_queue_person,
     release_contact,
 )
 from case_service.domain.transitions import ActionInput
@@ -35,10 +38,12 @@ __all__ = [
     "PHONE_CONTEXT",
     "ActionInput",
     "Applicant",
+    "CaseQuery",
     "Context",
     "Filer",
     "StatusRow",
     "Viewer",
+    "accept_if_lapsed",
     "act",
     "add_material",
     "assess_deadline",
@@ -48,10 +53,12 @@ __all__ = [
     "department_scope",
     "evaluate",
     "find_by_number",
+    "history",
     "library",
     "list_cases",
     "load",
     "load_status",
+    "open_cases_of_queue_person",
     "read_material",
     "release_contact",
     "sniff_type",

@@ -174,7 +174,10 @@ def work_list(request: Request, session: SessionDep, services: ServicesDep) -> R
                 out = case_out(ctx, row)
                 missing = cases.completeness(ctx, row).missing if row.state == S.SUBMITTED else ()
                 shown.append({"case": out, "missing": missing})
-            sections.append({"title": title, "role": role.value, "rows": shown, "total": total})
+            query = urllib.parse.urlencode([("state", state.value) for state in states])
+            sections.append(
+                {"title": title, "role": role.value, "rows": shown, "total": total, "query": query}
+            )
     title = " / ".join(ROLE_TITLES[role] for role in SECTIONS if role in ctx.principal.roles) or "工作列表"
     return _page(request, "work.html", ctx, sections=sections, title=title)
 

@@ -23,7 +23,7 @@ from devices.idcard.errors import InvalidIdNumberError
 from devices.protocol import queue as contract
 from hall.http_errors import error_response
 from hall.models import Strict
-from hall.privacy import PiiCipher
+from hall.privacy import PiiCipher, queue_person
 from hall_controller.auth import Clerk, Manager, client_address, optional_voucher
 from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Ticket
@@ -209,7 +209,7 @@ def build_router(extension: QueueExtension) -> APIRouter:
                 number = validate_id_number(body.id_number)
             except InvalidIdNumberError as err:
                 return refusal(QueueError("bad_id_number", f"not a valid ID number: {err}"))
-            person = cipher.blind_index("id:" + number)
+            person = queue_person(cipher, number)
 
         def act(book: QueueBook, now: float) -> dict[str, Any]:
             ticket = book.issue(
@@ -262,6 +262,31 @@ def build_router(extension: QueueExtension) -> APIRouter:
             lambda book, now: ticket_view(book, book.cancel(number, now, "cancelled by the applicant"))
         )
         return result
+
+    @router.get("/windows/{window}", response_model=None)
+    def window_view(window: int, _staff: Clerk) -> dict[str, Any] | JSONResponse:
+        """A window and its current ticket with the case it was taken for and the person it is bound to
+        (the keyed index of the ID number), for the clerk's desk; clerks only: the public ticket view links
+        a ticket to neither."""
+
+        def build(book: QueueBook) -> dict[str, Any] | None:
+            staffed = book.windows.get(window)
+            if staffed is None:
+                return None
+            ticket = book.tickets[staffed.ticket] if staffed.ticket else None
+            return {
+                "window": window,
+                "clerk": staffed.clerk,
+                "paused": staffed.paused,
+                "ticket": {**ticket_view(book, ticket), "case_id": ticket.case_id, "person": ticket.person}
+                if ticket
+                else None,
+            }
+
+        body: dict[str, Any] | None = service.read(build)
+        if body is None:
+            return refusal(QueueError("unknown_window", f"no window {window}"))
+        return body
 
     @router.post("/windows/{window}/actions", response_model=None)
     def act_at_window(window: int, key: contract.KeyPress, staff: Clerk) -> dict[str, Any] | JSONResponse:

@@ -36,6 +36,7 @@ REMOTE_OPEN = {"bank_id": "locker-bank-01", "number": 1, "admin": "intruder", "r
 # Every state-changing route (and the manager's readings) with a body that would otherwise be accepted.
 CLERK_ROUTES = [
     ("POST", f"{QUEUE}/windows/1/actions", {"key": "sign-in", "clerk": "intruder"}),
+    ("GET", f"{QUEUE}/windows/1", None),  # the ticket's case and person: for the clerk's desk only
     ("POST", f"{QUEUE}/tickets/A001/cancel", None),
     ("POST", f"{QUEUE}/kiosk-ratings", {"case_id": "1"}),
     ("POST", f"{LOCKERS}/deposits", {"case_id": "C-1", "size": "S", "clerk": "intruder"}),

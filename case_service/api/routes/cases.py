@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from case_service.api import idempotency, schemas
 from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, services_of
@@ -19,7 +18,6 @@ from case_service.domain.completeness import Defect
 from case_service.domain.errors import ForbiddenError, InvalidInputError
 from case_service.domain.states import Action, Role
 from case_service.runtime import Services
-from case_service.storage.models import AuditEntry
 from case_service.storage.rawsql import RawTransaction
 from hall import case_api
 
@@ -229,12 +227,7 @@ def completeness(case_id: CaseRef, ctx: ContextDep) -> case_api.CompletenessOut:
 
 @router.get("/{case_id}/history", response_model=list[schemas.HistoryEntry])
 def history(case_id: CaseRef, ctx: ContextDep) -> list[schemas.HistoryEntry]:
-    case = cases.load(ctx, case_id)
-    rows = ctx.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.subject_type == "case", AuditEntry.subject_id == str(case.id))
-        .order_by(AuditEntry.seq)
-    )
+    rows = cases.history(ctx, cases.load(ctx, case_id))
     return [
         schemas.HistoryEntry(
             seq=row.seq, at=row.at, actor=row.actor, action=row.action, before=row.before, after=row.after
