@@ -14,6 +14,7 @@ from case_service.api.routes import (
     documents,
     items,
     materials,
+    reports,
     supervision,
 )
 
@@ -31,5 +32,6 @@ for module in (
     audit,
     admin,
     catalogue,
+    reports,
 ):
     api_router.include_router(module.router)

@@ -1,0 +1,47 @@
+"""The case figures of a period: the repository's rows counted by `figures.compute`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from case_service.domain.calendar import WorkingCalendar
+from case_service.reports import repository
+from case_service.reports.figures import Figures, GroupBy, compute
+from case_service.reports.periods import Period
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    period: Period
+    group_by: GroupBy
+    department: str | None  # the scope: None is the whole centre
+    groups: list[Figures]
+    total: Figures
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "period": {
+                "kind": self.period.kind.value,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+                "label": self.period.label,
+            },
+            "group_by": self.group_by.value,
+            "department": self.department,
+            "groups": [figures.as_dict() for figures in self.groups],
+            "total": self.total.as_dict(),
+        }
+
+
+def case_report(
+    session: Session, calendar: WorkingCalendar, period: Period, group_by: GroupBy, department: str | None
+) -> CaseReport:
+    groups, total = compute(
+        repository.received_rows(session, period, group_by, department),
+        repository.accepted_rows(session, period, group_by, department),
+        repository.decided_rows(session, period, group_by, department),
+        calendar,
+    )
+    return CaseReport(period, group_by, department, groups, total)
