@@ -30,6 +30,7 @@ from case_service.db import make_engine, make_filing_engine, make_poll_engine, m
 from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, china_today, index_ciphers
 from case_service.storage import leases
+from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
 from hall.privacy import PiiCipher
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(api_router)
     certificates.install(app, services)
     app.include_router(web_router)
+    app.include_router(reports_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

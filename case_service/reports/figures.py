@@ -9,6 +9,7 @@ What each figure counts, over the period [start, end] (days included, the hall's
   notice came within 5 working days (art. 32, 视为受理);
 - decided: cases decided (approved or denied) in the period; on time: decided on or before their
   decision due date (the promised limit, moved by suspensions and extensions); late: the others;
+- the trend: cases received and decided per day (per month over periods longer than 62 days);
 - working days per stage, in (start, end] working days: acceptance (received → accepted) for the cases
   accepted in the period, not counting the deemed ones; decision (accepted → decided, suspended days not
   counted) for the cases decided in the period. Mean and p90 (nearest rank).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -47,6 +49,7 @@ STAGE_LABELS = {StageName.ACCEPTANCE: "受理 acceptance", StageName.DECISION: "
 class ReceivedRow:
     key: str
     label: str
+    submitted_on: dt.date
     not_accepted: bool
     supplement: bool
 
@@ -178,3 +181,29 @@ def compute(
             if took is not None:
                 figures.stage_days.setdefault(StageName.DECISION.value, []).append(took)
     return sorted(groups.values(), key=lambda figures: (figures.label, figures.key)), total
+
+
+TREND_DAYS = 62
+
+
+def trend(
+    received: Iterable[ReceivedRow], decided: Iterable[DecidedRow], start: dt.date, end: dt.date
+) -> list[dict[str, object]]:
+    """Received and decided per day of [start, end], or per month when the period is longer than
+    `TREND_DAYS`; every bucket is listed, empty ones too."""
+    monthly = (end - start).days >= TREND_DAYS
+
+    def bucket(day: dt.date) -> str:
+        return f"{day:%Y-%m}" if monthly else day.isoformat()
+
+    received_in = Counter(bucket(row.submitted_on) for row in received)
+    decided_in = Counter(bucket(row.decided_on) for row in decided)
+    labels: list[str] = []
+    day = start
+    while day <= end:
+        if not labels or labels[-1] != bucket(day):
+            labels.append(bucket(day))
+        day += dt.timedelta(days=1)
+    return [
+        {"bucket": label, "received": received_in[label], "decided": decided_in[label]} for label in labels
+    ]

@@ -51,11 +51,13 @@ def _scoped(query: Any, department: str | None, *conditions: ColumnElement[bool]
 def received_rows(
     session: Session, period: Period, group_by: GroupBy, department: str | None
 ) -> list[ReceivedRow]:
-    query = _select(group_by, Case.state, Case.supplement_notice.is_not(None))
+    query = _select(group_by, Case.submitted_on, Case.state, Case.supplement_notice.is_not(None))
     query = _scoped(query, department, Case.submitted_on >= period.start, Case.submitted_on <= period.end)
     return [
-        ReceivedRow(*_key_label(group_by, key, label), state == CaseState.NOT_ACCEPTED.value, bool(notice))
-        for key, label, state, notice in session.execute(query)
+        ReceivedRow(
+            *_key_label(group_by, key, label), submitted, state == CaseState.NOT_ACCEPTED.value, bool(notice)
+        )
+        for key, label, submitted, state, notice in session.execute(query)
     ]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from case_service.domain.calendar import WorkingCalendar
 from case_service.reports import repository
-from case_service.reports.figures import Figures, GroupBy, compute
+from case_service.reports.figures import Figures, GroupBy, compute, trend
 from case_service.reports.periods import Period
 
 
@@ -19,6 +19,7 @@ class CaseReport:
     department: str | None  # the scope: None is the whole centre
     groups: list[Figures]
     total: Figures
+    trend: list[dict[str, object]]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -32,16 +33,17 @@ class CaseReport:
             "department": self.department,
             "groups": [figures.as_dict() for figures in self.groups],
             "total": self.total.as_dict(),
+            "trend": self.trend,
         }
 
 
 def case_report(
     session: Session, calendar: WorkingCalendar, period: Period, group_by: GroupBy, department: str | None
 ) -> CaseReport:
+    received = repository.received_rows(session, period, group_by, department)
+    decided = repository.decided_rows(session, period, group_by, department)
     groups, total = compute(
-        repository.received_rows(session, period, group_by, department),
-        repository.accepted_rows(session, period, group_by, department),
-        repository.decided_rows(session, period, group_by, department),
-        calendar,
+        received, repository.accepted_rows(session, period, group_by, department), decided, calendar
     )
-    return CaseReport(period, group_by, department, groups, total)
+    series = trend(received, decided, period.start, period.end)
+    return CaseReport(period, group_by, department, groups, total, series)

@@ -1,4 +1,5 @@
-"""Security headers on the staff pages: no framing, no sniffing, no referrer, no script at all."""
+"""Security headers on the staff pages: no framing, no sniffing, no referrer, no script — except on the
+figures pages (/web/reports), whose charts are drawn by scripts served by the case service itself."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# The figures pages: the vendored ECharts and the page's own script, from this origin only; no inline script.
+CHART_CSP = CSP + "; script-src 'self'"
+CHART_PAGES = "/web/reports"
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -37,6 +41,8 @@ class PageSecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
+                if scope["path"] == CHART_PAGES or scope["path"].startswith(CHART_PAGES + "/"):
+                    headers["Content-Security-Policy"] = CHART_CSP
             await send(message)
 
         await self.app(scope, receive, with_headers)

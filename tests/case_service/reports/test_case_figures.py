@@ -134,3 +134,16 @@ def test_xlsx_export_holds_the_same_figures(sqlite_api: CaseApi) -> None:
         )
     assert rows[-1][0] == "合计 Total"
     assert rows[-1][1] == sum(values["received"] for values in expected.values())
+
+
+def test_only_the_figures_pages_run_scripts_and_only_their_own(sqlite_api: CaseApi) -> None:
+    client = sqlite_api.client
+    assert "script-src" not in client.get("/web/login").headers["content-security-policy"]
+    policy = client.get("/web/reports", follow_redirects=False).headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1]
+    echarts = client.get("/web/reports/assets/echarts.min.js")
+    assert echarts.status_code == 200 and echarts.headers["content-type"].startswith("text/javascript")
+    assert "Apache Software Foundation" in echarts.text[:2000]
+    assert client.get("/web/reports/assets/..%2Fapp.py").status_code == 404
+    assert client.get("/web/reports/assets/LICENSE.txt").status_code == 404
