@@ -117,6 +117,22 @@ class QueueService:
         with self._lock:
             return action(self._require())
 
+    def books(self, first: date, last: date) -> list[QueueBook]:
+        """The books of the days from `first` to `last` that have a journal, replayed from it without
+        listeners (today's too: its journal is written under the lock): for figures over a range."""
+        books = []
+        day = first
+        while day <= last:
+            with self._lock:
+                events = self._journal_events(day)
+            if events:
+                books.append(QueueBook.replay(self.config, day, events))
+            day += timedelta(days=1)
+        return books
+
+    def _journal_events(self, day: date) -> list[Event]:
+        return [body for _key, body in self._store.collection(journal_name(day)).items()]
+
     def tick(self) -> dict[str, Any]:
         """Rating time-outs and the day's roll-over; called every fraction of a second."""
         return self.run(lambda book, now: {"expired": book.expire_ratings(now)})

@@ -55,6 +55,7 @@ MANAGER_ROUTES = [
     # Issue 15: the day's statistics (waits, clerks' figures) are the manager's reading.
     ("GET", f"{QUEUE}/stats", None),
     ("GET", f"{QUEUE}/stats.csv", None),
+    ("GET", f"{QUEUE}/stats/range", None),
     # Issue 20: the call screen's links and notice.
     ("POST", f"{QUEUE}/screen/links", {"device_id": "tv-1"}),
     ("PUT", f"{QUEUE}/screen/notice", {"text": "intruder's notice"}),
