@@ -5,6 +5,7 @@ A department scope (a department head's reading) is a WHERE on the case's depart
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 from case_service.domain.states import CaseState
 from case_service.reports.figures import TOTAL_KEY, AcceptedRow, DecidedRow, GroupBy, ReceivedRow
 from case_service.reports.periods import Period
-from case_service.storage.models import Case
+from case_service.reports.ratings import RatingGroupBy, RatingRow, named
+from case_service.storage.models import Case, Evaluation
 
+HALL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
 
 
@@ -80,4 +83,35 @@ def decided_rows(
     return [
         DecidedRow(*_key_label(group_by, key, label), accepted, decided, due, int(paused or 0))
         for key, label, accepted, decided, due, paused in session.execute(query)
+    ]
+
+
+def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's days in the hall's time zone, as instants: [first midnight, the midnight after)."""
+    start = dt.datetime.combine(period.start, dt.time(), HALL_TZ).astimezone(dt.UTC)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), HALL_TZ).astimezone(dt.UTC)
+    return start, end
+
+
+def rating_rows(
+    session: Session, period: Period, group_by: RatingGroupBy, department: str | None
+) -> list[RatingRow]:
+    """One row per rating given in the period, with its group (a department scope is a WHERE)."""
+    start, end = _bounds(period)
+    columns = {
+        RatingGroupBy.NONE: (Case.department, Case.department),
+        RatingGroupBy.DEPARTMENT: (Case.department, Case.department),
+        RatingGroupBy.ITEM: (Case.item_code, Case.item_name),
+        RatingGroupBy.WINDOW: (Evaluation.window, Evaluation.window),
+        RatingGroupBy.CLERK: (Evaluation.clerk, Evaluation.clerk),
+    }[group_by]
+    query = (
+        select(columns[0], columns[1], Evaluation.score)
+        .join(Case, Case.id == Evaluation.case_id)
+        .where(Evaluation.created_at >= start, Evaluation.created_at < end)
+    )
+    if department is not None:
+        query = query.where(Case.department == department)
+    return [
+        RatingRow(*named(group_by, key, label), int(score)) for key, label, score in session.execute(query)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +11,7 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.reports import repository
 from case_service.reports.figures import Figures, GroupBy, compute, trend
 from case_service.reports.periods import Period
+from case_service.reports.ratings import LEVELS, RatingGroupBy, rating_figures
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,22 @@ def case_report(
     )
     series = trend(received, decided, period.start, period.end)
     return CaseReport(period, group_by, department, groups, total, series)
+
+
+def rating_report(
+    session: Session, period: Period, group_by: RatingGroupBy, department: str | None
+) -> dict[str, Any]:
+    groups, total = rating_figures(repository.rating_rows(session, period, group_by, department))
+    return {
+        "period": {
+            "kind": period.kind.value,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "label": period.label,
+        },
+        "group_by": group_by.value,
+        "department": department,
+        "levels": {str(level): name for level, name in sorted(LEVELS.items(), reverse=True)},
+        "groups": [figures.as_dict() for figures in groups],
+        "total": total.as_dict(),
+    }

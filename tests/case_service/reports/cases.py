@@ -14,11 +14,12 @@ import chinese_calendar
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from case_service.storage.models import Case, Item
+from case_service.storage.models import Case, Evaluation, Item
 
 FIRST_DAY = dt.date(2025, 9, 1)
 LAST_DAY = dt.date(2025, 11, 30)
 CHANNELS = ("window", "kiosk", "online")
+HALL = dt.timezone(dt.timedelta(hours=8))
 
 
 def pick_items(session: Session, departments: int = 4) -> list[Item]:
@@ -163,3 +164,48 @@ def expected_by(
 
 def as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def generate_ratings(engine: Engine, count: int = 300, seed: int = 21) -> None:
+    """Ratings of the generated cases, at any minute of Sep–Nov 2025 (some just around midnight in the
+    hall, where UTC and the hall's day differ), from windows 1–4 and three clerks, some without either."""
+    rng = random.Random(seed)
+    with Session(engine) as session:
+        case_ids = list(session.scalars(select(Case.id)))
+        for _ in range(count):
+            day = FIRST_DAY + dt.timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days))
+            minute = rng.choice((rng.randint(0, 1439), 0, 1, 1438, 1439))  # hall time
+            given = dt.datetime.combine(day, dt.time(), HALL) + dt.timedelta(minutes=minute)
+            recorded = rng.random() < 0.9
+            session.add(
+                Evaluation(
+                    case_id=rng.choice(case_ids),
+                    score=rng.choice((5, 5, 5, 4, 4, 3, 2, 1)),
+                    comment="",
+                    source="test",
+                    window=str(rng.randint(1, 4)) if recorded else None,
+                    clerk=rng.choice(("clerk-a", "clerk-b", "clerk-c")) if recorded else None,
+                    created_at=given.astimezone(dt.UTC),
+                )
+            )
+        session.commit()
+
+
+def expected_ratings(
+    engine: Engine, column: str, start: dt.date, end: dt.date, department: str | None = None
+) -> dict[str, dict[int, int]]:
+    """Ratings per level per group, the hall's day of each rating worked out here from its stored time."""
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(range(1, 6), 0))
+    with engine.connect() as connection:
+        for key, dep, score, created in connection.execute(
+            text(
+                f"SELECT {column}, c.department, e.score, e.created_at FROM evaluations e "
+                "JOIN cases c ON c.id = e.case_id"
+            )
+        ):
+            at = created if isinstance(created, dt.datetime) else dt.datetime.fromisoformat(str(created))
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=dt.UTC)  # SQLite keeps the UTC wall time
+            if start <= at.astimezone(HALL).date() <= end and (department is None or dep == department):
+                counts["—" if key is None else str(key)][score] += 1
+    return dict(counts)

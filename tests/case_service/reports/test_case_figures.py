@@ -7,10 +7,11 @@ import datetime as dt
 import io
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.case_service.conftest import CaseApi
-from tests.case_service.reports.cases import expected_by, generate
+from tests.case_service.reports.cases import expected_by, expected_ratings, generate, generate_ratings
 
 OCTOBER = (dt.date(2025, 10, 1), dt.date(2025, 10, 31))
 FIGURES = ("received", "not_accepted", "supplement", "accepted", "deemed", "decided", "on_time", "late")
@@ -147,3 +148,39 @@ def test_only_the_figures_pages_run_scripts_and_only_their_own(sqlite_api: CaseA
     assert "Apache Software Foundation" in echarts.text[:2000]
     assert client.get("/web/reports/assets/..%2Fapp.py").status_code == 404
     assert client.get("/web/reports/assets/LICENSE.txt").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("group_by", "column"), [("department", "c.department"), ("clerk", "e.clerk"), ("window", "e.window")]
+)
+def test_ratings_by_level_match_sql(case_api: CaseApi, group_by: str, column: str) -> None:
+    engine = case_api.client.app.state.engine  # type: ignore[attr-defined]
+    generate(engine, count=120)
+    generate_ratings(engine)
+    answer = case_api.client.get(
+        "/api/v1/reports/ratings",
+        params={"period": "month", "date": "2025-10-01", "group_by": group_by},
+        headers=case_api.staff("manager1"),
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    expected = expected_ratings(engine, column, *OCTOBER)
+    got = {group["key"]: group for group in body["groups"]}
+    assert set(got) == set(expected)
+    for key, levels in expected.items():
+        assert got[key]["levels"] == {str(level): levels[level] for level in (5, 4, 3, 2, 1)}, key
+        count = sum(levels.values())
+        assert got[key]["count"] == count
+        assert got[key]["satisfaction_rate"] == round((levels[4] + levels[5]) / count, 4)
+        assert got[key]["bad"] == levels[1] + levels[2]
+    assert body["total"]["count"] == sum(sum(levels.values()) for levels in expected.values())
+    # A department head: their department's ratings only.
+    mine = case_api.client.get(
+        "/api/v1/reports/ratings",
+        params={"period": "month", "date": "2025-10-01", "group_by": "department"},
+        headers=case_api.staff("approver1"),
+    ).json()
+    scoped = expected_ratings(engine, "c.department", *OCTOBER, department="州市场监管局")
+    assert [group["key"] for group in mine["groups"]] == list(scoped)
+    assert mine["total"]["count"] == sum(scoped["州市场监管局"].values())
+    assert case_api.client.get("/api/v1/reports/ratings", headers=case_api.staff("clerk1")).status_code == 403

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from case_service.app import create_app
 from hall.net import free_port, wait_for_http
 from tests.case_service.conftest import CaseApi, Clock, make_settings
-from tests.case_service.reports.cases import expected_by, generate
+from tests.case_service.reports.cases import expected_by, expected_ratings, generate, generate_ratings
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -110,6 +110,32 @@ def test_figures_page_for_the_manager_a_department_head_and_a_clerk(
     expected = expected_by(engine, "channel", dt.date(2025, 9, 15), dt.date(2025, 11, 10))
     assert rows["网上 online"][1] == expected["online"]["received"]
     assert rows["合计 Total"][6] == sum(values["decided"] for values in expected.values())
+    assert refused_scripts == []
+
+    # 好差评: the ratings page, by clerk.
+    generate_ratings(engine)
+    click_and_wait(page, page.locator("nav.tabs a", has_text="好差评"))
+    page.select_option("select[name=period]", "month")
+    page.fill("input[name=date]", "2025-10-20")
+    page.fill("input[name=from]", "")
+    page.fill("input[name=to]", "")
+    page.select_option("select[name=group_by]", "clerk")
+    click_and_wait(page, page.locator("button", has_text="查询"))
+    rated = expected_ratings(engine, "e.clerk", *OCTOBER)
+    rows = page.locator("#ratings tr[data-key]")
+    shown = {
+        rows.nth(i).get_attribute("data-key"): [
+            c.strip() for c in rows.nth(i).locator("td").all_inner_texts()
+        ]
+        for i in range(rows.count())
+    }
+    assert set(shown) == {*rated, "*"}
+    for clerk, levels in rated.items():
+        assert shown[clerk][1:7] == [str(sum(levels.values()))] + [
+            str(levels[level]) for level in (5, 4, 3, 2, 1)
+        ]
+    page.wait_for_selector("#chart-ratings svg")
+    page.screenshot(path=str(screenshot_dir / "rating-figures-by-clerk.png"), full_page=True)
     assert refused_scripts == []
 
     # A department head: their department only, another's refused.
