@@ -1,8 +1,9 @@
-"""A case report as an xlsx workbook (openpyxl): one sheet, the table as the page shows it."""
+"""Reports as xlsx workbooks (openpyxl): one sheet each, the table as the page shows it."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -52,31 +53,63 @@ def _row(figures: Figures) -> list[object]:
     return row
 
 
-def workbook_bytes(report: CaseReport) -> bytes:
+def _workbook(
+    title: str, sheet_name: str, header: list[str], rows: list[list[object]], rate_column: int
+) -> bytes:
+    """One sheet: a title line, the header, the rows (the last one, the total, in bold)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "办件统计"
-    scope = report.department or "全中心 whole centre"
-    sheet.append([f"办件统计 Case figures · {report.period.label} · {scope}"])
+    sheet.title = sheet_name
+    sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(COLUMNS + _stage_columns())
+    sheet.append(header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for figures in report.groups:
-        sheet.append(_row(figures))
-    sheet.append(_row(report.total))
+        sheet.column_dimensions[cell.column_letter].width = 24 if cell.column == 1 else 14
+    for row in rows:
+        sheet.append(row)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for index, cell in enumerate(sheet[2], start=1):
-        sheet.column_dimensions[cell.column_letter].width = 24 if index == 1 else 14
-        if index == 10:
-            for (value,) in sheet.iter_rows(min_row=3, min_col=10, max_col=10):
-                value.number_format = "0.0%"
+    for (value,) in sheet.iter_rows(min_row=3, min_col=rate_column, max_col=rate_column):
+        value.number_format = "0.0%"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def workbook_bytes(report: CaseReport) -> bytes:
+    scope = report.department or "全中心 whole centre"
+    title = f"办件统计 Case figures · {report.period.label} · {scope}"
+    rows = [_row(figures) for figures in [*report.groups, report.total]]
+    return _workbook(title, "办件统计", COLUMNS + _stage_columns(), rows, rate_column=10)
+
+
+def ratings_workbook_bytes(report: dict[str, Any]) -> bytes:
+    """A 好差评 report (`service.rating_report`) as a workbook."""
+    scope = report["department"] or "全中心 whole centre"
+    title = f"好差评 Ratings · {report['period']['label']} · {scope}"
+    levels = list(report["levels"])  # "5" … "1"
+    header = ["分组 Group", "评价 Ratings"]
+    header += [f"{report['levels'][level]} ({level})" for level in levels]
+    header += ["差评 Bad", "满意率 Satisfaction", "平均分 Mean"]
+    rows = [
+        [
+            group["label"],
+            group["count"],
+            *(group["levels"][level] for level in levels),
+            group["bad"],
+            group["satisfaction_rate"],
+            group["mean_score"],
+        ]
+        for group in [*report["groups"], report["total"]]
+    ]
+    return _workbook(title, "好差评", header, rows, rate_column=len(levels) + 4)
+
+
 def workbook_name(report: CaseReport) -> str:
     return f"case-figures-{report.period.start.isoformat()}-{report.period.end.isoformat()}.xlsx"
+
+
+def ratings_workbook_name(report: dict[str, Any]) -> str:
+    return f"ratings-{report['period']['start']}-{report['period']['end']}.xlsx"

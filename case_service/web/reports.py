@@ -22,7 +22,13 @@ from case_service.api.deps import ServicesDep, SessionDep
 from case_service.cases.service import Context
 from case_service.domain.errors import DomainError, ForbiddenError, InvalidInputError
 from case_service.reports.access import report_scope
-from case_service.reports.export import XLSX, workbook_bytes, workbook_name
+from case_service.reports.export import (
+    XLSX,
+    ratings_workbook_bytes,
+    ratings_workbook_name,
+    workbook_bytes,
+    workbook_name,
+)
 from case_service.reports.figures import STAGE_LABELS, GroupBy, StageName
 from case_service.reports.periods import Period, PeriodKind, period_of
 from case_service.reports.ratings import LEVELS, RatingGroupBy
@@ -214,6 +220,22 @@ def ratings_page(request: Request, session: SessionDep, services: ServicesDep, c
         groups=RATING_GROUPS,
         levels=sorted(LEVELS.items(), reverse=True),
         data=report,
+    )
+
+
+@router.get("/ratings.xlsx", response_model=None)
+def ratings_xlsx(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
+    ask = _asked(request, session, services, choice)
+    if isinstance(ask, Response):
+        return ask
+    try:
+        group_by = ask.choice.grouping(RatingGroupBy, RatingGroupBy.DEPARTMENT)
+    except InvalidInputError as err:
+        return _refused(request, ask, err)
+    report = rating_report(session, ask.period, group_by, ask.department)
+    disposition = f'attachment; filename="{ratings_workbook_name(report)}"'
+    return Response(
+        ratings_workbook_bytes(report), media_type=XLSX, headers={"Content-Disposition": disposition}
     )
 
 

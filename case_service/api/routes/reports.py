@@ -12,7 +12,13 @@ from fastapi.responses import Response
 from case_service.api.deps import ContextDep
 from case_service.cases.service import Context
 from case_service.reports.access import report_scope
-from case_service.reports.export import XLSX, workbook_bytes, workbook_name
+from case_service.reports.export import (
+    XLSX,
+    ratings_workbook_bytes,
+    ratings_workbook_name,
+    workbook_bytes,
+    workbook_name,
+)
 from case_service.reports.figures import GroupBy
 from case_service.reports.periods import Period, PeriodKind, period_of
 from case_service.reports.ratings import RatingGroupBy
@@ -67,3 +73,14 @@ def rating_figures(
     """好差评: ratings given in the period by level, good (4–5), bad (1–2), the satisfaction rate and
     the mean score, per department, item, window or clerk (case_service/reports/ratings.py)."""
     return rating_report(ask.ctx.session, ask.period, group_by, ask.department)
+
+
+@router.get("/ratings.xlsx", response_class=Response)
+def rating_figures_xlsx(
+    ask: AskedDep, group_by: Annotated[RatingGroupBy, Query()] = RatingGroupBy.DEPARTMENT
+) -> Response:
+    report = rating_report(ask.ctx.session, ask.period, group_by, ask.department)
+    disposition = f'attachment; filename="{ratings_workbook_name(report)}"'
+    return Response(
+        ratings_workbook_bytes(report), media_type=XLSX, headers={"Content-Disposition": disposition}
+    )

@@ -90,6 +90,8 @@ def test_a_department_head_reads_their_department_only(sqlite_api: CaseApi) -> N
     assert api.client.get("/api/v1/reports/cases", params=params).status_code == 401
     assert api.client.get("/api/v1/reports/cases", params=params, headers=api.device()).status_code == 403
     assert api.client.get("/api/v1/reports/cases.xlsx", params=params).status_code == 401
+    assert api.client.get("/api/v1/reports/ratings.xlsx", params=params).status_code == 401
+    assert api.client.get("/api/v1/reports/ratings", headers=api.staff("reviewer1")).status_code == 403
 
 
 def test_bad_periods_get_a_clear_error(sqlite_api: CaseApi) -> None:

@@ -135,6 +135,13 @@ def test_figures_page_for_the_manager_a_department_head_and_a_clerk(
             str(levels[level]) for level in (5, 4, 3, 2, 1)
         ]
     page.wait_for_selector("#chart-ratings svg")
+    with page.expect_download() as ratings_download:
+        page.click("#export")
+    sheet = load_workbook(io.BytesIO(Path(ratings_download.value.path()).read_bytes())).active
+    assert sheet is not None
+    by_clerk = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    for clerk, levels in rated.items():
+        assert by_clerk[clerk][1:7] == (sum(levels.values()), *(levels[level] for level in (5, 4, 3, 2, 1)))
     page.screenshot(path=str(screenshot_dir / "rating-figures-by-clerk.png"), full_page=True)
     assert refused_scripts == []
 
