@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from case_service.reports.figures import STAGE_LABELS, Figures, StageName
@@ -53,6 +54,11 @@ def _row(figures: Figures) -> list[object]:
     return row
 
 
+def _cell(value: object) -> object:
+    """Text without the control characters a worksheet cannot hold (a department name is typed)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _workbook(
     title: str, sheet_name: str, header: list[str], rows: list[list[object]], rate_column: int
 ) -> bytes:
@@ -61,14 +67,14 @@ def _workbook(
     sheet = book.active
     assert sheet is not None
     sheet.title = sheet_name
-    sheet.append([title])
+    sheet.append([_cell(title)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append(header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = 24 if cell.column == 1 else 14
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(value) for value in row])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for (value,) in sheet.iter_rows(min_row=3, min_col=rate_column, max_col=rate_column):

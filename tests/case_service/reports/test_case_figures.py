@@ -186,3 +186,12 @@ def test_ratings_by_level_match_sql(case_api: CaseApi, group_by: str, column: st
     assert [group["key"] for group in mine["groups"]] == list(scoped)
     assert mine["total"]["count"] == sum(scoped["州市场监管局"].values())
     assert case_api.client.get("/api/v1/reports/ratings", headers=case_api.staff("clerk1")).status_code == 403
+
+
+def test_a_typed_department_with_control_characters_still_exports(sqlite_api: CaseApi) -> None:
+    manager = sqlite_api.staff("manager1")
+    for path in ("/api/v1/reports/cases.xlsx", "/api/v1/reports/ratings.xlsx"):
+        answer = sqlite_api.client.get(path, params={"department": "\x04州\x1b局"}, headers=manager)
+        assert answer.status_code == 200, answer.text
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        assert sheet is not None and str(sheet["A1"].value).endswith("州局")
