@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -112,6 +113,9 @@ def build_screen_router(extension: QueueExtension) -> APIRouter:
     settings = extension.context.settings
     links = DisplayLinks(staff_token_key(settings), settings.hall_id)
     notices = extension.context.store.collection("queue.screen")
+    # Streams open per screen: a reconnect may arrive before the old stream is seen to close, and only
+    # the last one to close takes the screen offline.
+    streams: Counter[str] = Counter()
     secure_cookie = settings.mode is Mode.PRODUCTION
 
     def notice() -> str:
@@ -195,6 +199,7 @@ def build_screen_router(extension: QueueExtension) -> APIRouter:
         agent = request.headers.get("user-agent", "")
 
         async def events() -> AsyncIterator[str]:
+            streams[link.device_id] += 1
             presence.online(link, instance, agent)
             beats = 0
             sent = ""
@@ -203,6 +208,12 @@ def build_screen_router(extension: QueueExtension) -> APIRouter:
             try:
                 yield f"retry: {RETRY_MS}\n\n"
                 while not await request.is_disconnected():
+                    # First, so a hall that changes all the time does not starve the heartbeat.
+                    if time.monotonic() - last_beat >= BEAT_SECONDS:
+                        last_beat = time.monotonic()
+                        beats += 1
+                        presence.beat(link, instance, beats)
+                        yield ": beat\n\n"
                     current = controller.changes.version
                     if current != version:
                         version = current
@@ -213,13 +224,11 @@ def build_screen_router(extension: QueueExtension) -> APIRouter:
                             await asyncio.sleep(COALESCE_SECONDS)
                             continue
                     await asyncio.to_thread(controller.changes.wait_newer, version, 1.0)
-                    if time.monotonic() - last_beat >= BEAT_SECONDS:
-                        last_beat = time.monotonic()
-                        beats += 1
-                        presence.beat(link, instance, beats)
-                        yield ": beat\n\n"
             finally:
-                presence.offline(link, instance)
+                streams[link.device_id] -= 1
+                if streams[link.device_id] <= 0:
+                    del streams[link.device_id]
+                    presence.offline(link, instance)
 
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
