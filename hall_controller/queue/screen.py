@@ -78,6 +78,15 @@ def screen_view(book: QueueBook, notice: str) -> dict[str, Any]:
     }
 
 
+BROWSER = re.compile(r"(HeadlessChrome|Chromium|Chrome|Firefox|Edg|Safari)/(\d+)")
+
+
+def browser_of(user_agent: str) -> str:
+    """What the dashboard shows as the screen's model: its browser and major version."""
+    found = BROWSER.search(user_agent)
+    return f"browser {found.group(1)} {found.group(2)}" if found else "browser"
+
+
 class ScreenPresence:
     """A screen in the device registry while its stream is open; offline when the stream ends."""
 
@@ -90,7 +99,7 @@ class ScreenPresence:
         description = Description(
             instance=instance,
             kind=SCREEN_KIND,
-            model=(user_agent or "browser")[:64],
+            model=browser_of(user_agent),
             firmware="call-screen/1",
             capabilities=["show-calls"],
             heartbeat_seconds=BEAT_SECONDS,

@@ -114,6 +114,15 @@ def test_call_screen_live_and_back_after_a_controller_restart(
         page.wait_for_timeout(300)
         page.screenshot(path=str(screenshot_dir / "call-screen.png"))
 
+        # The manager's dashboard lists the screen among the hall's devices, online.
+        dashboard = context.new_page()
+        dashboard.goto(url + "/")
+        dashboard.wait_for_selector('tr[data-device="hall-tv-1"] td.online', timeout=10000)
+        row = dashboard.inner_text('tr[data-device="hall-tv-1"]')
+        assert "call_screen" in row and "browser HeadlessChrome" in row
+        dashboard.screenshot(path=str(screenshot_dir / "call-screen-on-dashboard.png"), full_page=True)
+        dashboard.close()
+
         # The screen goes away: the dashboard shows it offline.
         page.close()
         assert wait_until(
