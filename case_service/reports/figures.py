@@ -35,6 +35,7 @@ class GroupBy(StrEnum):
     DEPARTMENT = "department"
     ITEM = "item"
     CHANNEL = "channel"
+    CLERK = "clerk"  # who filed the case: a clerk at a window, or the applicant (kiosk, online)
 
 
 class StageName(StrEnum):

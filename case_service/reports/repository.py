@@ -18,6 +18,8 @@ from case_service.reports.ratings import RatingGroupBy, RatingRow, named
 from case_service.storage.models import Case, Evaluation
 
 HALL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+STAFF = "staff:"
+SELF_SERVICE, SELF_SERVICE_LABEL = "self-service", "自助/网上 self-service"
 CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
 
 
@@ -29,6 +31,8 @@ def _group(group_by: GroupBy) -> tuple[Any, Any]:
         return Case.item_code, Case.item_name
     if group_by is GroupBy.CHANNEL:
         return Case.channel, Case.channel
+    if group_by is GroupBy.CLERK:
+        return Case.created_by, Case.created_by
     return None, None
 
 
@@ -37,6 +41,10 @@ def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
         return TOTAL_KEY, "全部 All"
     if group_by is GroupBy.CHANNEL:
         return str(key), CHANNEL_LABELS.get(str(key), str(key))
+    if group_by is GroupBy.CLERK:
+        # The filer as the audit trail names it: "staff:<username>", else an applicant or a device.
+        actor = str(key)
+        return (actor[len(STAFF) :],) * 2 if actor.startswith(STAFF) else (SELF_SERVICE, SELF_SERVICE_LABEL)
     return str(key), str(label)
 
 

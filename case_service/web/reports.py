@@ -52,6 +52,7 @@ CASE_GROUPS = {
     GroupBy.DEPARTMENT: "部门 department",
     GroupBy.ITEM: "事项 item",
     GroupBy.CHANNEL: "渠道 channel",
+    GroupBy.CLERK: "受理人 clerk",
     GroupBy.NONE: "不分组 none",
 }
 RATING_GROUPS = {

@@ -40,6 +40,12 @@ def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
         span = (LAST_DAY - FIRST_DAY).days
         for index in range(count):
             item = rng.choice(items)
+            channel = rng.choice(CHANNELS)
+            filer = (
+                f"staff:clerk{rng.randint(1, 3)}"
+                if channel == "window"
+                else f"applicant:ix{index} via kiosk-01"
+            )
             submitted = FIRST_DAY + dt.timedelta(days=rng.randint(0, span))
             fields: dict[str, Any] = {}
             roll = rng.random()
@@ -67,14 +73,14 @@ def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
                     item_version=item.version,
                     item_name=item.name,
                     department=item.department,
-                    channel=rng.choice(CHANNELS),
+                    channel=channel,
                     applicant_name="测试",
                     applicant_id_enc="-",
                     applicant_index=f"ix{index}",
                     state=state,
                     is_open=state not in ("not_accepted", "denied", "delivered"),
                     submitted_on=submitted,
-                    created_by="test",
+                    created_by=filer,
                     **fields,
                 )
             )

@@ -60,6 +60,14 @@ def test_month_by_department_matches_sql(case_api: CaseApi) -> None:
     ).json()
     assert by_item["period"]["start"] == "2025-10-06" and by_item["period"]["end"] == "2025-10-12"
     compare(by_item, expected_by(engine, "item_code", dt.date(2025, 10, 6), dt.date(2025, 10, 12)))
+    by_clerk = case_api.client.get(
+        "/api/v1/reports/cases",
+        params={"period": "year", "date": "2025-01-01", "group_by": "clerk"},
+        headers=case_api.staff("manager1"),
+    ).json()
+    filer = "CASE WHEN created_by LIKE 'staff:%' THEN substr(created_by, 7) ELSE 'self-service' END"
+    compare(by_clerk, expected_by(engine, filer, dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    assert {group["key"] for group in by_clerk["groups"]} == {"clerk1", "clerk2", "clerk3", "self-service"}
 
 
 def test_a_department_head_reads_their_department_only(sqlite_api: CaseApi) -> None:
