@@ -10,6 +10,7 @@ from enum import StrEnum
 from case_service.domain.errors import InvalidInputError
 
 MAX_RANGE_DAYS = 3 * 366
+FIRST_YEAR, LAST_YEAR = 1950, 2999  # days outside have no cases, and a week may run past year 9999
 
 
 class PeriodKind(StrEnum):
@@ -44,6 +45,9 @@ def period_of(
     kind: PeriodKind, anchor: dt.date, *, start: dt.date | None = None, end: dt.date | None = None
 ) -> Period:
     """The period of `kind` holding `anchor`; a range takes `start` and `end` (both included)."""
+    for day in (anchor, start, end):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInputError(f"{day.isoformat()}: a day between {FIRST_YEAR} and {LAST_YEAR}, please")
     if kind is PeriodKind.DAY:
         return Period(kind, anchor, anchor)
     if kind is PeriodKind.WEEK:

@@ -15,9 +15,9 @@ from case_service.domain.states import CaseState
 from case_service.reports.figures import TOTAL_KEY, AcceptedRow, DecidedRow, GroupBy, ReceivedRow
 from case_service.reports.periods import Period
 from case_service.reports.ratings import RatingGroupBy, RatingRow, named
+from case_service.runtime import CHINA
 from case_service.storage.models import Case, Evaluation
 
-HALL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 STAFF = "staff:"
 SELF_SERVICE, SELF_SERVICE_LABEL = "self-service", "自助/网上 self-service"
 CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
@@ -96,8 +96,8 @@ def decided_rows(
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     """The period's days in the hall's time zone, as instants: [first midnight, the midnight after)."""
-    start = dt.datetime.combine(period.start, dt.time(), HALL_TZ).astimezone(dt.UTC)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), HALL_TZ).astimezone(dt.UTC)
+    start = dt.datetime.combine(period.start, dt.time(), CHINA).astimezone(dt.UTC)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), CHINA).astimezone(dt.UTC)
     return start, end
 
 

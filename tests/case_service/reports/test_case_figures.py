@@ -110,6 +110,8 @@ def test_bad_periods_get_a_clear_error(sqlite_api: CaseApi) -> None:
         {"period": "range", "from": "2020-01-01", "to": "2025-10-01"},
         {"period": "fortnight"},
         {"period": "day", "date": "2025-02-30"},
+        {"period": "week", "date": "9999-12-31"},
+        {"period": "range", "from": "0001-01-01", "to": "0001-01-02"},
     ):
         answer = sqlite_api.client.get("/api/v1/reports/cases", params=params, headers=manager)
         assert answer.status_code in (400, 422), (params, answer.text)
