@@ -121,13 +121,12 @@ class QueueService:
         """The books of the days from `first` to `last` that have a journal, replayed from it without
         listeners (today's too: its journal is written under the lock): for figures over a range."""
         books = []
-        day = first
-        while day <= last:
+        for offset in range((last - first).days + 1):  # never steps past `last` (9999-12-31 has no next)
+            day = first + timedelta(days=offset)
             with self._lock:
                 events = self._journal_events(day)
             if events:
                 books.append(QueueBook.replay(self.config, day, events))
-            day += timedelta(days=1)
         return books
 
     def _journal_events(self, day: date) -> list[Event]:

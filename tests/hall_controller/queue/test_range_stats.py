@@ -124,3 +124,7 @@ def test_the_manager_reads_figures_over_the_days_the_controller_journaled(
             f"{base}/stats/range", params={"from": "2026-11-24", "to": "2026-11-23"}, headers=manager
         )
         assert bad.status_code == 422
+        last = {"from": "9999-12-31", "to": "9999-12-31"}
+        assert (
+            client.get(f"{base}/stats/range", params=last, headers=manager).json()["days_with_journal"] == []
+        )
