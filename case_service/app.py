@@ -34,6 +34,7 @@ from case_service.web import cases as case_pages
 from case_service.web import desk as desk_pages
 from case_service.web import queue_desk
 from case_service.web.intake import router as intake_router
+from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
 from hall.calendar import china_today
@@ -179,6 +180,8 @@ def create_app(
     app.include_router(queue_desk.router)
     app.include_router(desk_pages.router)
     app.include_router(case_pages.router)
+
+    app.include_router(reports_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -15,6 +15,7 @@ from case_service.api.routes import (
     documents,
     items,
     materials,
+    reports,
     supervision,
 )
 
@@ -33,5 +34,6 @@ for module in (
     admin,
     catalogue,
     devices,
+    reports,
 ):
     api_router.include_router(module.router)

@@ -1,4 +1,5 @@
-"""Security headers on the staff pages: no framing, no sniffing, no referrer, only our own scripts."""
+"""Security headers on the staff pages: no framing, no sniffing, no referrer, only scripts this service
+serves (the window's and the figures' pages, ECharts vendored), never inline."""
 
 from __future__ import annotations
 

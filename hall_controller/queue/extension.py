@@ -264,8 +264,11 @@ class QueueExtension(Extension):
 
     def router(self) -> APIRouter:
         from hall_controller.queue.routes import build_router
+        from hall_controller.queue.screen import build_screen_router
 
-        return build_router(self)
+        router = build_router(self)
+        router.include_router(build_screen_router(self))
+        return router
 
     def panel(self) -> PanelData:
         def build(book: QueueBook) -> PanelData:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import Field
@@ -29,6 +30,7 @@ from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Ticket
 from hall_controller.queue.config import Priority
 from hall_controller.queue.events import Source
+from hall_controller.queue.range_stats import range_statistics
 from hall_controller.queue.stats import statistics, to_csv
 from hall_controller.throttle import Limit, Throttle
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from hall_controller.queue.extension import QueueExtension
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
+WAIT_TARGET_MINUTES = 30.0  # the hall's wait target unless the manager asks for another
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -371,6 +374,33 @@ def build_router(extension: QueueExtension) -> APIRouter:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="queue-{day}.csv"'},
         )
+
+    @router.get("/stats/range", response_model=None)
+    def stats_range(
+        _staff: Manager,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        target: Annotated[float, Query(gt=0, le=600)] = WAIT_TARGET_MINUTES,
+    ) -> dict[str, Any] | JSONResponse:
+        """Queue figures over the days `from`–`to` (both included) from the journals the controller keeps
+        (`journal_days`); `target` is the hall's wait target in minutes."""
+        if last < first or (last - first).days >= extension.config.journal_days:
+            return JSONResponse(
+                {
+                    "error": "bad_range",
+                    "message": f"a range ends on or after its start, ≤ {extension.config.journal_days} days",
+                },
+                status_code=422,
+            )
+        books = service.books(first, last)
+        rows = range_statistics(books, target)
+        return {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "days_with_journal": [book.day.isoformat() for book in books],
+            "target_minutes": target,
+            "rows": [vars(row) for row in rows],
+        }
 
     @router.get("/outbox")
     def outbox(_staff: Manager) -> dict[str, Any]:

@@ -119,6 +119,21 @@ class QueueService:
         with self._lock:
             return action(self._require())
 
+    def books(self, first: date, last: date) -> list[QueueBook]:
+        """The books of the days from `first` to `last` that have a journal, replayed from it without
+        listeners (today's too: its journal is written under the lock): for figures over a range."""
+        books = []
+        for offset in range((last - first).days + 1):  # never steps past `last` (9999-12-31 has no next)
+            day = first + timedelta(days=offset)
+            with self._lock:
+                events = self._journal_events(day)
+            if events:
+                books.append(QueueBook.replay(self.config, day, events))
+        return books
+
+    def _journal_events(self, day: date) -> list[QueueEvent]:
+        return [from_json(body) for _key, body in self._store.collection(journal_name(day)).items()]
+
     def tick(self) -> dict[str, Any]:
         """Rating time-outs and the day's roll-over; called every fraction of a second."""
         return self.run(lambda book, now: {"expired": book.expire_ratings(now)})

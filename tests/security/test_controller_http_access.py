@@ -23,6 +23,7 @@ from hall.errors import StartupError
 from hall.settings import DEV_SECRET_KEY, Mode, Settings
 from hall_controller.app import create_app
 from hall_controller.config import ControllerSettings
+from hall_controller.display_links import DisplayLinks
 from kiosk.config import KioskSettings
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, staff_token
@@ -58,7 +59,13 @@ MANAGER_ROUTES = [
     # Issue 15: the day's statistics (waits, clerks' figures) are the manager's reading.
     ("GET", f"{QUEUE}/stats", None),
     ("GET", f"{QUEUE}/stats.csv", None),
+    ("GET", f"{QUEUE}/stats/range", None),
+    # Issue 20: the call screen's links and notice.
+    ("POST", f"{QUEUE}/screen/links", {"device_id": "tv-1"}),
+    ("PUT", f"{QUEUE}/screen/notice", {"text": "intruder's notice"}),
 ]
+# The call screen's readings: a display link (traded for the screen's cookie) is the credential.
+DISPLAY_ROUTES = [("GET", f"{QUEUE}/screen/state"), ("GET", f"{QUEUE}/screen/stream")]
 # Open on purpose, each for a reason; everything else in the OpenAPI document must be in a list above.
 OPEN_ROUTES = {
     ("GET", "/healthz"): "health",
@@ -99,13 +106,40 @@ def test_every_route_says_who_may_use_it(controller: TestClient) -> None:
             for name, value in PARAMETERS.items():
                 concrete = concrete.replace(name, value)
             concrete = concrete.replace("{alarm_id}", "a-1").replace("{follow_up_id}", "f-1")
-            known = (method.upper(), path) in OPEN_ROUTES or (method.upper(), concrete) in guarded
+            known = (
+                (method.upper(), path) in OPEN_ROUTES
+                or (method.upper(), concrete) in guarded
+                or (method.upper(), path) in DISPLAY_ROUTES
+                or (method.upper(), path) == ("POST", f"{QUEUE}/screen/session")
+            )
             assert known, f"{method.upper()} {path} says nobody who may use it"
 
 
 def test_reading_the_dashboard_health_needs_no_login(controller: TestClient) -> None:
     for path in ("/healthz", "/", "/api/v1/dashboard", "/api/v1/devices", "/api/v1/alarms", f"{QUEUE}/state"):
         assert controller.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(("method", "path"), DISPLAY_ROUTES)
+def test_the_call_screen_reads_nothing_without_its_link(
+    controller: TestClient, settings: Settings, method: str, path: str
+) -> None:
+    assert controller.request(method, path).status_code == 401
+    forged, _ = DisplayLinks("x" * 40, settings.hall_id).issue("hall-tv-1", 1)
+    controller.cookies.set("hall_screen", forged)
+    assert controller.request(method, path).status_code == 401
+    # A manager's staff token is no display link, neither as the cookie nor as the bearer.
+    manager = staff_token(settings, "m", ("manager",))
+    controller.cookies.set("hall_screen", manager)
+    assert controller.request(method, path).status_code == 401
+    assert (
+        controller.post(f"{QUEUE}/screen/session", headers={"Authorization": f"Bearer {manager}"}).status_code
+        == 401
+    )
+    assert (
+        controller.post(f"{QUEUE}/screen/session", headers={"Authorization": f"Bearer {forged}"}).status_code
+        == 401
+    )
 
 
 def test_an_anonymous_clerk_action_is_refused(controller: TestClient) -> None:

@@ -1,0 +1,210 @@
+"""Case figures from case rows: pure, no I/O. The repository (`repository.py`) fetches the rows.
+
+What each figure counts, over the period [start, end] (days included, the hall's calendar):
+
+- received: cases submitted in the period;
+- not accepted, supplement: of the cases received in the period, those not accepted (不予受理) and those
+  sent a supplement notice (补正告知);
+- accepted: cases accepted in the period; deemed: those of them accepted by law because no supplement
+  notice came within 5 working days (art. 32, 视为受理);
+- decided: cases decided (approved or denied) in the period; on time: decided on or before their
+  decision due date (the promised limit, moved by suspensions and extensions); late: the others;
+- the trend: cases received and decided per day (per month over periods longer than 62 days);
+- working days per stage, in (start, end] working days: acceptance (received → accepted) for the cases
+  accepted in the period, not counting the deemed ones; decision (accepted → decided, suspended days not
+  counted) for the cases decided in the period. Mean and p90 (nearest rank).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from case_service.domain.calendar import WorkingCalendar
+
+TOTAL_KEY = "*"
+TOTAL_LABEL = "合计 Total"
+
+
+class GroupBy(StrEnum):
+    NONE = "none"
+    DEPARTMENT = "department"
+    ITEM = "item"
+    CHANNEL = "channel"
+    CLERK = "clerk"  # who filed the case: a clerk at a window, or the applicant (kiosk, online)
+
+
+class StageName(StrEnum):
+    ACCEPTANCE = "acceptance"
+    DECISION = "decision"
+
+
+STAGE_LABELS = {StageName.ACCEPTANCE: "受理 acceptance", StageName.DECISION: "审查决定 decision"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRow:
+    key: str
+    label: str
+    submitted_on: dt.date
+    not_accepted: bool
+    supplement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedRow:
+    key: str
+    label: str
+    submitted_on: dt.date
+    accepted_on: dt.date
+    deemed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedRow:
+    key: str
+    label: str
+    accepted_on: dt.date | None
+    decided_on: dt.date
+    due_on: dt.date | None
+    paused_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    count: int = 0
+    mean: float | None = None
+    p90: float | None = None
+
+
+@dataclass
+class Figures:
+    key: str
+    label: str
+    received: int = 0
+    not_accepted: int = 0
+    supplement: int = 0
+    accepted: int = 0
+    deemed: int = 0
+    decided: int = 0
+    on_time: int = 0
+    late: int = 0
+    stage_days: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.on_time / self.decided, 4) if self.decided else None
+
+    def spread(self, stage: StageName) -> Spread:
+        return spread(self.stage_days.get(stage.value, []))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "received": self.received,
+            "accepted": self.accepted,
+            "deemed": self.deemed,
+            "not_accepted": self.not_accepted,
+            "supplement": self.supplement,
+            "decided": self.decided,
+            "on_time": self.on_time,
+            "late": self.late,
+            "on_time_rate": self.on_time_rate,
+            "stages": {
+                stage.value: {
+                    "label": STAGE_LABELS[stage],
+                    "count": (s := self.spread(stage)).count,
+                    "mean_working_days": s.mean,
+                    "p90_working_days": s.p90,
+                }
+                for stage in StageName
+            },
+        }
+
+
+def p90(values: Sequence[int]) -> float | None:
+    """The nearest-rank 90th percentile: the smallest value with at least 90 % of values at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+def spread(values: Sequence[int]) -> Spread:
+    if not values:
+        return Spread()
+    return Spread(len(values), round(sum(values) / len(values), 2), p90(values))
+
+
+def compute(
+    received: Iterable[ReceivedRow],
+    accepted: Iterable[AcceptedRow],
+    decided: Iterable[DecidedRow],
+    calendar: WorkingCalendar,
+) -> tuple[list[Figures], Figures]:
+    """The figures per group (ordered by label) and over all groups."""
+    groups: dict[str, Figures] = {}
+    total = Figures(TOTAL_KEY, TOTAL_LABEL)
+
+    def both(key: str, label: str) -> tuple[Figures, Figures]:
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Figures(key, label)
+        return group, total
+
+    for row in received:
+        for figures in both(row.key, row.label):
+            figures.received += 1
+            figures.not_accepted += row.not_accepted
+            figures.supplement += row.supplement
+    for accepted_row in accepted:
+        days = calendar.working_days_between(accepted_row.submitted_on, accepted_row.accepted_on)
+        for figures in both(accepted_row.key, accepted_row.label):
+            figures.accepted += 1
+            figures.deemed += accepted_row.deemed
+            if not accepted_row.deemed:
+                figures.stage_days.setdefault(StageName.ACCEPTANCE.value, []).append(days)
+    for decided_row in decided:
+        on_time = decided_row.due_on is not None and decided_row.decided_on <= decided_row.due_on
+        took = None
+        if decided_row.accepted_on is not None:
+            worked = calendar.working_days_between(decided_row.accepted_on, decided_row.decided_on)
+            took = max(0, worked - decided_row.paused_days)
+        for figures in both(decided_row.key, decided_row.label):
+            figures.decided += 1
+            figures.on_time += on_time
+            figures.late += not on_time
+            if took is not None:
+                figures.stage_days.setdefault(StageName.DECISION.value, []).append(took)
+    return sorted(groups.values(), key=lambda figures: (figures.label, figures.key)), total
+
+
+TREND_DAYS = 62
+
+
+def trend(
+    received: Iterable[ReceivedRow], decided: Iterable[DecidedRow], start: dt.date, end: dt.date
+) -> list[dict[str, object]]:
+    """Received and decided per day of [start, end], or per month when the period is longer than
+    `TREND_DAYS`; every bucket is listed, empty ones too."""
+    monthly = (end - start).days >= TREND_DAYS
+
+    def bucket(day: dt.date) -> str:
+        return f"{day:%Y-%m}" if monthly else day.isoformat()
+
+    received_in = Counter(bucket(row.submitted_on) for row in received)
+    decided_in = Counter(bucket(row.decided_on) for row in decided)
+    labels: list[str] = []
+    day = start
+    while day <= end:
+        if not labels or labels[-1] != bucket(day):
+            labels.append(bucket(day))
+        day += dt.timedelta(days=1)
+    return [
+        {"bucket": label, "received": received_in[label], "decided": decided_in[label]} for label in labels
+    ]

@@ -1,0 +1,125 @@
+"""One query per figure family, each returning the rows `figures.compute` counts.
+
+A department scope (a department head's reading) is a WHERE on the case's department, in every query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from case_service.domain.states import CaseState
+from case_service.reports.figures import TOTAL_KEY, AcceptedRow, DecidedRow, GroupBy, ReceivedRow
+from case_service.reports.periods import Period
+from case_service.reports.ratings import RatingGroupBy, RatingRow, named
+from case_service.storage.models import Case, Evaluation
+from hall.calendar import CHINA_TZ
+
+STAFF = "staff:"
+SELF_SERVICE, SELF_SERVICE_LABEL = "self-service", "自助/网上 self-service"
+CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
+
+
+def _group(group_by: GroupBy) -> tuple[Any, Any]:
+    """The group's key and label columns."""
+    if group_by is GroupBy.DEPARTMENT:
+        return Case.department, Case.department
+    if group_by is GroupBy.ITEM:
+        return Case.item_code, Case.item_name
+    if group_by is GroupBy.CHANNEL:
+        return Case.channel, Case.channel
+    if group_by is GroupBy.CLERK:
+        return Case.created_by, Case.created_by
+    return None, None
+
+
+def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
+    if group_by is GroupBy.NONE:
+        return TOTAL_KEY, "全部 All"
+    if group_by is GroupBy.CHANNEL:
+        return str(key), CHANNEL_LABELS.get(str(key), str(key))
+    if group_by is GroupBy.CLERK:
+        # The filer as the audit trail names it: "staff:<username>", else an applicant or a device.
+        actor = str(key)
+        return (actor[len(STAFF) :],) * 2 if actor.startswith(STAFF) else (SELF_SERVICE, SELF_SERVICE_LABEL)
+    return str(key), str(label)
+
+
+def _select(group_by: GroupBy, *columns: Any) -> Any:
+    key, label = _group(group_by)
+    return select(key if key is not None else Case.id, label if label is not None else Case.id, *columns)
+
+
+def _scoped(query: Any, department: str | None, *conditions: ColumnElement[bool]) -> Any:
+    if department is not None:
+        conditions = (*conditions, Case.department == department)
+    return query.where(*conditions)
+
+
+def received_rows(
+    session: Session, period: Period, group_by: GroupBy, department: str | None
+) -> list[ReceivedRow]:
+    query = _select(group_by, Case.submitted_on, Case.state, Case.supplement_notice.is_not(None))
+    query = _scoped(query, department, Case.submitted_on >= period.start, Case.submitted_on <= period.end)
+    return [
+        ReceivedRow(
+            *_key_label(group_by, key, label), submitted, state == CaseState.NOT_ACCEPTED.value, bool(notice)
+        )
+        for key, label, submitted, state, notice in session.execute(query)
+    ]
+
+
+def accepted_rows(
+    session: Session, period: Period, group_by: GroupBy, department: str | None
+) -> list[AcceptedRow]:
+    query = _select(group_by, Case.submitted_on, Case.accepted_on, Case.auto_accepted)
+    query = _scoped(query, department, Case.accepted_on >= period.start, Case.accepted_on <= period.end)
+    return [
+        AcceptedRow(*_key_label(group_by, key, label), submitted, accepted, bool(deemed))
+        for key, label, submitted, accepted, deemed in session.execute(query)
+    ]
+
+
+def decided_rows(
+    session: Session, period: Period, group_by: GroupBy, department: str | None
+) -> list[DecidedRow]:
+    query = _select(group_by, Case.accepted_on, Case.decided_on, Case.decision_due_on, Case.paused_days)
+    query = _scoped(query, department, Case.decided_on >= period.start, Case.decided_on <= period.end)
+    return [
+        DecidedRow(*_key_label(group_by, key, label), accepted, decided, due, int(paused or 0))
+        for key, label, accepted, decided, due, paused in session.execute(query)
+    ]
+
+
+def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's days in the hall's time zone, as instants: [first midnight, the midnight after)."""
+    start = dt.datetime.combine(period.start, dt.time(), CHINA_TZ).astimezone(dt.UTC)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), CHINA_TZ).astimezone(dt.UTC)
+    return start, end
+
+
+def rating_rows(
+    session: Session, period: Period, group_by: RatingGroupBy, department: str | None
+) -> list[RatingRow]:
+    """One row per rating given in the period, with its group (a department scope is a WHERE)."""
+    start, end = _bounds(period)
+    columns = {
+        RatingGroupBy.NONE: (Case.department, Case.department),
+        RatingGroupBy.DEPARTMENT: (Case.department, Case.department),
+        RatingGroupBy.ITEM: (Case.item_code, Case.item_name),
+        RatingGroupBy.WINDOW: (Evaluation.window, Evaluation.window),
+        RatingGroupBy.CLERK: (Evaluation.clerk, Evaluation.clerk),
+    }[group_by]
+    query = (
+        select(columns[0], columns[1], Evaluation.score)
+        .join(Case, Case.id == Evaluation.case_id)
+        .where(Evaluation.created_at >= start, Evaluation.created_at < end)
+    )
+    if department is not None:
+        query = query.where(Case.department == department)
+    return [
+        RatingRow(*named(group_by, key, label), int(score)) for key, label, score in session.execute(query)
+    ]
