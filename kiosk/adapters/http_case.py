@@ -70,6 +70,17 @@ SEARCH_PAGE = 100
 CERTIFICATE_STATES = {S.SEALED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP, S.DELIVERED}
 
 
+def fee_text(item: ItemOut) -> tuple[str, str]:
+    """What the item costs, in Chinese and English, as its guide says: free only when the department says
+    so (不收费), never because nothing is known (an unknown fee is 待部门核实)."""
+    if item.fee_status == "待部门核实" or "fee_status" in item.unverified or "fees" in item.unverified:
+        return "待部门核实", "to be confirmed by the department"
+    if item.fee_status == "不收费" or not item.fees:
+        return "不收费", "Free"
+    charged = "；".join(f"{fee.get('name', '')} {fee.get('amount', '')}".strip() for fee in item.fees)
+    return charged, charged
+
+
 class HttpCaseService:
     def __init__(
         self,
@@ -239,8 +250,7 @@ class HttpCaseService:
             Material(str(m["name"]), str(m["name"]), str(m["name"]), bool(m.get("required", True)))
             for m in item.materials
         )
-        fees = item.fees
-        fee = "；".join(str(fee.get("name", "")) + str(fee.get("amount", "")) for fee in fees) if fees else ""
+        fee_zh, fee_en = fee_text(item)
         return ItemDetail(
             item_id=item.code,
             name_zh=item.name,
@@ -249,8 +259,8 @@ class HttpCaseService:
             department_en=item.department,
             materials=materials,
             time_limit_days=item.promised_limit_days,
-            fee_zh=fee or "不收费",
-            fee_en=fee or "Free",
+            fee_zh=fee_zh,
+            fee_en=fee_en,
             steps_zh=STEPS_ZH,
             steps_en=STEPS_EN,
             kiosk_apply="kiosk" in item.channels,

@@ -17,10 +17,10 @@ import pytest
 
 from case_service.api.routes.cases import router as cases_router
 from case_service.domain.states import CaseState as DomainCaseState
-from hall.case_api import CaseOut, CaseState, CaseStatus
+from hall.case_api import CaseOut, CaseState, CaseStatus, ItemOut
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.ports import CaseError
-from kiosk.adapters.http_case import HttpCaseService
+from kiosk.adapters.http_case import HttpCaseService, fee_text
 from kiosk.ports import ServiceUnavailableError
 
 TOKEN = {"access_token": "t", "expires_at": int(time.time()) + 3600, "kind": "device", "roles": ["kiosk"]}
@@ -76,3 +76,40 @@ def test_the_lockers_refuse_a_case_answer_outside_the_contract() -> None:
     lockers = HttpCaseClient(half_a_case)  # type: ignore[arg-type]
     with pytest.raises(CaseError, match="not a CaseOut"):
         lockers.releasable("42")
+
+
+def _item(**guide: Any) -> ItemOut:
+    base = {
+        "code": "513200-XK-SJ-0529",
+        "version": 1,
+        "name": "食品经营许可",
+        "department": "州市场监管局",
+        "kind": "行政许可",
+        "category": "经营类",
+        "legal_basis": "",
+        "implementing_unit": "",
+        "applicant_type": "",
+        "materials": [],
+        "legal_limit_days": 20,
+        "promised_limit_days": 10,
+        "stage_budgets": {},
+        "fees": [],
+        "unified_seal": True,
+        "channels": ["kiosk"],
+        "joint_departments": [],
+        "status": "active",
+        "exercise_level_note": "",
+        "source": "",
+    }
+    return ItemOut.model_validate({**base, **guide})
+
+
+def test_the_kiosk_calls_a_fee_free_only_when_the_guide_says_so() -> None:
+    assert fee_text(_item(fee_status="不收费")) == ("不收费", "Free")
+    unknown = ("待部门核实", "to be confirmed by the department")
+    assert fee_text(_item()) == unknown  # no fee status: unknown, not free
+    assert fee_text(
+        _item(fee_status="收费", fees=[{"name": "检疫费", "amount": "按头计收"}], unverified=["fees"])
+    ) == (unknown)
+    charged = _item(fee_status="收费", fees=[{"name": "登记费", "amount": "100元", "basis": "某规定"}])
+    assert fee_text(charged) == ("登记费 100元", "登记费 100元")
