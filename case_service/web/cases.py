@@ -450,8 +450,8 @@ def locker_deposit(
         return _back(case_id, error=_say(err))
     if answer.status_code != 200:
         refusal = hall_link.refusal_of(answer)
-        code = str(refusal.get("error", ""))
-        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('detail') or answer.status_code}"
+        code = str(refusal.get("code", ""))
+        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('message') or answer.status_code}"
         return _back(case_id, error=text, kept={"size": size})
     opened = answer.json()
     return _back(

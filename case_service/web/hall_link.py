@@ -32,10 +32,10 @@ def call(services: Services, method: str, path: str, token: str, body: Any = Non
 
 
 def refusal_of(answer: httpx.Response) -> dict[str, Any]:
-    """The controller's refusal body (`{"error", "message"}` or FastAPI's `{"detail"}`), or {}."""
+    """The controller's refusal: the inner object of the hall's one error body
+    (`{"error": {"code", "message", "details"}}`, hall/http_errors.py), or {}."""
     if not answer.headers.get("content-type", "").startswith("application/json"):
         return {}
     body = answer.json()
-    if isinstance(body, dict) and isinstance(body.get("detail"), dict):
-        return dict(body["detail"])
-    return body if isinstance(body, dict) else {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return dict(error) if isinstance(error, dict) else {}

@@ -82,7 +82,7 @@ def queue_desk(
             state = answer.json()
             ticket = state.get("ticket")
         else:
-            code = str(refusal_of(answer).get("error", ""))
+            code = str(refusal_of(answer).get("code", ""))
             unreachable = REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})")
     except ControllerError as err:
         unreachable = err.message
@@ -148,7 +148,7 @@ def press(
     except ControllerError as err:
         return _back(window, error=err.message)
     if answer.status_code != 200:
-        code = str(refusal_of(answer).get("error", ""))
+        code = str(refusal_of(answer).get("code", ""))
         return _back(window, error=REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})"))
     shown = answer.json().get("ticket") or {}
     number = f" {shown['number']}" if shown.get("number") else ""

@@ -22,7 +22,9 @@ from hall_controller.lockers.notify import FileSmsProvider
 from tests.case_service.conftest import ID_A, ITEM_COMPANY
 from tests.case_service.web.test_pages import api_token, click_and_wait, file_case, sign_in
 from tests.case_service.web.test_window_desk import pdf_text, shoot
+from tests.fixtures.devices import enrol_controller
 from tests.fixtures.hall import HallProcess
+from tests.fixtures.materials import hand_in
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, serving, wait_until
 
@@ -59,9 +61,11 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                 "case-service", case__port=str(case_port), controller__port=controller_port
             )
             assert service.url is not None
+            enrol_controller(service.url, settings)  # the controller signs in with its own credential
             with httpx.Client(base_url=service.url, timeout=30) as client:
                 clerk = api_token(client, "clerk1")
                 case = file_case(client, clerk, ITEM_COMPANY, ID_A, "张三丰", "locker-1")
+                hand_in(client, case["id"], ITEM_COMPANY, clerk)  # the papers, so the case can be accepted
                 for action, user in (
                     ("accept", "clerk1"),
                     ("start_review", "reviewer1"),
