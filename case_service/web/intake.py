@@ -22,9 +22,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData, UploadFile
 
 from case_service.api import idempotency
-from case_service.api.deps import ServicesDep, SessionDep, principal_of
+from case_service.api.deps import ServicesDep, SessionDep
 from case_service.api.presenters import case_out
-from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import intake as records
 from case_service.cases import service as cases
 from case_service.catalogue import service as catalogue
@@ -46,6 +45,7 @@ from case_service.domain.intake import (
 from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.rawsql import RawTransaction
+from case_service.web.routes import _context
 from hall.privacy import mask_id_number, mask_phone
 
 router = APIRouter(prefix="/web/intake", include_in_schema=False)
@@ -90,22 +90,6 @@ class Filled:
     marks: list[Mark]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # material -> (filename, data)
     letter_in_hand: bool = False
-
-
-def _clerk(request: Request, services: Services) -> Principal | None:
-    try:
-        principal = principal_of(request, services)
-    except DomainError:
-        return None
-    return principal if principal.kind is PrincipalKind.STAFF else None
-
-
-def _context(request: Request, session: SessionDep, services: Services) -> cases.Context | None:
-    principal = _clerk(request, services)
-    if principal is None:
-        return None
-    calendar = services.calendars.get(session)
-    return cases.Context(session, calendar, services.cipher, services.today(), principal, services.index_keys)
 
 
 def _to_login(back_to: str) -> RedirectResponse:
