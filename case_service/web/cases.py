@@ -20,7 +20,6 @@ from case_service.cases import service as cases
 from case_service.documents import preview
 from case_service.documents.notices import NoticeError
 from case_service.domain import deadlines
-from case_service.domain.completeness import Defect
 from case_service.domain.errors import (
     ConflictError,
     DomainError,
@@ -33,7 +32,7 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link
-from case_service.web.routes import _context, _login_redirect
+from case_service.web.routes import _context, _login_redirect, form_action_input
 from hall.calendar import CHINA_TZ
 from hall.privacy import DecryptionError, mask_id_number
 
@@ -279,12 +278,13 @@ def act(
     try:
         if action is Action.NOT_ACCEPT:
             reason = _not_accept_reason(ground, reason, authority)
-        data = cases.ActionInput(
-            reason=reason or None,
-            reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
-            defects=[Defect(defect_material, defect_problem)] if defect_material and defect_problem else [],
-            suspension_kind=suspension_kind or None,
-            channel=channel or None,
+        data = form_action_input(
+            action,
+            reason=reason,
+            defect_material=defect_material,
+            defect_problem=defect_problem,
+            suspension_kind=suspension_kind,
+            channel=channel,
         )
         case = cases.act(ctx, case_id, action, data)
     except DomainError as err:

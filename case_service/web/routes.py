@@ -201,6 +201,27 @@ def supervision_page(request: Request, session: SessionDep, services: ServicesDe
     )
 
 
+def form_action_input(
+    action: Action,
+    *,
+    reason: str,
+    defect_material: str,
+    defect_problem: str,
+    suspension_kind: str,
+    channel: str,
+    receipt: dict[str, Any] | None = None,
+) -> cases.ActionInput:
+    """An action's input from a staff page's form (the work list's buttons, the case page's forms)."""
+    return cases.ActionInput(
+        reason=reason or None,
+        reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
+        defects=[Defect(defect_material, defect_problem)] if defect_material and defect_problem else [],
+        suspension_kind=suspension_kind or None,
+        channel=channel or None,
+        receipt=receipt or {},
+    )
+
+
 @router.post("/cases/{case_id}/{action}", response_model=None)
 def act(
     *,
@@ -219,12 +240,13 @@ def act(
     ctx = _context(request, session, services)
     if ctx is None:
         return _login_redirect(request)
-    data = cases.ActionInput(
-        reason=reason or None,
-        reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
-        defects=[Defect(defect_material, defect_problem)] if defect_material and defect_problem else [],
-        suspension_kind=suspension_kind or None,
-        channel=channel or None,
+    data = form_action_input(
+        action,
+        reason=reason,
+        defect_material=defect_material,
+        defect_problem=defect_problem,
+        suspension_kind=suspension_kind,
+        channel=channel,
         receipt={"recipient": recipient, "method": "window", "by": ctx.principal.subject}
         if recipient
         else {},
