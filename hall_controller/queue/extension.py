@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from pydantic import ValidationError
 
 from devices.protocol import queue as contract
-from devices.protocol.payloads import PayloadError
+from devices.protocol.payloads import CompletionCode, PayloadError
 from hall.errors import StartupError
 from hall_controller.case_link import Outbox
 from hall_controller.commands import CommandOutcome
@@ -44,6 +44,7 @@ QUEUE_COMMANDS = {
     contract.END_RATING,
     contract.PRINT_TICKET,
 }
+SHOWS = {contract.SHOW_CALLS, contract.SHOW_CALL}  # state shown; sending the newest again is harmless
 
 
 def load_config(data_dir: Path) -> QueueConfig:
@@ -187,6 +188,13 @@ class QueueExtension(Extension):
     def on_completion(self, outcome: CommandOutcome) -> None:
         if outcome.command in QUEUE_COMMANDS and not outcome.ok:
             self.failed_commands[f"{outcome.command} {outcome.code.value}"] += 1
+            if outcome.command in SHOWS and outcome.code is CompletionCode.TIME_OUT:
+                # Lost on the way (say the broker restarted before the display subscribed again): a
+                # display still online is shown the newest state again; one that went offline is shown
+                # everything when it comes back.
+                record = self.context.registry.get(outcome.device_id)
+                if record is not None and record.availability is Availability.ONLINE:
+                    self.pump.mark_device(outcome.device_id)
             log.warning(
                 "%s to %s ended %s: %s",
                 outcome.command,

@@ -203,3 +203,30 @@ def test_a_display_that_restarts_shows_the_current_calls(hall: SimHall) -> None:
         assert led.shown is not None and led.shown.number == "C001"
     finally:
         restarted.stop()
+
+
+def test_a_show_lost_on_the_way_is_sent_again(hall: SimHall, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As after a broker restart, before the display has subscribed again: a call's show is lost; the
+    display, still online, is shown the newest state once the command has timed out."""
+    from devices.protocol import topics
+    from hall_controller.queue import pump
+
+    monkeypatch.setattr(pump, "COMMAND_SECONDS", 1.0)
+    client = hall.display.client
+    assert client is not None
+    commands = topics.command_filter(hall.settings.hall_id, hall.display.device_id)
+    client.unsubscribe(commands)
+    hall.press(1, "sign-in", clerk="clerk-1")
+    assert hall.api("POST", "/tickets", json={"service": "business", "source": "window"}).status_code == 201
+    hall.press(1, "next")
+    assert wait_until(lambda: hall.extension.failed_commands["show-calls timeOut"] >= 1, timeout=10)
+    assert hall.display.shown is None or hall.display.shown.latest is None
+    client.subscribe(commands, qos=1)
+    assert wait_until(
+        lambda: (
+            hall.display.shown is not None
+            and hall.display.shown.latest is not None
+            and hall.display.shown.latest.number == "A001"
+        ),
+        timeout=10,
+    )
