@@ -109,6 +109,11 @@ class DeviceRegistry:
             record, duplicate, stale = self._touch_instance(self._get(device_id), state.instance, now)
             if stale:
                 return Observation(record, new_duplicate=duplicate, stale=True)
+            held = record.state
+            if held is not None and held.instance == state.instance and state.seq < held.seq:
+                # An older state of this instance (a replay, or one overtaken on the way): the device's
+                # data must not roll back.
+                return Observation(record, stale=True)
             record, gap = self._sequence(record, state.seq)
             record = self._revive(replace(record, state=state, issues=tuple(state.issues)))
             self._devices[device_id] = record

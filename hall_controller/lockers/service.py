@@ -41,6 +41,11 @@ UNLOCK_OPENS_WITHIN = 30.0
 # Alarm codes the locker flow raises on the bank (the controller's alarm book; a manager acknowledges).
 DOOR_OPENED_WITHOUT_UNLOCK = "door_opened_without_unlock"
 DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
+# From the gateway's own `evt/door`: a door it saw open with no unlock, a door left open after an opening.
+DOOR_UNSOLICITED_OPEN = "door_unsolicited_open"
+DOOR_LEFT_OPEN = "door_left_open"
+WARNING_ALARMS = frozenset({DOOR_LEFT_OPEN})  # every other locker alarm is critical
+DOOR_ALARMS = {"unsolicited_open": DOOR_UNSOLICITED_OPEN, "door_left_open": DOOR_LEFT_OPEN}
 
 
 class LockerError(Exception):
@@ -637,10 +642,13 @@ class LockerService:
         )
 
     def door_alarm(self, bank_id: str, number: int, alarm: str) -> None:
-        """`alarm` from the gateway: unsolicited_open, door_left_open."""
+        """`alarm` from the gateway: unsolicited_open, door_left_open. Audited, and raised as an alarm on the
+        bank whether or not the gateway also lists a health issue in its state."""
         compartment = self._compartment(bank_id, number)
         self._repository.audit(f"alarm_{alarm}", actor="gateway", compartment_id=compartment.id)
         log.warning("locker %s compartment %d: %s", bank_id, number, alarm)
+        what = "opened with no unlock" if alarm == "unsolicited_open" else "left open"
+        self._alarm(bank_id, DOOR_ALARMS[alarm], f"第 {number} 格: door {what}")
 
     def admin_open(self, bank_id: str, number: int, admin: str, reason: str) -> None:
         if len(reason.strip()) < 4:

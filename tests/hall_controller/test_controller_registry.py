@@ -101,3 +101,23 @@ def test_a_resent_event_is_seen_once_and_an_older_unseen_one_is_not_a_repeat() -
     assert registry.first_sighting("keypad-1", "inst-a", 6)  # older, never seen: handled
     assert registry.first_sighting("keypad-1", "inst-b", 5)  # a restarted device numbers afresh
     assert registry.first_sighting("keypad-2", "inst-c", 5)
+
+
+def test_an_older_state_of_the_same_instance_does_not_roll_the_data_back() -> None:
+    registry = DeviceRegistry()
+    online(registry)
+    newer = State(instance="a", seq=5, ts=5, data={"paper": "ok"})
+    older = State(instance="a", seq=3, ts=3, issues=[issue(HealthCode.PAPER_OUT)], data={"paper": "out"})
+    registry.on_state("dev", newer, 5)
+    replayed = registry.on_state("dev", older, 6)
+    assert replayed.stale and not replayed.changed
+    record = registry.get("dev")
+    assert record is not None and record.state == newer and record.issues == ()
+    # the same state delivered again (a retained message after a resubscribe) is still the state
+    assert not registry.on_state("dev", newer, 7).stale
+    # an older instance's will does not take the live instance offline (nor its state)
+    registry.on_sequenced("dev", "b", 1, 8)
+    assert registry.on_status("dev", Status(status=Presence.OFFLINE, instance="a"), 9).stale
+    assert registry.on_state("dev", older, 9).stale
+    record = registry.get("dev")
+    assert record is not None and record.availability is Availability.ONLINE
