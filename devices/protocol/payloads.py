@@ -25,12 +25,18 @@ JsonObject = dict[str, Any]
 WIRE = "wire"  # validation context of payloads received from MQTT
 
 
+SEQ = (
+    "one counter per instance over state, heartbeats and events, 1 for the first message, +1 for each in "
+    "publishing order; a gap makes the controller send cmd/announce"
+)
+
+
 class PayloadError(ValueError):
     """A payload outside the contract: not JSON, too large, wrong version or wrong shape."""
 
 
 class Payload(Strict):
-    v: Literal[1] = 1
+    v: Literal[1] = Field(default=1, description="contract version; required on every message a device sends")
 
     @model_validator(mode="before")
     @classmethod
@@ -56,7 +62,7 @@ class Status(Payload):
     """
 
     status: Presence
-    instance: Identifier
+    instance: Identifier = Field(description="random id drawn at each program start")
 
 
 class Severity(StrEnum):
@@ -68,42 +74,54 @@ class Severity(StrEnum):
 class HealthIssue(Payload):
     """One thing wrong with a device; `code` is from docs/protocol.md (e.g. ``paper-out``)."""
 
-    code: Name
+    code: Name = Field(description="health issue code (docs/protocol.md); the alarm's code")
     severity: Severity = Severity.WARNING
-    message: str = Field(default="", max_length=200)
+    message: str = Field(default="", max_length=200, description="shown on the dashboard")
 
 
 class Description(Payload):
     """Retained ``desc``: what the device is and what it can do."""
 
     instance: Identifier
-    kind: Kind
+    kind: Kind = Field(description="the device kind (x-device-kinds): what the controller sends it and reads")
     model: str = Field(max_length=64)
     firmware: str = Field(max_length=64)
-    capabilities: list[Name] = Field(default_factory=list, max_length=64)
-    commands: list[Name] = Field(default_factory=list, max_length=64)
-    events: list[Name] = Field(default_factory=list, max_length=64)
-    heartbeat_seconds: float = Field(gt=0, le=3600)
-    attributes: dict[Name, str | int | float | bool] = Field(default_factory=dict, max_length=64)
+    capabilities: list[Name] = Field(default_factory=list, max_length=64, description="informative")
+    commands: list[Name] = Field(
+        default_factory=list, max_length=64, description="command names it answers (informative)"
+    )
+    events: list[Name] = Field(
+        default_factory=list, max_length=64, description="event names it sends (informative)"
+    )
+    heartbeat_seconds: float = Field(
+        gt=0, le=3600, description="seconds between heartbeats; offline after 3 missed (default setting)"
+    )
+    attributes: dict[Name, str | int | float | bool] = Field(
+        default_factory=dict, max_length=64, description="per kind, see x-device-kinds (e.g. window)"
+    )
 
 
 class State(Payload):
     """Retained ``state``: the device's current condition, with its health issues."""
 
     instance: Identifier
-    seq: int = Field(ge=0)
-    ts: float
-    issues: list[HealthIssue] = Field(default_factory=list, max_length=32)
-    data: JsonObject = Field(default_factory=dict)
+    seq: int = Field(ge=0, description=SEQ)
+    ts: float = Field(description="Unix seconds when published")
+    issues: list[HealthIssue] = Field(
+        default_factory=list, max_length=32, description="every current problem; an absent code clears its alarm"
+    )
+    data: JsonObject = Field(default_factory=dict, description="per kind (x-device-kinds stateData)")
 
 
 class Command(Payload):
     """``cmd/<name>``, not retained: the device answers on ``resp`` with ack, then completion."""
 
-    request_id: Identifier
-    args: JsonObject = Field(default_factory=dict)
+    request_id: Identifier = Field(description="fresh per command; a repeat must not execute twice")
+    args: JsonObject = Field(default_factory=dict, description="per command (the cmd/<name> channel)")
     # The device answers `timeOut` instead of executing if it receives the command after this moment.
-    expires: float | None = None
+    expires: float | None = Field(
+        default=None, description="Unix seconds; received later: complete timeOut without executing"
+    )
 
 
 class Phase(StrEnum):
@@ -127,30 +145,30 @@ class CompletionCode(StrEnum):
 class Response(Payload):
     """``resp``, not retained. `code` is set on the completion only."""
 
-    request_id: Identifier
-    command: Name
-    phase: Phase
-    code: CompletionCode | None = None
-    result: JsonObject = Field(default_factory=dict)
-    message: str = Field(default="", max_length=500)
+    request_id: Identifier = Field(description="the command's")
+    command: Name = Field(description="the command's name (the last segment of its topic)")
+    phase: Phase = Field(description="ack first (optional), then exactly one completion")
+    code: CompletionCode | None = Field(default=None, description="required on the completion")
+    result: JsonObject = Field(default_factory=dict, description="per command (x-completion.result)")
+    message: str = Field(default="", max_length=500, description="for logs")
 
 
 class Event(Payload):
     """``evt/<name>``, not retained: something happened (a key press, a door closed, a rating)."""
 
     instance: Identifier
-    seq: int = Field(ge=0)
-    ts: float
-    data: JsonObject = Field(default_factory=dict)
+    seq: int = Field(ge=0, description=SEQ)
+    ts: float = Field(description="Unix seconds when it happened")
+    data: JsonObject = Field(default_factory=dict, description="per event (the evt/<name> channel)")
 
 
 class Heartbeat(Payload):
     """``evt/heartbeat``: the device is alive; `seq` shares the counter of state and events."""
 
     instance: Identifier
-    seq: int = Field(ge=0)
-    ts: float
-    uptime: float = Field(ge=0)
+    seq: int = Field(ge=0, description=SEQ)
+    ts: float = Field(description="Unix seconds")
+    uptime: float = Field(ge=0, description="seconds since the program started")
 
 
 HEARTBEAT_EVENT = "heartbeat"

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
+from pydantic import BaseModel
 
-from devices.protocol import asyncapi, topics
+from devices.protocol import asyncapi, lockers, payloads, queue, topics
 from devices.protocol.device import REMEMBERED_REQUESTS
 from devices.protocol.health import HealthCode
-from devices.protocol.payloads import MAX_PAYLOAD_BYTES, CompletionCode
+from devices.protocol.payloads import (
+    ANNOUNCE_COMMAND,
+    MAX_PAYLOAD_BYTES,
+    CompletionCode,
+    Payload,
+    PayloadError,
+    Status,
+    decode,
+)
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 PROSE = (DOCS / "protocol.md").read_text()
@@ -58,3 +70,117 @@ def test_prose_names_every_channel_code_and_field() -> None:
             assert f"`{field}`" in row, (model.__name__, field)
     assert f"{MAX_PAYLOAD_BYTES:,}" in PROSE
     assert f"last {REMEMBERED_REQUESTS:,} ids" in PROSE
+
+
+# -- issue 21: the document is the whole contract, per device kind -------------------------------------------
+
+DOCUMENT = yaml.safe_load((DOCS / "asyncapi.yaml").read_text())
+SCHEMAS = DOCUMENT["components"]["schemas"]
+CONTRACT_MODULES = (payloads, queue, lockers)
+
+
+def contract_models() -> list[type[BaseModel]]:
+    """Every pydantic model defined in the contract's modules, found by looking, not from asyncapi.py."""
+    found = []
+    for module in CONTRACT_MODULES:
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, BaseModel) and value.__module__ == module.__name__ and value is not Payload:
+                found.append(value)
+    return found
+
+
+def wire_names(model: type[BaseModel], required_only: bool) -> set[str]:
+    return {
+        info.alias or name
+        for name, info in model.model_fields.items()
+        if not required_only or info.is_required()
+    }
+
+
+def test_every_model_of_the_contract_is_documented_field_by_field_with_what_is_required() -> None:
+    models = contract_models()
+    assert len(models) >= 25  # the envelopes, the queue's and the lockers' payloads
+    envelopes = {"Status", "Description", "State", "HealthIssue", "Heartbeat", "Event", "Command", "Response"}
+    for model in models:
+        schema = SCHEMAS.get(model.__name__)
+        assert schema is not None, f"{model.__name__} is not in docs/asyncapi.yaml"
+        assert set(schema["properties"]) == wire_names(model, required_only=False), model.__name__
+        required = wire_names(model, required_only=True)
+        if model.__name__ in envelopes:
+            required |= {"v"}  # the controller refuses an envelope without it
+        assert set(schema.get("required", [])) == required, model.__name__
+        assert schema.get("additionalProperties") is False, f"{model.__name__}: unknown fields are refused"
+
+
+def test_a_message_without_v_is_refused_as_the_document_says() -> None:
+    body = b'{"status": "online", "instance": "a-1"}'
+    with pytest.raises(PayloadError):
+        decode(Status, body)
+    assert "v" in SCHEMAS["Status"]["required"]
+
+
+def test_every_command_and_event_of_every_kind_has_its_channel_and_payload() -> None:
+    channels = DOCUMENT["channels"]
+    kinds_doc = DOCUMENT["x-device-kinds"]
+    commands = {value for name, value in vars(queue).items() if name in QUEUE_COMMANDS}
+    commands |= {lockers.UNLOCK, lockers.SHOW, ANNOUNCE_COMMAND}
+    events = {queue.KEY_EVENT, queue.RATED_EVENT, lockers.DOOR_EVENT, lockers.BOARD_EVENT}
+    events |= {lockers.PICKUP_ENTRY_EVENT}
+    for name in commands:
+        channel = channels[f"hall/v1/{{hall}}/{{device}}/cmd/{name}"]
+        assert channel["subscribe"]["bindings"]["mqtt"] == {"qos": 1, "retain": False}
+        completion = channel["x-completion"]
+        assert completion["timeoutSeconds"] > 0 and "success" in completion["codes"]
+        assert set(completion["codes"]) <= {code.value for code in CompletionCode}
+    for name in events:
+        channel = channels[f"hall/v1/{{hall}}/{{device}}/evt/{name}"]
+        assert channel["publish"]["bindings"]["mqtt"] == {"qos": 1, "retain": False}
+    kinds_named = {queue.QUEUE_DISPLAY, queue.WINDOW_LED, queue.CALLER_KEYPAD, queue.EVALUATOR}
+    kinds_named |= {queue.TICKET_PRINTER, lockers.KIND, "kiosk"}
+    assert set(kinds_doc) == kinds_named
+    for kind, spec in kinds_doc.items():
+        for name in spec["commands"]:
+            assert f"hall/v1/{{hall}}/{{device}}/cmd/{name}" in channels, (kind, name)
+        for name in spec["events"]:
+            assert f"hall/v1/{{hall}}/{{device}}/evt/{name}" in channels, (kind, name)
+    # the argument and data models the code validates are the ones the channels name
+    assert channel_model(channels, "cmd/unlock", "args") == "UnlockArgs"
+    assert channel_model(channels, "cmd/show-calls", "args") == "DisplayShow"
+    assert channel_model(channels, "cmd/show-call", "args") == "LedShow"
+    assert channel_model(channels, "cmd/print-ticket", "args") == "TicketSlip"
+    assert channel_model(channels, "evt/key", "data") == "KeyPress"
+    assert channel_model(channels, "evt/rated", "data") == "Rated"
+    assert channel_model(channels, "evt/door", "data") == "DoorEventData"
+    assert kinds_doc[lockers.KIND]["stateData"]["$ref"].endswith("/BankStateData")
+    for kind in (queue.WINDOW_LED, queue.CALLER_KEYPAD, queue.EVALUATOR):
+        assert kinds_doc[kind]["attributes"]["required"] == [queue.WINDOW_ATTRIBUTE]
+
+
+QUEUE_COMMANDS = {"SHOW_CALLS", "SHOW_CALL", "ASK_RATING", "END_RATING", "PRINT_TICKET"}
+
+
+def channel_model(channels: dict[str, Any], suffix: str, field: str) -> str:
+    channel = channels[f"hall/v1/{{hall}}/{{device}}/{suffix}"]
+    operation = channel.get("subscribe") or channel["publish"]
+    ref: str = operation["message"]["payload"]["allOf"][1]["properties"][field]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def test_the_devices_of_this_project_describe_themselves_as_documented_kinds() -> None:
+    kinds_doc = DOCUMENT["x-device-kinds"]
+    sources = [
+        Path("firmware_sim/queue/devices.py"),
+        Path("devices/lockboard/gateway.py"),
+        Path("kiosk/wiring.py"),
+    ]
+    root = DOCS.parent
+    for source in sources:
+        text = (root / source).read_text()
+        for match in re.finditer(r"kind=(contract\.\w+|lockers\.KIND|\"\w+\")", text):
+            token = match.group(1)
+            value = (
+                token.strip('"')
+                if token.startswith('"')
+                else getattr(queue if token.startswith("contract.") else lockers, token.split(".")[1])
+            )
+            assert value in kinds_doc, (source, value)

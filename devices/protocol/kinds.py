@@ -1,0 +1,246 @@
+"""Every device kind of the contract: its commands (arguments, result, completion codes, time-out), events,
+description attributes and state data. docs/asyncapi.yaml is generated from this table and the models it
+names, so a device maker reads the whole contract there (issue 21).
+
+Only what the hall controller itself sends or reads is listed; a device may add its own commands and events
+(listed in its description), which the controller ignores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from devices.protocol import lockers
+from devices.protocol import queue as q
+from devices.protocol.payloads import ANNOUNCE_COMMAND as ANNOUNCE_COMMAND
+
+KIOSK = "kiosk"
+# How long the controller waits for a completion before it completes the command `timeOut` itself; the
+# same moment is the command's `expires` (hall_controller.controller.send_command: now + time-out).
+QUEUE_COMMAND_SECONDS = 5.0  # hall_controller.queue.pump.COMMAND_SECONDS
+ANNOUNCE_SECONDS = 5.0
+UNLOCK_SECONDS = 6.0  # hall_controller.lockers.extension: unlock_timeout
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    summary: str
+    args: type[BaseModel] | None
+    timeout_seconds: float
+    # completion code → what it means for this command (codes not listed: as in docs/protocol.md)
+    codes: dict[str, str]
+    result: type[BaseModel] | None = None
+    result_note: str = "the controller reads no result fields"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    summary: str
+    data: type[BaseModel]
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    name: str
+    type: str  # JSON schema type of the value in Description.attributes
+    required: bool
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    summary: str
+    commands: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    attributes: tuple[AttributeSpec, ...] = ()
+    state_data: type[BaseModel] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+SUCCESS_SHOWN = {"success": "shown", "invalidData": "the arguments are outside the contract"}
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec(
+            ANNOUNCE_COMMAND,
+            "every device: publish desc, state and status again (the controller saw a sequence gap)",
+            None,
+            ANNOUNCE_SECONDS,
+            {"success": "announced"},
+        ),
+        CommandSpec(
+            q.SHOW_CALLS,
+            "the hall's main screen: newest call (speak it when `speak` and its call_seq is new), recent "
+            "calls, waiting per service. Sent on every change and again whenever the display (re)announces; "
+            "one that ends timeOut is sent again while the display is online",
+            q.DisplayShow,
+            QUEUE_COMMAND_SECONDS,
+            SUCCESS_SHOWN,
+        ),
+        CommandSpec(
+            q.SHOW_CALL,
+            "a window's LED or keypad screen: the ticket at the window, or an idle/paused/refusal line. Sent "
+            "to every window_led and caller_keypad whose `window` attribute is args.window",
+            q.LedShow,
+            QUEUE_COMMAND_SECONDS,
+            {**SUCCESS_SHOWN, "invalidData": "args.window is not this device's window"},
+        ),
+        CommandSpec(
+            q.ASK_RATING,
+            "the evaluator of args.window asks the applicant to rate; answer with evt/rated carrying the "
+            "same rating_id within timeout_seconds",
+            q.AskRating,
+            QUEUE_COMMAND_SECONDS,
+            {"success": "asking", "deviceNotReady": "cannot ask now"},
+        ),
+        CommandSpec(
+            q.END_RATING,
+            "stop asking: the rating came in or timed out",
+            q.EndRating,
+            QUEUE_COMMAND_SECONDS,
+            {"success": "stopped (also when it was not asking)"},
+        ),
+        CommandSpec(
+            q.PRINT_TICKET,
+            "print a queue ticket (sent to every online ticket_printer when a ticket is issued with a slip)",
+            q.TicketSlip,
+            QUEUE_COMMAND_SECONDS,
+            {
+                "success": "printed",
+                "deviceNotReady": "no paper (list the paper-out issue in state)",
+                "hardwareError": "jam or printer fault",
+            },
+            result_note="free-form; the controller only counts failed prints",
+        ),
+        CommandSpec(
+            lockers.UNLOCK,
+            "open one compartment of the bank. The completion code decides: success only when the door was "
+            "seen open; hardwareError when the pulse went out and the door stayed shut (the compartment goes "
+            "out of use until a person sees to it); deviceNotReady when the lock board did not answer (the "
+            "compartment is settled from the bank's next state)",
+            lockers.UnlockArgs,
+            UNLOCK_SECONDS,
+            {
+                "success": "the door was seen open (result outcome opened)",
+                "hardwareError": "pulse sent, door not seen open (result outcome OPEN_NOT_DETECTED)",
+                "deviceNotReady": "the lock board did not answer (result outcome unreachable)",
+                "invalidData": "no such compartment in this bank",
+            },
+            result=lockers.UnlockResult,
+            result_note="informative (logged); the completion code alone decides what the controller does",
+        ),
+        CommandSpec(
+            lockers.SHOW,
+            "a line on the bank's own screen (the answer to an entry at its keypad, scanner or card reader)",
+            lockers.ShowArgs,
+            QUEUE_COMMAND_SECONDS,
+            {"success": "shown"},
+        ),
+    )
+}
+
+EVENTS: dict[str, EventSpec] = {
+    spec.name: spec
+    for spec in (
+        EventSpec(
+            q.KEY_EVENT,
+            "a caller keypad's key; the controller answers with show-call to the window's LED and keypad "
+            "(a refused key: show-call with the reason as text)",
+            q.KeyPress,
+        ),
+        EventSpec(
+            q.RATED_EVENT,
+            "the applicant's rating on an evaluator, for the rating_id of the ask-rating it answers; taken "
+            "only from the evaluator of the window that asked",
+            q.Rated,
+        ),
+        EventSpec(
+            lockers.DOOR_EVENT,
+            "a door changed. A `closed` is applied only once the bank's retained state reads the same door "
+            "closed with the same occupancy (publish state right after the event); one still contradicted "
+            "after 5 s is dropped with the alarm door_event_unconfirmed. `opened` counts as the opening of "
+            "an unlock sent within 30 s, else it raises door_opened_without_unlock. `unsolicited_open` "
+            "raises door_unsolicited_open (critical), `door_left_open` door_left_open (warning)",
+            lockers.DoorEventData,
+        ),
+        EventSpec(
+            lockers.BOARD_EVENT,
+            "a lock board went silent or answers again (informative: the state's boards_offline and each "
+            "compartment's reachable are what the controller reads)",
+            lockers.BoardEventData,
+        ),
+        EventSpec(
+            lockers.PICKUP_ENTRY_EVENT,
+            "someone identified at the bank's keypad, scanner or card reader; the controller opens the "
+            "compartment (cmd/unlock) or answers with cmd/show. method id_card is refused on MQTT: send "
+            "id_card_hash",
+            lockers.PickupEntry,
+        ),
+    )
+}
+
+WINDOW = AttributeSpec(
+    q.WINDOW_ATTRIBUTE,
+    "integer",
+    True,
+    "the window number this device belongs to (binds it to the window; without it the device gets no "
+    "commands and its events are refused)",
+    minimum=1,
+    maximum=999,
+)
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        q.QUEUE_DISPLAY,
+        "the hall's main call screen (and its loudspeaker)",
+        commands=(q.SHOW_CALLS,),
+    ),
+    KindSpec(q.WINDOW_LED, "the LED strip above one window", commands=(q.SHOW_CALL,), attributes=(WINDOW,)),
+    KindSpec(
+        q.CALLER_KEYPAD,
+        "the clerk's caller keypad (呼叫器) at one window, with a small screen",
+        commands=(q.SHOW_CALL,),
+        events=(q.KEY_EVENT,),
+        attributes=(WINDOW,),
+    ),
+    KindSpec(
+        q.EVALUATOR,
+        "the applicant's rating pad (评价器) at one window",
+        commands=(q.ASK_RATING, q.END_RATING),
+        events=(q.RATED_EVENT,),
+        attributes=(WINDOW,),
+    ),
+    KindSpec(q.TICKET_PRINTER, "a queue-ticket printer (ESC/POS)", commands=(q.PRINT_TICKET,)),
+    KindSpec(
+        lockers.KIND,
+        "one locker bank: its lock boards, door and occupancy sensors, keypad, scanner and card reader",
+        commands=(lockers.UNLOCK, lockers.SHOW),
+        events=(lockers.DOOR_EVENT, lockers.BOARD_EVENT, lockers.PICKUP_ENTRY_EVENT),
+        attributes=(
+            AttributeSpec(
+                "sizes",
+                "string",
+                True,
+                "comma-separated compartment sizes, compartment 1 first (e.g. S,S,M,L); the controller "
+                "creates the compartments from it",
+                pattern=r"^(S|M|L|XL)(,(S|M|L|XL))*$",
+            ),
+            AttributeSpec("compartments", "integer", False, "how many compartments (informative)", minimum=1),
+        ),
+        state_data=lockers.BankStateData,
+    ),
+    KindSpec(
+        KIOSK,
+        "the self-service kiosk: announces itself and heartbeats on MQTT (health on the dashboard); its "
+        "work goes over HTTP to the controller and the case service",
+    ),
+)
