@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from pydantic import BaseModel
 
 from devices.protocol import kinds, topics
@@ -91,7 +90,9 @@ def _camel(name: str) -> str:
 
 
 def _command_channel(spec: kinds.CommandSpec) -> dict[str, Any]:
-    args: dict[str, Any] = _ref(spec.args) if spec.args is not None else {"type": "object", "maxProperties": 0}
+    args: dict[str, Any] = {"type": "object", "maxProperties": 0}
+    if spec.args is not None:
+        args = _ref(spec.args)
     sent_to = [kind.kind for kind in kinds.KINDS if spec.name in kind.commands] or ["every device"]
     return {
         "parameters": {name: {"$ref": f"#/components/parameters/{name}"} for name in ("hall", "device")},

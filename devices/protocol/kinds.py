@@ -14,7 +14,9 @@ from pydantic import BaseModel
 
 from devices.protocol import lockers
 from devices.protocol import queue as q
-from devices.protocol.payloads import ANNOUNCE_COMMAND as ANNOUNCE_COMMAND
+from devices.protocol.payloads import ANNOUNCE_COMMAND
+
+__all__ = ["ANNOUNCE_COMMAND", "COMMANDS", "EVENTS", "KINDS"]
 
 KIOSK = "kiosk"
 # How long the controller waits for a completion before it completes the command `timeOut` itself; the

@@ -108,7 +108,9 @@ class State(Payload):
     seq: int = Field(ge=0, description=SEQ)
     ts: float = Field(description="Unix seconds when published")
     issues: list[HealthIssue] = Field(
-        default_factory=list, max_length=32, description="every current problem; an absent code clears its alarm"
+        default_factory=list,
+        max_length=32,
+        description="every current problem; a code no longer listed clears its alarm",
     )
     data: JsonObject = Field(default_factory=dict, description="per kind (x-device-kinds stateData)")
 
