@@ -1,0 +1,283 @@
+"""Issue 21: a device of every kind, written from the documents alone, works with the real controller.
+
+The devices (tests/third_party/doc_device.py) import nothing of the project: they read topics, bindings,
+kinds and payload schemas from docs/asyncapi.yaml and check every message they send or receive against it.
+Here they run against the controller with its queue and lockers extensions, on Mosquitto and on the
+embedded broker, and the test looks at what a person would: the ticket printed, the call on the main
+screen and the LED, the rating recorded, the locker compartment filled, a jammed door refused with the
+documented error, a forced door on the alarm list. The HTTP answers read are the documented shapes.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hall_controller.app import create_app
+from hall_controller.controller import HallController
+from hall_controller.lockers.extension import LockersExtension
+from hall_controller.lockers.notify import FileSmsProvider
+from hall_controller.lockers.ports import InMemoryCaseClient
+from hall_controller.queue.config import demo_config
+from hall_controller.queue.extension import QueueExtension
+from tests.fixtures.mqtt import Broker
+from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
+from tests.third_party import doc_device
+from tests.third_party.doc_device import Contract, DocDevice
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+BANK = "locker-bank-07"
+ID_NUMBER = "11010519491231002X"
+
+
+@dataclass
+class Hall:
+    client: TestClient
+    controller: HallController
+    cases: InMemoryCaseClient
+    devices: dict[str, DocDevice]
+
+    def queue(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.client.request(method, f"/api/v1/ext/queue{path}", **kwargs)
+
+    def lockers(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.client.request(method, f"/api/v1/ext/lockers{path}", **kwargs)
+
+
+class Bank:
+    """The locker gateway's hardware, as simple as it gets: doors that open unless jammed."""
+
+    def __init__(self, sizes: list[str]) -> None:
+        self.doors = {number: {"open": False, "occupied": False} for number in range(1, len(sizes) + 1)}
+        self.sizes = sizes
+        self.jammed: set[int] = set()
+        self.device: DocDevice | None = None
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "compartments": [
+                {"number": n, "size": self.sizes[n - 1], **door, "reachable": True}
+                for n, door in self.doors.items()
+            ],
+            "boards_offline": [],
+            "message": "",
+        }
+
+    def door(self, number: int, change: str) -> None:
+        """A door changes: the event, then the bank's state right after it (docs: a closing waits for it)."""
+        assert self.device is not None
+        self.device.publish_event(
+            "door", {"compartment": number, "change": change, "occupied": self.doors[number]["occupied"]}
+        )
+        self.device.publish_state(self.state())
+
+    def unlock(self, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        number = args["compartment"]
+        if number not in self.doors:
+            raise ValueError(f"no compartment {number}")
+        if number in self.jammed:  # the pulse went out, the door stayed shut
+            return "hardwareError", {"outcome": "OPEN_NOT_DETECTED"}
+        self.doors[number]["open"] = True
+        self.door(number, "opened")
+        return "success", {"compartment": number, "outcome": "opened"}
+
+    def person_puts_item_and_closes(self, number: int) -> None:
+        self.doors[number] = {"open": False, "occupied": True}
+        self.door(number, "closed")
+
+
+def shown(answer: dict[str, Any]) -> tuple[str, int] | None:
+    latest = answer.get("latest")
+    return (latest["number"], latest["window"]) if latest else None
+
+
+@contextmanager
+def running_hall(broker: Broker, tmp_path: Path, bank: Bank) -> Iterator[Hall]:
+    hall_id = new_hall_id()
+    contract = Contract()
+    settings = controller_settings(broker.url, tmp_path, hall_id)
+    cases = InMemoryCaseClient()
+    lockers = functools.partial(
+        LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"), unlock_timeout=6.0
+    )
+    queue = QueueExtension.factory(config=demo_config(), deliver_ratings=False)
+    app = create_app(settings, [queue, lockers])
+    url = urlsplit(broker.url)
+    host, port = url.hostname or "127.0.0.1", url.port or 1883
+
+    def device(device_id: str, kind: str, **attributes: Any) -> DocDevice:
+        return DocDevice(contract, host, port, hall_id, device_id, kind, attributes=attributes)
+
+    devices = {
+        "main-display": device("main-display", "queue_display"),
+        "window-01-led": device("window-01-led", "window_led", window=1),
+        "window-01-keypad": device("window-01-keypad", "caller_keypad", window=1),
+        "window-01-evaluator": device("window-01-evaluator", "evaluator", window=1),
+        "ticket-printer-01": device("ticket-printer-01", "ticket_printer"),
+        BANK: device(BANK, "locker_bank", sizes=",".join(bank.sizes), compartments=len(bank.sizes)),
+        "kiosk-01": device("kiosk-01", "kiosk"),
+    }
+    bank.device = devices[BANK]
+    bank.device.state_data = bank.state()
+    ok: tuple[str, dict[str, Any]] = ("success", {})
+    for name in ("main-display",):
+        devices[name].on("show-calls", lambda _args: ok)
+    for name in ("window-01-led", "window-01-keypad"):
+        devices[name].on("show-call", lambda _args: ok)
+    devices["window-01-evaluator"].on("ask-rating", lambda _args: ok)
+    devices["window-01-evaluator"].on("end-rating", lambda _args: ok)
+    devices["ticket-printer-01"].on("print-ticket", lambda _args: ("success", {"bytes": 412}))
+    devices[BANK].on("unlock", bank.unlock)
+    devices[BANK].on("show", lambda _args: ok)
+    with ExitStack() as stack:
+        client = stack.enter_context(
+            TestClient(app, headers=staff_headers(settings, "clerk-7", ("clerk", "manager")))
+        )
+        for one in devices.values():
+            one.start()
+            stack.callback(one.stop)
+        hall = Hall(client, app.state.controller, cases, devices)
+
+        def all_online() -> bool:
+            # GET /api/v1/devices, as docs/protocol.md documents its answer
+            listed = {d["device_id"]: d for d in client.get("/api/v1/devices").json()}
+            return all(
+                name in listed and listed[name]["availability"] == "online" and listed[name]["kind"] == d.kind
+                for name, d in devices.items()
+            )
+
+        assert wait_until(all_online, timeout=30), client.get("/api/v1/devices").json()
+        assert wait_until(lambda: len(hall.lockers("GET", "/compartments").json()) == len(bank.sizes), 15)
+        yield hall
+
+
+@pytest.fixture
+def bank() -> Bank:
+    return Bank(["S", "S", "M"])
+
+
+def test_the_device_module_uses_nothing_of_the_project() -> None:
+    tree = ast.parse(Path(doc_device.__file__).read_text())
+    imported = {
+        (node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported <= {
+        "__future__",
+        "json",
+        "re",
+        "secrets",
+        "threading",
+        "time",
+        "collections",
+        "pathlib",
+        "typing",
+        "paho",
+        "yaml",
+    }
+
+
+def test_the_devices_check_what_they_send_against_the_document() -> None:
+    contract = Contract()
+    status = contract.payload_schema("status")
+    contract.check(status, {"v": 1, "status": "online", "instance": "a-1"})
+    for wrong in (
+        {"status": "online", "instance": "a-1"},  # no v: the controller refuses it
+        {"v": 1, "status": "up", "instance": "a-1"},
+        {"v": 1, "status": "online", "instance": "a-1", "colour": "red"},
+    ):
+        with pytest.raises(doc_device.ContractError):
+            contract.check(status, wrong)
+    door = contract.payload_schema("evt/door")
+    event = {"v": 1, "instance": "a-1", "seq": 1, "ts": 0.0}
+    contract.check(door, {**event, "data": {"compartment": 2, "change": "opened", "occupied": False}})
+    with pytest.raises(doc_device.ContractError):
+        contract.check(door, {**event, "data": {"compartment": 2, "change": "opened"}})
+    with pytest.raises(doc_device.ContractError):  # an attribute a window device must have
+        DocDevice(contract, "127.0.0.1", 1, "hall-01", "led-1", "window_led")
+    unlock = contract.completion("unlock")
+    assert unlock["codes"]["hardwareError"].startswith("pulse sent") and unlock["timeoutSeconds"] > 0
+
+
+def test_queue_devices_built_from_the_documents(any_broker: Broker, tmp_path: Path, bank: Bank) -> None:
+    with running_hall(any_broker, tmp_path, bank) as hall:
+        keypad = hall.devices["window-01-keypad"]
+        keypad.publish_event("key", {"key": "sign-in", "clerk": "clerk-7"})
+        extension = hall.controller.extensions[0]
+        assert isinstance(extension, QueueExtension)
+        assert wait_until(lambda: extension.service.read(lambda b: b.windows[1].open), 10)
+
+        ticket = hall.queue("POST", "/tickets", json={"service": "business", "id_number": ID_NUMBER})
+        assert ticket.status_code == 201, ticket.text
+        number = ticket.json()["number"]
+        slip = hall.devices["ticket-printer-01"].wait_for("print-ticket", lambda a: a["number"] == number)
+        assert slip["service_name"] == "企业开办" and ID_NUMBER not in str(slip)
+
+        keypad.publish_event("key", {"key": "next"})
+        hall.devices["main-display"].wait_for("show-calls", lambda a: shown(a) == (number, 1))
+        for name in ("window-01-led", "window-01-keypad"):
+            hall.devices[name].wait_for("show-call", lambda a: a.get("number") == number and a["window"] == 1)
+
+        keypad.publish_event("key", {"key": "finish", "outcome": "受理"})
+        evaluator = hall.devices["window-01-evaluator"]
+        ask = evaluator.wait_for("ask-rating", lambda a: a.get("number") == number)
+        evaluator.publish_event(
+            "rated", {"rating_id": ask["rating_id"], "level": 5, "dimensions": {"attitude": 5}}
+        )
+        evaluator.wait_for("end-rating", lambda a: a["rating_id"] == ask["rating_id"])
+        rating = extension.service.read(lambda b: b.ratings[ask["rating_id"]])
+        assert rating.level is not None and (int(rating.level), rating.dimensions) == (5, {"attitude": 5})
+
+        # A key the controller refuses comes back to the keypad's screen, as the document says.
+        keypad.publish_event("key", {"key": "recall"})
+        keypad.wait_for("show-call", lambda a: a.get("number") is None and a["text"] != "")
+        assert hall.controller.rejected_total() == 0  # nothing any device sent was outside the contract
+
+
+def test_a_locker_gateway_built_from_the_documents(any_broker: Broker, tmp_path: Path, bank: Bank) -> None:
+    with running_hall(any_broker, tmp_path, bank) as hall:
+        hall.lockers(
+            "POST", "/demo-cases", json={"case_id": "C-1", "phone": "13912345678", "id_number": ID_NUMBER}
+        )
+        deposit = hall.lockers("POST", "/deposits", json={"case_id": "C-1", "size": "S", "clerk": "clerk-7"})
+        assert deposit.status_code == 200, deposit.text
+        first = deposit.json()["number"]
+        bank.person_puts_item_and_closes(first)
+        assert wait_until(lambda: hall.cases.states.get("C-1") == "ready_for_pickup", 15)
+
+        # A jammed door, answered exactly as docs/lockers.md says: hardwareError, outcome OPEN_NOT_DETECTED,
+        # no compartment in the result. The clerk is told, the compartment goes out of use (fault).
+        hall.lockers(
+            "POST", "/demo-cases", json={"case_id": "C-2", "phone": "13912345678", "id_number": ID_NUMBER}
+        )
+        bank.jammed = {number for number in bank.doors if number != first}
+        refused = hall.lockers("POST", "/deposits", json={"case_id": "C-2", "size": "S", "clerk": "clerk-7"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "OPEN_NOT_DETECTED" and refused.json()["error"]["message"]
+        states = {c["number"]: c["state"] for c in hall.lockers("GET", "/compartments").json()}
+        assert list(states.values()).count("fault") == 1 and states[first] == "occupied"
+        assert hall.cases.states["C-2"] == "ready_for_release"
+
+        # A door opened with no unlock: an alarm on the list, not only an audit line.
+        bank.doors[3]["open"] = True
+        bank.door(3, "unsolicited_open")
+
+        def alarm_codes() -> set[tuple[str, str]]:
+            return {(a["device_id"], a["code"]) for a in hall.client.get("/api/v1/alarms").json()}
+
+        assert wait_until(lambda: (BANK, "door_unsolicited_open") in alarm_codes(), 10), alarm_codes()
+        assert hall.controller.rejected_total() == 0
