@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
-from devices.protocol import topics
+from devices.protocol import kinds, topics
 from devices.protocol.credentials import controller_device_id
 from devices.protocol.device import new_instance_id
 from devices.protocol.health import CODES, HealthCode
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 FOREIGN_COMMAND = "foreign_command"  # alarm code: a command on the broker this controller did not send
 SWEEP_EVERY_TICKS = 5
+# The events the controller acts on, per documented kind (docs/asyncapi.yaml x-device-kinds).
+KIND_EVENTS = {spec.kind: frozenset(spec.events) for spec in kinds.KINDS}
+UNKNOWN_EVENTS_WARNED = 1000  # at most this many (device, event) pairs warned about, once each
 
 
 class ChangeFeed:
@@ -97,6 +100,7 @@ class HallController:
             channel: self.metrics.messages.labels(channel.value) for channel in topics.Channel
         }
         self.changes = ChangeFeed()
+        self._unknown_events: set[tuple[str, str]] = set()
         self.context = ControllerContext(
             settings=settings,
             store=self.store,
@@ -204,6 +208,7 @@ class HallController:
                 log.info("%s resent event %d (seen already); not handled again", device, event.seq)
                 return
             name = parsed.name or ""
+            self._unknown_event(observation.record, name)
             self.dispatcher.put(DeviceEvent(device, observation.record.kind, name, event.data, event.ts))
         elif channel is topics.Channel.RESP:
             outcome = self.tracker.on_response(device, decode(Response, payload))
@@ -211,6 +216,25 @@ class HallController:
                 self._completed(outcome)
         elif channel is topics.Channel.CMD:
             self._command_seen(device, parsed.name or "", payload, now)
+
+    def _unknown_event(self, record: DeviceRecord, name: str) -> None:
+        """A documented kind sending an event it does not have (say `evt/rating` for `evt/rated`): nothing
+        will act on it, so the device maker is told once in the log."""
+        known = KIND_EVENTS.get(record.kind)
+        if known is None or name in known:
+            return
+        own = record.description.events if record.description is not None else []
+        key = (record.device_id, name)
+        if name in own or key in self._unknown_events or len(self._unknown_events) >= UNKNOWN_EVENTS_WARNED:
+            return
+        self._unknown_events.add(key)
+        log.warning(
+            "%s sent evt/%s, which no %s has: nothing acts on it (that kind sends: %s; docs/asyncapi.yaml)",
+            record.device_id,
+            name,
+            record.kind,
+            ", ".join(sorted(known)) or "heartbeats only",
+        )
 
     def _command_seen(self, device: str, name: str, payload: bytes, now: float) -> None:
         """A command on the broker for one of the hall's devices: ours, or someone else's (an alarm)."""

@@ -213,7 +213,9 @@ def test_the_devices_check_what_they_send_against_the_document() -> None:
     assert unlock["codes"]["hardwareError"].startswith("pulse sent") and unlock["timeoutSeconds"] > 0
 
 
-def test_queue_devices_built_from_the_documents(any_broker: Broker, tmp_path: Path, bank: Bank) -> None:
+def test_queue_devices_built_from_the_documents(
+    any_broker: Broker, tmp_path: Path, bank: Bank, caplog: pytest.LogCaptureFixture
+) -> None:
     with running_hall(any_broker, tmp_path, bank) as hall:
         keypad = hall.devices["window-01-keypad"]
         keypad.publish_event("key", {"key": "sign-in", "clerk": "clerk-7"})
@@ -246,6 +248,11 @@ def test_queue_devices_built_from_the_documents(any_broker: Broker, tmp_path: Pa
         keypad.publish_event("key", {"key": "recall"})
         keypad.wait_for("show-call", lambda a: a.get("number") is None and a["text"] != "")
         assert hall.controller.rejected_total() == 0  # nothing any device sent was outside the contract
+
+        # A guessed event name is not silently lost: the log names the events an evaluator does send.
+        evaluator._sequenced("evt/rating", {"data": {"rating_id": ask["rating_id"], "level": 4}})
+        assert wait_until(lambda: "sent evt/rating, which no evaluator has" in caplog.text, 10)
+        assert "(that kind sends: rated;" in caplog.text
 
 
 def test_a_locker_gateway_built_from_the_documents(any_broker: Broker, tmp_path: Path, bank: Bank) -> None:
