@@ -105,7 +105,7 @@ class State(Payload):
     """Retained ``state``: the device's current condition, with its health issues."""
 
     instance: Identifier
-    seq: int = Field(ge=0, description=SEQ)
+    seq: int = Field(ge=1, description=SEQ)
     ts: float = Field(description="Unix seconds when published")
     issues: list[HealthIssue] = Field(
         default_factory=list,
@@ -159,7 +159,7 @@ class Event(Payload):
     """``evt/<name>``, not retained: something happened (a key press, a door closed, a rating)."""
 
     instance: Identifier
-    seq: int = Field(ge=0, description=SEQ)
+    seq: int = Field(ge=1, description=SEQ)
     ts: float = Field(description="Unix seconds when it happened")
     data: JsonObject = Field(default_factory=dict, description="per event (the evt/<name> channel)")
 
@@ -168,7 +168,7 @@ class Heartbeat(Payload):
     """``evt/heartbeat``: the device is alive; `seq` shares the counter of state and events."""
 
     instance: Identifier
-    seq: int = Field(ge=0, description=SEQ)
+    seq: int = Field(ge=1, description=SEQ)
     ts: float = Field(description="Unix seconds")
     uptime: float = Field(ge=0, description="seconds since the program started")
 

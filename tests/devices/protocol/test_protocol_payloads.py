@@ -60,9 +60,11 @@ def test_oversized_payload_is_refused_before_parsing() -> None:
         decode(Command, raw)
 
 
-def test_negative_sequence_is_refused() -> None:
-    with pytest.raises(PayloadError, match="seq"):
-        decode(State, b'{"v": 1, "instance": "a", "seq": -1, "ts": 0}')
+def test_sequence_numbers_start_at_one_as_documented() -> None:
+    for seq in (b"-1", b"0"):
+        with pytest.raises(PayloadError, match="seq"):
+            decode(State, b'{"v": 1, "instance": "a", "seq": ' + seq + b', "ts": 0}')
+    assert decode(State, b'{"v": 1, "instance": "a", "seq": 1, "ts": 0}').seq == 1
 
 
 @given(st.binary(max_size=300))
