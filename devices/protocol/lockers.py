@@ -47,6 +47,8 @@ class OpenOutcome(StrEnum):
 
 
 class UnlockResult(Strict):
+    """What a gateway reports with an unlock's completion: informative, the completion code decides."""
+
     compartment: CompartmentNumber
     outcome: OpenOutcome
 
@@ -68,11 +70,14 @@ class DoorEventData(Strict):
     occupied: bool
     # When the gateway saw the change (Unix time). An event may reach the controller much later (held by
     # the gateway through a broker outage, after the retained state): this tells a stale one.
-    seen: float | None = None
+    seen: float | None = Field(default=None, description="Unix seconds when the gateway saw the change")
+
+
+BoardAddress = Annotated[int, Field(ge=0, le=255)]
 
 
 class BoardEventData(Strict):
-    board: int = Field(ge=0, le=255)
+    board: BoardAddress
     online: bool
 
 
@@ -113,10 +118,12 @@ class CompartmentView(Strict):
     open: bool
     occupied: bool
     # False while the compartment's board does not answer: open/occupied are then the last values seen.
-    reachable: bool = True
+    reachable: bool = Field(default=True, description="false while the compartment's lock board is silent")
 
 
 class BankStateData(Strict):
     compartments: list[CompartmentView] = Field(default_factory=list, max_length=512)
-    boards_offline: list[int] = Field(default_factory=list)
+    boards_offline: list[BoardAddress] = Field(
+        default_factory=list, description="addresses of the lock boards not answering"
+    )
     message: str = Field(default="", max_length=200)
