@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
+import secrets
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -19,8 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import paho.mqtt.client as paho
 import pytest
 from fastapi.testclient import TestClient
+from paho.mqtt.enums import CallbackAPIVersion
 
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
@@ -288,3 +294,69 @@ def test_a_locker_gateway_built_from_the_documents(any_broker: Broker, tmp_path:
 
         assert wait_until(lambda: (BANK, "door_unsolicited_open") in alarm_codes(), 10), alarm_codes()
         assert hall.controller.rejected_total() == 0
+
+
+def test_the_projects_own_devices_send_what_the_document_says(mosquitto: Broker) -> None:
+    """The other way round: a device built on devices.protocol (the simulated evaluator) puts on the wire
+    exactly the topics, QoS, retained flags and payloads asyncapi.yaml documents."""
+    from firmware_sim.queue.devices import Evaluator
+
+    contract = Contract()
+    hall = new_hall_id()
+    heard: list[tuple[str, int, bytes]] = []
+    lock = threading.Lock()
+
+    def listener() -> paho.Client:
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"listener-{secrets.token_hex(4)}")
+
+        def keep(_c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
+            with lock:
+                heard.append((message.topic, message.qos, bytes(message.payload)))
+
+        client.on_message = keep
+        client.connect(mosquitto.host, mosquitto.port)
+        client.subscribe(f"hall/v1/{hall}/#", qos=1)
+        client.loop_start()
+        return client
+
+    live = listener()
+    time.sleep(0.3)
+    evaluator = Evaluator(hall, "window-02-evaluator", 2, heartbeat_seconds=0.5)
+    evaluator.start(mosquitto.url)
+    try:
+        assert evaluator.connected.wait(10) and evaluator.subscribed.wait(10)
+        ask = {"rating_id": "r-1", "window": 2, "timeout_seconds": 30}
+        command = {"v": 1, "request_id": "q-1", "args": ask, "expires": time.time() + 30}
+        live.publish(
+            contract.topic(hall, "window-02-evaluator", "cmd/ask-rating"), json.dumps(command), qos=1
+        )
+        assert wait_until(lambda: evaluator.asking is not None, 10)
+        evaluator.rate(5, {"quality": 4})
+        suffixes = {"status", "desc", "state", "evt/heartbeat", "evt/rated", "resp", "cmd/ask-rating"}
+
+        def seen() -> set[str]:
+            with lock:
+                return {topic.split("/", 4)[4] for topic, _qos, _raw in heard}
+
+        assert wait_until(lambda: seen() >= suffixes, 10), seen()
+        with lock:
+            messages = list(heard)
+        for topic, qos, raw in messages:
+            suffix = topic.split("/", 4)[4]
+            contract.check(contract.payload_schema(suffix), json.loads(raw), topic)
+            assert qos == contract.binding(suffix)[0], (suffix, qos)
+        # What a device arriving later finds retained is exactly what the document marks retained.
+        retained: list[str] = []
+        late = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"late-{secrets.token_hex(4)}")
+        late.on_message = lambda _c, _u, m: retained.append(m.topic.split("/", 4)[4]) if m.retain else None
+        late.connect(mosquitto.host, mosquitto.port)
+        late.subscribe(f"hall/v1/{hall}/#", qos=1)
+        late.loop_start()
+        documented = {s for s in suffixes if contract.binding(s)[1]}
+        assert wait_until(lambda: set(retained) == documented, 10), retained
+        late.loop_stop()
+        late.disconnect()
+    finally:
+        evaluator.stop()
+        live.loop_stop()
+        live.disconnect()
