@@ -45,6 +45,9 @@ DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
 DOOR_UNSOLICITED_OPEN = "door_unsolicited_open"
 DOOR_LEFT_OPEN = "door_left_open"
 WARNING_ALARMS = frozenset({DOOR_LEFT_OPEN})  # every other locker alarm is critical
+# Alarms for something that happened rather than a lasting condition: closed as soon as raised, each waits
+# for a manager's acknowledgement, and the next such event is an alarm of its own.
+EVENT_ALARMS = frozenset({DOOR_UNSOLICITED_OPEN, DOOR_LEFT_OPEN})
 DOOR_ALARMS = {"unsolicited_open": DOOR_UNSOLICITED_OPEN, "door_left_open": DOOR_LEFT_OPEN}
 
 

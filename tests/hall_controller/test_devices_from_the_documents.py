@@ -293,6 +293,18 @@ def test_a_locker_gateway_built_from_the_documents(any_broker: Broker, tmp_path:
             return {(a["device_id"], a["code"]) for a in hall.client.get("/api/v1/alarms").json()}
 
         assert wait_until(lambda: (BANK, "door_unsolicited_open") in alarm_codes(), 10), alarm_codes()
+        # Each forced opening is an alarm of its own, waiting for a manager's acknowledgement.
+        bank.doors[3]["open"] = False
+        bank.door(3, "closed")
+        bank.doors[3]["open"] = True
+        bank.door(3, "unsolicited_open")
+
+        def forced() -> list[dict[str, Any]]:
+            alarms = hall.client.get("/api/v1/alarms").json()
+            return [a for a in alarms if a["code"] == "door_unsolicited_open"]
+
+        assert wait_until(lambda: len(forced()) == 2, 10), forced()
+        assert all(a["severity"] == "critical" and a["acknowledged_at"] is None for a in forced())
         assert hall.controller.rejected_total() == 0
 
 
