@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from case_service.auth.tokens import SYSTEM, Principal
+from case_service.auth.tokens import Principal
 from case_service.domain import cards as rules
 from case_service.domain import deadlines
 from case_service.domain.calendar import WorkingCalendar
@@ -19,6 +19,7 @@ from case_service.storage import audit
 from case_service.storage.models import AuditEntry, Case, SupervisionCard, Urging
 
 STAFF = "staff:"
+SWEEP_ACTOR = "system:supervision"
 # The stages whose handler is the person who started the review (else: everyone in the role).
 REVIEW_STAGES = {deadlines.Stage.REVIEW.value, deadlines.Stage.CERTIFICATE.value}
 WINDOW_STAGES = {
@@ -54,10 +55,16 @@ def _reviewers(session: Session, case_ids: list[int]) -> dict[int, str]:
 
 
 def issue_cards(
-    session: Session, calendar: WorkingCalendar, today: dt.date, *, warning_days: int = deadlines.WARNING_DAYS
+    session: Session,
+    calendar: WorkingCalendar,
+    today: dt.date,
+    *,
+    actor: str = SWEEP_ACTOR,
+    warning_days: int = deadlines.WARNING_DAYS,
 ) -> list[SupervisionCard]:
     """The cards the open cases have earned by `today` and not yet received: written, each with an audit
-    entry on its case. Running it again the same day issues nothing new."""
+    entry on its case naming `actor` (the sweep, or the supervisor who pressed the button). Running it
+    again the same day issues nothing new."""
     horizon = deadlines.warning_horizon(calendar, today, warning_days)
     candidates = list(
         session.scalars(
@@ -103,7 +110,7 @@ def issue_cards(
             issued.append(card)
             audit.append(
                 session,
-                actor=SYSTEM.actor,
+                actor=actor,
                 action=f"supervision.{colour.value}_card",
                 subject_type="case",
                 subject_id=case.id,

@@ -97,7 +97,7 @@ def run_now(request: Request, session: SessionDep, services: ServicesDep) -> Res
         return _login_redirect(request)
     if not ctx.principal.roles & SUPERVISORS:
         return _refused(request, ctx, "发牌需要大厅管理员权限 (manager role needed)")
-    issued = cards.issue_cards(session, ctx.calendar, ctx.today)
+    issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
     session.commit()
     yellow = sum(card.colour == rules.Colour.YELLOW for card in issued)
     return _back(message=f"已发出黄牌 {yellow} 张、红牌 {len(issued) - yellow} 张")
