@@ -18,6 +18,7 @@ Pure rules, no I/O; days are working days of the hall's one calendar (hall/calen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -131,7 +132,7 @@ def recipients(colour: Colour, stage: str, department: str, handler: str | None)
 
 
 def addressed_to(
-    recipient: dict[str, str | None], username: str, roles: frozenset[str], department: str | None
+    recipient: Mapping[str, object], username: str, roles: frozenset[str], department: str | None
 ) -> bool:
     """Whether a stored recipient names this member of staff: the named person, anyone in the handler's
     role (and department) when no one is named, a head of the department, a supervisor of the centre."""

@@ -82,7 +82,10 @@ def test_who_a_stored_card_reaches() -> None:
     assert not cards.addressed_to(centre, "clerk1", frozenset({"clerk"}), None)
 
 
-def urge(reply_by: dt.date, *, today: dt.date = D(2025, 11, 10), urger: str | None = None) -> str:
+MONDAY = D(2025, 11, 10)
+
+
+def urge(reply_by: dt.date, *, today: dt.date = MONDAY, urger: str | None = None) -> str:
     return cards.check_urging(
         CAL,
         today,
