@@ -31,6 +31,7 @@ from case_service.db import make_engine, make_filing_engine, make_poll_engine, m
 from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
+from case_service.web import assessment as assessment_pages
 from case_service.web import cases as case_pages
 from case_service.web import desk as desk_pages
 from case_service.web import queue_desk
@@ -190,6 +191,7 @@ def create_app(
 
     app.include_router(reports_router)
     app.include_router(supervision_router)
+    app.include_router(assessment_pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -181,6 +181,30 @@ class Urging(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Complaint(Base):
+    """投诉: received at the window, the kiosk or online, routed to a department, answered by a date, the
+    complainant told. Counted in the 效能考核 report."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_department", "department", "received_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    department: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    complainant: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    reply_by: Mapped[dt.date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    told_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    told_how: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class MaterialBlob(Base):
     """File contents, stored once per content hash."""
 

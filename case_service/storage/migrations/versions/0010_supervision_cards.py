@@ -1,4 +1,5 @@
-"""supervision cards and 督办: yellow and red cards a case's stage earned, and urgings with their answers
+"""supervision cards, 督办 and 投诉: yellow and red cards a case's stage earned, urgings with their answers,
+complaints with theirs
 
 Revision ID: 0010_supervision_cards
 Revises: 0008_case_notes
@@ -58,9 +59,36 @@ def upgrade() -> None:
     with op.batch_alter_table("urgings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_urgings_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_urgings_department", ["department", "issued_on"], unique=False)
+    op.create_table(
+        "complaints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("department", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("complainant", sa.String(length=64), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("registered_by", sa.String(length=64), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("reply_by", sa.Date(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=64), nullable=True),
+        sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("told_on", sa.Date(), nullable=True),
+        sa.Column("told_how", sa.String(length=16), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_complaints_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
+    )
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_complaints_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_complaints_department", ["department", "received_on"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.drop_index("ix_complaints_department")
+        batch_op.drop_index(batch_op.f("ix_complaints_case_id"))
+    op.drop_table("complaints")
     with op.batch_alter_table("urgings", schema=None) as batch_op:
         batch_op.drop_index("ix_urgings_department")
         batch_op.drop_index(batch_op.f("ix_urgings_case_id"))
