@@ -20,6 +20,15 @@ from case_service.reports.assessment import (
 )
 from case_service.reports.periods import Period
 
+# The ranking table's column heads, short enough for A4 portrait.
+HEADS = {
+    Indicator.ON_TIME: "按时办结率",
+    Indicator.SATISFACTION: "满意率",
+    Indicator.SUPPLEMENT: "补正率",
+    Indicator.TRIPS: "跑动次数",
+    Indicator.COMPLAINTS: "投诉/百件",
+    Indicator.CARDS: "牌分/百件",
+}
 PERCENT = {Indicator.ON_TIME, Indicator.SATISFACTION, Indicator.SUPPLEMENT}
 NOT_COUNTED = "—"
 
@@ -99,10 +108,10 @@ def render_assessment(report: AssessmentReport) -> bytes:
     writer.paragraph("二、部门排名", 13, indent_chars=0)
     writer.skip(2 * mm)
     total_width = writer.width
-    widths = [12 * mm, 38 * mm] + [19 * mm] * 6
+    widths = [11 * mm, 34 * mm] + [19.5 * mm] * 6
     widths.append(total_width - sum(widths))
     grid = _Grid(writer, widths)
-    grid.row(["名次", "部门", *(LABELS[indicator] for indicator in Indicator), "综合得分"], header=True)
+    grid.row(["名次", "部门", *(HEADS[indicator] for indicator in Indicator), "综合得分"], header=True)
     for ranked in report.ranked:
         grid.row(
             [
@@ -118,12 +127,11 @@ def render_assessment(report: AssessmentReport) -> bytes:
     writer.skip(3 * mm)
     writer.paragraph("三、各部门基础数据", 13, indent_chars=0)
     writer.skip(2 * mm)
-    widths = [38 * mm] + [16.5 * mm] * 8
+    widths = [34 * mm] + [15 * mm] * 8
     widths.append(total_width - sum(widths))
     grid = _Grid(writer, widths, size=9)
-    grid.row(
-        ["部门", "受理登记", "补正", "办结", "按时", "跑动", "评价", "好评", "投诉", "黄/红牌"], header=True
-    )
+    heads = ["部门", "收件", "补正", "办结", "按时办结", "跑动", "评价", "好评", "投诉", "黄牌/红牌"]
+    grid.row(heads, header=True)
     for ranked in report.ranked:
         figures = ranked.figures
         grid.row(
@@ -147,9 +155,9 @@ def render_assessment(report: AssessmentReport) -> bytes:
         "按时办结率、满意率按比率计分;补正率以 1 减去比率计分。",
         f"平均跑动次数 1 次及以下得满分,{MAX_TRIPS:g} 次及以上不得分,其间按比例计分"
         "(窗口或自助终端申请、递交补正材料、窗口或智能柜取件各计 1 次,网上申请和邮寄送达不计)。",
-        f"投诉按每百件受理登记计,每件扣该项 {COMPLAINT_COST * 100:g}%;"
+        f"投诉按每百件收件计,每件扣该项 {COMPLAINT_COST * 100:g}%;"
         f"红黄牌按每百件计(黄牌 1 分、红牌 2 分),每分扣该项 {CARD_COST * 100:g}%。",
-        "综合得分为各项得分按权重加权的平均数乘以 100;某项本期无数据的(如无办结件、无评价),"
+        "牌分为黄牌数加红牌数的 2 倍。综合得分为各项得分按权重加权的平均数乘以 100;某项本期无数据的(如无办结件、无评价),"
         "该项不计分,其权重按比例分给其余各项。得分相同者名次并列。",
     ]
     writer.numbered(notes, 10.5)
