@@ -32,6 +32,7 @@ from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
 from case_service.web import assessment as assessment_pages
+from case_service.web import audit as audit_pages
 from case_service.web import cases as case_pages
 from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
@@ -194,6 +195,7 @@ def create_app(
     app.include_router(supervision_router)
     app.include_router(assessment_pages.router)
     app.include_router(complaint_pages.router)
+    app.include_router(audit_pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
