@@ -33,6 +33,7 @@ from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
 from case_service.web import assessment as assessment_pages
 from case_service.web import audit as audit_pages
+from case_service.web import calendar as calendar_pages
 from case_service.web import cases as case_pages
 from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
@@ -196,6 +197,7 @@ def create_app(
     app.include_router(assessment_pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(calendar_pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
