@@ -24,19 +24,25 @@ from case_service.api.router import api_router
 from case_service.auth.revocation import REFRESH_SECONDS
 from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
+from case_service.cases import cards
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
 from case_service.domain.errors import DomainError
 from case_service.runtime import CalendarSource, Services, index_ciphers
 from case_service.storage import leases
+from case_service.web import assessment as assessment_pages
+from case_service.web import audit as audit_pages
+from case_service.web import calendar as calendar_pages
 from case_service.web import cases as case_pages
+from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
 from case_service.web import queue_desk
 from case_service.web.intake import router as intake_router
 from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
+from case_service.web.supervision import router as supervision_router
 from hall.calendar import china_today
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
@@ -59,8 +65,13 @@ def _run_sweep(services: Services, interval: float) -> int:
             session.rollback()
             return 0
         session.commit()
-        count = cases.sweep(session, services.calendars.get(session), services.cipher, services.today())
+        calendar, today = services.calendars.get(session), services.today()
+        count = cases.sweep(session, calendar, services.cipher, today)
         session.commit()
+        issued = cards.issue_cards(session, calendar, today)  # 电子监察: the yellow and red cards now due
+        session.commit()
+    if issued:
+        log.info("deadline sweep: %d supervision card(s) issued", len(issued))
     return count
 
 
@@ -182,6 +193,11 @@ def create_app(
     app.include_router(case_pages.router)
 
     app.include_router(reports_router)
+    app.include_router(supervision_router)
+    app.include_router(assessment_pages.router)
+    app.include_router(complaint_pages.router)
+    app.include_router(audit_pages.router)
+    app.include_router(calendar_pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

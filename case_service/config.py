@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from case_service.domain.errors import InvalidInputError
+from case_service.reports.assessment import DEFAULT_WEIGHTS, check_weights
 from hall.config_base import Port, Section
 
 
@@ -23,3 +25,14 @@ class CaseServiceSettings(Section):
     reconsideration_body: str = "阿坝州人民政府"
     court: str = "马尔康市人民法院"
     hall_address: str = "阿坝州政务服务中心"
+    # The 效能考核 indicators' agreed weights (JSON in HALL_CASE__ASSESSMENT_WEIGHTS), e.g.
+    # {"on_time": 30, "satisfaction": 25, "supplement": 15, "trips": 10, "complaints": 10, "cards": 10}.
+    assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    @field_validator("assessment_weights")
+    @classmethod
+    def _known_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        try:
+            return {key.value: value for key, value in check_weights(weights).items()}
+        except InvalidInputError as err:
+            raise ValueError(err.message) from err

@@ -258,6 +258,7 @@ class SupervisionOut(BaseModel):
 
 class SweepOut(BaseModel):
     auto_accepted: int
+    cards_issued: int = Field(0, description="yellow and red cards (电子监察) issued by this sweep")
 
 
 class ChainOut(BaseModel):

@@ -141,6 +141,70 @@ class CaseNote(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SupervisionCard(Base):
+    """A yellow or red card (电子监察) a case's stage earned: one per colour, stage and due date."""
+
+    __tablename__ = "supervision_cards"
+    __table_args__ = (
+        UniqueConstraint("case_id", "stage", "stage_due_on", "colour", name="uq_supervision_cards_stage"),
+        Index("ix_supervision_cards_issued", "issued_on", "department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    colour: Mapped[str] = mapped_column(String(8))
+    stage: Mapped[str] = mapped_column(String(16))
+    stage_due_on: Mapped[dt.date] = mapped_column(Date)
+    department: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    recipients: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Urging(Base):
+    """督办: a supervisor's order to a department to act on a case by a date, and the department's answer."""
+
+    __tablename__ = "urgings"
+    __table_args__ = (Index("ix_urgings_department", "department", "issued_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_cards.id"), nullable=True)
+    department: Mapped[str] = mapped_column(String(64))
+    instruction: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    reply_by: Mapped[dt.date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Complaint(Base):
+    """投诉: received at the window, the kiosk or online, routed to a department, answered by a date, the
+    complainant told. Counted in the 效能考核 report."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_department", "department", "received_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    department: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    complainant: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    reply_by: Mapped[dt.date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    told_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    told_how: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class MaterialBlob(Base):
     """File contents, stored once per content hash."""
 

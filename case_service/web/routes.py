@@ -18,8 +18,6 @@ from case_service.api.schemas import DEVICE_ID
 from case_service.auth import device_registry as registry
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
 from case_service.cases import service as cases
-from case_service.cases import supervision
-from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
 from case_service.domain.errors import DomainError, UnauthorizedError
 from case_service.domain.signin import TooManyError
@@ -180,25 +178,6 @@ def work_list(request: Request, session: SessionDep, services: ServicesDep) -> R
             )
     title = " / ".join(ROLE_TITLES[role] for role in SECTIONS if role in ctx.principal.roles) or "工作列表"
     return _page(request, "work.html", ctx, sections=sections, title=title)
-
-
-@router.get("/supervision", response_model=None)
-def supervision_page(request: Request, session: SessionDep, services: ServicesDep) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    if not ctx.principal.roles & {Role.MANAGER, Role.ADMIN, Role.APPROVER}:
-        return _page(
-            request, "message.html", ctx, text="电子监察需要大厅管理员或审批领导权限 (manager role needed)"
-        )
-    result = supervision.summary(ctx.session, ctx.calendar, ctx.today, limit=100)
-    rows = []
-    for case in result.cases:
-        assert case.stage_due_on is not None
-        rows.append({"case": case, "status": deadlines.assess(ctx.calendar, case.stage_due_on, ctx.today)})
-    return _page(
-        request, "supervision.html", ctx, result=result, rows=rows, stage_labels=deadlines.STAGE_LABELS
-    )
 
 
 def form_action_input(

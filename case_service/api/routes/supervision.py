@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from case_service.api import schemas
 from case_service.api.deps import ContextDep, ServicesDep, SessionDep, require_roles
+from case_service.cases import cards, supervision
 from case_service.cases import service as cases
-from case_service.cases import supervision
 from case_service.domain import deadlines
 from case_service.domain.states import Role
 
@@ -54,7 +54,11 @@ def supervision_view(
     "/sweep", response_model=schemas.SweepOut, dependencies=[require_roles(Role.MANAGER, Role.ADMIN)]
 )
 def sweep(session: SessionDep, services: ServicesDep) -> schemas.SweepOut:
-    """Applies art. 32 now: submitted cases with no supplement notice after 5 working days are accepted."""
-    count = cases.sweep(session, services.calendars.get(session), services.cipher, services.today())
+    """Applies art. 32 now (submitted cases with no supplement notice after 5 working days are accepted),
+    then issues the yellow and red cards the open cases' stages have earned."""
+    calendar, today = services.calendars.get(session), services.today()
+    count = cases.sweep(session, calendar, services.cipher, today)
     session.commit()
-    return schemas.SweepOut(auto_accepted=count)
+    issued = cards.issue_cards(session, calendar, today)
+    session.commit()
+    return schemas.SweepOut(auto_accepted=count, cards_issued=len(issued))

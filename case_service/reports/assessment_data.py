@@ -1,0 +1,86 @@
+"""The 效能考核 figures of a period per department: one grouped query per family (cases received, cases
+decided, ratings, complaints, cards), counted into `assessment.DepartmentFigures`. A department scope is a
+WHERE in every query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case as when
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from case_service.reports.assessment import DepartmentFigures, trips
+from case_service.reports.periods import Period
+from case_service.reports.repository import _bounds
+from case_service.storage.models import Case, Complaint, Evaluation, SupervisionCard
+
+
+def _scoped(query: Any, column: Any, department: str | None) -> Any:
+    return query.where(column == department) if department is not None else query
+
+
+def department_figures(session: Session, period: Period, department: str | None) -> list[DepartmentFigures]:
+    found: dict[str, DepartmentFigures] = {}
+
+    def of(name: str) -> DepartmentFigures:
+        return found.setdefault(name, DepartmentFigures(name))
+
+    received = select(
+        Case.department, func.count(), func.sum(when((Case.supplement_notice.is_not(None), 1), else_=0))
+    ).where(Case.submitted_on >= period.start, Case.submitted_on <= period.end)
+    for name, count, supplement in session.execute(
+        _scoped(received, Case.department, department).group_by(Case.department)
+    ):
+        figures = of(name)
+        figures.received, figures.supplement = int(count), int(supplement or 0)
+
+    decided = select(
+        Case.department,
+        Case.decided_on,
+        Case.decision_due_on,
+        Case.channel,
+        Case.supplement_notice.is_not(None),
+        Case.release_channel,
+    ).where(Case.decided_on >= period.start, Case.decided_on <= period.end)
+    for name, decided_on, due_on, channel, supplemented, release in session.execute(
+        _scoped(decided, Case.department, department)
+    ):
+        figures = of(name)
+        figures.decided += 1
+        figures.on_time += due_on is not None and decided_on <= due_on
+        figures.trips += trips(channel, bool(supplemented), release)
+
+    start, end = _bounds(period)
+    ratings = (
+        select(Case.department, func.count(), func.sum(when((Evaluation.score >= 4, 1), else_=0)))
+        .join(Case, Case.id == Evaluation.case_id)
+        .where(Evaluation.created_at >= start, Evaluation.created_at < end)
+    )
+    for name, count, good in session.execute(
+        _scoped(ratings, Case.department, department).group_by(Case.department)
+    ):
+        figures = of(name)
+        figures.ratings, figures.good_ratings = int(count), int(good or 0)
+
+    complaints = select(Complaint.department, func.count()).where(
+        Complaint.received_on >= period.start, Complaint.received_on <= period.end
+    )
+    for name, count in session.execute(
+        _scoped(complaints, Complaint.department, department).group_by(Complaint.department)
+    ):
+        of(name).complaints = int(count)
+
+    cards = select(SupervisionCard.department, SupervisionCard.colour, func.count()).where(
+        SupervisionCard.issued_on >= period.start, SupervisionCard.issued_on <= period.end
+    )
+    for name, colour, count in session.execute(
+        _scoped(cards, SupervisionCard.department, department).group_by(
+            SupervisionCard.department, SupervisionCard.colour
+        )
+    ):
+        if colour == "red":
+            of(name).red_cards = int(count)
+        else:
+            of(name).yellow_cards = int(count)
+    return sorted(found.values(), key=lambda figures: figures.department)

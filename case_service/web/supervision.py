@@ -1,0 +1,186 @@
+"""The 电子监察 pages: at-risk and overdue cases, the yellow and red cards, 督办 and the answers.
+
+Who may use them:
+- GET /web/supervision: the centre's manager and administrators (the whole centre); a department head (a
+  manager or approver of a department) sees their department only. Others are refused (403).
+- POST /web/supervision/run (issue the cards due now): managers and administrators.
+- POST /web/supervision/cases/{id}/urge (督办): managers and administrators; a department's own manager
+  their department only.
+- POST /web/supervision/urgings/{id}/answer: the head of the urged department.
+- GET /web/supervision/mine: any member of staff, the cards addressed to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from case_service.api.deps import ServicesDep, SessionDep
+from case_service.cases import cards, supervision
+from case_service.cases.service import Context
+from case_service.domain import cards as rules
+from case_service.domain import deadlines
+from case_service.domain.errors import DomainError, ForbiddenError, InvalidInputError
+from case_service.domain.states import Role
+from case_service.reports.access import report_scope
+from case_service.web.routes import _context, _login_redirect, _page
+
+router = APIRouter(prefix="/web/supervision", include_in_schema=False)
+SUPERVISORS = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+def _back(message: str = "", error: str = "") -> RedirectResponse:
+    query = urllib.parse.urlencode({"message": message} if message else {"error": error})
+    return RedirectResponse(f"/web/supervision?{query}", status_code=303)
+
+
+def _refused(request: Request, ctx: Context, text: str) -> Response:
+    answer = _page(request, "message.html", ctx, text=text)
+    answer.status_code = 403
+    return answer
+
+
+@router.get("", response_model=None)
+def supervision_page(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    try:
+        scope = report_scope(ctx.principal)
+    except ForbiddenError:
+        return _refused(request, ctx, "电子监察需要大厅管理员或部门负责人权限 (manager role needed)")
+    result = supervision.summary(ctx.session, ctx.calendar, ctx.today, department=scope, limit=100)
+    rows = []
+    for case in result.cases:
+        assert case.stage_due_on is not None
+        rows.append({"case": case, "status": deadlines.assess(ctx.calendar, case.stage_due_on, ctx.today)})
+    card_rows = cards.list_cards(ctx.session, scope)
+    urgings = [
+        {
+            "urging": urging,
+            "case": case,
+            "status": rules.urging_status(urging.reply_by, urging.answered_on, ctx.today),
+        }
+        for urging, case in cards.list_urgings(ctx.session, scope)
+    ]
+    role_names = frozenset(role.value for role in ctx.principal.roles)
+    return _page(
+        request,
+        "supervision.html",
+        ctx,
+        result=result,
+        rows=rows,
+        stage_labels=deadlines.STAGE_LABELS,
+        scope=scope,
+        cards=card_rows,
+        urgings=urgings,
+        colour_labels=rules.COLOUR_LABELS,
+        urging_labels=rules.URGING_LABELS,
+        recipient_label=lambda stored: rules.Recipient(
+            rules.Addressee(stored["addressee"]), stored["role"], stored["department"], stored["person"]
+        ).label(),
+        may_urge=rules.is_supervisor(role_names),
+        may_answer=ctx.principal.department is not None and rules.is_head(role_names),
+        department=ctx.principal.department,
+        default_reply_by=rules.default_reply_by(ctx.calendar, ctx.today),
+    )
+
+
+@router.post("/run", response_model=None)
+def run_now(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    if not ctx.principal.roles & SUPERVISORS:
+        return _refused(request, ctx, "发牌需要大厅管理员权限 (manager role needed)")
+    issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
+    session.commit()
+    yellow = sum(card.colour == rules.Colour.YELLOW for card in issued)
+    return _back(message=f"已发出黄牌 {yellow} 张、红牌 {len(issued) - yellow} 张")
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as err:
+        raise InvalidInputError(f"答复期限 {value[:20]!r} 不是日期 (YYYY-MM-DD)") from err
+
+
+@router.post("/cases/{case_id}/urge", response_model=None)
+def urge(
+    *,
+    request: Request,
+    case_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    reply_by: Annotated[str, Form(max_length=10)] = "",
+    instruction: Annotated[str, Form(max_length=2000)] = "",
+    card_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    if not ctx.principal.roles & SUPERVISORS:
+        return _refused(request, ctx, "督办需要大厅管理员权限 (manager role needed)")
+    try:
+        urging = cards.urge(
+            session,
+            ctx.calendar,
+            ctx.today,
+            ctx.principal,
+            case_id,
+            reply_by=_day(reply_by),
+            instruction=instruction,
+            card_id=card_id,
+        )
+    except ForbiddenError as err:
+        session.rollback()
+        return _refused(request, ctx, err.message)
+    except DomainError as err:
+        session.rollback()
+        return _back(error=err.message)
+    session.commit()
+    return _back(message=f"已督办 {urging.department},{urging.reply_by} 前答复")
+
+
+@router.post("/urgings/{urging_id}/answer", response_model=None)
+def answer(
+    *,
+    request: Request,
+    urging_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    text: Annotated[str, Form(alias="answer", max_length=2000)] = "",
+) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    try:
+        cards.answer(session, ctx.today, ctx.principal, urging_id, text)
+    except ForbiddenError as err:
+        session.rollback()
+        return _refused(request, ctx, err.message)
+    except DomainError as err:
+        session.rollback()
+        return _back(error=err.message)
+    session.commit()
+    return _back(message=f"督办 {urging_id} 已答复")
+
+
+@router.get("/mine", response_model=None)
+def my_cards(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return _login_redirect(request)
+    return _page(
+        request,
+        "supervision_mine.html",
+        ctx,
+        cards=cards.cards_for(session, ctx.principal),
+        colour_labels=rules.COLOUR_LABELS,
+        stage_labels=deadlines.STAGE_LABELS,
+    )
