@@ -66,6 +66,10 @@ ACTION_LABELS = {
     Action.SUSPEND: "中止计时",
     Action.RESUME: "恢复计时",
     Action.EXTEND: "延长10个工作日",
+    Action.REGISTER: "当场办结",
+    Action.FORWARD: "转报上级机关",
+    Action.RECORD_RESULT: "登记上级机关结果",
+    Action.HANDLE: "办结",
 }
 AUDIT_LABELS = {
     "case.submit": "收件登记",
@@ -271,10 +275,14 @@ def act(
     suspension_kind: Annotated[str, Form(max_length=32)] = "",
     defect_material: Annotated[str, Form(max_length=200)] = "",
     defect_problem: Annotated[str, Form(max_length=500)] = "",
+    back: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
+    """Every action button of the staff pages: the case page's forms, and the work list's (`back=work`:
+    the answer goes back to the work list)."""
     ctx = _context(request, session, services)
+    to_work = back == "work"
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return _sign_in_then("/web/work" if to_work else f"/web/case/{case_id}")
     try:
         if action is Action.NOT_ACCEPT:
             reason = _not_accept_reason(ground, reason, authority)
@@ -291,10 +299,15 @@ def act(
         session.rollback()
         typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}
         typed |= {"defect_material": defect_material, "defect_problem": defect_problem}
+        if to_work:
+            return flash.redirect("/web/work", error=_say(err))
         return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     label = ACTION_LABELS.get(action, action.value)
-    return _back(case.id, message=f"{label}: 办件现为{case_out(ctx, case).state_label}")
+    done = f"{label}: 办件现为{case_out(ctx, case).state_label}"
+    if to_work:
+        return flash.redirect("/web/work", message=f"{case.number} {done}")
+    return _back(case.id, message=done)
 
 
 def _server_name(session: SessionDep, username: str) -> str:
