@@ -168,6 +168,8 @@ def _my_actions(ctx: cases.Context, case: Case) -> list[str]:
         if ACTION_ROLES[action] & ctx.principal.roles and action not in FORM_ACTIONS:
             if action is Action.EXTEND and case.extended:
                 continue
+            if action is Action.REQUEST_SUPPLEMENT and case.supplement_notice is not None:
+                continue  # told once (一次性告知): no second notice
             mine.append(action.value)
     return mine
 
@@ -219,6 +221,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         labels={action.value: label for action, label in ACTION_LABELS.items()},
         carriers=case_notes.CARRIERS,
         locker_sizes=LOCKER_SIZES,
+        item_materials=cases.item_material_names(ctx, case),
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
     )
 
@@ -273,8 +276,8 @@ def act(
     authority: Annotated[str, Form(max_length=200)] = "",
     channel: Annotated[str, Form(max_length=16)] = "",
     suspension_kind: Annotated[str, Form(max_length=32)] = "",
-    defect_material: Annotated[str, Form(max_length=200)] = "",
-    defect_problem: Annotated[str, Form(max_length=500)] = "",
+    defect_material: Annotated[list[str] | None, Form(max_length=100)] = None,
+    defect_problem: Annotated[list[str] | None, Form(max_length=100)] = None,
     back: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Every action button of the staff pages: the case page's forms, and the work list's (`back=work`:
@@ -289,8 +292,8 @@ def act(
         data = form_action_input(
             action,
             reason=reason,
-            defect_material=defect_material,
-            defect_problem=defect_problem,
+            defect_material=defect_material or [],
+            defect_problem=defect_problem or [],
             suspension_kind=suspension_kind,
             channel=channel,
         )
@@ -298,7 +301,10 @@ def act(
     except DomainError as err:
         session.rollback()
         typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}
-        typed |= {"defect_material": defect_material, "defect_problem": defect_problem}
+        typed |= {
+            f"defect:{material}": problem
+            for material, problem in zip(defect_material or [], defect_problem or [], strict=False)
+        }
         if to_work:
             return flash.redirect("/web/work", error=_say(err))
         return _back(case_id, error=_say(err), kept=typed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -207,8 +208,8 @@ def form_action_input(
     action: Action,
     *,
     reason: str,
-    defect_material: str,
-    defect_problem: str,
+    defect_material: Sequence[str],
+    defect_problem: Sequence[str],
     suspension_kind: str,
     channel: str,
     receipt: dict[str, Any] | None = None,
@@ -218,7 +219,12 @@ def form_action_input(
     return cases.ActionInput(
         reason=reason or None,
         reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
-        defects=[Defect(defect_material, defect_problem)] if defect_material and defect_problem else [],
+        # One notice lists every problem: each material named with what is wrong with it (blank rows skipped).
+        defects=[
+            Defect(material.strip()[:200], problem.strip()[:500])
+            for material, problem in zip(defect_material, defect_problem, strict=False)
+            if material.strip() and problem.strip()
+        ],
         suspension_kind=suspension_kind or None,
         channel=channel or None,
         receipt=receipt or {},
