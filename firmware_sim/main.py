@@ -51,7 +51,7 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
     """(device id, device) pairs of the demo hall, and what to clean up after them."""
     from firmware_sim.lockers.main import demo_gateway
     from firmware_sim.queue.__main__ import KINDS, build
-    from firmware_sim.window.devices import WindowCounter
+    from firmware_sim.window.devices import WindowCounter, read_key_of
 
     data = settings.data_dir
     queue_devices = build(settings.hall_id, DEMO_WINDOWS, set(KINDS), data / "sounds", data / "slips")
@@ -60,7 +60,7 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
     devices.append((gateway.device.device_id, gateway))
     cleanups: list[Callable[[], None]] = [rig.stop]
     for window in DEMO_WINDOWS:  # each window's ID-card reader and document camera
-        counter = WindowCounter.build(settings.hall_id, window, seed=window)
+        counter = WindowCounter.build(settings.hall_id, window, read_key=read_key_of(settings), seed=window)
         devices += [(device.device_id, device) for device in counter.devices]
         cleanups.append(counter.card_reader.close)
     return devices, cleanups

@@ -3,9 +3,12 @@ from its document camera, both through the hall controller (`/api/v1/ext/window`
 staff token, as the queue desk does (web/queue_desk.py). The controller gives a clerk only the devices of
 the window they are signed in at, and only the reads made while they were.
 
-A read reaches the page by `/web/window/reads` (intake.js asks about three times a second): the name, the
-ID number masked, and the number sealed with the PII key for this clerk (`seal`), which the form sends back
-so the whole number never shows on the screen nor stays in the page's text.
+A read comes sealed to this service (devices/protocol/window.py: neither the broker nor the controller can
+read it); it is opened here with the key derived from the PII key (`read_key`; the readers are configured
+with its public half, `/web/window/read-key`). It reaches the page by `/web/window/reads` (intake.js asks
+about three times a second): the name, the ID number masked, and the number sealed with the PII key for
+this clerk (`seal`), which the form sends back so the whole number never shows on the screen nor stays in
+the page's text.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
@@ -24,6 +28,7 @@ from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.web.hall_link import ControllerError, call, refusal_of
 from case_service.web.routes import _context
+from devices.protocol import window as contract
 from hall.privacy import DecryptionError, mask_id_number
 
 log = logging.getLogger(__name__)
@@ -87,15 +92,24 @@ def reads(
     subject = ctx.principal.subject
     shown: list[dict[str, Any]] = []
     for read in body.get("reads", []):
-        card = read.get("card")
-        if card:
+        if read.get("sealed"):
+            try:
+                card = contract.open_read(
+                    read_key(services), contract.CardReadData(sealed=str(read["sealed"]))
+                )
+            except (contract.SealError, ValueError):
+                log.warning(
+                    "a card read at window %s did not open (the reader's key is not ours)", body["window"]
+                )
+                shown.append({"seq": read["seq"], "refused": "读卡器的密钥配置有误，请联系管理员"})
+                continue
             shown.append(
                 {
                     "seq": read["seq"],
-                    "name": card["name"],
-                    "masked": mask_id_number(card["id_number"]),
-                    "sealed": seal(services, subject, card["id_number"]),
-                    "valid_until": card.get("valid_until") or "长期",
+                    "name": card.name,
+                    "masked": mask_id_number(card.id_number),
+                    "sealed": seal(services, subject, card.id_number),
+                    "valid_until": card.valid_until or "长期",
                 }
             )
         else:
@@ -106,6 +120,17 @@ def reads(
         "、".join(devices) + "在线" if devices else "读卡器和高拍仪均不在线"
     )
     return JSONResponse({"window": body["window"], "seq": body["seq"], "status": status, "reads": shown})
+
+
+def read_key(services: Services) -> X25519PrivateKey:
+    """The private key the window's readers seal their reads to, derived from the current PII key."""
+    return contract.reader_key(services.cipher.derive(contract.READ_KEY_LABEL))
+
+
+@router.get("/read-key", response_model=None)
+def read_key_page(services: ServicesDep) -> JSONResponse:
+    """The public key to configure the window's card readers with (HALL_DEVICES__WINDOW_READ_KEY)."""
+    return JSONResponse({"window_read_key": contract.public_key_text(read_key(services))})
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,29 @@
   and ``capture-part`` (`PartArgs`; result `CapturePart`); no events.
 
 Both are bound to one window by their description's attributes (``{"window": 3}``, as the queue devices).
-A card read carries the holder's name and ID number: the broker's ACL lets only the hall's controller read
-a device's events, the controller keeps a read in memory for `READ_KEEP_SECONDS` and gives it only to the
-clerk signed in at that window, and no side logs it. A capture's page is a JPEG of at most the asked
-budget; it stays on the camera (its last `KEPT_CAPTURES`) and travels in parts of `PART_BYTES` (base64 in
-each ``capture-part`` completion), so every payload stays inside the contract's 64 KiB.
+A card read carries the holder's name and ID number sealed to the case service (X25519 + AES-256-GCM,
+`seal`/`open_read`): no ID number crosses the broker in clear, and the controller, which keeps a read
+`READ_KEEP_SECONDS` for the clerk signed in at that window only, cannot read it either. The readers are
+configured with the case service's public key (`HALL_DEVICES__WINDOW_READ_KEY`, from `GET
+/web/window/read-key`); its private key is derived from the case service's PII key.
+
+A capture's page is a JPEG of at most the asked budget; it stays on the camera (its last
+`KEPT_CAPTURES`) and travels in parts of `PART_BYTES` (base64 in each ``capture-part`` completion), so
+every payload stays inside the contract's 64 KiB.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 from typing import Annotated
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, field_validator
 
 from devices.protocol.payloads import Identifier, Payload
@@ -35,13 +45,23 @@ NO_PAGE = "no-page"
 
 READ_KEEP_SECONDS = 120.0
 KEPT_CAPTURES = 4
+SEAL_INFO = b"hall window card read v1"
+# PiiCipher.derive label of the case service's card-read key.
+READ_KEY_LABEL = "window-card-read"
 PART_BYTES = 44_000  # base64 makes it 58,668 bytes: inside the 65,536 of a payload with its fields
 IMAGE_BUDGET = 250_000  # a page's JPEG at 150 dpi, legible and printable
 Text = Annotated[str, Field(max_length=200)]
 
 
 class CardReadData(Payload):
-    """A card read and checked by the reader (GB 11643 check character, birth date, validity)."""
+    """A card read and checked by the reader, sealed to the case service (`seal`): the controller and the
+    broker carry it but cannot read it."""
+
+    sealed: str = Field(min_length=60, max_length=4000)
+
+
+class CardHolder(Payload):
+    """What a sealed read holds: the card's holder as the chip states it."""
 
     name: str = Field(min_length=1, max_length=64)
     id_number: str = Field(pattern=r"^\d{17}[\dX]$")
@@ -50,9 +70,59 @@ class CardReadData(Payload):
     valid_until: str = Field(default="", max_length=10)  # ISO date; empty for 长期
 
     def __repr__(self) -> str:  # never the number in a log line or a traceback
-        return f"CardReadData(id_number={self.id_number[:6]}********{self.id_number[-4:]})"
+        return f"CardHolder(id_number={self.id_number[:3]}***********{self.id_number[-4:]})"
 
     __str__ = __repr__
+
+
+class SealError(ValueError):
+    """A sealed read that does not open: altered, or sealed to another key."""
+
+
+def _seal_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=SEAL_INFO + ephemeral + recipient
+    ).derive(shared)
+
+
+def _raw(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def reader_key(secret: bytes) -> X25519PrivateKey:
+    """The case service's private key for card reads, from 32 secret bytes (PiiCipher.derive)."""
+    return X25519PrivateKey.from_private_bytes(secret)
+
+
+def public_key_text(private: X25519PrivateKey) -> str:
+    """The public half, as the readers are configured with it (HALL_DEVICES__WINDOW_READ_KEY)."""
+    return base64.b64encode(_raw(private.public_key())).decode()
+
+
+def seal(public_key: str, holder: CardHolder) -> CardReadData:
+    """The holder sealed to `public_key` (X25519, HKDF-SHA256, AES-256-GCM): only its owner opens it."""
+    try:
+        recipient = X25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+    except (binascii.Error, ValueError) as err:
+        raise SealError("the reader's sealing key is not a base64 X25519 public key") from err
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = _raw(ephemeral.public_key())
+    key = _seal_key(ephemeral.exchange(recipient), ephemeral_raw, _raw(recipient))
+    nonce = os.urandom(12)
+    body = AESGCM(key).encrypt(nonce, holder.model_dump_json().encode(), SEAL_INFO)
+    return CardReadData(sealed=base64.b64encode(ephemeral_raw + nonce + body).decode())
+
+
+def open_read(private: X25519PrivateKey, read: CardReadData) -> CardHolder:
+    """The holder of a sealed read, or SealError."""
+    try:
+        raw = base64.b64decode(read.sealed, validate=True)
+        ephemeral = X25519PublicKey.from_public_bytes(raw[:32])
+        key = _seal_key(private.exchange(ephemeral), raw[:32], _raw(private.public_key()))
+        plain = AESGCM(key).decrypt(raw[32:44], raw[44:], SEAL_INFO)
+        return CardHolder.model_validate_json(plain)
+    except (binascii.Error, ValueError, InvalidTag) as err:
+        raise SealError("the card read does not open with this key") from err
 
 
 class CardRefusedData(Payload):

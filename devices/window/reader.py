@@ -1,6 +1,7 @@
 """The window's ID-card reader as a hall device: any `CardReader` (PC/SC or SAM on the counter, or the same
-drivers on firmware_sim's emulators) watched for a card; each card laid on it is read, checked and sent as
-``evt/card-read`` to the controller, once per laying.
+drivers on firmware_sim's emulators) watched for a card; each card laid on it is read, checked, sealed to
+the case service (`read_key`, HALL_DEVICES__WINDOW_READ_KEY) and sent as ``evt/card-read``, once per
+laying.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class WindowIdReader(ProtocolDevice):
         window: int,
         reader: CardReader,
         *,
+        read_key: str,
         today: Callable[[], dt.date] = dt.date.today,
         poll_seconds: float = POLL_SECONDS,
         **kwargs: Any,
@@ -46,6 +48,10 @@ class WindowIdReader(ProtocolDevice):
         )
         self.window = window
         self.reader = reader
+        contract.seal(
+            read_key, contract.CardHolder(name="-", id_number="11010519491231002X")
+        )  # a bad key fails here
+        self.read_key = read_key
         self._today = today
         self._poll_seconds = poll_seconds
         self._watching = threading.Event()
@@ -97,13 +103,14 @@ class WindowIdReader(ProtocolDevice):
         except IdCardError:
             self._refused("unreadable", "读卡失败，请重新放置证件")
             return
-        read = contract.CardReadData(
+        holder = contract.CardHolder(
             name=identity.name,
             id_number=identity.id_number,
             sex=identity.sex.label,
             nation=identity.nation,
             valid_until=identity.valid_until.isoformat() if identity.valid_until else "",
         )
+        read = contract.seal(self.read_key, holder)  # no ID number on the bus in clear
         self.reads += 1
         self.publish_event(contract.CARD_READ_EVENT, read.model_dump(mode="json"))
 

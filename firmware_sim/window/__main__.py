@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 
 from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity
-from firmware_sim.window.devices import WindowCounter
+from firmware_sim.window.devices import WindowCounter, read_key_of
 
 CARDS: dict[str, Callable[[], SimCard | None]] = {
     "person": lambda: SimCard.of(sample_identity()),
@@ -33,14 +33,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--url", help="MQTT broker URL (default: the hall settings' broker)")
     parser.add_argument("--hall", help="hall id (default: the hall settings' hall id)")
     args = parser.parse_args(argv)
-    url, hall = args.url, args.hall
-    if url is None or hall is None:
-        from hall.settings import Settings
+    from hall.settings import Settings
 
-        settings = Settings()
-        url = url or settings.resolved_mqtt_url
-        hall = hall or settings.hall_id
-    counter = WindowCounter.build(hall, args.window, seed=args.window)
+    settings = Settings()
+    url = args.url or settings.resolved_mqtt_url
+    hall = args.hall or settings.hall_id
+    counter = WindowCounter.build(hall, args.window, read_key=read_key_of(settings), seed=args.window)
     counter.start(url)
     print(
         f"window {args.window}: {counter.reader.device_id}, {counter.camera.device_id} on {url}", flush=True

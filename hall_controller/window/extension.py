@@ -1,5 +1,6 @@
-"""The window's counter devices as a controller extension: card reads kept briefly per window, and the
-document camera's captures fetched on the clerk's request. Routes under ``/api/v1/ext/window``; every one
+"""The window's counter devices as a controller extension: card reads kept briefly per window (sealed to
+the case service: the controller cannot read them), and the document camera's captures fetched on the
+clerk's request. Routes under ``/api/v1/ext/window``; every one
 serves only the clerk signed in at the window (the queue's record of who is), never anyone else — not even
 a manager, who signs in at a window like a clerk to use its devices.
 
@@ -49,11 +50,7 @@ class Read:
 
     def view(self) -> dict[str, Any]:
         if self.card is not None:
-            return {
-                "seq": self.seq,
-                "at": self.wall,
-                "card": self.card.model_dump(mode="json", exclude={"v"}),
-            }
+            return {"seq": self.seq, "at": self.wall, "sealed": self.card.sealed}
         assert self.refused is not None
         return {
             "seq": self.seq,

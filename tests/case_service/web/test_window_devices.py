@@ -21,7 +21,7 @@ from hall.privacy import mask_id_number
 from tests.case_service.conftest import ITEM_FOOD
 from tests.case_service.web.test_intake_journeys import api, material_row, shoot
 from tests.case_service.web.test_pages import api_token, click_and_wait, sign_in
-from tests.fixtures.mqtt import Broker
+from tests.fixtures.mqtt import Broker, connect
 from tests.hall_controller.harness import new_hall_id, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,27 +39,33 @@ def scans(tmp_path: Path) -> list[Path]:
 
 
 @pytest.fixture
-def counter(mosquitto: Broker) -> Iterator[tuple[str, WindowCounter]]:
-    hall_id = new_hall_id()
-    devices = WindowCounter.build(hall_id, 1, seed=3)
-    devices.start(mosquitto.url)
-    yield hall_id, devices
-    devices.stop()
+def counters() -> Iterator[list[WindowCounter]]:
+    started: list[WindowCounter] = []
+    yield started
+    for counter in started:
+        counter.stop()
 
 
 def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_material(
     mosquitto: Broker,
-    counter: tuple[str, WindowCounter],
+    counters: list[WindowCounter],
     start_hall_process: Any,
     chromium: Any,
     scans: list[Path],
     screenshot_dir: Path,
 ) -> None:
-    hall_id, devices = counter
+    hall_id = new_hall_id()
     controller = start_hall_process("controller", mqtt_url=mosquitto.url, hall_id=hall_id)
     port = controller.url.rsplit(":", 1)[1]
     service = start_hall_process("case-service", controller__port=port)
     ext = f"{controller.url}/api/v1/ext"
+    # The reader is configured with the case service's public key, as an installer takes it from the page.
+    read_key = httpx.get(f"{service.url}/web/window/read-key", timeout=10).json()["window_read_key"]
+    devices = WindowCounter.build(hall_id, 1, read_key=read_key, seed=0)
+    counters.append(devices)
+    devices.start(mosquitto.url)
+    bus = connect(mosquitto.port, None, None)  # everything said on the hall's bus, to look for the number
+    bus.client.subscribe(f"hall/v1/{hall_id}/#", qos=1)
 
     context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
@@ -81,6 +87,11 @@ def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_ma
     assert page.locator("#f-id_number").input_value() == masked
     assert PERSON.id_number not in page.content()
     print(f"\ncard laid → applicant on the page: {seconds:.2f} s")
+    reads = [payload for topic, payload in bus.messages if topic.endswith("/evt/card-read")]
+    assert len(reads) == 1 and all(PERSON.id_number.encode() not in payload for _, payload in bus.messages)
+    assert "𠮷田花".encode() not in reads[0]  # sealed to the case service: the controller cannot read it
+    sealed = httpx.get(f"{ext}/window/mine?after=0", headers=clerk_token(service.url), timeout=10).json()
+    assert PERSON.id_number not in str(sealed) and sealed["reads"][0]["sealed"]
 
     # Least privilege: the manager, signed in at window 2, and a reviewer see nothing of window 1's read.
     with httpx.Client(base_url=service.url, timeout=30) as client:
@@ -99,7 +110,7 @@ def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_ma
     # The document camera: the application form is laid under it and taken as that material's scan.
     form_row = material_row(page, "食品经营许可申请书")
     click_and_wait(page, form_row.get_by_role("button", name="食品经营许可申请书 高拍仪拍摄"))
-    assert "已拍摄「食品经营许可申请书」" in page.inner_text(".flash.message")
+    assert page.inner_text(".flash.message") == "已拍摄「食品经营许可申请书」"  # a page, not a blank sheet
     form_row = material_row(page, "食品经营许可申请书")
     assert form_row.locator("img.thumb").count() == 1
     assert form_row.locator("select[name$=_status]").input_value() == "received"
@@ -137,4 +148,10 @@ def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_ma
     time.sleep(0.3)
     devices.present(SimCard.of(PERSON))
     page.locator("#reader-read", has_text="𠮷田花").wait_for(timeout=5_000)
+    bus.close()
     context.close()
+
+
+def clerk_token(base: str) -> dict[str, str]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        return api_token(client, "clerk1")
