@@ -17,6 +17,7 @@ from tests.case_service.conftest import ITEM_COMPANY, CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
 from tests.case_service.web.test_window_desk import audit_of, clerk_page, find_and_open, shoot, upload
+from tests.fixtures.materials import PDF
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 __all__ = ["clerk_page", "live"]
@@ -41,7 +42,7 @@ def test_one_supplement_notice_per_case_printed_with_its_seal_then_accepted(
     base, api = live
     case = api.file_case(ITEM_COMPANY, name="𠮷田商贸有限公司", complete=False)
     for name in HANDED_IN:
-        upload(api, case["id"], name, f"{name}.pdf", b"%PDF-1.4 " + name.encode(), "application/pdf")
+        upload(api, case["id"], name, f"{name}.pdf", PDF, "application/pdf")
     page = clerk_page
     sign_in(page, base, "clerk1")
     find_and_open(page, base, case["number"])
@@ -82,9 +83,7 @@ def test_one_supplement_notice_per_case_printed_with_its_seal_then_accepted(
 
     # The applicant brings everything; the clerk records 已补正. No second notice is offered nor taken.
     for name in [*HANDED_IN, *NOT_HANDED_IN]:
-        upload(
-            api, case["id"], name, f"补正-{name}.pdf", b"%PDF-1.4 fixed " + name.encode(), "application/pdf"
-        )
+        upload(api, case["id"], name, f"补正-{name}.pdf", PDF, "application/pdf")
     page.reload()
     click_and_wait(page, page.locator("form[action$='/act/supplement'] button"))
     assert api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()["state"] == (
