@@ -19,23 +19,14 @@ from firmware_sim.idcard.cards import SimCard, sample_identity
 from firmware_sim.window.devices import WindowCounter
 from hall.privacy import mask_id_number
 from tests.case_service.conftest import ITEM_FOOD
-from tests.case_service.web.test_intake_journeys import api, material_row, shoot
+from tests.case_service.web.test_intake_journeys import api, material_row, scans, shoot
 from tests.case_service.web.test_pages import api_token, click_and_wait, sign_in
 from tests.fixtures.mqtt import Broker, connect
 from tests.hall_controller.harness import new_hall_id, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+__all__ = ["scans"]
 PERSON = sample_identity("𠮷田花", birth_date=dt.date(1986, 4, 2), region="513401", sequence=321)
-
-
-@pytest.fixture
-def scans(tmp_path: Path) -> list[Path]:
-    paths = []
-    for number in range(4):
-        path = tmp_path / f"scan-{number}.pdf"
-        path.write_bytes(b"%PDF-1.4\n% scan " + str(number).encode() + b"\n%%EOF\n")
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture
