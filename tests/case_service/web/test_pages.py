@@ -73,6 +73,9 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     assert "13912345678" not in page.content() and "139****5678" in body
     assert "缺少" in body and "公司章程" in body  # the completeness check shown at the desk
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk.png"), full_page=True)
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(screenshot_dir / f"window_work_list_{width}.png"), full_page=True)
 
     row = page.locator("tr", has_text=first["number"])
     click_and_wait(page, row.locator("form[action$='/accept'] button"))  # nothing handed in yet: refused

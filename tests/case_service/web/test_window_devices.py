@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from firmware_sim.idcard.cards import SimCard, sample_identity
+from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity
 from firmware_sim.window.devices import WindowCounter
 from hall.privacy import mask_id_number
 from tests.case_service.conftest import ITEM_FOOD
@@ -139,6 +139,12 @@ def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_ma
     time.sleep(0.3)
     devices.present(SimCard.of(PERSON))
     page.locator("#reader-read", has_text="𠮷田花").wait_for(timeout=5_000)
+    # An expired card fills nothing: the page says why.
+    devices.present(None)
+    wait_until(lambda: not devices.card_reader.reader.card_present(), timeout=5)
+    time.sleep(0.3)
+    devices.present(SimCard.of(expired_identity()))
+    page.locator("#reader-read", has_text="证件已过有效期").wait_for(timeout=5_000)
     bus.close()
     context.close()
 
