@@ -14,3 +14,6 @@ class DeviceSettings(Section):
     backend: str = Field(default="sim", pattern="^(sim|real)$")
     idcard: IdCardSettings = IdCardSettings()
     camera: CameraSettings = CameraSettings()
+    # The case service's public key the window's card readers seal their reads to (base64 X25519, shown at
+    # GET /web/window/read-key). Empty: derived from HALL_PII_KEY where the process holds it (the demo).
+    window_read_key: str = Field(default="", max_length=64)

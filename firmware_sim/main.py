@@ -1,9 +1,9 @@
 """Process entry point: `hall devices` runs the demo hall's simulated devices until stopped.
 
-The demo hall: the main queue display, ticket printer, and for windows 1–2 an LED, a caller keypad and
-an evaluator (firmware_sim.queue), and a locker bank behind the real lock-board driver and gateway
-(firmware_sim.lockers). Each device is its own MQTT connection with its own last will, speaking only
-the documented contract.
+The demo hall: the main queue display, ticket printer, and for windows 1–2 an LED, a caller keypad, an
+evaluator (firmware_sim.queue), an ID-card reader and a document camera (firmware_sim.window), and a
+locker bank behind the real lock-board driver and gateway (firmware_sim.lockers). Each device is its own
+MQTT connection with its own last will, speaking only the documented contract.
 """
 
 from __future__ import annotations
@@ -40,23 +40,30 @@ def demo_device_ids(settings: Settings) -> list[str]:
     """The ids of the demo hall's simulated devices (each enrolled by `hall demo` before it starts)."""
     from firmware_sim.lockers.main import DEMO_BANK
     from firmware_sim.queue.__main__ import KINDS, build
+    from firmware_sim.window.devices import camera_id, reader_id
 
-    return [device.device_id for device in build(settings.hall_id, DEMO_WINDOWS, set(KINDS), None, None)] + [
-        DEMO_BANK
-    ]
+    counters = [name(window) for window in DEMO_WINDOWS for name in (reader_id, camera_id)]
+    queue = [device.device_id for device in build(settings.hall_id, DEMO_WINDOWS, set(KINDS), None, None)]
+    return [*queue, DEMO_BANK, *counters]
 
 
 def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[Callable[[], None]]]:
     """(device id, device) pairs of the demo hall, and what to clean up after them."""
     from firmware_sim.lockers.main import demo_gateway
     from firmware_sim.queue.__main__ import KINDS, build
+    from firmware_sim.window.devices import WindowCounter, read_key_of
 
     data = settings.data_dir
     queue_devices = build(settings.hall_id, DEMO_WINDOWS, set(KINDS), data / "sounds", data / "slips")
     devices: list[tuple[str, Startable]] = [(device.device_id, device) for device in queue_devices]
     gateway, rig = demo_gateway(settings)
     devices.append((gateway.device.device_id, gateway))
-    return devices, [rig.stop]
+    cleanups: list[Callable[[], None]] = [rig.stop]
+    for window in DEMO_WINDOWS:  # each window's ID-card reader and document camera
+        counter = WindowCounter.build(settings.hall_id, window, read_key=read_key_of(settings), seed=window)
+        devices += [(device.device_id, device) for device in counter.devices]
+        cleanups.append(counter.card_reader.close)
+    return devices, cleanups
 
 
 def run(settings: Settings) -> None:

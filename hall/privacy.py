@@ -117,6 +117,11 @@ class PiiCipher:
     def needs_rotation(self, token: str) -> bool:
         return not token.startswith(self._current + ":")
 
+    def derive(self, label: str) -> bytes:
+        """32 bytes derived from the current key for one purpose (`label`), e.g. the private key the
+        window's card readers seal their reads to (devices/protocol/window.py)."""
+        return hmac.new(self._raw[self._current], b"derive:" + label.encode(), hashlib.sha256).digest()
+
     def blind_index(self, value: str) -> str:
         """Deterministic keyed hash, for finding a person by ID number without decrypting every row."""
         digest = hmac.new(self._raw[self._current], value.encode(), hashlib.sha256).hexdigest()

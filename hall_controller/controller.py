@@ -115,6 +115,7 @@ class HallController:
             outbox=self.outbox,
         )
         self.extensions = [factory(self.context) for factory in extensions]
+        self.context._extensions = tuple(self.extensions)
         self.dispatcher = Dispatcher(self.extensions, self._extension_failed)
         self.link = ControllerLink(settings, self.instance, self.handle_message, self.changes.bump)
         self._stop = threading.Event()

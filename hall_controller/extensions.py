@@ -92,6 +92,12 @@ class ControllerContext:
         # even when it is away: `context.outbox.enqueue("POST", "/api/v1/...", body)`.
         self.case_service = case_service
         self.outbox = outbox
+        self._extensions: tuple[Extension, ...] = ()
+
+    def extension(self, name: str) -> Extension | None:
+        """Another extension of this controller by its name (the window's devices ask the queue who is
+        signed in at a window), or None."""
+        return next((extension for extension in self._extensions if extension.name == name), None)
 
     def send_command(
         self, device_id: str, name: str, args: JsonObject | None = None, timeout: float = 5.0

@@ -108,6 +108,13 @@ def requirements(item: Item) -> list[MaterialRequirement]:
     ]
 
 
+def item_material_names(ctx: Context, case: Case) -> list[str]:
+    """The case's item's material list (of the version it was filed under), by name."""
+    item = ctx.session.get(Item, case.item_id)
+    assert item is not None
+    return [str(material["name"]) for material in item.materials]
+
+
 def completeness(
     ctx: Context, case: Case, *, defects: Sequence[Defect] = (), conditions_met: Sequence[str] = ()
 ) -> CompletenessReport:

@@ -227,6 +227,12 @@ def _effects(
             raise InvalidInputError("not accepting needs the reason (不予受理的理由)")
         return {"not_accepted_reason": data.reason}
     if action is Action.REQUEST_SUPPLEMENT:
+        if case.supplement_notice is not None:
+            # Art. 32(1)(4): everything to supplement is told once (一次性告知); a second notice is not.
+            raise ConflictError(
+                "本件已出具过补正材料一次性告知书，依法不得再次要求补正（行政许可法第三十二条）："
+                "请受理或不予受理"
+            )
         if report is None:
             raise ValueError("a supplement request needs the case's completeness report")
         if report.complete:

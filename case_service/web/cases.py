@@ -66,6 +66,10 @@ ACTION_LABELS = {
     Action.SUSPEND: "中止计时",
     Action.RESUME: "恢复计时",
     Action.EXTEND: "延长10个工作日",
+    Action.REGISTER: "当场办结",
+    Action.FORWARD: "转报上级机关",
+    Action.RECORD_RESULT: "登记上级机关结果",
+    Action.HANDLE: "办结",
 }
 AUDIT_LABELS = {
     "case.submit": "收件登记",
@@ -164,6 +168,8 @@ def _my_actions(ctx: cases.Context, case: Case) -> list[str]:
         if ACTION_ROLES[action] & ctx.principal.roles and action not in FORM_ACTIONS:
             if action is Action.EXTEND and case.extended:
                 continue
+            if action is Action.REQUEST_SUPPLEMENT and case.supplement_notice is not None:
+                continue  # told once (一次性告知): no second notice
             mine.append(action.value)
     return mine
 
@@ -215,6 +221,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         labels={action.value: label for action, label in ACTION_LABELS.items()},
         carriers=case_notes.CARRIERS,
         locker_sizes=LOCKER_SIZES,
+        item_materials=cases.item_material_names(ctx, case),
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
     )
 
@@ -269,20 +276,24 @@ def act(
     authority: Annotated[str, Form(max_length=200)] = "",
     channel: Annotated[str, Form(max_length=16)] = "",
     suspension_kind: Annotated[str, Form(max_length=32)] = "",
-    defect_material: Annotated[str, Form(max_length=200)] = "",
-    defect_problem: Annotated[str, Form(max_length=500)] = "",
+    defect_material: Annotated[list[str] | None, Form(max_length=100)] = None,
+    defect_problem: Annotated[list[str] | None, Form(max_length=100)] = None,
+    back: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
+    """Every action button of the staff pages: the case page's forms, and the work list's (`back=work`:
+    the answer goes back to the work list)."""
     ctx = _context(request, session, services)
+    to_work = back == "work"
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return _sign_in_then("/web/work" if to_work else f"/web/case/{case_id}")
     try:
         if action is Action.NOT_ACCEPT:
             reason = _not_accept_reason(ground, reason, authority)
         data = form_action_input(
             action,
             reason=reason,
-            defect_material=defect_material,
-            defect_problem=defect_problem,
+            defect_material=defect_material or [],
+            defect_problem=defect_problem or [],
             suspension_kind=suspension_kind,
             channel=channel,
         )
@@ -290,11 +301,19 @@ def act(
     except DomainError as err:
         session.rollback()
         typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}
-        typed |= {"defect_material": defect_material, "defect_problem": defect_problem}
+        typed |= {
+            f"defect:{material}": problem
+            for material, problem in zip(defect_material or [], defect_problem or [], strict=False)
+        }
+        if to_work:
+            return flash.redirect("/web/work", error=_say(err))
         return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     label = ACTION_LABELS.get(action, action.value)
-    return _back(case.id, message=f"{label}: 办件现为{case_out(ctx, case).state_label}")
+    done = f"{label}: 办件现为{case_out(ctx, case).state_label}"
+    if to_work:
+        return flash.redirect("/web/work", message=f"{case.number} {done}")
+    return _back(case.id, message=done)
 
 
 def _server_name(session: SessionDep, username: str) -> str:

@@ -8,6 +8,8 @@ the record beside the case is cases.intake's. Only window clerks use these pages
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import secrets
 import urllib.parse
@@ -22,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData, UploadFile
 
 from case_service.api import idempotency
-from case_service.api.deps import ServicesDep, SessionDep
+from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
 from case_service.cases import intake as records
 from case_service.cases import service as cases
@@ -45,6 +47,7 @@ from case_service.domain.intake import (
 from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.rawsql import RawTransaction
+from case_service.web import window_devices
 from case_service.web.routes import _context
 from hall.privacy import mask_id_number, mask_phone
 
@@ -66,6 +69,8 @@ LIMITS = {
     "agent_id": 18,
     "agent_phone": 32,
 }
+# The boxes a card read at the window's reader may fill (with the number sealed, the box masked).
+SEALABLE = ("id_number", "rep_id", "agent_id")
 # The API's error codes, in the words a clerk reads (the message itself is for developers).
 CODE_MESSAGES = {
     "not_found": "找不到该事项或办件，请重新查询",
@@ -90,6 +95,10 @@ class Filled:
     marks: list[Mark]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # material -> (filename, data)
     letter_in_hand: bool = False
+    # ID numbers read at the window's reader, sealed for this clerk (the boxes show them masked).
+    sealed: dict[str, str] = field(default_factory=dict)
+    # Pages from the window's document camera, by material index: the JPEG in base64, kept in the form.
+    captures: dict[int, str] = field(default_factory=dict)
 
 
 def _to_login(back_to: str) -> RedirectResponse:
@@ -110,6 +119,9 @@ def _render(
         "limits": LIMITS,
         "status_labels": STATUS_LABELS,
         "form_labels": FORM_LABELS,
+        "sealable": SEALABLE,
+        "sealed": {},
+        "captures": {},
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **values}, status_code=status_code)
 
@@ -221,6 +233,8 @@ def _form_page(
         message=notice,
         letter=authorisation_material(item["materials"]),
         letter_in_hand=filled.letter_in_hand,
+        sealed=filled.sealed,
+        captures=filled.captures,
     )
 
 
@@ -238,6 +252,12 @@ async def _read_form(form: FormData, item: dict[str, Any], max_bytes: int) -> tu
     marks: list[Mark] = []
     files: dict[str, tuple[str, bytes]] = {}
     errors: dict[str, str] = {}
+    captures: dict[int, str] = {}
+    sealed = {
+        name: str(form.get(f"sealed_{name}"))[:200]
+        for name in SEALABLE
+        if form.get(f"sealed_{name}") and values.get(name)
+    }
     for index, spec in enumerate(item["materials"]):
         prefix = f"m{index}"
         status = str(form.get(f"{prefix}_status") or "")
@@ -247,6 +267,9 @@ async def _read_form(form: FormData, item: dict[str, Any], max_bytes: int) -> tu
         except ValueError:
             count = 0
         upload = form.get(f"{prefix}_file")
+        captured = _captured(form.get(f"{prefix}_capture"), max_bytes)
+        if captured is not None:
+            captures[index] = base64.b64encode(captured).decode()
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read(max_bytes + 1)
             if len(data) > max_bytes:
@@ -255,8 +278,34 @@ async def _read_form(form: FormData, item: dict[str, Any], max_bytes: int) -> tu
                 errors[f"{prefix}"] = f"「{spec['name']}」的扫描件不是 PDF、JPG 或 PNG 文件"
             else:
                 files[spec["name"]] = (upload.filename, data)
+        if spec["name"] not in files and captured is not None:
+            files[spec["name"]] = (f"高拍仪-{index + 1}.jpg", captured)
         marks.append(Mark(spec["name"], status, form_kind, count, spec["name"] in files))
-    return Filled(values, marks, files, letter_in_hand=form.get("letter_in_hand") == "yes"), errors
+    letter = form.get("letter_in_hand") == "yes"
+    return Filled(values, marks, files, letter_in_hand=letter, sealed=sealed, captures=captures), errors
+
+
+def _captured(value: object, max_bytes: int) -> bytes | None:
+    """A camera page carried in the form (base64 JPEG), or None."""
+    if not isinstance(value, str) or not value or len(value) > max_bytes * 4 // 3 + 4:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return None
+    return data if cases.sniff_type(data) == "image/jpeg" else None
+
+
+def _unsealed(
+    values: dict[str, str], sealed: dict[str, str], services: Services, subject: str
+) -> dict[str, str]:
+    """The values with each ID number read at the reader in full (where the box still shows it masked)."""
+    whole = dict(values)
+    for name, token in sealed.items():
+        number = window_devices.unseal(services, subject, token, values.get(name, ""))
+        if number is not None:
+            whole[name] = number
+    return whole
 
 
 @dataclass(frozen=True)
@@ -330,8 +379,12 @@ async def submit_intake(request: Request, session: SessionDep, services: Service
         return _render(request, "message.html", ctx, status_code=404, text="找不到该事项，或该事项暂不受理")
     filled, errors = await _read_form(form, item, services.settings.case.max_upload_bytes)
     key = str(form.get("key") or "")[:64] or _new_key()
-    checking = form.get("step") == "check"
-    submission = Submission(item, filled, errors, key, checking)
+    step = str(form.get("step") or "")
+    checking = step == "check"
+    capturing = None
+    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
+        capturing = int(step[9:])
+    submission = Submission(item, filled, errors, key, checking, capturing, bearer_token(request) or "")
     return await run_in_threadpool(_decide, request, ctx, services, submission)
 
 
@@ -342,14 +395,53 @@ class Submission:
     errors: dict[str, str]
     key: str
     checking: bool
+    capturing: int | None = None  # the material whose page the document camera takes now
+    token: str = ""
+
+
+def _take_page(
+    request: Request, ctx: cases.Context, services: Services, submission: Submission, library: frozenset[str]
+) -> HTMLResponse:
+    """高拍仪拍摄: the page under the window's camera becomes the material's scan; the form comes back."""
+    item, filled, index = submission.item, submission.filled, submission.capturing
+    assert index is not None
+    name = item["materials"][index]["name"]
+    errors = dict(submission.errors)
+    notice = None
+    try:
+        page = window_devices.capture(services, submission.token)
+    except window_devices.CaptureError as err:
+        errors[f"m{index}"] = f"「{name}」：{err.message}"
+    else:
+        filled.captures[index] = base64.b64encode(page.jpeg).decode()
+        filled.marks = [
+            Mark(mark.name, "received", mark.form, mark.count) if mark.name == name else mark
+            for mark in filled.marks
+        ]
+        blank = "（看起来是空白页，请核对）" if page.blank else ""
+        notice = f"已拍摄「{name}」{blank}"
+    return _form_page(
+        request,
+        ctx,
+        item,
+        filled,
+        errors=errors,
+        library=library,
+        key=submission.key,
+        status_code=422 if errors else 200,
+        notice=notice,
+    )
 
 
 def _decide(request: Request, ctx: cases.Context, services: Services, submission: Submission) -> Response:
     item, filled, errors, key = submission.item, submission.filled, submission.errors, submission.key
-    who, applicant_errors = _check_applicant(filled.values, ctx)
-    errors.update(applicant_errors)
+    values = _unsealed(filled.values, filled.sealed, services, ctx.principal.subject)
+    who, applicant_errors = _check_applicant(values, ctx)
     names = [spec["name"] for spec in item["materials"]]
     library = records.library_names(ctx, who.id_number, names) if who else frozenset()
+    if submission.capturing is not None:
+        return _take_page(request, ctx, services, submission, library)
+    errors.update(applicant_errors)
     if submission.checking:
         # 查询材料库: what the library holds becomes "reused"; the rest stays as the clerk marked it.
         filled.marks = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -177,68 +178,36 @@ def work_list(request: Request, session: SessionDep, services: ServicesDep) -> R
                 {"title": title, "role": role.value, "rows": shown, "total": total, "query": query}
             )
     title = " / ".join(ROLE_TITLES[role] for role in SECTIONS if role in ctx.principal.roles) or "工作列表"
-    return _page(request, "work.html", ctx, sections=sections, title=title)
+    from case_service.web import flash  # flash builds on this module's _page
+
+    return flash.page(request, "work.html", ctx, sections=sections, title=title)
 
 
 def form_action_input(
     action: Action,
     *,
     reason: str,
-    defect_material: str,
-    defect_problem: str,
+    defect_material: Sequence[str],
+    defect_problem: Sequence[str],
     suspension_kind: str,
     channel: str,
     receipt: dict[str, Any] | None = None,
 ) -> cases.ActionInput:
-    """An action's input from a staff page's form (the work list's buttons, the case page's forms)."""
+    """An action's input from a staff page's form (the case page's forms and the work list's buttons, both
+    posted to the one handler, web/cases.act)."""
     return cases.ActionInput(
         reason=reason or None,
         reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
-        defects=[Defect(defect_material, defect_problem)] if defect_material and defect_problem else [],
+        # One notice lists every problem: each material named with what is wrong with it (blank rows skipped).
+        defects=[
+            Defect(material.strip()[:200], problem.strip()[:500])
+            for material, problem in zip(defect_material, defect_problem, strict=False)
+            if material.strip() and problem.strip()
+        ],
         suspension_kind=suspension_kind or None,
         channel=channel or None,
         receipt=receipt or {},
     )
-
-
-@router.post("/cases/{case_id}/{action}", response_model=None)
-def act(
-    *,
-    request: Request,
-    case_id: int,
-    action: Action,
-    session: SessionDep,
-    services: ServicesDep,
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    channel: Annotated[str, Form(max_length=16)] = "",
-    recipient: Annotated[str, Form(max_length=64)] = "",
-    suspension_kind: Annotated[str, Form(max_length=32)] = "",
-    defect_material: Annotated[str, Form(max_length=200)] = "",
-    defect_problem: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    data = form_action_input(
-        action,
-        reason=reason,
-        defect_material=defect_material,
-        defect_problem=defect_problem,
-        suspension_kind=suspension_kind,
-        channel=channel,
-        receipt={"recipient": recipient, "method": "window", "by": ctx.principal.subject}
-        if recipient
-        else {},
-    )
-    try:
-        case = cases.act(ctx, case_id, action, data)
-    except DomainError as err:
-        session.rollback()
-        query = urllib.parse.urlencode({"error": err.message})
-        return RedirectResponse(f"/web/work?{query}", status_code=303)
-    session.commit()
-    query = urllib.parse.urlencode({"message": f"{case.number}: {action.value} → {case.state}"})
-    return RedirectResponse(f"/web/work?{query}", status_code=303)
 
 
 # --- Devices (admin): register, rotate, revoke; a one-time code is shown once, on the page only ---------

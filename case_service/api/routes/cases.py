@@ -14,6 +14,7 @@ from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import service as cases
+from case_service.domain.applicant import check_id_number, normalise_phone
 from case_service.domain.completeness import Defect
 from case_service.domain.errors import ForbiddenError, InvalidInputError
 from case_service.domain.states import Action, Role
@@ -71,12 +72,18 @@ def _file(
         applicant = cases.Applicant(
             name=ctx.cipher.decrypt(principal.sealed_name, context="token.name"),
             id_number=ctx.cipher.decrypt(principal.sealed_id_number, context="token.id"),
-            phone=body.phone,
+            phone=normalise_phone(body.phone) if body.phone else None,
         )
     else:
         if body.applicant is None:
             raise InvalidInputError("give the applicant: name, id_number and optionally phone")
-        applicant = cases.Applicant(body.applicant.name, body.applicant.id_number, body.applicant.phone)
+        given = body.applicant
+        # The same checks and words as the intake page's (web/intake.py), so the API takes what it takes.
+        applicant = cases.Applicant(
+            given.name,
+            check_id_number(given.id_number, ctx.today),
+            normalise_phone(given.phone) if given.phone else None,
+        )
 
     if idempotency_key:
         # The key's look-up and the filing's reads in one round trip (on PostgreSQL): each is answered

@@ -22,6 +22,48 @@
       if (input.files.length && status) { status.value = "received"; }
     });
   });
+  // The window's ID-card reader: a card laid on it fills the applicant (or the agent, or the legal
+  // representative) within a second; the number shows masked, the form carries it sealed.
+  var reader = document.getElementById("reader");
+  if (reader) {
+    var status = document.getElementById("reader-status");
+    var shown = document.getElementById("reader-read");
+    var after = -1;
+    var busy = false;
+    var fill = function (read) {
+      var company = document.querySelector("input[name=kind][value=company]");
+      var agent = document.getElementById("f-agent");
+      var pair = agent && agent.checked ? ["agent_name", "agent_id"]
+        : company && company.checked ? ["legal_rep", "rep_id"] : ["name", "id_number"];
+      document.getElementById("f-" + pair[0]).value = read.name;
+      document.getElementById("f-" + pair[1]).value = read.masked;
+      document.getElementById("s-" + pair[1]).value = read.sealed;
+      shown.textContent = "已读取证件：" + read.name + " " + read.masked + "（有效期至 " + read.valid_until + "）";
+      shown.hidden = false;
+    };
+    var poll = function () {
+      if (busy) { return; }
+      busy = true;
+      fetch(reader.dataset.source + "?after=" + after, { credentials: "same-origin", cache: "no-store" })
+        .then(function (answer) { return answer.json(); })
+        .then(function (body) {
+          if (body.status) { status.textContent = body.status; }
+          if (typeof body.seq === "number") { after = body.seq; }
+          (body.reads || []).forEach(function (read) {
+            if (read.refused) {
+              shown.textContent = read.refused;
+              shown.hidden = false;
+            } else {
+              fill(read);
+            }
+          });
+        })
+        .catch(function () { status.textContent = "无法连接读卡器服务，请稍后"; })
+        .then(function () { busy = false; });
+    };
+    poll();
+    window.setInterval(poll, 300);
+  }
   var print = document.getElementById("print");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
   sync();

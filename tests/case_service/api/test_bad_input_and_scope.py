@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from case_service.domain.identity import make_id_number
+from hall.privacy import mask_phone
 from tests.case_service.conftest import (
     ID_A,
     ID_B,
@@ -53,14 +55,14 @@ def test_wrong_types_unknown_items_and_closed_items(sqlite_api: CaseApi) -> None
         json={"item_code": ITEM_FOOD, "applicant": {"name": "张三", "id_number": ID_A[:-1] + "0"}},
         headers={**clerk, **api.key()},
     )
-    error = assert_error(bad_id, 422, "invalid_input", "check character")
+    error = assert_error(bad_id, 422, "invalid_input", "身份证号码校验位不符")
     assert ID_A[:-1] not in str(error)
     bad_phone = client.post(
         "/api/v1/cases",
         json={"item_code": ITEM_FOOD, "applicant": {**applicant, "phone": "12"}},
         headers={**clerk, **api.key()},
     )
-    assert_error(bad_phone, 422, "validation_error", "phone")
+    assert_error(bad_phone, 422, "invalid_input", "电话号码应为11位手机号，或带区号的固定电话")
     no_key = client.post(
         "/api/v1/cases", json={"item_code": ITEM_FOOD, "applicant": applicant}, headers=api.staff("clerk1")
     )
@@ -222,3 +224,40 @@ def test_cases_are_found_by_number_in_every_path(sqlite_api: CaseApi) -> None:
     by_number = api.client.get(f"/api/v1/cases/{case['number']}", headers=api.staff("clerk1"))
     assert by_number.status_code == 200 and by_number.json()["id"] == case["id"]
     assert "-" in case["number"]
+
+
+def test_the_api_checks_the_applicant_as_the_intake_page_does(sqlite_api: CaseApi) -> None:
+    """A birth year in the future is refused, landlines and +86 are taken, each error in Chinese."""
+    api, client = sqlite_api, sqlite_api.client
+    clerk = api.staff("clerk1")
+    born_2099 = make_id_number("51340120990612201")
+    future = client.post(
+        "/api/v1/cases",
+        json={"item_code": ITEM_FOOD, "applicant": {"name": "张三", "id_number": born_2099}},
+        headers={**clerk, **api.key()},
+    )
+    error = assert_error(future, 422, "invalid_input", "出生日期不可能")
+    assert born_2099[:-1] not in str(error)
+    short = client.post(
+        "/api/v1/cases",
+        json={"item_code": ITEM_FOOD, "applicant": {"name": "张三", "id_number": "1101"}},
+        headers={**clerk, **api.key()},
+    )
+    assert_error(short, 422, "invalid_input", "身份证号码应为18位")
+    for phone, stored in (("0834-3221234", "0834-3221234"), ("+86 28 8555 1234", "028-85551234")):
+        filed = client.post(
+            "/api/v1/cases",
+            json={"item_code": ITEM_FOOD, "applicant": {"name": "张三", "id_number": ID_A, "phone": phone}},
+            headers={**clerk, **api.key()},
+        )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["applicant_phone"] == mask_phone(stored)
+    mobile = client.post(
+        "/api/v1/cases",
+        json={
+            "item_code": ITEM_FOOD,
+            "applicant": {"name": "张三", "id_number": ID_A, "phone": "+8613912345678"},
+        },
+        headers={**clerk, **api.key()},
+    )
+    assert mobile.status_code == 201 and mobile.json()["applicant_phone"] == mask_phone("13912345678")

@@ -358,6 +358,15 @@ def test_a_supplement_names_what_is_missing_and_needs_something_missing() -> Non
         act(case_in(S.SUBMITTED), A.REQUEST_SUPPLEMENT, report=CompletenessReport(missing=()))
 
 
+def test_the_supplement_notice_is_issued_once_per_case() -> None:
+    report = CompletenessReport(missing=("营业执照",))
+    notified = act(case_in(S.SUBMITTED), A.REQUEST_SUPPLEMENT, report=report)
+    supplemented = act(notified, A.SUPPLEMENT)
+    assert supplemented.state is S.SUBMITTED and supplemented.supplement_notice == notified.supplement_notice
+    with pytest.raises(ConflictError, match="不得再次要求补正"):
+        act(supplemented, A.REQUEST_SUPPLEMENT, report=CompletenessReport(missing=("公司章程",)))
+
+
 def test_release_by_locker_pickup_return_and_delivery_keep_the_receipts() -> None:
     released = act(case_in(S.SEALED), A.RELEASE)
     assert (released.release_channel, released.stage) == ("locker", None)

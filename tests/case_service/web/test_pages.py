@@ -73,6 +73,9 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     assert "13912345678" not in page.content() and "139****5678" in body
     assert "缺少" in body and "公司章程" in body  # the completeness check shown at the desk
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk.png"), full_page=True)
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(screenshot_dir / f"window_work_list_{width}.png"), full_page=True)
 
     row = page.locator("tr", has_text=first["number"])
     click_and_wait(page, row.locator("form[action$='/accept'] button"))  # nothing handed in yet: refused
@@ -84,12 +87,13 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     page.goto(f"{base}/web/work")
     row = page.locator("tr", has_text=first["number"])
     click_and_wait(page, row.locator("form[action$='/accept'] button"))
-    assert "accept → accepted" in page.inner_text(".flash.message")
+    assert f"{first['number']} 受理: 办件现为" in page.inner_text(".flash.message")
+    assert page.url.endswith("/web/work")  # the work list's buttons post to the case page's one handler
     page.goto(f"{base}/web/work")
     row = page.locator("tr", has_text=second["number"])
     row.locator("input[name=reason]").fill("不属于本机关职权范围")
     click_and_wait(page, row.locator("form[action$='/not_accept'] button"))
-    assert "not_accept → not_accepted" in page.inner_text(".flash.message")
+    assert f"{second['number']} 不予受理: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "reviewer1")
@@ -105,7 +109,7 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     click_and_wait(
         page, page.locator("tr", has_text=first["number"]).locator("form[action$='/approve'] button")
     )
-    assert "approve → approved" in page.inner_text(".flash.message")
+    assert f"{first['number']} 准予许可: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "manager1")
@@ -125,8 +129,11 @@ def test_a_clerk_cannot_approve_from_a_forged_form(start_hall_process: Any) -> N
         reviewer = api_token(client, "reviewer1")
         client.post(f"/api/v1/cases/{case['id']}/actions/start_review", json={}, headers=reviewer)
         client.cookies.set("hall_case_token", clerk["Authorization"].split()[1])
-        answer = client.post(f"/web/cases/{case['id']}/approve", data={})
-        assert answer.status_code == 303 and "approver" in answer.headers["location"]
+        answer = client.post(f"/web/case/{case['id']}/act/approve", data={"back": "work"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/web/work"
+        assert "您没有办理此操作的权限" in client.get("/web/work").text
+        # The old work-list route is gone: one handler for every action button.
+        assert client.post(f"/web/cases/{case['id']}/approve", data={}).status_code in (404, 405)
         state = client.get(f"/api/v1/cases/{case['id']}", headers=clerk).json()["state"]
         assert state == "in_review"
 
@@ -169,7 +176,7 @@ def test_the_work_pages_show_each_flows_buttons(
     assert row.locator("form[action$='/accept']").count() == 0  # registered, not accepted for review
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk_on_the_spot.png"), full_page=True)
     click_and_wait(page, row.locator("form[action$='/register'] button"))
-    assert "register → registered" in page.inner_text(".flash.message")
+    assert f"{spot['number']} 当场办结: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "reviewer1")
@@ -178,7 +185,7 @@ def test_the_work_pages_show_each_flows_buttons(
     row.locator("input[name=reason]").fill("初审通过,同意上报")
     page.screenshot(path=str(screenshot_dir / "case_service_reviewer_forward.png"), full_page=True)
     click_and_wait(page, row.locator("form[action$='/forward'] button"))
-    assert "forward → forwarded" in page.inner_text(".flash.message")
+    assert f"{relay['number']} 转报上级机关: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "clerk1")
