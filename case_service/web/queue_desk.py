@@ -19,9 +19,8 @@ from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.errors import DomainError
 from case_service.web import flash
-from case_service.web.cases import _sign_in_then
 from case_service.web.hall_link import ControllerError, call, refusal_of
-from case_service.web.routes import _context, _login_redirect
+from case_service.web.routes import _context, _login_redirect, sign_in_then
 
 router = APIRouter(prefix="/web/desk/queue", include_in_schema=False)
 QUEUE_API = "/api/v1/ext/queue"
@@ -127,7 +126,7 @@ def press(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/desk/queue?window={window}")
+        return sign_in_then(f"/web/desk/queue?window={window}")
     if key not in KEYS:
         return _back(window, error="没有这个操作")
     body: dict[str, Any] = {"key": key}
