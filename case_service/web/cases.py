@@ -34,6 +34,7 @@ from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link, higher_result
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
 from hall.calendar import CHINA_TZ
+from hall.http_errors import body_of, error_code, error_message
 from hall.privacy import DecryptionError, mask_id_number
 
 router = APIRouter(prefix="/web/case", include_in_schema=False)
@@ -449,9 +450,9 @@ def locker_deposit(
         session.rollback()
         return _back(case_id, error=_say(err))
     if answer.status_code != 200:
-        refusal = hall_link.refusal_of(answer)
-        code = str(refusal.get("code", ""))
-        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('message') or answer.status_code}"
+        refusal = body_of(answer)
+        code, said = error_code(refusal), error_message(refusal)
+        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {said or answer.status_code}"
         return _back(case_id, error=text, kept={"size": size})
     opened = answer.json()
     return _back(

@@ -20,6 +20,7 @@ from tests.case_service.conftest import CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
 from tests.case_service.web.test_window_desk import SIZES, audit_of, shoot
+from tests.case_service.web.test_window_routes import as_user
 from tests.fixtures.materials import PDF
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -142,3 +143,24 @@ def test_the_clerk_records_the_higher_authoritys_result_on_the_case_page(
     assert (upload.after or {})["material"] == RESULT and (upload.after or {})["sha256"] == digest
     assert (recorded.after or {})["state"] == "result_received"
     assert "登记上级机关办理结果" in page.inner_text("#timeline")
+
+
+def test_only_staff_who_record_results_can_use_the_form(sqlite_api: CaseApi) -> None:
+    """The form is shown to, and taken from, clerks and reviewers only; a sealer's post changes nothing."""
+    api = sqlite_api
+    case = api.file_case(ITEM)
+    api.act(case["id"], "accept", "clerk1")
+    api.act(case["id"], "start_review", "reviewer1")
+    api.act(case["id"], "forward", "reviewer1", reason="初审通过")
+    post = {"outcome": "approved", "result_on": "2025-09-26", "summary": "准予"}
+    files = {"document": ("reply.pdf", PDF, "application/pdf")}
+    sealer = as_user(api, "sealer1")
+    assert 'id="higher-result"' not in sealer.get(f"/web/case/{case['id']}").text
+    refused = sealer.post(f"/web/case/{case['id']}/higher-result", data=post, files=files)
+    assert refused.status_code == 200 and "无权登记" in refused.text
+    assert stored_results(api, case["id"]) == []
+    clerk = as_user(api, "clerk1")
+    assert 'id="higher-result"' in clerk.get(f"/web/case/{case['id']}").text
+    done = clerk.post(f"/web/case/{case['id']}/higher-result", data=post, files=files)
+    assert done.status_code == 200 and "已登记上级机关办理结果" in done.text
+    assert [name for name, _digest, _data in stored_results(api, case["id"])] == ["reply.pdf"]
