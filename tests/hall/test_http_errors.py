@@ -13,7 +13,7 @@ from hall.http_errors import body_of, error_code, error_message, error_response
 
 def test_the_one_shape_gives_its_code_and_message() -> None:
     answer = error_response(409, "window_busy", "窗口正在办理", {"ticket": "A001"})
-    body = body_of(httpx.Response(answer.status_code, content=answer.body))
+    body = body_of(httpx.Response(answer.status_code, content=bytes(answer.body)))
     assert (error_code(body), error_message(body)) == ("window_busy", "窗口正在办理")
 
 

@@ -60,7 +60,8 @@ def test_a_licence_a_higher_authority_grants_is_forwarded() -> None:
     assert flow_of({**licence, "higher_authority": "四川省司法厅"}) is Flow.FORWARDING
     assert flow_of({**licence, "higher_authority": "  "}) is Flow.LICENCE
     # Its result is the higher authority's, so never issued on the spot.
-    assert flow_of({**licence, "handling_type": "即办件", "higher_authority": "四川省司法厅"}) is Flow.FORWARDING
+    at_once = {**licence, "handling_type": "即办件", "higher_authority": "四川省司法厅"}
+    assert flow_of(at_once) is Flow.FORWARDING
     # A 备案 and a public service are the hall's own, whatever authority they mention.
     assert flow_of({"kind": "备案", "higher_authority": "四川省司法厅"}) is Flow.REGISTRATION
     assert flow_of({"kind": "公共服务", "higher_authority": "四川省司法厅"}) is Flow.PUBLIC_SERVICE
