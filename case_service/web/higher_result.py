@@ -7,9 +7,11 @@ The form is the partial case/_higher_result.html, shown on the case page to whoe
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from case_service.api.deps import ServicesDep, SessionDep
@@ -62,6 +64,21 @@ def _date(value: str) -> dt.date:
         raise InvalidInputError("请填写上级机关办理结果文书上的日期(年-月-日)") from err
 
 
+@dataclass(frozen=True)
+class _Filled:
+    case_id: int
+    outcome: str
+    result_on: str
+    summary: str
+    filename: str
+    data: bytes
+
+    @property
+    def typed(self) -> dict[str, str]:
+        """What goes back into the refused form (the file is chosen again)."""
+        return {"outcome": self.outcome, "result_on": self.result_on, "summary": self.summary}
+
+
 @router.post("/{case_id}/higher-result", response_model=None)
 async def record_higher_result(
     *,
@@ -74,40 +91,48 @@ async def record_higher_result(
     result_on: Annotated[str, Form(max_length=10)] = "",
     summary: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    """Reads the file here, then records in a worker thread (the database calls block)."""
+    limit = services.settings.case.max_upload_bytes
+    data = await document.read(limit + 1) if document is not None and document.filename else b""
+    name = document.filename if document is not None else None
+    filled = _Filled(case_id, outcome, result_on, summary, safe_filename(name), data)
+    return await run_in_threadpool(_record, request, session, services, filled)
+
+
+def _record(request: Request, session: SessionDep, services: ServicesDep, filled: _Filled) -> Response:
     ctx = _context(request, session, services)
+    page = f"/web/case/{filled.case_id}"
     if ctx is None:
-        return sign_in_then(f"/web/case/{case_id}")
-    page = f"/web/case/{case_id}"
-    typed = {"outcome": outcome, "result_on": result_on, "summary": summary}
+        return sign_in_then(page)
+    limit = services.settings.case.max_upload_bytes
     try:
-        if outcome not in OUTCOMES:
+        if filled.outcome not in OUTCOMES:
             raise InvalidInputError("请选择上级机关的办理结果(准予或不予)")
-        dated = _date(result_on)
-        limit = services.settings.case.max_upload_bytes
-        data = await document.read(limit + 1) if document is not None and document.filename else b""
-        if not data:
+        dated = _date(filled.result_on)
+        if not filled.data:
             raise InvalidInputError("请选择上级机关办理结果文书的扫描件(PDF、JPG 或 PNG)")
-        if len(data) > limit:
+        if len(filled.data) > limit:
             raise InvalidInputError(f"文件超过 {limit // (1024 * 1024)} MB，请压缩后重新上传")
-        content_type = cases.sniff_type(data)
+        content_type = cases.sniff_type(filled.data)
         if content_type is None:
             raise InvalidInputError("只接受 PDF、JPG 或 PNG 文件")
-        assert document is not None
-        case = cases.load(ctx, case_id, for_update=True)
+        case = cases.load(ctx, filled.case_id, for_update=True)
         if form_of(ctx, case) is None:
             raise InvalidInputError("该办件当前不在等待上级机关办理结果，或您无权登记")
         cases.add_material(
             ctx,
             case,
             name=RESULT_MATERIAL,
-            filename=safe_filename(document.filename),
+            filename=filled.filename,
             content_type=content_type,
-            data=data,
+            data=filled.data,
         )
-        data_in = cases.ActionInput(outcome=outcome, reason=summary.strip() or None, result_on=dated)
-        case = cases.act(ctx, case_id, Action.RECORD_RESULT, data_in)
+        summary = filled.summary.strip() or None
+        data_in = cases.ActionInput(outcome=filled.outcome, reason=summary, result_on=dated)
+        cases.act(ctx, filled.case_id, Action.RECORD_RESULT, data_in)
     except DomainError as err:
         session.rollback()
-        return flash.redirect(page, error=_words(err), kept=typed)
+        return flash.redirect(page, error=_words(err), kept=filled.typed)
     session.commit()
-    return flash.redirect(page, message=f"已登记上级机关办理结果({OUTCOME_LABELS[outcome]})，办件现可出件")
+    said = OUTCOME_LABELS[filled.outcome]
+    return flash.redirect(page, message=f"已登记上级机关办理结果({said})，办件现可出件")
