@@ -37,7 +37,7 @@ from case_service.web import calendar as calendar_pages
 from case_service.web import cases as case_pages
 from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
-from case_service.web import queue_desk, window_devices
+from case_service.web import higher_result, queue_desk, window_devices
 from case_service.web.intake import router as intake_router
 from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
@@ -192,6 +192,7 @@ def create_app(
     app.include_router(window_devices.router)
     app.include_router(desk_pages.router)
     app.include_router(case_pages.router)
+    app.include_router(higher_result.router)
 
     app.include_router(reports_router)
     app.include_router(supervision_router)

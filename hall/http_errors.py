@@ -2,13 +2,14 @@
 
 The case service and the hall controller both answer in this shape: `install` adds the handlers for bad
 requests, HTTP errors, `ApiError` and anything unexpected; each service adds its own domain errors.
+Every client reads a refusal with `error_code` and `error_message` (the staff pages, the kiosk, the soak).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,6 +58,37 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+
+
+def _error(body: object) -> Mapping[str, Any]:
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return error if isinstance(error, Mapping) else {}
+
+
+def error_code(body: object) -> str:
+    """The `code` of a decoded error body; "" when `body` is not the one error shape (no older shapes
+    are read: every service of the hall answers in this one)."""
+    code = _error(body).get("code")
+    return code if isinstance(code, str) else ""
+
+
+def error_message(body: object) -> str:
+    """The `message` of a decoded error body; "" when there is none."""
+    message = _error(body).get("message")
+    return message if isinstance(message, str) else ""
+
+
+class _Answer(Protocol):
+    def json(self) -> Any: ...
+
+
+def body_of(answer: _Answer) -> object:
+    """An HTTP answer's decoded JSON body (httpx, requests, Starlette's TestClient), or None when it has
+    no JSON body: what `error_code` and `error_message` read."""
+    try:
+        return answer.json()
+    except ValueError:  # not JSON (an HTML error page of a proxy, an empty body)
+        return None
 
 
 def error_response(

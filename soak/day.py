@@ -33,6 +33,7 @@ from case_service.domain.states import Role
 from devices.protocol.credentials import controller_device_id
 from firmware_sim.queue.devices import Evaluator, QueueDisplay, WindowLed
 from firmware_sim.queue.speech import SilentSpeaker
+from hall.http_errors import body_of, error_code
 from hall.settings import Settings
 from hall_controller.queue.config import IssueWindow, QueueConfig, WindowConfig, demo_config
 from soak.faults import CATCH_UP_SECONDS, Injector, SoakPrinter
@@ -149,22 +150,15 @@ def applicant(index: int) -> dict[str, str]:
     }
 
 
-def error_code(answer: httpx.Response) -> str | None:
-    """The code of the hall's one error body, {"error": {"code", "message", "details"}}."""
-    error = answer.json().get("error")
-    return str(error.get("code")) if isinstance(error, dict) else None
-
-
 def _ticket_answer(answer: httpx.Response) -> bool:
     if answer.status_code == 201:
         return True
     if answer.status_code != 409:
         return False
-    try:
-        error = error_code(answer)
-    except ValueError:
+    body = body_of(answer)
+    if body is None:  # not the controller's answer (a proxy's page while it restarts): ask again
         return False
-    if error == "hoarding":
+    if error_code(body) == "hoarding":
         return True
     raise RuntimeError(f"ticket refused: {answer.text[:200]}")
 
@@ -335,7 +329,7 @@ class Day:
                 "POST", actions, lambda a: a.status_code < 500, json={"key": "next"}, headers=clerk
             )
             ticket = (answer.json() or {}).get("ticket") if answer.status_code == 200 else None
-            if answer.status_code == 409 and error_code(answer) == "window_busy":
+            if answer.status_code == 409 and error_code(body_of(answer)) == "window_busy":
                 # An earlier "next" whose answer was lost (a crash) did call someone: recall them.
                 answer = self.call(
                     "POST", actions, lambda a: a.status_code == 200, json={"key": "recall"}, headers=clerk

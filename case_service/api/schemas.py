@@ -197,6 +197,10 @@ class ActionIn(Strict):
     outcome: Literal["approved", "denied"] | None = Field(
         default=None, description="record_result: the higher authority's outcome (审核转报)"
     )
+    result_on: dt.date | None = Field(
+        default=None,
+        description="record_result: the date of the higher authority's result (today if not given)",
+    )
 
 
 class MaterialOut(BaseModel):

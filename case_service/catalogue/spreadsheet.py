@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,16 @@ LIST_SEPARATOR = "\n"
 _YES, _NO = "是", "否"
 CHANNEL_LABELS: Mapping[str, str] = {"window": "窗口", "kiosk": "自助终端", "online": "网上"}
 STATUS_LABELS: Mapping[str, str] = {"active": "在办", "suspended": "暂停", "handed_down": "已下放"}
-STAGE_LABELS: Mapping[str, str] = {"certificate": "制作证照", "seal": "统一盖章", "release": "出件"}
+STAGE_LABELS: Mapping[str, str] = {
+    "certificate": "制作证照",
+    "seal": "统一盖章",
+    "release": "出件",
+    "higher_authority": "上级机关办理",  # 审核转报: the higher authority's clock
+}
+# Column widths in the xlsx, in characters of the default font (a Chinese character takes two): wide
+# enough for the header and the longest first line, never wider than WIDEST (longer text wraps).
+NARROWEST, WIDEST = 6, 50
+LINE_POINTS, MOST_LINES = 15, 20  # a wrapped row's height: 15 points a line, at most 20 lines
 FORM_LABELS: Mapping[str, str] = {"original": "原件", "copy": "复印件", "electronic": "电子件"}
 MEDIUM_LABELS: Mapping[str, str] = {"paper": "纸质", "electronic": "电子", "both": "纸质和电子"}
 
@@ -217,9 +227,34 @@ def material_rows(items: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+def _display_width(text: str) -> int:
+    """The longest line's width: a wide (CJK, full-width) character counts two."""
+    return max(
+        (
+            sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+            for line in text.split("\n")
+        ),
+        default=0,
+    )
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """How many lines `text` takes in a column `width` characters wide, wrapped."""
+    room = max(1, width - 1)
+    return sum(max(1, -(-_display_width(line) // room)) for line in text.split("\n"))
+
+
+def column_width(values: Iterable[Any]) -> int:
+    """A column's width for its header and values (openpyxl leaves every column 8.43 wide: codes and
+    names were cut off when the export was opened in LibreOffice)."""
+    widest = max((_display_width(str(value)) for value in values if value not in (None, "")), default=0)
+    return max(NARROWEST, min(WIDEST, widest + 2))
+
+
 def to_xlsx(items: Sequence[Mapping[str, Any]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheets = (
@@ -236,11 +271,25 @@ def to_xlsx(items: Sequence[Mapping[str, Any]]) -> bytes:
             sheet.append(row)
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
+                cell.alignment = Alignment(vertical="top")  # a row's cells read from its top line
                 if isinstance(cell.value, str):
                     cell.number_format = "@"  # text: codes and phone numbers stay as written
-                    if LIST_SEPARATOR in cell.value:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "B2" if title == ITEMS_SHEET else "C2"
+        widths = [column_width(cell.value for cell in column) for column in sheet.iter_cols()]
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        for row in sheet.iter_rows(min_row=2):
+            lines = 1
+            for cell, width in zip(row, widths, strict=True):
+                if isinstance(cell.value, str) and (
+                    LIST_SEPARATOR in cell.value or _display_width(cell.value) > width
+                ):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    lines = max(lines, _wrapped_lines(cell.value, width))
+            if lines > 1:  # LibreOffice keeps a row one line high unless told: wrapped text overlapped
+                sheet.row_dimensions[row[0].row].height = LINE_POINTS * min(lines, MOST_LINES)
+        sheet.print_title_rows = "1:1"  # printed, every page repeats the column names
+        sheet.page_setup.orientation = "landscape"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -92,6 +92,7 @@ class ActionInput:
     channel: str | None = None
     receipt: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # record_result: the higher authority's outcome, approved or denied
+    result_on: dt.date | None = None  # record_result: the date of the higher authority's result document
 
 
 def admit(
@@ -363,6 +364,18 @@ def _admission(
     }
 
 
+def _result_on(given: dt.date | None, forwarding: Mapping[str, Any] | None, today: dt.date) -> str:
+    """The date on the higher authority's result: between the forwarding and today (today when not given)."""
+    if given is None:
+        return today.isoformat()
+    if given > today:
+        raise InvalidInputError(f"上级机关办理结果的日期不能晚于今天({today})")
+    forwarded_on = (forwarding or {}).get("forwarded_on")
+    if forwarded_on and given < dt.date.fromisoformat(forwarded_on):
+        raise InvalidInputError(f"上级机关办理结果的日期不能早于转报日期({forwarded_on})")
+    return given.isoformat()
+
+
 def _flow_effects(
     case: Progress,
     action: Action,
@@ -411,6 +424,7 @@ def _flow_effects(
             "summary": (data.reason or "").strip() or None,
             "document_sha256": result_document,
             "recorded_on": today.isoformat(),
+            "result_on": _result_on(data.result_on, case.forwarding, today),
         }
         return {
             "forwarding": {**(case.forwarding or {}), "result": result},

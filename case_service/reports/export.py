@@ -9,9 +9,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from case_service.reports.figures import STAGE_LABELS, Figures, StageName
+from case_service.reports.figures import FLOW_GROUP_LABELS, STAGE_LABELS, Figures, FlowGroup, StageName
 from case_service.reports.service import CaseReport
 
+# Decisions other than a licence's, shown beside 办结 (a licence's are the rest).
+BY_FLOW = (FlowGroup.REGISTRATION, FlowGroup.FORWARDING, FlowGroup.PUBLIC_SERVICE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = [
     "分组 Group",
@@ -24,6 +26,8 @@ COLUMNS = [
     "按时 On time",
     "超期 Late",
     "按时率 On-time rate",
+    *(f"其中{FLOW_GROUP_LABELS[group]}" for group in BY_FLOW),
+    "转报上级 Forwarded",
 ]
 
 
@@ -47,6 +51,8 @@ def _row(figures: Figures) -> list[object]:
         figures.on_time,
         figures.late,
         figures.on_time_rate,
+        *(figures.decided_by_flow[group.value] for group in BY_FLOW),
+        figures.forwarded,
     ]
     for stage in StageName:
         spread = figures.spread(stage)

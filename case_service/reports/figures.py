@@ -7,8 +7,12 @@ What each figure counts, over the period [start, end] (days included, the hall's
   sent a supplement notice (补正告知);
 - accepted: cases accepted in the period; deemed: those of them accepted by law because no supplement
   notice came within 5 working days (art. 32, 视为受理);
-- decided: cases decided (approved or denied) in the period; on time: decided on or before their
-  decision due date (the promised limit, moved by suspensions and extensions); late: the others;
+- decided: cases that reached their result in the period, in every flow (domain/flows.py): a licence
+  approved or denied, a filing or 即办件 registered on the spot, a forwarded case's higher authority's
+  result recorded, a public service handled; `decided_by_flow` splits them. On time: decided on or before
+  the decision due date (the promised limit, moved by suspensions and extensions), and a registration,
+  which has no decision clock, when decided the day it was accepted; late: the others;
+- forwarded: cases forwarded to their higher authority (审核转报) in the period, whatever came of them;
 - the trend: cases received and decided per day (per month over periods longer than 62 days);
 - working days per stage, in (start, end] working days: acceptance (received → accepted) for the cases
   accepted in the period, not counting the deemed ones; decision (accepted → decided, suspended days not
@@ -64,6 +68,32 @@ class AcceptedRow:
     deemed: bool
 
 
+class FlowGroup(StrEnum):
+    """The flows as the figures split decisions (a public service with or without a certificate is one)."""
+
+    LICENCE = "licence"
+    REGISTRATION = "registration"
+    FORWARDING = "forwarding"
+    PUBLIC_SERVICE = "public_service"
+
+
+FLOW_GROUP_LABELS = {
+    FlowGroup.LICENCE: "许可决定 licence",
+    FlowGroup.REGISTRATION: "当场办结 on the spot",
+    FlowGroup.FORWARDING: "上级机关结果 higher authority",
+    FlowGroup.PUBLIC_SERVICE: "公共服务 public service",
+}
+
+
+def flow_group(flow: str) -> FlowGroup:
+    if flow.startswith(FlowGroup.PUBLIC_SERVICE.value):
+        return FlowGroup.PUBLIC_SERVICE
+    try:
+        return FlowGroup(flow)
+    except ValueError:
+        return FlowGroup.LICENCE  # 其他: the licence way
+
+
 @dataclass(frozen=True, slots=True)
 class DecidedRow:
     key: str
@@ -72,6 +102,24 @@ class DecidedRow:
     decided_on: dt.date
     due_on: dt.date | None
     paused_days: int
+    flow: str = FlowGroup.LICENCE.value
+
+    @property
+    def on_time(self) -> bool:
+        """By the decision due date; a registration (no decision clock) when decided the day it was
+        accepted."""
+        if self.due_on is not None:
+            return self.decided_on <= self.due_on
+        if flow_group(self.flow) is not FlowGroup.REGISTRATION or self.accepted_on is None:
+            return False
+        return self.decided_on <= self.accepted_on
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardedRow:
+    key: str
+    label: str
+    forwarded_on: dt.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +141,8 @@ class Figures:
     decided: int = 0
     on_time: int = 0
     late: int = 0
+    forwarded: int = 0
+    decided_by_flow: Counter[str] = field(default_factory=Counter)
     stage_days: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -115,6 +165,8 @@ class Figures:
             "on_time": self.on_time,
             "late": self.late,
             "on_time_rate": self.on_time_rate,
+            "decided_by_flow": {group.value: self.decided_by_flow[group.value] for group in FlowGroup},
+            "forwarded": self.forwarded,
             "stages": {
                 stage.value: {
                     "label": STAGE_LABELS[stage],
@@ -146,6 +198,7 @@ def compute(
     accepted: Iterable[AcceptedRow],
     decided: Iterable[DecidedRow],
     calendar: WorkingCalendar,
+    forwarded: Iterable[ForwardedRow] = (),
 ) -> tuple[list[Figures], Figures]:
     """The figures per group (ordered by label) and over all groups."""
     groups: dict[str, Figures] = {}
@@ -169,14 +222,19 @@ def compute(
             figures.deemed += accepted_row.deemed
             if not accepted_row.deemed:
                 figures.stage_days.setdefault(StageName.ACCEPTANCE.value, []).append(days)
+    for forwarded_row in forwarded:
+        for figures in both(forwarded_row.key, forwarded_row.label):
+            figures.forwarded += 1
     for decided_row in decided:
-        on_time = decided_row.due_on is not None and decided_row.decided_on <= decided_row.due_on
+        on_time = decided_row.on_time
+        group = flow_group(decided_row.flow).value
         took = None
         if decided_row.accepted_on is not None:
             worked = calendar.working_days_between(decided_row.accepted_on, decided_row.decided_on)
             took = max(0, worked - decided_row.paused_days)
         for figures in both(decided_row.key, decided_row.label):
             figures.decided += 1
+            figures.decided_by_flow[group] += 1
             figures.on_time += on_time
             figures.late += not on_time
             if took is not None:

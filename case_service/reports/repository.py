@@ -11,8 +11,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from case_service.domain.flows import Flow
 from case_service.domain.states import CaseState
-from case_service.reports.figures import TOTAL_KEY, AcceptedRow, DecidedRow, GroupBy, ReceivedRow
+from case_service.reports.figures import (
+    TOTAL_KEY,
+    AcceptedRow,
+    DecidedRow,
+    ForwardedRow,
+    GroupBy,
+    ReceivedRow,
+)
 from case_service.reports.periods import Period
 from case_service.reports.ratings import RatingGroupBy, RatingRow, named
 from case_service.storage.models import Case, Evaluation
@@ -86,12 +94,39 @@ def accepted_rows(
 def decided_rows(
     session: Session, period: Period, group_by: GroupBy, department: str | None
 ) -> list[DecidedRow]:
-    query = _select(group_by, Case.accepted_on, Case.decided_on, Case.decision_due_on, Case.paused_days)
+    query = _select(
+        group_by, Case.accepted_on, Case.decided_on, Case.decision_due_on, Case.paused_days, Case.flow
+    )
     query = _scoped(query, department, Case.decided_on >= period.start, Case.decided_on <= period.end)
     return [
-        DecidedRow(*_key_label(group_by, key, label), accepted, decided, due, int(paused or 0))
-        for key, label, accepted, decided, due, paused in session.execute(query)
+        DecidedRow(*_key_label(group_by, key, label), accepted, decided, due, int(paused or 0), str(flow))
+        for key, label, accepted, decided, due, paused, flow in session.execute(query)
     ]
+
+
+def forwarded_rows(
+    session: Session, period: Period, group_by: GroupBy, department: str | None
+) -> list[ForwardedRow]:
+    """Cases forwarded to their higher authority in the period: the day is in the case's `forwarding`
+    record (JSON), read here rather than in SQL (SQLite and PostgreSQL spell JSON paths apart); only
+    forwarding cases accepted by the period's end are read."""
+    query = _select(group_by, Case.forwarding)
+    query = _scoped(
+        query,
+        department,
+        Case.flow == Flow.FORWARDING.value,
+        Case.forwarding.is_not(None),
+        Case.accepted_on <= period.end,
+    )
+    rows = []
+    for key, label, forwarding in session.execute(query):
+        day = (forwarding or {}).get("forwarded_on") if isinstance(forwarding, dict) else None
+        if not day:
+            continue
+        forwarded_on = dt.date.fromisoformat(str(day))
+        if period.start <= forwarded_on <= period.end:
+            rows.append(ForwardedRow(*_key_label(group_by, key, label), forwarded_on))
+    return rows
 
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:

@@ -45,7 +45,11 @@ def case_report(
     received = repository.received_rows(session, period, group_by, department)
     decided = repository.decided_rows(session, period, group_by, department)
     groups, total = compute(
-        received, repository.accepted_rows(session, period, group_by, department), decided, calendar
+        received,
+        repository.accepted_rows(session, period, group_by, department),
+        decided,
+        calendar,
+        repository.forwarded_rows(session, period, group_by, department),
     )
     series = trend(received, decided, period.start, period.end)
     return CaseReport(period, group_by, department, groups, total, series)

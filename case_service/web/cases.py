@@ -5,7 +5,6 @@ Thin: reads through the case operations and each form posts one operation, then 
 from __future__ import annotations
 
 import datetime as dt
-import urllib.parse
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -28,12 +27,14 @@ from case_service.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from case_service.domain.flows import Flow
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
-from case_service.web import flash, hall_link
-from case_service.web.routes import _context, _login_redirect, form_action_input
+from case_service.web import flash, hall_link, higher_result
+from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
 from hall.calendar import CHINA_TZ
+from hall.http_errors import body_of, error_code, error_message
 from hall.privacy import DecryptionError, mask_id_number
 
 router = APIRouter(prefix="/web/case", include_in_schema=False)
@@ -66,10 +67,10 @@ ACTION_LABELS = {
     Action.SUSPEND: "中止计时",
     Action.RESUME: "恢复计时",
     Action.EXTEND: "延长10个工作日",
-    Action.REGISTER: "当场办结",
-    Action.FORWARD: "转报上级机关",
-    Action.RECORD_RESULT: "登记上级机关结果",
+    Action.REGISTER: "受理并当场办结",
     Action.HANDLE: "办结",
+    Action.FORWARD: "初审通过并转报上级机关",
+    Action.RECORD_RESULT: "登记上级机关办理结果",
 }
 AUDIT_LABELS = {
     "case.submit": "收件登记",
@@ -83,13 +84,8 @@ AUDIT_LABELS = {
     **{f"case.{action.value}": label for action, label in ACTION_LABELS.items()},
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
-FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP})
-
-
-def _sign_in_then(page: str) -> RedirectResponse:
-    """A form posted after the session expired: sign in, then back to the page (a form's own path
-    answers only POST)."""
-    return RedirectResponse(f"/web/login?next={urllib.parse.quote(page)}", status_code=303)
+# The higher authority's result is recorded with its document (web/higher_result, its own form).
+FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP, Action.RECORD_RESULT})
 
 
 def _say(err: DomainError) -> str:
@@ -164,7 +160,7 @@ def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
 def _my_actions(ctx: cases.Context, case: Case) -> list[str]:
     resume_to = CaseState(case.resume_to) if case.resume_to else None
     mine = []
-    for action in allowed_actions(CaseState(case.state), resume_to=resume_to):
+    for action in allowed_actions(CaseState(case.state), resume_to=resume_to, flow=Flow(case.flow)):
         if ACTION_ROLES[action] & ctx.principal.roles and action not in FORM_ACTIONS:
             if action is Action.EXTEND and case.extended:
                 continue
@@ -223,6 +219,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         locker_sizes=LOCKER_SIZES,
         item_materials=cases.item_material_names(ctx, case),
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
+        higher_result=higher_result.form_of(ctx, case),
     )
 
 
@@ -285,7 +282,7 @@ def act(
     ctx = _context(request, session, services)
     to_work = back == "work"
     if ctx is None:
-        return _sign_in_then("/web/work" if to_work else f"/web/case/{case_id}")
+        return sign_in_then("/web/work" if to_work else f"/web/case/{case_id}")
     try:
         if action is Action.NOT_ACCEPT:
             reason = _not_accept_reason(ground, reason, authority)
@@ -338,7 +335,7 @@ def handover(
     authorisation letter; the 送达回证 records the method and the clerk who served it."""
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         if case.release_channel != "window":
@@ -387,7 +384,7 @@ def mail_dispatch(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id, for_update=True)
         case_notes.record_mail_dispatch(ctx, case, address=address, carrier=carrier, waybill=waybill)
@@ -411,7 +408,7 @@ def mail_delivered(
     """The carrier's proof of delivery confirmed: the case is delivered by mail."""
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         dispatch = case_notes.mail_dispatch(ctx, case)
@@ -455,7 +452,7 @@ def locker_deposit(
     sends the pickup code (hall_controller/lockers)."""
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         if case.state != CaseState.READY_FOR_RELEASE or case.release_channel != "locker":
@@ -468,9 +465,9 @@ def locker_deposit(
         session.rollback()
         return _back(case_id, error=_say(err))
     if answer.status_code != 200:
-        refusal = hall_link.refusal_of(answer)
-        code = str(refusal.get("code", ""))
-        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {refusal.get('message') or answer.status_code}"
+        refusal = body_of(answer)
+        code, said = error_code(refusal), error_message(refusal)
+        text = LOCKER_REFUSALS.get(code) or f"智能柜拒绝存件: {said or answer.status_code}"
         return _back(case_id, error=text, kept={"size": size})
     opened = answer.json()
     return _back(
@@ -491,7 +488,7 @@ def add_note(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/case/{case_id}")
+        return sign_in_then(f"/web/case/{case_id}")
     try:
         case = cases.load(ctx, case_id)
         case_notes.add_note(ctx, case, body)

@@ -29,13 +29,3 @@ def call(services: Services, method: str, path: str, token: str, body: Any = Non
     except httpx.HTTPError as err:
         log.warning("hall controller unreachable: %s", type(err).__name__)
         raise ControllerError("无法连接大厅控制器，请稍后再试") from err
-
-
-def refusal_of(answer: httpx.Response) -> dict[str, Any]:
-    """The controller's refusal: the inner object of the hall's one error body
-    (`{"error": {"code", "message", "details"}}`, hall/http_errors.py), or {}."""
-    if not answer.headers.get("content-type", "").startswith("application/json"):
-        return {}
-    body = answer.json()
-    error = body.get("error") if isinstance(body, dict) else None
-    return dict(error) if isinstance(error, dict) else {}

@@ -48,7 +48,7 @@ from case_service.domain.states import Role
 from case_service.runtime import Services
 from case_service.storage.rawsql import RawTransaction
 from case_service.web import window_devices
-from case_service.web.routes import _context
+from case_service.web.routes import _context, sign_in_then
 from hall.privacy import mask_id_number, mask_phone
 
 router = APIRouter(prefix="/web/intake", include_in_schema=False)
@@ -101,11 +101,6 @@ class Filled:
     captures: dict[int, str] = field(default_factory=dict)
 
 
-def _to_login(back_to: str) -> RedirectResponse:
-    """An expired or missing sign-in: the login page, then back to `back_to` (a page, never a POST's path)."""
-    return RedirectResponse(f"/web/login?next={urllib.parse.quote(back_to, safe='')}", status_code=303)
-
-
 def _render(
     request: Request, template: str, ctx: cases.Context, *, status_code: int = 200, **values: Any
 ) -> HTMLResponse:
@@ -142,7 +137,7 @@ def script() -> FileResponse:
 def search_page(request: Request, session: SessionDep, services: ServicesDep, q: str = "") -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _to_login("/web/intake")
+        return sign_in_then("/web/intake")
     refused = _refused(request, ctx)
     if refused:
         return refused
@@ -186,7 +181,7 @@ def intake_form(request: Request, session: SessionDep, services: ServicesDep, it
     back = f"/web/intake/new?{urllib.parse.urlencode({'item': item[:32]})}"
     ctx = _context(request, session, services)
     if ctx is None:
-        return _to_login(back)
+        return sign_in_then(back)
     refused = _refused(request, ctx)
     if refused:
         return refused
@@ -370,7 +365,7 @@ async def submit_intake(request: Request, session: SessionDep, services: Service
     back = f"/web/intake/new?{urllib.parse.urlencode({'item': code})}" if code else "/web/intake"
     ctx = _context(request, session, services)
     if ctx is None:
-        return _to_login(back)
+        return sign_in_then(back)
     refused = _refused(request, ctx)
     if refused:
         return refused
@@ -564,7 +559,7 @@ def _receipt(ctx: cases.Context, number: str) -> dict[str, Any] | None:
 def receipt_page(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _to_login(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
+        return sign_in_then(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
     refused = _refused(request, ctx)
     if refused:
         return refused
@@ -578,7 +573,7 @@ def receipt_page(request: Request, number: str, session: SessionDep, services: S
 def receipt_pdf(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _to_login(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
+        return sign_in_then(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
     refused = _refused(request, ctx)
     if refused:
         return refused

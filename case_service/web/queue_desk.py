@@ -19,9 +19,9 @@ from case_service.api.presenters import case_out
 from case_service.cases import service as cases
 from case_service.domain.errors import DomainError
 from case_service.web import flash
-from case_service.web.cases import _sign_in_then
-from case_service.web.hall_link import ControllerError, call, refusal_of
-from case_service.web.routes import _context, _login_redirect
+from case_service.web.hall_link import ControllerError, call
+from case_service.web.routes import _context, _login_redirect, sign_in_then
+from hall.http_errors import body_of, error_code
 
 router = APIRouter(prefix="/web/desk/queue", include_in_schema=False)
 QUEUE_API = "/api/v1/ext/queue"
@@ -82,7 +82,7 @@ def queue_desk(
             state = answer.json()
             ticket = state.get("ticket")
         else:
-            code = str(refusal_of(answer).get("code", ""))
+            code = error_code(body_of(answer))
             unreachable = REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})")
     except ControllerError as err:
         unreachable = err.message
@@ -127,7 +127,7 @@ def press(
 ) -> Response:
     ctx = _context(request, session, services)
     if ctx is None:
-        return _sign_in_then(f"/web/desk/queue?window={window}")
+        return sign_in_then(f"/web/desk/queue?window={window}")
     if key not in KEYS:
         return _back(window, error="没有这个操作")
     body: dict[str, Any] = {"key": key}
@@ -148,7 +148,7 @@ def press(
     except ControllerError as err:
         return _back(window, error=err.message)
     if answer.status_code != 200:
-        code = str(refusal_of(answer).get("code", ""))
+        code = error_code(body_of(answer))
         return _back(window, error=REFUSALS.get(code, f"叫号器拒绝了此操作 ({code or answer.status_code})"))
     shown = answer.json().get("ticket") or {}
     number = f" {shown['number']}" if shown.get("number") else ""

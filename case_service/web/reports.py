@@ -23,13 +23,14 @@ from case_service.cases.service import Context
 from case_service.domain.errors import DomainError, ForbiddenError, InvalidInputError
 from case_service.reports.access import report_scope
 from case_service.reports.export import (
+    BY_FLOW,
     XLSX,
     ratings_workbook_bytes,
     ratings_workbook_name,
     workbook_bytes,
     workbook_name,
 )
-from case_service.reports.figures import STAGE_LABELS, GroupBy, StageName
+from case_service.reports.figures import FLOW_GROUP_LABELS, STAGE_LABELS, GroupBy, StageName
 from case_service.reports.periods import Period, PeriodKind, period_of
 from case_service.reports.ratings import LEVELS, RatingGroupBy
 from case_service.reports.service import case_report, rating_report
@@ -182,6 +183,7 @@ def reports_page(request: Request, session: SessionDep, services: ServicesDep, c
         periods=PERIODS,
         groups=CASE_GROUPS,
         stages=[(stage, STAGE_LABELS[stage]) for stage in StageName],
+        by_flow=[(group.value, FLOW_GROUP_LABELS[group]) for group in BY_FLOW],
         data=report.as_dict(),
     )
 

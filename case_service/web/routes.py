@@ -64,9 +64,15 @@ def _principal(request: Request, services: ServicesDep) -> Principal | None:
     return principal if principal.kind is PrincipalKind.STAFF else None
 
 
+def sign_in_then(page: str) -> RedirectResponse:
+    """No sign-in (or it expired): the login page, then back to `page` — a page that answers GET, never a
+    form's own path, which answers only POST. Its query is kept (quoted, so it stays one parameter)."""
+    return RedirectResponse(f"/web/login?next={urllib.parse.quote(page)}", status_code=303)
+
+
 def _login_redirect(request: Request) -> RedirectResponse:
-    target = urllib.parse.quote(str(request.url.path))
-    return RedirectResponse(f"/web/login?next={target}", status_code=303)
+    """A page asked for without a sign-in: sign in, then back to it."""
+    return sign_in_then(str(request.url.path))
 
 
 def _context(request: Request, session: SessionDep, services: ServicesDep) -> cases.Context | None:

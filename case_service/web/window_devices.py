@@ -26,9 +26,10 @@ from fastapi.responses import JSONResponse
 from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.domain.states import Role
 from case_service.runtime import Services
-from case_service.web.hall_link import ControllerError, call, refusal_of
+from case_service.web.hall_link import ControllerError, call
 from case_service.web.routes import _context
 from devices.protocol import window as contract
+from hall.http_errors import body_of, error_code
 from hall.privacy import DecryptionError, mask_id_number
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def unseal(services: Services, subject: str, sealed: str, shown: str) -> str | N
 
 
 def refusal_text(answer: Any) -> str:
-    code = str(refusal_of(answer).get("code", ""))
+    code = error_code(body_of(answer))
     return REFUSALS.get(code, f"大厅控制器拒绝了此操作（{code or answer.status_code}）")
 
 

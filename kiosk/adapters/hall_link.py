@@ -11,6 +11,7 @@ import httpx
 
 from devices.protocol.device import ProtocolDevice
 from devices.protocol.payloads import HealthIssue, Severity
+from hall.http_errors import body_of, error_code
 from kiosk.flow.model import Device, LockerPickup, Service, Ticket
 from kiosk.ports import RejectedError, ServiceUnavailableError
 
@@ -31,23 +32,6 @@ REFUSALS = {
     "cap_reached": "ticket_cap_reached",
     "OPEN_NOT_DETECTED": "locker_jammed",
 }
-
-
-def refusal_code(response: httpx.Response) -> str:
-    """The error code of a controller refusal: `{"error": {"code", ...}}`, or the older
-    `{"error": "code"}` and `{"detail": {"error": "code"}}`; "" when it has none."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    error = body.get("error")
-    if error is None and isinstance(body.get("detail"), dict):
-        error = body["detail"].get("error")
-    if isinstance(error, dict):
-        error = error.get("code")
-    return error if isinstance(error, str) else ""
 
 
 class ControllerLink:
@@ -96,7 +80,7 @@ class ControllerLink:
     @staticmethod
     def _reason(path: str, response: httpx.Response) -> str:
         """The message key for a refusal, chosen by the controller's error code."""
-        code = refusal_code(response)
+        code = error_code(body_of(response))
         if code in REFUSALS:
             return REFUSALS[code]
         if path.startswith("/lockers/pickups"):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hall.http_errors import ErrorBody
+from hall.http_errors import ErrorBody, body_of, error_code, error_message
 from hall.settings import Settings
 from hall_controller.app import create_app
 from tests.fixtures.mqtt import Broker
@@ -42,6 +42,11 @@ def error_of(answer: Any, status: int) -> ErrorBody:
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
     error = ErrorBody.model_validate(body)
     assert error.error.message
+    # What every client reads of it (staff pages, kiosk, soak): the same code and message.
+    assert (error_code(body_of(answer)), error_message(body_of(answer))) == (
+        error.error.code,
+        error.error.message,
+    )
     return error
 
 

@@ -1,5 +1,6 @@
 """Each refusal of the hall controller becomes its own message key, chosen by the error's code, in the one
-error shape (`{"error": {"code", "message", "details"}}`) and in the older ones. Beneath the touch journey
+error shape (`{"error": {"code", "message", "details"}}`, read by hall/http_errors.error_code); older shapes
+carry no code any more, only their status. Beneath the touch journey
 of tests/kiosk/test_touch.py (a second ticket, refused by the running controller)."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _one(code: str, message: str = "refused") -> dict[str, Any]:
     ("status", "body", "reason"),
     [
         (409, _one("hoarding"), "ticket_already_held"),
-        (409, {"error": "hoarding", "message": "already holds a ticket"}, "ticket_already_held"),
+        (409, {"error": "hoarding", "message": "already holds a ticket"}, "service_error"),  # old shape
         (409, _one("not_issuing"), "ticket_outside_hours"),
         (409, _one("cap_reached"), "ticket_cap_reached"),
         (409, _one("unknown_service"), "service_error"),
@@ -49,7 +50,7 @@ def test_ticket_refusals(status: int, body: Any, reason: str) -> None:
     ("status", "body", "reason"),
     [
         (409, _one("OPEN_NOT_DETECTED"), "locker_jammed"),
-        (409, {"detail": {"error": "OPEN_NOT_DETECTED", "message": "did not open"}}, "locker_jammed"),
+        (409, {"detail": {"error": "OPEN_NOT_DETECTED"}}, "locker_unavailable"),  # old shape: by status
         (429, _one("too_many_requests", "too many wrong attempts"), "locker_locked_out"),
         (429, {"detail": "too many wrong attempts"}, "locker_locked_out"),
         (400, _one("bad_request", "此身份证在本柜没有待取件"), "nothing_to_pick_up"),

@@ -198,6 +198,7 @@ def act(
         channel=body.channel,
         receipt=body.receipt,
         outcome=body.outcome,
+        result_on=body.result_on,
     )
 
     def produce() -> case_api.CaseOut:

@@ -185,7 +185,7 @@ def test_sheets_that_cannot_be_read_are_named_in_chinese() -> None:
         read("事项名称\nx\n")
     assert read(f"事项编码,收费项目,环节时限\n{ITEM_FOOD},a|b|c|d,foo=1\n\n") == [
         "第2行：收费项目每行应为「名称|金额|依据」,而不是「a|b|c|d」",
-        "第2行：环节时限的环节应为制作证照、统一盖章、出件,而不是「foo」",
+        "第2行：环节时限的环节应为制作证照、统一盖章、出件、上级机关办理,而不是「foo」",
     ]
     good = spreadsheet.read_tables(
         spreadsheet.read_csv(f"事项编码,状态,办理渠道\n{ITEM_FOOD},暂停,窗口、网上\n".encode()), None
@@ -195,3 +195,37 @@ def test_sheets_that_cannot_be_read_are_named_in_chinese() -> None:
     ]
     gbk = spreadsheet.read_csv("事项编码,事项名称\n".encode("gb18030"))
     assert gbk == [["事项编码", "事项名称"]]
+
+
+def test_the_exported_columns_are_wide_enough_to_read(sqlite_api: CaseApi) -> None:
+    """openpyxl leaves every column 8.43 characters wide: opened in LibreOffice the codes and names were
+    cut off, on screen and printed. Each column now fits its header and its longest line (a Chinese
+    character two), up to spreadsheet.WIDEST, beyond which the cell wraps."""
+    api = sqlite_api
+    workbook = load_workbook(io.BytesIO(api.client.get(EXPORT, headers=api.staff("admin")).content))
+    items = workbook["事项"]
+    width = {cell.value: items.column_dimensions[cell.column_letter].width for cell in items[1]}
+    assert width["事项编码"] >= len("513200-XK-SJ-0511") + 1  # the whole code, in one line
+    names = [row[0] for row in items.iter_rows(min_row=2, min_col=2, max_col=2, values_only=True)]
+    assert width["事项名称"] == spreadsheet.WIDEST > 2 * len(min(names, key=len))
+    longest = max(items.iter_rows(min_row=2, min_col=2, max_col=2), key=lambda row: len(row[0].value))[0]
+    assert 2 * len(longest.value) > spreadsheet.WIDEST and longest.alignment.wrap_text  # wraps, not cut
+    assert all(w >= spreadsheet.NARROWEST for w in width.values())
+    # A row of wrapped lines is as high as they are (LibreOffice kept it one line high: they overlapped).
+    food = _row_of(items, ITEM_FOOD)
+    conditions = items.cell(food, _column(items, "受理条件")).value
+    assert conditions.count("\n") >= 2 and items.row_dimensions[food].height >= 15 * (
+        conditions.count("\n") + 1
+    )
+    assert items.print_title_rows == "$1:$1" and items.page_setup.orientation == "landscape"
+    materials = workbook["申请材料"]
+    assert all(
+        materials.column_dimensions[cell.column_letter].width >= 2 * len(cell.value) for cell in materials[1]
+    )
+
+
+def test_the_higher_authoritys_clock_is_a_stage_of_the_sheet() -> None:
+    """环节时限 `上级机关办理=15` (docs/catalogue.md) is read, and written back the same way."""
+    column = spreadsheet.ITEM_COLUMNS["stage_budgets"]
+    assert column.read("出件=1;上级机关办理=15") == {"release": 1, "higher_authority": 15}
+    assert column.write({"release": 1, "higher_authority": 15}) == "出件=1;上级机关办理=15"

@@ -459,7 +459,24 @@ def test_forwarding_runs_the_higher_authoritys_clock_and_records_its_result() ->
         "summary": "准予执业",
         "document_sha256": "9f2c",
         "recorded_on": "2025-10-20",
+        "result_on": "2025-10-20",  # no date given: the day it is recorded
     }
+    # The date on the higher authority's document, between the forwarding (9 Oct) and today.
+    dated = act(
+        forwarded,
+        A.RECORD_RESULT,
+        ActionInput(outcome="denied", result_on=D(2025, 10, 15)),
+        today=D(2025, 10, 20),
+    )
+    assert dated.forwarding is not None and dated.forwarding["result"]["result_on"] == "2025-10-15"
+    for wrong, said in ((D(2025, 10, 21), "不能晚于今天"), (D(2025, 10, 8), "不能早于转报日期")):
+        with pytest.raises(InvalidInputError, match=said):
+            act(
+                forwarded,
+                A.RECORD_RESULT,
+                ActionInput(outcome="approved", result_on=wrong),
+                today=D(2025, 10, 20),
+            )
     assert (received.state, received.decided_on, received.stage) == (
         S.RESULT_RECEIVED,
         D(2025, 10, 20),

@@ -5,6 +5,7 @@ independently: plain SQL for the counts, chinese_calendar for the working days."
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from collections import defaultdict
@@ -19,6 +20,14 @@ from case_service.storage.models import Case, Evaluation, Item
 FIRST_DAY = dt.date(2025, 9, 1)
 LAST_DAY = dt.date(2025, 11, 30)
 CHANNELS = ("window", "kiosk", "online")
+# The flows of the cases (domain/flows.py), licences the most; the figures read the case's own flow.
+FLOWS = ("licence",) * 5 + ("registration", "forwarding", "public_service", "public_service_certificate")
+# How the figures split decisions by flow (reports.figures.FlowGroup), in SQL.
+FLOW_GROUP_SQL = (
+    "CASE WHEN flow LIKE 'public_service%' THEN 'public_service' "
+    "WHEN flow IN ('registration', 'forwarding') THEN flow ELSE 'licence' END"
+)
+FLOW_GROUPS = ("licence", "registration", "forwarding", "public_service")
 HALL = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -47,22 +56,42 @@ def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
                 else f"applicant:ix{index} via kiosk-01"
             )
             submitted = FIRST_DAY + dt.timedelta(days=rng.randint(0, span))
-            fields: dict[str, Any] = {}
+            flow = rng.choice(FLOWS)
+            fields: dict[str, Any] = {"flow": flow}
             roll = rng.random()
             state = "submitted"
             if roll < 0.1:
                 state = "not_accepted"
+            elif roll < 0.9 and flow == "registration":
+                # Registered on the spot: accepted and decided at once, no decision clock.
+                accepted = submitted + dt.timedelta(days=rng.choice((0, 0, 1)))
+                fields.update(accepted_on=accepted, decided_on=accepted, auto_accepted=False)
+                state = rng.choice(("registered", "delivered"))
             elif roll < 0.9:
-                deemed = rng.random() < 0.1
+                deemed = flow == "licence" and rng.random() < 0.1
                 accepted = submitted if deemed else submitted + dt.timedelta(days=rng.randint(0, 8))
                 fields.update(accepted_on=accepted, auto_accepted=deemed)
                 state = "accepted"
                 fields["decision_due_on"] = accepted + dt.timedelta(days=rng.randint(4, 20))
-                if rng.random() < 0.7:
+                if flow == "forwarding" and rng.random() < 0.8:
+                    forwarded_on = accepted + dt.timedelta(days=rng.randint(0, 10))
+                    fields["forwarding"] = {
+                        "authority": "四川省司法厅",
+                        "forwarded_on": forwarded_on.isoformat(),
+                    }
+                    state = "forwarded"
+                    if rng.random() < 0.6:
+                        fields["decided_on"] = forwarded_on + dt.timedelta(days=rng.randint(0, 20))
+                        fields["forwarding"]["result"] = {"outcome": "approved"}
+                        state = rng.choice(("result_received", "delivered"))
+                elif flow != "forwarding" and rng.random() < 0.7:
                     fields["decided_on"] = accepted + dt.timedelta(days=rng.randint(0, 28))
-                    fields["paused_days"] = rng.choice((0, 0, 0, 1, 3))
+                    fields["paused_days"] = rng.choice((0, 0, 0, 1, 3)) if flow == "licence" else 0
                     fields["decision_reasons"] = "test"
-                    state = rng.choice(("approved", "denied", "delivered"))
+                    outcomes = (
+                        ("approved", "denied", "delivered") if flow == "licence" else ("handled", "delivered")
+                    )
+                    state = rng.choice(outcomes)
             if rng.random() < 0.15:
                 fields["supplement_notice"] = {"issued_on": submitted.isoformat(), "lines": ["x"]}
             session.add(
@@ -107,10 +136,24 @@ def expected_by(
     scope = "AND department = :department" if department else ""
     params = {"start": start, "end": end, "department": department}
     figures: dict[str, dict[str, Any]] = defaultdict(
-        lambda: dict.fromkeys(
-            ("received", "not_accepted", "supplement", "accepted", "deemed", "decided", "on_time", "late"), 0
+        lambda: (
+            dict.fromkeys(
+                (
+                    "received",
+                    "not_accepted",
+                    "supplement",
+                    "accepted",
+                    "deemed",
+                    "decided",
+                    "on_time",
+                    "late",
+                ),
+                0,
+            )
+            | {"forwarded": 0}
         )
     )
+    by_flow: dict[str, dict[str, int]] = {}
     acceptance: dict[str, list[int]] = defaultdict(list)
     decision: dict[str, list[int]] = defaultdict(list)
     with engine.connect() as connection:
@@ -131,14 +174,31 @@ def expected_by(
             params,
         ):
             figures[key].update(accepted=accepted, deemed=deemed)
+        # On time: by the decision due date; a registration (no decision clock) by its acceptance day.
+        due = "COALESCE(decision_due_on, CASE WHEN flow = 'registration' THEN accepted_on END)"
         for key, decided, on_time in connection.execute(
             text(
-                f"SELECT {column}, COUNT(*), SUM(CASE WHEN decided_on <= decision_due_on THEN 1 ELSE 0 END) "
+                f"SELECT {column}, COUNT(*), SUM(CASE WHEN decided_on <= {due} THEN 1 ELSE 0 END) "
                 f"FROM cases WHERE decided_on BETWEEN :start AND :end {scope} GROUP BY {column}"
             ),
             params,
         ):
             figures[key].update(decided=decided, on_time=on_time, late=decided - on_time)
+        for key, group, decided in connection.execute(
+            text(
+                f"SELECT {column}, {FLOW_GROUP_SQL}, COUNT(*) FROM cases "
+                f"WHERE decided_on BETWEEN :start AND :end {scope} GROUP BY {column}, {FLOW_GROUP_SQL}"
+            ),
+            params,
+        ):
+            by_flow.setdefault(key, dict.fromkeys(FLOW_GROUPS, 0))[group] = decided
+        for key, forwarding in connection.execute(
+            text(f"SELECT {column}, forwarding FROM cases WHERE flow = 'forwarding' {scope}"), params
+        ):
+            record = json.loads(forwarding) if isinstance(forwarding, str) else forwarding
+            day = dt.date.fromisoformat(record["forwarded_on"]) if record else None
+            if day is not None and start <= day <= end:
+                figures[key]["forwarded"] += 1
         for key, submitted, accepted in connection.execute(
             text(
                 f"SELECT {column}, submitted_on, accepted_on FROM cases "
@@ -162,6 +222,7 @@ def expected_by(
                 "mean_working_days": round(sum(days) / len(days), 2) if days else None,
                 "p90_working_days": nearest_rank_p90(days),
             }
+        values["decided_by_flow"] = by_flow.get(key, dict.fromkeys(FLOW_GROUPS, 0))
         values["on_time_rate"] = (
             round(values["on_time"] / values["decided"], 4) if values["decided"] else None
         )

@@ -11,7 +11,13 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.case_service.conftest import CaseApi
-from tests.case_service.reports.cases import expected_by, expected_ratings, generate, generate_ratings
+from tests.case_service.reports.cases import (
+    FLOW_GROUPS,
+    expected_by,
+    expected_ratings,
+    generate,
+    generate_ratings,
+)
 
 OCTOBER = (dt.date(2025, 10, 1), dt.date(2025, 10, 31))
 FIGURES = ("received", "not_accepted", "supplement", "accepted", "deemed", "decided", "on_time", "late")
@@ -24,10 +30,12 @@ def compare(answer: dict[str, Any], expected: dict[str, dict[str, Any]]) -> None
         for name in FIGURES:
             assert got[key][name] == values[name], (key, name)
         assert got[key]["on_time_rate"] == values["on_time_rate"], key
+        assert got[key]["decided_by_flow"] == values["decided_by_flow"], key
+        assert got[key]["forwarded"] == values["forwarded"], key
         for stage in ("acceptance", "decision"):
             mine = {k: v for k, v in got[key]["stages"][stage].items() if k != "label"}
             assert mine == values[stage], (key, stage)
-    for name in FIGURES:
+    for name in (*FIGURES, "forwarded"):
         assert answer["total"][name] == sum(values[name] for values in expected.values()), name
 
 
@@ -45,6 +53,9 @@ def test_month_by_department_matches_sql(case_api: CaseApi) -> None:
     expected = expected_by(engine, "department", *OCTOBER)
     assert sum(values["received"] for values in expected.values()) > 50  # a set worth comparing
     assert any(values["late"] for values in expected.values())
+    # Every flow's results are in the set: registrations on the spot, the higher authority's, handled.
+    assert all(sum(values["decided_by_flow"][flow] for values in expected.values()) for flow in FLOW_GROUPS)
+    assert sum(values["forwarded"] for values in expected.values())
     compare(body, expected)
 
     by_channel = case_api.client.get(

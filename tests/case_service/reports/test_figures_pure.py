@@ -67,3 +67,29 @@ def test_trend_lists_every_bucket() -> None:
     ]
     monthly = trend(rows, [], D(2025, 1, 1), D(2025, 12, 31))
     assert len(monthly) == 12 and monthly[9] == {"bucket": "2025-10", "received": 1, "decided": 0}
+
+
+def test_every_flows_results_are_decided_and_a_registration_is_on_time_on_the_spot() -> None:
+    from case_service.reports.figures import ForwardedRow
+
+    calendar = weekend_only_calendar()
+    monday, tuesday = D(2025, 10, 6), D(2025, 10, 7)
+    decided = [
+        DecidedRow("a", "A", monday, tuesday, D(2025, 10, 10), 0, "licence"),
+        DecidedRow("a", "A", monday, monday, None, 0, "registration"),  # on the spot: on time
+        DecidedRow("a", "A", monday, tuesday, None, 0, "registration"),  # a day after: late
+        DecidedRow("a", "A", monday, tuesday, monday, 0, "forwarding"),  # past its due day: late
+        DecidedRow("a", "A", monday, tuesday, D(2025, 10, 10), 0, "public_service_certificate"),
+        DecidedRow("a", "A", monday, tuesday, None, 0, "licence"),  # no due day and not on the spot
+    ]
+    forwarded = [ForwardedRow("a", "A", monday), ForwardedRow("b", "B", tuesday)]
+    groups, total = compute([], [], decided, calendar, forwarded)
+    a = next(group for group in groups if group.key == "a")
+    assert (a.decided, a.on_time, a.late, a.forwarded) == (6, 3, 3, 1)
+    assert a.as_dict()["decided_by_flow"] == {
+        "licence": 2,
+        "registration": 2,
+        "forwarding": 1,
+        "public_service": 1,
+    }
+    assert (total.decided, total.forwarded) == (6, 2)

@@ -61,9 +61,15 @@ def check_table(page: Any, expected: dict[str, dict[str, Any]]) -> None:
     assert set(shown) == {*expected, "*"}
     for key, values in expected.items():
         assert shown[key][1:9] == [str(values[name]) for name in COUNTS], key
+        # Beside the on-time rate: the decisions of the other flows, then the cases forwarded.
+        by_flow = values["decided_by_flow"]
+        assert shown[key][10:14] == [
+            *(str(by_flow[flow]) for flow in ("registration", "forwarding", "public_service")),
+            str(values["forwarded"]),
+        ], key
         stage = values["decision"]
         if stage["count"]:
-            assert shown[key][11] == f"{stage['mean_working_days']} / {int(stage['p90_working_days'])}", key
+            assert shown[key][15] == f"{stage['mean_working_days']} / {int(stage['p90_working_days'])}", key
     assert shown["*"][1] == str(sum(values["received"] for values in expected.values()))
 
 

@@ -47,6 +47,7 @@ def test_a_stranger_is_sent_to_sign_in_and_changes_nothing(sqlite_api: CaseApi) 
         (f"/web/case/{case['id']}/mail", {"address": "x", "carrier": "顺丰速运", "waybill": "SF12345678"}),
         (f"/web/case/{case['id']}/mail/delivered", {"signed_by": "x"}),
         (f"/web/case/{case['id']}/handover", {"id_number": ID_A}),
+        (f"/web/case/{case['id']}/higher-result", {"outcome": "approved", "result_on": "2025-09-26"}),
         ("/web/desk/queue/next", {"window": "1"}),
     ):
         answer = client.post(path, data=form, follow_redirects=False)
