@@ -176,7 +176,7 @@ def test_the_work_pages_show_each_flows_buttons(
     assert row.locator("form[action$='/accept']").count() == 0  # registered, not accepted for review
     page.screenshot(path=str(screenshot_dir / "case_service_clerk_desk_on_the_spot.png"), full_page=True)
     click_and_wait(page, row.locator("form[action$='/register'] button"))
-    assert f"{spot['number']} 当场办结: 办件现为" in page.inner_text(".flash.message")
+    assert f"{spot['number']} 受理并当场办结: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "reviewer1")
@@ -185,7 +185,7 @@ def test_the_work_pages_show_each_flows_buttons(
     row.locator("input[name=reason]").fill("初审通过,同意上报")
     page.screenshot(path=str(screenshot_dir / "case_service_reviewer_forward.png"), full_page=True)
     click_and_wait(page, row.locator("form[action$='/forward'] button"))
-    assert f"{relay['number']} 转报上级机关: 办件现为" in page.inner_text(".flash.message")
+    assert f"{relay['number']} 初审通过并转报上级机关: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "clerk1")

@@ -69,4 +69,4 @@ def test_supervision_lists_overdue_and_at_risk_cases(
     assert row.locator(".overdue").count() == 1
     row.locator("input[name=reason]").last.fill("需要现场核查")
     click_and_wait(page, row.locator("form[action$='/extend'] button"))
-    assert "extend → in_review" in page.inner_text(".flash.message")
+    assert f"{late['number']} 延长10个工作日: 办件现为审核中" in page.inner_text(".flash.message")
