@@ -236,6 +236,13 @@ def test_the_devices_check_what_they_send_against_the_document() -> None:
         DocDevice(contract, "127.0.0.1", 1, "hall-01", "led-1", "window_led")
     unlock = contract.completion("unlock")
     assert unlock["codes"]["hardwareError"].startswith("pulse sent") and unlock["timeoutSeconds"] > 0
+    # What a window reader seals is checked against the document too.
+    doc_device.seal_card(contract, READ_KEY, {"name": "张三", "id_number": ID_NUMBER})
+    for holder in ({"name": "张三", "id_number": ID_NUMBER.lower()}, {"name": "张三"}):
+        with pytest.raises(doc_device.ContractError):
+            doc_device.seal_card(contract, READ_KEY, holder)
+    with pytest.raises(doc_device.ContractError):
+        doc_device.seal_card(contract, READ_KEY, {"name": "张三", "id_number": ID_NUMBER, "phone": "1"})
 
 
 def test_queue_devices_built_from_the_documents(
@@ -347,6 +354,7 @@ def test_window_devices_built_from_the_documents(any_broker: Broker, tmp_path: P
         assert (start["window"], start["reader"], start["camera"], start["reads"]) == (1, True, True, [])
 
         # A card laid on the reader: sealed exactly as docs/protocol.md says, with a library of the maker's.
+        reader = hall.devices[READER]
         holder = {
             "v": 1,
             "name": "𠮷田花",
@@ -355,9 +363,8 @@ def test_window_devices_built_from_the_documents(any_broker: Broker, tmp_path: P
             "nation": "汉",
             "valid_until": "2040-05-01",
         }
-        sealed = doc_device.seal_card(READ_KEY, holder)
+        sealed = doc_device.seal_card(reader.contract, READ_KEY, holder)
         assert ID_NUMBER not in sealed
-        reader = hall.devices[READER]
         reader.publish_event("card-read", {"sealed": sealed})
         reader.publish_event("card-refused", {"reason": "expired", "message": "证件已过有效期"})
 

@@ -416,8 +416,10 @@ def _raw(key: X25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def seal_card(read_key: str, holder: dict[str, Any]) -> str:
-    """`sealed` of evt/card-read: `holder` (CardHolder) sealed to the case service's public key, steps 1-6."""
+def seal_card(contract: Contract, read_key: str, holder: dict[str, Any]) -> str:
+    """`sealed` of evt/card-read: `holder` (checked against the channel's x-sealed-contents) sealed to the
+    case service's public key, steps 1-6."""
+    contract.check(contract.channel("evt/card-read")["x-sealed-contents"], holder, "sealed contents")
     recipient = X25519PublicKey.from_public_bytes(base64.b64decode(read_key, validate=True))
     ephemeral = X25519PrivateKey.generate()
     info = SEAL_INFO + _raw(ephemeral.public_key()) + _raw(recipient)
