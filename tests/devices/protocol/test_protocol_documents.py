@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +227,23 @@ def test_the_devices_of_this_project_describe_themselves_as_documented_kinds() -
                 )
             )
             assert value in kinds_doc, (source, value)
+
+
+def test_the_sealing_example_in_the_prose_seals_a_read_the_case_service_opens() -> None:
+    """The Python lines under "Sealing a read", run as a maker would copy them (with their imports)."""
+    found = re.search(r"With Python's `cryptography`:\n\n```python\n(.*?)```", PROSE, flags=re.DOTALL)
+    assert found is not None
+    imports = """
+import base64, json, os
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+"""
+    case_service = window.reader_key(secrets.token_bytes(32))
+    holder = {"name": "𠮷田花", "id_number": "11010519491231002X", "sex": "女", "valid_until": "2040-05-01"}
+    names: dict[str, Any] = {"read_key": window.public_key_text(case_service), "holder": holder}
+    exec(imports + found.group(1), names)
+    opened = window.open_read(case_service, window.CardReadData(sealed=names["sealed"]))
+    assert opened.model_dump(exclude={"v"}, exclude_defaults=True) == holder
