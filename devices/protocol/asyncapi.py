@@ -49,6 +49,7 @@ KIND_MODELS: tuple[type[BaseModel], ...] = tuple(
     dict.fromkeys(
         [model for spec in kinds.COMMANDS.values() for model in (spec.args, spec.result) if model is not None]
         + [spec.data for spec in kinds.EVENTS.values()]
+        + [spec.sealed for spec in kinds.EVENTS.values() if spec.sealed is not None]
         + [spec.state_data for spec in kinds.KINDS if spec.state_data is not None]
     )
 )
@@ -117,6 +118,10 @@ def _command_channel(spec: kinds.CommandSpec) -> dict[str, Any]:
 
 def _event_channel(spec: kinds.EventSpec) -> dict[str, Any]:
     senders = [kind.kind for kind in kinds.KINDS if spec.name in kind.events]
+    sealed: dict[str, Any] = {}
+    if spec.sealed is not None:
+        # The plaintext inside data.sealed: the format is in the summary and docs/protocol.md.
+        sealed = {"x-sealed-contents": _ref(spec.sealed)}
     return {
         "parameters": {name: {"$ref": f"#/components/parameters/{name}"} for name in ("hall", "device")},
         "publish": {
@@ -129,6 +134,7 @@ def _event_channel(spec: kinds.EventSpec) -> dict[str, Any]:
             },
         },
         "x-sent-by-kinds": senders,
+        **sealed,
     }
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from devices.protocol import lockers
 from devices.protocol import queue as q
+from devices.protocol import window as w
 from devices.protocol.payloads import ANNOUNCE_COMMAND
 
 __all__ = ["ANNOUNCE_COMMAND", "COMMANDS", "EVENTS", "KINDS"]
@@ -24,6 +25,8 @@ KIOSK = "kiosk"
 QUEUE_COMMAND_SECONDS = 5.0  # hall_controller.queue.pump.COMMAND_SECONDS
 ANNOUNCE_SECONDS = 5.0
 UNLOCK_SECONDS = 6.0  # hall_controller.lockers.extension: unlock_timeout
+CAPTURE_SECONDS = 10.0  # hall_controller.window.extension: the capture's time-out
+PART_SECONDS = 5.0  # and each part's
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class EventSpec:
     name: str
     summary: str
     data: type[BaseModel]
+    # What a sealed field of the data holds once opened (docs/protocol.md, "The window's devices").
+    sealed: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,38 @@ COMMANDS: dict[str, CommandSpec] = {
             QUEUE_COMMAND_SECONDS,
             {"success": "shown"},
         ),
+        CommandSpec(
+            w.CAPTURE,
+            "the window's document camera takes the page in view (flattened, cleaned, a JPEG of at most "
+            f"args.budget bytes) and keeps it (at least its last {w.KEPT_CAPTURES}); the result names it "
+            f"and says in how many parts of at most {w.PART_BYTES:,} bytes it travels (fetch each with "
+            "capture-part)",
+            w.CaptureArgs,
+            CAPTURE_SECONDS,
+            {
+                "success": "taken and kept (result: CaptureTaken)",
+                "invalidData": f"bad arguments, or no page in view: message `{w.NO_PAGE}` (the clerk is told "
+                "to lay the page again)",
+                "hardwareError": "no picture from the camera (raise the issue camera-missing in state)",
+                "deviceNotReady": "busy or warming up: the clerk is told the capture failed",
+            },
+            result=w.CaptureTaken,
+            result_note="read: every field; the controller then asks each part 0 … parts-1 in turn",
+        ),
+        CommandSpec(
+            w.CAPTURE_PART,
+            f"one part of a kept capture: bytes index×{w.PART_BYTES:,} … (index+1)×{w.PART_BYTES:,}-1 of its "
+            "JPEG, base64 in the result's data. The parts joined in index order are the whole JPEG (its "
+            "length is the capture's size, it starts FF D8 FF), else the clerk's capture fails",
+            w.PartArgs,
+            PART_SECONDS,
+            {
+                "success": "the part (result: CapturePart)",
+                "invalidData": "no such capture (no longer kept) or no such part",
+            },
+            result=w.CapturePart,
+            result_note="read: data (standard base64 with padding); capture_id and index repeat the args",
+        ),
     )
 }
 
@@ -187,6 +224,25 @@ EVENTS: dict[str, EventSpec] = {
             "compartment (cmd/unlock) or answers with cmd/show. method id_card is refused on MQTT: send "
             "id_card_hash",
             lockers.PickupEntry,
+        ),
+        EventSpec(
+            w.CARD_READ_EVENT,
+            "an ID card laid on the window's reader, read and checked (GB 11643 check digit, validity), once "
+            "per laying. data.sealed is the holder (CardHolder) sealed to the case service's public key "
+            "(HALL_DEVICES__WINDOW_READ_KEY): base64(ephemeral X25519 public key 32 bytes ‖ nonce 12 bytes "
+            "‖ AES-256-GCM ciphertext with its 16-byte tag); key = HKDF-SHA256(X25519 shared secret, no "
+            "salt, info = 'hall window card read v1' ‖ ephemeral public ‖ recipient public, 32 bytes); "
+            "associated data 'hall window card read v1'; plaintext the UTF-8 JSON of CardHolder. The "
+            f"controller keeps it {w.READ_KEEP_SECONDS:.0f} s for the clerk signed in at that window "
+            "when it was read, and cannot open it",
+            w.CardReadData,
+            sealed=w.CardHolder,
+        ),
+        EventSpec(
+            w.CARD_REFUSED_EVENT,
+            "a card laid on the window's reader that cannot be used (expired, unreadable, or failing its "
+            "checks); the clerk's page says so. Never the card's number in message",
+            w.CardRefusedData,
         ),
     )
 }
@@ -240,6 +296,20 @@ KINDS: tuple[KindSpec, ...] = (
             AttributeSpec("compartments", "integer", False, "how many compartments (informative)", minimum=1),
         ),
         state_data=lockers.BankStateData,
+    ),
+    KindSpec(
+        w.WINDOW_ID_READER,
+        "the ID-card reader (身份证阅读器) on one window's counter: each card laid on it read, checked and "
+        "sealed to the case service",
+        events=(w.CARD_READ_EVENT, w.CARD_REFUSED_EVENT),
+        attributes=(WINDOW,),
+    ),
+    KindSpec(
+        w.DOCUMENT_CAMERA,
+        "the document camera (高拍仪) on one window's counter: the page in view on the clerk's request, sent "
+        "in parts",
+        commands=(w.CAPTURE, w.CAPTURE_PART),
+        attributes=(WINDOW,),
     ),
     KindSpec(
         KIOSK,

@@ -57,17 +57,24 @@ class CardReadData(Payload):
     """A card read and checked by the reader, sealed to the case service (`seal`): the controller and the
     broker carry it but cannot read it."""
 
-    sealed: str = Field(min_length=60, max_length=4000)
+    sealed: str = Field(
+        min_length=60,
+        max_length=4000,
+        description="standard base64 (with padding) of ephemeral public key ‖ nonce ‖ AES-GCM ciphertext "
+        'and tag; the format: docs/protocol.md, "The window\'s devices"',
+    )
 
 
 class CardHolder(Payload):
     """What a sealed read holds: the card's holder as the chip states it."""
 
-    name: str = Field(min_length=1, max_length=64)
-    id_number: str = Field(pattern=r"^\d{17}[\dX]$")
-    sex: str = Field(default="", max_length=4)
-    nation: str = Field(default="", max_length=16)
-    valid_until: str = Field(default="", max_length=10)  # ISO date; empty for 长期
+    name: str = Field(min_length=1, max_length=64, description="as on the chip, rare characters included")
+    id_number: str = Field(pattern=r"^\d{17}[\dX]$", description="18 characters, GB 11643 (X upper-case)")
+    sex: str = Field(default="", max_length=4, description="男, 女, 未知 or 未说明 (GB/T 2261.1)")
+    nation: str = Field(default="", max_length=16, description="the ethnic group's name (GB/T 3304), e.g. 汉")
+    valid_until: str = Field(
+        default="", max_length=10, description="the card's last valid day, YYYY-MM-DD; empty for 长期"
+    )
 
     def __repr__(self) -> str:  # never the number in a log line or a traceback
         return f"CardHolder(id_number={self.id_number[:3]}***********{self.id_number[-4:]})"
@@ -128,30 +135,36 @@ def open_read(private: X25519PrivateKey, read: CardReadData) -> CardHolder:
 class CardRefusedData(Payload):
     """A card that could not be used: `reason` is ``expired``, ``unreadable`` or ``invalid``."""
 
-    reason: str = Field(pattern=r"^(expired|unreadable|invalid)$")
-    message: Text = ""
+    reason: str = Field(
+        pattern=r"^(expired|unreadable|invalid)$",
+        description="expired: past its validity; unreadable: the chip did not answer (lay it again); "
+        "invalid: its data fails the checks (GB 11643 check digit, birth date)",
+    )
+    message: Text = Field(default="", description="for the clerk's page, in Chinese; never the card's number")
 
 
 class CaptureArgs(Payload):
-    dpi: int = Field(default=150, ge=100, le=300)
-    budget: int = Field(default=IMAGE_BUDGET, ge=20_000, le=1_000_000)  # the page's JPEG at most
+    dpi: int = Field(default=150, ge=100, le=300, description="the page's resolution, dots per inch")
+    budget: int = Field(
+        default=IMAGE_BUDGET, ge=20_000, le=1_000_000, description="the page's JPEG at most, bytes"
+    )
 
 
 class CaptureTaken(Payload):
     """The completion's result of ``capture``: the page is kept on the camera as `parts` parts."""
 
-    capture_id: Identifier
+    capture_id: Identifier = Field(description="names the kept capture in capture-part")
     content_type: str = Field(default="image/jpeg", pattern=r"^image/jpeg$")
-    size: int = Field(ge=1, le=1_000_000)
-    parts: int = Field(ge=1, le=64)
-    width: int = Field(ge=1, le=10_000)
-    height: int = Field(ge=1, le=10_000)
-    blank: bool = False
+    size: int = Field(ge=1, le=1_000_000, description="the JPEG's length in bytes: the parts joined")
+    parts: int = Field(ge=1, le=64, description=f"ceil(size / {PART_BYTES:,})")
+    width: int = Field(ge=1, le=10_000, description="pixels")
+    height: int = Field(ge=1, le=10_000, description="pixels")
+    blank: bool = Field(default=False, description="the page seems empty (the clerk is asked to check)")
 
 
 class PartArgs(Payload):
-    capture_id: Identifier
-    index: int = Field(ge=0, lt=64)
+    capture_id: Identifier = Field(description="from the capture's result")
+    index: int = Field(ge=0, lt=64, description="0 … parts-1")
 
 
 class CapturePart(Payload):
@@ -159,7 +172,10 @@ class CapturePart(Payload):
 
     capture_id: Identifier
     index: int = Field(ge=0, lt=64)
-    data: str = Field(max_length=4 * (PART_BYTES // 3 + 1))
+    data: str = Field(
+        max_length=4 * (PART_BYTES // 3 + 1),
+        description=f"standard base64 (with padding) of the part's bytes: {PART_BYTES:,} but in the last",
+    )
 
     @field_validator("data")
     @classmethod

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from devices.protocol import window as contract
+from devices.protocol.kinds import CAPTURE_SECONDS, PART_SECONDS
 from devices.protocol.payloads import CompletionCode
 from hall.http_errors import error_response
 from hall_controller.auth import Clerk
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KEPT_PER_WINDOW = 10
-CAPTURE_SECONDS = 10.0
-PART_SECONDS = 5.0
 
 
 @dataclass(frozen=True)

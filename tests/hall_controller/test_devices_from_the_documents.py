@@ -5,13 +5,17 @@ kinds and payload schemas from docs/asyncapi.yaml and check every message they s
 Here they run against the controller with its queue and lockers extensions, on Mosquitto and on the
 embedded broker, and the test looks at what a person would: the ticket printed, the call on the main
 screen and the LED, the rating recorded, the locker compartment filled, a jammed door refused with the
-documented error, a forced door on the alarm list. The HTTP answers read are the documented shapes.
+documented error, a forced door on the alarm list, a card read at the window reaching that window's clerk
+sealed as the document says (the case service's key opens it), the page under the window's camera reaching
+the clerk whole. The HTTP answers read are the documented shapes.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import functools
+import io
 import json
 import secrets
 import threading
@@ -27,7 +31,9 @@ import paho.mqtt.client as paho
 import pytest
 from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
+from PIL import Image
 
+from devices.protocol import window as window_contract
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.lockers.extension import LockersExtension
@@ -35,15 +41,20 @@ from hall_controller.lockers.notify import FileSmsProvider
 from hall_controller.lockers.ports import InMemoryCaseClient
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.extension import QueueExtension
+from hall_controller.window.extension import WindowDevicesExtension
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, staff_headers, wait_until
 from tests.third_party import doc_device
-from tests.third_party.doc_device import Contract, DocDevice
+from tests.third_party.doc_device import Contract, DocCamera, DocDevice
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BANK = "locker-bank-07"
 ID_NUMBER = "11010519491231002X"
+READER, CAMERA = "window-01-idreader", "window-01-doccam"
+# The case service's card-read key pair; the public half is what a reader is configured with.
+CASE_SERVICE_KEY = window_contract.reader_key(secrets.token_bytes(32))
+READ_KEY = window_contract.public_key_text(CASE_SERVICE_KEY)
 
 
 @dataclass
@@ -52,6 +63,7 @@ class Hall:
     controller: HallController
     cases: InMemoryCaseClient
     devices: dict[str, DocDevice]
+    camera: DocCamera
 
     def queue(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.client.request(method, f"/api/v1/ext/queue{path}", **kwargs)
@@ -117,7 +129,7 @@ def running_hall(broker: Broker, tmp_path: Path, bank: Bank) -> Iterator[Hall]:
         LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"), unlock_timeout=6.0
     )
     queue = QueueExtension.factory(config=demo_config(), deliver_ratings=False)
-    app = create_app(settings, [queue, lockers])
+    app = create_app(settings, [queue, lockers, WindowDevicesExtension])
     url = urlsplit(broker.url)
     host, port = url.hostname or "127.0.0.1", url.port or 1883
 
@@ -132,7 +144,10 @@ def running_hall(broker: Broker, tmp_path: Path, bank: Bank) -> Iterator[Hall]:
         "ticket-printer-01": device("ticket-printer-01", "ticket_printer"),
         BANK: device(BANK, "locker_bank", sizes=",".join(bank.sizes), compartments=len(bank.sizes)),
         "kiosk-01": device("kiosk-01", "kiosk"),
+        READER: device(READER, "window_id_reader", window=1),
+        CAMERA: device(CAMERA, "document_camera", window=1),
     }
+    camera = DocCamera(devices[CAMERA])
     bank.device = devices[BANK]
     bank.device.state_data = bank.state()
     ok: tuple[str, dict[str, Any]] = ("success", {})
@@ -152,7 +167,7 @@ def running_hall(broker: Broker, tmp_path: Path, bank: Bank) -> Iterator[Hall]:
         for one in devices.values():
             one.start()
             stack.callback(one.stop)
-        hall = Hall(client, app.state.controller, cases, devices)
+        hall = Hall(client, app.state.controller, cases, devices, camera)
 
         def all_online() -> bool:
             # GET /api/v1/devices, as docs/protocol.md documents its answer
@@ -194,6 +209,10 @@ def test_the_device_module_uses_nothing_of_the_project() -> None:
         "typing",
         "paho",
         "yaml",
+        "base64",
+        "math",
+        "os",
+        "cryptography",
     }
 
 
@@ -217,6 +236,13 @@ def test_the_devices_check_what_they_send_against_the_document() -> None:
         DocDevice(contract, "127.0.0.1", 1, "hall-01", "led-1", "window_led")
     unlock = contract.completion("unlock")
     assert unlock["codes"]["hardwareError"].startswith("pulse sent") and unlock["timeoutSeconds"] > 0
+    # What a window reader seals is checked against the document too.
+    doc_device.seal_card(contract, READ_KEY, {"name": "张三", "id_number": ID_NUMBER})
+    for holder in ({"name": "张三", "id_number": ID_NUMBER.lower()}, {"name": "张三"}):
+        with pytest.raises(doc_device.ContractError):
+            doc_device.seal_card(contract, READ_KEY, holder)
+    with pytest.raises(doc_device.ContractError):
+        doc_device.seal_card(contract, READ_KEY, {"name": "张三", "id_number": ID_NUMBER, "phone": "1"})
 
 
 def test_queue_devices_built_from_the_documents(
@@ -305,6 +331,81 @@ def test_a_locker_gateway_built_from_the_documents(any_broker: Broker, tmp_path:
 
         assert wait_until(lambda: len(forced()) == 2, 10), forced()
         assert all(a["severity"] == "critical" and a["acknowledged_at"] is None for a in forced())
+        assert hall.controller.rejected_total() == 0
+
+
+def a_page(seed: int) -> bytes:
+    """A page as the camera's sensor gives it: an A4 picture at 150 dpi with enough grain that its JPEG
+    travels in several parts."""
+    image = Image.frombytes("L", (1240, 1754), secrets.token_bytes(1240 * 1754 // 8) * 8)
+    image.paste(255, (0, 300, 1240, 1754))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=30 + seed)
+    return out.getvalue()
+
+
+def test_window_devices_built_from_the_documents(any_broker: Broker, tmp_path: Path, bank: Bank) -> None:
+    with running_hall(any_broker, tmp_path, bank) as hall:
+        mine = functools.partial(hall.client.get, "/api/v1/ext/window/mine")
+        assert mine().status_code == 409 and mine().json()["error"]["code"] == "not_signed_in"
+        hall.devices["window-01-keypad"].publish_event("key", {"key": "sign-in", "clerk": "clerk-7"})
+        assert wait_until(lambda: mine().status_code == 200, 10), mine().text
+        start = mine(params={"after": -1}).json()
+        assert (start["window"], start["reader"], start["camera"], start["reads"]) == (1, True, True, [])
+
+        # A card laid on the reader: sealed exactly as docs/protocol.md says, with a library of the maker's.
+        reader = hall.devices[READER]
+        holder = {
+            "v": 1,
+            "name": "𠮷田花",
+            "id_number": ID_NUMBER,
+            "sex": "女",
+            "nation": "汉",
+            "valid_until": "2040-05-01",
+        }
+        sealed = doc_device.seal_card(reader.contract, READ_KEY, holder)
+        assert ID_NUMBER not in sealed
+        reader.publish_event("card-read", {"sealed": sealed})
+        reader.publish_event("card-refused", {"reason": "expired", "message": "证件已过有效期"})
+
+        def reads() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = mine(params={"after": start["seq"]}).json()["reads"]
+            return found
+
+        assert wait_until(lambda: len(reads()) == 2, 10), reads()
+        read, refused = reads()
+        assert read["sealed"] == sealed and read["seq"] > start["seq"]
+        assert refused["refused"] == {"reason": "expired", "message": "证件已过有效期"}
+        # The case service opens what the document-built reader sealed: the format is the one it reads.
+        opened = window_contract.open_read(
+            CASE_SERVICE_KEY, window_contract.CardReadData(sealed=read["sealed"])
+        )
+        assert opened.model_dump(mode="json") == holder
+        # Another clerk (at no window, or signed in later) gets none of it.
+        other = staff_headers(hall.controller.settings, "clerk-8", ("clerk",))
+        assert hall.client.get("/api/v1/ext/window/mine", headers=other).status_code == 409
+
+        # The page under the camera, asked for by the clerk, arrives whole, fetched part by part.
+        page = a_page(0)
+        assert len(page) > 2 * doc_device.PART_BYTES  # three parts at least
+        hall.camera.page = page
+        taken = hall.client.post("/api/v1/ext/window/mine/capture")
+        assert taken.status_code == 200, taken.text
+        body = taken.json()
+        assert base64.b64decode(body["data"]) == page
+        assert (body["window"], body["content_type"], body["width"], body["height"]) == (
+            1,
+            "image/jpeg",
+            1240,
+            1754,
+        )
+        parts = -(-len(page) // doc_device.PART_BYTES)
+        assert hall.camera.parts_sent == [("c-1", index) for index in range(parts)]
+
+        # No page in view: the documented no-page, told to the clerk as such.
+        hall.camera.page = None
+        empty = hall.client.post("/api/v1/ext/window/mine/capture")
+        assert empty.status_code == 422 and empty.json()["error"]["code"] == "no_page"
         assert hall.controller.rejected_total() == 0
 
 

@@ -1,16 +1,21 @@
 """A hall device written from docs/protocol.md and docs/asyncapi.yaml alone, as a device maker would.
 
-It imports nothing of the project: plain paho-mqtt, PyYAML and the standard library. Topics, QoS, retained
+It imports nothing of the project: plain paho-mqtt, PyYAML, `cryptography` (the window reader's seal) and the
+standard library. Topics, QoS, retained
 flags, the announce order, the device kinds' attributes and commands, and every payload's shape are read
 from asyncapi.yaml at run time; every message it sends is checked against the document's schema before it
 goes out, and every command it receives is checked against the command's channel (a message outside the
 document is a test failure, not something quietly accepted). tests/hall_controller/test_devices_from_the_
-documents.py runs one of each kind against the real controller.
+documents.py runs one of each kind against the real controller. `seal_card` and `DocCamera` are the window's
+ID-card reader and document camera as docs/protocol.md ("The window's devices") describes them.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import os
 import re
 import secrets
 import threading
@@ -22,6 +27,11 @@ from typing import Any
 
 import paho.mqtt.client as paho
 import yaml
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from paho.mqtt.enums import CallbackAPIVersion
 
 ASYNCAPI = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
@@ -167,8 +177,15 @@ def _is_type(value: Any, kind: str) -> bool:
     }[kind]
 
 
-# A command handler: args → (completion code, result). Raise ValueError for invalidData.
+# A command handler: args → (completion code, result). Raise ValueError for invalidData, Refused for a code
+# with a message.
 Handler = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+
+
+class Refused(Exception):  # noqa: N818 - a completion, not a failure of the device
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 class DocDevice:
@@ -329,10 +346,14 @@ class DocDevice:
             contract_ok = False
         answers: list[bytes] = []
 
-        def answer(phase: str, code: str | None = None, result: dict[str, Any] | None = None) -> None:
+        def answer(
+            phase: str, code: str | None = None, result: dict[str, Any] | None = None, message: str = ""
+        ) -> None:
             reply: dict[str, Any] = {"v": 1, "request_id": request_id, "command": name, "phase": phase}
             if code is not None:
                 reply |= {"code": code, "result": result or {}}
+            if message:
+                reply["message"] = message
             raw = self._body("resp", reply)
             answers.append(raw)
             qos, retain = self.contract.binding("resp")
@@ -353,11 +374,14 @@ class DocDevice:
         elif not contract_ok:
             answer("completion", "invalidData")
         else:
+            message = ""
             try:
                 code, result = self.handlers[name](args)
             except ValueError:
                 code, result = "invalidData", {}
-            answer("completion", code, result)
+            except Refused as refused:
+                code, result, message = refused.code, {}, refused.message
+            answer("completion", code, result, message)
         self._answers[request_id] = answers
         while len(self._answers) > REMEMBERED_REQUESTS:
             self._answers.popitem(last=False)
@@ -379,3 +403,90 @@ class DocDevice:
                         f"{self.device_id}: no {command} as expected; got {self.received[-5:]}"
                     )
                 self.changed.wait(left)
+
+
+# -- the window's devices (docs/protocol.md, "The window's devices: ID-card reader and document camera") ---
+
+SEAL_INFO = b"hall window card read v1"  # "the ASCII bytes `hall window card read v1`"
+PART_BYTES = 44_000  # "the JPEG's bytes from index × 44,000 up to (index + 1) × 44,000"
+NO_PAGE = "no-page"
+
+
+def _raw(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def seal_card(contract: Contract, read_key: str, holder: dict[str, Any]) -> str:
+    """`sealed` of evt/card-read: `holder` (checked against the channel's x-sealed-contents) sealed to the
+    case service's public key, steps 1-6."""
+    contract.check(contract.channel("evt/card-read")["x-sealed-contents"], holder, "sealed contents")
+    recipient = X25519PublicKey.from_public_bytes(base64.b64decode(read_key, validate=True))
+    ephemeral = X25519PrivateKey.generate()
+    info = SEAL_INFO + _raw(ephemeral.public_key()) + _raw(recipient)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+        ephemeral.exchange(recipient)
+    )
+    nonce = os.urandom(12)
+    box = AESGCM(key).encrypt(nonce, json.dumps(holder, ensure_ascii=False).encode(), SEAL_INFO)
+    return base64.b64encode(_raw(ephemeral.public_key()) + nonce + box).decode()
+
+
+class DocCamera:
+    """A document camera's `capture` and `capture-part` on `device`; `page` is the JPEG in view (None: no
+    page). Captures are kept, the last few, and sent in parts of PART_BYTES."""
+
+    KEPT = 4
+
+    def __init__(self, device: DocDevice) -> None:
+        self.device = device
+        self.page: bytes | None = None
+        self.kept: OrderedDict[str, bytes] = OrderedDict()
+        self.parts_sent: list[tuple[str, int]] = []
+        self._count = 0
+        device.on("capture", self.capture)
+        device.on("capture-part", self.part)
+
+    def capture(self, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.page is None:
+            raise Refused("invalidData", NO_PAGE)
+        if len(self.page) > args.get("budget", 250_000):
+            raise Refused("hardwareError", "the page does not fit the budget")
+        self._count += 1
+        capture_id = f"c-{self._count}"
+        self.kept[capture_id] = self.page
+        while len(self.kept) > self.KEPT:
+            self.kept.popitem(last=False)
+        width, height = _jpeg_size(self.page)
+        taken = {
+            "capture_id": capture_id,
+            "content_type": "image/jpeg",
+            "size": len(self.page),
+            "parts": math.ceil(len(self.page) / PART_BYTES),
+            "width": width,
+            "height": height,
+            "blank": False,
+        }
+        self.device.contract.check(self.device.contract.completion("capture")["result"], taken, "result")
+        return "success", taken
+
+    def part(self, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        page = self.kept.get(args["capture_id"])
+        start = args["index"] * PART_BYTES
+        if page is None or start >= len(page):
+            raise Refused("invalidData", "no such capture or part")
+        self.parts_sent.append((args["capture_id"], args["index"]))
+        data = base64.b64encode(page[start : start + PART_BYTES]).decode()
+        part = {"capture_id": args["capture_id"], "index": args["index"], "data": data}
+        self.device.contract.check(self.device.contract.completion("capture-part")["result"], part, "result")
+        return "success", part
+
+
+def _jpeg_size(jpeg: bytes) -> tuple[int, int]:
+    """Width and height from the JPEG's start-of-frame marker."""
+    at = 2
+    while at + 9 < len(jpeg):
+        marker, length = jpeg[at + 1], int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return int.from_bytes(jpeg[at + 7 : at + 9], "big"), int.from_bytes(jpeg[at + 5 : at + 7], "big")
+        at += 2 + length
+    raise ValueError("not a JPEG with a frame")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from devices.protocol import asyncapi, lockers, payloads, queue, topics
+from devices.protocol import asyncapi, lockers, payloads, queue, topics, window
 from devices.protocol.device import REMEMBERED_REQUESTS
 from devices.protocol.health import HealthCode
 from devices.protocol.payloads import (
@@ -76,7 +77,7 @@ def test_prose_names_every_channel_code_and_field() -> None:
 
 DOCUMENT = yaml.safe_load((DOCS / "asyncapi.yaml").read_text())
 SCHEMAS = DOCUMENT["components"]["schemas"]
-CONTRACT_MODULES = (payloads, queue, lockers)
+CONTRACT_MODULES = (payloads, queue, lockers, window)
 
 
 def contract_models() -> list[type[BaseModel]]:
@@ -99,7 +100,8 @@ def wire_names(model: type[BaseModel], required_only: bool) -> set[str]:
 
 def test_every_model_of_the_contract_is_documented_field_by_field_with_what_is_required() -> None:
     models = contract_models()
-    assert len(models) >= 25  # the envelopes, the queue's and the lockers' payloads
+    assert len(models) >= 31  # the envelopes, the queue's, the lockers' and the window devices' payloads
+    assert {window.CardReadData, window.CardHolder, window.CapturePart} <= set(models)
     envelopes = {"Status", "Description", "State", "HealthIssue", "Heartbeat", "Event", "Command", "Response"}
     for model in models:
         schema = SCHEMAS.get(model.__name__)
@@ -123,9 +125,9 @@ def test_every_command_and_event_of_every_kind_has_its_channel_and_payload() -> 
     channels = DOCUMENT["channels"]
     kinds_doc = DOCUMENT["x-device-kinds"]
     commands = {value for name, value in vars(queue).items() if name in QUEUE_COMMANDS}
-    commands |= {lockers.UNLOCK, lockers.SHOW, ANNOUNCE_COMMAND}
+    commands |= {lockers.UNLOCK, lockers.SHOW, ANNOUNCE_COMMAND, window.CAPTURE, window.CAPTURE_PART}
     events = {queue.KEY_EVENT, queue.RATED_EVENT, lockers.DOOR_EVENT, lockers.BOARD_EVENT}
-    events |= {lockers.PICKUP_ENTRY_EVENT}
+    events |= {lockers.PICKUP_ENTRY_EVENT, window.CARD_READ_EVENT, window.CARD_REFUSED_EVENT}
     for name in commands:
         channel = channels[f"hall/v1/{{hall}}/{{device}}/cmd/{name}"]
         assert channel["subscribe"]["bindings"]["mqtt"] == {"qos": 1, "retain": False}
@@ -136,7 +138,13 @@ def test_every_command_and_event_of_every_kind_has_its_channel_and_payload() -> 
         channel = channels[f"hall/v1/{{hall}}/{{device}}/evt/{name}"]
         assert channel["publish"]["bindings"]["mqtt"] == {"qos": 1, "retain": False}
     kinds_named = {queue.QUEUE_DISPLAY, queue.WINDOW_LED, queue.CALLER_KEYPAD, queue.EVALUATOR}
-    kinds_named |= {queue.TICKET_PRINTER, lockers.KIND, "kiosk"}
+    kinds_named |= {
+        queue.TICKET_PRINTER,
+        lockers.KIND,
+        "kiosk",
+        window.WINDOW_ID_READER,
+        window.DOCUMENT_CAMERA,
+    }
     assert set(kinds_doc) == kinds_named
     for kind, spec in kinds_doc.items():
         for name in spec["commands"]:
@@ -154,6 +162,34 @@ def test_every_command_and_event_of_every_kind_has_its_channel_and_payload() -> 
     assert kinds_doc[lockers.KIND]["stateData"]["$ref"].endswith("/BankStateData")
     for kind in (queue.WINDOW_LED, queue.CALLER_KEYPAD, queue.EVALUATOR):
         assert kinds_doc[kind]["attributes"]["required"] == [queue.WINDOW_ATTRIBUTE]
+    # the window's counter devices: the same binding, their own channels
+    for kind in (window.WINDOW_ID_READER, window.DOCUMENT_CAMERA):
+        assert kinds_doc[kind]["attributes"]["required"] == [window.WINDOW_ATTRIBUTE]
+    assert kinds_doc[window.WINDOW_ID_READER]["events"] == ["heartbeat", "card-read", "card-refused"]
+    assert kinds_doc[window.DOCUMENT_CAMERA]["commands"] == ["announce", "capture", "capture-part"]
+    assert channel_model(channels, "cmd/capture", "args") == "CaptureArgs"
+    assert channel_model(channels, "cmd/capture-part", "args") == "PartArgs"
+    assert channel_model(channels, "evt/card-read", "data") == "CardReadData"
+    assert channel_model(channels, "evt/card-refused", "data") == "CardRefusedData"
+    read = channels["hall/v1/{hall}/{device}/evt/card-read"]
+    assert read["x-sealed-contents"]["$ref"].endswith("/CardHolder")
+    for name, result in ((window.CAPTURE, "CaptureTaken"), (window.CAPTURE_PART, "CapturePart")):
+        completion = channels[f"hall/v1/{{hall}}/{{device}}/cmd/{name}"]["x-completion"]
+        assert completion["result"]["$ref"].endswith(f"/{result}")
+
+
+def test_a_whole_camera_part_fits_a_completion() -> None:
+    # a whole part, base64 in a completion with its fields, fits a payload
+    part = window.CapturePart(capture_id="c-1", index=63, data="A" * (4 * -(-window.PART_BYTES // 3)))
+    answer = payloads.Response(
+        request_id="r" * 64,
+        command=window.CAPTURE_PART,
+        phase="completion",
+        code="success",
+        result=part.model_dump(mode="json"),
+        message="m" * 200,
+    )
+    assert len(answer.encode()) <= MAX_PAYLOAD_BYTES
 
 
 QUEUE_COMMANDS = {"SHOW_CALLS", "SHOW_CALL", "ASK_RATING", "END_RATING", "PRINT_TICKET"}
@@ -172,6 +208,8 @@ def test_the_devices_of_this_project_describe_themselves_as_documented_kinds() -
         Path("firmware_sim/queue/devices.py"),
         Path("devices/lockboard/gateway.py"),
         Path("kiosk/wiring.py"),
+        Path("devices/window/reader.py"),
+        Path("devices/window/camera.py"),
     ]
     root = DOCS.parent
     for source in sources:
@@ -181,6 +219,31 @@ def test_the_devices_of_this_project_describe_themselves_as_documented_kinds() -
             value = (
                 token.strip('"')
                 if token.startswith('"')
-                else getattr(queue if token.startswith("contract.") else lockers, token.split(".")[1])
+                else getattr(
+                    (window if "window" in source.parts else queue)
+                    if token.startswith("contract.")
+                    else lockers,
+                    token.split(".")[1],
+                )
             )
             assert value in kinds_doc, (source, value)
+
+
+def test_the_sealing_example_in_the_prose_seals_a_read_the_case_service_opens() -> None:
+    """The Python lines under "Sealing a read", run as a maker would copy them (with their imports)."""
+    found = re.search(r"With Python's `cryptography`:\n\n```python\n(.*?)```", PROSE, flags=re.DOTALL)
+    assert found is not None
+    imports = """
+import base64, json, os
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+"""
+    case_service = window.reader_key(secrets.token_bytes(32))
+    holder = {"name": "𠮷田花", "id_number": "11010519491231002X", "sex": "女", "valid_until": "2040-05-01"}
+    names: dict[str, Any] = {"read_key": window.public_key_text(case_service), "holder": holder}
+    exec(imports + found.group(1), names)
+    opened = window.open_read(case_service, window.CardReadData(sealed=names["sealed"]))
+    assert opened.model_dump(exclude={"v"}, exclude_defaults=True) == holder
