@@ -45,9 +45,7 @@ DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
 DOOR_UNSOLICITED_OPEN = "door_unsolicited_open"
 DOOR_LEFT_OPEN = "door_left_open"
 WARNING_ALARMS = frozenset({DOOR_LEFT_OPEN})  # every other locker alarm is critical
-# Alarms for something that happened rather than a lasting condition: closed as soon as raised, each waits
-# for a manager's acknowledgement, and the next such event is an alarm of its own.
-EVENT_ALARMS = frozenset({DOOR_UNSOLICITED_OPEN, DOOR_LEFT_OPEN})
+# Every locker alarm marks an event, each an alarm of its own (the rule: hall_controller.alarms.EVENTS).
 DOOR_ALARMS = {"unsolicited_open": DOOR_UNSOLICITED_OPEN, "door_left_open": DOOR_LEFT_OPEN}
 
 
@@ -435,16 +433,19 @@ class LockerService:
 
     def _fail(self, bank_id: str, source: str | None, scopes: list[str], why: str) -> None:
         now = self._clock()
+        # An alarm when this failure locks this source out, starts a burst at the bank, or makes one
+        # deposit targeted: once when a limit trips, not again for every wrong attempt while it holds.
+        policies = [self._source_policy(source), self.policy.per_bank, self.policy.per_case]
+        limits = list(zip(scopes, policies, strict=False))
+        held = {scope for scope, policy in limits if not self._verdict(scope, policy).allowed}
         self._repository.record_failure(scopes, now)
         self._repository.audit(
             "pickup_refused", actor="applicant", now=now, why=why, source=source or "keypad"
         )
-        # An alarm when this source is now locked out, the bank sees a burst, or one deposit is targeted.
-        policies = [self._source_policy(source), self.policy.per_bank, self.policy.per_case]
         tripped = [
             scope
-            for scope, policy in zip(scopes, policies, strict=False)
-            if not self._verdict(scope, policy).allowed
+            for scope, policy in limits
+            if scope not in held and not self._verdict(scope, policy).allowed
         ]
         if tripped:
             log.warning("locker %s: wrong pickups (%s) from %s", bank_id, why, source or "its keypad")
