@@ -465,12 +465,20 @@ def forced_twice_then_one_acknowledged(
     compartments = httpx.get(f"{url}{API}/compartments", headers=staff_headers(settings, "clerk-1")).json()
     number = next(c["number"] for c in compartments if c["state"] == "free")
     board, lock = rig.firmware(number)
-    forced = f"tr[data-alarm]:has-text('第 {number} 格: door opened with no unlock')"
+    # One alarm per opening: the gateway's `opened` (unasked) and `unsolicited_open` are the same one.
+    forced = f"tr[data-alarm]:has-text('第 {number} 格: door opened with')"
     for times in (1, 2):
         board.force_open(lock)
         page.locator(forced).nth(times - 1).wait_for(timeout=15000)
         board.close_door(lock)
         assert wait_until(lambda: not rig.bank.snapshot()[number][0]), "the bank never saw the door shut"
+    manager = staff_headers(settings, "manager1", ("manager",))
+
+    def pried() -> int:  # both of the gateway's reports of each opening are in the audit by now
+        entries = httpx.get(f"{url}{API}/audit", headers=manager).json()
+        return sum(e["action"] == "alarm_unsolicited_open" for e in entries)
+
+    assert wait_until(lambda: pried() == 2), "the gateway's unsolicited openings were not audited"
     rows = page.locator(forced)
     assert rows.count() == 2
     for index in range(2):
