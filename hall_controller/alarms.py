@@ -1,11 +1,13 @@
 """Alarms: raised from device health issues or by the controller, acknowledged by a manager, kept as history.
 
-An alarm is active until its condition clears; it needs attention while active or unacknowledged.
+An alarm is active until its condition clears (an event's is over from the start: EVENTS below); it needs
+attention while active or unacknowledged.
 Every change is written to the store before it is returned, so alarms survive a restart.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -16,7 +18,32 @@ from enum import StrEnum
 from typing import Any
 
 from devices.protocol.payloads import HealthIssue, Severity
+from hall.privacy import scrub_text
 from hall_controller.store import Collection
+
+log = logging.getLogger(__name__)
+
+# What an alarm marks, the one rule, decided per code.
+# - A lasting condition (a device offline, a duplicate id, a health issue a device reports in its state)
+#   stays active until it ends, and one alarm covers it however long it lasts: raising it again while it
+#   is active adds nothing.
+# - An event (something that happened and is over once seen) has no end to wait for. Held active, its
+#   alarm would never clear and would swallow every later event of its kind on that device. So its alarm
+#   is recorded closed (cleared when raised) and waits only for a manager's acknowledgement: each event
+#   is an alarm of its own. Every code below is such an event; every other code is a condition.
+EVENTS: dict[str, str] = {
+    "door_unsolicited_open": "the gateway saw a door open that nobody unlocked",
+    # the gateway's health issue `door-left-open` is the condition, while the door stands open
+    "door_left_open": "a door stayed open too long after one opening",
+    "door_opened_without_unlock": "a door opened with no unlock from this controller",
+    "door_event_unconfirmed": "one 'closed' event the bank's own state contradicted, not applied",
+    # raised when a limit trips, not on every wrong attempt after; the lockout itself ends by time
+    "pickup_guessing": "a burst of wrong pickups tripped a limit",
+    "foreign_command": "one command on the broker that this controller did not send",
+}
+# Unacknowledged event alarms kept per (device, code): a flood of forged events fills neither memory nor
+# the store; beyond it an event is logged, not added (a manager already has this many to look at).
+EVENTS_UNACKNOWLEDGED = 100
 
 
 class Source(StrEnum):
@@ -49,6 +76,11 @@ class Alarm:
     @property
     def needs_attention(self) -> bool:
         return self.active or self.acknowledged_at is None
+
+    @property
+    def event(self) -> bool:
+        """It marks an event, not a lasting condition (see EVENTS)."""
+        return self.code in EVENTS
 
     def to_document(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +128,9 @@ class AlarmBook:
                 if not alarm.needs_attention and (alarm.cleared_at or 0) < horizon:
                     self._collection.delete(key)
                     continue
+                if alarm.event and alarm.active:  # kept active before events were alarms of their own
+                    alarm = replace(alarm, cleared_at=alarm.raised_at)
+                    self._collection.put(alarm.alarm_id, alarm.to_document())
                 kept.append(alarm)
             for alarm in sorted(kept, key=_closed_at):  # the newest closed ones stay in memory
                 self._remember(alarm)
@@ -103,11 +138,23 @@ class AlarmBook:
     def raise_alarm(
         self, device_id: str, code: str, severity: Severity, message: str, *, source: Source, now: float
     ) -> Alarm | None:
-        """Raises an alarm unless the same device already has it active; returns the new alarm."""
+        """Raises an alarm unless the same device already has it active; returns the new alarm. An event's
+        alarm is new each time, recorded closed (EVENTS)."""
+        message = scrub_text(message)
         with self._lock:
-            if self._find_active(device_id, code) is not None:
+            if code in EVENTS:
+                if self._unacknowledged(device_id, code) >= EVENTS_UNACKNOWLEDGED:
+                    log.warning(
+                        "alarm %s on %s not added: %d unacknowledged", code, device_id, EVENTS_UNACKNOWLEDGED
+                    )
+                    return None
+                cleared: float | None = now
+            elif self._find_active(device_id, code) is not None:
                 return None
-            alarm = Alarm(secrets.token_hex(6), device_id, code, severity, message, source, now)
+            else:
+                cleared = None
+            alarm = Alarm(secrets.token_hex(6), device_id, code, severity, message, source, now, cleared)
+            log.warning("alarm %s %s on %s: %s", severity.value, code, device_id, message)
             return self._save(alarm)
 
     def clear(self, device_id: str, code: str, now: float) -> Alarm | None:
@@ -131,10 +178,11 @@ class AlarmBook:
                         device_id,
                         code,
                         issue.severity,
-                        issue.message or code,
+                        scrub_text(issue.message or code),
                         Source.DEVICE,
                         now,
                     )
+                    log.warning("alarm %s %s on %s: %s", alarm.severity.value, code, device_id, alarm.message)
                     changed.append(self._save(alarm))
         return changed
 
@@ -145,6 +193,7 @@ class AlarmBook:
                 raise AlarmError(f"no alarm {alarm_id!r}")
             if alarm.acknowledged_at is not None:
                 return alarm
+            log.info("alarm %s %s on %s acknowledged by %s", alarm.alarm_id, alarm.code, alarm.device_id, by)
             return self._save(replace(alarm, acknowledged_by=by, acknowledged_at=now))
 
     def get(self, alarm_id: str) -> Alarm | None:
@@ -170,6 +219,27 @@ class AlarmBook:
                 if alarm.active:
                     totals[alarm.severity] += 1
         return totals
+
+    def unacknowledged_count(self) -> dict[Severity, int]:
+        totals = dict.fromkeys(Severity, 0)
+        with self._lock:
+            for alarm in self._alarms.values():
+                if alarm.acknowledged_at is None:
+                    totals[alarm.severity] += 1
+        return totals
+
+    def acknowledged(self, limit: int) -> list[Alarm]:
+        """The last `limit` closed alarms (over and acknowledged), newest acknowledgement first."""
+        with self._lock:
+            closed = [self._alarms[alarm_id] for alarm_id in reversed(self._closed)]
+        return closed[:limit]
+
+    def _unacknowledged(self, device_id: str, code: str) -> int:
+        return sum(
+            1
+            for alarm in self._alarms.values()
+            if alarm.device_id == device_id and alarm.code == code and alarm.acknowledged_at is None
+        )
 
     def _find_active(self, device_id: str, code: str) -> Alarm | None:
         alarm_id = self._active.get((device_id, code))

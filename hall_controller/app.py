@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
 STREAM_KEEPALIVE_SECONDS = 15.0
 STREAM_COALESCE_SECONDS = 0.25
+DASHBOARD_ACKNOWLEDGED = 10  # the last acknowledged alarms the dashboard lists under the open ones
 
 
 class Acknowledgement(Strict):
@@ -60,6 +61,7 @@ def dashboard_snapshot(controller: HallController) -> dict[str, Any]:
         "broker": controller.link.connected.is_set(),
         "devices": devices,
         "alarms": [alarm_view(alarm) for alarm in controller.alarms.attention()],
+        "acknowledged": [alarm_view(a) for a in controller.alarms.acknowledged(DASHBOARD_ACKNOWLEDGED)],
         "panels": panels,
         "rejected": controller.rejected_total(),
     }

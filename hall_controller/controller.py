@@ -345,6 +345,8 @@ class HallController:
             self.metrics.devices.labels(availability.value).set(count)
         for severity, count in self.alarms.active_count().items():
             self.metrics.alarms.labels(severity.value).set(count)
+        for severity, count in self.alarms.unacknowledged_count().items():
+            self.metrics.unacknowledged.labels(severity.value).set(count)
 
     def _extension_failed(self, name: str) -> None:
         self.metrics.extension_errors.labels(name).inc()

@@ -40,6 +40,12 @@ class ControllerMetrics:
         self.alarms = Gauge(
             "hall_alarms_active", "Active alarms by severity", ["severity"], registry=self.registry
         )
+        self.unacknowledged = Gauge(
+            "hall_alarms_unacknowledged",
+            "Alarms no manager has acknowledged yet (events included), by severity",
+            ["severity"],
+            registry=self.registry,
+        )
         self.info = Gauge("hall_controller_info", "This controller", list(labels), registry=self.registry)
         self.info.labels(**labels).set(1)
 

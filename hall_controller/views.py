@@ -57,6 +57,7 @@ def alarm_view(alarm: Alarm) -> dict[str, Any]:
         "raised_at": alarm.raised_at,
         "cleared_at": alarm.cleared_at,
         "active": alarm.active,
+        "event": alarm.event,
         "acknowledged_by": alarm.acknowledged_by,
         "acknowledged_at": alarm.acknowledged_at,
     }

@@ -208,8 +208,9 @@ EVENTS: dict[str, EventSpec] = {
             "closed with the same occupancy (publish state right after the event); one still contradicted "
             "after 5 s is dropped with the alarm door_event_unconfirmed. `opened` counts as the opening of "
             "an unlock sent within 30 s, else it raises door_opened_without_unlock. `unsolicited_open` "
-            "raises door_unsolicited_open (critical), `door_left_open` door_left_open (warning), each an "
-            "alarm of its own awaiting acknowledgement",
+            "raises door_unsolicited_open (critical; none when an unasked `opened` of the compartment "
+            "came within 5 s before: one opening, one alarm), `door_left_open` door_left_open (warning), "
+            "each an alarm of its own awaiting acknowledgement",
             lockers.DoorEventData,
         ),
         EventSpec(

@@ -28,13 +28,7 @@ from hall_controller.lockers.mqtt_doors import MqttDoors
 from hall_controller.lockers.notify import FileSmsProvider, Outbox
 from hall_controller.lockers.ports import CaseClient, Doors, InMemoryCaseClient, SmsProvider
 from hall_controller.lockers.repository import LockerRepository, RepositoryError
-from hall_controller.lockers.service import (
-    EVENT_ALARMS,
-    WARNING_ALARMS,
-    LockerError,
-    LockerPolicy,
-    LockerService,
-)
+from hall_controller.lockers.service import WARNING_ALARMS, LockerError, LockerPolicy, LockerService
 from hall_controller.registry import DeviceRecord
 
 log = logging.getLogger(__name__)
@@ -122,8 +116,6 @@ class LockersExtension(Extension):
     def _raise_alarm(self, bank_id: str, code: str, message: str) -> None:
         severity = Severity.WARNING if code in WARNING_ALARMS else Severity.CRITICAL
         self.context.raise_alarm(bank_id, code, severity, message)
-        if code in EVENT_ALARMS:
-            self.context.clear_alarm(bank_id, code)
 
     def _send_outbox(self) -> None:
         while not self._stop.wait(OUTBOX_SECONDS):

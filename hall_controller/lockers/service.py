@@ -37,6 +37,10 @@ STALE_EVENT_SKEW = 0.05
 # A door seen opening more than this after the controller's last unlock of it was not opened by that
 # unlock: the gateway obeyed an unlock the controller did not send, or the event is forged.
 UNLOCK_OPENS_WITHIN = 30.0
+# A pried door is reported twice by the gateway, `opened` (which the controller finds unasked) and then
+# `unsolicited_open`: within this many seconds of each other, for one compartment, they are one opening
+# and one alarm (both are audited).
+SAME_OPENING_SECONDS = 5.0
 
 # Alarm codes the locker flow raises on the bank (the controller's alarm book; a manager acknowledges).
 DOOR_OPENED_WITHOUT_UNLOCK = "door_opened_without_unlock"
@@ -45,9 +49,7 @@ DOOR_EVENT_UNCONFIRMED = "door_event_unconfirmed"
 DOOR_UNSOLICITED_OPEN = "door_unsolicited_open"
 DOOR_LEFT_OPEN = "door_left_open"
 WARNING_ALARMS = frozenset({DOOR_LEFT_OPEN})  # every other locker alarm is critical
-# Alarms for something that happened rather than a lasting condition: closed as soon as raised, each waits
-# for a manager's acknowledgement, and the next such event is an alarm of its own.
-EVENT_ALARMS = frozenset({DOOR_UNSOLICITED_OPEN, DOOR_LEFT_OPEN})
+# Every locker alarm marks an event, each an alarm of its own (the rule: hall_controller.alarms.EVENTS).
 DOOR_ALARMS = {"unsolicited_open": DOOR_UNSOLICITED_OPEN, "door_left_open": DOOR_LEFT_OPEN}
 
 
@@ -146,6 +148,8 @@ class LockerService:
         self._alarm = alarm or (lambda _bank, _code, _message: None)
         # compartment → the unlock (audit time) an "opened" event already answered: one unlock, one opening
         self._unlock_used: dict[str, float] = {}
+        # compartment → (alarm code, when) of the last unasked opening alarmed and not yet paired
+        self._opening_alarmed: dict[str, tuple[str, float]] = {}
         self.last_notice: PickupNotice | None = None  # for the clerk's screen and the tests
 
     # -- deposit -----------------------------------------------------------------------------------------
@@ -435,16 +439,19 @@ class LockerService:
 
     def _fail(self, bank_id: str, source: str | None, scopes: list[str], why: str) -> None:
         now = self._clock()
+        # An alarm when this failure locks this source out, starts a burst at the bank, or makes one
+        # deposit targeted: once when a limit trips, not again for every wrong attempt while it holds.
+        policies = [self._source_policy(source), self.policy.per_bank, self.policy.per_case]
+        limits = list(zip(scopes, policies, strict=False))
+        held = {scope for scope, policy in limits if not self._verdict(scope, policy).allowed}
         self._repository.record_failure(scopes, now)
         self._repository.audit(
             "pickup_refused", actor="applicant", now=now, why=why, source=source or "keypad"
         )
-        # An alarm when this source is now locked out, the bank sees a burst, or one deposit is targeted.
-        policies = [self._source_policy(source), self.policy.per_bank, self.policy.per_case]
         tripped = [
             scope
-            for scope, policy in zip(scopes, policies, strict=False)
-            if not self._verdict(scope, policy).allowed
+            for scope, policy in limits
+            if scope not in held and not self._verdict(scope, policy).allowed
         ]
         if tripped:
             log.warning("locker %s: wrong pickups (%s) from %s", bank_id, why, source or "its keypad")
@@ -625,11 +632,21 @@ class LockerService:
             "alarm_door_opened_without_unlock", actor="gateway", compartment_id=compartment.id
         )
         log.error("locker %s: door opened with no unlock from this controller", compartment.id)
-        self._alarm(
-            compartment.bank_id,
-            DOOR_OPENED_WITHOUT_UNLOCK,
-            f"第 {compartment.number} 格: door opened without an unlock from the controller",
-        )
+        if not self._same_opening(compartment.id, DOOR_OPENED_WITHOUT_UNLOCK):
+            self._alarm(
+                compartment.bank_id,
+                DOOR_OPENED_WITHOUT_UNLOCK,
+                f"第 {compartment.number} 格: door opened without an unlock from the controller",
+            )
+
+    def _same_opening(self, compartment_id: str, code: str) -> bool:
+        """Whether the other report of an unasked opening already raised this opening's alarm."""
+        now = self._clock()
+        earlier = self._opening_alarmed.pop(compartment_id, None)
+        if earlier is not None and earlier[0] != code and now - earlier[1] <= SAME_OPENING_SECONDS:
+            return True
+        self._opening_alarmed[compartment_id] = (code, now)
+        return False
 
     def alarm_unconfirmed_closing(self, bank_id: str, number: int, occupied: bool) -> None:
         """A "closed" event the bank's own state never confirmed: not applied; audited and alarmed."""
@@ -650,8 +667,11 @@ class LockerService:
         compartment = self._compartment(bank_id, number)
         self._repository.audit(f"alarm_{alarm}", actor="gateway", compartment_id=compartment.id)
         log.warning("locker %s compartment %d: %s", bank_id, number, alarm)
+        code = DOOR_ALARMS[alarm]
+        if code == DOOR_UNSOLICITED_OPEN and self._same_opening(compartment.id, code):
+            return
         what = "opened with no unlock" if alarm == "unsolicited_open" else "left open"
-        self._alarm(bank_id, DOOR_ALARMS[alarm], f"第 {number} 格: door {what}")
+        self._alarm(bank_id, code, f"第 {number} 格: door {what}")
 
     def admin_open(self, bank_id: str, number: int, admin: str, reason: str) -> None:
         if len(reason.strip()) < 4:

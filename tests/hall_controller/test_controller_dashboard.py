@@ -133,5 +133,6 @@ def test_http_api_refuses_garbage_and_serves_metrics(mosquitto: Broker, tmp_path
             assert 'hall_devices{availability="online"} 1.0' in metrics
             assert 'hall_commands_total{code="success"} 1.0' in metrics
             assert 'hall_alarms_active{severity="warning"} 1.0' in metrics
+            assert 'hall_alarms_unacknowledged{severity="warning"} 0.0' in metrics  # acknowledged above
         finally:
             device.stop()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
 
 from devices.protocol.health import HealthCode, issue
 from devices.protocol.payloads import CompletionCode, Phase, Response, Severity
-from hall_controller.alarms import AlarmBook, AlarmError, Source
+from hall_controller import alarms
+from hall_controller.alarms import Alarm, AlarmBook, AlarmError, Source
 from hall_controller.commands import CommandTracker
 from hall_controller.store import Store
 
@@ -71,6 +74,66 @@ def test_alarms_raise_clear_acknowledge_and_persist(tmp_path: Path) -> None:
     assert {a.code for a in again.attention()} == {"door-forced"}
     history = again.history()
     assert [a.acknowledged_by for a in history if a.code == "paper-out"] == ["王经理"]
+
+
+def test_each_event_is_an_alarm_of_its_own_and_a_condition_is_one_alarm(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = reopen(tmp_path / "c.db")
+    book = AlarmBook(store.collection("alarms"))
+    book.load(now=0)
+    caplog.set_level(logging.INFO, logger="hall_controller.alarms")
+    forced = "door_opened_without_unlock"
+    text = "第 3 格: 11010119900307123X 13912345678"  # as a careless raiser might write it
+    first = book.raise_alarm("bank", forced, Severity.CRITICAL, text, source=Source.EXTENSION, now=1)
+    second = book.raise_alarm("bank", forced, Severity.CRITICAL, "第 3 格", source=Source.EXTENSION, now=2)
+    assert first is not None and second is not None and first.alarm_id != second.alarm_id
+    # Over once seen, open until acknowledged.
+    assert first.event and not first.active and first.needs_attention and first.cleared_at == 1
+    # A lasting condition stays one alarm while it lasts.
+    offline = book.raise_alarm("led", "offline", Severity.WARNING, "x", source=Source.CONTROLLER, now=1)
+    assert offline is not None and offline.active and not offline.event
+    assert book.raise_alarm("led", "offline", Severity.WARNING, "x", source=Source.CONTROLLER, now=2) is None
+    assert {a.alarm_id for a in book.attention()} == {first.alarm_id, second.alarm_id, offline.alarm_id}
+
+    assert book.unacknowledged_count()[Severity.CRITICAL] == 2 and book.active_count()[Severity.CRITICAL] == 0
+    book.acknowledge(first.alarm_id, "王经理", now=3)
+    assert {a.alarm_id for a in book.attention()} == {second.alarm_id, offline.alarm_id}
+    assert book.unacknowledged_count()[Severity.CRITICAL] == 1
+    assert [a.alarm_id for a in book.acknowledged(10)] == [first.alarm_id]
+    # No ID or phone number in the alarm, nor in its line in the log.
+    assert "110***********123X" in first.message and "139****5678" in first.message
+    lines = [r.getMessage() for r in caplog.records if r.name == "hall_controller.alarms"]
+    assert any(forced in line and "第 3 格" in line for line in lines), lines
+    assert not any("11010119900307123X" in line or "13912345678" in line for line in lines), lines
+    store.close()
+
+
+def test_event_alarms_are_bounded_and_old_active_ones_close_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = reopen(tmp_path / "c.db")
+    collection = store.collection("alarms")
+    # Written by a controller that still held event alarms active.
+    old = Alarm("a1", "bank", "foreign_command", Severity.CRITICAL, "x", Source.CONTROLLER, 5.0)
+    collection.put(old.alarm_id, old.to_document())
+    book = AlarmBook(collection)
+    book.load(now=10)
+    [loaded] = book.attention()
+    assert loaded.alarm_id == "a1" and not loaded.active and loaded.acknowledged_at is None
+    assert Alarm.from_document(collection.get("a1") or {}) == dataclasses.replace(old, cleared_at=5.0)
+
+    monkeypatch.setattr(alarms, "EVENTS_UNACKNOWLEDGED", 3)
+    raised = [
+        book.raise_alarm("bank", "foreign_command", Severity.CRITICAL, "x", source=Source.CONTROLLER, now=n)
+        for n in range(11, 14)
+    ]
+    assert all(raised[:2]) and raised[2] is None  # a1 and two more: three unacknowledged
+    book.acknowledge("a1", "m", now=20)
+    assert book.raise_alarm(
+        "bank", "foreign_command", Severity.CRITICAL, "x", source=Source.CONTROLLER, now=21
+    )
+    store.close()
 
 
 def test_tracker_completes_on_completion_and_times_out_otherwise() -> None:

@@ -9,6 +9,7 @@ publishes in its name (what any process on an unauthenticated broker can do).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +17,14 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
+from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 
 from devices.protocol import lockers, topics
 from devices.protocol.payloads import Command, Event
 from hall_controller.alarms import Alarm
 from tests.fixtures.mqtt import Broker
+from tests.hall_controller.harness import staff_headers
 from tests.hall_controller.lockers.test_locker_mqtt import API, BANK, Hall, running_hall, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -66,9 +69,9 @@ class Forger:
         where = topics.topic(self.hall_id, BANK, topics.Channel.EVT, lockers.DOOR_EVENT)
         self._client.publish(where, event.encode(), qos=1).wait_for_publish(5)
 
-    def unlock(self, number: int) -> None:
+    def unlock(self, number: int, request_id: str = "f0f0f0f0") -> None:
         args = lockers.UnlockArgs(compartment=number).model_dump()
-        command = Command(request_id="f0f0f0f0", args=args, expires=time.time() + 30)
+        command = Command(request_id=request_id, args=args, expires=time.time() + 30)
         where = topics.topic(self.hall_id, BANK, topics.Channel.CMD, lockers.UNLOCK)
         self._client.publish(where, command.encode(), qos=1).wait_for_publish(5)
 
@@ -117,7 +120,13 @@ def test_a_forged_closed_occupied_event_does_not_make_an_open_empty_compartment_
     # The door stands open and empty: the case is not ready for pickup and no SMS went out.
     assert hall.cases.states["C-forged"] == "ready_for_release"
     [alarm] = alarms(hall, DOOR_EVENT_UNCONFIRMED)
-    assert alarm.device_id == BANK and alarm.active
+    # An event, not a lasting condition: over at once, open until a manager acknowledges it.
+    assert alarm.device_id == BANK and not alarm.active and alarm.acknowledged_at is None
+    # The next forged closing is an alarm of its own, not swallowed by the first.
+    forger.door_event(number, lockers.DoorChange.CLOSED, occupied=True)
+    assert wait_until(lambda: len(alarms(hall, DOOR_EVENT_UNCONFIRMED)) == 2, 20), alarms(
+        hall, DOOR_EVENT_UNCONFIRMED
+    )
     assert not hall.sms_file.exists() or not hall.sms_file.read_text("utf-8").strip()
     board, lock = hall.rig.firmware(number)
     assert board.truly_open(lock)
@@ -144,6 +153,9 @@ def test_an_unlock_the_controller_did_not_send_raises_alarms_and_moves_nothing(
     assert wait_until(lambda: alarms(hall, DOOR_OPENED_WITHOUT_UNLOCK)), "no alarm for the unasked opening"
     # The result is still inside and the case is still waiting for its applicant.
     assert hall.cases.states["C-kept"] == "ready_for_pickup"
+    # A second foreign command is an alarm of its own.
+    forger.unlock(number, request_id="0f0f0f0f")
+    assert wait_until(lambda: len(alarms(hall, FOREIGN_COMMAND)) == 2), alarms(hall, FOREIGN_COMMAND)
 
 
 def test_a_forged_opening_raises_an_alarm(hall: Hall, forger: Forger) -> None:
@@ -156,3 +168,54 @@ def test_a_forged_opening_raises_an_alarm(hall: Hall, forger: Forger) -> None:
     repository = hall.extension.repository
     assert repository is not None
     assert not repository.door_opened_since(f"{BANK}/{other:02d}", 0)
+
+
+def test_each_forged_opening_is_an_alarm_only_a_manager_acknowledges(
+    hall: Hall, forger: Forger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    number = deposit(hall, "C-twice")
+    hall.rig.person_puts_item_and_closes(number)
+    assert wait_until(lambda: hall.cases.states["C-twice"] == "ready_for_pickup")
+    other = number + 1
+    manager = TestClient(
+        hall.client.app, headers=staff_headers(hall.controller.settings, "值班经理", ("manager",))
+    )
+    stranger = TestClient(hall.client.app)  # no token
+
+    def listed() -> list[dict[str, object]]:  # the alarm list, as the dashboard reads it
+        return [a for a in stranger.get("/api/v1/alarms").json() if a["code"] == DOOR_OPENED_WITHOUT_UNLOCK]
+
+    forger.door_event(other, lockers.DoorChange.OPENED, occupied=False)
+    assert wait_until(lambda: len(listed()) == 1), "no alarm for the first forged opening"
+    forger.door_event(other, lockers.DoorChange.OPENED, occupied=False)
+    assert wait_until(lambda: len(listed()) == 2), listed()
+    first, second = listed()
+    assert first["alarm_id"] != second["alarm_id"]
+    for alarm in (first, second):
+        assert alarm["event"] is True and alarm["active"] is False and alarm["acknowledged_at"] is None
+        assert alarm["device_id"] == BANK and alarm["severity"] == "critical"
+
+    # Neither a stranger nor the clerk acknowledges; the manager does, each alarm by itself.
+    ack = f"/api/v1/alarms/{first['alarm_id']}/ack"
+    assert stranger.post(ack, json={}).status_code == 401
+    assert hall.client.post(ack, json={}).status_code == 403  # the clerk's token
+    assert len(listed()) == 2
+    answer = manager.post(ack, json={})
+    assert answer.status_code == 200 and answer.json()["acknowledged_by"] == "值班经理"
+    [still_open] = listed()
+    assert still_open["alarm_id"] == second["alarm_id"]
+    seen = manager.get("/api/v1/dashboard").json()
+    assert [a["alarm_id"] for a in seen["acknowledged"]] == [first["alarm_id"]]
+    assert second["alarm_id"] in [a["alarm_id"] for a in seen["alarms"]]
+    assert manager.post(f"/api/v1/alarms/{second['alarm_id']}/ack", json={}).status_code == 200
+    assert listed() == []
+
+    # The alarm lines in the log name the bank and compartment, never the applicant's ID or phone.
+    lines = [r.getMessage() for r in caplog.records]
+    raised = [
+        line for line in lines if line.startswith(f"alarm critical {DOOR_OPENED_WITHOUT_UNLOCK} on {BANK}")
+    ]
+    assert len(raised) == 2 and all(f"第 {other} 格" in line for line in raised), lines
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert "11010119900307123X" not in everything and "13912345678" not in everything

@@ -9,6 +9,7 @@ bank's own keypad.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
 from case_service.domain.states import Role
 from devices.protocol import lockers
 from tests.fixtures.mqtt import Broker
+from tests.hall_controller.harness import staff_headers
 from tests.hall_controller.lockers.test_locker_mqtt import API, BANK, Hall, running_hall, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -73,16 +75,51 @@ def test_a_strangers_wrong_codes_do_not_lock_the_applicant_out(hall: Hall) -> No
     assert wait_until(lambda: hall.cases.states["C-1"] == "delivered")
 
 
-def test_id_card_pickups_over_http_are_rate_limited(hall: Hall) -> None:
+def test_id_card_pickups_over_http_are_rate_limited(hall: Hall, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     signer = TokenSigner(hall.controller.settings.secret_key.get_secret_value())
-    token, _ = signer.issue(Principal(PrincipalKind.DEVICE, "kiosk-07", frozenset({Role.KIOSK})), 600)
-    kiosk = TestClient(hall.client.app, headers={"Authorization": f"Bearer {token}"})
-    statuses = []
-    for index in range(12):  # someone at a kiosk walking through other people's ID numbers
-        body = {"bank_id": BANK, "method": "id_card", "value": f"11010119800101{index:03d}1"}
-        statuses.append(kiosk.post(f"{API}/pickups", json=body).status_code)
+
+    def kiosk(name: str) -> TestClient:
+        token, _ = signer.issue(Principal(PrincipalKind.DEVICE, name, frozenset({Role.KIOSK})), 600)
+        return TestClient(hall.client.app, headers={"Authorization": f"Bearer {token}"})
+
+    def walk(client: TestClient, start: int) -> list[int]:
+        statuses = []
+        for index in range(start, start + 12):  # someone at a kiosk walking through other people's IDs
+            body = {"bank_id": BANK, "method": "id_card", "value": f"11010119800101{index:03d}1"}
+            statuses.append(client.post(f"{API}/pickups", json=body).status_code)
+        return statuses
+
+    def guessing() -> list[dict[str, object]]:  # the alarm list, as the dashboard reads it
+        return [a for a in hall.client.get("/api/v1/alarms").json() if a["code"] == PICKUP_GUESSING]
+
+    statuses = walk(kiosk("kiosk-07"), 0)
     assert 429 in statuses and statuses.index(429) <= 10, statuses
     assert set(statuses[: statuses.index(429)]) == {400}
+    # One alarm for the burst, not one per wrong attempt after the limit tripped.
+    [first] = guessing()
+    assert first["event"] is True and first["acknowledged_at"] is None
+    # Another kiosk's burst (the bank's limit still holding) is an alarm of its own.
+    assert 429 in walk(kiosk("kiosk-08"), 100)
+    assert len(guessing()) == 2, guessing()
+
+    # Only a manager acknowledges; each alarm by itself.
+    manager = TestClient(
+        hall.client.app, headers=staff_headers(hall.controller.settings, "值班经理", ("manager",))
+    )
+    for alarm in guessing():
+        ack = f"/api/v1/alarms/{alarm['alarm_id']}/ack"
+        assert TestClient(hall.client.app).post(ack, json={}).status_code == 401
+        assert hall.client.post(ack, json={}).status_code == 403  # a clerk
+        assert manager.post(ack, json={}).status_code == 200
+    assert guessing() == []
+    acknowledged = manager.get("/api/v1/dashboard").json()["acknowledged"]
+    assert [a["acknowledged_by"] for a in acknowledged if a["code"] == PICKUP_GUESSING] == ["值班经理"] * 2
+
+    # The alarm's lines in the log (and every other line) carry none of the ID numbers tried.
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum(line.startswith(f"alarm critical {PICKUP_GUESSING} on {BANK}") for line in lines) == 2, lines
+    assert not any("11010119800101" in line for line in lines)
 
 
 def test_the_development_sms_sink_keeps_no_phone_number_and_no_code(hall: Hall) -> None:

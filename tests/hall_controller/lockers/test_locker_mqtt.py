@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from devices.lockboard.gateway import LockerGateway
 from devices.protocol import lockers
 from firmware_sim.lockers.rig import LockerRig, start_rig
-from hall.settings import DEV_LOCKER_ID_KEY
+from hall.settings import DEV_LOCKER_ID_KEY, Settings
 from hall_controller.app import create_app
 from hall_controller.controller import HallController
 from hall_controller.lockers.extension import LockersExtension
@@ -27,7 +27,13 @@ from hall_controller.lockers.notify import FileSmsProvider
 from hall_controller.lockers.ports import InMemoryCaseClient
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller import harness
-from tests.hall_controller.harness import controller_settings, new_hall_id, serving, staff_headers
+from tests.hall_controller.harness import (
+    controller_settings,
+    new_hall_id,
+    serving,
+    staff_headers,
+    staff_token,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -444,10 +450,49 @@ def test_lockers_panel_on_the_managers_dashboard(
                 body = page.inner_text("body")
                 assert "13912345678" not in body and "11010119900307123X" not in body
                 page.screenshot(path=str(screenshot_dir / "controller-dashboard-lockers.png"), full_page=True)
+                forced_twice_then_one_acknowledged(rig, page, settings, url, screenshot_dir)
             finally:
                 gateway.stop()
     finally:
         rig.stop()
+
+
+def forced_twice_then_one_acknowledged(
+    rig: LockerRig, page: Any, settings: Settings, url: str, screenshot_dir: Path
+) -> None:
+    """A door pried open twice: two alarms on the dashboard, each open until the manager acknowledges it,
+    and the acknowledged one listed apart, with who acknowledged it."""
+    compartments = httpx.get(f"{url}{API}/compartments", headers=staff_headers(settings, "clerk-1")).json()
+    number = next(c["number"] for c in compartments if c["state"] == "free")
+    board, lock = rig.firmware(number)
+    # One alarm per opening: the gateway's `opened` (unasked) and `unsolicited_open` are the same one.
+    forced = f"tr[data-alarm]:has-text('第 {number} 格: door opened with')"
+    for times in (1, 2):
+        board.force_open(lock)
+        page.locator(forced).nth(times - 1).wait_for(timeout=15000)
+        board.close_door(lock)
+        assert wait_until(lambda: not rig.bank.snapshot()[number][0]), "the bank never saw the door shut"
+    manager = staff_headers(settings, "manager1", ("manager",))
+
+    def pried() -> int:  # both of the gateway's reports of each opening are in the audit by now
+        entries = httpx.get(f"{url}{API}/audit", headers=manager).json()
+        return sum(e["action"] == "alarm_unsolicited_open" for e in entries)
+
+    assert wait_until(lambda: pried() == 2), "the gateway's unsolicited openings were not audited"
+    rows = page.locator(forced)
+    assert rows.count() == 2
+    for index in range(2):
+        assert "事件 event · 待确认 open" in rows.nth(index).inner_text()
+    open_before = int(page.inner_text("#n-alarms"))
+    token = staff_token(settings, "manager1", ("manager",))
+    page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", token)
+    rows.first.locator("button").click()
+    page.wait_for_selector(
+        f"#acknowledged tr[data-acknowledged]:has-text('第 {number} 格') >> text=acknowledged by manager1"
+    )
+    assert page.locator(forced).count() == 1 and "待确认 open" in page.locator(forced).inner_text()
+    page.wait_for_function(f"document.querySelector('#n-alarms').textContent === '{open_before - 1}'")
+    page.screenshot(path=str(screenshot_dir / "controller-dashboard-alarms-acknowledged.png"), full_page=True)
 
 
 def test_an_absent_bank_is_unreachable_and_the_case_stays_releasable(mosquitto_hall: Hall) -> None:
