@@ -106,12 +106,12 @@ def test_every_call_the_display_showed_survives_a_sigkill(
             keypad.press("sign-in", clerk=f"clerk-{window}")
 
         for round_number, calls in enumerate(KILL_AFTER_SHOWN):
-            before = shown.count()
+            target = shown.count() + calls
             stop = threading.Event()
             burst = threading.Thread(target=press_burst, args=(keypads, stop), daemon=True)
             burst.start()
             try:
-                assert wait_until(lambda: shown.count() >= before + calls, timeout=20, interval=0.001)
+                assert wait_until(lambda: shown.count() >= target, timeout=20, interval=0.001)  # noqa: B023
                 controller.process.kill()  # SIGKILL, mid-burst
             finally:
                 stop.set()
