@@ -133,6 +133,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     from firmware_sim.queue.speech import SilentSpeaker
     from hall.settings import Settings
     from hall_controller.app import create_app
+    from hall_controller.main import freeze_startup_heap
     from hall_controller.queue.config import demo_config
     from hall_controller.queue.extension import QueueExtension
 
@@ -154,6 +155,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     config = config.model_copy(update={"tickets_per_device": 10 * TICKETS, "services": services})
     _raise_file_limit()
     app = create_app(settings, [QueueExtension.factory(config=config, deliver_ratings=False)])
+    freeze_startup_heap()  # as `hall controller` does before it serves
     # Clerk actions need a staff token of the case service (signed with the same development key); each
     # window's clerk has their own.
     signer = TokenSigner(settings.secret_key.get_secret_value())
