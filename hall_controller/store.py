@@ -15,8 +15,8 @@ that was acknowledged. Thread-safe; keep documents small (they are read whole).
 `append` is the one fast write, for a journal written on the hot path (the queue's): committed before it
 returns as well — a killed process loses nothing, the commit is in the WAL file in the operating system's
 hands — but the WAL is not fsynced by the commit (synchronous=NORMAL for that commit). The store's
-flusher thread fsyncs the WAL at most `FLUSH_SECONDS` after such a commit, so a power failure loses at
-most the last `FLUSH_SECONDS` of appended records (docs/adr/0009). Any later `put` (synchronous=FULL)
+flusher thread fsyncs the WAL `FLUSH_SECONDS` after such a commit (plus the time an fsync takes), so a
+power failure loses at most the appends of about the last `FLUSH_SECONDS` (docs/adr/0009). Any later `put` (synchronous=FULL)
 makes them durable at once too.
 """
 
