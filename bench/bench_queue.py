@@ -2,15 +2,17 @@
 
 A private Mosquitto on a free port (TCP_NODELAY on its client sockets, as deployed); one hall controller
 with the queue extension (HTTP through FastAPI's test client, journal in the controller's SQLite store);
-the simulated main display and a caller keypad, and a swarm of simulated devices of the same hall in a
-child process (default 2,000, each its own MQTT connection; ``HALL_BENCH_DEVICES`` changes the count), all
-online at the controller while calls are made. Anchors from the same run: a bare journal write (one
+the simulated main display and window 1's keypad in a child process of their own (as devices are: the
+latency is timed there, press → show), and a swarm of simulated devices of the same hall in another
+(default 2,000, each its own MQTT connection; ``HALL_BENCH_DEVICES`` changes the count), all online at the
+controller while calls are made. Anchors from the same run: a bare journal write (one
 SQLite put, committed and fsynced) for throughput, a bare MQTT round trip for the display latency, and a
 naive estimate (no live service rates) for the estimate's error.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -120,6 +122,65 @@ def _mqtt_round_trips(url: str, count: int) -> list[float]:
     return samples
 
 
+def run_devices(url: str, hall: str) -> None:
+    """Child process: the main display and window 1's keypad, as devices of their own outside the
+    controller's process. On "block N" it presses "next" N times, each time timing press → the display
+    showing the new call, then "finish"; it prints the N latencies (ms) as one JSON line."""
+    from devices.protocol.queue import DisplayShow
+    from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
+    from firmware_sim.queue.speech import SilentSpeaker
+
+    display = QueueDisplay(hall, "main-display", SilentSpeaker())
+    keypad = CallerKeypad(hall, "window-01-keypad", 1)
+    changed = threading.Condition()
+    latest = [0, 0.0]  # call_seq of the latest call shown, when it was shown (perf_counter)
+
+    def seen(show: DisplayShow) -> None:
+        if show.latest is not None and show.latest.call_seq > latest[0]:
+            with changed:
+                latest[:] = [show.latest.call_seq, time.perf_counter()]
+                changed.notify_all()
+
+    display.on_shown = seen
+    for device in (display, keypad):
+        device.start(url)
+    for device in (display, keypad):
+        device.connected.wait(30)
+    print("READY", flush=True)
+    for line in sys.stdin:
+        if not line.startswith("block "):
+            break
+        latencies = []
+        for _ in range(int(line.split()[1])):
+            before = latest[0]
+            pressed = time.perf_counter()
+            keypad.press("next")
+            with changed:
+                if changed.wait_for(lambda before=before: latest[0] > before, 5):  # type: ignore[misc]
+                    latencies.append((latest[1] - pressed) * 1000)
+            keypad.press("finish", outcome="ok")
+            deadline = time.monotonic() + 5  # the window is free again: its LED shows no ticket
+            while time.monotonic() < deadline and (keypad.shown is None or keypad.shown.number):
+                time.sleep(0.0005)
+        print(json.dumps(latencies), flush=True)
+    for device in (display, keypad):
+        device.stop()
+
+
+def _start_child(*arguments: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_queue", *arguments],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    if child.stdout.readline().strip() != "READY":
+        child.terminate()
+        raise RuntimeError(f"bench child {arguments[0]} did not start")
+    return child
+
+
 def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, list[float], list[float]]:
     """(tickets/s, calls/s over HTTP, calls/s on the queue's path, call → display latencies in ms, bare
     MQTT round trips in ms measured in blocks between the latency samples, under the same load)."""
@@ -128,9 +189,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     from bench.bench_controller import _raise_file_limit, _wait_all_online
     from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
     from case_service.domain.states import Role
-    from devices.protocol.queue import DisplayShow, KeyName, KeyPress
-    from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
-    from firmware_sim.queue.speech import SilentSpeaker
+    from devices.protocol.queue import KeyName, KeyPress
     from hall.settings import Settings
     from hall_controller.app import create_app
     from hall_controller.main import freeze_startup_heap
@@ -139,15 +198,6 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
 
     hall = f"bench-{free_port()}"
     settings = Settings(hall_id=hall, mqtt_url=url, data_dir=folder / "controller")
-    display = QueueDisplay(hall, "main-display", SilentSpeaker())
-    keypad = CallerKeypad(hall, "window-01-keypad", 1)
-    shown_at: dict[str, float] = {}
-
-    def seen(show: DisplayShow) -> None:
-        if show.latest is not None:
-            shown_at.setdefault(show.latest.number, time.perf_counter())
-
-    display.on_shown = seen
     # One clerk takes every ticket here, far faster than a hall: the per-source limit and the daily caps
     # are not measured.
     config = demo_config()
@@ -167,11 +217,11 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
         for window in range(1, 7)
     }
     swarm: subprocess.Popen[str] | None = None
+    devices: subprocess.Popen[str] | None = None
     with TestClient(app) as client:
         controller = app.state.controller
-        for device in (display, keypad):
-            device.start(url)
         try:
+            devices = _start_child("devices", url, hall)
             swarm = _start_swarm(url, hall)
             _wait_all_online(controller, DEVICES + 2, 300)
             extension = next(e for e in controller.extensions if isinstance(e, QueueExtension))
@@ -235,25 +285,12 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
                 )
             latencies: list[float] = []
             round_trips: list[float] = []
-            for sample in range(LATENCY_SAMPLES):
-                if sample % BLOCK == 0:  # the anchor, interleaved: the same moment, the same swarm
-                    round_trips += _mqtt_round_trips(url, BLOCK)
-                handled = extension.events_handled
-                pressed = time.perf_counter()
-                keypad.press("next")
-                while extension.events_handled == handled:
-                    time.sleep(0.0005)
-                number = extension.service.read(lambda book: book.windows[1].ticket)
-                if number is None:
-                    break
-                while number not in shown_at and time.perf_counter() - pressed < 5:
-                    time.sleep(0.0005)
-                if number in shown_at:
-                    latencies.append((shown_at[number] - pressed) * 1000)
-                handled = extension.events_handled
-                keypad.press("finish", outcome="ok")
-                while extension.events_handled == handled:
-                    time.sleep(0.0005)
+            assert devices.stdin is not None and devices.stdout is not None
+            for _ in range(LATENCY_SAMPLES // BLOCK):  # the anchor interleaved: same moments, same swarm
+                round_trips += _mqtt_round_trips(url, BLOCK)
+                devices.stdin.write(f"block {BLOCK}\n")
+                devices.stdin.flush()
+                latencies += json.loads(devices.stdout.readline())
             return (
                 tickets_per_second,
                 calls_per_second,
@@ -262,11 +299,10 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
                 round_trips,
             )
         finally:
-            if swarm is not None:
-                swarm.terminate()
-                swarm.wait(30)
-            for device in (display, keypad):
-                device.stop()
+            for child in (swarm, devices):
+                if child is not None:
+                    child.terminate()
+                    child.wait(30)
 
 
 def run() -> list[Figure]:
@@ -307,3 +343,8 @@ def run() -> list[Figure]:
             better="lower",
         ),
     ]
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "devices":
+        run_devices(sys.argv[2], sys.argv[3])
