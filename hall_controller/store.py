@@ -16,8 +16,8 @@ that was acknowledged. Thread-safe; keep documents small (they are read whole).
 returns as well — a killed process loses nothing, the commit is in the WAL file in the operating system's
 hands — but the WAL is not fsynced by the commit (synchronous=NORMAL for that commit). The store's
 flusher thread fsyncs the WAL `FLUSH_SECONDS` after such a commit (plus the time an fsync takes), so a
-power failure loses at most the appends of about the last `FLUSH_SECONDS` (docs/adr/0009). Any later `put` (synchronous=FULL)
-makes them durable at once too.
+power failure loses at most the appends of about the last `FLUSH_SECONDS` (docs/adr/0009). Any later
+`put` (synchronous=FULL) makes them durable at once too.
 """
 
 from __future__ import annotations
