@@ -291,6 +291,8 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
                 devices.stdin.write(f"block {BLOCK}\n")
                 devices.stdin.flush()
                 latencies += json.loads(devices.stdout.readline())
+            if len(latencies) < LATENCY_SAMPLES:
+                raise RuntimeError(f"only {len(latencies)} of {LATENCY_SAMPLES} calls reached the display")
             return (
                 tickets_per_second,
                 calls_per_second,
