@@ -48,12 +48,12 @@ SWARM_HEARTBEAT = 10.0
 # The swarm (child process) ------------------------------------------------------------------------
 
 
-def run_swarm(url: str, count: int) -> None:
-    """Child process: `count` devices on one selector thread, plus the round-trip target and echo."""
+def run_swarm(url: str, count: int, hall: str = HALL) -> None:
+    """Child process: `count` devices of `hall` on one selector thread (bench_queue's hall uses it too)."""
     devices = []
     for index in range(count):
         device = ProtocolDevice(
-            HALL, f"sim-{index:05d}", kind="window_led", heartbeat_seconds=SWARM_HEARTBEAT
+            hall, f"sim-{index:05d}", kind="window_led", heartbeat_seconds=SWARM_HEARTBEAT
         )
         device.start(url, heartbeat_thread=False, external_loop=True)
         devices.append(device)
@@ -440,7 +440,7 @@ def run() -> list[Figure]:
 if __name__ == "__main__":
     if sys.argv[1] == "swarm":
         _raise_file_limit()
-        run_swarm(sys.argv[2], int(sys.argv[3]))
+        run_swarm(sys.argv[2], int(sys.argv[3]), *sys.argv[4:5])
     elif sys.argv[1] == "target":
         run_target(sys.argv[2])
     elif sys.argv[1] == "burst":

@@ -1,14 +1,21 @@
 """Queue: tickets issued and calls per second, call → main display latency, wait-estimate error.
 
-A private Mosquitto on a free port; one hall controller with the queue extension (HTTP through FastAPI's
-test client, journal in the controller's SQLite store); the simulated main display and a caller keypad.
-Anchors from the same run: a bare journal write (SQLite put) for throughput, a bare MQTT round trip for
-the display latency, and a naive estimate (no live service rates) for the estimate's error.
+A private Mosquitto on a free port (TCP_NODELAY on its client sockets, as deployed); one hall controller
+with the queue extension (HTTP through FastAPI's test client, journal in the controller's SQLite store);
+the simulated main display and window 1's keypad in a child process of their own (as devices are: the
+latency is timed there, press → show), and a swarm of simulated devices of the same hall in another
+(default 2,000, each its own MQTT connection; ``HALL_BENCH_DEVICES`` changes the count), all online at the
+controller while calls are made. Anchors from the same run: a bare journal write (one
+SQLite put, committed and fsynced) for throughput, a bare MQTT round trip for the display latency, and a
+naive estimate (no live service rates) for the estimate's error.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,9 +27,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from bench.core import Figure, percentile
 from hall.net import free_port, wait_for_tcp
 
-TICKETS = 400
-CALLS = 300
+TICKETS = 600
+CALLS = 250
 LATENCY_SAMPLES = 200
+BLOCK = 50  # latency samples between two blocks of bare round trips
+DEVICES = int(os.environ.get("HALL_BENCH_DEVICES", "2000"))
 
 
 def _start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -30,6 +39,9 @@ def _start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     config = folder / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\npersistence false\n"
+        # As deployed (deploy/mosquitto/hall-broker.conf): without it Nagle held a show behind the
+        # display's unacknowledged packets for a delayed ACK, ~35 ms a call.
+        "set_tcp_nodelay true\n"
     )
     process = subprocess.Popen(
         ["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -40,22 +52,41 @@ def _start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"mqtt://127.0.0.1:{port}"
 
 
-def _store_puts_per_second(folder: Path) -> float:
+def _store_writes_per_second(folder: Path, *, append: bool) -> float:
+    """Bare journal writes a second: `put` (committed and fsynced each) or `append` (the queue's)."""
     from hall_controller.store import Store
 
-    store = Store(folder / "anchor.db")
+    store = Store(folder / f"anchor-{append}.db")
     store.open()
     try:
         collection = store.collection("anchor")
+        write = collection.append if append else collection.put
         started = time.perf_counter()
         for index in range(TICKETS):
-            collection.put(f"{index:09d}", {"type": "issued", "number": f"A{index:03d}", "at": time.time()})
+            write(f"{index:09d}", {"type": "issued", "number": f"A{index:03d}", "at": time.time()})
         return TICKETS / (time.perf_counter() - started)
     finally:
         store.close()
 
 
-def _mqtt_round_trip_p99(url: str) -> float:
+def _start_swarm(url: str, hall: str) -> subprocess.Popen[str]:
+    """`DEVICES` simulated devices of `hall` in a child process (bench_controller's swarm)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_controller", "swarm", url, str(DEVICES), hall],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    if child.stdout.readline().strip() != "READY":
+        child.terminate()
+        raise RuntimeError("the device swarm did not start")
+    return child
+
+
+def _mqtt_round_trips(url: str, count: int) -> list[float]:
+    """`count` bare QoS 1 publish → receive round trips through the broker, in ms."""
+    from devices.protocol.mqtt import no_delay
+
     port = int(url.rsplit(":", 1)[1])
     arrived: dict[int, float] = {}
     got = threading.Event()
@@ -65,17 +96,19 @@ def _mqtt_round_trip_p99(url: str) -> float:
         got.set()
 
     receiver = paho.Client(CallbackAPIVersion.VERSION2)
+    receiver.on_socket_open = no_delay
     receiver.on_message = on_message
     receiver.connect("127.0.0.1", port)
     receiver.subscribe("bench/rt", qos=1)
     receiver.loop_start()
     sender = paho.Client(CallbackAPIVersion.VERSION2)
+    sender.on_socket_open = no_delay
     sender.connect("127.0.0.1", port)
     sender.loop_start()
     time.sleep(0.3)
     samples = []
     try:
-        for index in range(LATENCY_SAMPLES):
+        for index in range(count):
             got.clear()
             sent = time.perf_counter()
             sender.publish("bench/rt", str(index).encode(), qos=1)
@@ -84,37 +117,95 @@ def _mqtt_round_trip_p99(url: str) -> float:
     finally:
         sender.loop_stop()
         receiver.loop_stop()
-    return percentile(samples, 0.99)
+        sender.disconnect()
+        receiver.disconnect()
+    return samples
 
 
-def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, float]:
-    """(tickets/s, calls/s, call → display p99 ms, p50 ms)."""
-    from fastapi.testclient import TestClient
-
-    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
-    from case_service.domain.states import Role
+def run_devices(url: str, hall: str) -> None:
+    """Child process: the main display and window 1's keypad, as devices of their own outside the
+    controller's process. On "block N" it presses "next" N times, each time timing press → the display
+    showing the new call, then "finish"; it prints the N latencies (ms) as one JSON line."""
     from devices.protocol.queue import DisplayShow
     from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
     from firmware_sim.queue.speech import SilentSpeaker
+
+    display = QueueDisplay(hall, "main-display", SilentSpeaker())
+    keypad = CallerKeypad(hall, "window-01-keypad", 1)
+    changed = threading.Condition()
+    latest = [0, 0.0]  # call_seq of the latest call shown, when it was shown (perf_counter)
+
+    def seen(show: DisplayShow) -> None:
+        if show.latest is not None and show.latest.call_seq > latest[0]:
+            with changed:
+                latest[:] = [show.latest.call_seq, time.perf_counter()]
+                changed.notify_all()
+
+    display.on_shown = seen
+    for device in (display, keypad):
+        device.start(url)
+    for device in (display, keypad):
+        device.connected.wait(30)
+    print("READY", flush=True)
+    for line in sys.stdin:
+        if not line.startswith("block "):
+            break
+        latencies = []
+        for _ in range(int(line.split()[1])):
+            before = latest[0]
+            pressed = time.perf_counter()
+            keypad.press("next")
+            with changed:
+                if changed.wait_for(lambda before=before: latest[0] > before, 5):  # type: ignore[misc]
+                    latencies.append((latest[1] - pressed) * 1000)
+            keypad.press("finish", outcome="ok")
+            deadline = time.monotonic() + 5  # the window is free again: its LED shows no ticket
+            while time.monotonic() < deadline and (keypad.shown is None or keypad.shown.number):
+                time.sleep(0.0005)
+        print(json.dumps(latencies), flush=True)
+    for device in (display, keypad):
+        device.stop()
+
+
+def _start_child(*arguments: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_queue", *arguments],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    if child.stdout.readline().strip() != "READY":
+        child.terminate()
+        raise RuntimeError(f"bench child {arguments[0]} did not start")
+    return child
+
+
+def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, list[float], list[float]]:
+    """(tickets/s, calls/s over HTTP, calls/s on the queue's path, call → display latencies in ms, bare
+    MQTT round trips in ms measured in blocks between the latency samples, under the same load)."""
+    from fastapi.testclient import TestClient
+
+    from bench.bench_controller import _raise_file_limit, _wait_all_online
+    from case_service.auth.tokens import Principal, PrincipalKind, TokenSigner
+    from case_service.domain.states import Role
+    from devices.protocol.queue import KeyName, KeyPress
     from hall.settings import Settings
     from hall_controller.app import create_app
+    from hall_controller.main import freeze_startup_heap
     from hall_controller.queue.config import demo_config
     from hall_controller.queue.extension import QueueExtension
 
     hall = f"bench-{free_port()}"
     settings = Settings(hall_id=hall, mqtt_url=url, data_dir=folder / "controller")
-    display = QueueDisplay(hall, "main-display", SilentSpeaker())
-    keypad = CallerKeypad(hall, "window-01-keypad", 1)
-    shown_at: dict[str, float] = {}
-
-    def seen(show: DisplayShow) -> None:
-        if show.latest is not None:
-            shown_at.setdefault(show.latest.number, time.perf_counter())
-
-    display.on_shown = seen
-    # One clerk takes every ticket here, far faster than a hall: the per-source limit is not measured.
-    config = demo_config().model_copy(update={"tickets_per_device": 10 * TICKETS})
+    # One clerk takes every ticket here, far faster than a hall: the per-source limit and the daily caps
+    # are not measured.
+    config = demo_config()
+    services = [service.model_copy(update={"daily_cap": 999}) for service in config.services]
+    config = config.model_copy(update={"tickets_per_device": 10 * TICKETS, "services": services})
+    _raise_file_limit()
     app = create_app(settings, [QueueExtension.factory(config=config, deliver_ratings=False)])
+    freeze_startup_heap()  # as `hall controller` does before it serves
     # Clerk actions need a staff token of the case service (signed with the same development key); each
     # window's clerk has their own.
     signer = TokenSigner(settings.secret_key.get_secret_value())
@@ -125,16 +216,14 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
         }
         for window in range(1, 7)
     }
+    swarm: subprocess.Popen[str] | None = None
+    devices: subprocess.Popen[str] | None = None
     with TestClient(app) as client:
         controller = app.state.controller
-        for device in (display, keypad):
-            device.start(url)
         try:
-            deadline = time.monotonic() + 15
-            while not all(controller.registry.get(d) for d in ("main-display", "window-01-keypad")):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("devices did not announce")
-                time.sleep(0.05)
+            devices = _start_child("devices", url, hall)
+            swarm = _start_swarm(url, hall)
+            _wait_all_online(controller, DEVICES + 2, 300)
             extension = next(e for e in controller.extensions if isinstance(e, QueueExtension))
             base = "/api/v1/ext/queue"
             started = time.perf_counter()
@@ -159,7 +248,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
                 ).raise_for_status()
             calls = 0
             started = time.perf_counter()
-            while calls < CALLS:
+            while calls < CALLS:  # over HTTP, as the web desk calls
                 for window in range(2, 7):
                     answer = client.post(
                         f"{base}/windows/{window}/actions", json={"key": "next"}, headers=clerks[window]
@@ -175,6 +264,18 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
                     ).raise_for_status()
             calls_per_second = calls / (time.perf_counter() - started)
 
+            # The queue's own path, as a keypad's key reaches it (and the HTTP route too): book, journal,
+            # display marks; the pump pushes to the devices on its thread meanwhile.
+            calls = 0
+            started = time.perf_counter()
+            while calls < CALLS:
+                for window in range(2, 7):
+                    if extension.press(window, KeyPress(key=KeyName.NEXT)) is None:
+                        continue
+                    calls += 1
+                    extension.press(window, KeyPress(key=KeyName.FINISH, outcome="ok"))
+            path_calls_per_second = calls / (time.perf_counter() - started)
+
             # call → display: the clerk presses "next" on the keypad (MQTT), the main display shows the call
             for _ in range(LATENCY_SAMPLES):
                 client.post(
@@ -182,33 +283,28 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, fl
                     json={"service": "business", "source": "window", "print_slip": False},
                     headers=clerks[1],
                 )
-            latencies = []
-            for _ in range(LATENCY_SAMPLES):
-                handled = extension.events_handled
-                pressed = time.perf_counter()
-                keypad.press("next")
-                while extension.events_handled == handled:
-                    time.sleep(0.0005)
-                number = extension.service.read(lambda book: book.windows[1].ticket)
-                if number is None:
-                    break
-                while number not in shown_at and time.perf_counter() - pressed < 5:
-                    time.sleep(0.0005)
-                if number in shown_at:
-                    latencies.append((shown_at[number] - pressed) * 1000)
-                handled = extension.events_handled
-                keypad.press("finish", outcome="ok")
-                while extension.events_handled == handled:
-                    time.sleep(0.0005)
+            latencies: list[float] = []
+            round_trips: list[float] = []
+            assert devices.stdin is not None and devices.stdout is not None
+            for _ in range(LATENCY_SAMPLES // BLOCK):  # the anchor interleaved: same moments, same swarm
+                round_trips += _mqtt_round_trips(url, BLOCK)
+                devices.stdin.write(f"block {BLOCK}\n")
+                devices.stdin.flush()
+                latencies += json.loads(devices.stdout.readline())
+            if len(latencies) < LATENCY_SAMPLES:
+                raise RuntimeError(f"only {len(latencies)} of {LATENCY_SAMPLES} calls reached the display")
             return (
                 tickets_per_second,
                 calls_per_second,
-                percentile(latencies, 0.99),
-                percentile(latencies, 0.5),
+                path_calls_per_second,
+                latencies,
+                round_trips,
             )
         finally:
-            for device in (display, keypad):
-                device.stop()
+            for child in (swarm, devices):
+                if child is not None:
+                    child.terminate()
+                    child.wait(30)
 
 
 def run() -> list[Figure]:
@@ -218,23 +314,26 @@ def run() -> list[Figure]:
         folder = Path(name)
         broker, url = _start_mosquitto(folder)
         try:
-            puts = _store_puts_per_second(folder)
-            round_trip = _mqtt_round_trip_p99(url)
-            tickets, calls, display_p99, display_p50 = _controller_figures(url, folder)
+            puts = _store_writes_per_second(folder, append=False)
+            appends = _store_writes_per_second(folder, append=True)
+            tickets, calls, path_calls, latencies, round_trips = _controller_figures(url, folder)
         finally:
             broker.terminate()
             broker.wait(10)
     day = simulate_day()
+    anchor = "bare journal write (SQLite put, fsynced)"
     return [
-        Figure("tickets issued (HTTP, journaled)", tickets, "/s", "bare journal write (SQLite put)", puts),
-        Figure("calls (HTTP next + finish, journaled)", calls, "/s", "bare journal write (SQLite put)", puts),
+        Figure("journal append (the queue's write)", appends, "/s", anchor, puts),
+        Figure("tickets issued (HTTP, journaled)", tickets, "/s", anchor, puts),
+        Figure("calls (HTTP next + finish, journaled)", calls, "/s", anchor, puts),
+        Figure("calls (queue path: next + finish, journaled)", path_calls, "/s", anchor, puts, "≥ 0.5"),
         Figure(
-            "keypad next → main display p99",
-            display_p99,
+            f"keypad next → main display p99 ({DEVICES} devices)",
+            percentile(latencies, 0.99),
             "ms",
-            "MQTT round trip p99",
-            round_trip,
-            f"p50 {display_p50:.1f} ms",
+            "bare MQTT round trip p99 (same moments)",
+            percentile(round_trips, 0.99),
+            f"≤ 5 ms; p50 {percentile(latencies, 0.5):.1f} ms vs {percentile(round_trips, 0.5):.2f} ms",
             better="lower",
         ),
         Figure(
@@ -246,3 +345,8 @@ def run() -> list[Figure]:
             better="lower",
         ),
     ]
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "devices":
+        run_devices(sys.argv[2], sys.argv[3])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -33,6 +34,11 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "web")
 STREAM_KEEPALIVE_SECONDS = 15.0
 STREAM_COALESCE_SECONDS = 0.25
 DASHBOARD_ACKNOWLEDGED = 10  # the last acknowledged alarms the dashboard lists under the open ones
+# How long a thread that woke (a keypad's event arrived, the queue's pump was marked) may wait for the GIL
+# while another thread runs Python code. CPython's 5 ms let a call wait that long at each of its thread
+# hops (MQTT in, dispatcher, pump, MQTT out): keypad → display p99 69–84 ms with 0.005, 17–21 ms with
+# 0.0005, on the loaded shared machine with 2,000 devices (bench/results/2026-12-06-queue-latency.md).
+GIL_SWITCH_SECONDS = 0.0005
 
 
 class Acknowledgement(Strict):
@@ -79,9 +85,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)  # for this process while the controller runs
         controller.start()
         yield
         controller.stop()
+        sys.setswitchinterval(previous)
 
     app = FastAPI(title=f"Hall controller {settings.hall_id}", lifespan=lifespan)
     app.state.controller = controller

@@ -203,6 +203,9 @@ class QueueBook:
         self._sink = sink
         self._calendar = calendar or china_calendar()
         self.tickets: dict[str, Ticket] = {}
+        # The waiting tickets, in the order of `tickets`, kept in step by `_apply` (`_index_waiting`): a
+        # call, a display update and an estimate read them without scanning the whole day's tickets.
+        self._waiting: dict[str, Ticket] = {}
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
         # What the estimates read, kept only as far back as they look: the last `estimate_window`
@@ -269,11 +272,10 @@ class QueueBook:
         return ticket
 
     def waiting(self, service: str | None = None) -> list[Ticket]:
-        return [
-            ticket
-            for ticket in self.tickets.values()
-            if ticket.state is TicketState.WAITING and (service is None or ticket.service == service)
-        ]
+        """The waiting tickets (of `service`), in the order they were issued."""
+        if service is None:
+            return list(self._waiting.values())
+        return [ticket for ticket in self._waiting.values() if ticket.service == service]
 
     def open_windows(self) -> list[int]:
         return [number for number, window in self.windows.items() if window.open and window.paused is None]
@@ -664,8 +666,29 @@ class QueueBook:
                 self._apply_day_closed(event, at)
             case _:
                 assert_never(event)
+        self._index_waiting(event)
         self.sequence += 1
         self.last_at = max(self.last_at, at)
+
+    def _index_waiting(self, event: QueueEvent) -> None:
+        """Brings `_waiting` in step with the event just applied: only the event's own ticket changes
+        state, except at the day's close."""
+        number = getattr(event, "number", None)
+        if isinstance(event, DayClosed):
+            self._waiting = {}
+        elif isinstance(number, str) and number in self.tickets:
+            ticket = self.tickets[number]
+            if ticket.state is not TicketState.WAITING:
+                self._waiting.pop(number, None)
+            elif number not in self._waiting:
+                if number == next(reversed(self.tickets)):
+                    self._waiting[number] = ticket  # just issued: the last ticket, the last waiting
+                else:  # waiting again (a transfer): its place is its place among the day's tickets
+                    self._waiting = {
+                        key: other
+                        for key, other in self.tickets.items()
+                        if other.state is TicketState.WAITING
+                    }
 
     def _apply_signed_in(self, event: SignedIn, at: float) -> None:
         window = self.windows[event.window]

@@ -176,6 +176,7 @@ class QueueExtension(Extension):
 
     def on_device(self, record: DeviceRecord) -> None:
         """A display that came (back) online is shown the current calls; state updates are not news."""
+        self.pump.device_changed(record)
         if record.kind not in (contract.QUEUE_DISPLAY, contract.WINDOW_LED, contract.CALLER_KEYPAD):
             return
         seen = (record.instance, record.availability is Availability.ONLINE)

@@ -20,14 +20,14 @@ were ahead of it when it joined plus three priority tickets.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hall_controller.queue.config import Priority, QueueConfig, WindowConfig
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """What ordering needs to know about a waiting ticket."""
+class Candidate(NamedTuple):
+    """What ordering needs to know about a waiting ticket. (A named tuple: a call builds one for every
+    waiting ticket, and a frozen dataclass took twice as long to make.)"""
 
     key: str
     service: str

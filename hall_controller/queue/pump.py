@@ -3,6 +3,11 @@
 Marks are cheap and taken under the queue's lock; the pump thread then builds the payloads from the book
 and sends them. Bursts coalesce: ten quick changes send the main display one update, but a call is never
 skipped, since the newest show always contains it (the latest call and the recent ones).
+
+The devices it addresses (online queue devices, LEDs and keypads bound to a window) are kept in a list,
+read again from the registry only when one of them went online or offline or changed kind or window
+(`device_changed`, from the extension's `on_device`): a push no longer copies the registry of a
+2,000-device hall (~20 ms a call, under the registry's lock, measured by `python -m bench queue`).
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ class OutputPump:
         self._stop = False
         self._thread: threading.Thread | None = None
         self.sent = 0
+        self._addressed: list[DeviceRecord] = []
+        self._signatures: dict[str, tuple[str, int | None]] = {}  # device id → kind and window, if addressed
+        self._stale = threading.Event()
+        self._stale.set()
 
     def start(self) -> None:
         self._stop = False
@@ -66,6 +75,12 @@ class OutputPump:
             self._thread.join(5)
 
     # ------------------------------------------------------------------ marks
+
+    def device_changed(self, record: DeviceRecord) -> None:
+        """A device record changed: the next push reads the registry again if whether or where the pump
+        sends to it changed (online, offline, kind, window); a state update changes none of that."""
+        if self._signatures.get(record.device_id) != _signature(record):
+            self._stale.set()
 
     def mark_display(self) -> None:
         with self._condition:
@@ -119,8 +134,21 @@ class OutputPump:
             except Exception:  # the pump must outlive one bad push; the next change pushes again
                 log.exception("queue outputs failed")
 
+    def _online(self) -> list[DeviceRecord]:
+        if self._stale.is_set():
+            self._stale.clear()  # before reading: a change during the read marks it stale again
+            signatures = {}
+            addressed = []
+            for record in self._devices():
+                signature = _signature(record)
+                if signature is not None:
+                    signatures[record.device_id] = signature
+                    addressed.append(record)
+            self._signatures, self._addressed = signatures, addressed
+        return self._addressed
+
     def _push(self, marks: _Marks) -> None:
-        online = [record for record in self._devices() if record.availability is Availability.ONLINE]
+        online = self._online()
         windows = set(marks.windows)
         display = marks.display
         for record in online:
@@ -161,6 +189,29 @@ class OutputPump:
             log.warning("cannot send %s to %s: %s", name, device_id, err)
             return
         self.sent += 1
+
+
+ADDRESSED_KINDS = frozenset(
+    {
+        contract.QUEUE_DISPLAY,
+        contract.WINDOW_LED,
+        contract.CALLER_KEYPAD,
+        contract.EVALUATOR,
+        contract.TICKET_PRINTER,
+    }
+)
+WINDOW_KINDS = frozenset({contract.WINDOW_LED, contract.CALLER_KEYPAD})
+
+
+def _signature(record: DeviceRecord) -> tuple[str, int | None] | None:
+    """(kind, window) of an online device the queue may send to (an LED or keypad only once bound to a
+    window); None for any other."""
+    if record.availability is not Availability.ONLINE or record.kind not in ADDRESSED_KINDS:
+        return None
+    window = window_of(record)
+    if record.kind in WINDOW_KINDS and window is None:
+        return None
+    return (record.kind, window)
 
 
 def _pending(marks: _Marks) -> bool:

@@ -1,8 +1,11 @@
 """The live queue: one `QueueBook` per day behind a lock, journaled in the controller's store.
 
 Each event the book produces is written to the store (one collection per day, committed before the command
-returns) and handed to the listeners (the extension's output pump). On start the current day's journal is
-replayed; when the local date changes the old day is closed (open tickets expire) and a new book starts.
+returns) and only then handed to the listeners (the extension's output pump): a display never shows a call
+the journal does not hold, whenever the process is killed. The journal uses the store's one fast write
+(`Collection.append`: no fsync per call; the WAL is fsynced within `store.FLUSH_SECONDS`, docs/adr/0009).
+On start the current day's journal is replayed; when the local date changes the old day is closed (open
+tickets expire) and a new book starts.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ class QueueService:
 
     def _record(self, event: QueueEvent) -> None:
         assert self._journal is not None and self._book is not None
-        self._journal.put(f"{self._next_key:09d}", to_json(event))
+        self._journal.append(f"{self._next_key:09d}", to_json(event))
         self._next_key += 1
         if self._listener is not None:
             self._listener(self._book, event)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from devices.protocol.payloads import CompletionCode, Phase, Response, Severity
 from hall_controller import alarms
 from hall_controller.alarms import Alarm, AlarmBook, AlarmError, Source
 from hall_controller.commands import CommandTracker
-from hall_controller.store import Store
+from hall_controller.store import FLUSH_SECONDS, Store
 
 
 def reopen(path: Path) -> Store:
@@ -166,3 +170,59 @@ def test_closed_alarms_leave_the_history_after_its_horizon(tmp_path: Path) -> No
     assert [a.alarm_id for a in reloaded.history()] == [open_old.alarm_id]
     assert len(store.collection("alarms")) == 1
     store.close()
+
+
+APPENDER = """
+import sys, time
+from pathlib import Path
+from hall_controller.store import Store
+store = Store(Path(sys.argv[1]))
+store.open()
+journal = store.collection("queue.journal.2026-12-06")
+for index in range(int(sys.argv[2])):
+    journal.append(f"{index:09d}", {"type": "called", "number": f"A{index:03d}"})
+print("appended", flush=True)
+time.sleep(60)
+"""
+
+
+def test_appends_survive_the_process_being_killed_at_once(tmp_path: Path) -> None:
+    """`append` returns once committed: a SIGKILL right after (no close, no flush) loses none of them."""
+    path = tmp_path / "c.db"
+    child = subprocess.Popen(
+        [sys.executable, "-c", APPENDER, str(path), "500"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "appended"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    store = reopen(path)
+    items = store.collection("queue.journal.2026-12-06").items()
+    assert [key for key, _body in items] == [f"{index:09d}" for index in range(500)]
+    assert items[-1][1] == {"type": "called", "number": "A499"}
+    store.close()
+
+
+def test_appends_are_fsynced_in_groups_and_puts_stay_fully_synchronous(tmp_path: Path) -> None:
+    store = reopen(tmp_path / "c.db")
+    journal = store.collection("journal")
+    for index in range(200):
+        journal.append(f"{index:09d}", {"n": index})
+    assert store.execute("PRAGMA synchronous") == [(2,)]  # FULL again for every other write
+    deadline = time.monotonic() + 10
+    while store.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 1 <= store.flushes < 200 / 4  # one fsync for a burst, not one per append
+    flushed = store.flushes
+    time.sleep(3 * FLUSH_SECONDS)
+    assert store.flushes <= flushed + 1  # nothing appended since: the flusher sleeps
+    with store.transaction():  # inside a transaction an append is that transaction's write
+        journal.append("x", {"n": -1})
+        journal.put("y", {"n": -2})
+    assert journal.get("x") == {"n": -1}
+    store.close()
+    again = reopen(tmp_path / "c.db")
+    assert again.collection("journal").get("000000199") == {"n": 199}
+    again.close()

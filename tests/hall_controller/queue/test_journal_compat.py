@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from hall.calendar import CHINA_TZ
-from hall_controller.queue.book import QueueBook
+from hall_controller.queue.book import QueueBook, TicketState
 from hall_controller.queue.config import Priority, demo_config
 from hall_controller.queue.events import EVENT_TYPES, Finished, Issued, Rated, Source, from_json, to_json
 from hall_controller.queue.service import QueueService, journal_name
@@ -118,3 +118,19 @@ def test_optional_fields_missing_from_older_events_default_to_none() -> None:
 def test_an_unknown_event_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown queue event 'teleported'"):
         from_json({"type": "teleported", "at": 1})
+
+
+def test_the_waiting_tickets_kept_in_step_are_those_a_scan_finds_after_every_event() -> None:
+    """The book keeps its waiting tickets apart (a call reads them without scanning the day): after
+    each event of every kind (transfers back into the queue, the day's close) they are exactly the
+    tickets in state waiting, in the order they were issued."""
+    events = [from_json(body) for body in OLD["events"]]
+    transfers = 0
+    for count in range(len(events) + 1):
+        book = QueueBook.replay(demo_config(), DAY, events[:count])
+        scanned = [ticket for ticket in book.tickets.values() if ticket.state is TicketState.WAITING]
+        assert book.waiting() == scanned, f"after {count} events"
+        for service in ("business", "social", "permits"):
+            assert book.waiting(service) == [ticket for ticket in scanned if ticket.service == service]
+        transfers += count > 0 and events[count - 1].TYPE == "transferred"
+    assert transfers and any(event.TYPE == "day_closed" for event in events)  # both paths were walked

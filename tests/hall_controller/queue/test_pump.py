@@ -102,3 +102,58 @@ def test_pump_sends_each_device_its_part_and_skips_offline_ones(tmp_path: Path) 
     finally:
         pump.stop()
         store.close()
+
+
+def test_pump_reads_the_registry_again_only_when_a_device_it_addresses_changed(tmp_path: Path) -> None:
+    """A hall of 2,000 devices is not copied for every push: the pump keeps its own list, read again when a
+    device went online or offline or changed kind or window — not on a state update, not for a device it
+    never addresses (a locker, an LED bound to no window)."""
+    store = Store(tmp_path / "controller.db")
+    store.open()
+    devices = [record("window-01-led", contract.WINDOW_LED, 1)]
+    reads = []
+
+    def registry() -> list[DeviceRecord]:
+        reads.append(len(devices))
+        return list(devices)
+
+    sender = StubSender()
+    service = QueueService(demo_config(), store, lambda: T0)
+    service.start()
+    pump = OutputPump(service, registry, sender)
+    pump.start()
+    try:
+        pump.mark_display()
+        deadline = time.monotonic() + 5
+        while not reads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert reads == [1] and sender.sent == []  # no display yet: nobody to show the calls
+
+        display = record("main-display", contract.QUEUE_DISPLAY)
+        devices.append(display)
+        pump.device_changed(display)  # came online
+        pump.mark_display()
+        assert "main-display" in {device for device, _n, _a in settle(sender, 1)}
+        assert len(reads) == 2
+
+        # Not news for the pump: the display's state, a locker, an LED bound to no window.
+        pump.device_changed(display)
+        pump.device_changed(record("locker-01", "locker_bank"))
+        pump.device_changed(record("spare-led", contract.WINDOW_LED))
+        sender.sent.clear()
+        pump.mark_display()
+        settle(sender, 1)
+        assert len(reads) == 2
+
+        gone = record("main-display", contract.QUEUE_DISPLAY, online=False)
+        devices[-1] = gone
+        pump.device_changed(gone)
+        sender.sent.clear()
+        pump.mark_window(1)
+        sent = settle(sender, 1)
+        assert len(reads) == 3
+        assert {device for device, _n, _a in sent} == {"window-01-led"}  # not the offline display
+    finally:
+        pump.stop()
+        store.close()
