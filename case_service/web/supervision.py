@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 
 from case_service.api.deps import ServicesDep, SessionDep
 from case_service.cases import cards, supervision
@@ -97,8 +98,12 @@ def run_now(request: Request, session: SessionDep, services: ServicesDep) -> Res
         return _login_redirect(request)
     if not ctx.principal.roles & SUPERVISORS:
         return _refused(request, ctx, "发牌需要大厅管理员权限 (manager role needed)")
-    issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
-    session.commit()
+    try:
+        issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
+        session.commit()
+    except IntegrityError:  # the sweep issued the same cards at the same moment: they are issued
+        session.rollback()
+        return _back(message="这些牌刚由定时监察发出 the sweep has just issued them")
     yellow = sum(card.colour == rules.Colour.YELLOW for card in issued)
     return _back(message=f"已发出黄牌 {yellow} 张、红牌 {len(issued) - yellow} 张")
 
