@@ -141,6 +141,33 @@ def spread(values: Sequence[int]) -> Spread:
     return Spread(len(values), round(sum(values) / len(values), 2), p90(values))
 
 
+class WorkingDayCounter:
+    """`calendar.working_days_between` in O(1) per call, for the many rows of a report: a running count of
+    the calendar's working days over the span of days asked about, built once (and widened when a day
+    outside it is asked). The answers are the calendar's own."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self.first = dt.date.max
+        self.counts: list[int] = []  # counts[i]: working days in [first, first + i]
+
+    def _cover(self, start: dt.date, end: dt.date) -> None:
+        if self.counts and self.first <= start and end < self.first + dt.timedelta(days=len(self.counts)):
+            return
+        last = end if not self.counts else max(end, self.first + dt.timedelta(days=len(self.counts) - 1))
+        first = min(start, self.first)
+        counts, running = [], 0
+        for offset in range((last - first).days + 1):
+            running += self.calendar.is_working_day(first + dt.timedelta(days=offset))
+            counts.append(running)
+        self.first, self.counts = first, counts
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        self._cover(min(start, end), max(start, end))
+        return self.counts[(end - self.first).days] - self.counts[(start - self.first).days]
+
+
 def compute(
     received: Iterable[ReceivedRow],
     accepted: Iterable[AcceptedRow],
@@ -148,6 +175,7 @@ def compute(
     calendar: WorkingCalendar,
 ) -> tuple[list[Figures], Figures]:
     """The figures per group (ordered by label) and over all groups."""
+    days_between = WorkingDayCounter(calendar).between
     groups: dict[str, Figures] = {}
     total = Figures(TOTAL_KEY, TOTAL_LABEL)
 
@@ -163,7 +191,7 @@ def compute(
             figures.not_accepted += row.not_accepted
             figures.supplement += row.supplement
     for accepted_row in accepted:
-        days = calendar.working_days_between(accepted_row.submitted_on, accepted_row.accepted_on)
+        days = days_between(accepted_row.submitted_on, accepted_row.accepted_on)
         for figures in both(accepted_row.key, accepted_row.label):
             figures.accepted += 1
             figures.deemed += accepted_row.deemed
@@ -173,7 +201,7 @@ def compute(
         on_time = decided_row.due_on is not None and decided_row.decided_on <= decided_row.due_on
         took = None
         if decided_row.accepted_on is not None:
-            worked = calendar.working_days_between(decided_row.accepted_on, decided_row.decided_on)
+            worked = days_between(decided_row.accepted_on, decided_row.decided_on)
             took = max(0, worked - decided_row.paused_days)
         for figures in both(decided_row.key, decided_row.label):
             figures.decided += 1
