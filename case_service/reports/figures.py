@@ -53,6 +53,7 @@ class ReceivedRow:
     submitted_on: dt.date
     not_accepted: bool
     supplement: bool
+    count: int = 1  # how many cases share these values (the repository counts them in SQL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class AcceptedRow:
     submitted_on: dt.date
     accepted_on: dt.date
     deemed: bool
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class DecidedRow:
     decided_on: dt.date
     due_on: dt.date | None
     paused_days: int
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,28 +190,30 @@ def compute(
 
     for row in received:
         for figures in both(row.key, row.label):
-            figures.received += 1
-            figures.not_accepted += row.not_accepted
-            figures.supplement += row.supplement
+            figures.received += row.count
+            figures.not_accepted += row.not_accepted * row.count
+            figures.supplement += row.supplement * row.count
     for accepted_row in accepted:
         days = days_between(accepted_row.submitted_on, accepted_row.accepted_on)
+        count = accepted_row.count
         for figures in both(accepted_row.key, accepted_row.label):
-            figures.accepted += 1
-            figures.deemed += accepted_row.deemed
+            figures.accepted += count
+            figures.deemed += accepted_row.deemed * count
             if not accepted_row.deemed:
-                figures.stage_days.setdefault(StageName.ACCEPTANCE.value, []).append(days)
+                figures.stage_days.setdefault(StageName.ACCEPTANCE.value, []).extend([days] * count)
     for decided_row in decided:
         on_time = decided_row.due_on is not None and decided_row.decided_on <= decided_row.due_on
         took = None
         if decided_row.accepted_on is not None:
             worked = days_between(decided_row.accepted_on, decided_row.decided_on)
             took = max(0, worked - decided_row.paused_days)
+        count = decided_row.count
         for figures in both(decided_row.key, decided_row.label):
-            figures.decided += 1
-            figures.on_time += on_time
-            figures.late += not on_time
+            figures.decided += count
+            figures.on_time += on_time * count
+            figures.late += (not on_time) * count
             if took is not None:
-                figures.stage_days.setdefault(StageName.DECISION.value, []).append(took)
+                figures.stage_days.setdefault(StageName.DECISION.value, []).extend([took] * count)
     return sorted(groups.values(), key=lambda figures: (figures.label, figures.key)), total
 
 
@@ -225,8 +230,12 @@ def trend(
     def bucket(day: dt.date) -> str:
         return f"{day:%Y-%m}" if monthly else day.isoformat()
 
-    received_in = Counter(bucket(row.submitted_on) for row in received)
-    decided_in = Counter(bucket(row.decided_on) for row in decided)
+    received_in: Counter[str] = Counter()
+    for row in received:
+        received_in[bucket(row.submitted_on)] += row.count
+    decided_in: Counter[str] = Counter()
+    for decided_row in decided:
+        decided_in[bucket(decided_row.decided_on)] += decided_row.count
     labels: list[str] = []
     day = start
     while day <= end:
