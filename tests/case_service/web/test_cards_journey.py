@@ -135,7 +135,7 @@ def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screensho
     # The handlers find the cards addressed to them.
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "reviewer1")
-    page.goto(f"{base}/web/supervision/mine")
+    click_and_wait(page, page.locator("header a", has_text="黄红牌"))
     mine = page.inner_text("#my-cards")
     assert late["number"] in mine and soon["number"] in mine and waiting["number"] not in mine
     page.screenshot(path=str(screenshot_dir / "supervision-my-cards-reviewer.png"), full_page=True)
