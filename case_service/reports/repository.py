@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import case as when
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from case_service.domain.flows import Flow
@@ -32,16 +33,19 @@ CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "onl
 
 
 def _group(group_by: GroupBy) -> tuple[Any, Any]:
-    """The group's key and label columns."""
-    if group_by is GroupBy.DEPARTMENT:
-        return Case.department, Case.department
+    """The group's key and label columns (for no grouping, the department: a few groups, summed later)."""
     if group_by is GroupBy.ITEM:
         return Case.item_code, Case.item_name
     if group_by is GroupBy.CHANNEL:
         return Case.channel, Case.channel
     if group_by is GroupBy.CLERK:
-        return Case.created_by, Case.created_by
-    return None, None
+        # Staff by name; every applicant's own filing (kiosk, online) in one group, counted as one.
+        # Constants as SQL text, not bound parameters: PostgreSQL matches a GROUP BY expression to the
+        # SELECT's only when they are the same text, and each bound parameter gets its own number.
+        staff = Case.created_by.like(literal_column(f"'{STAFF}%'"))
+        filer = when((staff, Case.created_by), else_=literal_column(f"'{SELF_SERVICE}'"))
+        return filer, filer
+    return Case.department, Case.department
 
 
 def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
@@ -56,51 +60,50 @@ def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
     return str(key), str(label)
 
 
-def _select(group_by: GroupBy, *columns: Any) -> Any:
+def _counted(group_by: GroupBy, department: str | None, conditions: list[Any], *columns: Any) -> Any:
+    """SELECT key, label, *columns, count(*) ... GROUP BY key, label, *columns: the rows `compute` counts,
+    one per distinct set of values (a few thousand for a month, however many cases)."""
     key, label = _group(group_by)
-    return select(key if key is not None else Case.id, label if label is not None else Case.id, *columns)
-
-
-def _scoped(query: Any, department: str | None, *conditions: ColumnElement[bool]) -> Any:
     if department is not None:
-        conditions = (*conditions, Case.department == department)
-    return query.where(*conditions)
+        conditions = [*conditions, Case.department == department]
+    return select(key, label, *columns, func.count()).where(*conditions).group_by(key, label, *columns)
 
 
 def received_rows(
     session: Session, period: Period, group_by: GroupBy, department: str | None
 ) -> list[ReceivedRow]:
-    query = _select(group_by, Case.submitted_on, Case.state, Case.supplement_notice.is_not(None))
-    query = _scoped(query, department, Case.submitted_on >= period.start, Case.submitted_on <= period.end)
+    refused = Case.state == literal_column(f"'{CaseState.NOT_ACCEPTED.value}'")
+    notice = Case.supplement_notice.is_not(None)
+    in_period = [Case.submitted_on >= period.start, Case.submitted_on <= period.end]
+    query = _counted(group_by, department, in_period, Case.submitted_on, refused, notice)
     return [
-        ReceivedRow(
-            *_key_label(group_by, key, label), submitted, state == CaseState.NOT_ACCEPTED.value, bool(notice)
-        )
-        for key, label, submitted, state, notice in session.execute(query)
+        ReceivedRow(*_key_label(group_by, key, label), submitted, bool(refused), bool(notice), int(count))
+        for key, label, submitted, refused, notice, count in session.execute(query)
     ]
 
 
 def accepted_rows(
     session: Session, period: Period, group_by: GroupBy, department: str | None
 ) -> list[AcceptedRow]:
-    query = _select(group_by, Case.submitted_on, Case.accepted_on, Case.auto_accepted)
-    query = _scoped(query, department, Case.accepted_on >= period.start, Case.accepted_on <= period.end)
+    in_period = [Case.accepted_on >= period.start, Case.accepted_on <= period.end]
+    query = _counted(group_by, department, in_period, Case.submitted_on, Case.accepted_on, Case.auto_accepted)
     return [
-        AcceptedRow(*_key_label(group_by, key, label), submitted, accepted, bool(deemed))
-        for key, label, submitted, accepted, deemed in session.execute(query)
+        AcceptedRow(*_key_label(group_by, key, label), submitted, accepted, bool(deemed), int(count))
+        for key, label, submitted, accepted, deemed, count in session.execute(query)
     ]
 
 
 def decided_rows(
     session: Session, period: Period, group_by: GroupBy, department: str | None
 ) -> list[DecidedRow]:
-    query = _select(
-        group_by, Case.accepted_on, Case.decided_on, Case.decision_due_on, Case.paused_days, Case.flow
-    )
-    query = _scoped(query, department, Case.decided_on >= period.start, Case.decided_on <= period.end)
+    in_period = [Case.decided_on >= period.start, Case.decided_on <= period.end]
+    columns = (Case.accepted_on, Case.decided_on, Case.decision_due_on, Case.paused_days, Case.flow)
+    query = _counted(group_by, department, in_period, *columns)
     return [
-        DecidedRow(*_key_label(group_by, key, label), accepted, decided, due, int(paused or 0), str(flow))
-        for key, label, accepted, decided, due, paused, flow in session.execute(query)
+        DecidedRow(
+            *_key_label(group_by, key, label), accepted, decided, due, int(paused or 0), str(flow), int(count)
+        )
+        for key, label, accepted, decided, due, paused, flow, count in session.execute(query)
     ]
 
 
@@ -110,14 +113,15 @@ def forwarded_rows(
     """Cases forwarded to their higher authority in the period: the day is in the case's `forwarding`
     record (JSON), read here rather than in SQL (SQLite and PostgreSQL spell JSON paths apart); only
     forwarding cases accepted by the period's end are read."""
-    query = _select(group_by, Case.forwarding)
-    query = _scoped(
-        query,
-        department,
+    conditions: list[Any] = [
         Case.flow == Flow.FORWARDING.value,
         Case.forwarding.is_not(None),
         Case.accepted_on <= period.end,
-    )
+    ]
+    if department is not None:
+        conditions.append(Case.department == department)
+    key_column, label_column = _group(group_by)
+    query = select(key_column, label_column, Case.forwarding).where(*conditions)
     rows = []
     for key, label, forwarding in session.execute(query):
         day = (forwarding or {}).get("forwarded_on") if isinstance(forwarding, dict) else None

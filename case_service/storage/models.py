@@ -81,6 +81,10 @@ class Case(Base):
         ),
         Index("ix_cases_applicant", "applicant_index", "submitted_at"),
         Index("ix_cases_state_department", "state", "department"),
+        # The month's figures read the cases received, accepted and decided in the month.
+        Index("ix_cases_submitted_on", "submitted_on"),
+        Index("ix_cases_accepted_on", "accepted_on"),
+        Index("ix_cases_decided_on", "decided_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import calendar as months
 import datetime as dt
-import urllib.parse
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -28,6 +27,7 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import DomainError
 from case_service.domain.states import Role
 from case_service.storage.models import HolidayOverride
+from case_service.web import flash
 from case_service.web.routes import _context, _login_redirect, _page
 
 router = APIRouter(prefix="/web/calendar", include_in_schema=False)
@@ -47,9 +47,8 @@ def _admin(request: Request, session: SessionDep, services: ServicesDep) -> Cont
     return ctx
 
 
-def _back(year: int, *, message: str = "", error: str = "") -> RedirectResponse:
-    query = urllib.parse.urlencode({"year": year, **({"message": message} if message else {"error": error})})
-    return RedirectResponse(f"/web/calendar?{query}", status_code=303)
+def _back(year: int, *, message: str = "", error: str = "") -> Response:
+    return flash.redirect(f"/web/calendar?year={year}", message=message, error=error)
 
 
 def month_grid(calendar: WorkingCalendar, overrides: set[dt.date], year: int, month: int) -> list[list[Any]]:
@@ -86,7 +85,7 @@ def _calendar_page(
             )
         )
     }
-    return _page(
+    return flash.page(
         request,
         "calendar.html",
         ctx,

@@ -10,21 +10,21 @@ Who may use it:
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from case_service.api.deps import ServicesDep, SessionDep
 from case_service.cases import complaints
 from case_service.cases.context import Context
 from case_service.domain import complaints as rules
-from case_service.domain.errors import DomainError, ForbiddenError
 from case_service.domain.states import Role
-from case_service.web.routes import _context, _login_redirect, _page
+from case_service.web import flash, forms
+from case_service.web.routes import _context, _login_redirect
 
-router = APIRouter(prefix="/web/complaints", include_in_schema=False)
+PAGE = "/web/complaints"
+router = APIRouter(prefix=PAGE, include_in_schema=False)
 HEADS = frozenset({Role.MANAGER, Role.APPROVER})
 
 
@@ -36,17 +36,6 @@ def _scope(ctx: Context) -> tuple[bool, str | None]:
     return bool(roles & {Role.CLERK, Role.MANAGER, Role.ADMIN}), None
 
 
-def _refused(request: Request, ctx: Context, text: str) -> Response:
-    answer = _page(request, "message.html", ctx, text=text)
-    answer.status_code = 403
-    return answer
-
-
-def _back(message: str = "", error: str = "") -> RedirectResponse:
-    query = urllib.parse.urlencode({"message": message} if message else {"error": error})
-    return RedirectResponse(f"/web/complaints?{query}", status_code=303)
-
-
 @router.get("", response_model=None)
 def complaints_page(request: Request, session: SessionDep, services: ServicesDep) -> Response:
     ctx = _context(request, session, services)
@@ -54,7 +43,7 @@ def complaints_page(request: Request, session: SessionDep, services: ServicesDep
         return _login_redirect(request)
     reads, scope = _scope(ctx)
     if not reads:
-        return _refused(request, ctx, "投诉管理需要窗口、大厅管理员或部门负责人权限")
+        return forms.refused(request, ctx, "投诉管理需要窗口、大厅管理员或部门负责人权限")
     role_names = frozenset(role.value for role in ctx.principal.roles)
     rows = [
         {
@@ -64,7 +53,7 @@ def complaints_page(request: Request, session: SessionDep, services: ServicesDep
         }
         for complaint, number in complaints.listed(session, scope)
     ]
-    return _page(
+    return flash.page(
         request,
         "complaints.html",
         ctx,
@@ -93,10 +82,7 @@ def register(
     department: Annotated[str, Form(max_length=64)] = "",
     case_number: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    try:
+    def work(ctx: Context) -> str:
         complaint = complaints.register(
             ctx,
             channel=channel,
@@ -105,14 +91,9 @@ def register(
             department=department,
             case_ref=case_number,
         )
-    except ForbiddenError as err:
-        session.rollback()
-        return _refused(request, ctx, err.message)
-    except DomainError as err:
-        session.rollback()
-        return _back(error=err.message)
-    session.commit()
-    return _back(message=f"投诉 {complaint.id} 已登记,转 {complaint.department},{complaint.reply_by} 前答复")
+        return f"投诉 {complaint.id} 已登记,转 {complaint.department},{complaint.reply_by} 前答复"
+
+    return forms.run(request, session, services, PAGE, work)
 
 
 @router.post("/{complaint_id}/answer", response_model=None)
@@ -124,19 +105,11 @@ def answer(
     services: ServicesDep,
     text: Annotated[str, Form(alias="answer", max_length=4000)] = "",
 ) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    try:
+    def work(ctx: Context) -> str:
         complaints.answer(ctx, complaint_id, text)
-    except ForbiddenError as err:
-        session.rollback()
-        return _refused(request, ctx, err.message)
-    except DomainError as err:
-        session.rollback()
-        return _back(error=err.message)
-    session.commit()
-    return _back(message=f"投诉 {complaint_id} 已答复")
+        return f"投诉 {complaint_id} 已答复"
+
+    return forms.run(request, session, services, PAGE, work)
 
 
 @router.post("/{complaint_id}/tell", response_model=None)
@@ -148,16 +121,8 @@ def tell(
     services: ServicesDep,
     how: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    try:
+    def work(ctx: Context) -> str:
         complaints.tell(ctx, complaint_id, how)
-    except ForbiddenError as err:
-        session.rollback()
-        return _refused(request, ctx, err.message)
-    except DomainError as err:
-        session.rollback()
-        return _back(error=err.message)
-    session.commit()
-    return _back(message=f"投诉 {complaint_id} 已告知投诉人")
+        return f"投诉 {complaint_id} 已告知投诉人"
+
+    return forms.run(request, session, services, PAGE, work)

@@ -13,35 +13,26 @@ Who may use them:
 from __future__ import annotations
 
 import datetime as dt
-import urllib.parse
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from case_service.api.deps import ServicesDep, SessionDep
 from case_service.cases import cards, supervision
 from case_service.cases.service import Context
 from case_service.domain import cards as rules
 from case_service.domain import deadlines
-from case_service.domain.errors import DomainError, ForbiddenError, InvalidInputError
+from case_service.domain.errors import ForbiddenError, InvalidInputError
 from case_service.domain.states import Role
 from case_service.reports.access import report_scope
-from case_service.web.routes import _context, _login_redirect, _page
+from case_service.web import flash, forms
+from case_service.web.routes import _context, _login_redirect
 
-router = APIRouter(prefix="/web/supervision", include_in_schema=False)
+PAGE = "/web/supervision"
+router = APIRouter(prefix=PAGE, include_in_schema=False)
 SUPERVISORS = frozenset({Role.MANAGER, Role.ADMIN})
-
-
-def _back(message: str = "", error: str = "") -> RedirectResponse:
-    query = urllib.parse.urlencode({"message": message} if message else {"error": error})
-    return RedirectResponse(f"/web/supervision?{query}", status_code=303)
-
-
-def _refused(request: Request, ctx: Context, text: str) -> Response:
-    answer = _page(request, "message.html", ctx, text=text)
-    answer.status_code = 403
-    return answer
 
 
 @router.get("", response_model=None)
@@ -52,7 +43,7 @@ def supervision_page(request: Request, session: SessionDep, services: ServicesDe
     try:
         scope = report_scope(ctx.principal)
     except ForbiddenError:
-        return _refused(request, ctx, "电子监察需要大厅管理员或部门负责人权限 (manager role needed)")
+        return forms.refused(request, ctx, "电子监察需要大厅管理员或部门负责人权限 (manager role needed)")
     result = supervision.summary(ctx.session, ctx.calendar, ctx.today, department=scope, limit=100)
     rows = []
     for case in result.cases:
@@ -68,7 +59,7 @@ def supervision_page(request: Request, session: SessionDep, services: ServicesDe
         for urging, case in cards.list_urgings(ctx.session, scope)
     ]
     role_names = frozenset(role.value for role in ctx.principal.roles)
-    return _page(
+    return flash.page(
         request,
         "supervision.html",
         ctx,
@@ -96,11 +87,15 @@ def run_now(request: Request, session: SessionDep, services: ServicesDep) -> Res
     if ctx is None:
         return _login_redirect(request)
     if not ctx.principal.roles & SUPERVISORS:
-        return _refused(request, ctx, "发牌需要大厅管理员权限 (manager role needed)")
-    issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
-    session.commit()
+        return forms.refused(request, ctx, "发牌需要大厅管理员权限 (manager role needed)")
+    try:
+        issued = cards.issue_cards(session, ctx.calendar, ctx.today, actor=ctx.principal.actor)
+        session.commit()
+    except IntegrityError:  # the sweep issued the same cards at the same moment: they are issued
+        session.rollback()
+        return flash.redirect(PAGE, message="这些牌刚由定时监察发出 the sweep has just issued them")
     yellow = sum(card.colour == rules.Colour.YELLOW for card in issued)
-    return _back(message=f"已发出黄牌 {yellow} 张、红牌 {len(issued) - yellow} 张")
+    return flash.redirect(PAGE, message=f"已发出黄牌 {yellow} 张、红牌 {len(issued) - yellow} 张")
 
 
 def _day(value: str) -> dt.date:
@@ -121,12 +116,7 @@ def urge(
     instruction: Annotated[str, Form(max_length=2000)] = "",
     card_id: Annotated[int | None, Form()] = None,
 ) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    if not ctx.principal.roles & SUPERVISORS:
-        return _refused(request, ctx, "督办需要大厅管理员权限 (manager role needed)")
-    try:
+    def work(ctx: Context) -> str:
         urging = cards.urge(
             session,
             ctx.calendar,
@@ -137,14 +127,9 @@ def urge(
             instruction=instruction,
             card_id=card_id,
         )
-    except ForbiddenError as err:
-        session.rollback()
-        return _refused(request, ctx, err.message)
-    except DomainError as err:
-        session.rollback()
-        return _back(error=err.message)
-    session.commit()
-    return _back(message=f"已督办 {urging.department},{urging.reply_by} 前答复")
+        return f"已督办 {urging.department},{urging.reply_by} 前答复"
+
+    return forms.run(request, session, services, PAGE, work)
 
 
 @router.post("/urgings/{urging_id}/answer", response_model=None)
@@ -156,19 +141,11 @@ def answer(
     services: ServicesDep,
     text: Annotated[str, Form(alias="answer", max_length=2000)] = "",
 ) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return _login_redirect(request)
-    try:
+    def work(ctx: Context) -> str:
         cards.answer(session, ctx.today, ctx.principal, urging_id, text)
-    except ForbiddenError as err:
-        session.rollback()
-        return _refused(request, ctx, err.message)
-    except DomainError as err:
-        session.rollback()
-        return _back(error=err.message)
-    session.commit()
-    return _back(message=f"督办 {urging_id} 已答复")
+        return f"督办 {urging_id} 已答复"
+
+    return forms.run(request, session, services, PAGE, work)
 
 
 @router.get("/mine", response_model=None)
@@ -176,7 +153,7 @@ def my_cards(request: Request, session: SessionDep, services: ServicesDep) -> Re
     ctx = _context(request, session, services)
     if ctx is None:
         return _login_redirect(request)
-    return _page(
+    return flash.page(
         request,
         "supervision_mine.html",
         ctx,

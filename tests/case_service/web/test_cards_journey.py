@@ -81,6 +81,11 @@ def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screensho
     assert "红牌" in row.inner_text() and "中心监察人员" in row.inner_text()
     assert "经办人 reviewer1" in row.inner_text()
 
+    # The banner is the server's: a link cannot put its own words there.
+    page.goto(f"{base}/web/supervision?message=伪造的通知&error=伪造的错误")
+    assert "伪造" not in page.inner_text("main")
+    row = page.locator(f"#cards tr[data-case='{late['number']}'][data-colour='red']")
+
     # A second run the same day issues nothing new.
     click_and_wait(page, page.locator("#run-cards"))
     assert "已发出黄牌 0 张、红牌 0 张" in page.inner_text(".flash.message")
@@ -130,7 +135,7 @@ def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screensho
     # The handlers find the cards addressed to them.
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "reviewer1")
-    page.goto(f"{base}/web/supervision/mine")
+    click_and_wait(page, page.locator("header a", has_text="黄红牌"))
     mine = page.inner_text("#my-cards")
     assert late["number"] in mine and soon["number"] in mine and waiting["number"] not in mine
     page.screenshot(path=str(screenshot_dir / "supervision-my-cards-reviewer.png"), full_page=True)

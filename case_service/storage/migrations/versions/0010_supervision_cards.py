@@ -1,5 +1,5 @@
 """supervision cards, 督办 and 投诉: yellow and red cards a case's stage earned, urgings with their answers,
-complaints with theirs
+complaints with theirs; indexes on the cases' received, accepted and decided days for the month's figures
 
 Revision ID: 0010_supervision_cards
 Revises: 0008_case_notes
@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The month's figures (case report, 效能考核) read the cases received, accepted and decided in it.
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_cases_submitted_on", ["submitted_on"], unique=False)
+        batch_op.create_index("ix_cases_accepted_on", ["accepted_on"], unique=False)
+        batch_op.create_index("ix_cases_decided_on", ["decided_on"], unique=False)
     op.create_table(
         "supervision_cards",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -97,3 +102,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_supervision_cards_issued")
         batch_op.drop_index(batch_op.f("ix_supervision_cards_case_id"))
     op.drop_table("supervision_cards")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_decided_on")
+        batch_op.drop_index("ix_cases_accepted_on")
+        batch_op.drop_index("ix_cases_submitted_on")
