@@ -237,7 +237,15 @@ class HttpCaseService:
         while True:
             page = self._read(Page[ItemOut], "GET", "/items", params=params)
             found += (
-                ItemSummary(item.code, item.name, item.name, item.department, item.department)
+                ItemSummary(
+                    item.code,
+                    item.name,
+                    item.name,
+                    item.department,
+                    item.department,
+                    item.category,
+                    item.applicant_type,
+                )
                 for item in page.items
             )
             params["offset"] += len(page.items)
@@ -264,6 +272,8 @@ class HttpCaseService:
             steps_zh=STEPS_ZH,
             steps_en=STEPS_EN,
             kiosk_apply="kiosk" in item.channels,
+            category=item.category,
+            applicant_type=item.applicant_type,
         )
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:

@@ -81,6 +81,14 @@ class SearchSubmitted(Event):
 
 
 @dataclass(frozen=True)
+class Browsed(Event):
+    """A theme, department or group of applicants touched: the catalogue's items of it."""
+
+    facet: str  # one of model.FACETS
+    value: str
+
+
+@dataclass(frozen=True)
 class ItemChosen(Event):
     item_id: str
 

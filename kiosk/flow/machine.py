@@ -10,6 +10,7 @@ from typing import Any
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.model import (
+    FACETS,
     CapturedMaterial,
     Device,
     IdentifyMethod,
@@ -265,7 +266,7 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
     serial, token, service = state.serial, session.token, event.service
     state = _with(state, supplement_case="")
     if service in (Service.GUIDE, Service.APPLY):
-        moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None)
+        moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None, query="", browse=())
         return moved, [fx.SearchItems(serial, "")]
     if service is Service.PROGRESS:
         return _go(state, Screen.PROGRESS, service=service, busy="loading"), [fx.LoadCases(serial, token)]
@@ -303,7 +304,16 @@ def _search(config: FlowConfig, state: KioskState, event: ev.SearchSubmitted) ->
     if state.screen is not Screen.GUIDE:
         return state, []
     query = event.query.strip()[:50]
-    return _with(state, query=query, busy="loading", notice=None), [fx.SearchItems(state.serial, query)]
+    searching = _with(state, query=query, browse=(), busy="loading", notice=None)
+    return searching, [fx.SearchItems(state.serial, query)]
+
+
+def _browse(config: FlowConfig, state: KioskState, event: ev.Browsed) -> Outcome:
+    if state.screen is not Screen.GUIDE or event.facet not in FACETS:
+        return state, []
+    value = event.value.strip()[:64]
+    browsing = _with(state, query="", browse=(event.facet, value), busy="loading", notice=None)
+    return browsing, [fx.SearchItems(state.serial, "", event.facet, value)]
 
 
 def _item_chosen(config: FlowConfig, state: KioskState, event: ev.ItemChosen) -> Outcome:
@@ -642,7 +652,9 @@ def _code_sent(config: FlowConfig, state: KioskState, event: ev.CodeSent) -> Out
 
 
 def _items(config: FlowConfig, state: KioskState, event: ev.ItemsFound) -> Outcome:
-    changed = _with(state, items=event.items, busy="")
+    session = _session(state)
+    whole = not session.query and not session.browse  # the unfiltered list: the catalogue
+    changed = _with(state, items=event.items, busy="", **({"catalogue": event.items} if whole else {}))
     return (_notice(changed, "nothing_found") if not event.items else changed), []
 
 
@@ -769,6 +781,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.CodeEntered: _code,
     ev.ServiceChosen: _service,
     ev.SearchSubmitted: _search,
+    ev.Browsed: _browse,
     ev.ItemChosen: _item_chosen,
     ev.PrintGuideRequested: _print_guide,
     ev.ApplyChosen: _apply,

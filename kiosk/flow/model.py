@@ -85,6 +85,14 @@ class ItemSummary:
     name_en: str
     department_zh: str
     department_en: str
+    # The catalogue's own groupings, to browse by: its theme (经营类, 公民类, 工程类) and for whom (自然人,
+    # 法人或其他组织). "" where the source has none.
+    category: str = ""
+    applicant_type: str = ""
+
+
+# What the guide browses by: ItemSummary's fields the catalogue fills (its theme, department, for whom).
+FACETS = ("category", "department_zh", "applicant_type")
 
 
 @dataclass(frozen=True)
@@ -103,9 +111,19 @@ class ItemDetail:
     # Form fields an applicant fills (pre-filled from the card where the names match).
     form_fields: tuple[str, ...] = ("name", "id_number", "phone", "address")
     kiosk_apply: bool = True
+    category: str = ""
+    applicant_type: str = ""
 
     def summary(self) -> ItemSummary:
-        return ItemSummary(self.item_id, self.name_zh, self.name_en, self.department_zh, self.department_en)
+        return ItemSummary(
+            self.item_id,
+            self.name_zh,
+            self.name_en,
+            self.department_zh,
+            self.department_en,
+            self.category,
+            self.applicant_type,
+        )
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,12 @@ class Session:
     phone: str = field(default="", repr=False)
     service: Service | None = None
     query: str = ""
+    # Browsing: the facet and value shown ((), or e.g. ("category", "公民类")).
+    browse: tuple[str, ...] = ()
     items: tuple[ItemSummary, ...] = ()
+    # The whole catalogue (the last unfiltered list): its themes and departments to browse, its words for
+    # the pinyin keyboard.
+    catalogue: tuple[ItemSummary, ...] = ()
     item: ItemDetail | None = None
     form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     captured: tuple[CapturedMaterial, ...] = ()

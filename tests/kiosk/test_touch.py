@@ -195,3 +195,54 @@ def test_a_second_ticket_is_refused_with_its_own_reason(
         name="冯ticket",
     )
     assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_chinese_typed_on_the_pinyin_keyboard_and_by_initials(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """s-h-i-p-i-n touched on the kiosk's keyboard offers 食品; touched, it lists the real catalogue's 食品
+    items; s-p-j-y and 搜索 find 食品(含保健食品)经营许可 first. In English the rows give the pinyin."""
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "pinyin_search", language, name=f"陈py{language}"
+    )
+    notes = report["notes"]
+    assert notes["typed"] == "shipin"
+    assert notes["offered"][0] == "食品", notes["offered"]
+    catalogue = httpx.get(f"{case_url}/api/v1/items", params={"q": "食品", "status": "active", "limit": 100})
+    with_food = sorted(item["name"] for item in catalogue.json()["items"])
+    assert with_food and sorted(notes["shipin_found"]) == with_food == sorted(notes["shipin_rows"])
+    assert notes["initials_found"][0] == "食品(含保健食品)经营许可" == notes["initials_rows"][0]
+    if language == "en":
+        assert all(
+            "\n" in row and any(mark in row for mark in "āáǎàēéěèīíǐìōóǒòūúǔù") for row in notes["rows_shown"]
+        )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_theme_department_and_group_is_browsed_by_touch(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """按主题 / 按部门 / 按办事对象, and every value each offers, touched: each lists exactly the catalogue's
+    items of it (the service's own filters for theme and department)."""
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "browse", language, name=f"卫browse{language}")
+    listed = report["notes"]["listed"]
+    everything = httpx.get(f"{case_url}/api/v1/items", params={"status": "active", "limit": 200}).json()[
+        "items"
+    ]
+    expected: dict[str, dict[str, list[str]]] = {"category": {}, "department_zh": {}, "applicant_type": {}}
+    for item in everything:
+        for facet, field in (
+            ("category", "category"),
+            ("department_zh", "department"),
+            ("applicant_type", "applicant_type"),
+        ):
+            expected[facet].setdefault(item[field], []).append(item["name"])
+    for facet, by_value in expected.items():
+        assert set(listed[facet]) == set(by_value), facet  # every value offered, and each touched
+        for value, names in by_value.items():
+            assert sorted(listed[facet][value]) == sorted(names), (facet, value)
+    by_service = httpx.get(
+        f"{case_url}/api/v1/items", params={"status": "active", "category": "公民类", "limit": 200}
+    )
+    assert sorted(listed["category"]["公民类"]) == sorted(i["name"] for i in by_service.json()["items"])

@@ -249,3 +249,81 @@ def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None
         finger.touch(_t("home", language))
         finger.screen("menu")
     finger.notes["notices"] = notices
+
+
+def _guide(finger: Finger) -> Any:
+    return finger.app.root_screen("guide")
+
+
+def _ids_texts(finger: Finger, box: str) -> list[str]:
+    return finger.main(lambda: [b.text for b in reversed(_guide(finger).ids[box].children)])
+
+
+def _rows(finger: Finger) -> list[str]:
+    """The items listed (their first line: the Chinese name)."""
+    return finger.main(
+        lambda: [b.text.split("\n")[0] for b in reversed(_guide(finger).ids.item_list.children)]
+    )
+
+
+def pinyin_search(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """Chinese without a keyboard: s-h-i-p-i-n on the kiosk's pinyin keyboard offers 食品 (from the
+    catalogue's names), touched it finds 食品 items; s-p-j-y and 搜索 find 食品经营许可 by its initials."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    finger.shot(f"guide-{language}")
+    finger.notes["rows_shown"] = finger.main(
+        lambda: [b.text for b in _guide(finger).ids.item_list.children][:3]
+    )
+    finger.touch(_t("keyboard_pinyin", language))
+    for letter in "shipin":
+        finger.touch(letter)
+    offered = _ids_texts(finger, "candidates")
+    finger.notes["offered"] = offered
+    finger.notes["typed"] = finger.main(lambda: _guide(finger).ids.query.text)
+    finger.shot(f"guide-pinyin-keyboard-{language}")
+    if "食品" not in offered:
+        raise ScenarioError(f"shipin offers no 食品: {offered}")
+    finger.touch("食品")
+    state = finger.wait(lambda s: bool(s.session and s.session.query == "食品" and s.session.items), "食品")
+    finger.notes["shipin_found"] = [item.name_zh for item in state.session.items]
+    finger.notes["shipin_rows"] = _rows(finger)
+    finger.shot(f"guide-pinyin-found-{language}")
+    finger.touch(_t("keyboard_pinyin", language))
+    finger.touch(_t("key_clear", language))
+    for letter in "spjy":
+        finger.touch(letter)
+    finger.touch(_t("search", language))
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.query == "spjy" and not s.session.busy), "spjy"
+    )
+    finger.notes["initials_found"] = [item.name_zh for item in state.session.items]
+    finger.notes["initials_rows"] = _rows(finger)
+    finger.shot(f"guide-initials-found-{language}")
+
+
+def _browsing(facet: str, value: str) -> Any:
+    return lambda s: bool(s.session and s.session.browse == (facet, value) and not s.session.busy)
+
+
+def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """Every browse button (theme, department, for whom) and every value each offers, touched: the items
+    listed for each."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    listed: dict[str, dict[str, list[str]]] = {}
+    for facet in ("category", "department_zh", "applicant_type"):
+        finger.touch(_t(f"facet_{facet}", language))
+        values = finger.main(lambda: [(b.text, b.value) for b in reversed(_guide(finger).ids.chips.children)])
+        listed[facet] = {}
+        for shown, value in values:
+            finger.touch(shown)
+            finger.wait(_browsing(facet, value), f"browsing {shown}")
+            listed[facet][value] = _rows(finger)
+            if len(listed[facet]) == 1:
+                finger.shot(f"guide-browse-{facet}-{language}")
+    finger.notes["listed"] = listed
