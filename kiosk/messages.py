@@ -135,6 +135,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Type pinyin and pick the characters (e.g. “shipin” for 食品), or search by initials (spjy)",
     ),
     "key_clear": ("清空", "Clear"),
+    "digit_pad_help": ("用下方数字键输入手机号", "Type your phone number on the keys below"),
     "key_space": ("空格", "Space"),
     "browse_by": ("分类浏览", "Browse"),
     "facet_category": ("按主题", "By theme"),
@@ -250,6 +251,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "What you gave before is kept; capture the {count} missing material(s), then submit.",
     ),
     "due": ("办结期限：{date}", "Due: {date}"),
+    # A date in a year whose holidays are not yet announced (any message's {date} with estimated="yes").
+    "estimated_date": ("{date}（预计）", "{date} (estimated)"),
     "next_step": ("下一步：{text}", "Next: {text}"),
     "certificates_title": ("可打印的证照", "Certificates ready to print"),
     "no_certificates": ("暂无可打印的证照。", "No certificate is ready."),
@@ -427,6 +430,8 @@ def text(key: str, language: Language, **params: object) -> str:
         log.error("no message for key %r", key)
         return key
     template = entry[0] if language is Language.ZH else entry[1]
+    if params.get("estimated") == "yes" and "date" in params:
+        params = {**params, "date": text("estimated_date", language, date=params["date"])}
     if key == "field_required" and "field" in params:
         params = {**params, "field": text(LABELS.get(str(params["field"]), str(params["field"])), language)}
     try:

@@ -681,7 +681,8 @@ def submitted_message(outcome: SubmitOutcome, item: ItemDetail) -> tuple[str, di
     the case service (or, without one, its rule: 5 working days), and the item's time limit after that."""
     days = str(item.time_limit_days)
     if outcome.review_by:
-        return "submission_submitted", {"date": outcome.review_by, "days": days}
+        estimated = "yes" if outcome.review_estimated else ""
+        return "submission_submitted", {"date": outcome.review_by, "days": days, "estimated": estimated}
     return "submission_submitted_soon", {"days": days}
 
 

@@ -158,6 +158,8 @@ class CaseSummary:
     stage_en: str = ""  # the stage in English where the source has it ("" -> `stage`)
     # 补正: the case waits for these materials (codes) from the applicant.
     missing: tuple[str, ...] = ()
+    # The due date lies in a year whose holidays are not yet announced: shown as estimated (预计).
+    due_estimated: bool = False
 
     @property
     def needs_supplement(self) -> bool:
@@ -183,6 +185,8 @@ class SubmitOutcome:
     queued: bool = False
     # The date (ISO) by which the window decides whether to accept the case (受理审查), from the service.
     review_by: str = ""
+    # ... estimated: it lies in a year whose holidays are not yet announced (the service's due_estimated).
+    review_estimated: bool = False
 
 
 @dataclass(frozen=True)

@@ -246,3 +246,53 @@ def test_every_theme_department_and_group_is_browsed_by_touch(
         f"{case_url}/api/v1/items", params={"status": "active", "category": "公民类", "limit": 200}
     )
     assert sorted(listed["category"]["公民类"]) == sorted(i["name"] for i in by_service.json()["items"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_estimated_due_date_is_marked_estimated(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """An accepted case: the progress screen gives the promised completion date (decision_due_on, not the
+    stage's), marked 预计 / estimated exactly when the case service says the date is estimated (a year
+    whose holidays are not yet announced)."""
+    name = f"蒋due{language}"
+    identity = person(name)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    staff = Staff(case_url)
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
+    token = service.identify_card(card).token
+    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
+    outcome = service.submit(
+        token, {"item_id": item.item_id, "form": {}, "materials": given}, f"due-{language}"
+    )
+    staff.act(outcome.case_id, "accept", "clerk1")
+    status = staff.call("GET", f"/cases/{outcome.case_id}/status", "clerk1")
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "progress", language, name=name)
+    shown = "\n".join(report["notes"]["progress_screen"])
+    due = status["decision_due_on"]
+    assert due, status
+    marked = {"zh": f"办结期限：{due}（预计）", "en": f"Due: {due} (estimated)"}[language]
+    plain = {"zh": f"办结期限：{due}\n", "en": f"Due: {due}\n"}[language]
+    if status["due_estimated"]:
+        assert marked in shown, shown
+    else:
+        assert plain in shown and "预计" not in shown and "estimated" not in shown, shown
+
+
+def test_a_rare_character_in_a_name_is_drawn_not_boxed(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    """𠮷 (U+20BB7) is not in the CJK font: the greeting draws it from the extension font."""
+    from hall.fonts import extension_font_path
+
+    font = extension_font_path()
+    assert font is not None, "fonts-hanazono is part of scripts/bootstrap.sh"
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "rare_name", name="𠮷田")
+    drawn = report["notes"]["drawn"]
+    assert drawn, "the name was not shown"
+    for label in drawn:
+        assert label["core"] == "MarkupLabel" and f"[font={font}]𠮷[/font]" in label["drawn"], label
+        assert label["width"] > 0

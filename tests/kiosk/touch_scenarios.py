@@ -105,8 +105,20 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.touch(_t("service_apply", language), exact=False)
     finger.screen("guide")
     query = "食品"
-    finger.type_into(_t("search_hint", language)[:4], query)
-    finger.wait(lambda s: bool(s.session and s.session.query == query), "the search")
+    finger.wait(lambda s: bool(s.session and s.session.catalogue), "the catalogue")
+    finger.touch(_t("facet_category", language))  # browses a theme first
+    finger.touch(_t("value_经营类", language))
+    finger.wait(_browsing("category", "经营类"), "the theme")
+    finger.touch(_t("keyboard_pinyin", language))  # then types 食品 on the pinyin keyboard
+    for letter in "shipin":
+        finger.touch(letter)
+    finger.touch(query)
+    finger.wait(lambda s: bool(s.session and s.session.query == query and not s.session.busy), "the search")
+    finger.touch(_t("keyboard_pinyin", language))  # and leaves letters typed, their candidates shown
+    for letter in "sp":
+        finger.touch(letter)
+    if not finger.main(lambda: _guide(finger).ids.candidates.children):
+        raise ScenarioError("no candidates for sp: the wipe of them would prove nothing")
     rows = [label for label in finger.buttons() if "食品(含保健食品)经营许可" in label]
     if not rows:
         raise ScenarioError(f"no 食品经营许可 row to touch: {finger.buttons()}")
@@ -116,7 +128,9 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.touch(apply_label)
     finger.screen("apply_form")
     phone = "13912345678"
-    finger.main(lambda: _type_in_field(finger, "phone", phone))
+    finger.touch("C")  # typed on the form's digit pad
+    for digit in phone:
+        finger.touch(digit)
     finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
     person_a = person(first)
     before = finger.shown_texts()
@@ -140,25 +154,21 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
 
     person_a_parts |= {mask_name(person_a.name), mask_id_number(person_a.id_number), mask_phone(phone)}
     left = sorted({part for part in person_a_parts for shown in everything if part and part in shown})
-    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed]
+    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed or "sp" in typed]
+    guide = finger.main(
+        lambda: {
+            "candidates": [b.text for b in _guide(finger).ids.candidates.children],
+            "browsing": _guide(finger).browsing,
+            "keyboard_open": _guide(finger).keyboard_open,
+            "chips": sorted(getattr(b, "value", "") for b in _guide(finger).ids.chips.children),
+        }
+    )
+    finger.notes["guide_after"] = guide
+    if guide["candidates"] or guide["browsing"] or guide["keyboard_open"] or any(guide["chips"]):
+        left.append(f"the guide's keyboard or browsing: {guide}")
     finger.notes["left"] = left
     if left:
         raise ScenarioError(f"person B's kiosk still holds person A's {left}")
-
-
-def _type_in_field(finger: Finger, name: str, value: str) -> None:
-    from kiosk.screens.apply_form import ApplyFormScreen
-
-    screen = finger.app.root_screen("apply_form")
-    assert isinstance(screen, ApplyFormScreen)
-    for row in screen.ids.fields.children:
-        if getattr(row, "field_name", "") == name:
-            field = row.children[0]
-            field.focus = True
-            field.text = ""
-            field.insert_text(value)
-            return
-    raise ScenarioError(f"no form field {name}")
 
 
 def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> None:
@@ -327,3 +337,39 @@ def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
             if len(listed[facet]) == 1:
                 finger.shot(f"guide-browse-{facet}-{language}")
     finger.notes["listed"] = listed
+
+
+def progress(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person with an accepted case looks at its progress: the texts of the progress screen."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_progress", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "progress" and bool(s.session and s.session.cases), "the cases")
+    finger.shot(f"progress-{language}")
+    finger.notes["progress_screen"] = finger.main(lambda: _screen_texts(finger, "progress"))
+
+
+def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person whose name begins with 𠮷 signs in: the greeting draws 𠮷 from the extension font."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.shot(f"menu-rare-name-{language}")
+
+    def drawn() -> list[dict[str, Any]]:
+        from kivy.core.window import Window
+
+        from tests.kiosk.touching import _tree
+
+        return [
+            {
+                "text": w.text,
+                "core": type(w._label).__name__,
+                "drawn": w._label.text,
+                "width": w.texture_size[0],
+            }
+            for root in Window.children
+            for w in _tree(root)
+            if isinstance(getattr(w, "text", None), str) and name[0] in w.text and hasattr(w, "_label")
+        ]
+
+    finger.notes["drawn"] = finger.main(drawn)
