@@ -24,9 +24,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home": ("主菜单", "Menu"),
     "finish": ("结束办理", "End session"),
     "elder_mode": ("长者模式", "Elder mode"),
+    "elder_offer": (
+        "您可以开启长者模式：字更大，操作时间更长。点右上角“长者模式”即可。",
+        "You may turn on elder mode (top right): larger text and more time for each step.",
+    ),
+    "finish_confirm": (
+        "确定结束办理吗？您正在填写的申请尚未提交，结束后不会保存。",
+        "End the session? The application you are filling in is not submitted and will not be kept.",
+    ),
+    "finish_yes": ("确定结束", "Yes, end"),
+    "finish_no": ("继续办理", "No, continue"),
     "elder_on": (
-        "已开启长者模式：字更大，选项更少，全程语音。",
-        "Elder mode is on: larger text, fewer choices, voice.",
+        "已开启长者模式：字更大，操作时间更长，全程语音。",
+        "Elder mode is on: larger text, more time for each step, voice.",
     ),
     "elder_off": ("已关闭长者模式。", "Elder mode is off."),
     "text_larger": ("字号 +", "Text +"),

@@ -20,7 +20,15 @@ from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.catalogue import containing, matching
-from kiosk.flow.model import Applicant, CardRefusal, Device, IdentifyMethod, ItemDetail, SubmitOutcome
+from kiosk.flow.model import (
+    Applicant,
+    CardRefusal,
+    Device,
+    IdentifyMethod,
+    ItemDetail,
+    SubmitOutcome,
+    age_on,
+)
 from kiosk.flow.pinyin import is_pinyin_query
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.messages import text
@@ -180,7 +188,8 @@ class Runner:
             return [ev.ServiceUnreachable(), ev.Identified(effect.serial, applicant, "", offline=True)]
         except RejectedError as err:
             return [ev.IdentifyFailed(effect.serial, err.reason)]
-        return [ev.Identified(effect.serial, found.applicant, found.token, found.library)]
+        age = age_on(found.applicant.id_number, china_today())
+        return [ev.Identified(effect.serial, found.applicant, found.token, found.library, age=age)]
 
     def _send_code(self, effect: fx.SendCode) -> list[ev.Event]:
         def call() -> list[ev.Event]:

@@ -165,7 +165,15 @@ class Home(Event):
 
 @dataclass(frozen=True)
 class Finish(Event):
-    """The applicant ends the session."""
+    """The applicant ends the session (`confirmed`: after being asked, as a half-made application would
+    be lost)."""
+
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class FinishCancelled(Event):
+    """继续办理: the person stays; the question goes."""
 
 
 # Devices and the network (not tied to a session) ------------------------------------------------
@@ -238,6 +246,7 @@ class Identified(Result):
     token: str = field(repr=False)
     library: tuple[LibraryDocument, ...] = ()
     offline: bool = False
+    age: int | None = None  # from the ID number's birth date (None: not known)
 
 
 @dataclass(frozen=True)

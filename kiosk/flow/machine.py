@@ -26,8 +26,12 @@ CODE_RE = re.compile(r"^\d{6}$")
 REQUIRED_FORM_FIELDS = ("name", "id_number")
 
 ALL_SERVICES = tuple(Service)
-# Elder mode: fewer, larger choices.
-ELDER_SERVICES = (Service.PROGRESS, Service.CERTIFICATES, Service.TICKET, Service.PICKUP)
+# Elder mode: every choice, larger type, more time (the idle timeout and its countdown times this).
+ELDER_TIME_FACTOR = 2.0
+# From this age the kiosk offers elder mode at sign-in.
+SENIOR_AGE = 65
+# Screens where 结束办理 would lose a half-made application: asked to confirm first.
+HALF_MADE = (Screen.APPLY_FORM, Screen.APPLY_CAPTURE)
 # What still works while the case service is unreachable (tickets and lockers are the hall controller's;
 # applications are kept in the encrypted outbox; the guide uses the cached catalogue).
 OFFLINE_SERVICES = (Service.GUIDE, Service.APPLY, Service.TICKET, Service.PICKUP, Service.VERIFY)
@@ -103,7 +107,7 @@ def initial_state() -> KioskState:
 def menu_services(config: FlowConfig, state: KioskState) -> tuple[Service, ...]:
     """The choices on the menu for this applicant, in this state of the hall."""
     session = state.session
-    choices = ELDER_SERVICES if session and session.elder else ALL_SERVICES
+    choices = ALL_SERVICES
     if not config.by_lockers:
         choices = tuple(service for service in choices if service is not Service.PICKUP)
     if session and (session.offline or not state.service_online):
@@ -507,8 +511,17 @@ def _home(config: FlowConfig, state: KioskState, event: ev.Home) -> Outcome:
 def _finish(config: FlowConfig, state: KioskState, event: ev.Finish) -> Outcome:
     if state.session is None:
         return state, []
+    if not event.confirmed and state.screen in HALF_MADE and state.session.outcome is None:
+        asking = _notice(_with(state, confirm_finish=True), "finish_confirm", error=True)
+        return asking, [_say(asking, "finish_confirm")]
     ended, effects = _end_session(state)
     return ended, [*effects, fx.Speak("goodbye", state.language)]
+
+
+def _finish_cancelled(config: FlowConfig, state: KioskState, event: ev.FinishCancelled) -> Outcome:
+    if state.session is None or not state.session.confirm_finish:
+        return state, []
+    return _with(state, confirm_finish=False, notice=None), []
 
 
 # Handlers: devices, network, clock ----------------------------------------------------------------
@@ -616,9 +629,11 @@ def _tick(config: FlowConfig, state: KioskState, event: ev.Tick) -> Outcome:
             return ended, [*effects, *end_effects]
         return replace(state, countdown=remaining), effects
     idle = state.idle_seconds + seconds
-    if idle >= config.idle_timeout:
-        state = replace(state, idle_seconds=idle, countdown=config.countdown)
-        return state, [*effects, _say(state, "countdown", seconds=f"{config.countdown:.0f}")]
+    slower = ELDER_TIME_FACTOR if state.session.elder else 1.0
+    if idle >= config.idle_timeout * slower:
+        countdown = config.countdown * slower
+        state = replace(state, idle_seconds=idle, countdown=countdown)
+        return state, [*effects, _say(state, "countdown", seconds=f"{countdown:.0f}")]
     return replace(state, idle_seconds=idle), effects
 
 
@@ -640,6 +655,9 @@ def _identified(config: FlowConfig, state: KioskState, event: ev.Identified) -> 
     greeting = _say(moved, "greeting", name=event.applicant.masked_name)
     if event.offline:
         return _notice(moved, "service_offline", error=True), [greeting]
+    if event.age is not None and event.age >= SENIOR_AGE and not _session(moved).elder:
+        offered = _notice(moved, "elder_offer")
+        return offered, [greeting, _say(offered, "elder_offer")]
     return moved, [greeting]
 
 
@@ -798,6 +816,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.Back: _back,
     ev.Home: _home,
     ev.Finish: _finish,
+    ev.FinishCancelled: _finish_cancelled,
     ev.CardInserted: _card_in,
     ev.CardRemoved: _card_out,
     ev.CardRefused: _card_refused,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -52,6 +53,17 @@ class IdCard:
     @property
     def masked_id(self) -> str:
         return mask_id_number(self.id_number)
+
+
+def age_on(id_number: str, today: dt.date) -> int | None:
+    """Whole years since the birth date an 18-digit ID number holds (digits 7-14); None if it holds none."""
+    try:
+        born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+    if len(id_number) != 18 or born > today:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ class Session:
     verification: Verification | None = None
     busy: str = ""
     notice: Notice | None = None
+    # 结束办理 touched with an application half made: asked to confirm before it is lost.
+    confirm_finish: bool = False
 
     def form_value(self, name: str) -> str:
         return dict(self.form).get(name, "")

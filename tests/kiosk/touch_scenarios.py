@@ -6,6 +6,7 @@ when the kiosk does not do what the person expects, and leaves its findings in `
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from firmware_sim.idcard.cards import SimCard, sample_identity
@@ -27,14 +28,17 @@ def start(finger: Finger, language: str) -> None:
     finger.screen("identify")
 
 
-def person(name: str) -> Any:
+def person(name: str, born: str = "") -> Any:
     """A sample person with an ID number of their own (the sequence taken from the name)."""
-    return sample_identity(name, sequence=100 + sum(map(ord, name)) % 800)
+    sequence = 100 + sum(map(ord, name)) % 800
+    if born:
+        return sample_identity(name, sequence=sequence, birth_date=dt.date.fromisoformat(born))
+    return sample_identity(name, sequence=sequence)
 
 
-def sign_in(finger: Finger, reader: Any, name: str) -> None:
+def sign_in(finger: Finger, reader: Any, name: str, born: str = "") -> None:
     """The person's ID card on the reader, then taken off after the greeting."""
-    reader.present(SimCard.of(person(name)))
+    reader.present(SimCard.of(person(name, born)))
     finger.screen("menu")
     reader.present(None)
     finger.wait(lambda s: not s.card_present, "the card taken")
@@ -137,6 +141,8 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.notes["a_seen"] = [t for t in before if person_a.name[-1] in t or phone in t][:5]
     if leave == "finish":
         finger.touch(_t("finish", language))
+        finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question")
+        finger.touch(_t("finish_yes", language))  # the application is half made: asked first
     else:  # walks away: the idle timeout and its countdown (short in this test's settings) run out
         finger.wait(lambda s: s.countdown is not None, "the countdown", timeout=60)
     finger.screen("attract", timeout=60)
@@ -373,3 +379,50 @@ def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
         ]
 
     finger.notes["drawn"] = finger.main(drawn)
+
+
+def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
+    """An 81-year-old signs in: offered elder mode, turns it on (every service still there, larger type),
+    starts an application, touches 结束办理: asked first; 继续办理 keeps it; then ends it for good."""
+    start(finger, language)
+    sign_in(finger, reader, name, born)
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the greeting's notice")
+    finger.notes["offer"] = state.session.notice.key
+    finger.shot(f"menu-elder-offer-{language}")
+    finger.touch(_t("elder_mode", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.elder), "elder mode")
+    finger.notes["scale"] = state.session.text_scale
+    finger.shot(f"menu-elder-{language}")
+    services = [
+        label
+        for label in finger.buttons()
+        if any(
+            _t(f"service_{k}", language) in label
+            for k in ("guide", "apply", "progress", "certificates", "ticket", "pickup", "rating", "verify")
+        )
+    ]
+    finger.notes["services"] = services
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    finger.shot(f"guide-elder-{language}")
+    row = next(label for label in finger.buttons() if "食品(含保健食品)经营许可" in label)
+    finger.touch(row)
+    finger.screen("item")
+    finger.touch(next(label for label in finger.buttons() if _t("apply_now", language) in label))
+    finger.screen("apply_form")
+    finger.touch("C")
+    for digit in "13812345678":
+        finger.touch(digit)
+    finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == "13812345678"), "the phone")
+    finger.shot(f"apply_form-elder-digits-{language}")
+    finger.touch(_t("finish", language))
+    finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question")
+    finger.shot(f"finish-confirm-elder-{language}")
+    finger.touch(_t("finish_no", language))
+    state = finger.wait(lambda s: bool(s.session and not s.session.confirm_finish), "kept")
+    finger.notes["kept"] = [state.screen.value, state.session.form_value("phone")]
+    finger.touch(_t("finish", language))
+    finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question again")
+    finger.touch(_t("finish_yes", language))
+    state = finger.screen("attract")
+    finger.notes["ended"] = state.session is None
