@@ -149,6 +149,7 @@ def _notice(state: KioskState, key: str, *, error: bool = False, **params: str) 
 def _go(state: KioskState, screen: Screen, **changes: Any) -> KioskState:
     if screen is not Screen.VERIFY:
         changes.setdefault("verification", None)  # a checked certificate never outlives its screen
+    changes.setdefault("confirm_finish", False)  # 结束办理's question belongs to the screen it was asked on
     return replace(state, screen=screen, session=replace(_session(state), notice=None, **changes))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -76,10 +76,12 @@ class Word:
     count: int  # how often it stands in the names
 
 
-def words_of(names: Iterable[str]) -> tuple[Word, ...]:
-    """Every run of 1 to LONGEST_WORD characters inside the names, with its pinyin."""
+@lru_cache(maxsize=2)
+def words_of(names: tuple[str, ...]) -> tuple[Word, ...]:
+    """Every run of 1 to LONGEST_WORD characters inside the names, with its pinyin (kept for the same
+    catalogue: each person's guide is built afresh, the catalogue is spelled once)."""
     counts: Counter[str] = Counter()
-    keys: dict[str, str] = {}
+    keys: dict[str, tuple[str, str]] = {}
     for name in names:
         for run in _HAN.findall(name):
             spelled_run = syllables(run)
@@ -90,12 +92,8 @@ def words_of(names: Iterable[str]) -> tuple[Word, ...]:
                         break  # a character without pinyin ends the words that would hold it
                     text = run[start:end]
                     counts[text] += 1
-                    keys[text] = "".join(parts)
-    return tuple(Word(text, keys[text], "".join(_initials_of(text)), count) for text, count in counts.items())
-
-
-def _initials_of(text: str) -> Iterable[str]:
-    return (s[0] for s in syllables(text))
+                    keys[text] = ("".join(parts), "".join(part[0] for part in parts))
+    return tuple(Word(text, *keys[text], count) for text, count in counts.items())
 
 
 def candidates(words: Sequence[Word], typed: str, limit: int = 10) -> tuple[str, ...]:

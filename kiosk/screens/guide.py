@@ -39,7 +39,7 @@ class GuideScreen(KioskScreen):
             button = Factory.PinyinKey(text=key)
             button.bind(on_release=lambda _b, k=key: self.press(k))
             self.ids.letters.add_widget(button)
-        clear = Factory.PinyinKey()  # its text (清空 / Clear) in the session's language, at render
+        clear = Factory.PinyinWordKey()  # its text (清空 / Clear) in the session's language, at render
         clear.bind(on_release=lambda _b: self.press("clear"))
         self._clear = clear
         self.ids.letters.add_widget(clear)
@@ -62,7 +62,7 @@ class GuideScreen(KioskScreen):
         if session.catalogue and session.catalogue is not self._catalogue:
             self._catalogue = session.catalogue
             self.example = example_name(session.catalogue, session.language)
-            self._words = words_of(item.name_zh for item in session.catalogue)
+            self._words = words_of(tuple(item.name_zh for item in session.catalogue))
             self._fill_chips()
             self.typed(self.ids.query.text)
         self.browsing = self._browsing_text(session.browse)

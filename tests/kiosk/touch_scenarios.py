@@ -110,7 +110,7 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.screen("guide")
     query = "食品"
     finger.wait(lambda s: bool(s.session and s.session.catalogue), "the catalogue")
-    finger.touch(_t("facet_category", language))  # browses a theme first
+    _open_facet(finger, "category", language)  # browses a theme first
     finger.touch(_t("value_经营类", language))
     finger.wait(_browsing("category", "经营类"), "the theme")
     finger.touch(_t("keyboard_pinyin", language))  # then types 食品 on the pinyin keyboard
@@ -324,6 +324,21 @@ def _browsing(facet: str, value: str) -> Any:
     return lambda s: bool(s.session and s.session.browse == (facet, value) and not s.session.busy)
 
 
+def _open_facet(finger: Finger, facet: str, language: str) -> None:
+    """Touches a browse button until its values are the chips (a slow machine may take a while)."""
+    import time
+
+    for _attempt in range(3):
+        finger.touch(_t(f"facet_{facet}", language))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if finger.main(lambda: _guide(finger)._facet == facet):
+                time.sleep(0.3)  # the chips are laid out on the next frame
+                return
+            time.sleep(0.1)
+    raise ScenarioError(f"touching {facet} did not show its values")
+
+
 def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
     """Every browse button (theme, department, for whom) and every value each offers, touched: the items
     listed for each."""
@@ -333,7 +348,7 @@ def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
     finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
     listed: dict[str, dict[str, list[str]]] = {}
     for facet in ("category", "department_zh", "applicant_type"):
-        finger.touch(_t(f"facet_{facet}", language))
+        _open_facet(finger, facet, language)
         values = finger.main(lambda: [(b.text, b.value) for b in reversed(_guide(finger).ids.chips.children)])
         listed[facet] = {}
         for shown, value in values:

@@ -421,6 +421,8 @@ def test_finish_with_an_application_half_made_asks_first(driver: Driver) -> None
     driver.send(ev.FinishCancelled())
     assert driver.screen() is Screen.APPLY_CAPTURE and not driver.session().confirm_finish
     assert driver.session().form_value("phone") == "13812345678"  # nothing lost
+    driver.send(ev.Finish(), ev.Back())
+    assert driver.screen() is Screen.APPLY_FORM and not driver.session().confirm_finish  # moved on
     driver.send(ev.Finish())
     effects = driver.send(ev.Finish(confirmed=True))
     assert of_type(effects, fx.Wipe) and not driver.has_session()

@@ -10,7 +10,7 @@ NAMES = ("食品(含保健食品)经营许可", "广播电视视频点播业务�
 
 
 def test_shipin_offers_the_catalogues_words_longest_spelled_first() -> None:
-    words = words_of(NAMES)
+    words = words_of(tuple(NAMES))
     assert candidates(words, "shipin")[:2] == ("食品", "视频")
     assert candidates(words, "sp")[0] in {"食品", "视频"}
     assert "食品" in candidates(words, "ship")
@@ -20,7 +20,7 @@ def test_shipin_offers_the_catalogues_words_longest_spelled_first() -> None:
 
 def test_a_character_without_pinyin_is_never_a_candidate_but_its_neighbours_are() -> None:
     assert syllables("𠮷祥") == ("", "xiang")
-    words = words_of(NAMES)
+    words = words_of(tuple(NAMES))
     assert all("𠮷" not in word.text for word in words)
     assert "祥物" in candidates(words, "xiangwu")
 
