@@ -91,7 +91,8 @@ def outcome(item: ItemDetail, result: SubmitOutcome, language: Language) -> Prin
         title = text("receipt_title", language)
         lines.append(text("receipt_state", language))
         review = "receipt_review" if result.review_by else "receipt_review_soon"
-        lines.append(text(review, language, date=result.review_by))
+        estimated = "yes" if result.review_estimated else ""
+        lines.append(text(review, language, date=result.review_by, estimated=estimated))
         lines.append(text("receipt_decision", language, days=item.time_limit_days))
         lines.append(text("receipt_progress", language))
     else:

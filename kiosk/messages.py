@@ -24,9 +24,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home": ("主菜单", "Menu"),
     "finish": ("结束办理", "End session"),
     "elder_mode": ("长者模式", "Elder mode"),
+    "elder_offer": (
+        "您可以开启长者模式：字更大，操作时间更长。点右上角“长者模式”即可。",
+        "You may turn on elder mode (top right): larger text and more time for each step.",
+    ),
+    "finish_confirm": (
+        "确定结束办理吗？您正在填写的申请尚未提交，结束后不会保存。",
+        "End the session? The application you are filling in is not submitted and will not be kept.",
+    ),
+    "finish_yes": ("确定结束", "Yes, end"),
+    "finish_no": ("继续办理", "No, continue"),
     "elder_on": (
-        "已开启长者模式：字更大，选项更少，全程语音。",
-        "Elder mode is on: larger text, fewer choices, voice.",
+        "已开启长者模式：字更大，操作时间更长，全程语音。",
+        "Elder mode is on: larger text, more time for each step, voice.",
     ),
     "elder_off": ("已关闭长者模式。", "Elder mode is off."),
     "text_larger": ("字号 +", "Text +"),
@@ -128,6 +138,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search_hint": ("输入事项名称或部门，如“{example}”", "Item or department, e.g. “{example}”"),
     "search_hint_plain": ("输入事项名称或部门", "Item or department"),
     "search": ("搜索", "Search"),
+    "keyboard_pinyin": ("拼音键盘", "Pinyin keyboard"),
+    "keyboard_hide": ("收起键盘", "Hide keyboard"),
+    "keyboard_help": (
+        "输入拼音选字（如 shipin → 食品），或输入首字母直接搜索（如 spjy）",
+        "Type pinyin and pick the characters (e.g. “shipin” for 食品), or search by initials (spjy)",
+    ),
+    "key_clear": ("清空", "Clear"),
+    "digit_pad_help": ("用下方数字键输入手机号", "Type your phone number on the keys below"),
+    "key_space": ("空格", "Space"),
+    "browse_by": ("分类浏览", "Browse"),
+    "facet_category": ("按主题", "By theme"),
+    "facet_department_zh": ("按部门", "By department"),
+    "facet_applicant_type": ("按办事对象", "For whom"),
+    "browsing": ("{facet}：{value}", "{facet}: {value}"),
+    "no_english_names": (
+        "事项名称暂无英文版本，以下显示中文名称及拼音。",
+        "Item names have no English version yet: shown in Chinese with pinyin.",
+    ),
+    # The catalogue's own themes and groups of applicants (its fields' fixed values).
+    "value_经营类": ("经营类", "Running a business"),
+    "value_公民类": ("公民类", "Citizens"),
+    "value_工程类": ("工程类", "Construction"),
+    "value_自然人": ("个人", "Individuals"),
+    "value_法人或其他组织": ("法人或其他组织", "Companies and organisations"),
     "nothing_found": ("没有找到相关事项，请换个说法。", "Nothing found; try other words."),
     "materials": ("申请材料", "Materials"),
     "time_limit": ("承诺时限：{days} 个工作日", "Time limit: {days} working days"),
@@ -227,6 +261,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "What you gave before is kept; capture the {count} missing material(s), then submit.",
     ),
     "due": ("办结期限：{date}", "Due: {date}"),
+    # A date in a year whose holidays are not yet announced (any message's {date} with estimated="yes").
+    "estimated_date": ("{date}（预计）", "{date} (estimated)"),
     "next_step": ("下一步：{text}", "Next: {text}"),
     "certificates_title": ("可打印的证照", "Certificates ready to print"),
     "no_certificates": ("暂无可打印的证照。", "No certificate is ready."),
@@ -404,6 +440,8 @@ def text(key: str, language: Language, **params: object) -> str:
         log.error("no message for key %r", key)
         return key
     template = entry[0] if language is Language.ZH else entry[1]
+    if params.get("estimated") == "yes" and "date" in params:
+        params = {**params, "date": text("estimated_date", language, date=params["date"])}
     if key == "field_required" and "field" in params:
         params = {**params, "field": text(LABELS.get(str(params["field"]), str(params["field"])), language)}
     try:

@@ -19,7 +19,17 @@ from kiosk import documents
 from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
-from kiosk.flow.model import Applicant, CardRefusal, Device, IdentifyMethod, ItemDetail, SubmitOutcome
+from kiosk.flow.catalogue import containing, matching
+from kiosk.flow.model import (
+    Applicant,
+    CardRefusal,
+    Device,
+    IdentifyMethod,
+    ItemDetail,
+    SubmitOutcome,
+    age_on,
+)
+from kiosk.flow.pinyin import is_pinyin_query
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.messages import text
 from kiosk.outbox import Outbox
@@ -178,7 +188,8 @@ class Runner:
             return [ev.ServiceUnreachable(), ev.Identified(effect.serial, applicant, "", offline=True)]
         except RejectedError as err:
             return [ev.IdentifyFailed(effect.serial, err.reason)]
-        return [ev.Identified(effect.serial, found.applicant, found.token, found.library)]
+        age = age_on(found.applicant.id_number, china_today())
+        return [ev.Identified(effect.serial, found.applicant, found.token, found.library, age=age)]
 
     def _send_code(self, effect: fx.SendCode) -> list[ev.Event]:
         def call() -> list[ev.Event]:
@@ -236,21 +247,22 @@ class Runner:
         return [ev.CertificateVerified(effect.serial, verdict)]
 
     def _search_items(self, effect: fx.SearchItems) -> list[ev.Event]:
+        service = self._ports.case_service
+        offline: list[ev.Event] = []
         try:
-            found = self._ports.case_service.search_items(effect.query)
+            wanted = effect.facet or is_pinyin_query(effect.query)
+            whole = service.search_items("") if wanted else ()
+            found = service.search_items(effect.query) if effect.query or not wanted else ()
         except ServiceUnavailableError:
-            words = effect.query.lower()
-            cached = tuple(
-                item.summary()
-                for item in self._items.values()
-                if not words or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
-            )
             if not self._items:
                 return [ev.ServiceUnreachable(), ev.OperationFailed(effect.serial, "service_offline")]
-            return [ev.ServiceUnreachable(), ev.ItemsFound(effect.serial, cached)]
+            whole = tuple(item.summary() for item in self._items.values())
+            found = containing(whole, effect.query)
+            offline = [ev.ServiceUnreachable()]
         except RejectedError as err:
             return [ev.OperationFailed(effect.serial, err.reason)]
-        return [ev.ItemsFound(effect.serial, found)]
+        shown = matching(whole, found, effect.query, effect.facet, effect.value)
+        return [*offline, ev.ItemsFound(effect.serial, shown)]
 
     def _load_item(self, effect: fx.LoadItem) -> list[ev.Event]:
         try:

@@ -237,7 +237,15 @@ class HttpCaseService:
         while True:
             page = self._read(Page[ItemOut], "GET", "/items", params=params)
             found += (
-                ItemSummary(item.code, item.name, item.name, item.department, item.department)
+                ItemSummary(
+                    item.code,
+                    item.name,
+                    item.name,
+                    item.department,
+                    item.department,
+                    item.category,
+                    item.applicant_type,
+                )
                 for item in page.items
             )
             params["offset"] += len(page.items)
@@ -264,6 +272,8 @@ class HttpCaseService:
             steps_zh=STEPS_ZH,
             steps_en=STEPS_EN,
             kiosk_apply="kiosk" in item.channels,
+            category=item.category,
+            applicant_type=item.applicant_type,
         )
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
@@ -302,7 +312,11 @@ class HttpCaseService:
         status = self._read(CaseStatus, "GET", f"/cases/{number}/status", token=token)
         review_by = status.stage_due_on.isoformat() if status.stage_due_on else ""
         return SubmitOutcome(
-            case_id=number, accepted=completeness.complete, missing=missing, review_by=review_by
+            case_id=number,
+            accepted=completeness.complete,
+            missing=missing,
+            review_by=review_by,
+            review_estimated=bool(review_by) and status.due_estimated,
         )
 
     def _supplemented(self, token: str, number: str) -> None:
@@ -339,7 +353,9 @@ class HttpCaseService:
                 item_name_zh=case.item_name,
                 item_name_en=case.item_name,
                 stage=case.state_label or case.state.value,
-                due_date=str(case.stage_due_on or case.decision_due_on or "—"),
+                # 办结期限: the promised completion date (the stage's own date only while there is none)
+                due_date=str(case.decision_due_on or case.stage_due_on or "—"),
+                due_estimated=case.due_estimated and bool(case.decision_due_on or case.stage_due_on),
                 next_step_zh=case.next_step or "—",
                 next_step_en=STATE_EN.get(case.state, ("", case.next_step or "—"))[1],
                 finished=case.state in FINISHED_STATES,

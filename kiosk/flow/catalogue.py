@@ -1,7 +1,9 @@
 """Search words drawn from the catalogue the kiosk is showing, so every quick word finds something.
 
 Pure: the items in, the words out. The real catalogue has no keywords and (today) no English names, so
-its departments are the words: each one finds its items, the busiest department first.
+its departments are the words: each one finds its items, the busiest department first. Letters typed
+(pinyin, or its initials: spjy) find names here, in the whole catalogue the kiosk holds: the case
+service's search matches characters only.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from kiosk.flow.model import ItemSummary, Language
+from kiosk.flow.model import FACETS, ItemSummary, Language
+from kiosk.flow.pinyin import is_pinyin_query, pinyin_score, rank
 
 
 def quick_words(items: Sequence[ItemSummary], language: Language, count: int = 6) -> tuple[str, ...]:
@@ -26,3 +29,40 @@ def example_name(items: Sequence[ItemSummary], language: Language) -> str:
     zh = language is Language.ZH
     names = [(item.name_zh if zh else item.name_en) or item.name_zh for item in items]
     return min(names, key=lambda name: (len(name), name), default="")
+
+
+def values_of(items: Sequence[ItemSummary], facet: str) -> tuple[str, ...]:
+    """The values a facet takes in the catalogue, most items first ("" left out)."""
+    if facet not in FACETS:
+        return ()
+    counted = Counter(str(getattr(item, facet)) for item in items)
+    return tuple(value for value, _n in counted.most_common() if value)
+
+
+def matching(
+    whole: Sequence[ItemSummary],
+    found: Sequence[ItemSummary],
+    query: str,
+    facet: str = "",
+    value: str = "",
+) -> tuple[ItemSummary, ...]:
+    """What a search or a browse shows: the catalogue's items of a facet's value; for letters typed, the
+    names their pinyin or initials find (best first), then what the service found for them (a code); else
+    what the service found."""
+    if facet:
+        return tuple(item for item in whole if facet in FACETS and getattr(item, facet) == value)
+    if is_pinyin_query(query):
+        spelled = rank(whole, [pinyin_score(item.name_zh, query) for item in whole])
+        seen = {item.item_id for item in spelled}
+        return (*spelled, *(item for item in found if item.item_id not in seen))
+    return tuple(found)
+
+
+def containing(items: Sequence[ItemSummary], query: str) -> tuple[ItemSummary, ...]:
+    """The items whose name or department holds the words (the cached catalogue, while offline)."""
+    words = query.lower()
+    return tuple(
+        item
+        for item in items
+        if not words or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
+    )

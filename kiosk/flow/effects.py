@@ -47,6 +47,9 @@ class SendCode(Effect):
 class SearchItems(Effect):
     serial: int
     query: str
+    # Browsing: only the items whose `facet` (category, department, applicant_type) is `value`.
+    facet: str = ""
+    value: str = ""
 
 
 @dataclass(frozen=True)

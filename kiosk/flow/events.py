@@ -81,6 +81,14 @@ class SearchSubmitted(Event):
 
 
 @dataclass(frozen=True)
+class Browsed(Event):
+    """A theme, department or group of applicants touched: the catalogue's items of it."""
+
+    facet: str  # one of model.FACETS
+    value: str
+
+
+@dataclass(frozen=True)
 class ItemChosen(Event):
     item_id: str
 
@@ -157,7 +165,15 @@ class Home(Event):
 
 @dataclass(frozen=True)
 class Finish(Event):
-    """The applicant ends the session."""
+    """The applicant ends the session (`confirmed`: after being asked, as a half-made application would
+    be lost)."""
+
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class FinishCancelled(Event):
+    """继续办理: the person stays; the question goes."""
 
 
 # Devices and the network (not tied to a session) ------------------------------------------------
@@ -230,6 +246,7 @@ class Identified(Result):
     token: str = field(repr=False)
     library: tuple[LibraryDocument, ...] = ()
     offline: bool = False
+    age: int | None = None  # from the ID number's birth date (None: not known)
 
 
 @dataclass(frozen=True)

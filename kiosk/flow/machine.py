@@ -10,6 +10,7 @@ from typing import Any
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.model import (
+    FACETS,
     CapturedMaterial,
     Device,
     IdentifyMethod,
@@ -25,8 +26,12 @@ CODE_RE = re.compile(r"^\d{6}$")
 REQUIRED_FORM_FIELDS = ("name", "id_number")
 
 ALL_SERVICES = tuple(Service)
-# Elder mode: fewer, larger choices.
-ELDER_SERVICES = (Service.PROGRESS, Service.CERTIFICATES, Service.TICKET, Service.PICKUP)
+# Elder mode: every choice, larger type, more time (the idle timeout and its countdown times this).
+ELDER_TIME_FACTOR = 2.0
+# From this age the kiosk offers elder mode at sign-in.
+SENIOR_AGE = 65
+# Screens where 结束办理 would lose a half-made application: asked to confirm first.
+HALF_MADE = (Screen.APPLY_FORM, Screen.APPLY_CAPTURE)
 # What still works while the case service is unreachable (tickets and lockers are the hall controller's;
 # applications are kept in the encrypted outbox; the guide uses the cached catalogue).
 OFFLINE_SERVICES = (Service.GUIDE, Service.APPLY, Service.TICKET, Service.PICKUP, Service.VERIFY)
@@ -102,7 +107,7 @@ def initial_state() -> KioskState:
 def menu_services(config: FlowConfig, state: KioskState) -> tuple[Service, ...]:
     """The choices on the menu for this applicant, in this state of the hall."""
     session = state.session
-    choices = ELDER_SERVICES if session and session.elder else ALL_SERVICES
+    choices = ALL_SERVICES
     if not config.by_lockers:
         choices = tuple(service for service in choices if service is not Service.PICKUP)
     if session and (session.offline or not state.service_online):
@@ -144,6 +149,7 @@ def _notice(state: KioskState, key: str, *, error: bool = False, **params: str) 
 def _go(state: KioskState, screen: Screen, **changes: Any) -> KioskState:
     if screen is not Screen.VERIFY:
         changes.setdefault("verification", None)  # a checked certificate never outlives its screen
+    changes.setdefault("confirm_finish", False)  # 结束办理's question belongs to the screen it was asked on
     return replace(state, screen=screen, session=replace(_session(state), notice=None, **changes))
 
 
@@ -265,7 +271,7 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
     serial, token, service = state.serial, session.token, event.service
     state = _with(state, supplement_case="")
     if service in (Service.GUIDE, Service.APPLY):
-        moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None)
+        moved = _go(state, Screen.GUIDE, service=service, busy="loading", item=None, query="", browse=())
         return moved, [fx.SearchItems(serial, "")]
     if service is Service.PROGRESS:
         return _go(state, Screen.PROGRESS, service=service, busy="loading"), [fx.LoadCases(serial, token)]
@@ -303,7 +309,16 @@ def _search(config: FlowConfig, state: KioskState, event: ev.SearchSubmitted) ->
     if state.screen is not Screen.GUIDE:
         return state, []
     query = event.query.strip()[:50]
-    return _with(state, query=query, busy="loading", notice=None), [fx.SearchItems(state.serial, query)]
+    searching = _with(state, query=query, browse=(), busy="loading", notice=None)
+    return searching, [fx.SearchItems(state.serial, query)]
+
+
+def _browse(config: FlowConfig, state: KioskState, event: ev.Browsed) -> Outcome:
+    if state.screen is not Screen.GUIDE or event.facet not in FACETS:
+        return state, []
+    value = event.value.strip()[:64]
+    browsing = _with(state, query="", browse=(event.facet, value), busy="loading", notice=None)
+    return browsing, [fx.SearchItems(state.serial, "", event.facet, value)]
 
 
 def _item_chosen(config: FlowConfig, state: KioskState, event: ev.ItemChosen) -> Outcome:
@@ -497,8 +512,17 @@ def _home(config: FlowConfig, state: KioskState, event: ev.Home) -> Outcome:
 def _finish(config: FlowConfig, state: KioskState, event: ev.Finish) -> Outcome:
     if state.session is None:
         return state, []
+    if not event.confirmed and state.screen in HALF_MADE and state.session.outcome is None:
+        asking = _notice(_with(state, confirm_finish=True), "finish_confirm", error=True)
+        return asking, [_say(asking, "finish_confirm")]
     ended, effects = _end_session(state)
     return ended, [*effects, fx.Speak("goodbye", state.language)]
+
+
+def _finish_cancelled(config: FlowConfig, state: KioskState, event: ev.FinishCancelled) -> Outcome:
+    if state.session is None or not state.session.confirm_finish:
+        return state, []
+    return _with(state, confirm_finish=False, notice=None), []
 
 
 # Handlers: devices, network, clock ----------------------------------------------------------------
@@ -606,9 +630,11 @@ def _tick(config: FlowConfig, state: KioskState, event: ev.Tick) -> Outcome:
             return ended, [*effects, *end_effects]
         return replace(state, countdown=remaining), effects
     idle = state.idle_seconds + seconds
-    if idle >= config.idle_timeout:
-        state = replace(state, idle_seconds=idle, countdown=config.countdown)
-        return state, [*effects, _say(state, "countdown", seconds=f"{config.countdown:.0f}")]
+    slower = ELDER_TIME_FACTOR if state.session.elder else 1.0
+    if idle >= config.idle_timeout * slower:
+        countdown = config.countdown * slower
+        state = replace(state, idle_seconds=idle, countdown=countdown)
+        return state, [*effects, _say(state, "countdown", seconds=f"{countdown:.0f}")]
     return replace(state, idle_seconds=idle), effects
 
 
@@ -630,6 +656,9 @@ def _identified(config: FlowConfig, state: KioskState, event: ev.Identified) -> 
     greeting = _say(moved, "greeting", name=event.applicant.masked_name)
     if event.offline:
         return _notice(moved, "service_offline", error=True), [greeting]
+    if event.age is not None and event.age >= SENIOR_AGE and not _session(moved).elder:
+        offered = _notice(moved, "elder_offer")
+        return offered, [greeting, _say(offered, "elder_offer")]
     return moved, [greeting]
 
 
@@ -642,7 +671,9 @@ def _code_sent(config: FlowConfig, state: KioskState, event: ev.CodeSent) -> Out
 
 
 def _items(config: FlowConfig, state: KioskState, event: ev.ItemsFound) -> Outcome:
-    changed = _with(state, items=event.items, busy="")
+    session = _session(state)
+    whole = not session.query and not session.browse  # the unfiltered list: the catalogue
+    changed = _with(state, items=event.items, busy="", **({"catalogue": event.items} if whole else {}))
     return (_notice(changed, "nothing_found") if not event.items else changed), []
 
 
@@ -669,7 +700,8 @@ def submitted_message(outcome: SubmitOutcome, item: ItemDetail) -> tuple[str, di
     the case service (or, without one, its rule: 5 working days), and the item's time limit after that."""
     days = str(item.time_limit_days)
     if outcome.review_by:
-        return "submission_submitted", {"date": outcome.review_by, "days": days}
+        estimated = "yes" if outcome.review_estimated else ""
+        return "submission_submitted", {"date": outcome.review_by, "days": days, "estimated": estimated}
     return "submission_submitted_soon", {"days": days}
 
 
@@ -769,6 +801,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.CodeEntered: _code,
     ev.ServiceChosen: _service,
     ev.SearchSubmitted: _search,
+    ev.Browsed: _browse,
     ev.ItemChosen: _item_chosen,
     ev.PrintGuideRequested: _print_guide,
     ev.ApplyChosen: _apply,
@@ -784,6 +817,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.Back: _back,
     ev.Home: _home,
     ev.Finish: _finish,
+    ev.FinishCancelled: _finish_cancelled,
     ev.CardInserted: _card_in,
     ev.CardRemoved: _card_out,
     ev.CardRefused: _card_refused,

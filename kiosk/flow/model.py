@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -54,6 +55,17 @@ class IdCard:
         return mask_id_number(self.id_number)
 
 
+def age_on(id_number: str, today: dt.date) -> int | None:
+    """Whole years since the birth date an 18-digit ID number holds (digits 7-14); None if it holds none."""
+    try:
+        born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+    if len(id_number) != 18 or born > today:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 @dataclass(frozen=True)
 class Applicant:
     name: str
@@ -85,6 +97,14 @@ class ItemSummary:
     name_en: str
     department_zh: str
     department_en: str
+    # The catalogue's own groupings, to browse by: its theme (经营类, 公民类, 工程类) and for whom (自然人,
+    # 法人或其他组织). "" where the source has none.
+    category: str = ""
+    applicant_type: str = ""
+
+
+# What the guide browses by: ItemSummary's fields the catalogue fills (its theme, department, for whom).
+FACETS = ("category", "department_zh", "applicant_type")
 
 
 @dataclass(frozen=True)
@@ -103,9 +123,19 @@ class ItemDetail:
     # Form fields an applicant fills (pre-filled from the card where the names match).
     form_fields: tuple[str, ...] = ("name", "id_number", "phone", "address")
     kiosk_apply: bool = True
+    category: str = ""
+    applicant_type: str = ""
 
     def summary(self) -> ItemSummary:
-        return ItemSummary(self.item_id, self.name_zh, self.name_en, self.department_zh, self.department_en)
+        return ItemSummary(
+            self.item_id,
+            self.name_zh,
+            self.name_en,
+            self.department_zh,
+            self.department_en,
+            self.category,
+            self.applicant_type,
+        )
 
 
 @dataclass(frozen=True)
@@ -140,6 +170,8 @@ class CaseSummary:
     stage_en: str = ""  # the stage in English where the source has it ("" -> `stage`)
     # 补正: the case waits for these materials (codes) from the applicant.
     missing: tuple[str, ...] = ()
+    # The due date lies in a year whose holidays are not yet announced: shown as estimated (预计).
+    due_estimated: bool = False
 
     @property
     def needs_supplement(self) -> bool:
@@ -165,6 +197,8 @@ class SubmitOutcome:
     queued: bool = False
     # The date (ISO) by which the window decides whether to accept the case (受理审查), from the service.
     review_by: str = ""
+    # ... estimated: it lies in a year whose holidays are not yet announced (the service's due_estimated).
+    review_estimated: bool = False
 
 
 @dataclass(frozen=True)

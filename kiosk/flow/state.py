@@ -70,7 +70,12 @@ class Session:
     phone: str = field(default="", repr=False)
     service: Service | None = None
     query: str = ""
+    # Browsing: the facet and value shown ((), or e.g. ("category", "公民类")).
+    browse: tuple[str, ...] = ()
     items: tuple[ItemSummary, ...] = ()
+    # The whole catalogue (the last unfiltered list): its themes and departments to browse, its words for
+    # the pinyin keyboard.
+    catalogue: tuple[ItemSummary, ...] = ()
     item: ItemDetail | None = None
     form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     captured: tuple[CapturedMaterial, ...] = ()
@@ -86,6 +91,8 @@ class Session:
     verification: Verification | None = None
     busy: str = ""
     notice: Notice | None = None
+    # 结束办理 touched with an application half made: asked to confirm before it is lost.
+    confirm_finish: bool = False
 
     def form_value(self, name: str) -> str:
         return dict(self.form).get(name, "")

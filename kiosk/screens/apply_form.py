@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kivy.properties import StringProperty
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
 
 from hall.privacy import mask_id_number
 from kiosk.flow import events as ev
@@ -13,10 +16,15 @@ from kiosk.screens.base import KioskScreen, load_kv, make
 
 load_kv("apply_form")
 LOCKED = ("name", "id_number")
+DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
+PHONE_LENGTH = 11
 
 
 class ApplyFormScreen(KioskScreen):
+    """The phone number is typed on a digit pad under the fields (no keyboard needed)."""
+
     item_name = StringProperty("")
+    has_phone = BooleanProperty(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -34,6 +42,12 @@ class ApplyFormScreen(KioskScreen):
         self._built_for = names
         box = self.ids.fields
         box.clear_widgets()
+        self.has_phone = "phone" in dict(session.form)
+        self.ids.digits.clear_widgets()
+        for key in DIGITS if self.has_phone else ():
+            button = Factory.KeypadKey(text=key)
+            button.bind(on_release=lambda _b, k=key: self.press(k))
+            self.ids.digits.add_widget(button)
         for name, value in session.form:
             shown = mask_id_number(value) if name == "id_number" else value
             box.add_widget(
@@ -45,6 +59,24 @@ class ApplyFormScreen(KioskScreen):
                     field_name=name,
                 )
             )
+
+    def press(self, key: str) -> None:
+        """A key of the digit pad: into the phone field (its change is posted as typing is)."""
+        field = self._field("phone")
+        if field is None:
+            return
+        if key == "C":
+            field.text = ""
+        elif key == "←":
+            field.text = field.text[:-1]
+        elif len(field.text) < PHONE_LENGTH:
+            field.text += key
+
+    def _field(self, name: str) -> Any:
+        for row in self.ids.fields.children:
+            if getattr(row, "field_name", "") == name:
+                return row.children[0]
+        return None
 
     def changed(self, name: str, value: str) -> None:
         self.post(ev.FieldChanged(name, value))

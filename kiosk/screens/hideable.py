@@ -14,6 +14,8 @@ from kivy.factory import Factory
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 
+from kiosk.screens.rare_glyphs import RareGlyphs
+
 
 class HiddenTakesNoTouch:
     """Mixin (before the Kivy widget class): touches pass by while `opacity` is 0."""
@@ -43,7 +45,7 @@ class HideableBox(HiddenTakesNoTouch, BoxLayout):  # type: ignore[misc]
     pass
 
 
-class HideableButton(HiddenTakesNoTouch, Button):  # type: ignore[misc]
+class HideableButton(HiddenTakesNoTouch, RareGlyphs, Button):  # type: ignore[misc]
     pass
 
 

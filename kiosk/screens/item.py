@@ -6,6 +6,7 @@ from kivy.properties import StringProperty
 
 from kiosk.flow import events as ev
 from kiosk.flow.model import Language
+from kiosk.flow.pinyin import with_tones
 from kiosk.flow.state import KioskState
 from kiosk.screens.base import KioskScreen, load_kv
 
@@ -23,10 +24,18 @@ class ItemScreen(KioskScreen):
         if item is None or state.session is None:
             return
         zh = state.session.language is Language.ZH
-        self.title = item.name_zh if zh else item.name_en
+        if zh:
+            self.title = item.name_zh
+        elif not item.name_en or item.name_en == item.name_zh:  # no English name: the Chinese, in pinyin
+            self.title = f"{item.name_zh}\n{with_tones(item.name_zh)}"
+        else:
+            self.title = item.name_en
+        department = item.department_zh if zh else item.department_en
+        if not zh and department == item.department_zh:
+            department = f"{department} ({with_tones(department)})"
         self.facts = "\n".join(
             (
-                self.t("department", department=item.department_zh if zh else item.department_en),
+                self.t("department", department=department),
                 self.t("time_limit", days=item.time_limit_days),
                 self.t("fee", fee=item.fee_zh if zh else item.fee_en),
             )

@@ -12,6 +12,8 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.uix.label import Label
 
+from kiosk.screens.rare_glyphs import RareGlyphs
+
 CLOSING = frozenset("，。、；：！？）》」』”’…・,.;:!?)")
 
 
@@ -27,7 +29,7 @@ def kinsoku(lines: list[str]) -> list[str] | None:
     return fixed if changed else None
 
 
-class KinsokuLabel(Label):  # type: ignore[misc]
+class KinsokuLabel(RareGlyphs, Label):  # type: ignore[misc]
     _kinsoku_source: str = ""
     _kinsoku_fixed: str = ""
 

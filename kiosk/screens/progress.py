@@ -29,7 +29,7 @@ class ProgressScreen(KioskScreen):
             )
             lines = (
                 self.t("stage", stage=case.stage if zh else case.stage_en or case.stage),
-                self.t("due", date=case.due_date),
+                self.t("due", date=case.due_date, estimated="yes" if case.due_estimated else ""),
                 self.t("next_step", text=case.next_step_zh if zh else case.next_step_en),
             )
             card.add_widget(Factory.Body(text="\n".join(lines)))

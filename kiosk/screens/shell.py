@@ -62,6 +62,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
     banner = StringProperty("")
     notice = StringProperty("")
     notice_error = BooleanProperty(False)
+    confirming = BooleanProperty(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -99,6 +100,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.ids.manager.current = state.screen.value
         self.in_session = session is not None and state.screen is not Screen.ATTRACT
         self.elder = bool(session and session.elder)
+        self.confirming = bool(session and session.confirm_finish)
         self.can_back = state.screen in PARENT or state.screen is Screen.FAULT
         self.can_home = bool(session and session.applicant) and state.screen is not Screen.MENU
         banner = app.t("offline_banner") if not state.service_online else ""
@@ -139,5 +141,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
     def home(self) -> None:
         App.get_running_app().post(ev.Home())
 
-    def finish(self) -> None:
-        App.get_running_app().post(ev.Finish())
+    def finish(self, confirmed: bool = False) -> None:
+        App.get_running_app().post(ev.Finish(confirmed=confirmed))
+
+    def keep_going(self) -> None:
+        App.get_running_app().post(ev.FinishCancelled())

@@ -35,3 +35,11 @@ def test_text_formats_and_masks_nothing_itself() -> None:
 def test_unknown_key_or_missing_parameter_does_not_crash() -> None:
     assert text("no-such-key", Language.ZH) == "no-such-key"
     assert text("greeting", Language.EN) == "Hello, {name}. What would you like to do?"
+
+
+def test_an_estimated_date_is_marked_in_both_languages() -> None:
+    assert text("due", Language.ZH, date="2027-01-07", estimated="yes") == "办结期限：2027-01-07（预计）"
+    assert text("due", Language.EN, date="2027-01-07", estimated="yes") == "Due: 2027-01-07 (estimated)"
+    assert text("due", Language.EN, date="2026-12-11", estimated="") == "Due: 2026-12-11"
+    review = text("receipt_review", Language.ZH, date="2027-01-07", estimated="yes")
+    assert review.startswith("受理审查期限：2027-01-07（预计）")

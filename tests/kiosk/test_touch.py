@@ -195,3 +195,122 @@ def test_a_second_ticket_is_refused_with_its_own_reason(
         name="冯ticket",
     )
     assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_chinese_typed_on_the_pinyin_keyboard_and_by_initials(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """s-h-i-p-i-n touched on the kiosk's keyboard offers 食品; touched, it lists the real catalogue's 食品
+    items; s-p-j-y and 搜索 find 食品(含保健食品)经营许可 first. In English the rows give the pinyin."""
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "pinyin_search", language, name=f"陈py{language}"
+    )
+    notes = report["notes"]
+    assert notes["typed"] == "shipin"
+    assert notes["offered"][0] == "食品", notes["offered"]
+    catalogue = httpx.get(f"{case_url}/api/v1/items", params={"q": "食品", "status": "active", "limit": 100})
+    with_food = sorted(item["name"] for item in catalogue.json()["items"])
+    assert with_food and sorted(notes["shipin_found"]) == with_food == sorted(notes["shipin_rows"])
+    assert notes["initials_found"][0] == "食品(含保健食品)经营许可" == notes["initials_rows"][0]
+    if language == "en":
+        assert all(
+            "\n" in row and any(mark in row for mark in "āáǎàēéěèīíǐìōóǒòūúǔù") for row in notes["rows_shown"]
+        )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_theme_department_and_group_is_browsed_by_touch(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """按主题 / 按部门 / 按办事对象, and every value each offers, touched: each lists exactly the catalogue's
+    items of it (the service's own filters for theme and department)."""
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "browse", language, name=f"卫browse{language}")
+    listed = report["notes"]["listed"]
+    everything = httpx.get(f"{case_url}/api/v1/items", params={"status": "active", "limit": 200}).json()[
+        "items"
+    ]
+    expected: dict[str, dict[str, list[str]]] = {"category": {}, "department_zh": {}, "applicant_type": {}}
+    for item in everything:
+        for facet, field in (
+            ("category", "category"),
+            ("department_zh", "department"),
+            ("applicant_type", "applicant_type"),
+        ):
+            expected[facet].setdefault(item[field], []).append(item["name"])
+    for facet, by_value in expected.items():
+        assert set(listed[facet]) == set(by_value), facet  # every value offered, and each touched
+        for value, names in by_value.items():
+            assert sorted(listed[facet][value]) == sorted(names), (facet, value)
+    by_service = httpx.get(
+        f"{case_url}/api/v1/items", params={"status": "active", "category": "公民类", "limit": 200}
+    )
+    assert sorted(listed["category"]["公民类"]) == sorted(i["name"] for i in by_service.json()["items"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_estimated_due_date_is_marked_estimated(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """An accepted case: the progress screen gives the promised completion date (decision_due_on, not the
+    stage's), marked 预计 / estimated exactly when the case service says the date is estimated (a year
+    whose holidays are not yet announced)."""
+    name = f"蒋due{language}"
+    identity = person(name)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    staff = Staff(case_url)
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
+    token = service.identify_card(card).token
+    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
+    outcome = service.submit(
+        token, {"item_id": item.item_id, "form": {}, "materials": given}, f"due-{language}"
+    )
+    staff.act(outcome.case_id, "accept", "clerk1")
+    status = staff.call("GET", f"/cases/{outcome.case_id}/status", "clerk1")
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "progress", language, name=name)
+    shown = "\n".join(report["notes"]["progress_screen"])
+    due = status["decision_due_on"]
+    assert due, status
+    marked = {"zh": f"办结期限：{due}（预计）", "en": f"Due: {due} (estimated)"}[language]
+    plain = {"zh": f"办结期限：{due}\n", "en": f"Due: {due}\n"}[language]
+    if status["due_estimated"]:
+        assert marked in shown, shown
+    else:
+        assert plain in shown and "预计" not in shown and "estimated" not in shown, shown
+
+
+def test_a_rare_character_in_a_name_is_drawn_not_boxed(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    """𠮷 (U+20BB7) is not in the CJK font: the greeting draws it from the extension font."""
+    from hall.fonts import extension_font_path
+
+    font = extension_font_path()
+    assert font is not None, "fonts-hanazono is part of scripts/bootstrap.sh"
+    report = touched(xvfb, case_url, tmp_path, screenshot_dir, "rare_name", name="𠮷田")
+    drawn = report["notes"]["drawn"]
+    assert drawn, "the name was not shown"
+    for label in drawn:
+        assert label["core"] == "MarkupLabel" and f"[font={font}]𠮷[/font]" in label["drawn"], label
+        assert label["width"] > 0
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_81_year_old_is_offered_elder_mode_and_asked_before_losing_an_application(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """Born 1945: elder mode offered at sign-in, turned on by touch (larger type, all eight services);
+    the phone typed on the form's digit pad; 结束办理 asks first, 继续办理 keeps the form, 确定结束 ends."""
+    name = f"严elder{language}"
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "elder", language, name=name, born="1945-05-01"
+    )
+    notes = report["notes"]
+    assert notes["offer"] == "elder_offer"
+    assert notes["scale"] > 1.0
+    assert len(notes["services"]) == 8, notes["services"]
+    assert notes["kept"] == ["apply_form", "13812345678"]
+    assert notes["ended"]

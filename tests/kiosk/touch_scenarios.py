@@ -6,6 +6,7 @@ when the kiosk does not do what the person expects, and leaves its findings in `
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from firmware_sim.idcard.cards import SimCard, sample_identity
@@ -27,14 +28,17 @@ def start(finger: Finger, language: str) -> None:
     finger.screen("identify")
 
 
-def person(name: str) -> Any:
+def person(name: str, born: str = "") -> Any:
     """A sample person with an ID number of their own (the sequence taken from the name)."""
-    return sample_identity(name, sequence=100 + sum(map(ord, name)) % 800)
+    sequence = 100 + sum(map(ord, name)) % 800
+    if born:
+        return sample_identity(name, sequence=sequence, birth_date=dt.date.fromisoformat(born))
+    return sample_identity(name, sequence=sequence)
 
 
-def sign_in(finger: Finger, reader: Any, name: str) -> None:
+def sign_in(finger: Finger, reader: Any, name: str, born: str = "") -> None:
     """The person's ID card on the reader, then taken off after the greeting."""
-    reader.present(SimCard.of(person(name)))
+    reader.present(SimCard.of(person(name, born)))
     finger.screen("menu")
     reader.present(None)
     finger.wait(lambda s: not s.card_present, "the card taken")
@@ -105,8 +109,20 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.touch(_t("service_apply", language), exact=False)
     finger.screen("guide")
     query = "食品"
-    finger.type_into(_t("search_hint", language)[:4], query)
-    finger.wait(lambda s: bool(s.session and s.session.query == query), "the search")
+    finger.wait(lambda s: bool(s.session and s.session.catalogue), "the catalogue")
+    _open_facet(finger, "category", language)  # browses a theme first
+    finger.touch(_t("value_经营类", language))
+    finger.wait(_browsing("category", "经营类"), "the theme")
+    finger.touch(_t("keyboard_pinyin", language))  # then types 食品 on the pinyin keyboard
+    for letter in "shipin":
+        finger.touch(letter)
+    finger.touch(query)
+    finger.wait(lambda s: bool(s.session and s.session.query == query and not s.session.busy), "the search")
+    finger.touch(_t("keyboard_pinyin", language))  # and leaves letters typed, their candidates shown
+    for letter in "sp":
+        finger.touch(letter)
+    if not finger.main(lambda: _guide(finger).ids.candidates.children):
+        raise ScenarioError("no candidates for sp: the wipe of them would prove nothing")
     rows = [label for label in finger.buttons() if "食品(含保健食品)经营许可" in label]
     if not rows:
         raise ScenarioError(f"no 食品经营许可 row to touch: {finger.buttons()}")
@@ -116,13 +132,17 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
     finger.touch(apply_label)
     finger.screen("apply_form")
     phone = "13912345678"
-    finger.main(lambda: _type_in_field(finger, "phone", phone))
+    finger.touch("C")  # typed on the form's digit pad
+    for digit in phone:
+        finger.touch(digit)
     finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
     person_a = person(first)
     before = finger.shown_texts()
     finger.notes["a_seen"] = [t for t in before if person_a.name[-1] in t or phone in t][:5]
     if leave == "finish":
         finger.touch(_t("finish", language))
+        finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question")
+        finger.touch(_t("finish_yes", language))  # the application is half made: asked first
     else:  # walks away: the idle timeout and its countdown (short in this test's settings) run out
         finger.wait(lambda s: s.countdown is not None, "the countdown", timeout=60)
     finger.screen("attract", timeout=60)
@@ -140,25 +160,21 @@ def next_person(finger: Finger, reader: Any, language: str, first: str, second: 
 
     person_a_parts |= {mask_name(person_a.name), mask_id_number(person_a.id_number), mask_phone(phone)}
     left = sorted({part for part in person_a_parts for shown in everything if part and part in shown})
-    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed]
+    left += [f"search words {query!r}" for typed in finger.typed_texts() if query in typed or "sp" in typed]
+    guide = finger.main(
+        lambda: {
+            "candidates": [b.text for b in _guide(finger).ids.candidates.children],
+            "browsing": _guide(finger).browsing,
+            "keyboard_open": _guide(finger).keyboard_open,
+            "chips": sorted(getattr(b, "value", "") for b in _guide(finger).ids.chips.children),
+        }
+    )
+    finger.notes["guide_after"] = guide
+    if guide["candidates"] or guide["browsing"] or guide["keyboard_open"] or any(guide["chips"]):
+        left.append(f"the guide's keyboard or browsing: {guide}")
     finger.notes["left"] = left
     if left:
         raise ScenarioError(f"person B's kiosk still holds person A's {left}")
-
-
-def _type_in_field(finger: Finger, name: str, value: str) -> None:
-    from kiosk.screens.apply_form import ApplyFormScreen
-
-    screen = finger.app.root_screen("apply_form")
-    assert isinstance(screen, ApplyFormScreen)
-    for row in screen.ids.fields.children:
-        if getattr(row, "field_name", "") == name:
-            field = row.children[0]
-            field.focus = True
-            field.text = ""
-            field.insert_text(value)
-            return
-    raise ScenarioError(f"no form field {name}")
 
 
 def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> None:
@@ -249,3 +265,179 @@ def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None
         finger.touch(_t("home", language))
         finger.screen("menu")
     finger.notes["notices"] = notices
+
+
+def _guide(finger: Finger) -> Any:
+    return finger.app.root_screen("guide")
+
+
+def _ids_texts(finger: Finger, box: str) -> list[str]:
+    return finger.main(lambda: [b.text for b in reversed(_guide(finger).ids[box].children)])
+
+
+def _rows(finger: Finger) -> list[str]:
+    """The items listed (their first line: the Chinese name)."""
+    return finger.main(
+        lambda: [b.text.split("\n")[0] for b in reversed(_guide(finger).ids.item_list.children)]
+    )
+
+
+def pinyin_search(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """Chinese without a keyboard: s-h-i-p-i-n on the kiosk's pinyin keyboard offers 食品 (from the
+    catalogue's names), touched it finds 食品 items; s-p-j-y and 搜索 find 食品经营许可 by its initials."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    finger.shot(f"guide-{language}")
+    finger.notes["rows_shown"] = finger.main(
+        lambda: [b.text for b in _guide(finger).ids.item_list.children][:3]
+    )
+    finger.touch(_t("keyboard_pinyin", language))
+    for letter in "shipin":
+        finger.touch(letter)
+    offered = _ids_texts(finger, "candidates")
+    finger.notes["offered"] = offered
+    finger.notes["typed"] = finger.main(lambda: _guide(finger).ids.query.text)
+    finger.shot(f"guide-pinyin-keyboard-{language}")
+    if "食品" not in offered:
+        raise ScenarioError(f"shipin offers no 食品: {offered}")
+    finger.touch("食品")
+    state = finger.wait(lambda s: bool(s.session and s.session.query == "食品" and s.session.items), "食品")
+    finger.notes["shipin_found"] = [item.name_zh for item in state.session.items]
+    finger.notes["shipin_rows"] = _rows(finger)
+    finger.shot(f"guide-pinyin-found-{language}")
+    finger.touch(_t("keyboard_pinyin", language))
+    finger.touch(_t("key_clear", language))
+    for letter in "spjy":
+        finger.touch(letter)
+    finger.touch(_t("search", language))
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.query == "spjy" and not s.session.busy), "spjy"
+    )
+    finger.notes["initials_found"] = [item.name_zh for item in state.session.items]
+    finger.notes["initials_rows"] = _rows(finger)
+    finger.shot(f"guide-initials-found-{language}")
+
+
+def _browsing(facet: str, value: str) -> Any:
+    return lambda s: bool(s.session and s.session.browse == (facet, value) and not s.session.busy)
+
+
+def _open_facet(finger: Finger, facet: str, language: str) -> None:
+    """Touches a browse button until its values are the chips (a slow machine may take a while)."""
+    import time
+
+    for _attempt in range(3):
+        finger.touch(_t(f"facet_{facet}", language))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if finger.main(lambda: _guide(finger)._facet == facet):
+                time.sleep(0.3)  # the chips are laid out on the next frame
+                return
+            time.sleep(0.1)
+    raise ScenarioError(f"touching {facet} did not show its values")
+
+
+def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """Every browse button (theme, department, for whom) and every value each offers, touched: the items
+    listed for each."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    listed: dict[str, dict[str, list[str]]] = {}
+    for facet in ("category", "department_zh", "applicant_type"):
+        _open_facet(finger, facet, language)
+        values = finger.main(lambda: [(b.text, b.value) for b in reversed(_guide(finger).ids.chips.children)])
+        listed[facet] = {}
+        for shown, value in values:
+            finger.touch(shown)
+            finger.wait(_browsing(facet, value), f"browsing {shown}")
+            listed[facet][value] = _rows(finger)
+            if len(listed[facet]) == 1:
+                finger.shot(f"guide-browse-{facet}-{language}")
+    finger.notes["listed"] = listed
+
+
+def progress(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person with an accepted case looks at its progress: the texts of the progress screen."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_progress", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "progress" and bool(s.session and s.session.cases), "the cases")
+    finger.shot(f"progress-{language}")
+    finger.notes["progress_screen"] = finger.main(lambda: _screen_texts(finger, "progress"))
+
+
+def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """A person whose name begins with 𠮷 signs in: the greeting draws 𠮷 from the extension font."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.shot(f"menu-rare-name-{language}")
+
+    def drawn() -> list[dict[str, Any]]:
+        from kivy.core.window import Window
+
+        from tests.kiosk.touching import _tree
+
+        return [
+            {
+                "text": w.text,
+                "core": type(w._label).__name__,
+                "drawn": w._label.text,
+                "width": w.texture_size[0],
+            }
+            for root in Window.children
+            for w in _tree(root)
+            if isinstance(getattr(w, "text", None), str) and name[0] in w.text and hasattr(w, "_label")
+        ]
+
+    finger.notes["drawn"] = finger.main(drawn)
+
+
+def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
+    """An 81-year-old signs in: offered elder mode, turns it on (every service still there, larger type),
+    starts an application, touches 结束办理: asked first; 继续办理 keeps it; then ends it for good."""
+    start(finger, language)
+    sign_in(finger, reader, name, born)
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the greeting's notice")
+    finger.notes["offer"] = state.session.notice.key
+    finger.shot(f"menu-elder-offer-{language}")
+    finger.touch(_t("elder_mode", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.elder), "elder mode")
+    finger.notes["scale"] = state.session.text_scale
+    finger.shot(f"menu-elder-{language}")
+    services = [
+        label
+        for label in finger.buttons()
+        if any(
+            _t(f"service_{k}", language) in label
+            for k in ("guide", "apply", "progress", "certificates", "ticket", "pickup", "rating", "verify")
+        )
+    ]
+    finger.notes["services"] = services
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    finger.shot(f"guide-elder-{language}")
+    row = next(label for label in finger.buttons() if "食品(含保健食品)经营许可" in label)
+    finger.touch(row)
+    finger.screen("item")
+    finger.touch(next(label for label in finger.buttons() if _t("apply_now", language) in label))
+    finger.screen("apply_form")
+    finger.touch("C")
+    for digit in "13812345678":
+        finger.touch(digit)
+    finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == "13812345678"), "the phone")
+    finger.shot(f"apply_form-elder-digits-{language}")
+    finger.touch(_t("finish", language))
+    finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question")
+    finger.shot(f"finish-confirm-elder-{language}")
+    finger.touch(_t("finish_no", language))
+    state = finger.wait(lambda s: bool(s.session and not s.session.confirm_finish), "kept")
+    finger.notes["kept"] = [state.screen.value, state.session.form_value("phone")]
+    finger.touch(_t("finish", language))
+    finger.wait(lambda s: bool(s.session and s.session.confirm_finish), "the question again")
+    finger.touch(_t("finish_yes", language))
+    state = finger.screen("attract")
+    finger.notes["ended"] = state.session is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from kiosk.flow import FlowConfig
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
-from kiosk.flow.machine import ELDER_SERVICES, menu_services
+from kiosk.flow.machine import ALL_SERVICES, ELDER_TIME_FACTOR, menu_services
 from kiosk.flow.model import (
     CardRefusal,
     Device,
@@ -320,15 +321,23 @@ def test_rating_only_finished_unrated_cases_and_valid_scores(driver: Driver) -> 
     assert not driver.send(ev.RatingGiven("c-2", 4))  # rated once
 
 
-def test_elder_mode_fewer_choices_larger_text(driver: Driver) -> None:
+def test_elder_mode_every_choice_larger_text_more_time(driver: Driver) -> None:
     driver.identified()
     driver.send(ev.ElderModeToggled())
     assert driver.session().elder
     assert driver.session().text_scale == 1.4
-    assert menu_services(driver.config, driver.state) == ELDER_SERVICES
-    assert not driver.send(ev.ServiceChosen(Service.APPLY))
+    assert menu_services(driver.config, driver.state) == ALL_SERVICES  # nothing hidden
+    countdowns = []
+    for ticks in ((driver.config.idle_timeout + 1,), (driver.config.idle_timeout,)):
+        driver.send(*(ev.Tick(seconds) for seconds in ticks))
+        countdowns.append(driver.state.countdown)
+    # twice the time before the countdown, and a countdown twice as long
+    assert countdowns == [None, driver.config.countdown * ELDER_TIME_FACTOR]
+    driver.send(ev.Touched())
     driver.send(ev.ElderModeToggled())
     assert driver.session().text_scale == 1.0
+    driver.send(ev.Tick(driver.config.idle_timeout + 1))
+    assert driver.state.countdown == driver.config.countdown
 
 
 def test_text_size_steps_within_bounds(driver: Driver) -> None:
@@ -402,6 +411,35 @@ def test_finish_wipes(driver: Driver) -> None:
     assert of_type(effects, fx.Wipe) and not driver.has_session()
     assert driver.spoken()[-1] == "goodbye"
     assert not driver.send(ev.Finish())
+
+
+def test_finish_with_an_application_half_made_asks_first(driver: Driver) -> None:
+    _to_capture(driver)
+    effects = driver.send(ev.Finish())
+    assert not of_type(effects, fx.Wipe) and driver.session().confirm_finish
+    assert driver.notice_key() == "finish_confirm" and driver.spoken()[-1] == "finish_confirm"
+    driver.send(ev.FinishCancelled())
+    assert driver.screen() is Screen.APPLY_CAPTURE and not driver.session().confirm_finish
+    assert driver.session().form_value("phone") == "13812345678"  # nothing lost
+    driver.send(ev.Finish(), ev.Back())
+    assert driver.screen() is Screen.APPLY_FORM and not driver.session().confirm_finish  # moved on
+    driver.send(ev.Finish())
+    effects = driver.send(ev.Finish(confirmed=True))
+    assert of_type(effects, fx.Wipe) and not driver.has_session()
+
+
+def test_a_person_of_65_or_more_is_offered_elder_mode(driver: Driver) -> None:
+    from kiosk.flow.model import age_on
+
+    assert age_on("110101195912310038", dt.date(2026, 12, 30)) == 66
+    assert age_on("110101196112310038", dt.date(2026, 12, 30)) == 64
+    assert age_on("110101196112310038", dt.date(2026, 12, 31)) == 65
+    assert age_on("11010119611231003", dt.date(2026, 12, 31)) is None
+    assert age_on("110101196113310038", dt.date(2026, 12, 31)) is None
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.CardInserted(CARD))
+    driver.send(ev.Identified(driver.serial, APPLICANT, "token-1", age=81))
+    assert driver.notice_key() == "elder_offer" and "elder_offer" in driver.spoken()
+    assert not driver.session().elder  # offered, not imposed
 
 
 def test_card_reader_fault_on_identify_offers_other_ways(driver: Driver) -> None:
