@@ -48,6 +48,9 @@ CLERK_ROUTES = [
         {"case_id": "C-1", "phone": "13912345678", "id_number": "11010119900307123X"},
     ),
     ("GET", f"{LOCKERS}/uncollected", None),
+    # Issue 16: the card reads and camera pages of the window the clerk is signed in at.
+    ("GET", "/api/v1/ext/window/mine", None),
+    ("POST", "/api/v1/ext/window/mine/capture", None),
 ]
 MANAGER_ROUTES = [
     ("POST", f"{LOCKERS}/remote-open", REMOTE_OPEN),
