@@ -7,15 +7,17 @@ trail in that same transaction, so an action and its audit entry are stored toge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
+from case_service.cases import opinions
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
-from case_service.domain import transitions
+from case_service.domain import review, transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
 from case_service.domain.flows import Flow
@@ -87,7 +89,16 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
     _store(case, moved)
 
 
-def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> Case:
+def act(
+    ctx: Context,
+    case_id: int | str,
+    action: Action,
+    data: ActionInput,
+    *,
+    findings: Sequence[review.Finding] = (),
+) -> Case:
+    """One action on a case, audited. A decision (approve, deny) is the last level's opinion and is kept
+    with `findings` (cases.opinions); a send-back closes the round of review."""
     case = load(ctx, case_id, for_update=True)
     item = ctx.session.get(Item, case.item_id)
     assert item is not None
@@ -100,6 +111,7 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
             raise NotFoundError(f"no case {case_id}")
         _auto_accept_if_lapsed(ctx, case, item)
     before = snapshot(case)
+    decision = opinions.decision_opinion(ctx, case, item, action, data, findings=findings)
     _step(ctx, case, item, action, data)
     audit.append(
         ctx.session,
@@ -110,6 +122,10 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
         before=before,
         after={**snapshot(case), **({"reason": data.reason} if data.reason else {})},
     )
+    if decision is not None:
+        opinions.store(ctx, case, decision)
+    if action is Action.SEND_BACK:
+        opinions.store_send_back(ctx, case, data.reason or "")
     ctx.session.flush()
     return case
 

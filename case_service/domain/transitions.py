@@ -295,6 +295,10 @@ def _effects(
             "legal_due_on": deadlines.extend(calendar, case.legal_due_on).date if case.legal_due_on else None,
             "extended": True,
         }
+    if action is Action.SEND_BACK:
+        if not (data.reason or "").strip():
+            raise InvalidInputError("sending a case back to the window needs the reason (退回原因)")
+        return {}
     if action is Action.RELEASE:
         if data.channel not in RELEASE_CHANNELS:
             raise InvalidInputError(f"channel must be one of {', '.join(RELEASE_CHANNELS)}")
@@ -325,7 +329,7 @@ def _effects(
                 "delivered_at": now.replace(microsecond=0).isoformat(),
             }
         }
-    return {}  # START_REVIEW, SUPPLEMENT, MAKE_CERTIFICATE, SEAL, WITHDRAW: the state alone
+    return {}  # START_REVIEW, SUPPLEMENT, MAKE_CERTIFICATE, SEAL, WITHDRAW, RESUBMIT: the state alone
 
 
 def _admission(

@@ -32,6 +32,7 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link
+from case_service.web.review_panel import opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input
 from hall.calendar import CHINA_TZ
 from hall.privacy import DecryptionError, mask_id_number
@@ -66,6 +67,8 @@ ACTION_LABELS = {
     Action.SUSPEND: "中止计时",
     Action.RESUME: "恢复计时",
     Action.EXTEND: "延长10个工作日",
+    Action.SEND_BACK: "退回窗口",
+    Action.RESUBMIT: "重新提交审核",
 }
 AUDIT_LABELS = {
     "case.submit": "收件登记",
@@ -76,10 +79,14 @@ AUDIT_LABELS = {
     "case.mail_dispatch": "邮寄交寄",
     "document.read": "打印/查看文书",
     "material.read": "查看材料",
+    "case.opinion": "签署审核意见",
     **{f"case.{action.value}": label for action, label in ACTION_LABELS.items()},
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
-FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP})
+# The decision and the send-back are the review section's forms (web/review.py, case/review.html).
+FORM_ACTIONS = frozenset(
+    {Action.DELIVER, Action.READY_FOR_PICKUP, Action.APPROVE, Action.DENY, Action.SEND_BACK}
+)
 
 
 def _sign_in_then(page: str) -> RedirectResponse:
@@ -139,6 +146,8 @@ def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
     for entry in cases.history(ctx, case):
         after = entry.after or {}
         detail = after.get("document") or after.get("reason") or after.get("basis") or ""
+        if entry.action == "case.opinion":
+            detail = opinion_detail(after)
         if entry.action == "case.mail_dispatch":
             detail = f"{after.get('carrier', '')} {after.get('waybill', '')}"
         row: dict[str, Any] = {
@@ -216,6 +225,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         carriers=case_notes.CARRIERS,
         locker_sizes=LOCKER_SIZES,
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
+        review=review_panel(ctx, case),
     )
 
 

@@ -35,6 +35,7 @@ SECTIONS: dict[Role, list[tuple[str, list[CaseState]]]] = {
     Role.CLERK: [
         ("待受理 Awaiting acceptance", [S.SUBMITTED]),
         ("待补正 Awaiting supplement", [S.SUPPLEMENT_REQUIRED]),
+        ("审核退回 Sent back by the review", [S.RETURNED]),
         (
             "待出件 Ready for release",
             [S.SEALED, S.RESULT_RECEIVED, S.HANDLED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP],
