@@ -17,6 +17,7 @@ from case_service.cases import opinions
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
+from case_service.certificates import making
 from case_service.domain import review, transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
@@ -54,6 +55,7 @@ def _terms(item: Item) -> transitions.Terms:
         item.legal_limit_days,
         item.stage_budgets,
         higher_authority=str((item.guide or {}).get("higher_authority", "")),
+        issues_certificate=True,  # every item of the licence and certificate flows issues its result
     )
 
 
@@ -85,6 +87,9 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
         now=dt.datetime.now(CHINA_TZ),
         report=report,
         result_document=_result_document(ctx, case) if action is Action.RECORD_RESULT else None,
+        certificate=making.valid_number(ctx.session, case.number)
+        if action in transitions.NEEDS_CERTIFICATE
+        else None,
     )
     _store(case, moved)
 
@@ -126,6 +131,8 @@ def act(
         opinions.store(ctx, case, decision)
     if action is Action.SEND_BACK:
         opinions.store_send_back(ctx, case, data.reason or "")
+    if action is Action.SEAL:
+        making.seal(ctx.session, case.number, sealer=ctx.principal.subject, actor=ctx.principal.actor)
     ctx.session.flush()
     return case
 

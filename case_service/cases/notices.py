@@ -6,6 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from sqlalchemy.orm import object_session
+
+from case_service.cases.opinions import OPINION
+from case_service.cases.opinions import rows_of as opinion_rows
 from case_service.config import CaseServiceSettings
 from case_service.documents import notices as docs
 from case_service.domain import deadlines
@@ -13,8 +17,10 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.catalogue import is_filing
 from case_service.domain.errors import ConflictError
 from case_service.domain.flows import Flow
+from case_service.domain.review import LEVEL_LABELS, Level
 from case_service.domain.states import CaseState
-from case_service.storage.models import Case
+from case_service.storage.models import Case, Item
+from hall.calendar import CHINA_TZ
 
 
 class NoticeKind(StrEnum):
@@ -65,6 +71,28 @@ def _owed(case: Case) -> tuple[tuple[str, ...], dt.date | None, bool]:
         dt.date.fromisoformat(due) if due else None,
         bool(owed.get("estimated")),
     )
+
+
+def _china_day(at: dt.datetime) -> str:
+    """A stored time (UTC; SQLite gives it back naive) as the hall's day."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(CHINA_TZ).date().isoformat()
+
+
+def _review_of(case: Case) -> tuple[str, tuple[str, ...]]:
+    """The item's legal basis and the decided round's opinions, as the decision quotes them."""
+    session = object_session(case)
+    if session is None:
+        return "", ()
+    item = session.get(Item, case.item_id)
+    rows = [row for row in opinion_rows(session, case) if row.kind == OPINION]
+    last_round = max((row.round for row in rows), default=0)
+    quoted = tuple(
+        f"{LEVEL_LABELS.get(Level(row.level), row.level) if row.level else ''}意见"
+        f"（{row.signer_name}，{_china_day(row.signed_at)}）：{row.text}"
+        for row in rows
+        if row.round == last_round
+    )
+    return (item.legal_basis if item else ""), quoted
 
 
 def build(
@@ -151,6 +179,7 @@ def build(
         if case.decided_on is None:
             raise ConflictError(f"case {case.number} has no decision yet")
         number = document_number(kind, case, case.decided_on.year)
+        item_basis, opinions = _review_of(case)
         if case.state == CaseState.DENIED:
             return docs.DenialDecision(
                 issuer=issuer,
@@ -163,6 +192,8 @@ def build(
                 reasons=tuple((case.decision_reasons or "").splitlines()),
                 reconsideration_body=settings.reconsideration_body,
                 court=settings.court,
+                item_basis=item_basis,
+                opinions=opinions,
             )
         certificate_due = calendar.add_working_days(case.decided_on, deadlines.CERTIFICATE_DAYS)
         return docs.ApprovalDecision(
@@ -176,6 +207,8 @@ def build(
             scope=f"准予办理{case.item_name}",
             certificate_due=certificate_due.date,
             due_estimated=certificate_due.estimated,
+            item_basis=item_basis,
+            opinions=opinions,
         )
     receipt = (case.delivery_receipt or {}).get("delivered")
     if case.state != CaseState.DELIVERED or not receipt or case.decided_on is None:

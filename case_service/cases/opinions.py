@@ -18,7 +18,6 @@ from case_service.domain.states import Action
 from case_service.domain.transitions import ActionInput
 from case_service.storage import audit
 from case_service.storage.models import Case, CaseOpinion, Item, User
-from hall.calendar import CHINA_TZ
 
 SEND_BACK = "send_back"
 OPINION = "opinion"
@@ -67,7 +66,8 @@ def person_name(session: Session, username: str) -> str:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(CHINA_TZ).replace(microsecond=0)
+    """Stored in UTC, as every time of the case service (shown in the hall's time)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def decision_opinion(

@@ -58,7 +58,7 @@ def _when(at: dt.datetime) -> str:
 
 def _entry_text(entry: FormEntry, final: bool) -> str:
     if entry.level is None:
-        who = f"退回人：{entry.signer_name}（{entry.signer}）  时间：{_when(entry.signed_at)}"
+        who = f"退回人：{entry.signer_name}（{entry.signer}）\n时间：{_when(entry.signed_at)}"
         return f"退回原因：{entry.text}\n{who}"
     lines = [
         f"{number}．{finding.point}：{'符合' if finding.met else '不符合'}"
@@ -69,7 +69,8 @@ def _entry_text(entry: FormEntry, final: bool) -> str:
         labels = review.FINAL_CONCLUSION_LABELS if final else review.CONCLUSION_LABELS
         lines.append(f"结论：{labels[entry.conclusion]}")
     lines.append(f"意见：{entry.text}")
-    lines.append(f"签名：{entry.signer_name}（{entry.signer}）  时间：{_when(entry.signed_at)}")
+    lines.append(f"签名：{entry.signer_name}（{entry.signer}）")
+    lines.append(f"时间：{_when(entry.signed_at)}")
     return "\n".join(lines)
 
 
@@ -94,6 +95,7 @@ def render_approval_form(form: ApprovalForm) -> bytes:
         size,
         label_width=30 * mm,
     )
+    writer.skip(4 * mm)
     rows = []
     for entry in form.entries:
         final = entry.level is form.chain[-1]

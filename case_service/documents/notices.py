@@ -162,6 +162,8 @@ class ApprovalDecision:
     certificate_name: str = ""
     sealed: bool = True
     due_estimated: bool = False  # the certificate's due date lies in a year not yet announced
+    item_basis: str = ""  # the item's own legal basis (设定依据), quoted beside the licensing law
+    opinions: tuple[str, ...] = ()  # the review's opinions, level by level, quoted
 
     title = "准予行政许可决定书"
 
@@ -188,6 +190,8 @@ class DenialDecision:
     court: str
     legal_basis: str = "《中华人民共和国行政许可法》第三十八条第二款"
     sealed: bool = True
+    item_basis: str = ""  # the item's own legal basis (设定依据), quoted beside the licensing law
+    opinions: tuple[str, ...] = ()  # the review's opinions, level by level, quoted
 
     title = "不予行政许可决定书"
 
@@ -394,8 +398,13 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
     writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
     writer.paragraph(
         f"你（单位）于{chinese_date(notice.submitted_on)}提出的{notice.item_name}申请（受理编号："
-        f"{notice.case_number}），经审查，符合法定条件、标准。根据《中华人民共和国行政许可法》"
-        "第三十八条第一款的规定，本机关决定准予行政许可。",
+        f"{notice.case_number}），经审查，符合法定条件、标准。",
+        BODY_SIZE,
+    )
+    _opinions(writer, notice.opinions)
+    writer.paragraph(
+        f"根据《中华人民共和国行政许可法》第三十八条第一款{_and_basis(notice.item_basis)}的规定，"
+        "本机关决定准予行政许可。",
         BODY_SIZE,
     )
     writer.paragraph(f"许可范围：{notice.scope}", BODY_SIZE)
@@ -408,6 +417,19 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
         + (_estimated_note(notice.certificate_due) if notice.due_estimated else ""),
         BODY_SIZE,
     )
+
+
+def _opinions(writer: PageWriter, opinions: tuple[str, ...]) -> None:
+    """The review's opinions, level by level (承办, 审核, 审批), as the approval form records them."""
+    if opinions:
+        writer.paragraph("审查意见：", BODY_SIZE)
+        writer.numbered(list(opinions), BODY_SIZE)
+
+
+def _and_basis(item_basis: str) -> str:
+    """The item's own basis after the licensing law's article: 和《…》."""
+    basis = item_basis.strip().rstrip("。；;")
+    return f"和{basis}" if basis and basis != "待部门核实" else ""
 
 
 def _estimated_note(due: date) -> str:
@@ -423,7 +445,10 @@ def _denial(writer: PageWriter, notice: DenialDecision) -> None:
         BODY_SIZE,
     )
     writer.numbered([reason.strip() for reason in notice.reasons if reason.strip()], BODY_SIZE)
-    writer.paragraph(f"根据{notice.legal_basis}的规定，本机关决定不予行政许可。", BODY_SIZE)
+    _opinions(writer, notice.opinions)
+    writer.paragraph(
+        f"根据{notice.legal_basis}{_and_basis(notice.item_basis)}的规定，本机关决定不予行政许可。", BODY_SIZE
+    )
     writer.paragraph(_remedies(notice.reconsideration_body, notice.court), BODY_SIZE)
 
 

@@ -33,6 +33,11 @@ SUSPENSION_KINDS = {
 RELEASE_CHANNELS = ("window", "locker", "mail")
 AUTO_ACCEPT_BASIS = "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"
 OUTCOMES = ("approved", "denied")  # the higher authority's result on a forwarded case
+# Actions that need the case's valid certificate when its item issues one (Terms.issues_certificate).
+NEEDS_CERTIFICATE = frozenset(
+    {Action.MAKE_CERTIFICATE, Action.SEAL, Action.RELEASE, Action.READY_FOR_PICKUP, Action.DELIVER}
+)
+CERTIFICATE_FLOWS = frozenset({Flow.LICENCE, Flow.PUBLIC_SERVICE_CERTIFICATE})
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Terms:
     legal_limit_days: int
     stage_budgets: Mapping[str, int] = field(default_factory=dict)
     higher_authority: str = ""  # forwarding flow: the authority the hall forwards to
+    # The item issues a result certificate: made, sealed, released and delivered only with one.
+    issues_certificate: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,13 +156,26 @@ def step(
     now: dt.datetime,
     report: CompletenessReport | None = None,
     result_document: str | None = None,
+    certificate: str | None = None,
 ) -> Progress:
     """The progress after `action` in the case's flow, or the DomainError saying why not (nothing is
     changed then). `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT and acceptance
     (accept, register) need; `result_document`: the higher authority's result
-    as uploaded (its sha256), which Action.RECORD_RESULT needs; `now` stamps a delivery.
+    as uploaded (its sha256), which Action.RECORD_RESULT needs; `certificate`: the number of the case's
+    valid certificate, which making, sealing, releasing and delivering need when the item issues one;
+    `now` stamps a delivery.
     Who may act is checked apart (states.require_role): the system's own auto-acceptance is no person's."""
     target = next_state(progress.state, action, resume_to=progress.resume_to, flow=progress.flow)
+    if (
+        action in NEEDS_CERTIFICATE
+        and terms.issues_certificate
+        and progress.flow in CERTIFICATE_FLOWS
+        and certificate is None
+    ):
+        raise ConflictError(
+            f"办件{progress.number}尚无有效证照，请先制作证照 (no valid certificate: make it first)",
+            details={"action": action.value, "certificate": None},
+        )
     changes = _effects(
         progress,
         action,

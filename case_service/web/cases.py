@@ -32,7 +32,7 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link
-from case_service.web.review_panel import opinion_detail, review_panel
+from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input
 from hall.calendar import CHINA_TZ
 from hall.privacy import DecryptionError, mask_id_number
@@ -83,9 +83,17 @@ AUDIT_LABELS = {
     **{f"case.{action.value}": label for action, label in ACTION_LABELS.items()},
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
-# The decision and the send-back are the review section's forms (web/review.py, case/review.html).
+# The decision and the send-back are the review section's forms (web/review.py, case/review.html),
+# making the certificate is its form (web/certificate_form.py, case/certificate.html).
 FORM_ACTIONS = frozenset(
-    {Action.DELIVER, Action.READY_FOR_PICKUP, Action.APPROVE, Action.DENY, Action.SEND_BACK}
+    {
+        Action.DELIVER,
+        Action.READY_FOR_PICKUP,
+        Action.APPROVE,
+        Action.DENY,
+        Action.SEND_BACK,
+        Action.MAKE_CERTIFICATE,  # the certificate form (web/certificate_form.py)
+    }
 )
 
 
@@ -226,6 +234,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         locker_sizes=LOCKER_SIZES,
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
         review=review_panel(ctx, case),
+        certificate=certificate_panel(ctx, case, services.settings.case.authority),
     )
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from case_service.cases import opinions
+from sqlalchemy import select
+
+from case_service.cases import opinions, result_certificate
 from case_service.cases import review as case_review
 from case_service.cases import service as cases
+from case_service.certificates.models import CertificateRecord
+from case_service.certificates.service import CertificateStatus
 from case_service.documents.approval_form import FormEntry
 from case_service.domain import review
 from case_service.domain.flows import Flow
@@ -17,6 +21,7 @@ from case_service.storage.models import Case, CaseOpinion
 from hall.calendar import CHINA_TZ
 
 REVIEWING = frozenset({CaseState.ACCEPTED, CaseState.IN_REVIEW})
+MAKING_STATES = frozenset({"approved", "handled"})  # decided: the certificate is made now
 
 
 def _local(at: dt.datetime) -> dt.datetime:
@@ -78,7 +83,35 @@ def opinion_detail(after: dict[str, Any]) -> str:
     """An opinion's audit entry in the timeline: level, conclusion, opinion."""
     try:
         level = review.LEVEL_LABELS[review.Level(after.get("level", ""))]
-        conclusion = review.CONCLUSION_LABELS[review.Conclusion(after.get("conclusion", ""))]
+        labels = review.FINAL_CONCLUSION_LABELS if level == "审批" else review.CONCLUSION_LABELS
+        conclusion = labels[review.Conclusion(after.get("conclusion", ""))]
     except (ValueError, KeyError):
         return str(after.get("opinion", ""))
     return f"{level}: {conclusion}。{after.get('opinion', '')}"
+
+
+def certificate_panel(ctx: cases.Context, case: Case, hall_authority: str) -> dict[str, Any]:
+    """The case's certificates (the valid one first) and, for a reviewer of a decided case, the draft."""
+    records = list(
+        ctx.session.scalars(
+            select(CertificateRecord)
+            .where(CertificateRecord.case_number == case.number)
+            .order_by(CertificateRecord.id.desc())
+        )
+    )
+    can_make = (
+        case.state in MAKING_STATES
+        and Role.REVIEWER in ctx.principal.roles
+        and not any(r.status == CertificateStatus.VALID for r in records)
+    )
+    return {
+        "records": [
+            {
+                "record": record,
+                "sealed_by": opinions.person_name(ctx.session, record.sealed_by) if record.sealed_by else "",
+                "sealed_at": _local(record.sealed_at) if record.sealed_at else None,
+            }
+            for record in records
+        ],
+        "draft": result_certificate.draft_of(ctx, case, hall_authority) if can_make else None,
+    }

@@ -68,6 +68,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.accept",
         "case.start_review",
         "case.approve",
+        "case.opinion",  # the approver's decision is the last level's opinion
         "case.make_certificate",
         "case.seal",
         "case.release",
@@ -76,7 +77,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.evaluate",
     ]
     assert history[6]["before"]["state"] == "submitted" and history[6]["after"]["state"] == "accepted"
-    assert history[12]["actor"] == "device:controller-01"
+    assert history[13]["actor"] == "device:controller-01"
     chain = client.get("/api/v1/audit/verify", headers=api.staff("admin")).json()
     assert chain["ok"] and chain["checked"] >= 10
 
