@@ -182,6 +182,9 @@ class ActionIn(Strict):
     defects: list[DefectIn] = Field(default=[], max_length=100)
     conditions_met: list[str] = Field(default=[], max_length=100)
     suspension_kind: Literal["hearing", "testing", "expert_review", "other"] | None = None
+    expected_days: int | None = Field(
+        default=None, ge=1, le=365, description="suspend: the procedure's expected length in days"
+    )
     channel: Literal["window", "locker", "mail"] | None = None
     receipt: dict[str, Any] = Field(
         default={},

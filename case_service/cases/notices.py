@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from case_service.cases.opinions import OPINION
-from case_service.cases.opinions import rows_of as opinion_rows
+from case_service.cases import issued as issued_notices
 from case_service.config import CaseServiceSettings
 from case_service.documents import notices as docs
 from case_service.domain import deadlines
@@ -17,10 +17,8 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.catalogue import is_filing
 from case_service.domain.errors import ConflictError
 from case_service.domain.flows import Flow
-from case_service.domain.review import LEVEL_LABELS, Level
 from case_service.domain.states import CaseState
-from case_service.storage.models import Case, Item
-from hall.calendar import CHINA_TZ
+from case_service.storage.models import Case
 
 
 class NoticeKind(StrEnum):
@@ -30,6 +28,9 @@ class NoticeKind(StrEnum):
     DECISION = "decision"
     SERVICE_RECEIPT = "service_receipt"
     REGISTRATION = "registration"
+    EXTENSION = "extension"
+    SUSPENSION = "suspension"
+    RESUMPTION = "resumption"
 
 
 PREFIX = {
@@ -39,6 +40,9 @@ PREFIX = {
     NoticeKind.DECISION: "许",
     NoticeKind.SERVICE_RECEIPT: "送",
     NoticeKind.REGISTRATION: "办",
+    NoticeKind.EXTENSION: "延",
+    NoticeKind.SUSPENSION: "特",
+    NoticeKind.RESUMPTION: "恢",
 }
 SERVICE_METHODS = {
     "window": docs.ServiceMethod.IN_PERSON,
@@ -73,33 +77,73 @@ def _owed(case: Case) -> tuple[tuple[str, ...], dt.date | None, bool]:
     )
 
 
-def _china_day(at: dt.datetime) -> str:
-    """A stored time (UTC; SQLite gives it back naive) as the hall's day."""
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(CHINA_TZ).date().isoformat()
-
-
-def _review_of(case: Case) -> tuple[str, tuple[str, ...]]:
-    """The item's legal basis and the decided round's opinions, as the decision quotes them."""
-    session = object_session(case)
-    if session is None:
-        return "", ()
-    item = session.get(Item, case.item_id)
-    rows = [row for row in opinion_rows(session, case) if row.kind == OPINION]
-    last_round = max((row.round for row in rows), default=0)
-    quoted = tuple(
-        f"{LEVEL_LABELS.get(Level(row.level), row.level) if row.level else ''}意见"
-        f"（{row.signer_name}，{_china_day(row.signed_at)}）：{row.text}"
-        for row in rows
-        if row.round == last_round
+def _procedural(
+    kind: NoticeKind, case: Case, issued_on: dt.date, extra: dict[str, Any], issuer: docs.Issuer
+) -> docs.Notice:
+    """延期告知书, 特别程序告知书, 恢复办理告知书: from the facts kept when they were issued."""
+    number = document_number(kind, case, issued_on.year)
+    name, item, case_number = case.applicant_name, case.item_name, case.number
+    if kind is NoticeKind.EXTENSION:
+        previous = extra.get("previous_due")
+        if case.decision_due_on is None or not previous:
+            raise ConflictError(f"case {case.number} has no decision due date to extend")
+        return docs.ExtensionNotice(
+            issuer,
+            number,
+            name,
+            item,
+            case_number,
+            issued_on,
+            previous_due=dt.date.fromisoformat(previous),
+            new_due=case.decision_due_on,
+            reason=str(extra.get("reason") or ""),
+        )
+    if kind is NoticeKind.SUSPENSION:
+        days = extra.get("expected_days")
+        return docs.SuspensionNotice(
+            issuer,
+            number,
+            name,
+            item,
+            case_number,
+            issued_on,
+            procedure=str(extra.get("procedure") or "特别程序"),
+            reason=str(extra.get("reason") or ""),
+            expected_days=int(days) if days else None,
+        )
+    if case.decision_due_on is None:
+        raise ConflictError(f"case {case.number} has no decision due date")
+    return docs.ResumptionNotice(
+        issuer,
+        number,
+        name,
+        item,
+        case_number,
+        issued_on,
+        suspended_on=dt.date.fromisoformat(extra["suspended_on"]) if extra.get("suspended_on") else issued_on,
+        paused_days=case.paused_days,
+        new_due=case.decision_due_on,
     )
-    return (item.legal_basis if item else ""), quoted
 
 
 def build(
     kind: NoticeKind, case: Case, *, settings: CaseServiceSettings, calendar: WorkingCalendar, today: dt.date
 ) -> docs.Notice:
-    """The notice's content, or ConflictError when the case has not reached it."""
+    """The notice's content, or ConflictError when the case has not reached it. A notice already issued
+    is built from the facts of the day it was issued (cases.issued), not from the case as it is now."""
+    session = object_session(case)
+    document = issued_notices.latest(session, case, kind.value) if session is not None else None
+    extra: dict[str, Any] = {}
+    if document is not None:
+        extra = dict(document.content.get("extra", {}))
+        live, case = case, issued_notices.as_issued(case, document)
+    else:
+        live = case
     issuer = docs.Issuer(authority=settings.authority)
+    if kind in (NoticeKind.EXTENSION, NoticeKind.SUSPENSION, NoticeKind.RESUMPTION):
+        if document is None:
+            raise ConflictError(f"case {case.number} has no {kind.value} notice")
+        return _procedural(kind, case, document.issued_on, extra, issuer)
     name = case.applicant_name
     if kind is NoticeKind.REGISTRATION:
         if case.state != CaseState.REGISTERED or case.decided_on is None:
@@ -179,7 +223,12 @@ def build(
         if case.decided_on is None:
             raise ConflictError(f"case {case.number} has no decision yet")
         number = document_number(kind, case, case.decided_on.year)
-        item_basis, opinions = _review_of(case)
+        if "opinions" in extra:
+            item_basis, opinions = str(extra.get("item_basis", "")), tuple(extra["opinions"])
+        elif session is not None:
+            item_basis, opinions = issued_notices.review_quotes(session, live)
+        else:
+            item_basis, opinions = "", ()
         if case.state == CaseState.DENIED:
             return docs.DenialDecision(
                 issuer=issuer,

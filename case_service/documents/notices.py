@@ -267,6 +267,78 @@ class RegistrationReceipt:
         return "备案回执" if self.filing else "办结回执"
 
 
+@dataclass(frozen=True)
+class ExtensionNotice:
+    """延期告知书: the decision period extended once by ten working days, with the reason (art. 42)."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    previous_due: date
+    new_due: date
+    reason: str
+    sealed: bool = True
+
+    title = "延期告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        _require(self.reason, "the reason for the extension")
+        if self.new_due <= self.previous_due:
+            raise NoticeError("an extension moves the decision's due date later")
+
+
+@dataclass(frozen=True)
+class SuspensionNotice:
+    """特别程序告知书: a hearing, testing or expert review, its reason and expected length; the time it
+    takes is not counted in the decision period (art. 45)."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    procedure: str  # 听证, 检验检测, 专家评审
+    reason: str
+    expected_days: int | None = None
+    sealed: bool = True
+
+    title = "特别程序告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        _require(self.procedure, "the procedure")
+        if self.expected_days is not None and self.expected_days < 1:
+            raise NoticeError("the expected length is at least one day")
+
+
+@dataclass(frozen=True)
+class ResumptionNotice:
+    """恢复办理告知书: the special procedure ended, the decision period runs again to its new due date."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    suspended_on: date
+    paused_days: int
+    new_due: date
+    sealed: bool = True
+
+    title = "恢复办理告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        if self.issued_on < self.suspended_on:
+            raise NoticeError("a case resumes after it was suspended")
+
+
 Notice = (
     AcceptanceNotice
     | NonAcceptanceNotice
@@ -275,6 +347,9 @@ Notice = (
     | DenialDecision
     | ServiceReceipt
     | RegistrationReceipt
+    | ExtensionNotice
+    | SuspensionNotice
+    | ResumptionNotice
 )
 
 
@@ -307,6 +382,15 @@ def render_notice(notice: Notice) -> bytes:
         case RegistrationReceipt():
             _registration(writer, notice)
             issued_on = notice.registered_on
+        case ExtensionNotice():
+            _extension(writer, notice)
+            issued_on = notice.issued_on
+        case SuspensionNotice():
+            _suspension(writer, notice)
+            issued_on = notice.issued_on
+        case ResumptionNotice():
+            _resumption(writer, notice)
+            issued_on = notice.issued_on
     if notice.issuer.contact:
         writer.paragraph(f"联系电话：{notice.issuer.contact}", BODY_SIZE)
     _signature(writer, notice.issuer, issued_on, sealed=notice.sealed)
@@ -415,6 +499,42 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
         f"本机关将于{chinese_date(notice.certificate_due)}前向你（单位）颁发、送达{certificate}"
         "（《中华人民共和国行政许可法》第四十四条）。"
         + (_estimated_note(notice.certificate_due) if notice.due_estimated else ""),
+        BODY_SIZE,
+    )
+
+
+def _extension(writer: PageWriter, notice: ExtensionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），因{notice.reason.rstrip('。')}，"
+        "不能在规定期限内作出决定。根据《中华人民共和国行政许可法》第四十二条第一款的规定，经本行政机关负责人批准，"
+        f"作出行政许可决定的期限延长十个工作日，由{chinese_date(notice.previous_due)}延长至"
+        f"{chinese_date(notice.new_due)}。",
+        BODY_SIZE,
+    )
+    writer.paragraph("特此告知。", BODY_SIZE)
+
+
+def _suspension(writer: PageWriter, notice: SuspensionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    length = f"预计需要{notice.expected_days}日" if notice.expected_days else "所需时间将另行告知"
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），依法需要{notice.procedure}"
+        + (f"（{notice.reason.rstrip('。')}）" if notice.reason.strip() else "")
+        + f"，自{chinese_date(notice.issued_on)}起进行，{length}。"
+        "根据《中华人民共和国行政许可法》第四十五条的规定，所需时间不计算在作出行政许可决定的期限内。",
+        BODY_SIZE,
+    )
+    writer.paragraph(f"{notice.procedure}结束后，本机关将告知你（单位）恢复办理及新的决定期限。", BODY_SIZE)
+
+
+def _resumption(writer: PageWriter, notice: ResumptionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），自"
+        f"{chinese_date(notice.suspended_on)}起进行的特别程序已经结束，共{notice.paused_days}个工作日，"
+        "依法不计算在决定期限内。本机关自即日起恢复办理，将于"
+        f"{chinese_date(notice.new_due)}前作出行政许可决定。",
         BODY_SIZE,
     )
 

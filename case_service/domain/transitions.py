@@ -31,6 +31,7 @@ SUSPENSION_KINDS = {
     "other": "其他法定情形",
 }
 RELEASE_CHANNELS = ("window", "locker", "mail")
+MAX_SUSPENSION_DAYS = 365
 AUTO_ACCEPT_BASIS = "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"
 OUTCOMES = ("approved", "denied")  # the higher authority's result on a forwarded case
 # Actions that need the case's valid certificate when its item issues one (Terms.issues_certificate).
@@ -99,6 +100,9 @@ class ActionInput:
     channel: str | None = None
     receipt: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # record_result: the higher authority's outcome, approved or denied
+    expected_days: int | None = (
+        None  # suspend: the special procedure's expected length, told to the applicant
+    )
 
 
 def admit(
@@ -283,6 +287,8 @@ def _effects(
             raise InvalidInputError(
                 f"suspension_kind must be one of {', '.join(SUSPENSION_KINDS)} (art. 45: not counted)"
             )
+        if data.expected_days is not None and not 1 <= data.expected_days <= MAX_SUSPENSION_DAYS:
+            raise InvalidInputError(f"预计所需时间应为1至{MAX_SUSPENSION_DAYS}日 (expected_days)")
         return {
             "resume_to": case.state,
             "suspended_on": today,

@@ -48,6 +48,9 @@ DOCUMENT_TITLES = {
     notices.NoticeKind.SUPPLEMENT: "补正材料一次性告知书",
     notices.NoticeKind.DECISION: "行政许可决定书",
     notices.NoticeKind.SERVICE_RECEIPT: "送达回证",
+    notices.NoticeKind.EXTENSION: "延期告知书",
+    notices.NoticeKind.SUSPENSION: "特别程序告知书(中止计时)",
+    notices.NoticeKind.RESUMPTION: "恢复办理告知书",
 }
 ACTION_LABELS = {
     Action.ACCEPT: "受理",
@@ -288,6 +291,7 @@ def act(
     authority: Annotated[str, Form(max_length=200)] = "",
     channel: Annotated[str, Form(max_length=16)] = "",
     suspension_kind: Annotated[str, Form(max_length=32)] = "",
+    expected_days: Annotated[str, Form(max_length=4)] = "",
     defect_material: Annotated[str, Form(max_length=200)] = "",
     defect_problem: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -304,12 +308,14 @@ def act(
             defect_problem=defect_problem,
             suspension_kind=suspension_kind,
             channel=channel,
+            expected_days=expected_days,
         )
         case = cases.act(ctx, case_id, action, data)
     except DomainError as err:
         session.rollback()
         typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}
         typed |= {"defect_material": defect_material, "defect_problem": defect_problem}
+        typed |= {"expected_days": expected_days, "suspension_kind": suspension_kind}
         return _back(case_id, error=_say(err), kept=typed)
     session.commit()
     label = ACTION_LABELS.get(action, action.value)

@@ -21,7 +21,7 @@ from case_service.cases import service as cases
 from case_service.cases import supervision
 from case_service.domain import deadlines
 from case_service.domain.completeness import Defect
-from case_service.domain.errors import DomainError, UnauthorizedError
+from case_service.domain.errors import DomainError, InvalidInputError, UnauthorizedError
 from case_service.domain.signin import TooManyError
 from case_service.domain.states import Action, CaseState, Role
 from hall.settings import Mode
@@ -211,8 +211,12 @@ def form_action_input(
     suspension_kind: str,
     channel: str,
     receipt: dict[str, Any] | None = None,
+    expected_days: str = "",
 ) -> cases.ActionInput:
     """An action's input from a staff page's form (the work list's buttons, the case page's forms)."""
+    days = expected_days.strip()
+    if days and not days.isdigit():
+        raise InvalidInputError("预计所需时间请填写天数，如 20")
     return cases.ActionInput(
         reason=reason or None,
         reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
@@ -220,6 +224,7 @@ def form_action_input(
         suspension_kind=suspension_kind or None,
         channel=channel or None,
         receipt=receipt or {},
+        expected_days=int(days) if days else None,
     )
 
 

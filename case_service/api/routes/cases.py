@@ -190,6 +190,7 @@ def act(  # noqa: PLR0917 - FastAPI passes dependencies by name
         defects=[Defect(defect.material, defect.problem) for defect in body.defects],
         conditions_met=body.conditions_met,
         suspension_kind=body.suspension_kind,
+        expected_days=body.expected_days,
         channel=body.channel,
         receipt=body.receipt,
         outcome=body.outcome,

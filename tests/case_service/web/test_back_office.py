@@ -240,3 +240,40 @@ def test_a_send_back_goes_to_the_window_and_comes_back_for_a_new_round(
     # The next round starts at the first level again.
     _open_case(page, base, "reviewer1", case["id"])
     assert page.locator("#opinion-form strong").inner_text() == "签署承办意见"
+
+
+def test_extension_and_suspension_from_the_case_page_each_give_their_notice(
+    live: tuple[str, CaseApi], staff_page: Any, screenshot_dir: Path
+) -> None:
+    base, api = live
+    page = staff_page
+    case = api.file_case(ITEM, name="慕容药业")
+    api.act(case["id"], "accept", "clerk1")
+    api.act(case["id"], "start_review", "reviewer1")
+
+    _open_case(page, base, "approver1", case["id"])
+    acceptance_href = page.get_attribute("#documents a:has-text('受理通知书')", "href")
+    day_one = _flat(_pdf_text(page, acceptance_href))
+    extend = page.locator("form[action$='/act/extend']")
+    extend.locator("input[name=reason]").fill("需要组织专家对仓储条件进行论证")
+    click_and_wait(page, extend.locator("button"))
+    assert "延长10个工作日" in page.inner_text(".flash.message")
+    extension = _flat(_pdf_text(page, page.get_attribute("#documents a:has-text('延期告知书')", "href")))
+    assert "因需要组织专家对仓储条件进行论证" in extension and "延长十个工作日" in extension
+    assert _flat(_pdf_text(page, acceptance_href)) == day_one  # printed again: the notice of its day
+
+    suspend = page.locator("form[action$='/act/suspend']")
+    suspend.locator("select[name=suspension_kind]").select_option("expert_review")
+    suspend.locator("input[name=reason]").fill("冷链仓储温控方案需专家评审")
+    suspend.locator("input[name=expected_days]").fill("30")
+    click_and_wait(page, suspend.locator("button"))
+    assert _records(api, case["id"])[0].state == "suspended"
+    href = page.get_attribute("#documents a:has-text('特别程序告知书')", "href")
+    suspension = _flat(_pdf_text(page, href))
+    assert "依法需要专家评审（冷链仓储温控方案需专家评审）" in suspension and "预计需要30日" in suspension
+    _shoot(page, screenshot_dir, "suspended_notices")
+    entries = _records(api, case["id"])[2]
+    assert [e.action for e in entries if e.action in ("case.extend", "case.suspend")] == [
+        "case.extend",
+        "case.suspend",
+    ]
