@@ -33,6 +33,7 @@ from case_service.storage import leases
 from case_service.web import cases as case_pages
 from case_service.web import certificate_form, queue_desk
 from case_service.web import desk as desk_pages
+from case_service.web import joint as joint_pages
 from case_service.web import review as review_pages
 from case_service.web.intake import router as intake_router
 from case_service.web.reports import router as reports_router
@@ -182,6 +183,7 @@ def create_app(
     app.include_router(desk_pages.router)
     app.include_router(review_pages.router)
     app.include_router(certificate_form.router)
+    app.include_router(joint_pages.router)
     app.include_router(case_pages.router)
 
     app.include_router(reports_router)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
-from case_service.cases import issued, opinions
+from case_service.cases import issued, joint, opinions
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
@@ -134,6 +134,8 @@ def act(
     if action is Action.SEAL:
         making.seal(ctx.session, case.number, sealer=ctx.principal.subject, actor=ctx.principal.actor)
     issued.freeze(ctx, case, action, data, before)
+    if action is Action.ACCEPT:
+        joint.open_for(ctx, case, item)
     ctx.session.flush()
     return case
 
@@ -167,6 +169,7 @@ def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
         after={**snapshot(case), "basis": transitions.AUTO_ACCEPT_BASIS},
     )
     issued.freeze(ctx, case, Action.AUTO_ACCEPT, ActionInput(), before)
+    joint.open_for(ctx, case, item)
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from case_service.cases import opinions
+from case_service.cases import joint, opinions
 from case_service.cases.actions import act
 from case_service.cases.context import Context
 from case_service.cases.reading import load
@@ -31,11 +31,12 @@ def sign(
     conclusion: review.Conclusion,
     text: str,
 ) -> Case:
-    """A level's opinion. The last level's is the decision (approve or deny, through `act`); a first
-    opinion on an accepted case starts its review."""
+    """A level's opinion. The last level's is the decision (approve or deny, through `act`), made once
+    every joint department has given its opinion; a first opinion on an accepted case starts its review."""
     case = load(ctx, case_ref, for_update=True)
     chain = opinions.chain_of(item_of(ctx, case))
     if level is chain[-1]:
+        joint.require_answered(ctx.session, case)  # 并联审批: every joint department has spoken
         if conclusion is review.Conclusion.AGREE:
             data = ActionInput(reason=text.strip() or None)
             return act(ctx, case.id, Action.APPROVE, data, findings=findings)

@@ -161,6 +161,24 @@ class CaseOpinion(Base):
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseTask(Base):
+    """A joint department's part in a case (联审联办, 并联审批): its due date inside the case's limit and
+    its opinion once given (domain.joint)."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (UniqueConstraint("case_id", "department", name="uq_case_tasks_case_department"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    conclusion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    signer: Mapped[str] = mapped_column(String(64), default="")
+    signer_name: Mapped[str] = mapped_column(String(64), default="")
+
+
 class CaseDocument(Base):
     """A notice as issued: its content (the inputs it was rendered from) kept at the moment of issue, so
     a notice printed again later says what it said that day."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from case_service.cases import opinions, result_certificate
+from case_service.cases import joint, opinions, result_certificate
 from case_service.cases import review as case_review
 from case_service.cases import service as cases
 from case_service.certificates.models import CertificateRecord
@@ -76,6 +76,10 @@ def review_panel(ctx: cases.Context, case: Case) -> dict[str, Any] | None:
         "points_unverified": unverified,
         "can_send_back": CaseState(case.state) in REVIEWING and bool(roles & {Role.REVIEWER, Role.APPROVER}),
         "approval_levels_unverified": "approval_levels" in (item.guide or {}).get("unverified", []),
+        "joint": [
+            {"task": task, "late": joint.is_late(task, ctx.today)}
+            for task in joint.rows_of(ctx.session, case)
+        ],
     }
 
 

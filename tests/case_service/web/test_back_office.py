@@ -6,6 +6,7 @@ asserts the stored record (the case, its opinions, the audit chain, the certific
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import urllib.parse
 from collections.abc import Iterator
@@ -16,8 +17,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from case_service.auth.passwords import hash_secret
+from case_service.bootstrap import demo_password
 from case_service.certificates.models import CertificateRecord
-from case_service.storage.models import AuditEntry, Case, CaseOpinion
+from case_service.storage.models import AuditEntry, Case, CaseOpinion, User
+from tests.case_service.api.test_flows import put_item
 from tests.case_service.conftest import CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
@@ -67,7 +71,7 @@ def _pdf_text(page: Any, href: str) -> str:
     done = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=answer.body(), capture_output=True, check=True
     )
-    return done.stdout.decode()
+    return str(done.stdout.decode())
 
 
 def _flat(text: str) -> str:
@@ -83,7 +87,7 @@ def _shoot(page: Any, folder: Path, name: str) -> Path:
 def _answer_points(page: Any, *, not_met: dict[int, str] | None = None) -> int:
     """Every review point of the opinion form: met, or not met with its note."""
     selects = page.locator("#opinion-form select[name=met]")
-    count = selects.count()
+    count = int(selects.count())
     for index in range(count):
         if not_met and index in not_met:
             selects.nth(index).select_option("no")
@@ -277,3 +281,69 @@ def test_extension_and_suspension_from_the_case_page_each_give_their_notice(
         "case.extend",
         "case.suspend",
     ]
+
+
+def test_a_joint_case_waits_for_a_late_department_then_the_lead_decides(
+    live: tuple[str, CaseApi], staff_page: Any, screenshot_dir: Path
+) -> None:
+    base, api = live
+    page = staff_page
+    code = "513200-XK-SJ-0901"
+    put_item(api, code, "行政许可", "州市场监管局", joint_departments=["州文体旅游局"])
+    engine = create_engine(str(api.settings.database_url))
+    with Session(engine) as session:  # a reviewer of the joint department (no demo account has one)
+        session.add(
+            User(
+                username="culture1",
+                display_name="文体旅游局 周华",
+                password_hash=hash_secret(demo_password("culture1")),
+                roles=["reviewer"],
+                department="州文体旅游局",
+            )
+        )
+        session.commit()
+    engine.dispose()
+    case = api.file_case(code, name="诸葛餐饮")
+    api.act(case["id"], "accept", "clerk1")  # the joint task opens, due in 10 working days: 16 Oct 2025
+    api.act(case["id"], "start_review", "reviewer1")
+    api.clock.today = dt.date(2025, 10, 17)
+
+    # Supervision names the department that holds the case up.
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "manager1")
+    page.goto(f"{base}/web/joint")
+    assert "超期未提出联办意见的部门: 州文体旅游局" in page.inner_text("#holding")
+    assert case["number"] in page.inner_text("#joint-tasks")
+    _shoot(page, screenshot_dir, "joint_supervision")
+
+    # The lead cannot decide before the joint department has spoken.
+    _open_case(page, base, "approver1", case["id"])
+    assert "待提出" in page.inner_text("#joint") and "已超期" in page.inner_text("#joint")
+    page.fill("#opinion-form textarea[name=opinion]", "准予许可")
+    click_and_wait(page, page.locator("#opinion-form button"))
+    assert "联办部门尚未提出意见: 州文体旅游局" in page.inner_text(".flash.error")
+    assert _records(api, case["id"])[0].state == "in_review"
+
+    # The joint department's reviewer finds the task, late, and gives the opinion.
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "culture1")
+    page.goto(f"{base}/web/joint")
+    click_and_wait(page, page.locator("#joint-tasks a", has_text=case["number"]))
+    assert "已超期" in page.inner_text("body")
+    page.fill("#joint-form textarea[name=opinion]", "经营场所不涉及文化经营活动，同意")
+    click_and_wait(page, page.locator("#joint-form button"))
+    assert "州文体旅游局联办意见已提交" in page.inner_text(".flash.message")
+    _shoot(page, screenshot_dir, "joint_task_answered")
+    answered = [e for e in _records(api, case["id"])[2] if e.action == "case.joint_opinion"]
+    assert len(answered) == 1 and answered[0].actor == "staff:culture1"
+    assert answered[0].after is not None and answered[0].after["late"] is True
+    # The joint department reads the case through its task only: the lead's case page stays closed.
+    page.goto(f"{base}/web/case/{case['id']}")
+    assert "不在您的办理范围内" in page.inner_text("body")
+
+    # Now the lead decides, with the joint opinion on the case page.
+    _open_case(page, base, "approver1", case["id"])
+    assert "经营场所不涉及文化经营活动，同意" in page.inner_text("#joint")
+    page.fill("#opinion-form textarea[name=opinion]", "联办部门同意，准予许可")
+    click_and_wait(page, page.locator("#opinion-form button"))
+    assert _records(api, case["id"])[0].state == "approved"

@@ -1,4 +1,4 @@
-"""review opinions per level, notices kept as issued, who sealed a certificate
+"""review opinions per level, joint departments' tasks, notices kept as issued, who sealed a certificate
 
 Revision ID: 0009_review_opinions
 Revises: 0008_case_notes
@@ -36,6 +36,24 @@ def upgrade() -> None:
     with op.batch_alter_table("case_opinions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_opinions_case_id"), ["case_id"], unique=False)
     op.create_table(
+        "case_tasks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("department", sa.String(length=64), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("conclusion", sa.String(length=16), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("signer", sa.String(length=64), nullable=False),
+        sa.Column("signer_name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_tasks_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_tasks")),
+        sa.UniqueConstraint("case_id", "department", name="uq_case_tasks_case_department"),
+    )
+    with op.batch_alter_table("case_tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_tasks_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_tasks_department"), ["department"], unique=False)
+    op.create_table(
         "case_documents",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -62,6 +80,10 @@ def downgrade() -> None:
     with op.batch_alter_table("case_documents", schema=None) as batch_op:
         batch_op.drop_index("ix_case_documents_case_kind")
     op.drop_table("case_documents")
+    with op.batch_alter_table("case_tasks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_tasks_department"))
+        batch_op.drop_index(batch_op.f("ix_case_tasks_case_id"))
+    op.drop_table("case_tasks")
     with op.batch_alter_table("case_opinions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_opinions_case_id"))
     op.drop_table("case_opinions")
