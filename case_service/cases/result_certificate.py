@@ -10,6 +10,7 @@ from case_service.cases.reading import load
 from case_service.certificates import making
 from case_service.certificates.models import CertificateRecord
 from case_service.certificates.service import Actor, CertificateContext
+from case_service.domain.states import Action, require_role
 from case_service.storage.models import Case, Item
 
 
@@ -36,6 +37,7 @@ def make(
 ) -> tuple[Case, CertificateRecord]:
     """Makes the case's certificate (`chosen`, or the draft as the template fills it); the case moves to
     certificate_made with it. The authority stays the seal's: unified, or the item's own unit."""
+    require_role(Action.MAKE_CERTIFICATE, ctx.principal.roles)  # who may, before what state the case is in
     case = load(ctx, case_ref, for_update=True)
     default = making.draft(case, _item(ctx, case), certificates.authority, ctx.today)
     chosen = chosen or default
