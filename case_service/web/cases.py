@@ -83,6 +83,8 @@ AUDIT_LABELS = {
     "document.read": "打印/查看文书",
     "material.read": "查看材料",
     "case.opinion": "签署审核意见",
+    "case.joint_open": "发起联办(联办部门任务)",
+    "case.joint_opinion": "联办部门意见",
     **{f"case.{action.value}": label for action, label in ACTION_LABELS.items()},
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
