@@ -35,9 +35,11 @@ from case_service.web import assessment as assessment_pages
 from case_service.web import audit as audit_pages
 from case_service.web import calendar as calendar_pages
 from case_service.web import cases as case_pages
+from case_service.web import certificate_form, higher_result, queue_desk, window_devices
 from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
-from case_service.web import higher_result, queue_desk, window_devices
+from case_service.web import joint as joint_pages
+from case_service.web import review as review_pages
 from case_service.web.intake import router as intake_router
 from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
@@ -191,6 +193,9 @@ def create_app(
     app.include_router(queue_desk.router)
     app.include_router(window_devices.router)
     app.include_router(desk_pages.router)
+    app.include_router(review_pages.router)
+    app.include_router(certificate_form.router)
+    app.include_router(joint_pages.router)
     app.include_router(case_pages.router)
     app.include_router(higher_result.router)
 

@@ -35,6 +35,7 @@ class CaseState(StrEnum):
     FORWARDED = "forwarded"  # forwarding flow: waiting for the higher authority's result
     RESULT_RECEIVED = "result_received"  # forwarding flow: the higher authority's result is in
     HANDLED = "handled"  # public service flow: handled, the result waits to be released
+    RETURNED = "returned"  # sent back from review to the window (退回), with the reason
 
 
 class Page(BaseModel, Generic[T]):
@@ -89,6 +90,7 @@ class ItemOut(BaseModel):
     consult_phone: str = ""
     complaint_phone: str = ""
     review_points: list[str] = Field(default_factory=list)
+    approval_levels: int = 1
     site_visit: bool = False
     higher_authority: str = ""
     unverified: list[str] = Field(

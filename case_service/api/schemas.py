@@ -106,6 +106,7 @@ class ItemGuide(Strict):
     consult_phone: str = Field(default="", max_length=64)
     complaint_phone: str = Field(default="", max_length=64)
     review_points: list[str] = Field(default=[], description="审查要点")
+    approval_levels: Literal[1, 2, 3] = Field(default=1, description="1 审批; 2 承办、审批; 3 加审核")
     site_visit: bool = False
     higher_authority: str = Field(default="", max_length=200, description="for 审核转报: who decides")
     unverified: list[str] = Field(
@@ -189,6 +190,9 @@ class ActionIn(Strict):
     defects: list[DefectIn] = Field(default=[], max_length=100)
     conditions_met: list[str] = Field(default=[], max_length=100)
     suspension_kind: Literal["hearing", "testing", "expert_review", "other"] | None = None
+    expected_days: int | None = Field(
+        default=None, ge=1, le=365, description="suspend: the procedure's expected length in days"
+    )
     channel: Literal["window", "locker", "mail"] | None = None
     receipt: dict[str, Any] = Field(
         default={},

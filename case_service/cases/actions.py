@@ -7,15 +7,18 @@ trail in that same transaction, so an action and its audit entry are stored toge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
+from case_service.cases import issued, joint, opinions
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
-from case_service.domain import transitions
+from case_service.certificates import making
+from case_service.domain import review, transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
 from case_service.domain.flows import Flow
@@ -52,6 +55,7 @@ def _terms(item: Item) -> transitions.Terms:
         item.legal_limit_days,
         item.stage_budgets,
         higher_authority=str((item.guide or {}).get("higher_authority", "")),
+        issues_certificate=True,  # every item of the licence and certificate flows issues its result
     )
 
 
@@ -83,11 +87,23 @@ def _step(ctx: Context, case: Case, item: Item, action: Action, data: ActionInpu
         now=dt.datetime.now(CHINA_TZ),
         report=report,
         result_document=_result_document(ctx, case) if action is Action.RECORD_RESULT else None,
+        certificate=making.valid_number(ctx.session, case.number)
+        if action in transitions.NEEDS_CERTIFICATE
+        else None,
     )
     _store(case, moved)
 
 
-def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> Case:
+def act(
+    ctx: Context,
+    case_id: int | str,
+    action: Action,
+    data: ActionInput,
+    *,
+    findings: Sequence[review.Finding] = (),
+) -> Case:
+    """One action on a case, audited. A decision (approve, deny) is the last level's opinion and is kept
+    with `findings` (cases.opinions); a send-back closes the round of review."""
     case = load(ctx, case_id, for_update=True)
     item = ctx.session.get(Item, case.item_id)
     assert item is not None
@@ -100,6 +116,7 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
             raise NotFoundError(f"no case {case_id}")
         _auto_accept_if_lapsed(ctx, case, item)
     before = snapshot(case)
+    decision = opinions.decision_opinion(ctx, case, item, action, data, findings=findings)
     _step(ctx, case, item, action, data)
     audit.append(
         ctx.session,
@@ -110,6 +127,15 @@ def act(ctx: Context, case_id: int | str, action: Action, data: ActionInput) -> 
         before=before,
         after={**snapshot(case), **({"reason": data.reason} if data.reason else {})},
     )
+    if decision is not None:
+        opinions.store(ctx, case, decision)
+    if action is Action.SEND_BACK:
+        opinions.store_send_back(ctx, case, data.reason or "")
+    if action is Action.SEAL:
+        making.seal(ctx.session, case.number, sealer=ctx.principal.subject, actor=ctx.principal.actor)
+    issued.freeze(ctx, case, action, data, before)
+    if action is Action.ACCEPT:
+        joint.open_for(ctx, case, item)
     ctx.session.flush()
     return case
 
@@ -142,6 +168,8 @@ def _auto_accept_if_lapsed(ctx: Context, case: Case, item: Item) -> bool:
         before=before,
         after={**snapshot(case), "basis": transitions.AUTO_ACCEPT_BASIS},
     )
+    issued.freeze(ctx, case, Action.AUTO_ACCEPT, ActionInput(), before)
+    joint.open_for(ctx, case, item)
     return True
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy.orm import object_session
+
+from case_service.cases import issued as issued_notices
 from case_service.config import CaseServiceSettings
 from case_service.documents import notices as docs
 from case_service.domain import deadlines
@@ -24,6 +28,9 @@ class NoticeKind(StrEnum):
     DECISION = "decision"
     SERVICE_RECEIPT = "service_receipt"
     REGISTRATION = "registration"
+    EXTENSION = "extension"
+    SUSPENSION = "suspension"
+    RESUMPTION = "resumption"
 
 
 PREFIX = {
@@ -33,6 +40,9 @@ PREFIX = {
     NoticeKind.DECISION: "许",
     NoticeKind.SERVICE_RECEIPT: "送",
     NoticeKind.REGISTRATION: "办",
+    NoticeKind.EXTENSION: "延",
+    NoticeKind.SUSPENSION: "特",
+    NoticeKind.RESUMPTION: "恢",
 }
 SERVICE_METHODS = {
     "window": docs.ServiceMethod.IN_PERSON,
@@ -67,11 +77,73 @@ def _owed(case: Case) -> tuple[tuple[str, ...], dt.date | None, bool]:
     )
 
 
+def _procedural(
+    kind: NoticeKind, case: Case, issued_on: dt.date, extra: dict[str, Any], issuer: docs.Issuer
+) -> docs.Notice:
+    """延期告知书, 特别程序告知书, 恢复办理告知书: from the facts kept when they were issued."""
+    number = document_number(kind, case, issued_on.year)
+    name, item, case_number = case.applicant_name, case.item_name, case.number
+    if kind is NoticeKind.EXTENSION:
+        previous = extra.get("previous_due")
+        if case.decision_due_on is None or not previous:
+            raise ConflictError(f"case {case.number} has no decision due date to extend")
+        return docs.ExtensionNotice(
+            issuer,
+            number,
+            name,
+            item,
+            case_number,
+            issued_on,
+            previous_due=dt.date.fromisoformat(previous),
+            new_due=case.decision_due_on,
+            reason=str(extra.get("reason") or ""),
+        )
+    if kind is NoticeKind.SUSPENSION:
+        days = extra.get("expected_days")
+        return docs.SuspensionNotice(
+            issuer,
+            number,
+            name,
+            item,
+            case_number,
+            issued_on,
+            procedure=str(extra.get("procedure") or "特别程序"),
+            reason=str(extra.get("reason") or ""),
+            expected_days=int(days) if days else None,
+        )
+    if case.decision_due_on is None:
+        raise ConflictError(f"case {case.number} has no decision due date")
+    return docs.ResumptionNotice(
+        issuer,
+        number,
+        name,
+        item,
+        case_number,
+        issued_on,
+        suspended_on=dt.date.fromisoformat(extra["suspended_on"]) if extra.get("suspended_on") else issued_on,
+        paused_days=case.paused_days,
+        new_due=case.decision_due_on,
+    )
+
+
 def build(
     kind: NoticeKind, case: Case, *, settings: CaseServiceSettings, calendar: WorkingCalendar, today: dt.date
 ) -> docs.Notice:
-    """The notice's content, or ConflictError when the case has not reached it."""
+    """The notice's content, or ConflictError when the case has not reached it. A notice already issued
+    is built from the facts of the day it was issued (cases.issued), not from the case as it is now."""
+    session = object_session(case)
+    document = issued_notices.latest(session, case, kind.value) if session is not None else None
+    extra: dict[str, Any] = {}
+    if document is not None:
+        extra = dict(document.content.get("extra", {}))
+        live, case = case, issued_notices.as_issued(case, document)
+    else:
+        live = case
     issuer = docs.Issuer(authority=settings.authority)
+    if kind in (NoticeKind.EXTENSION, NoticeKind.SUSPENSION, NoticeKind.RESUMPTION):
+        if document is None:
+            raise ConflictError(f"case {case.number} has no {kind.value} notice")
+        return _procedural(kind, case, document.issued_on, extra, issuer)
     name = case.applicant_name
     if kind is NoticeKind.REGISTRATION:
         if case.state != CaseState.REGISTERED or case.decided_on is None:
@@ -151,6 +223,12 @@ def build(
         if case.decided_on is None:
             raise ConflictError(f"case {case.number} has no decision yet")
         number = document_number(kind, case, case.decided_on.year)
+        if "opinions" in extra:
+            item_basis, opinions = str(extra.get("item_basis", "")), tuple(extra["opinions"])
+        elif session is not None:
+            item_basis, opinions = issued_notices.review_quotes(session, live)
+        else:
+            item_basis, opinions = "", ()
         if case.state == CaseState.DENIED:
             return docs.DenialDecision(
                 issuer=issuer,
@@ -163,6 +241,8 @@ def build(
                 reasons=tuple((case.decision_reasons or "").splitlines()),
                 reconsideration_body=settings.reconsideration_body,
                 court=settings.court,
+                item_basis=item_basis,
+                opinions=opinions,
             )
         certificate_due = calendar.add_working_days(case.decided_on, deadlines.CERTIFICATE_DAYS)
         return docs.ApprovalDecision(
@@ -176,6 +256,8 @@ def build(
             scope=f"准予办理{case.item_name}",
             certificate_due=certificate_due.date,
             due_estimated=certificate_due.estimated,
+            item_basis=item_basis,
+            opinions=opinions,
         )
     receipt = (case.delivery_receipt or {}).get("delivered")
     if case.state != CaseState.DELIVERED or not receipt or case.decided_on is None:

@@ -185,6 +185,7 @@ ITEM_COLUMNS: Mapping[str, Codec] = {
     "complaint_phone": TEXT,
     "joint_departments": LINES,
     "review_points": LINES,
+    "approval_levels": INTEGER,
     "site_visit": YES_NO,
     "higher_authority": TEXT,
     "unified_seal": YES_NO,

@@ -44,6 +44,9 @@ class CertificateRecord(Base):
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The sealer who sealed this certificate, and when (the seal drawn is the authority's: `authority`).
+    sealed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class CertificatePrint(Base):

@@ -40,7 +40,9 @@ from hall.signing import (
 log = logging.getLogger(__name__)
 
 # Case states (owned by the core's state machine) in which a certificate may be made or reissued.
-ISSUABLE_STATES = frozenset({"approved", "certificate_made"})
+ISSUABLE_STATES = frozenset({"approved", "handled", "certificate_made"})
+# The states a certificate moves on (to certificate_made): the licence's approval, a public service handled.
+DECIDED_STATES = frozenset({"approved", "handled"})
 # Case states in which the sealer has acted: the certificate carries the seal from then on.
 SEALED_STATES = frozenset({"sealed", "ready_for_release", "ready_for_pickup", "delivered"})
 
@@ -170,7 +172,7 @@ def issue(
     record = _new_record(context, case, request, revision=1, actor=actor.name)
     session.add(record)
     _flush_unique(session)
-    if context.on_issued is not None and case.state == "approved":
+    if context.on_issued is not None and case.state in DECIDED_STATES:
         context.on_issued(session, case_number, actor)
     context.record(session, actor, "certificate.issue", record.number, None, _snapshot(record))
     log.info("certificate %s issued for case %s by %s", record.number, case_number, actor.name)

@@ -162,6 +162,8 @@ class ApprovalDecision:
     certificate_name: str = ""
     sealed: bool = True
     due_estimated: bool = False  # the certificate's due date lies in a year not yet announced
+    item_basis: str = ""  # the item's own legal basis (设定依据), quoted beside the licensing law
+    opinions: tuple[str, ...] = ()  # the review's opinions, level by level, quoted
 
     title = "准予行政许可决定书"
 
@@ -188,6 +190,8 @@ class DenialDecision:
     court: str
     legal_basis: str = "《中华人民共和国行政许可法》第三十八条第二款"
     sealed: bool = True
+    item_basis: str = ""  # the item's own legal basis (设定依据), quoted beside the licensing law
+    opinions: tuple[str, ...] = ()  # the review's opinions, level by level, quoted
 
     title = "不予行政许可决定书"
 
@@ -263,6 +267,78 @@ class RegistrationReceipt:
         return "备案回执" if self.filing else "办结回执"
 
 
+@dataclass(frozen=True)
+class ExtensionNotice:
+    """延期告知书: the decision period extended once by ten working days, with the reason (art. 42)."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    previous_due: date
+    new_due: date
+    reason: str
+    sealed: bool = True
+
+    title = "延期告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        _require(self.reason, "the reason for the extension")
+        if self.new_due <= self.previous_due:
+            raise NoticeError("an extension moves the decision's due date later")
+
+
+@dataclass(frozen=True)
+class SuspensionNotice:
+    """特别程序告知书: a hearing, testing or expert review, its reason and expected length; the time it
+    takes is not counted in the decision period (art. 45)."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    procedure: str  # 听证, 检验检测, 专家评审
+    reason: str
+    expected_days: int | None = None
+    sealed: bool = True
+
+    title = "特别程序告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        _require(self.procedure, "the procedure")
+        if self.expected_days is not None and self.expected_days < 1:
+            raise NoticeError("the expected length is at least one day")
+
+
+@dataclass(frozen=True)
+class ResumptionNotice:
+    """恢复办理告知书: the special procedure ended, the decision period runs again to its new due date."""
+
+    issuer: Issuer
+    number: str
+    applicant: str
+    item_name: str
+    case_number: str
+    issued_on: date
+    suspended_on: date
+    paused_days: int
+    new_due: date
+    sealed: bool = True
+
+    title = "恢复办理告知书"
+
+    def __post_init__(self) -> None:
+        _require_common(self.number, self.applicant, self.item_name)
+        if self.issued_on < self.suspended_on:
+            raise NoticeError("a case resumes after it was suspended")
+
+
 Notice = (
     AcceptanceNotice
     | NonAcceptanceNotice
@@ -271,6 +347,9 @@ Notice = (
     | DenialDecision
     | ServiceReceipt
     | RegistrationReceipt
+    | ExtensionNotice
+    | SuspensionNotice
+    | ResumptionNotice
 )
 
 
@@ -303,6 +382,15 @@ def render_notice(notice: Notice) -> bytes:
         case RegistrationReceipt():
             _registration(writer, notice)
             issued_on = notice.registered_on
+        case ExtensionNotice():
+            _extension(writer, notice)
+            issued_on = notice.issued_on
+        case SuspensionNotice():
+            _suspension(writer, notice)
+            issued_on = notice.issued_on
+        case ResumptionNotice():
+            _resumption(writer, notice)
+            issued_on = notice.issued_on
     if notice.issuer.contact:
         writer.paragraph(f"联系电话：{notice.issuer.contact}", BODY_SIZE)
     _signature(writer, notice.issuer, issued_on, sealed=notice.sealed)
@@ -394,8 +482,13 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
     writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
     writer.paragraph(
         f"你（单位）于{chinese_date(notice.submitted_on)}提出的{notice.item_name}申请（受理编号："
-        f"{notice.case_number}），经审查，符合法定条件、标准。根据《中华人民共和国行政许可法》"
-        "第三十八条第一款的规定，本机关决定准予行政许可。",
+        f"{notice.case_number}），经审查，符合法定条件、标准。",
+        BODY_SIZE,
+    )
+    _opinions(writer, notice.opinions)
+    writer.paragraph(
+        f"根据《中华人民共和国行政许可法》第三十八条第一款{_and_basis(notice.item_basis)}的规定，"
+        "本机关决定准予行政许可。",
         BODY_SIZE,
     )
     writer.paragraph(f"许可范围：{notice.scope}", BODY_SIZE)
@@ -408,6 +501,55 @@ def _approval(writer: PageWriter, notice: ApprovalDecision) -> None:
         + (_estimated_note(notice.certificate_due) if notice.due_estimated else ""),
         BODY_SIZE,
     )
+
+
+def _extension(writer: PageWriter, notice: ExtensionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），因{notice.reason.rstrip('。')}，"
+        "不能在规定期限内作出决定。根据《中华人民共和国行政许可法》第四十二条第一款的规定，经本行政机关负责人批准，"
+        f"作出行政许可决定的期限延长十个工作日，由{chinese_date(notice.previous_due)}延长至"
+        f"{chinese_date(notice.new_due)}。",
+        BODY_SIZE,
+    )
+    writer.paragraph("特此告知。", BODY_SIZE)
+
+
+def _suspension(writer: PageWriter, notice: SuspensionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    length = f"预计需要{notice.expected_days}日" if notice.expected_days else "所需时间将另行告知"
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），依法需要{notice.procedure}"
+        + (f"（{notice.reason.rstrip('。')}）" if notice.reason.strip() else "")
+        + f"，自{chinese_date(notice.issued_on)}起进行，{length}。"
+        "根据《中华人民共和国行政许可法》第四十五条的规定，所需时间不计算在作出行政许可决定的期限内。",
+        BODY_SIZE,
+    )
+    writer.paragraph(f"{notice.procedure}结束后，本机关将告知你（单位）恢复办理及新的决定期限。", BODY_SIZE)
+
+
+def _resumption(writer: PageWriter, notice: ResumptionNotice) -> None:
+    writer.paragraph(f"{notice.applicant}：", BODY_SIZE, indent_chars=0)
+    writer.paragraph(
+        f"你（单位）提出的{notice.item_name}申请（受理编号：{notice.case_number}），自"
+        f"{chinese_date(notice.suspended_on)}起进行的特别程序已经结束，共{notice.paused_days}个工作日，"
+        "依法不计算在决定期限内。本机关自即日起恢复办理，将于"
+        f"{chinese_date(notice.new_due)}前作出行政许可决定。",
+        BODY_SIZE,
+    )
+
+
+def _opinions(writer: PageWriter, opinions: tuple[str, ...]) -> None:
+    """The review's opinions, level by level (承办, 审核, 审批), as the approval form records them."""
+    if opinions:
+        writer.paragraph("审查意见：", BODY_SIZE)
+        writer.numbered(list(opinions), BODY_SIZE)
+
+
+def _and_basis(item_basis: str) -> str:
+    """The item's own basis after the licensing law's article: 和《…》."""
+    basis = item_basis.strip().rstrip("。；;")
+    return f"和{basis}" if basis and basis != "待部门核实" else ""
 
 
 def _estimated_note(due: date) -> str:
@@ -423,7 +565,10 @@ def _denial(writer: PageWriter, notice: DenialDecision) -> None:
         BODY_SIZE,
     )
     writer.numbered([reason.strip() for reason in notice.reasons if reason.strip()], BODY_SIZE)
-    writer.paragraph(f"根据{notice.legal_basis}的规定，本机关决定不予行政许可。", BODY_SIZE)
+    _opinions(writer, notice.opinions)
+    writer.paragraph(
+        f"根据{notice.legal_basis}{_and_basis(notice.item_basis)}的规定，本机关决定不予行政许可。", BODY_SIZE
+    )
     writer.paragraph(_remedies(notice.reconsideration_body, notice.court), BODY_SIZE)
 
 

@@ -69,6 +69,7 @@ GUIDE_DEFAULTS: Mapping[str, Any] = {
     "consult_phone": "",
     "complaint_phone": "",
     "review_points": [],
+    "approval_levels": 1,  # 承办 → 审核 → 审批: how many levels sign before the decision (domain.review)
     "site_visit": False,
     "higher_authority": "",
     "unverified": [],
@@ -148,6 +149,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "complaint_phone": "投诉电话",
     "joint_departments": "联办部门",
     "review_points": "审查要点",
+    "approval_levels": "审批层级",
     "site_visit": "现场勘验",
     "higher_authority": "上级机关",
     "unified_seal": "统一盖章",
@@ -271,6 +273,8 @@ def _validate_guide(item: Mapping[str, Any]) -> None:
         raise _fail("online_depth", "应为0(窗口办理)至4(全程网办)")
     if item.get("visits_required", 1) not in (0, 1):
         raise _fail("visits_required", "应为0或1(最多跑一次)")
+    if item.get("approval_levels", 1) not in (1, 2, 3):
+        raise _fail("approval_levels", "应为1(审批)、2(承办、审批)或3(承办、审核、审批)")
     unknown = set(item.get("unverified", ())) - set(FIELD_LABELS)
     if unknown:
         raise _fail("unverified", f"中有未知字段 {'、'.join(sorted(unknown))}")

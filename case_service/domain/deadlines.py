@@ -47,6 +47,7 @@ STAGE_OF_STATE: Mapping[CaseState, Stage] = {
     CaseState.SUBMITTED: Stage.ACCEPTANCE,
     CaseState.ACCEPTED: Stage.REVIEW,
     CaseState.IN_REVIEW: Stage.REVIEW,
+    CaseState.RETURNED: Stage.REVIEW,  # sent back to the window: the authority's clock runs on
     CaseState.APPROVED: Stage.CERTIFICATE,
     CaseState.CERTIFICATE_MADE: Stage.SEAL,
     CaseState.SEALED: Stage.RELEASE,

@@ -1,7 +1,8 @@
 """The case's legal life as one state machine (Administrative Licensing Law, arts. 32, 42, 44, 45).
 
 submitted → accepted (受理) / not_accepted (不予受理) / supplement_required (补正)
-accepted → in_review → approved / denied; approved → certificate_made → sealed → ready_for_release
+accepted → in_review → approved / denied (accepted or in_review → returned (退回, send_back) →
+accepted (resubmit)); approved → certificate_made → sealed → ready_for_release
 → ready_for_pickup (locker) → delivered; a locker result not collected goes back: ready_for_pickup
 → ready_for_release (return_to_window). Withdrawn, suspended (not counted) and resumed from open states.
 An extension (+10 working days) is an action that keeps the state.
@@ -47,6 +48,8 @@ class Action(StrEnum):
     FORWARD = "forward"  # forwarding flow: the preliminary review done, sent to the higher authority
     RECORD_RESULT = "record_result"  # forwarding flow: the higher authority's result, with its document
     HANDLE = "handle"  # public service flow: the service is done
+    SEND_BACK = "send_back"  # 退回: the review sends the case back to the window, with the reason
+    RESUBMIT = "resubmit"  # the window has put right what the review named and sends it back to review
 
 
 class Role(StrEnum):
@@ -67,7 +70,9 @@ S, A = CaseState, Action
 FINAL_STATES = frozenset({S.NOT_ACCEPTED, S.DENIED, S.DELIVERED, S.WITHDRAWN, S.REGISTERED})
 # States in which the law's clock runs for the authority and a suspension may stop it.
 SUSPENDABLE = frozenset({S.ACCEPTED, S.IN_REVIEW})
-WITHDRAWABLE = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.ACCEPTED, S.IN_REVIEW, S.SUSPENDED})
+WITHDRAWABLE = frozenset(
+    {S.SUBMITTED, S.SUPPLEMENT_REQUIRED, S.ACCEPTED, S.IN_REVIEW, S.SUSPENDED, S.RETURNED}
+)
 
 
 def _table(
@@ -108,6 +113,9 @@ _REVIEW: dict[tuple[CaseState, Action], CaseState] = {
     (S.SUBMITTED, A.AUTO_ACCEPT): S.ACCEPTED,  # art. 32
     (S.ACCEPTED, A.START_REVIEW): S.IN_REVIEW,
     (S.ACCEPTED, A.EXTEND): S.ACCEPTED,
+    (S.ACCEPTED, A.SEND_BACK): S.RETURNED,
+    (S.IN_REVIEW, A.SEND_BACK): S.RETURNED,
+    (S.RETURNED, A.RESUBMIT): S.ACCEPTED,
 }
 
 TRANSITIONS: dict[tuple[CaseState, Action], CaseState] = _table(  # the licence flow
@@ -187,6 +195,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.FORWARD: frozenset({Role.REVIEWER}),
     A.RECORD_RESULT: frozenset({Role.CLERK, Role.REVIEWER}),
     A.HANDLE: frozenset({Role.REVIEWER}),
+    A.SEND_BACK: frozenset({Role.REVIEWER, Role.APPROVER}),
+    A.RESUBMIT: frozenset({Role.CLERK}),
 }
 
 STATE_LABELS: dict[CaseState, str] = {
@@ -208,6 +218,7 @@ STATE_LABELS: dict[CaseState, str] = {
     S.FORWARDED: "已转报上级机关",
     S.RESULT_RECEIVED: "上级机关已作出结果",
     S.HANDLED: "已办结",
+    S.RETURNED: "审核退回窗口",
 }
 
 NEXT_STEP: dict[CaseState, str] = {
@@ -229,6 +240,7 @@ NEXT_STEP: dict[CaseState, str] = {
     S.FORWARDED: "已初审并转报上级机关,等待上级机关办理结果",
     S.RESULT_RECEIVED: "上级机关办理结果已到,等待窗口出件",
     S.HANDLED: "已办结,等待窗口出件",
+    S.RETURNED: "审核部门已退回窗口,窗口核实后重新提交审核",
 }
 
 

@@ -31,8 +31,14 @@ SUSPENSION_KINDS = {
     "other": "其他法定情形",
 }
 RELEASE_CHANNELS = ("window", "locker", "mail")
+MAX_SUSPENSION_DAYS = 365
 AUTO_ACCEPT_BASIS = "行政许可法第三十二条: 逾期不告知的,自收到申请材料之日起即为受理"
 OUTCOMES = ("approved", "denied")  # the higher authority's result on a forwarded case
+# Actions that need the case's valid certificate when its item issues one (Terms.issues_certificate).
+NEEDS_CERTIFICATE = frozenset(
+    {Action.MAKE_CERTIFICATE, Action.SEAL, Action.RELEASE, Action.READY_FOR_PICKUP, Action.DELIVER}
+)
+CERTIFICATE_FLOWS = frozenset({Flow.LICENCE, Flow.PUBLIC_SERVICE_CERTIFICATE})
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Terms:
     legal_limit_days: int
     stage_budgets: Mapping[str, int] = field(default_factory=dict)
     higher_authority: str = ""  # forwarding flow: the authority the hall forwards to
+    # The item issues a result certificate: made, sealed, released and delivered only with one.
+    issues_certificate: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class ActionInput:
     receipt: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None  # record_result: the higher authority's outcome, approved or denied
     result_on: dt.date | None = None  # record_result: the date of the higher authority's result document
+    expected_days: int | None = (
+        None  # suspend: the special procedure's expected length, told to the applicant
+    )
 
 
 def admit(
@@ -150,13 +161,26 @@ def step(
     now: dt.datetime,
     report: CompletenessReport | None = None,
     result_document: str | None = None,
+    certificate: str | None = None,
 ) -> Progress:
     """The progress after `action` in the case's flow, or the DomainError saying why not (nothing is
     changed then). `report`: the case's completeness, which Action.REQUEST_SUPPLEMENT and acceptance
     (accept, register) need; `result_document`: the higher authority's result
-    as uploaded (its sha256), which Action.RECORD_RESULT needs; `now` stamps a delivery.
+    as uploaded (its sha256), which Action.RECORD_RESULT needs; `certificate`: the number of the case's
+    valid certificate, which making, sealing, releasing and delivering need when the item issues one;
+    `now` stamps a delivery.
     Who may act is checked apart (states.require_role): the system's own auto-acceptance is no person's."""
     target = next_state(progress.state, action, resume_to=progress.resume_to, flow=progress.flow)
+    if (
+        action in NEEDS_CERTIFICATE
+        and terms.issues_certificate
+        and progress.flow in CERTIFICATE_FLOWS
+        and certificate is None
+    ):
+        raise ConflictError(
+            f"办件{progress.number}尚无有效证照，请先制作证照 (no valid certificate: make it first)",
+            details={"action": action.value, "certificate": None},
+        )
     changes = _effects(
         progress,
         action,
@@ -270,6 +294,8 @@ def _effects(
             raise InvalidInputError(
                 f"suspension_kind must be one of {', '.join(SUSPENSION_KINDS)} (art. 45: not counted)"
             )
+        if data.expected_days is not None and not 1 <= data.expected_days <= MAX_SUSPENSION_DAYS:
+            raise InvalidInputError(f"预计所需时间应为1至{MAX_SUSPENSION_DAYS}日 (expected_days)")
         return {
             "resume_to": case.state,
             "suspended_on": today,
@@ -302,6 +328,10 @@ def _effects(
             "legal_due_on": deadlines.extend(calendar, case.legal_due_on).date if case.legal_due_on else None,
             "extended": True,
         }
+    if action is Action.SEND_BACK:
+        if not (data.reason or "").strip():
+            raise InvalidInputError("sending a case back to the window needs the reason (退回原因)")
+        return {}
     if action is Action.RELEASE:
         if data.channel not in RELEASE_CHANNELS:
             raise InvalidInputError(f"channel must be one of {', '.join(RELEASE_CHANNELS)}")
@@ -332,7 +362,7 @@ def _effects(
                 "delivered_at": now.replace(microsecond=0).isoformat(),
             }
         }
-    return {}  # START_REVIEW, SUPPLEMENT, MAKE_CERTIFICATE, SEAL, WITHDRAW: the state alone
+    return {}  # START_REVIEW, SUPPLEMENT, MAKE_CERTIFICATE, SEAL, WITHDRAW, RESUBMIT: the state alone
 
 
 def _admission(

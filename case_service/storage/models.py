@@ -209,6 +209,61 @@ class Complaint(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseOpinion(Base):
+    """One level's signed opinion on a case (承办, 审核, 审批: domain.review), or a send-back to the window
+    (kind "send_back", its reason in `text`). `round` counts the case's rounds of review: a send-back ends
+    one, the next opinions start the next."""
+
+    __tablename__ = "case_opinions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="opinion")
+    level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    signer: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str] = mapped_column(String(64), default="")
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    conclusion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseTask(Base):
+    """A joint department's part in a case (联审联办, 并联审批): its due date inside the case's limit and
+    its opinion once given (domain.joint)."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (UniqueConstraint("case_id", "department", name="uq_case_tasks_case_department"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    conclusion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    signer: Mapped[str] = mapped_column(String(64), default="")
+    signer_name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CaseDocument(Base):
+    """A notice as issued: its content (the inputs it was rendered from) kept at the moment of issue, so
+    a notice printed again later says what it said that day."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (Index("ix_case_documents_case_kind", "case_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class MaterialBlob(Base):
     """File contents, stored once per content hash."""
 

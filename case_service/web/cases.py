@@ -32,6 +32,7 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link, higher_result
+from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
 from hall.calendar import CHINA_TZ
 from hall.http_errors import body_of, error_code, error_message
@@ -48,6 +49,9 @@ DOCUMENT_TITLES = {
     notices.NoticeKind.SUPPLEMENT: "补正材料一次性告知书",
     notices.NoticeKind.DECISION: "行政许可决定书",
     notices.NoticeKind.SERVICE_RECEIPT: "送达回证",
+    notices.NoticeKind.EXTENSION: "延期告知书",
+    notices.NoticeKind.SUSPENSION: "特别程序告知书(中止计时)",
+    notices.NoticeKind.RESUMPTION: "恢复办理告知书",
 }
 ACTION_LABELS = {
     Action.ACCEPT: "受理",
@@ -71,6 +75,8 @@ ACTION_LABELS = {
     Action.HANDLE: "办结",
     Action.FORWARD: "初审通过并转报上级机关",
     Action.RECORD_RESULT: "登记上级机关办理结果",
+    Action.SEND_BACK: "退回窗口",
+    Action.RESUBMIT: "重新提交审核",
 }
 AUDIT_LABELS = {
     "case.submit": "收件登记",
@@ -81,11 +87,26 @@ AUDIT_LABELS = {
     "case.mail_dispatch": "邮寄交寄",
     "document.read": "打印/查看文书",
     "material.read": "查看材料",
+    "case.opinion": "签署审核意见",
+    "case.joint_open": "发起联办(联办部门任务)",
+    "case.joint_opinion": "联办部门意见",
     **{f"case.{action.value}": label for action, label in ACTION_LABELS.items()},
 }
 # The deliver form is the hand-over and mail forms below; the page does not offer a bare button for it.
 # The higher authority's result is recorded with its document (web/higher_result, its own form).
-FORM_ACTIONS = frozenset({Action.DELIVER, Action.READY_FOR_PICKUP, Action.RECORD_RESULT})
+# The decision and the send-back are the review section's forms (web/review.py, case/review.html),
+# making the certificate is its form (web/certificate_form.py, case/certificate.html).
+FORM_ACTIONS = frozenset(
+    {
+        Action.DELIVER,
+        Action.READY_FOR_PICKUP,
+        Action.RECORD_RESULT,
+        Action.APPROVE,
+        Action.DENY,
+        Action.SEND_BACK,
+        Action.MAKE_CERTIFICATE,
+    }
+)
 
 
 def _say(err: DomainError) -> str:
@@ -139,6 +160,8 @@ def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
     for entry in cases.history(ctx, case):
         after = entry.after or {}
         detail = after.get("document") or after.get("reason") or after.get("basis") or ""
+        if entry.action == "case.opinion":
+            detail = opinion_detail(after)
         if entry.action == "case.mail_dispatch":
             detail = f"{after.get('carrier', '')} {after.get('waybill', '')}"
         row: dict[str, Any] = {
@@ -220,6 +243,8 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         item_materials=cases.item_material_names(ctx, case),
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
         higher_result=higher_result.form_of(ctx, case),
+        review=review_panel(ctx, case),
+        certificate=certificate_panel(ctx, case, services.settings.case.authority),
     )
 
 
@@ -276,6 +301,7 @@ def act(
     defect_material: Annotated[list[str] | None, Form(max_length=100)] = None,
     defect_problem: Annotated[list[str] | None, Form(max_length=100)] = None,
     back: Annotated[str, Form(max_length=8)] = "",
+    expected_days: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     """Every action button of the staff pages: the case page's forms, and the work list's (`back=work`:
     the answer goes back to the work list)."""
@@ -293,6 +319,7 @@ def act(
             defect_problem=defect_problem or [],
             suspension_kind=suspension_kind,
             channel=channel,
+            expected_days=expected_days,
         )
         case = cases.act(ctx, case_id, action, data)
     except DomainError as err:
@@ -302,6 +329,7 @@ def act(
             f"defect:{material}": problem
             for material, problem in zip(defect_material or [], defect_problem or [], strict=False)
         }
+        typed |= {"expected_days": expected_days, "suspension_kind": suspension_kind}
         if to_work:
             return flash.redirect("/web/work", error=_say(err))
         return _back(case_id, error=_say(err), kept=typed)

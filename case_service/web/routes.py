@@ -20,7 +20,7 @@ from case_service.auth import device_registry as registry
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
 from case_service.cases import service as cases
 from case_service.domain.completeness import Defect
-from case_service.domain.errors import DomainError, UnauthorizedError
+from case_service.domain.errors import DomainError, InvalidInputError, UnauthorizedError
 from case_service.domain.signin import TooManyError
 from case_service.domain.states import Action, CaseState, Role
 from hall.settings import Mode
@@ -34,6 +34,7 @@ SECTIONS: dict[Role, list[tuple[str, list[CaseState]]]] = {
     Role.CLERK: [
         ("待受理 Awaiting acceptance", [S.SUBMITTED]),
         ("待补正 Awaiting supplement", [S.SUPPLEMENT_REQUIRED]),
+        ("审核退回 Sent back by the review", [S.RETURNED]),
         (
             "待出件 Ready for release",
             [S.SEALED, S.RESULT_RECEIVED, S.HANDLED, S.READY_FOR_RELEASE, S.READY_FOR_PICKUP],
@@ -198,9 +199,13 @@ def form_action_input(
     suspension_kind: str,
     channel: str,
     receipt: dict[str, Any] | None = None,
+    expected_days: str = "",
 ) -> cases.ActionInput:
     """An action's input from a staff page's form (the case page's forms and the work list's buttons, both
     posted to the one handler, web/cases.act)."""
+    days = expected_days.strip()
+    if days and not days.isdigit():
+        raise InvalidInputError("预计所需时间请填写天数，如 20")
     return cases.ActionInput(
         reason=reason or None,
         reasons=[line for line in reason.splitlines() if line.strip()] if action is Action.DENY else [],
@@ -213,6 +218,7 @@ def form_action_input(
         suspension_kind=suspension_kind or None,
         channel=channel or None,
         receipt=receipt or {},
+        expected_days=int(days) if days else None,
     )
 
 

@@ -64,6 +64,7 @@ STATE_EN: dict[CaseState, tuple[str, str]] = {
     S.FORWARDED: ("Forwarded", "Sent to the higher authority; waiting for its result"),
     S.RESULT_RECEIVED: ("Result received", "The higher authority's result is ready for release"),
     S.HANDLED: ("Handled", "Collect the result at the window, or as you chose"),
+    S.RETURNED: ("Back at the window", "The window checks the application again; it may call you"),
 }
 MAX_SCAN_LENGTH = 2000  # the verify endpoint's limit
 SEARCH_PAGE = 100

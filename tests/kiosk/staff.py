@@ -36,8 +36,10 @@ class Staff:
 
     def goes_by_licence(self, item_id: str) -> bool:
         """The item's cases go the licence way (review, decision, certificate), not registered on the
-        spot (即办件, 备案) nor forwarded: what a test that needs a certificate must pick."""
-        return flow_of(self.call("GET", f"/items/{item_id}", "clerk1")) is Flow.LICENCE
+        spot (即办件, 备案) nor forwarded, and the approver decides them alone (one level of approval,
+        no 承办 opinion to sign first): what a test that needs a certificate must pick."""
+        item = self.call("GET", f"/items/{item_id}", "clerk1")
+        return flow_of(item) is Flow.LICENCE and item.get("approval_levels", 1) == 1
 
     def call(self, method: str, path: str, username: str, **kwargs: Any) -> Any:
         answer = self._client.request(method, path, headers=self.headers(username), **kwargs)

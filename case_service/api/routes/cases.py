@@ -13,6 +13,7 @@ from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, serv
 from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
+from case_service.cases import result_certificate
 from case_service.cases import service as cases
 from case_service.domain.applicant import check_id_number, normalise_phone
 from case_service.domain.completeness import Defect
@@ -175,10 +176,11 @@ def get_case(case_id: CaseRef, ctx: ContextDep) -> Response:
 
 
 @router.post("/{case_id}/actions/{action}", response_model=case_api.CaseOut)
-def act(
+def act(  # noqa: PLR0917 - FastAPI passes dependencies by name
     case_id: CaseRef,
     action: Action,
     ctx: ContextDep,
+    request: Request,
     body: schemas.ActionIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -195,6 +197,7 @@ def act(
         defects=[Defect(defect.material, defect.problem) for defect in body.defects],
         conditions_met=body.conditions_met,
         suspension_kind=body.suspension_kind,
+        expected_days=body.expected_days,
         channel=body.channel,
         receipt=body.receipt,
         outcome=body.outcome,
@@ -202,6 +205,9 @@ def act(
     )
 
     def produce() -> case_api.CaseOut:
+        if action is Action.MAKE_CERTIFICATE:  # 证照已制作: the certificate is made, as its template fills it
+            made, _record = result_certificate.make(ctx, request.app.state.certificates, case_id)
+            return case_out(ctx, made)
         return case_out(ctx, cases.act(ctx, case_id, action, data))
 
     if idempotency_key is None:

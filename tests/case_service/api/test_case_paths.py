@@ -66,8 +66,10 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.submit",
         *["material.upload"] * 5,  # the five required materials, handed in before acceptance
         "case.accept",
+        "case.joint_open",  # the item's joint department (州税务局) gets its task
         "case.start_review",
         "case.approve",
+        "case.opinion",  # the approver's decision is the last level's opinion
         "case.make_certificate",
         "case.seal",
         "case.release",
@@ -76,7 +78,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.evaluate",
     ]
     assert history[6]["before"]["state"] == "submitted" and history[6]["after"]["state"] == "accepted"
-    assert history[12]["actor"] == "device:controller-01"
+    assert history[14]["actor"] == "device:controller-01"
     chain = client.get("/api/v1/audit/verify", headers=api.staff("admin")).json()
     assert chain["ok"] and chain["checked"] >= 10
 

@@ -118,7 +118,7 @@ def test_a_forwarded_case_waits_for_the_higher_authority_on_its_own_clock(case_a
     assert case["flow"] == "forwarding"
     api.act(case["id"], "accept", "clerk1")
     in_review = api.act(case["id"], "start_review", "reviewer1")  # 初审
-    assert in_review["allowed_actions"] == ["extend", "forward", "withdraw", "suspend"]
+    assert in_review["allowed_actions"] == ["send_back", "extend", "forward", "withdraw", "suspend"]
     api.act(case["id"], "approve", "approver1", expect=409)  # the hall does not decide
     assert "初审意见" in api.act(case["id"], "forward", "reviewer1", expect=422)["error"]["message"]
     forwarded = api.act(case["id"], "forward", "reviewer1", reason="初审通过,同意上报")

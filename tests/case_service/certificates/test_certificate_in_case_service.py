@@ -80,6 +80,7 @@ def test_make_seal_print_verify_through_the_case_service(case_api: CaseApi) -> N
         ).all()
     assert actions == [
         "certificate.issue",
+        "certificate.seal",  # the sealer's seal on this certificate
         "certificate.print",
         "certificate.print_result",
         "certificate.print",

@@ -44,6 +44,9 @@ GUIDE_FIELDS: dict[str, type] = {
     "higher_authority": str,
     "unverified": list,
 }
+# Elements an item's guide may give (the default applies otherwise): the levels of approval before the
+# decision (承办 → 审核 → 审批), internal to the department and so always pending its check where given.
+OPTIONAL_FIELDS: dict[str, type] = {"approval_levels": int}
 MATERIAL_FIELDS: dict[str, type] = {
     "name": str,
     "required": bool,
@@ -114,7 +117,11 @@ def test_fees_match_the_fee_status(raw: dict[str, Any], guide: dict[str, Any]) -
 def test_what_is_unknown_is_named_and_shown_as_unknown(raw: dict[str, Any], guide: dict[str, Any]) -> None:
     unverified = guide["unverified"]
     assert len(unverified) == len(set(unverified))
-    assert set(unverified) <= set(GUIDE_FIELDS) - {"unverified"}
+    assert set(unverified) <= (set(GUIDE_FIELDS) | set(OPTIONAL_FIELDS)) - {"unverified"}
+    for name, kind in OPTIONAL_FIELDS.items():
+        if name in guide:
+            assert type(guide[name]) is kind and name in unverified
+    assert guide.get("approval_levels", 1) in (1, 2, 3)
     # A value that says it is unknown is listed as unknown; a basic code is given or marked unknown.
     shown_unknown = {name for name, value in guide.items() if value == UNVERIFIED}
     assert shown_unknown <= set(unverified)

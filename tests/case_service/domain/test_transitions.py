@@ -57,6 +57,10 @@ LEGAL: dict[tuple[CaseState, Action], CaseState] = {
     (S.READY_FOR_PICKUP, A.RETURN_TO_WINDOW): S.READY_FOR_RELEASE,
     (S.SUSPENDED, A.RESUME): S.IN_REVIEW,  # the state the suspension interrupted (see `case_in`)
     (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
+    (S.ACCEPTED, A.SEND_BACK): S.RETURNED,  # 退回: the review sends the case back to the window
+    (S.IN_REVIEW, A.SEND_BACK): S.RETURNED,
+    (S.RETURNED, A.RESUBMIT): S.ACCEPTED,
+    (S.RETURNED, A.WITHDRAW): S.WITHDRAWN,
 }
 
 # The other flows (domain.flows), written out the same way.
@@ -94,6 +98,10 @@ FORWARDING = {
     (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
     (S.FORWARDED, A.RECORD_RESULT): S.RESULT_RECEIVED,
     (S.RESULT_RECEIVED, A.RELEASE): S.READY_FOR_RELEASE,
+    (S.ACCEPTED, A.SEND_BACK): S.RETURNED,  # 退回: the review sends the case back to the window
+    (S.IN_REVIEW, A.SEND_BACK): S.RETURNED,
+    (S.RETURNED, A.RESUBMIT): S.ACCEPTED,
+    (S.RETURNED, A.WITHDRAW): S.WITHDRAWN,
 }
 # 公共服务: accept, handle, release; no approval, no extension, no art. 32.
 PUBLIC_SERVICE = {
@@ -146,6 +154,8 @@ ROLES: dict[Action, set[Role]] = {
     A.FORWARD: {Role.REVIEWER},
     A.RECORD_RESULT: {Role.CLERK, Role.REVIEWER},
     A.HANDLE: {Role.REVIEWER},
+    A.SEND_BACK: {Role.REVIEWER, Role.APPROVER},
+    A.RESUBMIT: {Role.CLERK},
 }
 
 # What a person gives with each action: enough for the rules to accept it.
@@ -158,6 +168,7 @@ GOOD_INPUT: dict[Action, ActionInput] = {
     A.READY_FOR_PICKUP: ActionInput(receipt={"bank": "A", "door": 3}),
     A.DELIVER: ActionInput(receipt={"recipient": "张三", "method": "window"}),
     A.FORWARD: ActionInput(reason="初审通过,材料齐全,同意上报"),
+    A.SEND_BACK: ActionInput(reason="营业执照复印件不清晰,请窗口核实"),
     A.RECORD_RESULT: ActionInput(outcome="approved", reason="准予执业"),
 }
 TERMS_FORWARDING = replace(TERMS, higher_authority="四川省司法厅", stage_budgets={"higher_authority": 15})

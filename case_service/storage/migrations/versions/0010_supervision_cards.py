@@ -2,7 +2,7 @@
 complaints with theirs; indexes on the cases' received, accepted and decided days for the month's figures
 
 Revision ID: 0010_supervision_cards
-Revises: 0008_case_notes
+Revises: 0009_review_opinions
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_supervision_cards"
-down_revision = "0008_case_notes"
+down_revision = "0009_review_opinions"
 branch_labels = None
 depends_on = None
 
