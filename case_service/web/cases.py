@@ -31,7 +31,7 @@ from case_service.domain.flows import Flow
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
 from case_service.storage.models import Case, User
-from case_service.web import flash, hall_link, higher_result
+from case_service.web import flash, hall_link, higher_result, window_devices
 from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
 from hall.calendar import CHINA_TZ
@@ -42,6 +42,8 @@ router = APIRouter(prefix="/web/case", include_in_schema=False)
 
 NOT_WITHIN_AUTHORITY = "not_within_authority"
 LOCKER_API = "/api/v1/ext/lockers"
+READ_AT_WINDOW = "窗口读卡器读取身份证"
+TYPED = "手工录入身份证号"
 OUT_OF_SCOPE = "没有找到该办件，或该办件不在您的办理范围内"
 DOCUMENT_TITLES = {
     notices.NoticeKind.ACCEPTANCE: "受理通知书",
@@ -358,12 +360,23 @@ def handover(
     agent_name: Annotated[str, Form(max_length=64)] = "",
     agent_id_number: Annotated[str, Form(max_length=18)] = "",
     authorisation: Annotated[str, Form(max_length=8)] = "",
+    sealed_id_number: Annotated[str, Form(max_length=300)] = "",
+    sealed_agent_id_number: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """一窗出件 at the window: the applicant's ID checked against the case, or an agent with a checked
-    authorisation letter; the 送达回证 records the method and the clerk who served it."""
+    authorisation letter; the 送达回证 records the method and the clerk who served it. A card laid on the
+    window's reader fills the box masked and the form carries the number sealed (web/window_devices);
+    the receipt says whether the ID was read from the card or typed."""
     ctx = _context(request, session, services)
     if ctx is None:
         return sign_in_then(f"/web/case/{case_id}")
+    subject = ctx.principal.subject
+    read = window_devices.unseal(services, subject, sealed_id_number, id_number) if sealed_id_number else None
+    agent_read = (
+        window_devices.unseal(services, subject, sealed_agent_id_number, agent_id_number)
+        if sealed_agent_id_number
+        else None
+    )
     try:
         case = cases.load(ctx, case_id)
         if case.release_channel != "window":
@@ -371,7 +384,7 @@ def handover(
         if who == "agent":
             if not agent_name.strip():
                 raise InvalidInputError("请填写代领人姓名")
-            checked = normalise_id_number(agent_id_number)
+            checked = normalise_id_number(agent_read or agent_id_number)
             if authorisation != "yes":
                 raise InvalidInputError("代领须核验申请人的授权委托书")
             receipt = {
@@ -379,16 +392,21 @@ def handover(
                 "signed_by": f"{agent_name.strip()}(代领人)",
                 "agent_id": mask_id_number(checked),
                 "authorisation": "授权委托书已核验",
+                "id_source": READ_AT_WINDOW if agent_read else TYPED,
             }
         else:
-            checked = normalise_id_number(id_number)
+            checked = normalise_id_number(read or id_number)
             try:
                 stored = ctx.cipher.decrypt(case.applicant_id_enc, context=cases.ID_CONTEXT)
             except DecryptionError as err:
                 raise ConflictError("申请人身份证号无法解密，请联系管理员") from err
             if stored.upper() != checked:
                 raise InvalidInputError("领取人身份证号与申请人不一致：本人领取须持申请人本人身份证")
-            receipt = {"recipient": case.applicant_name, "id_checked": mask_id_number(checked)}
+            receipt = {
+                "recipient": case.applicant_name,
+                "id_checked": mask_id_number(checked),
+                "id_source": READ_AT_WINDOW if read else TYPED,
+            }
         receipt |= {"method": "window", "by": _server_name(session, ctx.principal.subject)}
         case = cases.act(ctx, case_id, Action.DELIVER, cases.ActionInput(receipt=receipt))
     except DomainError as err:

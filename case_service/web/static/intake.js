@@ -30,14 +30,25 @@
     var shown = document.getElementById("reader-read");
     var after = -1;
     var busy = false;
-    var fill = function (read) {
+    // The boxes a read fills: the intake's by default; the case page's hand-over form names its own
+    // (data-self / data-agent: "name-box id-box", and data-agent-choice: the radio that means an agent).
+    var boxes = function () {
       var company = document.querySelector("input[name=kind][value=company]");
-      var agent = document.getElementById("f-agent");
-      var pair = agent && agent.checked ? ["agent_name", "agent_id"]
-        : company && company.checked ? ["legal_rep", "rep_id"] : ["name", "id_number"];
-      document.getElementById("f-" + pair[0]).value = read.name;
-      document.getElementById("f-" + pair[1]).value = read.masked;
-      document.getElementById("s-" + pair[1]).value = read.sealed;
+      var agent = document.getElementById("f-agent") ||
+        (reader.dataset.agentChoice && document.querySelector(reader.dataset.agentChoice));
+      if (agent && agent.checked) { return (reader.dataset.agent || "agent_name agent_id").split(" "); }
+      if (company && company.checked) { return ["legal_rep", "rep_id"]; }
+      return (reader.dataset.self || "name id_number").split(" ");
+    };
+    var put = function (id, value) {
+      var box = document.getElementById(id);
+      if (box) { box.value = value; }
+    };
+    var fill = function (read) {
+      var pair = boxes();
+      put("f-" + pair[0], read.name);
+      put("f-" + pair[1], read.masked);
+      put("s-" + pair[1], read.sealed);
       shown.textContent = "已读取证件：" + read.name + " " + read.masked + "（有效期至 " + read.valid_until + "）";
       shown.hidden = false;
     };
