@@ -2,7 +2,8 @@
 
 The demo hall: the main queue display, ticket printer, and for windows 1–2 an LED, a caller keypad, an
 evaluator (firmware_sim.queue), an ID-card reader and a document camera (firmware_sim.window), and a
-locker bank behind the real lock-board driver and gateway (firmware_sim.lockers). Each device is its own
+locker bank behind the real lock-board driver and gateway (firmware_sim.lockers), whose doors a page
+opens and closes in development mode (firmware_sim.lockers.doors_page). Each device is its own
 MQTT connection with its own last will, speaking only the documented contract.
 """
 
@@ -17,7 +18,7 @@ from typing import Protocol
 
 from hall.enrolment import broker_login
 from hall.net import require_broker
-from hall.settings import Settings
+from hall.settings import Mode, Settings
 
 log = logging.getLogger(__name__)
 DEMO_WINDOWS = [1, 2]
@@ -59,6 +60,10 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
     gateway, rig = demo_gateway(settings)
     devices.append((gateway.device.device_id, gateway))
     cleanups: list[Callable[[], None]] = [rig.stop]
+    if settings.mode is Mode.DEVELOPMENT:  # the bank's doors, closed and opened from a page
+        from firmware_sim.lockers.doors_page import start_doors_page
+
+        cleanups.insert(0, start_doors_page(rig, settings).stop)
     for window in DEMO_WINDOWS:  # each window's ID-card reader and document camera
         counter = WindowCounter.build(settings.hall_id, window, read_key=read_key_of(settings), seed=window)
         devices += [(device.device_id, device) for device in counter.devices]

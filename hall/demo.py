@@ -131,6 +131,8 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
             ready=lambda: wait_for_http(f"{settings.controller_url}/healthz", 0.2),
             timeout=30,
         )
+        doors = settings.data_dir / "run" / "locker-doors.url"  # written by `hall devices` (development)
+        doors.unlink(missing_ok=True)
         supervisor.start(
             ChildProcess("devices", hall_command("devices"), logs / "devices.log"),
             ready=lambda: True,
@@ -157,6 +159,11 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
         click.echo(f"  case service API docs       {settings.case_service_url}/docs")
         click.echo(f"  hall manager's dashboard    {settings.controller_url}/")
         click.echo(f"  MQTT broker                 {hide_url_passwords(settings.resolved_mqtt_url)}")
+        shown_by = time.monotonic() + 5.0
+        while settings.mode is Mode.DEVELOPMENT and not doors.exists() and time.monotonic() < shown_by:
+            time.sleep(0.1)
+        if doors.exists():
+            click.echo(f"  simulated locker doors      {doors.read_text('utf-8').strip()}")
         if demo_accounts:
             click.echo(f"Demo staff sign-in (development mode only): {demo_accounts}")
         click.echo(f"Data and logs are under {settings.data_dir.resolve()}/. Ctrl-C stops everything.")

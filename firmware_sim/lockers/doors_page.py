@@ -1,0 +1,175 @@
+"""The demo's locker doors on a page: a person's hands at the simulated bank, so that the whole locker flow
+(deposit → pickup → delivered) can be shown and tried in a browser without a test harness.
+
+Development mode only: `start_doors_page` refuses production (a real bank has real doors), and the page
+listens on loopback only. `hall devices` starts it beside the demo's bank and writes its address to
+`<data_dir>/run/locker-doors.url`, which `hall demo` prints. Each button is what a person does at the
+bank: put the result in and shut the door, take it out and shut the door, shut an open door, pry a door
+open (the controller raises its alarm), jam a door so that it does not open (the clerk's fault message).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from firmware_sim.lockers.rig import LockerRig
+from hall.errors import StartupError
+from hall.settings import Mode, Settings
+
+log = logging.getLogger(__name__)
+URL_FILE = Path("run") / "locker-doors.url"
+ACTIONS = {
+    "put": "放入物品并关门",
+    "take": "取出物品并关门",
+    "close": "关门",
+    "force": "强行打开",
+    "jam": "卡住柜门",
+    "unjam": "解除卡住",
+}
+
+
+class DoorsPage:
+    """The page's HTTP server (stdlib, a thread); `url` once started."""
+
+    def __init__(self, rig: LockerRig, port: int = 0) -> None:
+        self.rig = rig
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                log.debug("doors page: " + format, *args)
+
+            def do_GET(self) -> None:
+                if self.path not in {"/", "/?"} and not self.path.startswith("/?"):
+                    self.send_error(HTTPStatus.NOT_FOUND)
+                    return
+                message = self.path.partition("?msg=")[2]
+                page._send(self, HTTPStatus.OK, page.render(_unquote(message)))
+
+            def do_POST(self) -> None:
+                # Loopback only, and no other site's page may press the buttons (no cross-site forms).
+                origin = self.headers.get("Origin")
+                if origin is not None and origin != f"http://{self.headers.get('Host', '')}":
+                    self.send_error(HTTPStatus.FORBIDDEN)
+                    return
+                parts = self.path.strip("/").split("/")
+                if len(parts) != 3 or parts[0] != "door" or not parts[1].isdigit() or parts[2] not in ACTIONS:
+                    self.send_error(HTTPStatus.NOT_FOUND)
+                    return
+                said = page.act(int(parts[1]), parts[2])
+                self.send_response(HTTPStatus.SEE_OTHER)
+                self.send_header("Location", "/?msg=" + _quote(said))
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="locker-doors", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def act(self, number: int, action: str) -> str:
+        """What a person does at compartment `number`; the sentence the page shows after it."""
+        if number not in self.rig.bank.slots:
+            return f"没有第 {number} 格"
+        board, lock = self.rig.firmware(number)
+        try:
+            if action == "put":
+                self.rig.person_puts_item_and_closes(number)
+            elif action == "take":
+                self.rig.person_takes_item_and_closes(number)
+            elif action == "close":
+                board.close_door_when_possible(lock)
+            elif action == "force":
+                board.force_open(lock)
+            else:
+                board.jam(lock, action == "jam")
+        except RuntimeError:
+            return f"第 {number} 格：柜门关着，不能{ACTIONS[action][:2]}（先由控制器开门）"
+        return f"第 {number} 格：已{ACTIONS[action]}"
+
+    def render(self, message: str = "") -> str:
+        rows = []
+        for number, slot in sorted(self.rig.bank.slots.items()):
+            board, lock = self.rig.firmware(number)
+            door = board.doors[lock]
+            is_open = board.truly_open(lock)
+            state = (
+                ("开" if is_open else "关")
+                + ("，有物品" if door.occupied else "，空")
+                + ("，卡住" if door.jammed else "")
+            )
+            wanted = ["put", "take", "close"] if is_open else ["force"]
+            wanted.append("unjam" if door.jammed else "jam")
+            buttons = "".join(
+                f'<form method="post" action="/door/{number}/{action}">'
+                f"<button>{ACTIONS[action]}</button></form>"
+                for action in wanted
+            )
+            rows.append(
+                f'<tr id="door-{number}"><td>{number}</td><td>{html.escape(slot.size)}</td>'
+                f'<td class="state">{state}</td><td class="buttons">{buttons}</td></tr>'
+            )
+        said = f'<p class="message" id="message">{html.escape(message)}</p>' if message else ""
+        return (
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            "<title>演示智能柜柜门</title><style>"
+            "body{font-family:sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;width:100%}"
+            "td,th{border:1px solid #ccc;padding:.4rem .6rem;text-align:left}"
+            "form{display:inline;margin-right:.4rem}"
+            ".message{background:#e8f4e8;padding:.5rem}.muted{color:#666}</style></head><body>"
+            "<h1>演示智能柜柜门（仅开发模式）</h1>"
+            '<p class="muted">模拟申请人和窗口人员在柜前的动作。柜门由大厅控制器开锁后才会打开；'
+            "“强行打开”模拟撬门，控制器会报警。刷新页面可看到最新状态。</p>"
+            f"{said}<table><tr><th>格口</th><th>大小</th><th>状态</th><th>动作</th></tr>{''.join(rows)}</table>"
+            "</body></html>"
+        )
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: HTTPStatus, body: str) -> None:
+        data = body.encode("utf-8")
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.send_header("Cache-Control", "no-store")
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+def _unquote(text: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(text)[:200]
+
+
+def start_doors_page(rig: LockerRig, settings: Settings, port: int = 0) -> DoorsPage:
+    """The page on loopback, its address written under the data dir; refused in production."""
+    if settings.mode is Mode.PRODUCTION:
+        raise StartupError(
+            "the simulated locker doors page is for development only; production has real doors"
+        )
+    page = DoorsPage(rig, port)
+    page.start()
+    where = settings.data_dir / URL_FILE
+    where.parent.mkdir(parents=True, exist_ok=True)
+    where.write_text(page.url + "\n", encoding="utf-8")
+    log.info("the demo's locker doors: %s", page.url)
+    return page
