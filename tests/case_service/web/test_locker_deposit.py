@@ -1,10 +1,13 @@
 """智能柜存件 from the case page: the clerk chooses a size, the real hall controller (with a simulated lock
 board behind its gateway, over Mosquitto) opens a free compartment; the clerk puts the result in and closes
-the door; the case service records the case ready for pickup. Clicked in Chromium at 1366×768."""
+the door; the case service records the case ready for pickup. The applicant collects at the bank (the ID
+card on its reader, or the code from the SMS typed at its keypad) and the case service records the case
+delivered, the compartment freed. Clicked in Chromium at 1366×768."""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,21 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BANK = "locker-bank-01"
 
 
+class Phone(FileSmsProvider):
+    """The applicant's phone: the texts as the controller sent them (the file beside keeps them masked)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.received: list[str] = []
+
+    def send(self, phone: str, text: str, qr: str | None = None) -> None:
+        super().send(phone, text, qr)
+        self.received.append(text)
+
+
+@pytest.mark.parametrize("pickup", ["id_card", "code"])
 def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
+    pickup: str,
     mosquitto: Broker,
     start_hall_process: Callable[..., HallProcess],
     chromium: Any,
@@ -50,7 +67,7 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
     )
     rig = start_rig(pulse_seconds=0.05, open_timeout=1.5, left_open_seconds=30)
     gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
-    sms = FileSmsProvider(tmp_path / "sms.jsonl")
+    sms = Phone(tmp_path / "sms.jsonl")
     factory = functools.partial(LockersExtension, sms=sms, unlock_timeout=4.0)
     app = create_app(settings, [factory])
     try:
@@ -122,10 +139,22 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                 assert f"已存入智能柜格口 {opened[0]['id']}" in page.inner_text("#in-locker")
                 shoot(page, screenshot_dir, "case_in_locker")
 
-                # The applicant lays the ID card on the bank's reader, takes the result and shuts the door.
+                # The applicant lays the ID card on the bank's reader, or types the code the SMS gave at
+                # the bank's keypad; takes the result and shuts the door.
                 number = int(opened[0]["number"])
                 board, lock = rig.firmware(number)
-                gateway.enter(lockers.PickupMethod.ID_CARD, ID_A)
+                if pickup == "code":
+
+                    def texts() -> list[str]:  # the outbox sends after the case is ready
+                        return [text for text in sms.received if f"第 {number} 格" in text]
+
+                    assert wait_until(lambda: bool(texts()), timeout=30), sms.received
+                    found = re.search(r"取件码 (\d{6,})", texts()[-1])
+                    assert found, sms.received
+                    assert found.group(1) not in (tmp_path / "sms.jsonl").read_text("utf-8")
+                    gateway.enter(lockers.PickupMethod.CODE, found.group(1))
+                else:
+                    gateway.enter(lockers.PickupMethod.ID_CARD, ID_A)
                 assert wait_until(lambda: board.truly_open(lock), timeout=30)
                 rig.person_takes_item_and_closes(number)
                 assert wait_until(lambda: state() == "delivered", timeout=30)
@@ -135,6 +164,10 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                     return str(next(c["state"] for c in listed if c["number"] == number))
 
                 assert wait_until(lambda: compartment_state() == "free"), compartment_state()
+                stored = client.get(f"/api/v1/cases/{case['id']}", headers=clerk).json()
+                delivered = stored["delivery_receipt"]["delivered"]
+                assert delivered["method"] == "locker" and delivered["identified_by"] == pickup
+                assert delivered["compartment"] == number
                 page.goto(f"{service.url}/web/case/{case['id']}")
                 assert "已送达" in page.inner_text("h1")
                 href = page.locator("#documents a", has_text="送达回证").get_attribute("href")
