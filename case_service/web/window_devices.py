@@ -20,14 +20,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from case_service.api.deps import ServicesDep, SessionDep, bearer_token
+from case_service.cases import service as cases
+from case_service.domain.errors import DomainError, ForbiddenError
 from case_service.domain.states import Role
 from case_service.runtime import Services
+from case_service.web import flash
 from case_service.web.hall_link import ControllerError, call
-from case_service.web.routes import _context
+from case_service.web.routes import _context, sign_in_then
 from devices.protocol import window as contract
 from hall.http_errors import body_of, error_code
 from hall.privacy import DecryptionError, mask_id_number
@@ -162,3 +165,38 @@ def capture(services: Services, token: str) -> Capture:
     except (KeyError, binascii.Error) as err:
         raise CaptureError("高拍仪拍摄失败，请重试或改用上传扫描件") from err
     return Capture(jpeg, int(body["width"]), int(body["height"]), bool(body.get("blank")))
+
+
+@router.post("/capture/{case_id}", response_model=None)
+def capture_material(
+    *,
+    request: Request,
+    case_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """高拍仪拍摄 on the case page (a supplement's material handed in at the window): the same capture as
+    the intake page's (`capture` above), filed at once as that material of the case."""
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return sign_in_then(f"/web/case/{case_id}")
+    back = f"/web/case/{case_id}"
+    try:
+        if Role.CLERK not in ctx.principal.roles:
+            raise ForbiddenError("the window's camera is for the window's clerks")
+        case = cases.load(ctx, case_id)
+        page = capture(services, bearer_token(request) or "")
+        cases.add_material(
+            ctx, case, name=name, filename="高拍仪拍摄.jpg", content_type="image/jpeg", data=page.jpeg
+        )
+    except CaptureError as err:
+        return flash.redirect(back, error=f"「{name}」：{err.message}")
+    except DomainError as err:
+        session.rollback()
+        from case_service.web.cases import _say  # the case page's words for a refusal
+
+        return flash.redirect(back, error=_say(err))
+    session.commit()
+    blank = "（看起来是空白页，请核对）" if page.blank else ""
+    return flash.redirect(back, message=f"已拍摄「{name}」{blank}")

@@ -1,9 +1,9 @@
-"""Release to the window (一窗出件) with the window's ID-card reader: firmware_sim's counter devices run in
-this test process on Mosquitto, the real `hall controller` and `hall case-service` as their own processes.
-The clerk signed in at window 1 opens a sealed case; another person's card laid on the reader fills the
-hand-over form and is refused; the applicant's own card is read, verified and the case delivered; the
-送达回证 names the method, the ID read at the reader and the clerk who served it (送达人). Clicked in
-Chromium at 1366×768."""
+"""The window's counter devices on the case page: release to the window (一窗出件) with the window's
+ID-card reader, and a supplement's material taken under the window's document camera. firmware_sim's
+counter devices run in this test process on Mosquitto; the real `hall controller` and `hall case-service`
+run as their own processes. Another person's card laid on the reader fills the hand-over form and is
+refused; the applicant's own card is read, verified and the case delivered; the 送达回证 names the method,
+the ID read at the reader and the clerk who served it (送达人). Clicked in Chromium at 1366×768."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ APPLICANT = sample_identity("𠮷田花", birth_date=dt.date(1986, 4, 2), region
 STRANGER = sample_identity("李四", birth_date=dt.date(1990, 1, 1), region="110101", sequence=55)
 
 
-def sealed_case(base: str, name: str, id_number: str) -> dict[str, Any]:
-    """A case filed at the window with every material, accepted, approved, certificate made and sealed."""
+def filed_case(base: str, name: str, id_number: str, *, complete: bool = True) -> dict[str, Any]:
+    """A case filed at the window (`complete`: with every required material)."""
     with api(base, "clerk1") as clerk:
         answer = clerk.post(
             "/api/v1/cases",
@@ -47,7 +47,14 @@ def sealed_case(base: str, name: str, id_number: str) -> dict[str, Any]:
         )
         assert answer.status_code == 201, answer.text
         case: dict[str, Any] = answer.json()
-        hand_in(clerk, case["id"], ITEM_COMPANY, {})
+        if complete:
+            hand_in(clerk, case["id"], ITEM_COMPANY, {})
+    return case
+
+
+def sealed_case(base: str, name: str, id_number: str) -> dict[str, Any]:
+    """A case filed at the window with every material, accepted, approved, certificate made and sealed."""
+    case = filed_case(base, name, id_number)
     for action, user, body in [
         ("accept", "clerk1", {}),
         ("start_review", "reviewer1", {}),
@@ -157,4 +164,53 @@ def test_an_agent_typed_with_the_authorisation_letter_is_still_possible(
         delivered = client.get(f"/api/v1/cases/{case['id']}").json()["delivery_receipt"]["delivered"]
     assert delivered["signed_by"] == "赵六(代领人)" and delivered["id_source"] == "手工录入身份证号"
     assert delivered["agent_id"] == mask_id_number(APPLICANT.id_number)
+    context.close()
+
+
+def test_a_supplements_material_taken_under_the_windows_camera_on_the_case_page(
+    mosquitto: Broker,
+    counters: list[WindowCounter],
+    start_hall_process: Any,
+    chromium: Any,
+    screenshot_dir: Path,
+) -> None:
+    """The applicant comes back with the missing paper (补正): the clerk lays it under the camera from the
+    case page, it is filed as that material, and the case is marked 已补正 and accepted."""
+    hall_id = new_hall_id()
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url, hall_id=hall_id)
+    service = start_hall_process("case-service", controller__port=controller.url.rsplit(":", 1)[1])
+    base = service.url
+    read_key = httpx.get(f"{base}/web/window/read-key", timeout=10).json()["window_read_key"]
+    devices = WindowCounter.build(hall_id, 1, read_key=read_key, seed=0)
+    counters.append(devices)
+    devices.start(mosquitto.url)
+    case = filed_case(base, "赵六", STRANGER.id_number, complete=False)
+    with api(base) as clerk:
+        done = clerk.post(f"/api/v1/cases/{case['id']}/actions/request_supplement", json={})
+        assert done.status_code == 200, done.text
+
+    context = chromium.new_context(viewport=SIZES["1366"], locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, base, "clerk1")
+    # Not signed in at a window yet: the camera is refused with what to do.
+    page.goto(f"{base}/web/case/{case['id']}")
+    page.select_option("#camera select[name=name]", "公司章程")
+    click_and_wait(page, page.locator("#camera button"))
+    assert "尚未在窗口签到" in page.inner_text(".flash.error")
+    page.goto(f"{base}/web/desk/queue?window=1")
+    click_and_wait(page, page.locator("#keys button", has_text="签到"))
+    page.goto(f"{base}/web/case/{case['id']}")
+    page.select_option("#camera select[name=name]", "公司章程")
+    click_and_wait(page, page.locator("#camera button"))
+    assert page.inner_text(".flash.message") == "已拍摄「公司章程」", page.inner_text("main")
+    assert page.locator(".materials figure", has_text="公司章程").count() == 1
+    shoot(page, screenshot_dir, "case_camera")
+
+    with api(base) as clerk:
+        held = {m["name"]: m for m in clerk.get(f"/api/v1/cases/{case['id']}/materials").json()}
+        assert held["公司章程"]["content_type"] == "image/jpeg" and held["公司章程"]["size"] > 20_000
+        assert clerk.get(f"/api/v1/cases/{case['id']}").json()["state"] == "supplement_required"
+    click_and_wait(page, page.locator("form[action$='/act/supplement'] button"))
+    with api(base) as clerk:
+        assert clerk.get(f"/api/v1/cases/{case['id']}").json()["state"] == "submitted"
     context.close()
