@@ -63,7 +63,7 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
     if settings.mode is Mode.DEVELOPMENT:  # the bank's doors, closed and opened from a page
         from firmware_sim.lockers.doors_page import start_doors_page
 
-        cleanups.insert(0, start_doors_page(rig, settings).stop)
+        cleanups.insert(0, start_doors_page(rig, settings, keypad=gateway.enter).stop)
     for window in DEMO_WINDOWS:  # each window's ID-card reader and document camera
         counter = WindowCounter.build(settings.hall_id, window, read_key=read_key_of(settings), seed=window)
         devices += [(device.device_id, device) for device in counter.devices]

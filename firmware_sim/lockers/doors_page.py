@@ -5,7 +5,9 @@ Development mode only: `start_doors_page` refuses production (a real bank has re
 listens on loopback only. `hall devices` starts it beside the demo's bank and writes its address to
 `<data_dir>/run/locker-doors.url`, which `hall demo` prints. Each button is what a person does at the
 bank: put the result in and shut the door, take it out and shut the door, shut an open door, pry a door
-open (the controller raises its alarm), jam a door so that it does not open (the clerk's fault message).
+open (the controller raises its alarm), jam a door so that it does not open (the clerk's fault message);
+and the bank's keypad and card reader: the pickup code, or the applicant's ID number as if the card were
+laid on the reader (hashed by the gateway as with a real card).
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from __future__ import annotations
 import html
 import logging
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
+from devices.protocol.lockers import PickupMethod
 from firmware_sim.lockers.rig import LockerRig
 from hall.errors import StartupError
 from hall.settings import Mode, Settings
 
 log = logging.getLogger(__name__)
+# What the bank's keypad and card reader do with an entry (the gateway's `enter` in `hall devices`).
+Keypad = Callable[[PickupMethod, str], None]
 URL_FILE = Path("run") / "locker-doors.url"
 ACTIONS = {
     "put": "放入物品并关门",
@@ -36,8 +43,9 @@ ACTIONS = {
 class DoorsPage:
     """The page's HTTP server (stdlib, a thread); `url` once started."""
 
-    def __init__(self, rig: LockerRig, port: int = 0) -> None:
+    def __init__(self, rig: LockerRig, port: int = 0, keypad: Keypad | None = None) -> None:
         self.rig = rig
+        self.keypad = keypad
         page = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +64,14 @@ class DoorsPage:
                 origin = self.headers.get("Origin")
                 if origin is not None and origin != f"http://{self.headers.get('Host', '')}":
                     self.send_error(HTTPStatus.FORBIDDEN)
+                    return
+                if self.path == "/keypad":
+                    length = min(int(self.headers.get("Content-Length") or 0), 200)
+                    form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+                    said = page.enter(form.get("method", [""])[0], form.get("value", [""])[0].strip())
+                    self.send_response(HTTPStatus.SEE_OTHER)
+                    self.send_header("Location", "/?msg=" + _quote(said))
+                    self.end_headers()
                     return
                 parts = self.path.strip("/").split("/")
                 if len(parts) != 3 or parts[0] != "door" or not parts[1].isdigit() or parts[2] not in ACTIONS:
@@ -100,6 +116,18 @@ class DoorsPage:
             return f"第 {number} 格：柜门关着，不能{ACTIONS[action][:2]}（先由控制器开门）"
         return f"第 {number} 格：已{ACTIONS[action]}"
 
+    def enter(self, method: str, value: str) -> str:
+        """The applicant types the pickup code at the bank's keypad, or lays the ID card on its reader."""
+        if self.keypad is None:
+            return "本柜没有键盘和读卡器"
+        if method == PickupMethod.CODE and value.isdigit() and 4 <= len(value) <= 12:
+            self.keypad(PickupMethod.CODE, value)
+            return "已在柜机键盘输入取件码：柜门打开后取出物品并关门"
+        if method == PickupMethod.ID_CARD and len(value) == 18 and value[:17].isdigit():
+            self.keypad(PickupMethod.ID_CARD, value.upper())
+            return "已在柜机读卡器刷身份证：柜门打开后取出物品并关门"
+        return "取件码应为数字，身份证号应为18位"
+
     def render(self, message: str = "") -> str:
         rows = []
         for number, slot in sorted(self.rig.bank.slots.items()):
@@ -131,7 +159,16 @@ class DoorsPage:
             "form{display:inline;margin-right:.4rem}"
             ".message{background:#e8f4e8;padding:.5rem}.muted{color:#666}</style></head><body>"
             "<h1>演示智能柜柜门（仅开发模式）</h1>"
-            '<p class="muted">模拟申请人和窗口人员在柜前的动作。柜门由大厅控制器开锁后才会打开；'
+            + (
+                '<form method="post" action="/keypad" id="keypad"><label>柜机取件 '
+                '<select name="method"><option value="code">键盘输入取件码</option>'
+                '<option value="id_card">读卡器刷身份证(输入证号)</option></select></label> '
+                '<input name="value" aria-label="取件码或身份证号" maxlength="18" autocomplete="off"> '
+                "<button>取件</button></form>"
+                if self.keypad
+                else ""
+            )
+            + '<p class="muted">模拟申请人和窗口人员在柜前的动作。柜门由大厅控制器开锁后才会打开；'
             "“强行打开”模拟撬门，控制器会报警。刷新页面可看到最新状态。</p>"
             f"{said}<table><tr><th>格口</th><th>大小</th><th>状态</th><th>动作</th></tr>{''.join(rows)}</table>"
             "</body></html>"
@@ -160,13 +197,15 @@ def _unquote(text: str) -> str:
     return unquote(text)[:200]
 
 
-def start_doors_page(rig: LockerRig, settings: Settings, port: int = 0) -> DoorsPage:
+def start_doors_page(
+    rig: LockerRig, settings: Settings, port: int = 0, keypad: Keypad | None = None
+) -> DoorsPage:
     """The page on loopback, its address written under the data dir; refused in production."""
     if settings.mode is Mode.PRODUCTION:
         raise StartupError(
             "the simulated locker doors page is for development only; production has real doors"
         )
-    page = DoorsPage(rig, port)
+    page = DoorsPage(rig, port, keypad)
     page.start()
     where = settings.data_dir / URL_FILE
     where.parent.mkdir(parents=True, exist_ok=True)

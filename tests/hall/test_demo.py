@@ -69,6 +69,9 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
         )
         assert signed_in.status_code == 303 and "token" in " ".join(signed_in.headers.get_list("set-cookie"))
         print(f"demo up with devices online in {time.monotonic() - started:.1f} s")
+        # The simulated locker doors' page (development mode), at the address the demo prints.
+        doors = (tmp_path / "var" / "run" / "locker-doors.url").read_text("utf-8").strip()
+        assert "演示智能柜柜门" in httpx.get(doors, timeout=10).text
         _revoke_a_demo_device(tmp_path / "var", case_url, ports["embedded_broker_port"])
     finally:
         demo.send_signal(signal.SIGINT)
@@ -77,6 +80,7 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
     assert f"{case_url}/" in output and f"{controller_url}/" in output
     assert "demo hall stopped." in output
     assert "clerk1 / demo-clerk1" in output
+    assert f"simulated locker doors      {doors}" in output
     assert "Traceback" not in output
     for port in ports.values():
         assert port_is_free("127.0.0.1", port), f"port {port} still taken after the demo stopped"

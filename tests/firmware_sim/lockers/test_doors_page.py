@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devices.protocol.lockers import PickupMethod
 from firmware_sim.lockers.doors_page import URL_FILE, DoorsPage, start_doors_page
 from firmware_sim.lockers.rig import LockerRig, start_rig
 from hall.errors import StartupError
@@ -24,14 +25,25 @@ def rig() -> Iterator[LockerRig]:
 
 
 @pytest.fixture
-def doors(rig: LockerRig, tmp_path: Path) -> Iterator[DoorsPage]:
-    page = start_doors_page(rig, Settings(data_dir=tmp_path))
+def typed() -> list[tuple[PickupMethod, str]]:
+    """What the bank's keypad and reader took (the gateway's `enter` in `hall devices`)."""
+    return []
+
+
+@pytest.fixture
+def doors(rig: LockerRig, tmp_path: Path, typed: list[tuple[PickupMethod, str]]) -> Iterator[DoorsPage]:
+    page = start_doors_page(rig, Settings(data_dir=tmp_path), keypad=lambda m, v: typed.append((m, v)))
     yield page
     page.stop()
 
 
 def test_doors_opened_and_closed_from_the_page(
-    rig: LockerRig, doors: DoorsPage, tmp_path: Path, chromium: Any, screenshot_dir: Path
+    rig: LockerRig,
+    doors: DoorsPage,
+    typed: list[tuple[PickupMethod, str]],
+    tmp_path: Path,
+    chromium: Any,
+    screenshot_dir: Path,
 ) -> None:
     assert (tmp_path / URL_FILE).read_text("utf-8").strip() == doors.url  # where `hall demo` finds it
     context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
@@ -53,6 +65,17 @@ def test_doors_opened_and_closed_from_the_page(
         page.locator("#door-5").get_by_role("button", name="卡住柜门").click()
     board5, lock5 = rig.firmware(5)
     assert board5.doors[lock5].jammed and "卡住" in page.locator("#door-5 .state").inner_text()
+    page.fill("#keypad input[name=value]", "12345678")
+    with page.expect_navigation():
+        page.locator("#keypad button").click()
+    assert typed == [(PickupMethod.CODE, "12345678")] and "已在柜机键盘输入取件码" in page.inner_text(
+        "#message"
+    )
+    page.select_option("#keypad select[name=method]", "id_card")
+    page.fill("#keypad input[name=value]", "11010119900307123x")
+    with page.expect_navigation():
+        page.locator("#keypad button").click()
+    assert typed[-1] == (PickupMethod.ID_CARD, "11010119900307123X")
     for size, viewport in {"1366": (1366, 768), "1920": (1920, 1080)}.items():
         page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
         page.screenshot(path=str(screenshot_dir / f"demo_locker_doors_{size}.png"), full_page=True)
