@@ -365,19 +365,27 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
         with serving(create_app(settings, [factory])) as url, httpx.Client(base_url=url + api) as http:
             gateway.start(mosquitto.url)
             assert wait_until(lambda: len(http.get("/compartments").json()) == 8, 30)
-            applicant = person(f"韩locker{language}")
-            case = {"case_id": f"kiosk-pickup-{language}", "phone": "13812345678"}
-            made = http.post("/demo-cases", json={**case, "id_number": applicant.id_number}, headers=clerk)
-            assert made.status_code == 200, made.text
-            deposit = {"case_id": case["case_id"], "size": "S", "bank_id": bank}
-            answer = http.post("/deposits", json=deposit, headers=clerk)
-            assert answer.status_code == 200, answer.text
-            number = int(answer.json()["number"])
-            rig.person_puts_item_and_closes(number)
-            assert wait_until(lambda: bool(sms.sent), 30), "no pickup SMS"
-            found = re.search(r"取件码 (\d{8})", sms.sent[-1][1])
-            assert found is not None, sms.sent[-1][1]
-            code = found.group(1)
+
+            def deposited(case_id: str) -> tuple[int, str, str]:
+                """A clerk's deposit: the compartment, and the code and QR the applicant's SMS carries."""
+                applicant = person(case_id)
+                case = {"case_id": case_id, "phone": "13812345678", "id_number": applicant.id_number}
+                made = http.post("/demo-cases", json=case, headers=clerk)
+                assert made.status_code == 200, made.text
+                deposit = {"case_id": case_id, "size": "S", "bank_id": bank}
+                answer = http.post("/deposits", json=deposit, headers=clerk)
+                assert answer.status_code == 200, answer.text
+                number = int(answer.json()["number"])
+                sent = len(sms.sent)
+                rig.person_puts_item_and_closes(number)
+                assert wait_until(lambda: len(sms.sent) > sent, 30), "no pickup SMS"
+                _phone, words, qr = sms.sent[-1]
+                found = re.search(r"取件码 (\d{8})", words)
+                assert found is not None and qr is not None, words
+                return number, found.group(1), qr
+
+            number, code, _qr = deposited(f"kiosk-code-{language}")
+            qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
             wrong = str((int(code) + 1) % 10**8).zfill(8)
 
             report = touched(
@@ -393,11 +401,15 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
                 wrong=wrong,
                 bank=bank,
                 compartment=number,
+                qr=qr,
+                qr_compartment=qr_number,
             )
             notes = report["notes"]
             assert notes["refused"] == "locker_wrong_code"
             assert notes["opened"] == [bank, str(number)]
             assert notes["left"] == []
+            assert notes["qr_refused"] == "locker_wrong_qr"
+            assert notes["qr_opened"] == [bank, str(qr_number)]
             # The record: the door really opened, the person took the papers and closed it.
             board, lock = rig.firmware(number)
             assert wait_until(lambda: board.truly_open(lock), 10)
@@ -412,10 +424,11 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             actions = [(row["action"], row["actor"]) for row in trail]
             assert ("pickup_refused", "applicant") in actions, actions
             assert ("unlock", "applicant:code") in actions, actions
+            assert ("unlock", "applicant:qr") in actions, actions
             assert any(action == "delivered" for action, _actor in actions), actions
-            refused = [row for row in trail if row["action"] == "pickup_refused"]
-            assert refused[0]["detail"]["why"] == "wrong code"
-            assert refused[0]["detail"]["source"].startswith("kiosk"), refused[0]["detail"]
+            refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
+            assert [row["why"] for row in refused] == ["wrong code", "wrong QR"], refused
+            assert all(row["source"] == "kiosk:kiosk-touch" for row in refused), refused
             # The code is spent: the same code typed again is "already collected", not "wrong".
             again = http.post("/pickups", json={"bank_id": bank, "method": "code", "value": code})
             assert again.status_code == 400 and again.json()["error"]["code"] == "already_collected"

@@ -451,7 +451,15 @@ def _type_pickup_code(finger: Finger, code: str) -> None:
 
 
 def locker_pickup(
-    finger: Finger, reader: Any, language: str, code: str, wrong: str, bank: str, compartment: int
+    finger: Finger,
+    reader: Any,
+    language: str,
+    code: str,
+    wrong: str,
+    bank: str,
+    compartment: int,
+    qr: str,
+    qr_compartment: int,
 ) -> None:
     """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
     pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
@@ -492,3 +500,12 @@ def locker_pickup(
         for each in finger.shown_texts() + finger.typed_texts()
         if code in each or spaced in each or wrong in each or where in each
     ]
+    # This person holds the SMS's QR up to the kiosk's scanner: a forged one is refused, theirs opens.
+    scanner = finger.kiosk.ports.scanner
+    scanner.show(qr[:-6] + ("000000" if not qr.endswith("000000") else "111111"))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong QR")
+    finger.notes["qr_refused"] = state.session.notice.key
+    scanner.show(qr)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
+    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.shot(f"pickup-qr-opened-{language}")
