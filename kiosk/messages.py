@@ -293,9 +293,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No sign-in: collect with a pickup code or SMS QR",
     ),
     "pickup_prompt": (
-        "请输入短信中的取件码（8位数字），或把短信里的取件二维码对准扫码口；也可以刷身份证登录后取件。",
-        "Type the 8-digit pickup code from your SMS, or hold the SMS's pickup QR to the scanner. "
-        "You can also sign in with your ID card and collect.",
+        "请输入短信中的取件码（8位数字），或把短信里的取件二维码对准扫码口，或把本人身份证放到读卡区。",
+        "Type the 8-digit pickup code from your SMS, hold the SMS's pickup QR to the scanner, "
+        "or lay your ID card on the reader.",
     ),
     "pickup_code_label": ("取件码", "Pickup code"),
     "open_locker": ("开柜取件", "Open the locker"),

@@ -556,6 +556,12 @@ def _card_in(config: FlowConfig, state: KioskState, event: ev.CardInserted) -> O
     if state.screen is Screen.ATTRACT:
         # A card on the reader starts a session at once, in Chinese (the language can be changed after).
         state = replace(_start_session(state), screen=Screen.IDENTIFY)
+    if state.screen is Screen.PICKUP:  # laid on the pickup screen: the card opens, no sign-in
+        session = _session(state)
+        if session.busy or session.pickup is not None or session.applicant is not None:
+            return state, []
+        moved = _with(state, busy="opening_locker", notice=None)
+        return moved, [fx.OpenLocker(state.serial, event.card.id_number, method="id_card")]
     if state.screen not in (Screen.IDENTIFY, Screen.LANGUAGE):
         return state, []
     moved = _go(state, Screen.IDENTIFY, identify_method=IdentifyMethod.CARD, busy="identifying")

@@ -386,6 +386,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
 
             number, code, _qr = deposited(f"kiosk-code-{language}")
             qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
+            card_number, _code, _qr = deposited(f"kiosk-card-{language}")
             wrong = str((int(code) + 1) % 10**8).zfill(8)
 
             report = touched(
@@ -403,6 +404,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
                 compartment=number,
                 qr=qr,
                 qr_compartment=qr_number,
+                card_holder=f"kiosk-card-{language}",
             )
             notes = report["notes"]
             assert notes["refused"] == "locker_wrong_code"
@@ -410,6 +412,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             assert notes["left"] == []
             assert notes["qr_refused"] == "locker_wrong_qr"
             assert notes["qr_opened"] == [bank, str(qr_number)]
+            assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
             # The record: the door really opened, the person took the papers and closed it.
             board, lock = rig.firmware(number)
             assert wait_until(lambda: board.truly_open(lock), 10)
@@ -425,6 +428,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             assert ("pickup_refused", "applicant") in actions, actions
             assert ("unlock", "applicant:code") in actions, actions
             assert ("unlock", "applicant:qr") in actions, actions
+            assert ("unlock", "applicant:id_card") in actions, actions
             assert any(action == "delivered" for action, _actor in actions), actions
             refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
             assert [row["why"] for row in refused] == ["wrong code", "wrong QR"], refused

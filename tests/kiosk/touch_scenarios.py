@@ -460,6 +460,7 @@ def locker_pickup(
     compartment: int,
     qr: str,
     qr_compartment: int,
+    card_holder: str,
 ) -> None:
     """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
     pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
@@ -509,3 +510,15 @@ def locker_pickup(
     state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
     finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
     finger.shot(f"pickup-qr-opened-{language}")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # The third person lays their ID card on the pickup screen: no sign-in, the door opens.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    reader.present(SimCard.of(person(card_holder)))
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
+    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["card_signed_in"] = state.session.applicant is not None
+    reader.present(None)
+    finger.wait(lambda s: not s.card_present, "the card taken")

@@ -648,3 +648,13 @@ def test_the_pickup_screen_is_not_offered_without_lockers(driver: Driver) -> Non
     driver.config = replace(driver.config, by_lockers=False)
     driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.PICKUP))
     assert driver.screen() is Screen.IDENTIFY
+
+
+def test_an_id_card_laid_on_the_pickup_screen_opens_without_sign_in(driver: Driver) -> None:
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.PICKUP))
+    (by_card,) = of_type(driver.send(ev.CardInserted(CARD)), fx.OpenLocker)
+    assert isinstance(by_card, fx.OpenLocker) and by_card.method == "id_card"
+    assert by_card.value == CARD.id_number and not of_type(driver.send(ev.CardInserted(CARD)), fx.Identify)
+    assert driver.screen() is Screen.PICKUP and driver.session().applicant is None
+    driver.send(ev.OperationFailed(driver.serial, "nothing_to_pick_up"))
+    assert driver.notice_key() == "nothing_to_pick_up"
