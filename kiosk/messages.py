@@ -281,10 +281,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "pickup_title": ("取件", "Collect from locker"),
     "locker_opened": (
-        "{compartment} 号柜门已打开，请取走您的材料并关好柜门。",
-        "Door {compartment} is open.",
+        "柜门已打开，请取走您的材料并关好柜门。",
+        "The door is open: take your papers and close the door.",
     ),
-    "locker_where": ("{locker} 号柜 · {compartment} 号门", "Locker {locker} · door {compartment}"),
+    "locker_where": (
+        "请到 {locker} 号柜 {compartment} 号格取件",
+        "Please collect from locker {locker}, compartment {compartment}",
+    ),
+    "pickup_entry": (
+        "无需登录：凭取件码或短信二维码取件",
+        "No sign-in: collect with a pickup code or SMS QR",
+    ),
+    "pickup_prompt": (
+        "请输入短信中的取件码（8位数字），或把短信里的取件二维码对准扫码口，或把本人身份证放到读卡区。",
+        "Type the 8-digit pickup code from your SMS, hold the SMS's pickup QR to the scanner, "
+        "or lay your ID card on the reader.",
+    ),
+    "pickup_code_label": ("取件码", "Pickup code"),
+    "open_locker": ("开柜取件", "Open the locker"),
+    "locker_code_format": (
+        "取件码是 8 位数字，请核对后重新输入。",
+        "The pickup code has 8 digits; please check it.",
+    ),
+    "locker_wrong_code": (
+        "取件码不正确，请核对短信后重新输入；多次输错会被暂时锁定。",
+        "That pickup code is not right. Check your SMS and type it again; "
+        "many wrong tries lock it for a while.",
+    ),
+    "locker_wrong_qr": (
+        "这个二维码不能打开本柜，请确认是本大厅发来的取件短信，或输入取件码。",
+        "This QR does not open this locker. Check that the SMS is from this hall, or type the pickup code.",
+    ),
+    "locker_already_collected": (
+        "这件材料已经取走了。如有疑问请到窗口咨询。",
+        "These papers have already been collected. Ask at a window if this is wrong.",
+    ),
+    "locker_code_expired": (
+        "取件码已过期，材料已转回窗口，请凭身份证到窗口领取。",
+        "The pickup code has expired; please collect at a window with your ID card.",
+    ),
+    "locker_locked_out_for": (
+        "输错次数过多，本机取件已锁定 {minutes} 分钟，请稍后再试，或到窗口领取。",
+        "Too many wrong tries: pickup at this kiosk is locked for {minutes} min. "
+        "Try later or ask at a window.",
+    ),
     "nothing_to_pick_up": ("您暂无待取的材料。", "There is nothing waiting for you."),
     "ticket_already_held": (
         "您已持有此业务的号票，或今天取号已达上限。请留意叫号屏，需要帮助请到咨询台。",

@@ -39,9 +39,10 @@ class ServiceUnavailableError(PortError):
 class RejectedError(PortError):
     """The other side answered no. `reason` is a message key for the applicant."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", params: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(detail or reason)
         self.reason = reason
+        self.params = params  # the message's parameters (e.g. minutes of a lock-out)
 
 
 class DeviceFailureError(PortError):
@@ -166,8 +167,9 @@ class Printer(Protocol):
 class HallLink(Protocol):
     def take_ticket(self, service: Service, id_number: str) -> Ticket: ...
 
-    def open_locker(self, id_number: str) -> LockerPickup:
-        """Raises RejectedError("nothing_to_pick_up") when nothing waits for this person."""
+    def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:
+        """`method`: "id_card" (the read number), "code" (the typed pickup code) or "qr" (the SMS QR's
+        text). Raises RejectedError("nothing_to_pick_up", "locker_wrong_code", ...) when refused."""
         ...
 
     def report_fault(self, device: Device, reason: str) -> None: ...

@@ -146,7 +146,7 @@ class Runner:
         except ServiceUnavailableError:
             return [ev.ServiceUnreachable(), ev.OperationFailed(serial, "service_offline")]
         except RejectedError as err:
-            return [ev.OperationFailed(serial, err.reason)]
+            return [ev.OperationFailed(serial, err.reason, err.params)]
 
     def _hall(self, serial: int, call: Callable[[], list[ev.Event]]) -> list[ev.Event]:
         try:
@@ -154,7 +154,7 @@ class Runner:
         except ServiceUnavailableError:
             return [ev.OperationFailed(serial, "service_error")]
         except RejectedError as err:
-            return [ev.OperationFailed(serial, err.reason)]
+            return [ev.OperationFailed(serial, err.reason, err.params)]
 
     def _print(self, serial: int, kind: str, make: Callable[[], PrintDocument]) -> list[ev.Event]:
         try:
@@ -325,7 +325,9 @@ class Runner:
     def _open_locker(self, effect: fx.OpenLocker) -> list[ev.Event]:
         return self._hall(
             effect.serial,
-            lambda: [ev.LockerOpened(effect.serial, self._ports.hall.open_locker(effect.id_number))],
+            lambda: [
+                ev.LockerOpened(effect.serial, self._ports.hall.open_locker(effect.value, effect.method))
+            ],
         )
 
     def _rate(self, effect: fx.Rate) -> list[ev.Event]:

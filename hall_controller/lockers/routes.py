@@ -99,13 +99,16 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def _refuse(err: Exception) -> HTTPException | ApiError:
     if isinstance(err, LockedOutError):
-        return HTTPException(429, str(err), headers={"Retry-After": str(int(err.retry_after) + 1)})
+        retry = int(err.retry_after) + 1
+        return ApiError(429, "locked_out", str(err), {"retry_after": retry}, {"Retry-After": str(retry)})
     if isinstance(err, OpenNotDetectedError):
         return ApiError(409, "OPEN_NOT_DETECTED", str(err))
     if isinstance(err, NoCompartmentError | CaseAlreadyDepositedError):
         return HTTPException(409, str(err))
     if isinstance(err, RepositoryError):
         return HTTPException(503, "locker database unavailable")
+    if isinstance(err, LockerError):
+        return ApiError(400, err.code, str(err))
     return HTTPException(400, str(err))
 
 

@@ -54,12 +54,20 @@ DOOR_ALARMS = {"unsolicited_open": DOOR_UNSOLICITED_OPEN, "door_left_open": DOOR
 
 
 class LockerError(Exception):
-    """A request the locker flow refuses, with a reason fit to show the user."""
+    """A request the locker flow refuses, with a reason fit to show the user and a stable `code` for
+    clients that say it in their own words (the kiosk): wrong_code, wrong_qr, already_collected,
+    code_expired, nothing_for_id_card, pickup_in_progress; "refused" for the rest."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class LockedOutError(LockerError):
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many wrong attempts: try again in {int(retry_after // 60) + 1} min")
+        super().__init__(
+            f"too many wrong attempts: try again in {int(retry_after // 60) + 1} min", "locked_out"
+        )
         self.retry_after = retry_after
 
 
@@ -354,13 +362,19 @@ class LockerService:
             hashed = codes.code_hash(self._secret, bank_id, entered)
         except codes.CodeFormatError as err:
             self._fail(bank_id, source, scopes, "malformed code")
-            raise LockerError(str(err)) from err
+            raise LockerError(str(err), "wrong_code") from err
         found = self._pickable(
             deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state.in_(PICKABLE)
         )
         if not found:
-            self._fail(bank_id, source, scopes, "wrong code")
-            raise LockerError("取件码不正确 (wrong pickup code)")
+            # A spent code still counts as a wrong attempt, but is told as what it is.
+            spent = self._repository.deposits_where(
+                deposits.c.bank_id == bank_id, deposits.c.code_hash == hashed, deposits.c.state == "delivered"
+            )
+            self._fail(bank_id, source, scopes, "spent code" if spent else "wrong code")
+            if spent:
+                raise LockerError("此件已取走 (already collected)", "already_collected")
+            raise LockerError("取件码不正确 (wrong pickup code)", "wrong_code")
         return self._collect(found[0], IdentifiedBy.CODE)
 
     def pickup_by_qr(self, bank_id: str, text: str, *, source: str | None = None) -> Compartment:
@@ -371,7 +385,7 @@ class LockerService:
         except codes.CodeFormatError as err:
             self._check_source(scopes, source)
             self._fail(bank_id, source, scopes, "not a pickup QR")
-            raise LockerError(str(err)) from err
+            raise LockerError(str(err), "wrong_qr") from err
         deposit = self._repository.deposit(token.deposit_id)
         valid = (
             deposit is not None
@@ -384,8 +398,19 @@ class LockerService:
         )
         if not valid or deposit is None:
             self._check_source(scopes, source)
+            spent = (
+                deposit is not None
+                and deposit.bank_id == bank_id
+                and deposit.state == "delivered"
+                and deposit.qr_hash is not None
+                and codes.matches(
+                    deposit.qr_hash, codes.secret_hash(self._secret, token.deposit_id, token.secret)
+                )
+            )
             self._fail(bank_id, source, [*scopes, f"deposit:{token.deposit_id}"], "wrong QR")
-            raise LockerError("二维码无效 (this QR does not open a compartment here)")
+            if spent:
+                raise LockerError("此件已取走 (already collected)", "already_collected")
+            raise LockerError("二维码无效 (this QR does not open a compartment here)", "wrong_qr")
         return self._collect(deposit, IdentifiedBy.QR)
 
     def pickup_by_id_card(self, bank_id: str, id_number: str, *, source: str | None = None) -> Compartment:
@@ -402,7 +427,9 @@ class LockerService:
             scopes = self._scopes(bank_id, source)
             self._check_source(scopes, source)
             self._fail(bank_id, source, scopes, "no result for this ID card")
-            raise LockerError("此身份证在本柜没有待取件 (nothing to collect here for this ID card)")
+            raise LockerError(
+                "此身份证在本柜没有待取件 (nothing to collect here for this ID card)", "nothing_for_id_card"
+            )
         return self._collect(found[0], IdentifiedBy.ID_CARD)
 
     def _pickable(self, *where: Any) -> list[Deposit]:
@@ -468,7 +495,9 @@ class LockerService:
             and now > deposit.code_expires
             and how is not IdentifiedBy.ID_CARD
         ):
-            raise LockerError("取件码已过期，请到窗口领取 (the code has expired: please ask at the window)")
+            raise LockerError(
+                "取件码已过期，请到窗口领取 (the code has expired: please ask at the window)", "code_expired"
+            )
         if deposit.state == "collecting":
             log.warning(
                 "locker %s: a stalled pickup of case %s opened again", deposit.compartment_id, deposit.case_id
@@ -476,7 +505,7 @@ class LockerService:
         if not self._repository.transition(
             deposit.id, [deposit.state], "collecting", receipt={"identified_by": how, "since": now}
         ):
-            raise LockerError("this pickup is already in progress or done")
+            raise LockerError("this pickup is already in progress or done", "pickup_in_progress")
         self._repository.clear_failures(f"deposit:{deposit.id}")
         compartment = self._repository.compartment(deposit.compartment_id)
         assert compartment is not None

@@ -31,7 +31,15 @@ REFUSALS = {
     "not_issuing": "ticket_outside_hours",
     "cap_reached": "ticket_cap_reached",
     "OPEN_NOT_DETECTED": "locker_jammed",
+    # lockers/service.py LockerError codes
+    "wrong_code": "locker_wrong_code",
+    "wrong_qr": "locker_wrong_qr",
+    "already_collected": "locker_already_collected",
+    "code_expired": "locker_code_expired",
+    "nothing_for_id_card": "nothing_to_pick_up",
+    "pickup_in_progress": "locker_unavailable",
 }
+PICKUP_METHODS = ("id_card", "code", "qr")
 
 
 class ControllerLink:
@@ -73,7 +81,11 @@ class ControllerLink:
         if response.status_code >= 500:
             raise ServiceUnavailableError(f"hall controller: HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise RejectedError(self._reason(path, response), f"{path}: HTTP {response.status_code}")
+            reason = self._reason(path, response)
+            params: tuple[tuple[str, str], ...] = ()
+            if reason == "locker_locked_out" and (minutes := self._minutes_locked(response)):
+                reason, params = "locker_locked_out_for", (("minutes", str(minutes)),)
+            raise RejectedError(reason, f"{path}: HTTP {response.status_code}", params)
         answer: dict[str, Any] = response.json()
         return answer
 
@@ -91,6 +103,15 @@ class ControllerLink:
             if response.status_code == 409:
                 return "locker_unavailable"
         return "service_error"
+
+    @staticmethod
+    def _minutes_locked(response: httpx.Response) -> int:
+        """Whole minutes (rounded up) of a lock-out, from `Retry-After`; 0 when not given."""
+        try:
+            seconds = int(response.headers.get("Retry-After", "0"))
+        except ValueError:
+            return 0
+        return max(1, -(-seconds // 60)) if seconds > 0 else 0
 
     def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:
         """`id_number` as the card reader read it; `priority` (green_channel, elderly...) is granted on
@@ -117,9 +138,19 @@ class ControllerLink:
             str(answer["number"]), int(answer.get("ahead", 0)), int(answer.get("estimate_minutes", 0))
         )
 
-    def open_locker(self, id_number: str) -> LockerPickup:
-        body = {"bank_id": self._locker_bank, "method": "id_card", "value": id_number}
-        answer = self._post("/lockers/pickups", body, self._token())
+    def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:
+        """An ID number needs the kiosk's token (it vouches for having read the card); a code or QR is
+        sent with it too when there is one, so wrong attempts count against this kiosk, not an address."""
+        if method not in PICKUP_METHODS:
+            raise ValueError(f"unknown pickup method {method!r}")
+        body = {"bank_id": self._locker_bank, "method": method, "value": value}
+        try:
+            token = self._token()
+        except (ServiceUnavailableError, RejectedError):
+            if method == "id_card":
+                raise
+            token = ""
+        answer = self._post("/lockers/pickups", body, token)
         return LockerPickup(str(answer["bank_id"]), str(answer["number"]))
 
     def _token(self) -> str:

@@ -102,7 +102,8 @@ class TakeTicket(Effect):
 @dataclass(frozen=True)
 class OpenLocker(Effect):
     serial: int
-    id_number: str = field(repr=False)
+    value: str = field(repr=False)  # the ID number, the typed code or the QR's text
+    method: str = "id_card"
 
 
 @dataclass(frozen=True)

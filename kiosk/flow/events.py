@@ -71,6 +71,13 @@ class CodeEntered(Event):
 
 
 @dataclass(frozen=True)
+class PickupCodeEntered(Event):
+    """The locker's pickup code typed on the pickup screen's digit pad."""
+
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ServiceChosen(Event):
     service: Service
 
@@ -324,3 +331,4 @@ class CertificateVerified(Result):
 @dataclass(frozen=True)
 class OperationFailed(Result):
     reason: str  # a message key
+    params: tuple[tuple[str, str], ...] = ()

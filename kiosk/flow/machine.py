@@ -23,6 +23,7 @@ from kiosk.flow.state import ELDER_TEXT_SCALE, TEXT_SCALES, Fault, KioskState, S
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 CODE_RE = re.compile(r"^\d{6}$")
+PICKUP_CODE_RE = re.compile(r"^\d{8}$")  # the locker's pickup code (hall_controller/lockers/codes.py)
 REQUIRED_FORM_FIELDS = ("name", "id_number")
 
 ALL_SERVICES = tuple(Service)
@@ -262,6 +263,8 @@ def _code(config: FlowConfig, state: KioskState, event: ev.CodeEntered) -> Outco
 def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> Outcome:
     if event.service is Service.VERIFY and state.screen is Screen.IDENTIFY and state.session is not None:
         return _start_verify(state)  # anyone holding a paper may check it: no sign-in
+    if event.service is Service.PICKUP and state.screen is Screen.IDENTIFY and state.session is not None:
+        return _start_pickup(config, state)  # the pickup code or the SMS QR is the credential
     if state.screen is not Screen.MENU or event.service not in menu_services(config, state):
         return state, []
     if event.service is Service.VERIFY:
@@ -284,7 +287,7 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
         moved = _go(state, Screen.TICKET, service=service, busy="taking_ticket", ticket=None)
         return moved, [fx.TakeTicket(serial, service, session.applicant.id_number)]
     moved = _go(state, Screen.PICKUP, service=service, busy="opening_locker", pickup=None)
-    return moved, [fx.OpenLocker(serial, session.applicant.id_number)]
+    return moved, [fx.OpenLocker(serial, session.applicant.id_number, method="id_card")]
 
 
 def _verify_parent(state: KioskState) -> Screen:
@@ -298,6 +301,24 @@ def _start_verify(state: KioskState) -> Outcome:
         return _device_fault(state, Device.SCANNER, verifying=True)
     moved = _go(state, Screen.VERIFY, service=Service.VERIFY, verification=None, busy="")
     return moved, [_say(moved, "verify_prompt")]
+
+
+def _start_pickup(config: FlowConfig, state: KioskState) -> Outcome:
+    if _session(state).busy or not config.by_lockers:
+        return state, []
+    moved = _go(state, Screen.PICKUP, service=Service.PICKUP, pickup=None, busy="")
+    return moved, [_say(moved, "pickup_prompt")]
+
+
+def _pickup_code(config: FlowConfig, state: KioskState, event: ev.PickupCodeEntered) -> Outcome:
+    session = state.session
+    if state.screen is not Screen.PICKUP or session is None or session.busy or session.pickup is not None:
+        return state, []
+    code = event.code.strip()
+    if not PICKUP_CODE_RE.match(code):
+        return _notice(state, "locker_code_format", error=True), [_say(state, "locker_code_format")]
+    moved = _with(state, busy="opening_locker", notice=None)
+    return moved, [fx.OpenLocker(state.serial, code, method="code")]
 
 
 def _leave_verify(state: KioskState, notice: str = "") -> KioskState:
@@ -487,6 +508,8 @@ def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
         return replace(state, screen=state.fault.return_to, fault=None), []
     if state.screen is Screen.VERIFY:
         return _leave_verify(state), []
+    if state.screen is Screen.PICKUP and _session(state).applicant is None:
+        return _go(state, Screen.IDENTIFY, pickup=None, busy=""), []
     parent = PARENT.get(state.screen)
     if parent is None:
         return state, []
@@ -533,6 +556,12 @@ def _card_in(config: FlowConfig, state: KioskState, event: ev.CardInserted) -> O
     if state.screen is Screen.ATTRACT:
         # A card on the reader starts a session at once, in Chinese (the language can be changed after).
         state = replace(_start_session(state), screen=Screen.IDENTIFY)
+    if state.screen is Screen.PICKUP:  # laid on the pickup screen: the card opens, no sign-in
+        session = _session(state)
+        if session.busy or session.pickup is not None or session.applicant is not None:
+            return state, []
+        moved = _with(state, busy="opening_locker", notice=None)
+        return moved, [fx.OpenLocker(state.serial, event.card.id_number, method="id_card")]
     if state.screen not in (Screen.IDENTIFY, Screen.LANGUAGE):
         return state, []
     moved = _go(state, Screen.IDENTIFY, identify_method=IdentifyMethod.CARD, busy="identifying")
@@ -559,6 +588,12 @@ def _qr(config: FlowConfig, state: KioskState, event: ev.QrScanned) -> Outcome:
         # A new scan replaces whatever verdict was shown.
         moved = _with(state, busy="verifying", verification=None, notice=None)
         return moved, [fx.VerifyCertificate(state.serial, event.text.strip()[:2000])]
+    if state.screen is Screen.PICKUP:  # the SMS's pickup QR shown to the kiosk's scanner
+        session = _session(state)
+        if session.busy or session.pickup is not None:
+            return state, []
+        moved = _with(state, busy="opening_locker", notice=None)
+        return moved, [fx.OpenLocker(state.serial, event.text.strip()[:200], method="qr")]
     if state.screen is not Screen.IDENTIFY or _session(state).busy:
         return state, []
     moved = _with(state, identify_method=IdentifyMethod.QR, busy="identifying", notice=None)
@@ -756,7 +791,8 @@ def _ticket(config: FlowConfig, state: KioskState, event: ev.TicketTaken) -> Out
 
 def _locker(config: FlowConfig, state: KioskState, event: ev.LockerOpened) -> Outcome:
     changed = _with(state, pickup=event.pickup, busy="")
-    return changed, [_say(changed, "locker_opened", compartment=event.pickup.compartment)]
+    where = {"locker": event.pickup.bank_number, "compartment": event.pickup.compartment}
+    return changed, [_say(changed, "locker_where", **where), _say(changed, "locker_opened")]
 
 
 def _rated(config: FlowConfig, state: KioskState, event: ev.Rated) -> Outcome:
@@ -788,7 +824,10 @@ def _verified(config: FlowConfig, state: KioskState, event: ev.CertificateVerifi
 
 
 def _failed(config: FlowConfig, state: KioskState, event: ev.OperationFailed) -> Outcome:
-    return _notice(state, event.reason, error=True), [_say(state, event.reason)]
+    params = dict(event.params)
+    if state.screen is Screen.PICKUP:
+        state = _with(state, pickup=None)
+    return _notice(state, event.reason, error=True, **params), [_say(state, event.reason, **params)]
 
 
 _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]] = {
@@ -799,6 +838,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.IdentifyMethodChosen: _identify_method,
     ev.PhoneEntered: _phone,
     ev.CodeEntered: _code,
+    ev.PickupCodeEntered: _pickup_code,
     ev.ServiceChosen: _service,
     ev.SearchSubmitted: _search,
     ev.Browsed: _browse,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -210,8 +211,15 @@ class Ticket:
 
 @dataclass(frozen=True)
 class LockerPickup:
-    locker: str
+    locker: str  # the bank's id, e.g. "locker-bank-03"
     compartment: str
+
+    @property
+    def bank_number(self) -> str:
+        """The number painted on the bank ("3" for locker-bank-03): what a person looks for, not the
+        device id; the whole id when it ends in no number."""
+        digits = re.search(r"(\d+)$", self.locker)
+        return str(int(digits.group(1))) if digits else self.locker
 
 
 class VerifyReason(StrEnum):

@@ -17,6 +17,7 @@ KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
 
 class IdentifyScreen(KioskScreen):
     phone_allowed = BooleanProperty(True)
+    lockers = BooleanProperty(True)
     phone_mode = BooleanProperty(False)
     code_stage = BooleanProperty(False)
     shown_digits = StringProperty("")
@@ -34,6 +35,7 @@ class IdentifyScreen(KioskScreen):
 
         session = state.session
         self.phone_allowed = App.get_running_app().flow_config.allow_phone_login
+        self.lockers = App.get_running_app().flow_config.by_lockers
         phone_mode = bool(session and session.identify_method is IdentifyMethod.PHONE)
         code_stage = bool(session and session.phone)
         if phone_mode != self.phone_mode or code_stage != self.code_stage:
@@ -47,6 +49,10 @@ class IdentifyScreen(KioskScreen):
     def verify(self) -> None:
         """证照核验 needs no sign-in: anyone holding a paper may check it."""
         self.post(ev.ServiceChosen(Service.VERIFY))
+
+    def pickup(self) -> None:
+        """取件 with the SMS's code or QR needs no sign-in: the code is the credential."""
+        self.post(ev.ServiceChosen(Service.PICKUP))
 
     def press(self, key: str) -> None:
         if key == "C":

@@ -150,8 +150,10 @@ class SimHallLink:
         self.tickets.append(ticket)
         return ticket
 
-    def open_locker(self, id_number: str) -> LockerPickup:
-        pickup = self._pickups.pop(id_number, None)
+    def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:
+        pickup = self._pickups.pop(value, None) if method == "id_card" else None
+        if pickup is None and method != "id_card":
+            raise RejectedError("locker_wrong_code" if method == "code" else "locker_wrong_qr")
         if pickup is None:
             raise RejectedError("nothing_to_pick_up")
         return pickup

@@ -64,3 +64,48 @@ def test_locker_refusals(status: int, body: Any, reason: str) -> None:
         _link(status, body).open_locker("11010519491231002X")
     assert refused.value.reason == reason
     assert reason in MESSAGES
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("wrong_code", "locker_wrong_code"),
+        ("wrong_qr", "locker_wrong_qr"),
+        ("already_collected", "locker_already_collected"),
+        ("code_expired", "locker_code_expired"),
+        ("nothing_for_id_card", "nothing_to_pick_up"),
+        ("pickup_in_progress", "locker_unavailable"),
+    ],
+)
+def test_each_pickup_refusal_has_its_own_words(code: str, reason: str) -> None:
+    """The controller's refusal codes (hall_controller/lockers/service.py LockerError.code)."""
+    with pytest.raises(RejectedError) as refused:
+        _link(400, _one(code, "取件码不正确")).open_locker("12345678", "code")
+    assert refused.value.reason == reason
+    assert all(reason in MESSAGES and MESSAGES[reason][n] for n in (0, 1))
+
+
+def test_a_lock_out_says_for_how_many_minutes() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {"error": {"code": "locked_out", "message": "too many", "details": {"retry_after": 841}}}
+        assert request.headers.get("Authorization") is None  # no credentials given: a code needs none
+        return httpx.Response(429, json=body, headers={"Retry-After": "841"})
+
+    device = ProtocolDevice("hall-01", "kiosk-01", kind="kiosk")
+    link = ControllerLink(
+        device,
+        "http://controller",
+        ticket_service="business",
+        locker_bank="bank",
+        transport=httpx.MockTransport(answer),
+    )
+    with pytest.raises(RejectedError) as refused:
+        link.open_locker("12345678", "code")
+    assert refused.value.reason == "locker_locked_out_for"
+    assert refused.value.params == (("minutes", "15"),)
+    assert "15 分钟" in MESSAGES["locker_locked_out_for"][0].format(minutes="15")
+
+
+def test_an_unknown_pickup_method_is_not_sent() -> None:
+    with pytest.raises(ValueError, match="unknown pickup method"):
+        _link(200, {}).open_locker("x", "fingerprint")

@@ -441,3 +441,84 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
     finger.touch(_t("finish_yes", language))
     state = finger.screen("attract")
     finger.notes["ended"] = state.session is None
+
+
+def _type_pickup_code(finger: Finger, code: str) -> None:
+    """Each digit touched on the pickup screen's pad, then 开柜取件."""
+    for digit in code:
+        finger.touch(digit)
+    finger.touch(_t("open_locker", finger.notes["language"]))
+
+
+def locker_pickup(
+    finger: Finger,
+    reader: Any,
+    language: str,
+    code: str,
+    wrong: str,
+    bank: str,
+    compartment: int,
+    qr: str,
+    qr_compartment: int,
+    card_holder: str,
+) -> None:
+    """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
+    pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
+    finger.notes["language"] = language
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    finger.shot(f"pickup-code-{language}")
+    _type_pickup_code(finger, wrong)
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong code")
+    finger.notes["refused"] = state.session.notice.key
+    shown = finger.shown_texts()
+    if not any(_t(state.session.notice.key, language) in each for each in shown):
+        raise ScenarioError(f"the refusal is not on the screen: {shown}")
+    finger.shot(f"pickup-refused-{language}")
+    _type_pickup_code(finger, code)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the locker opened", timeout=20)
+    finger.notes["opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    where = text(
+        "locker_where",
+        Language(language),
+        locker=state.session.pickup.bank_number,
+        compartment=str(compartment),
+    )
+    if where not in finger.shown_texts():
+        raise ScenarioError(f"{where!r} not shown")
+    finger.notes["where"] = where
+    finger.shot(f"pickup-opened-{language}")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # The next person: nothing of the code or the compartment in any widget of any screen.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    spaced = f"{code[:4]} {code[4:]}"
+    finger.notes["left"] = [
+        each
+        for each in finger.shown_texts() + finger.typed_texts()
+        if code in each or spaced in each or wrong in each or where in each
+    ]
+    # This person holds the SMS's QR up to the kiosk's scanner: a forged one is refused, theirs opens.
+    scanner = finger.kiosk.ports.scanner
+    scanner.show(qr[:-6] + ("000000" if not qr.endswith("000000") else "111111"))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong QR")
+    finger.notes["qr_refused"] = state.session.notice.key
+    scanner.show(qr)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
+    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.shot(f"pickup-qr-opened-{language}")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # The third person lays their ID card on the pickup screen: no sign-in, the door opens.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    reader.present(SimCard.of(person(card_holder)))
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
+    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["card_signed_in"] = state.session.applicant is not None
+    reader.present(None)
+    finger.wait(lambda s: not s.card_present, "the card taken")

@@ -90,8 +90,22 @@ def test_a_code_works_only_once(hall: LockerHall) -> None:
     hall.service.pickup_by_code(BANK, notice.code)
     hall.rig.person_takes_item_and_closes(number)
     hall.pump(until="closed")
-    with pytest.raises(LockerError):
+    with pytest.raises(LockerError) as spent:
         hall.service.pickup_by_code(BANK, notice.code)
+    # Told as what it is (the kiosk says "already collected"), and still counted as a wrong attempt.
+    assert spent.value.code == "already_collected"
+    with pytest.raises(LockerError) as spent_qr:
+        hall.service.pickup_by_qr(BANK, notice.qr_text, source="kiosk:k1")
+    assert spent_qr.value.code == "already_collected"
+    with pytest.raises(LockerError) as wrong:
+        hall.service.pickup_by_code(BANK, str((int(notice.code) + 1) % 10**8).zfill(8))
+    assert wrong.value.code == "wrong_code"
+    wrong_qr = notice.qr_text[:-4] + ("0000" if not notice.qr_text.endswith("0000") else "1111")
+    with pytest.raises(LockerError) as forged:
+        hall.service.pickup_by_qr(BANK, wrong_qr, source="kiosk:k1")
+    assert forged.value.code == "wrong_qr"
+    refused = [e for e in hall.repository.audit_trail() if e["action"] == "pickup_refused"]
+    assert [e["detail"]["why"] for e in refused] == ["spent code", "wrong QR", "wrong code", "wrong QR"]
 
 
 def test_an_expired_code_is_refused_and_the_result_listed_as_uncollected(hall: LockerHall) -> None:
@@ -100,8 +114,9 @@ def test_an_expired_code_is_refused_and_the_result_listed_as_uncollected(hall: L
     notice = hall.service.last_notice
     assert notice is not None
     hall.clock.offset = 8 * 86400
-    with pytest.raises(LockerError, match="expired"):
+    with pytest.raises(LockerError, match="expired") as expired:
         hall.service.pickup_by_code(BANK, notice.code)
+    assert expired.value.code == "code_expired"
     assert [d.case_id for d in hall.service.uncollected()] == ["C-1"]
     assert hall.cases.states["C-1"] == "ready_for_pickup"
 

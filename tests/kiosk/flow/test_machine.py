@@ -294,10 +294,11 @@ def test_ticket_with_broken_printer_is_still_given(driver: Driver) -> None:
 
 def test_pickup_and_nothing_to_pick_up(driver: Driver) -> None:
     driver.identified()
-    (_open_locker,) = of_type(driver.send(ev.ServiceChosen(Service.PICKUP)), fx.OpenLocker)
-    driver.send(ev.LockerOpened(driver.serial, LockerPickup("L1", "07")))
-    assert driver.session().pickup == LockerPickup("L1", "07")
-    assert driver.spoken()[-1] == "locker_opened"
+    (open_locker,) = of_type(driver.send(ev.ServiceChosen(Service.PICKUP)), fx.OpenLocker)
+    assert isinstance(open_locker, fx.OpenLocker) and open_locker.method == "id_card"
+    driver.send(ev.LockerOpened(driver.serial, LockerPickup("locker-bank-03", "07")))
+    assert driver.session().pickup == LockerPickup("locker-bank-03", "07")
+    assert driver.spoken()[-2:] == ["locker_where", "locker_opened"]
     driver.send(ev.Home())
     driver.send(ev.ServiceChosen(Service.PICKUP))
     driver.send(ev.OperationFailed(driver.serial, "nothing_to_pick_up"))
@@ -617,3 +618,43 @@ def test_a_printed_certificate_reloads_the_list_so_the_next_print_is_a_copy(driv
     driver.send(ev.CertificatesLoaded(driver.serial, printed))
     assert driver.session().certificates == printed and driver.notice_key() == "printed_certificate"
     assert not of_type(driver.send(ev.Printed(driver.serial, "ticket")), fx.LoadCertificates)
+
+
+def test_pickup_by_code_or_qr_needs_no_sign_in(driver: Driver) -> None:
+    """取件 under the card prompt: the 8-digit code typed, or the SMS QR scanned, is the credential."""
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH))
+    assert driver.screen() is Screen.IDENTIFY
+    driver.send(ev.ServiceChosen(Service.PICKUP))
+    assert driver.screen() is Screen.PICKUP and driver.session().applicant is None
+    assert driver.send(ev.PickupCodeEntered("1234")) == [fx.Speak("locker_code_format", Language.ZH)]
+    assert driver.notice_key() == "locker_code_format"
+    (by_code,) = of_type(driver.send(ev.PickupCodeEntered("12345678")), fx.OpenLocker)
+    assert isinstance(by_code, fx.OpenLocker) and (by_code.method, by_code.value) == ("code", "12345678")
+    assert not driver.send(ev.PickupCodeEntered("12345678"))  # busy: one request at a time
+    driver.send(ev.OperationFailed(driver.serial, "locker_locked_out_for", (("minutes", "15"),)))
+    notice = driver.session().notice
+    assert notice is not None and dict(notice.params) == {"minutes": "15"}
+    (by_qr,) = of_type(driver.send(ev.QrScanned("HALLBOX1:7:abc")), fx.OpenLocker)
+    assert isinstance(by_qr, fx.OpenLocker) and (by_qr.method, by_qr.value) == ("qr", "HALLBOX1:7:abc")
+    driver.send(ev.LockerOpened(driver.serial, LockerPickup("locker-bank-03", "12")))
+    pickup = driver.session().pickup
+    assert pickup is not None and pickup.bank_number == "3"
+    assert not of_type(driver.send(ev.QrScanned("HALLBOX1:7:abc")), fx.OpenLocker)  # already open
+    driver.send(ev.Back())
+    assert driver.screen() is Screen.IDENTIFY and driver.session().pickup is None
+
+
+def test_the_pickup_screen_is_not_offered_without_lockers(driver: Driver) -> None:
+    driver.config = replace(driver.config, by_lockers=False)
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.PICKUP))
+    assert driver.screen() is Screen.IDENTIFY
+
+
+def test_an_id_card_laid_on_the_pickup_screen_opens_without_sign_in(driver: Driver) -> None:
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.ServiceChosen(Service.PICKUP))
+    (by_card,) = of_type(driver.send(ev.CardInserted(CARD)), fx.OpenLocker)
+    assert isinstance(by_card, fx.OpenLocker) and by_card.method == "id_card"
+    assert by_card.value == CARD.id_number and not of_type(driver.send(ev.CardInserted(CARD)), fx.Identify)
+    assert driver.screen() is Screen.PICKUP and driver.session().applicant is None
+    driver.send(ev.OperationFailed(driver.serial, "nothing_to_pick_up"))
+    assert driver.notice_key() == "nothing_to_pick_up"
