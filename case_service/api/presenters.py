@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -108,7 +107,7 @@ def item_out(item: Item, uploaded: list[ItemFile] | None = None) -> case_api.Ite
         files = [
             case_api.ItemFileOut(
                 name=listed.name,
-                url=f"/api/v1/items/{quote(item.code)}/files/{quote(listed.name)}",
+                url=item_files.url(item.code, listed.name),
                 content_type=listed.content_type,
                 generic=listed.generic,
                 label=listed.label,

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -60,6 +61,11 @@ class Listed:
 def extension(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower() if dot > 0 else ""
+
+
+def url(code: str, name: str) -> str:
+    """Where the API serves the item's file (public)."""
+    return f"/api/v1/items/{quote(code)}/files/{quote(name)}"
 
 
 def check_name(name: str) -> str:
