@@ -68,7 +68,7 @@ def put_item(
     proposed = {"code": code, **body.model_dump(mode="json")}
     item, _created = catalogue.put_version(session, proposed, actor=principal.actor)
     session.commit()
-    return item_out(item)
+    return item_out(item, item_files.uploads(session, [code]).get(code, []))
 
 
 @router.post("/{code}/status", response_model=case_api.ItemOut, dependencies=[require_roles(Role.ADMIN)])
@@ -80,7 +80,7 @@ def set_item_status(
         session, {"code": code, "status": body.status}, actor=principal.actor
     )
     session.commit()
-    return item_out(item)
+    return item_out(item, item_files.uploads(session, [code]).get(code, []))
 
 
 def _file_response(data: bytes, content_type: str, name: str) -> Response:
