@@ -53,6 +53,16 @@ class TokenOut(BaseModel):
     roles: list[str]
 
 
+class ItemFileOut(BaseModel):
+    """A file the item serves at `url` (public): a department's upload, or the hall's generic form."""
+
+    name: str = Field(examples=["食品经营许可申请书.pdf"])
+    url: str
+    content_type: str
+    generic: bool = Field(description="the hall's generic form (通用表样), not a department's official form")
+    label: str = Field(examples=["通用表样", "部门表样"])
+
+
 class ItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -97,6 +107,7 @@ class ItemOut(BaseModel):
         default_factory=list,
         description="names of fields whose content awaits the department's check: show 待部门核实 for them",
     )
+    files: list[ItemFileOut] = Field(default_factory=list)
 
 
 # Cases ----------------------------------------------------------------------------------------------

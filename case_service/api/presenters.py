@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
+from case_service.catalogue import files as item_files
 from case_service.catalogue.service import item_as_dict
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.flows import Flow
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
-from case_service.storage.models import Case, Item
+from case_service.storage.models import Case, Item, ItemFile
 from hall import case_api
 from hall.privacy import DecryptionError, mask_id_number, mask_name, mask_phone
 
@@ -98,8 +99,22 @@ def case_status(row: cases.StatusRow, calendar: WorkingCalendar, today: dt.date)
     )
 
 
-def item_out(item: Item) -> case_api.ItemOut:
-    return case_api.ItemOut.model_validate({**item_as_dict(item), "version": item.version})
+def item_out(item: Item, uploaded: list[ItemFile] | None = None) -> case_api.ItemOut:
+    """One version of an item; with `uploaded` (the item's stored files), the files it serves too."""
+    fields = item_as_dict(item)
+    files = []
+    if uploaded is not None:
+        files = [
+            case_api.ItemFileOut(
+                name=listed.name,
+                url=item_files.url(item.code, listed.name),
+                content_type=listed.content_type,
+                generic=listed.generic,
+                label=listed.label,
+            )
+            for listed in item_files.listing(fields, uploaded)
+        ]
+    return case_api.ItemOut.model_validate({**fields, "version": item.version, "files": files})
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -132,6 +132,11 @@ class ItemIn(ItemGuide):
     joint_departments: list[str] = Field(default_factory=list)
     status: Literal["active", "suspended", "handed_down"] = "active"
     exercise_level_note: str = ""
+    files: list[dict[str, Any]] = Field(
+        default_factory=list,
+        exclude=True,
+        description="read-only (an item's GET shows it): ignored here; files are uploaded one by one",
+    )
 
 
 class ItemStatusIn(Strict):

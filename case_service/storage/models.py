@@ -276,6 +276,24 @@ class MaterialBlob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ItemFile(Base):
+    """A file an administrator uploaded for a catalogue item (a department's blank form, a filled sample,
+    the result's sample), its content in material_blobs. The hall's generic application forms are not
+    stored: they are drawn from the item's current version when asked for (catalogue/files.py)."""
+
+    __tablename__ = "item_files"
+    __table_args__ = (UniqueConstraint("code", "name", name="uq_item_files_code_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(ForeignKey("material_blobs.sha256"))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Material(Base):
     """A named material handed in by an applicant: their library entry, linked to the case it came with."""
 

@@ -28,6 +28,7 @@ from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
 from case_service.cases import intake as records
 from case_service.cases import service as cases
+from case_service.catalogue import files as item_files
 from case_service.catalogue import service as catalogue
 from case_service.documents.receipt import render_receipt
 from case_service.domain import item_search
@@ -213,6 +214,17 @@ def _form_page(
         for i, spec in enumerate(item["materials"])
     ]
     summary = "请更正以下问题后再提交（已选择的扫描件需重新选择）" if errors else None
+    # The item's blank forms and samples, served by the catalogue (the generic form marked 通用表样).
+    stored = item_files.uploads(ctx.session, [item["code"]]).get(item["code"], [])
+    files = [
+        {
+            "name": listed.name,
+            "label": listed.label,
+            "generic": listed.generic,
+            "url": item_files.url(item["code"], listed.name),
+        }
+        for listed in item_files.listing(item, stored)
+    ]
     return _render(
         request,
         "intake/form.html",
@@ -230,6 +242,8 @@ def _form_page(
         letter_in_hand=filled.letter_in_hand,
         sealed=filled.sealed,
         captures=filled.captures,
+        files=files,
+        file_urls={file["name"]: file for file in files},
     )
 
 
