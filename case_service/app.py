@@ -40,6 +40,7 @@ from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
 from case_service.web import joint as joint_pages
 from case_service.web import review as review_pages
+from case_service.web import site_visit as site_visit_pages
 from case_service.web.intake import router as intake_router
 from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
@@ -194,6 +195,7 @@ def create_app(
     app.include_router(window_devices.router)
     app.include_router(desk_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(site_visit_pages.router)
     app.include_router(certificate_form.router)
     app.include_router(joint_pages.router)
     app.include_router(case_pages.router)

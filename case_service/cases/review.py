@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from case_service.cases import joint, opinions
+from case_service.cases import joint, opinions, site_visits
 from case_service.cases.actions import act
 from case_service.cases.context import Context
 from case_service.cases.reading import load
@@ -37,6 +37,7 @@ def sign(
     chain = opinions.chain_of(item_of(ctx, case))
     if level is chain[-1]:
         joint.require_answered(ctx.session, case)  # 并联审批: every joint department has spoken
+        site_visits.require_concluded(ctx.session, case)  # 现场核查: a required visit is concluded
         if conclusion is review.Conclusion.AGREE:
             data = ActionInput(reason=text.strip() or None)
             return act(ctx, case.id, Action.APPROVE, data, findings=findings)

@@ -478,3 +478,24 @@ class ServiceLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     until_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseSiteVisit(Base):
+    """A site visit (现场核查) of a case (domain.site_visit): as scheduled, then as recorded by an
+    inspector; its photos are content-addressed blobs (material_blobs) listed in `photos`."""
+
+    __tablename__ = "case_site_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    visit_on: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    inspectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    scheduled_by: Mapped[str] = mapped_column(String(64))
+    scheduled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    conclusion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -34,6 +34,8 @@ from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link, higher_result, window_devices
 from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
+from case_service.web.site_visit_panel import panel as site_visit_panel
+from case_service.web.site_visit_panel import timeline_detail as site_visit_detail
 from hall.calendar import CHINA_TZ
 from hall.http_errors import body_of, error_code, error_message
 from hall.privacy import DecryptionError, mask_id_number
@@ -84,6 +86,8 @@ AUDIT_LABELS = {
     "case.submit": "收件登记",
     "case.auto_accept": "依法自动受理(行政许可法第三十二条)",
     "case.note": "内部备注",
+    "case.site_visit_schedule": "安排现场核查(出具现场核查通知书)",
+    "case.site_visit_record": "记录现场核查结果",
     "material.upload": "上传材料",
     "case.release_contact.read": "智能柜读取取件联系方式",
     "case.mail_dispatch": "邮寄交寄",
@@ -164,6 +168,8 @@ def _timeline(ctx: cases.Context, case: Case) -> list[dict[str, Any]]:
         detail = after.get("document") or after.get("reason") or after.get("basis") or ""
         if entry.action == "case.opinion":
             detail = opinion_detail(after)
+        if entry.action.startswith("case.site_visit_"):
+            detail = site_visit_detail(entry.action, after)
         if entry.action == "case.mail_dispatch":
             detail = f"{after.get('carrier', '')} {after.get('waybill', '')}"
         row: dict[str, Any] = {
@@ -246,6 +252,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         is_clerk=any(r.value == "clerk" for r in ctx.principal.roles),
         higher_result=higher_result.form_of(ctx, case),
         review=review_panel(ctx, case),
+        site_visit=site_visit_panel(ctx, case),
         certificate=certificate_panel(ctx, case, services.settings.case.authority),
     )
 
