@@ -1,7 +1,7 @@
 """site visits (现场核查): schedule, inspectors, findings, photos, conclusion
 
 Revision ID: 0012_site_visits
-Revises: 0010_supervision_cards
+Revises: 0011_item_files
 Create Date: 2026-12-06 19:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_site_visits"
-down_revision = "0010_supervision_cards"
+down_revision = "0011_item_files"
 branch_labels = None
 depends_on = None
 
