@@ -99,6 +99,7 @@ class ControllerLink:
         self._client: paho.Client | None = None
         self.v5 = False
         self.connected = threading.Event()
+        self.connections = 0  # sessions the broker accepted: a reconnect counts one more
         self._stopping = False
 
     def start(self) -> None:
@@ -173,6 +174,7 @@ class ControllerLink:
         client.subscribe([(topics.hall_filter(self._hall, channel), 1) for channel in SUBSCRIBED_CHANNELS])
         birth = Status(status=Presence.ONLINE, instance=self._instance).encode()
         client.publish(self._status_topic, birth, qos=1, retain=True)
+        self.connections += 1
         self.connected.set()
         log.info("controller of hall %s online (instance %s)", self._hall, self._instance)
         self._on_connected_cb()

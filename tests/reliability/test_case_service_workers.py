@@ -81,7 +81,9 @@ def test_racing_clerks_on_two_workers_move_each_case_once(two_workers: list[str]
             f"{two_workers[case_id % 2]}/api/v1/cases/{case_id}/history", headers=manager, timeout=30
         ).json()
         uploads = ["material.upload"] * 5  # the required materials, handed in before acceptance
-        assert [entry["action"] for entry in history] == ["case.submit", *uploads, "case.accept"]
+        # The item names a joint department: the one acceptance opens its task once (联审联办).
+        moved = ["case.accept", "case.joint_open"]
+        assert [entry["action"] for entry in history] == ["case.submit", *uploads, *moved]
     admin = login(two_workers[1], "admin")
     chain = httpx.get(f"{two_workers[0]}/api/v1/audit/verify", headers=admin, timeout=30).json()
     # Two processes appended to one hash chain concurrently: still one unbroken chain.
