@@ -46,6 +46,7 @@ from case_service.web.reports import router as reports_router
 from case_service.web.routes import router as web_router
 from case_service.web.security import PageSecurityHeaders
 from case_service.web.supervision import router as supervision_router
+from hall import api_docs
 from hall.calendar import china_today
 from hall.privacy import PiiCipher
 from hall.settings import Mode, Settings
@@ -169,7 +170,8 @@ def create_app(
     app = FastAPI(
         title="Case service (办件服务)",
         version="1.0.0",
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         lifespan=lifespan,
         description="The service hall's system of record: catalogue, cases, deadlines, materials, audit. "
         'Every error has the body `{"error": {"code", "message", "details"}}`.',
@@ -180,6 +182,7 @@ def create_app(
     app.state.services = services
     errors.install(app)
     openapi.install(app)
+    api_docs.install(app)
     app.add_middleware(PageSecurityHeaders)
     app.add_middleware(
         BodySizeLimit,

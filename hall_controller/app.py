@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import Field
 
-from hall import http_errors
+from hall import api_docs, http_errors
 from hall.models import Strict
 from hall.settings import Settings
 from hall.tokens import TokenRejectedError
@@ -92,11 +92,14 @@ def create_app(
         controller.stop()
         sys.setswitchinterval(previous)
 
-    app = FastAPI(title=f"Hall controller {settings.hall_id}", lifespan=lifespan)
+    app = FastAPI(
+        title=f"Hall controller {settings.hall_id}", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.controller = controller
     app.state.staff_tokens = staff_tokens
 
     http_errors.install(app)
+    api_docs.install(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
