@@ -90,8 +90,9 @@ def _page(request: Request, template: str, ctx: cases.Context | None, **values: 
         "user": principal.subject if principal else None,
         "roles": sorted(role.value for role in principal.roles) if principal else [],
         "today": ctx.today if ctx else None,
-        "message": request.query_params.get("message"),
-        "error": request.query_params.get("error"),
+        # The banner says only what the server put there (web/flash.py): never a link's `?message=`.
+        "message": None,
+        "error": None,
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **values})
 
@@ -238,9 +239,12 @@ def _devices_page(
 ) -> HTMLResponse:
     rows = [{"device": device, "state": registry.state_of(device)} for device in registry.listed(ctx.session)]
     values: dict[str, Any] = {"rows": rows, "issued": issued, "kinds": KIND_LABELS, "states": STATE_LABELS}
+    from case_service.web import flash  # flash renders through this module's _page
+
     if error:
-        values["error"] = error
-    page = _page(request, "devices.html", ctx, **values)
+        page = _page(request, "devices.html", ctx, error=error, **values)
+    else:  # the banner of a redirect (a revocation) comes from the flash cookie, never from the URL
+        page = flash.page(request, "devices.html", ctx, **values)
     page.headers["Cache-Control"] = "no-store"  # a page showing a one-time code is never cached
     return page
 
@@ -309,6 +313,7 @@ def change_device(
         return _devices_page(request, ctx, error=err.message)
     session.commit()
     if issued is None:
-        query = urllib.parse.urlencode({"message": f"{device_id}: 已吊销 revoked"})
-        return RedirectResponse(f"/web/devices?{query}", status_code=303)
+        from case_service.web import flash
+
+        return flash.redirect("/web/devices", message=f"{device_id}: 已吊销 revoked")
     return _devices_page(request, ctx, issued=issued)

@@ -80,6 +80,9 @@ def test_search_page_and_verify(live: tuple[str, CaseApi], page: Any, screenshot
     page.reload()
     assert f"第 {accepted[-1]} 条起链条断开" in page.inner_text("#chain")
     page.screenshot(path=str(screenshot_dir / "audit-verify-broken.png"), full_page=True)
+    # The banner is the server's: a link's own words never appear in it.
+    page.goto(page.url.split("?")[0] + "?message=审计正常无需处理&error=请拨打400-000-0000")
+    assert page.locator(".flash").count() == 0 and "400-000" not in page.content()
 
     # A clerk and a stranger are refused.
     page.goto(f"{base}/web/logout")
