@@ -569,8 +569,10 @@ def _receipt(ctx: cases.Context, number: str) -> dict[str, Any] | None:
     }
 
 
-@router.get("/receipt/{number}", response_model=None)
-def receipt_page(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
+def _receipt_or_answer(
+    request: Request, number: str, session: SessionDep, services: ServicesDep
+) -> tuple[cases.Context, dict[str, Any]] | Response:
+    """The receipt of `number` for a signed-in clerk, else what to answer (sign in, refused, not found)."""
     ctx = _context(request, session, services)
     if ctx is None:
         return sign_in_then(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
@@ -580,20 +582,24 @@ def receipt_page(request: Request, number: str, session: SessionDep, services: S
     found = _receipt(ctx, number)
     if found is None:
         return _render(request, "message.html", ctx, status_code=404, text="找不到该办件的收件记录")
+    return ctx, found
+
+
+@router.get("/receipt/{number}", response_model=None)
+def receipt_page(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
+    answer = _receipt_or_answer(request, number, session, services)
+    if isinstance(answer, Response):
+        return answer
+    ctx, found = answer
     return _render(request, "intake/receipt.html", ctx, **found)
 
 
 @router.get("/receipt/{number}/pdf", response_model=None)
 def receipt_pdf(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return sign_in_then(f"/web/intake/receipt/{urllib.parse.quote(number[:32])}")
-    refused = _refused(request, ctx)
-    if refused:
-        return refused
-    found = _receipt(ctx, number)
-    if found is None:
-        return _render(request, "message.html", ctx, status_code=404, text="找不到该办件的收件记录")
+    answer = _receipt_or_answer(request, number, session, services)
+    if isinstance(answer, Response):
+        return answer
+    ctx, found = answer
     pdf = render_receipt(found, today=ctx.today)
     filename = urllib.parse.quote(f"收件凭证-{found['case'].number}.pdf")
     return Response(
