@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -33,7 +33,7 @@ from case_service.reports.export import (
 from case_service.reports.figures import FLOW_GROUP_LABELS, STAGE_LABELS, GroupBy, StageName
 from case_service.reports.periods import Period, PeriodKind, period_of
 from case_service.reports.ratings import LEVELS, RatingGroupBy
-from case_service.reports.service import case_report, rating_report
+from case_service.reports.service import CaseReport, case_report, rating_report
 from case_service.web.routes import _context, _login_redirect, _page
 
 router = APIRouter(prefix="/web/reports", include_in_schema=False)
@@ -163,8 +163,10 @@ def _refused(request: Request, ask: Asked, err: DomainError) -> Response:
     return answer
 
 
-@router.get("", response_model=None)
-def reports_page(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
+def _case_report(
+    request: Request, session: SessionDep, services: ServicesDep, choice: Choice | InvalidInputError
+) -> tuple[Asked, GroupBy, CaseReport] | Response:
+    """The case figures asked for (the page and its workbook), else what to answer instead."""
     ask = _asked(request, session, services, choice)
     if isinstance(ask, Response):
         return ask
@@ -172,7 +174,29 @@ def reports_page(request: Request, session: SessionDep, services: ServicesDep, c
         group_by = ask.choice.grouping(GroupBy, GroupBy.DEPARTMENT)
     except InvalidInputError as err:
         return _refused(request, ask, err)
-    report = case_report(session, ask.ctx.calendar, ask.period, group_by, ask.department)
+    return ask, group_by, case_report(session, ask.ctx.calendar, ask.period, group_by, ask.department)
+
+
+def _rating_report(
+    request: Request, session: SessionDep, services: ServicesDep, choice: Choice | InvalidInputError
+) -> tuple[Asked, RatingGroupBy, dict[str, Any]] | Response:
+    """The 好差评 figures asked for (the page and its workbook), else what to answer instead."""
+    ask = _asked(request, session, services, choice)
+    if isinstance(ask, Response):
+        return ask
+    try:
+        group_by = ask.choice.grouping(RatingGroupBy, RatingGroupBy.DEPARTMENT)
+    except InvalidInputError as err:
+        return _refused(request, ask, err)
+    return ask, group_by, rating_report(session, ask.period, group_by, ask.department)
+
+
+@router.get("", response_model=None)
+def reports_page(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
+    asked = _case_report(request, session, services, choice)
+    if isinstance(asked, Response):
+        return asked
+    ask, group_by, report = asked
     return _page(
         request,
         "reports/cases.html",
@@ -190,28 +214,20 @@ def reports_page(request: Request, session: SessionDep, services: ServicesDep, c
 
 @router.get("/cases.xlsx", response_model=None)
 def reports_xlsx(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
-    ask = _asked(request, session, services, choice)
-    if isinstance(ask, Response):
-        return ask
-    try:
-        group_by = ask.choice.grouping(GroupBy, GroupBy.DEPARTMENT)
-    except InvalidInputError as err:
-        return _refused(request, ask, err)
-    report = case_report(session, ask.ctx.calendar, ask.period, group_by, ask.department)
+    asked = _case_report(request, session, services, choice)
+    if isinstance(asked, Response):
+        return asked
+    _ask, _group_by, report = asked
     disposition = f'attachment; filename="{workbook_name(report)}"'
     return Response(workbook_bytes(report), media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 @router.get("/ratings", response_model=None)
 def ratings_page(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
-    ask = _asked(request, session, services, choice)
-    if isinstance(ask, Response):
-        return ask
-    try:
-        group_by = ask.choice.grouping(RatingGroupBy, RatingGroupBy.DEPARTMENT)
-    except InvalidInputError as err:
-        return _refused(request, ask, err)
-    report = rating_report(session, ask.period, group_by, ask.department)
+    asked = _rating_report(request, session, services, choice)
+    if isinstance(asked, Response):
+        return asked
+    ask, group_by, report = asked
     return _page(
         request,
         "reports/ratings.html",
@@ -228,14 +244,10 @@ def ratings_page(request: Request, session: SessionDep, services: ServicesDep, c
 
 @router.get("/ratings.xlsx", response_model=None)
 def ratings_xlsx(request: Request, session: SessionDep, services: ServicesDep, choice: ChoiceDep) -> Response:
-    ask = _asked(request, session, services, choice)
-    if isinstance(ask, Response):
-        return ask
-    try:
-        group_by = ask.choice.grouping(RatingGroupBy, RatingGroupBy.DEPARTMENT)
-    except InvalidInputError as err:
-        return _refused(request, ask, err)
-    report = rating_report(session, ask.period, group_by, ask.department)
+    asked = _rating_report(request, session, services, choice)
+    if isinstance(asked, Response):
+        return asked
+    _ask, _group_by, report = asked
     disposition = f'attachment; filename="{ratings_workbook_name(report)}"'
     return Response(
         ratings_workbook_bytes(report), media_type=XLSX, headers={"Content-Disposition": disposition}
