@@ -142,13 +142,18 @@ def test_heartbeat_loss_then_revival(any_broker: Broker, tmp_path: Path) -> None
             )
             record = controller.registry.get("led-1")
             assert record is not None and record.offline_reason.startswith("no heartbeat")
-            assert any(a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention())
+            # The sweep marks the device offline first and raises its alarm just after: wait for both.
+            assert wait_until(
+                lambda: any(a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention())
+            )
             device.beat()
             assert wait_until(
                 lambda: (r := controller.registry.get("led-1")) and r.availability is Availability.ONLINE
             )
-            assert not any(
-                a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention()
+            assert wait_until(
+                lambda: not any(
+                    a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention()
+                )
             )
         finally:
             device.stop()
