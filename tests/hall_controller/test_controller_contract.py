@@ -144,15 +144,19 @@ def test_heartbeat_loss_then_revival(any_broker: Broker, tmp_path: Path) -> None
             assert record is not None and record.offline_reason.startswith("no heartbeat")
             # The sweep marks the device offline first and raises its alarm just after: wait for both.
             assert wait_until(
-                lambda: any(a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention())
+                lambda: any(
+                    a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention()
+                )
             )
             device.beat()
             assert wait_until(
                 lambda: (r := controller.registry.get("led-1")) and r.availability is Availability.ONLINE
             )
             assert wait_until(
-                lambda: not any(
-                    a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention()
+                lambda: (
+                    not any(
+                        a.code == HealthCode.OFFLINE.value and a.active for a in controller.alarms.attention()
+                    )
                 )
             )
         finally:
