@@ -40,6 +40,7 @@ class GroupBy(StrEnum):
     ITEM = "item"
     CHANNEL = "channel"
     CLERK = "clerk"  # who filed the case: a clerk at a window, or the applicant (kiosk, online)
+    WINDOW = "window"  # the hall's window it was received at (cases.received_window)
 
 
 class StageName(StrEnum):

@@ -30,6 +30,7 @@ from hall.calendar import CHINA_TZ
 STAFF = "staff:"
 SELF_SERVICE, SELF_SERVICE_LABEL = "self-service", "自助/网上 self-service"
 CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
+NO_WINDOW, NO_WINDOW_LABEL = "none", "未经窗口 no window"
 
 
 def _group(group_by: GroupBy) -> tuple[Any, Any]:
@@ -38,6 +39,8 @@ def _group(group_by: GroupBy) -> tuple[Any, Any]:
         return Case.item_code, Case.item_name
     if group_by is GroupBy.CHANNEL:
         return Case.channel, Case.channel
+    if group_by is GroupBy.WINDOW:
+        return Case.received_window, Case.received_window
     if group_by is GroupBy.CLERK:
         # Staff by name; every applicant's own filing (kiosk, online) in one group, counted as one.
         # Constants as SQL text, not bound parameters: PostgreSQL matches a GROUP BY expression to the
@@ -53,6 +56,11 @@ def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
         return TOTAL_KEY, "全部 All"
     if group_by is GroupBy.CHANNEL:
         return str(key), CHANNEL_LABELS.get(str(key), str(key))
+    if group_by is GroupBy.WINDOW:
+        # "03" sorts window 3 before window 12 (the groups are ordered by label); none of a window last.
+        if key is None:
+            return NO_WINDOW, NO_WINDOW_LABEL
+        return str(key), f"{int(key):02d}号窗口 window {key}"
     if group_by is GroupBy.CLERK:
         # The filer as the audit trail names it: "staff:<username>", else an applicant or a device.
         actor = str(key)

@@ -127,6 +127,9 @@ class Case(Base):
     owed_materials: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 容缺
     forwarding: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 审核转报
     created_by: Mapped[str] = mapped_column(String(64))
+    # The hall's window the case was received at: the filing clerk's, else the accepting clerk's (kiosk,
+    # online); None when no clerk at a window handled its acceptance.
+    received_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 

@@ -44,6 +44,7 @@ def pick_items(session: Session, departments: int = 4) -> list[Item]:
 
 def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
     rng = random.Random(seed)
+    windows = random.Random(seed + 1)  # apart, so the other figures' cases stay as they were
     with Session(engine) as session:
         items = pick_items(session)
         span = (LAST_DAY - FIRST_DAY).days
@@ -110,6 +111,8 @@ def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
                     is_open=state not in ("not_accepted", "denied", "delivered"),
                     submitted_on=submitted,
                     created_by=filer,
+                    # Filed at a window, or a kiosk's or online case received at one (or at none).
+                    received_window=windows.choice((1, 2, 3, 12) if channel == "window" else (None, 2, 5)),
                     **fields,
                 )
             )

@@ -78,6 +78,17 @@ def test_month_by_department_matches_sql(case_api: CaseApi) -> None:
     ).json()
     filer = "CASE WHEN created_by LIKE 'staff:%' THEN substr(created_by, 7) ELSE 'self-service' END"
     compare(by_clerk, expected_by(engine, filer, dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    by_window = case_api.client.get(
+        "/api/v1/reports/cases",
+        params={"period": "month", "date": "2025-10-15", "group_by": "window"},
+        headers=case_api.staff("manager1"),
+    ).json()
+    window = "COALESCE(CAST(received_window AS TEXT), 'none')"
+    expected = expected_by(engine, window, *OCTOBER)
+    assert {"1", "12", "none"} <= set(expected)
+    compare(by_window, expected)
+    labels = [group["label"] for group in by_window["groups"]]
+    assert labels[:2] == ["01号窗口 window 1", "02号窗口 window 2"] and labels[-1] == "未经窗口 no window"
     assert {group["key"] for group in by_clerk["groups"]} == {"clerk1", "clerk2", "clerk3", "self-service"}
 
 
