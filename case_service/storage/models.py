@@ -414,7 +414,11 @@ class AuditHead(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_subject", "subject_type", "subject_id"),
+        # The figures' later stages read the cases with a step in a period (reports.repository).
+        Index("ix_audit_entries_at", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

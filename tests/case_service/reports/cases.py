@@ -15,7 +15,7 @@ import chinese_calendar
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from case_service.storage.models import Case, Evaluation, Item
+from case_service.storage.models import AuditEntry, Case, Evaluation, Item
 
 FIRST_DAY = dt.date(2025, 9, 1)
 LAST_DAY = dt.date(2025, 11, 30)
@@ -279,3 +279,70 @@ def expected_ratings(
             if start <= at.astimezone(HALL).date() <= end and (department is None or dep == department):
                 counts["—" if key is None else str(key)][score] += 1
     return dict(counts)
+
+
+LATER_STAGES = ("certificate", "seal", "release")
+
+
+def generate_steps(engine: Engine, seed: int = 22) -> dict[str, dict[str, list[int]]]:
+    """Audited steps for the decided licence cases: approved (into the certificate stage), the certificate
+    made (seal), sealed (release), delivered (no stage), each a few days after the last, with an extension
+    step inside the certificate stage and suspended days inside the seal stage now and then; written as
+    audit entries at 10:00 in the hall. Returns the truth: working days per later stage left in October, per
+    department, from the days chosen here and chinese_calendar."""
+    rng = random.Random(seed)
+    truth: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    seq = 10_000_000
+    with Session(engine) as session:
+        decided = session.execute(
+            select(Case.id, Case.department, Case.decided_on).where(
+                Case.flow == "licence", Case.decided_on.is_not(None)
+            )
+        ).all()
+        for case_id, department, decided_on in decided:
+            day, paused = decided_on, 0
+            steps = [(day, "certificate", paused)]
+            if rng.random() < 0.3:  # a step that keeps the stage: not its end
+                steps.append((day + dt.timedelta(days=1), "certificate", paused))
+            for stage in ("seal", "release", None):
+                entered, entered_paused = day, paused
+                day = day + dt.timedelta(days=rng.randint(0, 6))
+                if steps[-1][1] == "seal" and rng.random() < 0.3:
+                    paused += rng.randint(1, 2)
+                steps.append((day, stage, paused))
+                left_stage = steps[-2][1]
+                if FIRST_DAY.replace(month=10) <= day <= dt.date(2025, 10, 31):
+                    took = max(0, working_days(entered, day) - (paused - entered_paused))
+                    truth[department][str(left_stage)].append(took)
+            for on, stage, paused_days in steps:
+                seq += 1
+                session.add(
+                    AuditEntry(
+                        seq=seq,
+                        at=dt.datetime.combine(on, dt.time(10), HALL),
+                        actor="staff:generated",
+                        action="case.generated",
+                        subject_type="case",
+                        subject_id=str(case_id),
+                        after={"state": "x", "stage": stage, "paused_days": paused_days},
+                        prev_hash="0" * 64,
+                        hash="0" * 64,
+                    )
+                )
+            # A note on the case (no stage in it) is no step.
+            seq += 1
+            session.add(
+                AuditEntry(
+                    seq=seq,
+                    at=dt.datetime.combine(decided_on, dt.time(11), HALL),
+                    actor="staff:generated",
+                    action="case.note",
+                    subject_type="case",
+                    subject_id=str(case_id),
+                    after={"note": "x"},
+                    prev_hash="0" * 64,
+                    hash="0" * 64,
+                )
+            )
+        session.commit()
+    return truth
