@@ -300,8 +300,9 @@ def generate_steps(engine: Engine, seed: int = 22) -> dict[str, dict[str, list[i
             )
         ).all()
         for case_id, department, decided_on in decided:
+            assert decided_on is not None
             day, paused = decided_on, 0
-            steps = [(day, "certificate", paused)]
+            steps: list[tuple[dt.date, str | None, int]] = [(day, "certificate", paused)]
             if rng.random() < 0.3:  # a step that keeps the stage: not its end
                 steps.append((day + dt.timedelta(days=1), "certificate", paused))
             for stage in ("seal", "release", None):
@@ -314,35 +315,25 @@ def generate_steps(engine: Engine, seed: int = 22) -> dict[str, dict[str, list[i
                 if FIRST_DAY.replace(month=10) <= day <= dt.date(2025, 10, 31):
                     took = max(0, working_days(entered, day) - (paused - entered_paused))
                     truth[department][str(left_stage)].append(took)
-            for on, stage, paused_days in steps:
+            entries = [
+                (on, 10, "case.generated", {"state": "x", "stage": stage, "paused_days": paused_days})
+                for on, stage, paused_days in steps
+            ]
+            entries.append((decided_on, 11, "case.note", {"note": "x"}))  # no stage in it: no step
+            for on, hour, action, after in entries:
                 seq += 1
                 session.add(
                     AuditEntry(
                         seq=seq,
-                        at=dt.datetime.combine(on, dt.time(10), HALL),
+                        at=dt.datetime.combine(on, dt.time(hour), HALL),
                         actor="staff:generated",
-                        action="case.generated",
+                        action=action,
                         subject_type="case",
                         subject_id=str(case_id),
-                        after={"state": "x", "stage": stage, "paused_days": paused_days},
+                        after=after,
                         prev_hash="0" * 64,
                         hash="0" * 64,
                     )
                 )
-            # A note on the case (no stage in it) is no step.
-            seq += 1
-            session.add(
-                AuditEntry(
-                    seq=seq,
-                    at=dt.datetime.combine(decided_on, dt.time(11), HALL),
-                    actor="staff:generated",
-                    action="case.note",
-                    subject_type="case",
-                    subject_id=str(case_id),
-                    after={"note": "x"},
-                    prev_hash="0" * 64,
-                    hash="0" * 64,
-                )
-            )
         session.commit()
     return truth
