@@ -196,10 +196,11 @@ def test_the_floor_view_on_the_managers_dashboard(
                 assert first.locator("[data-state]").get_attribute("data-state") == "serving"
                 assert "clerk1" in first.inner_text() and "A001" in first.inner_text()
                 assert "12分钟" in first.inner_text()  # called 720 s ago, by the queue's clock
+                assert "08:35:00" in first.inner_text()  # in the hall's time, whatever Chromium's zone
                 second = page.locator(f'[data-window="{numbers[1]}"]')
                 assert second.locator("[data-state]").get_attribute("data-state") == "paused"
                 assert "clerk2" in second.inner_text() and "午休" in second.inner_text()
-                assert "10分钟" in second.inner_text()
+                assert "10分钟" in second.inner_text() and "08:37:00" in second.inner_text()
                 for number in numbers[2:]:
                     assert page.locator(f'[data-window="{number}"] [data-state]').get_attribute(
                         "data-state"
