@@ -128,7 +128,8 @@ def reads(
 
 def clerk_window(services: Services, token: str) -> int | None:
     """The window the clerk with this staff token is signed in at, by the controller's queue; None when at
-    none, or when the controller does not answer (a filing never waits on it)."""
+    none, or when the controller does not answer (the filing goes on without it, after at most the link's
+    time-out)."""
     try:
         answer = call(services, "GET", f"{API}/mine?after=-1", token)
     except ControllerError:
