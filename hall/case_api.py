@@ -167,6 +167,11 @@ class CaseOut(BaseModel):
         default=None,
         description="审核转报: the higher authority forwarded to, when, the preliminary opinion, its result",
     )
+    received_window: int | None = Field(
+        default=None,
+        description="the hall's window the case was received at (filed, or a kiosk's or online filing "
+        "accepted, by a clerk signed in there); null when none",
+    )
 
 
 class ReleaseContact(BaseModel):

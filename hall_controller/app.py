@@ -27,6 +27,7 @@ from hall_controller.alarms import AlarmError
 from hall_controller.auth import Manager, StaffTokens, staff_token_key
 from hall_controller.controller import HallController
 from hall_controller.extensions import ControllerContext, Extension, discover_extensions
+from hall_controller.floor import floor_snapshot
 from hall_controller.views import alarm_view, device_view
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,12 @@ def create_app(
     @app.get("/api/v1/dashboard")
     def dashboard_data() -> dict[str, Any]:
         return dashboard_snapshot(controller)
+
+    @app.get("/api/v1/dashboard/floor")
+    def dashboard_floor(_staff: Manager) -> dict[str, Any]:
+        """The floor view: windows (state, clerk, since when), lockers by state, the day's queue figures.
+        Managers only: it names the clerks."""
+        return floor_snapshot(controller)
 
     @app.get("/api/v1/dashboard/stream", include_in_schema=False)
     async def dashboard_stream(request: Request) -> StreamingResponse:

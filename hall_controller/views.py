@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from devices.protocol.health import label
+from hall_controller.alarm_guide import instruction
 from hall_controller.alarms import Alarm
 from hall_controller.registry import DeviceRecord
 
@@ -51,6 +52,7 @@ def alarm_view(alarm: Alarm) -> dict[str, Any]:
         "device_id": alarm.device_id,
         "code": alarm.code,
         "label": label(alarm.code),
+        "instruction": instruction(alarm.code).as_dict(),
         "severity": alarm.severity.value,
         "message": alarm.message,
         "source": alarm.source.value,

@@ -76,6 +76,7 @@ def case_out(ctx: cases.Viewer, case: Case) -> case_api.CaseOut:
         flow=flow.value,
         owed_materials=case.owed_materials,
         forwarding=case.forwarding,
+        received_window=case.received_window,
     )
 
 

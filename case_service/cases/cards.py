@@ -5,6 +5,7 @@ Every card, order and answer is an audit entry on its case. The rules are `domai
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, true
@@ -179,6 +180,25 @@ def cards_for(session: Session, principal: Principal, *, limit: int = 100) -> li
     ids = {card.case_id for card in mine}
     cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
     return [CardRow(card, cases[card.case_id], []) for card in mine]
+
+
+def current_cards(session: Session, listed: Sequence[Case]) -> dict[int, list[str]]:
+    """The colours of the cards the present stage of each listed case earned (its stage and due date),
+    red before yellow: what the staff's work lists show beside the case. Cases without one are left out."""
+    if not listed:
+        return {}
+    present = {case.id: (case.stage, case.stage_due_on) for case in listed}
+    query = select(
+        SupervisionCard.case_id, SupervisionCard.stage, SupervisionCard.stage_due_on, SupervisionCard.colour
+    )
+    found: dict[int, set[str]] = {}
+    for case_id, stage, due_on, colour in session.execute(
+        query.where(SupervisionCard.case_id.in_(list(present)))
+    ):
+        if present[case_id] == (stage, due_on):
+            found.setdefault(case_id, set()).add(colour)
+    order = [rules.Colour.RED.value, rules.Colour.YELLOW.value]
+    return {case_id: [colour for colour in order if colour in colours] for case_id, colours in found.items()}
 
 
 def urge(

@@ -67,10 +67,19 @@ def _owners(filer: Filer, id_number: str) -> list[str]:
     )
 
 
-def submit(tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, applicant: Applicant) -> Case:
+def submit(
+    tx: RawTransaction,
+    filer: Filer,
+    *,
+    item_code: str,
+    channel: str,
+    applicant: Applicant,
+    window: int | None = None,
+) -> Case:
     """Files a case in the caller's transaction: the rules (domain.transitions.admit, opened), then the
     case's row and its reused materials (storage.case_rows.file_case). Returns the case as inserted, not
-    attached to a session. The audit entry waits in `tx` for audit.write_and_commit."""
+    attached to a session. The audit entry waits in `tx` for audit.write_and_commit. `window`: the hall's
+    window the filing clerk is signed in at, if any."""
     item = catalogue.for_filing_raw(tx, item_code)
     name, id_number = transitions.admit(
         item.code,
@@ -111,6 +120,7 @@ def submit(tx: RawTransaction, filer: Filer, *, item_code: str, channel: str, ap
         "extended": progress.extended,
         "flow": progress.flow.value,
         "created_by": filer.principal.actor,
+        "received_window": window,
         "updated_at": now,
     }
     case_id, reused = case_rows.file_case(

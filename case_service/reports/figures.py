@@ -16,7 +16,10 @@ What each figure counts, over the period [start, end] (days included, the hall's
 - the trend: cases received and decided per day (per month over periods longer than 62 days);
 - working days per stage, in (start, end] working days: acceptance (received → accepted) for the cases
   accepted in the period, not counting the deemed ones; decision (accepted → decided, suspended days not
-  counted) for the cases decided in the period. Mean and p90 (nearest rank).
+  counted) for the cases decided in the period; and each later stage (certificate, seal, release) for the
+  stages left in the period, from the case's steps in the audit trail (`stage_spans`: entered the day of
+  the step that put the case in the stage, left the day of the step that took it out; suspended days not
+  counted). Mean and p90 (nearest rank).
 """
 
 from __future__ import annotations
@@ -40,14 +43,26 @@ class GroupBy(StrEnum):
     ITEM = "item"
     CHANNEL = "channel"
     CLERK = "clerk"  # who filed the case: a clerk at a window, or the applicant (kiosk, online)
+    WINDOW = "window"  # the hall's window it was received at (cases.received_window)
 
 
 class StageName(StrEnum):
     ACCEPTANCE = "acceptance"
     DECISION = "decision"
+    CERTIFICATE = "certificate"
+    SEAL = "seal"
+    RELEASE = "release"
 
 
-STAGE_LABELS = {StageName.ACCEPTANCE: "受理 acceptance", StageName.DECISION: "审查决定 decision"}
+STAGE_LABELS = {
+    StageName.ACCEPTANCE: "受理 acceptance",
+    StageName.DECISION: "审查决定 decision",
+    StageName.CERTIFICATE: "制作证照 certificate",
+    StageName.SEAL: "统一盖章 seal",
+    StageName.RELEASE: "出件 release",
+}
+# The stages measured from the audit trail's steps (the first two from the case's own dates).
+LATER_STAGES = frozenset({StageName.CERTIFICATE.value, StageName.SEAL.value, StageName.RELEASE.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +138,43 @@ class ForwardedRow:
     key: str
     label: str
     forwarded_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class StageSpanRow:
+    """A stage a case went through: entered and left (days), with the days suspended in it."""
+
+    key: str
+    label: str
+    stage: str
+    entered_on: dt.date
+    left_on: dt.date
+    paused_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One audited step of a case: its day, and the stage and suspended days it left the case in."""
+
+    on: dt.date
+    stage: str | None
+    paused_days: int
+
+
+def stage_spans(key: str, label: str, steps: Iterable[Step]) -> list[StageSpanRow]:
+    """The stages a case left, from its steps in order: a stage begins at the step that put the case in
+    it and ends at the first step that put it in another stage (or in none); a step that keeps the stage
+    (an extension, a suspension) does not end it."""
+    spans: list[StageSpanRow] = []
+    current: Step | None = None
+    for step in steps:
+        if current is not None and step.stage == current.stage:
+            continue
+        if current is not None and current.stage is not None:
+            paused = max(0, step.paused_days - current.paused_days)
+            spans.append(StageSpanRow(key, label, current.stage, current.on, step.on, paused))
+        current = step
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +281,11 @@ def compute(
     decided: Iterable[DecidedRow],
     calendar: WorkingCalendar,
     forwarded: Iterable[ForwardedRow] = (),
+    *,
+    spans: Iterable[StageSpanRow] = (),
 ) -> tuple[list[Figures], Figures]:
-    """The figures per group (ordered by label) and over all groups."""
+    """The figures per group (ordered by label) and over all groups; `spans`: the later stages left in the
+    period."""
     days_between = WorkingDayCounter(calendar).between
     groups: dict[str, Figures] = {}
     total = Figures(TOTAL_KEY, TOTAL_LABEL)
@@ -272,6 +327,12 @@ def compute(
             figures.late += (not on_time) * count
             if took is not None:
                 figures.stage_days.setdefault(StageName.DECISION.value, []).extend([took] * count)
+    for span in spans:
+        if span.stage not in LATER_STAGES:
+            continue
+        took = max(0, days_between(span.entered_on, span.left_on) - span.paused_days)
+        for figures in both(span.key, span.label):
+            figures.stage_days.setdefault(span.stage, []).append(took)
     return sorted(groups.values(), key=lambda figures: (figures.label, figures.key)), total
 
 

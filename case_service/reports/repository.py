@@ -21,15 +21,19 @@ from case_service.reports.figures import (
     ForwardedRow,
     GroupBy,
     ReceivedRow,
+    StageSpanRow,
+    Step,
+    stage_spans,
 )
 from case_service.reports.periods import Period
 from case_service.reports.ratings import RatingGroupBy, RatingRow, named
-from case_service.storage.models import Case, Evaluation
+from case_service.storage.models import AuditEntry, Case, Evaluation
 from hall.calendar import CHINA_TZ
 
 STAFF = "staff:"
 SELF_SERVICE, SELF_SERVICE_LABEL = "self-service", "自助/网上 self-service"
 CHANNEL_LABELS = {"window": "窗口 window", "kiosk": "自助终端 kiosk", "online": "网上 online"}
+NO_WINDOW, NO_WINDOW_LABEL = "none", "未经窗口 no window"
 
 
 def _group(group_by: GroupBy) -> tuple[Any, Any]:
@@ -38,6 +42,8 @@ def _group(group_by: GroupBy) -> tuple[Any, Any]:
         return Case.item_code, Case.item_name
     if group_by is GroupBy.CHANNEL:
         return Case.channel, Case.channel
+    if group_by is GroupBy.WINDOW:
+        return Case.received_window, Case.received_window
     if group_by is GroupBy.CLERK:
         # Staff by name; every applicant's own filing (kiosk, online) in one group, counted as one.
         # Constants as SQL text, not bound parameters: PostgreSQL matches a GROUP BY expression to the
@@ -53,6 +59,11 @@ def _key_label(group_by: GroupBy, key: Any, label: Any) -> tuple[str, str]:
         return TOTAL_KEY, "全部 All"
     if group_by is GroupBy.CHANNEL:
         return str(key), CHANNEL_LABELS.get(str(key), str(key))
+    if group_by is GroupBy.WINDOW:
+        # "03" sorts window 3 before window 12 (the groups are ordered by label); none of a window last.
+        if key is None:
+            return NO_WINDOW, NO_WINDOW_LABEL
+        return str(key), f"{int(key):02d}号窗口 window {key}"
     if group_by is GroupBy.CLERK:
         # The filer as the audit trail names it: "staff:<username>", else an applicant or a device.
         actor = str(key)
@@ -131,6 +142,53 @@ def forwarded_rows(
         if period.start <= forwarded_on <= period.end:
             rows.append(ForwardedRow(*_key_label(group_by, key, label), forwarded_on))
     return rows
+
+
+STEPS_PER_QUERY = 500  # cases one query reads the steps of
+
+
+def stage_span_rows(
+    session: Session, period: Period, group_by: GroupBy, department: str | None
+) -> list[StageSpanRow]:
+    """The stages the cases left in the period, from their audited steps (`figures.stage_spans`). A stage
+    left in the period was left by a step in it: the cases read are those with a step in the period (the
+    audit trail's index on its time), their steps up to the period's end by its subject index, a few
+    hundred cases a query."""
+    start, end = _bounds(period)
+    steps_of_case = [AuditEntry.subject_type == "case", AuditEntry.action.like(literal_column("'case.%'"))]
+    stepped = select(AuditEntry.subject_id).where(*steps_of_case, AuditEntry.at >= start, AuditEntry.at < end)
+    ids = sorted(
+        {int(subject_id) for (subject_id,) in session.execute(stepped.distinct()) if subject_id.isdigit()}
+    )
+    key_column, label_column = _group(group_by)
+    groups: dict[str, tuple[str, str]] = {}
+    steps: dict[str, list[Step]] = {}
+    for first in range(0, len(ids), STEPS_PER_QUERY):
+        chunk = ids[first : first + STEPS_PER_QUERY]
+        cases = select(Case.id, key_column, label_column).where(Case.id.in_(chunk))
+        if department is not None:
+            cases = cases.where(Case.department == department)
+        found = {str(row[0]): _key_label(group_by, row[1], row[2]) for row in session.execute(cases)}
+        if not found:
+            continue
+        groups.update(found)
+        query = (
+            select(AuditEntry.subject_id, AuditEntry.at, AuditEntry.after)
+            .where(*steps_of_case, AuditEntry.subject_id.in_(list(found)), AuditEntry.at < end)
+            .order_by(AuditEntry.seq)
+        )
+        for subject_id, at, after in session.execute(query):
+            if not isinstance(after, dict) or "stage" not in after:
+                continue  # not a step of the case's own (an opinion, a note)
+            day = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(CHINA_TZ).date()
+            stage, paused = after["stage"], after.get("paused_days") or 0
+            steps.setdefault(subject_id, []).append(Step(day, str(stage) if stage else None, int(paused)))
+    return [
+        span
+        for case_id, case_steps in steps.items()
+        for span in stage_spans(*groups[case_id], case_steps)
+        if period.start <= span.left_on <= period.end
+    ]
 
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:

@@ -50,6 +50,7 @@ def case_report(
         decided,
         calendar,
         repository.forwarded_rows(session, period, group_by, department),
+        spans=repository.stage_span_rows(session, period, group_by, department),
     )
     series = trend(received, decided, period.start, period.end)
     return CaseReport(period, group_by, department, groups, total, series)

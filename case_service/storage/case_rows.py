@@ -80,6 +80,7 @@ FILED_COLUMNS = (
     "extended",
     "flow",
     "created_by",
+    "received_window",
     "updated_at",
 )
 _INSERT_CASE = RawStatement(insert(_CASES).returning(_CASES.c.id), keys=FILED_COLUMNS)

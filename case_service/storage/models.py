@@ -127,6 +127,9 @@ class Case(Base):
     owed_materials: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 容缺
     forwarding: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # 审核转报
     created_by: Mapped[str] = mapped_column(String(64))
+    # The hall's window the case was received at: the filing clerk's, else the accepting clerk's (kiosk,
+    # online); None when no clerk at a window handled its acceptance.
+    received_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
@@ -411,7 +414,11 @@ class AuditHead(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_subject", "subject_type", "subject_id"),
+        # The figures' later stages read the cases with a step in a period (reports.repository).
+        Index("ix_audit_entries_at", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

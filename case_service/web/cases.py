@@ -29,7 +29,7 @@ from case_service.domain.errors import (
 )
 from case_service.domain.flows import Flow
 from case_service.domain.identity import normalise_id_number
-from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, allowed_actions
+from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, Role, allowed_actions
 from case_service.storage.models import Case, User
 from case_service.web import flash, hall_link, higher_result, window_devices
 from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
@@ -294,6 +294,11 @@ def _not_accept_reason(ground: str, reason: str, authority: str) -> str:
     return reason.strip()
 
 
+# The acceptance's decisions at a window: the first one made by a clerk signed in at a window records that
+# window on a case filed elsewhere (kiosk, online), for the figures by window.
+RECEIVING_ACTIONS = frozenset({Action.ACCEPT, Action.NOT_ACCEPT, Action.REQUEST_SUPPLEMENT, Action.REGISTER})
+
+
 @router.post("/{case_id}/act/{action}", response_model=None)
 def act(
     *,
@@ -330,7 +335,12 @@ def act(
             channel=channel,
             expected_days=expected_days,
         )
+        window = None
+        if action in RECEIVING_ACTIONS and Role.CLERK in ctx.principal.roles:
+            window = window_devices.clerk_window(services, bearer_token(request) or "")
         case = cases.act(ctx, case_id, action, data)
+        if window is not None and case.received_window is None:
+            case.received_window = window  # a kiosk's or online filing received at this window
     except DomainError as err:
         session.rollback()
         typed = {"action": action.value, "ground": ground, "authority": authority, "reason": reason}

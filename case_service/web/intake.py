@@ -484,8 +484,9 @@ def _decide(request: Request, ctx: cases.Context, services: Services, submission
             request, ctx, item, filled, errors=errors, library=library, key=key, status_code=422
         )
     ctx.session.commit()  # the reads' transaction ends before the filing's own one writes
+    window = window_devices.clerk_window(services, submission.token)
     try:
-        case_id = _file(ctx, services, item["code"], who, key)
+        case_id = _file(ctx, services, item["code"], who, key, window=window)
     except DomainError as err:
         ctx.session.rollback()
         text = (
@@ -524,8 +525,11 @@ def _decide(request: Request, ctx: cases.Context, services: Services, submission
     return RedirectResponse(f"/web/intake/receipt/{case.number}", status_code=303)
 
 
-def _file(ctx: cases.Context, services: Services, code: str, who: Who, key: str) -> int:
-    """The API's filing (cases.submit in one RawTransaction), idempotent on the form's key."""
+def _file(
+    ctx: cases.Context, services: Services, code: str, who: Who, key: str, *, window: int | None
+) -> int:
+    """The API's filing (cases.submit in one RawTransaction), idempotent on the form's key; `window`: the
+    clerk's window, recorded on the case (figures by window)."""
     filer = cases.Filer(ctx.calendar, services.cipher, ctx.today, ctx.principal, services.index_keys)
     applicant = cases.Applicant(who.name, who.id_number, who.phone)
     with RawTransaction(services.filing_engine or services.engine) as tx:
@@ -535,7 +539,8 @@ def _file(ctx: cases.Context, services: Services, code: str, who: Who, key: str)
             key=f"web-intake:{key}",
             request_hash=idempotency.fingerprint("web intake", code, who.name, who.id_number, who.phone),
             produce=lambda: case_out(
-                filer, cases.submit(tx, filer, item_code=code, channel="window", applicant=applicant)
+                filer,
+                cases.submit(tx, filer, item_code=code, channel="window", applicant=applicant, window=window),
             ),
         )
     return int(json.loads(bytes(answer.body))["id"])

@@ -54,6 +54,7 @@ CASE_GROUPS = {
     GroupBy.ITEM: "事项 item",
     GroupBy.CHANNEL: "渠道 channel",
     GroupBy.CLERK: "受理人 clerk",
+    GroupBy.WINDOW: "窗口 window",
     GroupBy.NONE: "不分组 none",
 }
 RATING_GROUPS = {

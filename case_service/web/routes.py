@@ -18,7 +18,9 @@ from case_service.api.routes.auth import LoginThrottleDep, client_address, staff
 from case_service.api.schemas import DEVICE_ID
 from case_service.auth import device_registry as registry
 from case_service.auth.tokens import STAFF_TTL, Principal, PrincipalKind
+from case_service.cases import cards as supervision_cards
 from case_service.cases import service as cases
+from case_service.domain.cards import COLOUR_LABELS
 from case_service.domain.completeness import Defect
 from case_service.domain.errors import DomainError, InvalidInputError, UnauthorizedError
 from case_service.domain.signin import TooManyError
@@ -177,10 +179,11 @@ def work_list(request: Request, session: SessionDep, services: ServicesDep) -> R
                 ctx, states=[state.value for state in states], department=department, limit=50
             )
             shown = []
+            carded = supervision_cards.current_cards(ctx.session, rows)
             for row in rows:
                 out = case_out(ctx, row)
                 missing = cases.completeness(ctx, row).missing if row.state == S.SUBMITTED else ()
-                shown.append({"case": out, "missing": missing})
+                shown.append({"case": out, "missing": missing, "cards": carded.get(row.id, [])})
             query = urllib.parse.urlencode([("state", state.value) for state in states])
             sections.append(
                 {"title": title, "role": role.value, "rows": shown, "total": total, "query": query}
@@ -188,7 +191,7 @@ def work_list(request: Request, session: SessionDep, services: ServicesDep) -> R
     title = " / ".join(ROLE_TITLES[role] for role in SECTIONS if role in ctx.principal.roles) or "工作列表"
     from case_service.web import flash  # flash builds on this module's _page
 
-    return flash.page(request, "work.html", ctx, sections=sections, title=title)
+    return flash.page(request, "work.html", ctx, sections=sections, title=title, colour_labels=COLOUR_LABELS)
 
 
 def form_action_input(

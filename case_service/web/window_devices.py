@@ -126,6 +126,19 @@ def reads(
     return JSONResponse({"window": body["window"], "seq": body["seq"], "status": status, "reads": shown})
 
 
+def clerk_window(services: Services, token: str) -> int | None:
+    """The window the clerk with this staff token is signed in at, by the controller's queue; None when at
+    none, or when the controller does not answer (the filing goes on without it, after at most the link's
+    time-out)."""
+    try:
+        answer = call(services, "GET", f"{API}/mine?after=-1", token)
+    except ControllerError:
+        return None
+    body = body_of(answer) if answer.status_code == 200 else None
+    window = body.get("window") if isinstance(body, dict) else None
+    return window if isinstance(window, int) and not isinstance(window, bool) else None
+
+
 def read_key(services: Services) -> X25519PrivateKey:
     """The private key the window's readers seal their reads to, derived from the current PII key."""
     return contract.reader_key(services.cipher.derive(contract.READ_KEY_LABEL))

@@ -66,6 +66,8 @@ MANAGER_ROUTES = [
     # Issue 20: the call screen's links and notice.
     ("POST", f"{QUEUE}/screen/links", {"device_id": "tv-1"}),
     ("PUT", f"{QUEUE}/screen/notice", {"text": "intruder's notice"}),
+    # Issue 20: the floor view names the clerks at the windows.
+    ("GET", "/api/v1/dashboard/floor", None),
 ]
 # The call screen's readings: a display link (traded for the screen's cookie) is the credential.
 DISPLAY_ROUTES = [("GET", f"{QUEUE}/screen/state"), ("GET", f"{QUEUE}/screen/stream")]

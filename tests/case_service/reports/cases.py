@@ -15,7 +15,7 @@ import chinese_calendar
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from case_service.storage.models import Case, Evaluation, Item
+from case_service.storage.models import AuditEntry, Case, Evaluation, Item
 
 FIRST_DAY = dt.date(2025, 9, 1)
 LAST_DAY = dt.date(2025, 11, 30)
@@ -44,6 +44,7 @@ def pick_items(session: Session, departments: int = 4) -> list[Item]:
 
 def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
     rng = random.Random(seed)
+    windows = random.Random(seed + 1)  # apart, so the other figures' cases stay as they were
     with Session(engine) as session:
         items = pick_items(session)
         span = (LAST_DAY - FIRST_DAY).days
@@ -110,6 +111,8 @@ def generate(engine: Engine, count: int = 400, seed: int = 20) -> None:
                     is_open=state not in ("not_accepted", "denied", "delivered"),
                     submitted_on=submitted,
                     created_by=filer,
+                    # Filed at a window, or a kiosk's or online case received at one (or at none).
+                    received_window=windows.choice((1, 2, 3, 12) if channel == "window" else (None, 2, 5)),
                     **fields,
                 )
             )
@@ -276,3 +279,61 @@ def expected_ratings(
             if start <= at.astimezone(HALL).date() <= end and (department is None or dep == department):
                 counts["—" if key is None else str(key)][score] += 1
     return dict(counts)
+
+
+LATER_STAGES = ("certificate", "seal", "release")
+
+
+def generate_steps(engine: Engine, seed: int = 22) -> dict[str, dict[str, list[int]]]:
+    """Audited steps for the decided licence cases: approved (into the certificate stage), the certificate
+    made (seal), sealed (release), delivered (no stage), each a few days after the last, with an extension
+    step inside the certificate stage and suspended days inside the seal stage now and then; written as
+    audit entries at 10:00 in the hall. Returns the truth: working days per later stage left in October, per
+    department, from the days chosen here and chinese_calendar."""
+    rng = random.Random(seed)
+    truth: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    seq = 10_000_000
+    with Session(engine) as session:
+        decided = session.execute(
+            select(Case.id, Case.department, Case.decided_on).where(
+                Case.flow == "licence", Case.decided_on.is_not(None)
+            )
+        ).all()
+        for case_id, department, decided_on in decided:
+            assert decided_on is not None
+            day, paused = decided_on, 0
+            steps: list[tuple[dt.date, str | None, int]] = [(day, "certificate", paused)]
+            if rng.random() < 0.3:  # a step that keeps the stage: not its end
+                steps.append((day + dt.timedelta(days=1), "certificate", paused))
+            for stage in ("seal", "release", None):
+                entered, entered_paused = day, paused
+                day = day + dt.timedelta(days=rng.randint(0, 6))
+                if steps[-1][1] == "seal" and rng.random() < 0.3:
+                    paused += rng.randint(1, 2)
+                steps.append((day, stage, paused))
+                left_stage = steps[-2][1]
+                if FIRST_DAY.replace(month=10) <= day <= dt.date(2025, 10, 31):
+                    took = max(0, working_days(entered, day) - (paused - entered_paused))
+                    truth[department][str(left_stage)].append(took)
+            entries = [
+                (on, 10, "case.generated", {"state": "x", "stage": stage, "paused_days": paused_days})
+                for on, stage, paused_days in steps
+            ]
+            entries.append((decided_on, 11, "case.note", {"note": "x"}))  # no stage in it: no step
+            for on, hour, action, after in entries:
+                seq += 1
+                session.add(
+                    AuditEntry(
+                        seq=seq,
+                        at=dt.datetime.combine(on, dt.time(hour), HALL),
+                        actor="staff:generated",
+                        action=action,
+                        subject_type="case",
+                        subject_id=str(case_id),
+                        after=after,
+                        prev_hash="0" * 64,
+                        hash="0" * 64,
+                    )
+                )
+        session.commit()
+    return truth

@@ -13,10 +13,13 @@ from openpyxl import load_workbook
 from tests.case_service.conftest import CaseApi
 from tests.case_service.reports.cases import (
     FLOW_GROUPS,
+    LATER_STAGES,
     expected_by,
     expected_ratings,
     generate,
     generate_ratings,
+    generate_steps,
+    nearest_rank_p90,
 )
 
 OCTOBER = (dt.date(2025, 10, 1), dt.date(2025, 10, 31))
@@ -37,6 +40,36 @@ def compare(answer: dict[str, Any], expected: dict[str, dict[str, Any]]) -> None
             assert mine == values[stage], (key, stage)
     for name in (*FIGURES, "forwarded"):
         assert answer["total"][name] == sum(values[name] for values in expected.values()), name
+
+
+def test_the_later_stages_from_the_audited_steps(case_api: CaseApi) -> None:
+    engine = case_api.client.app.state.engine  # type: ignore[attr-defined]
+    generate(engine)
+    truth = generate_steps(engine)
+    answer = case_api.client.get(
+        "/api/v1/reports/cases",
+        params={"period": "month", "date": "2025-10-15", "group_by": "department"},
+        headers=case_api.staff("manager1"),
+    )
+    assert answer.status_code == 200, answer.text
+    got = {group["key"]: group["stages"] for group in answer.json()["groups"]}
+    assert sum(len(days) for stages in truth.values() for days in stages.values()) > 60
+    assert any(days for stages in truth.values() for days in stages.values() if max(days, default=0) > 2)
+    for department, stages in got.items():
+        for stage in LATER_STAGES:
+            days = truth.get(department, {}).get(stage, [])
+            assert stages[stage]["count"] == len(days), (department, stage)
+            mean = round(sum(days) / len(days), 2) if days else None
+            assert stages[stage]["mean_working_days"] == mean, (department, stage)
+            assert stages[stage]["p90_working_days"] == nearest_rank_p90(days), (department, stage)
+    # A department head reads their department's stages only; the page shows the later stages too.
+    head = case_api.client.get(
+        "/api/v1/reports/cases",
+        params={"period": "month", "date": "2025-10-15", "group_by": "department"},
+        headers=case_api.staff("approver1"),
+    ).json()
+    assert [group["key"] for group in head["groups"]] == ["州市场监管局"]
+    assert head["groups"][0]["stages"] == got["州市场监管局"]
 
 
 def test_month_by_department_matches_sql(case_api: CaseApi) -> None:
@@ -78,6 +111,17 @@ def test_month_by_department_matches_sql(case_api: CaseApi) -> None:
     ).json()
     filer = "CASE WHEN created_by LIKE 'staff:%' THEN substr(created_by, 7) ELSE 'self-service' END"
     compare(by_clerk, expected_by(engine, filer, dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    by_window = case_api.client.get(
+        "/api/v1/reports/cases",
+        params={"period": "month", "date": "2025-10-15", "group_by": "window"},
+        headers=case_api.staff("manager1"),
+    ).json()
+    window = "COALESCE(CAST(received_window AS TEXT), 'none')"
+    expected = expected_by(engine, window, *OCTOBER)
+    assert {"1", "12", "none"} <= set(expected)
+    compare(by_window, expected)
+    labels = [group["label"] for group in by_window["groups"]]
+    assert labels[:2] == ["01号窗口 window 1", "02号窗口 window 2"] and labels[-1] == "未经窗口 no window"
     assert {group["key"] for group in by_clerk["groups"]} == {"clerk1", "clerk2", "clerk3", "self-service"}
 
 

@@ -18,7 +18,15 @@ from openpyxl import load_workbook
 from case_service.app import create_app
 from hall.net import free_port, wait_for_http
 from tests.case_service.conftest import CaseApi, Clock, make_settings
-from tests.case_service.reports.cases import expected_by, expected_ratings, generate, generate_ratings
+from tests.case_service.reports.cases import (
+    LATER_STAGES,
+    expected_by,
+    expected_ratings,
+    generate,
+    generate_ratings,
+    generate_steps,
+    nearest_rank_p90,
+)
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -79,6 +87,7 @@ def test_figures_page_for_the_manager_a_department_head_and_a_clerk(
     base, api = live
     engine = api.client.app.state.engine  # type: ignore[attr-defined]
     generate(engine, count=300)
+    later = generate_steps(engine)
     refused_scripts: list[str] = []
     page.on(
         "console",
@@ -90,6 +99,13 @@ def test_figures_page_for_the_manager_a_department_head_and_a_clerk(
     assert page.url.endswith("/web/reports")
     assert "2025-10" in page.inner_text("h1") and "全中心" in page.inner_text("h1")
     check_table(page, expected_by(engine, "department", *OCTOBER))
+    # The later stages (制作证照, 统一盖章, 出件), from the audited steps the test wrote.
+    shown = table_rows(page)
+    for department, stages in later.items():
+        for column, stage in enumerate(LATER_STAGES, 16):
+            days = stages.get(stage, [])
+            want = f"{round(sum(days) / len(days), 2)} / {int(nearest_rank_p90(days) or 0)}" if days else "—"
+            assert shown[department][column] == want, (department, stage)
     page.wait_for_selector("body[data-charts='3']")
     for chart in ("chart-groups", "chart-ontime", "chart-trend"):
         assert page.locator(f"#{chart} svg").count() == 1, chart
@@ -117,6 +133,15 @@ def test_figures_page_for_the_manager_a_department_head_and_a_clerk(
     assert rows["网上 online"][1] == expected["online"]["received"]
     assert rows["合计 Total"][6] == sum(values["decided"] for values in expected.values())
     assert refused_scripts == []
+
+    # By window: the window each case was received at.
+    page.select_option("select[name=period]", "month")
+    page.fill("input[name=date]", "2025-10-15")
+    page.select_option("select[name=group_by]", "window")
+    click_and_wait(page, page.locator("button", has_text="查询"))
+    check_table(page, expected_by(engine, "COALESCE(CAST(received_window AS TEXT), 'none')", *OCTOBER))
+    assert page.inner_text("#figures tr[data-key='12'] td >> nth=0") == "12号窗口 window 12"
+    page.screenshot(path=str(screenshot_dir / "case-figures-by-window.png"), full_page=True)
 
     # 好差评: the ratings page, by clerk.
     generate_ratings(engine)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from case_service.storage.models import AuditEntry, SupervisionCard, Urging
@@ -33,6 +33,27 @@ def records(api: CaseApi) -> tuple[list[SupervisionCard], list[Urging], list[Aud
         )
         session.expunge_all()
     return cards, urgings, entries
+
+
+def present_cards(api: CaseApi) -> dict[int, list[str]]:
+    """Each open case's cards for the stage it is in now, red first, by SQL of the test's own."""
+    with api.client.app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+        rows = connection.execute(
+            text(
+                "SELECT c.id, k.colour FROM cases c JOIN supervision_cards k ON k.case_id = c.id "
+                "AND k.stage = c.stage AND k.stage_due_on = c.stage_due_on ORDER BY c.id, k.colour"
+            )
+        ).all()
+    found: dict[int, list[str]] = {}
+    for case_id, colour in rows:  # "red" sorts before "yellow"
+        found.setdefault(case_id, []).append(colour)
+    return found
+
+
+def listed_cards(page: Any, number: str) -> list[str]:
+    """The cards shown beside the case on the work list."""
+    row = page.locator("tr", has=page.locator(f"a:text-is('{number}')"))
+    return [str(card.get_attribute("data-card")) for card in row.first.locator("[data-card]").all()]
 
 
 def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screenshot_dir: Path) -> None:
@@ -139,6 +160,13 @@ def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screensho
     mine = page.inner_text("#my-cards")
     assert late["number"] in mine and soon["number"] in mine and waiting["number"] not in mine
     page.screenshot(path=str(screenshot_dir / "supervision-my-cards-reviewer.png"), full_page=True)
+    # ... and on their work list, beside the case: the cards of the stage it is in.
+    page.goto(f"{base}/web/work")
+    expected = present_cards(api)
+    assert expected[late["id"]] == ["red", "yellow"] and expected[soon["id"]] == ["yellow"]
+    for case in (late, soon):
+        assert listed_cards(page, case["number"]) == expected[case["id"]], case["number"]
+    page.screenshot(path=str(screenshot_dir / "work-list-cards-reviewer.png"), full_page=True)
 
     # A clerk reads their own cards but not the supervision page, and cannot urge or answer.
     page.goto(f"{base}/web/logout")
@@ -146,6 +174,9 @@ def test_cards_urging_and_answer(live: tuple[str, CaseApi], page: Any, screensho
     page.goto(f"{base}/web/supervision/mine")
     mine = page.inner_text("#my-cards")
     assert waiting["number"] in mine and late["number"] not in mine
+    page.goto(f"{base}/web/work")
+    assert listed_cards(page, waiting["number"]) == present_cards(api)[waiting["id"]] == ["red", "yellow"]
+    page.screenshot(path=str(screenshot_dir / "work-list-cards-clerk.png"), full_page=True)
     answer = page.goto(f"{base}/web/supervision")
     assert answer is not None and answer.status == 403
     forged = page.request.post(

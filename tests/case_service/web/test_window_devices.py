@@ -125,6 +125,7 @@ def test_a_card_on_the_windows_reader_fills_the_intake_and_the_camera_scans_a_ma
         case = client.get(f"/api/v1/cases/{number}").json()
         assert case["applicant_name"] == "𠮷田花"
         assert case["applicant_id_number"] == masked  # the whole number was filed (masked on the way out)
+        assert case["received_window"] == 1  # the clerk's window, for the figures by window
         materials = {m["name"]: m for m in client.get(f"/api/v1/cases/{number}/materials").json()}
         scan = materials["食品经营许可申请书"]
         assert scan["content_type"] == "image/jpeg"

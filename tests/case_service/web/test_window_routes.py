@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from case_service.api.deps import TOKEN_COOKIE
 from case_service.domain.identity import make_id_number
+from case_service.web import window_devices
 from tests.case_service.conftest import ID_A, ID_B, ITEM_FOOD, CaseApi
 from tests.case_service.web.test_window_desk import sealed_case
 
@@ -176,3 +177,32 @@ def test_the_work_list_search_filters_and_order_on_both_databases(case_api: Case
     assert numbers(q=fresh["number"][-6:]) == [fresh["number"]]
     assert numbers(state="accepted") == [late["number"]]
     assert numbers(item="513200-XK-SJ-0511") == []
+
+
+def test_a_case_filed_elsewhere_records_the_window_that_accepts_it(
+    sqlite_api: CaseApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window is asked of the controller with the clerk's own token (window_devices.clerk_window, a
+    stand-in here; the filing's journey in test_window_devices.py asks the real controller)."""
+    api = sqlite_api
+    case = api.file_case(ITEM_FOOD)  # through the API: no window recorded, as a kiosk's or online filing
+    assert case["received_window"] is None
+    asked: list[str] = []
+    windows = iter([7, 9])
+
+    def clerk_window(_services: object, token: str) -> int:
+        asked.append(token)
+        return next(windows)
+
+    monkeypatch.setattr(window_devices, "clerk_window", clerk_window)
+    client = as_user(api, "clerk1")
+    answer = client.post(f"/web/case/{case['id']}/act/accept", follow_redirects=False)
+    assert answer.status_code == 303
+    accepted = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()
+    assert accepted["state"] == "accepted" and accepted["received_window"] == 7
+    assert asked == [api.staff("clerk1")["Authorization"].split()[1]]
+    # A later step (the reviewer's) neither asks for a window nor moves it.
+    client = as_user(api, "reviewer1")
+    assert client.post(f"/web/case/{case['id']}/act/start_review", follow_redirects=False).status_code == 303
+    again = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()
+    assert again["state"] == "in_review" and again["received_window"] == 7 and len(asked) == 1
