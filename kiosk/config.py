@@ -39,6 +39,10 @@ class KioskSettings(Section):
     # devices/barcode; "sim": the kiosk's own simulated page and scanner (scripts queue codes).
     camera: str = Field(default="sim", pattern="^(device|sim)$")
     scanner: str = Field(default="sim", pattern="^(device|sim)$")
+    # The hall simulator (development: `hall demo` sets it to the page `hall devices` serves): the card
+    # reader, scanner, camera and printer left at "sim" are then its devices, outside the kiosk's process,
+    # worked by a person on its page (firmware_sim/simulator). Empty: the kiosk's own in-process ones.
+    simulator_url: str = Field(default="", pattern=r"^(http://127\.0\.0\.1:[0-9]{1,5}/?)?$")
     # espeak-ng voice guidance: aloud, or into WAV files under data_dir/kiosk/voice (no sound card).
     voice: str = Field(default="aloud", pattern="^(aloud|wav|off)$")
     # The UI thread must beat within this many seconds, or the watchdog restarts the kiosk process.

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hall.enrolment import broker_login, own_credential
+from hall.errors import StartupError
 from hall.privacy import PiiCipher
 from hall.settings import Settings
 from kiosk.core import KioskCore
@@ -135,6 +136,8 @@ def simulated_ports(settings: Settings) -> Ports:
 def ports_for(settings: Settings) -> Ports:
     """The case service as configured; the devices simulated (see docs/kiosk.md for what is real)."""
     ports = simulated_ports(settings)
+    if settings.kiosk.simulator_url:
+        on_simulator(ports, settings)
     if settings.kiosk.case_service == "http":
         from kiosk.adapters.http_case import HttpCaseService
 
@@ -187,6 +190,28 @@ def ports_for(settings: Settings) -> Ports:
 
         ports.card_reader = IdCardReader(open_card_reader(settings).reader)
     return ports
+
+
+def on_simulator(ports: Ports, settings: Settings, *, card_recheck_seconds: float = 1.0) -> None:
+    """The devices left at "sim" become the hall simulator's (HALL_KIOSK__SIMULATOR_URL)."""
+    from kiosk.adapters.simulator import HallSimulator, SimulatorCamera, SimulatorPrinter, SimulatorScanner
+    from kiosk.ports import DeviceFailureError
+
+    section = settings.kiosk
+    simulator = HallSimulator(section.simulator_url)
+    if section.card_reader == "sim":
+        try:
+            ports.card_reader = simulator.card_reader(
+                settings.devices.idcard, recheck_seconds=card_recheck_seconds
+            )
+        except DeviceFailureError as err:
+            raise StartupError(f"the hall simulator at {section.simulator_url} does not answer") from err
+    if section.scanner == "sim":
+        ports.scanner = SimulatorScanner(simulator)
+    if section.camera == "sim":
+        ports.camera = SimulatorCamera(simulator)
+    if section.printer == "sim":
+        ports.printer = SimulatorPrinter(simulator, kiosk_folder(settings) / "printed")
 
 
 def open_camera(role: str, settings: Settings) -> SupervisedSource:
