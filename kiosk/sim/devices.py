@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import itertools
 import threading
 from collections import deque
-from functools import lru_cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
 
 from devices.idcard.attestation import CardRead
 from devices.idcard.gat490 import encode_text_block
-from devices.idcard.identity import Identity, Sex
-from hall.fonts import cjk_font_path
+from firmware_sim.simulator.bench import SAMPLE_PEOPLE, page_image
 from kiosk.flow.model import CardRefusal, Device, IdCard, LockerPickup, Service, Ticket
 from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
 
-_DEMO_PERSON = Identity(
-    name="张三丰",
-    sex=Sex.MALE,
-    nation="汉",
-    birth_date=dt.date(1990, 3, 7),
-    address="北京市东城区景山前街4号",
-    id_number="110101199003071233",
-    issuer="北京市公安局东城分局",
-    valid_from=dt.date(2020, 5, 1),
-    valid_until=dt.date(2040, 5, 1),
-)
+_DEMO_PERSON = SAMPLE_PEOPLE[0].identity  # the demo's adult (firmware_sim's sample people)
 # With the chip's record, so the running case service accepts the simulated card as an attested read.
 DEMO_CARD = IdCard(
     name=_DEMO_PERSON.name,
@@ -79,13 +63,9 @@ class SimScanner:
         return self._codes.popleft() if self._codes else None
 
 
-@lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(cjk_font_path()), size)
-
-
 class SimCamera:
-    """Gives a clean page image; `problem` makes the next captures fail the way a real one can."""
+    """Gives a clean page image (the hall simulator's desk page); `problem` makes the next captures fail
+    the way a real one can."""
 
     def __init__(self) -> None:
         self.fault: str | None = None
@@ -97,16 +77,7 @@ class SimCamera:
             raise DeviceFailureError(Device.CAMERA, self.fault)
         if self.problem:
             raise RejectedError(self.problem)
-        number = next(self._pages)
-        page = Image.new("L", (620, 877), 255)
-        draw = ImageDraw.Draw(page)
-        draw.text((60, 60), f"申请材料 · 第 {number} 页", font=_font(36), fill=0)
-        for line in range(14):
-            y = 150 + line * 44
-            draw.line((60, y, 560 - (line % 3) * 60, y), fill=90, width=3)
-        buffer = io.BytesIO()
-        page.save(buffer, format="PNG")
-        return buffer.getvalue()
+        return page_image(next(self._pages))
 
 
 class SimPrinter:
