@@ -1,8 +1,8 @@
 """The kiosk's devices on the hall simulator (firmware_sim/simulator), outside the kiosk's process.
 
-Chosen by the entry point when HALL_KIOSK__SIMULATOR_URL is set (development; production refuses every
-simulated device). The ID card comes through the real SAM driver on the simulator's emulated reader port;
-the QR codes held up, the page on the desk and the printer's paper are read from the simulator's HTTP.
+Chosen by the entry point (kiosk/wiring.py) for each device left at "sim" (development; production refuses
+every simulated device). The ID card comes through the real SAM driver on the simulator's emulated reader
+port; the QR codes held up, the page on the desk and the printer's paper are read from the simulator's HTTP.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class HallSimulator:
     """The simulator at `url` (loopback); each method gives one of the kiosk's ports on it."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self._client = httpx.Client(base_url=url, timeout=3.0)
 
     def get(self, path: str, device: Device) -> httpx.Response:

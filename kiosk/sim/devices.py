@@ -1,4 +1,6 @@
-"""Simulated card reader, QR scanner, document camera, printer and hall link, each with a fault switch."""
+"""In-process simulated card reader, QR scanner, document camera and printer, each with a fault switch:
+only for the unit tests (tests/kiosk/harness.py) and the screen tour of tools/kiosk_drive.py. The kiosk
+itself (kiosk/wiring.py) uses the hall simulator's devices (firmware_sim/simulator) or the real ones."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from devices.idcard.attestation import CardRead
 from devices.idcard.gat490 import encode_text_block
 from firmware_sim.simulator.bench import SAMPLE_PEOPLE, page_image
-from kiosk.flow.model import CardRefusal, Device, IdCard, LockerPickup, Service, Ticket
+from kiosk.flow.model import CardRefusal, Device, IdCard
 from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
 
 _DEMO_PERSON = SAMPLE_PEOPLE[0].identity  # the demo's adult (firmware_sim's sample people)
@@ -102,35 +104,3 @@ class SimPrinter:
 
     def problem(self) -> str | None:
         return self.fault
-
-
-class SimHallLink:
-    def __init__(self, *, pickups: dict[str, LockerPickup] | None = None) -> None:
-        self._numbers = itertools.count(1)
-        self._pickups = dict(pickups or {})
-        self.faults: list[tuple[Device, str]] = []
-        self.recovered: list[Device] = []
-        self.tickets: list[Ticket] = []
-
-    def add_pickup(self, id_number: str, pickup: LockerPickup) -> None:
-        self._pickups[id_number] = pickup
-
-    def take_ticket(self, service: Service, id_number: str) -> Ticket:
-        number = next(self._numbers)
-        ticket = Ticket(f"A{number:03d}", waiting=max(0, number - 1) % 7, estimate_minutes=(number % 7) * 4)
-        self.tickets.append(ticket)
-        return ticket
-
-    def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:
-        pickup = self._pickups.pop(value, None) if method == "id_card" else None
-        if pickup is None and method != "id_card":
-            raise RejectedError("locker_wrong_code" if method == "code" else "locker_wrong_qr")
-        if pickup is None:
-            raise RejectedError("nothing_to_pick_up")
-        return pickup
-
-    def report_fault(self, device: Device, reason: str) -> None:
-        self.faults.append((device, reason))
-
-    def report_recovered(self, device: Device) -> None:
-        self.recovered.append(device)

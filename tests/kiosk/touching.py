@@ -321,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ["HALL_KIOSK__ORIENTATION"] = args.orientation
+    os.environ["HALL_KIOSK__CASE_SERVICE"] = "sim"  # replaced by the test's enrolled kiosk, below
+    os.environ["HALL_KIOSK__HALL_LINK"] = "sim"  # replaced by the running controller when given
     from hall.settings import load_settings
 
     settings = load_settings()
@@ -332,14 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     from hall.enrolment import broker_login, own_credential
     from kiosk.adapters.http_case import HttpCaseService
     from kiosk.app import KioskApp
-    from kiosk.wiring import build_kiosk, on_simulator, simulated_ports
+    from kiosk.wiring import build_kiosk, ports_for
     from tests.kiosk import touch_scenarios
 
     if not settings.kiosk.simulator_url:
         raise SystemExit("HALL_KIOSK__SIMULATOR_URL: the hall simulator whose devices the kiosk uses")
-    ports = simulated_ports(settings)
-    # The card reader, QR scanner, desk and printer: the hall simulator's, outside this process.
-    on_simulator(ports, settings, card_recheck_seconds=0.3)
+    # The card reader, QR scanner, desk and printer: the hall simulator's, outside this process; the case
+    # service and the hall link are this test's, below.
+    ports = ports_for(settings, card_recheck_seconds=0.3)
     secret = own_credential(settings, "kiosk-touch").secret  # enrolled by the test (write_kiosk_credential)
     ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-touch", secret=secret)
     hands = Hands(settings.kiosk.simulator_url)
