@@ -17,15 +17,15 @@ import datetime as dt
 import html
 import json
 import logging
-import threading
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs
 
 from firmware_sim.lockers.doors_page import DoorsPage
+from firmware_sim.loopback import LoopbackPage, back_to_page, from_another_site, message_of, send, write_url
 from firmware_sim.simulator.bench import SAMPLE_PEOPLE, KioskBench, named_person, sample_person
 from hall.errors import StartupError
 from hall.settings import Mode, Settings
@@ -36,7 +36,7 @@ URL_FILE = Path("run") / "hall-simulator.url"
 EidIssuer = Callable[[str, str], str]
 
 
-class SimulatorPage:
+class SimulatorPage(LoopbackPage):
     """The page's HTTP server (stdlib, a thread) over one kiosk's bench; `url` once started."""
 
     def __init__(
@@ -55,30 +55,28 @@ class SimulatorPage:
                 log.debug("hall simulator: " + format, *args)
 
             def do_GET(self) -> None:
-                path, _, query = self.path.partition("?")
+                path = self.path.partition("?")[0]
                 if path == "/":
-                    message = unquote(query.partition("msg=")[2])[:200]
-                    page._send(self, HTTPStatus.OK, "text/html; charset=utf-8", page.render(message).encode())
+                    body = page.render(message_of(self.path)).encode("utf-8")
+                    send(self, HTTPStatus.OK, "text/html; charset=utf-8", body)
                 elif path == "/kiosk/devices":
                     answer = {"card_reader": bench.card_reader_port, "paper": bench.paper}
-                    page._send(self, HTTPStatus.OK, "application/json", json.dumps(answer).encode())
+                    send(self, HTTPStatus.OK, "application/json", json.dumps(answer).encode())
                 elif path == "/kiosk/scanner":
                     answer = {"code": bench.next_code()}
-                    page._send(self, HTTPStatus.OK, "application/json", json.dumps(answer).encode())
+                    send(self, HTTPStatus.OK, "application/json", json.dumps(answer).encode())
                 elif path == "/kiosk/desk":
                     image = bench.capture()
                     if image is None:
                         self.send_response(HTTPStatus.NO_CONTENT)
                         self.end_headers()
                     else:
-                        page._send(self, HTTPStatus.OK, "image/png", image)
+                        send(self, HTTPStatus.OK, "image/png", image)
                 else:
                     self.send_error(HTTPStatus.NOT_FOUND)
 
             def do_POST(self) -> None:
-                # No other site's page may press the buttons (no cross-site forms).
-                origin = self.headers.get("Origin")
-                if origin is not None and origin != f"http://{self.headers.get('Host', '')}":
+                if from_another_site(self):
                     self.send_error(HTTPStatus.FORBIDDEN)
                     return
                 length = min(int(self.headers.get("Content-Length") or 0), 4000)
@@ -90,23 +88,12 @@ class SimulatorPage:
                 if said is None:
                     self.send_error(HTTPStatus.NOT_FOUND)
                     return
-                self.send_response(HTTPStatus.SEE_OTHER)
-                self.send_header("Location", "/?msg=" + quote(said))
-                self.end_headers()
+                back_to_page(self, said)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._thread = threading.Thread(target=self.server.serve_forever, name="hall-simulator", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def start(self) -> None:
-        self._thread.start()
+        super().__init__(Handler, port, "hall-simulator")
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
         self.bench.close()
 
     def act(self, path: str, form: dict[str, str]) -> str | None:
@@ -225,15 +212,6 @@ class SimulatorPage:
             f"<section>{doors}</section></body></html>"
         )
 
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: HTTPStatus, kind: str, body: bytes) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", kind)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.send_header("Cache-Control", "no-store")
-        handler.end_headers()
-        handler.wfile.write(body)
-
 
 def _is_open(board: Any, lock: int) -> bool:
     return bool(board.truly_open(lock))
@@ -259,8 +237,6 @@ def start_simulator(settings: Settings, *, doors: DoorsPage | None = None, port:
         port=port,
     )
     page.start()
-    where = settings.data_dir / URL_FILE
-    where.parent.mkdir(parents=True, exist_ok=True)
-    where.write_text(page.url + "\n", encoding="utf-8")
+    write_url(settings, URL_FILE, page.url)
     log.info("the hall simulator: %s", page.url)
     return page

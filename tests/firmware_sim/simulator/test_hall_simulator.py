@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from devices.idcard.config import IdCardSettings
 from firmware_sim.lockers.doors_page import DoorsPage
-from firmware_sim.lockers.rig import LockerRig, start_rig
+from firmware_sim.lockers.rig import LockerRig
 from firmware_sim.simulator.bench import SAMPLE_PEOPLE
 from firmware_sim.simulator.page import URL_FILE, SimulatorPage, start_simulator
 from hall.errors import StartupError
@@ -24,13 +24,6 @@ from kiosk.config import KioskSettings
 from kiosk.flow.model import CardRefusal, Device
 from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
 from tests.hall.test_settings import REAL_DEVICES
-
-
-@pytest.fixture
-def rig() -> Iterator[LockerRig]:
-    started = start_rig(pulse_seconds=0.05)
-    yield started
-    started.stop()
 
 
 @pytest.fixture
