@@ -71,17 +71,26 @@ def _until_file(command: list[str], env: dict[str, str], ready: Path) -> float:
 
 
 def _cold_start(display: str) -> tuple[float, float]:
+    from firmware_sim.simulator.bench import KioskBench
+    from firmware_sim.simulator.page import SimulatorPage
+
     kiosk, bare = [], []
-    for _ in range(2):
-        with tempfile.TemporaryDirectory() as folder:
-            data = Path(folder)
-            env = _env(data, display)
-            kiosk.append(
-                _until_file([sys.executable, "-m", "hall", "kiosk"], env, data / "run" / "kiosk-01.ready")
-            )
-            script = data / "bare_kivy.py"  # Kivy looks for a .kv beside the App's source file
-            script.write_text(BARE_KIVY)
-            bare.append(_until_file([sys.executable, str(script), str(data / "bare")], env, data / "bare"))
+    simulator = SimulatorPage(KioskBench())  # whose devices the kiosk's simulated ones are
+    simulator.start()
+    try:
+        for _ in range(2):
+            with tempfile.TemporaryDirectory() as folder:
+                data = Path(folder)
+                env = _env(data, display) | {"HALL_KIOSK__SIMULATOR_URL": simulator.url}
+                ready = data / "run" / "kiosk-01.ready"
+                kiosk.append(_until_file([sys.executable, "-m", "hall", "kiosk"], env, ready))
+                script = data / "bare_kivy.py"  # Kivy looks for a .kv beside the App's source file
+                script.write_text(BARE_KIVY)
+                bare.append(
+                    _until_file([sys.executable, str(script), str(data / "bare")], env, data / "bare")
+                )
+    finally:
+        simulator.stop()
     return min(kiosk), min(bare)
 
 

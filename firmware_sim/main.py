@@ -3,7 +3,9 @@
 The demo hall: the main queue display, ticket printer, and for windows 1–2 an LED, a caller keypad, an
 evaluator (firmware_sim.queue), an ID-card reader and a document camera (firmware_sim.window), and a
 locker bank behind the real lock-board driver and gateway (firmware_sim.lockers), whose doors a page
-opens and closes in development mode (firmware_sim.lockers.doors_page). Each device is its own
+opens and closes in development mode (firmware_sim.lockers.doors_page); and in development mode the
+kiosk's card reader, QR scanner, document desk and printer paper with the hall simulator's page
+(firmware_sim.simulator), which the demo's kiosk uses. Each device is its own
 MQTT connection with its own last will, speaking only the documented contract.
 """
 
@@ -60,10 +62,12 @@ def demo_devices(settings: Settings) -> tuple[list[tuple[str, Startable]], list[
     gateway, rig = demo_gateway(settings)
     devices.append((gateway.device.device_id, gateway))
     cleanups: list[Callable[[], None]] = [rig.stop]
-    if settings.mode is Mode.DEVELOPMENT:  # the bank's doors, closed and opened from a page
+    if settings.mode is Mode.DEVELOPMENT:  # the bank's doors and the kiosk's devices, worked from pages
         from firmware_sim.lockers.doors_page import start_doors_page
+        from firmware_sim.simulator.page import start_simulator
 
-        cleanups.insert(0, start_doors_page(rig, settings, keypad=gateway.enter).stop)
+        doors = start_doors_page(rig, settings, keypad=gateway.enter)
+        cleanups[:0] = [doors.stop, start_simulator(settings, doors=doors).stop]
     for window in DEMO_WINDOWS:  # each window's ID-card reader and document camera
         counter = WindowCounter.build(settings.hall_id, window, read_key=read_key_of(settings), seed=window)
         devices += [(device.device_id, device) for device in counter.devices]

@@ -132,14 +132,23 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
             timeout=30,
         )
         doors = settings.data_dir / "run" / "locker-doors.url"  # written by `hall devices` (development)
-        doors.unlink(missing_ok=True)
+        simulator = settings.data_dir / "run" / "hall-simulator.url"  # likewise: the kiosk's devices
+        for written in (doors, simulator):
+            written.unlink(missing_ok=True)
         supervisor.start(
             ChildProcess("devices", hall_command("devices"), logs / "devices.log"),
             ready=lambda: True,
             timeout=5,
         )
+        if settings.mode is Mode.DEVELOPMENT:
+            shown_by = time.monotonic() + 20.0
+            while not simulator.exists() and time.monotonic() < shown_by:
+                time.sleep(0.1)
         if with_kiosk:
             env: dict[str, str] = {}
+            if simulator.exists() and "simulator_url" not in settings.kiosk.model_fields_set:
+                # the kiosk's card reader, scanner, desk and printer paper are the simulator's
+                env["HALL_KIOSK__SIMULATOR_URL"] = simulator.read_text("utf-8").strip()
             if has_real_display():
                 click.echo("kiosk: opening on this display")
             else:
@@ -164,6 +173,8 @@ def run_demo(settings: Settings, *, with_kiosk: bool, exit_after: float | None) 
             time.sleep(0.1)
         if doors.exists():
             click.echo(f"  simulated locker doors      {doors.read_text('utf-8').strip()}")
+        if simulator.exists():
+            click.echo(f"  hall simulator (kiosk)      {simulator.read_text('utf-8').strip()}")
         if demo_accounts:
             click.echo(f"Demo staff sign-in (development mode only): {demo_accounts}")
         click.echo(f"Data and logs are under {settings.data_dir.resolve()}/. Ctrl-C stops everything.")

@@ -172,6 +172,10 @@ class Settings(BaseSettings):
         if simulated:
             wanted = ", ".join(f"{variable}={real}" for variable, real in simulated)
             raise StartupError(f"production mode refuses simulated devices; set {wanted}")
+        if process == "kiosk" and self.kiosk.simulator_url:
+            raise StartupError(
+                f"production mode refuses the hall simulator; unset {ENV_PREFIX}KIOSK__SIMULATOR_URL"
+            )
 
     def simulated_backends(self) -> list[tuple[str, str]]:
         """Each backend set to "sim", as (its variable, the real choice to set instead)."""

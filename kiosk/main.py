@@ -10,6 +10,11 @@ from hall.settings import Settings
 
 
 def run(settings: Settings) -> None:
+    from kiosk.wiring import build_kiosk
+
+    # Its parts first, before Kivy takes over stderr: a part that cannot be had (no hall simulator, no
+    # credential) ends the process with one clear line.
+    kiosk = build_kiosk(settings)
     # Kivy reads its options from the environment at import time: keep its own argv parsing and
     # console logging out of ours.
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -28,9 +33,7 @@ def run(settings: Settings) -> None:
 
     from kiosk.app import KioskApp
     from kiosk.watchdog import Watchdog
-    from kiosk.wiring import build_kiosk
 
-    kiosk = build_kiosk(settings)
     app = KioskApp(settings, kiosk)
     kiosk.connect(app.post)
     watchdog = Watchdog(lambda: app.last_beat, settings.kiosk.watchdog_seconds)

@@ -1,7 +1,8 @@
 """What the kiosk needs from the world, as Protocols: the case service, the hall controller, the devices.
 
-Each has a simulated implementation (`kiosk/sim/`) for running the kiosk alone, and adapters to the real
-parts (`kiosk/adapters/`). Implementations raise only the errors below; the runner turns them into events.
+Each has adapters to the real parts and to the hall simulator's devices (`kiosk/adapters/`), and in-process
+simulated ones for unit tests (`kiosk/sim/`). Implementations raise only the errors below; the runner turns
+them into events.
 """
 
 from __future__ import annotations

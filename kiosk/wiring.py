@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hall.enrolment import broker_login, own_credential
+from hall.errors import StartupError
 from hall.privacy import PiiCipher
 from hall.settings import Settings
 from kiosk.core import KioskCore
@@ -20,16 +21,15 @@ from kiosk.flow import FlowConfig
 from kiosk.flow import events as ev
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.outbox import Outbox
-from kiosk.ports import Ports, Voice
+from kiosk.ports import Camera, CardReader, CaseService, HallLink, Ports, Printer, Scanner, Voice
 from kiosk.runtime import Runner, Watcher
 from kiosk.scratch import Scratch
-from kiosk.sim.case_service import SimCaseService
-from kiosk.sim.devices import SimCamera, SimCardReader, SimHallLink, SimPrinter, SimScanner
 from kiosk.voice import EspeakVoice, SilentVoice
 
 if TYPE_CHECKING:
     from devices.camera.supervised import SupervisedSource
     from devices.idcard.factory import OpenedReader
+    from kiosk.adapters.simulator import HallSimulator
 
 log = logging.getLogger(__name__)
 
@@ -114,79 +114,135 @@ def storage_cipher(settings: Settings) -> PiiCipher:
     return PiiCipher.from_config(f"local:{path.read_text(encoding='ascii').strip()}")
 
 
-def simulated_ports(settings: Settings) -> Ports:
-    folder = kiosk_folder(settings)
-    voice: Voice
+def kiosk_voice(settings: Settings) -> Voice:
     if settings.kiosk.voice == "off":
-        voice = SilentVoice()
-    else:
-        voice = EspeakVoice(wav_folder=folder / "voice" if settings.kiosk.voice == "wav" else None)
-    return Ports(
-        case_service=SimCaseService(),
-        card_reader=SimCardReader(),
-        scanner=SimScanner(),
-        camera=SimCamera(),
-        printer=SimPrinter(folder / "printed"),
-        hall=SimHallLink(),
-        voice=voice,
+        return SilentVoice()
+    wav = settings.kiosk.voice == "wav"
+    return EspeakVoice(wav_folder=kiosk_folder(settings) / "voice" if wav else None)
+
+
+def simulator_url(settings: Settings) -> str:
+    """The hall simulator whose devices the kiosk uses: HALL_KIOSK__SIMULATOR_URL, or the one `hall devices`
+    runs on this machine (development)."""
+    if settings.kiosk.simulator_url:
+        return settings.kiosk.simulator_url
+    written = settings.data_dir / "run" / "hall-simulator.url"
+    if written.exists():
+        return written.read_text(encoding="utf-8").strip()
+    raise StartupError(
+        "the simulated card reader, scanner, camera and printer are the hall simulator's: run `hall devices`"
+        " (or `hall demo`), set HALL_KIOSK__SIMULATOR_URL, or choose the real devices (docs/kiosk.md)"
     )
 
 
-def ports_for(settings: Settings) -> Ports:
-    """The case service as configured; the devices simulated (see docs/kiosk.md for what is real)."""
-    ports = simulated_ports(settings)
-    if settings.kiosk.case_service == "http":
+def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports:
+    """The case service, hall link and devices as configured (docs/kiosk.md, "What is real and what is
+    simulated"): a device left at "sim" is the hall simulator's, outside the kiosk's process."""
+    section = settings.kiosk
+    case_service: CaseService
+    if section.case_service == "http":
         from kiosk.adapters.http_case import HttpCaseService
 
-        ports.case_service = HttpCaseService(
+        case_service = HttpCaseService(
             settings.case_service_url,
-            device_id=settings.kiosk.device_id,
-            secret=own_credential(settings, settings.kiosk.device_id).secret,
+            device_id=section.device_id,
+            secret=own_credential(settings, section.device_id).secret,
         )
-    if settings.kiosk.hall_link == "controller":
-        from devices.protocol.device import ProtocolDevice
-        from kiosk.adapters.hall_link import ControllerLink
-        from kiosk.adapters.http_case import HttpCaseService
+    else:
+        from kiosk.sim.case_service import SimCaseService
 
-        device = ProtocolDevice(
-            settings.hall_id,
-            settings.kiosk.device_id,
-            kind="kiosk",
-            model="kiosk-kivy",
-            capabilities=["tickets", "pickups", "applications"],
-        )
-        username, password = broker_login(settings, settings.kiosk.device_id)
-        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
-        cases = ports.case_service
-        ports.hall = ControllerLink(
-            device,
-            settings.controller_url,
-            ticket_service=settings.kiosk.ticket_service,
-            locker_bank=settings.kiosk.locker_bank,
-            credentials=cases.device_token if isinstance(cases, HttpCaseService) else None,
-        )
-    if settings.kiosk.printer == "cups":
+        case_service = SimCaseService()
+    simulator = None
+    if "sim" in (section.card_reader, section.scanner, section.camera, section.printer):
+        from kiosk.adapters.simulator import HallSimulator
+
+        simulator = HallSimulator(simulator_url(settings))
+    return Ports(
+        case_service=case_service,
+        card_reader=_card_reader(settings, simulator, card_recheck_seconds),
+        scanner=_scanner(settings, simulator),
+        camera=_camera(settings, simulator),
+        printer=_printer(settings, simulator),
+        hall=_hall_link(settings, case_service),
+        voice=kiosk_voice(settings),
+    )
+
+
+def _card_reader(settings: Settings, simulator: HallSimulator | None, recheck: float) -> CardReader:
+    if simulator is None or settings.kiosk.card_reader == "device":
+        from kiosk.adapters.idcard import IdCardReader
+
+        return IdCardReader(open_card_reader(settings).reader, recheck_seconds=recheck)
+    from kiosk.ports import DeviceFailureError
+
+    try:
+        return simulator.card_reader(settings.devices.idcard, recheck_seconds=recheck)
+    except DeviceFailureError as err:
+        raise StartupError(f"the hall simulator at {simulator.url} does not answer") from err
+
+
+def _scanner(settings: Settings, simulator: HallSimulator | None) -> Scanner:
+    if simulator is None or settings.kiosk.scanner == "device":
+        from kiosk.adapters.camera import CameraScanner
+
+        source = open_camera("qr_camera", settings)
+        return CameraScanner(source, health=source.health)
+    from kiosk.adapters.simulator import SimulatorScanner
+
+    return SimulatorScanner(simulator)
+
+
+def _camera(settings: Settings, simulator: HallSimulator | None) -> Camera:
+    if simulator is None or settings.kiosk.camera == "device":
+        from kiosk.adapters.camera import DocumentCamera
+
+        source = open_camera("document_camera", settings)
+        return DocumentCamera(source, dpi=settings.devices.camera.dpi, health=source.health)
+    from kiosk.adapters.simulator import SimulatorCamera
+
+    return SimulatorCamera(simulator)
+
+
+def _printer(settings: Settings, simulator: HallSimulator | None) -> Printer:
+    section = settings.kiosk
+    if simulator is None or section.printer == "cups":
         from devices.printing.cups_backend import CupsPrinter
         from kiosk.adapters.printer import DevicePrinter
 
-        section = settings.kiosk
-        ports.printer = DevicePrinter(
+        return DevicePrinter(
             CupsPrinter(section.printer_queue, host=section.cups_host, port=section.cups_port)
         )
-    if settings.kiosk.camera == "device" or settings.kiosk.scanner == "device":
-        from kiosk.adapters.camera import CameraScanner, DocumentCamera
+    from kiosk.adapters.simulator import SimulatorPrinter
 
-        if settings.kiosk.camera == "device":
-            source = open_camera("document_camera", settings)
-            ports.camera = DocumentCamera(source, dpi=settings.devices.camera.dpi, health=source.health)
-        if settings.kiosk.scanner == "device":
-            source = open_camera("qr_camera", settings)
-            ports.scanner = CameraScanner(source, health=source.health)
-    if settings.kiosk.card_reader == "device":
-        from kiosk.adapters.idcard import IdCardReader
+    return SimulatorPrinter(simulator, kiosk_folder(settings) / "printed")
 
-        ports.card_reader = IdCardReader(open_card_reader(settings).reader)
-    return ports
+
+def _hall_link(settings: Settings, cases: CaseService) -> HallLink:
+    section = settings.kiosk
+    if section.hall_link == "sim":
+        from kiosk.sim.hall_link import SimHallLink
+
+        return SimHallLink()
+    from devices.protocol.device import ProtocolDevice
+    from kiosk.adapters.hall_link import ControllerLink
+    from kiosk.adapters.http_case import HttpCaseService
+
+    device = ProtocolDevice(
+        settings.hall_id,
+        section.device_id,
+        kind="kiosk",
+        model="kiosk-kivy",
+        capabilities=["tickets", "pickups", "applications"],
+    )
+    username, password = broker_login(settings, section.device_id)
+    device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
+    return ControllerLink(
+        device,
+        settings.controller_url,
+        ticket_service=section.ticket_service,
+        locker_bank=section.locker_bank,
+        credentials=cases.device_token if isinstance(cases, HttpCaseService) else None,
+    )
 
 
 def open_camera(role: str, settings: Settings) -> SupervisedSource:

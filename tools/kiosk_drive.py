@@ -627,9 +627,22 @@ def main(argv: list[str] | None = None) -> int:
     from kivy.core.window import Window
 
     from kiosk.app import KioskApp
-    from kiosk.wiring import build_kiosk, simulated_ports
+    from kiosk.ports import Ports
+    from kiosk.sim.case_service import SimCaseService
+    from kiosk.sim.devices import SimCamera, SimCardReader, SimPrinter, SimScanner
+    from kiosk.sim.hall_link import SimHallLink
+    from kiosk.wiring import build_kiosk, kiosk_folder, kiosk_voice
 
-    ports = simulated_ports(settings)
+    # In-process simulated parts the tour places cards on, queues codes in and breaks (fault switches).
+    ports = Ports(
+        case_service=SimCaseService(),
+        card_reader=SimCardReader(),
+        scanner=SimScanner(),
+        camera=SimCamera(),
+        printer=SimPrinter(kiosk_folder(settings) / "printed"),
+        hall=SimHallLink(),
+        voice=kiosk_voice(settings),
+    )
     opened = None
     if args.script == "e2e":
         from devices.idcard.config import IdCardSettings

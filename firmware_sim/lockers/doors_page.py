@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from devices.protocol.lockers import PickupMethod
 from firmware_sim.lockers.rig import LockerRig
+from firmware_sim.loopback import LoopbackPage, back_to_page, from_another_site, message_of, send, write_url
 from hall.errors import StartupError
 from hall.settings import Mode, Settings
 
@@ -40,7 +40,7 @@ ACTIONS = {
 }
 
 
-class DoorsPage:
+class DoorsPage(LoopbackPage):
     """The page's HTTP server (stdlib, a thread); `url` once started."""
 
     def __init__(self, rig: LockerRig, port: int = 0, keypad: Keypad | None = None) -> None:
@@ -56,45 +56,26 @@ class DoorsPage:
                 if self.path not in {"/", "/?"} and not self.path.startswith("/?"):
                     self.send_error(HTTPStatus.NOT_FOUND)
                     return
-                message = self.path.partition("?msg=")[2]
-                page._send(self, HTTPStatus.OK, page.render(_unquote(message)))
+                body = page.render(message_of(self.path)).encode("utf-8")
+                send(self, HTTPStatus.OK, "text/html; charset=utf-8", body)
 
             def do_POST(self) -> None:
-                # Loopback only, and no other site's page may press the buttons (no cross-site forms).
-                origin = self.headers.get("Origin")
-                if origin is not None and origin != f"http://{self.headers.get('Host', '')}":
+                if from_another_site(self):
                     self.send_error(HTTPStatus.FORBIDDEN)
                     return
                 if self.path == "/keypad":
                     length = min(int(self.headers.get("Content-Length") or 0), 200)
                     form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
                     said = page.enter(form.get("method", [""])[0], form.get("value", [""])[0].strip())
-                    self.send_response(HTTPStatus.SEE_OTHER)
-                    self.send_header("Location", "/?msg=" + _quote(said))
-                    self.end_headers()
+                    back_to_page(self, said)
                     return
                 parts = self.path.strip("/").split("/")
                 if len(parts) != 3 or parts[0] != "door" or not parts[1].isdigit() or parts[2] not in ACTIONS:
                     self.send_error(HTTPStatus.NOT_FOUND)
                     return
-                said = page.act(int(parts[1]), parts[2])
-                self.send_response(HTTPStatus.SEE_OTHER)
-                self.send_header("Location", "/?msg=" + _quote(said))
-                self.end_headers()
+                back_to_page(self, page.act(int(parts[1]), parts[2]))
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._thread = threading.Thread(target=self.server.serve_forever, name="locker-doors", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port, "locker-doors")
 
     def act(self, number: int, action: str) -> str:
         """What a person does at compartment `number`; the sentence the page shows after it."""
@@ -174,28 +155,6 @@ class DoorsPage:
             "</body></html>"
         )
 
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: HTTPStatus, body: str) -> None:
-        data = body.encode("utf-8")
-        handler.send_response(status)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.send_header("Cache-Control", "no-store")
-        handler.end_headers()
-        handler.wfile.write(data)
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
-
-
-def _unquote(text: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(text)[:200]
-
 
 def start_doors_page(
     rig: LockerRig, settings: Settings, port: int = 0, keypad: Keypad | None = None
@@ -207,8 +166,6 @@ def start_doors_page(
         )
     page = DoorsPage(rig, port, keypad)
     page.start()
-    where = settings.data_dir / URL_FILE
-    where.parent.mkdir(parents=True, exist_ok=True)
-    where.write_text(page.url + "\n", encoding="utf-8")
+    write_url(settings, URL_FILE, page.url)
     log.info("the demo's locker doors: %s", page.url)
     return page

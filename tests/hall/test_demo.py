@@ -72,6 +72,16 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
         # The simulated locker doors' page (development mode), at the address the demo prints.
         doors = (tmp_path / "var" / "run" / "locker-doors.url").read_text("utf-8").strip()
         assert "演示智能柜柜门" in httpx.get(doors, timeout=10).text
+        # The hall simulator (development mode): a card tapped on its page signs in at the demo's kiosk,
+        # whose card reader is the simulator's, outside the kiosk's process.
+        simulator = (tmp_path / "var" / "run" / "hall-simulator.url").read_text("utf-8").strip()
+        assert "大厅模拟器" in httpx.get(simulator, timeout=10).text
+        assert httpx.post(f"{simulator}card", data={"person": "adult"}, timeout=10).status_code == 303
+        service_log = tmp_path / "var" / "logs" / "case-service.log"
+        deadline = time.monotonic() + 30
+        while "applicant signed in by ID card at kiosk-01" not in service_log.read_text("utf-8"):
+            assert time.monotonic() < deadline, "the card tapped on the simulator page did not sign in"
+            time.sleep(0.2)
         _revoke_a_demo_device(tmp_path / "var", case_url, ports["embedded_broker_port"])
     finally:
         demo.send_signal(signal.SIGINT)
@@ -81,6 +91,7 @@ def test_demo_runs_a_whole_hall_and_stops_on_ctrl_c(tmp_path: Path, xvfb: Virtua
     assert "demo hall stopped." in output
     assert "clerk1 / demo-clerk1" in output
     assert f"simulated locker doors      {doors}" in output
+    assert f"hall simulator (kiosk)      {simulator}" in output
     assert "Traceback" not in output
     for port in ports.values():
         assert port_is_free("127.0.0.1", port), f"port {port} still taken after the demo stopped"

@@ -7,13 +7,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from firmware_sim.simulator.bench import KioskBench
+from firmware_sim.simulator.page import SimulatorPage
 from hall.display import VirtualDisplay
 from kiosk.watchdog import Watchdog, is_hung
 from tests.fixtures.hall import hall_env
+
+
+@pytest.fixture
+def simulator() -> Iterator[str]:
+    """The hall simulator whose devices the kiosk's simulated ones are."""
+    page = SimulatorPage(KioskBench())
+    page.start()
+    yield page.url
+    page.stop()
 
 
 def test_is_hung() -> None:
@@ -43,9 +55,13 @@ def test_watchdog_restarts_only_when_beats_stop() -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, tmp_path: Path) -> None:
+def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, tmp_path: Path, simulator: str) -> None:
     env = hall_env(
-        tmp_path / "var", kiosk__voice="off", kiosk__case_service="sim", kiosk__watchdog_seconds="3"
+        tmp_path / "var",
+        kiosk__voice="off",
+        kiosk__case_service="sim",
+        kiosk__watchdog_seconds="3",
+        kiosk__simulator_url=simulator,
     )
     env.update({"DISPLAY": xvfb.name, "KIOSK_TEST_HANG_SIGNAL": "1"})
     ready = tmp_path / "var" / "run" / "kiosk-01.ready"
@@ -75,9 +91,11 @@ def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_sigterm_ends_the_kiosk_although_the_window_refuses_to_close(
-    xvfb: VirtualDisplay, tmp_path: Path
+    xvfb: VirtualDisplay, tmp_path: Path, simulator: str
 ) -> None:
-    env = hall_env(tmp_path / "var", kiosk__voice="off", kiosk__case_service="sim")
+    env = hall_env(
+        tmp_path / "var", kiosk__voice="off", kiosk__case_service="sim", kiosk__simulator_url=simulator
+    )
     env["DISPLAY"] = xvfb.name
     ready = tmp_path / "var" / "run" / "kiosk-01.ready"
     kiosk = subprocess.Popen(

@@ -1,7 +1,9 @@
 """What people do at the kiosk, touch by touch (run inside the app's process by tests/kiosk/touching.py).
 
 Each scenario is `name(finger, reader, language, **args)`; it raises ScenarioError (or AssertionError)
-when the kiosk does not do what the person expects, and leaves its findings in `finger.notes`.
+when the kiosk does not do what the person expects, and leaves its findings in `finger.notes`. `reader` is
+the person's hands at the kiosk's card reader and QR scanner: the buttons of the hall simulator's page
+(tests/kiosk/touching.py `Hands`), whose devices live outside the kiosk's process.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from firmware_sim.idcard.cards import SimCard, sample_identity
+from firmware_sim.simulator.bench import named_person
 from kiosk.flow.model import Language
 from kiosk.messages import text
 from tests.kiosk.touching import Finger, ScenarioError
@@ -29,18 +31,15 @@ def start(finger: Finger, language: str) -> None:
 
 
 def person(name: str, born: str = "") -> Any:
-    """A sample person with an ID number of their own (the sequence taken from the name)."""
-    sequence = 100 + sum(map(ord, name)) % 800
-    if born:
-        return sample_identity(name, sequence=sequence, birth_date=dt.date.fromisoformat(born))
-    return sample_identity(name, sequence=sequence)
+    """The person whose card the hall simulator makes for `name` (an ID number of their own)."""
+    return named_person(name, dt.date.fromisoformat(born)) if born else named_person(name)
 
 
 def sign_in(finger: Finger, reader: Any, name: str, born: str = "") -> None:
     """The person's ID card on the reader, then taken off after the greeting."""
-    reader.present(SimCard.of(person(name, born)))
+    reader.tap_card(name, born)
     finger.screen("menu")
-    reader.present(None)
+    reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
 
 
@@ -502,11 +501,10 @@ def locker_pickup(
         if code in each or spaced in each or wrong in each or where in each
     ]
     # This person holds the SMS's QR up to the kiosk's scanner: a forged one is refused, theirs opens.
-    scanner = finger.kiosk.ports.scanner
-    scanner.show(qr[:-6] + ("000000" if not qr.endswith("000000") else "111111"))
+    reader.show_qr(qr[:-6] + ("000000" if not qr.endswith("000000") else "111111"))
     state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong QR")
     finger.notes["qr_refused"] = state.session.notice.key
-    scanner.show(qr)
+    reader.show_qr(qr)
     state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
     finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
     finger.shot(f"pickup-qr-opened-{language}")
@@ -516,9 +514,9 @@ def locker_pickup(
     start(finger, language)
     finger.touch("▣  " + _t("pickup_entry", language))
     finger.screen("pickup", timeout=5)
-    reader.present(SimCard.of(person(card_holder)))
+    reader.tap_card(card_holder)
     state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
     finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
     finger.notes["card_signed_in"] = state.session.applicant is not None
-    reader.present(None)
+    reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")

@@ -3,9 +3,11 @@ place on the window, never by posting flow events.
 
     python -m tests.kiosk.touching --scenario NAME --case-service-url URL --out DIR [--language zh]
 
-Runs the app as `hall kiosk` does, with the real case service over HTTP and firmware_sim's ID-card reader
-behind the real card driver; a scenario (a plain function on its own thread) touches the window and reads
-what it shows. Prints one JSON report on the last line of stdout: {"failed": "", "notes": {...}, "shots": []}.
+Runs the app as `hall kiosk` does, with the real case service over HTTP and the hall simulator's devices
+(HALL_KIOSK__SIMULATOR_URL, run by the test outside this process: the ID card through the real SAM
+driver, QR codes held up to the scanner); a scenario (a plain function on its own thread) touches the window
+and reads what it shows. Prints one JSON report on the last line of stdout:
+{"failed": "", "notes": {...}, "shots": []}.
 The touch is a real pointer press on the X display (xdotool): SDL and Kivy's input provider turn it into
 the touch the widgets get, so a widget that lies under another one cannot be touched, as on the glass.
 """
@@ -205,6 +207,39 @@ class Finger:
         self.shots.append(path.name)
 
 
+class Hands:
+    """A person's hands at the kiosk's card reader and QR scanner: the hall simulator page's buttons
+    (firmware_sim/simulator), whose devices the kiosk reads from outside its process."""
+
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self._client = httpx.Client(base_url=url, timeout=10.0)
+
+    def _press(self, path: str, **form: str) -> str:
+        answer = self._client.post(path, data=form)
+        if answer.status_code != 303:
+            raise ScenarioError(f"the hall simulator refused {path}: HTTP {answer.status_code}")
+        from urllib.parse import unquote
+
+        return unquote(answer.headers["location"].partition("msg=")[2])
+
+    def tap_card(self, name: str, born: str = "") -> None:
+        """The ID card of `name` (born on `born`, YYYY-MM-DD) laid on the reader."""
+        said = self._press("/card", name=name, born=born)
+        if name not in said:
+            raise ScenarioError(f"the hall simulator did not place {name}'s card: {said}")
+
+    def pull_card(self) -> None:
+        self._press("/card/pull")
+
+    def show_qr(self, text: str) -> None:
+        self._press("/qr", text=text)
+
+    def close(self) -> None:
+        self._client.close()
+
+
 def _shown(widget: Any) -> bool:
     return bool(widget.opacity > 0 and widget.width > 1 and widget.height > 1)
 
@@ -286,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ["HALL_KIOSK__ORIENTATION"] = args.orientation
+    os.environ["HALL_KIOSK__CASE_SERVICE"] = "sim"  # replaced by the test's enrolled kiosk, below
+    os.environ["HALL_KIOSK__HALL_LINK"] = "sim"  # replaced by the running controller when given
     from hall.settings import load_settings
 
     settings = load_settings()
@@ -294,20 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
-    from devices.idcard.config import IdCardSettings
-    from firmware_sim.idcard.reader import open_simulated_card_reader
     from hall.enrolment import broker_login, own_credential
     from kiosk.adapters.http_case import HttpCaseService
-    from kiosk.adapters.idcard import IdCardReader
     from kiosk.app import KioskApp
-    from kiosk.wiring import build_kiosk, simulated_ports
+    from kiosk.wiring import build_kiosk, ports_for
     from tests.kiosk import touch_scenarios
 
-    ports = simulated_ports(settings)
+    if not settings.kiosk.simulator_url:
+        raise SystemExit("HALL_KIOSK__SIMULATOR_URL: the hall simulator whose devices the kiosk uses")
+    # The card reader, QR scanner, desk and printer: the hall simulator's, outside this process; the case
+    # service and the hall link are this test's, below.
+    ports = ports_for(settings, card_recheck_seconds=0.3)
     secret = own_credential(settings, "kiosk-touch").secret  # enrolled by the test (write_kiosk_credential)
     ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-touch", secret=secret)
-    reader = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
-    ports.card_reader = IdCardReader(reader.reader, recheck_seconds=0.3)
+    hands = Hands(settings.kiosk.simulator_url)
     if args.controller_url:
         from devices.protocol.device import ProtocolDevice
         from kiosk.adapters.hall_link import ControllerLink
@@ -336,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         try:
-            scenario(finger, reader, args.language, **json.loads(args.args))
+            scenario(finger, hands, args.language, **json.loads(args.args))
         except BaseException as err:
             report["failed"] = f"{type(err).__name__}: {err}\n{traceback.format_exc()[-2500:]}"
         finally:
@@ -349,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         report["failed"] = report["failed"] or f"{type(err).__name__}: {err}"
     finally:
         kiosk.stop()
-        reader.close()
+        hands.close()
         stdout = sys.__stdout__ or sys.stdout
         stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         stdout.flush()

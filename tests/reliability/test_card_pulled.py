@@ -41,7 +41,8 @@ from kiosk.outbox import Outbox
 from kiosk.ports import Ports
 from kiosk.runtime import Runner, Watcher
 from kiosk.scratch import Scratch
-from kiosk.sim.devices import SimCamera, SimHallLink, SimPrinter, SimScanner
+from kiosk.sim.devices import SimCamera, SimPrinter, SimScanner
+from kiosk.sim.hall_link import SimHallLink
 from kiosk.voice import SilentVoice
 from tests.fixtures.pcsc import PcscStack
 from tests.kiosk.conftest import kiosk_secret

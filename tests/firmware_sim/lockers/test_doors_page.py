@@ -12,16 +12,9 @@ import pytest
 
 from devices.protocol.lockers import PickupMethod
 from firmware_sim.lockers.doors_page import URL_FILE, DoorsPage, start_doors_page
-from firmware_sim.lockers.rig import LockerRig, start_rig
+from firmware_sim.lockers.rig import LockerRig
 from hall.errors import StartupError
 from hall.settings import Mode, Settings
-
-
-@pytest.fixture
-def rig() -> Iterator[LockerRig]:
-    started = start_rig(pulse_seconds=0.05)
-    yield started
-    started.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The hall simulator: the kiosk's devices outside the kiosk, and a page where a person works them."""
