@@ -47,6 +47,7 @@ from hall_controller.queue.events import (
     Started,
     Transferred,
 )
+from hall_controller.queue.waiting import WaitingIndex
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,8 @@ class QueueBook:
         # The waiting tickets, in the order of `tickets`, kept in step by `_apply` (`_index_waiting`): a
         # call, a display update and an estimate read them without scanning the whole day's tickets.
         self._waiting: dict[str, Ticket] = {}
+        # The same tickets filed for the ordering (waiting.py): a call looks at a few, not at all of them.
+        self._queue = WaitingIndex(config)
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
         # What the estimates read, kept only as far back as they look: the last `estimate_window`
@@ -402,14 +405,13 @@ class QueueBook:
             raise QueueError("hoarding", "this person has taken the most tickets allowed today")
 
     def call_next(self, window: int, now: float) -> Ticket | None:
-        """Calls the next ticket for `window`; None when nobody waits for it."""
+        """Calls the next ticket for `window` (ordering.py's rules); None when nobody waits for it."""
         state = self._ready_to_call(window)
         settings = self._window_config(window)
-        candidates = [ticket.candidate() for ticket in self.waiting()]
-        chosen = ordering.choose_next(candidates, settings, self.config, now)
+        chosen = self._queue.next_for(settings, now)
         if chosen is None:
             return None
-        return self._call(state, settings, chosen, candidates, now)
+        return self._call(state, settings, chosen, now)
 
     def call_specific(self, window: int, number: str, now: float) -> Ticket:
         state = self._ready_to_call(window)
@@ -420,8 +422,7 @@ class QueueBook:
         chosen = ticket.candidate()
         if not ordering.servable(chosen, settings):
             raise QueueError("wrong_window", f"window {window} does not serve {number}")
-        candidates = [other.candidate() for other in self.waiting()]
-        return self._call(state, settings, chosen, candidates, now)
+        return self._call(state, settings, chosen, now)
 
     def _ready_to_call(self, window: int) -> Window:
         state = self._open_window(window)
@@ -431,15 +432,8 @@ class QueueBook:
             raise QueueError("window_busy", f"window {window} still has {state.ticket}; finish it first")
         return state
 
-    def _call(
-        self,
-        state: Window,
-        settings: WindowConfig,
-        chosen: ordering.Candidate,
-        candidates: list[ordering.Candidate],
-        now: float,
-    ) -> Ticket:
-        overtaken = ordering.overtaken_by(chosen, candidates, settings)
+    def _call(self, state: Window, settings: WindowConfig, chosen: ordering.Candidate, now: float) -> Ticket:
+        overtaken = self._queue.overtaken_by(chosen, settings)
         clerk = state.clerk
         assert clerk is not None  # a window calls only while a clerk is signed in (_ready_to_call)
         self._emit(Called(chosen.key, state.number, clerk, tuple(overtaken), now))
@@ -671,16 +665,19 @@ class QueueBook:
         self.last_at = max(self.last_at, at)
 
     def _index_waiting(self, event: QueueEvent) -> None:
-        """Brings `_waiting` in step with the event just applied: only the event's own ticket changes
-        state, except at the day's close."""
+        """Brings `_waiting` and `_queue` in step with the event just applied: only the event's own ticket
+        changes state, except at the day's close; a call also counts the tickets it overtook."""
         number = getattr(event, "number", None)
         if isinstance(event, DayClosed):
             self._waiting = {}
+            self._queue = WaitingIndex(self.config)
         elif isinstance(number, str) and number in self.tickets:
             ticket = self.tickets[number]
             if ticket.state is not TicketState.WAITING:
                 self._waiting.pop(number, None)
+                self._queue.remove(number)
             elif number not in self._waiting:
+                self._queue.add(ticket.candidate())
                 if number == next(reversed(self.tickets)):
                     self._waiting[number] = ticket  # just issued: the last ticket, the last waiting
                 else:  # waiting again (a transfer): its place is its place among the day's tickets
@@ -689,6 +686,9 @@ class QueueBook:
                         for key, other in self.tickets.items()
                         if other.state is TicketState.WAITING
                     }
+            if isinstance(event, Called):
+                for key in event.overtaken:
+                    self._queue.update(self.tickets[key].candidate())
 
     def _apply_signed_in(self, event: SignedIn, at: float) -> None:
         window = self.windows[event.window]
