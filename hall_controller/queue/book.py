@@ -218,6 +218,9 @@ class QueueBook:
             service.code: deque(maxlen=config.estimate_window) for service in config.services
         }
         self.ratings: dict[str, RatingRequest] = {}
+        # The pending ones, in the same order, kept in step by `_apply`: a finish and the ticker look at
+        # these, not at every rating of the day.
+        self._pending: dict[str, RatingRequest] = {}
         self.follow_ups: dict[str, FollowUp] = {}
         self.rated_cases: set[str] = set()
         self.calls: list[CallRecord] = []
@@ -280,12 +283,16 @@ class QueueBook:
             return list(self._waiting.values())
         return [ticket for ticket in self._waiting.values() if ticket.service == service]
 
+    def waiting_count(self, service: str) -> int:
+        """`len(self.waiting(service))`, without building the list (a display update asks per service)."""
+        return self._queue.count(service)
+
     def open_windows(self) -> list[int]:
         return [number for number, window in self.windows.items() if window.open and window.paused is None]
 
     def estimate(self, service: str, ahead: int | None = None, now: float | None = None) -> Estimate:
         self._service_config(service)
-        count = len(self.waiting(service)) if ahead is None else ahead
+        count = self.waiting_count(service) if ahead is None else ahead
         return estimate_wait(
             self.config,
             service,
@@ -303,9 +310,9 @@ class QueueBook:
 
     def warnings(self) -> list[str]:
         return [
-            f"{service.name}: {len(self.waiting(service.code))} waiting (limit {service.warn_waiting})"
+            f"{service.name}: {self.waiting_count(service.code)} waiting (limit {service.warn_waiting})"
             for service in self.config.services
-            if len(self.waiting(service.code)) > service.warn_waiting
+            if self.waiting_count(service.code) > service.warn_waiting
         ]
 
     # ---------------------------------------------------------------- commands: windows
@@ -511,8 +518,8 @@ class QueueBook:
         rating_id = None if next_service else new_rating_id("r")
         if rating_id is not None:
             # The evaluator asks about one customer at a time: an unanswered question about the last one ends.
-            for request in list(self.ratings.values()):
-                if request.window == window and request.state is RatingState.PENDING:
+            for request in list(self._pending.values()):
+                if request.window == window:
                     self._emit(RatingTimedOut(request.rating_id, now))
         self._emit(
             Finished(
@@ -540,9 +547,7 @@ class QueueBook:
         """A rating from the kiosk: one per matter (case)."""
         if not case_id.strip():
             raise QueueError("bad_case", "a kiosk rating needs the case id")
-        if case_id in self.rated_cases or any(
-            r.case_id == case_id and r.state is RatingState.PENDING for r in self.ratings.values()
-        ):
+        if case_id in self.rated_cases or any(r.case_id == case_id for r in self._pending.values()):
             raise QueueError("already_rated", f"case {case_id} has been rated already")
         rating_id = new_rating_id("k")
         self._emit(RatingAsked(rating_id, case_id, now))
@@ -588,11 +593,7 @@ class QueueBook:
         return request, (self.follow_ups[follow_up_id] if follow_up_id else None)
 
     def expire_ratings(self, now: float) -> list[RatingRequest]:
-        expired = [
-            request
-            for request in self.ratings.values()
-            if request.state is RatingState.PENDING and now > request.expires_at
-        ]
+        expired = [request for request in self._pending.values() if now > request.expires_at]
         for request in expired:
             self._emit(RatingTimedOut(request.rating_id, now))
         return expired
@@ -810,6 +811,7 @@ class QueueBook:
                 asked_at=at,
                 expires_at=at + self.config.rating_timeout_seconds,
             )
+            self._pending[rating_id] = self.ratings[rating_id]
 
     def _apply_cancelled(self, event: Cancelled, at: float) -> None:
         ticket = self.tickets[event.number]
@@ -827,10 +829,12 @@ class QueueBook:
             asked_at=at,
             expires_at=at + self.config.rating_timeout_seconds,
         )
+        self._pending[event.rating_id] = self.ratings[event.rating_id]
 
     def _apply_rated(self, event: Rated, at: float) -> None:
         request = self.ratings[event.rating_id]
         request.state = RatingState.RATED
+        self._pending.pop(event.rating_id, None)
         request.level = RatingLevel(event.level)
         request.dimensions = dict(event.dimensions)
         request.comment = event.comment
@@ -847,6 +851,7 @@ class QueueBook:
 
     def _apply_rating_timed_out(self, event: RatingTimedOut, _at: float) -> None:
         self.ratings[event.rating_id].state = RatingState.TIMED_OUT
+        self._pending.pop(event.rating_id, None)
 
     def _apply_callback(self, event: Callback, at: float) -> None:
         follow_up = self.follow_ups[event.follow_up_id]

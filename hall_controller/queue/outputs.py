@@ -34,7 +34,7 @@ def call_line(book: QueueBook, call: CallRecord) -> contract.CallLine:
 def service_lines(book: QueueBook) -> list[contract.ServiceLine]:
     lines = []
     for service in book.config.services:
-        waiting = len(book.waiting(service.code))
+        waiting = book.waiting_count(service.code)
         lines.append(
             contract.ServiceLine(
                 code=service.code,
@@ -61,9 +61,7 @@ def display_show(book: QueueBook, *, speak: bool = True) -> contract.DisplayShow
 def led_show(book: QueueBook, window: int) -> contract.LedShow:
     state = book.windows[window]
     services = book.config.window(window)
-    waiting = sum(
-        1 for ticket in book.waiting() if services is not None and ticket.service in services.services
-    )
+    waiting = sum(book.waiting_count(service) for service in services.services) if services is not None else 0
     if not state.open:
         return contract.LedShow(window=window, text=f"{window}号窗口 暂停服务 Closed", waiting=waiting)
     if state.paused is not None:

@@ -36,6 +36,7 @@ class WaitingIndex:
         self._candidates: dict[str, Candidate] = {}
         self._buckets: dict[BucketKey, Bucket] = {}  # only non-empty ones
         self._due_by_overtaking: dict[str, Candidate] = {}
+        self._per_service: dict[str, int] = {}  # waiting tickets by service, pinned or not
         self._ordinal: dict[str, int] = {}  # the order of the day's tickets, in which overtaken_by answers
         self._last_entered = float("-inf")
         self._in_order = True  # every join was at or after the one before (see the module's note)
@@ -58,6 +59,7 @@ class WaitingIndex:
         self._last_entered = max(self._last_entered, candidate.entered_at)
         self._candidates[key] = candidate
         self._buckets.setdefault(_bucket_key(candidate), {})[key] = candidate
+        self._per_service[candidate.service] = self._per_service.get(candidate.service, 0) + 1
         if candidate.overtaken >= self._config.overtake_limit:
             self._due_by_overtaking[key] = candidate
 
@@ -77,6 +79,7 @@ class WaitingIndex:
         if candidate is None:
             return
         self._due_by_overtaking.pop(key, None)
+        self._per_service[candidate.service] -= 1
         bucket_key = _bucket_key(candidate)
         bucket = self._buckets[bucket_key]
         del bucket[key]
@@ -84,6 +87,10 @@ class WaitingIndex:
             del self._buckets[bucket_key]
 
     # ------------------------------------------------------------------ answers
+
+    def count(self, service: str) -> int:
+        """How many tickets of `service` wait (pinned to a window or not)."""
+        return self._per_service.get(service, 0)
 
     def next_for(self, window: WindowConfig, now: float) -> Candidate | None:
         """What `ordering.choose_next` answers over every waiting ticket."""

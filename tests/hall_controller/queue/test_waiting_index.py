@@ -124,6 +124,8 @@ def test_the_book_calls_whom_the_plain_rules_call(
     _run(book, journal, steps, delays)
 
     replayed = QueueBook.replay(config, DAY, journal)
+    for service in SERVICES:  # the display's and the estimates' counts
+        assert book.waiting_count(service) == len(book.waiting(service)) == replayed.waiting_count(service)
     later = book.last_at + 30
     for window in range(1, 7):
         settings_ = config.window(window)
