@@ -14,10 +14,10 @@ that was acknowledged. Thread-safe; keep documents small (they are read whole).
 
 `append` is the one fast write, for a journal written on the hot path (the queue's): committed before it
 returns as well — a killed process loses nothing, the commit is in the WAL file in the operating system's
-hands — but the WAL is not fsynced by the commit (synchronous=NORMAL for that commit). The store's
-flusher thread fsyncs the WAL `FLUSH_SECONDS` after such a commit (plus the time an fsync takes), so a
-power failure loses at most the appends of about the last `FLUSH_SECONDS` (docs/adr/0009). Any later
-`put` (synchronous=FULL) makes them durable at once too.
+hands — but the WAL is not fsynced by the commit (appends go through a second connection, kept at
+synchronous=NORMAL). The store's flusher thread fsyncs the WAL `FLUSH_SECONDS` after such a commit
+(plus the time an fsync takes), so a power failure loses at most the appends of about the last
+`FLUSH_SECONDS` (docs/adr/0009). Any later `put` (synchronous=FULL) makes them durable at once too.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._connection: sqlite3.Connection | None = None
+        # The appends' own connection, synchronous=NORMAL for good: one statement an append. (Switching
+        # the main connection to NORMAL and back took three, and SQLite lets go of the GIL at each, so an
+        # append waited three times for the other threads — the pump, the MQTT loop — to hand it back.)
+        self._appender: sqlite3.Connection | None = None
         self._unflushed = threading.Event()  # an `append` was committed and not yet fsynced
         self._closing = threading.Event()
         self._flusher: threading.Thread | None = None
@@ -77,9 +81,12 @@ class Store:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.executescript(SCHEMA)
+            appender = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            appender.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the controller database {self.path}: {err}") from err
         self._connection = connection
+        self._appender = appender
         self._closing.clear()
         self._flusher = threading.Thread(target=self._flush_loop, name="store-flusher", daemon=True)
         self._flusher.start()
@@ -91,9 +98,10 @@ class Store:
             self._flusher.join(5)
             self._flusher = None
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            for connection in (self._appender, self._connection):
+                if connection is not None:
+                    connection.close()
+            self._connection = self._appender = None
 
     # ------------------------------------------------------------------ the fast write
 
@@ -104,16 +112,13 @@ class Store:
         last `FLUSH_SECONDS` of appends. `body` is the document's JSON text.
         """
         with self._lock:
-            connection = self._require()
+            self._require()
             if self._depth:  # inside a transaction: its commit decides, as for any write
                 self.execute(UPSERT, (collection, key, body))
                 return
+            assert self._appender is not None  # opened and closed with the main connection
             try:
-                connection.execute("PRAGMA synchronous=NORMAL")
-                try:
-                    connection.execute(UPSERT, (collection, key, body))
-                finally:
-                    connection.execute("PRAGMA synchronous=FULL")
+                self._appender.execute(UPSERT, (collection, key, body))
             except sqlite3.Error as err:
                 raise StoreError(f"controller database: {err}") from err
             self._unflushed.set()

@@ -47,6 +47,7 @@ from hall_controller.queue.events import (
     Started,
     Transferred,
 )
+from hall_controller.queue.waiting import WaitingIndex
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,8 @@ class QueueBook:
         # The waiting tickets, in the order of `tickets`, kept in step by `_apply` (`_index_waiting`): a
         # call, a display update and an estimate read them without scanning the whole day's tickets.
         self._waiting: dict[str, Ticket] = {}
+        # The same tickets filed for the ordering (waiting.py): a call looks at a few, not at all of them.
+        self._queue = WaitingIndex(config)
         self.windows: dict[int, Window] = {window.number: Window(window.number) for window in config.windows}
         self.issued: dict[str, int] = {service.code: 0 for service in config.services}
         # What the estimates read, kept only as far back as they look: the last `estimate_window`
@@ -215,6 +218,9 @@ class QueueBook:
             service.code: deque(maxlen=config.estimate_window) for service in config.services
         }
         self.ratings: dict[str, RatingRequest] = {}
+        # The pending ones, in the same order, kept in step by `_apply`: a finish and the ticker look at
+        # these, not at every rating of the day.
+        self._pending: dict[str, RatingRequest] = {}
         self.follow_ups: dict[str, FollowUp] = {}
         self.rated_cases: set[str] = set()
         self.calls: list[CallRecord] = []
@@ -277,12 +283,16 @@ class QueueBook:
             return list(self._waiting.values())
         return [ticket for ticket in self._waiting.values() if ticket.service == service]
 
+    def waiting_count(self, service: str) -> int:
+        """`len(self.waiting(service))`, without building the list (a display update asks per service)."""
+        return self._queue.count(service)
+
     def open_windows(self) -> list[int]:
         return [number for number, window in self.windows.items() if window.open and window.paused is None]
 
     def estimate(self, service: str, ahead: int | None = None, now: float | None = None) -> Estimate:
         self._service_config(service)
-        count = len(self.waiting(service)) if ahead is None else ahead
+        count = self.waiting_count(service) if ahead is None else ahead
         return estimate_wait(
             self.config,
             service,
@@ -300,9 +310,9 @@ class QueueBook:
 
     def warnings(self) -> list[str]:
         return [
-            f"{service.name}: {len(self.waiting(service.code))} waiting (limit {service.warn_waiting})"
+            f"{service.name}: {self.waiting_count(service.code)} waiting (limit {service.warn_waiting})"
             for service in self.config.services
-            if len(self.waiting(service.code)) > service.warn_waiting
+            if self.waiting_count(service.code) > service.warn_waiting
         ]
 
     # ---------------------------------------------------------------- commands: windows
@@ -402,14 +412,13 @@ class QueueBook:
             raise QueueError("hoarding", "this person has taken the most tickets allowed today")
 
     def call_next(self, window: int, now: float) -> Ticket | None:
-        """Calls the next ticket for `window`; None when nobody waits for it."""
+        """Calls the next ticket for `window` (ordering.py's rules); None when nobody waits for it."""
         state = self._ready_to_call(window)
         settings = self._window_config(window)
-        candidates = [ticket.candidate() for ticket in self.waiting()]
-        chosen = ordering.choose_next(candidates, settings, self.config, now)
+        chosen = self._queue.next_for(settings, now)
         if chosen is None:
             return None
-        return self._call(state, settings, chosen, candidates, now)
+        return self._call(state, settings, chosen, now)
 
     def call_specific(self, window: int, number: str, now: float) -> Ticket:
         state = self._ready_to_call(window)
@@ -420,8 +429,7 @@ class QueueBook:
         chosen = ticket.candidate()
         if not ordering.servable(chosen, settings):
             raise QueueError("wrong_window", f"window {window} does not serve {number}")
-        candidates = [other.candidate() for other in self.waiting()]
-        return self._call(state, settings, chosen, candidates, now)
+        return self._call(state, settings, chosen, now)
 
     def _ready_to_call(self, window: int) -> Window:
         state = self._open_window(window)
@@ -431,15 +439,8 @@ class QueueBook:
             raise QueueError("window_busy", f"window {window} still has {state.ticket}; finish it first")
         return state
 
-    def _call(
-        self,
-        state: Window,
-        settings: WindowConfig,
-        chosen: ordering.Candidate,
-        candidates: list[ordering.Candidate],
-        now: float,
-    ) -> Ticket:
-        overtaken = ordering.overtaken_by(chosen, candidates, settings)
+    def _call(self, state: Window, settings: WindowConfig, chosen: ordering.Candidate, now: float) -> Ticket:
+        overtaken = self._queue.overtaken_by(chosen, settings)
         clerk = state.clerk
         assert clerk is not None  # a window calls only while a clerk is signed in (_ready_to_call)
         self._emit(Called(chosen.key, state.number, clerk, tuple(overtaken), now))
@@ -517,8 +518,8 @@ class QueueBook:
         rating_id = None if next_service else new_rating_id("r")
         if rating_id is not None:
             # The evaluator asks about one customer at a time: an unanswered question about the last one ends.
-            for request in list(self.ratings.values()):
-                if request.window == window and request.state is RatingState.PENDING:
+            for request in list(self._pending.values()):
+                if request.window == window:
                     self._emit(RatingTimedOut(request.rating_id, now))
         self._emit(
             Finished(
@@ -546,9 +547,7 @@ class QueueBook:
         """A rating from the kiosk: one per matter (case)."""
         if not case_id.strip():
             raise QueueError("bad_case", "a kiosk rating needs the case id")
-        if case_id in self.rated_cases or any(
-            r.case_id == case_id and r.state is RatingState.PENDING for r in self.ratings.values()
-        ):
+        if case_id in self.rated_cases or any(r.case_id == case_id for r in self._pending.values()):
             raise QueueError("already_rated", f"case {case_id} has been rated already")
         rating_id = new_rating_id("k")
         self._emit(RatingAsked(rating_id, case_id, now))
@@ -594,11 +593,7 @@ class QueueBook:
         return request, (self.follow_ups[follow_up_id] if follow_up_id else None)
 
     def expire_ratings(self, now: float) -> list[RatingRequest]:
-        expired = [
-            request
-            for request in self.ratings.values()
-            if request.state is RatingState.PENDING and now > request.expires_at
-        ]
+        expired = [request for request in self._pending.values() if now > request.expires_at]
         for request in expired:
             self._emit(RatingTimedOut(request.rating_id, now))
         return expired
@@ -671,16 +666,19 @@ class QueueBook:
         self.last_at = max(self.last_at, at)
 
     def _index_waiting(self, event: QueueEvent) -> None:
-        """Brings `_waiting` in step with the event just applied: only the event's own ticket changes
-        state, except at the day's close."""
+        """Brings `_waiting` and `_queue` in step with the event just applied: only the event's own ticket
+        changes state, except at the day's close; a call also counts the tickets it overtook."""
         number = getattr(event, "number", None)
         if isinstance(event, DayClosed):
             self._waiting = {}
+            self._queue = WaitingIndex(self.config)
         elif isinstance(number, str) and number in self.tickets:
             ticket = self.tickets[number]
             if ticket.state is not TicketState.WAITING:
                 self._waiting.pop(number, None)
+                self._queue.remove(number)
             elif number not in self._waiting:
+                self._queue.add(ticket.candidate())
                 if number == next(reversed(self.tickets)):
                     self._waiting[number] = ticket  # just issued: the last ticket, the last waiting
                 else:  # waiting again (a transfer): its place is its place among the day's tickets
@@ -689,6 +687,9 @@ class QueueBook:
                         for key, other in self.tickets.items()
                         if other.state is TicketState.WAITING
                     }
+            if isinstance(event, Called):
+                for key in event.overtaken:
+                    self._queue.update(self.tickets[key].candidate())
 
     def _apply_signed_in(self, event: SignedIn, at: float) -> None:
         window = self.windows[event.window]
@@ -810,6 +811,7 @@ class QueueBook:
                 asked_at=at,
                 expires_at=at + self.config.rating_timeout_seconds,
             )
+            self._pending[rating_id] = self.ratings[rating_id]
 
     def _apply_cancelled(self, event: Cancelled, at: float) -> None:
         ticket = self.tickets[event.number]
@@ -827,10 +829,12 @@ class QueueBook:
             asked_at=at,
             expires_at=at + self.config.rating_timeout_seconds,
         )
+        self._pending[event.rating_id] = self.ratings[event.rating_id]
 
     def _apply_rated(self, event: Rated, at: float) -> None:
         request = self.ratings[event.rating_id]
         request.state = RatingState.RATED
+        self._pending.pop(event.rating_id, None)
         request.level = RatingLevel(event.level)
         request.dimensions = dict(event.dimensions)
         request.comment = event.comment
@@ -847,6 +851,7 @@ class QueueBook:
 
     def _apply_rating_timed_out(self, event: RatingTimedOut, _at: float) -> None:
         self.ratings[event.rating_id].state = RatingState.TIMED_OUT
+        self._pending.pop(event.rating_id, None)
 
     def _apply_callback(self, event: Callback, at: float) -> None:
         follow_up = self.follow_ups[event.follow_up_id]

@@ -8,7 +8,7 @@ journal never re-decides. On disk an event is the JSON object it always was, ``{
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -214,11 +214,16 @@ EVENT_TYPES: dict[str, type[QueueEvent]] = {
     )
 }
 
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    name: tuple(item.name for item in fields(kind)) for name, kind in EVENT_TYPES.items()
+}
+
 
 def to_json(event: QueueEvent) -> dict[str, Any]:
     """The journal's form: ``{"type": ..., <fields>}``, enums as their values, tuples as lists."""
     body: dict[str, Any] = {"type": event.TYPE}
-    for name, value in asdict(event).items():
+    for name in FIELD_NAMES[event.TYPE]:  # not `asdict`: its deep copy was most of a call's encoding
+        value = getattr(event, name)
         body[name] = list(value) if isinstance(value, tuple) else value
     if isinstance(event, Issued):
         body["priority"], body["source"] = event.priority.value, event.source.value

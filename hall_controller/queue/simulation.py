@@ -109,7 +109,7 @@ def _arrive(
     naive: dict[str, float],
 ) -> None:
     priority = Priority.ELDERLY if rng.random() < plan.priority_share else Priority.ORDINARY
-    ahead = len(book.waiting(service))
+    ahead = book.waiting_count(service)
     ticket = book.issue(service, now, source=Source.WINDOW, priority=priority)
     settings = config.service(service)
     assert settings is not None

@@ -17,7 +17,7 @@ from devices.protocol.payloads import CompletionCode, Phase, Response, Severity
 from hall_controller import alarms
 from hall_controller.alarms import Alarm, AlarmBook, AlarmError, Source
 from hall_controller.commands import CommandTracker
-from hall_controller.store import FLUSH_SECONDS, Store
+from hall_controller.store import FLUSH_SECONDS, Collection, Store
 
 
 def reopen(path: Path) -> Store:
@@ -184,6 +184,41 @@ for index in range(int(sys.argv[2])):
 print("appended", flush=True)
 time.sleep(60)
 """
+
+
+def test_a_storm_of_offline_alarms_is_fsynced_in_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 devices going offline at once: each alarm is committed at once (an append, kept whatever kills
+    the process), none by an fsynced put, and the flusher fsyncs them in a few groups."""
+    store = reopen(tmp_path / "c.db")
+    puts: list[str] = []
+    original_put = Collection.put
+
+    def counted_put(self: Collection, key: str, document: dict[str, object]) -> None:
+        puts.append(key)
+        original_put(self, key, document)
+
+    monkeypatch.setattr(Collection, "put", counted_put)
+    book = AlarmBook(store.collection("controller.alarms"))
+    for index in range(300):
+        raised = book.raise_alarm(
+            f"sim-{index:04d}", "offline", Severity.WARNING, "离线 offline", source=Source.CONTROLLER, now=1.0
+        )
+        assert raised is not None
+    assert puts == []
+    deadline = time.monotonic() + 10
+    while store.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 1 <= store.flushes < 300 / 10
+    book.clear("sim-0007", "offline", 2.0)
+    assert puts == []
+    store.close()
+    again = reopen(tmp_path / "c.db")
+    reloaded = AlarmBook(again.collection("controller.alarms"))
+    reloaded.load(now=3.0)
+    assert reloaded.active_count()[Severity.WARNING] == 299
+    again.close()
 
 
 def test_appends_survive_the_process_being_killed_at_once(tmp_path: Path) -> None:

@@ -215,6 +215,38 @@ def test_unanswered_ratings_time_out_and_kiosk_ratings_are_one_per_matter() -> N
     refused("already_rated", book.ask_kiosk_rating, "case-9", late + 2)
 
 
+def test_a_finish_ends_only_its_own_windows_unanswered_question() -> None:
+    """The book keeps the pending ratings apart (a finish no longer reads every rating of the day): they
+    stay exactly those whose state is pending, through finishes, ratings, time-outs, kiosk asks and replay."""
+    book, journal = make_book()
+    for window in (1, 3, 5):
+        book.sign_in(window, f"clerk-{window}", T0)
+    now = T0
+    asked: dict[int, str] = {}
+    for round_ in range(12):
+        for window in (1, 3, 5):
+            now += 10
+            book.issue(["business", "social", "permits"][window // 2], now, source=Source.WINDOW)
+            assert book.call_next(window, now) is not None
+            before = asked.get(window)
+            _, rating = book.finish(window, "done", now)
+            assert rating is not None
+            if before is not None:  # this window's earlier question ended; the others' did not
+                assert book.ratings[before].state is not RatingState.PENDING
+            asked[window] = rating.rating_id
+            if (round_ + window) % 4 == 0:
+                book.rate(rating.rating_id, 5, now + 1)
+        book.ask_kiosk_rating(f"case-{round_}", now)
+        pending = [r for r in book.ratings.values() if r.state is RatingState.PENDING]
+        assert list(book._pending.values()) == pending
+        assert {r.window for r in pending if r.window is not None} <= {1, 3, 5}
+        assert sum(1 for r in pending if r.window == 1) <= 1
+    expired = book.expire_ratings(now + book.config.rating_timeout_seconds + 1)
+    assert expired == pending and not book._pending
+    again = QueueBook.replay(demo_config(), DAY, journal)
+    assert not again._pending and again.ratings.keys() == book.ratings.keys()
+
+
 def test_replaying_the_journal_rebuilds_the_same_state() -> None:
     book, journal = make_book()
     book.sign_in(1, "clerk-1", T0)

@@ -150,6 +150,41 @@ def test_what_displays_and_leds_are_told() -> None:
     assert outputs.led_show(book, 3).text == "暂停：午休"
 
 
+def test_every_show_repeats_the_recent_calls_as_they_were_first_shown() -> None:
+    """The lines of the recent calls are made once and repeated (outputs.py caches them): each show is
+    still exactly what building every line afresh gives, recalls included, newest first, day by day."""
+    from hall_controller.queue import outputs
+    from hall_controller.queue.voice import call_announcement
+
+    for day, start in ((DAY, T0), (date(2026, 11, 24), T0 + 86400)):
+        book = QueueBook(demo_config(), day)
+        book.sign_in(3, "clerk-3", start)
+        for second in range(12):
+            book.issue("social", start + second, source=Source.WINDOW)
+        for second in range(10):
+            book.call_next(3, start + 20 + second)
+            if second % 3 == 0:
+                book.recall(3, start + 20.5 + second)
+            book.finish(3, "办结", start + 20.7 + second)
+            shown = outputs.display_show(book)
+            expected = []
+            for call in reversed(book.calls[-outputs.RECENT_CALLS :]):
+                spoken = call_announcement(call.number, call.window, recall=call.recall)
+                expected.append(
+                    (
+                        call.number,
+                        call.recall,
+                        spoken.text_zh,
+                        spoken.speech_en,
+                        int(f"{day:%Y%m%d}") * 1_000_000 + call.seq,
+                    )
+                )
+            lines = [(x.number, x.recall, x.text_zh, x.speech_en, x.call_seq) for x in shown.recent]
+            assert lines == expected
+            assert shown.latest is not None and shown.latest == shown.recent[0]
+        assert any(line.recall for line in shown.recent) and not all(line.recall for line in shown.recent)
+
+
 def test_estimate_blends_in_the_observed_call_rate() -> None:
     from hall_controller.queue.estimate import calls_per_minute
 
