@@ -1,7 +1,8 @@
-"""“一件事一次办” clicked in Chromium against a real case service: the clerk picks 我要开劳务派遣公司,
-records its one set of materials once and files it; three linked cases appear, one per item, in the
-market regulator's and the human resources bureau's lists; a release waits while one is being decided;
-the 人社局 denies its item, the market regulator's two are sealed, and the clerk releases all together.
+"""“一件事一次办” clicked in Chromium against a real case service: the clerk picks 我要开人力资源服务公司,
+records its one set of materials once (营业执照 asked once for the two permits that need it) and files it;
+four linked cases appear, one per item, in the market regulator's and the human resources bureau's
+lists; a release waits while one is being decided; the 人社局 denies one of its items in its case page
+and grants the other, and the clerk releases all together, the denial with its notice.
 Asserts the records (cases, links, materials shared, audit) and the receipt PDF's text."""
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 __all__ = ["live"]
 
 PACKAGE = "YJS-003"
-NAME, LICENCE, DISPATCH = "513200-XK-SJ-0510", "513200-XK-SJ-0511", "513200-XK-RS-0153"
+NAME, LICENCE, DISPATCH, AGENCY = (
+    "513200-XK-SJ-0510",
+    "513200-XK-SJ-0511",
+    "513200-XK-RS-0153",
+    "513200-XK-RS-0150",
+)
 CREDIT_CODE = make_credit_code("91513401MA62H7K0X")
 HR = "州人社局"
 
@@ -117,10 +123,11 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     click_and_wait(page, page.locator("header a", has_text="一件事"))
     row = page.locator(f"#packages tr[data-package={PACKAGE}]")
     assert "劳务派遣经营许可" in row.inner_text() and "州人社局" in row.inner_text()
+    assert "21 项" in row.inner_text() and "合计 23 项" in row.inner_text()
     page.screenshot(path=str(screenshot_dir / "package_list.png"), full_page=True)
     click_and_wait(page, row.locator("a.start"))
 
-    # One form, one set of materials: 营业执照 and the others asked once for all three items.
+    # One form, one set of materials: 营业执照 and the others asked once for all four items.
     names = page.locator("table.checklist tbody tr").evaluate_all("rows => rows.map(r => r.dataset.material)")
     assert (
         len(names) == len(set(names)) and "劳务派遣经营许可申请书" in names and "名称预先核准申请书" in names
@@ -138,23 +145,21 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     page.screenshot(path=str(screenshot_dir / "package_form.png"), full_page=True)
     click_and_wait(page, page.locator("#file-case"))
     assert "/web/packages/applications/YJS" in page.url, page.inner_text("main")
-    assert page.locator("#package-cases tbody tr").count() == 3
+    assert page.locator("#package-cases tbody tr").count() == 4
     assert page.get_attribute("#package-status", "data-status") == "in_progress"
     page.screenshot(path=str(screenshot_dir / "package_filed.png"), full_page=True)
 
     package, cases, entries, linked = _records(api)
-    assert [c.item_code for c in cases] == [NAME, LICENCE, DISPATCH]
+    assert [c.item_code for c in cases] == [NAME, LICENCE, DISPATCH, AGENCY]
     assert {c.department for c in cases} == {"州市场监管局", HR}
     assert {c.applicant_name for c in cases} == {"阿坝雪域人力资源有限公司"} and {c.state for c in cases} == {
         "submitted"
     }
     assert entries[0].action == "package.file" and entries[0].after is not None
     assert entries[0].after["cases"] == [c.number for c in cases]
-    # A material two items list was handed in once and linked to both cases.
+    # A material two items list was handed in once (one record) and linked to both their cases.
+    assert linked["营业执照"] == {cases[2].id, cases[3].id}
     assert linked["全体投资人身份证明"] == {cases[0].id}
-    assert linked["营业执照"] == {cases[2].id}
-    shared = [name for name, ids in linked.items() if len(ids) > 1]
-    assert shared == [] or all(len(linked[name]) >= 2 for name in shared)
 
     receipt = _pdf_text(page, page.get_attribute("#package-receipt", "href"))
     assert "“一件事一次办”收件凭证" in receipt and package.number in receipt
@@ -172,6 +177,11 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     api.act(cases[1].id, "approve", "approver1", reason="符合法定条件")
     api.act(cases[1].id, "make_certificate", "reviewer1")
     api.act(cases[1].id, "seal", "sealer1")
+    # The human resources bureau grants the job agency permit.
+    api.act(cases[3].id, "start_review", "hr_reviewer")
+    api.act(cases[3].id, "approve", "hr_approver", reason="符合法定条件")
+    api.act(cases[3].id, "make_certificate", "hr_reviewer")
+    api.act(cases[3].id, "seal", "sealer1")
     # Sealed, but its package is not decided: no release on its own, and the package offers none yet.
     refused = api.act(cases[1].id, "release", "clerk1", expect=409, channel="window")
     assert "统一出件" in str(refused) and cases[2].number in str(refused)
@@ -202,7 +212,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     assert page.get_attribute("#package-status", "data-status") == "ready"
     assert page.locator("#release-package").count() == 0  # only a window clerk releases
 
-    # The clerk releases the three together; the denial goes with its notice.
+    # The clerk releases the four together; the denial goes with its notice.
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "clerk1")
     page.goto(f"{base}/web/packages/applications/{package.number}")
@@ -213,11 +223,11 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     page.screenshot(path=str(screenshot_dir / "package_released.png"), full_page=True)
 
     package, cases, entries, _ = _records(api)
-    assert [c.state for c in cases] == ["registered", "ready_for_release", "denied"]
+    assert [c.state for c in cases] == ["registered", "ready_for_release", "denied", "ready_for_release"]
     assert package.released_by == "staff:clerk1" and package.released_at is not None
     released = entries[-1]
     assert released.action == "package.release" and released.after is not None
-    assert released.after["released"] == [cases[1].number]
+    assert released.after["released"] == [cases[1].number, cases[3].number]
     assert released.after["without_result"] == [
         {"case": cases[2].number, "state": "denied", "notice": "decision"}
     ]
