@@ -41,7 +41,8 @@ def render_package_receipt(
         rows.append(
             ("申请人", f"{people.get('name', package.applicant_name)}（{people.get('id_number', '')}）")
         )
-    rows.append(("收件日期", chinese_date(package.created_at.date())))
+    filed_on = view.cases[0].submitted_on if view.cases else package.created_at.date()
+    rows.append(("收件日期", chinese_date(filed_on)))
     writer.table(rows, 13)
     writer.skip(10)
     writer.paragraph(

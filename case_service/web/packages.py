@@ -9,6 +9,7 @@ the package view is open to the hall's staff.
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from case_service.domain.filenames import safe_filename
 from case_service.domain.intake import IN_HAND, Mark, review
 from case_service.domain.states import STATE_LABELS, CaseState, Role
 from case_service.runtime import Services
-from case_service.web import intake
+from case_service.web import flash, intake
 from case_service.web.routes import _context, sign_in_then
+from hall.calendar import CHINA_TZ
 from hall.privacy import mask_id_number
 
 router = APIRouter(prefix="/web/packages", include_in_schema=False)
@@ -248,24 +250,29 @@ def _rows(view: package_cases.View) -> list[dict[str, Any]]:
     return rows
 
 
+def _view_values(ctx: cases.Context, view: package_cases.View) -> dict[str, Any]:
+    released_at = view.package.released_at
+    if released_at is not None:
+        released_at = (released_at if released_at.tzinfo else released_at.replace(tzinfo=dt.UTC)).astimezone(
+            CHINA_TZ
+        )
+    return {
+        "view": view,
+        "rows": _rows(view),
+        "status": view.status,
+        "status_label": packages.STATUS_LABELS[view.status],
+        "released_at": released_at,
+        "may_release": Role.CLERK in ctx.principal.roles and view.status is packages.PackageStatus.READY,
+    }
+
+
 @router.get("/applications/{number}", response_model=None)
 def view_page(request: Request, number: str, session: SessionDep, services: ServicesDep) -> Response:
     answer = _view_or_answer(request, number, session, services)
     if isinstance(answer, Response):
         return answer
     ctx, view = answer
-    flash = request.query_params.get("done") == "released"
-    return _render(
-        request,
-        "packages/view.html",
-        ctx,
-        view=view,
-        rows=_rows(view),
-        status=view.status,
-        status_label=packages.STATUS_LABELS[view.status],
-        may_release=Role.CLERK in ctx.principal.roles and view.status is packages.PackageStatus.READY,
-        message="已统一出件：各项结果已转窗口出件，请一并交付申请人" if flash else None,
-    )
+    return flash.page(request, "packages/view.html", ctx, **_view_values(ctx, view))
 
 
 @router.post("/applications/{number}/release", response_model=None)
@@ -274,27 +281,17 @@ def release(request: Request, number: str, session: SessionDep, services: Servic
     if isinstance(answer, Response):
         return answer
     ctx, view = answer
+    back = f"/web/packages/applications/{urllib.parse.quote(view.package.number)}"
     try:
-        view = package_cases.release(ctx, view.package.number)
+        package_cases.release(ctx, view.package.number)
     except DomainError as err:
         session.rollback()
-        view = package_cases.load(ctx, number)
-        return _render(
-            request,
-            "packages/view.html",
-            ctx,
-            status_code=409,
-            view=view,
-            rows=_rows(view),
-            status=view.status,
-            status_label=packages.STATUS_LABELS[view.status],
-            may_release=False,
-            error=err.message if err.message.startswith("本办件") else intake.chinese_message(err),
+        # The package rule's own words (which cases are still being decided), else the clerk's wording.
+        return flash.redirect(
+            back, error=err.message if "统一出件" in err.message else intake.chinese_message(err)
         )
     session.commit()
-    return RedirectResponse(
-        f"/web/packages/applications/{view.package.number}?done=released", status_code=303
-    )
+    return flash.redirect(back, message="已统一出件：各项结果已转窗口出件，请一并交付申请人")
 
 
 @router.get("/applications/{number}/receipt.pdf", response_model=None)

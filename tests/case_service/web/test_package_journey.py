@@ -101,9 +101,11 @@ def _records(api: CaseApi) -> tuple[CasePackage, list[Case], list[AuditEntry], d
     return package, cases, entries, linked
 
 
-def _pdf_text(page: Any, href: str) -> str:
+def _pdf_text(page: Any, href: str, keep: Path | None = None) -> str:
     answer = page.request.get(urllib.parse.urljoin(page.url, href))
     assert answer.status == 200 and answer.headers["content-type"] == "application/pdf", answer.text()
+    if keep is not None:
+        keep.write_bytes(answer.body())
     done = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=answer.body(), capture_output=True, check=True
     )
@@ -161,12 +163,14 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     assert linked["营业执照"] == {cases[2].id, cases[3].id}
     assert linked["全体投资人身份证明"] == {cases[0].id}
 
-    receipt = _pdf_text(page, page.get_attribute("#package-receipt", "href"))
+    receipt = _pdf_text(
+        page, page.get_attribute("#package-receipt", "href"), screenshot_dir / "package_receipt.pdf"
+    )
     assert "“一件事一次办”收件凭证" in receipt and package.number in receipt
     for case in cases:
         assert case.item_name.replace(" ", "") in receipt and case.number in receipt
     assert "劳务派遣经营许可申请书" in receipt and "阿坝雪域人力资源有限公司" in receipt
-    assert ID_A not in receipt  # masked
+    assert ID_A not in receipt and "2025年9月26日" in receipt  # masked; dated by the service's clock
 
     # Each department's work. The name check is 即办件: registered and given at the window on the spot.
     api.act(cases[0].id, "register", "clerk1")
