@@ -384,3 +384,16 @@ class RevokedOut(BaseModel):
     kind: str
     subject: str
     revoked_before_ms: int
+
+
+class PackageCreate(Strict):
+    """An application for a “一件事一次办” package: one case per item, filed together."""
+
+    channel: Literal["window", "kiosk", "online"] = "window"
+    applicant: ApplicantIn | None = Field(
+        default=None,
+        description="Staff filing at a window give the applicant; an applicant token is the applicant",
+    )
+    phone: str | None = Field(
+        default=None, min_length=1, max_length=32, description="with an applicant token: mobile or landline"
+    )

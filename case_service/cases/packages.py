@@ -77,6 +77,8 @@ def file_cases(
         raise ForbiddenError("a package is filed by a window clerk or with an applicant token")
     if not package.available:
         raise ConflictError(f"package {package.definition.code} has an item that takes no applications")
+    if not key.strip():
+        raise InvalidInputError("the Idempotency-Key header is required on every create (any unique string)")
     codes = package.definition.items
     with RawTransaction(engine) as tx:
         answer = idempotency.run_raw(

@@ -140,7 +140,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     page.fill("#f-legal_rep", "张三")
     page.fill("#f-rep_id", ID_A)
     page.fill("#f-phone", "13812345678")
-    for index, name in enumerate(names):
+    for index in range(len(names)):
         status = page.locator(f"select[name=m{index}_status]")
         if status.input_value() == "received":
             page.set_input_files(f"input[name=m{index}_file]", str(scan))
