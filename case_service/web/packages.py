@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from case_service.api.deps import ServicesDep, SessionDep, bearer_token
+from case_service.cases import intake as records
 from case_service.cases import packages as package_cases
 from case_service.cases import service as cases
 from case_service.catalogue import packages as catalogue_packages
@@ -164,7 +165,7 @@ def _decide(
     who, applicant_errors = intake._check_applicant(values, ctx)
     errors.update(applicant_errors)
     names = [spec["name"] for spec in item["materials"]]
-    library = intake.records.library_names(ctx, who.id_number, names) if who else frozenset()
+    library = records.library_names(ctx, who.id_number, names) if who else frozenset()
     agent = filled.values.get("agent") == "yes"
     for problem in review(
         item["materials"], filled.marks, agent=agent, in_library=library, letter_in_hand=filled.letter_in_hand
@@ -300,7 +301,7 @@ def receipt_pdf(request: Request, number: str, session: SessionDep, services: Se
     if isinstance(answer, Response):
         return answer
     ctx, view = answer
-    first = intake.records.read(ctx, view.cases[0]) if view.cases else None
+    first = records.read(ctx, view.cases[0]) if view.cases else None
     people = {}
     if first is not None:
         people = {
