@@ -394,11 +394,17 @@ async def submit_intake(request: Request, session: SessionDep, services: Service
     key = str(form.get("key") or "")[:64] or _new_key()
     step = str(form.get("step") or "")
     checking = step == "check"
-    capturing = None
-    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
-        capturing = int(step[9:])
-    submission = Submission(item, filled, errors, key, checking, capturing, bearer_token(request) or "")
+    submission = Submission(
+        item, filled, errors, key, checking, capturing(step, item), bearer_token(request) or ""
+    )
     return await run_in_threadpool(_decide, request, ctx, services, submission)
+
+
+def capturing(step: str, item: dict[str, Any]) -> int | None:
+    """The material whose page the document camera takes (the button `capture:m<index>`), or None."""
+    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
+        return int(step[9:])
+    return None
 
 
 @dataclass

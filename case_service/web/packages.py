@@ -96,8 +96,10 @@ def list_page(request: Request, session: SessionDep, services: ServicesDep) -> R
     return _render(request, "packages/list.html", ctx, packages=catalogue_packages.offered(session))
 
 
-@router.get("/{code}/new", response_model=None)
-def package_form(request: Request, code: str, session: SessionDep, services: ServicesDep) -> Response:
+def _clerk_and_package(
+    request: Request, code: str, session: SessionDep, services: ServicesDep
+) -> tuple[cases.Context, Offered] | Response:
+    """A signed-in clerk and a package that takes applications at the window, else what to answer."""
     ctx = _context(request, session, services)
     if ctx is None:
         return sign_in_then(f"/web/packages/{urllib.parse.quote(code[:16])}/new")
@@ -109,6 +111,15 @@ def package_form(request: Request, code: str, session: SessionDep, services: Ser
         return _render(
             request, "message.html", ctx, status_code=404, text="找不到该套餐，或其中有事项暂不受理"
         )
+    return ctx, package
+
+
+@router.get("/{code}/new", response_model=None)
+def package_form(request: Request, code: str, session: SessionDep, services: ServicesDep) -> Response:
+    answer = _clerk_and_package(request, code, session, services)
+    if isinstance(answer, Response):
+        return answer
+    ctx, package = answer
     item = form_item(package)
     return intake._form_page(
         request,
@@ -125,30 +136,20 @@ def package_form(request: Request, code: str, session: SessionDep, services: Ser
 @router.post("/{code}/new", response_model=None)
 async def file_package(request: Request, code: str, session: SessionDep, services: ServicesDep) -> Response:
     form = await request.form(max_files=50, max_fields=400)
-    ctx = _context(request, session, services)
-    if ctx is None:
-        return sign_in_then(f"/web/packages/{urllib.parse.quote(code[:16])}/new")
-    refused = _refused(request, ctx, CLERKS)
-    if refused:
-        return refused
-    package = _offered(session, code)
-    if package is None:
-        return _render(
-            request, "message.html", ctx, status_code=404, text="找不到该套餐，或其中有事项暂不受理"
-        )
+    answer = _clerk_and_package(request, code, session, services)
+    if isinstance(answer, Response):
+        return answer
+    ctx, package = answer
     item = form_item(package)
     filled, errors = await intake._read_form(form, item, services.settings.case.max_upload_bytes)
     step = str(form.get("step") or "")
-    capturing = None
-    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
-        capturing = int(step[9:])
     submission = intake.Submission(
         item,
         filled,
         errors,
         str(form.get("key") or "")[:64] or intake._new_key(),
         step == "check",
-        capturing,
+        intake.capturing(step, item),
         bearer_token(request) or "",
         action=f"/web/packages/{package.definition.code}/new",
     )
