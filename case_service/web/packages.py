@@ -51,7 +51,12 @@ def form_item(package: Offered) -> dict[str, Any]:
         "department": f"{definition.lead_department}牵头",
         "kind": "，".join(item["name"] for item in package.items),
         "applicant_type": "",
-        "materials": [normalise_material(m) for m in packages.shared_requirements(package.materials)],
+        "materials": [
+            {**normalise_material(spec), "shared_by": len(shared.items)}
+            for spec, shared in zip(
+                packages.shared_requirements(package.materials), package.materials, strict=True
+            )
+        ],
     }
 
 

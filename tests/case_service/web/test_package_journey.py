@@ -134,6 +134,8 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     assert (
         len(names) == len(set(names)) and "劳务派遣经营许可申请书" in names and "名称预先核准申请书" in names
     )
+    shared = page.locator("table.checklist tr[data-material='营业执照'] .tag.shared")
+    assert shared.inner_text() == "2个事项共用，只收一次"
     page.check("input[name=kind][value=company]")
     page.fill("#f-company_name", "阿坝雪域人力资源有限公司")
     page.fill("#f-credit_code", CREDIT_CODE)
@@ -163,9 +165,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     assert linked["营业执照"] == {cases[2].id, cases[3].id}
     assert linked["全体投资人身份证明"] == {cases[0].id}
 
-    receipt = _pdf_text(
-        page, page.get_attribute("#package-receipt", "href"), screenshot_dir / "package_receipt.pdf"
-    )
+    receipt = _pdf_text(page, page.get_attribute("#package-receipt", "href"), tmp_path / "receipt.pdf")
     assert "“一件事一次办”收件凭证" in receipt and package.number in receipt
     for case in cases:
         assert case.item_name.replace(" ", "") in receipt and case.number in receipt
@@ -202,7 +202,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     page.goto(f"{base}/web/work")
     assert cases[2].number in page.inner_text("main") and cases[1].number not in page.inner_text("main")
     page.goto(f"{base}/web/case/{cases[2].id}")
-    page.screenshot(path=str(screenshot_dir / "package_hr_case.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "package_department_case.png"), full_page=True)
     selects = page.locator("#opinion-form select[name=met]")
     for index in range(selects.count()):
         selects.nth(index).select_option("yes" if index else "no")
@@ -215,6 +215,11 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     page.goto(f"{base}/web/packages/applications/{package.number}")
     assert page.get_attribute("#package-status", "data-status") == "ready"
     assert page.locator("#release-package").count() == 0  # only a window clerk releases
+    # Nor does a form posted by hand release anything, and the package pages for clerks are closed.
+    page.request.post(f"{base}/web/packages/applications/{package.number}/release")
+    assert _records(api)[0].released_at is None
+    assert page.goto(f"{base}/web/packages").status == 403
+    assert page.goto(f"{base}/web/packages/{PACKAGE}/new").status == 403
 
     # The clerk releases the four together; the denial goes with its notice.
     page.goto(f"{base}/web/logout")
