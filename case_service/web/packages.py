@@ -210,19 +210,23 @@ def _decide(
             applicant=cases.Applicant(who.name, who.id_number, who.phone),
             key=submission.key,
         )
-        window = package_cases.WindowIntake(
-            marks=filled.marks,
-            applicant_kind=filled.values["kind"],
-            company=who.company,
-            people=who.people,
-            letter_in_hand=filled.letter_in_hand,
-        )
+    except DomainError as err:
+        errors["filing"] = intake.chinese_message(err)
+        return again(409, intake._new_key())  # nothing was filed: the corrected form files anew
+    window = package_cases.WindowIntake(
+        marks=filled.marks,
+        applicant_kind=filled.values["kind"],
+        company=who.company,
+        people=who.people,
+        letter_in_hand=filled.letter_in_hand,
+    )
+    try:
         row = package_cases.link(ctx, package, case_ids, channel="window", uploads=uploads, window=window)
         ctx.session.commit()
     except DomainError as err:
         ctx.session.rollback()
         errors["filing"] = intake.chinese_message(err)
-        return again(409, intake._new_key())
+        return again(409, submission.key)  # the cases are filed: the same key links them on the next try
     return RedirectResponse(f"/web/packages/applications/{row.number}", status_code=303)
 
 
