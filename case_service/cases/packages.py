@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from case_service.api import idempotency
 from case_service.auth.tokens import PrincipalKind
@@ -231,6 +231,19 @@ def load(ctx: cases.Context, number: str) -> View:
         .order_by(CasePackageMember.position)
     )
     return View(row, list(members))
+
+
+def listed(ctx: cases.Context, *, limit: int, offset: int) -> tuple[list[View], int]:
+    """The newest applications first: an applicant's own, or every one for the hall's staff."""
+    principal = ctx.principal
+    if not principal.roles & READERS:
+        raise ForbiddenError("packages are read by hall staff and by their applicant")
+    query = select(CasePackage)
+    if principal.kind is PrincipalKind.APPLICANT:
+        query = query.where(CasePackage.applicant_index.in_(sorted(principal.applicant_indexes)))
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(query.order_by(CasePackage.id.desc()).limit(limit).offset(offset))
+    return [load(ctx, row.number) for row in rows], total
 
 
 def attach(ctx: cases.Context, number: str, upload: Upload) -> list[Case]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -138,6 +138,21 @@ def _file(
         session.commit()
         view = package_cases.load(ctx, row.number)
         return json_response(_application_out(ctx, view), status_code=201)
+
+
+@router.get("/package-applications", response_model=case_api.Page[case_api.PackageApplicationOut])
+def list_applications(
+    ctx: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=schemas.MAX_OFFSET)] = 0,
+) -> Response:
+    """An applicant token: that person's applications (the kiosk's and online progress); the hall's
+    staff: every application, newest first."""
+    views, total = package_cases.listed(ctx, limit=limit, offset=offset)
+    page: case_api.Page[case_api.PackageApplicationOut] = case_api.Page(
+        items=[_application_out(ctx, view) for view in views], total=total, limit=limit, offset=offset
+    )
+    return json_response(page)
 
 
 @router.get("/package-applications/{number}", response_model=case_api.PackageApplicationOut)

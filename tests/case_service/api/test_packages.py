@@ -78,6 +78,11 @@ def test_an_applicant_applies_at_the_kiosk_hands_in_once_and_only_the_clerk_rele
     )
     other = api.applicant("李四", ID_B)
     assert api.client.get(f"/api/v1/package-applications/{number}", headers=other).status_code == 404
+    mine = api.client.get("/api/v1/package-applications", headers=me).json()
+    assert mine["total"] == 1 and mine["items"][0]["number"] == number
+    assert api.client.get("/api/v1/package-applications", headers=other).json()["total"] == 0
+    assert api.client.get("/api/v1/package-applications", headers=api.staff("manager1")).json()["total"] == 1
+    assert api.client.get("/api/v1/package-applications", headers=api.device()).status_code == 403
     assert api.client.get(f"/api/v1/package-applications/{number}", headers=api.device()).status_code == 403
 
     # Release: never the applicant; the clerk not while the cases are being decided.
