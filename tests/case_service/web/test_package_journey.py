@@ -1,9 +1,11 @@
 """“一件事一次办” clicked in Chromium against a real case service: the clerk picks 我要开人力资源服务公司,
 records its one set of materials once (营业执照 asked once for the two permits that need it) and files it;
 four linked cases appear, one per item, in the market regulator's and the human resources bureau's
-lists; a release waits while one is being decided; the 人社局 denies one of its items in its case page
-and grants the other, and the clerk releases all together, the denial with its notice.
-Asserts the records (cases, links, materials shared, audit) and the receipt PDF's text."""
+lists. The tax bureau gives its joint opinion on 企业设立登记 and the market regulator's approver decides
+it in the case page; a release waits while a case of the package is being decided; the 人社局's approver
+denies one of its items in its case page (the other is granted), and the clerk releases all together, the
+denial with its notice. Acceptance, review starts, certificates and seals go through the API (their pages
+have their own journeys). Asserts the records (cases, links, shared materials, audit) and the PDFs' text."""
 
 from __future__ import annotations
 
@@ -49,12 +51,14 @@ HR = "州人社局"
 
 
 def _add_hr_staff(api: CaseApi) -> None:
-    """The human resources bureau's approver and reviewer (the demo accounts are the market regulator's)."""
+    """The human resources bureau's approver and reviewer, and a reviewer of the tax bureau (the demo
+    accounts are the market regulator's)."""
     engine = create_engine(str(api.settings.database_url))
     with Session(engine) as session:
         for username, display, roles in (
             ("hr_approver", "人社局 周岚", ["approver"]),
             ("hr_reviewer", "人社局 马骏", ["reviewer"]),
+            ("tax_reviewer", "税务局 何平", ["reviewer"]),  # 企业设立登记's joint department
         ):
             session.add(
                 User(
@@ -62,7 +66,7 @@ def _add_hr_staff(api: CaseApi) -> None:
                     display_name=display,
                     password_hash=hash_secret(demo_password(username)),
                     roles=roles,
-                    department=HR,
+                    department="州税务局" if username.startswith("tax") else HR,
                 )
             )
         session.commit()
@@ -110,6 +114,23 @@ def _pdf_text(page: Any, href: str, keep: Path | None = None) -> str:
         ["pdftotext", "-layout", "-", "-"], input=answer.body(), capture_output=True, check=True
     )
     return "".join(done.stdout.decode().split())
+
+
+def _sign_decision(
+    page: Any, base: str, case_id: int, conclusion: str, opinion: str, not_met: str = ""
+) -> None:
+    """The approver's opinion on the case page: each review point (the first not met, with `not_met`),
+    the conclusion and the opinion, signed; the decision."""
+    page.goto(f"{base}/web/case/{case_id}")
+    selects = page.locator("#opinion-form select[name=met]")
+    for index in range(selects.count()):
+        selects.nth(index).select_option("no" if not_met and not index else "yes")
+        if not_met and not index:
+            page.locator("#opinion-form input[name=note]").nth(index).fill(not_met)
+    page.select_option("#opinion-form select[name=conclusion]", conclusion)
+    page.fill("#opinion-form textarea[name=opinion]", opinion)
+    click_and_wait(page, page.locator("#opinion-form button"))
+    assert "意见已签署" in page.inner_text(".flash"), page.inner_text("main")
 
 
 def test_a_package_filed_once_decided_by_two_departments_and_released_together(
@@ -176,9 +197,19 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     api.act(cases[0].id, "register", "clerk1")
     for case in cases[1:]:
         api.act(case.id, "accept", "clerk1")
-    # The market regulator decides the business licence; it is made and sealed.
+    # The market regulator's approver decides the business licence in its case page; it is made and sealed.
     api.act(cases[1].id, "start_review", "reviewer1")
-    api.act(cases[1].id, "approve", "approver1", reason="符合法定条件")
+    # Its joint department (联办, 州税务局) gives its opinion first, from its own task page.
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "tax_reviewer")
+    page.goto(f"{base}/web/joint/{cases[1].id}")
+    page.select_option("#joint-form select[name=conclusion]", "agree")
+    page.fill("#joint-form textarea[name=opinion]", "同意，设立后办理税务登记。")
+    click_and_wait(page, page.locator("#joint-form button"))
+    assert "联办意见已提交" in page.inner_text(".flash")
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "approver1")
+    _sign_decision(page, base, cases[1].id, "agree", "材料齐全，符合法定条件，准予登记。")
     api.act(cases[1].id, "make_certificate", "reviewer1")
     api.act(cases[1].id, "seal", "sealer1")
     # The human resources bureau grants the job agency permit.
@@ -189,7 +220,9 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     # Sealed, but its package is not decided: no release on its own, and the package offers none yet.
     refused = api.act(cases[1].id, "release", "clerk1", expect=409, channel="window")
     assert "统一出件" in str(refused) and cases[2].number in str(refused)
-    page.reload()
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "clerk1")
+    page.goto(f"{base}/web/packages/applications/{package.number}")
     assert page.locator("#release-package").count() == 0 and "尚有 1 件" in page.inner_text(
         "#release-waiting"
     )
@@ -203,15 +236,14 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     assert cases[2].number in page.inner_text("main") and cases[1].number not in page.inner_text("main")
     page.goto(f"{base}/web/case/{cases[2].id}")
     page.screenshot(path=str(screenshot_dir / "package_department_case.png"), full_page=True)
-    selects = page.locator("#opinion-form select[name=met]")
-    for index in range(selects.count()):
-        selects.nth(index).select_option("yes" if index else "no")
-        if not index:
-            page.locator("#opinion-form input[name=note]").nth(index).fill("经营场所与登记住所不一致")
-    page.select_option("#opinion-form select[name=conclusion]", "disagree")
-    page.fill("#opinion-form textarea[name=opinion]", "经营场所使用证明与登记住所不一致，不予许可。")
-    click_and_wait(page, page.locator("#opinion-form button"))
-    assert "意见已签署" in page.inner_text(".flash.message"), page.inner_text("main")
+    _sign_decision(
+        page,
+        base,
+        cases[2].id,
+        "disagree",
+        "经营场所使用证明与登记住所不一致，不予许可。",
+        not_met="经营场所与登记住所不一致",
+    )
     page.goto(f"{base}/web/packages/applications/{package.number}")
     assert page.get_attribute("#package-status", "data-status") == "ready"
     assert page.locator("#release-package").count() == 0  # only a window clerk releases
@@ -233,6 +265,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
 
     package, cases, entries, _ = _records(api)
     assert [c.state for c in cases] == ["registered", "ready_for_release", "denied", "ready_for_release"]
+    assert cases[1].decision_reasons == "材料齐全，符合法定条件，准予登记。"
     assert package.released_by == "staff:clerk1" and package.released_at is not None
     released = entries[-1]
     assert released.action == "package.release" and released.after is not None
