@@ -39,6 +39,7 @@ from case_service.web import certificate_form, higher_result, queue_desk, window
 from case_service.web import complaints as complaint_pages
 from case_service.web import desk as desk_pages
 from case_service.web import joint as joint_pages
+from case_service.web import packages as package_pages
 from case_service.web import review as review_pages
 from case_service.web import site_visit as site_visit_pages
 from case_service.web.intake import router as intake_router
@@ -193,6 +194,7 @@ def create_app(
     certificates.install(app, services)
     app.include_router(web_router)
     app.include_router(intake_router)
+    app.include_router(package_pages.router)
 
     app.include_router(queue_desk.router)
     app.include_router(window_devices.router)

@@ -210,3 +210,49 @@ class CompletenessOut(BaseModel):
     acceptable: bool = Field(
         default=False, description="acceptance (受理) would go ahead: nothing missing, not empty"
     )
+
+
+class PackageItemOut(BaseModel):
+    code: str = Field(examples=["513200-XK-SJ-0511"])
+    name: str
+    department: str
+
+
+class PackageMaterialOut(BaseModel):
+    """One material of a package's one set: asked once, for every item listing it (`items`)."""
+
+    name: str = Field(examples=["营业执照"])
+    required: bool
+    tolerated: bool = Field(description="容缺: may follow after acceptance")
+    form: str
+    copies: int
+    items: list[str] = Field(description="the codes of the items whose lists name it")
+
+
+class PackageOut(BaseModel):
+    """A “一件事一次办” package of the catalogue: several items applied for once."""
+
+    code: str = Field(examples=["YJS-001"])
+    name: str = Field(examples=["我要开餐馆"])
+    lead_department: str
+    description: str
+    basis: str = Field(description="the seeds' words the package rests on")
+    available: bool = Field(description="every item takes applications")
+    channels: list[str] = Field(description="the channels every item of the package is offered on")
+    items: list[PackageItemOut]
+    materials: list[PackageMaterialOut]
+
+
+class PackageApplicationOut(BaseModel):
+    """An application for a package: its linked cases, one per item, and the package's status."""
+
+    number: str = Field(examples=["YJS20250926-1A2B3C"])
+    package_code: str
+    package_name: str
+    lead_department: str
+    channel: str
+    status: Literal["in_progress", "ready", "released", "closed"]
+    status_label: str
+    waiting: list[str] = Field(description="the numbers of the cases still being decided")
+    released_at: dt.datetime | None
+    cases: list[CaseOut]

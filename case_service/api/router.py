@@ -16,6 +16,7 @@ from case_service.api.routes import (
     documents,
     items,
     materials,
+    packages,
     reports,
     supervision,
 )
@@ -37,5 +38,6 @@ for module in (
     catalogue,
     devices,
     reports,
+    packages,
 ):
     api_router.include_router(module.router)

@@ -172,8 +172,10 @@ class ApplicantIn(Strict):
     )
 
 
-class CaseCreate(Strict):
-    item_code: str = Field(min_length=1, max_length=32, examples=["513200-XK-SJ-0511"])
+class PackageCreate(Strict):
+    """An application for a “一件事一次办” package (one case per item, filed together); what every
+    application gives besides its item."""
+
     channel: Literal["window", "kiosk", "online"] = "window"
     applicant: ApplicantIn | None = Field(
         default=None,
@@ -182,6 +184,10 @@ class CaseCreate(Strict):
     phone: str | None = Field(
         default=None, min_length=1, max_length=32, description="with an applicant token: mobile or landline"
     )
+
+
+class CaseCreate(PackageCreate):
+    item_code: str = Field(min_length=1, max_length=32, examples=["513200-XK-SJ-0511"])
 
 
 class DefectIn(Strict):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
-from case_service.cases import issued, joint, opinions
+from case_service.cases import issued, joint, opinions, package_guard
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
@@ -115,6 +115,8 @@ def act(
         ):
             raise NotFoundError(f"no case {case_id}")
         _auto_accept_if_lapsed(ctx, case, item)
+    if action is Action.RELEASE:
+        package_guard.require_releasable(ctx.session, case)  # a package's results go out together
     before = snapshot(case)
     decision = opinions.decision_opinion(ctx, case, item, action, data, findings=findings)
     _step(ctx, case, item, action, data)

@@ -9,7 +9,7 @@ from case_service.documents.typeset import PageWriter, chinese_date
 from case_service.domain.intake import FORM_LABELS, STATUS_LABELS, Mark
 
 
-def _line(mark: Mark) -> str:
+def mark_line(mark: Mark) -> str:
     how = "复用申请人材料库" if mark.status == "reused" else "窗口收取"
     return f"{mark.name}（{FORM_LABELS.get(mark.form, mark.form)}{mark.count}份，{how}）"
 
@@ -37,7 +37,7 @@ def render_receipt(found: dict[str, Any], *, today: dt.date) -> bytes:
     writer.table(rows, 13)
     writer.skip(10)
     writer.paragraph("已收取材料：", 14, indent_chars=0)
-    writer.numbered([_line(mark) for mark in found["received"]] or ["（无）"], 13)
+    writer.numbered([mark_line(mark) for mark in found["received"]] or ["（无）"], 13)
     if record.get("letter_in_hand"):
         writer.numbered(["授权委托书（原件1份，窗口收取）"], 13)
     if found["tolerated"]:

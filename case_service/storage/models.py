@@ -506,3 +506,37 @@ class CaseSiteVisit(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CasePackage(Base):
+    """An application for a “一件事一次办” package (domain.packages): one applicant, one set of materials,
+    one case per item of the package (case_package_members); released together."""
+
+    __tablename__ = "case_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    package_code: Mapped[str] = mapped_column(String(16), index=True)
+    package_name: Mapped[str] = mapped_column(String(64))
+    lead_department: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(64))
+    applicant_index: Mapped[str] = mapped_column(String(32), index=True)
+    # The one set of materials as the clerk marked it (domain.intake.Mark, one per shared material).
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CasePackageMember(Base):
+    """A case filed as part of a package: a case belongs to at most one package."""
+
+    __tablename__ = "case_package_members"
+    __table_args__ = (UniqueConstraint("case_id", name="uq_case_package_members_case"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("case_packages.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    position: Mapped[int] = mapped_column(Integer)

@@ -207,7 +207,9 @@ def _form_page(
     key: str,
     status_code: int = 200,
     notice: str | None = None,
+    action: str = "/web/intake/new",
 ) -> HTMLResponse:
+    """The intake form of `item`; a package's form (web.packages) posts the same form to `action`."""
     marks = {mark.name: mark for mark in filled.marks}
     rows = [
         {"spec": spec, "mark": marks.get(spec["name"]), "index": i}
@@ -216,6 +218,7 @@ def _form_page(
     summary = "请更正以下问题后再提交（已选择的扫描件需重新选择）" if errors else None
     # The item's blank forms and samples, served by the catalogue (the generic form marked 通用表样).
     stored = item_files.uploads(ctx.session, [item["code"]]).get(item["code"], [])
+    listed_files = item_files.listing(item, stored) if action == "/web/intake/new" else []
     files = [
         {
             "name": listed.name,
@@ -223,7 +226,7 @@ def _form_page(
             "generic": listed.generic,
             "url": item_files.url(item["code"], listed.name),
         }
-        for listed in item_files.listing(item, stored)
+        for listed in listed_files
     ]
     return _render(
         request,
@@ -244,6 +247,7 @@ def _form_page(
         captures=filled.captures,
         files=files,
         file_urls={file["name"]: file for file in files},
+        action=action,
     )
 
 
@@ -390,11 +394,17 @@ async def submit_intake(request: Request, session: SessionDep, services: Service
     key = str(form.get("key") or "")[:64] or _new_key()
     step = str(form.get("step") or "")
     checking = step == "check"
-    capturing = None
-    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
-        capturing = int(step[9:])
-    submission = Submission(item, filled, errors, key, checking, capturing, bearer_token(request) or "")
+    submission = Submission(
+        item, filled, errors, key, checking, capturing(step, item), bearer_token(request) or ""
+    )
     return await run_in_threadpool(_decide, request, ctx, services, submission)
+
+
+def capturing(step: str, item: dict[str, Any]) -> int | None:
+    """The material whose page the document camera takes (the button `capture:m<index>`), or None."""
+    if step.startswith("capture:m") and step[9:].isdigit() and int(step[9:]) < len(item["materials"]):
+        return int(step[9:])
+    return None
 
 
 @dataclass
@@ -406,6 +416,7 @@ class Submission:
     checking: bool
     capturing: int | None = None  # the material whose page the document camera takes now
     token: str = ""
+    action: str = "/web/intake/new"  # where the form posts (a package's form: web.packages)
 
 
 def _take_page(
@@ -439,6 +450,7 @@ def _take_page(
         key=submission.key,
         status_code=422 if errors else 200,
         notice=notice,
+        action=submission.action,
     )
 
 
@@ -473,6 +485,7 @@ def _decide(request: Request, ctx: cases.Context, services: Services, submission
             key=key,
             status_code=status,
             notice=None if errors else notice,
+            action=submission.action,
         )
     agent = filled.values.get("agent") == "yes"
     for problem in review(

@@ -58,33 +58,37 @@ def _submit(
         return _file(tx, filer, body, idempotency_key)
 
 
-def _file(
-    tx: RawTransaction, ctx: cases.Filer, body: schemas.CaseCreate, idempotency_key: str | None
-) -> Response:
+def applicant_of(ctx: cases.Filer, given: schemas.ApplicantIn | None, phone: str | None) -> cases.Applicant:
+    """Who files: the card holder of an applicant token, or the applicant a clerk gives (checked as the
+    window's intake page checks it, web/intake.py, so the API takes what the page takes)."""
     principal = ctx.principal
     if not principal.roles & FILERS:
         raise ForbiddenError("cases are filed by a window clerk or with an applicant token")
     if principal.kind is PrincipalKind.APPLICANT:
-        if body.applicant is not None:
+        if given is not None:
             raise InvalidInputError(
                 "with an applicant token the applicant is the card holder; omit `applicant`"
             )
         assert principal.sealed_name and principal.sealed_id_number
-        applicant = cases.Applicant(
+        return cases.Applicant(
             name=ctx.cipher.decrypt(principal.sealed_name, context="token.name"),
             id_number=ctx.cipher.decrypt(principal.sealed_id_number, context="token.id"),
-            phone=normalise_phone(body.phone) if body.phone else None,
+            phone=normalise_phone(phone) if phone else None,
         )
-    else:
-        if body.applicant is None:
-            raise InvalidInputError("give the applicant: name, id_number and optionally phone")
-        given = body.applicant
-        # The same checks and words as the intake page's (web/intake.py), so the API takes what it takes.
-        applicant = cases.Applicant(
-            given.name,
-            check_id_number(given.id_number, ctx.today),
-            normalise_phone(given.phone) if given.phone else None,
-        )
+    if given is None:
+        raise InvalidInputError("give the applicant: name, id_number and optionally phone")
+    return cases.Applicant(
+        given.name,
+        check_id_number(given.id_number, ctx.today),
+        normalise_phone(given.phone) if given.phone else None,
+    )
+
+
+def _file(
+    tx: RawTransaction, ctx: cases.Filer, body: schemas.CaseCreate, idempotency_key: str | None
+) -> Response:
+    principal = ctx.principal
+    applicant = applicant_of(ctx, body.applicant, body.phone)
 
     if idempotency_key:
         # The key's look-up and the filing's reads in one round trip (on PostgreSQL): each is answered

@@ -27,19 +27,24 @@ def _context(api: CaseApi, session: Session, username: str) -> Context:
     return Context(session, services.calendars.get(session), services.cipher, api.clock.today, principal)
 
 
-def conclude_visit(api: CaseApi, case_id: int) -> None:
-    """A required visit scheduled today by approver1 and recorded 符合 by reviewer1 (for tests whose item
-    needs one but which are about something else; test_site_visit_journey clicks it)."""
+def conclude_visit(
+    api: CaseApi,
+    case_id: int,
+    scheduler: str = "approver1",
+    inspectors: tuple[str, ...] = ("approver1", "reviewer1"),
+) -> None:
+    """A required visit scheduled today by `scheduler` and recorded 符合 by the last inspector (for tests
+    whose item needs one but which are about something else; test_site_visit_journey clicks it)."""
     engine = create_engine(str(api.settings.database_url))
     with Session(engine) as session:
         visit = site_visits.schedule(
-            _context(api, session, "approver1"),
+            _context(api, session, scheduler),
             case_id,
             day=api.clock.today,
             place="申请人经营场所",
-            inspectors=["approver1", "reviewer1"],
+            inspectors=list(inspectors),
         )
-        ctx = _context(api, session, "reviewer1")
+        ctx = _context(api, session, inspectors[-1])
         case = site_visits.load_visit(ctx, case_id, visit.id)[0]
         answers = {p: (True, "") for p in site_visits.check_points(session, case)}
         site_visits.record(
