@@ -2,7 +2,7 @@
 later stages)
 
 Revision ID: 0015_case_window
-Revises: 0012_site_visits
+Revises: 0014_case_packages
 Create Date: 2026-12-06 21:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_case_window"
-down_revision = "0012_site_visits"
+down_revision = "0014_case_packages"
 branch_labels = None
 depends_on = None
 
