@@ -56,13 +56,6 @@ def open_for(ctx: Context, case: Case, item: Item) -> list[CaseTask]:
     return rows
 
 
-def require_answered(session: Session, case: Case) -> None:
-    """The lead decides once every joint department has given its opinion."""
-    waiting = joint.waiting([as_task(row) for row in rows_of(session, case)])
-    if waiting:
-        raise ConflictError(f"联办部门尚未提出意见: {'、'.join(waiting)}", details={"waiting": waiting})
-
-
 def load_task(ctx: Context, case_id: int) -> tuple[Case, CaseTask]:
     """A joint department's staff read the case through their task (not 'not found' for a task that
     is not theirs: the same answer as for no case at all)."""

@@ -22,7 +22,6 @@ from case_service.bootstrap import demo_password
 from case_service.certificates.models import CertificateRecord
 from case_service.storage.models import AuditEntry, Case, CaseOpinion, User
 from tests.case_service.api.test_flows import put_item
-from tests.case_service.api.test_site_visits import conclude_visit
 from tests.case_service.conftest import CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
@@ -139,7 +138,7 @@ def test_two_levels_of_opinion_then_the_certificate_made_and_sealed(
     assert signed[-1].after["signer_name"] == "市场监管局 李强"
 
     # The item needs a site visit before its decision (test_site_visit_journey clicks one): concluded.
-    conclude_visit(api, case["id"])
+    api.conclude_site_visit(case["id"])
     # The approver signs the last level: the decision.
     _open_case(page, base, "approver1", case["id"])
     assert "材料齐全，现场检查合格" in page.inner_text("#review")
