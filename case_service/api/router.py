@@ -18,6 +18,7 @@ from case_service.api.routes import (
     materials,
     reports,
     supervision,
+    supervision_feed,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -31,6 +32,7 @@ for module in (
     materials,
     documents,
     supervision,
+    supervision_feed,
     complaints,
     audit,
     admin,

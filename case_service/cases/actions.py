@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
-from case_service.cases import issued, joint, opinions, site_visits
+from case_service.cases import issued, joint, opinions, site_visits, supervision_feed
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
@@ -23,6 +23,7 @@ from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
 from case_service.domain.flows import Flow
 from case_service.domain.states import Action, CaseState, require_role
+from case_service.domain.supervision_feed import Event
 from case_service.domain.transitions import ActionInput
 from case_service.storage import audit
 from case_service.storage.models import Case, Evaluation, Item
@@ -59,7 +60,8 @@ def _terms(item: Item) -> transitions.Terms:
     )
 
 
-DECISIONS = frozenset({Action.APPROVE, Action.DENY})
+# The decisions, and the event each sends the supervising department (审管分离).
+DECISIONS = {Action.APPROVE: Event.APPROVED, Action.DENY: Event.DENIED}
 
 # Actions whose rules read the case's materials against the item's list.
 _CHECKS_MATERIALS = frozenset({Action.REQUEST_SUPPLEMENT, Action.ACCEPT, Action.REGISTER})
@@ -133,6 +135,8 @@ def act(
     )
     if opinion is not None:
         opinions.store(ctx, case, opinion)
+    if action in DECISIONS:  # 审管分离: the result goes to the supervising department
+        supervision_feed.enqueue(ctx.session, case, DECISIONS[action], actor=ctx.principal.actor)
     if action is Action.SEND_BACK:
         opinions.store_send_back(ctx, case, data.reason or "")
     if action is Action.SEAL:
