@@ -116,17 +116,23 @@ class Sent:
 
 def send_due(session: Session, targets: Mapping[str, FeedTarget], *, retry_seconds: float) -> Sent:
     """Sends every entry now due, oldest first; each answer is stored at once (commit per entry). An
-    entry whose department has no webhook configured waits as a failure, retried like the others."""
+    entry for a department with no webhook configured waits in the outbox (and in the export) untried."""
+    if not targets:
+        return Sent(0, 0)
     due = session.scalars(
         select(SupervisionFeedEntry)
-        .where(SupervisionFeedEntry.delivered_at.is_(None), SupervisionFeedEntry.next_attempt_at <= _now())
+        .where(
+            SupervisionFeedEntry.delivered_at.is_(None),
+            SupervisionFeedEntry.next_attempt_at <= _now(),
+            SupervisionFeedEntry.department.in_(list(targets)),
+        )
         .order_by(SupervisionFeedEntry.id)
         .limit(BATCH)
     ).all()
     delivered = failed = 0
     with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False) as client:
         for row in due:
-            error = _send(client, targets.get(row.department), row)
+            error = _send(client, targets[row.department], row)
             if error is None:
                 row.delivered_at = _now()
                 row.last_error = ""
@@ -147,10 +153,8 @@ def send_due(session: Session, targets: Mapping[str, FeedTarget], *, retry_secon
     return Sent(delivered, failed)
 
 
-def _send(client: httpx.Client, target: FeedTarget | None, row: SupervisionFeedEntry) -> str | None:
+def _send(client: httpx.Client, target: FeedTarget, row: SupervisionFeedEntry) -> str | None:
     """None when the webhook took the entry (2xx), else why not (never the secret or the URL's query)."""
-    if target is None:
-        return "no webhook configured for this department (HALL_CASE__SUPERVISION_FEEDS)"
     data = feed.body(row.payload)
     signature = feed.sign(target.secret.get_secret_value(), data)
     headers = {

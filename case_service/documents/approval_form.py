@@ -133,8 +133,8 @@ def render_approval_form(form: ApprovalForm) -> bytes:
     )
     writer.skip(4 * mm)
     rows = [
-        ("现场核查" + (f"（第{number}次）" if len(form.visits) > 1 else ""), _visit_text(visit))
-        for number, visit in enumerate(form.visits, start=1)
+        ("现场核查" if number == 0 else "现场复查", _visit_text(visit))  # a later visit re-inspects
+        for number, visit in enumerate(form.visits)
     ]
     for entry in form.entries:
         final = entry.level is form.chain[-1]
