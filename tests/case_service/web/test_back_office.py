@@ -97,6 +97,23 @@ def _answer_points(page: Any, *, not_met: dict[int, str] | None = None) -> int:
     return count
 
 
+def _culture_reviewer(api: CaseApi, username: str, display_name: str) -> None:
+    """A reviewer of 州文体旅游局, a department no demo account belongs to."""
+    engine = create_engine(str(api.settings.database_url))
+    with Session(engine) as session:
+        session.add(
+            User(
+                username=username,
+                display_name=display_name,
+                password_hash=hash_secret(demo_password(username)),
+                roles=["reviewer"],
+                department="州文体旅游局",
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
 def _open_case(page: Any, base: str, user: str, case_id: int) -> None:
     page.goto(f"{base}/web/logout")
     sign_in(page, base, user)
@@ -292,19 +309,7 @@ def test_a_joint_case_waits_for_a_late_department_then_the_lead_decides(
     page = staff_page
     code = "513200-XK-SJ-0901"
     put_item(api, code, "行政许可", "州市场监管局", joint_departments=["州文体旅游局"])
-    engine = create_engine(str(api.settings.database_url))
-    with Session(engine) as session:  # a reviewer of the joint department (no demo account has one)
-        session.add(
-            User(
-                username="culture1",
-                display_name="文体旅游局 周华",
-                password_hash=hash_secret(demo_password("culture1")),
-                roles=["reviewer"],
-                department="州文体旅游局",
-            )
-        )
-        session.commit()
-    engine.dispose()
+    _culture_reviewer(api, "culture1", "文体旅游局 周华")  # a reviewer of the joint department
     case = api.file_case(code, name="诸葛餐饮")
     api.act(case["id"], "accept", "clerk1")  # the joint task opens, due in 10 working days: 16 Oct 2025
     api.act(case["id"], "start_review", "reviewer1")
@@ -394,19 +399,7 @@ def test_the_demo_joint_department_reads_the_materials_then_the_lead_decides(
     assert preview is not None and preview.startswith(f"/web/joint/{case['id']}/materials/")
 
     # A department without a task on the case reads nothing of it.
-    engine = create_engine(str(api.settings.database_url))
-    with Session(engine) as session:
-        session.add(
-            User(
-                username="culture2",
-                display_name="文体旅游局 吴越",
-                password_hash=hash_secret(demo_password("culture2")),
-                roles=["reviewer"],
-                department="州文体旅游局",
-            )
-        )
-        session.commit()
-    engine.dispose()
+    _culture_reviewer(api, "culture2", "文体旅游局 吴越")
     stranger = page.context.browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
     sign_in(stranger, base, "culture2")
     assert stranger.request.get(f"{base}{preview}").status == 404
