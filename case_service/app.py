@@ -24,7 +24,7 @@ from case_service.api.router import api_router
 from case_service.auth.revocation import REFRESH_SECONDS
 from case_service.auth.tokens import TokenSigner
 from case_service.bootstrap import prepare_database
-from case_service.cases import cards
+from case_service.cases import cards, supervision_feed
 from case_service.cases import service as cases
 from case_service.certificates import wiring as certificates
 from case_service.db import make_engine, make_filing_engine, make_poll_engine, make_session_factory
@@ -90,6 +90,35 @@ async def _sweep_forever(services: Services, interval: float) -> None:
             continue
         if count:
             log.info("deadline sweep: %d case(s) accepted by law (art. 32)", count)
+
+
+FEED_LEASE = "supervision-feed"
+
+
+def _send_feed(services: Services, interval: float) -> int:
+    """One round of 审管分离's outbox (cases.supervision_feed), by one process at a time (a lease as for
+    the sweep; a round longer than the lease may send an entry twice: receivers dedupe by event_id)."""
+    settings = services.settings.case
+    with services.sessions() as session:
+        if not leases.claim(session, FEED_LEASE, HOLDER, hold_seconds=max(interval * 0.9, 30)):
+            session.rollback()
+            return 0
+        session.commit()
+        sent = supervision_feed.send_due(
+            session, settings.supervision_feeds, retry_seconds=settings.feed_retry_seconds
+        )
+        leases.release(session, FEED_LEASE, HOLDER)
+        session.commit()
+    return sent.delivered
+
+
+async def _feed_forever(services: Services, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(_send_feed, services, interval)
+        except Exception:  # a database hiccup: the entries wait in the outbox for the next round
+            log.exception("supervision feed round failed")
 
 
 def _refresh_revocations(services: Services) -> None:
@@ -158,8 +187,10 @@ def create_app(
         interval = settings.case.sweep_interval_seconds
         task = asyncio.create_task(_sweep_forever(services, interval)) if interval > 0 else None
         revocations = asyncio.create_task(_refresh_revocations_forever(services))
+        every = settings.case.feed_interval_seconds
+        feed = asyncio.create_task(_feed_forever(services, every)) if every > 0 else None
         yield
-        for running in (task, revocations):
+        for running in (task, revocations, feed):
             if running is not None:
                 running.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

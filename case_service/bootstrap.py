@@ -23,6 +23,8 @@ DEMO_STAFF: dict[str, tuple[str, list[str], str | None]] = {
     "approver1": ("市场监管局 赵敏", ["approver"], "州市场监管局"),
     "sealer1": ("行政审批局 陈静", ["sealer"], None),
     "manager1": ("大厅管理 刘洋", ["manager"], None),
+    # The joint department of 企业设立、变更、注销登记 (513200-XK-SJ-0511), so the demo walks a joint case.
+    "taxreviewer1": ("税务局 周婷", ["reviewer"], "州税务局"),
 }
 
 
@@ -30,7 +32,7 @@ def demo_password(username: str) -> str:
     return f"demo-{username}"
 
 
-# argon2 hashes of the public demo passwords, made once: hashing six of them at every start costs seconds.
+# argon2 hashes of the public demo passwords, made once: hashing seven of them at every start costs seconds.
 # (tests/case_service/storage/test_bootstrap.py checks that each still verifies.)
 DEMO_HASHES: dict[str, str] = {
     "admin": "$argon2id$v=19$m=65536,t=3,p=4$1zbkcXX3iLBZiIqPh595hA$PY0GM2RRLvwnaSwChx1wkWH3mWwHKUT756eYhCeCeNg",  # noqa: E501
@@ -39,6 +41,7 @@ DEMO_HASHES: dict[str, str] = {
     "approver1": "$argon2id$v=19$m=65536,t=3,p=4$Uov345twmXyK4/7b4RIiKg$mnDe/vnQH+qt9OXPUAKKhntJrwIAZqYpSqwB2TKzPxs",  # noqa: E501
     "sealer1": "$argon2id$v=19$m=65536,t=3,p=4$9vqIo59pbPP4IEenYYtO9w$nAM3k9IXH/za7ca1IlxzhMCIoL5wegxJBqB7rVnoo64",  # noqa: E501
     "manager1": "$argon2id$v=19$m=65536,t=3,p=4$pCD2O034K+A9Pgg5XWYWSg$AoOlj2t2OIKz9qcte4xbgDOPd47EZUfrvpE8zqsBo7E",  # noqa: E501
+    "taxreviewer1": "$argon2id$v=19$m=65536,t=3,p=4$H+oeE2Vl7EroHivWyWpzeg$m/WTYjffEFsb6wAJZZ9ZqhJw2HlAZuhbEp8x8JLLocs",  # noqa: E501
 }
 
 

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
 
 from case_service.domain.errors import InvalidInputError
 from case_service.reports.assessment import DEFAULT_WEIGHTS, check_weights
 from hall.config_base import Port, Section
+
+FEED_SECRET_MIN_LENGTH = 32
+
+
+class FeedTarget(Section):
+    """A supervising department's webhook (审管分离): where its approval results go, and the secret both
+    sides hold to sign them (HMAC-SHA256) and to sign the department's revocations coming back."""
+
+    url: str
+    secret: SecretStr
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// URL, got {parts.scheme or value!r}")
+        if parts.username or parts.password:
+            raise ValueError("must carry no credentials: the department's secret signs each body")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < FEED_SECRET_MIN_LENGTH:
+            raise ValueError(f"must be at least {FEED_SECRET_MIN_LENGTH} characters")
+        return value
 
 
 class CaseServiceSettings(Section):
@@ -28,6 +57,13 @@ class CaseServiceSettings(Section):
     # The 效能考核 indicators' agreed weights (JSON in HALL_CASE__ASSESSMENT_WEIGHTS), e.g.
     # {"on_time": 30, "satisfaction": 25, "supplement": 15, "trips": 10, "complaints": 10, "cards": 10}.
     assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # 审管分离: each supervising department's webhook and secret (JSON in HALL_CASE__SUPERVISION_FEEDS),
+    # e.g. {"州市场监管局": {"url": "https://jg.example.gov/hall-feed", "secret": "..."}}.
+    supervision_feeds: dict[str, FeedTarget] = Field(default_factory=dict)
+    # How often the outbox of the feed is sent (0 turns sending off; entries wait), and the first retry's
+    # delay, doubled after each failure up to an hour.
+    feed_interval_seconds: float = Field(default=5, ge=0)
+    feed_retry_seconds: float = Field(default=30, gt=0)
 
     @field_validator("assessment_weights")
     @classmethod

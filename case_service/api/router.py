@@ -19,6 +19,7 @@ from case_service.api.routes import (
     packages,
     reports,
     supervision,
+    supervision_feed,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -32,6 +33,7 @@ for module in (
     materials,
     documents,
     supervision,
+    supervision_feed,
     complaints,
     audit,
     admin,

@@ -218,6 +218,22 @@ class ActionIn(Strict):
     )
 
 
+class JointOpinionIn(Strict):
+    conclusion: Literal["agree", "disagree"]
+    opinion: str = Field(min_length=1, max_length=2000)
+
+
+class JointOpinionOut(BaseModel):
+    case_id: int
+    department: str
+    due_on: dt.date
+    answered_on: dt.date
+    conclusion: Literal["agree", "disagree"]
+    opinion: str
+    signer: str
+    late: bool
+
+
 class MaterialOut(BaseModel):
     id: int
     name: str

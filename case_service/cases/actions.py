@@ -13,16 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_service.auth.tokens import SYSTEM, PrincipalKind
-from case_service.cases import issued, joint, opinions, package_guard
+from case_service.cases import issued, joint, opinions, package_guard, site_visits, supervision_feed
 from case_service.cases.context import Context, snapshot
 from case_service.cases.materials import RESULT_MATERIAL, case_materials, completeness
 from case_service.cases.reading import load
 from case_service.certificates import making
-from case_service.domain import review, transitions
+from case_service.domain import decision, review, site_visit, transitions
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.errors import InvalidInputError, NotFoundError
 from case_service.domain.flows import Flow
 from case_service.domain.states import Action, CaseState, require_role
+from case_service.domain.supervision_feed import Event
 from case_service.domain.transitions import ActionInput
 from case_service.storage import audit
 from case_service.storage.models import Case, Evaluation, Item
@@ -58,6 +59,9 @@ def _terms(item: Item) -> transitions.Terms:
         issues_certificate=True,  # every item of the licence and certificate flows issues its result
     )
 
+
+# The decisions, and the event each sends the supervising department (审管分离).
+DECISIONS = {Action.APPROVE: Event.APPROVED, Action.DENY: Event.DENIED}
 
 # Actions whose rules read the case's materials against the item's list.
 _CHECKS_MATERIALS = frozenset({Action.REQUEST_SUPPLEMENT, Action.ACCEPT, Action.REGISTER})
@@ -118,7 +122,9 @@ def act(
     if action is Action.RELEASE:
         package_guard.require_releasable(ctx.session, case)  # a package's results go out together
     before = snapshot(case)
-    decision = opinions.decision_opinion(ctx, case, item, action, data, findings=findings)
+    opinion = opinions.decision_opinion(ctx, case, item, action, data, findings=findings)
+    if action in DECISIONS:
+        _may_decide(ctx.session, case, item)
     _step(ctx, case, item, action, data)
     audit.append(
         ctx.session,
@@ -129,8 +135,10 @@ def act(
         before=before,
         after={**snapshot(case), **({"reason": data.reason} if data.reason else {})},
     )
-    if decision is not None:
-        opinions.store(ctx, case, decision)
+    if opinion is not None:
+        opinions.store(ctx, case, opinion)
+    if action in DECISIONS:  # 审管分离: the result goes to the supervising department
+        supervision_feed.enqueue(ctx.session, case, DECISIONS[action], actor=ctx.principal.actor)
     if action is Action.SEND_BACK:
         opinions.store_send_back(ctx, case, data.reason or "")
     if action is Action.SEAL:
@@ -140,6 +148,15 @@ def act(
         joint.open_for(ctx, case, item)
     ctx.session.flush()
     return case
+
+
+def _may_decide(session: Session, case: Case, item: Item) -> None:
+    """domain.decision: no decision while a joint department's opinion or a required site visit is due."""
+    decision.may_decide(
+        [joint.as_task(row) for row in joint.rows_of(session, case)],
+        site_visit.requirement(item.guide),
+        [site_visits.state_of(row) for row in site_visits.visits_of(session, case)],
+    )
 
 
 def accept_if_lapsed(ctx: Context, case_ref: int | str) -> Case:

@@ -8,13 +8,14 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from case_service.cases import materials
 from case_service.cases.context import Context
 from case_service.cases.opinions import person_name
 from case_service.domain import joint
 from case_service.domain.errors import ConflictError, NotFoundError
 from case_service.domain.review import Conclusion
 from case_service.storage import audit
-from case_service.storage.models import Case, CaseTask, Item
+from case_service.storage.models import Case, CaseTask, Item, MaterialBlob
 
 
 def as_task(row: CaseTask) -> joint.Task:
@@ -56,13 +57,6 @@ def open_for(ctx: Context, case: Case, item: Item) -> list[CaseTask]:
     return rows
 
 
-def require_answered(session: Session, case: Case) -> None:
-    """The lead decides once every joint department has given its opinion."""
-    waiting = joint.waiting([as_task(row) for row in rows_of(session, case)])
-    if waiting:
-        raise ConflictError(f"联办部门尚未提出意见: {'、'.join(waiting)}", details={"waiting": waiting})
-
-
 def load_task(ctx: Context, case_id: int) -> tuple[Case, CaseTask]:
     """A joint department's staff read the case through their task (not 'not found' for a task that
     is not theirs: the same answer as for no case at all)."""
@@ -76,6 +70,12 @@ def load_task(ctx: Context, case_id: int) -> tuple[Case, CaseTask]:
     if case is None or row is None:
         raise NotFoundError(f"no joint task of yours on case {case_id}")
     return case, row
+
+
+def read_material(ctx: Context, case_id: int, material_id: int) -> MaterialBlob:
+    """One material of the case for a joint department with a task on it; audited as every read."""
+    case, _row = load_task(ctx, case_id)
+    return materials.read_material(ctx, case, material_id)[1]
 
 
 def answer(ctx: Context, case_id: int, conclusion: Conclusion, text: str) -> tuple[Case, CaseTask]:

@@ -1,11 +1,12 @@
 """The back office's review: a level signs its opinion on a case (domain.review), the last level's opinion
-decides it, and the review may send the case back to the window (退回). Each is audited with the case."""
+decides it (once joint opinions and a required site visit are in: domain.decision, checked in `act`), and
+the review may send the case back to the window (退回). Each is audited with the case."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from case_service.cases import joint, opinions, site_visits
+from case_service.cases import opinions
 from case_service.cases.actions import act
 from case_service.cases.context import Context
 from case_service.cases.reading import load
@@ -32,12 +33,11 @@ def sign(
     text: str,
 ) -> Case:
     """A level's opinion. The last level's is the decision (approve or deny, through `act`), made once
-    every joint department has given its opinion; a first opinion on an accepted case starts its review."""
+    every joint department has given its opinion and a required site visit is concluded; a first opinion
+    on an accepted case starts its review."""
     case = load(ctx, case_ref, for_update=True)
     chain = opinions.chain_of(item_of(ctx, case))
     if level is chain[-1]:
-        joint.require_answered(ctx.session, case)  # 并联审批: every joint department has spoken
-        site_visits.require_concluded(ctx.session, case)  # 现场核查: a required visit is concluded
         if conclusion is review.Conclusion.AGREE:
             data = ActionInput(reason=text.strip() or None)
             return act(ctx, case.id, Action.APPROVE, data, findings=findings)

@@ -209,10 +209,3 @@ def notice_of(session: Session, row: CaseSiteVisit) -> CaseDocument | None:
         select(CaseDocument).where(CaseDocument.case_id == row.case_id, CaseDocument.kind == NOTICE)
     )
     return next((d for d in documents if d.content.get("extra", {}).get("visit") == row.id), None)
-
-
-def require_concluded(session: Session, case: Case) -> None:
-    """The decision waits for a required visit's conclusion (domain.site_visit.blocking)."""
-    why = site_visit.blocking(requirement(session, case), [state_of(r) for r in visits_of(session, case)])
-    if why:
-        raise ConflictError(why, details={"site_visit": "pending"})

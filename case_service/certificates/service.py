@@ -219,13 +219,21 @@ def reissue(
 
 
 def revoke(
-    session: Session, context: CertificateContext, number: str, *, reason: str, actor: Actor
+    session: Session,
+    context: CertificateContext,
+    number: str,
+    *,
+    reason: str,
+    actor: Actor,
+    by_supervisor: bool = False,
 ) -> CertificateRecord:
-    """Only an approver of the case's department revokes (the caller checks the role), with a reason."""
+    """Only an approver of the case's department revokes (the caller checks the role), with a reason;
+    or (`by_supervisor`) the item's supervising department, whose signed request the caller checked."""
     if not reason.strip():
         raise CertificateError("invalid", "a revocation needs a reason")
     record = get(session, number)
-    check_department(actor, _case(session, context, record.case_number))
+    if not by_supervisor:
+        check_department(actor, _case(session, context, record.case_number))
     if record.status == CertificateStatus.REVOKED:
         raise CertificateError("conflict", f"certificate {number} is already revoked")
     before = _snapshot(record)

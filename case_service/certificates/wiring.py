@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from case_service.api.deps import principal_of
 from case_service.auth.tokens import Principal, PrincipalKind
 from case_service.cases import service as cases
+from case_service.cases import supervision_feed
 from case_service.certificates import api
 from case_service.certificates.keys import load_signer, trusted_verifiers
 from case_service.certificates.service import Actor, CaseFacts, CertificateContext
@@ -74,6 +75,7 @@ def _audit(
         before=before,
         after=after,
     )
+    supervision_feed.enqueue_certificate(session, action, subject_id, actor)  # 审管分离
 
 
 def _make_certificate_action(services: Services) -> Any:

@@ -1,6 +1,6 @@
-"""行政许可审批表: the case's facts and each level's opinion (承办 → 审核 → 审批) with its review points,
-signer and time, as an A4 PDF; send-backs to the window are listed where they happened. Pure: the
-dataclasses in, the PDF bytes out."""
+"""行政许可审批表: the case's facts, the site visits' findings and conclusions, and each level's opinion
+(承办 → 审核 → 审批) with its review points, signer and time, as an A4 PDF; send-backs to the window are
+listed where they happened. Pure: the dataclasses in, the PDF bytes out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 
 from case_service.documents.notices import BODY_SIZE, TITLE_SIZE, NoticeError
 from case_service.documents.typeset import PageWriter, chinese_date
-from case_service.domain import review
+from case_service.domain import review, site_visit
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,19 @@ class FormEntry:
     text: str
     conclusion: review.Conclusion | None = None
     findings: tuple[review.Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class VisitEntry:
+    """A site visit (现场核查) as scheduled and, once recorded, its findings and conclusion."""
+
+    visit_on: dt.date
+    place: str
+    inspectors: tuple[str, ...]
+    conclusion: site_visit.Conclusion | None = None
+    findings: tuple[site_visit.Finding, ...] = ()
+    summary: str = ""
+    recorder: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class ApprovalForm:
     entries: tuple[FormEntry, ...]
     state_label: str
     pending: tuple[review.Level, ...] = ()  # the levels still to sign in the round now open
+    visits: tuple[VisitEntry, ...] = ()  # the case's site visits, in order
 
     title = "行政许可审批表"
 
@@ -74,6 +88,28 @@ def _entry_text(entry: FormEntry, final: bool) -> str:
     return "\n".join(lines)
 
 
+def _visit_text(visit: VisitEntry) -> str:
+    lines = [
+        f"日期：{chinese_date(visit.visit_on)}",
+        f"地点：{visit.place}",
+        f"检查人员：{'、'.join(visit.inspectors)}",
+    ]
+    if visit.conclusion is None:
+        lines.append("结论：（尚未记录）")
+        return "\n".join(lines)
+    lines += [
+        f"{number}．{finding.point}：{'符合' if finding.met else '不符合'}"
+        + (f"（{finding.note}）" if finding.note else "")
+        for number, finding in enumerate(visit.findings, start=1)
+    ]
+    lines.append(f"结论：{site_visit.CONCLUSION_LABELS[visit.conclusion]}")
+    if visit.summary:
+        lines.append(f"说明：{visit.summary}")
+    if visit.recorder:
+        lines.append(f"记录人：{visit.recorder}")
+    return "\n".join(lines)
+
+
 def render_approval_form(form: ApprovalForm) -> bytes:
     writer = PageWriter(form.title, subject=f"{form.title} {form.case_number}")
     writer.centered(form.authority, TITLE_SIZE - 4)
@@ -96,7 +132,10 @@ def render_approval_form(form: ApprovalForm) -> bytes:
         label_width=30 * mm,
     )
     writer.skip(4 * mm)
-    rows = []
+    rows = [
+        ("现场核查" if number == 0 else "现场复查", _visit_text(visit))  # a later visit re-inspects
+        for number, visit in enumerate(form.visits)
+    ]
     for entry in form.entries:
         final = entry.level is form.chain[-1]
         label = "退回窗口" if entry.level is None else f"{review.LEVEL_LABELS[entry.level]}意见"

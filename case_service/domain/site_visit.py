@@ -156,15 +156,35 @@ def may_record(visit: VisitState, inspectors: Sequence[str], who: str, *, today:
         raise ConflictError("现场核查日期未到，不能记录核查结果")
 
 
-def blocking(required: Requirement, visits: Sequence[VisitState]) -> str | None:
-    """Why the decision cannot be made yet, or None."""
+@dataclass(frozen=True)
+class Hold:
+    """Why the decision waits for the visit, in the staff's words and in English."""
+
+    zh: str
+    en: str
+
+
+def hold(required: Requirement, visits: Sequence[VisitState]) -> Hold | None:
+    """What holds the decision back, or None."""
     if not required.required:
         return None
     if not visits:
-        return "本事项须现场核查，尚未安排现场核查，不能作出决定"
+        return Hold(
+            "本事项须现场核查，尚未安排现场核查，不能作出决定",
+            "a site visit is required and none is scheduled",
+        )
     last = visits[-1].conclusion
     if last is None:
-        return "现场核查尚未记录结论，不能作出决定"
+        return Hold("现场核查尚未记录结论，不能作出决定", "the site visit's conclusion is not recorded yet")
     if last is Conclusion.RECTIFY:
-        return "现场核查结论为整改后复查，须复查后才能作出决定"
+        return Hold(
+            "现场核查结论为整改后复查，须复查后才能作出决定",
+            "the site visit asked for rectification: the re-inspection comes first",
+        )
     return None
+
+
+def blocking(required: Requirement, visits: Sequence[VisitState]) -> str | None:
+    """Why the decision cannot be made yet (in the staff's words), or None."""
+    found = hold(required, visits)
+    return found.zh if found else None

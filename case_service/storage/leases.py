@@ -20,3 +20,12 @@ def claim(session: Session, name: str, holder: str, *, hold_seconds: float, now:
         .values(holder=holder, until_ms=now_ms + round(hold_seconds * 1000))
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(session: Session, name: str, holder: str) -> None:
+    """Frees the lease early if `holder` still holds it (commit to publish it)."""
+    session.execute(
+        update(ServiceLease)
+        .where(ServiceLease.name == name, ServiceLease.holder == holder)
+        .values(until_ms=0)
+    )

@@ -250,6 +250,29 @@ class CaseTask(Base):
     signer_name: Mapped[str] = mapped_column(String(64), default="")
 
 
+class SupervisionFeedEntry(Base):
+    """审管分离's outbox (domain.supervision_feed): an approval result for a supervising department, kept in
+    the transaction that made it and sent from here until the department's webhook takes it."""
+
+    __tablename__ = "supervision_feed"
+    __table_args__ = (
+        Index("ix_supervision_feed_pending", "delivered_at", "next_attempt_at"),
+        Index("ix_supervision_feed_created", "created_at", "department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    department: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
 class CaseDocument(Base):
     """A notice as issued: its content (the inputs it was rendered from) kept at the moment of issue, so
     a notice printed again later says what it said that day."""

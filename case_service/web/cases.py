@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.api.presenters import case_out
@@ -30,7 +31,7 @@ from case_service.domain.errors import (
 from case_service.domain.flows import Flow
 from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, Role, allowed_actions
-from case_service.storage.models import Case, User
+from case_service.storage.models import Case, MaterialBlob, User
 from case_service.web import flash, hall_link, higher_result, window_devices
 from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
@@ -215,10 +216,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
     lapsed_now = was != case.state
     session.commit()
     out = case_out(ctx, case)
-    materials = [
-        {"material": material, "type": blob.content_type, "size": blob.size, "reused": reused}
-        for material, blob, reused in cases.case_materials(session, case)
-    ]
+    materials = material_rows(session, case)
     missing = cases.completeness(ctx, case).missing if case.state == CaseState.SUBMITTED else ()
     notes = case_notes.notes_of(ctx, case)
     dispatch = next((note for note in reversed(notes) if note.kind == "mail"), None)
@@ -257,6 +255,21 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
     )
 
 
+def material_rows(session: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's materials as the pages list them (case/_materials.html)."""
+    return [
+        {"material": material, "type": blob.content_type, "size": blob.size, "reused": reused}
+        for material, blob, reused in cases.case_materials(session, case)
+    ]
+
+
+def preview_of(blob: MaterialBlob) -> Response:
+    """An image as it is, a PDF's first page as a small PNG."""
+    if blob.content_type == "application/pdf":
+        return Response(preview.first_page_png(blob.data), media_type="image/png")
+    return Response(blob.data, media_type=blob.content_type)
+
+
 @router.get("/{case_id}/materials/{material_id}/preview", response_model=None)
 def material_preview(
     *, request: Request, case_id: int, material_id: int, session: SessionDep, services: ServicesDep
@@ -268,14 +281,12 @@ def material_preview(
     try:
         case = cases.load(ctx, case_id)
         _material, blob = cases.read_material(ctx, case, material_id)
-        data, media = blob.data, blob.content_type
-        if media == "application/pdf":
-            data, media = preview.first_page_png(blob.data), "image/png"
+        answer = preview_of(blob)
     except DomainError:
         session.rollback()
         return Response(status_code=404)
     session.commit()
-    return Response(data, media_type=media)
+    return answer
 
 
 def _not_accept_reason(ground: str, reason: str, authority: str) -> str:

@@ -3,7 +3,7 @@ with the ones holding cases up), a task's page with its form. Thin: cases.joint 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -15,7 +15,7 @@ from case_service.domain.joint import JOINT_CONCLUSIONS
 from case_service.domain.review import Conclusion
 from case_service.domain.states import STATE_LABELS, CaseState, Role
 from case_service.web import flash
-from case_service.web.cases import _say
+from case_service.web.cases import _say, material_rows, preview_of
 from case_service.web.routes import _context, _login_redirect, sign_in_then
 
 router = APIRouter(prefix="/web/joint", include_in_schema=False)
@@ -67,10 +67,36 @@ def task_page(case_id: int, request: Request, session: SessionDep, services: Ser
         task=task,
         late=joint.is_late(task, ctx.today),
         lead=lead,
+        materials=material_rows(session, case),
         conclusions=JOINT_CONCLUSIONS,
         state_label=STATE_LABELS[CaseState(case.state)],
         can_answer=task.answered_on is None and case.decided_on is None,
     )
+
+
+@router.get("/{case_id}/materials/{material_id}/{view}", response_model=None)
+def material(
+    *,
+    request: Request,
+    case_id: int,
+    material_id: int,
+    view: Literal["content", "preview"],
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response:
+    """A material of the case, as it is or previewed, for a joint department with a task on the case
+    (audited as every read); 404 to anyone else, as for no case at all."""
+    ctx = _context(request, session, services)
+    if ctx is None:
+        return Response(status_code=401)
+    try:
+        blob = joint.read_material(ctx, case_id, material_id)
+        answer = preview_of(blob) if view == "preview" else Response(blob.data, media_type=blob.content_type)
+    except DomainError:
+        session.rollback()
+        return Response(status_code=404)
+    session.commit()
+    return answer
 
 
 @router.post("/{case_id}", response_model=None)

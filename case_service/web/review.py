@@ -11,16 +11,16 @@ from fastapi.responses import Response
 
 from case_service.api.deps import ServicesDep, SessionDep
 from case_service.api.presenters import case_out
-from case_service.cases import opinions
+from case_service.cases import opinions, site_visits
 from case_service.cases import review as case_review
 from case_service.cases import service as cases
-from case_service.documents.approval_form import ApprovalForm, render_approval_form
-from case_service.domain import review
+from case_service.documents.approval_form import ApprovalForm, VisitEntry, render_approval_form
+from case_service.domain import review, site_visit
 from case_service.domain.errors import DomainError, InvalidInputError
 from case_service.domain.flows import Flow
 from case_service.domain.states import STATE_LABELS, CaseState
 from case_service.storage import audit
-from case_service.storage.models import Case
+from case_service.storage.models import Case, CaseSiteVisit
 from case_service.web import flash
 from case_service.web.cases import _back, _say
 from case_service.web.review_panel import entry_of
@@ -119,6 +119,21 @@ def approval_form(ctx: cases.Context, case: Case, authority: str) -> ApprovalFor
         entries=tuple(entry_of(row) for row in rows),
         state_label=STATE_LABELS[CaseState(case.state)],
         pending=tuple(pending),
+        visits=tuple(_visit_entry(ctx, row) for row in site_visits.visits_of(ctx.session, case)),
+    )
+
+
+def _visit_entry(ctx: cases.Context, row: CaseSiteVisit) -> VisitEntry:
+    return VisitEntry(
+        visit_on=row.visit_on,
+        place=row.place,
+        inspectors=tuple(str(i.get("name") or i["username"]) for i in row.inspectors),
+        conclusion=site_visit.Conclusion(row.conclusion) if row.conclusion else None,
+        findings=tuple(
+            site_visit.Finding(str(f["point"]), bool(f["met"]), str(f.get("note", ""))) for f in row.findings
+        ),
+        summary=row.summary,
+        recorder=opinions.person_name(ctx.session, row.recorded_by) if row.recorded_by else "",
     )
 
 

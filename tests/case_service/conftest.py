@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from case_service.app import create_app
 from case_service.bootstrap import demo_password
+from case_service.cases import site_visits
+from case_service.cases.context import Context
 from case_service.domain.identity import make_id_number
+from case_service.domain.site_visit import Conclusion as VisitConclusion
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
 from tests.fixtures.devices import enrol
@@ -107,6 +112,51 @@ class CaseApi:
         if complete:
             hand_in(self.client, body["id"], item_code, self.staff("clerk1"))
         return body
+
+    def joint_opinion(
+        self, case_id: int, user: str = "taxreviewer1", conclusion: str = "agree", expect: int = 200
+    ) -> dict[str, Any]:
+        """The joint department's opinion (ITEM_COMPANY's is 州税务局): the lead's decision waits for it."""
+        answer = self.client.post(
+            f"/api/v1/cases/{case_id}/joint-opinion",
+            json={"conclusion": conclusion, "opinion": "无涉税异议，同意办理"},
+            headers=self.staff(user),
+        )
+        assert answer.status_code == expect, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def context(self, session: Session, username: str) -> Context:
+        """The case operations' context for a staff member, as the app builds it for their token."""
+        services = self.client.app.state.services  # type: ignore[attr-defined]
+        principal = services.signer.read(self.staff(username)["Authorization"].removeprefix("Bearer "))
+        return Context(session, services.calendars.get(session), services.cipher, self.clock.today, principal)
+
+    def conclude_site_visit(
+        self,
+        case_id: int,
+        scheduler: str = "approver1",
+        inspectors: tuple[str, ...] = ("approver1", "reviewer1"),
+    ) -> None:
+        """A required visit scheduled today by `scheduler` and recorded 符合 by the last inspector, through
+        the case operations (no API for visits: the staff pages, clicked in test_site_visit_journey)."""
+        engine = create_engine(str(self.settings.database_url))
+        with Session(engine) as session:
+            visit = site_visits.schedule(
+                self.context(session, scheduler),
+                case_id,
+                day=self.clock.today,
+                place="申请人经营场所",
+                inspectors=list(inspectors),
+            )
+            ctx = self.context(session, inspectors[-1])
+            case = site_visits.load_visit(ctx, case_id, visit.id)[0]
+            answers = {p: (True, "") for p in site_visits.check_points(session, case)}
+            site_visits.record(
+                ctx, case_id, visit.id, answers=answers, conclusion=VisitConclusion.COMPLIES, summary=""
+            )
+            session.commit()
+        engine.dispose()
 
     def act(self, case_id: int, action: str, user: str, expect: int = 200, **body: Any) -> dict[str, Any]:
         answer = self.client.post(

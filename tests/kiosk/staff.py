@@ -37,9 +37,11 @@ class Staff:
     def goes_by_licence(self, item_id: str) -> bool:
         """The item's cases go the licence way (review, decision, certificate), not registered on the
         spot (即办件, 备案) nor forwarded, and the approver decides them alone (one level of approval,
-        no 承办 opinion to sign first): what a test that needs a certificate must pick."""
+        no 承办 opinion to sign first, no joint department's opinion or site visit to wait for): what a
+        test that needs a certificate must pick."""
         item = self.call("GET", f"/items/{item_id}", "clerk1")
-        return flow_of(item) is Flow.LICENCE and item.get("approval_levels", 1) == 1
+        alone = not item.get("joint_departments") and not item.get("site_visit")
+        return flow_of(item) is Flow.LICENCE and item.get("approval_levels", 1) == 1 and alone
 
     def call(self, method: str, path: str, username: str, **kwargs: Any) -> Any:
         answer = self._client.request(method, path, headers=self.headers(username), **kwargs)

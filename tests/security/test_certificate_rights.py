@@ -26,6 +26,7 @@ def _sealed_certificate(api: CaseApi) -> dict[str, Any]:
     case = api.file_case(ITEM_FOOD, name="张三", id_number=ID_A)
     api.act(case["id"], "accept", "clerk1")
     api.act(case["id"], "start_review", "reviewer1")
+    api.conclude_site_visit(case["id"])  # the item needs one before its decision
     api.act(case["id"], "approve", "approver1", reason="符合法定条件")
     made = api.client.post(
         f"/api/v1/cases/{case['number']}/certificate", json=ISSUE, headers=api.staff("reviewer1")

@@ -13,11 +13,12 @@ from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, serv
 from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
-from case_service.cases import result_certificate
+from case_service.cases import joint, result_certificate
 from case_service.cases import service as cases
 from case_service.domain.applicant import check_id_number, normalise_phone
 from case_service.domain.completeness import Defect
 from case_service.domain.errors import ForbiddenError, InvalidInputError
+from case_service.domain.review import Conclusion
 from case_service.domain.states import Action, Role
 from case_service.runtime import Services
 from case_service.storage.rawsql import RawTransaction
@@ -228,6 +229,30 @@ def act(  # noqa: PLR0917 - FastAPI passes dependencies by name
         produce=produce,
         status_code=200,
     )
+
+
+@router.post(
+    "/{case_id}/joint-opinion",
+    response_model=schemas.JointOpinionOut,
+    responses={404: {"description": "no task of the caller's department on this case"}},
+)
+def joint_opinion(case_id: int, body: schemas.JointOpinionIn, ctx: ContextDep) -> schemas.JointOpinionOut:
+    """联审联办: a reviewer or approver of a joint department gives its opinion on the case, once. The
+    lead's `approve` / `deny` answer 409 until every joint department has given its opinion."""
+    case, task = joint.answer(ctx, case_id, Conclusion(body.conclusion), body.opinion)
+    assert task.answered_on is not None
+    out = schemas.JointOpinionOut(
+        case_id=case.id,
+        department=task.department,
+        due_on=task.due_on,
+        answered_on=task.answered_on,
+        conclusion=body.conclusion,
+        opinion=task.text,
+        signer=task.signer,
+        late=task.due_on < task.answered_on,
+    )
+    ctx.session.commit()
+    return out
 
 
 @router.get("/{case_id}/completeness", response_model=case_api.CompletenessOut)

@@ -20,6 +20,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
     # Promised 3 working days from Friday 26 Sep 2025: Sunday 28 (a swapped working day), 29, 30.
     assert (accepted["accepted_on"], accepted["decision_due_on"]) == ("2025-09-26", "2025-09-30")
     assert api.act(case_id, "start_review", "reviewer1")["state"] == "in_review"
+    api.joint_opinion(case_id)  # 州税务局, the item's joint department: the decision waits for it
     approved = api.act(case_id, "approve", "approver1", reason="符合法定条件")
     assert approved["state"] == "approved" and approved["stage"] == "certificate"
     # The certificate stage's own budget: 1 working day from 26 Sep is the swapped Sunday 28 Sep.
@@ -68,6 +69,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.accept",
         "case.joint_open",  # the item's joint department (州税务局) gets its task
         "case.start_review",
+        "case.joint_opinion",
         "case.approve",
         "case.opinion",  # the approver's decision is the last level's opinion
         "case.make_certificate",
@@ -78,7 +80,7 @@ def test_window_to_locker_to_delivery_with_rating(case_api: CaseApi) -> None:
         "case.evaluate",
     ]
     assert history[6]["before"]["state"] == "submitted" and history[6]["after"]["state"] == "accepted"
-    assert history[14]["actor"] == "device:controller-01"
+    assert history[15]["actor"] == "device:controller-01"
     chain = client.get("/api/v1/audit/verify", headers=api.staff("admin")).json()
     assert chain["ok"] and chain["checked"] >= 10
 
@@ -117,6 +119,7 @@ def test_not_accepting_needs_a_reason_and_denial_carries_reasons(case_api: CaseA
     assert "reason" in api.act(case["id"], "not_accept", "clerk1", expect=422)["error"]["message"]
     api.act(case["id"], "accept", "clerk1")
     api.act(case["id"], "start_review", "reviewer1")
+    api.conclude_site_visit(case["id"])  # the item needs one before its decision
     api.act(case["id"], "deny", "approver1", expect=422)
     denied = api.act(case["id"], "deny", "approver1", reasons=["经营场所与有毒有害场所的距离不符合要求"])
     assert denied["state"] == "denied"

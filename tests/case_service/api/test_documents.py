@@ -44,6 +44,7 @@ def test_each_notice_carries_its_case(sqlite_api: CaseApi) -> None:
     text = pdf_text(fetch(api, case["id"], "acceptance", clerk))
     assert "受理通知书" in text and case["number"] in text
     api.act(case["id"], "start_review", "reviewer1")
+    api.joint_opinion(case["id"])
     api.act(case["id"], "approve", "approver1")
     text = pdf_text(fetch(api, case["id"], "decision", clerk))
     assert "准予行政许可决定书" in text and "企业设立、变更、注销登记" in text
@@ -72,6 +73,7 @@ def test_denial_and_refusal_notices_and_applicant_scope(sqlite_api: CaseApi) -> 
     denied = api.file_case(ITEM_FOOD)
     api.act(denied["id"], "accept", "clerk1")
     api.act(denied["id"], "start_review", "reviewer1")
+    api.conclude_site_visit(denied["id"])
     api.act(denied["id"], "deny", "approver1", reasons=["经营场所不符合食品安全要求"])
     applicant = api.applicant()
     text = pdf_text(fetch(api, denied["id"], "decision", applicant))  # the kiosk prints the person's own

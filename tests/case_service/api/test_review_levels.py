@@ -54,6 +54,9 @@ def test_the_decision_waits_for_the_levels_before_it(sqlite_api: CaseApi) -> Non
             text="材料齐全，现场核查合格，建议准予许可",
         )
         session.commit()
+    held = api.act(case["id"], "approve", "approver1", expect=409, reason="同意")["error"]
+    assert held["details"] == {"site_visit": "pending"} and "尚未安排现场核查" in held["message"]
+    api.conclude_site_visit(case["id"])  # the item needs one: the decision waits for its conclusion
     approved = api.act(case["id"], "approve", "approver1", reason="同意承办意见，准予许可")
     assert approved["state"] == "approved"
     with Session(engine) as session:
@@ -128,4 +131,8 @@ def test_one_level_items_decide_as_before(sqlite_api: CaseApi) -> None:
     case = api.file_case(name="赵一级")
     api.act(case["id"], "accept", "clerk1")
     api.act(case["id"], "start_review", "reviewer1")
+    held = api.act(case["id"], "approve", "approver1", expect=409, reason="符合法定条件")["error"]
+    assert held["details"] == {"waiting": ["州税务局"]} and "joint departments" in held["message"]
+    api.joint_opinion(case["id"], user="reviewer1", expect=404)  # not the joint department's task
+    api.joint_opinion(case["id"])
     assert api.act(case["id"], "approve", "approver1", reason="符合法定条件")["state"] == "approved"

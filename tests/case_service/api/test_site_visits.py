@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from case_service.cases import review as case_review
 from case_service.cases import site_visits
-from case_service.cases.context import Context
 from case_service.domain.errors import ConflictError, ForbiddenError
 from case_service.domain.review import Conclusion, Finding, Level
 from case_service.domain.site_visit import Conclusion as VisitConclusion
@@ -21,42 +20,9 @@ from tests.case_service.conftest import CaseApi
 ITEM = "513200-XK-SJ-0517"  # 计量标准器具核准: site_visit, the approver decides alone
 
 
-def _context(api: CaseApi, session: Session, username: str) -> Context:
-    services = api.client.app.state.services  # type: ignore[attr-defined]
-    principal = services.signer.read(api.staff(username)["Authorization"].removeprefix("Bearer "))
-    return Context(session, services.calendars.get(session), services.cipher, api.clock.today, principal)
-
-
-def conclude_visit(
-    api: CaseApi,
-    case_id: int,
-    scheduler: str = "approver1",
-    inspectors: tuple[str, ...] = ("approver1", "reviewer1"),
-) -> None:
-    """A required visit scheduled today by `scheduler` and recorded 符合 by the last inspector (for tests
-    whose item needs one but which are about something else; test_site_visit_journey clicks it)."""
-    engine = create_engine(str(api.settings.database_url))
-    with Session(engine) as session:
-        visit = site_visits.schedule(
-            _context(api, session, scheduler),
-            case_id,
-            day=api.clock.today,
-            place="申请人经营场所",
-            inspectors=list(inspectors),
-        )
-        ctx = _context(api, session, inspectors[-1])
-        case = site_visits.load_visit(ctx, case_id, visit.id)[0]
-        answers = {p: (True, "") for p in site_visits.check_points(session, case)}
-        site_visits.record(
-            ctx, case_id, visit.id, answers=answers, conclusion=VisitConclusion.COMPLIES, summary=""
-        )
-        session.commit()
-    engine.dispose()
-
-
 def _decide(api: CaseApi, session: Session, case_id: int) -> None:
     case_review.sign(
-        _context(api, session, "approver1"),
+        api.context(session, "approver1"),
         case_id,
         level=Level.APPROVE,
         findings=tuple(Finding(p, True, "") for p in _points(api)),
@@ -80,7 +46,7 @@ def test_the_decision_waits_for_the_visit_then_is_made(sqlite_api: CaseApi) -> N
         with pytest.raises(ConflictError, match="尚未安排现场核查"):
             _decide(api, session, case["id"])
         session.rollback()
-    conclude_visit(api, case["id"])
+    api.conclude_site_visit(case["id"])
     with Session(engine) as session:
         _decide(api, session, case["id"])
         session.commit()
@@ -109,7 +75,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
         for stranger in ("sealer1", "manager1"):
             with pytest.raises(ForbiddenError):
                 site_visits.schedule(
-                    _context(api, session, stranger),
+                    api.context(session, stranger),
                     case["id"],
                     day=api.clock.today,
                     place="某地",
@@ -117,7 +83,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
                 )
         with pytest.raises(ConflictError, match="不属于承办部门"):
             site_visits.schedule(
-                _context(api, session, "approver1"),
+                api.context(session, "approver1"),
                 case["id"],
                 day=api.clock.today,
                 place="某地",
@@ -125,7 +91,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
             )
         tomorrow = api.clock.today + dt.timedelta(days=3)
         visit = site_visits.schedule(
-            _context(api, session, "approver1"),
+            api.context(session, "approver1"),
             case["id"],
             day=tomorrow,
             place="某地",
@@ -133,7 +99,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
         )
         with pytest.raises(ConflictError, match="尚未记录结论"):
             site_visits.schedule(
-                _context(api, session, "approver1"),
+                api.context(session, "approver1"),
                 case["id"],
                 day=tomorrow,
                 place="某地",
@@ -141,7 +107,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
             )
         with pytest.raises(ConflictError, match="日期未到"):
             site_visits.record(
-                _context(api, session, "reviewer1"),
+                api.context(session, "reviewer1"),
                 case["id"],
                 visit.id,
                 answers={},
@@ -150,7 +116,7 @@ def test_only_the_department_schedules_and_only_an_inspector_records(sqlite_api:
             )
         with pytest.raises(ConflictError, match="检查人员"):
             site_visits.record(
-                _context(api, session, "admin"),
+                api.context(session, "admin"),
                 case["id"],
                 visit.id,
                 answers={},

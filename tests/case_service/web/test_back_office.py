@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 from case_service.auth.passwords import hash_secret
 from case_service.bootstrap import demo_password
 from case_service.certificates.models import CertificateRecord
-from case_service.storage.models import AuditEntry, Case, CaseOpinion, User
+from case_service.storage.models import AuditEntry, Case, CaseOpinion, SupervisionFeedEntry, User
 from tests.case_service.api.test_flows import put_item
-from tests.case_service.api.test_site_visits import conclude_visit
-from tests.case_service.conftest import CaseApi
+from tests.case_service.conftest import ITEM_COMPANY, CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
 
@@ -98,6 +97,23 @@ def _answer_points(page: Any, *, not_met: dict[int, str] | None = None) -> int:
     return count
 
 
+def _culture_reviewer(api: CaseApi, username: str, display_name: str) -> None:
+    """A reviewer of 州文体旅游局, a department no demo account belongs to."""
+    engine = create_engine(str(api.settings.database_url))
+    with Session(engine) as session:
+        session.add(
+            User(
+                username=username,
+                display_name=display_name,
+                password_hash=hash_secret(demo_password(username)),
+                roles=["reviewer"],
+                department="州文体旅游局",
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
 def _open_case(page: Any, base: str, user: str, case_id: int) -> None:
     page.goto(f"{base}/web/logout")
     sign_in(page, base, user)
@@ -139,7 +155,7 @@ def test_two_levels_of_opinion_then_the_certificate_made_and_sealed(
     assert signed[-1].after["signer_name"] == "市场监管局 李强"
 
     # The item needs a site visit before its decision (test_site_visit_journey clicks one): concluded.
-    conclude_visit(api, case["id"])
+    api.conclude_site_visit(case["id"])
     # The approver signs the last level: the decision.
     _open_case(page, base, "approver1", case["id"])
     assert "材料齐全，现场检查合格" in page.inner_text("#review")
@@ -293,19 +309,7 @@ def test_a_joint_case_waits_for_a_late_department_then_the_lead_decides(
     page = staff_page
     code = "513200-XK-SJ-0901"
     put_item(api, code, "行政许可", "州市场监管局", joint_departments=["州文体旅游局"])
-    engine = create_engine(str(api.settings.database_url))
-    with Session(engine) as session:  # a reviewer of the joint department (no demo account has one)
-        session.add(
-            User(
-                username="culture1",
-                display_name="文体旅游局 周华",
-                password_hash=hash_secret(demo_password("culture1")),
-                roles=["reviewer"],
-                department="州文体旅游局",
-            )
-        )
-        session.commit()
-    engine.dispose()
+    _culture_reviewer(api, "culture1", "文体旅游局 周华")  # a reviewer of the joint department
     case = api.file_case(code, name="诸葛餐饮")
     api.act(case["id"], "accept", "clerk1")  # the joint task opens, due in 10 working days: 16 Oct 2025
     api.act(case["id"], "start_review", "reviewer1")
@@ -350,3 +354,77 @@ def test_a_joint_case_waits_for_a_late_department_then_the_lead_decides(
     page.fill("#opinion-form textarea[name=opinion]", "联办部门同意，准予许可")
     click_and_wait(page, page.locator("#opinion-form button"))
     assert _records(api, case["id"])[0].state == "approved"
+
+
+def test_the_demo_joint_department_reads_the_materials_then_the_lead_decides(
+    live: tuple[str, CaseApi], staff_page: Any, screenshot_dir: Path
+) -> None:
+    """0511 (企业设立、变更、注销登记) has 州税务局 as its joint department; the demo's taxreviewer1 is its
+    reviewer. Neither the page nor the API decides before its opinion; it reads the materials through its
+    task, another department cannot; the decision goes into the 审管分离 outbox."""
+    base, api = live
+    page = staff_page
+    case = api.file_case(ITEM_COMPANY, name="司马商贸")
+    api.act(case["id"], "accept", "clerk1")
+    api.act(case["id"], "start_review", "reviewer1")
+    held = api.act(case["id"], "approve", "approver1", expect=409, reason="准予")["error"]
+    assert held["code"] == "conflict" and held["details"] == {"waiting": ["州税务局"]}
+
+    _open_case(page, base, "approver1", case["id"])
+    _answer_points(page)
+    page.fill("#opinion-form textarea[name=opinion]", "准予许可")
+    click_and_wait(page, page.locator("#opinion-form button"))
+    assert "联办部门尚未提出意见: 州税务局" in page.inner_text(".flash.error")
+
+    # The joint department's demo reviewer opens its task: the case's materials, previewed.
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "taxreviewer1")
+    page.goto(f"{base}/web/joint")
+    click_and_wait(page, page.locator("#joint-tasks a", has_text=case["number"]))
+    images = page.locator("#joint-materials img")
+    handed_in = _records(api, case["id"])[2]
+    uploads = [e for e in handed_in if e.action == "material.upload"]
+    assert images.count() == len(uploads) >= 1
+    page.wait_for_function(
+        "[...document.querySelectorAll('#joint-materials img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    with page.expect_popup() as opened:
+        images.first.click()
+    assert opened.value.url.endswith("/content")
+    opened.value.close()
+    reads = [e for e in _records(api, case["id"])[2] if e.action == "material.read"]
+    assert "staff:taxreviewer1" in {e.actor for e in reads}  # each read audited (the lead's too)
+    _shoot(page, screenshot_dir, "joint_task_materials")
+    preview = images.first.get_attribute("src")
+    assert preview is not None and preview.startswith(f"/web/joint/{case['id']}/materials/")
+
+    # A department without a task on the case reads nothing of it.
+    _culture_reviewer(api, "culture2", "文体旅游局 吴越")
+    stranger = page.context.browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    sign_in(stranger, base, "culture2")
+    assert stranger.request.get(f"{base}{preview}").status == 404
+    assert stranger.request.get(f"{base}{preview.removesuffix('/preview')}/content").status == 404
+    stranger.goto(f"{base}/web/joint/{case['id']}")
+    assert "不属于您的部门" in stranger.inner_text("body")
+    stranger.context.close()
+
+    page.select_option("#joint-form select[name=conclusion]", "agree")
+    page.fill("#joint-form textarea[name=opinion]", "申请人无欠税记录，同意设立登记")
+    click_and_wait(page, page.locator("#joint-form button"))
+    assert "州税务局联办意见已提交" in page.inner_text(".flash.message")
+
+    _open_case(page, base, "approver1", case["id"])
+    assert "申请人无欠税记录，同意设立登记" in page.inner_text("#joint")
+    _answer_points(page)
+    page.fill("#opinion-form textarea[name=opinion]", "联办部门同意，准予许可")
+    click_and_wait(page, page.locator("#opinion-form button"))
+    assert "审批意见已签署" in page.inner_text(".flash.message")
+    engine = create_engine(str(api.settings.database_url))
+    with Session(engine) as session:
+        stored = session.get(Case, case["id"])
+        assert stored is not None and stored.state == "approved"
+        feed = list(session.scalars(select(SupervisionFeedEntry)))
+    engine.dispose()
+    assert [(f.department, f.event, f.payload["case_number"]) for f in feed] == [
+        ("州市场监管局", "approved", case["number"])
+    ]

@@ -86,6 +86,7 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                 for action, user in (
                     ("accept", "clerk1"),
                     ("start_review", "reviewer1"),
+                    ("joint-opinion", "taxreviewer1"),  # 州税务局's, which the decision waits for
                     ("approve", "approver1"),
                     ("make_certificate", "reviewer1"),
                     ("seal", "sealer1"),
@@ -93,6 +94,9 @@ def test_the_clerk_deposits_a_result_in_a_locker_from_the_case_page(
                     headers = clerk if user == "clerk1" else api_token(client, user)
                     body = {"reason": "符合法定条件"} if action == "approve" else {}
                     path = f"/api/v1/cases/{case['id']}/actions/{action}"
+                    if action == "joint-opinion":
+                        body = {"conclusion": "agree", "opinion": "无涉税异议，同意办理"}
+                        path = f"/api/v1/cases/{case['id']}/joint-opinion"
                     done = client.post(path, json=body, headers=headers)
                     assert done.status_code == 200, done.text
 

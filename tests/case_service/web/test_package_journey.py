@@ -30,7 +30,6 @@ from case_service.storage.models import (
     Material,
     User,
 )
-from tests.case_service.api.test_site_visits import conclude_visit
 from tests.case_service.conftest import ID_A, CaseApi
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.case_service.web.test_supervision_page import live
@@ -228,7 +227,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     )
 
     # The human resources bureau's approver finds the case in its work list and denies it, with reasons.
-    conclude_visit(api, cases[2].id, scheduler="hr_approver", inspectors=("hr_approver", "hr_reviewer"))
+    api.conclude_site_visit(cases[2].id, scheduler="hr_approver", inspectors=("hr_approver", "hr_reviewer"))
     api.act(cases[2].id, "start_review", "hr_reviewer")
     page.goto(f"{base}/web/logout")
     sign_in(page, base, "hr_approver")

@@ -106,9 +106,22 @@ def test_clerk_reviewer_approver_sealer_and_supervision_pages(
     body = page.inner_text("body")
     assert "待决定" in body and first["number"] in body
     page.screenshot(path=str(screenshot_dir / "case_service_approver_list.png"), full_page=True)
-    click_and_wait(
-        page, page.locator("tr", has_text=first["number"]).locator("form[action$='/approve'] button")
-    )
+    approve = page.locator("tr", has_text=first["number"]).locator("form[action$='/approve'] button")
+    click_and_wait(page, approve)  # the item's joint department (州税务局) has not spoken yet: refused
+    assert "联办部门尚未提出意见: 州税务局" in page.inner_text(".flash.error")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "taxreviewer1")
+    page.goto(f"{base}/web/joint")
+    click_and_wait(page, page.locator("#joint-tasks a", has_text=first["number"]))
+    page.fill("#joint-form textarea[name=opinion]", "无涉税异议，同意办理")
+    click_and_wait(page, page.locator("#joint-form button"))
+    assert "州税务局联办意见已提交" in page.inner_text(".flash.message")
+
+    page.goto(f"{base}/web/logout")
+    sign_in(page, base, "approver1")
+    approve = page.locator("tr", has_text=first["number"]).locator("form[action$='/approve'] button")
+    click_and_wait(page, approve)
     assert f"{first['number']} 准予许可: 办件现为" in page.inner_text(".flash.message")
 
     page.goto(f"{base}/web/logout")

@@ -7,6 +7,8 @@ the approver decides. The stored visits, the audit entries and both PDFs' text a
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +201,30 @@ def test_a_site_visit_scheduled_rectified_re_inspected_and_the_case_decided(
     assert "2025年9月30日" in _flat(_pdf_text(page, hrefs[1]))
     last_record = _flat(_pdf_text(page, page.locator(".visit-record").nth(1).get_attribute("href")))
     assert "核查结论符合" in last_record and "不符合" not in last_record
+    # The 审批表 prints both visits: day, place, inspectors, findings, conclusion, what to put right.
+    page.goto(f"{base}/web/case/{case['id']}")
+    form = _flat(_pdf_text(page, page.get_attribute("#approval-form", "href")))
+    for text in (
+        "现场核查日期：2025年9月29日",
+        f"地点：{_flat(PLACE)}",
+        "检查人员：",
+        "市场监管局赵敏",
+        "不符合（恒温恒湿设备未运行）",
+        "结论：整改后复查",
+        "说明：恒温恒湿设备修复并运行一周后复查",
+        "记录人：市场监管局李强",
+        "现场复查日期：2025年9月30日",
+        "结论：符合",
+    ):
+        assert text in form, text
+    first = form[form.index("现场核查日期") : form.index("现场复查日期")]
+    assert "结论：符合" not in first
+    pdf = page.request.get(urllib.parse.urljoin(page.url, page.get_attribute("#approval-form", "href")))
+    shot = screenshot_dir / "site_visit_approval_form"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-singlefile", "-", str(shot)], input=pdf.body(), check=True
+    )
+    assert shot.with_suffix(".png").stat().st_size > 20_000
 
 
 def test_a_stranger_cannot_schedule_or_read_a_visit(live: tuple[str, CaseApi], staff_page: Any) -> None:

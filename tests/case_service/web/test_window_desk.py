@@ -80,6 +80,7 @@ def sealed_case(api: CaseApi, name: str, id_number: str = ID_A) -> dict[str, Any
     case = api.file_case(ITEM_COMPANY, name=name, id_number=id_number)
     api.act(case["id"], "accept", "clerk1")
     api.act(case["id"], "start_review", "reviewer1")
+    api.joint_opinion(case["id"])  # 州税务局's, which the decision waits for
     api.act(case["id"], "approve", "approver1", reason="符合法定条件")
     api.act(case["id"], "make_certificate", "reviewer1")
     api.act(case["id"], "seal", "sealer1")

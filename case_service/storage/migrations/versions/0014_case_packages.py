@@ -1,7 +1,7 @@
 """“一件事一次办” packages: an application for several items, its linked cases
 
 Revision ID: 0014_case_packages
-Revises: 0012_site_visits
+Revises: 0013_supervision_feed
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_case_packages"
-down_revision = "0012_site_visits"
+down_revision = "0013_supervision_feed"
 branch_labels = None
 depends_on = None
 
