@@ -232,11 +232,11 @@ def search(
 
 
 def _of_life_event(
-    session: Session, query: Select[tuple[Item]], life_event: str, limit: int, offset: int
+    session: Session, query: Select[Any], life_event: str, limit: int, offset: int
 ) -> tuple[list[Item], int]:
     """The items of `query` in `life_event`: filtered here, as SQLite and PostgreSQL read JSON lists
     differently (the catalogue is a few hundred items)."""
-    found = [
+    found: list[Item] = [
         item
         for item in session.scalars(query.order_by(Item.code))
         if life_event in (item.guide or {}).get("life_events", ())
