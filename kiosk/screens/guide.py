@@ -13,6 +13,7 @@ from kiosk.flow.catalogue import example_name, quick_words, values_of
 from kiosk.flow.model import FACETS, ItemSummary, Language, Service
 from kiosk.flow.pinyin import Word, candidates, letters_only, with_tones, words_of
 from kiosk.flow.state import KioskState
+from kiosk.screens import rare_input  # noqa: F401 - registers RareGlyphsInput for guide.kv
 from kiosk.screens.base import KioskScreen, load_kv
 
 load_kv("guide")

@@ -8,8 +8,8 @@ once per character (cached).
 
 A TextInput draws each line with a plain core label in its one font, so 𠮷 in a field (the name on the
 apply form) was the font's box although the characters were right (Python holds 𠮷 as one code point;
-Kivy's SDL2 text renderer draws it from a font that has it). `RareGlyphsInput` draws such a line through
-the markup label too, and measures it (for the cursor and selection) with each character's own font.
+Kivy's SDL2 text renderer draws it from a font that has it): `kiosk.screens.rare_input` draws such lines
+as this module draws labels.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from kivy.factory import Factory
-from kivy.uix.textinput import TextInput
 from PIL import ImageFont
 
 from hall.fonts import cjk_font_path, extension_font_path
@@ -95,35 +93,3 @@ class RareGlyphs:
         texture = me._label.texture
         me.texture = texture
         me.texture_size = list(texture.size) if texture is not None else [0, 0]
-
-
-class RareGlyphsInput(TextInput):  # type: ignore[misc]
-    """A Kivy TextInput whose lines with rare characters are drawn (and measured) as RareGlyphs draws."""
-
-    def _create_line_label(self, text: str, hint: bool = False) -> Any:
-        line = text.replace("\n", "").replace("\t", " " * self.tab_width)
-        wrapped = None if self.password and not hint else fallback_markup(line)
-        if wrapped is None:
-            return super()._create_line_label(text, hint)
-        from kivy.core.text.markup import MarkupLabel
-
-        label = MarkupLabel(text=wrapped, markup=True, **self._get_line_options())
-        label.refresh()
-        return label.texture
-
-    def _get_text_width(self, text: str, tab_width: int, _label_cached: Any) -> Any:
-        if self.password or fallback_markup(text) is None:
-            return super()._get_text_width(text, tab_width, _label_cached)
-        from kivy.core.text import Label as CoreLabel
-
-        options = {**self._get_line_options(), "font_name": _fonts()[2]}
-        rare = CoreLabel(**options)
-        return sum(
-            rare.get_extents(char)[0]
-            if drawn_from_extension(char)
-            else super(RareGlyphsInput, self)._get_text_width(char, tab_width, _label_cached)
-            for char in text
-        )
-
-
-Factory.register("RareGlyphsInput", cls=RareGlyphsInput)

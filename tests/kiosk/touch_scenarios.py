@@ -220,8 +220,11 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
     finger.notes["case"] = state.session.outcome.case_id
     finger.notes["done_screen"] = finger.main(lambda: _screen_texts(finger, "apply_done"))
     finger.notes["printed_notice"] = state.session.notice.key
-    if state.session.notice.key.startswith("printed_"):
-        finger.notes["card_to_notice_seconds"] = round(time.monotonic() - card_laid, 2)
+    finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice.key.startswith("printed_")),
+        "the receipt printed",
+    )
+    finger.notes["card_to_notice_seconds"] = round(time.monotonic() - card_laid, 2)
 
 
 def _screen_texts(finger: Finger, name: str) -> list[str]:
