@@ -58,6 +58,20 @@ def touched(
     return report
 
 
+def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:
+    """(the outcome, the item) of a complete application the person `name` submitted through the API, as
+    a kiosk does (the first item open to kiosks, each of its materials given)."""
+    identity = person(name)
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
+    token = service.identify_card(card).token
+    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
+    return service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, key), item
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_identify_buttons_answer_a_touch(
     xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
@@ -101,16 +115,8 @@ def test_a_rating_reaches_the_case_service(
 ) -> None:
     """A finished (not accepted) case rated five stars at the kiosk: thanked, and the service holds it."""
     name = "周rating"
-    identity = person(name)
-    service = HttpCaseService(
-        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
-    )
     staff = Staff(case_url)
-    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
-    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
-    token = service.identify_card(card).token
-    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
-    outcome = service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, "rate-1")
+    outcome, _item = submitted_case(case_url, name, "rate-1")
     staff.act(outcome.case_id, "not_accept", "clerk1", reason="不属于本机关职权范围")
     report = touched(xvfb, case_url, tmp_path, screenshot_dir, "rate", name=name, case=outcome.case_id)
     assert report["notes"]["notice"] == "thanks_rating"
@@ -277,17 +283,7 @@ def test_a_complaint_filed_at_the_kiosk_is_registered_with_the_cases_department(
     """投诉 touched, then 超过承诺时限仍未办结 under the person's case: the case service holds a kiosk
     complaint about that case, routed to its department, in Chinese; the kiosk names its reply date."""
     name = f"邹complaint{language}"
-    identity = person(name)
-    service = HttpCaseService(
-        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
-    )
-    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
-    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
-    token = service.identify_card(card).token
-    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
-    outcome = service.submit(
-        token, {"item_id": item.item_id, "form": {}, "materials": given}, f"complaint-{language}"
-    )
+    outcome, item = submitted_case(case_url, name, f"complaint-{language}")
     report = touched(
         xvfb, case_url, tmp_path, screenshot_dir, "complaint", language, name=name, case=outcome.case_id
     )
@@ -309,18 +305,8 @@ def test_an_estimated_due_date_is_marked_estimated(
     stage's), marked 预计 / estimated exactly when the case service says the date is estimated (a year
     whose holidays are not yet announced)."""
     name = f"蒋due{language}"
-    identity = person(name)
-    service = HttpCaseService(
-        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
-    )
     staff = Staff(case_url)
-    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
-    item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
-    token = service.identify_card(card).token
-    given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
-    outcome = service.submit(
-        token, {"item_id": item.item_id, "form": {}, "materials": given}, f"due-{language}"
-    )
+    outcome, _item = submitted_case(case_url, name, f"due-{language}")
     staff.act(outcome.case_id, "accept", "clerk1")
     status = staff.call("GET", f"/cases/{outcome.case_id}/status", "clerk1")
     report = touched(xvfb, case_url, tmp_path, screenshot_dir, "progress", language, name=name)
