@@ -345,7 +345,7 @@ def test_a_rare_character_in_a_name_is_drawn_not_boxed(
 def test_an_81_year_old_is_offered_elder_mode_and_asked_before_losing_an_application(
     xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
 ) -> None:
-    """Born 1945: elder mode offered at sign-in, turned on by touch (larger type, all eight services);
+    """Born 1945: elder mode offered at sign-in, turned on by touch (larger type, all nine services);
     the phone typed on the form's digit pad; 结束办理 asks first, 继续办理 keeps the form, 确定结束 ends."""
     name = f"严elder{language}"
     report = touched(
@@ -354,7 +354,7 @@ def test_an_81_year_old_is_offered_elder_mode_and_asked_before_losing_an_applica
     notes = report["notes"]
     assert notes["offer"] == "elder_offer"
     assert notes["scale"] > 1.0
-    assert len(notes["services"]) == 8, notes["services"]
+    assert len(notes["services"]) == 9, notes["services"]
     assert notes["kept"] == ["apply_form", "13812345678"]
     assert notes["ended"]
 

@@ -455,7 +455,17 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
         for label in finger.buttons()
         if any(
             _t(f"service_{k}", language) in label
-            for k in ("guide", "apply", "progress", "certificates", "ticket", "pickup", "rating", "verify")
+            for k in (
+                "guide",
+                "apply",
+                "progress",
+                "certificates",
+                "priority_ticket",  # an 81-year-old's 取号 is a priority ticket
+                "pickup",
+                "rating",
+                "verify",
+                "complaint",
+            )
         )
     ]
     finger.notes["services"] = services
