@@ -103,6 +103,9 @@ class ItemOut(BaseModel):
     approval_levels: int = 1
     site_visit: bool = False
     higher_authority: str = ""
+    life_events: list[str] = Field(
+        default_factory=list, description="the life events (生活事件) it belongs to"
+    )
     unverified: list[str] = Field(
         default_factory=list,
         description="names of fields whose content awaits the department's check: show 待部门核实 for them",

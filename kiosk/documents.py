@@ -68,6 +68,8 @@ def ticket(issued: Ticket, language: Language) -> PrintDocument:
     lines = [
         text("ticket_wait", language, waiting=issued.waiting, minutes=issued.estimate_minutes),
     ]
+    if issued.priority != "ordinary":
+        lines.insert(0, text("ticket_priority", language))
     title = f"{text('ticket_title', language)} {issued.number}"
     return PrintDocument(title, _pdf(title, lines))
 

@@ -25,8 +25,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finish": ("结束办理", "End session"),
     "elder_mode": ("长者模式", "Elder mode"),
     "elder_offer": (
-        "您可以开启长者模式：字更大，操作时间更长。点右上角“长者模式”即可。",
-        "You may turn on elder mode (top right): larger text and more time for each step.",
+        "您可以开启长者模式：字更大，操作时间更长。点右上角“长者模式”即可。取号请点“取优先号”，优先叫号。",
+        "You may turn on elder mode (top right): larger text and more time for each step. "
+        "“Priority ticket” gives you a ticket that is called first.",
     ),
     "finish_confirm": (
         "确定结束办理吗？您正在填写的申请尚未提交，结束后不会保存。",
@@ -132,6 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "service_pickup": ("取件", "Collect from locker"),
     "service_rating": ("评价", "Rate a service"),
     "service_verify": ("证照核验", "Check a certificate"),
+    "service_complaint": ("投诉", "Make a complaint"),
     "verify_entry": ("无需登录：证照核验", "No sign-in: check a certificate"),
     # Guide and item
     "guide_title": ("办事指南", "Service guide"),
@@ -151,6 +153,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "facet_category": ("按主题", "By theme"),
     "facet_department_zh": ("按部门", "By department"),
     "facet_applicant_type": ("按办事对象", "For whom"),
+    "facet_life_events": ("按生活事件", "By life event"),
     "browsing": ("{facet}：{value}", "{facet}: {value}"),
     "no_english_names": (
         "事项名称暂无英文版本，以下显示中文名称及拼音。",
@@ -162,6 +165,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value_工程类": ("工程类", "Construction"),
     "value_自然人": ("个人", "Individuals"),
     "value_法人或其他组织": ("法人或其他组织", "Companies and organisations"),
+    # The catalogue's life events (生活事件), a person's and an enterprise's.
+    "value_出生": ("出生", "Having a baby"),
+    "value_上学": ("上学", "School"),
+    "value_就业": ("就业", "Employment"),
+    "value_结婚": ("结婚", "Marriage"),
+    "value_建房": ("建房", "Building a home"),
+    "value_退休": ("退休", "Retirement"),
+    "value_身后": ("身后", "After a death"),
+    "value_开办企业": ("开办企业", "Starting a business"),
+    "value_经营许可": ("经营许可", "Licences to operate"),
+    "value_资质认证": ("资质认证", "Certification"),
+    "value_招工用工": ("招工用工", "Hiring staff"),
+    "value_工程建设": ("工程建设", "Construction works"),
+    "value_农林牧渔": ("农林牧渔", "Farming"),
+    "value_注销歇业": ("注销歇业", "Closing a business"),
     "nothing_found": ("没有找到相关事项，请换个说法。", "Nothing found; try other words."),
     "materials": ("申请材料", "Materials"),
     "time_limit": ("承诺时限：{days} 个工作日", "Time limit: {days} working days"),
@@ -274,6 +292,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your number is {number}; please watch the display.",
     ),
     "ticket_number": ("{number}", "{number}"),
+    "service_priority_ticket": ("取优先号", "Priority ticket"),
+    "ticket_priority": ("优先号：优先叫号", "Priority ticket: called first"),
     "ticket_wait": ("前面还有 {waiting} 人，预计等候 {minutes} 分钟", "{waiting} ahead, about {minutes} min"),
     "ticket_not_printed": (
         "打印机故障，请记下您的号码。",
@@ -357,6 +377,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rating_scores": ("非常不满意 · 不满意 · 基本满意 · 满意 · 非常满意", "1 very poor … 5 very good"),
     "thanks_rating": ("感谢您的评价。", "Thank you for your rating."),
     "nothing_to_rate": ("暂无可评价的办件。", "No finished case to rate."),
+    "complaint_title": ("投诉", "Make a complaint"),
+    "complaint_help": (
+        "请选择要投诉的办件，再点投诉的原因。相关部门将在5个工作日内答复。",
+        "Choose the case, then touch what went wrong. The department answers within 5 working days.",
+    ),
+    "complaint_reason_overdue": ("超过承诺时限仍未办结", "Not finished within the promised time"),
+    "complaint_reason_attitude": ("工作人员服务态度不好", "Staff were unhelpful or rude"),
+    "complaint_reason_unclear": ("材料要求不清楚，反复补正", "The materials asked for were unclear"),
+    "complaint_reason_trips": ("让我多次跑腿", "I was made to come back more than once"),
+    "complaint_filed": (
+        "投诉已登记，相关部门将于 {reply_by} 前答复您。",
+        "Your complaint is registered; the department will answer by {reply_by}.",
+    ),
+    "nothing_to_complain": (
+        "您暂无办件。对大厅的意见请告诉窗口工作人员。",
+        "You have no case. Tell a clerk at a window about the hall.",
+    ),
     # Printing
     "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),
     "printed_receipt": ("提交回执已打印，请取走。", "Your submission receipt is printed; please take it."),

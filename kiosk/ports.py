@@ -118,6 +118,10 @@ class CaseService(Protocol):
 
     def rate(self, token: str, case_id: str, score: int) -> None: ...
 
+    def file_complaint(self, token: str, case_id: str, summary: str) -> str:
+        """投诉 about the applicant's own case; the date (ISO) by which the department answers."""
+        ...
+
     def verify_certificate(self, scanned: str) -> Verification:
         """Online check of a scanned certificate QR: signature, revoked, superseded, expired. Public."""
         ...
@@ -166,7 +170,9 @@ class Printer(Protocol):
 
 
 class HallLink(Protocol):
-    def take_ticket(self, service: Service, id_number: str) -> Ticket: ...
+    def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:
+        """`priority`: the controller's class ("elderly" for a senior whose card was read here)."""
+        ...
 
     def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:
         """`method`: "id_card" (the read number), "code" (the typed pickup code) or "qr" (the SMS QR's

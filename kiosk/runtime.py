@@ -26,6 +26,7 @@ from kiosk.flow.model import (
     Device,
     IdentifyMethod,
     ItemDetail,
+    Language,
     SubmitOutcome,
     age_on,
 )
@@ -90,6 +91,7 @@ class Runner:
             fx.TakeTicket: self._take_ticket,
             fx.OpenLocker: self._open_locker,
             fx.Rate: self._rate,
+            fx.FileComplaint: self._file_complaint,
             fx.PrintGuide: self._print_guide,
             fx.PrintTicket: self._print_ticket,
             fx.PrintOutcome: self._print_outcome,
@@ -317,7 +319,7 @@ class Runner:
 
     def _take_ticket(self, effect: fx.TakeTicket) -> list[ev.Event]:
         def call() -> list[ev.Event]:
-            ticket = self._ports.hall.take_ticket(effect.service, effect.id_number)
+            ticket = self._ports.hall.take_ticket(effect.service, effect.id_number, effect.priority)
             return [ev.TicketTaken(effect.serial, ticket)]
 
         return self._hall(effect.serial, call)
@@ -334,6 +336,15 @@ class Runner:
         def call() -> list[ev.Event]:
             self._ports.case_service.rate(effect.token, effect.case_id, effect.score)
             return [ev.Rated(effect.serial, effect.case_id)]
+
+        return self._service(effect.serial, call)
+
+    def _file_complaint(self, effect: fx.FileComplaint) -> list[ev.Event]:
+        summary = text(f"complaint_reason_{effect.reason}", Language.ZH)  # the department reads Chinese
+
+        def call() -> list[ev.Event]:
+            reply_by = self._ports.case_service.file_complaint(effect.token, effect.case_id, summary)
+            return [ev.ComplaintFiled(effect.serial, effect.case_id, reply_by)]
 
         return self._service(effect.serial, call)
 

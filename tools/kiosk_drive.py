@@ -182,6 +182,13 @@ def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
             f"rating-{lang}",
         )
         yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
+        yield Step(
+            "complaint",
+            lambda: post(ev.ServiceChosen(Service.COMPLAINT)),
+            lambda s: _settled(s, Screen.COMPLAINT) and bool(s.session and s.session.cases),
+            f"complaint-{lang}",
+        )
+        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
         yield from verify_tour(app, sims, lang)
         yield Step(
             "printer out of paper",

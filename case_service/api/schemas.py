@@ -109,6 +109,11 @@ class ItemGuide(Strict):
     approval_levels: Literal[1, 2, 3] = Field(default=1, description="1 审批; 2 承办、审批; 3 加审核")
     site_visit: bool = False
     higher_authority: str = Field(default="", max_length=200, description="for 审核转报: who decides")
+    life_events: list[str] = Field(
+        default=[],
+        examples=[["开办企业", "注销歇业"]],
+        description="the life events (生活事件) the item belongs to: 出生 … 身后, 开办企业 … 注销歇业",
+    )
     unverified: list[str] = Field(
         default=[], description="fields whose content awaits the department's check: shown as 待部门核实"
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from case_service.domain.catalogue import (
@@ -31,14 +31,17 @@ IMPORT_ACTOR = "system:catalogue-import"
 
 
 def bundled_items() -> list[dict[str, Any]]:
-    """Seed 003's 75 items, with full material lists and limits merged in for a handful of them."""
+    """Seed 003's 75 items, with full material lists and limits merged in for a handful of them, and the
+    life events each belongs to (life_events.json: each event's items)."""
     data_dir = resources.files("case_service.catalogue") / "data"
     listing = json.loads((data_dir / "items_003.json").read_text(encoding="utf-8"))
     details = json.loads((data_dir / "details.json").read_text(encoding="utf-8"))
+    by_event: dict[str, list[str]] = json.loads((data_dir / "life_events.json").read_text(encoding="utf-8"))
     items = []
     for raw in listing["items"]:
         item = {name: raw[name] for name in ITEM_FIELDS if name in raw}
         item["source"] = f"{listing['source']} 第{raw['source_seq']}项"
+        item["life_events"] = [event for event, codes in by_event.items() if raw["code"] in codes]
         item.update(details.get(raw["code"], {}))
         item = normalise_item(item)
         validate_item(item)
@@ -202,10 +205,13 @@ def search(
     q: str | None = None,
     department: str | None = None,
     category: str | None = None,
+    life_event: str | None = None,
     status: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[Item], int]:
+    """The current items matching every filter given, by code; `life_event` is one of the item's
+    life_events (a guide field, held in the version's JSON)."""
     query = select(Item).where(Item.is_current.is_(True))
     if q:
         pattern = f"%{q.strip()}%"
@@ -218,9 +224,24 @@ def search(
         query = query.where(Item.category == category)
     if status:
         query = query.where(Item.status == status)
+    if life_event:
+        return _of_life_event(session, query, life_event, limit, offset)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = list(session.scalars(query.order_by(Item.code).limit(limit).offset(offset)))
     return items, total
+
+
+def _of_life_event(
+    session: Session, query: Select[Any], life_event: str, limit: int, offset: int
+) -> tuple[list[Item], int]:
+    """The items of `query` in `life_event`: filtered here, as SQLite and PostgreSQL read JSON lists
+    differently (the catalogue is a few hundred items)."""
+    found: list[Item] = [
+        item
+        for item in session.scalars(query.order_by(Item.code))
+        if life_event in (item.guide or {}).get("life_events", ())
+    ]
+    return found[offset : offset + limit], len(found)
 
 
 def versions(session: Session, code: str) -> list[Item]:

@@ -106,6 +106,15 @@ def _labelled_list(labels: Mapping[str, str]) -> Codec:
     )
 
 
+def _words_read(value: Any) -> list[str]:
+    """Words separated by 、 (or commas): 开办企业、注销歇业."""
+    return [
+        part.strip()
+        for part in _text(value).replace(",", "、").replace("，", "、").split("、")
+        if part.strip()
+    ]
+
+
 def _fees_write(fees: Iterable[Mapping[str, Any]]) -> str:
     return LIST_SEPARATOR.join(
         f"{fee['name']}|{fee.get('amount', '')}|{fee.get('basis', '')}" for fee in fees
@@ -188,6 +197,7 @@ ITEM_COLUMNS: Mapping[str, Codec] = {
     "approval_levels": INTEGER,
     "site_visit": YES_NO,
     "higher_authority": TEXT,
+    "life_events": Codec("、".join, _words_read),
     "unified_seal": YES_NO,
     "channels": _labelled_list(CHANNEL_LABELS),
     "stage_budgets": Codec(_budgets_write, _budgets_read),

@@ -29,6 +29,12 @@ KIND_CODES: Mapping[str, str] = {
     "其他": "QT",
 }
 CATEGORIES = ("工程类", "经营类", "公民类")
+# Life events (生活事件) to browse the catalogue by: a person's (出生 … 身后) and an enterprise's (开办企业 …
+# 注销歇业). An item belongs to the events in which people need it (none, one or several); an event no
+# item belongs to is still a valid value, for the items a hall adds.
+PERSONAL_LIFE_EVENTS = ("出生", "上学", "就业", "结婚", "建房", "退休", "身后")
+BUSINESS_LIFE_EVENTS = ("开办企业", "经营许可", "资质认证", "招工用工", "工程建设", "农林牧渔", "注销歇业")
+LIFE_EVENTS = (*PERSONAL_LIFE_EVENTS, *BUSINESS_LIFE_EVENTS)
 CHANNELS = ("window", "kiosk", "online")
 STATUSES = ("active", "suspended", "handed_down")
 FORMS = ("original", "copy", "electronic")
@@ -72,6 +78,7 @@ GUIDE_DEFAULTS: Mapping[str, Any] = {
     "approval_levels": 1,  # 承办 → 审核 → 审批: how many levels sign before the decision (domain.review)
     "site_visit": False,
     "higher_authority": "",
+    "life_events": [],
     "unverified": [],
 }
 GUIDE_FIELDS = tuple(GUIDE_DEFAULTS)
@@ -152,6 +159,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "approval_levels": "审批层级",
     "site_visit": "现场勘验",
     "higher_authority": "上级机关",
+    "life_events": "生活事件",
     "unified_seal": "统一盖章",
     "channels": "办理渠道",
     "stage_budgets": "环节时限",
@@ -275,6 +283,9 @@ def _validate_guide(item: Mapping[str, Any]) -> None:
         raise _fail("visits_required", "应为0或1(最多跑一次)")
     if item.get("approval_levels", 1) not in (1, 2, 3):
         raise _fail("approval_levels", "应为1(审批)、2(承办、审批)或3(承办、审核、审批)")
+    events = list(item.get("life_events", ()))
+    if set(events) - set(LIFE_EVENTS) or len(events) != len(set(events)):
+        raise _fail("life_events", f"应为{'、'.join(LIFE_EVENTS)}中的若干项(不重复)")
     unknown = set(item.get("unverified", ())) - set(FIELD_LABELS)
     if unknown:
         raise _fail("unverified", f"中有未知字段 {'、'.join(sorted(unknown))}")

@@ -135,7 +135,10 @@ class ControllerLink:
             token = ""
         answer = self._post("/queue/tickets", body, token)
         return Ticket(
-            str(answer["number"]), int(answer.get("ahead", 0)), int(answer.get("estimate_minutes", 0))
+            str(answer["number"]),
+            int(answer.get("ahead", 0)),
+            int(answer.get("estimate_minutes", 0)),
+            str(answer.get("priority", priority)),
         )
 
     def open_locker(self, value: str, method: str = "id_card") -> LockerPickup:

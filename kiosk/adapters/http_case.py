@@ -8,6 +8,7 @@ outbox); every refusal becomes RejectedError with a message key for the applican
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import threading
 import time
@@ -246,6 +247,7 @@ class HttpCaseService:
                     item.department,
                     item.category,
                     item.applicant_type,
+                    tuple(item.life_events),
                 )
                 for item in page.items
             )
@@ -275,6 +277,7 @@ class HttpCaseService:
             kiosk_apply="kiosk" in item.channels,
             category=item.category,
             applicant_type=item.applicant_type,
+            life_events=tuple(item.life_events),
         )
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:
@@ -404,6 +407,14 @@ class HttpCaseService:
         """One rating per case and score: a resend (lost answer, double tap) is not counted twice."""
         key = {"Idempotency-Key": f"kiosk-rating-{case_id}-{score}"}
         self._json("POST", f"/cases/{case_id}/evaluations", token=token, json={"score": score}, headers=key)
+
+    def file_complaint(self, token: str, case_id: str, summary: str) -> str:
+        """One complaint per case and words: a resend (lost answer, double tap) is not filed twice."""
+        digest = hashlib.sha256(f"{case_id}\0{summary}".encode()).hexdigest()[:16]
+        body = {"channel": "kiosk", "case_number": case_id, "summary": summary}
+        key = {"Idempotency-Key": f"kiosk-complaint-{digest}"}
+        answer = self._json("POST", "/complaints", token=token, json=body, headers=key)
+        return str(answer["reply_by"])
 
     def verify_certificate(self, scanned: str) -> Verification:
         text = scanned.strip()

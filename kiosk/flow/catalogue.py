@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from kiosk.flow.model import FACETS, ItemSummary, Language
+from kiosk.flow.model import FACETS, ItemSummary, Language, facet_values
 from kiosk.flow.pinyin import is_pinyin_query, pinyin_score, rank
 
 
@@ -35,7 +35,7 @@ def values_of(items: Sequence[ItemSummary], facet: str) -> tuple[str, ...]:
     """The values a facet takes in the catalogue, most items first ("" left out)."""
     if facet not in FACETS:
         return ()
-    counted = Counter(str(getattr(item, facet)) for item in items)
+    counted = Counter(value for item in items for value in facet_values(item, facet))
     return tuple(value for value, _n in counted.most_common() if value)
 
 
@@ -50,7 +50,7 @@ def matching(
     names their pinyin or initials find (best first), then what the service found for them (a code); else
     what the service found."""
     if facet:
-        return tuple(item for item in whole if facet in FACETS and getattr(item, facet) == value)
+        return tuple(item for item in whole if value in facet_values(item, facet))
     if is_pinyin_query(query):
         spelled = rank(whole, [pinyin_score(item.name_zh, query) for item in whole])
         seen = {item.item_id for item in spelled}

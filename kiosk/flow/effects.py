@@ -97,6 +97,8 @@ class TakeTicket(Effect):
     serial: int
     service: Service
     id_number: str = field(repr=False)
+    # The controller's priority class asked for: "elderly" for a senior (the card read here proves it).
+    priority: str = "ordinary"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,14 @@ class Rate(Effect):
     token: str = field(repr=False)
     case_id: str
     score: int
+
+
+@dataclass(frozen=True)
+class FileComplaint(Effect):
+    serial: int
+    token: str = field(repr=False)
+    case_id: str
+    reason: str  # one of machine.COMPLAINT_REASONS
 
 
 @dataclass(frozen=True)

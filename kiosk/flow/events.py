@@ -161,6 +161,12 @@ class RatingGiven(Event):
 
 
 @dataclass(frozen=True)
+class ComplaintGiven(Event):
+    case_id: str
+    reason: str  # one of machine.COMPLAINT_REASONS
+
+
+@dataclass(frozen=True)
 class Back(Event):
     pass
 
@@ -316,6 +322,12 @@ class LockerOpened(Result):
 @dataclass(frozen=True)
 class Rated(Result):
     case_id: str
+
+
+@dataclass(frozen=True)
+class ComplaintFiled(Result):
+    case_id: str
+    reply_by: str  # the date (ISO) by which the department answers
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,12 @@ REQUIRED_FORM_FIELDS = ("name", "id_number")
 ALL_SERVICES = tuple(Service)
 # Elder mode: every choice, larger type, more time (the idle timeout and its countdown times this).
 ELDER_TIME_FACTOR = 2.0
-# From this age the kiosk offers elder mode at sign-in.
+# From this age the kiosk offers elder mode at sign-in, and its tickets are priority tickets (优先号) of
+# the controller's elderly class.
 SENIOR_AGE = 65
+SENIOR_PRIORITY = "elderly"
+# The reasons a complaint at the kiosk gives (message keys complaint_reason_<reason>): touched, not typed.
+COMPLAINT_REASONS = ("overdue", "attitude", "unclear", "trips")
 # Screens where 结束办理 would lose a half-made application: asked to confirm first.
 HALF_MADE = (Screen.APPLY_FORM, Screen.APPLY_CAPTURE)
 # What still works while the case service is unreachable (tickets and lockers are the hall controller's;
@@ -69,6 +73,7 @@ PARENT: dict[Screen, Screen] = {
     Screen.TICKET: Screen.MENU,
     Screen.PICKUP: Screen.MENU,
     Screen.RATING: Screen.MENU,
+    Screen.COMPLAINT: Screen.MENU,
     Screen.VERIFY: Screen.MENU,  # or IDENTIFY when not signed in (see `_back`)
 }
 
@@ -280,12 +285,16 @@ def _service(config: FlowConfig, state: KioskState, event: ev.ServiceChosen) -> 
         return _go(state, Screen.PROGRESS, service=service, busy="loading"), [fx.LoadCases(serial, token)]
     if service is Service.RATING:
         return _go(state, Screen.RATING, service=service, busy="loading"), [fx.LoadCases(serial, token)]
+    if service is Service.COMPLAINT:
+        moved = _go(state, Screen.COMPLAINT, service=service, busy="loading")
+        return moved, [fx.LoadCases(serial, token)]
     if service is Service.CERTIFICATES:
         moved = _go(state, Screen.CERTIFICATES, service=service, busy="loading")
         return moved, [fx.LoadCertificates(serial, token)]
     if service is Service.TICKET:
         moved = _go(state, Screen.TICKET, service=service, busy="taking_ticket", ticket=None)
-        return moved, [fx.TakeTicket(serial, service, session.applicant.id_number)]
+        priority = SENIOR_PRIORITY if session.senior else "ordinary"
+        return moved, [fx.TakeTicket(serial, service, session.applicant.id_number, priority)]
     moved = _go(state, Screen.PICKUP, service=service, busy="opening_locker", pickup=None)
     return moved, [fx.OpenLocker(serial, session.applicant.id_number, method="id_card")]
 
@@ -503,6 +512,22 @@ def _rating(config: FlowConfig, state: KioskState, event: ev.RatingGiven) -> Out
     return moved, [fx.Rate(state.serial, session.token, event.case_id, event.score)]
 
 
+def _complaint(config: FlowConfig, state: KioskState, event: ev.ComplaintGiven) -> Outcome:
+    """投诉 about one of the person's own cases, for one of the kiosk's reasons (COMPLAINT_REASONS)."""
+    session = _session(state) if state.session else None
+    if state.screen is not Screen.COMPLAINT or session is None or event.reason not in COMPLAINT_REASONS:
+        return state, []
+    if event.case_id not in {case.case_id for case in session.cases}:
+        return state, []
+    moved = _with(state, busy="sending", notice=None)
+    return moved, [fx.FileComplaint(state.serial, session.token, event.case_id, event.reason)]
+
+
+def _complained(config: FlowConfig, state: KioskState, event: ev.ComplaintFiled) -> Outcome:
+    changed = _notice(_with(state, busy=""), "complaint_filed", reply_by=event.reply_by)
+    return changed, [_say(changed, "complaint_filed", reply_by=event.reply_by)]
+
+
 def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
     if state.screen is Screen.FAULT and state.fault is not None:
         return replace(state, screen=state.fault.return_to, fault=None), []
@@ -686,12 +711,13 @@ def _identified(config: FlowConfig, state: KioskState, event: ev.Identified) -> 
         token=event.token,
         library=event.library,
         offline=event.offline,
+        senior=event.age is not None and event.age >= SENIOR_AGE,
         busy="",
     )
     greeting = _say(moved, "greeting", name=event.applicant.masked_name)
     if event.offline:
         return _notice(moved, "service_offline", error=True), [greeting]
-    if event.age is not None and event.age >= SENIOR_AGE and not _session(moved).elder:
+    if _session(moved).senior and not _session(moved).elder:
         offered = _notice(moved, "elder_offer")
         return offered, [greeting, _say(offered, "elder_offer")]
     return moved, [greeting]
@@ -854,6 +880,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.CertificatePrintRequested: _certificate_print,
     ev.SupplementChosen: _supplement,
     ev.RatingGiven: _rating,
+    ev.ComplaintGiven: _complaint,
+    ev.ComplaintFiled: _complained,
     ev.Back: _back,
     ev.Home: _home,
     ev.Finish: _finish,

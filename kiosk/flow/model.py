@@ -24,7 +24,7 @@ class Device(StrEnum):
 
 
 class Service(StrEnum):
-    """The eight things a person can do at the kiosk (VERIFY needs no sign-in)."""
+    """The nine things a person can do at the kiosk (VERIFY needs no sign-in)."""
 
     GUIDE = "guide"
     APPLY = "apply"
@@ -34,6 +34,7 @@ class Service(StrEnum):
     PICKUP = "pickup"
     RATING = "rating"
     VERIFY = "verify"
+    COMPLAINT = "complaint"  # 投诉 about one of the person's cases
 
 
 class IdentifyMethod(StrEnum):
@@ -102,10 +103,19 @@ class ItemSummary:
     # 法人或其他组织). "" where the source has none.
     category: str = ""
     applicant_type: str = ""
+    # The life events (生活事件: 就业, 开办企业 …) in which people need the item: none, one or several.
+    life_events: tuple[str, ...] = ()
 
 
-# What the guide browses by: ItemSummary's fields the catalogue fills (its theme, department, for whom).
-FACETS = ("category", "department_zh", "applicant_type")
+# What the guide browses by: ItemSummary's fields the catalogue fills (its theme, department, for whom,
+# life event).
+FACETS = ("category", "department_zh", "applicant_type", "life_events")
+
+
+def facet_values(item: ItemSummary, facet: str) -> tuple[str, ...]:
+    """The values an item has for a facet (a life event facet has several, the others one)."""
+    value = getattr(item, facet, "") if facet in FACETS else ""
+    return tuple(value) if isinstance(value, tuple) else (str(value),)
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ class ItemDetail:
     kiosk_apply: bool = True
     category: str = ""
     applicant_type: str = ""
+    life_events: tuple[str, ...] = ()
 
     def summary(self) -> ItemSummary:
         return ItemSummary(
@@ -136,6 +147,7 @@ class ItemDetail:
             self.department_en,
             self.category,
             self.applicant_type,
+            self.life_events,
         )
 
 
@@ -207,6 +219,8 @@ class Ticket:
     number: str
     waiting: int
     estimate_minutes: int
+    # The controller's priority class of the ticket: "ordinary", or "elderly" (优先号) …
+    priority: str = "ordinary"
 
 
 @dataclass(frozen=True)

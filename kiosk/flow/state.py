@@ -39,6 +39,7 @@ class Screen(StrEnum):
     TICKET = "ticket"
     PICKUP = "pickup"
     RATING = "rating"
+    COMPLAINT = "complaint"
     VERIFY = "verify"
     FAULT = "fault"
 
@@ -62,6 +63,9 @@ class Session:
 
     language: Language = Language.ZH
     elder: bool = False
+    # Of the age (by the ID card's birth date) the hall serves first: offered elder mode and a priority
+    # ticket (优先号).
+    senior: bool = False
     text_scale: float = 1.0
     applicant: Applicant | None = None
     token: str = field(default="", repr=False)

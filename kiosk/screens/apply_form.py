@@ -12,6 +12,7 @@ from kiosk.flow import events as ev
 from kiosk.flow.model import Language
 from kiosk.flow.state import KioskState
 from kiosk.messages import LABELS
+from kiosk.screens import rare_input  # noqa: F401 - registers RareGlyphsInput for apply_form.kv
 from kiosk.screens.base import KioskScreen, load_kv, make
 
 load_kv("apply_form")

@@ -1,7 +1,7 @@
 """Find an item: by its name or department, typed on the kiosk's pinyin keyboard (candidates from the
-catalogue's names, or the initials alone: spjy), or browsed by the catalogue's theme, department and
-group of applicants. Where the catalogue has no English name, the English guide shows the Chinese with
-its pinyin."""
+catalogue's names, or the initials alone: spjy), or browsed by the catalogue's theme, department,
+group of applicants and life event (生活事件: 就业, 开办企业 …). Where the catalogue has no English name,
+the English guide shows the Chinese with its pinyin."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from kiosk.flow.catalogue import example_name, quick_words, values_of
 from kiosk.flow.model import FACETS, ItemSummary, Language, Service
 from kiosk.flow.pinyin import Word, candidates, letters_only, with_tones, words_of
 from kiosk.flow.state import KioskState
+from kiosk.screens import rare_input  # noqa: F401 - registers RareGlyphsInput for guide.kv
 from kiosk.screens.base import KioskScreen, load_kv
 
 load_kv("guide")

@@ -22,6 +22,7 @@ ICONS = {
     Service.PICKUP: "▣",
     Service.RATING: "☆",
     Service.VERIFY: "√",
+    Service.COMPLAINT: "!",
 }
 
 
@@ -37,12 +38,19 @@ class MenuScreen(KioskScreen):
         self.greeting = self.t("greeting", name=applicant.masked_name)
         self.id_line = self.t("id_shown", masked=applicant.masked_id)
         services = tuple(menu_services(App.get_running_app().flow_config, state))
-        if self.unchanged("services", services, state.language):
+        senior = bool(session and session.senior)
+        if self.unchanged("services", (services, senior), state.language):
             return
         grid = self.ids.services
         grid.clear_widgets()
         for service in services:
-            button = Factory.BigButton(text=f"{ICONS[service]}\n{self.t(f'service_{service.value}')}")
+            # A senior's ticket is a priority ticket (优先号): the button says so.
+            key = (
+                "service_priority_ticket"
+                if senior and service is Service.TICKET
+                else f"service_{service.value}"
+            )
+            button = Factory.BigButton(text=f"{ICONS[service]}\n{self.t(key)}")
             button.size_hint_y = 1
             button.bind(on_release=lambda _b, s=service: self.post(ev.ServiceChosen(s)))
             grid.add_widget(button)

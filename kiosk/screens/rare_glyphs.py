@@ -5,6 +5,11 @@ Kivy draws a label with one font and has no fallback. `RareGlyphs` (before the K
 text holding characters the CJK font lacks through Kivy's markup, each such character in the extension
 font; the widget's `text` stays the plain text (what the tests and the wipe read). Fonts are looked at
 once per character (cached).
+
+A TextInput draws each line with a plain core label in its one font, so 𠮷 in a field (the name on the
+apply form) was the font's box although the characters were right (Python holds 𠮷 as one code point;
+Kivy's SDL2 text renderer draws it from a font that has it): `kiosk.screens.rare_input` draws such lines
+as this module draws labels.
 """
 
 from __future__ import annotations

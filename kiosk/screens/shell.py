@@ -41,6 +41,7 @@ SCREENS: dict[Screen, tuple[str, str]] = {
     Screen.TICKET: ("ticket", "TicketScreen"),
     Screen.PICKUP: ("pickup", "PickupScreen"),
     Screen.RATING: ("rating", "RatingScreen"),
+    Screen.COMPLAINT: ("complaint", "ComplaintScreen"),
     Screen.VERIFY: ("verify", "VerifyScreen"),
     Screen.FAULT: ("fault", "FaultScreen"),
 }

@@ -13,10 +13,12 @@ load_kv("ticket")
 class TicketScreen(KioskScreen):
     number = StringProperty("")
     wait = StringProperty("")
+    priority = StringProperty("")
 
     def render(self, state: KioskState) -> None:
         ticket = state.session.ticket if state.session else None
         self.number = ticket.number if ticket else ""
+        self.priority = self.t("ticket_priority") if ticket and ticket.priority != "ordinary" else ""
         self.wait = (
             self.t("ticket_wait", waiting=ticket.waiting, minutes=ticket.estimate_minutes) if ticket else ""
         )

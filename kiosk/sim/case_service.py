@@ -134,6 +134,7 @@ class SimCaseService:
         self.submit_calls = 0
         # (certificate id, print id, outcome, reason) as the kiosk reported them.
         self.print_results: list[tuple[str, str, str, str]] = []
+        self.complaints: list[tuple[str, str]] = []  # (case, summary) filed
         self._signer = Ed25519Signer.generate()
 
     # Test and demo controls -------------------------------------------------------------------------
@@ -330,6 +331,13 @@ class SimCaseService:
                 case.rated = True
                 return
         raise RejectedError("not_found")
+
+    def file_complaint(self, token: str, case_id: str, summary: str) -> str:
+        self._check()
+        if not any(case.case_id == case_id for case in self._mine(token)):
+            raise RejectedError("not_found")
+        self.complaints.append((case_id, summary))
+        return "2026-01-09"
 
     def verify_certificate(self, scanned: str) -> Verification:
         self._check()

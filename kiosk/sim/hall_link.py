@@ -19,9 +19,10 @@ class SimHallLink:
     def add_pickup(self, id_number: str, pickup: LockerPickup) -> None:
         self._pickups[id_number] = pickup
 
-    def take_ticket(self, service: Service, id_number: str) -> Ticket:
+    def take_ticket(self, service: Service, id_number: str, priority: str = "ordinary") -> Ticket:
         number = next(self._numbers)
-        ticket = Ticket(f"A{number:03d}", waiting=max(0, number - 1) % 7, estimate_minutes=(number % 7) * 4)
+        waiting, minutes = max(0, number - 1) % 7, (number % 7) * 4
+        ticket = Ticket(f"A{number:03d}", waiting, minutes, priority)
         self.tickets.append(ticket)
         return ticket
 

@@ -192,8 +192,12 @@ def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> No
 
 
 def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, query: str) -> None:
-    """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理."""
+    """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理. Measures the
+    seconds from the card laid on the reader to the receipt printed (the finger's touches included)."""
+    import time
+
     start(finger, language)
+    card_laid = time.monotonic()
     sign_in(finger, reader, name)
     finger.touch(_t("service_apply", language), exact=False)
     finger.screen("guide")
@@ -215,6 +219,11 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
     finger.notes["case"] = state.session.outcome.case_id
     finger.notes["done_screen"] = finger.main(lambda: _screen_texts(finger, "apply_done"))
     finger.notes["printed_notice"] = state.session.notice.key
+    finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice.key.startswith("printed_")),
+        "the receipt printed",
+    )
+    finger.notes["card_to_notice_seconds"] = round(time.monotonic() - card_laid, 2)
 
 
 def _screen_texts(finger: Finger, name: str) -> list[str]:
@@ -339,14 +348,14 @@ def _open_facet(finger: Finger, facet: str, language: str) -> None:
 
 
 def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
-    """Every browse button (theme, department, for whom) and every value each offers, touched: the items
-    listed for each."""
+    """Every browse button (theme, department, for whom, life event) and every value each offers, touched:
+    the items listed for each."""
     start(finger, language)
     sign_in(finger, reader, name)
     finger.touch(_t("service_guide", language), exact=False)
     finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
     listed: dict[str, dict[str, list[str]]] = {}
-    for facet in ("category", "department_zh", "applicant_type"):
+    for facet in ("category", "department_zh", "applicant_type", "life_events"):
         _open_facet(finger, facet, language)
         values = finger.main(lambda: [(b.text, b.value) for b in reversed(_guide(finger).ids.chips.children)])
         listed[facet] = {}
@@ -356,6 +365,8 @@ def browse(finger: Finger, reader: Any, language: str, name: str) -> None:
             listed[facet][value] = _rows(finger)
             if len(listed[facet]) == 1:
                 finger.shot(f"guide-browse-{facet}-{language}")
+            if facet == "life_events" and value == "开办企业":
+                finger.shot(f"guide-browse-life-event-business-{language}")
     finger.notes["listed"] = listed
 
 
@@ -393,6 +404,37 @@ def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
         ]
 
     finger.notes["drawn"] = finger.main(drawn)
+    # The name in the apply form's text field: its line drawn with 𠮷 from the extension font.
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    finger.touch(next(label for label in finger.buttons() if "食品(含保健食品)经营许可" in label))
+    finger.screen("item")
+    finger.touch(next(label for label in finger.buttons() if _t("apply_now", language) in label))
+    finger.screen("apply_form")
+    finger.shot(f"apply_form-rare-name-{language}")
+
+    def in_field() -> dict[str, Any]:
+        from kivy.core.text import Label as CoreLabel
+        from kivy.core.text.markup import MarkupLabel
+
+        from kiosk.screens.rare_glyphs import fallback_markup
+        from tests.kiosk.touching import _text_inputs
+
+        field = next(w for w in _text_inputs(finger.app.shell) if w.text == name)
+        line = field._lines_labels[0]
+        options = field._get_line_options()
+        plain, marked = CoreLabel(text=name, **options), MarkupLabel(text=fallback_markup(name), **options)
+        plain.refresh()
+        marked.refresh()
+        return {
+            "text": field.text,
+            "size": list(line.size),
+            "as_plain_font": line.pixels == plain.texture.pixels,
+            "as_extension_font": line.size == marked.texture.size and line.pixels == marked.texture.pixels,
+            "text_width": field._get_text_width(name, field.tab_width, None),
+        }
+
+    finger.notes["field"] = finger.main(in_field)
 
 
 def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
@@ -412,7 +454,17 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
         for label in finger.buttons()
         if any(
             _t(f"service_{k}", language) in label
-            for k in ("guide", "apply", "progress", "certificates", "ticket", "pickup", "rating", "verify")
+            for k in (
+                "guide",
+                "apply",
+                "progress",
+                "certificates",
+                "priority_ticket",  # an 81-year-old's 取号 is a priority ticket
+                "pickup",
+                "rating",
+                "verify",
+                "complaint",
+            )
         )
     ]
     finger.notes["services"] = services
@@ -520,3 +572,36 @@ def locker_pickup(
     finger.notes["card_signed_in"] = state.session.applicant is not None
     reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
+
+
+def elder_ticket(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
+    """An 81-year-old signs in: offered elder mode and a priority ticket (优先号); touches 取优先号: the
+    ticket screen says it is a priority ticket."""
+    start(finger, language)
+    sign_in(finger, reader, name, born)
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the greeting's notice")
+    finger.notes["offer"] = state.session.notice.key
+    finger.notes["offer_shown"] = _t("elder_offer", language) in finger.shown_texts()
+    finger.shot(f"menu-elder-priority-offer-{language}")
+    finger.touch(_t("service_priority_ticket", language), exact=False)
+    state = finger.wait(lambda s: bool(s.session and s.session.ticket), "the ticket", timeout=20)
+    finger.notes["ticket"] = state.session.ticket.number
+    finger.notes["priority_shown"] = _t("ticket_priority", language) in finger.shown_texts()
+    finger.shot(f"ticket-priority-{language}")
+
+
+def complaint(finger: Finger, reader: Any, language: str, name: str, case: str) -> None:
+    """A person complains at the kiosk about their own case: 投诉, then a reason under the case touched;
+    the kiosk says by when the department answers."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_complaint", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "complaint" and bool(s.session and s.session.cases), "the cases")
+    finger.shot(f"complaint-{language}")
+    if not any(case in shown for shown in finger.shown_texts()):
+        raise ScenarioError(f"the case {case} is not listed")
+    finger.touch(_t("complaint_reason_overdue", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the complaint")
+    finger.notes["notice"] = state.session.notice.key
+    finger.notes["shown"] = [t for t in finger.shown_texts() if _t("complaint_filed", language)[:6] in t]
+    finger.shot(f"complaint-filed-{language}")

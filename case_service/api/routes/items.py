@@ -29,13 +29,23 @@ def search_items(
     q: Annotated[str | None, Query(max_length=100, description="name, code or department contains")] = None,
     department: Annotated[str | None, Query(max_length=64, examples=["州市场监管局"])] = None,
     category: Annotated[str | None, Query(max_length=16, examples=["经营类"])] = None,
+    life_event: Annotated[
+        str | None, Query(max_length=16, examples=["开办企业"], description="one of the item's life events")
+    ] = None,
     status: Annotated[str | None, Query(max_length=16, examples=["active"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=schemas.MAX_OFFSET)] = 0,
 ) -> Response:
     """Public: the catalogue is published (no token needed)."""
     items, total = catalogue.search(
-        session, q=q, department=department, category=category, status=status, limit=limit, offset=offset
+        session,
+        q=q,
+        department=department,
+        category=category,
+        life_event=life_event,
+        status=status,
+        limit=limit,
+        offset=offset,
     )
     stored = item_files.uploads(session, [item.code for item in items])
     return json_response(

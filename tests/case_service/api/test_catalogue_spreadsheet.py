@@ -229,3 +229,21 @@ def test_the_higher_authoritys_clock_is_a_stage_of_the_sheet() -> None:
     column = spreadsheet.ITEM_COLUMNS["stage_budgets"]
     assert column.read("出件=1;上级机关办理=15") == {"release": 1, "higher_authority": 15}
     assert column.write({"release": 1, "higher_authority": 15}) == "出件=1;上级机关办理=15"
+
+
+def test_life_events_are_a_column_of_the_sheet(sqlite_api: CaseApi) -> None:
+    """生活事件 exported as 经营许可, edited to two events (、), imported: the item's life_events; an event
+    that is not one is refused on its row in Chinese."""
+    api, client = sqlite_api, sqlite_api.client
+    workbook = load_workbook(io.BytesIO(client.get(EXPORT, headers=api.staff("admin")).content))
+    items = workbook["事项"]
+    cell = items.cell(_row_of(items, ITEM_FOOD), _column(items, "生活事件"))
+    assert cell.value == "经营许可"
+    cell.value = "经营许可、开店"
+    preview = _import(api, _workbook_bytes(workbook)).json()
+    assert len(preview["errors"]) == 1 and "生活事件应为出生、上学、就业" in preview["errors"][0]
+    assert preview["errors"][0].startswith(f"第{cell.row}行：")
+    cell.value = "经营许可、开办企业"
+    done = _import(api, _workbook_bytes(workbook), confirm=True).json()
+    assert done["errors"] == [] and done["changed"] == [{"code": ITEM_FOOD, "fields": ["生活事件"]}]
+    assert client.get(f"/api/v1/items/{ITEM_FOOD}").json()["life_events"] == ["经营许可", "开办企业"]

@@ -112,3 +112,36 @@ def test_an_item_shows_the_guides_fields_and_what_awaits_verification(sqlite_api
     shown = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
     assert shown["fees"] == proposal["fees"] and shown["unverified"] == []
     assert shown["conditions"] == ["具有与经营的食品品种、数量相适应的经营场所"]
+
+
+def test_items_are_found_by_life_event(case_api: CaseApi) -> None:
+    """生活事件: each event lists exactly the items whose life_events hold it (life_events.json), in
+    SQLite and PostgreSQL alike, paged; an administrator's unknown event is refused in Chinese."""
+    client, admin = case_api.client, case_api.staff("admin")
+    everything = client.get("/api/v1/items", params={"limit": 200}).json()["items"]
+    starting = client.get("/api/v1/items", params={"life_event": "开办企业", "limit": 200}).json()
+    expected = sorted(item["code"] for item in everything if "开办企业" in item["life_events"])
+    assert [item["code"] for item in starting["items"]] == expected and starting["total"] == len(expected)
+    names = {item["name"] for item in starting["items"]}
+    assert {
+        "企业设立、变更、注销登记",
+        "名称预先核准(包括企业、企业集团、个体工商户、农民专业合作社名称预先核准)",
+    } <= names
+    work = client.get("/api/v1/items", params={"life_event": "就业", "category": "公民类", "limit": 3}).json()
+    assert work["total"] == 11 and len(work["items"]) == 3
+    assert "教师资格认定" in {
+        i["name"] for i in client.get("/api/v1/items", params={"life_event": "就业"}).json()["items"]
+    }
+    assert client.get("/api/v1/items", params={"life_event": "结婚"}).json()["total"] == 0
+    current = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    assert current["life_events"] == ["经营许可"]
+    body = {key: current[key] for key in ("name", "department", "kind", "category", "materials")}
+    body |= {"legal_limit_days": 20, "promised_limit_days": 10, "life_events": ["开店"]}
+    refused = client.put(f"/api/v1/items/{ITEM_FOOD}", json=body, headers=admin)
+    assert refused.status_code == 422 and "生活事件应为" in refused.json()["error"]["message"]
+    moved = client.put(
+        f"/api/v1/items/{ITEM_FOOD}", json={**body, "life_events": ["开办企业"]}, headers=admin
+    )
+    assert moved.status_code == 200 and moved.json()["life_events"] == ["开办企业"]
+    again = client.get("/api/v1/items", params={"life_event": "开办企业", "limit": 200}).json()
+    assert again["total"] == len(expected) + 1

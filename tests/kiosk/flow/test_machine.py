@@ -322,6 +322,20 @@ def test_rating_only_finished_unrated_cases_and_valid_scores(driver: Driver) -> 
     assert not driver.send(ev.RatingGiven("c-2", 4))  # rated once
 
 
+def test_a_complaint_about_ones_own_case_for_a_reason_touched(driver: Driver) -> None:
+    driver.identified()
+    driver.send(ev.ServiceChosen(Service.COMPLAINT), ev.CasesLoaded(driver.serial, CASES))
+    assert driver.screen() is Screen.COMPLAINT
+    assert not driver.send(ev.ComplaintGiven("c-9", "overdue"))  # not theirs
+    assert not driver.send(ev.ComplaintGiven("c-1", "anything"))  # not a reason the kiosk offers
+    (filing,) = of_type(driver.send(ev.ComplaintGiven("c-1", "overdue")), fx.FileComplaint)
+    assert isinstance(filing, fx.FileComplaint) and (filing.case_id, filing.reason) == ("c-1", "overdue")
+    driver.send(ev.ComplaintFiled(driver.serial, "c-1", "2026-01-09"))
+    assert driver.notice_key() == "complaint_filed" and driver.session().busy == ""
+    driver.send(ev.Back())
+    assert driver.screen() is Screen.MENU
+
+
 def test_elder_mode_every_choice_larger_text_more_time(driver: Driver) -> None:
     driver.identified()
     driver.send(ev.ElderModeToggled())
@@ -441,6 +455,17 @@ def test_a_person_of_65_or_more_is_offered_elder_mode(driver: Driver) -> None:
     driver.send(ev.Identified(driver.serial, APPLICANT, "token-1", age=81))
     assert driver.notice_key() == "elder_offer" and "elder_offer" in driver.spoken()
     assert not driver.session().elder  # offered, not imposed
+
+
+def test_a_seniors_ticket_is_a_priority_ticket_and_a_younger_persons_is_not(driver: Driver) -> None:
+    """优先号: from 65 (by the card) the ticket asked of the controller is of its elderly class."""
+    for age, priority in ((81, "elderly"), (40, "ordinary"), (None, "ordinary")):
+        driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH), ev.CardInserted(CARD))
+        driver.send(ev.Identified(driver.serial, APPLICANT, "token-1", age=age))
+        (take,) = of_type(driver.send(ev.ServiceChosen(Service.TICKET)), fx.TakeTicket)
+        assert isinstance(take, fx.TakeTicket) and take.priority == priority, age
+        driver.send(ev.Finish(confirmed=True), ev.CardRemoved())
+        assert not driver.has_session()
 
 
 def test_card_reader_fault_on_identify_offers_other_ways(driver: Driver) -> None:
