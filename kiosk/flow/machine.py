@@ -221,8 +221,11 @@ def _language(config: FlowConfig, state: KioskState, event: ev.LanguageChosen) -
 def _elder(config: FlowConfig, state: KioskState, event: ev.ElderModeToggled) -> Outcome:
     if state.session is None:
         return state, []
-    elder = not _session(state).elder
-    changed = _with(state, elder=elder, text_scale=ELDER_TEXT_SCALE if elder else 1.0)
+    session = _session(state)
+    elder = not session.elder
+    offered = session.notice is not None and session.notice.key == "elder_offer"
+    notice = None if elder and offered else session.notice  # the offer is taken: no longer say it
+    changed = _with(state, elder=elder, text_scale=ELDER_TEXT_SCALE if elder else 1.0, notice=notice)
     return changed, [_say(changed, "elder_on" if elder else "elder_off")]
 
 

@@ -455,6 +455,8 @@ def test_a_person_of_65_or_more_is_offered_elder_mode(driver: Driver) -> None:
     driver.send(ev.Identified(driver.serial, APPLICANT, "token-1", age=81))
     assert driver.notice_key() == "elder_offer" and "elder_offer" in driver.spoken()
     assert not driver.session().elder  # offered, not imposed
+    driver.send(ev.ElderModeToggled())
+    assert driver.session().elder and driver.notice_key() == ""  # taken: the offer is not said again
 
 
 def test_a_seniors_ticket_is_a_priority_ticket_and_a_younger_persons_is_not(driver: Driver) -> None:
