@@ -28,6 +28,7 @@ from kiosk.certificate_check import check_offline, trusted_keys
 from kiosk.flow import events as ev
 from kiosk.flow.model import IdCard, Language, Service, VerifyReason
 from kiosk.flow.state import Screen
+from tests.hall_controller.harness import wait_until
 from tests.kiosk.conftest import kiosk_secret
 from tests.kiosk.harness import Harness
 from tests.kiosk.staff import Staff, sealed_certificate
@@ -195,7 +196,8 @@ def test_keys_kept_on_disk_serve_a_kiosk_restarted_during_an_outage(
     first = Harness(tmp_path / "first", case_service=switch, keys_file=keys_file)
     try:
         first.settle()
-        assert keys_file.exists()
+        # The keys are fetched in the background as the kiosk starts (warm_catalogue), not as an effect.
+        assert wait_until(keys_file.exists, 20)
     finally:
         first.close()
     switch.on = False  # the service goes away, the kiosk restarts
