@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # pytest-xdist workers: most of a test's time is waiting (services starting, windows, browsers, I/O), so
 # three workers keep CI's two cores busy. Each worker starts its own services on free ports.
-# PYTEST_WORKERS=0 runs in one process.
+# Tests go out two at a time (--maxschedchunk 2), slow modules first (tests/conftest.py). Not --dist
+# loadgroup/loadscope: they key tests by node id and would run only one of schemathesis's 72 items that
+# share one. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 3
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load --maxschedchunk 2)
 
 .PHONY: bootstrap demo test lint types pytest fast bench screenshots soak clean
 

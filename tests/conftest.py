@@ -18,9 +18,9 @@ pytest_plugins = [
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On parallel workers (`make test`: pytest-xdist), the modules holding slow tests go first.
 
-    The workers take tests one at a time in this order; started last, the minutes-long kiosk and soak
-    tests would leave the other workers idle at the end. A module stays together, in its own order (its
-    module fixtures start once per worker). Every worker sorts alike, as xdist requires.
+    The workers take tests two at a time in this order (Makefile: --maxschedchunk 2); started last, the
+    minutes-long kiosk and soak tests would leave the other workers idle at the end. A module stays
+    together, in its own order. Every worker sorts alike, as xdist requires.
     """
     if not hasattr(config, "workerinput"):  # a serial run keeps pytest's order
         return
