@@ -3,6 +3,13 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist workers: most of a test's time is waiting (services starting, windows, browsers, I/O), so
+# three workers keep CI's two cores busy. Each worker starts its own services on free ports.
+# Tests go out two at a time (--maxschedchunk 2), slow modules first (tests/conftest.py). Not --dist
+# loadgroup/loadscope: they key tests by node id and would run only one of schemathesis's 72 items that
+# share one. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load --maxschedchunk 2)
 
 .PHONY: bootstrap demo test lint types pytest fast bench screenshots soak clean
 
@@ -17,7 +24,7 @@ test: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=15 $(PYTEST_ARGS)
 
 lint: bootstrap
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -27,7 +34,7 @@ types: bootstrap
 
 ## Only the tests not marked slow.
 fast: bootstrap
-	$(BIN)/pytest -m "not slow" --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow" --durations=15 $(PYTEST_ARGS)
 
 ## Every benchmark under bench/, each figure beside the anchor measured in the same run.
 bench: bootstrap

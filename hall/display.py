@@ -39,6 +39,15 @@ def _free_display_number(start: int = 90) -> int:
     raise StartupError("no free X display number between :90 and :189")
 
 
+def _lock_holder(number: int) -> int | None:
+    """The pid in the display's lock file: the socket alone may be another server's that took the number
+    first (a parallel test worker), while ours is about to exit."""
+    try:
+        return int(Path(f"/tmp/.X{number}-lock").read_text().strip())  # noqa: S108 - X's own lock file
+    except (OSError, ValueError):
+        return None
+
+
 def start_virtual_display(width: int = 1920, height: int = 1080, depth: int = 24) -> VirtualDisplay:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
@@ -56,7 +65,7 @@ def start_virtual_display(width: int = 1920, height: int = 1080, depth: int = 24
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:
-            if (X11_SOCKETS / f"X{number}").exists():
+            if (X11_SOCKETS / f"X{number}").exists() and _lock_holder(number) == process.pid:
                 return VirtualDisplay(number, process)
             time.sleep(0.05)
         process.kill()

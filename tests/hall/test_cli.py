@@ -29,7 +29,7 @@ def run_hall(tmp_path: Path, *args: str, **values: str) -> subprocess.CompletedP
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a guard against a hang only: on a busy machine the imports alone take a while
     )
 
 
@@ -191,7 +191,7 @@ def run_mosquitto_acl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a guard against a hang only: on a busy machine the imports alone take a while
     )
 
 

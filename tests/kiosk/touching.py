@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 SETTLE = 0.4  # a ScrollView passes a tap on to its content after its scroll timeout (0.25 s)
+BUTTON_WAIT = 10.0  # seconds a touch waits for its button to be laid out
 
 
 class ScenarioError(AssertionError):
@@ -114,7 +115,8 @@ class Finger:
     def touch(self, text: str, *, exact: bool = True) -> None:
         """Touches the visible button showing `text` (scrolled into view first, as a person would)."""
         where = None
-        deadline = time.monotonic() + 3  # a screen that rebuilds its rows lays them out on the next frame
+        # A screen that rebuilds its rows lays them out on the next frame (later on a busy machine).
+        deadline = time.monotonic() + BUTTON_WAIT
         while where is None and time.monotonic() < deadline:
             if self.main(lambda: self._scroll_to(text, exact)):
                 time.sleep(0.2)  # the scroll view moves its content on the next frame
@@ -142,6 +144,18 @@ class Finger:
 
     def buttons(self) -> list[str]:
         return self.main(lambda: [b.text for b in visible_buttons(self.app.shell)])
+
+    def button_with(self, part: str) -> str:
+        """The text of the first visible button containing `part`, once the screen has laid it out."""
+        deadline = time.monotonic() + BUTTON_WAIT
+        while True:
+            shown = self.buttons()
+            found = next((label for label in shown if part in label), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise ScenarioError(f"no visible button with {part!r}; visible: {shown}")
+            time.sleep(0.1)
 
     def type_into(self, hint_or_label: str, words: str) -> None:
         """Touches a text field (found by its hint) and types into it, as the docked keyboard does."""
