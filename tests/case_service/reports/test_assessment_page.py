@@ -58,13 +58,16 @@ def add_cards_and_complaints(engine: Engine) -> None:
         session.commit()
 
 
-def expected(engine: Engine) -> dict[str, dict[str, float | None]]:
-    """Each department's October indicators, by SQL of the test's own."""
+def expected(
+    engine: Engine, start: dt.date = START, end: dt.date = END
+) -> dict[str, dict[str, float | None]]:
+    """Each department's indicators over the month `start`–`end` (October unless told), by SQL of the
+    test's own; a rating counts on its day in the hall (UTC+8)."""
     params = {
-        "start": START,
-        "end": END,
-        "first": dt.datetime(2025, 9, 30, 16, tzinfo=dt.UTC),
-        "after": dt.datetime(2025, 10, 31, 16, tzinfo=dt.UTC),
+        "start": start,
+        "end": end,
+        "first": dt.datetime.combine(start, dt.time(), dt.UTC) - dt.timedelta(hours=8),
+        "after": dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC) - dt.timedelta(hours=8),
     }
     raw: dict[str, dict[str, float]] = {}
 

@@ -1,0 +1,157 @@
+"""The manager's figures pages over a day the soak made: `soak.day.run_day` (the hall day of `python -m
+soak`, real Mosquitto, case service and controller, with faults) leaves its case-service database in its
+workdir; a case service started on that database is read in Chromium as the centre's manager. Case figures
+by department, item, window, clerk and channel, the 好差评 figures by department, item, window and clerk,
+and the month's 效能考核 ranking are checked against SQL of the test's own (tests/case_service/reports)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+
+from case_service.app import create_app
+from hall.net import free_port, wait_for_http
+from soak.day import DayPlan, run_day
+from tests.case_service.conftest import Clock, make_settings
+from tests.case_service.reports.cases import as_date, expected_by, expected_ratings
+from tests.case_service.reports.test_assessment_page import INDICATORS, expected, ranking, shown
+from tests.case_service.reports.test_reports_page import check_table
+from tests.case_service.web.test_pages import click_and_wait, sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# The short day of tests/reliability/test_soak.py: 16 applicants at 3 windows, faults every 1.5 s.
+PLAN = DayPlan(
+    applicants=16,
+    windows=3,
+    kiosks=2,
+    lockers=4,
+    fault_every=1.5,
+    arrival_seconds=1.5,
+    cut_seconds=(1.0, 2.0),
+    give_up_seconds=60.0,
+    real_lockers=False,
+    memory_every=2.0,
+)
+# The case figures' groupings, each with the SQL of its key (cases.py's expected_by).
+CASE_GROUPS = {
+    "department": "department",
+    "item": "item_code",
+    "window": "COALESCE(CAST(received_window AS TEXT), 'none')",
+    "clerk": "CASE WHEN created_by LIKE 'staff:%' THEN SUBSTR(created_by, 7) ELSE 'self-service' END",
+    "channel": "channel",
+}
+RATING_GROUPS = {
+    "department": "c.department",
+    "item": "c.item_code",
+    "window": "e.window",
+    "clerk": "e.clerk",
+}
+
+
+@pytest.fixture(scope="module")
+def soak_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The soak's workdir after its day: case/case_service.db (and the controller's queue journal in
+    controller/controller-<hall>.db)."""
+    workdir = tmp_path_factory.mktemp("soak-day")
+    report = run_day(PLAN, workdir)
+    assert report.goals_met(), report.render()
+    assert (workdir / "case" / "case_service.db").exists()
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def day_service(soak_day: Path) -> Iterator[tuple[str, Engine, dt.date, dt.date]]:
+    """A case service on the soak's database; the days its cases were submitted and decided on."""
+    data = soak_day / "case"
+    settings = make_settings(f"sqlite:///{data / 'case_service.db'}", data)
+    probe = create_engine(settings.database_url)
+    with probe.connect() as db:
+        first, last = db.execute(text("SELECT MIN(submitted_on), MAX(decided_on) FROM cases")).one()
+    probe.dispose()
+    first, last = as_date(first), as_date(last)
+    app = create_app(settings, today=Clock(last))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    assert wait_for_http(f"{base}/healthz", 30)
+    yield base, app.state.engine, first, last
+    server.should_exit = True
+    thread.join(10)
+    app.state.engine.dispose()
+
+
+def choose(page: Any, first: dt.date, last: dt.date, group_by: str) -> None:
+    """The range and the grouping chosen in the page's form, then 查询."""
+    page.select_option("select[name=period]", "range")
+    page.fill("input[name=from]", first.isoformat())
+    page.fill("input[name=to]", last.isoformat())
+    page.select_option("select[name=group_by]", group_by)
+    click_and_wait(page, page.locator("button", has_text="查询"))
+
+
+def rating_rows(page: Any) -> dict[str, list[str]]:
+    rows = page.locator("#ratings tr[data-key]")
+    return {
+        rows.nth(i).get_attribute("data-key"): [
+            c.strip() for c in rows.nth(i).locator("td").all_inner_texts()
+        ]
+        for i in range(rows.count())
+    }
+
+
+def test_the_figures_pages_over_a_soak_day(
+    day_service: tuple[str, Engine, dt.date, dt.date], page: Any, screenshot_dir: Path
+) -> None:
+    base, engine, first, last = day_service
+    with engine.connect() as db:
+        cases, ratings = db.execute(
+            text("SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM evaluations)")
+        ).one()
+    assert cases == PLAN.applicants and ratings == PLAN.applicants  # the day's every case and rating
+
+    sign_in(page, base, "manager1")
+    click_and_wait(page, page.locator("header a", has_text="统计"))
+    for group_by, column in CASE_GROUPS.items():
+        choose(page, first, last, group_by)
+        want = expected_by(engine, column, first, last)
+        assert want, group_by
+        check_table(page, want)
+        page.wait_for_selector("body[data-charts='3']")
+        page.screenshot(path=str(screenshot_dir / f"soak-day-cases-by-{group_by}.png"), full_page=True)
+
+    click_and_wait(page, page.locator("nav.tabs a", has_text="好差评"))
+    for group_by, column in RATING_GROUPS.items():
+        choose(page, first, last, group_by)
+        rated = expected_ratings(engine, column, first, last)
+        rows = rating_rows(page)
+        assert set(rows) == {*rated, "*"}, group_by
+        for key, levels in rated.items():
+            assert rows[key][1:7] == [str(sum(levels.values()))] + [
+                str(levels[level]) for level in (5, 4, 3, 2, 1)
+            ], (group_by, key)
+        assert rows["*"][1] == str(ratings)
+        page.wait_for_selector("#chart-ratings svg")
+        page.screenshot(path=str(screenshot_dir / f"soak-day-ratings-by-{group_by}.png"), full_page=True)
+
+    # The month's 效能考核 of the day's month.
+    click_and_wait(page, page.locator("nav.tabs a", has_text="效能考核"))
+    month_start = last.replace(day=1)
+    month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    page.fill("input[name=month]", last.strftime("%Y-%m"))
+    click_and_wait(page, page.locator("button", has_text="查询"))
+    wanted = expected(engine, month_start, month_end)
+    rows = ranking(page)
+    assert wanted and {row[1] for row in rows} == set(wanted)
+    for row in rows:
+        assert row[2:8] == [shown(name, wanted[row[1]][name]) for name in INDICATORS], row[1]
+    page.screenshot(path=str(screenshot_dir / "soak-day-assessment.png"), full_page=True)
