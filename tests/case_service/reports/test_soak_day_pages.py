@@ -71,8 +71,9 @@ def soak_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def day_service(soak_day: Path) -> Iterator[tuple[str, Engine, dt.date, dt.date]]:
     """A case service on the soak's database; the days its cases were submitted and decided on."""
     data = soak_day / "case"
-    settings = make_settings(f"sqlite:///{data / 'case_service.db'}", data)
-    probe = create_engine(settings.database_url)
+    url = f"sqlite:///{data / 'case_service.db'}"
+    settings = make_settings(url, data)
+    probe = create_engine(url)
     with probe.connect() as db:
         first, last = db.execute(text("SELECT MIN(submitted_on), MAX(decided_on) FROM cases")).one()
     probe.dispose()
@@ -150,8 +151,8 @@ def test_the_figures_pages_over_a_soak_day(
     page.fill("input[name=month]", last.strftime("%Y-%m"))
     click_and_wait(page, page.locator("button", has_text="查询"))
     wanted = expected(engine, month_start, month_end)
-    rows = ranking(page)
-    assert wanted and {row[1] for row in rows} == set(wanted)
-    for row in rows:
+    ranked = ranking(page)
+    assert wanted and {row[1] for row in ranked} == set(wanted)
+    for row in ranked:
         assert row[2:8] == [shown(name, wanted[row[1]][name]) for name in INDICATORS], row[1]
     page.screenshot(path=str(screenshot_dir / "soak-day-assessment.png"), full_page=True)
