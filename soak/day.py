@@ -343,7 +343,7 @@ class Day:
                 continue
             self.recorder.timed("window call", time.monotonic() - started)
             index = self._applicant_of(ticket["number"])
-            case_id = self.file_case(index)
+            case_id = self.file_case(index, number)
             self.call(
                 "POST", actions, lambda a: a.status_code in (200, 409), json={"key": "start"}, headers=clerk
             )
@@ -373,13 +373,13 @@ class Day:
                 return index
         raise RuntimeError(f"ticket {ticket_number} was issued to no applicant of this run")
 
-    def file_case(self, index: int) -> int:
+    def file_case(self, index: int, window: int) -> int:
         started = time.monotonic()
         answer = self.call(
             "POST",
             f"{self.services.hall_case_url}/api/v1/cases",
             lambda a: a.status_code == 201,
-            json={"item_code": ITEM, "channel": "window", "applicant": applicant(index)},
+            json={"item_code": ITEM, "channel": "window", "applicant": applicant(index), "window": window},
             headers={**self.staff("clerk1"), "Idempotency-Key": f"soak-{index}"},
         )
         self.recorder.timed("case submit", time.monotonic() - started)

@@ -193,6 +193,12 @@ class PackageCreate(Strict):
 
 class CaseCreate(PackageCreate):
     item_code: str = Field(min_length=1, max_length=32, examples=["513200-XK-SJ-0511"])
+    window: int | None = Field(
+        default=None,
+        ge=1,
+        le=999,
+        description="staff filing at one of the hall's windows: its number (the case's `received_window`)",
+    )
 
 
 class DefectIn(Strict):

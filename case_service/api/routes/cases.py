@@ -90,6 +90,8 @@ def _file(
 ) -> Response:
     principal = ctx.principal
     applicant = applicant_of(ctx, body.applicant, body.phone)
+    if body.window is not None and principal.kind is PrincipalKind.APPLICANT:
+        raise InvalidInputError("`window` is given by staff filing at a window, not with an applicant token")
 
     if idempotency_key:
         # The key's look-up and the filing's reads in one round trip (on PostgreSQL): each is answered
@@ -103,7 +105,15 @@ def _file(
 
     def produce() -> case_api.CaseOut:
         return case_out(
-            ctx, cases.submit(tx, ctx, item_code=body.item_code, channel=body.channel, applicant=applicant)
+            ctx,
+            cases.submit(
+                tx,
+                ctx,
+                item_code=body.item_code,
+                channel=body.channel,
+                applicant=applicant,
+                window=body.window,
+            ),
         )
 
     return idempotency.run_raw(

@@ -206,3 +206,19 @@ def test_a_case_filed_elsewhere_records_the_window_that_accepts_it(
     assert client.post(f"/web/case/{case['id']}/act/start_review", follow_redirects=False).status_code == 303
     again = api.client.get(f"/api/v1/cases/{case['id']}", headers=api.staff("clerk1")).json()
     assert again["state"] == "in_review" and again["received_window"] == 7 and len(asked) == 1
+
+
+def test_a_clerk_filing_through_the_api_gives_the_window(sqlite_api: CaseApi) -> None:
+    """A window's own client (the soak's windows) files with `window`: the case records it; out of range
+    it is refused in the error shape."""
+    api = sqlite_api
+    filed = {"item_code": ITEM_FOOD, "channel": "window", "applicant": {"name": "张三", "id_number": ID_A}}
+    answer = api.client.post(
+        "/api/v1/cases", json={**filed, "window": 4}, headers={**api.staff("clerk1"), **api.key()}
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["received_window"] == 4
+    refused = api.client.post(
+        "/api/v1/cases", json={**filed, "window": 0}, headers={**api.staff("clerk1"), **api.key()}
+    )
+    assert refused.status_code == 422 and "window" in refused.text
