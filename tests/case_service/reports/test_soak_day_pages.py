@@ -7,6 +7,9 @@ and the month's 效能考核 ranking are checked against SQL of the test's own (
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +21,16 @@ from sqlalchemy import Engine, create_engine, text
 
 from case_service.app import create_app
 from hall.net import free_port, wait_for_http
+from hall_controller.app import create_app as controller_app
+from hall_controller.queue.extension import QueueExtension
 from soak.day import DayPlan, run_day
 from tests.case_service.conftest import Clock, make_settings
 from tests.case_service.reports.cases import as_date, expected_by, expected_ratings
 from tests.case_service.reports.test_assessment_page import INDICATORS, expected, ranking, shown
 from tests.case_service.reports.test_reports_page import check_table
 from tests.case_service.web.test_pages import click_and_wait, sign_in
+from tests.fixtures.mqtt import Broker
+from tests.hall_controller.harness import controller_settings, serving, staff_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -158,3 +165,63 @@ def test_the_figures_pages_over_a_soak_day(
     for row in ranked:
         assert row[2:8] == [shown(name, wanted[row[1]][name]) for name in INDICATORS], row[1]
     page.screenshot(path=str(screenshot_dir / "soak-day-assessment.png"), full_page=True)
+
+
+def as_shown(minutes: float) -> str:
+    """Two decimals as the page's script prints a number (2.50 as 2.5, 0.00 as 0)."""
+    return f"{minutes:.2f}".rstrip("0").rstrip(".")
+
+
+def journal_figures(database: Path) -> tuple[dict[str, str], float]:
+    """The day's queue figures from the controller's journal read with SQL of the test's own: tickets
+    issued and finished, the mean wait (issue to first call) and service (start to finish) in minutes;
+    and the time of the journal's last event."""
+    with sqlite3.connect(database) as db:
+        events = [
+            json.loads(body)
+            for (body,) in db.execute(
+                "SELECT body FROM documents WHERE collection LIKE 'queue.journal.%' ORDER BY collection, key"
+            )
+        ]
+    issued = {e["number"]: e["at"] for e in events if e["type"] == "issued"}
+    called: dict[str, float] = {}
+    for event in events:
+        if event["type"] == "called":
+            called.setdefault(event["number"], event["at"])
+    started = {e["number"]: e["at"] for e in events if e["type"] == "started"}
+    finished = [e for e in events if e["type"] == "finished"]
+    waits = [(at - issued[number]) / 60 for number, at in called.items()]
+    services = [(e["at"] - started[e["number"]]) / 60 for e in finished]
+    windows = {e["window"] for e in events if e["type"] == "signed_in"}
+    return {
+        "issued": str(len(issued)),
+        "served": str(len({e["number"] for e in finished})),
+        "waiting": str(len(set(issued) - set(called))),
+        "mean_wait_min": as_shown(sum(waits) / len(waits)),
+        "mean_service_min": as_shown(sum(services) / len(services)),
+        "windows_open": str(len(windows)),
+    }, max(e["at"] for e in events)
+
+
+def test_the_dashboards_queue_figures_over_the_soak_day(
+    soak_day: Path, mosquitto: Broker, tmp_path: Path, page: Any, screenshot_dir: Path
+) -> None:
+    """The controller's dashboard on a copy of the soak controller's data (its queue journal and
+    queue.json), its clock at the day's last event: the day's figures against the journal."""
+    data = tmp_path / "controller"
+    shutil.copytree(soak_day / "controller", data, ignore=shutil.ignore_patterns("credentials"))
+    (database,) = data.glob("controller-*.db")
+    hall_id = database.stem.removeprefix("controller-")
+    want, last = journal_figures(database)
+    assert want["issued"] == str(PLAN.applicants)
+    settings = controller_settings(mosquitto.url, data, hall_id)
+    app = controller_app(settings, [QueueExtension.factory(clock=lambda: last + 1, deliver_ratings=False)])
+    with serving(app) as url:
+        page.goto(url)
+        manager = staff_token(settings, "manager1", ("manager",))
+        page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", manager)
+        page.wait_for_selector("#floor-view:not([hidden])", timeout=10000)
+        page.wait_for_selector('[data-day="issued"] b')
+        shown = {key: page.inner_text(f'[data-day="{key}"] b') for key in want}
+        assert shown == want
+        page.screenshot(path=str(screenshot_dir / "soak-day-controller-dashboard.png"), full_page=True)
