@@ -225,3 +225,4 @@ def test_the_dashboards_queue_figures_over_the_soak_day(
         shown = {key: page.inner_text(f'[data-day="{key}"] b') for key in want}
         assert shown == want
         page.screenshot(path=str(screenshot_dir / "soak-day-controller-dashboard.png"), full_page=True)
+        page.goto("about:blank")  # the dashboard's event stream closed, so the server stops at once
