@@ -2,7 +2,10 @@
 soak`, real Mosquitto, case service and controller, with faults) leaves its case-service database in its
 workdir; a case service started on that database is read in Chromium as the centre's manager. Case figures
 by department, item, window, clerk and channel, the 好差评 figures by department, item, window and clerk,
-and the month's 效能考核 ranking are checked against SQL of the test's own (tests/case_service/reports)."""
+and the month's 效能考核 ranking are checked against SQL of the test's own (tests/case_service/reports).
+The controller's dashboard, on a copy of the soak controller's data, shows the day's queue figures (tickets,
+served, waiting, mean wait and service, windows open, served per service), checked against the queue
+journal read with SQL. One soak day (~30 s) for the module; screenshots soak-day-*.png."""
 
 from __future__ import annotations
 
@@ -203,6 +206,22 @@ def journal_figures(database: Path) -> tuple[dict[str, str], float]:
     }, max(e["at"] for e in events)
 
 
+def served_by_service(database: Path, names: dict[str, str]) -> dict[str, int]:
+    """Tickets finished per service they were issued for, from the journal with SQL."""
+    with sqlite3.connect(database) as db:
+        counted = dict(
+            db.execute(
+                "SELECT json_extract(i.body, '$.service'), COUNT(DISTINCT json_extract(f.body, '$.number')) "
+                "FROM documents i JOIN documents f ON f.collection = i.collection "
+                "AND json_extract(f.body, '$.type') = 'finished' "
+                "AND json_extract(f.body, '$.number') = json_extract(i.body, '$.number') "
+                "WHERE i.collection LIKE 'queue.journal.%' AND json_extract(i.body, '$.type') = 'issued' "
+                "GROUP BY 1"
+            ).fetchall()
+        )
+    return {code: counted.get(code, 0) for code in names}
+
+
 def test_the_dashboards_queue_figures_over_the_soak_day(
     soak_day: Path, mosquitto: Broker, tmp_path: Path, page: Any, screenshot_dir: Path
 ) -> None:
@@ -224,5 +243,15 @@ def test_the_dashboards_queue_figures_over_the_soak_day(
         page.wait_for_selector('[data-day="issued"] b')
         shown = {key: page.inner_text(f'[data-day="{key}"] b') for key in want}
         assert shown == want
+        # The queue's panel: tickets served per service, against the journal.
+        names = {
+            service["code"]: service["name"]
+            for service in json.loads((data / "queue.json").read_text())["services"]
+        }
+        lines = page.locator("#panels section tbody tr")
+        cells = [lines.nth(i).locator("td").all_inner_texts() for i in range(lines.count())]
+        assert {row[0]: row[3] for row in cells} == {
+            names[code]: str(count) for code, count in served_by_service(database, names).items()
+        }
         page.screenshot(path=str(screenshot_dir / "soak-day-controller-dashboard.png"), full_page=True)
         page.goto("about:blank")  # the dashboard's event stream closed, so the server stops at once
