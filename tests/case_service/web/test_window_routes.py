@@ -209,8 +209,8 @@ def test_a_case_filed_elsewhere_records_the_window_that_accepts_it(
 
 
 def test_a_clerk_filing_through_the_api_gives_the_window(sqlite_api: CaseApi) -> None:
-    """A window's own client (the soak's windows) files with `window`: the case records it; out of range
-    it is refused in the error shape."""
+    """A window's own client (the soak's windows) files with `window`: the case records it; out of range,
+    or with an applicant token, it is refused in the error shape."""
     api = sqlite_api
     filed = {"item_code": ITEM_FOOD, "channel": "window", "applicant": {"name": "张三", "id_number": ID_A}}
     answer = api.client.post(
@@ -222,3 +222,10 @@ def test_a_clerk_filing_through_the_api_gives_the_window(sqlite_api: CaseApi) ->
         "/api/v1/cases", json={**filed, "window": 0}, headers={**api.staff("clerk1"), **api.key()}
     )
     assert refused.status_code == 422 and "window" in refused.text
+    # An applicant's own filing (kiosk) names no window: the window is where staff receive it.
+    kiosk = api.client.post(
+        "/api/v1/cases",
+        json={"item_code": ITEM_FOOD, "channel": "kiosk", "window": 2},
+        headers={**api.applicant(), **api.key()},
+    )
+    assert kiosk.status_code == 422 and "not with an applicant token" in kiosk.text, kiosk.text
