@@ -43,19 +43,23 @@ def check_day(plan: DayPlan, report: SoakReport, kinds: tuple[str, ...]) -> None
         assert report.memory[name].samples and report.memory[name].end > 0, name
 
 
+# The short day with faults (also the day the figures pages are read over: test_soak_day_pages.py).
+SHORT_DAY = DayPlan(
+    applicants=16,
+    windows=3,
+    kiosks=2,
+    lockers=4,
+    fault_every=1.5,
+    arrival_seconds=1.5,
+    cut_seconds=(1.0, 2.0),
+    give_up_seconds=60.0,
+    real_lockers=False,  # the semaphore model of the bank; the next test has the real one
+    memory_every=2.0,
+)
+
+
 def test_a_short_day_with_faults_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    plan = DayPlan(
-        applicants=16,
-        windows=3,
-        kiosks=2,
-        lockers=4,
-        fault_every=1.5,
-        arrival_seconds=1.5,
-        cut_seconds=(1.0, 2.0),
-        give_up_seconds=60.0,
-        real_lockers=False,  # the semaphore model of the bank; the next test has the real one
-        memory_every=2.0,
-    )
+    plan = SHORT_DAY
     report = run_day(plan, tmp_path / "soak")
     print(report.render())
     check_day(plan, report, KINDS)

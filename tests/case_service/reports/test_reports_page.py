@@ -51,8 +51,8 @@ def live(tmp_path: Path) -> Iterator[tuple[str, CaseApi]]:
     app.state.engine.dispose()
 
 
-def table_rows(page: Any) -> dict[str, list[str]]:
-    rows = page.locator("#figures tr[data-key]")
+def table_rows(page: Any, table: str = "figures") -> dict[str, list[str]]:
+    rows = page.locator(f"#{table} tr[data-key]")
     return {
         rows.nth(i).get_attribute("data-key"): [
             cell.strip() for cell in rows.nth(i).locator("td").all_inner_texts()

@@ -13,43 +13,29 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
 from case_service.app import create_app
-from hall.net import free_port, wait_for_http
 from hall_controller.app import create_app as controller_app
 from hall_controller.queue.extension import QueueExtension
-from soak.day import DayPlan, run_day
+from soak.day import run_day
 from tests.case_service.conftest import Clock, make_settings
 from tests.case_service.reports.cases import as_date, expected_by, expected_ratings
 from tests.case_service.reports.test_assessment_page import INDICATORS, expected, ranking, shown
-from tests.case_service.reports.test_reports_page import check_table
+from tests.case_service.reports.test_reports_page import check_table, table_rows
 from tests.case_service.web.test_pages import click_and_wait, sign_in
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, serving, staff_token
+from tests.reliability.test_soak import SHORT_DAY
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-# The short day of tests/reliability/test_soak.py: 16 applicants at 3 windows, faults every 1.5 s.
-PLAN = DayPlan(
-    applicants=16,
-    windows=3,
-    kiosks=2,
-    lockers=4,
-    fault_every=1.5,
-    arrival_seconds=1.5,
-    cut_seconds=(1.0, 2.0),
-    give_up_seconds=60.0,
-    real_lockers=False,
-    memory_every=2.0,
-)
+PLAN = SHORT_DAY  # the short day of tests/reliability/test_soak.py: 16 applicants, faults every 1.5 s
 # The case figures' groupings, each with the SQL of its key (cases.py's expected_by).
 CASE_GROUPS = {
     "department": "department",
@@ -89,15 +75,8 @@ def day_service(soak_day: Path) -> Iterator[tuple[str, Engine, dt.date, dt.date]
     probe.dispose()
     first, last = as_date(first), as_date(last)
     app = create_app(settings, today=Clock(last))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    assert wait_for_http(f"{base}/healthz", 30)
-    yield base, app.state.engine, first, last
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, app.state.engine, first, last
     app.state.engine.dispose()
 
 
@@ -108,16 +87,6 @@ def choose(page: Any, first: dt.date, last: dt.date, group_by: str) -> None:
     page.fill("input[name=to]", last.isoformat())
     page.select_option("select[name=group_by]", group_by)
     click_and_wait(page, page.locator("button", has_text="查询"))
-
-
-def rating_rows(page: Any) -> dict[str, list[str]]:
-    rows = page.locator("#ratings tr[data-key]")
-    return {
-        rows.nth(i).get_attribute("data-key"): [
-            c.strip() for c in rows.nth(i).locator("td").all_inner_texts()
-        ]
-        for i in range(rows.count())
-    }
 
 
 def test_the_figures_pages_over_a_soak_day(
@@ -146,7 +115,7 @@ def test_the_figures_pages_over_a_soak_day(
     for group_by, column in RATING_GROUPS.items():
         choose(page, first, last, group_by)
         rated = expected_ratings(engine, column, first, last)
-        rows = rating_rows(page)
+        rows = table_rows(page, "ratings")
         assert set(rows) == {*rated, "*"}, group_by
         for key, levels in rated.items():
             assert rows[key][1:7] == [str(sum(levels.values()))] + [
