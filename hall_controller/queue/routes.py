@@ -30,6 +30,7 @@ from hall_controller.queue import outputs
 from hall_controller.queue.book import QueueBook, QueueError, RatingRequest, Ticket
 from hall_controller.queue.config import Priority
 from hall_controller.queue.events import Source
+from hall_controller.queue.range_export import XLSX, range_workbook
 from hall_controller.queue.range_stats import range_statistics
 from hall_controller.queue.stats import statistics, to_csv
 from hall_controller.throttle import Limit, Throttle
@@ -375,6 +376,16 @@ def build_router(extension: QueueExtension) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="queue-{day}.csv"'},
         )
 
+    def range_of(first: date, last: date) -> JSONResponse | None:
+        if last < first or (last - first).days >= config.journal_days:
+            return error_response(
+                422,
+                "bad_range",
+                f"起止日期有误：结束不早于开始，最多 {config.journal_days} 天"
+                f" · a range ends on or after its start, ≤ {config.journal_days} days",
+            )
+        return None
+
     @router.get("/stats/range", response_model=None)
     def stats_range(
         _staff: Manager,
@@ -384,14 +395,8 @@ def build_router(extension: QueueExtension) -> APIRouter:
     ) -> dict[str, Any] | JSONResponse:
         """Queue figures over the days `from`–`to` (both included) from the journals the controller keeps
         (`journal_days`); `target` is the hall's wait target in minutes."""
-        if last < first or (last - first).days >= extension.config.journal_days:
-            return JSONResponse(
-                {
-                    "error": "bad_range",
-                    "message": f"a range ends on or after its start, ≤ {extension.config.journal_days} days",
-                },
-                status_code=422,
-            )
+        if (bad := range_of(first, last)) is not None:
+            return bad
         books = service.books(first, last)
         rows = range_statistics(books, target)
         return {
@@ -401,6 +406,30 @@ def build_router(extension: QueueExtension) -> APIRouter:
             "target_minutes": target,
             "rows": [vars(row) for row in rows],
         }
+
+    @router.get("/stats/range.xlsx", response_model=None)
+    def stats_range_xlsx(
+        _staff: Manager,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        target: Annotated[float, Query(gt=0, le=600)] = WAIT_TARGET_MINUTES,
+    ) -> Response:
+        """The same figures as a workbook, one sheet per grouping."""
+        if (bad := range_of(first, last)) is not None:
+            return bad
+        rows = range_statistics(service.books(first, last), target)
+        return Response(
+            range_workbook(rows, first.isoformat(), last.isoformat(), target),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="queue-figures-{first}-{last}.xlsx"'},
+        )
+
+    @router.get("/figures", response_class=HTMLResponse, include_in_schema=False)
+    def figures_page(request: Request) -> HTMLResponse:
+        """排队统计: the manager's page over the range routes (it signs in and asks them with the token)."""
+        return TEMPLATES.TemplateResponse(
+            request, "figures.html", {"hall_id": settings.hall_id, "target": WAIT_TARGET_MINUTES}
+        )
 
     @router.get("/outbox")
     def outbox(_staff: Manager) -> dict[str, Any]:

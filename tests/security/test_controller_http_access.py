@@ -63,6 +63,7 @@ MANAGER_ROUTES = [
     ("GET", f"{QUEUE}/stats", None),
     ("GET", f"{QUEUE}/stats.csv", None),
     ("GET", f"{QUEUE}/stats/range", None),
+    ("GET", f"{QUEUE}/stats/range.xlsx", None),
     # Issue 20: the call screen's links and notice.
     ("POST", f"{QUEUE}/screen/links", {"device_id": "tv-1"}),
     ("PUT", f"{QUEUE}/screen/notice", {"text": "intruder's notice"}),
