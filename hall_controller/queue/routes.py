@@ -12,9 +12,9 @@ import hmac
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import Field
@@ -74,6 +74,23 @@ class CallbackIn(Strict):
     note: str = Field(max_length=500)
     close: bool = False
 
+
+class RangeAsked(NamedTuple):
+    first: date
+    last: date
+    target: float
+
+
+def range_asked(
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    target: Annotated[float, Query(gt=0, le=600)] = WAIT_TARGET_MINUTES,
+) -> RangeAsked:
+    """The days `from`–`to` (both included) and the hall's wait target in minutes."""
+    return RangeAsked(first, last, target)
+
+
+Asked = Annotated[RangeAsked, Depends(range_asked)]
 
 STATUS_BY_CODE = {"unknown": 404, "bad": 422, "person_required": 422, "appointment_required": 422}
 
@@ -376,7 +393,8 @@ def build_router(extension: QueueExtension) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="queue-{day}.csv"'},
         )
 
-    def range_of(first: date, last: date) -> JSONResponse | None:
+    def refused_range(asked: RangeAsked) -> JSONResponse | None:
+        first, last = asked.first, asked.last
         if last < first or (last - first).days >= config.journal_days:
             return error_response(
                 422,
@@ -387,39 +405,31 @@ def build_router(extension: QueueExtension) -> APIRouter:
         return None
 
     @router.get("/stats/range", response_model=None)
-    def stats_range(
-        _staff: Manager,
-        first: Annotated[date, Query(alias="from")],
-        last: Annotated[date, Query(alias="to")],
-        target: Annotated[float, Query(gt=0, le=600)] = WAIT_TARGET_MINUTES,
-    ) -> dict[str, Any] | JSONResponse:
+    def stats_range(_staff: Manager, asked: Asked) -> dict[str, Any] | JSONResponse:
         """Queue figures over the days `from`–`to` (both included) from the journals the controller keeps
         (`journal_days`); `target` is the hall's wait target in minutes."""
-        if (bad := range_of(first, last)) is not None:
+        if (bad := refused_range(asked)) is not None:
             return bad
-        books = service.books(first, last)
+        books = service.books(asked.first, asked.last)
+        target = asked.target
         rows = range_statistics(books, target)
         return {
-            "from": first.isoformat(),
-            "to": last.isoformat(),
+            "from": asked.first.isoformat(),
+            "to": asked.last.isoformat(),
             "days_with_journal": [book.day.isoformat() for book in books],
             "target_minutes": target,
             "rows": [vars(row) for row in rows],
         }
 
     @router.get("/stats/range.xlsx", response_model=None)
-    def stats_range_xlsx(
-        _staff: Manager,
-        first: Annotated[date, Query(alias="from")],
-        last: Annotated[date, Query(alias="to")],
-        target: Annotated[float, Query(gt=0, le=600)] = WAIT_TARGET_MINUTES,
-    ) -> Response:
+    def stats_range_xlsx(_staff: Manager, asked: Asked) -> Response:
         """The same figures as a workbook, one sheet per grouping."""
-        if (bad := range_of(first, last)) is not None:
+        if (bad := refused_range(asked)) is not None:
             return bad
-        rows = range_statistics(service.books(first, last), target)
+        first, last = asked.first, asked.last
+        rows = range_statistics(service.books(first, last), asked.target)
         return Response(
-            range_workbook(rows, first.isoformat(), last.isoformat(), target),
+            range_workbook(rows, first.isoformat(), last.isoformat(), asked.target),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="queue-figures-{first}-{last}.xlsx"'},
         )

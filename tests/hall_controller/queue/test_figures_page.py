@@ -147,6 +147,10 @@ def test_the_manager_reads_the_queue_figures_page_and_downloads_the_workbook(
         assert page.locator("#figures").is_hidden()
 
         page.evaluate("t => sessionStorage.setItem('hall-staff-token', t)", manager)
+        page.fill("#from", "2026-11-30")
+        page.fill("#to", "2026-11-01")
+        page.click("#show")
+        page.wait_for_selector("#note.bad >> text=结束不早于开始", timeout=10000)  # said, in Chinese
         page.fill("#from", "2026-11-01")
         page.fill("#to", "2026-11-30")
         page.fill("#target", "30")
