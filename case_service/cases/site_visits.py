@@ -65,6 +65,13 @@ def state_of(row: CaseSiteVisit) -> site_visit.VisitState:
     )
 
 
+def findings_of(row: CaseSiteVisit) -> tuple[site_visit.Finding, ...]:
+    """The stored findings (written by `record`) read back as the rules' findings."""
+    return tuple(
+        site_visit.Finding(str(f["point"]), bool(f["met"]), str(f.get("note", ""))) for f in row.findings
+    )
+
+
 def inspectors_available(session: Session, department: str) -> list[User]:
     """The department's reviewers and approvers, who may be sent on a visit."""
     users = session.scalars(

@@ -15,7 +15,7 @@ from case_service.cases import opinions, site_visits
 from case_service.cases import review as case_review
 from case_service.cases import service as cases
 from case_service.documents.approval_form import ApprovalForm, VisitEntry, render_approval_form
-from case_service.domain import review, site_visit
+from case_service.domain import review
 from case_service.domain.errors import DomainError, InvalidInputError
 from case_service.domain.flows import Flow
 from case_service.domain.states import STATE_LABELS, CaseState
@@ -128,10 +128,8 @@ def _visit_entry(ctx: cases.Context, row: CaseSiteVisit) -> VisitEntry:
         visit_on=row.visit_on,
         place=row.place,
         inspectors=tuple(str(i.get("name") or i["username"]) for i in row.inspectors),
-        conclusion=site_visit.Conclusion(row.conclusion) if row.conclusion else None,
-        findings=tuple(
-            site_visit.Finding(str(f["point"]), bool(f["met"]), str(f.get("note", ""))) for f in row.findings
-        ),
+        conclusion=site_visits.state_of(row).conclusion,
+        findings=site_visits.findings_of(row),
         summary=row.summary,
         recorder=opinions.person_name(ctx.session, row.recorded_by) if row.recorded_by else "",
     )

@@ -175,12 +175,9 @@ def record_pdf(
                 visit_on=row.visit_on,
                 place=row.place,
                 inspectors=tuple(f"{i['name']}（{i['username']}）" for i in row.inspectors),
-                findings=tuple(
-                    site_visit.Finding(str(f["point"]), bool(f["met"]), str(f.get("note", "")))
-                    for f in row.findings
-                ),
+                findings=site_visits.findings_of(row),
                 photos=tuple(str(p["filename"]) for p in row.photos),
-                conclusion=site_visit.Conclusion(row.conclusion) if row.conclusion else None,
+                conclusion=site_visits.state_of(row).conclusion,
                 summary=row.summary,
                 recorder=str(recorder),
                 recorded_on=dt.date.fromisoformat(_china_day(row.recorded_at)) if row.recorded_at else None,
