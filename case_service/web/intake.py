@@ -454,12 +454,32 @@ def _take_page(
     )
 
 
-def _decide(request: Request, ctx: cases.Context, services: Services, submission: Submission) -> Response:
-    item, filled, errors, key = submission.item, submission.filled, submission.errors, submission.key
+def applicant_and_library(
+    ctx: cases.Context, services: Services, item: dict[str, Any], filled: Filled
+) -> tuple[Who | None, dict[str, str], frozenset[str]]:
+    """The applicant the form names (or what is wrong with them) and which of the item's materials their
+    library already holds."""
     values = _unsealed(filled.values, filled.sealed, services, ctx.principal.subject)
     who, applicant_errors = _check_applicant(values, ctx)
     names = [spec["name"] for spec in item["materials"]]
     library = records.library_names(ctx, who.id_number, names) if who else frozenset()
+    return who, applicant_errors, library
+
+
+def check_checklist(
+    item: dict[str, Any], filled: Filled, library: frozenset[str], errors: dict[str, str]
+) -> None:
+    """The checklist's problems (missing, 容缺 not allowed, agent's letter) added to `errors`."""
+    agent = filled.values.get("agent") == "yes"
+    for problem in review(
+        item["materials"], filled.marks, agent=agent, in_library=library, letter_in_hand=filled.letter_in_hand
+    ):
+        errors.setdefault(f"checklist-{len(errors)}", problem)
+
+
+def _decide(request: Request, ctx: cases.Context, services: Services, submission: Submission) -> Response:
+    item, filled, errors, key = submission.item, submission.filled, submission.errors, submission.key
+    who, applicant_errors, library = applicant_and_library(ctx, services, item, filled)
     if submission.capturing is not None:
         return _take_page(request, ctx, services, submission, library)
     errors.update(applicant_errors)
@@ -487,11 +507,7 @@ def _decide(request: Request, ctx: cases.Context, services: Services, submission
             notice=None if errors else notice,
             action=submission.action,
         )
-    agent = filled.values.get("agent") == "yes"
-    for problem in review(
-        item["materials"], filled.marks, agent=agent, in_library=library, letter_in_hand=filled.letter_in_hand
-    ):
-        errors.setdefault(f"checklist-{len(errors)}", problem)
+    check_checklist(item, filled, library, errors)
     if errors or who is None:
         return _form_page(
             request, ctx, item, filled, errors=errors, library=library, key=key, status_code=422

@@ -30,7 +30,7 @@ from case_service.domain import packages
 from case_service.domain.catalogue import normalise_material
 from case_service.domain.errors import DomainError, NotFoundError
 from case_service.domain.filenames import safe_filename
-from case_service.domain.intake import IN_HAND, Mark, review
+from case_service.domain.intake import IN_HAND, Mark
 from case_service.domain.states import STATE_LABELS, CaseState, Role
 from case_service.runtime import Services
 from case_service.web import flash, intake
@@ -167,16 +167,9 @@ def _decide(
     item, filled, errors = submission.item, submission.filled, submission.errors
     if submission.checking or submission.capturing is not None:
         return intake._decide(request, ctx, services, submission)  # the library look-up, the camera
-    values = intake._unsealed(filled.values, filled.sealed, services, ctx.principal.subject)
-    who, applicant_errors = intake._check_applicant(values, ctx)
+    who, applicant_errors, library = intake.applicant_and_library(ctx, services, item, filled)
     errors.update(applicant_errors)
-    names = [spec["name"] for spec in item["materials"]]
-    library = records.library_names(ctx, who.id_number, names) if who else frozenset()
-    agent = filled.values.get("agent") == "yes"
-    for problem in review(
-        item["materials"], filled.marks, agent=agent, in_library=library, letter_in_hand=filled.letter_in_hand
-    ):
-        errors.setdefault(f"checklist-{len(errors)}", problem)
+    intake.check_checklist(item, filled, library, errors)
 
     def again(status_code: int, key: str) -> HTMLResponse:
         return intake._form_page(
