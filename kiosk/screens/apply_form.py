@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from hall.privacy import mask_id_number
@@ -13,11 +12,10 @@ from kiosk.flow.model import Language
 from kiosk.flow.state import KioskState
 from kiosk.messages import LABELS
 from kiosk.screens import rare_input  # noqa: F401 - registers RareGlyphsInput for apply_form.kv
-from kiosk.screens.base import KioskScreen, load_kv, make
+from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, make, typed
 
 load_kv("apply_form")
 LOCKED = ("name", "id_number")
-DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
 PHONE_LENGTH = 11
 
 
@@ -45,10 +43,8 @@ class ApplyFormScreen(KioskScreen):
         box.clear_widgets()
         self.has_phone = "phone" in dict(session.form)
         self.ids.digits.clear_widgets()
-        for key in DIGITS if self.has_phone else ():
-            button = Factory.KeypadKey(text=key)
-            button.bind(on_release=lambda _b, k=key: self.press(k))
-            self.ids.digits.add_widget(button)
+        if self.has_phone:
+            add_digit_keys(self.ids.digits, self.press)
         for name, value in session.form:
             shown = mask_id_number(value) if name == "id_number" else value
             box.add_widget(
@@ -66,12 +62,9 @@ class ApplyFormScreen(KioskScreen):
         field = self._field("phone")
         if field is None:
             return
-        if key == "C":
-            field.text = ""
-        elif key == "←":
-            field.text = field.text[:-1]
-        elif len(field.text) < PHONE_LENGTH:
-            field.text += key
+        text = typed(field.text, key, PHONE_LENGTH)
+        if text != field.text:  # a full field is left as it is, as before
+            field.text = text
 
     def _field(self, name: str) -> Any:
         for row in self.ids.fields.children:

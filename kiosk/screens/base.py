@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,26 @@ def make(kind: str, **properties: Any) -> Any:
     for name, value in properties.items():
         setattr(widget, name, value)
     return widget
+
+
+DIGIT_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
+
+
+def add_digit_keys(box: Any, press: Callable[[str], None]) -> None:
+    """A digit pad's keys into `box`, each touch handed to `press` with its key."""
+    for key in DIGIT_KEYS:
+        button = Factory.KeypadKey(text=key)
+        button.bind(on_release=lambda _b, k=key: press(k))
+        box.add_widget(button)
+
+
+def typed(text: str, key: str, limit: int) -> str:
+    """`text` after a digit pad's `key`: C clears, ← takes the last digit back, a digit adds up to `limit`."""
+    if key == "C":
+        return ""
+    if key == "←":
+        return text[:-1]
+    return text + key if len(text) < limit else text
 
 
 class KioskScreen(Screen):  # type: ignore[misc]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from hall.privacy import mask_phone
 from kiosk.flow import events as ev
 from kiosk.flow.model import IdentifyMethod, Service
 from kiosk.flow.state import KioskState
-from kiosk.screens.base import KioskScreen, load_kv
+from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, typed
 
 load_kv("identify")
-KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
 
 
 class IdentifyScreen(KioskScreen):
@@ -25,10 +23,7 @@ class IdentifyScreen(KioskScreen):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._digits = ""
-        for key in KEYS:
-            button = Factory.KeypadKey(text=key)
-            button.bind(on_release=lambda _b, k=key: self.press(k))
-            self.ids.keypad.add_widget(button)
+        add_digit_keys(self.ids.keypad, self.press)
 
     def render(self, state: KioskState) -> None:
         from kivy.app import App
@@ -55,12 +50,7 @@ class IdentifyScreen(KioskScreen):
         self.post(ev.ServiceChosen(Service.PICKUP))
 
     def press(self, key: str) -> None:
-        if key == "C":
-            self._digits = ""
-        elif key == "←":
-            self._digits = self._digits[:-1]
-        elif len(self._digits) < (6 if self.code_stage else 11):
-            self._digits += key
+        self._digits = typed(self._digits, key, 6 if self.code_stage else 11)
         self._refresh()
         self.post(ev.Touched())
 

@@ -3,15 +3,13 @@ open door is. A signed-in person's ID card opens straight away (the menu's 取�
 
 from __future__ import annotations
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flow import events as ev
 from kiosk.flow.state import KioskState, Screen
-from kiosk.screens.base import KioskScreen, load_kv
+from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, typed
 
 load_kv("pickup")
-KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "C")
 CODE_LENGTH = 8
 
 
@@ -24,10 +22,7 @@ class PickupScreen(KioskScreen):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._digits = ""
-        for key in KEYS:
-            button = Factory.KeypadKey(text=key)
-            button.bind(on_release=lambda _b, k=key: self.press(k))
-            self.ids.keypad.add_widget(button)
+        add_digit_keys(self.ids.keypad, self.press)
 
     def render(self, state: KioskState) -> None:
         session = state.session
@@ -43,12 +38,7 @@ class PickupScreen(KioskScreen):
         self.instruction = self.t("locker_opened")
 
     def press(self, key: str) -> None:
-        if key == "C":
-            self._digits = ""
-        elif key == "←":
-            self._digits = self._digits[:-1]
-        elif len(self._digits) < CODE_LENGTH:
-            self._digits += key
+        self._digits = typed(self._digits, key, CODE_LENGTH)
         self._refresh()
         self.post(ev.Touched())
 
