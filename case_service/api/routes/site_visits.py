@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import Base64Bytes, BaseModel, Field
 
 from case_service.api import idempotency
-from case_service.api.deps import ContextDep, IdempotencyKey, require_roles, require_staff
+from case_service.api.deps import ContextDep, IdempotencyKey, RowId, require_roles, require_staff
 from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import json_response
 from case_service.api.routes.cases import CaseRef
@@ -32,7 +32,6 @@ from case_service.storage.models import Case, CaseSiteVisit
 
 router = APIRouter(prefix="/cases", tags=["site visits"])
 DEPARTMENT_STAFF = (Role.REVIEWER, Role.APPROVER)
-VisitId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Inspector(BaseModel):
@@ -183,7 +182,7 @@ def schedule_site_visit(
     response_model=SiteVisitOut,
     dependencies=[require_roles(*DEPARTMENT_STAFF)],
 )
-def record_site_visit(case_id: CaseRef, visit_id: VisitId, body: RecordIn, ctx: ContextDep) -> Response:
+def record_site_visit(case_id: CaseRef, visit_id: RowId, body: RecordIn, ctx: ContextDep) -> Response:
     """Records the visit, once: every check point met or not (a note where not), the photos, and the
     conclusion — pass only when every point is met; fail, or rectify (say what in `summary`; a
     re-inspection is then scheduled with POST /site-visits). 409 for anyone but its inspectors."""
