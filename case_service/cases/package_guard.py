@@ -19,15 +19,18 @@ def package_of(session: Session, case: Case) -> tuple[CasePackage, list[Case]] |
         .join(CasePackageMember, CasePackageMember.package_id == CasePackage.id)
         .where(CasePackageMember.case_id == case.id)
     )
-    if package is None:
-        return None
+    return None if package is None else (package, cases_of(session, package.id))
+
+
+def cases_of(session: Session, package_id: int) -> list[Case]:
+    """A package's cases in the package's order."""
     members = session.scalars(
         select(Case)
         .join(CasePackageMember, CasePackageMember.case_id == Case.id)
-        .where(CasePackageMember.package_id == package.id)
+        .where(CasePackageMember.package_id == package_id)
         .order_by(CasePackageMember.position)
     )
-    return package, list(members)
+    return list(members)
 
 
 def members_of(session: Session, case: Case) -> list[tuple[str, str]] | None:
