@@ -56,8 +56,7 @@ LOCKER_LABELS = {
     LockerState.FAULT: "故障 fault",
     LockerState.UNKNOWN: "待核实 unknown",
 }
-# The locker repository's compartment states as the floor counts them, and as each compartment's row
-# says it (the finer state).
+# The locker repository's compartment states as the floor counts them.
 _LOCKER_STATES = {
     "free": LockerState.FREE,
     "reserved": LockerState.OCCUPIED,
@@ -65,6 +64,7 @@ _LOCKER_STATES = {
     "fault": LockerState.FAULT,
     "unknown": LockerState.UNKNOWN,
 }
+# And as each compartment's row says it (the finer state).
 COMPARTMENT_LABELS = {
     "free": "空闲 free",
     "reserved": "存件中 depositing",
