@@ -1,5 +1,8 @@
 """The manager's floor view: every window (open / serving / paused / closed, who, since when), the lockers
-by state (free / occupied / fault / unknown, with where each is), and the day's queue figures.
+by state (free / occupied / fault / unknown, with where each is, its size, whether a result is being put in
+or awaits pickup, and the results left past the pickup period), and the day's queue figures.
+
+The dashboard's one place for the lockers: the lockers extension has no panel of its own.
 
 The reading rules are pure functions over the queue's book and the locker rows (`window_floor`,
 `locker_floor`, `day_figures`); `floor_snapshot` gathers them from the controller's extensions for
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -61,6 +64,14 @@ _LOCKER_STATES = {
     "fault": LockerState.FAULT,
     "unknown": LockerState.UNKNOWN,
 }
+# And as each compartment's row says it (the finer state).
+COMPARTMENT_LABELS = {
+    "free": "空闲 free",
+    "reserved": "存件中 depositing",
+    "occupied": "待取件 awaiting pickup",
+    "fault": "故障 fault",
+    "unknown": "待核实 unknown",
+}
 
 
 @dataclass(frozen=True)
@@ -108,9 +119,12 @@ def locker_state(state: str) -> LockerState:
     return _LOCKER_STATES.get(state, LockerState.UNKNOWN)
 
 
-def locker_floor(compartments: Iterable[Compartment], places: Mapping[str, str]) -> dict[str, Any]:
-    """The count per state (every state listed) and every compartment that is not free, with its bank,
-    the bank's place in the hall (`places`: the bank's `location` attribute, else its id) and number."""
+def locker_floor(
+    compartments: Iterable[Compartment], places: Mapping[str, str], uncollected: Collection[str] = ()
+) -> dict[str, Any]:
+    """The count per state (every state listed), the results left past the pickup period (`uncollected`:
+    their deposit ids), and every compartment that is not free, with its bank, the bank's place in the hall
+    (`places`: the bank's `location` attribute, else its id), number, size and finer state."""
     counts: Counter[str] = Counter()
     listed = []
     for compartment in compartments:
@@ -122,15 +136,20 @@ def locker_floor(compartments: Iterable[Compartment], places: Mapping[str, str])
                     "bank": compartment.bank_id,
                     "place": places.get(compartment.bank_id, compartment.bank_id),
                     "number": compartment.number,
+                    "size": compartment.size.name,
                     "state": state.value,
                     "label": LOCKER_LABELS[state],
+                    "detail": COMPARTMENT_LABELS.get(compartment.state, LOCKER_LABELS[state]),
+                    "uncollected": (compartment.deposit_id or "") in uncollected,
                 }
             )
     listed.sort(key=lambda row: (row["bank"], row["number"]))
     return {
         "counts": {state.value: counts[state.value] for state in LockerState},
         "labels": {state.value: label for state, label in LOCKER_LABELS.items()},
+        "uncollected": sum(row["uncollected"] for row in listed),
         "compartments": listed,
+        "unavailable": False,
     }
 
 
@@ -152,7 +171,7 @@ def day_figures(book: QueueBook, now: float) -> dict[str, Any]:
 
 def floor_snapshot(controller: HallController) -> dict[str, Any]:
     """The floor view from the queue and locker extensions; a part whose extension is not running is
-    None (the page says so)."""
+    None, the lockers ``{"unavailable": true}`` when their database does not answer (the page says so)."""
     context = controller.context
     answer: dict[str, Any] = {"windows": None, "day": None, "lockers": None}
     queue: Any = context.extension("queue")
@@ -161,14 +180,16 @@ def floor_snapshot(controller: HallController) -> dict[str, Any]:
         answer["windows"] = [asdict(view) for view in queue.service.read(lambda b: window_floor(b, now))]
         answer["day"] = queue.service.read(lambda book: day_figures(book, now))
     lockers: Any = context.extension("lockers")
-    if lockers is not None and lockers.repository is not None:
+    if lockers is not None and lockers.repository is not None and lockers.service is not None:
         places = {}
         for record in context.registry.snapshot():
             location = record.description.attributes.get("location") if record.description else None
             if location:
                 places[record.device_id] = str(location)
         try:
-            answer["lockers"] = locker_floor(lockers.repository.compartments(), places)
+            overdue = {deposit.id for deposit in lockers.service.uncollected()}
+            answer["lockers"] = locker_floor(lockers.repository.compartments(), places, overdue)
         except RepositoryError:
             log.warning("floor view: the locker database is unavailable")
+            answer["lockers"] = {"unavailable": True}
     return answer

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,9 @@ async def require_staff(principal: PrincipalDep) -> Principal:
     return principal
 
 
+# A numeric id in a path, bounded to the databases' integer keys: a larger number is the API's 422, not an
+# overflow inside the driver (PostgreSQL's integer, SQLite's 64 bits).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 IdempotencyKey = Annotated[
     str | None,
     Header(

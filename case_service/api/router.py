@@ -18,6 +18,7 @@ from case_service.api.routes import (
     materials,
     packages,
     reports,
+    site_visits,
     supervision,
     supervision_feed,
 )
@@ -41,5 +42,6 @@ for module in (
     devices,
     reports,
     packages,
+    site_visits,
 ):
     api_router.include_router(module.router)

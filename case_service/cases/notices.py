@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import object_session
 
 from case_service.cases import issued as issued_notices
+from case_service.cases.package_guard import package_of
 from case_service.config import CaseServiceSettings
 from case_service.documents import notices as docs
 from case_service.domain import deadlines
@@ -75,6 +76,22 @@ def _owed(case: Case) -> tuple[tuple[str, ...], dt.date | None, bool]:
         dt.date.fromisoformat(due) if due else None,
         bool(owed.get("estimated")),
     )
+
+
+def _package(case: Case) -> tuple[str, tuple[str, ...]]:
+    """The “一件事一次办” package `case` was filed in (its name and number) and its other items, as the
+    受理通知书 lists them; ("", ()) for a case filed on its own."""
+    session = object_session(case)
+    found = package_of(session, case) if session is not None else None
+    if found is None:
+        return "", ()
+    package, members = found
+    others = tuple(
+        f"{member.item_name}（{member.department}，办件编号 {member.number}）"
+        for member in members
+        if member.id != case.id
+    )
+    return f"{package.package_name}（受理编号 {package.number}）", others
 
 
 def _procedural(
@@ -165,6 +182,7 @@ def build(
         if case.accepted_on is None or case.decision_due_on is None:
             raise ConflictError(f"case {case.number} has not been accepted")
         owed, owed_by, owed_estimated = _owed(case)
+        package, package_items = _package(live)
         return docs.AcceptanceNotice(
             issuer=issuer,
             number=document_number(kind, case, case.accepted_on.year),
@@ -178,6 +196,8 @@ def build(
             owed=owed,
             owed_by=owed_by,
             owed_estimated=owed_estimated,
+            package=package,
+            package_items=package_items,
         )
     if kind is NoticeKind.NON_ACCEPTANCE:
         if case.state != CaseState.NOT_ACCEPTED or not case.not_accepted_reason:

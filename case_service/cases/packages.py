@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from case_service.api import idempotency
 from case_service.auth.tokens import PrincipalKind
 from case_service.cases import intake as records
+from case_service.cases import package_guard
 from case_service.cases import service as cases
 from case_service.cases.notices import NoticeKind
 from case_service.catalogue.packages import Offered, get
@@ -224,13 +225,7 @@ def load(ctx: cases.Context, number: str) -> View:
         principal.kind is PrincipalKind.APPLICANT and row.applicant_index not in principal.applicant_indexes
     ):
         raise NotFoundError(f"no package {number}")
-    members = ctx.session.scalars(
-        select(Case)
-        .join(CasePackageMember, CasePackageMember.case_id == Case.id)
-        .where(CasePackageMember.package_id == row.id)
-        .order_by(CasePackageMember.position)
-    )
-    return View(row, list(members))
+    return View(row, package_guard.cases_of(ctx.session, row.id))
 
 
 def listed(ctx: cases.Context, *, limit: int, offset: int) -> tuple[list[View], int]:

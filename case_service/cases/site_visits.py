@@ -1,6 +1,7 @@
 """A case's site visits (domain.site_visit): scheduled by the department's reviewer or approver, which
 issues the 现场核查通知书 (kept as of its day, cases.issued), recorded by one of the inspectors with the
-photos, each audited in the caller's transaction; and the rule that holds the decision."""
+photos, each audited in the caller's transaction; and the rule that holds the decision. The case page
+(web/site_visit.py) and the API (api/routes/site_visits.py) call these same functions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from case_service.cases.issued import _facts
 from case_service.cases.opinions import now, person_name
 from case_service.cases.reading import load
 from case_service.domain import site_visit
-from case_service.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from case_service.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from case_service.domain.states import CaseState, Role
 from case_service.storage import audit
 from case_service.storage.models import Case, CaseDocument, CaseSiteVisit, Item, MaterialBlob, User
@@ -34,6 +35,13 @@ class Photo:
     filename: str
     content_type: str
     data: bytes
+
+
+def photo_of(filename: str, content_type: str, data: bytes) -> Photo:
+    """A photo taken on site, refused unless a JPEG or PNG of at most MAX_PHOTO_BYTES."""
+    if len(data) > MAX_PHOTO_BYTES or content_type not in PHOTO_TYPES:
+        raise InvalidInputError(f"现场照片须为不超过10MB的JPEG或PNG图片：{filename}")
+    return Photo(filename, content_type, data)
 
 
 def item_of(session: Session, case: Case) -> Item:
@@ -57,6 +65,12 @@ def visits_of(session: Session, case: Case) -> list[CaseSiteVisit]:
             select(CaseSiteVisit).where(CaseSiteVisit.case_id == case.id).order_by(CaseSiteVisit.id)
         )
     )
+
+
+def listed(ctx: Context, case_id: int | str) -> tuple[Case, list[CaseSiteVisit]]:
+    """A case in the caller's scope and its visits, oldest first."""
+    case = load(ctx, case_id)
+    return case, visits_of(ctx.session, case)
 
 
 def state_of(row: CaseSiteVisit) -> site_visit.VisitState:
@@ -86,7 +100,7 @@ def _department_staff(ctx: Context, case: Case) -> None:
 
 
 def schedule(
-    ctx: Context, case_id: int, *, day: dt.date | None, place: str, inspectors: Sequence[str]
+    ctx: Context, case_id: int | str, *, day: dt.date | None, place: str, inspectors: Sequence[str]
 ) -> CaseSiteVisit:
     case = load(ctx, case_id, for_update=True)
     _department_staff(ctx, case)
@@ -143,7 +157,7 @@ def schedule(
     return row
 
 
-def load_visit(ctx: Context, case_id: int, visit_id: int) -> tuple[Case, CaseSiteVisit]:
+def load_visit(ctx: Context, case_id: int | str, visit_id: int) -> tuple[Case, CaseSiteVisit]:
     case = load(ctx, case_id)
     row = ctx.session.get(CaseSiteVisit, visit_id)
     if row is None or row.case_id != case.id:
@@ -153,7 +167,7 @@ def load_visit(ctx: Context, case_id: int, visit_id: int) -> tuple[Case, CaseSit
 
 def record(
     ctx: Context,
-    case_id: int,
+    case_id: int | str,
     visit_id: int,
     *,
     answers: Mapping[str, tuple[bool | None, str]],

@@ -61,6 +61,10 @@ class AcceptanceNotice:
     owed: tuple[str, ...] = ()  # 容缺: tolerated materials still to be handed in
     owed_by: date | None = None
     owed_estimated: bool = False
+    # Filed as part of a “一件事一次办” package: its name and number, and its other items as the applicant
+    # reads them (item, department, case number).
+    package: str = ""
+    package_items: tuple[str, ...] = ()
 
     title = "受理通知书"
 
@@ -407,6 +411,12 @@ def _acceptance(writer: PageWriter, notice: AcceptanceNotice) -> None:
     )
     _owed(writer, notice.owed, notice.owed_by, estimated=notice.owed_estimated)
     writer.paragraph(f"受理编号：{notice.case_number}", BODY_SIZE)
+    if notice.package:
+        writer.paragraph(
+            f"本事项属“一件事一次办”{notice.package}中的一项。同时办理的其他事项如下，结果统一出件：",
+            BODY_SIZE,
+        )
+        writer.numbered(list(notice.package_items), BODY_SIZE)
     writer.paragraph(
         f"本机关将于{chinese_date(notice.decision_due)}前作出行政许可决定。"
         "依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。"

@@ -33,6 +33,7 @@ from case_service.domain.identity import normalise_id_number
 from case_service.domain.states import ACTION_ROLES, STATE_LABELS, Action, CaseState, Role, allowed_actions
 from case_service.storage.models import Case, MaterialBlob, User
 from case_service.web import flash, hall_link, higher_result, window_devices
+from case_service.web.packages import case_panel as package_panel
 from case_service.web.review_panel import certificate_panel, opinion_detail, review_panel
 from case_service.web.routes import _context, _login_redirect, form_action_input, sign_in_then
 from case_service.web.site_visit_panel import panel as site_visit_panel
@@ -251,6 +252,7 @@ def case_page(case_ref: str, request: Request, session: SessionDep, services: Se
         higher_result=higher_result.form_of(ctx, case),
         review=review_panel(ctx, case),
         site_visit=site_visit_panel(ctx, case),
+        package=package_panel(ctx, case),
         certificate=certificate_panel(ctx, case, services.settings.case.authority),
     )
 

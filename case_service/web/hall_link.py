@@ -19,12 +19,21 @@ class ControllerError(DomainError):
     code = "controller_unavailable"
 
 
-def call(services: Services, method: str, path: str, token: str, body: Any = None) -> httpx.Response:
-    """`path` from the controller's root (`/api/v1/ext/...`); ControllerError when it does not answer."""
+def call(
+    services: Services,
+    method: str,
+    path: str,
+    token: str,
+    body: Any = None,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+) -> httpx.Response:
+    """`path` from the controller's root (`/api/v1/ext/...`); ControllerError when it does not answer
+    within `timeout` seconds (each of connecting and reading)."""
     url = services.settings.controller_url + path
     try:
         return httpx.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT_SECONDS
+            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
         )
     except httpx.HTTPError as err:
         log.warning("hall controller unreachable: %s", type(err).__name__)

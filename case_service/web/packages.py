@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from case_service.api.deps import ServicesDep, SessionDep, bearer_token
 from case_service.cases import intake as records
+from case_service.cases import package_guard
 from case_service.cases import packages as package_cases
 from case_service.cases import service as cases
 from case_service.catalogue import packages as catalogue_packages
@@ -33,6 +34,7 @@ from case_service.domain.filenames import safe_filename
 from case_service.domain.intake import IN_HAND, Mark
 from case_service.domain.states import STATE_LABELS, CaseState, Role
 from case_service.runtime import Services
+from case_service.storage.models import Case
 from case_service.web import flash, intake
 from case_service.web.routes import _context, sign_in_then
 from hall.calendar import CHINA_TZ
@@ -238,9 +240,11 @@ def _view_or_answer(
         return _render(request, "message.html", ctx, status_code=404, text="找不到该“一件事”办件")
 
 
-def _rows(view: package_cases.View) -> list[dict[str, Any]]:
+def package_rows(members: list[Case]) -> list[dict[str, Any]]:
+    """A package's cases as the pages list them: the case, its state's label, whether the package's
+    release waits on it, and the notice it goes out with when it ended without a result."""
     rows = []
-    for case in view.cases:
+    for case in members:
         state = CaseState(case.state)
         notice = package_cases.NOTICE_OF.get(state)
         rows.append(
@@ -262,11 +266,27 @@ def _view_values(ctx: cases.Context, view: package_cases.View) -> dict[str, Any]
         )
     return {
         "view": view,
-        "rows": _rows(view),
+        "rows": package_rows(view.cases),
         "status": view.status,
         "status_label": packages.STATUS_LABELS[view.status],
         "released_at": released_at,
         "may_release": Role.CLERK in ctx.principal.roles and view.status is packages.PackageStatus.READY,
+    }
+
+
+def case_panel(ctx: cases.Context, case: Case) -> dict[str, Any] | None:
+    """The case page's “一件事一次办” box: the package `case` was filed in, its state, and its other cases
+    with their states, each linked; None for a case filed on its own or a reader who may not read it."""
+    found = package_guard.package_of(ctx.session, case)
+    if found is None or not ctx.principal.roles & package_cases.READERS:
+        return None
+    package, members = found
+    status = packages.status_of(member.state for member in members)
+    return {
+        "package": package,
+        "status": status,
+        "status_label": packages.STATUS_LABELS[status],
+        "others": [row for row in package_rows(members) if row["case"].id != case.id],
     }
 
 

@@ -86,9 +86,7 @@ async def record(
             if not upload.filename:
                 continue
             data = await upload.read(site_visits.MAX_PHOTO_BYTES + 1)
-            if len(data) > site_visits.MAX_PHOTO_BYTES or upload.content_type not in site_visits.PHOTO_TYPES:
-                raise InvalidInputError(f"现场照片须为不超过10MB的JPEG或PNG图片：{upload.filename}")
-            photos.append(site_visits.Photo(upload.filename, upload.content_type or "", data))
+            photos.append(site_visits.photo_of(upload.filename, upload.content_type or "", data))
         try:
             chosen = site_visit.Conclusion(conclusion) if conclusion else None
         except ValueError as err:

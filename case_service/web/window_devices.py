@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -126,17 +130,63 @@ def reads(
     return JSONResponse({"window": body["window"], "seq": body["seq"], "status": status, "reads": shown})
 
 
+# The window a filing records is asked of the controller at most this long (a controller that does not
+# answer costs the clerk about a second, and the case is filed with no window), and an answer is kept per
+# clerk session (their token) this long, so a clerk filing case after case asks once in a while.
+WINDOW_TIMEOUT_SECONDS = 1.0
+WINDOW_CACHE_SECONDS = 15.0
+WINDOW_CACHE_LIMIT = 1024
+
+
+class _Windows:
+    """The controller's answers kept a short time, by clerk session; failures are not kept."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._kept: dict[tuple[str, str], tuple[float, int | None]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(services: Services, token: str) -> tuple[str, str]:
+        return services.settings.controller_url, hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, key: tuple[str, str]) -> tuple[bool, int | None]:
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is None or kept[0] <= self.clock():
+            return False, None
+        return True, kept[1]
+
+    def put(self, key: tuple[str, str], window: int | None) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._kept) >= WINDOW_CACHE_LIMIT:
+                self._kept = {k: v for k, v in self._kept.items() if v[0] > now}
+                while len(self._kept) >= WINDOW_CACHE_LIMIT:
+                    del self._kept[next(iter(self._kept))]
+            self._kept[key] = (now + WINDOW_CACHE_SECONDS, window)
+
+
+WINDOWS = _Windows()
+
+
 def clerk_window(services: Services, token: str) -> int | None:
     """The window the clerk with this staff token is signed in at, by the controller's queue; None when at
-    none, or when the controller does not answer (the filing goes on without it, after at most the link's
-    time-out)."""
+    none, or when the controller does not answer within WINDOW_TIMEOUT_SECONDS (the filing goes on
+    without it). An answer is kept WINDOW_CACHE_SECONDS for the same session."""
+    key = WINDOWS.key(services, token)
+    known, window = WINDOWS.get(key)
+    if known:
+        return window
     try:
-        answer = call(services, "GET", f"{API}/mine?after=-1", token)
+        answer = call(services, "GET", f"{API}/mine?after=-1", token, timeout=WINDOW_TIMEOUT_SECONDS)
     except ControllerError:
         return None
     body = body_of(answer) if answer.status_code == 200 else None
-    window = body.get("window") if isinstance(body, dict) else None
-    return window if isinstance(window, int) and not isinstance(window, bool) else None
+    found = body.get("window") if isinstance(body, dict) else None
+    window = found if isinstance(found, int) and not isinstance(found, bool) else None
+    WINDOWS.put(key, window)
+    return window
 
 
 def read_key(services: Services) -> X25519PrivateKey:

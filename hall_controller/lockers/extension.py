@@ -1,8 +1,9 @@
 """The lockers extension of the hall controller: wires the locker flow to the device contract and HTTP.
 
-Routes live under ``/api/v1/ext/lockers``. Door events are applied on the dispatcher thread (they are
-short); identifications typed at a bank's keypad run on this extension's own worker, since opening a
-door waits for the gateway's completion.
+Routes live under ``/api/v1/ext/lockers``; the dashboard shows the lockers in its floor view
+(hall_controller/floor.py), not as a panel of this extension. Door events are applied on the dispatcher
+thread (they are short); identifications typed at a bank's keypad run on this extension's own worker,
+since opening a door waits for the gateway's completion.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from devices.protocol.payloads import Severity
 from hall.errors import StartupError
 from hall.privacy import PiiCipher
 from hall.settings import Mode
-from hall_controller.extensions import ControllerContext, DeviceEvent, Extension, PanelData
+from hall_controller.extensions import ControllerContext, DeviceEvent, Extension
 from hall_controller.lockers.allocation import Size
 from hall_controller.lockers.case_http import HttpCaseClient
 from hall_controller.lockers.mqtt_doors import MqttDoors
@@ -271,40 +272,6 @@ class LockersExtension(Extension):
         from hall_controller.lockers.routes import build_router
 
         return build_router(self)
-
-    def panel(self) -> PanelData | None:
-        if self.repository is None or self.service is None:
-            return None
-        try:
-            compartments = self.repository.compartments()
-            uncollected = len(self.service.uncollected())
-        except RepositoryError:
-            return PanelData("自助柜 Lockers", {"状态 status": "数据库不可用 database unavailable"})
-        summary: dict[str, str | int | float] = {label: 0 for label in STATE_LABELS.values()}
-        for compartment in compartments:
-            label = STATE_LABELS.get(compartment.state, compartment.state)
-            summary[label] = int(summary.get(label, 0)) + 1
-        summary["超期未取 uncollected"] = uncollected
-        rows: list[dict[str, str | int | float]] = [
-            {
-                "柜 bank": c.bank_id,
-                "格 no.": c.number,
-                "尺寸 size": c.size.name,
-                "状态 state": STATE_LABELS.get(c.state, c.state),
-            }
-            for c in compartments
-            if c.state != "free"
-        ]
-        return PanelData("自助柜 Lockers", summary, rows)
-
-
-STATE_LABELS = {
-    "free": "空闲 free",
-    "reserved": "存件中 depositing",
-    "occupied": "待取件 awaiting pickup",
-    "fault": "故障 fault",
-    "unknown": "待核实 unknown",
-}
 
 
 def default_cases(context: ControllerContext) -> CaseClient:

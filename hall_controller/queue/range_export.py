@@ -39,6 +39,8 @@ COLUMNS = {
     "p90_service_min": "P90 办理(分) P90 service",
     "estimate_error_min": "预估误差(分) Estimate error",
 }
+# The service sheet names each service in both languages; its code stands last, as a secondary column.
+SERVICE_NAMES, SERVICE_CODE = ("业务 Service", "Service (English)"), "代码 Code"
 # Windows and clerks count the visits and waits that ended there; tickets belong to a service, hour, day.
 BY_TICKET, BY_VISIT = ("tickets", "estimate_error_min"), ("visits", "mean_service_min", "p90_service_min")
 assert set(COLUMNS) <= {item.name for item in fields(RangeRow)}
@@ -55,14 +57,20 @@ def range_workbook(rows: Sequence[RangeRow], first: str, last: str, target_minut
         sheet["A1"].font = Font(bold=True, size=13)
         left = () if group == "all" else BY_TICKET if group in ("window", "clerk") else BY_VISIT
         columns = [c for c in COLUMNS if c not in left]
-        sheet.append([COLUMNS[c] for c in columns])
+        named = group == "service"
+        figures = columns[1:] if named else columns
+        heads = [*SERVICE_NAMES, *(COLUMNS[c] for c in figures), SERVICE_CODE] if named else None
+        sheet.append(heads or [COLUMNS[c] for c in columns])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             sheet.column_dimensions[cell.column_letter].width = 16
         for row in rows:
-            if row.group == group:
+            if row.group == group and named:
+                values = [getattr(row, column) for column in figures]
+                sheet.append([row.name or row.key, row.name_en or "", *values, row.key])
+            elif row.group == group:
                 sheet.append([getattr(row, column) for column in columns])
-        share = columns.index("over_target_share") + 1
+        share = [cell.value for cell in sheet[2]].index(COLUMNS["over_target_share"]) + 1
         for (cell,) in sheet.iter_rows(min_row=3, min_col=share, max_col=share):
             cell.number_format = "0.0%"
     buffer = io.BytesIO()

@@ -66,6 +66,10 @@ class RangeRow:
     mean_service_min: float | None
     p90_service_min: float | None
     estimate_error_min: float | None
+    # A service row's names (Chinese, English) from the hall's queue configuration; None for the other
+    # groups, and for a code the configuration no longer has.
+    name: str | None = None
+    name_en: str | None = None
 
 
 def _p90(values: list[float]) -> float | None:
@@ -127,7 +131,16 @@ def _flatten(books: Iterable[QueueBook]) -> tuple[list[_Ticket], list[_Wait], li
     return tickets, waits, visits
 
 
+def service_names(books: Iterable[QueueBook]) -> dict[str, tuple[str, str]]:
+    """Each service code's (Chinese, English) name, the latest day's configuration winning."""
+    return {
+        service.code: (service.name, service.name_en) for book in books for service in book.config.services
+    }
+
+
 def range_statistics(books: Iterable[QueueBook], target_minutes: float) -> list[RangeRow]:
+    books = list(books)
+    names = service_names(books)
     tickets, waits, visits = _flatten(books)
     keys: dict[
         str,
@@ -165,6 +178,7 @@ def range_statistics(books: Iterable[QueueBook], target_minutes: float) -> list[
             served_minutes = [visit.minutes for visit in seen if visit.minutes is not None]
             errors = [ticket.estimate_error for ticket in mine if ticket.estimate_error is not None]
             by_ticket = of_ticket is not None
+            name, name_en = names.get(key, (None, None)) if group == "service" else (None, None)
             rows.append(
                 RangeRow(
                     group=group,
@@ -182,6 +196,8 @@ def range_statistics(books: Iterable[QueueBook], target_minutes: float) -> list[
                     mean_service_min=_mean(served_minutes),
                     p90_service_min=_p90(served_minutes),
                     estimate_error_min=_mean(errors),
+                    name=name,
+                    name_en=name_en,
                 )
             )
     return rows

@@ -11,15 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from case_service.app import create_app
 from case_service.bootstrap import demo_password
-from case_service.cases import site_visits
 from case_service.cases.context import Context
 from case_service.domain.identity import make_id_number
-from case_service.domain.site_visit import Conclusion as VisitConclusion
 from hall.settings import Settings
 from tests.fixtures.applicant import card_sign_in
 from tests.fixtures.devices import enrol
@@ -139,24 +136,19 @@ class CaseApi:
         inspectors: tuple[str, ...] = ("approver1", "reviewer1"),
     ) -> None:
         """A required visit scheduled today by `scheduler` and recorded 符合 by the last inspector, through
-        the case operations (no API for visits: the staff pages, clicked in test_site_visit_journey)."""
-        engine = create_engine(str(self.settings.database_url))
-        with Session(engine) as session:
-            visit = site_visits.schedule(
-                self.context(session, scheduler),
-                case_id,
-                day=self.clock.today,
-                place="申请人经营场所",
-                inspectors=list(inspectors),
-            )
-            ctx = self.context(session, inspectors[-1])
-            case = site_visits.load_visit(ctx, case_id, visit.id)[0]
-            answers = {p: (True, "") for p in site_visits.check_points(session, case)}
-            site_visits.record(
-                ctx, case_id, visit.id, answers=answers, conclusion=VisitConclusion.COMPLIES, summary=""
-            )
-            session.commit()
-        engine.dispose()
+        the API (/api/v1/cases/{id}/site-visits; the staff pages are clicked in test_site_visit_journey)."""
+        visits = f"/api/v1/cases/{case_id}/site-visits"
+        body = {"visit_on": self.clock.today.isoformat(), "place": "申请人经营场所", "inspectors": inspectors}
+        scheduled = self.client.post(visits, json=body, headers={**self.staff(scheduler), **self.key()})
+        assert scheduled.status_code == 201, scheduled.text
+        visit = scheduled.json()
+        findings = [{"point": point, "met": True} for point in visit["check_points"]]
+        recorded = self.client.post(
+            f"{visits}/{visit['id']}/record",
+            json={"findings": findings, "conclusion": "pass"},
+            headers=self.staff(inspectors[-1]),
+        )
+        assert recorded.status_code == 200, recorded.text
 
     def act(self, case_id: int, action: str, user: str, expect: int = 200, **body: Any) -> dict[str, Any]:
         answer = self.client.post(

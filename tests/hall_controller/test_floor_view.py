@@ -29,6 +29,7 @@ from hall_controller.lockers.extension import LockersExtension
 from hall_controller.lockers.notify import FileSmsProvider
 from hall_controller.lockers.ports import InMemoryCaseClient
 from hall_controller.lockers.repository import Compartment
+from hall_controller.lockers.service import LockerPolicy
 from hall_controller.queue.book import QueueBook
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.events import Source
@@ -78,13 +79,20 @@ def test_each_window_reads_as_its_state_since_it_entered_it() -> None:
 
 
 def test_lockers_count_by_state_and_list_where_the_others_are() -> None:
+    states = ["free", "reserved", "occupied", "fault", "unknown", "free", "odd", "occupied"]
     rows = [
-        Compartment(f"{BANK}/{n:02d}", BANK, n, Size.S, state, None)
-        for n, state in enumerate(["free", "reserved", "occupied", "fault", "unknown", "free", "odd"], 1)
+        Compartment(f"{BANK}/{n:02d}", BANK, n, Size.L if n == 3 else Size.S, state, f"d{n}")
+        for n, state in enumerate(states, 1)
     ]
-    floor = locker_floor(rows, {BANK: "东门 east door"})
-    assert floor["counts"] == {"free": 2, "occupied": 2, "fault": 1, "unknown": 2}
-    listed = [(row["number"], row["state"], row["place"]) for row in floor["compartments"]]
+    floor = locker_floor(rows, {BANK: "东门 east door"}, uncollected={"d3", "d9"})
+    assert floor["counts"] == {"free": 2, "occupied": 3, "fault": 1, "unknown": 2}
+    # What the lockers' panel used to add: the finer state, the size, the results left past pickup.
+    by_number = {row["number"]: row for row in floor["compartments"]}
+    assert by_number[2]["detail"] == "存件中 depositing"
+    assert by_number[3]["detail"] == "待取件 awaiting pickup"
+    assert (by_number[3]["size"], by_number[2]["size"]) == ("L", "S")
+    assert [n for n, row in by_number.items() if row["uncollected"]] == [3] and floor["uncollected"] == 1
+    listed = [(row["number"], row["state"], row["place"]) for row in floor["compartments"]][:5]
     assert listed == [
         (2, LockerState.OCCUPIED, "东门 east door"),
         (3, LockerState.OCCUPIED, "东门 east door"),
@@ -99,6 +107,13 @@ def test_lockers_count_by_state_and_list_where_the_others_are() -> None:
 
 def is_ready(cases: InMemoryCaseClient, case_id: str) -> bool:
     return cases.states[case_id] == "ready_for_pickup"
+
+
+def ready_deposits_by_sql(database: Path) -> int:
+    """Results in the bank awaiting pickup, straight from the locker database."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        query = "SELECT COUNT(*) FROM locker_deposits WHERE state = 'ready'"
+        return int(connection.execute(query).fetchone()[0])
 
 
 def locker_counts_by_sql(database: Path) -> dict[str, int]:
@@ -126,7 +141,11 @@ def test_the_floor_view_on_the_managers_dashboard(
     gateway = LockerGateway(hall_id, BANK, rig.bank, poll_seconds=0.02)
     printer = SimulatedDevice(hall_id, "ticket-printer-01", "ticket_printer", model="TP-80")
     cases = InMemoryCaseClient()
-    lockers = functools.partial(LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"))
+    # A result is overdue one second after it went in: both of the test's are by the time the page is read.
+    policy = LockerPolicy(uncollected_after_days=1 / 86400)
+    lockers = functools.partial(
+        LockersExtension, cases=cases, sms=FileSmsProvider(tmp_path / "sms.jsonl"), policy=policy
+    )
     queue = QueueExtension.factory(config=config, clock=clock, deliver_ratings=False)
     settings = controller_settings(mosquitto.url, tmp_path, hall_id)
     app = create_app(settings, [queue, lockers])
@@ -220,13 +239,26 @@ def test_the_floor_view_on_the_managers_dashboard(
                 assert tile("served") == "0"
 
                 # Lockers by state: against the locker database read with SQL.
-                expected = locker_counts_by_sql(settings.data_dir / f"lockers-{hall_id}.db")
+                database = settings.data_dir / f"lockers-{hall_id}.db"
+                expected = locker_counts_by_sql(database)
                 assert expected["occupied"] == 2 and expected["fault"] >= 1
                 for state, count in expected.items():
                     assert page.inner_text(f'[data-lockers="{state}"] b') == str(count), state
                 fault_rows = page.locator("#lockers tr", has_text="故障 fault")
                 assert fault_rows.count() == expected["fault"]
                 assert BANK in fault_rows.first.inner_text()
+                # One place for the lockers: what their panel showed is here (size, awaiting pickup, the
+                # results left past the pickup period), and there is no second lockers panel.
+                ready = ready_deposits_by_sql(database)
+                assert ready == 2
+                page.wait_for_selector(f'[data-lockers="uncollected"] b >> text="{ready}"', timeout=10000)
+                waiting_rows = page.locator("#lockers tr", has_text="待取件 awaiting pickup")
+                assert waiting_rows.count() == ready
+                sizes = [waiting_rows.nth(i).locator("td").nth(3).inner_text() for i in range(ready)]
+                assert sorted(sizes) == ["L", "S"]
+                assert "超期未取 uncollected" in waiting_rows.first.inner_text()
+                assert page.locator('section[data-panel="lockers"]').count() == 0
+                assert page.get_by_text("自助柜 Lockers").count() == 1
                 body = page.inner_text("body")
                 assert PERSON not in body and "13912345678" not in body
 

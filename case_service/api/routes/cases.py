@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from case_service.api import idempotency, schemas
-from case_service.api.deps import ContextDep, IdempotencyKey, principal_of, services_of
+from case_service.api.deps import ContextDep, IdempotencyKey, RowId, principal_of, services_of
 from case_service.api.openapi import REQUIRES_KEY
 from case_service.api.presenters import case_out, case_status, json_response
 from case_service.auth.tokens import Principal, PrincipalKind
@@ -246,7 +246,7 @@ def act(  # noqa: PLR0917 - FastAPI passes dependencies by name
     response_model=schemas.JointOpinionOut,
     responses={404: {"description": "no task of the caller's department on this case"}},
 )
-def joint_opinion(case_id: int, body: schemas.JointOpinionIn, ctx: ContextDep) -> schemas.JointOpinionOut:
+def joint_opinion(case_id: RowId, body: schemas.JointOpinionIn, ctx: ContextDep) -> schemas.JointOpinionOut:
     """联审联办: a reviewer or approver of a joint department gives its opinion on the case, once. The
     lead's `approve` / `deny` answer 409 until every joint department has given its opinion."""
     case, task = joint.answer(ctx, case_id, Conclusion(body.conclusion), body.opinion)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from case_service.api import schemas
-from case_service.api.deps import ContextDep, ServicesDep, SessionDep, require_roles
+from case_service.api.deps import ContextDep, RowId, ServicesDep, SessionDep, require_roles
 from case_service.cases import cards, supervision
 from case_service.cases import service as cases
 from case_service.domain import cards as card_rules
@@ -164,7 +164,7 @@ def list_cards(ctx: ContextDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
     response_model=UrgingOut,
     dependencies=[require_roles(Role.MANAGER, Role.ADMIN)],
 )
-def urge(case_id: int, body: UrgingIn, ctx: ContextDep) -> UrgingOut:
+def urge(case_id: RowId, body: UrgingIn, ctx: ContextDep) -> UrgingOut:
     """督办: orders the case's department to act and answer by `reply_by` (a working day, 1–10 ahead)."""
     urging = cards.urge(
         ctx.session,

@@ -18,8 +18,10 @@ from case_service.bootstrap import demo_password
 from case_service.domain.applicant import make_credit_code
 from case_service.domain.identity import make_id_number
 from tests.case_service.conftest import ITEM_COMPANY, ITEM_FOOD
+from tests.case_service.web.test_clerk_window import silent_controller
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+__all__ = ["silent_controller"]
 
 WALK_IN_ID = make_id_number("51340119850612201")
 REP_ID = make_id_number("51340119780203401")
@@ -344,3 +346,39 @@ def test_only_window_clerks_take_in_cases(start_hall_process: Any) -> None:
         assert answer.status_code == 403
     with api(base) as client:
         assert client.get("/api/v1/cases").json()["total"] == 0
+
+
+def test_a_filing_goes_on_in_about_a_second_when_the_controller_does_not_answer(
+    start_hall_process: Any, silent_controller: int, window: Any, scans: list[Path], screenshot_dir: Path
+) -> None:
+    """The intake asks the hall controller for the clerk's window on filing; this controller takes the
+    connection and never answers. The clerk's click on 提交收件 reaches the receipt in about a second (it
+    waited up to five before), and the case is filed with no window."""
+    base = start_hall_process("case-service", controller__port=str(silent_controller)).url
+    page = window
+    clerk = Clerk(page)
+    page.goto(f"{base}/web/intake/new?item={ITEM_FOOD}")
+    sign_in_by_keyboard(clerk)
+    clerk.type(page.locator("#f-name"), "𠮷野家")
+    clerk.type(page.locator("#f-id_number"), WALK_IN_ID)
+    for number, name in enumerate(
+        [
+            "食品经营许可申请书",
+            "法定代表人(负责人)身份证明",
+            "与食品经营相适应的主要设备设施布局、操作流程等文件",
+            "食品安全自查、从业人员健康管理、进货查验记录等保证食品安全的规章制度",
+            "营业执照",
+        ]
+    ):
+        clerk.scan(material_row(page, name), scans[number])
+    started = time.monotonic()
+    clerk.click(page.locator("#file-case"), navigates=True)
+    seconds = time.monotonic() - started
+    print(f"\nfiling with a controller that does not answer: {seconds:.2f} s from the click to the receipt")
+    assert "/web/intake/receipt/" in page.url, page.inner_text("main")
+    shoot(page, screenshot_dir, "receipt_no_controller")
+    assert seconds < 4.0  # the window's question is capped at ~1 s (window_devices.WINDOW_TIMEOUT_SECONDS)
+    number = page.inner_text("#case-number")
+    with api(base) as client:
+        case = client.get(f"/api/v1/cases/{number}").json()
+    assert case["state"] == "submitted" and case["received_window"] is None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from case_service.auth.passwords import hash_secret
 from case_service.bootstrap import demo_password
 from case_service.domain.applicant import make_credit_code
+from case_service.domain.states import STATE_LABELS, CaseState
 from case_service.storage.models import (
     AuditEntry,
     Case,
@@ -132,6 +133,43 @@ def _sign_decision(
     assert "意见已签署" in page.inner_text(".flash"), page.inner_text("main")
 
 
+def _case_page_names_its_package(
+    page: Any, base: str, api: CaseApi, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    """From the package's page to one of its cases: the case page names the package (linked), lists its
+    other cases with their states (linked), and the case's 受理通知书 lists the package's other items."""
+    package, cases, _, _ = _records(api)
+    page.goto(f"{base}/web/packages/applications/{package.number}")
+    click_and_wait(page, page.locator(f"#package-cases tr[data-case='{cases[1].number}'] a").first)
+    assert page.url.endswith(f"/web/case/{cases[1].id}")
+    assert package.number in page.inner_text("#package-link")
+    assert package.package_name in page.inner_text("#package-link")
+    assert page.get_attribute("#case-package-status", "data-status") == "in_progress"
+    others = page.locator("#case-package-others tbody tr")
+    listed = others.evaluate_all("rows => rows.map(r => r.dataset.case)")
+    assert listed == [case.number for case in cases if case.id != cases[1].id]
+    for case in cases:
+        if case.id != cases[1].id:
+            row = page.locator(f"#case-package-others tr[data-case='{case.number}']")
+            assert STATE_LABELS[CaseState(case.state)] in row.inner_text(), case.state
+            assert case.item_name in row.inner_text() and case.department in row.inner_text()
+    assert {case.state for case in cases} == {"registered", "accepted"}
+    page.screenshot(path=str(screenshot_dir / "package_case_page.png"), full_page=True)
+
+    notice = page.locator("#documents a", has_text="受理通知书").first
+    text = _pdf_text(page, notice.get_attribute("href"), tmp_path / "acceptance.pdf")
+    assert "一件事一次办" in text and package.number in text
+    for case in cases:  # the other items, and its own 受理编号
+        assert case.item_name.replace(" ", "") in text and case.number in text, case.number
+
+    # The package's other cases are a click away, and each names the package back.
+    click_and_wait(page, page.locator(f"#case-package-others tr[data-case='{cases[2].number}'] a"))
+    assert page.url.endswith(f"/web/case/{cases[2].id}")
+    assert page.locator(f"#case-package-others tr[data-case='{cases[1].number}']").count() == 1
+    click_and_wait(page, page.locator("#package-link"))
+    assert page.url.endswith(f"/web/packages/applications/{package.number}")
+
+
 def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     live: tuple[str, CaseApi], page: Any, screenshot_dir: Path, tmp_path: Path
 ) -> None:
@@ -196,6 +234,7 @@ def test_a_package_filed_once_decided_by_two_departments_and_released_together(
     api.act(cases[0].id, "register", "clerk1")
     for case in cases[1:]:
         api.act(case.id, "accept", "clerk1")
+    _case_page_names_its_package(page, base, api, tmp_path, screenshot_dir)
     # The market regulator's approver decides the business licence in its case page; it is made and sealed.
     api.act(cases[1].id, "start_review", "reviewer1")
     # Its joint department (联办, 州税务局) gives its opinion first, from its own task page.

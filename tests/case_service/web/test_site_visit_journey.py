@@ -196,6 +196,18 @@ def test_a_site_visit_scheduled_rectified_re_inspected_and_the_case_decided(
         "case.site_visit_schedule",
         "case.site_visit_record",
     ]
+    # The API reads the visits the page made, through the same records: the same two, as recorded.
+    read = api.client.get(f"/api/v1/cases/{case['id']}/site-visits", headers=api.staff("approver1"))
+    assert read.status_code == 200, read.text
+    listed = read.json()
+    assert listed["required"] is True and listed["blocking"] is None
+    assert [v["conclusion"] for v in listed["visits"]] == ["rectify", "pass"]
+    assert [v["visit_on"] for v in listed["visits"]] == ["2025-09-29", "2025-09-30"]
+    first_visit = listed["visits"][0]
+    assert [f["met"] for f in first_visit["findings"]] == [True, True, False]
+    assert first_visit["findings"][2]["note"] == "恒温恒湿设备未运行"
+    assert first_visit["photos"] == [{"filename": "现场照片1.png", "content_type": "image/png"}]
+    assert first_visit["summary"] == "恒温恒湿设备修复并运行一周后复查"
     hrefs = [a.get_attribute("href") for a in page.locator(".visit-notice").all()]
     assert "2025年9月29日" in _flat(_pdf_text(page, hrefs[0]))
     assert "2025年9月30日" in _flat(_pdf_text(page, hrefs[1]))

@@ -406,7 +406,7 @@ def is_ready(cases: InMemoryCaseClient, case_id: str) -> bool:
     return cases.states[case_id] == "ready_for_pickup"
 
 
-def test_lockers_panel_on_the_managers_dashboard(
+def test_lockers_on_the_managers_dashboard(
     mosquitto: Broker, tmp_path: Path, page: Any, screenshot_dir: Path
 ) -> None:
     hall_id = new_hall_id()
@@ -443,10 +443,10 @@ def test_lockers_panel_on_the_managers_dashboard(
                         == 409
                     )
                 page.goto(url)
-                page.wait_for_selector(
-                    'section[data-panel="lockers"] >> text=待取件 awaiting pickup', timeout=15000
-                )
-                page.wait_for_selector('section[data-panel="lockers"] >> text=故障 fault', timeout=15000)
+                manager = staff_token(settings, "manager-1", ("manager",))
+                page.evaluate("token => sessionStorage.setItem('hall-staff-token', token)", manager)
+                page.wait_for_selector("#lockers >> text=待取件 awaiting pickup", timeout=15000)
+                page.wait_for_selector("#lockers >> text=故障 fault", timeout=15000)
                 body = page.inner_text("body")
                 assert "13912345678" not in body and "11010119900307123X" not in body
                 page.screenshot(path=str(screenshot_dir / "controller-dashboard-lockers.png"), full_page=True)

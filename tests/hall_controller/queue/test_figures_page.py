@@ -173,6 +173,13 @@ def test_the_manager_reads_the_queue_figures_page_and_downloads_the_workbook(
         assert number(page, "clerk", "clerk-b", "mean_service_min") == 6.0
         assert number(page, "window", "1", "no_shows") == 1
         assert number(page, "service", "social", "p90_wait_min") == 50.0
+        # Services by their names in both languages, as the queue's configuration has them; no code shown.
+        names = {service.code: service for service in demo_config().services}
+        for code in ("business", "social"):
+            shown = cell(page, "service", code, "key")
+            assert names[code].name in shown and names[code].name_en in shown, shown
+            assert rows["service", code]["name"] == names[code].name
+        assert "business" not in page.inner_text("#t-service")
         # Tickets belong to a service, an hour and a day: the window and clerk tables have no such column.
         assert page.locator('#t-window td[data-column="tickets"]').count() == 0
         assert page.locator('#t-service td[data-column="mean_service_min"]').count() == 0
@@ -194,8 +201,14 @@ def test_the_manager_reads_the_queue_figures_page_and_downloads_the_workbook(
         assert download.suggested_filename == "queue-figures-2026-11-01-2026-11-30.xlsx"
         book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
         assert book.sheetnames == ["合计", "业务", "窗口", "工作人员", "时段", "日期"]
-        services = {r[0]: r for r in book["业务"].iter_rows(min_row=3, values_only=True)}
-        assert services["business"][1] == 3 and services["social"][6] == 50.0
+        sheet = book["业务"]
+        heads = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+        assert heads[:3] == ("业务 Service", "Service (English)", "取号 Tickets") and heads[-1] == "代码 Code"
+        services = {r[-1]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+        business, social = services["business"], services["social"]
+        assert business[:3] == (names["business"].name, names["business"].name_en, 3)
+        assert social[:2] == (names["social"].name, names["social"].name_en) and social[7] == 50.0
+        assert sheet.cell(row=3, column=heads.index("超目标占比 Over target") + 1).number_format == "0.0%"
         windows = {r[0]: r for r in book["窗口"].iter_rows(min_row=3, values_only=True)}
         assert windows["1"][:3] == ("1", 2, 1) and windows["1"][-2:] == (7.5, 10.0)  # service times
         hours = {r[0]: r for r in book["时段"].iter_rows(min_row=3, values_only=True)}

@@ -58,6 +58,11 @@ def test_rows_over_two_hand_made_days() -> None:
     books = two_days()
     rows = by_key(range_statistics(books, target_minutes=30))
     total = rows["all", "all"]
+    assert (rows["service", "business"].name, rows["service", "business"].name_en) == (
+        "企业开办",
+        "Business registration",
+    )
+    assert rows["window", "1"].name is None and total.name is None
     assert (total.tickets, total.served, total.no_shows, total.waits, total.visits) == (4, 3, 1, 4, 4)
     assert (total.mean_wait_min, total.p90_wait_min, total.over_target_share) == (25.0, 40.0, 0.5)
     assert (total.mean_service_min, total.p90_service_min) == (12.0, 20.0)
