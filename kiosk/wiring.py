@@ -198,9 +198,10 @@ def _camera(settings: Settings, simulator: HallSimulator | None) -> Camera:
 
         source = open_camera("document_camera", settings)
         return DocumentCamera(source, dpi=settings.devices.camera.dpi, health=source.health)
-    from kiosk.adapters.simulator import SimulatorCamera
+    from kiosk.adapters.camera import DocumentCamera
+    from kiosk.adapters.simulator import SimulatorDesk
 
-    return SimulatorCamera(simulator)
+    return DocumentCamera(SimulatorDesk(simulator), dpi=settings.devices.camera.dpi)
 
 
 def _printer(settings: Settings, simulator: HallSimulator | None) -> Printer:

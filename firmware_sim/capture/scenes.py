@@ -163,6 +163,23 @@ def _shadow_and_light(rng: np.random.Generator, image: np.ndarray) -> np.ndarray
     return np.asarray(np.clip(lit, 0, 255), np.uint8)
 
 
+def empty_desk(seed: int, *, size: tuple[int, int] = (1080, 1920)) -> np.ndarray:
+    """The desk of scene `seed` with nothing laid on it (its clutter, shadow and light, no page)."""
+    rng = np.random.default_rng(seed)
+    height, width = size
+    image = _desk(rng, height, width)
+    _clutter(rng, image)
+    return _jpeg(_shadow_and_light(rng, image))
+
+
+def _jpeg(image: np.ndarray) -> np.ndarray:
+    """The image as the camera hands it over: through JPEG compression."""
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return np.asarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR))
+
+
 def scene(seed: int, *, size: tuple[int, int] = (1080, 1920), blank: bool | None = None) -> Scene:
     """Scene number `seed`: 1080p by default; a blank sheet one time in six unless `blank` says."""
     rng = np.random.default_rng(seed)
@@ -180,8 +197,4 @@ def scene(seed: int, *, size: tuple[int, int] = (1080, 1920), blank: bool | None
     image[mask > 127] = warped[mask > 127]
     if rng.random() < 0.3 and not is_blank:  # a pen lying across the page (a blank sheet stays blank)
         _clutter(np.random.default_rng(seed + 1_000_003), image, pens_only=True)
-    image = _shadow_and_light(rng, image)
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return Scene(image=np.asarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)), corners=corners, blank=is_blank)
+    return Scene(image=_jpeg(_shadow_and_light(rng, image)), corners=corners, blank=is_blank)

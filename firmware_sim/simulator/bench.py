@@ -2,8 +2,11 @@
 up to its QR scanner, what lies on its document desk, whether its printer has paper.
 
 The card reader is firmware_sim's SAM module emulator on a pseudo-terminal: the kiosk opens that port with
-the real driver (devices/idcard), as it opens /dev/ttyUSB0 on hardware. The scanner, desk and paper tray
-are read by the kiosk's simulated ports over the simulator's HTTP (kiosk/adapters/simulator.py).
+the real driver (devices/idcard), as it opens /dev/ttyUSB0 on hardware. The desk is a document camera's
+view: firmware_sim's desk scenes (a form in perspective among clutter, under uneven light), one scene for
+each page laid, the empty desk otherwise; the kiosk reads its frames and finds, flattens and cleans the page
+itself (devices/capture), as with the camera on hardware. The scanner, the desk's frames and the paper
+tray are read by the kiosk's simulated ports over the simulator's HTTP (kiosk/adapters/simulator.py).
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from devices.idcard.identity import Identity, Sex
+from firmware_sim.capture.scenes import empty_desk, scene
 from firmware_sim.idcard.cards import SimCard, expired_identity, sample_identity
 from firmware_sim.idcard.sam_emulator import SamReaderEmulator
 from hall.fonts import cjk_font_path
@@ -68,6 +74,16 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(cjk_font_path()), size)
 
 
+@lru_cache(maxsize=4)
+def desk_frame(seed: int, lying: bool) -> bytes:
+    """The desk camera's frame (JPEG) of scene `seed`: a page with writing on it laid there, or nothing."""
+    image = scene(seed, blank=False).image if lying else empty_desk(seed)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return bytes(np.asarray(encoded).tobytes())
+
+
 def page_image(number: int) -> bytes:
     """A clean A4 page (PNG) as the desk's camera gives it once flattened: a title and lines of text."""
     page = Image.new("L", (620, 877), 255)
@@ -88,7 +104,8 @@ class KioskBench:
         self._lock = threading.Lock()
         self._reader = SamReaderEmulator().start()
         self._codes: deque[str] = deque(maxlen=20)
-        self._pages = itertools.count(1)
+        self._scenes = itertools.count(1)
+        self._scene = 0  # the desk scene the camera sees
         self.on_reader = ""  # what the page says lies on the reader (masked)
         self.document = False
         self.paper = True
@@ -120,16 +137,17 @@ class KioskBench:
             return self._codes.popleft() if self._codes else None
 
     def put_document(self, lying: bool) -> None:
+        """A page laid on the desk (each one another page, in its own scene), or the desk cleared."""
         with self._lock:
             self.document = lying
+            if lying:
+                self._scene = next(self._scenes)
 
-    def capture(self) -> bytes | None:
-        """The page the desk's camera sees, or None when the desk is empty."""
+    def camera_frame(self) -> bytes:
+        """What the desk's camera sees now (JPEG): the page laid there, or the empty desk."""
         with self._lock:
-            if not self.document:
-                return None
-            number = next(self._pages)
-        return page_image(number)
+            seed, lying = self._scene, self.document
+        return desk_frame(seed, lying)
 
     def set_paper(self, loaded: bool) -> None:
         with self._lock:

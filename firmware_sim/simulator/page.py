@@ -1,8 +1,9 @@
 """The hall simulator page: a person's hands at the demo's kiosk, from any browser on the machine.
 
 Tap a sample person's ID card on the kiosk's reader (or an expired one) and pull it off, hold up a QR code
-(an e-ID of a sample person, or a pickup QR pasted from the SMS), lay a document on the desk, take the
-paper out of the printer, shut a locker door. The kiosk's simulated devices read all of this from here
+(an e-ID of a sample person or of anyone named, or a pickup QR pasted from the SMS), lay a document on the
+desk (its camera then sees a desk scene with the page), take the paper out of the printer, shut a locker
+door. The kiosk's simulated devices read all of this from here
 (firmware_sim/simulator/bench.py): nothing of it lives in the kiosk's process.
 
 Development mode only: `start_simulator` refuses production (a real hall has real devices), and the page
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from devices.idcard.identity import Identity
 from firmware_sim.lockers.doors_page import DoorsPage
 from firmware_sim.loopback import LoopbackPage, back_to_page, from_another_site, message_of, send, write_url
 from firmware_sim.simulator.bench import SAMPLE_PEOPLE, KioskBench, named_person, sample_person
@@ -65,13 +67,8 @@ class SimulatorPage(LoopbackPage):
                 elif path == "/kiosk/scanner":
                     answer = {"code": bench.next_code()}
                     send(self, HTTPStatus.OK, "application/json", json.dumps(answer).encode())
-                elif path == "/kiosk/desk":
-                    image = bench.capture()
-                    if image is None:
-                        self.send_response(HTTPStatus.NO_CONTENT)
-                        self.end_headers()
-                    else:
-                        send(self, HTTPStatus.OK, "image/png", image)
+                elif path == "/kiosk/desk/frame":
+                    send(self, HTTPStatus.OK, "image/jpeg", bench.camera_frame())
                 else:
                     self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -127,22 +124,23 @@ class SimulatorPage(LoopbackPage):
 
     def _own_card(self, name: str, born: str) -> str:
         """A card of someone the person names (a name of 1–15 characters, a birth date), e.g. for tests."""
-        try:
-            birth = dt.date.fromisoformat(born) if born else dt.date(1990, 3, 7)
-        except ValueError:
-            return "出生日期应为 YYYY-MM-DD"
-        if not 1 <= len(name) <= 15 or not name.isprintable():
-            return "姓名应为 1 至 15 个字"
-        self.bench.place_person(named_person(name, birth))
+        identity = _named(name, born)
+        if isinstance(identity, str):
+            return identity
+        self.bench.place_person(identity)
         return f"已在自助机读卡器放上身份证：{name}"
 
     def _qr(self, form: dict[str, str]) -> str:
         person = sample_person(form.get("eid", ""))
-        if person is not None:
+        named = _named(form["eid_name"], form.get("born", "")) if form.get("eid_name") else None
+        if isinstance(named, str):
+            return named
+        identity = person.identity if person is not None else named
+        if identity is not None:
             if self.eid is None:
                 return "本演示没有电子身份证签发方"
-            self.bench.show_code(self.eid(person.identity.name, person.identity.id_number))
-            return f"已向扫码口出示电子身份证二维码：{person.label}"
+            self.bench.show_code(self.eid(identity.name, identity.id_number))
+            return f"已向扫码口出示电子身份证二维码：{person.label if person else identity.name}"
         text = form.get("text", "")
         if not text or len(text) > 2000 or not text.isprintable():
             return "请粘贴二维码内容（如短信中的取件二维码）"
@@ -196,6 +194,10 @@ class SimulatorPage(LoopbackPage):
             'placeholder="出生日期 1990-03-07" maxlength="10" autocomplete="off"> '
             "<button>刷此人的身份证</button></form></section>"
             f"<section><h2>扫码口</h2>{eids}"
+            '<form method="post" action="/qr"><input name="eid_name" aria-label="电子身份证姓名" '
+            'placeholder="姓名" maxlength="15" autocomplete="off"> <input name="born" '
+            'aria-label="电子身份证出生日期" placeholder="出生日期 1990-03-07" maxlength="10" '
+            'autocomplete="off"> <button>出示此人的电子身份证</button></form>'
             '<form method="post" action="/qr"><input name="text" aria-label="二维码内容" size="40" '
             'placeholder="二维码内容，如短信中的取件二维码" autocomplete="off"> '
             '<button id="qr-show">出示二维码</button></form></section>'
@@ -211,6 +213,17 @@ class SimulatorPage(LoopbackPage):
             '<button id="paper-in">装纸</button></form></section>'
             f"<section>{doors}</section></body></html>"
         )
+
+
+def _named(name: str, born: str) -> Identity | str:
+    """The person someone names (a name of 1–15 characters, a birth date), or what is wrong with it."""
+    try:
+        birth = dt.date.fromisoformat(born) if born else dt.date(1990, 3, 7)
+    except ValueError:
+        return "出生日期应为 YYYY-MM-DD"
+    if not 1 <= len(name) <= 15 or not name.isprintable():
+        return "姓名应为 1 至 15 个字"
+    return named_person(name, birth)
 
 
 def _is_open(board: Any, lock: int) -> bool:

@@ -2,7 +2,9 @@
 
 Chosen by the entry point (kiosk/wiring.py) for each device left at "sim" (development; production refuses
 every simulated device). The ID card comes through the real SAM driver on the simulator's emulated reader
-port; the QR codes held up, the page on the desk and the printer's paper are read from the simulator's HTTP.
+port; the desk camera's frames go through the real capture path (`DocumentCamera`: devices/capture finds,
+flattens and cleans the page); the QR codes held up, the desk's frames and the printer's paper are read
+from the simulator's HTTP.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 
 from devices.idcard.config import IdCardSettings
 from devices.idcard.factory import sam_reader
 from kiosk.adapters.idcard import IdCardReader
 from kiosk.flow.model import Device
-from kiosk.ports import DeviceFailureError, PrintDocument, RejectedError
+from kiosk.ports import DeviceFailureError, PrintDocument
 
 log = logging.getLogger(__name__)
 PAPER_OUT = "media-empty"
@@ -62,15 +66,23 @@ class SimulatorScanner:
         return str(code) if code else None
 
 
-class SimulatorCamera:
+class SimulatorDesk:
+    """The simulator's desk as the document camera sees it: a `FrameSource` for `DocumentCamera`."""
+
+    name = "the hall simulator's document camera"
+
     def __init__(self, simulator: HallSimulator) -> None:
         self._simulator = simulator
 
-    def capture_page(self) -> bytes:
-        answer = self._simulator.get("/kiosk/desk", Device.CAMERA)
-        if answer.status_code == 204:
-            raise RejectedError("capture_no_page")
-        return answer.content
+    def read(self) -> np.ndarray | None:
+        answer = self._simulator.get("/kiosk/desk/frame", Device.CAMERA)
+        frame = cv2.imdecode(np.frombuffer(answer.content, np.uint8), cv2.IMREAD_COLOR)
+        if frame is None:
+            raise DeviceFailureError(Device.CAMERA, "the simulator's frame is not an image")
+        return np.asarray(frame)
+
+    def close(self) -> None:
+        """The frames are the simulator's; nothing is held here."""
 
 
 class SimulatorPrinter:

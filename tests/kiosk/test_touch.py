@@ -7,9 +7,6 @@ touch_scenarios.py and reads its report.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,53 +17,17 @@ import pytest
 
 from case_service.api.schemas import ItemIn
 from firmware_sim.idcard.cards import card_read_of
-from firmware_sim.simulator.bench import KioskBench
-from firmware_sim.simulator.page import SimulatorPage, development_eid_issuer
 from hall.display import VirtualDisplay
-from hall.settings import DEV_SECRET_KEY
 from kiosk.adapters.http_case import HttpCaseService
 from kiosk.flow.model import IdCard
-from tests.fixtures.hall import HallProcess, hall_env
+from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
-from tests.fixtures.procs import require_binary
-from tests.kiosk.conftest import kiosk_secret, write_kiosk_credential
+from tests.kiosk.conftest import kiosk_secret
 from tests.kiosk.staff import Staff, _png
 from tests.kiosk.touch_scenarios import person
+from tests.kiosk.touching import touched
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
-
-
-def touched(
-    display: VirtualDisplay,
-    case_url: str,
-    folder: Path,
-    out: Path,
-    scenario: str,
-    language: str = "zh",
-    settings: dict[str, str] | None = None,
-    controller_url: str = "",
-    **args: Any,
-) -> dict[str, Any]:
-    require_binary("xdotool", "xdotool")  # the finger: presses on the X display
-    write_kiosk_credential(case_url, folder / "var", "kiosk-touch")  # enrolled, as on the kiosk machine
-    # The kiosk's card reader and QR scanner: the hall simulator's, here in the test's process, outside
-    # the kiosk's; the scenario works them by the simulator page's buttons.
-    simulator = SimulatorPage(KioskBench(), eid=development_eid_issuer(DEV_SECRET_KEY))
-    simulator.start()
-    env = hall_env(folder / "var", kiosk__voice="off", kiosk__simulator_url=simulator.url, **(settings or {}))
-    env["DISPLAY"] = display.name
-    env["HALL_DEVICES__IDCARD__TIMEOUT_SECONDS"] = "0.5"
-    command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
-    command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
-    command += ["--controller-url", controller_url] if controller_url else []
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=280, check=False)
-    finally:
-        simulator.stop()
-    assert done.stdout.strip(), done.stderr[-3000:]
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["failed"] == "", f"{report['failed']}\n{done.stderr[-2000:]}"
-    return report
 
 
 def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:

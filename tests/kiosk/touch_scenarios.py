@@ -14,7 +14,7 @@ from typing import Any
 from firmware_sim.simulator.bench import named_person
 from kiosk.flow.model import Language
 from kiosk.messages import text
-from tests.kiosk.touching import Finger, ScenarioError
+from tests.kiosk.touching import Finger, ScenarioError, visible_buttons
 
 
 def _t(key: str, language: str) -> str:
@@ -605,3 +605,205 @@ def complaint(finger: Finger, reader: Any, language: str, name: str, case: str) 
     finger.notes["notice"] = state.session.notice.key
     finger.notes["shown"] = [t for t in finger.shown_texts() if _t("complaint_filed", language)[:6] in t]
     finger.shot(f"complaint-filed-{language}")
+
+
+# The longest journey (tests/kiosk/test_end_to_end.py): four visits, each a fresh start of the app -------
+
+
+def _touch_capture(finger: Finger, code: str, language: str) -> None:
+    """Touches 拍摄 (or 重拍) in the row of material `code` on the capture screen."""
+    labels = {_t("capture", language), _t("recapture", language)}
+
+    def find() -> Any:
+        for button in visible_buttons(finger.app.shell):
+            row = button.parent
+            while row is not None and row is not row.parent and getattr(row, "code", None) is None:
+                row = row.parent  # up to the material's row (the window is its own parent)
+            if getattr(row, "code", None) == code and button.text in labels:
+                return button
+        return None
+
+    finger.touch_widget(find, f"the capture button of {code}")
+
+
+def _captured(code: str) -> Any:
+    return lambda s: bool(s.session and any(m.material_code == code for m in s.session.captured))
+
+
+def _capture_pages(finger: Finger, reader: Any, codes: list[str], language: str) -> None:
+    """For each material: a page laid on the desk (the hall simulator's), 拍摄 touched, the page taken off."""
+    for code in codes:
+        reader.lay_page()
+        _touch_capture(finger, code, language)
+        state = finger.wait(_capture_answered(code), f"{code} captured")
+        reader.clear_desk()
+        if not _captured(code)(state):
+            raise ScenarioError(f"{code} not captured: {state.session.notice}")
+
+
+def _capture_answered(code: str) -> Any:
+    """The page of `code` captured, or refused (capture_no_page, capture_unclear)."""
+    captured, refused = _captured(code), _notice_starts("capture_")
+    return lambda s: captured(s) or refused(s)
+
+
+def _notice_starts(prefix: str) -> Any:
+    return lambda s: bool(s.session and s.session.notice and s.session.notice.key.startswith(prefix))
+
+
+def _printed(key: str) -> Any:
+    return lambda s: bool(s.session and s.session.notice and s.session.notice.key == key)
+
+
+def _leave(finger: Finger, language: str) -> None:
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+
+
+def e2e_apply(
+    finger: Finger, reader: Any, language: str, name: str, item: str, leave_out: str, phone: str
+) -> None:
+    """Card on the reader; the item found by its initials typed on the pinyin keyboard; the form's phone
+    typed on its digit pad; every required material but `leave_out` laid on the desk and captured;
+    submitted: the one-time notice printed. Then a queue ticket, and the person leaves."""
+    from kiosk.flow.pinyin import spelled
+
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.shot(f"e2e-menu-{language}")
+    finger.touch(_t("service_apply", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    initials = spelled(item)[1][-1]
+    finger.notes["typed"] = initials
+    finger.touch(_t("keyboard_pinyin", language))
+    for letter in initials:
+        finger.touch(letter)
+    finger.shot(f"e2e-guide-typed-{language}")
+    finger.touch(_t("search", language))
+    finger.wait(lambda s: bool(s.session and s.session.query == initials and not s.session.busy), "found")
+    finger.notes["found"] = _rows(finger)
+    finger.shot(f"e2e-guide-found-{language}")
+    finger.touch_widget(
+        lambda: next(
+            (
+                b
+                for b in _guide(finger).ids.item_list.children
+                if b.text.split("\n")[0] == item and b in visible_buttons(finger.app.shell)
+            ),
+            None,
+        ),
+        f"the row of {item}",
+    )
+    finger.screen("item")
+    finger.touch(finger.button_with(_t("apply_now", language)))
+    finger.screen("apply_form")
+    finger.touch("C")
+    for digit in phone:
+        finger.touch(digit)
+    finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
+    finger.touch(_t("next", language))
+    state = finger.screen("apply_capture")
+    required = [m.code for m in state.session.item.materials if m.required]
+    finger.notes["required"] = required
+    _capture_pages(finger, reader, [code for code in required if code != leave_out], language)
+    finger.shot(f"e2e-capture-{language}")
+    finger.touch(_t("submit", language))
+    state = finger.wait(
+        lambda s: s.screen.value == "apply_done" and _printed("printed_notice")(s), "the notice printed"
+    )
+    finger.notes["case"] = state.session.outcome.case_id
+    finger.notes["done_screen"] = finger.main(lambda: _screen_texts(finger, "apply_done"))
+    finger.shot(f"e2e-notice-{language}")
+    finger.touch(_t("home", language))
+    finger.screen("menu")
+    finger.touch(_t("service_ticket", language), exact=False)
+    state = finger.wait(_printed("printed_ticket"), "the ticket printed")
+    finger.notes["ticket"] = state.session.ticket.number
+    finger.shot(f"e2e-ticket-{language}")
+    _leave(finger, language)
+
+
+def e2e_supplement(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The same person back with the card: 进度查询 shows the clerk's 补正; 补正材料 touched, only the
+    missing material is asked for (what the case holds is kept); laid, captured, submitted: a receipt.
+    Then the progress screen again."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_progress", language), exact=False)
+    state = finger.wait(
+        lambda s: s.screen.value == "progress" and any(c.needs_supplement for c in _cases_of(s)),
+        "the case that needs a supplement",
+    )
+    missing = list(next(c for c in _cases_of(state) if c.needs_supplement).missing)
+    finger.notes["missing"] = missing
+    finger.notes["progress_before"] = finger.main(lambda: _screen_texts(finger, "progress"))
+    finger.shot(f"e2e-supplement-{language}")
+    finger.touch(_t("supplement_button", language))
+    state = finger.screen("apply_capture")
+    finger.notes["kept"] = sorted(m.material_code for m in state.session.captured)
+    finger.notes["asked"] = [
+        m.code for m in state.session.item.materials if m.required and m.code not in finger.notes["kept"]
+    ]
+    _capture_pages(finger, reader, missing, language)
+    finger.shot(f"e2e-supplement-capture-{language}")
+    finger.touch(_t("submit", language))
+    printed = _notice_starts("printed_")
+    state = finger.wait(lambda s: s.screen.value == "apply_done" and printed(s), "the receipt printed")
+    finger.notes["printed"] = state.session.notice.key
+    finger.shot(f"e2e-complete-{language}")
+    finger.touch(_t("home", language))
+    finger.screen("menu")
+    finger.touch(_t("service_progress", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "progress" and bool(_cases_of(s)), "the cases")
+    finger.notes["progress_after"] = finger.main(lambda: _screen_texts(finger, "progress"))
+    finger.shot(f"e2e-progress-{language}")
+    _leave(finger, language)
+
+
+def _cases_of(state: Any) -> tuple[Any, ...]:
+    return tuple(state.session.cases) if state.session else ()
+
+
+def e2e_certificate(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The same person signs in with the e-ID QR held up to the scanner, prints the sealed certificate
+    (打印正本), then rates the case five stars (好差评)."""
+    start(finger, language)
+    reader.show_eid(name)
+    state = finger.screen("menu")
+    finger.notes["signed_in_by"] = state.session.identify_method.value
+    finger.shot(f"e2e-qr-menu-{language}")
+    finger.touch(_t("service_certificates", language), exact=False)
+    state = finger.wait(
+        lambda s: s.screen.value == "certificates" and bool(s.session and s.session.certificates),
+        "the certificates",
+    )
+    finger.notes["certificates"] = [c.certificate_id for c in state.session.certificates]
+    finger.shot(f"e2e-certificates-{language}")
+    finger.touch(_t("print_original", language))
+    finger.wait(_printed("printed_certificate"), "the certificate printed", timeout=60)
+    finger.shot(f"e2e-printed-{language}")
+    finger.touch(_t("home", language))
+    finger.screen("menu")
+    finger.touch(_t("service_rating", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "rating" and bool(_cases_of(s)), "the cases to rate")
+    finger.touch("★★★★★")
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the rating")
+    finger.notes["rating"] = state.session.notice.key
+    finger.shot(f"e2e-rated-{language}")
+    _leave(finger, language)
+
+
+def e2e_verify(finger: Finger, reader: Any, language: str, qr: str) -> None:
+    """Someone holding the printed paper, no sign-in: 证照核验 under the card prompt, the paper's QR held
+    up to the scanner; the verdict."""
+    start(finger, language)
+    finger.touch("√  " + _t("verify_entry", language))
+    finger.screen("verify", timeout=10)
+    reader.show_qr(qr)
+    state = finger.wait(lambda s: bool(s.session and s.session.verification), "the verdict", timeout=30)
+    found = state.session.verification
+    finger.notes.update(verdict=found.reason.value, holder=found.holder_masked, number=found.number)
+    finger.notes["signed_in"] = state.session.applicant is not None
+    finger.notes["verify_screen"] = finger.main(lambda: _screen_texts(finger, "verify"))
+    finger.shot(f"e2e-verify-{language}")
+    _leave(finger, language)

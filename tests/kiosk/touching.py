@@ -7,7 +7,8 @@ Runs the app as `hall kiosk` does, with the real case service over HTTP and the 
 (HALL_KIOSK__SIMULATOR_URL, run by the test outside this process: the ID card through the real SAM
 driver, QR codes held up to the scanner); a scenario (a plain function on its own thread) touches the window
 and reads what it shows. Prints one JSON report on the last line of stdout:
-{"failed": "", "notes": {...}, "shots": []}.
+{"failed": "", "notes": {...}, "shots": []}. A test runs it with `touched(...)` (below), which starts the
+hall simulator in the test's process and returns the report.
 The touch is a real pointer press on the X display (xdotool): SDL and Kivy's input provider turn it into
 the touch the widgets get, so a widget that lies under another one cannot be touched, as on the glass.
 """
@@ -15,6 +16,7 @@ the touch the widgets get, so a widget that lies under another one cannot be tou
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import subprocess
@@ -29,6 +31,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 SETTLE = 0.4  # a ScrollView passes a tap on to its content after its scroll timeout (0.25 s)
 BUTTON_WAIT = 10.0  # seconds a touch waits for its button to be laid out
+TOUCH_TIMEOUT = 280  # seconds a scenario's process may run
 
 
 class ScenarioError(AssertionError):
@@ -105,42 +108,38 @@ class Finger:
             subprocess.run(["xdotool", "windowmove", self._window_id, "0", "0"], env=env, check=True)
             time.sleep(0.3)
         place = [str(round(x)), str(round(height - y))]
-        subprocess.run(["xdotool", "mousemove", "--window", self._window_id, *place], env=env, check=True)
-        time.sleep(0.05)
-        subprocess.run(["xdotool", "mousedown", "1"], env=env, check=True)
-        time.sleep(0.08)
-        subprocess.run(["xdotool", "mouseup", "1"], env=env, check=True)
+        # One xdotool for the whole touch (its commands chained): on a loaded machine each process costs.
+        press = ["mousemove", "--window", self._window_id, *place, "sleep", "0.05", "mousedown", "1"]
+        subprocess.run(["xdotool", *press, "sleep", "0.08", "mouseup", "1"], env=env, check=True)
         time.sleep(SETTLE)
 
     def touch(self, text: str, *, exact: bool = True) -> None:
         """Touches the visible button showing `text` (scrolled into view first, as a person would)."""
+
+        def find() -> Any:
+            for button in visible_buttons(self.app.shell):
+                shown = button.text.strip()
+                if shown == text or (not exact and text in shown):
+                    return button
+            return None
+
+        self.touch_widget(find, f"button {text!r}")
+
+    def touch_widget(self, find: Callable[[], Any], what: str) -> None:
+        """Touches the widget `find` gives (on the Kivy thread; None while there is none), scrolled into
+        view first, as a person would."""
         where = None
         # A screen that rebuilds its rows lays them out on the next frame (later on a busy machine).
         deadline = time.monotonic() + BUTTON_WAIT
         while where is None and time.monotonic() < deadline:
-            if self.main(lambda: self._scroll_to(text, exact)):
+            if self.main(lambda: _scroll_to(find())):
                 time.sleep(0.2)  # the scroll view moves its content on the next frame
-            where = self.main(lambda: self._place_of(text, exact))
+            where = self.main(lambda: _place_of(find()))
             if where is None:
                 time.sleep(0.1)
         if where is None:
-            raise ScenarioError(f"no visible button {text!r}; visible: {self.buttons()}")
+            raise ScenarioError(f"no visible {what}; visible: {self.buttons()}")
         self.touch_at(*where)
-
-    def _button(self, text: str, exact: bool) -> Any:
-        for button in visible_buttons(self.app.shell):
-            shown = button.text.strip()
-            if shown == text or (not exact and text in shown):
-                return button
-        return None
-
-    def _scroll_to(self, text: str, exact: bool) -> bool:
-        button = self._button(text, exact)
-        return button is not None and _scroll_into_view(button)
-
-    def _place_of(self, text: str, exact: bool) -> tuple[float, float] | None:
-        button = self._button(text, exact)
-        return None if button is None else button.to_window(*button.center)
 
     def buttons(self) -> list[str]:
         return self.main(lambda: [b.text for b in visible_buttons(self.app.shell)])
@@ -222,8 +221,8 @@ class Finger:
 
 
 class Hands:
-    """A person's hands at the kiosk's card reader and QR scanner: the hall simulator page's buttons
-    (firmware_sim/simulator), whose devices the kiosk reads from outside its process."""
+    """A person's hands at the kiosk's card reader, QR scanner and document desk: the hall simulator page's
+    buttons (firmware_sim/simulator), whose devices the kiosk reads from outside its process."""
 
     def __init__(self, url: str) -> None:
         import httpx
@@ -250,8 +249,29 @@ class Hands:
     def show_qr(self, text: str) -> None:
         self._press("/qr", text=text)
 
+    def show_eid(self, name: str, born: str = "") -> None:
+        """The e-ID QR of `name` (the development issuer's, as the issuer's phone app shows it)."""
+        said = self._press("/qr", eid_name=name, born=born)
+        if name not in said:
+            raise ScenarioError(f"the hall simulator did not show {name}'s e-ID: {said}")
+
+    def lay_page(self) -> None:
+        """A page laid on the document desk, under its camera."""
+        self._press("/desk", lying="1")
+
+    def clear_desk(self) -> None:
+        self._press("/desk", lying="0")
+
     def close(self) -> None:
         self._client.close()
+
+
+def _scroll_to(widget: Any) -> bool:
+    return widget is not None and _scroll_into_view(widget)
+
+
+def _place_of(widget: Any) -> tuple[float, float] | None:
+    return None if widget is None else widget.to_window(*widget.center)
 
 
 def _shown(widget: Any) -> bool:
@@ -321,6 +341,54 @@ def _texts(widget: Any) -> Iterator[str]:
                 yield value
 
 
+def touched(
+    display: Any,
+    case_url: str,
+    folder: Path,
+    out: Path,
+    scenario: str,
+    language: str = "zh",
+    settings: dict[str, str] | None = None,
+    controller_url: str = "",
+    **args: Any,
+) -> dict[str, Any]:
+    """Runs `scenario` in a fresh kiosk process (the real app under `display`, the case service at
+    `case_url`, the controller at `controller_url` if given) and returns its report; the hall simulator
+    runs here, in the test's process, outside the kiosk's."""
+    from firmware_sim.simulator.bench import KioskBench
+    from firmware_sim.simulator.page import SimulatorPage, development_eid_issuer
+    from hall.settings import DEV_SECRET_KEY
+    from tests.fixtures.hall import hall_env
+    from tests.fixtures.procs import require_binary
+    from tests.kiosk.conftest import write_kiosk_credential
+
+    require_binary("xdotool", "xdotool")  # the finger: presses on the X display
+    write_kiosk_credential(case_url, folder / "var", "kiosk-touch")  # enrolled, as on the kiosk machine
+    # The kiosk's card reader, QR scanner and desk: the hall simulator's, here in the test's process,
+    # outside the kiosk's; the scenario works them by the simulator page's buttons.
+    simulator = SimulatorPage(KioskBench(), eid=development_eid_issuer(DEV_SECRET_KEY))
+    simulator.start()
+    env = hall_env(folder / "var", kiosk__voice="off", kiosk__simulator_url=simulator.url, **(settings or {}))
+    env["DISPLAY"] = display.name
+    env["HALL_DEVICES__IDCARD__TIMEOUT_SECONDS"] = "0.5"
+    command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
+    command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
+    command += ["--controller-url", controller_url] if controller_url else []
+    try:
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=TOUCH_TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired as err:  # what the kiosk logged says where it stuck
+        stderr = err.stderr.decode("utf-8", "replace") if isinstance(err.stderr, bytes) else err.stderr or ""
+        raise AssertionError(f"{scenario} still running after {TOUCH_TIMEOUT} s:\n{stderr[-4000:]}") from None
+    finally:
+        simulator.stop()
+    assert done.stdout.strip(), done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["failed"] == "", f"{report['failed']}\n{done.stderr[-2000:]}"
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the kiosk touched under Xvfb")
     parser.add_argument("--scenario", required=True)
@@ -331,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--args", default="{}", help="JSON: the scenario's own arguments")
     parser.add_argument("--controller-url", default="", help="the running hall controller (else simulated)")
     args = parser.parse_args(argv)
+    # Stuck: every thread's stack on stderr before the test's time-out kills this process.
+    faulthandler.dump_traceback_later(TOUCH_TIMEOUT - 20, exit=True)
 
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")

@@ -4,12 +4,14 @@ from another site's page; refused in production, and a kiosk in production refus
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from pydantic import ValidationError
 
 from devices.idcard.config import IdCardSettings
@@ -19,7 +21,8 @@ from firmware_sim.simulator.bench import SAMPLE_PEOPLE
 from firmware_sim.simulator.page import URL_FILE, SimulatorPage, start_simulator
 from hall.errors import StartupError
 from hall.settings import Mode, Settings, load_settings
-from kiosk.adapters.simulator import HallSimulator, SimulatorCamera, SimulatorPrinter, SimulatorScanner
+from kiosk.adapters.camera import DocumentCamera
+from kiosk.adapters.simulator import HallSimulator, SimulatorDesk, SimulatorPrinter, SimulatorScanner
 from kiosk.config import KioskSettings
 from kiosk.flow.model import CardRefusal, Device
 from kiosk.ports import CardRefusedError, DeviceFailureError, PrintDocument, RejectedError
@@ -48,7 +51,8 @@ def test_the_page_works_the_kiosks_devices_from_a_browser(
     assert (tmp_path / URL_FILE).read_text("utf-8").strip() == simulator.url  # where `hall demo` finds it
     outside = HallSimulator(simulator.url)  # what the kiosk's process holds: an address, no device
     reader = outside.card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5), recheck_seconds=0)
-    scanner, camera = SimulatorScanner(outside), SimulatorCamera(outside)
+    scanner = SimulatorScanner(outside)
+    camera = DocumentCamera(SimulatorDesk(outside), max_frames=10)  # the kiosk's capture path
     printer = SimulatorPrinter(outside, tmp_path / "printed", check_every=0)
     adult, elder, expired = SAMPLE_PEOPLE
     context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
@@ -79,10 +83,21 @@ def test_the_page_works_the_kiosks_devices_from_a_browser(
     _press(page, "出示二维码")
     assert scanner.next_code() == "PK1.pickup-from-the-sms"
 
-    with pytest.raises(RejectedError, match="capture_no_page"):
+    page.fill("input[name=eid_name]", "钱多多")
+    page.fill("input[aria-label=电子身份证出生日期]", "1950-01-02")
+    assert _press(page, "出示此人的电子身份证") == "已向扫码口出示电子身份证二维码：钱多多"
+    named = scanner.next_code()
+    assert named is not None and named.startswith("EID1.") and named != code
+
+    with pytest.raises(RejectedError, match="capture_no_page"):  # the empty desk: no page in any frame
         camera.capture_page()
-    assert _press(page, "放上一页材料") == "材料已放在高拍仪下"
-    assert camera.capture_page().startswith(b"\x89PNG")
+    pages = []
+    for _page in range(2):  # each page laid is another desk scene, found and flattened by devices/capture
+        assert _press(page, "放上一页材料") == "材料已放在高拍仪下"
+        with Image.open(io.BytesIO(camera.capture_page())) as flat:
+            assert abs(flat.height / flat.width - 297 / 210) < 0.02
+            pages.append(flat.tobytes())
+    assert pages[0] != pages[1]
     _press(page, "拿走材料")
     with pytest.raises(RejectedError):
         camera.capture_page()
