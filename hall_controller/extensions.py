@@ -3,7 +3,10 @@
 An extension is a class with a `name`; its constructor only stores the `ControllerContext`; `start()`
 and `stop()` do the work. The dispatcher calls its hooks on one dispatcher thread, in order:
 
-- `on_event(event)` for every device event named in `events` (``{"*"}`` for all),
+- `on_event(event)` for every device event named in `events` (``{"*"}`` for all); those also named in
+  `events_at_once` are delivered on the MQTT link's thread as they arrive, ahead of whatever the
+  dispatcher still holds (for a handler on a latency budget: it must be quick and never wait on the
+  network — a keypad's key, docs/adr/0012),
 - `on_device(record)` when a device's availability, description or state changed,
 - `on_completion(outcome)` for every command completion (or controller time-out).
 
@@ -132,6 +135,8 @@ class Extension:
     name: ClassVar[str] = ""
     # Device event names this extension receives; {"*"} for every event.
     events: ClassVar[frozenset[str]] = frozenset()
+    # Of `events`, those handled on the MQTT link's thread the moment they arrive (no dispatcher hop).
+    events_at_once: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, context: ControllerContext) -> None:
         self.context = context
@@ -159,6 +164,9 @@ class Extension:
 
     def wants(self, event_name: str) -> bool:
         return "*" in self.events or event_name in self.events
+
+    def wants_at_once(self, event_name: str) -> bool:
+        return event_name in self.events_at_once and self.wants(event_name)
 
 
 ExtensionFactory = Callable[[ControllerContext], Extension]

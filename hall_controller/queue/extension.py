@@ -60,6 +60,8 @@ def load_config(data_dir: Path) -> QueueConfig:
 class QueueExtension(Extension):
     name = "queue"
     events = frozenset({contract.KEY_EVENT, contract.RATED_EVENT})
+    # A clerk's key is handled on the MQTT link's thread and its show pushed from there (docs/adr/0012).
+    events_at_once = frozenset({contract.KEY_EVENT})
 
     def __init__(
         self,
@@ -205,6 +207,10 @@ class QueueExtension(Extension):
             )
 
     def on_event(self, event: DeviceEvent) -> None:
+        with self.pump.pushing_here():
+            self._handle(event)
+
+    def _handle(self, event: DeviceEvent) -> None:
         record = self.context.registry.get(event.device_id)
         window = window_of(record) if record is not None else None
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from devices.protocol.payloads import CompletionCode
@@ -60,3 +61,39 @@ def test_a_failing_extension_is_counted_and_the_others_carry_on(tmp_path: Path) 
 def test_discovery_finds_the_packaged_extensions() -> None:
     names = {extension.name for extension in discover_extensions()}
     assert "homeassistant" in names
+
+
+class KeyTaker(Extension):
+    """Takes keys at once (as the queue does), ratings through the dispatcher."""
+
+    name = "key-taker"
+    events = frozenset({"key", "rated"})
+    events_at_once = frozenset({"key"})
+
+    def start(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def on_event(self, event: DeviceEvent) -> None:
+        self.seen.append((event.name, threading.current_thread().name))
+
+
+def test_an_event_taken_at_once_is_delivered_by_put_on_the_callers_thread_and_only_once(
+    tmp_path: Path,
+) -> None:
+    controller = HallController(Settings(hall_id="h", data_dir=tmp_path), [KeyTaker, Listener])
+    taker, listener = controller.extensions
+    assert isinstance(taker, KeyTaker) and isinstance(listener, Listener)
+    taker.start()
+    listener.start()
+    caller = threading.current_thread().name
+    controller.dispatcher.start()
+    try:
+        controller.dispatcher.put(DeviceRecord("keypad-1"))  # waits in the queue...
+        controller.dispatcher.put(DeviceEvent("keypad-1", "caller_keypad", "key", {"key": "next"}, 0))
+        assert taker.seen == [("key", caller)]  # ...and the key overtook it, before put returned
+        controller.dispatcher.put(DeviceEvent("evaluator-1", "evaluator", "rated", {"stars": 5}, 0))
+        controller.dispatcher.drain()
+    finally:
+        controller.dispatcher.stop()
+    assert taker.seen == [("key", caller), ("rated", "dispatcher")]  # the key not delivered twice
+    assert listener.seen == ["keypad-1", "rated"]  # the others in order, as before
