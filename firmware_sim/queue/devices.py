@@ -56,7 +56,7 @@ class QueueDisplay(ProtocolDevice):
         self._speech: queue.Queue[contract.CallLine | None] = queue.Queue()
         self._speech_thread: threading.Thread | None = None
         self.on_shown: Callable[[contract.DisplayShow], None] | None = None
-        self.register_command(contract.SHOW_CALLS, self._show)
+        self.register_command(contract.SHOW_CALLS, self._show, at_once=True)  # on screen as it arrives
 
     def start(self, url: str, *args: Any, **kwargs: Any) -> None:
         self._speech_thread = threading.Thread(
@@ -123,7 +123,7 @@ class WindowLed(ProtocolDevice):
         self.window = window
         self.shown: contract.LedShow | None = None
         self.history: list[contract.LedShow] = []  # the last 50 things shown, oldest first
-        self.register_command(contract.SHOW_CALL, self._show)
+        self.register_command(contract.SHOW_CALL, self._show, at_once=True)
 
     def _show(self, command: Command) -> CommandResult:
         show: contract.LedShow = _args(contract.LedShow, command)
