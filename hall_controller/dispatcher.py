@@ -20,7 +20,10 @@ never coalesced: each is delivered, in order.
 An event an extension takes at once (`Extension.events_at_once`: the queue's keypad keys) is delivered to
 it by `put` itself, on the caller's thread (the MQTT link's), before `put` returns: one thread hand-off
 less on a path with a latency budget (docs/adr/0012). It overtakes whatever this extension still has
-waiting in the queue; the other extensions receive it in order as usual.
+waiting in the queue; the other extensions receive it in order as usual. Likewise device records for an
+extension that takes them at once (`devices_at_once`). A completion no extension wants, or a record only
+such extensions take, is not queued at all: each queued item wakes the dispatcher's thread, which then
+competes for the GIL with the link's thread (a call's show completes on three devices).
 """
 
 from __future__ import annotations
@@ -66,7 +69,17 @@ class Dispatcher:
             return
         if isinstance(item, DeviceEvent) and self._deliver_at_once(item):
             return
+        if isinstance(item, CommandOutcome) and not any(e.wants_completion(item) for e in self._extensions):
+            return
         if isinstance(item, DeviceRecord):
+            queued = False
+            for extension in self._extensions:
+                if extension.devices_at_once:
+                    self._deliver(extension, item, at_once=True)
+                else:
+                    queued = True
+            if not queued:
+                return
             slot = _Slot(item)
             with self._latest_lock:
                 previous = self._latest.get(item.device_id)
@@ -132,8 +145,9 @@ class Dispatcher:
                 if extension.wants(item.name) and extension.wants_at_once(item.name) == at_once:
                     extension.on_event(item)
             elif isinstance(item, DeviceRecord):
-                extension.on_device(item)
-            else:
+                if extension.devices_at_once == at_once:
+                    extension.on_device(item)
+            elif extension.wants_completion(item):
                 extension.on_completion(item)
         except Exception:  # an extension's bug must not stop the hall
             log.exception("extension %s failed on %s", extension.name, type(item).__name__)

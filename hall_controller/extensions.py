@@ -7,8 +7,10 @@ and `stop()` do the work. The dispatcher calls its hooks on one dispatcher threa
   `events_at_once` are delivered on the MQTT link's thread as they arrive, ahead of whatever the
   dispatcher still holds (for a handler on a latency budget: it must be quick and never wait on the
   network — a keypad's key, docs/adr/0012),
-- `on_device(record)` when a device's availability, description or state changed,
-- `on_completion(outcome)` for every command completion (or controller time-out).
+- `on_device(record)` when a device's availability, description or state changed (on the link's thread
+  as well when `devices_at_once`, for a handler that only notes what changed),
+- `on_completion(outcome)` for every command completion (or controller time-out) it `wants_completion`
+  (by default every one, if the extension has an `on_completion`).
 
 Hooks must not block for long; to wait for a device use `context.send_command(...)` from your own
 thread or `await context.command(...)` from a FastAPI route. `router()` adds FastAPI routes (mounted
@@ -137,6 +139,8 @@ class Extension:
     events: ClassVar[frozenset[str]] = frozenset()
     # Of `events`, those handled on the MQTT link's thread the moment they arrive (no dispatcher hop).
     events_at_once: ClassVar[frozenset[str]] = frozenset()
+    # `on_device` on the thread that noticed the change (the link's, the ticker's), not the dispatcher's.
+    devices_at_once: ClassVar[bool] = False
 
     def __init__(self, context: ControllerContext) -> None:
         self.context = context
@@ -167,6 +171,11 @@ class Extension:
 
     def wants_at_once(self, event_name: str) -> bool:
         return event_name in self.events_at_once and self.wants(event_name)
+
+    def wants_completion(self, outcome: CommandOutcome) -> bool:
+        """Whether `on_completion` should hear of `outcome`; the dispatcher is not woken for one nobody
+        wants (a display's show completing, several a call)."""
+        return type(self).on_completion is not Extension.on_completion
 
 
 ExtensionFactory = Callable[[ControllerContext], Extension]

@@ -62,6 +62,7 @@ class QueueExtension(Extension):
     events = frozenset({contract.KEY_EVENT, contract.RATED_EVENT})
     # A clerk's key is handled on the MQTT link's thread and its show pushed from there (docs/adr/0012).
     events_at_once = frozenset({contract.KEY_EVENT})
+    devices_at_once = True  # on_device only notes what changed for the pump
 
     def __init__(
         self,
@@ -188,8 +189,11 @@ class QueueExtension(Extension):
         if seen[1]:
             self.pump.mark_device(record.device_id)
 
+    def wants_completion(self, outcome: CommandOutcome) -> bool:
+        return outcome.command in QUEUE_COMMANDS and not outcome.ok
+
     def on_completion(self, outcome: CommandOutcome) -> None:
-        if outcome.command in QUEUE_COMMANDS and not outcome.ok:
+        if self.wants_completion(outcome):
             self.failed_commands[f"{outcome.command} {outcome.code.value}"] += 1
             if outcome.command in SHOWS and outcome.code is CompletionCode.TIME_OUT:
                 # Lost on the way (say the broker restarted before the display subscribed again): a
