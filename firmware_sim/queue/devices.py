@@ -93,7 +93,10 @@ class QueueDisplay(ProtocolDevice):
                         path = self.speaker.speak(text, language, name)
                         if path is not None:
                             self.sounds.append(path)
-                self.update_state(clear_issues=[HealthCode.DISPLAY_ERROR.value])
+                if any(known.code == HealthCode.DISPLAY_ERROR.value for known in self.issues):
+                    # Only news is sent: a state after every call reached the controller beside the
+                    # next call's key, for nothing.
+                    self.update_state(clear_issues=[HealthCode.DISPLAY_ERROR.value])
             except SpeechError as err:
                 log.error("%s: %s", self.device_id, err)
                 self.update_state(raise_issues=[issue(HealthCode.DISPLAY_ERROR, f"voice: {err}"[:200])])
