@@ -243,7 +243,7 @@ class HallController:
             request_id = decode(Command, payload).request_id
         except PayloadError:
             request_id = ""
-        if request_id and self.tracker.sent_by_us(device, name, request_id):
+        if request_id and self.link.hears_own_commands and self.tracker.sent_by_us(device, name, request_id):
             return
         self.metrics.rejected.labels("foreign_command").inc()
         log.error("hall %s: cmd/%s to %s was not sent by this controller", self.hall_id, name, device)

@@ -16,6 +16,14 @@ change) queued thousands of states whenever the dispatcher fell behind — door 
 them, and megabytes that once freed stayed with the process as fragmented heap (docs/adr/0005; the
 measurements are in bench/results/2026-11-22-controller-memory.md). Events and command completions are
 never coalesced: each is delivered, in order.
+
+An event an extension takes at once (`Extension.events_at_once`: the queue's keypad keys) is delivered to
+it by `put` itself, on the caller's thread (the MQTT link's), before `put` returns: one thread hand-off
+less on a path with a latency budget (docs/adr/0012). It overtakes whatever this extension still has
+waiting in the queue; the other extensions receive it in order as usual. Likewise device records for an
+extension that takes them at once (`devices_at_once`). A completion no extension wants, or a record only
+such extensions take, is not queued at all: each queued item wakes the dispatcher's thread, which then
+competes for the GIL with the link's thread (a call's show completes on three devices).
 """
 
 from __future__ import annotations
@@ -59,7 +67,19 @@ class Dispatcher:
     def put(self, item: Item) -> None:
         if not self._extensions:
             return
+        if isinstance(item, DeviceEvent) and self._deliver_at_once(item):
+            return
+        if isinstance(item, CommandOutcome) and not any(e.wants_completion(item) for e in self._extensions):
+            return
         if isinstance(item, DeviceRecord):
+            queued = False
+            for extension in self._extensions:
+                if extension.devices_at_once:
+                    self._deliver(extension, item, at_once=True)
+                else:
+                    queued = True
+            if not queued:
+                return
             slot = _Slot(item)
             with self._latest_lock:
                 previous = self._latest.get(item.device_id)
@@ -72,6 +92,16 @@ class Dispatcher:
             self._queue.put(slot)
             return
         self._queue.put(item)
+
+    def _deliver_at_once(self, event: DeviceEvent) -> bool:
+        """Delivers `event` now to the extensions that take it at once; True when no other wants it."""
+        queued = False
+        for extension in self._extensions:
+            if extension.wants_at_once(event.name):
+                self._deliver(extension, event, at_once=True)
+            elif extension.wants(event.name):
+                queued = True
+        return not queued
 
     def waiting_records(self) -> int:
         """Device records held in the queue (void slots hold none)."""
@@ -109,14 +139,15 @@ class Dispatcher:
             for extension in self._extensions:
                 self._deliver(extension, item)
 
-    def _deliver(self, extension: Extension, item: Item) -> None:
+    def _deliver(self, extension: Extension, item: Item, *, at_once: bool = False) -> None:
         try:
             if isinstance(item, DeviceEvent):
-                if extension.wants(item.name):
+                if extension.wants(item.name) and extension.wants_at_once(item.name) == at_once:
                     extension.on_event(item)
             elif isinstance(item, DeviceRecord):
-                extension.on_device(item)
-            else:
+                if extension.devices_at_once == at_once:
+                    extension.on_device(item)
+            elif extension.wants_completion(item):
                 extension.on_completion(item)
         except Exception:  # an extension's bug must not stop the hall
             log.exception("extension %s failed on %s", extension.name, type(item).__name__)

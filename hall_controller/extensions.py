@@ -3,9 +3,14 @@
 An extension is a class with a `name`; its constructor only stores the `ControllerContext`; `start()`
 and `stop()` do the work. The dispatcher calls its hooks on one dispatcher thread, in order:
 
-- `on_event(event)` for every device event named in `events` (``{"*"}`` for all),
-- `on_device(record)` when a device's availability, description or state changed,
-- `on_completion(outcome)` for every command completion (or controller time-out).
+- `on_event(event)` for every device event named in `events` (``{"*"}`` for all); those also named in
+  `events_at_once` are delivered on the MQTT link's thread as they arrive, ahead of whatever the
+  dispatcher still holds (for a handler on a latency budget: it must be quick and never wait on the
+  network — a keypad's key, docs/adr/0012),
+- `on_device(record)` when a device's availability, description or state changed (on the link's thread
+  as well when `devices_at_once`, for a handler that only notes what changed),
+- `on_completion(outcome)` for every command completion (or controller time-out) it `wants_completion`
+  (by default every one, if the extension has an `on_completion`).
 
 Hooks must not block for long; to wait for a device use `context.send_command(...)` from your own
 thread or `await context.command(...)` from a FastAPI route. `router()` adds FastAPI routes (mounted
@@ -132,6 +137,10 @@ class Extension:
     name: ClassVar[str] = ""
     # Device event names this extension receives; {"*"} for every event.
     events: ClassVar[frozenset[str]] = frozenset()
+    # Of `events`, those handled on the MQTT link's thread the moment they arrive (no dispatcher hop).
+    events_at_once: ClassVar[frozenset[str]] = frozenset()
+    # `on_device` on the thread that noticed the change (the link's, the ticker's), not the dispatcher's.
+    devices_at_once: ClassVar[bool] = False
 
     def __init__(self, context: ControllerContext) -> None:
         self.context = context
@@ -159,6 +168,14 @@ class Extension:
 
     def wants(self, event_name: str) -> bool:
         return "*" in self.events or event_name in self.events
+
+    def wants_at_once(self, event_name: str) -> bool:
+        return event_name in self.events_at_once and self.wants(event_name)
+
+    def wants_completion(self, outcome: CommandOutcome) -> bool:
+        """Whether `on_completion` should hear of `outcome`; the dispatcher is not woken for one nobody
+        wants (a display's show completing, several a call)."""
+        return type(self).on_completion is not Extension.on_completion
 
 
 ExtensionFactory = Callable[[ControllerContext], Extension]

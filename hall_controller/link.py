@@ -1,12 +1,19 @@
 """The controller's MQTT link: retained birth/death, subscriptions, commands out, messages in.
 
 MQTT 5 is used when the broker speaks it (Mosquitto, EMQX): commands then carry a message expiry (a
-stale command is dropped by the broker) and a response topic with correlation data. On an MQTT 3.1.1
-broker (the embedded amqtt) the same payloads flow without those properties.
+stale command is dropped by the broker) and a response topic with correlation data, and the hall's command
+topics are subscribed with "no local": the broker does not hand the controller its own commands back,
+so every command it hears is someone else's (`hears_own_commands`). On an MQTT 3.1.1 broker (the embedded
+amqtt) the same payloads flow without those properties, and the controller's own commands come back.
+
+A command's MQTT 5 properties are copied from a template per (device, expiry), only the correlation data
+set anew: paho builds and checks each property by name in Python, ~0.1 ms a command on the call's path
+(docs/adr/0012).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import threading
@@ -18,6 +25,7 @@ from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from devices.protocol import topics
 from devices.protocol.credentials import controller_device_id
@@ -38,6 +46,7 @@ SUBSCRIBED_CHANNELS = (
     # Commands too: the controller compares them with those it sent (a foreign one raises an alarm).
     topics.Channel.CMD,
 )
+TEMPLATES_KEPT = 4096  # command property templates, per (device, expiry); dropped all at once beyond
 
 
 def controller_login(settings: Settings) -> tuple[str | None, str | None]:
@@ -101,6 +110,12 @@ class ControllerLink:
         self.connected = threading.Event()
         self.connections = 0  # sessions the broker accepted: a reconnect counts one more
         self._stopping = False
+        self._templates: dict[tuple[str, int], Properties] = {}
+
+    @property
+    def hears_own_commands(self) -> bool:
+        """Whether the broker hands this controller's own commands back (MQTT 3.1.1: no "no local")."""
+        return not self.v5
 
     def start(self) -> None:
         # The embedded broker (amqtt) speaks 3.1.1 only: probing it with v5 would only make it log a warning.
@@ -153,9 +168,7 @@ class ControllerLink:
             return False
         properties = None
         if self.v5:
-            properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            properties.MessageExpiryInterval = max(1, math.ceil(timeout))
-            properties.ResponseTopic = topics.topic(self._hall, device_id, topics.Channel.RESP)
+            properties = self._command_properties(device_id, max(1, math.ceil(timeout)))
             properties.CorrelationData = request_id.encode()
         info = client.publish(
             topics.topic(self._hall, device_id, topics.Channel.CMD, name),
@@ -165,13 +178,34 @@ class ControllerLink:
         )
         return info.rc == paho.MQTT_ERR_SUCCESS
 
+    def _command_properties(self, device_id: str, expiry: int) -> Properties:
+        """A fresh copy of the (device, expiry) template: expiry and response topic set."""
+        template = self._templates.get((device_id, expiry))
+        if template is None:
+            if len(self._templates) >= TEMPLATES_KEPT:
+                self._templates.clear()
+            template = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            template.MessageExpiryInterval = expiry
+            template.ResponseTopic = topics.topic(self._hall, device_id, topics.Channel.RESP)
+            self._templates[(device_id, expiry)] = template
+        return copy.copy(template)
+
     def _on_connect(
         self, client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
     ) -> None:
         if reason.is_failure:
             log.error("broker refused the controller of hall %s: %s", self._hall, reason)
             return
-        client.subscribe([(topics.hall_filter(self._hall, channel), 1) for channel in SUBSCRIBED_CHANNELS])
+        filters = [(topics.hall_filter(self._hall, channel), channel) for channel in SUBSCRIBED_CHANNELS]
+        if self.v5:  # the command topics without the controller's own commands ("no local")
+            client.subscribe(
+                [
+                    (name, SubscribeOptions(qos=1, noLocal=channel is topics.Channel.CMD))
+                    for name, channel in filters
+                ]
+            )
+        else:
+            client.subscribe([(name, 1) for name, _channel in filters])
         birth = Status(status=Presence.ONLINE, instance=self._instance).encode()
         client.publish(self._status_topic, birth, qos=1, retain=True)
         self.connections += 1

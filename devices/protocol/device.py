@@ -134,6 +134,7 @@ class ProtocolDevice:
         self.heartbeat_seconds = heartbeat_seconds
         self.attributes = dict(attributes or {})
         self._handlers: dict[str, CommandHandler] = {ANNOUNCE_COMMAND: self._announce_command}
+        self._at_once: set[str] = set()  # commands run on the network thread (`register_command`)
         self._data: JsonObject = {}
         self._issues: dict[str, HealthIssue] = {}
         self._seq = 0
@@ -183,8 +184,13 @@ class ProtocolDevice:
 
         return register
 
-    def register_command(self, name: str, handler: CommandHandler) -> None:
+    def register_command(self, name: str, handler: CommandHandler, *, at_once: bool = False) -> None:
+        """`at_once`: the handler runs on the network thread as the command arrives, for a handler that
+        returns at once (a display showing what it is told); others run on the device's command thread,
+        so a slow one (printing) never holds up the network."""
         self._handlers[topics.check_segment(name, "command name")] = handler
+        if at_once:
+            self._at_once.add(name)
 
     def description(self) -> Description:
         return Description(
@@ -534,6 +540,9 @@ class ProtocolDevice:
                 self._respond(response)
             return
         self._respond(ack)
+        if name in self._at_once:
+            self._execute(name, command)
+            return
         if self._executor is None:
             return
         try:

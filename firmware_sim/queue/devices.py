@@ -56,7 +56,7 @@ class QueueDisplay(ProtocolDevice):
         self._speech: queue.Queue[contract.CallLine | None] = queue.Queue()
         self._speech_thread: threading.Thread | None = None
         self.on_shown: Callable[[contract.DisplayShow], None] | None = None
-        self.register_command(contract.SHOW_CALLS, self._show)
+        self.register_command(contract.SHOW_CALLS, self._show, at_once=True)  # on screen as it arrives
 
     def start(self, url: str, *args: Any, **kwargs: Any) -> None:
         self._speech_thread = threading.Thread(
@@ -93,7 +93,10 @@ class QueueDisplay(ProtocolDevice):
                         path = self.speaker.speak(text, language, name)
                         if path is not None:
                             self.sounds.append(path)
-                self.update_state(clear_issues=[HealthCode.DISPLAY_ERROR.value])
+                if any(known.code == HealthCode.DISPLAY_ERROR.value for known in self.issues):
+                    # Only news is sent: a state after every call reached the controller beside the
+                    # next call's key, for nothing.
+                    self.update_state(clear_issues=[HealthCode.DISPLAY_ERROR.value])
             except SpeechError as err:
                 log.error("%s: %s", self.device_id, err)
                 self.update_state(raise_issues=[issue(HealthCode.DISPLAY_ERROR, f"voice: {err}"[:200])])
@@ -123,7 +126,7 @@ class WindowLed(ProtocolDevice):
         self.window = window
         self.shown: contract.LedShow | None = None
         self.history: list[contract.LedShow] = []  # the last 50 things shown, oldest first
-        self.register_command(contract.SHOW_CALL, self._show)
+        self.register_command(contract.SHOW_CALL, self._show, at_once=True)
 
     def _show(self, command: Command) -> CommandResult:
         show: contract.LedShow = _args(contract.LedShow, command)

@@ -60,6 +60,9 @@ def load_config(data_dir: Path) -> QueueConfig:
 class QueueExtension(Extension):
     name = "queue"
     events = frozenset({contract.KEY_EVENT, contract.RATED_EVENT})
+    # A clerk's key is handled on the MQTT link's thread and its show pushed from there (docs/adr/0012).
+    events_at_once = frozenset({contract.KEY_EVENT})
+    devices_at_once = True  # on_device only notes what changed for the pump
 
     def __init__(
         self,
@@ -186,8 +189,11 @@ class QueueExtension(Extension):
         if seen[1]:
             self.pump.mark_device(record.device_id)
 
+    def wants_completion(self, outcome: CommandOutcome) -> bool:
+        return outcome.command in QUEUE_COMMANDS and not outcome.ok
+
     def on_completion(self, outcome: CommandOutcome) -> None:
-        if outcome.command in QUEUE_COMMANDS and not outcome.ok:
+        if self.wants_completion(outcome):
             self.failed_commands[f"{outcome.command} {outcome.code.value}"] += 1
             if outcome.command in SHOWS and outcome.code is CompletionCode.TIME_OUT:
                 # Lost on the way (say the broker restarted before the display subscribed again): a
@@ -205,6 +211,10 @@ class QueueExtension(Extension):
             )
 
     def on_event(self, event: DeviceEvent) -> None:
+        with self.pump.pushing_here():
+            self._handle(event)
+
+    def _handle(self, event: DeviceEvent) -> None:
         record = self.context.registry.get(event.device_id)
         window = window_of(record) if record is not None else None
         try:

@@ -8,14 +8,21 @@ The devices it addresses (online queue devices, LEDs and keypads bound to a wind
 read again from the registry only when one of them went online or offline or changed kind or window
 (`device_changed`, from the extension's `on_device`): a push no longer copies the registry of a
 2,000-device hall (~20 ms a call, under the registry's lock, measured by `python -m bench queue`).
+
+A keypad's key is pushed where it was handled (`pushing_here`, on the MQTT link's thread), not handed to
+the pump's thread: the main display's show is published right after the call is journaled, one thread
+hand-off less (docs/adr/0012). Pushes are built and sent under one lock, whichever thread makes them, so
+devices receive them in the order the book was read: a newer show is never overtaken by an older one.
+The main display is sent to first.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from devices.protocol import queue as contract
@@ -61,6 +68,8 @@ class OutputPump:
         self._signatures: dict[str, tuple[str, int | None]] = {}  # device id → kind and window, if addressed
         self._stale = threading.Event()
         self._stale.set()
+        self._push_lock = threading.Lock()  # one push at a time: sent in the order the book was read
+        self._here = threading.local()  # .active: marks of this thread are pushed by it (pushing_here)
 
     def start(self) -> None:
         self._stop = False
@@ -85,36 +94,56 @@ class OutputPump:
     def mark_display(self) -> None:
         with self._condition:
             self._marks.display = True
-            self._condition.notify_all()
+            self._wake()
 
     def mark_window(self, window: int) -> None:
         with self._condition:
             self._marks.windows.add(window)
             self._marks.display = True
-            self._condition.notify_all()
+            self._wake()
 
     def mark_device(self, device_id: str) -> None:
         with self._condition:
             self._marks.devices.add(device_id)
-            self._condition.notify_all()
+            self._wake()
 
     def mark_all(self, windows: list[int]) -> None:
         with self._condition:
             self._marks.display = True
             self._marks.windows.update(windows)
-            self._condition.notify_all()
+            self._wake()
 
     def command(self, kind: str, window: int | None, name: str, args: JsonObject) -> None:
         """A one-off command for the devices of `kind` (at `window`), sent in order with the rest."""
         with self._condition:
             self._marks.commands.append((kind, window, name, args))
-            self._condition.notify_all()
+            self._wake()
 
     def command_to(self, device_id: str, name: str, args: JsonObject) -> None:
         """A one-off command for one device, sent in order with the rest whatever the registry knows."""
         with self._condition:
             self._marks.direct.append((device_id, name, args))
+            self._wake()
+
+    def _wake(self) -> None:
+        """Under the condition: the pump's thread takes the marks, unless this thread pushes them itself."""
+        if not getattr(self._here, "active", False):
             self._condition.notify_all()
+
+    @contextmanager
+    def pushing_here(self) -> Iterator[None]:
+        """The marks made inside are pushed by this thread as the block ends, without waking the pump's
+        thread (with whatever other marks are pending): for a keypad's key, handled on the MQTT link's
+        thread, whose show then goes out without a thread hand-off."""
+        self._here.active = True
+        try:
+            yield
+        finally:
+            self._here.active = False
+            with self._condition:
+                marks, self._marks = self._marks, _Marks()
+            if _pending(marks):
+                self._push_in_order(marks)
 
     # ------------------------------------------------------------------ work
 
@@ -129,6 +158,10 @@ class OutputPump:
 
     def _run(self) -> None:
         while (marks := self._take()) is not None:
+            self._push_in_order(marks)
+
+    def _push_in_order(self, marks: _Marks) -> None:
+        with self._push_lock:
             try:
                 self._push(marks)
             except Exception:  # the pump must outlive one bad push; the next change pushes again
@@ -144,6 +177,7 @@ class OutputPump:
                 if signature is not None:
                     signatures[record.device_id] = signature
                     addressed.append(record)
+            addressed.sort(key=lambda record: record.kind != contract.QUEUE_DISPLAY)  # displays first
             self._signatures, self._addressed = signatures, addressed
         return self._addressed
 

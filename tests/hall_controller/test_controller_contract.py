@@ -69,6 +69,17 @@ def test_announce_command_event_and_completion(any_broker: Broker, tmp_path: Pat
 
             unknown = controller.send_command("keypad-1", "explode").result(10)
             assert unknown.code is CompletionCode.UNSUPPORTED_COMMAND
+            # Its own commands: on MQTT 5 the broker does not hand them back ("no local": nothing to
+            # parse on the call's path); on 3.1.1 they come back and are recognised. No alarm either way.
+            heard = [
+                line
+                for line in controller.metrics.render().decode().splitlines()
+                if line.startswith('hall_mqtt_messages_total{channel="cmd"}')
+            ]
+            echoed = 0.0 if controller.link.v5 else 2.0
+            assert heard == [f'hall_mqtt_messages_total{{channel="cmd"}} {echoed}']
+            assert controller.link.hears_own_commands is not controller.link.v5
+            assert not [a for a in controller.alarms.attention() if a.code == "foreign_command"]
 
             device.publish_event("key-pressed", {"key": "next"})
             device.publish_event("ignored-event", {})

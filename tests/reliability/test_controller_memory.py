@@ -33,7 +33,15 @@ class Recording:
         self.blocked = threading.Event()
         self.got: list[tuple[int, int, str]] = []  # (put order: seq, 0 record / 1 event, device)
 
+    devices_at_once = False  # everything through the dispatcher's queue, which is what is measured
+
     def wants(self, event_name: str) -> bool:
+        return True
+
+    def wants_at_once(self, event_name: str) -> bool:
+        return False
+
+    def wants_completion(self, outcome: CommandOutcome) -> bool:
         return True
 
     def _first_blocks(self) -> None:

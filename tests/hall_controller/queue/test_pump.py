@@ -16,7 +16,7 @@ from hall_controller.commands import CommandOutcome
 from hall_controller.queue.config import demo_config
 from hall_controller.queue.events import Source
 from hall_controller.queue.pump import OutputPump
-from hall_controller.queue.service import QueueService
+from hall_controller.queue.service import QueueService, journal_name
 from hall_controller.registry import Availability, DeviceRecord
 from hall_controller.store import Store
 
@@ -154,6 +154,56 @@ def test_pump_reads_the_registry_again_only_when_a_device_it_addresses_changed(t
         sent = settle(sender, 1)
         assert len(reads) == 3
         assert {device for device, _n, _a in sent} == {"window-01-led"}  # not the offline display
+    finally:
+        pump.stop()
+        store.close()
+
+
+def test_marks_made_while_pushing_here_are_sent_by_that_thread_after_the_journal_display_first(
+    tmp_path: Path,
+) -> None:
+    """A keypad's key (handled on the MQTT link's thread) is pushed by that thread as its handling ends:
+    the pump's thread is not woken, the call is in the journal before any device is told, and the main
+    display is told first."""
+    store = Store(tmp_path / "controller.db")
+    store.open()
+    devices = [
+        record("window-01-led", contract.WINDOW_LED, 1),
+        record("window-01-keypad", contract.CALLER_KEYPAD, 1),
+        record("main-display", contract.QUEUE_DISPLAY),
+    ]
+    service = QueueService(demo_config(), store, lambda: T0)
+    service.start()
+    journal = store.collection(journal_name(service.read(lambda book: book.day)))
+    told: list[tuple[str, str, int]] = []  # (device, thread, journaled events) at each send
+
+    class Sender(StubSender):
+        def __call__(
+            self, device_id: str, name: str, args: dict[str, Any], timeout: float
+        ) -> Future[CommandOutcome]:
+            told.append((device_id, threading.current_thread().name, len(journal)))
+            return super().__call__(device_id, name, args, timeout)
+
+    sender = Sender()
+    pump = OutputPump(service, lambda: devices, sender)
+    pump.start()
+    try:
+        service.run(lambda book, now: book.sign_in(1, "clerk-1", now))
+        service.run(lambda book, now: book.issue("business", now, source=Source.WINDOW))
+        told.clear()
+        with pump.pushing_here():
+            service.run(lambda book, now: book.call_next(1, now))
+            pump.mark_window(1)
+            time.sleep(0.1)
+            assert told == []  # the pump's thread was not woken for it
+        here = threading.current_thread().name
+        assert told == [
+            ("main-display", here, 3),  # sign-in, ticket, call: journaled before the display shows it
+            ("window-01-led", here, 3),
+            ("window-01-keypad", here, 3),
+        ]
+        shown = contract.DisplayShow.model_validate(sender.sent[0][2])
+        assert shown.latest is not None and shown.latest.number == "A001"
     finally:
         pump.stop()
         store.close()
