@@ -19,7 +19,7 @@ never coalesced: each is delivered, in order.
 
 An event an extension takes at once (`Extension.events_at_once`: the queue's keypad keys) is delivered to
 it by `put` itself, on the caller's thread (the MQTT link's), before `put` returns: one thread hand-off
-less on a path with a latency budget (docs/adr/0012). It overtakes whatever this extension still has
+less on a path with a latency budget (docs/adr/0013). It overtakes whatever this extension still has
 waiting in the queue; the other extensions receive it in order as usual. Likewise device records for an
 extension that takes them at once (`devices_at_once`). A completion no extension wants, or a record only
 such extensions take, is not queued at all: each queued item wakes the dispatcher's thread, which then

@@ -6,7 +6,7 @@ and `stop()` do the work. The dispatcher calls its hooks on one dispatcher threa
 - `on_event(event)` for every device event named in `events` (``{"*"}`` for all); those also named in
   `events_at_once` are delivered on the MQTT link's thread as they arrive, ahead of whatever the
   dispatcher still holds (for a handler on a latency budget: it must be quick and never wait on the
-  network — a keypad's key, docs/adr/0012),
+  network — a keypad's key, docs/adr/0013),
 - `on_device(record)` when a device's availability, description or state changed (on the link's thread
   as well when `devices_at_once`, for a handler that only notes what changed),
 - `on_completion(outcome)` for every command completion (or controller time-out) it `wants_completion`

@@ -8,7 +8,7 @@ amqtt) the same payloads flow without those properties, and the controller's own
 
 A command's MQTT 5 properties are copied from a template per (device, expiry), only the correlation data
 set anew: paho builds and checks each property by name in Python, ~0.1 ms a command on the call's path
-(docs/adr/0012).
+(docs/adr/0013).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def load_config(data_dir: Path) -> QueueConfig:
 class QueueExtension(Extension):
     name = "queue"
     events = frozenset({contract.KEY_EVENT, contract.RATED_EVENT})
-    # A clerk's key is handled on the MQTT link's thread and its show pushed from there (docs/adr/0012).
+    # A clerk's key is handled on the MQTT link's thread and its show pushed from there (docs/adr/0013).
     events_at_once = frozenset({contract.KEY_EVENT})
     devices_at_once = True  # on_device only notes what changed for the pump
 

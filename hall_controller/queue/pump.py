@@ -11,7 +11,7 @@ read again from the registry only when one of them went online or offline or cha
 
 A keypad's key is pushed where it was handled (`pushing_here`, on the MQTT link's thread), not handed to
 the pump's thread: the main display's show is published right after the call is journaled, one thread
-hand-off less (docs/adr/0012). Pushes are built and sent under one lock, whichever thread makes them, so
+hand-off less (docs/adr/0013). Pushes are built and sent under one lock, whichever thread makes them, so
 devices receive them in the order the book was read: a newer show is never overtaken by an older one.
 The main display is sent to first.
 """
