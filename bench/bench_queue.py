@@ -192,7 +192,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     from devices.protocol.queue import KeyName, KeyPress
     from hall.settings import Settings
     from hall_controller.app import create_app
-    from hall_controller.main import freeze_startup_heap
+    from hall_controller.heap import SETTLE_SECONDS, freeze_heap
     from hall_controller.queue.config import demo_config
     from hall_controller.queue.extension import QueueExtension
 
@@ -205,7 +205,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     config = config.model_copy(update={"tickets_per_device": 10 * TICKETS, "services": services})
     _raise_file_limit()
     app = create_app(settings, [QueueExtension.factory(config=config, deliver_ratings=False)])
-    freeze_startup_heap()  # as `hall controller` does before it serves
+    freeze_heap()  # as `hall controller` does before it serves
     # Clerk actions need a staff token of the case service (signed with the same development key); each
     # window's clerk has their own.
     signer = TokenSigner(settings.secret_key.get_secret_value())
@@ -224,6 +224,9 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
             devices = _start_child("devices", url, hall)
             swarm = _start_swarm(url, hall)
             _wait_all_online(controller, DEVICES + 2, 300)
+            # A hall's day runs with its devices announced and the heap settled (hall_controller.heap).
+            if not controller.heap.settled.wait(SETTLE_SECONDS + 30):
+                raise RuntimeError("the controller's heap did not settle after the devices announced")
             extension = next(e for e in controller.extensions if isinstance(e, QueueExtension))
             base = "/api/v1/ext/queue"
             started = time.perf_counter()

@@ -38,6 +38,7 @@ from hall_controller.case_link import CaseServiceClient, Outbox, own_secret
 from hall_controller.commands import CommandOutcome, CommandTracker, new_request_id
 from hall_controller.dispatcher import Dispatcher
 from hall_controller.extensions import ControllerContext, DeviceEvent, Extension
+from hall_controller.heap import HeapSettler
 from hall_controller.link import ControllerLink
 from hall_controller.metrics import ControllerMetrics
 from hall_controller.registry import Availability, DeviceRecord, DeviceRegistry, Observation
@@ -120,6 +121,7 @@ class HallController:
         self.link = ControllerLink(settings, self.instance, self.handle_message, self.changes.bump)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.heap = HeapSettler()
 
     # Life cycle -------------------------------------------------------------------------------------
 
@@ -339,6 +341,7 @@ class HallController:
             self._observed(Observation(record, changed=True))
         self.expire_commands()
         self._update_gauges()
+        self.heap.observe(len(self.registry), now)
 
     def _update_gauges(self) -> None:
         for availability, count in self.registry.counts().items():

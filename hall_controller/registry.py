@@ -193,6 +193,9 @@ class DeviceRegistry:
             records = [self._fold(record) for record in self._devices.values()]
         return sorted(records, key=lambda record: (record.kind, record.device_id))
 
+    def __len__(self) -> int:
+        return len(self._devices)
+
     def counts(self) -> dict[Availability, int]:
         totals = dict.fromkeys(Availability, 0)
         with self._lock:
