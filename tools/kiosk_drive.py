@@ -1,11 +1,12 @@
-"""A scripted run of the real Kivy kiosk with simulated devices: screenshots, layout checks, timings.
+"""The old end-to-end script of the real Kivy kiosk (tests/kiosk/test_end_to_end.py), until that test is
+a touch journey: it posts the events touches would post (the screen tour and the bench touch the screen
+instead: tools/kiosk_touch.py, tools/kiosk_tour.py).
 
-    python tools/kiosk_drive.py --orientation portrait --out DIR [--languages zh,en] [--script tour]
+    python tools/kiosk_drive.py --script e2e --case-service-url URL --out DIR [--phase apply]
 
-Runs the app as `hall kiosk` does (same App, shell, screens, runner), drives it through every screen by
-posting the events touches would post and by acting on the simulated devices, and after each step waits
-for the screen to settle, saves a screenshot and checks that no text is clipped. Prints one JSON report.
-Used by the screenshot and end-to-end tests and by bench/bench_kiosk.py.
+Runs the app as `hall kiosk` does (same App, shell, screens, runner) with the real case service, the ID-card
+driver on firmware_sim's reader emulator and in-process devices, and after each step waits for the screen
+to settle, saves a screenshot and checks that no text is clipped. Prints one JSON report.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from hall.settings import load_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository's tools/
 from kiosk.flow import events as ev
-from kiosk.flow.model import CardRefusal, Device, Language, LockerPickup, Service, VerifyReason
+from kiosk.flow.model import Language, Service
 from kiosk.flow.state import KioskState, Screen
+from tools.kiosk_touch import clipped_labels
 
 Check = Callable[[KioskState], bool]
 
@@ -51,299 +55,6 @@ class Report:
 
 def _settled(state: KioskState, screen: Screen) -> bool:
     return state.screen is screen and not (state.session and state.session.busy)
-
-
-def tour(app: Any, sims: Any, languages: list[Language]) -> Iterator[Step]:
-    """Every screen, in each language: the applicant's whole day at the kiosk."""
-    post = app.post
-    card, _camera, printer, hall = sims["card_reader"], sims["camera"], sims["printer"], sims["hall"]
-    yield Step("attract", lambda: None, lambda s: s.screen is Screen.ATTRACT, "attract")
-    for language in languages:
-        lang = language.value
-
-        def shown(screen: Screen) -> Check:
-            return lambda state: _settled(state, screen)
-
-        yield Step("touch", lambda: post(ev.Touched()), shown(Screen.LANGUAGE), "language")
-        yield Step(
-            "language",
-            partial(post, ev.LanguageChosen(language)),
-            shown(Screen.IDENTIFY),
-            f"identify-{lang}",
-        )
-        yield Step(
-            "phone",
-            lambda: post(ev.IdentifyMethodChosen(_phone())),
-            lambda s: _settled(s, Screen.IDENTIFY) and bool(s.session and s.session.identify_method),
-            f"identify-phone-{lang}",
-        )
-        yield Step(
-            "an expired card is refused",
-            partial(card.place_refused, CardRefusal.EXPIRED),
-            lambda s: _notice(s, "card_expired"),
-            f"identify-card_expired-{lang}",
-        )
-        yield Step("expired card taken", card.take, lambda s: _notice(s, "card_expired"))
-        yield Step("card tap to greeting", card.place, shown(Screen.MENU), f"menu-{lang}")
-        yield Step("card taken after the greeting", card.take, lambda s: not s.card_present)
-        yield Step(
-            "guide",
-            lambda: post(ev.ServiceChosen(Service.GUIDE)),
-            lambda s: _settled(s, Screen.GUIDE) and bool(s.session and s.session.items),
-            f"guide-{lang}",
-        )
-        yield Step(
-            "item", lambda: post(ev.ItemChosen("food-business-licence")), shown(Screen.ITEM), f"item-{lang}"
-        )
-        yield Step(
-            "print guide", lambda: post(ev.PrintGuideRequested()), lambda s: _notice(s, "printed_guide")
-        )
-        yield Step("apply", lambda: post(ev.ApplyChosen()), shown(Screen.APPLY_FORM), f"apply_form-{lang}")
-        yield Step(
-            "phone field", lambda: post(ev.FieldChanged("phone", "13812345678")), shown(Screen.APPLY_FORM)
-        )
-        yield Step("confirm", lambda: post(ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
-        yield Step(
-            "capture to clean page on screen",
-            lambda: post(ev.CaptureRequested("application")),
-            lambda s: _captured(s, count=1),
-        )
-        yield Step(
-            "capture",
-            lambda: post(ev.CaptureRequested("premises")),
-            lambda s: _captured(s, count=2),
-            f"apply_capture-{lang}",
-        )
-        yield Step(
-            "submit incomplete",
-            lambda: post(ev.SubmitRequested()),
-            _printed_done,
-            f"apply_done-notice-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "apply again",
-            lambda: post(ev.ServiceChosen(Service.APPLY)),
-            lambda s: _settled(s, Screen.GUIDE) and bool(s.session and s.session.items),
-        )
-        yield Step("item again", lambda: post(ev.ItemChosen("food-business-licence")), shown(Screen.ITEM))
-        yield Step("apply again", lambda: post(ev.ApplyChosen()), shown(Screen.APPLY_FORM))
-        yield Step("confirm again", lambda: post(ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
-        for count, code in enumerate(("application", "premises", "layout"), 1):
-            yield Step(
-                f"capture {code}",
-                partial(post, ev.CaptureRequested(code)),
-                partial(_captured, count=count),
-            )
-        yield Step(
-            "submit complete",
-            lambda: post(ev.SubmitRequested()),
-            _printed_done,
-            f"apply_done-accepted-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "progress",
-            lambda: post(ev.ServiceChosen(Service.PROGRESS)),
-            lambda s: _settled(s, Screen.PROGRESS) and bool(s.session and s.session.cases),
-            f"progress-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "certificates",
-            lambda: post(ev.ServiceChosen(Service.CERTIFICATES)),
-            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
-            f"certificates-{lang}",
-        )
-        yield Step(
-            "print request to job done",
-            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
-            lambda s: _notice(s, "printed_certificate"),
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "ticket",
-            lambda: post(ev.ServiceChosen(Service.TICKET)),
-            lambda s: _notice(s, "printed_ticket"),
-            f"ticket-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "pickup",
-            partial(_pickup, app, hall),
-            lambda s: _settled(s, Screen.PICKUP) and bool(s.session and s.session.pickup),
-            f"pickup-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "rating",
-            lambda: post(ev.ServiceChosen(Service.RATING)),
-            lambda s: _settled(s, Screen.RATING) and bool(s.session and s.session.cases),
-            f"rating-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "complaint",
-            lambda: post(ev.ServiceChosen(Service.COMPLAINT)),
-            lambda s: _settled(s, Screen.COMPLAINT) and bool(s.session and s.session.cases),
-            f"complaint-{lang}",
-        )
-        yield Step("home", lambda: post(ev.Home()), shown(Screen.MENU))
-        yield from verify_tour(app, sims, lang)
-        yield Step(
-            "printer out of paper",
-            partial(_set, printer, "fault", "media-empty"),
-            lambda s: Device.PRINTER in s.broken,
-        )
-        yield Step(
-            "certificates",
-            lambda: post(ev.ServiceChosen(Service.CERTIFICATES)),
-            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
-        )
-        yield Step(
-            "print with no paper",
-            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
-            lambda s: s.screen is Screen.FAULT,
-            f"fault-{lang}",
-        )
-        yield Step(
-            "paper back",
-            partial(_set, printer, "fault", None, then=partial(post, ev.Home())),
-            lambda s: _settled(s, Screen.MENU) and Device.PRINTER not in s.broken,
-        )
-        yield Step(
-            "service away",
-            lambda: sims["case_service"].set_reachable(False),
-            lambda s: not s.service_online,
-            f"menu-offline-{lang}",
-        )
-        yield Step(
-            "service back", lambda: sims["case_service"].set_reachable(True), lambda s: s.service_online
-        )
-        yield Step(
-            "elder mode",
-            lambda: post(ev.ElderModeToggled()),
-            lambda s: bool(s.session and s.session.elder),
-            f"menu-elder-{lang}",
-        )
-        yield Step(
-            "elder off",
-            lambda: post(ev.ElderModeToggled()),
-            lambda s: bool(s.session and not s.session.elder),
-        )
-        yield Step("card left on the reader", card.place, lambda s: s.card_present)
-        yield Step(
-            "inactivity",
-            lambda: app.core.handle(ev.Tick(app.flow_config.idle_timeout)),
-            lambda s: s.countdown is not None,
-            f"countdown-{lang}",
-        )
-        yield Step(
-            "end",
-            lambda: post(ev.Finish()),
-            lambda s: s.screen is Screen.ATTRACT,
-            f"attract-take-card-{lang}",
-        )
-        yield Step("card taken", card.take, lambda s: not s.card_present)
-
-
-def verify_tour(app: Any, sims: Any, lang: str) -> Iterator[Step]:
-    """证照核验 of the certificate just printed: valid, revoked, and offline with the cached keys."""
-    post, service, scanner = app.post, sims["case_service"], sims["scanner"]
-
-    def scan(status: str | None = None, reachable: bool = True) -> None:
-        if status is not None:
-            service.set_certificate_status(_certificate(app), status)
-        service.set_reachable(reachable)
-        scanner.show(service.certificate_qr(_certificate(app)))
-
-    yield Step(
-        "verify",
-        lambda: post(ev.ServiceChosen(Service.VERIFY)),
-        lambda s: _settled(s, Screen.VERIFY),
-        f"verify-{lang}",
-    )
-    yield Step("scan to verdict", scan, partial(_verdict, reason=VerifyReason.VALID), f"verify-valid-{lang}")
-    yield Step(
-        "revoked",
-        partial(scan, "revoked"),
-        partial(_verdict, reason=VerifyReason.REVOKED),
-        f"verify-revoked-{lang}",
-    )
-    yield Step(
-        "offline",
-        partial(scan, "valid", reachable=False),
-        partial(_verdict, reason=VerifyReason.VALID, offline=True),
-        f"verify-offline-{lang}",
-    )
-    yield Step(
-        "back online",
-        partial(service.set_reachable, True),
-        lambda s: s.service_online,
-    )
-    yield Step("home", lambda: post(ev.Home()), lambda s: _settled(s, Screen.MENU))
-
-
-def _verdict(state: KioskState, *, reason: VerifyReason, offline: bool = False) -> bool:
-    verdict = state.session.verification if state.session else None
-    return (
-        _settled(state, Screen.VERIFY)
-        and verdict is not None
-        and verdict.reason is reason
-        and verdict.offline is offline
-    )
-
-
-def _set(target: Any, name: str, value: object, then: Callable[[], None] | None = None) -> None:
-    setattr(target, name, value)
-    if then is not None:
-        then()
-
-
-def _pickup(app: Any, hall: Any) -> None:
-    hall.add_pickup(_id_number(app), LockerPickup("L1", "07"))
-    app.post(ev.ServiceChosen(Service.PICKUP))
-
-
-def timing_tour(app: Any, sims: Any, repetitions: int) -> Iterator[Step]:
-    """The measured moments, several times over, each beside a plain screen switch (the anchor)."""
-    post = app.post
-    card = sims["card_reader"]
-
-    def shown(screen: Screen) -> Check:
-        return lambda state: _settled(state, screen)
-
-    yield Step("attract", lambda: None, shown(Screen.ATTRACT))
-    for _round in range(repetitions):
-        yield Step("touch", partial(post, ev.Touched()), shown(Screen.LANGUAGE))
-        yield Step("language", partial(post, ev.LanguageChosen(Language.ZH)), shown(Screen.IDENTIFY))
-        yield Step("card tap to greeting", card.place, shown(Screen.MENU))
-        yield Step("card taken after the greeting", card.take, lambda s: not s.card_present)
-        yield Step("apply", partial(post, ev.ServiceChosen(Service.APPLY)), shown(Screen.GUIDE))
-        yield Step("item", partial(post, ev.ItemChosen("food-business-licence")), shown(Screen.ITEM))
-        yield Step("form", partial(post, ev.ApplyChosen()), shown(Screen.APPLY_FORM))
-        yield Step("confirm", partial(post, ev.FormConfirmed()), shown(Screen.APPLY_CAPTURE))
-        for count, code in enumerate(("application", "premises", "layout"), 1):
-            yield Step(
-                "capture to clean page on screen",
-                partial(post, ev.CaptureRequested(code)),
-                partial(_captured, count=count),
-            )
-        yield Step("submit", partial(post, ev.SubmitRequested()), _printed_done)
-        yield Step("screen switch (anchor)", partial(post, ev.Home()), shown(Screen.MENU))
-        yield Step(
-            "certificates",
-            partial(post, ev.ServiceChosen(Service.CERTIFICATES)),
-            lambda s: _settled(s, Screen.CERTIFICATES) and bool(s.session and s.session.certificates),
-        )
-        yield Step(
-            "print request to job done",
-            lambda: post(ev.CertificatePrintRequested(_certificate(app))),
-            lambda s: _notice(s, "printed_certificate"),
-        )
-        yield Step("screen switch (anchor)", partial(post, ev.Home()), shown(Screen.MENU))
-        yield Step("end", partial(post, ev.Finish()), shown(Screen.ATTRACT))
-        yield Step("card taken", card.take, lambda s: not s.card_present)
 
 
 def end_to_end(
@@ -514,12 +225,6 @@ def _supplement_case(app: Any) -> str:
     return next((c.case_id for c in _cases(app.core.state) if c.needs_supplement), "")
 
 
-def _phone() -> Any:
-    from kiosk.flow.model import IdentifyMethod
-
-    return IdentifyMethod.PHONE
-
-
 def _notice(state: KioskState, key: str) -> bool:
     session = state.session
     return bool(session and not session.busy and session.notice and session.notice.key == key)
@@ -543,58 +248,14 @@ def _certificate(app: Any) -> str:
     return str(session.certificates[-1].certificate_id) if session and session.certificates else ""
 
 
-def _id_number(app: Any) -> str:
-    session = app.core.state.session
-    return str(session.applicant.id_number) if session and session.applicant else ""
-
-
-def clipped_labels(root: Any, window_size: tuple[float, float]) -> list[str]:
-    """Labels whose text does not fit their box, or that stick out of the window."""
-    from kivy.uix.label import Label
-    from kivy.uix.scrollview import ScrollView
-
-    problems: list[str] = []
-
-    def visit(widget: Any, in_scroll: bool, visible: bool) -> None:
-        visible = visible and widget.opacity > 0 and widget.height > 1 and widget.width > 1
-        if not visible:
-            return
-        if isinstance(widget, Label) and widget.text and not widget.shorten:
-            widget.texture_update()
-            text_w, text_h = widget.texture_size
-            tolerance = 2
-            too_tall = text_h > widget.height + tolerance
-            too_wide = text_w > widget.width + tolerance
-            if too_tall or too_wide:
-                problems.append(
-                    f"{widget.text[:30]!r}: text {text_w:.0f}x{text_h:.0f} "
-                    f"in box {widget.width:.0f}x{widget.height:.0f}"
-                )
-            if not in_scroll:
-                x, y = widget.to_window(widget.x, widget.y)
-                if (
-                    x < -tolerance
-                    or y < -tolerance
-                    or x + widget.width > window_size[0] + tolerance
-                    or y + widget.height > window_size[1] + tolerance
-                ):
-                    problems.append(f"{widget.text[:30]!r}: outside the window at {x:.0f},{y:.0f}")
-        for child in widget.children:
-            visit(child, in_scroll or isinstance(widget, ScrollView), visible)
-
-    visit(root, False, True)
-    return problems
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--orientation", choices=("portrait", "landscape"), default="landscape")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--languages", default="zh,en")
     parser.add_argument("--prefix", default="kiosk")
     parser.add_argument("--step-timeout", type=float, default=60.0)
     parser.add_argument("--full-size", action="store_true", help="keep screenshots at full size")
-    parser.add_argument("--script", choices=("tour", "timing", "e2e"), default="tour")
+    parser.add_argument("--script", choices=("e2e",), default="e2e")
     parser.add_argument("--case-service-url", default="", help="e2e: the running case service")
     parser.add_argument("--item", default="", help="e2e: the item to apply for")
     parser.add_argument("--controller-url", default="", help="e2e: the running hall controller")
@@ -617,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sign-in", choices=("card", "qr"), default="card", help="e2e come-back visits: card, or e-ID QR"
     )
-    parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -633,49 +293,44 @@ def main(argv: list[str] | None = None) -> int:
     Config.set("kivy", "exit_on_escape", "0")
     from kivy.core.window import Window
 
+    # The running case service; in-process devices the script places cards on and queues codes in.
+    from devices.idcard.config import IdCardSettings
+    from firmware_sim.idcard.reader import open_simulated_card_reader
+    from hall.enrolment import broker_login, own_credential
+    from kiosk.adapters.http_case import HttpCaseService
+    from kiosk.adapters.idcard import IdCardReader
     from kiosk.app import KioskApp
     from kiosk.ports import Ports
-    from kiosk.sim.case_service import SimCaseService
-    from kiosk.sim.devices import SimCamera, SimCardReader, SimPrinter, SimScanner
+    from kiosk.sim.devices import SimCamera, SimPrinter, SimScanner
     from kiosk.sim.hall_link import SimHallLink
     from kiosk.wiring import build_kiosk, kiosk_folder, kiosk_voice
 
-    # In-process simulated parts the tour places cards on, queues codes in and breaks (fault switches).
+    secret = own_credential(settings, "kiosk-e2e").secret  # enrolled beforehand (hall.enrolment)
+    cases = HttpCaseService(args.case_service_url, device_id="kiosk-e2e", secret=secret)
+    opened = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
     ports = Ports(
-        case_service=SimCaseService(),
-        card_reader=SimCardReader(),
+        case_service=cases,
+        card_reader=IdCardReader(opened.reader, recheck_seconds=0.3),
         scanner=SimScanner(),
         camera=SimCamera(),
         printer=SimPrinter(kiosk_folder(settings) / "printed"),
         hall=SimHallLink(),
         voice=kiosk_voice(settings),
     )
-    opened = None
-    if args.script == "e2e":
-        from devices.idcard.config import IdCardSettings
-        from firmware_sim.idcard.reader import open_simulated_card_reader
-        from hall.enrolment import broker_login, own_credential
-        from kiosk.adapters.http_case import HttpCaseService
-        from kiosk.adapters.idcard import IdCardReader
+    if args.controller_url:
+        from devices.protocol.device import ProtocolDevice
+        from kiosk.adapters.hall_link import ControllerLink
 
-        secret = own_credential(settings, "kiosk-e2e").secret  # enrolled beforehand (hall.enrolment)
-        ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-e2e", secret=secret)
-        opened = open_simulated_card_reader(IdCardSettings(interface="sam", timeout_seconds=0.5))
-        ports.card_reader = IdCardReader(opened.reader, recheck_seconds=0.3)
-        if args.controller_url:
-            from devices.protocol.device import ProtocolDevice
-            from kiosk.adapters.hall_link import ControllerLink
-
-            device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
-            username, password = broker_login(settings, "kiosk-e2e")
-            device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
-            ports.hall = ControllerLink(
-                device,
-                args.controller_url,
-                ticket_service="business",
-                locker_bank="locker-bank-01",
-                credentials=ports.case_service.device_token,
-            )
+        device = ProtocolDevice(settings.hall_id, "kiosk-e2e", kind="kiosk", capabilities=["tickets"])
+        username, password = broker_login(settings, "kiosk-e2e")
+        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
+        ports.hall = ControllerLink(
+            device,
+            args.controller_url,
+            ticket_service="business",
+            locker_bank="locker-bank-01",
+            credentials=cases.device_token,
+        )
     if args.camera == "device":
         from kiosk.adapters.camera import DocumentCamera
         from kiosk.wiring import open_camera
@@ -704,17 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     app = KioskApp(settings, kiosk)
     kiosk.connect(app.post)
     report = Report(started_at=started)
-    languages = [Language(code) for code in args.languages.split(",") if code]
-    if args.script == "timing":
-        steps = timing_tour(app, sims, args.repetitions)
-    elif args.script == "e2e" and args.phase == "verify":
+    if args.phase == "verify":
         steps = verify_visit(app, qr_camera, args.verify_qr, report.notes)
-    elif args.script == "e2e" and args.phase != "apply":
+    elif args.phase != "apply":
         steps = come_back(app, opened, args.phase, report.notes, qr_camera)
-    elif args.script == "e2e":
-        steps = end_to_end(app, opened, args.item, report.notes, ticket=bool(args.controller_url))
     else:
-        steps = tour(app, sims, languages)
+        steps = end_to_end(app, opened, args.item, report.notes, ticket=bool(args.controller_url))
     args.out.mkdir(parents=True, exist_ok=True)
     progress: dict[str, Any] = {"step": None, "since": 0.0, "frames": 0}
 
