@@ -28,6 +28,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 T = TypeVar("T")
 SETTLE = 0.4  # a ScrollView passes a tap on to its content after its scroll timeout (0.25 s)
@@ -412,7 +413,11 @@ def main(argv: list[str] | None = None, scenarios: str = "tools.kiosk_tour") -> 
     # credential file in the data folder, written by the caller).
     os.environ["HALL_CASE__PUBLIC_URL"] = args.case_service_url
     os.environ["HALL_KIOSK__DEVICE_ID"] = args.device_id
-    if not args.controller_url:
+    if args.controller_url:  # the hall link as `hall kiosk` makes it, to this controller
+        controller = urlsplit(args.controller_url)
+        os.environ["HALL_CONTROLLER__HOST"] = controller.hostname or "127.0.0.1"
+        os.environ["HALL_CONTROLLER__PORT"] = str(controller.port or 80)
+    else:
         os.environ["HALL_KIOSK__HALL_LINK"] = "sim"  # no controller: queue and lockers not used
     from hall.settings import load_settings
 
@@ -422,32 +427,15 @@ def main(argv: list[str] | None = None, scenarios: str = "tools.kiosk_tour") -> 
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
-    from hall.enrolment import broker_login
-    from kiosk.adapters.http_case import HttpCaseService
     from kiosk.app import KioskApp
     from kiosk.wiring import build_kiosk, ports_for
 
     if not settings.kiosk.simulator_url:
         raise SystemExit("HALL_KIOSK__SIMULATOR_URL: the hall simulator whose devices the kiosk uses")
-    # The case service, card reader, QR scanner, desk and printer as configured (the hall simulator's
-    # devices, outside this process); the hall link is the controller given, below.
+    # The case service, hall link, card reader, QR scanner, desk and printer as configured (the hall
+    # simulator's devices, outside this process).
     ports = ports_for(settings, card_recheck_seconds=0.3)
     hands = Hands(settings.kiosk.simulator_url)
-    if args.controller_url:
-        from devices.protocol.device import ProtocolDevice
-        from kiosk.adapters.hall_link import ControllerLink
-
-        assert isinstance(ports.case_service, HttpCaseService)
-        device = ProtocolDevice(settings.hall_id, args.device_id, kind="kiosk", capabilities=["tickets"])
-        username, password = broker_login(settings, args.device_id)
-        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
-        ports.hall = ControllerLink(
-            device,
-            args.controller_url,
-            ticket_service="business",
-            locker_bank="locker-bank-01",
-            credentials=ports.case_service.device_token,
-        )
     kiosk = build_kiosk(settings, ports, watch_interval=0.05, service_check_every=0.5)
     app = KioskApp(settings, kiosk)
     kiosk.connect(app.post)
