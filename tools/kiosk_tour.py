@@ -113,15 +113,15 @@ class Tour:
         self.finger.touch(self.t("next"))
         self.finger.screen("apply_capture")
 
-    def capture(self, count: int, code: str = "") -> None:
-        """拍摄 touched on the first material's row (or `code`'s), the page on the desk captured."""
+    def capture(self, count: int, code: str) -> None:
+        """拍摄 touched on `code`'s row, the page on the desk captured (the session's `count`th)."""
         self.finger.touch_button(self.capture_button(code), f"capture {code}")
         self.finger.wait(_captured(count), f"capture {count}")
 
-    def capture_button(self, code: str = "") -> Callable[[Any], bool]:
-        """The 拍摄 button of `code`'s row (of any row when empty)."""
+    def capture_button(self, code: str) -> Callable[[Any], bool]:
+        """The 拍摄 button of `code`'s row."""
         label = self.t("capture")
-        return lambda b: b.text.strip() == label and (not code or _row_code(b) == code)
+        return lambda b: b.text.strip() == label and _row_code(b) == code
 
     def missing(self) -> tuple[str, ...]:
         """The required materials not given yet."""
@@ -189,7 +189,7 @@ def tour(
         finger.wait(_notice("printed_guide"), "the guide printed")
         hands.lay_page()
         go.apply(PHONE, shot=f"apply_form-{lang}")
-        go.capture(1)
+        go.capture(1, go.missing()[0])  # the first required material of several
         finger.shot(f"apply_capture-{lang}")
         go.submit()
         finger.shot(f"apply_done-notice-{lang}")
