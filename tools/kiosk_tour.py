@@ -139,6 +139,21 @@ def _row_code(widget: Any) -> str:
     return str(widget.code) if widget is not None else ""
 
 
+def _nothing_of(finger: Finger, earlier: list[str]) -> None:
+    """No widget of any screen shows or holds anything of the people who used the kiosk before."""
+    from firmware_sim.simulator.bench import named_person
+    from hall.privacy import mask_id_number, mask_name
+
+    parts = set()
+    for name in earlier:
+        person = named_person(name)
+        parts |= {name, person.id_number, mask_name(name), mask_id_number(person.id_number)}
+    everything = finger.shown_texts() + finger.typed_texts()
+    left = sorted({part for text in everything for part in parts if part in text})
+    if left:
+        raise ScenarioError(f"the kiosk still shows or holds an earlier person's {left}")
+
+
 def _cable(url: str, action: str) -> None:
     """The case service's network cable (the caller's relay, outside this process) cut or mended."""
     answer = httpx.post(f"{url}/{action}", timeout=10)
@@ -179,6 +194,7 @@ def tour(
         finger.wait(lambda s: not s.card_present, "the expired card taken")
         hands.tap_card(name)
         finger.screen("menu")
+        _nothing_of(finger, [people[before] for before in languages[: languages.index(lang)]])
         finger.shot(f"menu-{lang}")
         hands.pull_card()
         finger.wait(lambda s: not s.card_present, "the card taken")

@@ -5,7 +5,8 @@ Against the running case service (reached through a cable the test cuts to show 
 running hall controller (tickets; a deposit in its firmware_sim locker bank for each person) and the hall
 simulator (cards, QR codes, the desk, the printer's paper), all outside the kiosk's process. One kiosk per
 orientation, both at once; with HALL_TEST_SCREENSHOT_DIR=docs/screenshots (`make screenshots`) each does
-both languages, otherwise portrait in Chinese and landscape in English, to keep the suite quick.
+both languages, one person after the other (the second finds nothing of the first), otherwise portrait in
+Chinese and landscape in English, to keep the suite quick.
 """
 
 from __future__ import annotations
