@@ -128,37 +128,29 @@ class Finger:
     def touch(self, text: str, *, exact: bool = True) -> None:
         """Touches the visible button showing `text` (scrolled into view first, as a person would)."""
 
-        def pick(button: Any) -> bool:
-            shown = button.text.strip()
-            return bool(shown == text or (not exact and text in shown))
+        def find() -> Any:
+            for button in visible_buttons(self.app.shell):
+                shown = button.text.strip()
+                if shown == text or (not exact and text in shown):
+                    return button
+            return None
 
-        self.touch_button(pick, repr(text))
+        self.touch_widget(find, f"button {text!r}")
 
-    def touch_button(self, pick: Callable[[Any], bool], what: str) -> None:
-        """Touches the first visible button `pick` chooses (scrolled into view first)."""
-
-        def button() -> Any:
-            return next((b for b in visible_buttons(self.app.shell) if pick(b)), None)
-
-        def scroll() -> bool:
-            found = button()
-            return found is not None and _scroll_into_view(found)
-
-        def place() -> tuple[float, float] | None:
-            found = button()
-            return None if found is None else found.to_window(*found.center)
-
+    def touch_widget(self, find: Callable[[], Any], what: str) -> None:
+        """Touches the widget `find` gives (on the Kivy thread; None while there is none), scrolled into
+        view first, as a person would."""
         where = None
         # A screen that rebuilds its rows lays them out on the next frame (later on a busy machine).
         deadline = time.monotonic() + BUTTON_WAIT
         while where is None and time.monotonic() < deadline:
-            if self.main(scroll):
+            if self.main(lambda: _scroll_to(find())):
                 time.sleep(0.2)  # the scroll view moves its content on the next frame
-            where = self.main(place)
+            where = self.main(lambda: _place_of(find()))
             if where is None:
                 time.sleep(0.1)
         if where is None:
-            raise ScenarioError(f"no visible button {what}; visible: {self.buttons()}")
+            raise ScenarioError(f"no visible {what}; visible: {self.buttons()}")
         self.touch_at(*where)
 
     def buttons(self) -> list[str]:
@@ -286,6 +278,14 @@ class Hands:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _scroll_to(widget: Any) -> bool:
+    return widget is not None and _scroll_into_view(widget)
+
+
+def _place_of(widget: Any) -> tuple[float, float] | None:
+    return None if widget is None else widget.to_window(*widget.center)
 
 
 def _shown(widget: Any) -> bool:

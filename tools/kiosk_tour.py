@@ -17,7 +17,7 @@ import httpx
 
 from kiosk.flow.model import Device, Language, VerifyReason
 from kiosk.messages import text
-from tools.kiosk_touch import Finger, Hands, ScenarioError
+from tools.kiosk_touch import Finger, Hands, ScenarioError, visible_buttons
 
 FOOD = "食品(含保健食品)经营许可"  # a catalogue item with several required materials
 PHONE = "13812345678"
@@ -115,13 +115,15 @@ class Tour:
 
     def capture(self, count: int, code: str) -> None:
         """拍摄 touched on `code`'s row, the page on the desk captured (the session's `count`th)."""
-        self.finger.touch_button(self.capture_button(code), f"capture {code}")
+        self.finger.touch_widget(self.capture_button(code), f"the capture button of {code}")
         self.finger.wait(_captured(count), f"capture {count}")
 
-    def capture_button(self, code: str) -> Callable[[Any], bool]:
-        """The 拍摄 button of `code`'s row."""
-        label = self.t("capture")
-        return lambda b: b.text.strip() == label and _row_code(b) == code
+    def capture_button(self, code: str) -> Callable[[], Any]:
+        """The 拍摄 button of `code`'s row (on the Kivy thread), or None."""
+        label, shell = self.t("capture"), self.finger.app.shell
+        return lambda: next(
+            (b for b in visible_buttons(shell) if b.text.strip() == label and _row_code(b) == code), None
+        )
 
     def missing(self) -> tuple[str, ...]:
         """The required materials not given yet."""
@@ -328,7 +330,7 @@ def timing(
         go.apply()
         while go.missing():  # each required material's page
             count, code = len(finger.state.session.captured) + 1, go.missing()[0]
-            finger.touch_button(go.capture_button(code), f"capture {code}")
+            finger.touch_widget(go.capture_button(code), f"the capture button of {code}")
             watch.until("capture to clean page on screen", finger.pressed_at, _captured(count))
         go.submit()
         watch.touched("screen switch (anchor)", go.t("home"), _settled("menu"))
