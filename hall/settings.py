@@ -51,7 +51,6 @@ PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
 }
 # The kiosk's backends that default to a simulation, and the real choice production needs.
 KIOSK_REAL_BACKENDS = {
-    "case_service": "http",
     "hall_link": "controller",
     "card_reader": "device",
     "camera": "device",

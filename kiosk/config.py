@@ -18,8 +18,6 @@ class KioskSettings(Section):
     verify_timeout_seconds: float = Field(default=45.0, gt=0)
     allow_phone_login: bool = True
     by_lockers: bool = True
-    # "http": the case service at HALL_CASE__* (kept offline-safe by the outbox); "sim": an in-memory one.
-    case_service: str = Field(default="http", pattern="^(http|sim)$")
     # "device": the ID-card reader of devices/idcard (hardware, or its emulator when
     # HALL_DEVICES__BACKEND=sim); "sim": the hall simulator's reader (cards tapped on its page).
     card_reader: str = Field(default="sim", pattern="^(device|sim)$")

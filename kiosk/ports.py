@@ -1,8 +1,8 @@
 """What the kiosk needs from the world, as Protocols: the case service, the hall controller, the devices.
 
 Each has adapters to the real parts and to the hall simulator's devices (`kiosk/adapters/`), and in-process
-simulated ones for unit tests (`kiosk/sim/`). Implementations raise only the errors below; the runner turns
-them into events.
+simulated ones for unit tests (`kiosk/sim/`, `tests/kiosk/fake_case_service.py`). Implementations raise only
+the errors below; the runner turns them into events.
 """
 
 from __future__ import annotations

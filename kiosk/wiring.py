@@ -21,7 +21,7 @@ from kiosk.flow import FlowConfig
 from kiosk.flow import events as ev
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.outbox import Outbox
-from kiosk.ports import Camera, CardReader, CaseService, HallLink, Ports, Printer, Scanner, Voice
+from kiosk.ports import Camera, CardReader, HallLink, Ports, Printer, Scanner, Voice
 from kiosk.runtime import Runner, Watcher
 from kiosk.scratch import Scratch
 from kiosk.voice import EspeakVoice, SilentVoice
@@ -29,6 +29,7 @@ from kiosk.voice import EspeakVoice, SilentVoice
 if TYPE_CHECKING:
     from devices.camera.supervised import SupervisedSource
     from devices.idcard.factory import OpenedReader
+    from kiosk.adapters.http_case import HttpCaseService
     from kiosk.adapters.simulator import HallSimulator
 
 log = logging.getLogger(__name__)
@@ -139,19 +140,7 @@ def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports
     """The case service, hall link and devices as configured (docs/kiosk.md, "What is real and what is
     simulated"): a device left at "sim" is the hall simulator's, outside the kiosk's process."""
     section = settings.kiosk
-    case_service: CaseService
-    if section.case_service == "http":
-        from kiosk.adapters.http_case import HttpCaseService
-
-        case_service = HttpCaseService(
-            settings.case_service_url,
-            device_id=section.device_id,
-            secret=own_credential(settings, section.device_id).secret,
-        )
-    else:
-        from kiosk.sim.case_service import SimCaseService
-
-        case_service = SimCaseService()
+    case_service = http_case_service(settings)
     simulator = None
     if "sim" in (section.card_reader, section.scanner, section.camera, section.printer):
         from kiosk.adapters.simulator import HallSimulator
@@ -166,6 +155,19 @@ def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports
         hall=_hall_link(settings, case_service),
         voice=kiosk_voice(settings),
     )
+
+
+def http_case_service(settings: Settings) -> HttpCaseService:
+    """The running case service at HALL_CASE__PUBLIC_URL (else HALL_CASE__HOST:PORT), as this kiosk's
+    enrolled device: always over HTTP, kept offline-safe by the outbox."""
+    from kiosk.adapters.http_case import HttpCaseService
+
+    device_id, url = settings.kiosk.device_id, settings.case_service_url
+    try:
+        secret = own_credential(settings, device_id).secret
+    except StartupError as err:
+        raise StartupError(f"the kiosk talks to the case service at {url} as {device_id}: {err}") from err
+    return HttpCaseService(url, device_id=device_id, secret=secret)
 
 
 def _card_reader(settings: Settings, simulator: HallSimulator | None, recheck: float) -> CardReader:
@@ -218,7 +220,7 @@ def _printer(settings: Settings, simulator: HallSimulator | None) -> Printer:
     return SimulatorPrinter(simulator, kiosk_folder(settings) / "printed")
 
 
-def _hall_link(settings: Settings, cases: CaseService) -> HallLink:
+def _hall_link(settings: Settings, cases: HttpCaseService) -> HallLink:
     section = settings.kiosk
     if section.hall_link == "sim":
         from kiosk.sim.hall_link import SimHallLink
@@ -226,7 +228,6 @@ def _hall_link(settings: Settings, cases: CaseService) -> HallLink:
         return SimHallLink()
     from devices.protocol.device import ProtocolDevice
     from kiosk.adapters.hall_link import ControllerLink
-    from kiosk.adapters.http_case import HttpCaseService
 
     device = ProtocolDevice(
         settings.hall_id,
@@ -242,7 +243,7 @@ def _hall_link(settings: Settings, cases: CaseService) -> HallLink:
         settings.controller_url,
         ticket_service=section.ticket_service,
         locker_bank=section.locker_bank,
-        credentials=cases.device_token if isinstance(cases, HttpCaseService) else None,
+        credentials=cases.device_token,
     )
 
 

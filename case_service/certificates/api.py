@@ -38,6 +38,8 @@ def certificate_context(request: Request) -> CertificateContext:
 
 
 def certificate_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the answer is sent (scope="function" below): a client
+    that acts on the answer (a sealer right after the certificate is made) sees what it reports."""
     with request.app.state.sessions() as session, session.begin():
         yield session
 
@@ -78,7 +80,7 @@ async def station_actor(request: Request) -> Actor:
 
 
 ContextDep = Annotated[CertificateContext, Depends(certificate_context)]
-SessionDep = Annotated[Session, Depends(certificate_session)]
+SessionDep = Annotated[Session, Depends(certificate_session, scope="function")]
 StaffDep = Annotated[Actor, Depends(staff_actor)]
 StationDep = Annotated[Actor, Depends(station_actor)]
 ApproverDep = Annotated[Actor, Depends(approver_actor)]

@@ -1,1 +1,2 @@
-"""Simulated ports, for running the kiosk alone (demo, screenshots) and for tests beneath the real ones."""
+"""Simulated ports beneath the unit tests: the kiosk itself uses the hall simulator's devices (or the real
+ones) and the running case service."""

@@ -1,5 +1,5 @@
 """In-process simulated card reader, QR scanner, document camera and printer, each with a fault switch:
-only for the unit tests (tests/kiosk/harness.py) and the screen tour of tools/kiosk_drive.py. The kiosk
+only for the unit tests (tests/kiosk/harness.py) and tests/reliability/test_card_pulled.py. The kiosk
 itself (kiosk/wiring.py) uses the hall simulator's devices (firmware_sim/simulator) or the real ones."""
 
 from __future__ import annotations

@@ -135,7 +135,6 @@ def test_production_refuses_the_default_simulated_devices(monkeypatch: pytest.Mo
         ("HALL_KIOSK__CAMERA", "device"),
         ("HALL_KIOSK__SCANNER", "device"),
         ("HALL_KIOSK__PRINTER", "cups"),
-        ("HALL_KIOSK__CASE_SERVICE", "http"),
         ("HALL_KIOSK__HALL_LINK", "controller"),
     ],
 )

@@ -17,10 +17,10 @@ from kiosk.outbox import Outbox
 from kiosk.ports import CaseService, Ports
 from kiosk.runtime import Runner, Watcher
 from kiosk.scratch import Scratch
-from kiosk.sim.case_service import SimCaseService
 from kiosk.sim.devices import SimCamera, SimCardReader, SimPrinter, SimScanner
 from kiosk.sim.hall_link import SimHallLink
 from kiosk.voice import SilentVoice
+from tests.kiosk.fake_case_service import SimCaseService
 
 TEST_KEY = "dGVzdC1vbmx5LXBpaS1rZXktMzItYnl0ZXMtbG9uZyE="
 

@@ -23,6 +23,7 @@ from kiosk.flow.model import IdCard
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
 from tests.kiosk.conftest import kiosk_secret
+from tests.kiosk.hall_parts import controller_with_lockers
 from tests.kiosk.staff import Staff, _png
 from tests.kiosk.touch_scenarios import person
 from tests.kiosk.touching import touched
@@ -364,16 +365,6 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
     assert record.json()["priority"] == "elderly" and record.json()["source"] == "kiosk"
 
 
-class _Sms:
-    """The SMS gateway's side of the hall: what the applicant's phone receives (the code unmasked)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str | None]] = []
-
-    def send(self, phone: str, text: str, qr: str | None = None) -> None:
-        self.sent.append((phone, text, qr))
-
-
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
     xvfb: VirtualDisplay,
@@ -386,104 +377,63 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
     """A clerk deposits through the controller's API into a firmware_sim bank; the applicant touches 取件
     (no sign-in), a wrong code is refused in words, the code from the SMS typed on the pad opens the
     compartment the kiosk names; the controller's compartment and audit say so."""
-    import functools
-    import re
+    from tests.hall_controller.harness import wait_until
 
-    from devices.lockboard.gateway import LockerGateway
-    from firmware_sim.lockers.rig import start_rig
-    from hall_controller.app import create_app
-    from hall_controller.lockers.extension import LockersExtension
-    from tests.hall_controller.harness import (
-        controller_settings,
-        new_hall_id,
-        serving,
-        staff_headers,
-        wait_until,
-    )
+    with controller_with_lockers(mosquitto.url, tmp_path / "controller") as hall:
+        bank, http, rig, manager = hall.bank, hall.http, hall.rig, hall.manager
 
-    bank, api = "locker-bank-01", "/api/v1/ext/lockers"
-    settings = controller_settings(mosquitto.url, tmp_path / "controller", new_hall_id())
-    sms = _Sms()
-    factory = functools.partial(LockersExtension, sms=sms, unlock_timeout=4.0)
-    rig = start_rig(pulse_seconds=0.05, open_timeout=1.5, left_open_seconds=60)
-    gateway = LockerGateway(settings.hall_id, bank, rig.bank, poll_seconds=0.02)
-    clerk = staff_headers(settings, "clerk1")
-    manager = staff_headers(settings, "manager1", ("manager",))
-    try:
-        with serving(create_app(settings, [factory])) as url, httpx.Client(base_url=url + api) as http:
-            gateway.start(mosquitto.url)
-            assert wait_until(lambda: len(http.get("/compartments").json()) == 8, 30)
+        def deposited(case_id: str) -> tuple[int, str, str]:
+            return hall.deposit(case_id, person(case_id).id_number)
 
-            def deposited(case_id: str) -> tuple[int, str, str]:
-                """A clerk's deposit: the compartment, and the code and QR the applicant's SMS carries."""
-                applicant = person(case_id)
-                case = {"case_id": case_id, "phone": "13812345678", "id_number": applicant.id_number}
-                made = http.post("/demo-cases", json=case, headers=clerk)
-                assert made.status_code == 200, made.text
-                deposit = {"case_id": case_id, "size": "S", "bank_id": bank}
-                answer = http.post("/deposits", json=deposit, headers=clerk)
-                assert answer.status_code == 200, answer.text
-                number = int(answer.json()["number"])
-                sent = len(sms.sent)
-                rig.person_puts_item_and_closes(number)
-                assert wait_until(lambda: len(sms.sent) > sent, 30), "no pickup SMS"
-                _phone, words, qr = sms.sent[-1]
-                found = re.search(r"取件码 (\d{8})", words)
-                assert found is not None and qr is not None, words
-                return number, found.group(1), qr
+        number, code, _qr = deposited(f"kiosk-code-{language}")
+        qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
+        card_number, _code, _qr = deposited(f"kiosk-card-{language}")
+        wrong = str((int(code) + 1) % 10**8).zfill(8)
 
-            number, code, _qr = deposited(f"kiosk-code-{language}")
-            qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
-            card_number, _code, _qr = deposited(f"kiosk-card-{language}")
-            wrong = str((int(code) + 1) % 10**8).zfill(8)
+        report = touched(
+            xvfb,
+            case_url,
+            tmp_path,
+            screenshot_dir,
+            "locker_pickup",
+            language,
+            settings={"mqtt_url": mosquitto.url},
+            controller_url=hall.url,
+            code=code,
+            wrong=wrong,
+            bank=bank,
+            compartment=number,
+            qr=qr,
+            qr_compartment=qr_number,
+            card_holder=f"kiosk-card-{language}",
+        )
+        notes = report["notes"]
+        assert notes["refused"] == "locker_wrong_code"
+        assert notes["opened"] == [bank, str(number)]
+        assert notes["left"] == []
+        assert notes["qr_refused"] == "locker_wrong_qr"
+        assert notes["qr_opened"] == [bank, str(qr_number)]
+        assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
+        # The record: the door really opened, the person took the papers and closed it.
+        board, lock = rig.firmware(number)
+        assert wait_until(lambda: board.truly_open(lock), 10)
+        rig.person_takes_item_and_closes(number)
 
-            report = touched(
-                xvfb,
-                case_url,
-                tmp_path,
-                screenshot_dir,
-                "locker_pickup",
-                language,
-                settings={"mqtt_url": mosquitto.url},
-                controller_url=url,
-                code=code,
-                wrong=wrong,
-                bank=bank,
-                compartment=number,
-                qr=qr,
-                qr_compartment=qr_number,
-                card_holder=f"kiosk-card-{language}",
-            )
-            notes = report["notes"]
-            assert notes["refused"] == "locker_wrong_code"
-            assert notes["opened"] == [bank, str(number)]
-            assert notes["left"] == []
-            assert notes["qr_refused"] == "locker_wrong_qr"
-            assert notes["qr_opened"] == [bank, str(qr_number)]
-            assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
-            # The record: the door really opened, the person took the papers and closed it.
-            board, lock = rig.firmware(number)
-            assert wait_until(lambda: board.truly_open(lock), 10)
-            rig.person_takes_item_and_closes(number)
+        def state() -> str:
+            rows = http.get("/compartments").json()
+            return str(next(r["state"] for r in rows if r["bank_id"] == bank and r["number"] == number))
 
-            def state() -> str:
-                rows = http.get("/compartments").json()
-                return str(next(r["state"] for r in rows if r["bank_id"] == bank and r["number"] == number))
-
-            assert wait_until(lambda: state() == "free", 20), state()
-            trail = http.get("/audit", headers=manager).json()
-            actions = [(row["action"], row["actor"]) for row in trail]
-            assert ("pickup_refused", "applicant") in actions, actions
-            assert ("unlock", "applicant:code") in actions, actions
-            assert ("unlock", "applicant:qr") in actions, actions
-            assert ("unlock", "applicant:id_card") in actions, actions
-            assert any(action == "delivered" for action, _actor in actions), actions
-            refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
-            assert [row["why"] for row in refused] == ["wrong code", "wrong QR"], refused
-            assert all(row["source"] == "kiosk:kiosk-touch" for row in refused), refused
-            # The code is spent: the same code typed again is "already collected", not "wrong".
-            again = http.post("/pickups", json={"bank_id": bank, "method": "code", "value": code})
-            assert again.status_code == 400 and again.json()["error"]["code"] == "already_collected"
-    finally:
-        gateway.stop()
-        rig.stop()
+        assert wait_until(lambda: state() == "free", 20), state()
+        trail = http.get("/audit", headers=manager).json()
+        actions = [(row["action"], row["actor"]) for row in trail]
+        assert ("pickup_refused", "applicant") in actions, actions
+        assert ("unlock", "applicant:code") in actions, actions
+        assert ("unlock", "applicant:qr") in actions, actions
+        assert ("unlock", "applicant:id_card") in actions, actions
+        assert any(action == "delivered" for action, _actor in actions), actions
+        refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
+        assert [row["why"] for row in refused] == ["wrong code", "wrong QR"], refused
+        assert all(row["source"] == "kiosk:kiosk-touch" for row in refused), refused
+        # The code is spent: the same code typed again is "already collected", not "wrong".
+        again = http.post("/pickups", json={"bank_id": bank, "method": "code", "value": code})
+        assert again.status_code == 400 and again.json()["error"]["code"] == "already_collected"

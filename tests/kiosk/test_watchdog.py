@@ -1,4 +1,5 @@
-"""The watchdog: a hung UI thread is noticed and the kiosk process starts afresh (same pid)."""
+"""The watchdog: a hung UI thread is noticed and the kiosk process starts afresh (same pid). The kiosk
+processes talk to the running case service (`case_url`) as an enrolled kiosk."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from firmware_sim.simulator.page import SimulatorPage
 from hall.display import VirtualDisplay
 from kiosk.watchdog import Watchdog, is_hung
 from tests.fixtures.hall import hall_env
+from tests.kiosk.conftest import write_kiosk_credential
 
 
 @pytest.fixture
@@ -26,6 +28,18 @@ def simulator() -> Iterator[str]:
     page.start()
     yield page.url
     page.stop()
+
+
+def _kiosk_env(case_url: str, tmp_path: Path, simulator: str, **values: str) -> dict[str, str]:
+    """`hall kiosk` as kiosk-01, enrolled at the running case service, on the hall simulator's devices."""
+    write_kiosk_credential(case_url, tmp_path / "var", "kiosk-01")
+    return hall_env(
+        tmp_path / "var",
+        kiosk__voice="off",
+        case__public_url=case_url,
+        kiosk__simulator_url=simulator,
+        **values,
+    )
 
 
 def test_is_hung() -> None:
@@ -55,14 +69,8 @@ def test_watchdog_restarts_only_when_beats_stop() -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, tmp_path: Path, simulator: str) -> None:
-    env = hall_env(
-        tmp_path / "var",
-        kiosk__voice="off",
-        kiosk__case_service="sim",
-        kiosk__watchdog_seconds="3",
-        kiosk__simulator_url=simulator,
-    )
+def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, case_url: str, tmp_path: Path, simulator: str) -> None:
+    env = _kiosk_env(case_url, tmp_path, simulator, kiosk__watchdog_seconds="3")
     env.update({"DISPLAY": xvfb.name, "KIOSK_TEST_HANG_SIGNAL": "1"})
     ready = tmp_path / "var" / "run" / "kiosk-01.ready"
     log = (tmp_path / "kiosk.log").open("w")
@@ -91,11 +99,9 @@ def test_hung_kiosk_is_restarted(xvfb: VirtualDisplay, tmp_path: Path, simulator
 @pytest.mark.slow
 @pytest.mark.integration
 def test_sigterm_ends_the_kiosk_although_the_window_refuses_to_close(
-    xvfb: VirtualDisplay, tmp_path: Path, simulator: str
+    xvfb: VirtualDisplay, case_url: str, tmp_path: Path, simulator: str
 ) -> None:
-    env = hall_env(
-        tmp_path / "var", kiosk__voice="off", kiosk__case_service="sim", kiosk__simulator_url=simulator
-    )
+    env = _kiosk_env(case_url, tmp_path, simulator)
     env["DISPLAY"] = xvfb.name
     ready = tmp_path / "var" / "run" / "kiosk-01.ready"
     kiosk = subprocess.Popen(

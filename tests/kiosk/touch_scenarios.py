@@ -1,9 +1,9 @@
-"""What people do at the kiosk, touch by touch (run inside the app's process by tests/kiosk/touching.py).
+"""What people do at the kiosk, touch by touch (run inside the app's process by tools/kiosk_touch.py).
 
 Each scenario is `name(finger, reader, language, **args)`; it raises ScenarioError (or AssertionError)
 when the kiosk does not do what the person expects, and leaves its findings in `finger.notes`. `reader` is
 the person's hands at the kiosk's card reader and QR scanner: the buttons of the hall simulator's page
-(tests/kiosk/touching.py `Hands`), whose devices live outside the kiosk's process.
+(tools/kiosk_touch.py `Hands`), whose devices live outside the kiosk's process.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from firmware_sim.simulator.bench import named_person
 from kiosk.flow.model import Language
 from kiosk.messages import text
-from tests.kiosk.touching import Finger, ScenarioError, visible_buttons
+from tools.kiosk_touch import Finger, ScenarioError, visible_buttons
 
 
 def _t(key: str, language: str) -> str:
@@ -227,7 +227,7 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
 
 
 def _screen_texts(finger: Finger, name: str) -> list[str]:
-    from tests.kiosk.touching import _texts
+    from tools.kiosk_touch import _texts
 
     return list(_texts(finger.app.root_screen(name)))
 
@@ -389,7 +389,7 @@ def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
     def drawn() -> list[dict[str, Any]]:
         from kivy.core.window import Window
 
-        from tests.kiosk.touching import _tree
+        from tools.kiosk_touch import _tree
 
         return [
             {
@@ -418,7 +418,7 @@ def rare_name(finger: Finger, reader: Any, language: str, name: str) -> None:
         from kivy.core.text.markup import MarkupLabel
 
         from kiosk.screens.rare_glyphs import fallback_markup
-        from tests.kiosk.touching import _text_inputs
+        from tools.kiosk_touch import _text_inputs
 
         field = next(w for w in _text_inputs(finger.app.shell) if w.text == name)
         line = field._lines_labels[0]

@@ -1,344 +1,41 @@
-"""The real Kivy kiosk under Xvfb, touched as a person touches it: a finger goes down and up at a widget's
-place on the window, never by posting flow events.
+"""The touch tests' runner: tools/kiosk_touch.py with the scenarios of tests/kiosk/touch_scenarios.py.
 
     python -m tests.kiosk.touching --scenario NAME --case-service-url URL --out DIR [--language zh]
 
-Runs the app as `hall kiosk` does, with the real case service over HTTP and the hall simulator's devices
-(HALL_KIOSK__SIMULATOR_URL, run by the test outside this process: the ID card through the real SAM
-driver, QR codes held up to the scanner); a scenario (a plain function on its own thread) touches the window
-and reads what it shows. Prints one JSON report on the last line of stdout:
-{"failed": "", "notes": {...}, "shots": []}. A test runs it with `touched(...)` (below), which starts the
-hall simulator in the test's process and returns the report.
-The touch is a real pointer press on the X display (xdotool): SDL and Kivy's input provider turn it into
-the touch the widgets get, so a widget that lies under another one cannot be touched, as on the glass.
+A test runs it with `touched(...)` (below), which starts the hall simulator in the test's process and
+returns the report.
 """
 
 from __future__ import annotations
 
-import argparse
-import faulthandler
 import json
-import os
 import subprocess
 import sys
-import threading
-import time
-import traceback
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
-SETTLE = 0.4  # a ScrollView passes a tap on to its content after its scroll timeout (0.25 s)
-BUTTON_WAIT = 10.0  # seconds a touch waits for its button to be laid out
-TOUCH_TIMEOUT = 280  # seconds a scenario's process may run
-
-
-class ScenarioError(AssertionError):
-    pass
-
-
-class Finger:
-    """Touches the running app's window; every call is made from the scenario's thread."""
-
-    def __init__(self, app: Any, kiosk: Any, out: Path, prefix: str) -> None:
-        self.app, self.kiosk, self.out, self.prefix = app, kiosk, out, prefix
-        self.shots: list[str] = []
-        self.notes: dict[str, Any] = {}
-        self._window_id = ""
-
-    # The Kivy thread ---------------------------------------------------------------------------
-
-    def main(self, work: Callable[[], T]) -> T:
-        """Runs `work` on the Kivy thread and returns its result."""
-        from kivy.clock import Clock
-
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def run(_dt: float) -> None:
-            try:
-                box["value"] = work()
-            except BaseException as err:  # handed back to the scenario's thread
-                box["error"] = err
-            done.set()
-
-        Clock.schedule_once(run, 0)
-        if not done.wait(30):
-            raise ScenarioError("the Kivy thread did not answer within 30 s")
-        if "error" in box:
-            raise box["error"]
-        result: T = box["value"]
-        return result
-
-    @property
-    def state(self) -> Any:
-        return self.main(lambda: self.app.core.state)
-
-    def wait(self, check: Callable[[Any], bool], what: str, timeout: float = 30.0) -> Any:
-        """Until the flow's state passes `check`, nothing is busy, and the screen had a frame to draw."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.main(lambda: self.app.core.state)
-            busy = bool(state.session and state.session.busy) or not self.kiosk.runner.idle()
-            if not busy and check(state):
-                time.sleep(0.15)
-                return self.main(lambda: self.app.core.state)
-            time.sleep(0.05)
-        raise ScenarioError(f"waited {timeout:.0f} s for {what}; at {self.state.screen}")
-
-    def screen(self, name: str, timeout: float = 30.0) -> Any:
-        return self.wait(lambda s: s.screen.value == name, f"the {name} screen", timeout)
-
-    # Touching --------------------------------------------------------------------------------
-
-    def touch_at(self, x: float, y: float) -> None:
-        """A finger down and up at window position (x, y) (Kivy's: from the bottom left), given to the X
-        server (xdotool), which hands it to the window as the touch screen's driver does."""
-        from kivy.core.window import Window
-
-        height = self.main(lambda: Window.height)
-        env = {**os.environ}
-        if not self._window_id:
-            found = subprocess.run(
-                ["xdotool", "search", "--pid", str(os.getpid())], env=env, capture_output=True, text=True
-            )
-            self._window_id = found.stdout.split()[-1]
-            # no window manager places it: put the whole window on the screen, as the kiosk's is
-            subprocess.run(["xdotool", "windowmove", self._window_id, "0", "0"], env=env, check=True)
-            time.sleep(0.3)
-        place = [str(round(x)), str(round(height - y))]
-        # One xdotool for the whole touch (its commands chained): on a loaded machine each process costs.
-        press = ["mousemove", "--window", self._window_id, *place, "sleep", "0.05", "mousedown", "1"]
-        subprocess.run(["xdotool", *press, "sleep", "0.08", "mouseup", "1"], env=env, check=True)
-        time.sleep(SETTLE)
-
-    def touch(self, text: str, *, exact: bool = True) -> None:
-        """Touches the visible button showing `text` (scrolled into view first, as a person would)."""
-
-        def find() -> Any:
-            for button in visible_buttons(self.app.shell):
-                shown = button.text.strip()
-                if shown == text or (not exact and text in shown):
-                    return button
-            return None
-
-        self.touch_widget(find, f"button {text!r}")
-
-    def touch_widget(self, find: Callable[[], Any], what: str) -> None:
-        """Touches the widget `find` gives (on the Kivy thread; None while there is none), scrolled into
-        view first, as a person would."""
-        where = None
-        # A screen that rebuilds its rows lays them out on the next frame (later on a busy machine).
-        deadline = time.monotonic() + BUTTON_WAIT
-        while where is None and time.monotonic() < deadline:
-            if self.main(lambda: _scroll_to(find())):
-                time.sleep(0.2)  # the scroll view moves its content on the next frame
-            where = self.main(lambda: _place_of(find()))
-            if where is None:
-                time.sleep(0.1)
-        if where is None:
-            raise ScenarioError(f"no visible {what}; visible: {self.buttons()}")
-        self.touch_at(*where)
-
-    def buttons(self) -> list[str]:
-        return self.main(lambda: [b.text for b in visible_buttons(self.app.shell)])
-
-    def button_with(self, part: str) -> str:
-        """The text of the first visible button containing `part`, once the screen has laid it out."""
-        deadline = time.monotonic() + BUTTON_WAIT
-        while True:
-            shown = self.buttons()
-            found = next((label for label in shown if part in label), None)
-            if found is not None:
-                return found
-            if time.monotonic() > deadline:
-                raise ScenarioError(f"no visible button with {part!r}; visible: {shown}")
-            time.sleep(0.1)
-
-    def type_into(self, hint_or_label: str, words: str) -> None:
-        """Touches a text field (found by its hint) and types into it, as the docked keyboard does."""
-
-        def focus() -> tuple[float, float]:
-            field = next((w for w in _text_inputs(self.app.shell) if hint_or_label in w.hint_text), None)
-            if field is None:
-                raise ScenarioError(f"no field with hint {hint_or_label!r}")
-            x, y = field.to_window(*field.center)
-            return float(x), float(y)
-
-        self.touch_at(*self.main(focus))
-
-        def typed() -> None:
-            field = next(w for w in _text_inputs(self.app.shell) if w.focus)
-            field.insert_text(words)
-            field.dispatch("on_text_validate")
-
-        self.main(typed)
-        time.sleep(SETTLE)
-
-    # Reading ----------------------------------------------------------------------------------
-
-    def shown_texts(self) -> list[str]:
-        """Every text of every widget the kiosk holds: all built screens, shown or not, and the frame."""
-
-        def collect() -> list[str]:
-            from kivy.core.window import Window
-
-            return [text for widget in Window.children for text in _texts(widget)]
-
-        return self.main(collect)
-
-    def typed_texts(self) -> list[str]:
-        """What the text fields of every built screen hold."""
-
-        def collect() -> list[str]:
-            from kivy.core.window import Window
-            from kivy.uix.textinput import TextInput
-
-            return [w.text for root in Window.children for w in _tree(root) if isinstance(w, TextInput)]
-
-        return self.main(collect)
-
-    def shot(self, name: str) -> None:
-        from kivy.core.window import Window
-
-        path = self.out / f"{self.prefix}-{name}.png"
-
-        def take() -> Path:
-            return Path(Window.screenshot(name=str(self.out / f".touch-{os.getpid()}.png")))
-
-        time.sleep(0.2)
-        taken = self.main(take)
-        from PIL import Image
-
-        with Image.open(taken) as image:  # half size, 96 colours: small enough to keep under docs/
-            small = image.convert("RGB").resize(
-                (image.width // 2, image.height // 2), Image.Resampling.LANCZOS
-            )
-        small.quantize(colors=96).save(path, optimize=True)
-        taken.unlink()
-        self.shots.append(path.name)
-
-
-class Hands:
-    """A person's hands at the kiosk's card reader, QR scanner and document desk: the hall simulator page's
-    buttons (firmware_sim/simulator), whose devices the kiosk reads from outside its process."""
-
-    def __init__(self, url: str) -> None:
-        import httpx
-
-        self._client = httpx.Client(base_url=url, timeout=10.0)
-
-    def _press(self, path: str, **form: str) -> str:
-        answer = self._client.post(path, data=form)
-        if answer.status_code != 303:
-            raise ScenarioError(f"the hall simulator refused {path}: HTTP {answer.status_code}")
-        from urllib.parse import unquote
-
-        return unquote(answer.headers["location"].partition("msg=")[2])
-
-    def tap_card(self, name: str, born: str = "") -> None:
-        """The ID card of `name` (born on `born`, YYYY-MM-DD) laid on the reader."""
-        said = self._press("/card", name=name, born=born)
-        if name not in said:
-            raise ScenarioError(f"the hall simulator did not place {name}'s card: {said}")
-
-    def pull_card(self) -> None:
-        self._press("/card/pull")
-
-    def show_qr(self, text: str) -> None:
-        self._press("/qr", text=text)
-
-    def show_eid(self, name: str, born: str = "") -> None:
-        """The e-ID QR of `name` (the development issuer's, as the issuer's phone app shows it)."""
-        said = self._press("/qr", eid_name=name, born=born)
-        if name not in said:
-            raise ScenarioError(f"the hall simulator did not show {name}'s e-ID: {said}")
-
-    def lay_page(self) -> None:
-        """A page laid on the document desk, under its camera."""
-        self._press("/desk", lying="1")
-
-    def clear_desk(self) -> None:
-        self._press("/desk", lying="0")
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def _scroll_to(widget: Any) -> bool:
-    return widget is not None and _scroll_into_view(widget)
-
-
-def _place_of(widget: Any) -> tuple[float, float] | None:
-    return None if widget is None else widget.to_window(*widget.center)
-
-
-def _shown(widget: Any) -> bool:
-    return bool(widget.opacity > 0 and widget.width > 1 and widget.height > 1)
-
-
-def _walk_visible(widget: Any) -> Iterator[Any]:
-    from kivy.uix.screenmanager import ScreenManager
-
-    if not _shown(widget):
-        return
-    yield widget
-    children = widget.children
-    if isinstance(widget, ScreenManager):  # only the shown screen is on the glass
-        children = [widget.current_screen] if widget.current_screen is not None else []
-    for child in children:
-        yield from _walk_visible(child)
-
-
-def visible_buttons(root: Any) -> list[Any]:
-    """Buttons a person sees: every ancestor shown, the button itself enabled."""
-    from kivy.uix.button import Button
-
-    return [w for w in _walk_visible(root) if isinstance(w, Button) and not w.disabled and w.text.strip()]
-
-
-def _text_inputs(root: Any) -> list[Any]:
-    from kivy.uix.textinput import TextInput
-
-    return [w for w in _walk_visible(root) if isinstance(w, TextInput)]
-
-
-def _scroll_into_view(widget: Any) -> bool:
-    """Scrolls the scroll view holding `widget` until it is whole on the window; True if it moved."""
-    from kivy.core.window import Window
-    from kivy.uix.scrollview import ScrollView
-
-    parent = widget.parent
-    while parent is not None and parent is not Window:
-        if isinstance(parent, ScrollView):
-            _x, bottom = parent.to_window(parent.x, parent.y)
-            _x, low = widget.to_window(widget.x, widget.y)
-            _x, high = widget.to_window(widget.x, widget.top)
-            if low >= bottom and high <= bottom + parent.height:
-                return False
-            parent.scroll_to(widget, padding=40, animate=False)
-            return True
-        parent = parent.parent
-    return False
-
-
-def _tree(widget: Any) -> Iterator[Any]:
-    """A widget and everything beneath it (screens not shown included)."""
-    from kivy.uix.screenmanager import ScreenManager
-
-    yield widget
-    children = list(widget.screens) if isinstance(widget, ScreenManager) else list(widget.children)
-    for child in children:
-        yield from _tree(child)
-
-
-def _texts(widget: Any) -> Iterator[str]:
-    for each in _tree(widget):
-        for name in ("text", "hint_text"):
-            value = getattr(each, name, None)
-            if isinstance(value, str) and value:
-                yield value
+from typing import Any
+
+from tools.kiosk_touch import (
+    TOUCH_TIMEOUT,
+    Finger,
+    Hands,
+    ScenarioError,
+    _text_inputs,
+    _texts,
+    _tree,
+    main,
+    visible_buttons,
+)
+
+__all__ = [
+    "Finger",
+    "Hands",
+    "ScenarioError",
+    "_text_inputs",
+    "_texts",
+    "_tree",
+    "touched",
+    "visible_buttons",
+]
 
 
 def touched(
@@ -389,93 +86,5 @@ def touched(
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="the kiosk touched under Xvfb")
-    parser.add_argument("--scenario", required=True)
-    parser.add_argument("--case-service-url", required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--language", default="zh")
-    parser.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait")
-    parser.add_argument("--args", default="{}", help="JSON: the scenario's own arguments")
-    parser.add_argument("--controller-url", default="", help="the running hall controller (else simulated)")
-    args = parser.parse_args(argv)
-    # Stuck: every thread's stack on stderr before the test's time-out kills this process.
-    faulthandler.dump_traceback_later(TOUCH_TIMEOUT - 20, exit=True)
-
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-    os.environ["HALL_KIOSK__ORIENTATION"] = args.orientation
-    os.environ["HALL_KIOSK__CASE_SERVICE"] = "sim"  # replaced by the test's enrolled kiosk, below
-    os.environ["HALL_KIOSK__HALL_LINK"] = "sim"  # replaced by the running controller when given
-    from hall.settings import load_settings
-
-    settings = load_settings()
-    (settings.data_dir / "kivy").mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("KIVY_HOME", str((settings.data_dir / "kivy").resolve()))
-    from kivy.config import Config
-
-    Config.set("kivy", "exit_on_escape", "0")
-    from hall.enrolment import broker_login, own_credential
-    from kiosk.adapters.http_case import HttpCaseService
-    from kiosk.app import KioskApp
-    from kiosk.wiring import build_kiosk, ports_for
-    from tests.kiosk import touch_scenarios
-
-    if not settings.kiosk.simulator_url:
-        raise SystemExit("HALL_KIOSK__SIMULATOR_URL: the hall simulator whose devices the kiosk uses")
-    # The card reader, QR scanner, desk and printer: the hall simulator's, outside this process; the case
-    # service and the hall link are this test's, below.
-    ports = ports_for(settings, card_recheck_seconds=0.3)
-    secret = own_credential(settings, "kiosk-touch").secret  # enrolled by the test (write_kiosk_credential)
-    ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-touch", secret=secret)
-    hands = Hands(settings.kiosk.simulator_url)
-    if args.controller_url:
-        from devices.protocol.device import ProtocolDevice
-        from kiosk.adapters.hall_link import ControllerLink
-
-        device = ProtocolDevice(settings.hall_id, "kiosk-touch", kind="kiosk", capabilities=["tickets"])
-        username, password = broker_login(settings, "kiosk-touch")
-        device.start(settings.resolved_mqtt_url, username, password, settings.mqtt_ca_file)
-        ports.hall = ControllerLink(
-            device,
-            args.controller_url,
-            ticket_service="business",
-            locker_bank="locker-bank-01",
-            credentials=ports.case_service.device_token,
-        )
-    kiosk = build_kiosk(settings, ports, watch_interval=0.05, service_check_every=0.5)
-    app = KioskApp(settings, kiosk)
-    kiosk.connect(app.post)
-    args.out.mkdir(parents=True, exist_ok=True)
-    finger = Finger(app, kiosk, args.out, f"kiosk-touch-{args.orientation}")
-    scenario = getattr(touch_scenarios, args.scenario)
-    report: dict[str, Any] = {"failed": "", "notes": finger.notes, "shots": finger.shots}
-
-    def run() -> None:
-        ready = settings.data_dir / "run" / f"{settings.kiosk.device_id}.ready"
-        deadline = time.monotonic() + 60
-        while not ready.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        try:
-            scenario(finger, hands, args.language, **json.loads(args.args))
-        except BaseException as err:
-            report["failed"] = f"{type(err).__name__}: {err}\n{traceback.format_exc()[-2500:]}"
-        finally:
-            finger.main(app.stop)
-
-    threading.Thread(target=run, name="scenario", daemon=True).start()
-    try:
-        app.run()
-    except Exception as err:
-        report["failed"] = report["failed"] or f"{type(err).__name__}: {err}"
-    finally:
-        kiosk.stop()
-        hands.close()
-        stdout = sys.__stdout__ or sys.stdout
-        stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
-        stdout.flush()
-    return 1 if report["failed"] else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(scenarios="tests.kiosk.touch_scenarios"))

@@ -1,4 +1,5 @@
-"""An in-memory case service with a small catalogue: the kiosk runs and demos with nothing else."""
+"""An in-memory case service with a small catalogue, beneath the kiosk's unit tests (tests/kiosk/harness.py):
+the kiosk itself always talks HTTP to a running case service (kiosk/adapters/http_case.py)."""
 
 from __future__ import annotations
 
