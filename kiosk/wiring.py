@@ -21,7 +21,17 @@ from kiosk.flow import FlowConfig
 from kiosk.flow import events as ev
 from kiosk.key_cache import CertificateKeyCache
 from kiosk.outbox import Outbox
-from kiosk.ports import Camera, CardReader, CaseService, HallLink, Ports, Printer, Scanner, Voice
+from kiosk.ports import (
+    Camera,
+    CardReader,
+    CaseService,
+    HallComplaints,
+    HallLink,
+    Ports,
+    Printer,
+    Scanner,
+    Voice,
+)
 from kiosk.runtime import Runner, Watcher
 from kiosk.scratch import Scratch
 from kiosk.voice import EspeakVoice, SilentVoice
@@ -140,10 +150,11 @@ def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports
     simulated"): a device left at "sim" is the hall simulator's, outside the kiosk's process."""
     section = settings.kiosk
     case_service: CaseService
+    hall_complaints: HallComplaints | None = None
     if section.case_service == "http":
         from kiosk.adapters.http_case import HttpCaseService
 
-        case_service = HttpCaseService(
+        case_service = hall_complaints = HttpCaseService(
             settings.case_service_url,
             device_id=section.device_id,
             secret=own_credential(settings, section.device_id).secret,
@@ -165,6 +176,7 @@ def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports
         printer=_printer(settings, simulator),
         hall=_hall_link(settings, case_service),
         voice=kiosk_voice(settings),
+        hall_complaints=hall_complaints,
     )
 
 

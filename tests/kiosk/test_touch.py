@@ -45,6 +45,7 @@ def touched(
     language: str = "zh",
     settings: dict[str, str] | None = None,
     controller_url: str = "",
+    orientation: str = "portrait",
     **args: Any,
 ) -> dict[str, Any]:
     require_binary("xdotool", "xdotool")  # the finger: presses on the X display
@@ -58,6 +59,7 @@ def touched(
     env["HALL_DEVICES__IDCARD__TIMEOUT_SECONDS"] = "0.5"
     command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
     command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
+    command += ["--orientation", orientation]
     command += ["--controller-url", controller_url] if controller_url else []
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=280, check=False)
@@ -526,3 +528,49 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
     finally:
         gateway.stop()
         rig.stop()
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_a_complaint_about_the_hall_is_filed_by_touch_with_or_without_signing_in(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str, orientation: str
+) -> None:
+    """对大厅投诉 touched under the card prompt (no sign-in): a topic, a phone on the digit pad (shown
+    masked), sent; another with no phone (anonymous: the screen says nobody can be told); then a signed-in
+    person from 投诉. The case service holds each: the hall's office, the topic, the kiosk channel, the
+    phone masked (encrypted at rest), the reply date the kiosk named."""
+    staff = Staff(case_url)
+    before = {c["id"] for c in staff.call("GET", "/complaints?limit=500", "manager1")}
+    phone = "13912340000" if language == "zh" else "13912341111"
+    name = f"蔡hall{language}"
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "hall_complaint",
+        language,
+        orientation=orientation,
+        name=name,
+        phone=phone,
+    )
+    notes = report["notes"]
+    assert notes["anonymous_note"]
+    assert notes["phone_shown"] and notes["phone_in_clear"] == [], notes
+    assert notes["left_after_filing"] == [], notes
+    assert (notes["with_phone"], notes["anonymous"], notes["signed_in"]) == (
+        "hall_complaint_filed",
+        "hall_complaint_filed_anonymous",
+        "hall_complaint_filed_no_phone",
+    )
+    filed = [c for c in staff.call("GET", "/complaints?limit=500", "manager1") if c["id"] not in before]
+    filed.sort(key=lambda c: c["id"])
+    assert [(c["topic"], c["channel"], c["case_number"], c["contact_phone"]) for c in filed] == [
+        ("waiting", "kiosk", None, "139****" + phone[-4:]),
+        ("broken_machine", "kiosk", None, None),
+        ("rude_clerk", "kiosk", None, None),
+    ]
+    assert {c["department"] for c in filed} == {"阿坝州政务服务中心"}  # the default hall office
+    assert all(c["status"] == "open" for c in filed)
+    assert filed[0]["reply_by"] in notes["said"] and filed[1]["reply_by"] in notes["anonymous_said"]
+    approver = staff.call("GET", "/complaints?limit=500", "approver1")  # a department head: not theirs
+    assert not {c["id"] for c in approver} & {c["id"] for c in filed}

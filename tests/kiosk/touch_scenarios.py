@@ -605,3 +605,58 @@ def complaint(finger: Finger, reader: Any, language: str, name: str, case: str) 
     finger.notes["notice"] = state.session.notice.key
     finger.notes["shown"] = [t for t in finger.shown_texts() if _t("complaint_filed", language)[:6] in t]
     finger.shot(f"complaint-filed-{language}")
+
+
+def hall_complaint(finger: Finger, reader: Any, language: str, name: str, phone: str) -> None:
+    """Complaints about the hall itself. Nobody signed in: 对大厅投诉 under the card prompt, 排队 touched, a
+    phone typed on the pad (shown masked), sent; then a broken machine with no phone (anonymous, and the
+    screen says nobody can be told). Then a person signs in and complains from the menu's 投诉 screen."""
+    from hall.privacy import mask_phone
+
+    start(finger, language)
+    finger.shot(f"identify-hall-complaint-entry-{language}")
+    finger.touch("!  " + _t("hall_complaint_free_entry", language))
+    finger.screen("hall_complaint", timeout=5)
+    finger.notes["anonymous_note"] = _t("hall_complaint_anonymous_note", language) in finger.shown_texts()
+    finger.shot(f"hall_complaint-{language}")
+    finger.touch(_t("hall_topic_waiting", language))
+    for digit in phone:
+        finger.touch(digit)
+    shown = finger.shown_texts()
+    finger.notes["phone_shown"] = [t for t in shown if mask_phone(phone) in t]
+    finger.notes["phone_in_clear"] = [t for t in shown if phone in t]
+    finger.shot(f"hall_complaint-phone-{language}")
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the complaint")
+    finger.notes["with_phone"] = state.session.notice.key
+    finger.notes["with_phone_shown"] = [
+        t for t in finger.shown_texts() if _t("hall_topic_waiting", "zh") in t
+    ]
+    finger.notes["said"] = finger.main(lambda: finger.app.shell.notice)
+    finger.shot(f"hall_complaint-filed-{language}")
+    finger.notes["left_after_filing"] = [
+        t for t in finger.shown_texts() + finger.typed_texts() if phone in t or mask_phone(phone) in t
+    ]
+    finger.touch(_t("hall_topic_broken_machine", language))
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice.key.endswith("anonymous")),
+        "the anonymous complaint's answer",
+    )
+    finger.notes["anonymous"] = state.session.notice.key
+    finger.notes["anonymous_said"] = finger.main(lambda: finger.app.shell.notice)
+    finger.shot(f"hall_complaint-anonymous-{language}")
+    finger.touch(_t("back", language))
+    finger.screen("identify")
+    # A person signs in and complains about the hall from the menu (投诉 → 对大厅投诉).
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_complaint", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "complaint" and not (s.session and s.session.busy), "the cases")
+    finger.shot(f"complaint-hall-entry-{language}")
+    finger.touch("!  " + _t("hall_complaint_entry", language))
+    finger.screen("hall_complaint", timeout=5)
+    finger.touch(_t("hall_topic_rude_clerk", language))
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the signed-in complaint's answer")
+    finger.notes["signed_in"] = state.session.notice.key
+    finger.shot(f"hall_complaint-signed-in-{language}")

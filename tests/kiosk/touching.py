@@ -358,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     ports = ports_for(settings, card_recheck_seconds=0.3)
     secret = own_credential(settings, "kiosk-touch").secret  # enrolled by the test (write_kiosk_credential)
     ports.case_service = HttpCaseService(args.case_service_url, device_id="kiosk-touch", secret=secret)
+    ports.hall_complaints = ports.case_service
     hands = Hands(settings.kiosk.simulator_url)
     if args.controller_url:
         from devices.protocol.device import ProtocolDevice
