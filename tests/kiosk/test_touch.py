@@ -71,9 +71,9 @@ def touched(
     return report
 
 
-def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:
+def submitted_case(case_url: str, name: str, key: str, phone: str = "") -> tuple[Any, Any]:
     """(the outcome, the item) of a complete application the person `name` submitted through the API, as
-    a kiosk does (the first item open to kiosks, each of its materials given)."""
+    a kiosk does (the first item open to kiosks, each of its materials given; their phone, if given)."""
     identity = person(name)
     service = HttpCaseService(
         case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
@@ -82,7 +82,8 @@ def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:
     item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
     token = service.identify_card(card).token
     given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
-    return service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, key), item
+    form = {"phone": phone} if phone else {}
+    return service.submit(token, {"item_id": item.item_id, "form": form, "materials": given}, key), item
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -92,6 +93,42 @@ def test_identify_buttons_answer_a_touch(
     """手机号 + 验证码 and 无需登录：证照核验 under the card prompt: touched, each opens its way."""
     report = touched(xvfb, case_url, tmp_path, screenshot_dir, "identify_buttons", language)
     assert report["notes"]["method"] == "phone"
+    assert report["notes"]["frames_overlapping"] <= 1  # no screen drew over another while switching
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_person_signs_in_by_phone_and_code_and_the_next_by_an_eid_qr(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """手机号 + 验证码 touched by a person whose case gave their phone: the number typed on the pad, the
+    code the case service texted (its development SMS sink) typed, 登录: the menu, the number never shown
+    whole. Then an e-ID QR code held up to the scanner (the hall simulator's, the development issuer)
+    signs the next person in."""
+    from case_service.api.routes.applicant_signin import dev_sms_path
+    from firmware_sim.simulator.bench import SAMPLE_PEOPLE
+    from hall.privacy import mask_name
+    from tests.kiosk.conftest import CASE_DATA
+
+    phone = "13700001111" if language == "zh" else "13700002222"
+    submitted_case(case_url, f"钟phone{language}", f"phone-{language}", phone=phone)  # the service knows it
+    elder = next(p for p in SAMPLE_PEOPLE if p.key == "elder")
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "phone_and_eid_sign_in",
+        language,
+        phone=phone,
+        sms_path=str(dev_sms_path(CASE_DATA[case_url])),
+        eid="elder",
+    )
+    notes = report["notes"]
+    assert notes["sent"] == "code_sent"
+    assert notes["phone_signed_in"]
+    assert all(phone not in shown for shown in notes["phone_shown"] + notes["phone_menu"]), notes
+    assert notes["eid_name"] == mask_name(elder.identity.name)
+    assert mask_name(elder.identity.name) in notes["greeting"]
 
 
 def test_every_visible_button_does_something(

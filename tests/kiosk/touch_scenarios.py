@@ -44,8 +44,10 @@ def sign_in(finger: Finger, reader: Any, name: str, born: str = "") -> None:
 
 
 def identify_buttons(finger: Finger, reader: Any, language: str) -> None:
-    """Both buttons under the card prompt answer a touch: 证照核验 opens, the phone sign-in opens."""
+    """Both buttons under the card prompt answer a touch: 证照核验 opens, the phone sign-in opens. No frame
+    meanwhile shows two screens at once (they drew over each other during transitions)."""
     start(finger, language)
+    stop_watching = finger.watch_screens()
     finger.shot(f"identify-{language}")
     finger.touch("√  " + _t("verify_entry", language))
     finger.screen("verify", timeout=5)
@@ -61,6 +63,7 @@ def identify_buttons(finger: Finger, reader: Any, language: str) -> None:
     if len(keys) != 3:
         raise ScenarioError(f"the phone keypad is not shown: {finger.buttons()}")
     finger.shot(f"identify-phone-{language}")
+    finger.notes["frames_overlapping"] = stop_watching()
 
 
 def every_button(finger: Finger, reader: Any, language: str, name: str) -> None:
@@ -660,3 +663,54 @@ def hall_complaint(finger: Finger, reader: Any, language: str, name: str, phone:
     state = finger.wait(lambda s: bool(s.session and s.session.notice), "the signed-in complaint's answer")
     finger.notes["signed_in"] = state.session.notice.key
     finger.shot(f"hall_complaint-signed-in-{language}")
+
+
+def _last_code(sms_path: str, phone: str) -> str:
+    """The 6-digit code the case service's development SMS sink holds for `phone` (the person's phone)."""
+    from pathlib import Path
+
+    from case_service.api.routes.applicant_signin import dev_sms_messages
+    from hall.privacy import PiiCipher
+    from hall.settings import DEV_PII_KEY
+
+    messages = dev_sms_messages(Path(sms_path), PiiCipher.from_config(DEV_PII_KEY))
+    found = [m for m in messages if m["phone"] == phone]
+    if not found:
+        raise ScenarioError(f"no SMS to {phone[:3]}…")
+    return "".join(ch for ch in found[-1]["text"] if ch.isdigit())[:6]
+
+
+def phone_and_eid_sign_in(
+    finger: Finger, reader: Any, language: str, phone: str, sms_path: str, eid: str
+) -> None:
+    """手机号 + 验证码: the phone typed on the pad (masked once complete), 发送验证码, the code from the SMS
+    typed, 登录: the menu. Then the next person shows an e-ID QR code to the scanner: the menu greets them."""
+    start(finger, language)
+    finger.touch(_t("method_phone", language))
+    finger.wait(lambda s: bool(s.session and s.session.identify_method), "the phone keypad", timeout=5)
+    for digit in phone:
+        finger.touch(digit)
+    finger.notes["phone_shown"] = [t for t in finger.shown_texts() if phone[-4:] in t]
+    finger.shot(f"identify-phone-typed-{language}")
+    finger.touch(_t("send_code", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the code sent")
+    finger.notes["sent"] = state.session.notice.key
+    code = _last_code(sms_path, phone)
+    for digit in code:
+        finger.touch(digit)
+    finger.notes["code_typed"] = finger.main(lambda: finger.app.root_screen("identify").shown_digits)
+    finger.touch(_t("sign_in", language))
+    state = finger.wait(lambda s: s.screen.value == "menu" or bool(s.session and s.session.notice), "menu")
+    if state.screen.value != "menu":
+        raise ScenarioError(f"not signed in: {state.session.notice} {finger.notes}")
+    finger.notes["phone_signed_in"] = state.session.identify_method is not None or state.session.token != ""
+    finger.notes["phone_menu"] = [t for t in finger.shown_texts() if phone[-4:] in t or phone in t]
+    finger.shot(f"menu-phone-{language}")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    start(finger, language)
+    reader.show_eid(eid)
+    state = finger.screen("menu")
+    finger.notes["eid_name"] = state.session.applicant.masked_name
+    finger.notes["greeting"] = finger.main(lambda: finger.app.root_screen("menu").greeting)
+    finger.shot(f"menu-eid-{language}")

@@ -177,6 +177,26 @@ class Finger:
         self.main(typed)
         time.sleep(SETTLE)
 
+    def watch_screens(self) -> Callable[[], int]:
+        """Watches, every frame from now, how many screens the screen manager holds on the glass; the
+        returned call stops and gives the most frames in a row that held two or more (a switch without a
+        transition: 1, the frame the old screen leaves on; a 1.3 s transition: dozens)."""
+        from kivy.clock import Clock
+
+        most, run = [0], [0]
+
+        def look(_dt: float) -> None:
+            run[0] = run[0] + 1 if len(self.app.shell.ids.manager.children) > 1 else 0
+            most[0] = max(most[0], run[0])
+
+        event = self.main(lambda: Clock.schedule_interval(look, 0))
+
+        def stop() -> int:
+            self.main(event.cancel)
+            return most[0]
+
+        return stop
+
     # Reading ----------------------------------------------------------------------------------
 
     def shown_texts(self) -> list[str]:
@@ -249,6 +269,12 @@ class Hands:
 
     def show_qr(self, text: str) -> None:
         self._press("/qr", text=text)
+
+    def show_eid(self, person: str) -> None:
+        """A sample person's e-ID QR code (the issuer's app on their phone) held up to the scanner."""
+        said = self._press("/qr", eid=person)
+        if "电子身份证" not in said:
+            raise ScenarioError(f"the hall simulator showed no e-ID: {said}")
 
     def close(self) -> None:
         self._client.close()
