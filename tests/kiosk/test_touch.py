@@ -208,6 +208,7 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
     capture, done = "\n".join(notes["capture_screen"]), "\n".join(notes["done_screen"])
     for untrue in ("材料齐全", "All materials present", "已受理", "受理通知书", "Accepted"):
         assert untrue not in capture + done
+    assert notes["submit_in_view"]  # 提交 on the glass without scrolling
     status = staff.call("GET", f"/cases/{notes['case']}/status", "clerk1")
     assert status["state"] == "submitted"
     review_by = status["stage_due_on"]
@@ -258,6 +259,45 @@ def test_a_second_ticket_is_refused_with_its_own_reason(
         name="冯ticket",
     )
     assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]
+    # The ticket printed is an 80 mm slip with its number, not an A4 page.
+    (printed,) = sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf"))
+    (slip,) = pypdf.PdfReader(printed).pages
+    assert round(float(slip.mediabox.width) / 72 * 25.4) == 80, slip.mediabox
+    assert float(slip.mediabox.height) < float(slip.mediabox.width) * 2
+    paper = slip.extract_text()
+    assert report["notes"]["ticket"] in paper and "前面还有" in paper and "请留意叫号" in paper
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+) -> None:
+    """The hall simulator's printer out of paper, then 取号 touched: the running controller holds the
+    ticket, the kiosk shows its number and says it could not be printed; nothing is printed."""
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "ticket_without_paper",
+        language,
+        settings={"mqtt_url": mosquitto.url},
+        controller_url=controller.url,
+        name=f"龚paper{language}",
+    )
+    notes = report["notes"]
+    assert notes["notice"] == "ticket_not_printed" and notes["number_shown"], notes
+    record = httpx.get(f"{controller.url}/api/v1/ext/queue/tickets/{notes['ticket']}")
+    assert record.status_code == 200 and record.json()["source"] == "kiosk", record.text
+    assert sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf")) == []
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -406,6 +446,8 @@ def test_an_81_year_old_is_offered_elder_mode_and_asked_before_losing_an_applica
     assert notes["scale"] > 1.0
     assert len(notes["services"]) == 9, notes["services"]
     assert notes["kept"] == ["apply_form", "13812345678"]
+    # In elder mode's larger type, 立即申请 and 下一步 are on the glass without scrolling.
+    assert notes["primary_in_view"] == {"item": True, "apply_form": True}, notes["primary_in_view"]
     assert notes["ended"]
 
 

@@ -212,6 +212,7 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
     finger.screen("apply_form")
     finger.touch(_t("next", language))
     finger.screen("apply_capture")
+    finger.notes["submit_in_view"] = finger.in_view(_t("submit", language))
     finger.shot(f"apply_capture-no-list-{language}")
     finger.notes["capture_screen"] = finger.main(lambda: _screen_texts(finger, "apply_capture"))
     finger.touch(_t("submit", language))
@@ -272,6 +273,8 @@ def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None
         finger.touch(_t("service_ticket", language), exact=False)
         state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
         notices.append(state.session.notice.key)
+        if state.session.ticket is not None:
+            finger.notes["ticket"] = state.session.ticket.number
         finger.shot(f"ticket-{len(notices)}-{language}")
         finger.touch(_t("home", language))
         finger.screen("menu")
@@ -477,8 +480,11 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
     row = finger.button_with("食品(含保健食品)经营许可")
     finger.touch(row)
     finger.screen("item")
+    in_view = {"item": finger.in_view(finger.button_with(_t("apply_now", language)))}
     finger.touch(finger.button_with(_t("apply_now", language)))
     finger.screen("apply_form")
+    in_view["apply_form"] = finger.in_view(_t("next", language))
+    finger.notes["primary_in_view"] = in_view
     finger.touch("C")
     for digit in "13812345678":
         finger.touch(digit)
@@ -714,3 +720,23 @@ def phone_and_eid_sign_in(
     finger.notes["eid_name"] = state.session.applicant.masked_name
     finger.notes["greeting"] = finger.main(lambda: finger.app.root_screen("menu").greeting)
     finger.shot(f"menu-eid-{language}")
+
+
+def ticket_without_paper(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The kiosk's printer runs out of paper (the hall simulator's printer); a person touches 取号: the
+    controller gives the ticket, the kiosk says it cannot print it and shows the number to note."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    reader.paper(False)
+    try:
+        finger.wait(lambda s: "printer" in {d.value for d in s.broken}, "the printer seen without paper")
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.ticket), "the ticket", timeout=20)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "what the kiosk says")
+        finger.notes["notice"] = state.session.notice.key
+        finger.notes["ticket"] = state.session.ticket.number
+        finger.notes["number_shown"] = any(state.session.ticket.number in t for t in finger.shown_texts())
+        finger.notes["said"] = finger.main(lambda: finger.app.shell.notice)
+        finger.shot(f"ticket-no-paper-{language}")
+    finally:
+        reader.paper(True)

@@ -142,6 +142,34 @@ class Finger:
         button = self._button(text, exact)
         return None if button is None else button.to_window(*button.center)
 
+    def in_view(self, text: str) -> bool:
+        """Whether the visible button showing `text` lies whole on the window as the screen shows it, with
+        no scrolling (a primary action below the fold is not: a person may never find it)."""
+
+        def whole() -> bool:
+            from kivy.core.window import Window
+
+            button = self._button(text, True)
+            if button is None:
+                return False
+            left, bottom = button.to_window(button.x, button.y)
+            right, top = button.to_window(button.right, button.top)
+            if left < 0 or bottom < 0 or right > Window.width or top > Window.height:
+                return False
+            from kivy.uix.scrollview import ScrollView
+
+            parent = button.parent
+            while parent is not None and parent is not Window:
+                if isinstance(parent, ScrollView):
+                    _x, low = parent.to_window(parent.x, parent.y)
+                    if bottom < low or top > low + parent.height:
+                        return False
+                parent = parent.parent
+            return True
+
+        time.sleep(0.3)  # laid out on the next frame
+        return bool(self.main(whole))
+
     def buttons(self) -> list[str]:
         return self.main(lambda: [b.text for b in visible_buttons(self.app.shell)])
 
@@ -186,7 +214,9 @@ class Finger:
         most, run = [0], [0]
 
         def look(_dt: float) -> None:
-            run[0] = run[0] + 1 if len(self.app.shell.ids.manager.children) > 1 else 0
+            manager = self.app.shell.ids.manager  # a transition draws both screens (a shader's, off-tree)
+            both = manager.transition.is_active or len(manager.children) > 1
+            run[0] = run[0] + 1 if both else 0
             most[0] = max(most[0], run[0])
 
         event = self.main(lambda: Clock.schedule_interval(look, 0))
@@ -269,6 +299,10 @@ class Hands:
 
     def show_qr(self, text: str) -> None:
         self._press("/qr", text=text)
+
+    def paper(self, loaded: bool) -> None:
+        """Paper taken out of (or put back into) the kiosk's printer."""
+        self._press("/printer", paper="1" if loaded else "0")
 
     def show_eid(self, person: str) -> None:
         """A sample person's e-ID QR code (the issuer's app on their phone) held up to the scanner."""
