@@ -300,6 +300,68 @@ def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
     assert sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf")) == []
 
 
+def _queue_json(folder: Path, **business: Any) -> None:
+    """The controller's queue configuration (`<data dir>/queue.json`): the demo hall's, with the kiosk's
+    service (business) changed as given."""
+    from hall_controller.queue.config import demo_config
+
+    config = demo_config()
+    services = tuple(
+        service.model_copy(update=business) if service.code == "business" else service
+        for service in config.services
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "queue.json").write_text(config.model_copy(update={"services": services}).model_dump_json())
+
+
+def _closed_now() -> Any:
+    """An issuing window of one minute that is not now, in China's time or the machine's."""
+    import datetime as dt
+
+    from hall_controller.queue.config import IssueWindow
+
+    now = [dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).time(), dt.datetime.now().time()]
+    for hour in (3, 15):
+        window = IssueWindow(start=dt.time(hour, 0), end=dt.time(hour, 1))
+        if all(not (dt.time(hour - 1, 0) <= moment <= dt.time(hour + 1, 0)) for moment in now):
+            return window
+    raise AssertionError("no closed window found")
+
+
+@pytest.mark.parametrize("refusal", ["ticket_outside_hours", "ticket_cap_reached"])
+def test_the_controllers_refusals_are_told_in_their_own_words(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+    refusal: str,
+) -> None:
+    """The running controller configured closed now (an issuing window of one minute elsewhere in the
+    day), or with a daily cap of one ticket: 取号 touched is answered in the refusal's own words on the
+    screen, not 系统暂时出错. With the cap, the first person gets the one ticket, the second is refused."""
+    if refusal == "ticket_outside_hours":
+        _queue_json(tmp_path / "var", issue_windows=(_closed_now(),))
+        names, expected = ["秦closed"], [[refusal, True]]
+    else:
+        _queue_json(tmp_path / "var", daily_cap=1)
+        names, expected = ["秦cap1", "秦cap2"], [["printed_ticket", True], [refusal, True]]
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "tickets_refused",
+        settings={"mqtt_url": mosquitto.url},
+        controller_url=controller.url,
+        names=names,
+    )
+    assert report["notes"]["answers"] == expected
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_chinese_typed_on_the_pinyin_keyboard_and_by_initials(
     xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str

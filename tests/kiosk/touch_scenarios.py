@@ -740,3 +740,20 @@ def ticket_without_paper(finger: Finger, reader: Any, language: str, name: str) 
         finger.shot(f"ticket-no-paper-{language}")
     finally:
         reader.paper(True)
+
+
+def tickets_refused(finger: Finger, reader: Any, language: str, names: list[str]) -> None:
+    """Each person in turn signs in and touches 取号, then 结束办理: what the kiosk answered each (the
+    controller's refusals in their own words, the words on the screen)."""
+    answers = []
+    for name in names:
+        start(finger, language)
+        sign_in(finger, reader, name)
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
+        key = state.session.notice.key
+        answers.append([key, any(_t(key, language) in shown for shown in finger.shown_texts())])
+        finger.shot(f"ticket-{key}-{language}")
+        finger.touch(_t("finish", language))
+        finger.screen("attract")
+    finger.notes["answers"] = answers
