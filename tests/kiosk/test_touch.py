@@ -300,6 +300,35 @@ def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
     assert sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf")) == []
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_certificate_is_verified_by_touch_with_no_sign_in(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """A certificate sealed by staff at the real case service; at the kiosk, nobody signed in, 证照核验
+    touched and its QR held up to the hall simulator's scanner: 有效, with the holder's masked name and the
+    certificate's number; the same QR with its signature altered: 伪造/无效."""
+    from tests.kiosk.staff import sealed_certificate
+
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    identity = person(f"邱verify{language}")
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    certificate = sealed_certificate(service, Staff(case_url), card)
+    qr = certificate["qr_text"]
+    forged = qr[:-8] + ("A" if qr[-8] != "A" else "B") + qr[-7:]
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "verify_by_touch", language, qr=qr, forged=forged
+    )
+    notes = report["notes"]
+    assert notes["verdicts"][0] == "valid" and notes["verdicts"][1] != "valid", notes["verdicts"]
+    valid_screen = "\n".join(notes["screens"][0])
+    from hall.privacy import mask_name
+
+    assert certificate["number"] in valid_screen and mask_name(identity.name) in valid_screen
+    assert identity.name not in valid_screen
+
+
 def _queue_json(folder: Path, **business: Any) -> None:
     """The controller's queue configuration (`<data dir>/queue.json`): the demo hall's, with the kiosk's
     service (business) changed as given."""

@@ -757,3 +757,24 @@ def tickets_refused(finger: Finger, reader: Any, language: str, names: list[str]
         finger.touch(_t("finish", language))
         finger.screen("attract")
     finger.notes["answers"] = answers
+
+
+def verify_by_touch(finger: Finger, reader: Any, language: str, qr: str, forged: str) -> None:
+    """No sign-in: 无需登录：证照核验 touched, a certificate's QR held up to the scanner: the verdict on
+    the screen; then a forged one (its signature altered)."""
+    start(finger, language)
+    finger.touch("√  " + _t("verify_entry", language))
+    finger.screen("verify", timeout=5)
+    verdicts = []
+    for shown in (qr, forged):
+        reader.show_qr(shown)
+        state = finger.wait(lambda s: bool(s.session and s.session.verification), "the verdict", timeout=20)
+        verdict = state.session.verification
+        verdicts.append(verdict.reason.value)
+        finger.notes.setdefault("screens", []).append(finger.main(lambda: _screen_texts(finger, "verify")))
+        finger.shot(f"verify-{verdict.reason.value}-{language}")
+        finger.touch(_t("back", language))
+        finger.screen("identify", timeout=10)
+        finger.touch("√  " + _t("verify_entry", language))
+        finger.screen("verify", timeout=5)
+    finger.notes["verdicts"] = verdicts
