@@ -10,16 +10,11 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.flow import events as ev
 from kiosk.flow.machine import HALL_TOPICS
 from kiosk.flow.state import KioskState, Screen
-from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, typed
+from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, shown_phone, typed
 
 load_kv("hall_complaint")
 PHONE_LENGTH = 11
 CHOSEN = "√ "  # the CJK font has √ (the identify screen's 证照核验), not ✓
-
-
-def shown_phone(digits: str) -> str:
-    """The phone as typed, its 4th to 7th digits starred as soon as they are typed (138****5678)."""
-    return digits[:3] + "*" * len(digits[3:7]) + digits[7:]
 
 
 class HallComplaintScreen(KioskScreen):

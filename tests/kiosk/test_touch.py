@@ -187,7 +187,10 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
     """公证机构设立、变更 with no material list (an administrator's version). The kiosk says 已提交 (not
     已受理, not 材料齐全), that the window reviews it and by which date (the case service's), and prints a
     提交回执, not a 受理通知书. Reports (not asserts) the seconds from card to the receipt in hand."""
+    from hall.privacy import mask_phone
+
     name = f"吴submit{language}"
+    phone = "13600003333" if language == "zh" else "13600004444"
     staff = Staff(case_url)
     code = next(i["code"] for i in staff.call("GET", "/items?q=公证机构", "admin")["items"])
     item = staff.call("GET", f"/items/{code}", "admin")
@@ -203,6 +206,7 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
         language,
         name=name,
         query="公证机构",
+        phone=phone,
     )
     notes = report["notes"]
     capture, done = "\n".join(notes["capture_screen"]), "\n".join(notes["done_screen"])
@@ -211,6 +215,9 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
     assert notes["submit_in_view"]  # 提交 on the glass without scrolling
     status = staff.call("GET", f"/cases/{notes['case']}/status", "clerk1")
     assert status["state"] == "submitted"
+    # The phone typed on the form's pad is the one shown (masked) and the one the case is filed with.
+    assert notes["phone_on_form"] and all(phone not in shown for shown in notes["phone_on_form"])
+    assert staff.call("GET", f"/cases/{notes['case']}", "clerk1")["applicant_phone"] == mask_phone(phone)
     review_by = status["stage_due_on"]
     assert review_by and review_by in done
     assert ("已提交，尚未受理" if language == "zh" else "submitted, not yet accepted") in done

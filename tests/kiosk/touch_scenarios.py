@@ -194,7 +194,9 @@ def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> No
         raise ScenarioError(f"the rating was answered with {state.session.notice.key}")
 
 
-def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, query: str) -> None:
+def apply_without_a_list(
+    finger: Finger, reader: Any, language: str, name: str, query: str, phone: str = ""
+) -> None:
     """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理. Measures the
     seconds from the card laid on the reader to the receipt printed (the finger's touches included)."""
     import time
@@ -210,6 +212,12 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
     finger.screen("item")
     finger.touch(_t("apply_now", language))
     finger.screen("apply_form")
+    if phone:  # typed on the form's digit pad
+        finger.touch("C")
+        for digit in phone:
+            finger.touch(digit)
+        finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
+        finger.notes["phone_on_form"] = [t for t in finger.shown_texts() if phone[-4:] in t]
     finger.touch(_t("next", language))
     finger.screen("apply_capture")
     finger.notes["submit_in_view"] = finger.in_view(_t("submit", language))
