@@ -4,6 +4,8 @@ complaint. The rules: domain.complaints."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
@@ -62,22 +64,8 @@ def register(
         received_on=ctx.today,
         reply_by=rules.reply_by(ctx.calendar, ctx.today),
     )
-    ctx.session.add(complaint)
-    ctx.session.flush()
-    audit.append(
-        ctx.session,
-        actor=principal.actor,
-        action="complaint.register",
-        subject_type="complaint",
-        subject_id=complaint.id,
-        after={
-            "case": case.number if case else None,
-            "department": department,
-            "channel": known.value,
-            "reply_by": complaint.reply_by.isoformat(),
-        },
-    )
-    return complaint
+    after = {"case": case.number if case else None, "department": department, "channel": known.value}
+    return _registered(ctx, complaint, after)
 
 
 def register_about_hall(
@@ -112,22 +100,21 @@ def register_about_hall(
         topic=known.value,
         contact_phone_enc=ctx.cipher.encrypt(contact, context=CONTACT_CONTEXT) if contact else None,
     )
+    after = {"about": "hall", "topic": known.value, "department": office, "channel": kind.value}
+    return _registered(ctx, complaint, {**after, "contact": bool(contact)})
+
+
+def _registered(ctx: Context, complaint: Complaint, after: Mapping[str, object]) -> Complaint:
+    """The new complaint kept, with its audit entry (what it is about, and its reply date)."""
     ctx.session.add(complaint)
     ctx.session.flush()
     audit.append(
         ctx.session,
-        actor=principal.actor,
+        actor=ctx.principal.actor,
         action="complaint.register",
         subject_type="complaint",
         subject_id=complaint.id,
-        after={
-            "about": "hall",
-            "topic": known.value,
-            "department": office,
-            "channel": kind.value,
-            "contact": bool(contact),
-            "reply_by": complaint.reply_by.isoformat(),
-        },
+        after={**after, "reply_by": complaint.reply_by.isoformat()},
     )
     return complaint
 

@@ -71,6 +71,13 @@ def touched(
     return report
 
 
+def running_controller(start_hall_process: Callable[..., HallProcess], mosquitto: Broker) -> dict[str, Any]:
+    """`hall controller` on the test's Mosquitto; what `touched` needs to link the kiosk to it."""
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    return {"settings": {"mqtt_url": mosquitto.url}, "controller_url": controller.url}
+
+
 def submitted_case(case_url: str, name: str, key: str, phone: str = "") -> tuple[Any, Any]:
     """(the outcome, the item) of a complete application the person `name` submitted through the API, as
     a kiosk does (the first item open to kiosks, each of its materials given; their phone, if given)."""
@@ -253,16 +260,14 @@ def test_a_second_ticket_is_refused_with_its_own_reason(
 ) -> None:
     """取号 touched twice against the running controller: the second is refused as "already holding a
     ticket", not shown as a system error."""
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
         tmp_path,
         screenshot_dir,
         "second_ticket",
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         name="冯ticket",
     )
     assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]
@@ -287,8 +292,7 @@ def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
 ) -> None:
     """The hall simulator's printer out of paper, then 取号 touched: the running controller holds the
     ticket, the kiosk shows its number and says it could not be printed; nothing is printed."""
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
@@ -296,13 +300,12 @@ def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
         screenshot_dir,
         "ticket_without_paper",
         language,
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         name=f"龚paper{language}",
     )
     notes = report["notes"]
     assert notes["notice"] == "ticket_not_printed" and notes["number_shown"], notes
-    record = httpx.get(f"{controller.url}/api/v1/ext/queue/tickets/{notes['ticket']}")
+    record = httpx.get(f"{hall['controller_url']}/api/v1/ext/queue/tickets/{notes['ticket']}")
     assert record.status_code == 200 and record.json()["source"] == "kiosk", record.text
     assert sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf")) == []
 
@@ -383,16 +386,14 @@ def test_the_controllers_refusals_are_told_in_their_own_words(
     else:
         _queue_json(tmp_path / "var", daily_cap=1)
         names, expected = ["秦cap1", "秦cap2"], [["printed_ticket", True], [refusal, True]]
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
         tmp_path,
         screenshot_dir,
         "tickets_refused",
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         names=names,
     )
     assert report["notes"]["answers"] == expected
@@ -561,8 +562,7 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
 ) -> None:
     """Born 1945 (age from the ID card): the greeting offers a priority ticket; 取优先号 touched, the
     running controller's record of the ticket is of its elderly class, taken at the kiosk."""
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
@@ -570,14 +570,13 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
         screenshot_dir,
         "elder_ticket",
         language,
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         name=f"韦elder{language}",
         born="1945-05-01",
     )
     notes = report["notes"]
     assert notes["offer"] == "elder_offer" and notes["offer_shown"] and notes["priority_shown"]
-    record = httpx.get(f"{controller.url}/api/v1/ext/queue/tickets/{notes['ticket']}")
+    record = httpx.get(f"{hall['controller_url']}/api/v1/ext/queue/tickets/{notes['ticket']}")
     assert record.status_code == 200, record.text
     assert record.json()["priority"] == "elderly" and record.json()["source"] == "kiosk"
 
