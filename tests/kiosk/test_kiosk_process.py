@@ -105,7 +105,9 @@ def test_the_log_follows_hall_log_level_is_kept_once_and_an_expired_card_is_told
     assert kivy_files == [], kivy_files
     with capsys.disabled():  # a figure, not a timed assertion
         print(f"\nkiosk idle at the attract screen: {cpu * 100:.1f} % of a core, RSS {rss:.0f} MiB")
-    assert cpu < 0.84 and rss < 660, (cpu, rss)  # no worse than the run
+    # Measured 28 % at load 3 (43 % before the scan loop went to 5 frames a second, 66 % before the
+    # simulated camera kept its noisy frames): half a core is a regression; a loaded machine reads lower.
+    assert cpu < 0.5 and rss < 660, (cpu, rss)
 
 
 # the 84 % and 660 MB, loosely
