@@ -652,6 +652,9 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             number, code, _qr = deposited(f"kiosk-code-{language}")
             qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
             card_number, _code, _qr = deposited(f"kiosk-card-{language}")
+            jammed_number, jammed_code, _qr = deposited(f"kiosk-jam-{language}")
+            jammed_board, jammed_lock = rig.firmware(jammed_number)
+            jammed_board.jam(jammed_lock, True)  # its door will not open
             wrong = str((int(code) + 1) % 10**8).zfill(8)
 
             report = touched(
@@ -670,6 +673,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
                 qr=qr,
                 qr_compartment=qr_number,
                 card_holder=f"kiosk-card-{language}",
+                jammed_code=jammed_code,
             )
             notes = report["notes"]
             assert notes["refused"] == "locker_wrong_code"
@@ -678,6 +682,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             assert notes["qr_refused"] == "locker_wrong_qr"
             assert notes["qr_opened"] == [bank, str(qr_number)]
             assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
+            assert notes["jammed"] == "locker_jammed" and notes["jammed_shown"], notes
             # The record: the door really opened, the person took the papers and closed it.
             board, lock = rig.firmware(number)
             assert wait_until(lambda: board.truly_open(lock), 10)

@@ -529,6 +529,7 @@ def locker_pickup(
     qr: str,
     qr_compartment: int,
     card_holder: str,
+    jammed_code: str = "",
 ) -> None:
     """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
     pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
@@ -589,6 +590,19 @@ def locker_pickup(
     finger.notes["card_signed_in"] = state.session.applicant is not None
     reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
+    if jammed_code:  # a fourth person's door is jammed: the kiosk says so, in its own words
+        finger.touch(_t("finish", language))
+        finger.screen("attract")
+        start(finger, language)
+        finger.touch("▣  " + _t("pickup_entry", language))
+        finger.screen("pickup", timeout=5)
+        _type_pickup_code(finger, jammed_code)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "the jammed door", timeout=30)
+        finger.notes["jammed"] = state.session.notice.key
+        finger.notes["jammed_shown"] = any(
+            _t(state.session.notice.key, language) in shown for shown in finger.shown_texts()
+        )
+        finger.shot(f"pickup-jammed-{language}")
 
 
 def elder_ticket(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
