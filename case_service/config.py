@@ -11,6 +11,7 @@ from case_service.reports.assessment import DEFAULT_WEIGHTS, check_weights
 from hall.config_base import Port, Section
 
 FEED_SECRET_MIN_LENGTH = 32
+HALL_OFFICE_MAX = 64  # complaints.department's length
 
 
 class FeedTarget(Section):
@@ -54,6 +55,9 @@ class CaseServiceSettings(Section):
     reconsideration_body: str = "阿坝州人民政府"
     court: str = "马尔康市人民法院"
     hall_address: str = "阿坝州政务服务中心"
+    # The hall's own managing office: complaints about the hall itself (no case, no department) go to it
+    # and its managers answer them (ADR 0012). Not a catalogue department.
+    hall_office: str = "阿坝州政务服务中心"
     # The 效能考核 indicators' agreed weights (JSON in HALL_CASE__ASSESSMENT_WEIGHTS), e.g.
     # {"on_time": 30, "satisfaction": 25, "supplement": 15, "trips": 10, "complaints": 10, "cards": 10}.
     assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -64,6 +68,16 @@ class CaseServiceSettings(Section):
     # delay, doubled after each failure up to an hour.
     feed_interval_seconds: float = Field(default=5, ge=0)
     feed_retry_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("hall_office")
+    @classmethod
+    def _office_name(cls, value: str) -> str:
+        name = value.strip()
+        if not name or len(name) > HALL_OFFICE_MAX:
+            raise ValueError(f"must name the hall's office in 1 to {HALL_OFFICE_MAX} characters")
+        if any(not character.isprintable() for character in name):
+            raise ValueError("must be printable text")
+        return name
 
     @field_validator("assessment_weights")
     @classmethod

@@ -56,8 +56,12 @@ class KioskApp(App):  # type: ignore[misc]
     def build(self) -> Any:
         LabelBase.register(DEFAULT_FONT, str(cjk_font_path()))
         Window.size = (1080, 1920) if self.settings.kiosk.orientation == "portrait" else (1920, 1080)
-        Window.fullscreen = self.settings.kiosk.fullscreen
-        Window.borderless = self.settings.kiosk.fullscreen
+        if self.settings.kiosk.fullscreen:
+            # The whole screen, whatever its size, on an X server with no window manager to place or grow
+            # the window (the kiosk's): borderless, from the top left corner, the desktop's own size.
+            Window.borderless = True
+            Window.left, Window.top = 0, 0
+            Window.fullscreen = "auto"
         Window.bind(on_request_close=lambda *_args, **_kw: not self._leaving)  # no closing the window
         Window.bind(on_keyboard=self._swallow_escape)
         Window.bind(on_touch_down=self._any_touch)

@@ -64,14 +64,55 @@ def guide(item: ItemDetail, language: Language) -> PrintDocument:
     return PrintDocument(title, _pdf(title, lines))
 
 
+SLIP_WIDTH = 80 * mm  # the ticket printer's paper roll
+SLIP_MARGIN = 5 * mm
+
+
+def _wrapped(line: str, font: str, size: float, width: float) -> list[str]:
+    """`line` cut into pieces no wider than `width` (by character: Chinese has no spaces to break at)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    pieces, piece = [], ""
+    for character in line:
+        if piece and stringWidth(piece + character, font, size) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += character
+    return [*pieces, piece] if piece else pieces
+
+
 def ticket(issued: Ticket, language: Language) -> PrintDocument:
-    lines = [
-        text("ticket_wait", language, waiting=issued.waiting, minutes=issued.estimate_minutes),
-    ]
+    """The queue ticket as an 80 mm slip: what it is, the number large, priority, who is ahead and how
+    long, what to do (not a two-line A4 page)."""
+    font = _register_font()
+    lines = [text("ticket_wait", language, waiting=issued.waiting, minutes=issued.estimate_minutes)]
     if issued.priority != "ordinary":
         lines.insert(0, text("ticket_priority", language))
+    lines.append(text("ticket_taken", language, number=issued.number))
+    usable = SLIP_WIDTH - 2 * SLIP_MARGIN
+    body = [piece for line in lines for piece in _wrapped(line, font, 11, usable)]
+    height = 60 * mm + len(body) * 6 * mm
     title = f"{text('ticket_title', language)} {issued.number}"
-    return PrintDocument(title, _pdf(title, lines))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=(SLIP_WIDTH, height))
+    page.setTitle(title)
+    y = height - 12 * mm
+    page.setFont(font, 10)
+    page.drawCentredString(SLIP_WIDTH / 2, y, text("app_title", language)[:40])
+    page.setFont(font, 12)
+    y -= 8 * mm
+    page.drawCentredString(SLIP_WIDTH / 2, y, text("ticket_title", language))
+    y -= 20 * mm
+    page.setFont(font, 44)
+    page.drawCentredString(SLIP_WIDTH / 2, y, issued.number)
+    page.setFont(font, 11)
+    y -= 10 * mm
+    for piece in body:
+        page.drawString(SLIP_MARGIN, y, piece)
+        y -= 6 * mm
+    page.showPage()
+    page.save()
+    return PrintDocument(title, buffer.getvalue())
 
 
 def supplement_receipt(item: ItemDetail, result: SubmitOutcome, language: Language) -> PrintDocument:

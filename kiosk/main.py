@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -19,6 +20,15 @@ def run(settings: Settings) -> None:
     # console logging out of ours.
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Kivy's records go through the process's one log (hall/logging.py: HALL_LOG_LEVEL, personal data
+    # masked): no handlers of its own on the root logger (its default resets the root's level to
+    # everything), no stderr taken over, no second copy in a log file under KIVY_HOME.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    # Kivy sets its logger's level from its config (info) when imported: it follows HALL_LOG_LEVEL, never
+    # below INFO (its DEBUG traces, tens of MB a day).
+    level = max(logging.INFO, logging.getLevelName(settings.log_level))
+    os.environ["KCFG_KIVY_LOG_LEVEL"] = logging.getLevelName(level).lower()
     # Every option the kiosk needs is set below: no config.ini to read, write or "upgrade" (a warning on
     # every first start in a fresh data folder).
     os.environ.setdefault("KIVY_NO_CONFIG", "1")

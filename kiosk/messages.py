@@ -386,13 +386,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "complaint_reason_attitude": ("工作人员服务态度不好", "Staff were unhelpful or rude"),
     "complaint_reason_unclear": ("材料要求不清楚，反复补正", "The materials asked for were unclear"),
     "complaint_reason_trips": ("让我多次跑腿", "I was made to come back more than once"),
+    "hall_complaint_entry": (
+        "对大厅投诉（排队、态度、设备、环境等）",
+        "Complain about the hall (queue, staff, machines…)",
+    ),
+    "hall_complaint_free_entry": ("无需登录：对大厅投诉", "No sign-in: complain about the hall"),
+    "hall_complaint_title": ("对大厅投诉", "Complain about the hall"),
+    "hall_complaint_prompt": (
+        "请选择投诉事项。大厅管理机构（政务服务中心）将在5个工作日内答复。",
+        "Touch what went wrong. The hall's managing office answers within 5 working days.",
+    ),
+    "hall_topic_waiting": ("排队等候时间过长", "Waited too long"),
+    "hall_topic_rude_clerk": ("工作人员态度不好", "A member of staff was rude"),
+    "hall_topic_broken_machine": ("设备损坏或无法使用", "A machine is broken"),
+    "hall_topic_cleanliness": ("环境卫生", "Cleanliness"),
+    "hall_topic_opening_hours": ("开放时间", "Opening hours"),
+    "hall_topic_other": ("其他", "Something else"),
+    "hall_complaint_phone": ("联系电话（选填）", "Contact phone (optional)"),
+    "hall_complaint_anonymous_note": (
+        "不留电话即为匿名投诉：我们将处理，但无法告知您处理结果。",
+        "Without a phone number the complaint is anonymous: it is dealt with, "
+        "but nobody can tell you the answer.",
+    ),
+    "hall_complaint_no_phone_note": (
+        "不留电话则无法告知您处理结果。",
+        "Without a phone number nobody can tell you the answer.",
+    ),
+    "hall_complaint_filed_no_phone": (
+        "投诉已登记，大厅管理机构将于 {reply_by} 前处理；未留电话，无法告知您处理结果。",
+        "Your complaint is registered; the hall's office deals with it by {reply_by}. "
+        "You left no phone, so nobody can tell you the answer.",
+    ),
+    "hall_complaint_send": ("提交投诉", "Send the complaint"),
+    "hall_complaint_choose_topic": ("请先点选投诉事项。", "First touch what went wrong."),
+    "hall_complaint_filed": (
+        "投诉已登记，大厅管理机构将于 {reply_by} 前答复，并按您留的电话告知您。",
+        "Your complaint is registered; the hall's office will answer by {reply_by} and tell you by phone.",
+    ),
+    "hall_complaint_filed_anonymous": (
+        "匿名投诉已登记，大厅管理机构将于 {reply_by} 前处理；未留电话，无法告知您处理结果。",
+        "Your anonymous complaint is registered; the hall's office deals with it by {reply_by}. "
+        "You left no phone, so nobody can tell you the answer.",
+    ),
     "complaint_filed": (
         "投诉已登记，相关部门将于 {reply_by} 前答复您。",
         "Your complaint is registered; the department will answer by {reply_by}.",
     ),
     "nothing_to_complain": (
-        "您暂无办件。对大厅的意见请告诉窗口工作人员。",
-        "You have no case. Tell a clerk at a window about the hall.",
+        "您暂无办件。对大厅本身的意见，请点“对大厅投诉”。",
+        "You have no case. About the hall itself, touch “Complain about the hall”.",
     ),
     # Printing
     "printed_guide": ("办事指南已打印，请取走。", "The guide is printed; please take it."),

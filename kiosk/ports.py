@@ -133,6 +133,16 @@ class CaseService(Protocol):
     def reachable(self) -> bool: ...
 
 
+class HallComplaints(Protocol):
+    """Where complaints about the hall itself go: the case service, which routes them to the hall's office
+    (ADR 0012)."""
+
+    def file_about_hall(self, token: str, topic: str, phone: str, idempotency_key: str) -> str:
+        """Files one in the name of `token`'s person ("": nobody signed in, the kiosk's own); `phone` ""
+        for none. Returns the date (ISO) by which the office answers. The same key files it once."""
+        ...
+
+
 class CardReader(Protocol):
     def current_card(self) -> IdCard | None:
         """The card on the reader now (read completely and checked), or None. Raises CardRefusedError
@@ -197,3 +207,5 @@ class Ports:
     printer: Printer
     hall: HallLink
     voice: Voice
+    # The case service over HTTP (None: a kiosk with no such service, which then says it cannot file).
+    hall_complaints: HallComplaints | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -92,6 +93,7 @@ class Runner:
             fx.OpenLocker: self._open_locker,
             fx.Rate: self._rate,
             fx.FileComplaint: self._file_complaint,
+            fx.FileHallComplaint: self._file_hall_complaint,
             fx.PrintGuide: self._print_guide,
             fx.PrintTicket: self._print_ticket,
             fx.PrintOutcome: self._print_outcome,
@@ -345,6 +347,18 @@ class Runner:
         def call() -> list[ev.Event]:
             reply_by = self._ports.case_service.file_complaint(effect.token, effect.case_id, summary)
             return [ev.ComplaintFiled(effect.serial, effect.case_id, reply_by)]
+
+        return self._service(effect.serial, call)
+
+    def _file_hall_complaint(self, effect: fx.FileHallComplaint) -> list[ev.Event]:
+        desk = self._ports.hall_complaints
+        if desk is None:
+            return [ev.OperationFailed(effect.serial, "service_error")]
+        key = uuid.uuid4().hex  # one complaint, however often its sending is retried
+
+        def call() -> list[ev.Event]:
+            reply_by = desk.file_about_hall(effect.token, effect.topic, effect.phone, key)
+            return [ev.HallComplaintFiled(effect.serial, reply_by, reachable=bool(effect.phone))]
 
         return self._service(effect.serial, call)
 

@@ -155,6 +155,55 @@ class Finger:
             raise ScenarioError(f"no visible {what}; visible: {self.buttons()}")
         self.touch_at(*where)
 
+    def in_view(self, text: str) -> bool:
+        """Whether the visible button showing `text` lies whole on the window as the screen shows it, with
+        no scrolling (a primary action below the fold is not: a person may never find it)."""
+
+        def whole() -> bool:
+            from kivy.core.window import Window
+            from kivy.uix.scrollview import ScrollView
+
+            button = next((b for b in visible_buttons(self.app.shell) if b.text.strip() == text), None)
+            if button is None:
+                return False
+            left, bottom = button.to_window(button.x, button.y)
+            right, top = button.to_window(button.right, button.top)
+            if left < 0 or bottom < 0 or right > Window.width or top > Window.height:
+                return False
+            parent = button.parent
+            while parent is not None and parent is not Window:
+                if isinstance(parent, ScrollView):
+                    _x, low = parent.to_window(parent.x, parent.y)
+                    if bottom < low or top > low + parent.height:
+                        return False
+                parent = parent.parent
+            return True
+
+        time.sleep(0.3)  # laid out on the next frame
+        return bool(self.main(whole))
+
+    def watch_screens(self) -> Callable[[], int]:
+        """Watches, every frame from now, how many screens the screen manager holds on the glass; the
+        returned call stops and gives the most frames in a row that held two or more (a switch without a
+        transition: 1, the frame the old screen leaves on; a 1.3 s transition: dozens)."""
+        from kivy.clock import Clock
+
+        most, run = [0], [0]
+
+        def look(_dt: float) -> None:
+            manager = self.app.shell.ids.manager  # a transition draws both screens (a shader's, off-tree)
+            both = manager.transition.is_active or len(manager.children) > 1
+            run[0] = run[0] + 1 if both else 0
+            most[0] = max(most[0], run[0])
+
+        event = self.main(lambda: Clock.schedule_interval(look, 0))
+
+        def stop() -> int:
+            self.main(event.cancel)
+            return most[0]
+
+        return stop
+
     def buttons(self) -> list[str]:
         return self.main(lambda: [b.text for b in visible_buttons(self.app.shell)])
 
@@ -275,6 +324,12 @@ class Hands:
         said = self._press("/qr", eid_name=name, born=born)
         if name not in said:
             raise ScenarioError(f"the hall simulator did not show {name}'s e-ID: {said}")
+
+    def show_sample_eid(self, person: str) -> None:
+        """A sample person's e-ID QR code (of the simulator page's samples) held up to the scanner."""
+        said = self._press("/qr", eid=person)
+        if "电子身份证" not in said:
+            raise ScenarioError(f"the hall simulator showed no e-ID: {said}")
 
     def lay_page(self) -> None:
         """A page laid on the document desk, under its camera (each capture sees a page)."""

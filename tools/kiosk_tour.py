@@ -239,6 +239,10 @@ def tour(
         for key in ("rating", "complaint"):
             go.service(key, _showing(key, "cases"), key)
             finger.shot(f"{key}-{lang}")
+            if key == "complaint":  # 对大厅投诉: a complaint about the hall itself, from under the cases
+                finger.touch("!  " + t("hall_complaint_entry"))
+                finger.screen("hall_complaint")
+                finger.shot(f"hall_complaint-{lang}")
             go.home()
         # 证照核验: the person's certificate (valid), a revoked one, then valid with the service away.
         go.service("verify", _settled("verify"), "the verify screen")

@@ -65,7 +65,9 @@ def department_figures(session: Session, period: Period, department: str | None)
         figures.ratings, figures.good_ratings = int(count), int(good or 0)
 
     complaints = select(Complaint.department, func.count()).where(
-        Complaint.received_on >= period.start, Complaint.received_on <= period.end
+        Complaint.topic.is_(None),  # about the hall itself: the hall's office, no department's
+        Complaint.received_on >= period.start,
+        Complaint.received_on <= period.end,
     )
     for name, count in session.execute(
         _scoped(complaints, Complaint.department, department).group_by(Complaint.department)

@@ -190,7 +190,8 @@ class Urging(Base):
 
 class Complaint(Base):
     """投诉: received at the window, the kiosk or online, routed to a department, answered by a date, the
-    complainant told. Counted in the 效能考核 report."""
+    complainant told. Counted in the 效能考核 report. One about the hall itself has a `topic` and goes to
+    the hall's office (domain.complaints.HallTopic); its contact phone, if given, is encrypted."""
 
     __tablename__ = "complaints"
     __table_args__ = (Index("ix_complaints_department", "department", "received_on"),)
@@ -209,7 +210,18 @@ class Complaint(Base):
     answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     told_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     told_how: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(24), nullable=True)  # set: about the hall itself
+    contact_phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def about_hall(self) -> bool:
+        return self.topic is not None
+
+    @property
+    def reachable(self) -> bool:
+        """Someone can be told the answer: every complaint but one about the hall left without a phone."""
+        return not self.about_hall or self.contact_phone_enc is not None
 
 
 class CaseOpinion(Base):

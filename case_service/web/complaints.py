@@ -4,8 +4,10 @@ Who may use it:
 - GET /web/complaints: window clerks, the centre's managers and administrators (every complaint); a
   department head (a manager or approver of a department) their department's. Others: 403.
 - POST /web/complaints (register): clerks, managers, administrators.
-- POST /web/complaints/{id}/answer: the head of the department the complaint is routed to.
-- POST /web/complaints/{id}/tell: clerks, managers, administrators, once answered.
+- POST /web/complaints/{id}/answer: the head of the department the complaint is routed to; for one about
+  the hall itself (routed to the hall's office), the hall's managers (a manager of no department).
+- POST /web/complaints/{id}/tell: clerks, managers, administrators, once answered (not an anonymous one:
+  nobody to tell). A contact phone is shown masked.
 """
 
 from __future__ import annotations
@@ -49,7 +51,14 @@ def complaints_page(request: Request, session: SessionDep, services: ServicesDep
         {
             "complaint": complaint,
             "case_number": number,
-            "status": rules.status(complaint.reply_by, complaint.answered_on, complaint.told_on, ctx.today),
+            "status": rules.status(
+                complaint.reply_by,
+                complaint.answered_on,
+                complaint.told_on,
+                ctx.today,
+                reachable=complaint.reachable,
+            ),
+            "contact": complaints.masked_contact(ctx, complaint),
         }
         for complaint, number in complaints.listed(session, scope)
     ]
@@ -66,6 +75,8 @@ def complaints_page(request: Request, session: SessionDep, services: ServicesDep
         may_register=bool(role_names & rules.REGISTRARS),
         may_tell=bool(role_names & rules.TELLERS),
         head_of=ctx.principal.department if ctx.principal.roles & HEADS else None,
+        hall_manager=ctx.principal.department is None and Role.MANAGER in ctx.principal.roles,
+        topics=rules.TOPIC_LABELS,
         reply_days=rules.REPLY_DAYS,
     )
 

@@ -416,6 +416,13 @@ class HttpCaseService:
         answer = self._json("POST", "/complaints", token=token, json=body, headers=key)
         return str(answer["reply_by"])
 
+    def file_about_hall(self, token: str, topic: str, phone: str, idempotency_key: str) -> str:
+        """About the hall itself: in the person's name, or the kiosk's own when nobody is signed in."""
+        body = {"channel": "kiosk", "topic": topic, "contact_phone": phone}
+        key = {"Idempotency-Key": f"kiosk-hall-complaint-{idempotency_key}"}
+        answer = self._json("POST", "/complaints", token=token or self.device_token(), json=body, headers=key)
+        return str(answer["reply_by"])
+
     def verify_certificate(self, scanned: str) -> Verification:
         text = scanned.strip()
         if not text or len(text) > MAX_SCAN_LENGTH:

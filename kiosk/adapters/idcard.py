@@ -44,6 +44,7 @@ class IdCardReader:
         self._recheck = recheck_seconds
         self._card: IdCard | None = None
         self._read_at = 0.0
+        self._refused = ""  # the refusal of the card lying on the reader, logged once until it is taken
 
     def current_card(self) -> IdCard | None:
         if self._card is not None and time.monotonic() - self._read_at < self._recheck:
@@ -55,7 +56,7 @@ class IdCardReader:
         try:
             identity = read_verified(self._reader, self._today())
         except NoCardError:
-            self._card = None
+            self._card, self._refused = None, ""
             return None
         except CardRemovedError as err:
             # Taken off mid-read: nothing of what was read is kept, no session starts; place it again.
@@ -63,13 +64,14 @@ class IdCardReader:
             self._card = None
             raise CardRefusedError(CardRefusal.REMOVED) from err
         except (CardExpiredError, CardDataError, UnsupportedCardError) as err:
-            log.warning("a card that cannot start a session: %s", err.code)
-            self._card = None
+            if err.code != self._refused:  # read again at every poll while it lies there: told once
+                log.warning("a card that cannot start a session: %s", err.code)
+            self._card, self._refused = None, err.code
             expired = isinstance(err, CardExpiredError)
             raise CardRefusedError(CardRefusal.EXPIRED if expired else CardRefusal.UNREADABLE) from err
         except IdCardError as err:
             raise DeviceFailureError(Device.CARD_READER, err.code) from err
-        self._read_at = time.monotonic()
+        self._read_at, self._refused = time.monotonic(), ""
         if self._card is None or self._card.id_number != identity.id_number:
             read = CardRead(identity.text_block, identity.photo)
             self._card = IdCard(identity.name, identity.id_number, identity.address, read=read)

@@ -125,6 +125,16 @@ class FileComplaint(Effect):
 
 
 @dataclass(frozen=True)
+class FileHallComplaint(Effect):
+    """About the hall itself, in the signed-in person's name (`token`) or, with none, the kiosk's."""
+
+    serial: int
+    token: str = field(repr=False)
+    topic: str  # one of machine.HALL_TOPICS
+    phone: str = field(repr=False)  # "" for none: nobody can be told
+
+
+@dataclass(frozen=True)
 class PrintGuide(Effect):
     serial: int
     item: ItemDetail

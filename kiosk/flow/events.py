@@ -167,6 +167,19 @@ class ComplaintGiven(Event):
 
 
 @dataclass(frozen=True)
+class HallComplaintOpened(Event):
+    """对大厅投诉 touched: under the card prompt (no sign-in) or on the complaint screen."""
+
+
+@dataclass(frozen=True)
+class HallComplaintGiven(Event):
+    """A complaint about the hall: a topic touched, a contact phone typed on the digit pad or none."""
+
+    topic: str  # one of machine.HALL_TOPICS
+    phone: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class Back(Event):
     pass
 
@@ -328,6 +341,12 @@ class Rated(Result):
 class ComplaintFiled(Result):
     case_id: str
     reply_by: str  # the date (ISO) by which the department answers
+
+
+@dataclass(frozen=True)
+class HallComplaintFiled(Result):
+    reply_by: str  # the date (ISO) by which the hall's office answers
+    reachable: bool  # a phone was given: the person is told the answer
 
 
 @dataclass(frozen=True)

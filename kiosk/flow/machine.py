@@ -35,6 +35,9 @@ SENIOR_AGE = 65
 SENIOR_PRIORITY = "elderly"
 # The reasons a complaint at the kiosk gives (message keys complaint_reason_<reason>): touched, not typed.
 COMPLAINT_REASONS = ("overdue", "attitude", "unclear", "trips")
+# What a complaint about the hall itself is about (the case service's domain.complaints.HallTopic; message
+# keys hall_topic_<topic>): touched, not typed. It goes to the hall's office (ADR 0012).
+HALL_TOPICS = ("waiting", "rude_clerk", "broken_machine", "cleanliness", "opening_hours", "other")
 # Screens where 结束办理 would lose a half-made application: asked to confirm first.
 HALF_MADE = (Screen.APPLY_FORM, Screen.APPLY_CAPTURE)
 # What still works while the case service is unreachable (tickets and lockers are the hall controller's;
@@ -74,6 +77,7 @@ PARENT: dict[Screen, Screen] = {
     Screen.PICKUP: Screen.MENU,
     Screen.RATING: Screen.MENU,
     Screen.COMPLAINT: Screen.MENU,
+    Screen.HALL_COMPLAINT: Screen.COMPLAINT,  # or IDENTIFY when not signed in (see `_back`)
     Screen.VERIFY: Screen.MENU,  # or IDENTIFY when not signed in (see `_back`)
 }
 
@@ -531,6 +535,39 @@ def _complained(config: FlowConfig, state: KioskState, event: ev.ComplaintFiled)
     return changed, [_say(changed, "complaint_filed", reply_by=event.reply_by)]
 
 
+def _open_hall_complaint(config: FlowConfig, state: KioskState, event: ev.HallComplaintOpened) -> Outcome:
+    """对大厅投诉: from the card prompt (nobody signed in) or from the signed-in person's 投诉 screen."""
+    session = state.session
+    if session is None or session.busy:
+        return state, []
+    signed_in = session.applicant is not None
+    if state.screen is not (Screen.COMPLAINT if signed_in else Screen.IDENTIFY):
+        return state, []
+    moved = _go(state, Screen.HALL_COMPLAINT, identify_method=None, phone="")
+    return moved, [_say(moved, "hall_complaint_prompt")]
+
+
+def _hall_complaint(config: FlowConfig, state: KioskState, event: ev.HallComplaintGiven) -> Outcome:
+    session = state.session
+    if state.screen is not Screen.HALL_COMPLAINT or session is None or session.busy:
+        return state, []
+    if event.topic not in HALL_TOPICS:
+        return _notice(state, "hall_complaint_choose_topic", error=True), []
+    phone = event.phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        return _notice(state, "phone_invalid", error=True), []
+    moved = _with(state, busy="sending", notice=None)
+    return moved, [fx.FileHallComplaint(state.serial, session.token, event.topic, phone)]
+
+
+def _hall_complained(config: FlowConfig, state: KioskState, event: ev.HallComplaintFiled) -> Outcome:
+    key = "hall_complaint_filed"
+    if not event.reachable:  # no phone: in the signed-in person's name, or nobody's
+        key += "_no_phone" if _session(state).applicant else "_anonymous"
+    changed = _notice(_with(state, busy=""), key, reply_by=event.reply_by)
+    return changed, [_say(changed, key, reply_by=event.reply_by)]
+
+
 def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
     if state.screen is Screen.FAULT and state.fault is not None:
         return replace(state, screen=state.fault.return_to, fault=None), []
@@ -538,6 +575,8 @@ def _back(config: FlowConfig, state: KioskState, event: ev.Back) -> Outcome:
         return _leave_verify(state), []
     if state.screen is Screen.PICKUP and _session(state).applicant is None:
         return _go(state, Screen.IDENTIFY, pickup=None, busy=""), []
+    if state.screen is Screen.HALL_COMPLAINT and _session(state).applicant is None:
+        return _go(state, Screen.IDENTIFY, busy=""), []
     parent = PARENT.get(state.screen)
     if parent is None:
         return state, []
@@ -885,6 +924,9 @@ _HANDLERS: dict[type[ev.Event], Callable[[FlowConfig, KioskState, Any], Outcome]
     ev.RatingGiven: _rating,
     ev.ComplaintGiven: _complaint,
     ev.ComplaintFiled: _complained,
+    ev.HallComplaintOpened: _open_hall_complaint,
+    ev.HallComplaintGiven: _hall_complaint,
+    ev.HallComplaintFiled: _hall_complained,
     ev.Back: _back,
     ev.Home: _home,
     ev.Finish: _finish,

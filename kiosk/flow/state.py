@@ -40,6 +40,7 @@ class Screen(StrEnum):
     PICKUP = "pickup"
     RATING = "rating"
     COMPLAINT = "complaint"
+    HALL_COMPLAINT = "hall_complaint"  # about the hall itself: signed in or not
     VERIFY = "verify"
     FAULT = "fault"
 

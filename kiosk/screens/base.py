@@ -55,6 +55,12 @@ def typed(text: str, key: str, limit: int) -> str:
     return text + key if len(text) < limit else text
 
 
+def shown_phone(digits: str) -> str:
+    """A phone number as typed on a pad, its 4th to 7th digits starred as soon as they are typed
+    (138****5678): the person checks the ends, the people behind them see no whole number."""
+    return digits[:3] + "*" * len(digits[3:7]) + digits[7:]
+
+
 class KioskScreen(Screen):  # type: ignore[misc]
     """A thin screen: shows a KioskState, turns touches into flow events."""
 

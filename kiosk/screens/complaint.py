@@ -17,6 +17,10 @@ load_kv("complaint")
 
 
 class ComplaintScreen(KioskScreen):
+    def open_hall(self) -> None:
+        """对大厅投诉: about the hall itself, not one of the cases below."""
+        self.post(ev.HallComplaintOpened())
+
     def render(self, state: KioskState) -> None:
         session = state.session
         if session is None or self.unchanged("cases", session.language, session.cases, session.busy):

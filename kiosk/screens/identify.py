@@ -49,6 +49,10 @@ class IdentifyScreen(KioskScreen):
         """取件 with the SMS's code or QR needs no sign-in: the code is the credential."""
         self.post(ev.ServiceChosen(Service.PICKUP))
 
+    def hall_complaint(self) -> None:
+        """A complaint about the hall needs no sign-in (anonymous unless a phone is left)."""
+        self.post(ev.HallComplaintOpened())
+
     def press(self, key: str) -> None:
         self._digits = typed(self._digits, key, 6 if self.code_stage else 11)
         self._refresh()

@@ -42,6 +42,7 @@ SCREENS: dict[Screen, tuple[str, str]] = {
     Screen.PICKUP: ("pickup", "PickupScreen"),
     Screen.RATING: ("rating", "RatingScreen"),
     Screen.COMPLAINT: ("complaint", "ComplaintScreen"),
+    Screen.HALL_COMPLAINT: ("hall_complaint", "HallComplaintScreen"),
     Screen.VERIFY: ("verify", "VerifyScreen"),
     Screen.FAULT: ("fault", "FaultScreen"),
 }

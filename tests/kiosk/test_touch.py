@@ -31,9 +31,16 @@ from tests.kiosk.touching import touched
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
-def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:
+def running_controller(start_hall_process: Callable[..., HallProcess], mosquitto: Broker) -> dict[str, Any]:
+    """`hall controller` on the test's Mosquitto; what `touched` needs to link the kiosk to it."""
+    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
+    assert controller.url is not None
+    return {"settings": {"mqtt_url": mosquitto.url}, "controller_url": controller.url}
+
+
+def submitted_case(case_url: str, name: str, key: str, phone: str = "") -> tuple[Any, Any]:
     """(the outcome, the item) of a complete application the person `name` submitted through the API, as
-    a kiosk does (the first item open to kiosks, each of its materials given)."""
+    a kiosk does (the first item open to kiosks, each of its materials given; their phone, if given)."""
     identity = person(name)
     service = HttpCaseService(
         case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
@@ -42,7 +49,8 @@ def submitted_case(case_url: str, name: str, key: str) -> tuple[Any, Any]:
     item = next(s for s in service.search_items("") if service.item(s.item_id).kiosk_apply)
     token = service.identify_card(card).token
     given = [{"code": m.code, "image_png_base64": _png()} for m in service.item(item.item_id).materials]
-    return service.submit(token, {"item_id": item.item_id, "form": {}, "materials": given}, key), item
+    form = {"phone": phone} if phone else {}
+    return service.submit(token, {"item_id": item.item_id, "form": form, "materials": given}, key), item
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -52,6 +60,42 @@ def test_identify_buttons_answer_a_touch(
     """手机号 + 验证码 and 无需登录：证照核验 under the card prompt: touched, each opens its way."""
     report = touched(xvfb, case_url, tmp_path, screenshot_dir, "identify_buttons", language)
     assert report["notes"]["method"] == "phone"
+    assert report["notes"]["frames_overlapping"] <= 1  # no screen drew over another while switching
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_person_signs_in_by_phone_and_code_and_the_next_by_an_eid_qr(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """手机号 + 验证码 touched by a person whose case gave their phone: the number typed on the pad, the
+    code the case service texted (its development SMS sink) typed, 登录: the menu, the number never shown
+    whole. Then an e-ID QR code held up to the scanner (the hall simulator's, the development issuer)
+    signs the next person in."""
+    from case_service.api.routes.applicant_signin import dev_sms_path
+    from firmware_sim.simulator.bench import SAMPLE_PEOPLE
+    from hall.privacy import mask_name
+    from tests.kiosk.conftest import CASE_DATA
+
+    phone = "13700001111" if language == "zh" else "13700002222"
+    submitted_case(case_url, f"钟phone{language}", f"phone-{language}", phone=phone)  # the service knows it
+    elder = next(p for p in SAMPLE_PEOPLE if p.key == "elder")
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "phone_and_eid_sign_in",
+        language,
+        phone=phone,
+        sms_path=str(dev_sms_path(CASE_DATA[case_url])),
+        eid="elder",
+    )
+    notes = report["notes"]
+    assert notes["sent"] == "code_sent"
+    assert notes["phone_signed_in"]
+    assert all(phone not in shown for shown in notes["phone_shown"] + notes["phone_menu"]), notes
+    assert notes["eid_name"] == mask_name(elder.identity.name)
+    assert mask_name(elder.identity.name) in notes["greeting"]
 
 
 def test_every_visible_button_does_something(
@@ -110,7 +154,10 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
     """公证机构设立、变更 with no material list (an administrator's version). The kiosk says 已提交 (not
     已受理, not 材料齐全), that the window reviews it and by which date (the case service's), and prints a
     提交回执, not a 受理通知书. Reports (not asserts) the seconds from card to the receipt in hand."""
+    from hall.privacy import mask_phone
+
     name = f"吴submit{language}"
+    phone = "13600003333" if language == "zh" else "13600004444"
     staff = Staff(case_url)
     code = next(i["code"] for i in staff.call("GET", "/items?q=公证机构", "admin")["items"])
     item = staff.call("GET", f"/items/{code}", "admin")
@@ -126,13 +173,18 @@ def test_a_submission_is_called_submitted_with_what_comes_next_and_by_when(
         language,
         name=name,
         query="公证机构",
+        phone=phone,
     )
     notes = report["notes"]
     capture, done = "\n".join(notes["capture_screen"]), "\n".join(notes["done_screen"])
     for untrue in ("材料齐全", "All materials present", "已受理", "受理通知书", "Accepted"):
         assert untrue not in capture + done
+    assert notes["submit_in_view"]  # 提交 on the glass without scrolling
     status = staff.call("GET", f"/cases/{notes['case']}/status", "clerk1")
     assert status["state"] == "submitted"
+    # The phone typed on the form's pad is the one shown (masked) and the one the case is filed with.
+    assert notes["phone_on_form"] and all(phone not in shown for shown in notes["phone_on_form"])
+    assert staff.call("GET", f"/cases/{notes['case']}", "clerk1")["applicant_phone"] == mask_phone(phone)
     review_by = status["stage_due_on"]
     assert review_by and review_by in done
     assert ("已提交，尚未受理" if language == "zh" else "submitted, not yet accepted") in done
@@ -168,19 +220,143 @@ def test_a_second_ticket_is_refused_with_its_own_reason(
 ) -> None:
     """取号 touched twice against the running controller: the second is refused as "already holding a
     ticket", not shown as a system error."""
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
         tmp_path,
         screenshot_dir,
         "second_ticket",
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         name="冯ticket",
     )
     assert report["notes"]["notices"] == ["printed_ticket", "ticket_already_held"]
+    # The ticket printed is an 80 mm slip with its number, not an A4 page.
+    (printed,) = sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf"))
+    (slip,) = pypdf.PdfReader(printed).pages
+    assert round(float(slip.mediabox.width) / 72 * 25.4) == 80, slip.mediabox
+    assert float(slip.mediabox.height) < float(slip.mediabox.width) * 2
+    paper = slip.extract_text()
+    assert report["notes"]["ticket"] in paper and "前面还有" in paper and "请留意叫号" in paper
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_ticket_with_the_printer_out_of_paper_is_still_given_and_shown(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+) -> None:
+    """The hall simulator's printer out of paper, then 取号 touched: the running controller holds the
+    ticket, the kiosk shows its number and says it could not be printed; nothing is printed."""
+    hall = running_controller(start_hall_process, mosquitto)
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "ticket_without_paper",
+        language,
+        **hall,
+        name=f"龚paper{language}",
+    )
+    notes = report["notes"]
+    assert notes["notice"] == "ticket_not_printed" and notes["number_shown"], notes
+    record = httpx.get(f"{hall['controller_url']}/api/v1/ext/queue/tickets/{notes['ticket']}")
+    assert record.status_code == 200 and record.json()["source"] == "kiosk", record.text
+    assert sorted((tmp_path / "var" / "kiosk").glob("*/printed/*.pdf")) == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_certificate_is_verified_by_touch_with_no_sign_in(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """A certificate sealed by staff at the real case service; at the kiosk, nobody signed in, 证照核验
+    touched and its QR held up to the hall simulator's scanner: 有效, with the holder's masked name and the
+    certificate's number; the same QR with its signature altered: 伪造/无效."""
+    from tests.kiosk.staff import sealed_certificate
+
+    service = HttpCaseService(
+        case_url, device_id="kiosk-touch-check", secret=kiosk_secret(case_url, "kiosk-touch-check")
+    )
+    identity = person(f"邱verify{language}")
+    card = IdCard(identity.name, identity.id_number, read=card_read_of(identity.name, identity.id_number))
+    certificate = sealed_certificate(service, Staff(case_url), card)
+    qr = certificate["qr_text"]
+    forged = qr[:-8] + ("A" if qr[-8] != "A" else "B") + qr[-7:]
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "verify_by_touch", language, qr=qr, forged=forged
+    )
+    notes = report["notes"]
+    assert notes["verdicts"][0] == "valid" and notes["verdicts"][1] != "valid", notes["verdicts"]
+    valid_screen = "\n".join(notes["screens"][0])
+    from hall.privacy import mask_name
+
+    assert certificate["number"] in valid_screen and mask_name(identity.name) in valid_screen
+    assert identity.name not in valid_screen
+
+
+def _queue_json(folder: Path, **business: Any) -> None:
+    """The controller's queue configuration (`<data dir>/queue.json`): the demo hall's, with the kiosk's
+    service (business) changed as given."""
+    from hall_controller.queue.config import demo_config
+
+    config = demo_config()
+    services = tuple(
+        service.model_copy(update=business) if service.code == "business" else service
+        for service in config.services
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "queue.json").write_text(config.model_copy(update={"services": services}).model_dump_json())
+
+
+def _closed_now() -> Any:
+    """An issuing window of one minute that is not now, in China's time or the machine's."""
+    import datetime as dt
+
+    from hall_controller.queue.config import IssueWindow
+
+    now = [dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).time(), dt.datetime.now().time()]
+    for hour in (3, 15):
+        window = IssueWindow(start=dt.time(hour, 0), end=dt.time(hour, 1))
+        if all(not (dt.time(hour - 1, 0) <= moment <= dt.time(hour + 1, 0)) for moment in now):
+            return window
+    raise AssertionError("no closed window found")
+
+
+@pytest.mark.parametrize("refusal", ["ticket_outside_hours", "ticket_cap_reached"])
+def test_the_controllers_refusals_are_told_in_their_own_words(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    start_hall_process: Callable[..., HallProcess],
+    screenshot_dir: Path,
+    tmp_path: Path,
+    refusal: str,
+) -> None:
+    """The running controller configured closed now (an issuing window of one minute elsewhere in the
+    day), or with a daily cap of one ticket: 取号 touched is answered in the refusal's own words on the
+    screen, not 系统暂时出错. With the cap, the first person gets the one ticket, the second is refused."""
+    if refusal == "ticket_outside_hours":
+        _queue_json(tmp_path / "var", issue_windows=(_closed_now(),))
+        names, expected = ["秦closed"], [[refusal, True]]
+    else:
+        _queue_json(tmp_path / "var", daily_cap=1)
+        names, expected = ["秦cap1", "秦cap2"], [["printed_ticket", True], [refusal, True]]
+    hall = running_controller(start_hall_process, mosquitto)
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "tickets_refused",
+        **hall,
+        names=names,
+    )
+    assert report["notes"]["answers"] == expected
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -329,6 +505,8 @@ def test_an_81_year_old_is_offered_elder_mode_and_asked_before_losing_an_applica
     assert notes["scale"] > 1.0
     assert len(notes["services"]) == 9, notes["services"]
     assert notes["kept"] == ["apply_form", "13812345678"]
+    # In elder mode's larger type, 立即申请 and 下一步 are on the glass without scrolling.
+    assert notes["primary_in_view"] == {"item": True, "apply_form": True}, notes["primary_in_view"]
     assert notes["ended"]
 
 
@@ -344,8 +522,7 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
 ) -> None:
     """Born 1945 (age from the ID card): the greeting offers a priority ticket; 取优先号 touched, the
     running controller's record of the ticket is of its elderly class, taken at the kiosk."""
-    controller = start_hall_process("controller", mqtt_url=mosquitto.url)
-    assert controller.url is not None
+    hall = running_controller(start_hall_process, mosquitto)
     report = touched(
         xvfb,
         case_url,
@@ -353,14 +530,13 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
         screenshot_dir,
         "elder_ticket",
         language,
-        settings={"mqtt_url": mosquitto.url},
-        controller_url=controller.url,
+        **hall,
         name=f"韦elder{language}",
         born="1945-05-01",
     )
     notes = report["notes"]
     assert notes["offer"] == "elder_offer" and notes["offer_shown"] and notes["priority_shown"]
-    record = httpx.get(f"{controller.url}/api/v1/ext/queue/tickets/{notes['ticket']}")
+    record = httpx.get(f"{hall['controller_url']}/api/v1/ext/queue/tickets/{notes['ticket']}")
     assert record.status_code == 200, record.text
     assert record.json()["priority"] == "elderly" and record.json()["source"] == "kiosk"
 
@@ -388,6 +564,9 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
         number, code, _qr = deposited(f"kiosk-code-{language}")
         qr_number, _code, qr = deposited(f"kiosk-qr-{language}")
         card_number, _code, _qr = deposited(f"kiosk-card-{language}")
+        jammed_number, jammed_code, _qr = deposited(f"kiosk-jam-{language}")
+        jammed_board, jammed_lock = rig.firmware(jammed_number)
+        jammed_board.jam(jammed_lock, True)  # its door will not open
         wrong = str((int(code) + 1) % 10**8).zfill(8)
 
         report = touched(
@@ -406,6 +585,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
             qr=qr,
             qr_compartment=qr_number,
             card_holder=f"kiosk-card-{language}",
+            jammed_code=jammed_code,
         )
         notes = report["notes"]
         assert notes["refused"] == "locker_wrong_code"
@@ -414,6 +594,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
         assert notes["qr_refused"] == "locker_wrong_qr"
         assert notes["qr_opened"] == [bank, str(qr_number)]
         assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
+        assert notes["jammed"] == "locker_jammed" and notes["jammed_shown"], notes
         # The record: the door really opened, the person took the papers and closed it.
         board, lock = rig.firmware(number)
         assert wait_until(lambda: board.truly_open(lock), 10)
@@ -437,3 +618,49 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
         # The code is spent: the same code typed again is "already collected", not "wrong".
         again = http.post("/pickups", json={"bank_id": bank, "method": "code", "value": code})
         assert again.status_code == 400 and again.json()["error"]["code"] == "already_collected"
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_a_complaint_about_the_hall_is_filed_by_touch_with_or_without_signing_in(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str, orientation: str
+) -> None:
+    """对大厅投诉 touched under the card prompt (no sign-in): a topic, a phone on the digit pad (shown
+    masked), sent; another with no phone (anonymous: the screen says nobody can be told); then a signed-in
+    person from 投诉. The case service holds each: the hall's office, the topic, the kiosk channel, the
+    phone masked (encrypted at rest), the reply date the kiosk named."""
+    staff = Staff(case_url)
+    before = {c["id"] for c in staff.call("GET", "/complaints?limit=500", "manager1")}
+    phone = "13912340000" if language == "zh" else "13912341111"
+    name = f"蔡hall{language}"
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "hall_complaint",
+        language,
+        orientation=orientation,
+        name=name,
+        phone=phone,
+    )
+    notes = report["notes"]
+    assert notes["anonymous_note"]
+    assert notes["phone_shown"] and notes["phone_in_clear"] == [], notes
+    assert notes["left_after_filing"] == [], notes
+    assert (notes["with_phone"], notes["anonymous"], notes["signed_in"]) == (
+        "hall_complaint_filed",
+        "hall_complaint_filed_anonymous",
+        "hall_complaint_filed_no_phone",
+    )
+    filed = [c for c in staff.call("GET", "/complaints?limit=500", "manager1") if c["id"] not in before]
+    filed.sort(key=lambda c: c["id"])
+    assert [(c["topic"], c["channel"], c["case_number"], c["contact_phone"]) for c in filed] == [
+        ("waiting", "kiosk", None, "139****" + phone[-4:]),
+        ("broken_machine", "kiosk", None, None),
+        ("rude_clerk", "kiosk", None, None),
+    ]
+    assert {c["department"] for c in filed} == {"阿坝州政务服务中心"}  # the default hall office
+    assert all(c["status"] == "open" for c in filed)
+    assert filed[0]["reply_by"] in notes["said"] and filed[1]["reply_by"] in notes["anonymous_said"]
+    approver = staff.call("GET", "/complaints?limit=500", "approver1")  # a department head: not theirs
+    assert not {c["id"] for c in approver} & {c["id"] for c in filed}

@@ -44,8 +44,10 @@ def sign_in(finger: Finger, reader: Any, name: str, born: str = "") -> None:
 
 
 def identify_buttons(finger: Finger, reader: Any, language: str) -> None:
-    """Both buttons under the card prompt answer a touch: 证照核验 opens, the phone sign-in opens."""
+    """Both buttons under the card prompt answer a touch: 证照核验 opens, the phone sign-in opens. No frame
+    meanwhile shows two screens at once (they drew over each other during transitions)."""
     start(finger, language)
+    stop_watching = finger.watch_screens()
     finger.shot(f"identify-{language}")
     finger.touch("√  " + _t("verify_entry", language))
     finger.screen("verify", timeout=5)
@@ -61,6 +63,7 @@ def identify_buttons(finger: Finger, reader: Any, language: str) -> None:
     if len(keys) != 3:
         raise ScenarioError(f"the phone keypad is not shown: {finger.buttons()}")
     finger.shot(f"identify-phone-{language}")
+    finger.notes["frames_overlapping"] = stop_watching()
 
 
 def every_button(finger: Finger, reader: Any, language: str, name: str) -> None:
@@ -191,7 +194,9 @@ def rate(finger: Finger, reader: Any, language: str, name: str, case: str) -> No
         raise ScenarioError(f"the rating was answered with {state.session.notice.key}")
 
 
-def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, query: str) -> None:
+def apply_without_a_list(
+    finger: Finger, reader: Any, language: str, name: str, query: str, phone: str = ""
+) -> None:
     """Applies for an item with no material list: the kiosk must not say 材料齐全 nor 已受理. Measures the
     seconds from the card laid on the reader to the receipt printed (the finger's touches included)."""
     import time
@@ -207,8 +212,15 @@ def apply_without_a_list(finger: Finger, reader: Any, language: str, name: str, 
     finger.screen("item")
     finger.touch(_t("apply_now", language))
     finger.screen("apply_form")
+    if phone:  # typed on the form's digit pad
+        finger.touch("C")
+        for digit in phone:
+            finger.touch(digit)
+        finger.wait(lambda s: bool(s.session and s.session.form_value("phone") == phone), "the phone typed")
+        finger.notes["phone_on_form"] = [t for t in finger.shown_texts() if phone[-4:] in t]
     finger.touch(_t("next", language))
     finger.screen("apply_capture")
+    finger.notes["submit_in_view"] = finger.in_view(_t("submit", language))
     finger.shot(f"apply_capture-no-list-{language}")
     finger.notes["capture_screen"] = finger.main(lambda: _screen_texts(finger, "apply_capture"))
     finger.touch(_t("submit", language))
@@ -269,6 +281,8 @@ def second_ticket(finger: Finger, reader: Any, language: str, name: str) -> None
         finger.touch(_t("service_ticket", language), exact=False)
         state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
         notices.append(state.session.notice.key)
+        if state.session.ticket is not None:
+            finger.notes["ticket"] = state.session.ticket.number
         finger.shot(f"ticket-{len(notices)}-{language}")
         finger.touch(_t("home", language))
         finger.screen("menu")
@@ -474,8 +488,11 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
     row = finger.button_with("食品(含保健食品)经营许可")
     finger.touch(row)
     finger.screen("item")
+    in_view = {"item": finger.in_view(finger.button_with(_t("apply_now", language)))}
     finger.touch(finger.button_with(_t("apply_now", language)))
     finger.screen("apply_form")
+    in_view["apply_form"] = finger.in_view(_t("next", language))
+    finger.notes["primary_in_view"] = in_view
     finger.touch("C")
     for digit in "13812345678":
         finger.touch(digit)
@@ -512,6 +529,7 @@ def locker_pickup(
     qr: str,
     qr_compartment: int,
     card_holder: str,
+    jammed_code: str = "",
 ) -> None:
     """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
     pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
@@ -572,6 +590,19 @@ def locker_pickup(
     finger.notes["card_signed_in"] = state.session.applicant is not None
     reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
+    if jammed_code:  # a fourth person's door is jammed: the kiosk says so, in its own words
+        finger.touch(_t("finish", language))
+        finger.screen("attract")
+        start(finger, language)
+        finger.touch("▣  " + _t("pickup_entry", language))
+        finger.screen("pickup", timeout=5)
+        _type_pickup_code(finger, jammed_code)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "the jammed door", timeout=30)
+        finger.notes["jammed"] = state.session.notice.key
+        finger.notes["jammed_shown"] = any(
+            _t(state.session.notice.key, language) in shown for shown in finger.shown_texts()
+        )
+        finger.shot(f"pickup-jammed-{language}")
 
 
 def elder_ticket(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
@@ -807,3 +838,167 @@ def e2e_verify(finger: Finger, reader: Any, language: str, qr: str) -> None:
     finger.notes["verify_screen"] = finger.main(lambda: _screen_texts(finger, "verify"))
     finger.shot(f"e2e-verify-{language}")
     _leave(finger, language)
+
+
+def hall_complaint(finger: Finger, reader: Any, language: str, name: str, phone: str) -> None:
+    """Complaints about the hall itself. Nobody signed in: 对大厅投诉 under the card prompt, 排队 touched, a
+    phone typed on the pad (shown masked), sent; then a broken machine with no phone (anonymous, and the
+    screen says nobody can be told). Then a person signs in and complains from the menu's 投诉 screen."""
+    from hall.privacy import mask_phone
+
+    start(finger, language)
+    finger.shot(f"identify-hall-complaint-entry-{language}")
+    finger.touch("!  " + _t("hall_complaint_free_entry", language))
+    finger.screen("hall_complaint", timeout=5)
+    finger.notes["anonymous_note"] = _t("hall_complaint_anonymous_note", language) in finger.shown_texts()
+    finger.shot(f"hall_complaint-{language}")
+    finger.touch(_t("hall_topic_waiting", language))
+    for digit in phone:
+        finger.touch(digit)
+    shown = finger.shown_texts()
+    finger.notes["phone_shown"] = [t for t in shown if mask_phone(phone) in t]
+    finger.notes["phone_in_clear"] = [t for t in shown if phone in t]
+    finger.shot(f"hall_complaint-phone-{language}")
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the complaint")
+    finger.notes["with_phone"] = state.session.notice.key
+    finger.notes["with_phone_shown"] = [
+        t for t in finger.shown_texts() if _t("hall_topic_waiting", "zh") in t
+    ]
+    finger.notes["said"] = finger.main(lambda: finger.app.shell.notice)
+    finger.shot(f"hall_complaint-filed-{language}")
+    finger.notes["left_after_filing"] = [
+        t for t in finger.shown_texts() + finger.typed_texts() if phone in t or mask_phone(phone) in t
+    ]
+    finger.touch(_t("hall_topic_broken_machine", language))
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice.key.endswith("anonymous")),
+        "the anonymous complaint's answer",
+    )
+    finger.notes["anonymous"] = state.session.notice.key
+    finger.notes["anonymous_said"] = finger.main(lambda: finger.app.shell.notice)
+    finger.shot(f"hall_complaint-anonymous-{language}")
+    finger.touch(_t("back", language))
+    finger.screen("identify")
+    # A person signs in and complains about the hall from the menu (投诉 → 对大厅投诉).
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_complaint", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "complaint" and not (s.session and s.session.busy), "the cases")
+    finger.shot(f"complaint-hall-entry-{language}")
+    finger.touch("!  " + _t("hall_complaint_entry", language))
+    finger.screen("hall_complaint", timeout=5)
+    finger.touch(_t("hall_topic_rude_clerk", language))
+    finger.touch(_t("hall_complaint_send", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the signed-in complaint's answer")
+    finger.notes["signed_in"] = state.session.notice.key
+    finger.shot(f"hall_complaint-signed-in-{language}")
+
+
+def _last_code(sms_path: str, phone: str) -> str:
+    """The 6-digit code the case service's development SMS sink holds for `phone` (the person's phone)."""
+    from pathlib import Path
+
+    from case_service.api.routes.applicant_signin import dev_sms_messages
+    from hall.privacy import PiiCipher
+    from hall.settings import DEV_PII_KEY
+
+    messages = dev_sms_messages(Path(sms_path), PiiCipher.from_config(DEV_PII_KEY))
+    found = [m for m in messages if m["phone"] == phone]
+    if not found:
+        raise ScenarioError(f"no SMS to {phone[:3]}…")
+    return "".join(ch for ch in found[-1]["text"] if ch.isdigit())[:6]
+
+
+def phone_and_eid_sign_in(
+    finger: Finger, reader: Any, language: str, phone: str, sms_path: str, eid: str
+) -> None:
+    """手机号 + 验证码: the phone typed on the pad (masked once complete), 发送验证码, the code from the SMS
+    typed, 登录: the menu. Then the next person shows an e-ID QR code to the scanner: the menu greets them."""
+    start(finger, language)
+    finger.touch(_t("method_phone", language))
+    finger.wait(lambda s: bool(s.session and s.session.identify_method), "the phone keypad", timeout=5)
+    for digit in phone:
+        finger.touch(digit)
+    finger.notes["phone_shown"] = [t for t in finger.shown_texts() if phone[-4:] in t]
+    finger.shot(f"identify-phone-typed-{language}")
+    finger.touch(_t("send_code", language))
+    state = finger.wait(lambda s: bool(s.session and s.session.notice), "the code sent")
+    finger.notes["sent"] = state.session.notice.key
+    code = _last_code(sms_path, phone)
+    for digit in code:
+        finger.touch(digit)
+    finger.notes["code_typed"] = finger.main(lambda: finger.app.root_screen("identify").shown_digits)
+    finger.touch(_t("sign_in", language))
+    state = finger.wait(lambda s: s.screen.value == "menu" or bool(s.session and s.session.notice), "menu")
+    if state.screen.value != "menu":
+        raise ScenarioError(f"not signed in: {state.session.notice} {finger.notes}")
+    finger.notes["phone_signed_in"] = state.session.identify_method is not None or state.session.token != ""
+    finger.notes["phone_menu"] = [t for t in finger.shown_texts() if phone[-4:] in t or phone in t]
+    finger.shot(f"menu-phone-{language}")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    start(finger, language)
+    reader.show_sample_eid(eid)
+    state = finger.screen("menu")
+    finger.notes["eid_name"] = state.session.applicant.masked_name
+    finger.notes["greeting"] = finger.main(lambda: finger.app.root_screen("menu").greeting)
+    finger.shot(f"menu-eid-{language}")
+
+
+def ticket_without_paper(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """The kiosk's printer runs out of paper (the hall simulator's printer); a person touches 取号: the
+    controller gives the ticket, the kiosk says it cannot print it and shows the number to note."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    reader.paper(False)
+    try:
+        finger.wait(lambda s: "printer" in {d.value for d in s.broken}, "the printer seen without paper")
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.ticket), "the ticket", timeout=20)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "what the kiosk says")
+        finger.notes["notice"] = state.session.notice.key
+        finger.notes["ticket"] = state.session.ticket.number
+        finger.notes["number_shown"] = any(state.session.ticket.number in t for t in finger.shown_texts())
+        finger.notes["said"] = finger.main(lambda: finger.app.shell.notice)
+        finger.shot(f"ticket-no-paper-{language}")
+    finally:
+        reader.paper(True)
+
+
+def tickets_refused(finger: Finger, reader: Any, language: str, names: list[str]) -> None:
+    """Each person in turn signs in and touches 取号, then 结束办理: what the kiosk answered each (the
+    controller's refusals in their own words, the words on the screen)."""
+    answers = []
+    for name in names:
+        start(finger, language)
+        sign_in(finger, reader, name)
+        finger.touch(_t("service_ticket", language), exact=False)
+        state = finger.wait(lambda s: bool(s.session and s.session.notice), "an answer to the ticket")
+        key = state.session.notice.key
+        answers.append([key, any(_t(key, language) in shown for shown in finger.shown_texts())])
+        finger.shot(f"ticket-{key}-{language}")
+        finger.touch(_t("finish", language))
+        finger.screen("attract")
+    finger.notes["answers"] = answers
+
+
+def verify_by_touch(finger: Finger, reader: Any, language: str, qr: str, forged: str) -> None:
+    """No sign-in: 无需登录：证照核验 touched, a certificate's QR held up to the scanner: the verdict on
+    the screen; then a forged one (its signature altered)."""
+    start(finger, language)
+    finger.touch("√  " + _t("verify_entry", language))
+    finger.screen("verify", timeout=5)
+    verdicts = []
+    for shown in (qr, forged):
+        reader.show_qr(shown)
+        state = finger.wait(lambda s: bool(s.session and s.session.verification), "the verdict", timeout=20)
+        verdict = state.session.verification
+        verdicts.append(verdict.reason.value)
+        finger.notes.setdefault("screens", []).append(finger.main(lambda: _screen_texts(finger, "verify")))
+        finger.shot(f"verify-{verdict.reason.value}-{language}")
+        finger.touch(_t("back", language))
+        finger.screen("identify", timeout=10)
+        finger.touch("√  " + _t("verify_entry", language))
+        finger.screen("verify", timeout=5)
+    finger.notes["verdicts"] = verdicts

@@ -47,6 +47,7 @@ def touched(
     language: str = "zh",
     settings: dict[str, str] | None = None,
     controller_url: str = "",
+    orientation: str = "portrait",
     **args: Any,
 ) -> dict[str, Any]:
     """Runs `scenario` in a fresh kiosk process (the real app under `display`, the case service at
@@ -70,6 +71,7 @@ def touched(
     env["HALL_DEVICES__IDCARD__TIMEOUT_SECONDS"] = "0.5"
     command = [sys.executable, "-m", "tests.kiosk.touching", "--scenario", scenario, "--language", language]
     command += ["--case-service-url", case_url, "--out", str(out), "--args", json.dumps(args)]
+    command += ["--orientation", orientation]
     command += ["--controller-url", controller_url] if controller_url else []
     try:
         done = subprocess.run(

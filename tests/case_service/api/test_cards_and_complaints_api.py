@@ -95,3 +95,77 @@ def test_an_applicant_complains_about_their_own_case_from_the_kiosk(sqlite_api: 
     registered = client.post("/api/v1/complaints", json=staff_body, headers={**clerk, **api.key()})
     assert registered.status_code == 201 and registered.json()["case_number"] is None
     assert len(client.get("/api/v1/complaints", headers=api.staff("approver1")).json()) == 1  # not theirs
+
+
+def test_a_complaint_about_the_hall_goes_to_the_halls_office(sqlite_api: CaseApi) -> None:
+    """About the hall itself (no case): a signed-in person names themself, the kiosk alone files it
+    anonymously; the contact phone is encrypted at rest and masked when read; the hall's office (config)
+    receives it; only the centre's staff read it, and the 效能考核 report counts it against no department."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from case_service.reports.assessment_data import department_figures
+    from case_service.reports.periods import PeriodKind, period_of
+    from case_service.storage.models import Complaint
+
+    api, client = sqlite_api, sqlite_api.client
+    office = api.settings.case.hall_office
+    applicant, kiosk = api.applicant("张三"), api.device()
+    signed_in = {"channel": "kiosk", "topic": "waiting", "contact_phone": "13912345678"}
+    filed = client.post("/api/v1/complaints", json=signed_in, headers={**applicant, **api.key()})
+    assert filed.status_code == 201, filed.text
+    mine = filed.json()
+    assert (mine["department"], mine["topic"], mine["case_number"], mine["contact_phone"]) == (
+        office,
+        "waiting",
+        None,
+        "139****5678",
+    )
+    assert mine["reply_by"] == "2025-10-10" and mine["status"] == "open"
+    anonymous = {"channel": "kiosk", "topic": "broken_machine"}
+    filed = client.post("/api/v1/complaints", json=anonymous, headers={**kiosk, **api.key()})
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["contact_phone"] is None and filed.json()["summary"] == "设备损坏或无法使用"
+    for refused, headers, status in (
+        ({**anonymous, "topic": "noise"}, kiosk, 422),  # not one of the topics
+        ({**anonymous, "contact_phone": "12345"}, kiosk, 422),  # not a mobile number
+        ({"channel": "kiosk", "summary": "x", "case_number": "X"}, kiosk, 403),  # a kiosk: the hall only
+        ({**anonymous, "channel": "window"}, kiosk, 403),  # a kiosk files from the kiosk
+        ({"channel": "kiosk", "summary": "x", "contact_phone": "13912345678"}, applicant, 422),  # no topic
+    ):
+        answer = client.post("/api/v1/complaints", json=refused, headers={**headers, **api.key()})
+        assert answer.status_code == status, (refused, answer.text)
+    assert client.post("/api/v1/complaints", json=anonymous, headers=api.key()).status_code == 401
+
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        rows = list(session.scalars(select(Complaint).order_by(Complaint.id)))
+    assert [(row.complainant, row.topic, row.department) for row in rows] == [
+        ("张三", "waiting", office),
+        ("匿名", "broken_machine", office),
+    ]
+    assert rows[0].contact_phone_enc and "13912345678" not in rows[0].contact_phone_enc
+    assert "5678" not in rows[0].contact_phone_enc and rows[1].contact_phone_enc is None
+
+    listed = client.get("/api/v1/complaints", headers=api.staff("manager1")).json()
+    assert [c["topic"] for c in listed] == ["broken_machine", "waiting"]
+    assert "13912345678" not in str(listed)
+    for stranger in (applicant, kiosk, api.staff("reviewer1")):
+        assert client.get("/api/v1/complaints", headers=stranger).status_code == 403
+    assert client.get("/api/v1/complaints").status_code == 401
+    assert client.get("/api/v1/complaints", headers=api.staff("approver1")).json() == []  # a department's
+
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        figures = department_figures(session, period_of(PeriodKind.MONTH, dt.date(2025, 9, 1)), None)
+    assert office not in {row.department for row in figures}
+    assert all(row.complaints == 0 for row in figures)
+
+
+def test_the_halls_office_is_named_in_config() -> None:
+    from pydantic import ValidationError
+
+    from case_service.config import CaseServiceSettings
+
+    assert CaseServiceSettings(hall_office=" 某某政务服务中心 ").hall_office == "某某政务服务中心"
+    for bad in ("", "   ", "中心" * 40, "中心\n管理办"):
+        with pytest.raises(ValidationError, match="hall_office"):
+            CaseServiceSettings(hall_office=bad)

@@ -80,3 +80,50 @@ def test_a_complaints_status() -> None:
     assert complaints.answered_in_time(by, D(2025, 11, 17)) and not complaints.answered_in_time(
         by, D(2025, 11, 18)
     )
+
+
+def test_a_complaint_about_the_hall() -> None:
+    """Its topic's words (and any detail), an optional mobile number; the hall's managers answer it, a
+    department's head does not; anonymous, it is closed once answered and cannot be told."""
+    from case_service.domain.complaints import HallTopic, check_answer, check_hall_complaint, check_telling
+
+    assert check_hall_complaint(topic="waiting", detail="", phone="") == (
+        HallTopic.WAITING,
+        "排队等候时间过长",
+        "",
+    )
+    assert check_hall_complaint(topic="other", detail=" 饮水机坏了 ", phone=" 13812345678")[1:] == (
+        "其他:饮水机坏了",
+        "13812345678",
+    )
+    for topic, phone in (("noise", ""), ("waiting", "1381234567"), ("waiting", "23812345678")):
+        with pytest.raises(InvalidInputError):
+            check_hall_complaint(topic=topic, detail="", phone=phone)
+    office = "阿坝州政务服务中心"
+    said = "已增开窗口"
+    assert (
+        check_answer(
+            answer=said,
+            roles=frozenset({"manager"}),
+            department=None,
+            routed_to=office,
+            answered=False,
+            about_hall=True,
+        )
+        == said
+    )
+    for roles, department in (({"manager"}, "州市场监管局"), ({"approver"}, None), ({"clerk"}, None)):
+        with pytest.raises(ForbiddenError):
+            check_answer(
+                answer=said,
+                roles=frozenset(roles),
+                department=department,
+                routed_to=office,
+                answered=False,
+                about_hall=True,
+            )
+    day = dt.date(2025, 10, 10)
+    assert complaints.status(day, day, None, day, reachable=False) is Status.CLOSED
+    assert complaints.status(day, None, None, day, reachable=False) is Status.OPEN
+    with pytest.raises(ConflictError):
+        check_telling(how="sms", roles=frozenset({"clerk"}), answered=True, told=False, reachable=False)

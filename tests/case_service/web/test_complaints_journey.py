@@ -121,3 +121,80 @@ def test_register_answer_and_tell(live: tuple[str, CaseApi], page: Any, screensh
     )
     assert stranger.status == 303 and "/web/login" in stranger.headers["location"]
     assert len(records(api)[0]) == 1 and records(api)[0][0].told_how == "phone"
+
+
+def test_the_halls_manager_answers_a_complaint_about_the_hall(
+    live: tuple[str, CaseApi], page: Any, screenshot_dir: Path
+) -> None:
+    """Two complaints about the hall filed at a kiosk (one with a contact phone, one anonymous): the
+    manager sees them with the phone masked and answers both; the one with a phone is told by the window,
+    the anonymous one is closed at once (nobody to tell). A department head sees neither and cannot answer
+    (forged form); a stranger is sent to sign in."""
+    base, api = live
+    kiosk = api.device()
+    office = api.settings.case.hall_office
+    for body in (
+        {"channel": "kiosk", "topic": "waiting", "contact_phone": "13912345678"},
+        {"channel": "kiosk", "topic": "cleanliness"},
+    ):
+        filed = api.client.post("/api/v1/complaints", json=body, headers={**kiosk, **api.key()})
+        assert filed.status_code == 201, filed.text
+    (told, anonymous), _entries = records(api)
+
+    # A department head reads only their department's: neither is listed, a forged answer is refused.
+    sign_in(page, base, "approver1")
+    page.goto(f"{base}/web/complaints")
+    assert page.locator(f"#complaints tr[data-complaint='{told.id}']").count() == 0
+    forged = page.request.post(
+        f"{base}/web/complaints/{told.id}/answer", form={"answer": "forged"}, max_redirects=0
+    )
+    assert forged.status == 403
+    assert records(api)[0][0].answer is None
+    page.goto(f"{base}/web/logout")
+
+    sign_in(page, base, "manager1")
+    page.goto(f"{base}/web/complaints")
+    row = page.locator(f"#complaints tr[data-complaint='{told.id}']")
+    text = row.inner_text()
+    assert office in text and "对大厅投诉" in text and "排队等候时间过长" in text
+    assert "139****5678" in text and "13912345678" not in page.content()
+    assert "待答复" in text
+    row.locator("input[name=answer]").fill("已在高峰时段增开两个综合窗口")
+    click_and_wait(page, row.locator("button", has_text="答复"))
+    assert "已答复" in page.inner_text(".flash.message")
+    row = page.locator(f"#complaints tr[data-complaint='{anonymous.id}']")
+    assert "未留电话" in row.inner_text()
+    row.locator("input[name=answer]").fill("已加派保洁人员")
+    click_and_wait(page, row.locator("button", has_text="答复"))
+    row = page.locator(f"#complaints tr[data-complaint='{anonymous.id}']")
+    assert "已办结" in row.inner_text() and "匿名,无法告知" in row.inner_text()
+    assert row.locator("form.tell").count() == 0
+    row = page.locator(f"#complaints tr[data-complaint='{told.id}']")
+    assert "已答复待告知" in row.inner_text()
+    row.locator("select[name=how]").select_option("phone")
+    click_and_wait(page, row.locator("button", has_text="已告知"))
+    assert "已办结" in page.inner_text(f"#complaints tr[data-complaint='{told.id}'] td.status")
+    page.screenshot(path=str(screenshot_dir / "complaints-about-the-hall.png"), full_page=True)
+    (told, anonymous), entries = records(api)
+    assert (told.answered_by, told.told_how, anonymous.answered_by, anonymous.told_on) == (
+        "manager1",
+        "phone",
+        "manager1",
+        None,
+    )
+    assert entries[-3:] == [
+        ("complaint.answer", "staff:manager1"),
+        ("complaint.answer", "staff:manager1"),
+        ("complaint.tell", "staff:manager1"),
+    ]
+    # Telling the anonymous one, by a forged form, is refused.
+    forged = page.request.post(
+        f"{base}/web/complaints/{anonymous.id}/tell", form={"how": "sms"}, max_redirects=0
+    )
+    assert forged.status == 303  # refused in words on the page: nobody to tell
+    assert records(api)[0][1].told_on is None
+    page.goto(f"{base}/web/logout")
+    stranger = page.request.post(
+        f"{base}/web/complaints/{told.id}/answer", form={"answer": "x"}, max_redirects=0
+    )
+    assert stranger.status == 303 and "/web/login" in stranger.headers["location"]

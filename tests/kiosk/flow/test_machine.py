@@ -336,6 +336,49 @@ def test_a_complaint_about_ones_own_case_for_a_reason_touched(driver: Driver) ->
     assert driver.screen() is Screen.MENU
 
 
+def test_a_complaint_about_the_hall_signed_in_or_not(driver: Driver) -> None:
+    """From the card prompt (nobody signed in: the kiosk's own name, back to the prompt) and from the
+    signed-in person's 投诉 screen (their token, back to it); a topic is needed, a phone only if valid."""
+    from case_service.domain.complaints import HallTopic
+    from kiosk.flow.machine import HALL_TOPICS
+
+    assert tuple(topic.value for topic in HallTopic) == HALL_TOPICS  # the case service's topics
+    driver.send(ev.Touched(), ev.LanguageChosen(Language.ZH))
+    assert driver.screen() is Screen.IDENTIFY
+    driver.send(ev.HallComplaintOpened())
+    assert driver.screen() is Screen.HALL_COMPLAINT
+    assert (
+        not driver.send(ev.HallComplaintGiven("", ""))
+        and driver.notice_key() == "hall_complaint_choose_topic"
+    )
+    assert (
+        not driver.send(ev.HallComplaintGiven("waiting", "1381234"))
+        and driver.notice_key() == "phone_invalid"
+    )
+    (filing,) = of_type(driver.send(ev.HallComplaintGiven("waiting", "")), fx.FileHallComplaint)
+    assert isinstance(filing, fx.FileHallComplaint)
+    assert (filing.token, filing.topic, filing.phone) == ("", "waiting", "")
+    driver.send(ev.HallComplaintFiled(driver.serial, "2026-01-09", reachable=False))
+    assert driver.notice_key() == "hall_complaint_filed_anonymous"
+    driver.send(ev.Back())
+    assert driver.screen() is Screen.IDENTIFY
+
+    driver.identified()
+    driver.send(ev.ServiceChosen(Service.COMPLAINT), ev.CasesLoaded(driver.serial, CASES))
+    driver.send(ev.HallComplaintOpened())
+    assert driver.screen() is Screen.HALL_COMPLAINT
+    driver.send(ev.HallComplaintGiven("other", ""), ev.HallComplaintFiled(driver.serial, "2026-01-09", False))
+    assert driver.notice_key() == "hall_complaint_filed_no_phone"  # in their name, but nobody to tell
+    (filing,) = of_type(driver.send(ev.HallComplaintGiven("rude_clerk", "13812345678")), fx.FileHallComplaint)
+    assert isinstance(filing, fx.FileHallComplaint)
+    assert filing.token == driver.session().token and filing.phone == "13812345678"
+    assert "13812345678" not in repr(filing)
+    driver.send(ev.HallComplaintFiled(driver.serial, "2026-01-09", reachable=True))
+    assert driver.notice_key() == "hall_complaint_filed"
+    driver.send(ev.Back())
+    assert driver.screen() is Screen.COMPLAINT
+
+
 def test_elder_mode_every_choice_larger_text_more_time(driver: Driver) -> None:
     driver.identified()
     driver.send(ev.ElderModeToggled())
