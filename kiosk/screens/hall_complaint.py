@@ -14,7 +14,7 @@ from kiosk.screens.base import KioskScreen, add_digit_keys, load_kv, shown_phone
 
 load_kv("hall_complaint")
 PHONE_LENGTH = 11
-CHOSEN = "√ "  # the CJK font has √ (the identify screen's 证照核验), not ✓
+CHOSEN = "√ "  # the CJK font has √ (the identify screen's 证照核验), not the check mark U+2713
 
 
 class HallComplaintScreen(KioskScreen):
