@@ -31,6 +31,13 @@ def example_name(items: Sequence[ItemSummary], language: Language) -> str:
     return min(names, key=lambda name: (len(name), name), default="")
 
 
+def spoken_names(items: Sequence[ItemSummary]) -> tuple[str, ...]:
+    """What the pinyin keyboard's candidates are drawn from: the items' names and their life events'
+    everyday words (开店 for each item of 开办企业: a word many items share comes first among its
+    equals)."""
+    return (*(item.name_zh for item in items), *(word for item in items for word in item.words))
+
+
 def values_of(items: Sequence[ItemSummary], facet: str) -> tuple[str, ...]:
     """The values a facet takes in the catalogue, most items first ("" left out)."""
     if facet not in FACETS:

@@ -9,7 +9,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flow import events as ev
-from kiosk.flow.catalogue import example_name, quick_words, values_of
+from kiosk.flow.catalogue import example_name, quick_words, spoken_names, values_of
 from kiosk.flow.model import FACETS, ItemSummary, Language, Service
 from kiosk.flow.pinyin import Word, candidates, letters_only, with_tones, words_of
 from kiosk.flow.state import KioskState
@@ -63,7 +63,7 @@ class GuideScreen(KioskScreen):
         if session.catalogue and session.catalogue is not self._catalogue:
             self._catalogue = session.catalogue
             self.example = example_name(session.catalogue, session.language)
-            self._words = words_of(tuple(item.name_zh for item in session.catalogue))
+            self._words = words_of(spoken_names(session.catalogue))
             self._fill_chips()
             self.typed(self.ids.query.text)
         self.browsing = self._browsing_text(session.browse)
