@@ -1002,3 +1002,27 @@ def verify_by_touch(finger: Finger, reader: Any, language: str, qr: str, forged:
         finger.touch("√  " + _t("verify_entry", language))
         finger.screen("verify", timeout=5)
     finger.notes["verdicts"] = verdicts
+
+
+def everyday_words_search(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """What people say, not the catalogue's names: k-d touched on the pinyin keyboard offers 开店 (an
+    everyday word of the life event 开办企业, in no item's name); touched, the rows are the service's items
+    for 开店."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    finger.touch(_t("keyboard_pinyin", language))
+    for letter in "kd":
+        finger.touch(letter)
+    offered = _ids_texts(finger, "candidates")
+    finger.notes["offered"] = offered
+    finger.notes["typed"] = finger.main(lambda: _guide(finger).ids.query.text)
+    finger.shot(f"guide-everyday-kd-{language}")
+    if "开店" not in offered:
+        raise ScenarioError(f"kd offers no 开店: {offered}")
+    finger.touch("开店")
+    state = finger.wait(lambda s: bool(s.session and s.session.query == "开店" and s.session.items), "开店")
+    finger.notes["found"] = [item.item_id for item in state.session.items]
+    finger.notes["rows"] = _rows(finger)
+    finger.shot(f"guide-everyday-found-{language}")
