@@ -172,3 +172,13 @@ def test_everyday_words_find_the_items_of_their_life_event(case_api: CaseApi) ->
     assert food["total"] == 2 and all("食品" in item["name"] for item in food["items"])
     one = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
     assert one["life_event_words"] == ["开饭馆", "开药店", "卖食品", "办许可证"]
+    # Read-only on an item: the words are its life events' own, whatever a PUT of the item says.
+    body = {key: value for key, value in one.items() if key not in ("code", "version", "source")}
+    put = client.put(
+        f"/api/v1/items/{ITEM_FOOD}",
+        json={**body, "life_event_words": ["开店"]},
+        headers=case_api.staff("admin"),
+    )
+    assert put.status_code == 200 and put.json()["life_event_words"] == one["life_event_words"]
+    shops = client.get("/api/v1/items", params={"q": "开店", "limit": 200}).json()["items"]
+    assert ITEM_FOOD not in {item["code"] for item in shops}
