@@ -66,10 +66,13 @@ def matching(
 
 
 def containing(items: Sequence[ItemSummary], query: str) -> tuple[ItemSummary, ...]:
-    """The items whose name or department holds the words (the cached catalogue, while offline)."""
+    """The items whose name or department holds the words, or one of whose everyday words stands whole in
+    them (我想开店 → 开店, as the service's search: the cached catalogue, while offline)."""
     words = query.lower()
     return tuple(
         item
         for item in items
-        if not words or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
+        if not words
+        or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
+        or any(word in words for word in item.words)
     )
