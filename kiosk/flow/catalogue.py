@@ -3,7 +3,8 @@
 Pure: the items in, the words out. The real catalogue has no keywords and (today) no English names, so
 its departments are the words: each one finds its items, the busiest department first. Letters typed
 (pinyin, or its initials: spjy) find names here, in the whole catalogue the kiosk holds: the case
-service's search matches characters only.
+service's search matches names by characters only (its life events' everyday words it matches by
+characters or pinyin: kd → 开店, which the keyboard offers from `spoken_names`).
 """
 
 from __future__ import annotations

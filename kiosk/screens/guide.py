@@ -1,7 +1,7 @@
 """Find an item: by its name or department, typed on the kiosk's pinyin keyboard (candidates from the
-catalogue's names, or the initials alone: spjy), or browsed by the catalogue's theme, department,
-group of applicants and life event (生活事件: 就业, 开办企业 …). Where the catalogue has no English name,
-the English guide shows the Chinese with its pinyin."""
+catalogue's names and its life events' everyday words: kd → 开店; or the initials alone: spjy), or
+browsed by the catalogue's theme, department, group of applicants and life event (生活事件: 就业,
+开办企业 …). Where the catalogue has no English name, the English guide shows the Chinese with its pinyin."""
 
 from __future__ import annotations
 
