@@ -106,6 +106,11 @@ class ItemOut(BaseModel):
     life_events: list[str] = Field(
         default_factory=list, description="the life events (生活事件) it belongs to"
     )
+    life_event_words: list[str] = Field(
+        default_factory=list,
+        description="everyday words of its life events (开店, 招工 …): `q` finds the item by them, "
+        "as Chinese or pinyin initials (kd)",
+    )
     unverified: list[str] = Field(
         default_factory=list,
         description="names of fields whose content awaits the department's check: show 待部门核实 for them",

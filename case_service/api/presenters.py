@@ -11,6 +11,7 @@ from case_service.auth.tokens import PrincipalKind
 from case_service.cases import service as cases
 from case_service.catalogue import files as item_files
 from case_service.catalogue.service import item_as_dict
+from case_service.domain import everyday_words
 from case_service.domain.calendar import WorkingCalendar
 from case_service.domain.flows import Flow
 from case_service.domain.states import NEXT_STEP, STATE_LABELS, CaseState, allowed_actions
@@ -115,7 +116,10 @@ def item_out(item: Item, uploaded: list[ItemFile] | None = None) -> case_api.Ite
             )
             for listed in item_files.listing(fields, uploaded)
         ]
-    return case_api.ItemOut.model_validate({**fields, "version": item.version, "files": files})
+    words = everyday_words.words_of(fields.get("life_events", ()))
+    return case_api.ItemOut.model_validate(
+        {**fields, "version": item.version, "files": files, "life_event_words": words}
+    )
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -142,6 +142,11 @@ class ItemIn(ItemGuide):
         exclude=True,
         description="read-only (an item's GET shows it): ignored here; files are uploaded one by one",
     )
+    life_event_words: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="read-only (an item's GET shows it): ignored here; the words are the life events' own",
+    )
 
 
 class ItemStatusIn(Strict):

@@ -19,6 +19,7 @@ from case_service.domain.catalogue import (
     validate_item,
 )
 from case_service.domain.errors import NotFoundError
+from case_service.domain.everyday_words import events_named
 from case_service.domain.flows import Flow, flow_of
 from case_service.storage import audit
 from case_service.storage.models import Item
@@ -211,13 +212,16 @@ def search(
     offset: int = 0,
 ) -> tuple[list[Item], int]:
     """The current items matching every filter given, by code; `life_event` is one of the item's
-    life_events (a guide field, held in the version's JSON)."""
+    life_events (a guide field, held in the version's JSON). `q` is in the name, code or department, or
+    names one of the item's life events by an everyday word (开店, kd: domain.everyday_words)."""
     query = select(Item).where(Item.is_current.is_(True))
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(
-            or_(Item.name.like(pattern), Item.code.like(pattern), Item.department.like(pattern))
-        )
+        hit = or_(Item.name.like(pattern), Item.code.like(pattern), Item.department.like(pattern))
+        events = events_named(q)
+        if events:
+            hit = or_(hit, Item.code.in_(_codes_in_events(session, query, events)))
+        query = query.where(hit)
     if department:
         query = query.where(Item.department == department)
     if category:
@@ -237,11 +241,18 @@ def _of_life_event(
     """The items of `query` in `life_event`: filtered here, as SQLite and PostgreSQL read JSON lists
     differently (the catalogue is a few hundred items)."""
     found: list[Item] = [
-        item
-        for item in session.scalars(query.order_by(Item.code))
-        if life_event in (item.guide or {}).get("life_events", ())
+        item for item in session.scalars(query.order_by(Item.code)) if _in_events(item, (life_event,))
     ]
     return found[offset : offset + limit], len(found)
+
+
+def _codes_in_events(session: Session, query: Select[Any], events: tuple[str, ...]) -> list[str]:
+    """The codes of `query`'s items in one of `events` (read here, as `_of_life_event` reads them)."""
+    return [item.code for item in session.scalars(query) if _in_events(item, events)]
+
+
+def _in_events(item: Item, events: tuple[str, ...]) -> bool:
+    return any(event in events for event in (item.guide or {}).get("life_events", ()))
 
 
 def versions(session: Session, code: str) -> list[Item]:

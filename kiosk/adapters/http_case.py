@@ -248,6 +248,7 @@ class HttpCaseService:
                     item.category,
                     item.applicant_type,
                     tuple(item.life_events),
+                    tuple(item.life_event_words),
                 )
                 for item in page.items
             )
@@ -278,6 +279,7 @@ class HttpCaseService:
             category=item.category,
             applicant_type=item.applicant_type,
             life_events=tuple(item.life_events),
+            words=tuple(item.life_event_words),
         )
 
     def submit(self, token: str, payload: dict[str, Any], idempotency_key: str) -> SubmitOutcome:

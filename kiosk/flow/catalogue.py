@@ -3,7 +3,8 @@
 Pure: the items in, the words out. The real catalogue has no keywords and (today) no English names, so
 its departments are the words: each one finds its items, the busiest department first. Letters typed
 (pinyin, or its initials: spjy) find names here, in the whole catalogue the kiosk holds: the case
-service's search matches characters only.
+service's search matches names by characters only (its life events' everyday words it matches by
+characters or pinyin: kd → 开店, which the keyboard offers from `spoken_names`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def example_name(items: Sequence[ItemSummary], language: Language) -> str:
     zh = language is Language.ZH
     names = [(item.name_zh if zh else item.name_en) or item.name_zh for item in items]
     return min(names, key=lambda name: (len(name), name), default="")
+
+
+def spoken_names(items: Sequence[ItemSummary]) -> tuple[str, ...]:
+    """What the pinyin keyboard's candidates are drawn from: the items' names and their life events'
+    everyday words (开店 for each item of 开办企业: a word many items share comes first among its
+    equals)."""
+    return (*(item.name_zh for item in items), *(word for item in items for word in item.words))
 
 
 def values_of(items: Sequence[ItemSummary], facet: str) -> tuple[str, ...]:
@@ -59,10 +67,13 @@ def matching(
 
 
 def containing(items: Sequence[ItemSummary], query: str) -> tuple[ItemSummary, ...]:
-    """The items whose name or department holds the words (the cached catalogue, while offline)."""
+    """The items whose name or department holds the words, or one of whose everyday words stands whole in
+    them (我想开店 → 开店, as the service's search: the cached catalogue, while offline)."""
     words = query.lower()
     return tuple(
         item
         for item in items
-        if not words or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
+        if not words
+        or words in f"{item.name_zh} {item.name_en.lower()} {item.department_zh}"
+        or any(word in words for word in item.words)
     )

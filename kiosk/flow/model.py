@@ -105,6 +105,8 @@ class ItemSummary:
     applicant_type: str = ""
     # The life events (生活事件: 就业, 开办企业 …) in which people need the item: none, one or several.
     life_events: tuple[str, ...] = ()
+    # Their everyday words (开店, 招工 …): the pinyin keyboard offers them, the service's search finds them.
+    words: tuple[str, ...] = ()
 
 
 # What the guide browses by: ItemSummary's fields the catalogue fills (its theme, department, for whom,
@@ -137,6 +139,7 @@ class ItemDetail:
     category: str = ""
     applicant_type: str = ""
     life_events: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
     def summary(self) -> ItemSummary:
         return ItemSummary(
@@ -148,6 +151,7 @@ class ItemDetail:
             self.category,
             self.applicant_type,
             self.life_events,
+            self.words,
         )
 
 

@@ -1,7 +1,7 @@
 """Find an item: by its name or department, typed on the kiosk's pinyin keyboard (candidates from the
-catalogue's names, or the initials alone: spjy), or browsed by the catalogue's theme, department,
-group of applicants and life event (生活事件: 就业, 开办企业 …). Where the catalogue has no English name,
-the English guide shows the Chinese with its pinyin."""
+catalogue's names and its life events' everyday words: kd → 开店; or the initials alone: spjy), or
+browsed by the catalogue's theme, department, group of applicants and life event (生活事件: 就业,
+开办企业 …). Where the catalogue has no English name, the English guide shows the Chinese with its pinyin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flow import events as ev
-from kiosk.flow.catalogue import example_name, quick_words, values_of
+from kiosk.flow.catalogue import example_name, quick_words, spoken_names, values_of
 from kiosk.flow.model import FACETS, ItemSummary, Language, Service
 from kiosk.flow.pinyin import Word, candidates, letters_only, with_tones, words_of
 from kiosk.flow.state import KioskState
@@ -63,7 +63,7 @@ class GuideScreen(KioskScreen):
         if session.catalogue and session.catalogue is not self._catalogue:
             self._catalogue = session.catalogue
             self.example = example_name(session.catalogue, session.language)
-            self._words = words_of(tuple(item.name_zh for item in session.catalogue))
+            self._words = words_of(spoken_names(session.catalogue))
             self._fill_chips()
             self.typed(self.ids.query.text)
         self.browsing = self._browsing_text(session.browse)

@@ -664,3 +664,25 @@ def test_a_complaint_about_the_hall_is_filed_by_touch_with_or_without_signing_in
     assert filed[0]["reply_by"] in notes["said"] and filed[1]["reply_by"] in notes["anonymous_said"]
     approver = staff.call("GET", "/complaints?limit=500", "approver1")  # a department head: not theirs
     assert not {c["id"] for c in approver} & {c["id"] for c in filed}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_everyday_words_typed_by_initials_find_their_life_events_items(
+    xvfb: VirtualDisplay, case_url: str, screenshot_dir: Path, tmp_path: Path, language: str
+) -> None:
+    """Issue 17's `kd` → 开店: k and d touched on the kiosk's pinyin keyboard offer 开店 (a word of the life
+    event 开办企业, in no item's name); 开店 touched, the rows are exactly the case service's items for
+    q=开店, in its order: the 开办企业 items."""
+    report = touched(
+        xvfb, case_url, tmp_path, screenshot_dir, "everyday_words_search", language, name=f"龙kd{language}"
+    )
+    notes = report["notes"]
+    assert notes["typed"] == "kd"
+    assert notes["offered"][0] == "开店", notes["offered"]
+    params: dict[str, str | int] = {"q": "开店", "status": "active", "limit": 100}
+    answer = httpx.get(f"{case_url}/api/v1/items", params=params).json()
+    served = answer["items"]
+    assert served and answer["total"] == len(served)
+    assert all("开办企业" in item["life_events"] and "开店" not in item["name"] for item in served)
+    assert notes["found"] == [item["code"] for item in served]
+    assert notes["rows"] == [item["name"] for item in served]

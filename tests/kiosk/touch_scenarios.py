@@ -304,6 +304,22 @@ def _rows(finger: Finger) -> list[str]:
     )
 
 
+def _type_and_pick(finger: Finger, language: str, letters: str, word: str, shot: str) -> Any:
+    """The pinyin keyboard opened, `letters` touched key by key (what is offered and typed noted, the
+    screen shot), then the candidate `word` touched: the state once its search has found items."""
+    finger.touch(_t("keyboard_pinyin", language))
+    for letter in letters:
+        finger.touch(letter)
+    offered = _ids_texts(finger, "candidates")
+    finger.notes["offered"] = offered
+    finger.notes["typed"] = finger.main(lambda: _guide(finger).ids.query.text)
+    finger.shot(shot)
+    if word not in offered:
+        raise ScenarioError(f"{letters} offers no {word}: {offered}")
+    finger.touch(word)
+    return finger.wait(lambda s: bool(s.session and s.session.query == word and s.session.items), word)
+
+
 def pinyin_search(finger: Finger, reader: Any, language: str, name: str) -> None:
     """Chinese without a keyboard: s-h-i-p-i-n on the kiosk's pinyin keyboard offers 食品 (from the
     catalogue's names), touched it finds 食品 items; s-p-j-y and 搜索 find 食品经营许可 by its initials."""
@@ -315,17 +331,7 @@ def pinyin_search(finger: Finger, reader: Any, language: str, name: str) -> None
     finger.notes["rows_shown"] = finger.main(
         lambda: [b.text for b in _guide(finger).ids.item_list.children][:3]
     )
-    finger.touch(_t("keyboard_pinyin", language))
-    for letter in "shipin":
-        finger.touch(letter)
-    offered = _ids_texts(finger, "candidates")
-    finger.notes["offered"] = offered
-    finger.notes["typed"] = finger.main(lambda: _guide(finger).ids.query.text)
-    finger.shot(f"guide-pinyin-keyboard-{language}")
-    if "食品" not in offered:
-        raise ScenarioError(f"shipin offers no 食品: {offered}")
-    finger.touch("食品")
-    state = finger.wait(lambda s: bool(s.session and s.session.query == "食品" and s.session.items), "食品")
+    state = _type_and_pick(finger, language, "shipin", "食品", f"guide-pinyin-keyboard-{language}")
     finger.notes["shipin_found"] = [item.name_zh for item in state.session.items]
     finger.notes["shipin_rows"] = _rows(finger)
     finger.shot(f"guide-pinyin-found-{language}")
@@ -1002,3 +1008,17 @@ def verify_by_touch(finger: Finger, reader: Any, language: str, qr: str, forged:
         finger.touch("√  " + _t("verify_entry", language))
         finger.screen("verify", timeout=5)
     finger.notes["verdicts"] = verdicts
+
+
+def everyday_words_search(finger: Finger, reader: Any, language: str, name: str) -> None:
+    """What people say, not the catalogue's names: k-d touched on the pinyin keyboard offers 开店 (an
+    everyday word of the life event 开办企业, in no item's name); touched, the rows are the service's items
+    for 开店."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.catalogue), "the list")
+    state = _type_and_pick(finger, language, "kd", "开店", f"guide-everyday-kd-{language}")
+    finger.notes["found"] = [item.item_id for item in state.session.items]
+    finger.notes["rows"] = _rows(finger)
+    finger.shot(f"guide-everyday-found-{language}")

@@ -145,3 +145,40 @@ def test_items_are_found_by_life_event(case_api: CaseApi) -> None:
     assert moved.status_code == 200 and moved.json()["life_events"] == ["开办企业"]
     again = client.get("/api/v1/items", params={"life_event": "开办企业", "limit": 200}).json()
     assert again["total"] == len(expected) + 1
+
+
+def test_everyday_words_find_the_items_of_their_life_event(case_api: CaseApi) -> None:
+    """开店 is in no item's name: q=开店 (or kd, its initials, as the kiosk's keyboard sends them) lists
+    exactly the items of 开办企业, whose words each item shows; in SQLite and PostgreSQL alike, paged, with
+    the other filters; a query naming no word finds by name as before."""
+    client = case_api.client
+    everything = client.get("/api/v1/items", params={"limit": 200}).json()["items"]
+    assert not any("开店" in item["name"] for item in everything)
+    expected = sorted(item["code"] for item in everything if "开办企业" in item["life_events"])
+    assert len(expected) == 15
+    for query in ("开店", "我想开店", "kd", "kaidian"):
+        found = client.get("/api/v1/items", params={"q": query, "limit": 200}).json()
+        assert [item["code"] for item in found["items"]] == expected, query
+        assert found["total"] == len(expected)
+        assert all("开店" in item["life_event_words"] for item in found["items"])
+    page = client.get("/api/v1/items", params={"q": "开店", "limit": 4, "offset": 12}).json()
+    assert [item["code"] for item in page["items"]] == expected[12:] and page["total"] == 15
+    mixed = client.get("/api/v1/items", params={"q": "开店", "department": "州司法局"}).json()
+    assert {item["department"] for item in mixed["items"]} == {"州司法局"} and mixed["total"] == 3
+    hiring = client.get("/api/v1/items", params={"q": "招工", "limit": 200}).json()
+    assert {item["name"] for item in hiring["items"]} >= {"劳务派遣经营许可", "外国人来华工作许可"}
+    assert hiring["total"] == 4
+    food = client.get("/api/v1/items", params={"q": "食品", "limit": 200}).json()
+    assert food["total"] == 2 and all("食品" in item["name"] for item in food["items"])
+    one = client.get(f"/api/v1/items/{ITEM_FOOD}").json()
+    assert one["life_event_words"] == ["开饭馆", "开药店", "卖食品", "办许可证"]
+    # Read-only on an item: the words are its life events' own, whatever a PUT of the item says.
+    body = {key: value for key, value in one.items() if key not in ("code", "version", "source")}
+    put = client.put(
+        f"/api/v1/items/{ITEM_FOOD}",
+        json={**body, "life_event_words": ["开店"]},
+        headers=case_api.staff("admin"),
+    )
+    assert put.status_code == 200 and put.json()["life_event_words"] == one["life_event_words"]
+    shops = client.get("/api/v1/items", params={"q": "开店", "limit": 200}).json()["items"]
+    assert ITEM_FOOD not in {item["code"] for item in shops}

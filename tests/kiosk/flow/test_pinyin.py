@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.flow.catalogue import matching, values_of
+from kiosk.flow.catalogue import containing, matching, spoken_names, values_of
 from kiosk.flow.model import ItemSummary
 from kiosk.flow.pinyin import candidates, is_pinyin_query, pinyin_score, syllables, with_tones, words_of
 
@@ -53,3 +53,24 @@ def test_browsing_lists_the_items_of_a_value_and_letters_rank_by_pinyin() -> Non
     assert [i.item_id for i in matching(ITEMS, (), "", "item_id", "a")] == []  # not a facet
     assert [i.item_id for i in matching(ITEMS, (ITEMS[2],), "lszy")] == ["c"]
     assert [i.item_id for i in matching(ITEMS, (ITEMS[1],), "食品")] == ["b"]  # the service's answer
+
+
+def test_the_life_events_everyday_words_are_candidates_by_initials_and_pinyin() -> None:
+    """开店 stands in no name: the items' everyday words (the service's, per life event) are spoken too."""
+    shop = ItemSummary("d", "企业设立、变更、注销登记", "", "州市场监管局", "", words=("开店", "开公司"))
+    names = spoken_names((*ITEMS, shop))
+    assert names[-2:] == ("开店", "开公司")
+    words = words_of(names)
+    assert candidates(words, "kd")[0] == "开店"
+    assert candidates(words, "kaidian")[0] == "开店"
+    assert "开公司" in candidates(words, "kgs")
+    assert "开店" not in candidates(words_of(spoken_names(ITEMS)), "kd")
+
+
+def test_offline_the_cached_items_are_found_by_their_everyday_words_too() -> None:
+    shop = ItemSummary("d", "企业设立、变更、注销登记", "", "州市场监管局", "", words=("开店", "开公司"))
+    items = (*ITEMS, shop)
+    assert [i.item_id for i in containing(items, "开店")] == ["d"]
+    assert [i.item_id for i in containing(items, "我想开店")] == ["d"]
+    assert containing(items, "开") == ()  # a part of a word names nothing, as at the service
+    assert [i.item_id for i in containing(items, "食品")] == ["a"]
