@@ -7,6 +7,7 @@ touch_scenarios.py and reads its report.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -664,3 +665,73 @@ def test_a_complaint_about_the_hall_is_filed_by_touch_with_or_without_signing_in
     assert filed[0]["reply_by"] in notes["said"] and filed[1]["reply_by"] in notes["anonymous_said"]
     approver = staff.call("GET", "/complaints?limit=500", "approver1")  # a department head: not theirs
     assert not {c["id"] for c in approver} & {c["id"] for c in filed}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_strangers_wrong_codes_at_the_kiosk_leave_the_rightful_person_other_ways(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+) -> None:
+    """Ten wrong codes typed on the kiosk's pad lock this kiosk's code entry for 15 minutes (per source,
+    by design); the rightful person's right code is then refused in words that say for how many minutes
+    and what still opens; their ID card laid on the kiosk's reader opens their compartment, and another
+    person's SMS QR opens theirs, at the same kiosk. The controller's compartment and audit say so."""
+    from tests.hall_controller.harness import wait_until
+
+    with controller_with_lockers(mosquitto.url, tmp_path / "controller") as hall:
+        bank, http, rig, manager = hall.bank, hall.http, hall.rig, hall.manager
+        holder, other = f"kiosk-lock-{language}", f"kiosk-lockqr-{language}"
+        number, code, _qr = hall.deposit(holder, person(holder).id_number)
+        qr_number, qr_code, qr = hall.deposit(other, person(other).id_number)
+        wrongs = [str((int(code) + 7919 * (i + 1)) % 10**8).zfill(8) for i in range(10)]
+        assert not {code, qr_code} & set(wrongs)
+
+        report = touched(
+            xvfb,
+            case_url,
+            tmp_path,
+            screenshot_dir,
+            "locker_lock_out",
+            language,
+            settings={"mqtt_url": mosquitto.url},
+            controller_url=hall.url,
+            wrongs=wrongs,
+            code=code,
+            card_holder=holder,
+            qr=qr,
+        )
+        notes = report["notes"]
+        assert notes["refusals"] == ["locker_wrong_code"] * 10, notes["refusals"]
+        assert notes["locked"] == "locker_locked_out_for", notes
+        assert notes["locked_params"] == {"minutes": "15"}, notes
+        said = notes["locked_said"]
+        assert notes["locked_shown"], said
+        ways = {
+            "zh": ["15分钟", "二维码", "身份证", "取件柜自带的键盘", "窗口"],
+            "en": ["15 min", "QR", "ID card", "keypad", "window"],
+        }[language]
+        assert all(way in said for way in ways), said
+        assert notes["card_opened"] == [bank, str(number)]
+        assert notes["qr_opened"] == [bank, str(qr_number)]
+        # The record: both doors really opened; taken and closed, the compartments are free again.
+        for each in (number, qr_number):
+            board, lock = rig.firmware(each)
+            assert wait_until(functools.partial(board.truly_open, lock), 10)
+            rig.person_takes_item_and_closes(each)
+
+        def states() -> list[str]:
+            rows = {r["number"]: r["state"] for r in http.get("/compartments").json() if r["bank_id"] == bank}
+            return [rows[number], rows[qr_number]]
+
+        assert wait_until(lambda: states() == ["free", "free"], 20), states()
+        trail = http.get("/audit", headers=manager).json()
+        refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
+        assert [(row["why"], row["source"]) for row in refused] == [("wrong code", "kiosk:kiosk-touch")] * 10
+        unlocks = [row["actor"] for row in trail if row["action"] == "unlock"]
+        assert "applicant:id_card" in unlocks and "applicant:qr" in unlocks, unlocks
+        assert "applicant:code" not in unlocks, unlocks
+        assert sum(row["action"] == "delivered" for row in trail) == 2, trail

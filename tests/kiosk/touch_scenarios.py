@@ -1002,3 +1002,58 @@ def verify_by_touch(finger: Finger, reader: Any, language: str, qr: str, forged:
         finger.touch("√  " + _t("verify_entry", language))
         finger.screen("verify", timeout=5)
     finger.notes["verdicts"] = verdicts
+
+
+def _pickup_answer(finger: Finger, code: str) -> str:
+    """A code typed on the pickup screen's pad and 开柜取件 touched; the notice the kiosk then shows (a new
+    one, not the last code's)."""
+    before = finger.main(lambda: finger.app.core.state.session.notice)
+    _type_pickup_code(finger, code)
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice is not before),
+        "the answer to a code",
+    )
+    return str(state.session.notice.key)
+
+
+def locker_lock_out(
+    finger: Finger, reader: Any, language: str, wrongs: list[str], code: str, card_holder: str, qr: str
+) -> None:
+    """A stranger types ten wrong codes on the pickup pad and walks off; the rightful person then types
+    their right code at the same kiosk: refused, told for how many minutes and what else opens (their
+    QR or ID card here, the bank's keypad, a window); lays their ID card: their door opens. The next
+    person's SMS QR opens theirs at the same kiosk too."""
+    finger.notes["language"] = language
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    finger.notes["refusals"] = [_pickup_answer(finger, wrong) for wrong in wrongs]
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # The rightful person, with the right code from their SMS.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    key = _pickup_answer(finger, code)
+    state = finger.state
+    finger.notes["locked"] = key
+    finger.notes["locked_params"] = dict(state.session.notice.params)
+    said = text(key, Language(language), **dict(state.session.notice.params))
+    finger.notes["locked_said"] = said
+    finger.notes["locked_shown"] = said in finger.shown_texts()
+    finger.shot(f"pickup-locked-out-{language}")
+    reader.tap_card(card_holder)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
+    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.shot(f"pickup-locked-out-card-opened-{language}")
+    reader.pull_card()
+    finger.wait(lambda s: not s.card_present, "the card taken")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # Another person at the same kiosk, with their SMS's QR.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    reader.show_qr(qr)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
+    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
