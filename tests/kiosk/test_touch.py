@@ -735,3 +735,43 @@ def test_a_strangers_wrong_codes_at_the_kiosk_leave_the_rightful_person_other_wa
         assert "applicant:id_card" in unlocks and "applicant:qr" in unlocks, unlocks
         assert "applicant:code" not in unlocks, unlocks
         assert sum(row["action"] == "delivered" for row in trail) == 2, trail
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_the_docked_keyboard_leaves_the_field_being_typed_in_view(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+    orientation: str,
+) -> None:
+    """Each text field a person types in (the guide's search, the apply form's typed fields) touched:
+    Kivy's docked keyboard comes up (keyboard_mode systemanddock, as `hall kiosk` sets it) and the
+    field lies whole on the window above the keyboard's top edge."""
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "docked_keyboard",
+        language,
+        orientation=orientation,
+        name=f"钱keys{language}",
+        item="食品(含保健食品)经营许可",
+    )
+    places = report["notes"]["places"]
+    # The guide's search field opens the kiosk's own pinyin keyboard below it; Kivy's docked Latin
+    # keyboard over it would hide that keyboard (landscape) and the list a person then touches.
+    guide = places.pop("guide")
+    assert guide["own_keyboard"] and guide["keyboard_top"] == 0, guide
+    width, height = guide["window"]
+    left, bottom, right, top = guide["field"]
+    assert 0 <= left < right <= width and 0 <= bottom < top <= height, guide
+    for where, place in places.items():  # the apply form's typed fields: Kivy's docked keyboard
+        width, height = place["window"]
+        assert place["keyboard_top"] > 0, (where, place)  # the keyboard did dock
+        left, bottom, right, top = place["field"]
+        assert 0 <= left < right <= width and top <= height, (where, place)
+        assert bottom >= place["keyboard_top"], (where, place)
+    report["notes"]["places"]["guide"] = guide

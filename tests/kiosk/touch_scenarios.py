@@ -9,12 +9,13 @@ the person's hands at the kiosk's card reader and QR scanner: the buttons of the
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from firmware_sim.simulator.bench import named_person
 from kiosk.flow.model import Language
 from kiosk.messages import text
-from tools.kiosk_touch import Finger, ScenarioError, visible_buttons
+from tools.kiosk_touch import Finger, ScenarioError, _text_inputs, visible_buttons
 
 
 def _t(key: str, language: str) -> str:
@@ -1057,3 +1058,57 @@ def locker_lock_out(
     reader.show_qr(qr)
     state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
     finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+
+
+def _docked(finger: Finger) -> dict[str, Any]:
+    """Where the focused text field and Kivy's docked keyboard lie on the window (Kivy's coordinates:
+    from the bottom left); `keyboard_top` 0 when no keyboard is docked."""
+
+    def measure() -> dict[str, Any]:
+        from kivy.core.window import Window
+        from kivy.uix.vkeyboard import VKeyboard
+
+        field = next((w for w in _text_inputs(finger.app.shell) if w.focus), None)
+        boards = [w for w in Window.children if isinstance(w, VKeyboard)]
+        top = max((b.to_window(b.x, b.y)[1] + b.height * b.scale for b in boards), default=0.0)
+        place: dict[str, Any] = {"keyboard_top": round(top), "window": [Window.width, Window.height]}
+        if field is not None:
+            left, bottom = field.to_window(field.x, field.y)
+            right, ceiling = field.to_window(field.right, field.top)
+            place["field"] = [round(left), round(bottom), round(right), round(ceiling)]
+        return place
+
+    time.sleep(0.6)  # the keyboard docks, the layout follows, on the next frames
+    return dict(finger.main(measure))
+
+
+def _touch_field(finger: Finger, field_of: Any) -> None:
+    """A finger on the text field `field_of()` gives (on the Kivy thread)."""
+    finger.touch_widget(field_of, "text field")
+
+
+def docked_keyboard(finger: Finger, reader: Any, language: str, name: str, item: str) -> None:
+    """Every text field a person types in at the kiosk, touched: the guide's search field, and each field
+    of the apply form typed on the keyboard; where each lies with Kivy's docked keyboard up."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    _touch_field(finger, lambda: finger.app.root_screen("guide").ids.query)
+    places = {"guide": _docked(finger)}
+    places["guide"]["own_keyboard"] = finger.main(lambda: finger.app.root_screen("guide").keyboard_open)
+    finger.shot(f"guide-keyboard-{language}")
+    finger.touch(finger.button_with(item))
+    finger.screen("item")
+    finger.touch(finger.button_with(_t("apply_now", language)))
+    finger.screen("apply_form")
+
+    def editable() -> list[Any]:
+        return [w for w in _text_inputs(finger.app.shell) if w.get_root_window() and not w.readonly]
+
+    count = len(finger.main(editable))
+    for index in range(count):
+        _touch_field(finger, lambda i=index: (editable() or [None] * (i + 1))[i])
+        places[f"apply_form-{index}"] = _docked(finger)
+        finger.shot(f"apply_form-keyboard-{index}-{language}")
+    finger.notes["places"] = places
