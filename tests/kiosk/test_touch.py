@@ -775,3 +775,38 @@ def test_the_docked_keyboard_leaves_the_field_being_typed_in_view(
         assert 0 <= left < right <= width and top <= height, (where, place)
         assert bottom >= place["keyboard_top"], (where, place)
     report["notes"]["places"]["guide"] = guide
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_elder_mode_keeps_every_service_and_fills_the_screen(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+    orientation: str,
+) -> None:
+    """Elder mode turned on by touch: every service of the normal menu is still there, each whole on the
+    glass with no scrolling, and the buttons together span most of the window."""
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "elder_menu",
+        language,
+        orientation=orientation,
+        name=f"柴elder{language}",
+        born="1945-05-01",
+    )
+    normal, elder = report["notes"]["normal"], report["notes"]["elder"]
+    assert elder["labels"] == normal["labels"] and len(elder["labels"]) == 9, (normal, elder)
+    assert all(elder["in_view"].values()), elder["in_view"]
+    assert report["clipped"] == [], report["clipped"]
+    # Most of the window: 90 % of its width (all but the 40 dp margins) and half its height. The rest of
+    # the height is the kiosk's frame, not the menu's to take: the top bar, the bottom bar (返回 / 主菜单
+    # / 结束办理) and the greeting with the masked ID take ~45 % of a landscape window (portrait: ~30 %).
+    width, height = elder["window"]
+    left, bottom, right, top = elder["span"]
+    assert (right - left) / width >= 0.9, elder
+    assert (top - bottom) / height >= 0.5, elder

@@ -1112,3 +1112,40 @@ def docked_keyboard(finger: Finger, reader: Any, language: str, name: str, item:
         places[f"apply_form-{index}"] = _docked(finger)
         finger.shot(f"apply_form-keyboard-{index}-{language}")
     finger.notes["places"] = places
+
+
+def _menu_services(finger: Finger) -> dict[str, Any]:
+    """The menu's service buttons as shown: their labels (no icon), whether each lies whole on the glass
+    with no scrolling, and the box they span together on the window (clipped to it)."""
+
+    def measure() -> dict[str, Any]:
+        from kivy.core.window import Window
+
+        grid = finger.app.root_screen("menu").ids.services
+        boxes = []
+        for button in grid.children:
+            left, bottom = button.to_window(button.x, button.y)
+            right, top = button.to_window(button.right, button.top)
+            boxes.append([max(left, 0), max(bottom, 0), min(right, Window.width), min(top, Window.height)])
+        labels = [b.text.split("\n", 1)[-1] for b in reversed(grid.children)]
+        span = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes)]
+        span.append(max(b[3] for b in boxes))
+        return {"labels": labels, "span": [round(v) for v in span], "window": [Window.width, Window.height]}
+
+    time.sleep(0.3)  # laid out on the next frame
+    shown: dict[str, Any] = finger.main(measure)
+    shown["in_view"] = {label: finger.in_view(finger.button_with(label)) for label in shown["labels"]}
+    return shown
+
+
+def elder_menu(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
+    """An 81-year-old signs in: the menu's services as offered, then elder mode turned on by touch: the
+    services again, where they lie on the window."""
+    start(finger, language)
+    sign_in(finger, reader, name, born)
+    finger.wait(lambda s: bool(s.session and s.session.notice), "the greeting's notice")
+    finger.notes["normal"] = _menu_services(finger)
+    finger.touch(_t("elder_mode", language))
+    finger.wait(lambda s: bool(s.session and s.session.elder), "elder mode")
+    finger.notes["elder"] = _menu_services(finger)
+    finger.shot(f"menu-elder-span-{language}")
