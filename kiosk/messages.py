@@ -341,9 +341,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The pickup code has expired; please collect at a window with your ID card.",
     ),
     "locker_locked_out_for": (
-        "输错次数过多，本机取件已锁定 {minutes} 分钟，请稍后再试，或到窗口领取。",
-        "Too many wrong tries: pickup at this kiosk is locked for {minutes} min. "
-        "Try later or ask at a window.",
+        "输错次数过多，本机输入取件码已锁定{minutes}分钟。您仍可在本机扫短信里的取件二维码或放上本人"
+        "身份证取件，也可在取件柜自带的键盘上输入取件码，或到窗口领取。",
+        "Too many wrong codes: typing a code at this kiosk is locked for {minutes} min. You can still "
+        "show the SMS's pickup QR or lay your ID card here, type the code on the locker bank's own "
+        "keypad, or collect at a window.",
     ),
     "nothing_to_pick_up": ("您暂无待取的材料。", "There is nothing waiting for you."),
     "ticket_already_held": (
@@ -366,8 +368,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The locker door did not open. Your papers are still inside: ask a clerk at a window.",
     ),
     "locker_locked_out": (
-        "取件柜因多次尝试暂时锁定，请稍后再试，或到窗口领取。",
-        "The locker is locked for a while after too many tries; try again later or ask at a window.",
+        "输错次数过多，本机输入取件码暂时锁定。您仍可在本机扫短信里的取件二维码或放上本人身份证取件，"
+        "也可在取件柜自带的键盘上输入取件码，或到窗口领取。",
+        "Too many wrong codes: typing a code at this kiosk is locked for a while. You can still show "
+        "the SMS's pickup QR or lay your ID card here, type the code on the locker bank's own keypad, "
+        "or collect at a window.",
     ),
     "locker_unavailable": (
         "取件柜暂时无法为您开门，请到窗口领取。",

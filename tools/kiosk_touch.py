@@ -495,6 +495,7 @@ def main(argv: list[str] | None = None, scenarios: str = "tools.kiosk_tour") -> 
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "keyboard_mode", "systemanddock")  # as `hall kiosk`: the on-screen keyboard docks
     from kiosk.app import KioskApp
     from kiosk.wiring import build_kiosk, ports_for
 

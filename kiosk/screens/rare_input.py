@@ -15,11 +15,13 @@ from kivy.factory import Factory
 from kivy.uix.textinput import TextInput
 
 from hall.fonts import extension_font_path
+from kiosk.screens.above_keyboard import AboveKeyboard
 from kiosk.screens.rare_glyphs import drawn_from_extension, fallback_markup
 
 
-class RareGlyphsInput(TextInput):  # type: ignore[misc]
-    """A Kivy TextInput whose lines with rare characters are drawn (and measured) as RareGlyphs draws."""
+class RareGlyphsInput(AboveKeyboard, TextInput):  # type: ignore[misc]
+    """A Kivy TextInput whose lines with rare characters are drawn (and measured) as RareGlyphs draws,
+    lifted above Kivy's docked keyboard when touched."""
 
     def _create_line_label(self, text: str, hint: bool = False) -> Any:
         line = text.replace("\n", "").replace("\t", " " * self.tab_width)

@@ -103,7 +103,7 @@ def test_a_lock_out_says_for_how_many_minutes() -> None:
         link.open_locker("12345678", "code")
     assert refused.value.reason == "locker_locked_out_for"
     assert refused.value.params == (("minutes", "15"),)
-    assert "15 分钟" in MESSAGES["locker_locked_out_for"][0].format(minutes="15")
+    assert "15分钟" in MESSAGES["locker_locked_out_for"][0].format(minutes="15")
 
 
 def test_an_unknown_pickup_method_is_not_sent() -> None:

@@ -7,6 +7,7 @@ touch_scenarios.py and reads its report.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -686,3 +687,148 @@ def test_everyday_words_typed_by_initials_find_their_life_events_items(
     assert all("开办企业" in item["life_events"] and "开店" not in item["name"] for item in served)
     assert notes["found"] == [item["code"] for item in served]
     assert notes["rows"] == [item["name"] for item in served]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_strangers_wrong_codes_at_the_kiosk_leave_the_rightful_person_other_ways(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    mosquitto: Broker,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+) -> None:
+    """Ten wrong codes typed on the kiosk's pad lock this kiosk's code entry for 15 minutes (per source,
+    by design); the rightful person's right code is then refused in words that say for how many minutes
+    and what still opens; their ID card laid on the kiosk's reader opens their compartment, and another
+    person's SMS QR opens theirs, at the same kiosk. The controller's compartment and audit say so."""
+    from tests.hall_controller.harness import wait_until
+
+    with controller_with_lockers(mosquitto.url, tmp_path / "controller") as hall:
+        bank, http, rig, manager = hall.bank, hall.http, hall.rig, hall.manager
+        holder, other = f"kiosk-lock-{language}", f"kiosk-lockqr-{language}"
+        number, code, _qr = hall.deposit(holder, person(holder).id_number)
+        qr_number, qr_code, qr = hall.deposit(other, person(other).id_number)
+        wrongs = [str((int(code) + 7919 * (i + 1)) % 10**8).zfill(8) for i in range(10)]
+        assert not {code, qr_code} & set(wrongs)
+
+        report = touched(
+            xvfb,
+            case_url,
+            tmp_path,
+            screenshot_dir,
+            "locker_lock_out",
+            language,
+            settings={"mqtt_url": mosquitto.url},
+            controller_url=hall.url,
+            wrongs=wrongs,
+            code=code,
+            card_holder=holder,
+            qr=qr,
+        )
+        notes = report["notes"]
+        assert notes["refusals"] == ["locker_wrong_code"] * 10, notes["refusals"]
+        assert notes["locked"] == "locker_locked_out_for", notes
+        assert notes["locked_params"] == {"minutes": "15"}, notes
+        said = notes["locked_said"]
+        assert notes["locked_shown"], said
+        ways = {
+            "zh": ["15分钟", "二维码", "身份证", "取件柜自带的键盘", "窗口"],
+            "en": ["15 min", "QR", "ID card", "keypad", "window"],
+        }[language]
+        assert all(way in said for way in ways), said
+        assert notes["card_opened"] == [bank, str(number)]
+        assert notes["qr_opened"] == [bank, str(qr_number)]
+        # The record: both doors really opened; taken and closed, the compartments are free again.
+        for each in (number, qr_number):
+            board, lock = rig.firmware(each)
+            assert wait_until(functools.partial(board.truly_open, lock), 10)
+            rig.person_takes_item_and_closes(each)
+
+        def states() -> list[str]:
+            rows = {r["number"]: r["state"] for r in http.get("/compartments").json() if r["bank_id"] == bank}
+            return [rows[number], rows[qr_number]]
+
+        assert wait_until(lambda: states() == ["free", "free"], 20), states()
+        trail = http.get("/audit", headers=manager).json()
+        refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
+        assert [(row["why"], row["source"]) for row in refused] == [("wrong code", "kiosk:kiosk-touch")] * 10
+        unlocks = [row["actor"] for row in trail if row["action"] == "unlock"]
+        assert "applicant:id_card" in unlocks and "applicant:qr" in unlocks, unlocks
+        assert "applicant:code" not in unlocks, unlocks
+        assert sum(row["action"] == "delivered" for row in trail) == 2, trail
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_the_docked_keyboard_leaves_the_field_being_typed_in_view(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+    orientation: str,
+) -> None:
+    """Each text field a person types in (the guide's search, the apply form's typed fields) touched:
+    Kivy's docked keyboard comes up (keyboard_mode systemanddock, as `hall kiosk` sets it) and the
+    field lies whole on the window above the keyboard's top edge."""
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "docked_keyboard",
+        language,
+        orientation=orientation,
+        name=f"钱keys{language}",
+        item="食品(含保健食品)经营许可",
+    )
+    places = report["notes"]["places"]
+    # The guide's search field opens the kiosk's own pinyin keyboard below it; Kivy's docked Latin
+    # keyboard over it would hide that keyboard (landscape) and the list a person then touches.
+    guide = places.pop("guide")
+    assert guide["own_keyboard"] and guide["keyboard_top"] == 0, guide
+    width, height = guide["window"]
+    left, bottom, right, top = guide["field"]
+    assert 0 <= left < right <= width and 0 <= bottom < top <= height, guide
+    for where, place in places.items():  # the apply form's typed fields: Kivy's docked keyboard
+        width, height = place["window"]
+        assert place["keyboard_top"] > 0, (where, place)  # the keyboard did dock
+        left, bottom, right, top = place["field"]
+        assert 0 <= left < right <= width and top <= height, (where, place)
+        assert bottom >= place["keyboard_top"], (where, place)
+    report["notes"]["places"]["guide"] = guide
+
+
+@pytest.mark.parametrize(("language", "orientation"), [("zh", "portrait"), ("en", "landscape")])
+def test_elder_mode_keeps_every_service_and_fills_the_screen(
+    xvfb: VirtualDisplay,
+    case_url: str,
+    screenshot_dir: Path,
+    tmp_path: Path,
+    language: str,
+    orientation: str,
+) -> None:
+    """Elder mode turned on by touch: every service of the normal menu is still there, each whole on the
+    glass with no scrolling, and the buttons together span most of the window."""
+    report = touched(
+        xvfb,
+        case_url,
+        tmp_path,
+        screenshot_dir,
+        "elder_menu",
+        language,
+        orientation=orientation,
+        name=f"柴elder{language}",
+        born="1945-05-01",
+    )
+    normal, elder = report["notes"]["normal"], report["notes"]["elder"]
+    assert elder["labels"] == normal["labels"] and len(elder["labels"]) == 9, (normal, elder)
+    assert all(elder["in_view"].values()), elder["in_view"]
+    assert report["clipped"] == [], report["clipped"]
+    # Most of the window: 90 % of its width (all but the 40 dp margins) and half its height. The rest of
+    # the height is the kiosk's frame, not the menu's to take: the top bar, the bottom bar (返回 / 主菜单
+    # / 结束办理) and the greeting with the masked ID take ~45 % of a landscape window (portrait: ~30 %).
+    width, height = elder["window"]
+    left, bottom, right, top = elder["span"]
+    assert (right - left) / width >= 0.9, elder
+    assert (top - bottom) / height >= 0.5, elder

@@ -9,12 +9,13 @@ the person's hands at the kiosk's card reader and QR scanner: the buttons of the
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from firmware_sim.simulator.bench import named_person
 from kiosk.flow.model import Language
 from kiosk.messages import text
-from tools.kiosk_touch import Finger, ScenarioError, visible_buttons
+from tools.kiosk_touch import Finger, ScenarioError, _text_inputs, visible_buttons
 
 
 def _t(key: str, language: str) -> str:
@@ -1022,3 +1023,149 @@ def everyday_words_search(finger: Finger, reader: Any, language: str, name: str)
     finger.notes["found"] = [item.item_id for item in state.session.items]
     finger.notes["rows"] = _rows(finger)
     finger.shot(f"guide-everyday-found-{language}")
+
+
+def _pickup_answer(finger: Finger, code: str) -> str:
+    """A code typed on the pickup screen's pad and 开柜取件 touched; the notice the kiosk then shows (a new
+    one, not the last code's)."""
+    before = finger.main(lambda: finger.app.core.state.session.notice)
+    _type_pickup_code(finger, code)
+    state = finger.wait(
+        lambda s: bool(s.session and s.session.notice and s.session.notice is not before),
+        "the answer to a code",
+    )
+    return str(state.session.notice.key)
+
+
+def locker_lock_out(
+    finger: Finger, reader: Any, language: str, wrongs: list[str], code: str, card_holder: str, qr: str
+) -> None:
+    """A stranger types ten wrong codes on the pickup pad and walks off; the rightful person then types
+    their right code at the same kiosk: refused, told for how many minutes and what else opens (their
+    QR or ID card here, the bank's keypad, a window); lays their ID card: their door opens. The next
+    person's SMS QR opens theirs at the same kiosk too."""
+    finger.notes["language"] = language
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    finger.notes["refusals"] = [_pickup_answer(finger, wrong) for wrong in wrongs]
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # The rightful person, with the right code from their SMS.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    key = _pickup_answer(finger, code)
+    state = finger.state
+    finger.notes["locked"] = key
+    finger.notes["locked_params"] = dict(state.session.notice.params)
+    said = text(key, Language(language), **dict(state.session.notice.params))
+    finger.notes["locked_said"] = said
+    finger.notes["locked_shown"] = said in finger.shown_texts()
+    finger.shot(f"pickup-locked-out-{language}")
+    reader.tap_card(card_holder)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
+    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.shot(f"pickup-locked-out-card-opened-{language}")
+    reader.pull_card()
+    finger.wait(lambda s: not s.card_present, "the card taken")
+    finger.touch(_t("finish", language))
+    finger.screen("attract")
+    # Another person at the same kiosk, with their SMS's QR.
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+    reader.show_qr(qr)
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
+    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+
+
+def _docked(finger: Finger) -> dict[str, Any]:
+    """Where the focused text field and Kivy's docked keyboard lie on the window (Kivy's coordinates:
+    from the bottom left); `keyboard_top` 0 when no keyboard is docked."""
+
+    def measure() -> dict[str, Any]:
+        from kivy.core.window import Window
+        from kivy.uix.vkeyboard import VKeyboard
+
+        field = next((w for w in _text_inputs(finger.app.shell) if w.focus), None)
+        boards = [w for w in Window.children if isinstance(w, VKeyboard)]
+        top = max((b.to_window(b.x, b.y)[1] + b.height * b.scale for b in boards), default=0.0)
+        place: dict[str, Any] = {"keyboard_top": round(top), "window": [Window.width, Window.height]}
+        if field is not None:
+            left, bottom = field.to_window(field.x, field.y)
+            right, ceiling = field.to_window(field.right, field.top)
+            place["field"] = [round(left), round(bottom), round(right), round(ceiling)]
+        return place
+
+    time.sleep(0.6)  # the keyboard docks, the layout follows, on the next frames
+    return dict(finger.main(measure))
+
+
+def _touch_field(finger: Finger, field_of: Any) -> None:
+    """A finger on the text field `field_of()` gives (on the Kivy thread)."""
+    finger.touch_widget(field_of, "text field")
+
+
+def docked_keyboard(finger: Finger, reader: Any, language: str, name: str, item: str) -> None:
+    """Every text field a person types in at the kiosk, touched: the guide's search field, and each field
+    of the apply form typed on the keyboard; where each lies with Kivy's docked keyboard up."""
+    start(finger, language)
+    sign_in(finger, reader, name)
+    finger.touch(_t("service_guide", language), exact=False)
+    finger.wait(lambda s: s.screen.value == "guide" and bool(s.session and s.session.items), "the list")
+    _touch_field(finger, lambda: finger.app.root_screen("guide").ids.query)
+    places = {"guide": _docked(finger)}
+    places["guide"]["own_keyboard"] = finger.main(lambda: finger.app.root_screen("guide").keyboard_open)
+    finger.shot(f"guide-keyboard-{language}")
+    finger.touch(finger.button_with(item))
+    finger.screen("item")
+    finger.touch(finger.button_with(_t("apply_now", language)))
+    finger.screen("apply_form")
+
+    def editable() -> list[Any]:
+        return [w for w in _text_inputs(finger.app.shell) if w.get_root_window() and not w.readonly]
+
+    count = len(finger.main(editable))
+    for index in range(count):
+        _touch_field(finger, lambda i=index: (editable() or [None] * (i + 1))[i])
+        places[f"apply_form-{index}"] = _docked(finger)
+        finger.shot(f"apply_form-keyboard-{index}-{language}")
+    finger.notes["places"] = places
+
+
+def _menu_services(finger: Finger) -> dict[str, Any]:
+    """The menu's service buttons as shown: their labels (no icon), whether each lies whole on the glass
+    with no scrolling, and the box they span together on the window (clipped to it)."""
+
+    def measure() -> dict[str, Any]:
+        from kivy.core.window import Window
+
+        grid = finger.app.root_screen("menu").ids.services
+        boxes = []
+        for button in grid.children:
+            left, bottom = button.to_window(button.x, button.y)
+            right, top = button.to_window(button.right, button.top)
+            boxes.append([max(left, 0), max(bottom, 0), min(right, Window.width), min(top, Window.height)])
+        labels = [b.text.split("\n", 1)[-1] for b in reversed(grid.children)]
+        span = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes)]
+        span.append(max(b[3] for b in boxes))
+        return {"labels": labels, "span": [round(v) for v in span], "window": [Window.width, Window.height]}
+
+    time.sleep(0.3)  # laid out on the next frame
+    shown: dict[str, Any] = finger.main(measure)
+    shown["in_view"] = {label: finger.in_view(finger.button_with(label)) for label in shown["labels"]}
+    return shown
+
+
+def elder_menu(finger: Finger, reader: Any, language: str, name: str, born: str) -> None:
+    """An 81-year-old signs in: the menu's services as offered, then elder mode turned on by touch: the
+    services again, where they lie on the window."""
+    start(finger, language)
+    sign_in(finger, reader, name, born)
+    finger.wait(lambda s: bool(s.session and s.session.notice), "the greeting's notice")
+    finger.notes["normal"] = _menu_services(finger)
+    finger.touch(_t("elder_mode", language))
+    finger.wait(lambda s: bool(s.session and s.session.elder), "elder mode")
+    finger.notes["elder"] = _menu_services(finger)
+    finger.shot(f"menu-elder-span-{language}")
