@@ -7,7 +7,7 @@ What lives as long as the process is frozen (`gc.freeze`: kept out of every coll
 (modules, classes, the app) and once the devices have announced, when the device population has not grown
 for `SETTLE_SECONDS`. A later wave of new devices (a bank of lockers plugged in) is frozen the same way once
 it settles. Objects frozen are still freed when their last reference goes; only a reference cycle among them
-would be kept, and the records frozen here are replaced in place, not dropped (docs/adr/0013).
+would be kept.
 """
 
 from __future__ import annotations
