@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 T = TypeVar("T")
 SETTLE = 0.4  # a ScrollView passes a tap on to its content after its scroll timeout (0.25 s)
 BUTTON_WAIT = 10.0  # seconds a touch waits for its button to be laid out
-TOUCH_TIMEOUT = 280  # seconds a scenario's process may run
 
 
 class ScenarioError(AssertionError):
@@ -470,9 +469,12 @@ def main(argv: list[str] | None = None, scenarios: str = "tools.kiosk_tour") -> 
     parser.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait")
     parser.add_argument("--args", default="{}", help="JSON: the scenario's own arguments")
     parser.add_argument("--controller-url", default="", help="the running hall controller (else simulated)")
+    parser.add_argument(
+        "--stuck-after", type=float, default=0.0, help="seconds; then every thread's stack to stderr, exit"
+    )
     args = parser.parse_args(argv)
-    # Stuck: every thread's stack on stderr before the caller's time-out kills this process.
-    faulthandler.dump_traceback_later(TOUCH_TIMEOUT - 20, exit=True)
+    if args.stuck_after > 0:  # before the caller's time-out kills this process, say where it stuck
+        faulthandler.dump_traceback_later(args.stuck_after, exit=True)
 
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
