@@ -122,6 +122,12 @@ class CaseService(Protocol):
         """投诉 about the applicant's own case; the date (ISO) by which the department answers."""
         ...
 
+    def file_about_hall(self, token: str, topic: str, phone: str, idempotency_key: str) -> str:
+        """投诉 about the hall itself, routed to the hall's office (ADR 0012), in the name of `token`'s person
+        ("": nobody signed in, the kiosk's own); `phone` "" for none. Returns the date (ISO) by which the
+        office answers. The same key files it once."""
+        ...
+
     def verify_certificate(self, scanned: str) -> Verification:
         """Online check of a scanned certificate QR: signature, revoked, superseded, expired. Public."""
         ...
@@ -131,16 +137,6 @@ class CaseService(Protocol):
         ...
 
     def reachable(self) -> bool: ...
-
-
-class HallComplaints(Protocol):
-    """Where complaints about the hall itself go: the case service, which routes them to the hall's office
-    (ADR 0012)."""
-
-    def file_about_hall(self, token: str, topic: str, phone: str, idempotency_key: str) -> str:
-        """Files one in the name of `token`'s person ("": nobody signed in, the kiosk's own); `phone` ""
-        for none. Returns the date (ISO) by which the office answers. The same key files it once."""
-        ...
 
 
 class CardReader(Protocol):
@@ -207,5 +203,3 @@ class Ports:
     printer: Printer
     hall: HallLink
     voice: Voice
-    # The case service over HTTP (None: a kiosk with no such service, which then says it cannot file).
-    hall_complaints: HallComplaints | None = None

@@ -351,13 +351,10 @@ class Runner:
         return self._service(effect.serial, call)
 
     def _file_hall_complaint(self, effect: fx.FileHallComplaint) -> list[ev.Event]:
-        desk = self._ports.hall_complaints
-        if desk is None:
-            return [ev.OperationFailed(effect.serial, "service_error")]
         key = uuid.uuid4().hex  # one complaint, however often its sending is retried
 
         def call() -> list[ev.Event]:
-            reply_by = desk.file_about_hall(effect.token, effect.topic, effect.phone, key)
+            reply_by = self._ports.case_service.file_about_hall(effect.token, effect.topic, effect.phone, key)
             return [ev.HallComplaintFiled(effect.serial, reply_by, reachable=bool(effect.phone))]
 
         return self._service(effect.serial, call)

@@ -154,7 +154,6 @@ def ports_for(settings: Settings, *, card_recheck_seconds: float = 1.0) -> Ports
         printer=_printer(settings, simulator),
         hall=_hall_link(settings, case_service),
         voice=kiosk_voice(settings),
-        hall_complaints=case_service,
     )
 
 

@@ -136,6 +136,7 @@ class SimCaseService:
         # (certificate id, print id, outcome, reason) as the kiosk reported them.
         self.print_results: list[tuple[str, str, str, str]] = []
         self.complaints: list[tuple[str, str]] = []  # (case, summary) filed
+        self.hall_complaints: dict[str, tuple[str, str, str]] = {}  # key -> (token, topic, phone) filed
         self._signer = Ed25519Signer.generate()
 
     # Test and demo controls -------------------------------------------------------------------------
@@ -338,6 +339,11 @@ class SimCaseService:
         if not any(case.case_id == case_id for case in self._mine(token)):
             raise RejectedError("not_found")
         self.complaints.append((case_id, summary))
+        return "2026-01-09"
+
+    def file_about_hall(self, token: str, topic: str, phone: str, idempotency_key: str) -> str:
+        self._check()
+        self.hall_complaints[idempotency_key] = (token, topic, phone)  # the same key files it once
         return "2026-01-09"
 
     def verify_certificate(self, scanned: str) -> Verification:
