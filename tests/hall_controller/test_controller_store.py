@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -261,3 +263,52 @@ def test_appends_are_fsynced_in_groups_and_puts_stay_fully_synchronous(tmp_path:
     again = reopen(tmp_path / "c.db")
     assert again.collection("journal").get("000000199") == {"n": 199}
     again.close()
+
+
+def _in_the_database_file(path: Path, collection: str) -> int:
+    """Documents of `collection` in the database file alone (a copy without its WAL): what checkpoints
+    have copied there."""
+    alone = path.with_name("alone.db")
+    shutil.copyfile(path, alone)
+    with sqlite3.connect(alone) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        count = (
+            connection.execute(
+                "SELECT count(*) FROM documents WHERE collection = ?", (collection,)
+            ).fetchone()[0]
+            if ("documents",) in tables
+            else 0  # not even the table has been copied there yet
+        )
+    alone.unlink()
+    return int(count)
+
+
+def test_no_write_checkpoints_and_the_flusher_does_once_enough_have_come(tmp_path: Path) -> None:
+    # With a threshold out of reach the flusher never checkpoints: whatever reached the database file
+    # would have been copied by a write itself (SQLite's automatic checkpoint: at 1,000 WAL pages, with
+    # two fsyncs, in the middle of an append on a keypad's call).
+    path = tmp_path / "c.db"
+    store = Store(path, checkpoint_writes=10**9)
+    store.open()
+    journal = store.collection("journal")
+    for index in range(1500):
+        journal.append(f"{index:09d}", {"n": index, "text": "叫号 call " * 20})
+    journal.put("last", {"n": -1})
+    assert path.with_name("c.db-wal").stat().st_size > 1000 * 4096  # past the automatic checkpoint
+    assert _in_the_database_file(path, "journal") == 0
+    assert store.checkpoints == 0
+    store.close()  # SQLite's last connection checkpoints as it closes
+    assert _in_the_database_file(path, "journal") == 1501
+
+    store = Store(path, checkpoint_writes=500)
+    store.open()
+    journal = store.collection("later")
+    for index in range(600):
+        journal.append(f"{index:09d}", {"n": index})
+    deadline = time.monotonic() + 10
+    while store.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.checkpoints >= 1
+    assert _in_the_database_file(path, "later") >= 500
+    assert journal.get("000000599") == {"n": 599}
+    store.close()
