@@ -110,6 +110,8 @@ class ControllerLink:
         self.connected = threading.Event()
         self.connections = 0  # sessions the broker accepted: a reconnect counts one more
         self._stopping = False
+        self._write_lock = threading.Lock()  # `_stopping` against `_write_now`
+        self._network_thread: int | None = None  # paho's thread of the current session
         self._templates: dict[tuple[str, int], Properties] = {}
 
     @property
@@ -144,7 +146,8 @@ class ControllerLink:
         client = self._client
         if client is None:
             return
-        self._stopping = True
+        with self._write_lock:
+            self._stopping = True
         if client.is_connected():
             death = Status(status=Presence.OFFLINE, instance=self._instance).encode()
             client.publish(self._status_topic, death, qos=1, retain=True).wait_for_publish(2)
@@ -176,6 +179,7 @@ class ControllerLink:
             qos=1,
             properties=properties,
         )
+        self._write_now(client)
         return info.rc == paho.MQTT_ERR_SUCCESS
 
     def _command_properties(self, device_id: str, expiry: int) -> Properties:
@@ -193,6 +197,7 @@ class ControllerLink:
     def _on_connect(
         self, client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
     ) -> None:
+        self._network_thread = threading.get_ident()
         if reason.is_failure:
             log.error("broker refused the controller of hall %s: %s", self._hall, reason)
             return
@@ -224,3 +229,20 @@ class ControllerLink:
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         self._on_message_cb(message.topic, bytes(message.payload))
+
+    def _write_now(self, client: paho.Client) -> None:
+        """On paho's network thread (a keypad's call handled where it arrived), a command is written as
+        it is published, the main display's show first, not after the rest of the handling and paho's
+        reading of every other waiting packet (docs/adr/0013); on any other thread paho's loop writes it.
+
+        paho's network thread is its one writer; through `_packet_write`, not `loop_write`,
+        whose error handling would call `on_disconnect` under the callback lock this thread holds (a
+        failed write is left to the loop, which finds the broken socket on its next turn). Not while
+        stopping: a queued DISCONNECT written here would do the same. The controller sends no QoS 0
+        message and has no `on_publish`, the other callback a write can make.
+        """
+        if threading.get_ident() != self._network_thread:
+            return
+        with self._write_lock:
+            if not self._stopping:
+                client._packet_write()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -13,7 +15,12 @@ from devices.protocol import topics
 from devices.protocol.health import HealthCode
 from devices.protocol.payloads import MAX_PAYLOAD_BYTES, CompletionCode, Heartbeat
 from firmware_sim.device import SimulatedDevice
+from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
+from firmware_sim.queue.speech import SilentSpeaker
 from hall_controller.controller import HallController
+from hall_controller.queue.book import QueueBook
+from hall_controller.queue.events import Source
+from hall_controller.queue.extension import QueueExtension
 from hall_controller.registry import Availability
 from tests.fixtures.mqtt import Broker
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
@@ -158,3 +165,58 @@ def test_a_sequence_gap_makes_the_device_reannounce(any_broker: Broker, tmp_path
             client.loop_stop()
             client.disconnect()
             device.stop()
+
+
+def test_the_controller_stops_cleanly_in_the_middle_of_a_burst_of_keys(
+    any_broker: Broker, tmp_path: Path
+) -> None:
+    """A key's shows are written by paho's own thread as they are published (`ControllerLink._write_now`);
+    a stop in the middle of a burst of keys must not hang (a DISCONNECT written from inside a message's
+    handling would wait for the callback lock that handling holds)."""
+    hall = new_hall_id()
+    settings = controller_settings(any_broker.url, tmp_path / "ctl", hall)
+    controller = HallController(settings, [QueueExtension.factory(deliver_ratings=False)])
+    controller.start()
+    display = QueueDisplay(hall, "main-display", SilentSpeaker())
+    shown: set[str] = set()
+    display.on_shown = lambda show: shown.add(show.latest.number) if show.latest else None
+    keypads = [CallerKeypad(hall, f"window-{n:02d}-keypad", n) for n in (1, 3, 5)]
+    devices = [display, *keypads]
+    pressing = threading.Event()
+    stopper = threading.Thread(target=controller.stop, daemon=True)
+    try:
+        assert controller.link.connected.wait(15)
+        for device in devices:
+            device.start(any_broker.url)
+        assert wait_until(
+            lambda: all((r := controller.registry.get(d.device_id)) and r.description for d in devices)
+        )
+        queue = next(e for e in controller.extensions if isinstance(e, QueueExtension))
+
+        def open_windows(book: QueueBook, now: float) -> None:
+            for window in (1, 3, 5):
+                book.sign_in(window, f"c{window}", now)
+            for _ in range(60):
+                for service in ("business", "social", "permits"):
+                    book.issue(service, now, source=Source.WINDOW)
+
+        queue.service.run(open_windows)
+
+        def burst() -> None:
+            while not pressing.is_set():
+                for keypad in keypads:
+                    keypad.press("finish", outcome="ok")
+                    keypad.press("next")
+                time.sleep(0.002)
+
+        threading.Thread(target=burst, daemon=True).start()
+        assert wait_until(lambda: len(shown) >= 10)
+        stopper.start()
+        stopper.join(20)
+        assert not stopper.is_alive(), "the controller's stop hung in the middle of the keys"
+    finally:
+        pressing.set()
+        for device in devices:
+            device.stop()
+        if not stopper.is_alive() and stopper.ident is None:
+            controller.stop()
