@@ -39,7 +39,13 @@ CHANNELS: dict[str, tuple[bool, type[Payload], bool, int, str]] = {
     "state": (True, State, True, 1, "current condition and health issues; seq counts with events"),
     "evt/heartbeat": (True, Heartbeat, False, 0, "every heartbeat_seconds"),
     "evt/{name}": (True, Event, False, 1, "something happened on the device"),
-    "resp": (True, Response, False, 1, "ack when a command is accepted, then its completion with a code"),
+    "resp": (
+        True,
+        Response,
+        False,
+        1,
+        "ack when a command is accepted (optional), then its completion with a code",
+    ),
     "cmd/{name}": (False, Command, False, 1, "a command from the controller; idempotent by request_id"),
 }
 

@@ -527,11 +527,13 @@ class ProtocolDevice:
         except (topics.TopicError, PayloadError) as err:
             log.warning("%s: refusing a command on %s: %s", self.device_id, message.topic, err)
             return
+        at_once = name in self._at_once
         with self._requests_lock:
             earlier = self._requests.get(command.request_id)
             if earlier is None:
                 ack = Response(request_id=command.request_id, command=name, phase=Phase.ACK)
-                self._requests[command.request_id] = [ack]
+                # A command run at once is answered by its completion alone (the ack is optional).
+                self._requests[command.request_id] = [] if at_once else [ack]
                 while len(self._requests) > REMEMBERED_REQUESTS:
                     self._requests.popitem(last=False)
         if earlier is not None:
@@ -539,10 +541,10 @@ class ProtocolDevice:
             for response in list(earlier):
                 self._respond(response)
             return
-        self._respond(ack)
-        if name in self._at_once:
+        if at_once:
             self._execute(name, command)
             return
+        self._respond(ack)
         if self._executor is None:
             return
         try:

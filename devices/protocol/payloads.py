@@ -116,7 +116,7 @@ class State(Payload):
 
 
 class Command(Payload):
-    """``cmd/<name>``, not retained: the device answers on ``resp`` with ack, then completion."""
+    """``cmd/<name>``, not retained: the device answers on ``resp`` with an optional ack, then completion."""
 
     request_id: Identifier = Field(description="fresh per command; a repeat must not execute twice")
     args: JsonObject = Field(default_factory=dict, description="per command (the cmd/<name> channel)")

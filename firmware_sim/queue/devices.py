@@ -74,7 +74,6 @@ class QueueDisplay(ProtocolDevice):
     def _show(self, command: Command) -> CommandResult:
         show: contract.DisplayShow = _args(contract.DisplayShow, command)
         self.shown = show
-        self.update_state(data={"show": _dump(show)})
         if self.on_shown is not None:
             self.on_shown(show)
         latest = show.latest
@@ -126,6 +125,7 @@ class WindowLed(ProtocolDevice):
         self.window = window
         self.shown: contract.LedShow | None = None
         self.history: list[contract.LedShow] = []  # the last 50 things shown, oldest first
+        self.on_shown: Callable[[contract.LedShow], None] | None = None
         self.register_command(contract.SHOW_CALL, self._show, at_once=True)
 
     def _show(self, command: Command) -> CommandResult:
@@ -134,8 +134,9 @@ class WindowLed(ProtocolDevice):
             raise CommandFailedError(CompletionCode.INVALID_DATA, f"this LED is window {self.window}")
         self.shown = show
         self.history = [*self.history[-49:], show]
-        self.update_state(data={"show": _dump(show)})
-        return CommandResult()
+        if self.on_shown is not None:
+            self.on_shown(show)
+        return CommandResult(result={"shown": show.number})
 
 
 class CallerKeypad(WindowLed):

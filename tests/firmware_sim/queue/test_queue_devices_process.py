@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from devices.protocol import topics
+from devices.protocol.payloads import Phase, Response, decode
 from hall_controller.queue.events import Source
 from hall_controller.queue.extension import QueueExtension
 from hall_controller.registry import Availability
-from tests.fixtures.mqtt import Broker
+from tests.fixtures.mqtt import Broker, connect
 from tests.hall_controller.harness import controller_settings, new_hall_id, running_controller, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -38,19 +40,25 @@ def test_devices_process_announces_speaks_and_leaves(mosquitto: Broker, tmp_path
             assert wait_until(
                 lambda: all((r := controller.registry.get(i)) and r.description for i in ids), timeout=30
             ), log_path.read_text()
+            # The LED's answers, as a device maker would watch them on the bus.
+            watcher = connect(int(mosquitto.url.rsplit(":", 1)[1]), None, None)
+            watcher.client.subscribe(topics.topic(hall, "window-03-led", topics.Channel.RESP), qos=1)
             queue = next(e for e in controller.extensions if isinstance(e, QueueExtension))
             queue.service.run(lambda book, now: book.sign_in(3, "clerk-3", now))
             queue.service.run(lambda book, now: book.issue("social", now, source=Source.WINDOW))
             queue.service.run(lambda book, now: book.call_next(3, now))
             assert wait_until(lambda: len(list(sounds.glob("*-B001-zh.wav"))) == 1, timeout=20)
             assert wait_until(lambda: len(list(sounds.glob("*-B001-en.wav"))) == 1, timeout=20)
-            assert wait_until(
-                lambda: (
-                    (r := controller.registry.get("window-03-led")) is not None
-                    and r.state is not None
-                    and r.state.data.get("show", {}).get("number") == "B001"
+
+            def led_answered_shown(number: str) -> bool:
+                answers = [decode(Response, payload) for _topic, payload in list(watcher.messages)]
+                return any(
+                    answer.phase is Phase.COMPLETION and answer.result.get("shown") == number
+                    for answer in answers
                 )
-            )
+
+            assert wait_until(lambda: led_answered_shown("B001"))
+            watcher.close()
         finally:
             process.send_signal(signal.SIGTERM)
             assert process.wait(20) == 0
