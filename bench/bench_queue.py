@@ -29,8 +29,8 @@ from hall.net import free_port, wait_for_tcp
 
 TICKETS = 600
 CALLS = 250
-LATENCY_SAMPLES = 200
-BLOCK = 50  # latency samples between two blocks of bare round trips
+LATENCY_SAMPLES = 1000  # p99 is the tenth worst, not one unlucky sample
+BLOCK = 100  # latency samples between two blocks of bare round trips
 DEVICES = int(os.environ.get("HALL_BENCH_DEVICES", "2000"))
 
 
@@ -126,7 +126,7 @@ def run_devices(url: str, hall: str) -> None:
     """Child process: the main display and window 1's keypad, as devices of their own outside the
     controller's process. On "block N" it presses "next" N times, each time timing press → the display
     showing the new call, then "finish"; it prints the N latencies (ms) as one JSON line."""
-    from devices.protocol.queue import DisplayShow
+    from devices.protocol.queue import DisplayShow, LedShow
     from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
     from firmware_sim.queue.speech import SilentSpeaker
 
@@ -134,6 +134,7 @@ def run_devices(url: str, hall: str) -> None:
     keypad = CallerKeypad(hall, "window-01-keypad", 1)
     changed = threading.Condition()
     latest = [0, 0.0]  # call_seq of the latest call shown, when it was shown (perf_counter)
+    at_window: list[str | None] = [None]  # the ticket window 1's keypad shows
 
     def seen(show: DisplayShow) -> None:
         if show.latest is not None and show.latest.call_seq > latest[0]:
@@ -141,7 +142,13 @@ def run_devices(url: str, hall: str) -> None:
                 latest[:] = [show.latest.call_seq, time.perf_counter()]
                 changed.notify_all()
 
+    def seen_at_window(show: LedShow) -> None:
+        with changed:
+            at_window[0] = show.number
+            changed.notify_all()
+
     display.on_shown = seen
+    keypad.on_shown = seen_at_window
     for device in (display, keypad):
         device.start(url)
     for device in (display, keypad):
@@ -158,10 +165,12 @@ def run_devices(url: str, hall: str) -> None:
             with changed:
                 if changed.wait_for(lambda before=before: latest[0] > before, 5):  # type: ignore[misc]
                     latencies.append((latest[1] - pressed) * 1000)
+                # As a clerk: the ticket is on the keypad's screen before "finish", and the window is free
+                # again (no ticket shown) before the next "next", so each key finds the last one handled.
+                changed.wait_for(lambda: at_window[0] is not None, 5)
             keypad.press("finish", outcome="ok")
-            deadline = time.monotonic() + 5  # the window is free again: its LED shows no ticket
-            while time.monotonic() < deadline and (keypad.shown is None or keypad.shown.number):
-                time.sleep(0.0005)
+            with changed:
+                changed.wait_for(lambda: at_window[0] is None, 5)
         print(json.dumps(latencies), flush=True)
     for device in (display, keypad):
         device.stop()
@@ -201,8 +210,12 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
     # One clerk takes every ticket here, far faster than a hall: the per-source limit and the daily caps
     # are not measured.
     config = demo_config()
-    services = [service.model_copy(update={"daily_cap": 999}) for service in config.services]
-    config = config.model_copy(update={"tickets_per_device": 10 * TICKETS, "services": services})
+    services = [
+        service.model_copy(update={"daily_cap": 9999, "last_number": 9999}) for service in config.services
+    ]
+    config = config.model_copy(
+        update={"tickets_per_device": 10 * (TICKETS + LATENCY_SAMPLES), "services": services}
+    )
     _raise_file_limit()
     app = create_app(settings, [QueueExtension.factory(config=config, deliver_ratings=False)])
     freeze_heap()  # as `hall controller` does before it serves
@@ -285,7 +298,7 @@ def _controller_figures(url: str, folder: Path) -> tuple[float, float, float, li
                     f"{base}/tickets",
                     json={"service": "business", "source": "window", "print_slip": False},
                     headers=clerks[1],
-                )
+                ).raise_for_status()
             latencies: list[float] = []
             round_trips: list[float] = []
             assert devices.stdin is not None and devices.stdout is not None
