@@ -8,7 +8,9 @@ amqtt) the same payloads flow without those properties, and the controller's own
 
 A command's MQTT 5 properties are copied from a template per (device, expiry), only the correlation data
 set anew: paho builds and checks each property by name in Python, ~0.1 ms a command on the call's path
-(docs/adr/0013).
+(docs/adr/0013). A command published on paho's own thread (a keypad's key is handled there) is written
+to the socket at once, not after the rest of the handling and paho's reading of the packets waiting
+behind it (docs/adr/0014).
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ SUBSCRIBED_CHANNELS = (
     topics.Channel.CMD,
 )
 TEMPLATES_KEPT = 4096  # command property templates, per (device, expiry); dropped all at once beyond
+# paho's own write of its queued packets (`ControllerLink._write_now`); were a paho release to drop it,
+# commands would go out as before, by paho's loop (tests/hall_controller/test_controller_robustness.py
+# checks it is there).
+PACKET_WRITE: Callable[[paho.Client], object] | None = getattr(paho.Client, "_packet_write", None)
 
 
 def controller_login(settings: Settings) -> tuple[str | None, str | None]:
@@ -233,7 +239,7 @@ class ControllerLink:
     def _write_now(self, client: paho.Client) -> None:
         """On paho's network thread (a keypad's call handled where it arrived), a command is written as
         it is published, the main display's show first, not after the rest of the handling and paho's
-        reading of every other waiting packet (docs/adr/0013); on any other thread paho's loop writes it.
+        reading of every other waiting packet (docs/adr/0014); on any other thread paho's loop writes it.
 
         paho's network thread is its one writer; through `_packet_write`, not `loop_write`,
         whose error handling would call `on_disconnect` under the callback lock this thread holds (a
@@ -241,8 +247,8 @@ class ControllerLink:
         stopping: a queued DISCONNECT written here would do the same. The controller sends no QoS 0
         message and has no `on_publish`, the other callback a write can make.
         """
-        if threading.get_ident() != self._network_thread:
+        if threading.get_ident() != self._network_thread or PACKET_WRITE is None:
             return
         with self._write_lock:
             if not self._stopping:
-                client._packet_write()
+                PACKET_WRITE(client)

@@ -22,7 +22,7 @@ synchronous=NORMAL). The store's flusher thread fsyncs the WAL `FLUSH_SECONDS` a
 No write checkpoints the WAL into the database file: SQLite's automatic checkpoint (every 1,000 pages, with
 two fsyncs) made one append in ~440 take 3–4 ms, on a keypad's call. The flusher thread checkpoints
 instead, on a connection of its own, once `CHECKPOINT_WRITES` writes have gone to the WAL (checked every
-`CHECKPOINT_SECONDS`); a passive checkpoint lets writes go on meanwhile.
+`CHECKPOINT_SECONDS`); a passive checkpoint lets writes go on meanwhile (docs/adr/0014).
 """
 
 from __future__ import annotations
