@@ -17,6 +17,7 @@ from devices.protocol.payloads import MAX_PAYLOAD_BYTES, CompletionCode, Heartbe
 from firmware_sim.device import SimulatedDevice
 from firmware_sim.queue.devices import CallerKeypad, QueueDisplay
 from firmware_sim.queue.speech import SilentSpeaker
+from hall_controller import link
 from hall_controller.controller import HallController
 from hall_controller.queue.book import QueueBook
 from hall_controller.queue.events import Source
@@ -165,6 +166,11 @@ def test_a_sequence_gap_makes_the_device_reannounce(any_broker: Broker, tmp_path
             client.loop_stop()
             client.disconnect()
             device.stop()
+
+
+def test_paho_still_has_the_write_the_link_uses_on_its_thread() -> None:
+    # Without it a key's shows wait for paho's loop again (slower, not wrong): an upgrade must say so.
+    assert link.PACKET_WRITE is not None
 
 
 def test_the_controller_stops_cleanly_in_the_middle_of_a_burst_of_keys(
