@@ -63,6 +63,9 @@ class Observation:
     stale: bool = False
 
 
+SWEEP_CHUNK = 128  # devices looked at per hold of the registry's lock when sweeping for silence
+
+
 @dataclass
 class DeviceRegistry:
     default_heartbeat: float = 10.0
@@ -158,11 +161,24 @@ class DeviceRegistry:
     # Time ----------------------------------------------------------------------------------------------
 
     def expire(self, now: float) -> list[DeviceRecord]:
-        """Marks offline every online device silent for longer than `missed` heartbeats."""
+        """Marks offline every online device silent for longer than `missed` heartbeats.
+
+        In chunks of `SWEEP_CHUNK` devices, each under the lock: the whole sweep held it 0.5–1.2 ms a
+        second in a 2,000-device hall, and every message (a clerk's key too) waited for it.
+        """
+        with self._lock:
+            device_ids = list(self._devices)
+        expired = []
+        for start in range(0, len(device_ids), SWEEP_CHUNK):
+            expired += self._expire_some(device_ids[start : start + SWEEP_CHUNK], now)
+        return expired
+
+    def _expire_some(self, device_ids: list[str], now: float) -> list[DeviceRecord]:
         expired = []
         with self._lock:
-            for device_id, stored in self._devices.items():
-                if stored.availability is not Availability.ONLINE:
+            for device_id in device_ids:
+                stored = self._devices.get(device_id)
+                if stored is None or stored.availability is not Availability.ONLINE:
                     continue
                 beat = self._beats.get(device_id)
                 last_seen = beat[0] if beat is not None else stored.last_seen
