@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 import time
@@ -40,8 +41,15 @@ class _Pending:
     acknowledged: bool = False
 
 
+_REQUEST_PREFIX = secrets.token_hex(4)  # drawn once per process: ids of a restarted controller differ
+_REQUEST_NUMBERS = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return secrets.token_hex(8)
+    """Fresh for every command: this process's random prefix and a count. Not drawn from the operating
+    system each time: `os.urandom` lets go of the GIL, and a key's handling then waited for it again
+    while another thread ran (docs/adr/0014)."""
+    return f"{_REQUEST_PREFIX}{next(_REQUEST_NUMBERS):08x}"
 
 
 # Commands the controller sent, remembered until the broker hands each back once (the controller hears
