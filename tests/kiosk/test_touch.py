@@ -24,7 +24,7 @@ from kiosk.flow.model import IdCard
 from tests.fixtures.hall import HallProcess
 from tests.fixtures.mqtt import Broker
 from tests.kiosk.conftest import kiosk_secret
-from tests.kiosk.hall_parts import controller_with_lockers
+from tests.kiosk.hall_parts import Lockers, controller_with_lockers
 from tests.kiosk.staff import Staff, _png
 from tests.kiosk.touch_scenarios import person
 from tests.kiosk.touching import touched
@@ -542,6 +542,24 @@ def test_an_81_year_old_is_offered_a_priority_ticket_and_the_controller_holds_it
     assert record.json()["priority"] == "elderly" and record.json()["source"] == "kiosk"
 
 
+def taken_and_closed(hall: Lockers, numbers: list[int]) -> None:
+    """Each compartment's door really opened (the firmware_sim board says so); the person takes the papers
+    and closes it; the controller then holds every one of them free again."""
+    from tests.hall_controller.harness import wait_until
+
+    for number in numbers:
+        board, lock = hall.rig.firmware(number)
+        assert wait_until(functools.partial(board.truly_open, lock), 10)
+        hall.rig.person_takes_item_and_closes(number)
+
+    def states() -> list[str]:
+        rows = hall.http.get("/compartments").json()
+        held = {r["number"]: r["state"] for r in rows if r["bank_id"] == hall.bank}
+        return [held[number] for number in numbers]
+
+    assert wait_until(lambda: states() == ["free"] * len(numbers), 20), states()
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
     xvfb: VirtualDisplay,
@@ -554,8 +572,6 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
     """A clerk deposits through the controller's API into a firmware_sim bank; the applicant touches 取件
     (no sign-in), a wrong code is refused in words, the code from the SMS typed on the pad opens the
     compartment the kiosk names; the controller's compartment and audit say so."""
-    from tests.hall_controller.harness import wait_until
-
     with controller_with_lockers(mosquitto.url, tmp_path / "controller") as hall:
         bank, http, rig, manager = hall.bank, hall.http, hall.rig, hall.manager
 
@@ -597,15 +613,7 @@ def test_a_deposit_is_picked_up_at_the_kiosk_by_its_code(
         assert notes["card_opened"] == [bank, str(card_number)] and not notes["card_signed_in"]
         assert notes["jammed"] == "locker_jammed" and notes["jammed_shown"], notes
         # The record: the door really opened, the person took the papers and closed it.
-        board, lock = rig.firmware(number)
-        assert wait_until(lambda: board.truly_open(lock), 10)
-        rig.person_takes_item_and_closes(number)
-
-        def state() -> str:
-            rows = http.get("/compartments").json()
-            return str(next(r["state"] for r in rows if r["bank_id"] == bank and r["number"] == number))
-
-        assert wait_until(lambda: state() == "free", 20), state()
+        taken_and_closed(hall, [number])
         trail = http.get("/audit", headers=manager).json()
         actions = [(row["action"], row["actor"]) for row in trail]
         assert ("pickup_refused", "applicant") in actions, actions
@@ -702,10 +710,8 @@ def test_a_strangers_wrong_codes_at_the_kiosk_leave_the_rightful_person_other_wa
     by design); the rightful person's right code is then refused in words that say for how many minutes
     and what still opens; their ID card laid on the kiosk's reader opens their compartment, and another
     person's SMS QR opens theirs, at the same kiosk. The controller's compartment and audit say so."""
-    from tests.hall_controller.harness import wait_until
-
     with controller_with_lockers(mosquitto.url, tmp_path / "controller") as hall:
-        bank, http, rig, manager = hall.bank, hall.http, hall.rig, hall.manager
+        bank, http, manager = hall.bank, hall.http, hall.manager
         holder, other = f"kiosk-lock-{language}", f"kiosk-lockqr-{language}"
         number, code, _qr = hall.deposit(holder, person(holder).id_number)
         qr_number, qr_code, qr = hall.deposit(other, person(other).id_number)
@@ -740,16 +746,7 @@ def test_a_strangers_wrong_codes_at_the_kiosk_leave_the_rightful_person_other_wa
         assert notes["card_opened"] == [bank, str(number)]
         assert notes["qr_opened"] == [bank, str(qr_number)]
         # The record: both doors really opened; taken and closed, the compartments are free again.
-        for each in (number, qr_number):
-            board, lock = rig.firmware(each)
-            assert wait_until(functools.partial(board.truly_open, lock), 10)
-            rig.person_takes_item_and_closes(each)
-
-        def states() -> list[str]:
-            rows = {r["number"]: r["state"] for r in http.get("/compartments").json() if r["bank_id"] == bank}
-            return [rows[number], rows[qr_number]]
-
-        assert wait_until(lambda: states() == ["free", "free"], 20), states()
+        taken_and_closed(hall, [number, qr_number])
         trail = http.get("/audit", headers=manager).json()
         refused = [row["detail"] for row in trail if row["action"] == "pickup_refused"]
         assert [(row["why"], row["source"]) for row in refused] == [("wrong code", "kiosk:kiosk-touch")] * 10

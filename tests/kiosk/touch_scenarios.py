@@ -518,6 +518,19 @@ def elder(finger: Finger, reader: Any, language: str, name: str, born: str) -> N
     finger.notes["ended"] = state.session is None
 
 
+def _to_pickup(finger: Finger, language: str) -> None:
+    """A new person at the kiosk touches 取件 under the card prompt (no sign-in): the pickup screen."""
+    start(finger, language)
+    finger.touch("▣  " + _t("pickup_entry", language))
+    finger.screen("pickup", timeout=5)
+
+
+def _opened(finger: Finger, what: str) -> list[Any]:
+    """Waits for the kiosk to say a compartment opened; [locker, compartment] as it says."""
+    state = finger.wait(lambda s: bool(s.session and s.session.pickup), what, timeout=20)
+    return [state.session.pickup.locker, state.session.pickup.compartment]
+
+
 def _type_pickup_code(finger: Finger, code: str) -> None:
     """Each digit touched on the pickup screen's pad, then 开柜取件."""
     for digit in code:
@@ -541,9 +554,7 @@ def locker_pickup(
     """No sign-in: 取件 under the card prompt, a wrong code refused in words, the right code typed on the
     pad; the kiosk says which compartment opened. Then the next person finds nothing of the code."""
     finger.notes["language"] = language
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     finger.shot(f"pickup-code-{language}")
     _type_pickup_code(finger, wrong)
     state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong code")
@@ -553,12 +564,11 @@ def locker_pickup(
         raise ScenarioError(f"the refusal is not on the screen: {shown}")
     finger.shot(f"pickup-refused-{language}")
     _type_pickup_code(finger, code)
-    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the locker opened", timeout=20)
-    finger.notes["opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["opened"] = _opened(finger, "the locker opened")
     where = text(
         "locker_where",
         Language(language),
-        locker=state.session.pickup.bank_number,
+        locker=finger.state.session.pickup.bank_number,
         compartment=str(compartment),
     )
     if where not in finger.shown_texts():
@@ -568,9 +578,7 @@ def locker_pickup(
     finger.touch(_t("finish", language))
     finger.screen("attract")
     # The next person: nothing of the code or the compartment in any widget of any screen.
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     spaced = f"{code[:4]} {code[4:]}"
     finger.notes["left"] = [
         each
@@ -582,27 +590,21 @@ def locker_pickup(
     state = finger.wait(lambda s: bool(s.session and s.session.notice), "the answer to a wrong QR")
     finger.notes["qr_refused"] = state.session.notice.key
     reader.show_qr(qr)
-    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
-    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["qr_opened"] = _opened(finger, "the QR's locker")
     finger.shot(f"pickup-qr-opened-{language}")
     finger.touch(_t("finish", language))
     finger.screen("attract")
     # The third person lays their ID card on the pickup screen: no sign-in, the door opens.
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     reader.tap_card(card_holder)
-    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
-    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
-    finger.notes["card_signed_in"] = state.session.applicant is not None
+    finger.notes["card_opened"] = _opened(finger, "the card's locker")
+    finger.notes["card_signed_in"] = finger.state.session.applicant is not None
     reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
     if jammed_code:  # a fourth person's door is jammed: the kiosk says so, in its own words
         finger.touch(_t("finish", language))
         finger.screen("attract")
-        start(finger, language)
-        finger.touch("▣  " + _t("pickup_entry", language))
-        finger.screen("pickup", timeout=5)
+        _to_pickup(finger, language)
         _type_pickup_code(finger, jammed_code)
         state = finger.wait(lambda s: bool(s.session and s.session.notice), "the jammed door", timeout=30)
         finger.notes["jammed"] = state.session.notice.key
@@ -1045,16 +1047,12 @@ def locker_lock_out(
     QR or ID card here, the bank's keypad, a window); lays their ID card: their door opens. The next
     person's SMS QR opens theirs at the same kiosk too."""
     finger.notes["language"] = language
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     finger.notes["refusals"] = [_pickup_answer(finger, wrong) for wrong in wrongs]
     finger.touch(_t("finish", language))
     finger.screen("attract")
     # The rightful person, with the right code from their SMS.
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     key = _pickup_answer(finger, code)
     state = finger.state
     finger.notes["locked"] = key
@@ -1064,20 +1062,16 @@ def locker_lock_out(
     finger.notes["locked_shown"] = said in finger.shown_texts()
     finger.shot(f"pickup-locked-out-{language}")
     reader.tap_card(card_holder)
-    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the card's locker", timeout=20)
-    finger.notes["card_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["card_opened"] = _opened(finger, "the card's locker")
     finger.shot(f"pickup-locked-out-card-opened-{language}")
     reader.pull_card()
     finger.wait(lambda s: not s.card_present, "the card taken")
     finger.touch(_t("finish", language))
     finger.screen("attract")
     # Another person at the same kiosk, with their SMS's QR.
-    start(finger, language)
-    finger.touch("▣  " + _t("pickup_entry", language))
-    finger.screen("pickup", timeout=5)
+    _to_pickup(finger, language)
     reader.show_qr(qr)
-    state = finger.wait(lambda s: bool(s.session and s.session.pickup), "the QR's locker", timeout=20)
-    finger.notes["qr_opened"] = [state.session.pickup.locker, state.session.pickup.compartment]
+    finger.notes["qr_opened"] = _opened(finger, "the QR's locker")
 
 
 def _docked(finger: Finger) -> dict[str, Any]:
